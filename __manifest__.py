@@ -1,0 +1,19 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+{
+    "name": "Cegid Data Access",
+    "summary": "Download Cegid (XRP, HR Sprint) exports from Azure and drive Cegid scheduled queries",
+    "version": "18.0.1.0.0",
+    "category": "Accounting/Accounting",
+    "website": "https://github.com/is-cegid2odoo/is_cegid2odoo",
+    "author": "is_cegid2odoo authors",
+    "license": "LGPL-3",
+    "application": False,
+    "installable": True,
+    "depends": ["base", "mail"],
+    "external_dependencies": {"python": ["azure-storage-blob", "requests"]},
+    "data": [
+        "security/security.xml",
+        "security/ir.model.access.csv",
+    ],
+}

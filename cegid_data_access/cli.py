@@ -1,0 +1,115 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""What the two scripts of ``script-externe/`` share: options, settings, errors, output.
+
+The scripts stay thin: they parse their own options, call the core, and print.
+"""
+
+import argparse
+import json
+import logging
+import os
+import sys
+
+from .config import ENV_PREFIX, config_py_name, load_settings
+from .errors import EXIT_CONFIG, CegidError, ConfigError
+from .redact import redact
+
+_logger = logging.getLogger(__name__)
+
+
+def build_parser(script_path, description):
+    """An argument parser with the options every script has: --config, --json."""
+    parser = argparse.ArgumentParser(
+        prog=os.path.basename(script_path),
+        description=description,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        default=os.path.join(os.path.dirname(os.path.abspath(script_path)), "config.py"),
+        help="configuration file (default: config.py beside the script); "
+        f"{ENV_PREFIX}* environment variables override it",
+    )
+    parser.add_argument("--json", action="store_true", help="print a machine-readable JSON summary on stdout")
+    return parser
+
+
+def describe_config_error(err):
+    """A ConfigError told with the names of config.py and of the environment."""
+    if err.setting == "config":
+        return f"Configuration error: {err.problem}."
+    return (
+        f"Configuration error: {config_py_name(err.setting)} {err.problem} "
+        f"(config.py, or the environment variable {ENV_PREFIX}{err.setting.upper()})."
+    )
+
+
+class RedactingFilter(logging.Filter):
+    """Mask secrets in every log record the scripts emit."""
+
+    def __init__(self, secrets):
+        super().__init__()
+        self.secrets = list(secrets)
+
+    def filter(self, record):
+        record.msg = redact(record.getMessage(), self.secrets)
+        record.args = ()
+        return True
+
+
+def setup_logging(verbose=False, secrets=()):
+    """Log warnings (or everything with ``verbose``) to stderr, secrets masked."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    handler.addFilter(RedactingFilter(secrets))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    for noisy in ("azure", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    return handler
+
+
+def load_cli_settings(args):
+    """Settings for a script run: the --config file, then CEGID_* variables."""
+    return load_settings(args.config)
+
+
+def print_json(data):
+    """Write ``data`` as JSON on stdout."""
+    json.dump(data, sys.stdout, indent=2, ensure_ascii=False, default=str)
+    sys.stdout.write("\n")
+
+
+def print_table(headers, rows, stream=None):
+    """Print rows as aligned columns, the way the original scripts did."""
+    stream = stream or sys.stdout
+    rows = [[str(cell) for cell in row] for row in rows]
+    widths = [max([len(h)] + [len(row[i]) for row in rows]) for i, h in enumerate(headers)]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths))
+    stream.write(line.rstrip() + "\n")
+    stream.write("  ".join("-" * w for w in widths) + "\n")
+    for row in rows:
+        stream.write("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() + "\n")
+
+
+def run(main, secrets_holder=None):
+    """Run ``main()`` and turn expected failures into a message and an exit status.
+
+    ``secrets_holder`` is a list the script fills with the secret values it
+    loaded, so that even an error raised while loading them is masked.
+    """
+    secrets_holder = secrets_holder if secrets_holder is not None else []
+    try:
+        return main()
+    except ConfigError as err:
+        sys.stderr.write(redact(describe_config_error(err), secrets_holder) + "\n")
+        return EXIT_CONFIG
+    except CegidError as err:
+        sys.stderr.write("Error: " + redact(str(err), secrets_holder) + "\n")
+        return err.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("Interrupted.\n")
+        return 130

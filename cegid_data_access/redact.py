@@ -1,0 +1,19 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Keep secrets out of every message, log line and summary."""
+
+import re
+
+REDACTED = "***"
+_SAS_SIGNATURE = re.compile(r"(?i)(sig=)[^&\s\"'<>]+")
+
+
+def redact(text, secrets=()):
+    """Return ``text`` with SAS signatures and the given secret values masked."""
+    if text is None:
+        return text
+    text = _SAS_SIGNATURE.sub(r"\1" + REDACTED, str(text))
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, REDACTED)
+    return text
