@@ -88,11 +88,11 @@ def print_table(headers, rows, stream=None):
     stream = stream or sys.stdout
     rows = [[str(cell) for cell in row] for row in rows]
     widths = [max([len(h)] + [len(row[i]) for row in rows]) for i, h in enumerate(headers)]
-    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths))
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=False))
     stream.write(line.rstrip() + "\n")
     stream.write("  ".join("-" * w for w in widths) + "\n")
     for row in rows:
-        stream.write("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() + "\n")
+        stream.write("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)).rstrip() + "\n")
 
 
 def run(main, secrets_holder=None):

@@ -130,7 +130,10 @@ class Azurite:
 
     def sas_token(self, container, permission="rdl", expiry=None):
         """A container SAS token (no leading '?'), as Cegid issues them."""
-        from azure.storage.blob import ContainerSasPermissions, generate_container_sas  # pylint: disable=import-outside-toplevel
+        from azure.storage.blob import (  # pylint: disable=import-outside-toplevel
+            ContainerSasPermissions,
+            generate_container_sas,
+        )
 
         expiry = expiry or datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)
         return generate_container_sas(

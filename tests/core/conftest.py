@@ -1,0 +1,33 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Fixtures of the core and CLI suite: real Azurite, the Cegid simulator, the scripts."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCRIPTS = REPO_ROOT / "script-externe"
+sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "tests")]
+
+from cegid_testkit.azurite import Azurite  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def azurite():
+    """One Azurite for the whole session; tests use their own containers."""
+    with Azurite() as server:
+        yield server
+
+
+def run_script(name, *args, env=None, timeout=120, cwd=None):
+    """Run a script of script-externe/ as a user would; return the CompletedProcess."""
+    full_env = {key: value for key, value in os.environ.items() if not key.startswith("CEGID_")}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, str(SCRIPTS / name), *args],
+        capture_output=True, text=True, env=full_env, timeout=timeout, cwd=cwd, check=False,
+    )
