@@ -3,6 +3,7 @@
 """Fixtures of the core and CLI suite: real Azurite, the Cegid simulator, the scripts."""
 
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -31,3 +32,13 @@ def run_script(name, *args, env=None, timeout=120, cwd=None):
         [sys.executable, str(SCRIPTS / name), *args],
         capture_output=True, text=True, env=full_env, timeout=timeout, cwd=cwd, check=False,
     )
+
+
+@pytest.fixture
+def cegid_simulator(azurite):
+    """A started Cegid API simulator with a tenant (and container) of its own."""
+    from cegid_testkit.simulator import make_simulator_for
+
+    tenant_id = str(random.randint(10_000_000, 99_999_999))
+    with make_simulator_for(azurite, tenant_id=tenant_id) as simulator:
+        yield simulator
