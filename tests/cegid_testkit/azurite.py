@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Azurite, the Azure Blob Storage emulator, started on a free loopback port."""
 
+import contextlib
 import datetime
 import os
 import shutil
@@ -122,10 +123,8 @@ class Azurite:
         from azure.core.exceptions import ResourceExistsError  # pylint: disable=import-outside-toplevel
 
         container = self.service_client().get_container_client(name)
-        try:
+        with contextlib.suppress(ResourceExistsError):
             container.create_container()
-        except ResourceExistsError:
-            pass
         return container
 
     def sas_token(self, container, permission="rdl", expiry=None):

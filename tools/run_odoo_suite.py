@@ -1,0 +1,360 @@
+#!/usr/bin/env python3
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Run the addon's Odoo test suite on a real Odoo 18.0 and a throwaway PostgreSQL.
+
+Finds Odoo 18.0 (ODOO_SRC, /opt/odoo-18.0, /opt/odoo, an importable ``odoo``),
+installs its Python requirements into the running interpreter's environment if
+they are missing, starts a private PostgreSQL cluster (as an unprivileged user
+when run as root), installs the addon with its tests, uninstalls it, and judges
+the run by Odoo's own test report and by the log: any ERROR or CRITICAL line, or
+a WARNING line about this addon, fails the suite. Everything it starts it stops,
+also when interrupted.
+
+Standard library only: it runs before anything else is known to be installed.
+"""
+
+import argparse
+import contextlib
+import hashlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+MODULE = "is_cegid2odoo"
+ODOO_CANDIDATES = ("/opt/odoo-18.0", "/opt/odoo")
+# cbor2 5.4.2 (Odoo 18's pin for Python 3.11) cannot build with setuptools >= 70.
+BUILD_CONSTRAINTS = "setuptools<70\n"
+RESULT_LINE = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
+LOG_LEVEL = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (DEBUG|INFO|WARNING|ERROR|CRITICAL) ")
+# Lines Odoo itself prints on any fresh test database; none is about this addon.
+KNOWN_NOISE = (
+    re.compile(r"odoo\.modules\.graph: module .* not installable, skipped"),
+)
+
+
+@dataclass
+class SuiteResult:
+    """What the Odoo suite found: counts, the lines that failed it, or why it was skipped."""
+
+    passed: int = 0
+    failed: int = 0
+    skipped_reason: str = ""
+    problems: list = field(default_factory=list)
+
+
+def odoo_version_ok(src):
+    """True when ``src`` holds an Odoo 18.0 source tree."""
+    release = Path(src) / "odoo" / "release.py"
+    return release.is_file() and "version_info = (18, 0" in release.read_text(encoding="utf-8")
+
+
+def find_odoo():
+    """The Odoo 18.0 source folder, or None; ODOO_SRC first, then the usual places."""
+    explicit = os.environ.get("ODOO_SRC")
+    candidates = [explicit] if explicit else []
+    candidates += list(ODOO_CANDIDATES)
+    for candidate in candidates:
+        if candidate and odoo_version_ok(candidate):
+            return Path(candidate)
+    probe = subprocess.run(
+        [sys.executable, "-c", "import odoo, os; print(os.path.dirname(os.path.dirname(odoo.__file__)))"],
+        capture_output=True, text=True, check=False,
+    )
+    if probe.returncode == 0 and odoo_version_ok(probe.stdout.strip()):
+        return Path(probe.stdout.strip())
+    return None
+
+
+def ensure_odoo_requirements(src):
+    """Install Odoo's requirements.txt into this environment once (a marker keeps its hash)."""
+    requirements = src / "requirements.txt"
+    digest = hashlib.sha256(requirements.read_bytes()).hexdigest()[:16]
+    marker = Path(sys.prefix) / f".odoo-requirements-{digest}"
+    if marker.exists():
+        return
+    print(f"odoo: installing Odoo's Python requirements from {requirements} (once)", flush=True)
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as constraints:
+        constraints.write(BUILD_CONSTRAINTS)
+    try:
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "-q", "--build-constraint", constraints.name,
+             "-r", str(requirements)],
+            check=True,
+        )
+    finally:
+        os.unlink(constraints.name)
+    marker.touch()
+
+
+def postgres_bindir():
+    """The folder of PostgreSQL's server binaries (PG_BINDIR, else the newest in /usr/lib/postgresql)."""
+    if os.environ.get("PG_BINDIR"):
+        return Path(os.environ["PG_BINDIR"])
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]))
+    if versions:
+        return versions[-1].parent
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).parent
+    raise RuntimeError("PostgreSQL server binaries (initdb) not found: install postgresql-15")
+
+
+def free_port():
+    """A free TCP port on loopback."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class PostgresCluster:
+    """A throwaway PostgreSQL cluster in a temporary folder, reached through its Unix socket."""
+
+    def __init__(self, root):
+        self.bindir = postgres_bindir()
+        self.root = Path(root)
+        self.datadir = self.root / "pgdata"
+        self.socketdir = self.root / "pgsocket"
+        self.port = free_port()
+        self.started = False
+        self._demote = None
+        if os.geteuid() == 0:
+            import pwd  # noqa: PLC0415 - POSIX only, and only needed as root
+
+            user = pwd.getpwnam(os.environ.get("PG_RUN_AS", "postgres"))
+            self._demote = (user.pw_uid, user.pw_gid)
+
+    def _run(self, *args, **kwargs):
+        preexec = None
+        if self._demote:
+            uid, gid = self._demote
+
+            def preexec():
+                os.setgid(gid)
+                os.setuid(uid)
+
+        done = subprocess.run(args, preexec_fn=preexec, check=False, capture_output=True, text=True, **kwargs)  # noqa: PLW1509
+        if done.returncode:
+            raise RuntimeError(f"{Path(args[0]).name} failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
+        return done
+
+    def start(self):
+        """initdb, start, and create the ``odoo`` role (Odoo refuses to run as ``postgres``)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.socketdir.mkdir()
+        if self._demote:
+            # The unprivileged server must reach its folders through the (private) temporary parent.
+            os.chmod(self.root.parent, 0o711)
+            for path in (self.root, self.socketdir):
+                os.chown(path, *self._demote)
+        self._run(str(self.bindir / "initdb"), "-D", str(self.datadir), "-U", "postgres", "--auth=trust",
+                  "-E", "UTF8", "--locale=C")
+        options = (f"-k {self.socketdir} -p {self.port} -c listen_addresses='' -c fsync=off "
+                   "-c synchronous_commit=off -c full_page_writes=off")
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-o", options, "-w", "-t", "60",
+                  "-l", str(self.root / "postgres.log"), "start")
+        self.started = True
+        self.psql("CREATE ROLE odoo LOGIN CREATEDB")
+        return self
+
+    def psql(self, sql):
+        """Run one SQL statement as the cluster's superuser."""
+        return self._run(str(self.bindir / "psql"), "-h", str(self.socketdir), "-p", str(self.port),
+                         "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c", sql)
+
+    def stop(self):
+        """Stop the server (fast shutdown); the caller removes the folder."""
+        if self.started:
+            with contextlib.suppress(RuntimeError):
+                self._run(str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", "fast", "-w", "stop")
+            self.started = False
+
+
+def odoo_command(src, cluster, workdir, dbname, extra):
+    """The odoo-bin command line, the repository mounted as the addon."""
+    addons = workdir / "addons"
+    addons.mkdir(exist_ok=True)
+    link = addons / MODULE
+    if not link.exists():
+        link.symlink_to(REPO_ROOT, target_is_directory=True)
+    addons_path = ",".join(str(p) for p in (src / "odoo" / "addons", src / "addons", addons))
+    return [
+        sys.executable, str(src / "odoo-bin"),
+        "--addons-path", addons_path, "--data-dir", str(workdir / "data"),
+        "--db_host", str(cluster.socketdir), "--db_port", str(cluster.port), "--db_user", "odoo",
+        "-d", dbname, "--http-port", str(free_port()), "--gevent-port", str(free_port()),
+        "--workers", "0", "--max-cron-threads", "0", "--without-demo", "all", "--stop-after-init",
+        *extra,
+    ]
+
+
+def run_logged(command, logfile, echo):
+    """Run ``command``, its output appended to ``logfile`` (and echoed when asked); return the lines."""
+    lines = []
+    with open(logfile, "a", encoding="utf-8") as log:
+        process = subprocess.Popen(  # noqa: S603
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+            cwd=str(REPO_ROOT), env=dict(os.environ, PYTHONUNBUFFERED="1"),
+        )
+        try:
+            for line in process.stdout:
+                log.write(line)
+                lines.append(line.rstrip("\n"))
+                if echo:
+                    sys.stdout.write(line)
+            process.wait()
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                try:
+                    process.wait(20)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+    return process.returncode, lines
+
+
+def log_problems(lines):
+    """ERROR/CRITICAL lines, and WARNING lines that mention this addon (its logger or its files)."""
+    problems = []
+    for line in lines:
+        match = LOG_LEVEL.match(line)
+        if not match or any(noise.search(line) for noise in KNOWN_NOISE):
+            continue
+        level = match.group(1)
+        if level in ("ERROR", "CRITICAL") or (level == "WARNING" and MODULE in line):
+            problems.append(line)
+    return problems
+
+
+def judge_tests(returncode, lines, result):
+    """Fill ``result`` from Odoo's report line and the log of the install-and-test run."""
+    report = [RESULT_LINE.search(line) for line in lines]
+    report = [match for match in report if match]
+    problems = log_problems(lines)
+    if report:
+        failures, errors, total = (int(x) for x in report[-1].groups())
+        result.passed += total - failures - errors
+        result.failed += failures + errors
+        if not total:
+            result.problems.append("odoo: no Odoo test ran")
+            result.failed += 1
+    elif returncode == 0 and not problems:
+        result.problems.append("odoo: the run printed no test report (no test ran?)")
+        result.failed += 1
+    if returncode != 0 and not (report and result.failed):
+        result.problems.append(f"odoo-bin exited with status {returncode}")
+        result.failed += 1
+    if problems and not result.failed:
+        # The tests passed but the log shows an error or a warning of the addon: that fails the suite too.
+        result.failed += 1
+    result.problems.extend(problems)
+
+
+def judge_step(name, returncode, lines, result):
+    """One more pass/fail check (install, uninstall) judged by exit status and log."""
+    problems = log_problems(lines)
+    if returncode == 0 and not problems:
+        result.passed += 1
+    else:
+        result.failed += 1
+        result.problems.append(f"{name}: odoo-bin exited with status {returncode}" if returncode else f"{name}:")
+        result.problems.extend(problems)
+
+
+UNINSTALL_SCRIPT = f"""
+module = env["ir.module.module"].search([("name", "=", "{MODULE}")])
+module.button_immediate_uninstall()
+env.cr.commit()
+remaining = env["ir.model"].search_count([("model", "=like", "is.cegid.%")])
+print("uninstall: state=%s remaining_models=%s" % (module.state, remaining))
+"""
+
+
+def run_suite(keep=False, echo=False, log_path=None, test_tags=None):
+    """Run install + tests + uninstall; return a SuiteResult."""
+    result = SuiteResult()
+    src = find_odoo()
+    if src is None:
+        result.skipped_reason = ("no Odoo 18.0 found: set ODOO_SRC to an Odoo 18.0 source folder, "
+                                 "or put one in /opt/odoo-18.0 or /opt/odoo")
+        return result
+    ensure_odoo_requirements(src)
+    workdir = Path(tempfile.mkdtemp(prefix="cegid-odoo-suite-"))
+    log_path = Path(log_path) if log_path else workdir / "odoo.log"
+    cluster = PostgresCluster(workdir / "pg")
+    try:
+        cluster.start()
+        dbname = "cegid_test"
+        tags = test_tags or f"/{MODULE}"
+        command = odoo_command(src, cluster, workdir, dbname,
+                               ["-i", MODULE, "--test-enable", "--test-tags", tags, "--log-level", "test"])
+        returncode, lines = run_logged(command, log_path, echo)
+        judge_tests(returncode, lines, result)
+        shell = odoo_command(src, cluster, workdir, dbname, [])
+        shell.insert(2, "shell")
+        shell.remove("--stop-after-init")
+        uninstall_lines = []
+        with tempfile.TemporaryFile("w+") as script:
+            script.write(UNINSTALL_SCRIPT)
+            script.seek(0)
+            process = subprocess.run(shell, stdin=script, capture_output=True, text=True, check=False,  # noqa: S603
+                                     cwd=str(REPO_ROOT))
+            uninstall_lines = (process.stdout + process.stderr).splitlines()
+            with open(log_path, "a", encoding="utf-8") as log:
+                log.write("\n".join(uninstall_lines) + "\n")
+        ok = any(line.startswith("uninstall: state=uninstalled remaining_models=0") for line in uninstall_lines)
+        judge_step("uninstall", 0 if ok else 1, uninstall_lines, result)
+    finally:
+        cluster.stop()
+        if keep:
+            print(f"odoo: kept {workdir} (log: {log_path})")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return result
+
+
+def print_result(result, log_path=None):
+    """The suite's summary line, after the lines that failed it."""
+    if result.skipped_reason:
+        print(f"odoo: SKIPPED ({result.skipped_reason})")
+        return
+    for problem in result.problems[:60]:
+        print(f"odoo! {problem}")
+    if log_path:
+        print(f"odoo: full log in {log_path}")
+    print(f"odoo: {result.passed} passed, {result.failed} failed")
+
+
+def interrupt(_signum, _frame):
+    """Turn SIGTERM into KeyboardInterrupt so that every ``finally`` cleans up."""
+    raise KeyboardInterrupt
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder (database, data dir, log)")
+    parser.add_argument("--echo", action="store_true", help="echo Odoo's log while it runs")
+    parser.add_argument("--log", metavar="PATH", help="write Odoo's log there (default: in the temporary folder)")
+    parser.add_argument("--test-tags", metavar="TAGS", help="Odoo --test-tags (default: /is_cegid2odoo)")
+    args = parser.parse_args()
+    signal.signal(signal.SIGTERM, interrupt)
+    started = time.monotonic()
+    result = run_suite(keep=args.keep, echo=args.echo, log_path=args.log, test_tags=args.test_tags)
+    print_result(result, args.log)
+    print(f"odoo: took {time.monotonic() - started:.0f}s")
+    if result.skipped_reason:
+        return 0
+    return 1 if result.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Run every suite of the project and print one summary line each, then the totals.
+
+Called by ``tools/test`` inside the test virtual environment. Suites:
+
+- core: the pure-Python core and the two command-line scripts (pytest, against
+  Azurite and the Cegid API simulator);
+- lint: ruff, and pylint-odoo's mandatory checks;
+- odoo: the addon installed, tested and uninstalled on a real Odoo 18.0 and a
+  throwaway PostgreSQL (``tools/run_odoo_suite.py``).
+"""
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET  # noqa: S405 - our own pytest's report
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import run_odoo_suite  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SUITES = ("core", "lint", "odoo")
+
+
+def run_core(pytest_args):
+    """pytest on tests/core; return (passed, failed)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "junit.xml"
+        process = subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "pytest", "tests/core", "-q", "-p", "no:cacheprovider",
+             f"--junitxml={report}", *pytest_args],
+            cwd=REPO_ROOT, check=False,
+        )
+        if not report.exists():
+            print(f"core! pytest wrote no report (exit status {process.returncode})")
+            return 0, 1
+        suite = ET.parse(report).getroot()  # noqa: S314
+        suite = suite if suite.tag == "testsuite" else suite.find("testsuite")
+        total, skipped = int(suite.get("tests")), int(suite.get("skipped"))
+        failed = int(suite.get("failures")) + int(suite.get("errors"))
+    if total == 0:
+        print("core! no test ran")
+        failed += 1
+    if process.returncode not in (0, 1) and not failed:
+        print(f"core! pytest exited with status {process.returncode}")
+        failed += 1
+    return total - skipped - failed if total else 0, failed
+
+
+def run_lint():
+    """ruff, then pylint-odoo's mandatory checks on the addon; return (passed, failed)."""
+    passed = failed = 0
+    ruff = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=REPO_ROOT, check=False)  # noqa: S603
+    passed, failed = (passed + 1, failed) if ruff.returncode == 0 else (passed, failed + 1)
+    print(f"lint: ruff {'clean' if ruff.returncode == 0 else 'FAILED'}")
+    with tempfile.TemporaryDirectory() as tmp:
+        # pylint-odoo reads the module name from the folder name: mount the repository as the addon.
+        (Path(tmp) / run_odoo_suite.MODULE).symlink_to(REPO_ROOT, target_is_directory=True)
+        pylint = subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "pylint", f"--rcfile={REPO_ROOT / '.pylintrc-mandatory'}", run_odoo_suite.MODULE],
+            cwd=tmp, check=False,
+        )
+    passed, failed = (passed + 1, failed) if pylint.returncode == 0 else (passed, failed + 1)
+    print(f"lint: pylint-odoo mandatory checks {'clean' if pylint.returncode == 0 else 'FAILED'}")
+    return passed, failed
+
+
+def interrupt(_signum, _frame):
+    """Turn SIGTERM into KeyboardInterrupt so that every ``finally`` stops what it started."""
+    raise KeyboardInterrupt
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Run the core, lint and Odoo suites.")
+    parser.add_argument("--only", metavar="SUITES", default=",".join(SUITES),
+                        help="comma-separated suites to run (default: core,lint,odoo)")
+    parser.add_argument("--odoo-log", metavar="PATH", help="keep Odoo's log there")
+    parser.add_argument("pytest_args", nargs="*", help="extra arguments for pytest (after --)")
+    args = parser.parse_args()
+    signal.signal(signal.SIGTERM, interrupt)
+    selected = [name for name in args.only.split(",") if name]
+    unknown = set(selected) - set(SUITES)
+    if unknown:
+        parser.error(f"unknown suite(s): {', '.join(sorted(unknown))}")
+    os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+    summary = []
+    try:
+        if "core" in selected:
+            summary.append(("core", *run_core(args.pytest_args)))
+            print(f"core: {summary[-1][1]} passed, {summary[-1][2]} failed", flush=True)
+        if "lint" in selected:
+            summary.append(("lint", *run_lint()))
+            print(f"lint: {summary[-1][1]} passed, {summary[-1][2]} failed", flush=True)
+        if "odoo" in selected:
+            result = run_odoo_suite.run_suite(log_path=args.odoo_log)
+            run_odoo_suite.print_result(result, args.odoo_log)
+            if not result.skipped_reason:
+                summary.append(("odoo", result.passed, result.failed))
+    except KeyboardInterrupt:
+        print("interrupted")
+        return 130
+    print()
+    for name, passed, failed in summary:
+        print(f"{name}: {passed} passed, {failed} failed")
+    if "odoo" in selected and not any(name == "odoo" for name, *_ in summary):
+        print("odoo: SKIPPED (no Odoo 18.0 found: set ODOO_SRC, or install it in /opt/odoo-18.0 or /opt/odoo)")
+    total_passed = sum(p for _, p, _ in summary)
+    total_failed = sum(f for _, _, f in summary)
+    print(f"{total_passed} passed, {total_failed} failed")
+    return 1 if total_failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
