@@ -128,7 +128,7 @@ class PostgresCluster:
         self.started = False
         self._demote = None
         if os.geteuid() == 0:
-            import pwd  # noqa: PLC0415 - POSIX only, and only needed as root
+            import pwd
 
             user = pwd.getpwnam(os.environ.get("PG_RUN_AS", "postgres"))
             self._demote = (user.pw_uid, user.pw_gid)
@@ -142,7 +142,7 @@ class PostgresCluster:
                 os.setgid(gid)
                 os.setuid(uid)
 
-        done = subprocess.run(args, preexec_fn=preexec, check=False, capture_output=True, text=True, **kwargs)  # noqa: PLW1509
+        done = subprocess.run(args, preexec_fn=preexec, check=False, capture_output=True, text=True, **kwargs)
         if done.returncode:
             raise RuntimeError(f"{Path(args[0]).name} failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
         return done
@@ -153,7 +153,7 @@ class PostgresCluster:
         self.socketdir.mkdir()
         if self._demote:
             # The unprivileged server must reach its folders through the (private) temporary parent.
-            os.chmod(self.root.parent, 0o711)
+            os.chmod(self.root.parent, 0o711)  # noqa: S103 - traverse only, no listing
             for path in (self.root, self.socketdir):
                 os.chown(path, *self._demote)
         self._run(str(self.bindir / "initdb"), "-D", str(self.datadir), "-U", "postgres", "--auth=trust",
@@ -201,7 +201,7 @@ def run_logged(command, logfile, echo):
     """Run ``command``, its output appended to ``logfile`` (and echoed when asked); return the lines."""
     lines = []
     with open(logfile, "a", encoding="utf-8") as log:
-        process = subprocess.Popen(  # noqa: S603
+        process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
             cwd=str(REPO_ROOT), env=dict(os.environ, PYTHONUNBUFFERED="1"),
         )
@@ -306,7 +306,7 @@ def run_suite(keep=False, echo=False, log_path=None, test_tags=None):
         with tempfile.TemporaryFile("w+") as script:
             script.write(UNINSTALL_SCRIPT)
             script.seek(0)
-            process = subprocess.run(shell, stdin=script, capture_output=True, text=True, check=False,  # noqa: S603
+            process = subprocess.run(shell, stdin=script, capture_output=True, text=True, check=False,
                                      cwd=str(REPO_ROOT))
             uninstall_lines = (process.stdout + process.stderr).splitlines()
             with open(log_path, "a", encoding="utf-8") as log:

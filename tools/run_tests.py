@@ -18,11 +18,11 @@ import signal
 import subprocess
 import sys
 import tempfile
-import xml.etree.ElementTree as ET  # noqa: S405 - our own pytest's report
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import run_odoo_suite  # noqa: E402
+import run_odoo_suite
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SUITES = ("core", "lint", "odoo")
@@ -32,7 +32,7 @@ def run_core(pytest_args):
     """pytest on tests/core; return (passed, failed)."""
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "junit.xml"
-        process = subprocess.run(  # noqa: S603
+        process = subprocess.run(
             [sys.executable, "-m", "pytest", "tests/core", "-q", "-p", "no:cacheprovider",
              f"--junitxml={report}", *pytest_args],
             cwd=REPO_ROOT, check=False,
@@ -56,13 +56,13 @@ def run_core(pytest_args):
 def run_lint():
     """ruff, then pylint-odoo's mandatory checks on the addon; return (passed, failed)."""
     passed = failed = 0
-    ruff = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=REPO_ROOT, check=False)  # noqa: S603
+    ruff = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=REPO_ROOT, check=False)
     passed, failed = (passed + 1, failed) if ruff.returncode == 0 else (passed, failed + 1)
     print(f"lint: ruff {'clean' if ruff.returncode == 0 else 'FAILED'}")
     with tempfile.TemporaryDirectory() as tmp:
         # pylint-odoo reads the module name from the folder name: mount the repository as the addon.
         (Path(tmp) / run_odoo_suite.MODULE).symlink_to(REPO_ROOT, target_is_directory=True)
-        pylint = subprocess.run(  # noqa: S603
+        pylint = subprocess.run(
             [sys.executable, "-m", "pylint", f"--rcfile={REPO_ROOT / '.pylintrc-mandatory'}", run_odoo_suite.MODULE],
             cwd=tmp, check=False,
         )
