@@ -68,7 +68,29 @@ def run_lint():
         )
     passed, failed = (passed + 1, failed) if pylint.returncode == 0 else (passed, failed + 1)
     print(f"lint: pylint-odoo mandatory checks {'clean' if pylint.returncode == 0 else 'FAILED'}")
+    readme_ok = check_readme()
+    passed, failed = (passed + 1, failed) if readme_ok else (passed, failed + 1)
+    print(f"lint: README.rst {'up to date and valid' if readme_ok else 'FAILED'}")
     return passed, failed
+
+
+def check_readme():
+    """README.rst matches its readme/ fragments and is valid reStructuredText."""
+    generated = subprocess.run([sys.executable, "tools/gen_readme.py", "--check"], cwd=REPO_ROOT, check=False)
+    if generated.returncode:
+        return False
+    import docutils.core  # only the lint suite needs it
+    import docutils.utils
+
+    try:
+        docutils.core.publish_doctree(
+            (REPO_ROOT / "README.rst").read_text(encoding="utf-8"),
+            settings_overrides={"halt_level": 2, "report_level": 2},
+        )
+    except docutils.utils.SystemMessage as err:
+        print(f"lint! README.rst: {err}")
+        return False
+    return True
 
 
 def interrupt(_signum, _frame):
