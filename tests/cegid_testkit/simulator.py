@@ -235,7 +235,10 @@ class CegidSimulator:
         if self._server is None:
             self._server = _Server(("127.0.0.1", 0), _Handler)
             self._server.simulator = self
-            self._thread = threading.Thread(target=self._server.serve_forever, name="cegid-simulator", daemon=True)
+            # a short poll interval keeps stop() quick: tests start one simulator each
+            self._thread = threading.Thread(
+                target=self._server.serve_forever, args=(0.05,), name="cegid-simulator", daemon=True
+            )
             self._thread.start()
         return self
 

@@ -1,0 +1,416 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""CegidClient against the Cegid simulator: headers, tokens, retries, errors, scheduled queries."""
+
+import datetime
+import email.utils
+import logging
+
+import pytest
+from azure.storage.blob import ContainerClient
+
+from cegid_data_access.client import CegidClient, container_url, join_url, retry_after_seconds
+from cegid_data_access.config import Settings
+from cegid_data_access.errors import ApiError, AuthenticationError, ConfigError, ConnectionFailure, NotFoundError
+
+UTC = datetime.timezone.utc
+NOW = datetime.datetime(2026, 11, 28, 10, 7, tzinfo=UTC)
+SCHEDULERS = "/query/api/V1/schedulers"
+
+
+def settings_for(sim, **changes):
+    values = {
+        "api_base_url": sim.base_url, "tenant_id": sim.tenant_id, "api_key_id": sim.api_key_id,
+        "api_key_secret": sim.api_key_secret, "subscription_key": sim.subscription_key,
+        "provider_id": sim.provider_id,
+    }
+    values.update(changes)
+    return Settings(**values)
+
+
+def client_for(sim, **kwargs):
+    kwargs.setdefault("backoff", 0.01)
+    kwargs.setdefault("timeout", (2, 5))
+    return CegidClient(settings_for(sim, **kwargs.pop("settings", {})), **kwargs)
+
+
+@pytest.fixture
+def sim(cegid_simulator):
+    return cegid_simulator
+
+
+def token_requests(sim):
+    return sim.requests_to("/tokenprovider/Token")
+
+
+# -- headers, token, URL joining -----------------------------------------------
+
+
+def test_token_request_and_authenticated_headers(sim):
+    client = client_for(sim)
+    client.list_schedulers()
+    token_call, list_call = sim.requests
+    assert token_call.method == "GET" and token_call.path == "/tokenprovider/Token"
+    assert token_call.query == {"api-key-Id": sim.api_key_id}
+    assert token_call.headers["x-tenantId"] == sim.tenant_id
+    assert token_call.headers["api-key-secret"] == sim.api_key_secret
+    assert token_call.headers["Ocp-Apim-Subscription-Key"] == sim.subscription_key
+    assert list_call.path == f"{SCHEDULERS}/tenant/provider/{sim.provider_id}"
+    assert list_call.headers["x-tenantId"] == sim.tenant_id
+    assert list_call.headers["Authorization"] == "Bearer " + client.get_token()
+    assert list_call.headers["Ocp-Apim-Subscription-Key"] == sim.subscription_key
+    assert list_call.headers["Content-Type"] == "application/json"
+    assert "api-key-secret" not in list_call.headers
+
+
+def test_token_is_cached(sim):
+    client = client_for(sim)
+    client.list_schedulers()
+    client.list_schedulers()
+    client.get_container_url()
+    assert len(token_requests(sim)) == 1
+
+
+def test_token_renewed_when_expire_in_is_reached(sim):
+    sim.token_lifetime = 0  # expireIn "0": the client must not reuse it
+    client = client_for(sim)
+    client.get_token()
+    client.get_token()
+    assert len(token_requests(sim)) == 2
+
+
+@pytest.mark.parametrize("base_suffix", ["", "/", "/cegid/api", "/cegid/api/"])
+def test_base_url_with_or_without_trailing_slash(azurite, base_suffix):
+    from cegid_testkit.simulator import make_simulator_for
+
+    with make_simulator_for(azurite, base_path=base_suffix.rstrip("/")) as server:
+        base = f"http://127.0.0.1:{server.port}{base_suffix}"
+        client = client_for(server, settings={"api_base_url": base})
+        assert client.list_schedulers() == []
+        assert all("//" not in r.path for r in server.requests)
+
+
+def test_join_helpers():
+    assert join_url("http://h/api/", "/x") == "http://h/api/x"
+    assert join_url("http://h/api", "x") == "http://h/api/x"
+    assert container_url("https://a.blob/", "123", "?sv=1&sig=x") == "https://a.blob/123?sv=1&sig=x"
+    assert container_url("https://a.blob", "/123/", "sv=1&sig=x") == "https://a.blob/123?sv=1&sig=x"
+
+
+@pytest.mark.parametrize(("slash", "question"), [(True, True), (False, False), (False, True), (True, False)])
+def test_container_url_opens_the_container(sim, azurite, slash, question):
+    sim.sas_uri_trailing_slash = slash
+    sim.sas_token_question_mark = question
+    azurite.create_container(sim.tenant_id).upload_blob("ECRITURE.csv", b"E_DEBIT;E_CREDIT\n", overwrite=True)
+    url = client_for(sim).get_container_url()
+    assert url.startswith(azurite.service_url + sim.tenant_id + "?")
+    container = ContainerClient.from_container_url(url)
+    assert [b.name for b in container.list_blobs()] == ["ECRITURE.csv"]
+    container.delete_blob("ECRITURE.csv")
+    assert sim.requests[-1].path.endswith("/GetSASTokenLRD")
+
+
+def test_read_only_sas_uses_get_sas_token_lr(sim):
+    url = client_for(sim).get_container_url(permissions="rl")
+    assert "sp=rl" in url
+    assert sim.requests[-1].path == "/storage/api/V1/storages/GetSASTokenLR"
+
+
+# -- authentication ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("field", ["api_key_secret", "subscription_key", "api_key_id", "tenant_id"])
+def test_wrong_credentials_raise_authentication_error_without_secret(sim, field):
+    wrong = "99999999" if field == "tenant_id" else "wrong-value-123"
+    client = client_for(sim, settings={field: wrong})
+    with pytest.raises(AuthenticationError) as caught:
+        client.get_token()
+    assert caught.value.status == 401
+    assert caught.value.error_message
+    assert caught.value.exit_code == 3
+    text = str(caught.value) + repr(caught.value.error_message)
+    assert sim.api_key_secret not in text and sim.subscription_key not in text
+    if field in ("api_key_secret", "subscription_key"):
+        assert wrong not in text
+    assert len(token_requests(sim)) == 1  # a refusal is not retried
+
+
+def test_401_on_authenticated_call_gets_one_new_token(sim):
+    client = client_for(sim)
+    client.list_schedulers()
+    first_token = client.get_token()
+    sim.expire_tokens()
+    assert client.list_schedulers() == []
+    assert len(token_requests(sim)) == 2
+    assert client.get_token() != first_token
+    lists = sim.requests_to(SCHEDULERS)
+    assert [r.headers["Authorization"] for r in lists[-2:]] == ["Bearer " + first_token, "Bearer " + client.get_token()]
+
+
+def test_injected_401_then_success(sim):
+    client = client_for(sim)
+    sim.inject("GET", "schedulers/tenant", status=401, body={"errorMessage": "Token expired"})
+    assert client.list_schedulers() == []
+    assert len(token_requests(sim)) == 2
+    assert len(sim.requests_to(SCHEDULERS)) == 2
+
+
+def test_persistent_401_is_retried_only_once(sim):
+    client = client_for(sim)
+    sim.inject("GET", "schedulers/tenant", status=401, times=5, body={"errorMessage": "Token expired"})
+    with pytest.raises(AuthenticationError) as caught:
+        client.list_schedulers()
+    assert caught.value.error_message == "Token expired"
+    assert len(token_requests(sim)) == 2
+    assert len(sim.requests_to(SCHEDULERS)) == 2
+
+
+def test_tenant_mismatch_is_an_api_error_with_status(sim):
+    sim.inject("GET", "GetSASToken", status=403, body={"errorMessage": "Tenant mismatch"})
+    with pytest.raises(ApiError) as caught:
+        client_for(sim).get_container_url()
+    assert caught.value.status == 403 and "Tenant mismatch" in str(caught.value)
+
+
+# -- retries and faults -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [429, 503, 500, 502, 504])
+def test_gateway_errors_are_retried_honouring_retry_after(sim, status):
+    sim.add_scheduler("ECRITURE")
+    sim.inject("GET", "schedulers/tenant", status=status, retry_after="0", times=2)
+    schedulers = client_for(sim, backoff=30).list_schedulers()  # a 30 s backoff would hang: Retry-After wins
+    assert [s["query"]["name"] for s in schedulers] == ["ECRITURE"]
+    assert len(sim.requests_to(SCHEDULERS)) == 3
+
+
+def test_retry_after_one_second_on_token(sim):
+    sim.inject("GET", "Token", status=429, retry_after="1")
+    client_for(sim).get_token()
+    assert len(token_requests(sim)) == 2
+
+
+def test_retries_give_up_after_max_retries(sim):
+    sim.inject("GET", "GetSASToken", status=503, retry_after="0", times=10, body="Service Unavailable")
+    with pytest.raises(ApiError) as caught:
+        client_for(sim, max_retries=2).get_container_url()
+    assert caught.value.status == 503
+    assert "Service Unavailable" in str(caught.value)
+    assert len(sim.requests_to("GetSASToken")) == 3
+
+
+def test_retry_after_parsing():
+    now = datetime.datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+    later = email.utils.format_datetime(now + datetime.timedelta(seconds=30), usegmt=True)
+    assert retry_after_seconds("7") == 7
+    assert retry_after_seconds(later, now=now) == 30
+    assert retry_after_seconds(email.utils.format_datetime(now, usegmt=True), now=now + datetime.timedelta(1)) == 0
+    assert retry_after_seconds("soon") is None
+    assert retry_after_seconds(None) is None
+
+
+def test_retry_after_is_capped(sim):
+    sim.inject("GET", "Token", status=429, retry_after="3600")
+    client_for(sim, max_retry_after=0).get_token()  # capped to 0 s instead of an hour
+    assert len(token_requests(sim)) == 2
+
+
+def test_dropped_connection_is_retried(sim):
+    sim.inject("GET", "Token", drop=True)
+    assert client_for(sim).get_token()
+    assert len(token_requests(sim)) == 2
+
+
+def test_dropped_connections_become_connection_failure(sim):
+    sim.inject("GET", "Token", drop=True, times=10)
+    with pytest.raises(ConnectionFailure) as caught:
+        client_for(sim, max_retries=1).get_token()
+    assert caught.value.exit_code == 3
+    assert len(token_requests(sim)) == 2
+
+
+def test_timeout_becomes_connection_failure(sim):
+    sim.inject("GET", "schedulers/tenant", delay=1.5, times=2)
+    client = client_for(sim, timeout=(2, 0.3), max_retries=1)
+    with pytest.raises(ConnectionFailure) as caught:
+        client.list_schedulers()
+    assert "timed out" in str(caught.value)
+
+
+def test_unreachable_service(sim):
+    settings = {"api_base_url": sim.base_url}
+    sim.stop()
+    with pytest.raises(ConnectionFailure) as caught:
+        client_for(sim, settings=settings, max_retries=1).get_token()
+    assert "connection failed" in str(caught.value)
+
+
+def test_non_json_answer_is_a_clear_api_error(sim):
+    sim.inject("GET", "schedulers/tenant", body="<html><body>Gateway maintenance</body></html>")
+    with pytest.raises(ApiError) as caught:
+        client_for(sim).list_schedulers()
+    assert "not JSON" in str(caught.value)
+    assert "Gateway maintenance" in str(caught.value)
+    assert caught.value.status == 200
+
+
+def test_non_json_token_answer(sim):
+    sim.inject("GET", "Token", body="OK")
+    with pytest.raises(ApiError, match="not JSON"):
+        client_for(sim).get_token()
+
+
+def test_plain_text_error_body_is_kept(sim):
+    sim.inject("GET", "GetSASToken", status=400, body="Bad things happened")
+    with pytest.raises(ApiError) as caught:
+        client_for(sim).get_container_url()
+    assert caught.value.error_message == "Bad things happened" and caught.value.status == 400
+
+
+def test_secret_echoed_by_the_server_is_masked(sim, caplog):
+    caplog.set_level(logging.DEBUG)
+    sim.inject("GET", "GetSASToken", status=503, retry_after="0", body=f"bad key {sim.subscription_key}", times=5)
+    with pytest.raises(ApiError) as caught:
+        client_for(sim, max_retries=1).get_container_url()
+    assert sim.subscription_key not in str(caught.value)
+    assert "***" in str(caught.value)
+    assert sim.subscription_key not in caplog.text and sim.api_key_secret not in caplog.text
+
+
+# -- discovery -------------------------------------------------------------------------
+
+
+def test_discover_provider_by_tenant_id(sim):
+    client = client_for(sim, settings={"provider_id": ""})
+    assert client.discover_provider() == sim.provider_id
+
+
+@pytest.mark.parametrize("endpoint", ["folders", "schedulers"])
+def test_discover_provider_by_known_name(azurite, endpoint):
+    from cegid_testkit.simulator import make_simulator_for
+
+    with make_simulator_for(azurite, provider_aliases={"HR Sprint On Demand"}, discovery_endpoints=(endpoint,)) as s:
+        s.add_scheduler("ECRITURE")
+        assert client_for(s, settings={"provider_id": ""}).discover_provider() == s.provider_id
+        assert s.requests_to("/tenant/HR Sprint On Demand")
+
+
+def test_discover_provider_not_found(sim):
+    sim.provider_aliases = set()
+    with pytest.raises(NotFoundError) as caught:
+        client_for(sim).discover_provider()
+    assert "cegid-xrp" in str(caught.value)
+
+
+def test_discover_with_wrong_credentials_stops_at_once(sim):
+    with pytest.raises(AuthenticationError):
+        client_for(sim, settings={"api_key_secret": "wrong-secret-42"}).discover_provider()
+    assert len(sim.requests) == 1
+
+
+# -- scheduled queries ------------------------------------------------------------------
+
+
+def test_missing_provider_id_says_run_discover(sim):
+    with pytest.raises(ConfigError) as caught:
+        client_for(sim, settings={"provider_id": ""}).list_schedulers()
+    assert caught.value.setting == "provider_id" and "--discover" in caught.value.problem
+
+
+def test_force_changes_only_next_execution(sim):
+    first = sim.add_scheduler("ECRITURE", cron="0 2 * * *", vendorField={"kept": [1, 2]}, notes=None)
+    second = sim.add_scheduler("ANALYTIQ", cron="30 3 * * 1-5")
+    before = {key: dict(value) for key, value in sim.schedulers.items()}
+    outcomes = client_for(sim).force(now=NOW)
+    assert {o.scheduler_id: o.status for o in outcomes} == {first: "forced", second: "forced"}
+    for scheduler_id in (first, second):
+        after = sim.schedulers[scheduler_id]
+        assert after["nextExecution"] == "2026-11-28T10:15:00.000Z"
+        assert {k: v for k, v in after.items() if k != "nextExecution"} == {
+            k: v for k, v in before[scheduler_id].items() if k != "nextExecution"
+        }
+    assert sim.schedulers[first]["vendorField"] == {"kept": [1, 2]} and "notes" in sim.schedulers[first]
+    assert sim.schedulers[second]["cron"] == "30 3 * * 1-5"
+    outcome = next(o for o in outcomes if o.scheduler_id == first)
+    assert outcome.previous_next_execution == before[first]["nextExecution"]
+    assert outcome.next_execution == "2026-11-28T10:15:00.000Z" and outcome.name == "ECRITURE"
+    puts = sim.requests_to(SCHEDULERS, method="PUT")
+    assert len(puts) == 2 and puts[0].headers["Content-Type"] == "application/json"
+
+
+def test_force_by_name_part_case_insensitive_at_time(sim):
+    sim.add_scheduler("ECRITURE")
+    wanted = sim.add_scheduler("Export Ecritures analytiques")
+    other = sim.add_scheduler("ABSENCESALARIE")
+    outcomes = client_for(sim).force(name_part="ecrit", at="14:30", now=NOW)
+    assert len(outcomes) == 2 and all(o.status == "forced" for o in outcomes)
+    assert sim.schedulers[wanted]["nextExecution"] == "2026-11-28T14:30:00.000Z"
+    assert sim.schedulers[other]["nextExecution"].endswith(".1234567Z")
+
+
+def test_force_one_id_and_nothing_matched(sim):
+    wanted = sim.add_scheduler("ECRITURE")
+    sim.add_scheduler("ANALYTIQ")
+    client = client_for(sim)
+    outcomes = client.force(scheduler_id=wanted.upper(), now=NOW)
+    assert [o.scheduler_id for o in outcomes] == [wanted]
+    assert client.force(name_part="PAIE", now=NOW) == []
+    assert len(sim.requests_to(SCHEDULERS, method="PUT")) == 1
+
+
+def test_force_skips_disabled(sim):
+    disabled = sim.add_scheduler("ECRITURE", enable=False)
+    original = dict(sim.schedulers[disabled])
+    outcomes = client_for(sim).force(now=NOW)
+    assert [(o.status, o.next_execution) for o in outcomes] == [("skipped_disabled", original["nextExecution"])]
+    assert "disabled" in outcomes[0].message
+    assert sim.schedulers[disabled] == original
+    assert sim.requests_to(SCHEDULERS, method="PUT") == []
+
+
+def test_force_failure_is_an_outcome_not_an_exception(sim):
+    sim.add_scheduler("ECRITURE")
+    good = sim.add_scheduler("ANALYTIQ")
+    sim.inject("PUT", SCHEDULERS, status=400, body={"errorMessage": "nextExecution is in the past"})
+    outcomes = client_for(sim).force(now=NOW)
+    assert [o.status for o in outcomes] == ["failed", "forced"]
+    assert "nextExecution is in the past" in outcomes[0].message
+    assert sim.schedulers[good]["nextExecution"] == "2026-11-28T10:15:00.000Z"
+
+
+def test_force_invalid_time(sim):
+    with pytest.raises(ConfigError) as caught:
+        client_for(sim).force(at="25:00", now=NOW)
+    assert caught.value.setting == "force_time"
+
+
+def test_set_enabled_changes_only_enable(sim):
+    scheduler_id = sim.add_scheduler("ECRITURE", vendorField="x")
+    before = dict(sim.schedulers[scheduler_id])
+    client = client_for(sim)
+    updated = client.set_enabled(scheduler_id, False)
+    assert updated["enable"] is False
+    assert sim.schedulers[scheduler_id] == dict(before, enable=False)
+    client.set_enabled(scheduler_id, True)
+    assert sim.schedulers[scheduler_id] == before
+
+
+def test_set_enabled_unknown_id(sim):
+    sim.add_scheduler("ECRITURE")
+    with pytest.raises(NotFoundError):
+        client_for(sim).set_enabled("00000000-0000-0000-0000-000000000000", True)
+
+
+def test_update_of_a_scheduler_cegid_does_not_know(sim):
+    scheduler_id = sim.add_scheduler("ECRITURE")
+    obj = client_for(sim).list_schedulers()[0]
+    del sim.schedulers[scheduler_id]
+    with pytest.raises(NotFoundError) as caught:
+        client_for(sim).update_scheduler(obj)
+    assert caught.value.status == 404 and "not found" in caught.value.error_message
+
+
+def test_client_requires_api_settings(sim):
+    with pytest.raises(ConfigError) as caught:
+        client_for(sim, settings={"api_base_url": ""})
+    assert caught.value.setting == "api_base_url"
