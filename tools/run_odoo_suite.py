@@ -179,20 +179,31 @@ class PostgresCluster:
             self.started = False
 
 
-def odoo_command(src, cluster, workdir, dbname, extra):
-    """The odoo-bin command line, the repository mounted as the addon."""
+def mount_addon(workdir):
+    """An addons folder in ``workdir`` where the repository appears as the addon."""
     addons = workdir / "addons"
     addons.mkdir(exist_ok=True)
     link = addons / MODULE
     if not link.exists():
         link.symlink_to(REPO_ROOT, target_is_directory=True)
-    addons_path = ",".join(str(p) for p in (src / "odoo" / "addons", src / "addons", addons))
+    return addons
+
+
+def odoo_command(src, cluster, workdir, dbname, extra, serve=False, http_port=None):
+    """The odoo-bin command line, the repository mounted as the addon.
+
+    By default Odoo stops after loading (tests, installs), with no cron thread;
+    ``serve`` keeps it running with one cron thread, as a real server.
+    """
+    addons_path = ",".join(str(p) for p in (src / "odoo" / "addons", src / "addons", mount_addon(workdir)))
     return [
         sys.executable, str(src / "odoo-bin"),
         "--addons-path", addons_path, "--data-dir", str(workdir / "data"),
         "--db_host", str(cluster.socketdir), "--db_port", str(cluster.port), "--db_user", "odoo",
-        "-d", dbname, "--http-port", str(free_port()), "--gevent-port", str(free_port()),
-        "--workers", "0", "--max-cron-threads", "0", "--without-demo", "all", "--stop-after-init",
+        "-d", dbname, "--http-port", str(http_port or free_port()), "--gevent-port", str(free_port()),
+        "--workers", "0", "--without-demo", "all",
+        *(["--max-cron-threads", "1", "--db-filter", f"^{dbname}$"] if serve
+          else ["--max-cron-threads", "0", "--stop-after-init"]),
         *extra,
     ]
 

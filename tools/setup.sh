@@ -1,0 +1,64 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+#
+# Sourced by tools/test and tools/demo: installs, only when missing, what both need on a
+# fresh Debian 12 machine (Debian packages, the virtual environment, Azurite), and sets
+# $repo and $venv. Environment: CEGID_TEST_CACHE (where the venv lives), PYTHON.
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cache=${CEGID_TEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/is_cegid2odoo}
+venv=$cache/venv
+python=${PYTHON:-python3}
+
+say() { printf 'setup: %s\n' "$*"; }
+
+install_debian_packages() {
+  # Only what is missing: Node for Azurite, PostgreSQL's server binaries, Chromium for the
+  # Odoo tours, and the headers Odoo's requirements build against on Python 3.11.
+  local missing=()
+  command -v node >/dev/null 2>&1 || missing+=(nodejs)
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
+  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql-15)
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  for pkg in libldap2-dev libsasl2-dev libpq-dev; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  "$python" -c "import ensurepip, venv" 2>/dev/null || missing+=(python3-venv)
+  ((${#missing[@]})) || return 0
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  say "installing Debian packages: ${missing[*]}"
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+install_python_tools() {
+  local stamp
+  stamp=$(cat "$repo/requirements.txt" "$repo/requirements-test.txt" | sha256sum | cut -c1-16)
+  if [ ! -x "$venv/bin/python" ]; then
+    say "creating the virtual environment $venv"
+    mkdir -p "$cache"
+    "$python" -m venv "$venv"
+  fi
+  if [ ! -e "$venv/.requirements-$stamp" ]; then
+    say "installing the test tools into $venv"
+    "$venv/bin/python" -m pip install -q --upgrade pip
+    "$venv/bin/python" -m pip install -q -r "$repo/requirements-test.txt"
+    touch "$venv/.requirements-$stamp"
+  fi
+}
+
+install_npm_tools() {
+  local stamp
+  stamp=$(sha256sum "$repo/package-lock.json" | cut -c1-16)
+  if [ ! -e "$repo/node_modules/.lock-$stamp" ]; then
+    say "installing Azurite (npm ci)"
+    (cd "$repo" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    touch "$repo/node_modules/.lock-$stamp"
+  fi
+}
+
+install_debian_packages
+install_python_tools
+install_npm_tools
+cd "$repo"
