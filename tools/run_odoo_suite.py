@@ -281,6 +281,19 @@ def judge_step(name, returncode, lines, result):
         result.problems.extend(problems)
 
 
+def run_shell(src, cluster, workdir, dbname, script):
+    """Run a Python ``script`` in ``odoo-bin shell`` on ``dbname``; return its output lines."""
+    command = odoo_command(src, cluster, workdir, dbname, [])
+    command.insert(2, "shell")
+    command.remove("--stop-after-init")
+    with tempfile.TemporaryFile("w+") as stdin:
+        stdin.write(script)
+        stdin.seek(0)
+        process = subprocess.run(command, stdin=stdin, capture_output=True, text=True, check=False,
+                                 cwd=str(REPO_ROOT))
+    return (process.stdout + process.stderr).splitlines()
+
+
 UNINSTALL_SCRIPT = f"""
 module = env["ir.module.module"].search([("name", "=", "{MODULE}")])
 module.button_immediate_uninstall()
@@ -310,18 +323,9 @@ def run_suite(keep=False, echo=False, log_path=None, test_tags=None):
                                ["-i", MODULE, "--test-enable", "--test-tags", tags, "--log-level", "test"])
         returncode, lines = run_logged(command, log_path, echo)
         judge_tests(returncode, lines, result)
-        shell = odoo_command(src, cluster, workdir, dbname, [])
-        shell.insert(2, "shell")
-        shell.remove("--stop-after-init")
-        uninstall_lines = []
-        with tempfile.TemporaryFile("w+") as script:
-            script.write(UNINSTALL_SCRIPT)
-            script.seek(0)
-            process = subprocess.run(shell, stdin=script, capture_output=True, text=True, check=False,
-                                     cwd=str(REPO_ROOT))
-            uninstall_lines = (process.stdout + process.stderr).splitlines()
-            with open(log_path, "a", encoding="utf-8") as log:
-                log.write("\n".join(uninstall_lines) + "\n")
+        uninstall_lines = run_shell(src, cluster, workdir, dbname, UNINSTALL_SCRIPT)
+        with open(log_path, "a", encoding="utf-8") as log:
+            log.write("\n".join(uninstall_lines) + "\n")
         ok = any(line.startswith("uninstall: state=uninstalled remaining_models=0") for line in uninstall_lines)
         judge_step("uninstall", 0 if ok else 1, uninstall_lines, result)
     finally:
