@@ -19,6 +19,7 @@ TITLE = "Cegid Data Access"
 # (fragment, section heading); the description has none: it follows the title.
 SECTIONS = (
     ("DESCRIPTION", None),
+    ("TRY", "Try it without Cegid credentials"),
     ("INSTALL", "Installation"),
     ("CONFIGURE", "Configuration"),
     ("USAGE", "Usage"),

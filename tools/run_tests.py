@@ -85,7 +85,7 @@ def check_readme():
     try:
         docutils.core.publish_doctree(
             (REPO_ROOT / "README.rst").read_text(encoding="utf-8"),
-            settings_overrides={"halt_level": 2, "report_level": 2},
+            settings_overrides={"halt_level": 2, "report_level": 2, "syntax_highlight": "none"},
         )
     except docutils.utils.SystemMessage as err:
         print(f"lint! README.rst: {err}")
