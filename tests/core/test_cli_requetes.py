@@ -1,0 +1,344 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""script-externe/cegid-requetes.py run as a user would, against the Cegid simulator."""
+
+import datetime
+import json
+import subprocess
+import sys
+
+import pytest
+from conftest import SCRIPTS, run_script
+
+from cegid_data_access.scheduling import parse_cegid_datetime
+from cegid_testkit.simulator import write_config_py
+
+SCRIPT = "cegid-requetes.py"
+PUT_PATH = "/query/api/V1/schedulers"
+NEXT = "2026-11-29T02:00:00.1234567Z"
+LAST = "2026-11-28T02:00:03.7654321Z"
+SECRET_KEYS = ("cegid_api_key_secret", "cegid_subscription_key")
+
+
+@pytest.fixture
+def sim(cegid_simulator):
+    return cegid_simulator
+
+
+def run(sim, tmp_path, *args, **config):
+    """Run the script with a config.py made from the simulator's settings (``config`` overrides)."""
+    path = write_config_py(tmp_path / "config.py", sim.config_py_values(**config))
+    result = run_script(SCRIPT, "--config", str(path), *args)
+    secrets = [sim.api_key_secret, sim.subscription_key]
+    secrets += [value for key, value in config.items() if key in SECRET_KEYS and value]
+    for secret in secrets:
+        assert secret not in result.stdout and secret not in result.stderr
+    return result
+
+
+def puts(sim):
+    return sim.requests_to(PUT_PATH, method="PUT")
+
+
+def add_two(sim):
+    ecriture = sim.add_scheduler("ECRITURE", content="SELECT E_DEBIT FROM ECRITURE", nextExecution=NEXT,
+                                 lastExecution=LAST, vendorField={"kept": True})
+    analytiq = sim.add_scheduler("ANALYTIQ", content="SELECT Y_AXE FROM ANALYTIQ", enable=False, cron="30 3 * * *",
+                                 nextExecution=None)
+    return ecriture, analytiq
+
+
+# -- help and usage -----------------------------------------------------------------
+
+
+def test_help_loads_only_stdlib_requests_and_azure():
+    """--help works where only azure-storage-blob and requests are installed: nothing else gets imported."""
+    probe = (
+        "import json, runpy, sys\n"
+        f"sys.argv = [{str(SCRIPTS / SCRIPT)!r}, '--help']\n"
+        "try:\n"
+        f"    runpy.run_path({str(SCRIPTS / SCRIPT)!r}, run_name='__main__')\n"
+        "except SystemExit as exit:\n"
+        "    assert exit.code == 0, exit.code\n"
+        "print(json.dumps(sorted({name.split('.')[0] for name in sys.modules})))\n"
+    )
+    result = subprocess.run([sys.executable, "-I", "-c", probe], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "--discover" in result.stdout and "--force" in result.stdout
+    loaded = set(json.loads(result.stdout.strip().splitlines()[-1]))
+    allowed = set(sys.stdlib_module_names) | {
+        "requests", "urllib3", "idna", "certifi", "charset_normalizer", "chardet", "socks", "simplejson",
+        "brotli", "brotlicffi", "zstandard", "azure", "cegid_data_access", "cython_runtime", "__main__",
+    }
+    # private extension helpers (_cython_*, _distutils_hack) are not packages a user installs
+    foreign = {name for name in loaded - allowed if not name.startswith("_")}
+    assert "cegid_data_access" in loaded
+    assert foreign == set()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        (),
+        ("--list", "--force"),
+        ("--enable",),
+        ("--disable",),
+        ("--id", "x", "--list"),
+        ("--list", "--name", "ECR"),
+        ("--force", "--sql"),
+        ("--force", "--time", "25:00"),
+        ("--force", "--time", "1430"),
+    ],
+)
+def test_usage_errors_exit_2(sim, tmp_path, args):
+    result = run(sim, tmp_path, *args)
+    assert result.returncode == 2
+    assert "usage:" in result.stderr
+    assert sim.requests == []
+
+
+def test_bad_time_message(sim, tmp_path):
+    result = run(sim, tmp_path, "--force", "--time", "12h30")
+    assert result.returncode == 2 and "HH:MM" in result.stderr and "12h30" in result.stderr
+
+
+def test_bad_force_time_in_config_exits_2(sim, tmp_path):
+    sim.add_scheduler("ECRITURE")
+    result = run(sim, tmp_path, "--force", cegid_force_time="6h")
+    assert result.returncode == 2
+    assert "cegid_force_time" in result.stderr
+    assert puts(sim) == []
+
+
+def test_missing_config_exits_2(tmp_path):
+    result = run_script(SCRIPT, "--config", str(tmp_path / "absent.py"), "--list")
+    assert result.returncode == 2 and "config.py.sample" in result.stderr
+
+
+def test_missing_base_url_exits_2(sim, tmp_path):
+    result = run(sim, tmp_path, "--list", cegid_api_base_url="")
+    assert result.returncode == 2 and "cegid_api_base_url" in result.stderr
+
+
+# -- discover ------------------------------------------------------------------------
+
+
+def test_discover_prints_the_config_line(sim, tmp_path):
+    result = run(sim, tmp_path, "--discover", cegid_provider_id="")
+    assert result.returncode == 0, result.stderr
+    assert f"Provider id: {sim.provider_id}" in result.stdout
+    assert f'cegid_provider_id = "{sim.provider_id}"' in result.stdout.splitlines()
+
+
+def test_discover_json(sim, tmp_path):
+    result = run(sim, tmp_path, "--discover", "--json", cegid_provider_id="")
+    assert json.loads(result.stdout)["provider_id"] == sim.provider_id
+
+
+def test_discover_nothing_found_exits_1(sim, tmp_path):
+    sim.provider_aliases = set()
+    result = run(sim, tmp_path, "--discover", cegid_provider_id="")
+    assert result.returncode == 1
+    assert "Provider not found" in result.stderr
+
+
+def test_missing_provider_id_says_run_discover(sim, tmp_path):
+    result = run(sim, tmp_path, "--list", cegid_provider_id="")
+    assert result.returncode == 2
+    assert "cegid_provider_id" in result.stderr and "--discover" in result.stderr
+
+
+# -- list --------------------------------------------------------------------------------
+
+
+def test_list_table(sim, tmp_path):
+    ecriture, analytiq = add_two(sim)
+    result = run(sim, tmp_path, "--list")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "2 scheduled queries (dates in UTC):"
+    assert lines[1].split() == ["On", "Name", "Cron", "Next", "execution", "Last", "execution", "Id"]
+    row = next(line for line in lines if ecriture in line)
+    assert row.startswith("[x]") and "ECRITURE" in row and "0 2 * * *" in row
+    assert "2026-11-29 02:00" in row and "2026-11-28 02:00" in row
+    other = next(line for line in lines if analytiq in line)
+    assert other.startswith("[ ]") and "ANALYTIQ" in other and "30 3 * * *" in other and " - " in other
+    assert "SELECT" not in result.stdout
+
+
+def test_list_sql(sim, tmp_path):
+    add_two(sim)
+    result = run(sim, tmp_path, "--list", "--sql")
+    assert result.returncode == 0
+    assert "SELECT E_DEBIT FROM ECRITURE" in result.stdout and "SELECT Y_AXE FROM ANALYTIQ" in result.stdout
+
+
+def test_list_json(sim, tmp_path):
+    ecriture, analytiq = add_two(sim)
+    result = run(sim, tmp_path, "--list", "--json", "--sql")
+    data = {item["id"]: item for item in json.loads(result.stdout)}
+    assert data[ecriture] == {
+        "id": ecriture, "name": "ECRITURE", "enabled": True, "cron": "0 2 * * *", "next_execution": NEXT,
+        "last_execution": LAST, "sql": "SELECT E_DEBIT FROM ECRITURE",
+    }
+    assert data[analytiq]["enabled"] is False
+
+
+def test_list_survives_401_and_503(sim, tmp_path):
+    add_two(sim)
+    sim.inject("GET", "schedulers/tenant", status=401, body="Unauthorized")
+    sim.inject("GET", "schedulers/tenant", status=503, retry_after="0")
+    sim.inject("GET", "Token", status=429, retry_after="1")
+    result = run(sim, tmp_path, "--list")
+    assert result.returncode == 0, result.stderr
+    assert "ECRITURE" in result.stdout
+    assert len(sim.requests_to("/tokenprovider/Token")) == 3  # one 429, then one token per 401
+    assert len(sim.requests_to("schedulers/tenant")) == 3
+
+
+def test_non_json_answer_exits_3(sim, tmp_path):
+    sim.inject("GET", "schedulers/tenant", body="<html>Maintenance</html>")
+    result = run(sim, tmp_path, "--list")
+    assert result.returncode == 3
+    assert "not JSON" in result.stderr and "Traceback" not in result.stderr
+
+
+# -- authentication --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        {"cegid_api_key_secret": "wrong-secret-value-1"},
+        {"cegid_subscription_key": "wrong-secret-subkey-2"},
+        {"cegid_api_key_id": "not-the-key-id"},
+    ],
+)
+def test_wrong_credentials_exit_3_without_secret(sim, tmp_path, wrong):
+    result = run(sim, tmp_path, "--list", "-v", **wrong)  # run() asserts no secret is printed
+    assert result.returncode == 3
+    assert "401" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_secret_echoed_by_the_server_is_masked(sim, tmp_path):
+    sim.inject("GET", "schedulers/tenant", status=502, retry_after="0", times=5,
+               body=f"upstream said {sim.subscription_key} / {sim.api_key_secret}")
+    result = run(sim, tmp_path, "--list", "-v")  # run() asserts both secrets are absent
+    assert result.returncode == 3
+    assert "***" in result.stderr
+
+
+# -- force ----------------------------------------------------------------------------------
+
+
+def test_force_default_time(sim, tmp_path):
+    ecriture, analytiq = add_two(sim)
+    before = dict(sim.schedulers[ecriture])
+    start = datetime.datetime.now(datetime.timezone.utc)
+    result = run(sim, tmp_path, "--force")
+    end = datetime.datetime.now(datetime.timezone.utc)
+    assert result.returncode == 0, result.stderr
+    after = sim.schedulers[ecriture]
+    target = parse_cegid_datetime(after["nextExecution"])
+    assert after["nextExecution"].endswith(":00.000Z") and target.minute % 15 == 0
+    assert start + datetime.timedelta(minutes=5) <= target <= end + datetime.timedelta(minutes=20)
+    assert {k: v for k, v in after.items() if k != "nextExecution"} == {
+        k: v for k, v in before.items() if k != "nextExecution"
+    }
+    assert sim.schedulers[analytiq]["nextExecution"] is None  # disabled: untouched
+    assert len(puts(sim)) == 1
+    assert f"FORCED   ECRITURE ({ecriture}): next execution 2026-11-29 02:00 -> " in result.stdout
+    assert f"SKIPPED  ANALYTIQ ({analytiq}): disabled, not forced" in result.stdout
+    assert "1 forced, 1 disabled, 0 failed." in result.stdout
+
+
+def test_force_by_name_at_time(sim, tmp_path):
+    ecriture, _analytiq = add_two(sim)
+    other = sim.add_scheduler("ABSENCESALARIE")
+    untouched = dict(sim.schedulers[other])
+    result = run(sim, tmp_path, "--force", "--name", "ecrit", "--time", "14:30")
+    assert result.returncode == 0, result.stderr
+    assert sim.schedulers[ecriture]["nextExecution"].endswith("T14:30:00.000Z")
+    assert sim.schedulers[ecriture]["cron"] == "0 2 * * *"
+    assert sim.schedulers[other] == untouched
+    assert "ABSENCESALARIE" not in result.stdout and " 14:30 UTC (cron unchanged)" in result.stdout
+
+
+def test_force_uses_cegid_force_time(sim, tmp_path):
+    ecriture, _analytiq = add_two(sim)
+    result = run(sim, tmp_path, "--force", "--name", "ECRITURE", cegid_force_time="06:00")
+    assert result.returncode == 0, result.stderr
+    assert sim.schedulers[ecriture]["nextExecution"].endswith("T06:00:00.000Z")
+
+
+def test_force_time_option_wins_over_config(sim, tmp_path):
+    ecriture, _analytiq = add_two(sim)
+    result = run(sim, tmp_path, "--force", "--time", "07:45", cegid_force_time="06:00")
+    assert result.returncode == 0
+    assert sim.schedulers[ecriture]["nextExecution"].endswith("T07:45:00.000Z")
+
+
+def test_force_disabled_only_is_said_not_an_error(sim, tmp_path):
+    _ecriture, analytiq = add_two(sim)
+    result = run(sim, tmp_path, "--force", "--name", "ANALYTIQ")
+    assert result.returncode == 0
+    assert "disabled, not forced" in result.stdout
+    assert sim.schedulers[analytiq]["nextExecution"] is None and puts(sim) == []
+
+
+def test_force_nothing_matched_exits_1(sim, tmp_path):
+    add_two(sim)
+    result = run(sim, tmp_path, "--force", "--name", "PAIE")
+    assert result.returncode == 1
+    assert "No scheduled query matches 'PAIE'." in result.stdout
+    assert puts(sim) == []
+
+
+def test_force_failure_exits_1(sim, tmp_path):
+    ecriture, _analytiq = add_two(sim)
+    sim.add_scheduler("HISTOCUMSAL")
+    sim.inject("PUT", PUT_PATH, status=400, body={"errorMessage": "Invalid nextExecution"})
+    result = run(sim, tmp_path, "--force")
+    assert result.returncode == 1
+    assert f"FAILED   ECRITURE ({ecriture}): " in result.stdout and "Invalid nextExecution" in result.stdout
+    assert "1 forced, 1 disabled, 1 failed." in result.stdout
+
+
+def test_force_json(sim, tmp_path):
+    ecriture, analytiq = add_two(sim)
+    result = run(sim, tmp_path, "--force", "--time", "14:30", "--json")
+    data = json.loads(result.stdout)
+    statuses = {o["scheduler_id"]: o["status"] for o in data["outcomes"]}
+    assert statuses == {ecriture: "forced", analytiq: "skipped_disabled"}
+    assert data["time"] == "14:30"
+
+
+# -- enable / disable -------------------------------------------------------------------------
+
+
+def test_disable_then_enable(sim, tmp_path):
+    ecriture, _analytiq = add_two(sim)
+    before = dict(sim.schedulers[ecriture])
+    result = run(sim, tmp_path, "--disable", "--id", ecriture)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"ECRITURE ({ecriture}): enabled -> disabled."
+    assert sim.schedulers[ecriture] == dict(before, enable=False)
+    result = run(sim, tmp_path, "--enable", "--id", ecriture)
+    assert result.stdout.strip() == f"ECRITURE ({ecriture}): disabled -> enabled."
+    assert sim.schedulers[ecriture] == before
+    assert len(puts(sim)) == 2
+
+
+def test_enable_already_enabled_changes_nothing(sim, tmp_path):
+    ecriture, _analytiq = add_two(sim)
+    result = run(sim, tmp_path, "--enable", "--id", ecriture, "--json")
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["changed"] is False
+    assert puts(sim) == []
+
+
+def test_enable_unknown_id_exits_1(sim, tmp_path):
+    add_two(sim)
+    result = run(sim, tmp_path, "--enable", "--id", "00000000-0000-0000-0000-000000000000")
+    assert result.returncode == 1
+    assert "00000000-0000-0000-0000-000000000000" in result.stderr and puts(sim) == []
