@@ -1,0 +1,168 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The Azure side of a transfer: the export container, reached by a SAS URL.
+
+In ``api`` mode the URL comes from the Cegid API and is renewed when Azure
+refuses it mid-run; in ``sas_url`` mode it is the static URL of the settings.
+"""
+
+import dataclasses
+import datetime
+import logging
+import threading
+from urllib.parse import parse_qs, urlsplit
+
+from .errors import ApiError, AuthenticationError, ConnectionFailure
+
+_logger = logging.getLogger(__name__)
+
+MIB = 1024 * 1024
+
+
+@dataclasses.dataclass
+class TransferTuning:
+    """Knobs of the transfer engine; the defaults suit a cron job on a small server."""
+
+    workers: int = 8  # blobs downloaded at once
+    chunk_concurrency: int = 4  # connections per large blob
+    single_get_size: int = 4 * MIB  # first GET of a blob; larger blobs continue in chunks
+    chunk_size: int = 4 * MIB
+    attempts: int = 3  # whole-blob attempts on transient errors
+    backoff: float = 1.0  # seconds before the 2nd attempt, doubled each time
+    sdk_retry_total: int = 3  # HTTP-level retries inside the SDK
+    sdk_backoff: float = 0.5
+    connection_timeout: float = 10
+    read_timeout: float = 60
+
+
+def sas_expiry(url):
+    """The expiry (``se=``) of a SAS URL as an aware UTC datetime, or None."""
+    values = parse_qs(urlsplit(url or "").query).get("se")
+    if not values:
+        return None
+    text = values[0].strip().replace("Z", "+00:00")
+    try:
+        moment = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.timezone.utc)
+    return moment.astimezone(datetime.timezone.utc)
+
+
+def sas_permissions(url):
+    """The permissions (``sp=``) of a SAS URL, or None when it does not say."""
+    values = parse_qs(urlsplit(url or "").query).get("sp")
+    return values[0] if values else None
+
+
+def status_of(err):
+    """The HTTP status of an Azure SDK error, or None (network-level failure)."""
+    return getattr(err, "status_code", None)
+
+
+def is_denied(err):
+    """Azure refused the credentials (expired or wrong SAS, missing permission)."""
+    from azure.core.exceptions import ClientAuthenticationError
+
+    return isinstance(err, ClientAuthenticationError) or status_of(err) == 403
+
+
+def describe(err):
+    """A one-line description of an Azure SDK error (the caller redacts it)."""
+    status = status_of(err)
+    code = getattr(err, "error_code", None)
+    if status:
+        return f"HTTP {status}" + (f" {code}" if code else "")
+    first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    return f"{type(err).__name__}: {first}"
+
+
+def listing_error(err):
+    """The CegidError that tells why the container could not be listed."""
+    from azure.core.exceptions import ServiceRequestError
+
+    if is_denied(err):
+        return AuthenticationError(f"Azure refused the SAS ({describe(err)})", status=403)
+    if isinstance(err, ServiceRequestError) or status_of(err) is None:
+        return ConnectionFailure(f"cannot reach Azure Blob Storage ({describe(err)})")
+    return ApiError(f"Azure Blob Storage answered {describe(err)}", status=status_of(err))
+
+
+def _container_client(url, tuning):
+    import requests
+    from azure.core.pipeline.transport import RequestsTransport
+    from azure.storage.blob import ContainerClient, ExponentialRetry
+
+    session = requests.Session()
+    pool = max(10, tuning.workers * tuning.chunk_concurrency + 2)
+    adapter = requests.adapters.HTTPAdapter(pool_connections=2, pool_maxsize=pool)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    transport = RequestsTransport(
+        session=session, session_owner=True,
+        connection_timeout=tuning.connection_timeout, read_timeout=tuning.read_timeout,
+    )
+    retry = ExponentialRetry(
+        initial_backoff=tuning.sdk_backoff, increment_base=2, retry_total=tuning.sdk_retry_total,
+        random_jitter_range=min(1, tuning.sdk_backoff),
+    )
+    return ContainerClient.from_container_url(
+        url, transport=transport, retry_policy=retry,
+        max_single_get_size=tuning.single_get_size, max_chunk_get_size=tuning.chunk_size,
+    )
+
+
+class ContainerSource:
+    """The container client of a run, renewable in api mode.
+
+    ``generation`` lets concurrent workers that saw the same refusal share one
+    renewal instead of each asking Cegid for a new SAS.
+    """
+
+    def __init__(self, url, tuning, renew_url=None, max_renewals=3):
+        self.tuning = tuning
+        self._renew_url = renew_url
+        self._renewals_left = max_renewals
+        self._lock = threading.Lock()
+        self.url = url
+        self.generation = 0
+        self.container = _container_client(url, tuning)
+
+    @property
+    def renewable(self):
+        return self._renew_url is not None
+
+    def current(self):
+        """(generation, ContainerClient) to use now."""
+        with self._lock:
+            return self.generation, self.container
+
+    def renew(self, seen_generation):
+        """Get a fresh SAS URL after a refusal seen with ``seen_generation``.
+
+        Return True when a newer container client is available (possibly
+        renewed by another worker), False when renewing is not possible.
+        """
+        with self._lock:
+            if self.generation != seen_generation:
+                return True
+            if not self._renew_url or self._renewals_left <= 0:
+                return False
+            self._renewals_left -= 1
+            _logger.info("Azure refused the SAS: asking Cegid for a new one")
+            self.url = self._renew_url()
+            self.container = _container_client(self.url, self.tuning)
+            self.generation += 1
+            return True
+
+    def call(self, operation):
+        """Run ``operation(container)``; on a refusal in api mode renew once and retry."""
+        generation, container = self.current()
+        try:
+            return operation(container)
+        except Exception as err:
+            if not (is_denied(err) and self.renewable and self.renew(generation)):
+                raise
+        _generation, container = self.current()
+        return operation(container)

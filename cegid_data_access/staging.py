@@ -1,0 +1,292 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The local side of a transfer: the hidden staging folder of the import folder.
+
+``<import>/.cegid-partial/`` holds, on the same file system as the import
+folder (so that a rename is atomic):
+
+- ``lock``: flock'ed by the running transfer (one at a time per folder);
+- ``<key>.part``: a blob being downloaded;
+- ``<key>.json``: the journal entry of a blob that is being (or was) delivered
+  but not yet deleted from Azure. It is written and fsynced BEFORE the rename
+  of ``<key>.part`` to its final name, and removed after the delete.
+
+After a crash, an entry whose ``.part`` file is gone (or hard-linked to its
+final name) was delivered: the blob is only deleted, never delivered twice.
+An entry whose ``.part`` file is still there was not: both are dropped and the
+blob is downloaded again. No partial file ever carries a final name.
+"""
+
+import contextlib
+import ctypes
+import errno
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import threading
+
+from .errors import ConfigError
+from .naming import candidate_names
+
+_logger = logging.getLogger(__name__)
+
+HIDDEN_FOLDER = ".cegid-partial"
+LOCK_NAME = "lock"
+_RENAME_NOREPLACE = 1
+_AT_FDCWD = -100
+_READBACK = 1024 * 1024
+
+
+def entry_key(blob_name, etag):
+    """A file-name-safe key for one version of one blob."""
+    return hashlib.sha256(f"{blob_name}\0{etag}".encode()).hexdigest()[:40]
+
+
+def fsync_dir(path):
+    """Make the entries of directory ``path`` durable."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _load_renameat2():
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        func = libc.renameat2
+    except (OSError, AttributeError):
+        return None
+    func.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    return func
+
+
+_renameat2 = _load_renameat2()
+
+
+def rename_noreplace(src, dst):
+    """Rename ``src`` to ``dst`` atomically, failing with EEXIST if ``dst`` exists.
+
+    renameat2(RENAME_NOREPLACE) where the kernel and file system have it, else
+    link + unlink (a crash in between leaves ``src`` with two links, which the
+    journal recovery reads as "delivered").
+    """
+    if _renameat2 is not None:
+        if _renameat2(_AT_FDCWD, os.fsencode(src), _AT_FDCWD, os.fsencode(dst), _RENAME_NOREPLACE) == 0:
+            return
+        err = ctypes.get_errno()
+        if err not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+            raise OSError(err, os.strerror(err), dst)
+    os.link(src, dst)
+    os.unlink(src)
+
+
+class HashingFile:
+    """A seekable binary file that computes MD5 and size of what it receives.
+
+    The SDK writes sequentially, or (parallel chunked download) at offsets in
+    any order: data arriving in order is hashed from memory; a chunk written
+    ahead of the hashed prefix is hashed later, read back from the file (page
+    cache) once the gap before it is filled. Memory stays bounded either way.
+    """
+
+    def __init__(self, path):
+        self.path = path
+        self._file = open(path, "x+b")  # read back by _catch_up; closed by close()
+        self._md5 = hashlib.md5()  # noqa: S324 -- Azure's Content-MD5, not security
+        self._pos = 0
+        self._hashed = 0
+        self._ahead = {}  # offset -> length of chunks written beyond the hashed prefix
+        self.size = 0
+
+    def write(self, data):
+        """Write ``data`` at the current position."""
+        self._file.write(data)
+        length = len(data)
+        if self._pos == self._hashed:
+            self._md5.update(data)
+            self._hashed += length
+        elif length:
+            self._ahead[self._pos] = length
+        self._pos += length
+        self.size = max(self.size, self._pos)
+        if self._ahead and self._hashed in self._ahead:
+            self._catch_up()
+        return length
+
+    def _catch_up(self):
+        self._file.flush()
+        fd = self._file.fileno()
+        while self._hashed in self._ahead:
+            remaining = self._ahead.pop(self._hashed)
+            while remaining:
+                data = os.pread(fd, min(remaining, _READBACK), self._hashed)
+                if not data:
+                    raise OSError(errno.EIO, "short read back", self.path)
+                self._md5.update(data)
+                self._hashed += len(data)
+                remaining -= len(data)
+
+    def seek(self, offset, whence=os.SEEK_SET):
+        """Move the write position (absolute offsets only, as the SDK uses)."""
+        if whence != os.SEEK_SET:
+            raise ValueError("only absolute seeks are supported")
+        self._file.seek(offset)
+        self._pos = offset
+        return offset
+
+    def tell(self):
+        return self._pos
+
+    def seekable(self):
+        return True
+
+    def writable(self):
+        return True
+
+    def complete(self):
+        """True when every byte from 0 to ``size`` was received and hashed."""
+        return not self._ahead and self._hashed == self.size
+
+    def md5_hex(self):
+        return self._md5.hexdigest()
+
+    def finish(self, mtime=None):
+        """Flush, set the mtime and fsync the file, then close it."""
+        self._file.flush()
+        if mtime is not None:
+            os.utime(self._file.fileno(), (mtime, mtime))
+        os.fsync(self._file.fileno())
+        self.close()
+
+    def close(self):
+        self._file.close()
+
+
+class StagingArea:
+    """The hidden folder of one import folder: lock, temporary files, journal."""
+
+    def __init__(self, import_folder):
+        self.import_folder = os.path.abspath(import_folder)
+        self.path = os.path.join(self.import_folder, HIDDEN_FOLDER)
+        self._lock_fd = None
+        self._journal_lock = threading.Lock()
+
+    # -- lock ---------------------------------------------------------------
+
+    def acquire(self):
+        """Take the per-folder lock; False when another transfer holds it."""
+        if not os.path.isdir(self.import_folder):
+            raise ConfigError("import_folder", f"is not an existing folder: {self.import_folder}")
+        try:
+            os.makedirs(self.path, exist_ok=True)
+            fd = os.open(os.path.join(self.path, LOCK_NAME), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError as err:
+            raise ConfigError("import_folder", f"is not writable: {self.path}: {err.strerror}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._lock_fd = fd
+        return True
+
+    def release(self):
+        """Drop the lock (closing the descriptor releases the flock)."""
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    # -- files --------------------------------------------------------------
+
+    def part_path(self, key):
+        return os.path.join(self.path, key + ".part")
+
+    def journal_path(self, key):
+        return os.path.join(self.path, key + ".json")
+
+    def open_part(self, key):
+        """A fresh HashingFile for one download attempt."""
+        discard(self.part_path(key))
+        return HashingFile(self.part_path(key))
+
+    def recover(self):
+        """Read the journal after a possible crash; clean leftovers.
+
+        Return the entries of blobs delivered but maybe not deleted, as dicts
+        (blob_name, etag, md5, size, local_name, key).
+        """
+        delivered = []
+        names = sorted(os.listdir(self.path))
+        for name in names:
+            if name.endswith(".json"):
+                entry = self._recover_entry(name[: -len(".json")])
+                if entry:
+                    delivered.append(entry)
+        keep = {LOCK_NAME} | {entry["key"] + ".json" for entry in delivered}
+        for name in os.listdir(self.path):
+            if name not in keep:
+                _logger.info("removing leftover temporary file %s", name)
+                discard(os.path.join(self.path, name))
+        return delivered
+
+    def _recover_entry(self, key):
+        part = self.part_path(key)
+        try:
+            with open(self.journal_path(key), encoding="utf-8") as handle:
+                entry = json.load(handle)
+        except (OSError, ValueError):
+            # written before the rename: a torn entry means no rename happened
+            return None
+        try:
+            links = os.stat(part).st_nlink
+        except FileNotFoundError:
+            links = 0
+        if links == 1:
+            return None  # crashed before the rename: download again
+        discard(part)
+        entry["key"] = key
+        return entry
+
+    def write_journal(self, key, entry):
+        """Write a journal entry durably (file and folder fsynced)."""
+        path = self.journal_path(key)
+        data = json.dumps(entry, ensure_ascii=False).encode("utf-8")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        try:
+            os.write(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        fsync_dir(self.path)
+
+    def drop_journal(self, key):
+        discard(self.journal_path(key))
+
+    def deliver(self, key, base, arrival, entry):
+        """Move ``<key>.part`` to a free final name; return that name.
+
+        The journal entry is written (and fsynced) before each rename attempt,
+        naming the file it is about to create.
+        """
+        part = self.part_path(key)
+        for name in candidate_names(base, arrival):
+            target = os.path.join(self.import_folder, name)
+            if os.path.lexists(target):
+                continue
+            self.write_journal(key, dict(entry, local_name=name))
+            try:
+                rename_noreplace(part, target)
+            except FileExistsError:
+                continue  # taken meanwhile by someone else: never overwrite
+            fsync_dir(self.import_folder)
+            return name
+        raise AssertionError("candidate_names is endless")
+
+
+def discard(path):
+    """Remove a file if it exists."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)

@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Move the Cegid Data Access exports from Azure into the import folder.
+
+Every blob of the export container is downloaded into the import folder
+(config.py: dossier_de_destination) under its base name, verified, then
+deleted from Azure. A name already taken gets a unique suffix; a file is never
+overwritten, never delivered twice, never left half-written under its name.
+
+Exit status: 0 all transferred (or nothing to do, or another run holds the
+lock), 1 some blobs not transferred, 2 configuration or usage error,
+3 authentication or connection failure before any transfer.
+"""
+
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from cegid_data_access import cli
+from cegid_data_access.transfer import TransferReporter, check_connection, run_transfer
+
+UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
+
+
+def human_size(size):
+    """1536 -> '1.5 KiB'."""
+    value = float(size)
+    for unit in UNITS:
+        if value < 1024 or unit == UNITS[-1]:
+            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return str(size)
+
+
+def say(text, stream=None):
+    """Print a line at once (cron logs and watchers see progress as it happens)."""
+    stream = stream or sys.stdout
+    stream.write(text + "\n")
+    stream.flush()
+
+
+class ConsoleReporter(TransferReporter):
+    """The original script's output: the table of blobs, then one line per file."""
+
+    def __init__(self, quiet=False):
+        self.quiet = quiet
+        self.total = 0
+        self.count = 0
+        self.live = sys.stderr.isatty() and not quiet
+
+    def on_listing(self, blobs):
+        self.total = len(blobs)
+        if self.quiet:
+            return
+        if not blobs:
+            say("No file waiting in Azure.")
+            return
+        say(f"{len(blobs)} file(s) in Azure:")
+        rows = [(blob.name, human_size(blob.size),
+                 blob.last_modified.strftime("%Y-%m-%d %H:%M:%S") if blob.last_modified else "")
+                for blob in blobs]
+        cli.print_table(("Name", "Size", "Last modified (UTC)"), rows)
+        sys.stdout.flush()
+
+    def on_progress(self, blob_name, done_bytes, total_bytes):
+        if self.live and total_bytes:
+            sys.stderr.write(f"\r  {blob_name}: {100 * done_bytes // total_bytes}%  ")
+            sys.stderr.flush()
+
+    def on_file_done(self, outcome):
+        self.count += 1
+        if self.live:
+            sys.stderr.write("\r\033[K")
+        if self.quiet:
+            return
+        target = f" -> {outcome.local_name}" if outcome.local_name else ""
+        state = outcome.state.replace("_", " ").upper()
+        message = f": {outcome.message}" if outcome.message else ""
+        say(f"[{self.count}/{self.total}] {state} {outcome.blob_name}{target} ({human_size(outcome.size)}){message}")
+
+    def on_warning(self, message):
+        say("Warning: " + message, sys.stderr)
+
+
+def print_summary(result, elapsed):
+    """Files, bytes, duration and failures of the run."""
+    if result.lock_held:
+        return
+    rate = result.bytes_done / elapsed if elapsed > 0 else 0
+    say(f"Summary: {result.files_done} file(s) transferred, {human_size(result.bytes_done)} "
+        f"in {elapsed:.1f} s ({human_size(rate)}/s); {result.failures} failure(s).")
+    for outcome in result.outcomes:
+        if outcome.state in ("failed", "refused"):
+            say(f"  NOT TRANSFERRED {outcome.blob_name}: {outcome.message}")
+
+
+def print_checks(steps, as_json):
+    """Show the steps of --check; exit status 3 when one failed."""
+    if as_json:
+        cli.print_json([{"name": step.name, "ok": step.ok, "message": step.message} for step in steps])
+    else:
+        for step in steps:
+            say(f"{'OK    ' if step.ok else 'FAILED'} {step.name}: {step.message}")
+    return 0 if all(step.ok for step in steps) else 3
+
+
+def build_parser():
+    parser = cli.build_parser(__file__, __doc__)
+    parser.add_argument("--workers", type=int, metavar="N", help="blobs downloaded at once (default 8)")
+    parser.add_argument("--check", action="store_true",
+                        help="only check the connection (token, SAS, listing); download and delete nothing")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details on stderr")
+    return parser
+
+
+def main(secrets):
+    args = build_parser().parse_args()
+    if args.workers is not None and args.workers < 1:
+        build_parser().error("--workers must be at least 1")
+    cli.setup_logging(args.verbose)
+    settings = cli.load_cli_settings(args)
+    secrets.extend(settings.secrets())
+    cli.setup_logging(args.verbose, secrets)
+    if args.check:
+        return print_checks(check_connection(settings), args.json)
+    started = time.monotonic()
+    result = run_transfer(settings, reporter=ConsoleReporter(quiet=args.json), workers=args.workers)
+    if args.json:
+        cli.print_json(result.to_dict())
+    else:
+        print_summary(result, time.monotonic() - started)
+    return result.exit_code
+
+
+if __name__ == "__main__":
+    SECRETS = []
+    sys.exit(cli.run(lambda: main(SECRETS), SECRETS))

@@ -1,0 +1,43 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Blob names to local names: refusals and unique suffixes."""
+
+import datetime
+import itertools
+
+import pytest
+
+from cegid_data_access.naming import MAX_NAME_BYTES, base_name, candidate_names, refusal_reason
+
+ARRIVAL = datetime.datetime(2026, 11, 28, 10, 15, tzinfo=datetime.timezone.utc)
+
+
+@pytest.mark.parametrize("name", [
+    "", "../x.csv", "a/../../x.csv", "a/./x.csv", "..", "/etc/passwd", "a\\..\\x.csv", "C:x.csv", "c:/x.csv",
+    "x\x00.csv", "x\x01.csv", "x\x7f.csv", "x\u2028.csv", "x\n.csv", "folder/", ".cegid-partial",
+    "a/.cegid-partial", ".bashrc", "é" * 128 + ".csv",
+])
+def test_refused(name):
+    assert refusal_reason(name)
+
+
+@pytest.mark.parametrize("name, base", [
+    ("ECRITURE.csv", "ECRITURE.csv"), ("exports/2026/ANALYTIQ.csv", "ANALYTIQ.csv"),
+    ("a//b.csv", "b.csv"), ("Écriture comptable.csv", "Écriture comptable.csv"), ("x" * 255, "x" * 255),
+    ("a..b.csv", "a..b.csv"),
+])
+def test_accepted(name, base):
+    assert refusal_reason(name) is None
+    assert base_name(name) == base
+
+
+def test_suffixes_keep_extension_and_sort_by_arrival():
+    names = list(itertools.islice(candidate_names("ECRITURE.csv", ARRIVAL), 4))
+    assert names == ["ECRITURE.csv", "ECRITURE.20261128T101500Z.csv", "ECRITURE.20261128T101500Z-2.csv",
+                     "ECRITURE.20261128T101500Z-3.csv"]
+
+
+def test_suffixed_long_names_stay_within_the_limit():
+    names = list(itertools.islice(candidate_names("é" * 120 + ".csv", ARRIVAL), 3))
+    assert all(len(name.encode()) <= MAX_NAME_BYTES and name.endswith(".csv") for name in names)
+    assert len(set(names)) == 3

@@ -1,0 +1,266 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The transfer engine against real Azurite, in sas_url mode."""
+
+import datetime
+import fcntl
+import os
+import threading
+
+import pytest
+from azure.storage.blob import ContentSettings
+
+from cegid_data_access.config import Settings
+from cegid_data_access.errors import AuthenticationError, ConfigError
+from cegid_data_access.transfer import TransferReporter, TransferTuning, check_connection, run_transfer, sas_expiry
+from cegid_testkit.blobs import blob_names, delivered_files, new_container, staging_leftovers, upload
+
+NOW = datetime.datetime(2026, 11, 28, 10, 15, tzinfo=datetime.timezone.utc)
+LATER = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)
+FAST = TransferTuning(attempts=2, backoff=0.05, sdk_retry_total=2, sdk_backoff=0.05)
+
+
+class Recorder(TransferReporter):
+    """Keep every event and the thread it arrived in."""
+
+    def __init__(self):
+        self.events = []
+        self.threads = set()
+
+    def _record(self, *event):
+        self.threads.add(threading.get_ident())
+        self.events.append(event)
+
+    def on_listing(self, blobs):
+        self._record("listing", [blob.name for blob in blobs])
+
+    def on_file_start(self, blob):
+        self._record("start", blob.name)
+
+    def on_progress(self, blob_name, done_bytes, total_bytes):
+        self._record("progress", blob_name, done_bytes, total_bytes)
+
+    def on_file_done(self, outcome):
+        self._record("done", outcome.blob_name, outcome.state)
+
+    def on_warning(self, message):
+        self._record("warning", message)
+
+
+@pytest.fixture
+def box(azurite, tmp_path):
+    """A fresh container, its client, an import folder and sas_url settings."""
+    name = new_container(azurite)
+    folder = tmp_path / "import"
+    folder.mkdir()
+    url = azurite.container_sas_url(name, expiry=LATER)
+    settings = Settings(mode="sas_url", sas_url=url, import_folder=str(folder))
+
+    class Box:
+        pass
+
+    result = Box()
+    result.name, result.folder, result.settings = name, folder, settings
+    result.container = azurite.service_client().get_container_client(name)
+    return result
+
+
+def by_blob(result):
+    return {outcome.blob_name: outcome for outcome in result.outcomes}
+
+
+def test_transfers_verifies_and_deletes(box):
+    payloads = {"exports/ECRITURE.csv": b"E_DATECOMPTABLE;E_DEBIT\n2026-11-27;12,50\n", "EMPTY.csv": b"",
+                "ANALYTIQ.csv": os.urandom(70_000)}
+    for name, data in payloads.items():
+        upload(box.container, name, data)
+    listed = {blob.name: blob for blob in box.container.list_blobs()}
+    recorder = Recorder()
+
+    result = run_transfer(box.settings, reporter=recorder, tuning=FAST)
+
+    assert result.exit_code == 0 and result.failures == 0 and result.files_done == 3
+    assert result.bytes_done == sum(len(data) for data in payloads.values())
+    files = delivered_files(box.folder)
+    assert files == {name.rsplit("/", 1)[-1]: data for name, data in payloads.items()}
+    assert blob_names(box.container) == []
+    assert staging_leftovers(box.folder) == []
+    mtime = os.stat(box.folder / "ECRITURE.csv").st_mtime
+    assert mtime == pytest.approx(listed["exports/ECRITURE.csv"].last_modified.timestamp())
+    outcome = by_blob(result)["exports/ECRITURE.csv"]
+    assert (outcome.state, outcome.local_name) == ("done", "ECRITURE.csv")
+    assert outcome.md5 == bytes(listed["exports/ECRITURE.csv"].content_settings.content_md5).hex()
+    assert recorder.threads == {threading.get_ident()}
+    assert recorder.events[0][0] == "listing" and sorted(recorder.events[0][1]) == sorted(payloads)
+    assert [e[0] for e in recorder.events[1:]].count("done") == 3
+
+
+def test_colliding_names_never_overwrite(box):
+    (box.folder / "ECRITURE.csv").write_bytes(b"already there")
+    upload(box.container, "a/ECRITURE.csv", b"first export")
+    upload(box.container, "b/ECRITURE.csv", b"second export")
+
+    result = run_transfer(box.settings, now=NOW, tuning=FAST)
+
+    assert result.exit_code == 0
+    assert delivered_files(box.folder) == {
+        "ECRITURE.csv": b"already there",
+        "ECRITURE.20261128T101500Z.csv": b"first export",  # oldest first: names sort by arrival
+        "ECRITURE.20261128T101500Z-2.csv": b"second export",
+    }
+    assert by_blob(result)["b/ECRITURE.csv"].local_name == "ECRITURE.20261128T101500Z-2.csv"
+
+
+# names Azurite accepts and lists ('..' segments are refused by Azurite itself; see test_naming)
+HOSTILE = [
+    "/abs.csv", "C:evil.csv", "tab\tname.csv", "nl\nname.csv", ".cegid-partial", "x/.cegid-partial",
+    ".hidden.csv", "folder/", "L" * 256 + ".csv",
+]
+
+
+def test_hostile_names_are_refused_and_left(box, tmp_path):
+    for name in HOSTILE:
+        upload(box.container, name, b"hostile")
+    upload(box.container, "good.csv", b"good")
+    assert sorted(blob_names(box.container)) == sorted([*HOSTILE, "good.csv"])
+
+    result = run_transfer(box.settings, tuning=FAST)
+
+    outcomes = by_blob(result)
+    assert outcomes["good.csv"].state == "done"
+    for name in HOSTILE:
+        assert outcomes[name].state == "refused", name
+        assert outcomes[name].local_name is None
+    assert result.exit_code == 1 and result.failures == len(HOSTILE)
+    assert delivered_files(box.folder) == {"good.csv": b"good"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["import"]
+    assert sorted(os.listdir(box.folder)) == [".cegid-partial", "good.csv"]
+    assert blob_names(box.container) == sorted(HOSTILE)
+
+
+def test_large_blob_chunked_in_parallel(box):
+    data = os.urandom(3 * 1024 * 1024 + 12345)
+    upload(box.container, "HISTOCUMSAL.csv", data)
+    tuning = TransferTuning(single_get_size=256 * 1024, chunk_size=64 * 1024, chunk_concurrency=4)
+    recorder = Recorder()
+
+    result = run_transfer(box.settings, reporter=recorder, tuning=tuning)
+
+    assert result.exit_code == 0
+    assert delivered_files(box.folder) == {"HISTOCUMSAL.csv": data}
+    import hashlib
+
+    assert result.outcomes[0].md5 == hashlib.md5(data).hexdigest()
+    progress = [event for event in recorder.events if event[0] == "progress"]
+    assert len(progress) > 2 and progress[-1][2:] == (len(data), len(data))
+    assert recorder.threads == {threading.get_ident()}
+
+
+def test_content_md5_mismatch_keeps_blob(box):
+    upload(box.container, "ECRITURE.csv", b"some content")
+    box.container.get_blob_client("ECRITURE.csv").set_http_headers(
+        ContentSettings(content_type="text/csv", content_md5=bytearray(b"0123456789abcdef")))
+
+    result = run_transfer(box.settings, tuning=FAST)
+
+    assert result.exit_code == 1
+    assert "Content-MD5" in result.outcomes[0].message
+    assert delivered_files(box.folder) == {}
+    assert staging_leftovers(box.folder) == []
+    assert blob_names(box.container) == ["ECRITURE.csv"]
+
+
+def test_expired_sas_refused_before_any_call(azurite, box):
+    expired = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+    upload(box.container, "ECRITURE.csv", b"x")
+    box.settings.sas_url = azurite.container_sas_url(box.name, expiry=expired)
+    assert sas_expiry(box.settings.sas_url) == expired
+
+    with pytest.raises(AuthenticationError) as info:
+        run_transfer(box.settings, tuning=FAST)
+
+    assert "2026-01-02 03:04:05 UTC" in str(info.value)
+    assert info.value.exit_code == 3
+    assert blob_names(box.container) == ["ECRITURE.csv"]
+
+
+def test_sas_expiring_soon_warns(azurite, box):
+    soon = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=30)
+    box.settings.sas_url = azurite.container_sas_url(box.name, expiry=soon)
+    recorder = Recorder()
+
+    result = run_transfer(box.settings, reporter=recorder, tuning=FAST)
+
+    assert result.exit_code == 0
+    assert len(result.warnings) == 1 and "expires soon" in result.warnings[0]
+    assert ("warning", result.warnings[0]) in recorder.events
+
+
+def test_lock_held_touches_nothing(box):
+    upload(box.container, "ECRITURE.csv", b"x")
+    hidden = box.folder / ".cegid-partial"
+    hidden.mkdir()
+    (hidden / "someone.part").write_bytes(b"in progress")
+    with open(hidden / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        result = run_transfer(box.settings, tuning=FAST)
+    assert result.lock_held and result.exit_code == 0 and result.outcomes == []
+    assert "another transfer" in result.warnings[0]
+    assert (hidden / "someone.part").read_bytes() == b"in progress"
+    assert blob_names(box.container) == ["ECRITURE.csv"]
+    assert delivered_files(box.folder) == {}
+
+
+def test_delivered_but_not_deleted_is_not_delivered_again(azurite, box):
+    upload(box.container, "ECRITURE.csv", b"exported once")
+    read_list_only = Settings(mode="sas_url", sas_url=azurite.container_sas_url(box.name, permission="rl"),
+                              import_folder=str(box.folder))
+
+    first = run_transfer(read_list_only, tuning=FAST)
+
+    assert first.exit_code == 1
+    assert first.outcomes[0].state == "failed" and first.outcomes[0].local_name == "ECRITURE.csv"
+    assert "not deleted" in first.outcomes[0].message and "sig=" not in first.outcomes[0].message
+    assert blob_names(box.container) == ["ECRITURE.csv"]
+
+    second = run_transfer(box.settings, tuning=FAST)
+
+    assert second.exit_code == 0
+    assert [(o.state, o.local_name) for o in second.outcomes] == [("already_delivered", "ECRITURE.csv")]
+    assert delivered_files(box.folder) == {"ECRITURE.csv": b"exported once"}
+    assert blob_names(box.container) == []
+    assert staging_leftovers(box.folder) == []
+
+
+def test_leftover_temporary_files_removed(box):
+    hidden = box.folder / ".cegid-partial"
+    hidden.mkdir()
+    (hidden / ("0" * 40 + ".part")).write_bytes(b"half a file")
+    (hidden / ("1" * 40 + ".json")).write_text("{torn")
+    upload(box.container, "ECRITURE.csv", b"x")
+
+    result = run_transfer(box.settings, tuning=FAST)
+
+    assert result.exit_code == 0
+    assert staging_leftovers(box.folder) == []
+    assert delivered_files(box.folder) == {"ECRITURE.csv": b"x"}
+
+
+def test_missing_import_folder_names_the_setting(box):
+    box.settings.import_folder = str(box.folder / "nope")
+    with pytest.raises(ConfigError) as info:
+        run_transfer(box.settings)
+    assert info.value.setting == "import_folder"
+
+
+def test_check_connection_deletes_nothing(azurite, box):
+    upload(box.container, "ECRITURE.csv", b"12345")
+    steps = check_connection(box.settings)
+    assert [(s.name, s.ok) for s in steps] == [("SAS", True), ("listing", True)]
+    assert "1 blob(s)" in steps[1].message
+    assert blob_names(box.container) == ["ECRITURE.csv"]
+
+    box.settings.sas_url = azurite.container_sas_url(box.name, permission="rl")
+    steps = check_connection(box.settings)
+    assert [(s.name, s.ok) for s in steps] == [("SAS", False)]
+    assert "delete" in steps[0].message
