@@ -130,7 +130,7 @@ class CegidClient:
                 if last:
                     host = urlsplit(url).netloc
                     raise ConnectionFailure(
-                        f"Cegid API unreachable while {what}: {reason} ({host}, {attempt + 1} attempts)"
+                        f"Cegid API unreachable ({what}): {reason} ({host}, {attempt + 1} attempts)"
                     ) from None
                 self._pause(attempt, None, f"{what}: {reason}")
                 continue

@@ -209,6 +209,13 @@ def test_retry_after_parsing():
     assert retry_after_seconds(None) is None
 
 
+def test_retry_after_as_http_date(sim):
+    past = email.utils.format_datetime(datetime.datetime(2020, 1, 1, tzinfo=UTC), usegmt=True)
+    sim.inject("GET", "GetSASToken", status=503, retry_after=past)
+    assert client_for(sim, backoff=30).get_container_url()  # a date already past: retry at once
+    assert len(sim.requests_to("GetSASToken")) == 2
+
+
 def test_retry_after_is_capped(sim):
     sim.inject("GET", "Token", status=429, retry_after="3600")
     client_for(sim, max_retry_after=0).get_token()  # capped to 0 s instead of an hour
