@@ -36,7 +36,8 @@ PROVIDER_CANDIDATES = ("cegid-xrp", "HR Sprint On Demand", "xrp", "hr-sprint", "
 RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
 TOKEN_MARGIN = 60  # seconds before expireIn when a cached token is renewed
 DEFAULT_TOKEN_LIFETIME = 300  # when expireIn is unreadable, do not trust the token for long
-MISSING_PROVIDER = "is missing: run cegid-requetes.py --discover and copy the cegid_provider_id line it prints"
+UNKNOWN_PROVIDER = "run cegid-requetes.py --discover and copy the cegid_provider_id line it prints"
+MISSING_PROVIDER = "is missing: " + UNKNOWN_PROVIDER
 
 
 @dataclasses.dataclass
@@ -307,7 +308,11 @@ class CegidClient:
         if not provider_id:
             raise ConfigError("provider_id", MISSING_PROVIDER)
         what = "the list of scheduled queries"
-        data = self._get_json(SCHEDULERS_PATH.format(quote(provider_id, safe="")), what)
+        try:
+            data = self._get_json(SCHEDULERS_PATH.format(quote(provider_id, safe="")), what)
+        except NotFoundError as err:
+            # the path only holds the provider id: a 404 means Cegid does not know it
+            raise ConfigError("provider_id", f"{provider_id} is unknown to Cegid ({err}): {UNKNOWN_PROVIDER}") from None
         if isinstance(data, dict) and isinstance(data.get("data"), list):
             data = data["data"]
         if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):

@@ -148,6 +148,13 @@ def test_missing_provider_id_says_run_discover(sim, tmp_path):
     assert "cegid_provider_id" in result.stderr and "--discover" in result.stderr
 
 
+def test_unknown_provider_id_exits_2(sim, tmp_path):
+    result = run(sim, tmp_path, "--force", cegid_provider_id="0000-not-a-provider")
+    assert result.returncode == 2
+    assert "cegid_provider_id 0000-not-a-provider is unknown to Cegid" in result.stderr
+    assert "--discover" in result.stderr
+
+
 # -- list --------------------------------------------------------------------------------
 
 

@@ -324,6 +324,13 @@ def test_missing_provider_id_says_run_discover(sim):
     assert caught.value.setting == "provider_id" and "--discover" in caught.value.problem
 
 
+def test_unknown_provider_id_is_a_config_error(sim):
+    with pytest.raises(ConfigError) as caught:
+        client_for(sim, settings={"provider_id": "not-a-provider"}).list_schedulers()
+    assert caught.value.setting == "provider_id"
+    assert "not-a-provider" in caught.value.problem and "--discover" in caught.value.problem
+
+
 def test_force_changes_only_next_execution(sim):
     first = sim.add_scheduler("ECRITURE", cron="0 2 * * *", vendorField={"kept": [1, 2]}, notes=None)
     second = sim.add_scheduler("ANALYTIQ", cron="30 3 * * 1-5")
