@@ -133,18 +133,23 @@ class TcpProxy:
             self._forwarded += len(data)
         return data
 
-    def _reset(self, *socks):
+    def _reset(self, source, sink):
+        """Abort both sides: the client gets a reset in the middle of its answer."""
         with self._lock:
             self.cuts_done += 1
-        for sock in socks:
+        for sock in (source, sink):
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                sock.close()
+            # shutdown wakes the thread blocked in recv() on the other direction;
+            # close() alone would not, and the client would wait for its timeout
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RD)
+        self._close(source, sink)
 
     def _close(self, *socks):
         for sock in socks:
             with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
+                sock.shutdown(socket.SHUT_RDWR)  # wakes the other direction's thread
             with contextlib.suppress(OSError):
                 sock.close()
             self._sockets.discard(sock)

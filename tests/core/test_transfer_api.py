@@ -1,0 +1,91 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The transfer engine in api mode: SAS from the Cegid simulator, blobs in Azurite."""
+
+import pytest
+
+from cegid_data_access.client import CegidClient
+from cegid_data_access.config import Settings
+from cegid_data_access.errors import AuthenticationError
+from cegid_data_access.transfer import TransferTuning, check_connection, run_transfer
+from cegid_testkit.blobs import blob_names, delivered_files, upload
+
+FAST = TransferTuning(attempts=2, backoff=0.05, sdk_retry_total=2, sdk_backoff=0.05)
+SAS_PATH = "GetSASTokenLRD"
+
+
+@pytest.fixture
+def api(azurite, cegid_simulator, tmp_path):
+    """(simulator, its container client, api-mode settings)."""
+    folder = tmp_path / "import"
+    folder.mkdir()
+    creds = cegid_simulator.credentials
+    settings = Settings(
+        mode="api", import_folder=str(folder), api_base_url=cegid_simulator.base_url,
+        tenant_id=creds["tenant_id"], api_key_id=creds["api_key_id"], api_key_secret=creds["api_key_secret"],
+        subscription_key=creds["subscription_key"],
+    )
+    container = azurite.service_client().get_container_client(cegid_simulator.tenant_id)
+    return cegid_simulator, container, settings
+
+
+def test_api_mode_transfers_with_a_fresh_sas(api):
+    simulator, container, settings = api
+    upload(container, "ECRITURE.csv", b"E_DEBIT\n1\n")
+
+    result = run_transfer(settings, tuning=FAST)
+
+    assert result.exit_code == 0 and result.files_done == 1
+    assert delivered_files(settings.import_folder) == {"ECRITURE.csv": b"E_DEBIT\n1\n"}
+    assert blob_names(container) == []
+    assert len(simulator.requests_to(SAS_PATH)) == 1
+
+
+def test_refused_sas_is_renewed_once_mid_run(azurite, api):
+    simulator, container, settings = api
+    upload(container, "ECRITURE.csv", b"first")
+    upload(container, "ANALYTIQ.csv", b"second")
+    issued = []
+
+    def factory(container_name, permission, expiry):
+        # the first SAS can list but not read: every download is refused until renewed
+        issued.append(permission)
+        granted = "l" if len(issued) == 1 else permission
+        return azurite.sas_token(container_name, granted, expiry)
+
+    simulator.sas_token_factory = factory
+
+    result = run_transfer(settings, client=CegidClient(settings), tuning=FAST)
+
+    assert result.exit_code == 0, [o.message for o in result.outcomes]
+    assert len(simulator.requests_to(SAS_PATH)) == 2
+    assert delivered_files(settings.import_folder) == {"ECRITURE.csv": b"first", "ANALYTIQ.csv": b"second"}
+    assert blob_names(container) == []
+
+
+def test_wrong_credentials_fail_before_any_transfer(api):
+    simulator, container, settings = api
+    upload(container, "ECRITURE.csv", b"x")
+    settings.api_key_secret = "wrong-secret-value"
+
+    with pytest.raises(AuthenticationError) as info:
+        run_transfer(settings, tuning=FAST)
+
+    assert info.value.exit_code == 3
+    assert "wrong-secret-value" not in str(info.value)
+    assert blob_names(container) == ["ECRITURE.csv"]
+    assert simulator.requests_to(SAS_PATH) == []
+
+
+def test_check_connection_api(api):
+    simulator, container, settings = api
+    upload(container, "ECRITURE.csv", b"x")
+    steps = check_connection(settings)
+    assert [(step.name, step.ok) for step in steps] == [("token", True), ("SAS", True), ("listing", True)]
+    assert all("sig=" not in step.message or "sig=***" in step.message for step in steps)
+    assert blob_names(container) == ["ECRITURE.csv"]
+
+    settings.subscription_key = "not-the-subscription-key"
+    steps = check_connection(settings)
+    assert [(step.name, step.ok) for step in steps] == [("token", False)]
+    assert "not-the-subscription-key" not in steps[0].message
