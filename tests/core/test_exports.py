@@ -1,0 +1,325 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Export files: recognition, encodings, delimiters, numbers, dates, errors, the import folder."""
+
+import csv
+import datetime
+import io
+import os
+
+import pytest
+
+from cegid_data_access.exports import (
+    DAY_FIRST,
+    EXPORTS_BY_NAME,
+    MONTH_FIRST,
+    CopyStream,
+    ExportFormatError,
+    ExportRowError,
+    copy_sql,
+    file_away,
+    open_export,
+    parse_date,
+    parse_integer,
+    parse_number,
+    replace_table,
+    waiting_files,
+)
+
+ECRITURE_HEADER = "E_DATECOMPTABLE;E_REFINTERNE;E_LIBELLE;E_GENERAL;E_DEBIT;E_CREDIT;E_AUXILIAIRE;E_REFLIBRE"
+
+SAMPLES = {
+    "ECRITURE": (
+        ECRITURE_HEADER + "\r\n2025-06-30 00:00:00;FAC001;Vente été;411000;1 234,56;0;C001;\r\n",
+        ["2025-06-30", "FAC001", "Vente été", "411000", "1234.56", "0", "C001", ""],
+    ),
+    "ANALYTIQ": (
+        "Y_DATECOMPTABLE;Y_GENERAL;Y_AXE;Y_SECTION;Y_REFINTERNE;Y_LIBELLE;Y_NATUREPIECE;Y_REFEXTERNE;Y_JOURNAL;"
+        "Y_CONTREPARTIEAUX;Y_DEBIT;Y_CREDIT\n2025-06-30;607000;A1;SEC01;R1;Achat;FF;X9;ACH;F001;0;-12,5\n",
+        ["2025-06-30", "607000", "A1", "SEC01", "R1", "Achat", "FF", "X9", "ACH", "F001", "0", "-12.5"],
+    ),
+    "ABSENCESALARIE": (
+        "PCN_TYPEMVT;PCN_SALARIE;PCN_ORDRE;PCN_PERIODECP;PCN_TYPECONGE;PCN_SENSABS;PCN_LIBELLE;PCN_DATEDEBUTABS;"
+        "PCN_DEBUTDJ;PCN_DATEFINABS;PCN_FINDJ;PCN_JOURS;PCN_HEURES;PCN_GUID\n"
+        "ABS;0000042;3;0;CPA;-;Congés payés;01/07/2025;MAT;15/07/2025;PAM;10,5;73.5;{A-B}\n",
+        ["ABS", "0000042", "3", "0", "CPA", "-", "Congés payés", "2025-07-01", "MAT", "2025-07-15", "PAM", "10.5",
+         "73.5", "{A-B}"],
+    ),
+    "HISTOCUMSAL": (
+        "PHC_SALARIE;PHC_CUMULPAIE;PHC_MONTANT\n0000042;01;2500.00\n",
+        ["0000042", "01", "2500.00"],
+    ),
+}
+
+
+def write(tmp_path, text, name="export.csv", encoding="utf-8"):
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding) if isinstance(text, str) else text)
+    return path
+
+
+def read_all(path):
+    reader = open_export(path)
+    return reader, list(reader.rows())
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_each_export_is_recognised_and_converted(tmp_path, name):
+    text, expected = SAMPLES[name]
+    reader, rows = read_all(write(tmp_path, text))
+    assert reader.export is EXPORTS_BY_NAME[name]
+    assert reader.export.table == "is_cegid_" + name.lower()
+    assert rows == [expected]
+    assert reader.row_count == 1
+
+
+@pytest.mark.parametrize(("encoding", "expected"), [
+    ("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("cp1252", "cp1252-latin1"),
+])
+@pytest.mark.parametrize("delimiter", [";", ","])
+def test_encodings_and_delimiters(tmp_path, encoding, expected, delimiter):
+    text = (ECRITURE_HEADER.replace(";", delimiter) + "\n"
+            + delimiter.join(["2025-06-30", "R1", "Créance € réglée", "411000", "1234.56", "0", "C1", "L"]) + "\n")
+    reader, rows = read_all(write(tmp_path, text, encoding=encoding))
+    assert (reader.encoding, reader.delimiter) == (expected, delimiter)
+    assert rows[0][2] == "Créance € réglée"
+    assert rows[0][4] == "1234.56"
+
+
+def test_cp1252_detected_even_when_only_the_last_line_is_not_ascii(tmp_path):
+    lines = [ECRITURE_HEADER] + ["2025-06-30;R;plain ascii;411000;1;0;C;"] * 5000
+    lines.append("2025-06-30;R;Dépôt;411000;1;0;C;")
+    reader, rows = read_all(write(tmp_path, "\n".join(lines) + "\n", encoding="cp1252"))
+    assert reader.encoding == "cp1252-latin1"
+    assert rows[-1][2] == "Dépôt"
+
+
+def test_bom_with_quoted_header_and_free_order_case_and_extra_columns(tmp_path):
+    text = ('\ufeff"e_debit";"Extra";"E_GENERAL";e_datecomptable;E_Credit;E_REFINTERNE;E_LIBELLE;E_AUXILIAIRE;'
+            'E_REFLIBRE\n5;ignored;512000;2025-01-02;0;R;"Libellé; avec ; des points-virgules";;\n')
+    reader, rows = read_all(write(tmp_path, text, encoding="utf-8"))
+    assert reader.encoding == "utf-8-sig"
+    assert rows == [["2025-01-02", "R", "Libellé; avec ; des points-virgules", "512000", "5", "0", "", ""]]
+
+
+def test_quoted_field_with_newline_keeps_line_numbers(tmp_path):
+    text = (ECRITURE_HEADER + '\n2025-01-02;R;"two\nlines";512000;1;0;C;\n'
+            "2025-01-02;R;x;512000;oops;0;C;\n")
+    with pytest.raises(ExportRowError) as caught:
+        read_all(write(tmp_path, text))
+    assert caught.value.line == 4
+
+
+def test_empty_file_is_rejected(tmp_path):
+    with pytest.raises(ExportFormatError, match="empty file"):
+        open_export(write(tmp_path, b""))
+    with pytest.raises(ExportFormatError, match="empty file"):
+        open_export(write(tmp_path, "\n\n"))
+
+
+def test_header_only_is_an_empty_snapshot(tmp_path):
+    reader, rows = read_all(write(tmp_path, ECRITURE_HEADER + "\n"))
+    assert reader.export.name == "ECRITURE"
+    assert rows == []
+
+
+def test_blank_lines_and_trailing_delimiter_are_harmless(tmp_path):
+    text = ECRITURE_HEADER + "\n\n2025-01-02;R;x;512000;1;0;C;L;\n\n"
+    _reader, rows = read_all(write(tmp_path, text))
+    assert rows == [["2025-01-02", "R", "x", "512000", "1", "0", "C", "L"]]
+
+
+def test_malformed_amount_names_line_column_value(tmp_path):
+    text = ECRITURE_HEADER + "\n2025-01-02;R;x;512000;1;0;C;\n2025-01-02;R;x;512000;12,3,4;0;C;\n"
+    with pytest.raises(ExportRowError) as caught:
+        read_all(write(tmp_path, text))
+    error = caught.value
+    assert (error.line, error.column, error.value) == (3, "E_DEBIT", "12,3,4")
+    assert "line 3, column E_DEBIT" in str(error)
+    assert "'12,3,4'" in str(error)
+
+
+def test_malformed_date_names_line_column_value(tmp_path):
+    text = ECRITURE_HEADER + "\n2025-02-30;R;x;512000;1;0;C;\n"
+    with pytest.raises(ExportRowError) as caught:
+        read_all(write(tmp_path, text))
+    error = caught.value
+    assert (error.line, error.column, error.value) == (2, "E_DATECOMPTABLE", "2025-02-30")
+    assert "not a valid date" in str(error)
+
+
+def test_short_row_is_rejected(tmp_path):
+    with pytest.raises(ExportRowError, match="line 2: 3 fields where the header has 8"):
+        read_all(write(tmp_path, ECRITURE_HEADER + "\n2025-01-02;R;x\n"))
+
+
+def test_unknown_header_is_rejected(tmp_path):
+    with pytest.raises(ExportFormatError, match="unknown header, not one of the known exports"):
+        open_export(write(tmp_path, "FOO;BAR\n1;2\n"))
+
+
+def test_incomplete_header_says_what_it_lacks(tmp_path):
+    with pytest.raises(ExportFormatError, match="looks like ECRITURE but lacks E_DEBIT, E_CREDIT"):
+        open_export(write(tmp_path, "E_DATECOMPTABLE;E_REFINTERNE;E_LIBELLE;E_GENERAL;E_AUXILIAIRE;E_REFLIBRE\n"))
+
+
+def test_duplicated_column_is_rejected(tmp_path):
+    with pytest.raises(ExportFormatError, match="E_DEBIT appears twice"):
+        open_export(write(tmp_path, ECRITURE_HEADER + ";E_DEBIT\n"))
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("1234.56", "1234.56"), ("1 234,56", "1234.56"), ("-12,5", "-12.5"), ("", "0"), ("  ", "0"),
+    ("1\u00a0234,5", "1234.5"), ("1.234,56", "1234.56"), ("1,234.56", "1234.56"), ("+3", "3"),
+    ("1E-05", "1E-05"), (".5", ".5"), ("0", "0"),
+])
+def test_parse_number(text, expected):
+    assert parse_number(text) == expected
+
+
+@pytest.mark.parametrize("text", ["abc", "12,3,4", "1..2", "--1", "nan", "inf", "1 2 3x"])
+def test_parse_number_refuses(text):
+    with pytest.raises(ValueError, match="not a number"):
+        parse_number(text)
+
+
+def test_parse_integer():
+    assert parse_integer("3") == "3"
+    assert parse_integer("3,00") == "3"
+    assert parse_integer("") == "0"
+    with pytest.raises(ValueError, match="not a whole number"):
+        parse_integer("3,5")
+    with pytest.raises(ValueError, match="out of range"):
+        parse_integer("99999999999")
+
+
+@pytest.mark.parametrize(("text", "order", "expected"), [
+    ("2025-06-30 00:00:00", DAY_FIRST, "2025-06-30"),
+    ("2025-06-30T13:45:00.123", DAY_FIRST, "2025-06-30"),
+    ("2025-06-30", MONTH_FIRST, "2025-06-30"),
+    ("30/06/2025", DAY_FIRST, "2025-06-30"),
+    ("06/30/2025", MONTH_FIRST, "2025-06-30"),
+    ("01/02/2025 00:00:00", DAY_FIRST, "2025-02-01"),
+    ("01/02/2025", MONTH_FIRST, "2025-01-02"),
+    ("", DAY_FIRST, None),
+])
+def test_parse_date(text, order, expected):
+    assert parse_date(text, order) == expected
+
+
+@pytest.mark.parametrize("text", ["2025-13-01", "30.06.2025", "2025/06/30", "x"])
+def test_parse_date_refuses(text):
+    with pytest.raises(ValueError, match="not a"):
+        parse_date(text)
+
+
+def absences(*dates):
+    header = ("PCN_TYPEMVT;PCN_SALARIE;PCN_ORDRE;PCN_PERIODECP;PCN_TYPECONGE;PCN_SENSABS;PCN_LIBELLE;"
+              "PCN_DATEDEBUTABS;PCN_DEBUTDJ;PCN_DATEFINABS;PCN_FINDJ;PCN_JOURS;PCN_HEURES;PCN_GUID")
+    lines = [f"ABS;42;1;0;CPA;-;x;{start};MAT;{end};PAM;1;7;g" for start, end in dates]
+    return header + "\n" + "\n".join(lines) + "\n"
+
+
+def test_date_order_is_decided_per_file(tmp_path):
+    us = open_export(write(tmp_path, absences(("01/02/2025", "01/02/2025"), ("06/03/2025", "06/30/2025")), "us.csv"))
+    assert us.date_order == MONTH_FIRST
+    assert [row[7] for row in us.rows()] == ["2025-01-02", "2025-06-03"]
+    fr = open_export(write(tmp_path, absences(("01/02/2025", "13/02/2025")), "fr.csv"))
+    assert fr.date_order == DAY_FIRST
+    assert [row[9] for row in fr.rows()] == ["2025-02-13"]
+    unknown = open_export(write(tmp_path, absences(("01/02/2025", "03/04/2025")), "default.csv"))
+    assert unknown.date_order == DAY_FIRST  # French by default
+    assert [row[7] for row in unknown.rows()] == ["2025-02-01"]
+
+
+def test_contradictory_date_orders_are_rejected_with_the_deciding_value(tmp_path):
+    path = write(tmp_path, absences(("13/02/2025", "14/02/2025"), ("02/13/2025", "02/14/2025")))
+    with pytest.raises(ExportRowError) as caught:
+        read_all(path)
+    error = caught.value
+    assert (error.line, error.column, error.value) == (3, "PCN_DATEDEBUTABS", "02/13/2025")
+    assert "decided from line 2, column PCN_DATEDEBUTABS" in str(error)
+
+
+def test_copy_stream_is_csv_postgresql_reads_back(tmp_path):
+    text = ECRITURE_HEADER + '\n2025-01-02;R;"a ""quoted""\r\nvalue, with\rreturns";512000;1;0;C;\n'
+    reader = open_export(write(tmp_path, text))
+    stream = CopyStream(reader.rows(["7", "2025-01-01 00:00:00"]), batch_rows=1)
+    chunks = []
+    while chunk := stream.read():
+        chunks.append(chunk)
+    assert len(chunks) == 1
+    back = list(csv.reader(io.StringIO("".join(chunks), newline="")))
+    assert back == [["2025-01-02", "R", 'a "quoted"\r\nvalue, with\rreturns', "512000", "1", "0", "C", "", "7",
+                     "2025-01-01 00:00:00"]]
+    # a lone \r is quoted: PostgreSQL would otherwise end the row there
+    assert '"a ""quoted""\r\nvalue, with\rreturns"' in chunks[0]
+
+
+def test_copy_stream_refuses_nul(tmp_path):
+    reader = open_export(write(tmp_path, ECRITURE_HEADER + "\n2025-01-02;R;a\x00b;512000;1;0;C;\n"))
+    stream = CopyStream(reader.rows())
+    with pytest.raises(ExportFormatError, match="NUL"):
+        stream.read()
+    assert isinstance(stream.error, ExportFormatError)
+
+
+class RecordingCursor:
+    """A DB-API cursor stand-in that drains COPY streams the way psycopg2 does (read until '')."""
+
+    def __init__(self):
+        self.statements = []
+        self.copied = ""
+
+    def execute(self, sql):
+        self.statements.append(sql)
+
+    def copy_expert(self, sql, stream, size=8192):
+        self.statements.append(sql)
+        try:
+            while chunk := stream.read(size):
+                self.copied += chunk
+        except Exception as err:
+            # what psycopg2 raises when read() fails
+            raise RuntimeError(f"COPY from stdin failed: error in .read() call: {err}") from err
+
+
+def test_replace_table_deletes_then_copies_with_extra_columns(tmp_path):
+    reader = open_export(write(tmp_path, ECRITURE_HEADER + "\n2025-01-02;R;x;512000;1;0;C;\n"))
+    cursor = RecordingCursor()
+    count = replace_table(cursor, reader, {"create_uid": "2", "create_date": "2025-01-01 00:00:00"})
+    assert count == 1
+    assert cursor.statements == ['DELETE FROM "is_cegid_ecriture"', copy_sql(reader.export, ["create_uid",
+                                                                                          "create_date"])]
+    assert cursor.statements[1].startswith('COPY "is_cegid_ecriture" ("e_datecomptable", ')
+    assert cursor.copied == "2025-01-02,R,x,512000,1,0,C,,2,2025-01-01 00:00:00\r\n"
+
+
+def test_replace_table_reraises_the_row_error_not_the_driver_message(tmp_path):
+    text = ECRITURE_HEADER + "\n" + "2025-01-02;R;x;512000;1;0;C;\n" * 5000 + "2025-01-02;R;x;512000;bad;0;C;\n"
+    with pytest.raises(ExportRowError) as caught:
+        replace_table(RecordingCursor(), open_export(write(tmp_path, text)))
+    assert (caught.value.line, caught.value.column) == (5002, "E_DEBIT")
+
+
+def test_waiting_files_oldest_first_skipping_hidden_folders_and_others(tmp_path):
+    for name, mtime in [("b.csv", 300), ("a.CSV", 100), ("c.csv", 200), (".hidden.csv", 50), ("notes.txt", 10)]:
+        path = tmp_path / name
+        path.write_text("x")
+        os.utime(path, (mtime, mtime))
+    for folder in ("archive", "anomalie", ".cegid-partial"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "old.csv").write_text("x")
+    assert waiting_files(tmp_path) == ["a.CSV", "c.csv", "b.csv"]
+
+
+def test_file_away_never_overwrites_and_notes_the_reason(tmp_path):
+    moment = datetime.datetime(2026, 1, 2, 3, 4, 5)
+    (tmp_path / "E.csv").write_text("first")
+    assert file_away(tmp_path, "E.csv", "anomalie", moment, "line 2: bad") == "anomalie/20260102T030405_E.csv"
+    (tmp_path / "E.csv").write_text("second")
+    assert file_away(tmp_path, "E.csv", "anomalie", moment) == "anomalie/20260102T030405-2_E.csv"
+    assert (tmp_path / "anomalie" / "20260102T030405_E.csv").read_text() == "first"
+    assert (tmp_path / "anomalie" / "20260102T030405-2_E.csv").read_text() == "second"
+    assert (tmp_path / "anomalie" / "20260102T030405_E.csv.txt").read_text() == "line 2: bad\n"
+    assert not (tmp_path / "E.csv").exists()
