@@ -1,0 +1,230 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""script-externe/transfert-azure-cegid.py run as a user would, against Azurite."""
+
+import collections
+import datetime
+import json
+import os
+import random
+import resource
+import signal
+import subprocess
+import sys
+
+import pytest
+from conftest import SCRIPTS, run_script
+
+from cegid_testkit.blobs import blob_names, delivered_files, digest, new_container, staging_leftovers, upload
+from cegid_testkit.simulator import write_config_py
+from cegid_testkit.tcpproxy import TcpProxy
+
+SCRIPT = "transfert-azure-cegid.py"
+LATER = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)
+
+
+class Setup:
+    """A container, an import folder and a config.py (original spelling of the destination key)."""
+
+    def __init__(self, azurite, tmp_path, url=None):
+        self.name = new_container(azurite)
+        self.container = azurite.service_client().get_container_client(self.name)
+        self.folder = tmp_path / "import"
+        self.folder.mkdir(exist_ok=True)
+        self.url = url or azurite.container_sas_url(self.name, expiry=LATER)
+        self.config = tmp_path / "config.py"
+        self.write_config(self.url)
+
+    def write_config(self, url):
+        write_config_py(self.config, {"mode": "sas_url", "sas_url": url, "dossier_de_destintion": str(self.folder)})
+
+    def signature(self):
+        return self.url.split("sig=")[1].split("&")[0]
+
+
+def run(setup, *args, **kwargs):
+    result = run_script(SCRIPT, "--config", str(setup.config), *args, **kwargs)
+    assert setup.signature() not in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    return result
+
+
+def test_help_works():
+    result = run_script(SCRIPT, "--help")
+    assert result.returncode == 0 and "--config" in result.stdout and "--json" in result.stdout
+
+
+def test_transfer_prints_table_progress_and_summary(azurite, tmp_path):
+    setup = Setup(azurite, tmp_path)
+    upload(setup.container, "exports/ECRITURE.csv", b"E_DEBIT\n1\n")
+    upload(setup.container, "ANALYTIQ.csv", b"Y_AXE\nA1\n")
+
+    result = run(setup)
+
+    assert result.returncode == 0, result.stderr
+    assert "Last modified" in result.stdout and "exports/ECRITURE.csv" in result.stdout
+    assert "DONE exports/ECRITURE.csv -> ECRITURE.csv" in result.stdout
+    assert "Summary: 2 file(s) transferred" in result.stdout and "0 failure(s)" in result.stdout
+    assert delivered_files(setup.folder) == {"ECRITURE.csv": b"E_DEBIT\n1\n", "ANALYTIQ.csv": b"Y_AXE\nA1\n"}
+    assert blob_names(setup.container) == []
+
+
+def test_json_summary_and_exit_1_on_refused(azurite, tmp_path):
+    setup = Setup(azurite, tmp_path)
+    upload(setup.container, "ok.csv", b"ok")
+    upload(setup.container, ".hidden.csv", b"no")
+
+    result = run(setup, "--json")
+
+    assert result.returncode == 1
+    summary = json.loads(result.stdout)
+    assert (summary["files_done"], summary["failures"], summary["exit_code"]) == (1, 1, 1)
+    states = {item["blob_name"]: item["state"] for item in summary["files"]}
+    assert states == {"ok.csv": "done", ".hidden.csv": "refused"}
+
+
+def test_expired_sas_exit_3_with_expiry(azurite, tmp_path):
+    expired = datetime.datetime(2026, 3, 4, 5, 6, 7, tzinfo=datetime.timezone.utc)
+    setup = Setup(azurite, tmp_path)
+    setup.url = azurite.container_sas_url(setup.name, expiry=expired)
+    setup.write_config(setup.url)
+    upload(setup.container, "ECRITURE.csv", b"x")
+
+    result = run(setup)
+
+    assert result.returncode == 3
+    assert "2026-03-04 05:06:07 UTC" in result.stderr
+    assert blob_names(setup.container) == ["ECRITURE.csv"]
+
+
+def test_missing_destination_exit_2_names_it(azurite, tmp_path):
+    setup = Setup(azurite, tmp_path)
+    write_config_py(setup.config, {"mode": "sas_url", "sas_url": setup.url})
+    result = run(setup)
+    assert result.returncode == 2 and "dossier_de_destination" in result.stderr
+
+
+def test_api_wrong_credentials_exit_3_no_secret(cegid_simulator, tmp_path):
+    folder = tmp_path / "import"
+    folder.mkdir()
+    values = cegid_simulator.config_py_values(cegid_api_key_secret="wrong-but-secret-1234",
+                                              dossier_de_destination=str(folder))
+    config = write_config_py(tmp_path / "config.py", values)
+    result = run_script(SCRIPT, "--config", str(config))
+    assert result.returncode == 3
+    assert "wrong-but-secret-1234" not in result.stdout + result.stderr
+    assert cegid_simulator.subscription_key not in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_api_mode_cli(cegid_simulator, azurite, tmp_path):
+    folder = tmp_path / "import"
+    folder.mkdir()
+    container = azurite.service_client().get_container_client(cegid_simulator.tenant_id)
+    upload(container, "ECRITURE.csv", b"api")
+    values = cegid_simulator.config_py_values(dossier_de_destination=str(folder))
+    config = write_config_py(tmp_path / "config.py", values)
+    result = run_script(SCRIPT, "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    assert delivered_files(folder) == {"ECRITURE.csv": b"api"}
+    assert cegid_simulator.api_key_secret not in result.stdout + result.stderr
+
+
+def _no_big_files():
+    resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # write() then fails with EFBIG instead of killing
+
+
+def test_file_size_limit_reported_blob_kept(azurite, tmp_path):
+    setup = Setup(azurite, tmp_path)
+    upload(setup.container, "small.csv", b"s" * 1000)
+    upload(setup.container, "big.csv", os.urandom(500_000))
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CEGID_")}
+
+    result = subprocess.run(
+        [sys.executable, "-B", str(SCRIPTS / SCRIPT), "--config", str(setup.config)],
+        capture_output=True, text=True, env=env, timeout=120, preexec_fn=_no_big_files, check=False,
+    )
+
+    assert result.returncode == 1, result.stderr
+    assert "FAILED big.csv" in result.stdout and "too large" in result.stdout
+    assert delivered_files(setup.folder) == {"small.csv": b"s" * 1000}
+    assert blob_names(setup.container) == ["big.csv"]
+    assert staging_leftovers(setup.folder) == []
+
+
+def test_second_run_while_first_holds_the_lock(azurite, tmp_path):
+    name = new_container(azurite)
+    with TcpProxy("127.0.0.1", azurite.port) as proxy:
+        slow_url = azurite.container_sas_url(name, expiry=LATER).replace(f":{azurite.port}/", f":{proxy.port}/")
+        first = Setup.__new__(Setup)
+        first.name, first.folder, first.url, first.config = name, tmp_path / "import", slow_url, tmp_path / "c1.py"
+        first.container = azurite.service_client().get_container_client(name)
+        first.folder.mkdir()
+        first.write_config(slow_url)
+        data = os.urandom(1024 * 1024)
+        upload(first.container, "ECRITURE.csv", data)
+        proxy.pause_after(300_000)
+        process = subprocess.Popen(
+            [sys.executable, str(SCRIPTS / SCRIPT), "--config", str(first.config)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        try:
+            assert proxy.paused.wait(60)
+            partial = staging_leftovers(first.folder)
+            second = Setup.__new__(Setup)
+            second.folder, second.config = first.folder, tmp_path / "c2.py"
+            second.url = azurite.container_sas_url(name, expiry=LATER)
+            second.write_config(second.url)
+
+            result = run(second)
+
+            assert result.returncode == 0 and "another transfer" in result.stderr
+            assert staging_leftovers(first.folder) == partial and len(partial) == 1
+            assert delivered_files(first.folder) == {}
+            assert blob_names(first.container) == ["ECRITURE.csv"]
+        finally:
+            proxy.release()
+            out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert delivered_files(first.folder) == {"ECRITURE.csv": data}
+
+
+def _kill_after(process, done_lines, delay):
+    """Let the CLI report ``done_lines`` files, wait ``delay`` seconds, then SIGKILL it."""
+    seen = 0
+    while seen < done_lines:
+        line = process.stdout.readline()
+        if not line:
+            break
+        seen += line.startswith("[")
+    try:
+        process.wait(delay)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    process.wait()
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_kill_9_then_clean_run_loses_and_duplicates_nothing(azurite, tmp_path, seed):
+    rng = random.Random(seed)
+    setup = Setup(azurite, tmp_path)
+    uploaded = collections.Counter()
+    for index in range(24):
+        # colliding base names across folders, and identical contents that must stay two files
+        name = f"f{index}/EXPORT{index % 6}.csv"
+        data = b"same content" if index in (0, 1) else os.urandom(rng.choice((0, 100, 5000, 150_000)) + index)
+        upload(setup.container, name, data)
+        uploaded[digest(data)] += 1
+    process = subprocess.Popen(
+        [sys.executable, str(SCRIPTS / SCRIPT), "--config", str(setup.config), "--workers", "4"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    _kill_after(process, done_lines=rng.randint(0, 20), delay=rng.choice((0, 0.002, 0.01, 0.03)))
+
+    result = run(setup)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert blob_names(setup.container) == []
+    assert staging_leftovers(setup.folder) == []
+    assert collections.Counter(digest(data) for data in delivered_files(setup.folder).values()) == uploaded
