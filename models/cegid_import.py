@@ -1,0 +1,167 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The import step: downloaded exports into the staging tables, one history line per file.
+
+Each file replaces its table in one transaction (DELETE, then COPY of the new
+rows): readers see the old rows or the new ones, never a partial table. The
+file is moved (to ``archive/`` or ``anomalie/``) only after that transaction
+committed; a crash before leaves it in place and the next run imports it again,
+which is harmless since a file is a full snapshot.
+"""
+
+import datetime
+import logging
+import os
+import time
+import zlib
+
+from odoo import api, fields, models
+
+from ..cegid_data_access.exports import (
+    ANOMALY_FOLDER,
+    ARCHIVE_FOLDER,
+    EXPORTS,
+    ExportFormatError,
+    file_away,
+    open_export,
+    replace_table,
+    waiting_files,
+)
+from .cegid_backend import DEFAULT_HISTORY_DAYS, PARAM_HISTORY_DAYS, notification
+from .cegid_transfer import auto_commit_allowed
+
+_logger = logging.getLogger(__name__)
+
+# one import at a time per database: a transaction-level advisory lock held by a dedicated cursor
+IMPORT_LOCK_KEY = zlib.crc32(b"is_cegid2odoo.import")
+IMPORT_STATES = [("done", "Imported"), ("rejected", "Rejected"), ("failed", "Failed")]
+
+
+class CegidImport(models.Model):
+    """One file of the import folder: what it held, how it ended, where it went."""
+
+    _name = "is.cegid.import"
+    _description = "Cegid export import"
+    _order = "id desc"
+
+    name = fields.Char("File", required=True, readonly=True)
+    export = fields.Selection([(export.name, export.name) for export in EXPORTS], readonly=True, index=True)
+    row_count = fields.Integer("Rows", readonly=True, aggregator=None)
+    duration = fields.Float("Duration (s)", digits=(16, 2), readonly=True, aggregator=None)
+    state = fields.Selection(IMPORT_STATES, required=True, readonly=True, index=True)
+    message = fields.Text(readonly=True)
+    details = fields.Char(readonly=True, help="Encoding, delimiter and date order read from the file.")
+    file_date = fields.Datetime("File date", readonly=True, help="When the export was written (file time).")
+    stored_as = fields.Char("Moved to", readonly=True, help="Where the file is now, in the import folder.")
+    transfer_id = fields.Many2one("is.cegid.transfer", "Download", readonly=True, ondelete="set null",
+                                  index="btree_not_null")
+
+    # -- entry points --------------------------------------------------------------------------------------------
+
+    @api.model
+    def import_folder(self, transfer=None):
+        """Import every CSV waiting in the import folder, oldest first; return the history records.
+
+        Called by the download cron right after the transfer (``transfer`` is
+        its ``is.cegid.transfer`` record) and by the "Import now" button.
+        Commits after each file (outside tests). Does nothing on a copy of the
+        database (the settings were not confirmed on it) or while another
+        import runs.
+        """
+        backend = self.env["is.cegid.backend"]
+        if not backend._cegid_database_confirmed():
+            _logger.info("Cegid import skipped: the Cegid settings were not confirmed on this database")
+            return self.browse()
+        folder = backend._cegid_settings().import_folder
+        if not os.path.isdir(folder):
+            _logger.info("Cegid import: the import folder %s does not exist (yet)", folder)
+            return self.browse()
+        with self.env.registry.cursor() as lock_cr:
+            lock_cr.execute("SELECT pg_try_advisory_xact_lock(%s)", (IMPORT_LOCK_KEY,))
+            if not lock_cr.fetchone()[0]:
+                _logger.info("Cegid import skipped: another import is running on this database")
+                return self.browse()
+            records = self.browse()
+            for name in waiting_files(folder):
+                records |= self._import_file(folder, name, transfer)
+        self._purge_history()
+        return records
+
+    @api.model
+    def action_import_now(self):
+        """The "Import now" button: import the waiting files at once and say how it went."""
+        self.env["is.cegid.backend"]._check_cegid_manager()
+        records = self.sudo().import_folder()
+        counts = {state: len(records.filtered(lambda rec, s=state: rec.state == s)) for state, _label in IMPORT_STATES}
+        if not records:
+            message = self.env._("No file to import.")
+        else:
+            message = self.env._("%(done)s file(s) imported, %(rejected)s rejected, %(failed)s failed.", **counts)
+        kind = "success" if records and counts["done"] == len(records) else ("info" if not records else "warning")
+        return notification(self.env._("Cegid import"), message, kind,
+                            next_action={"type": "ir.actions.client", "tag": "soft_reload"})
+
+    # -- one file ---------------------------------------------------------------------------------------------------
+
+    def _import_file(self, folder, name, transfer):
+        """Load one file in its own transaction, record it, commit, then move the file."""
+        path = os.path.join(folder, name)
+        started = time.monotonic()
+        values = {"name": name, "transfer_id": transfer.id if transfer else False}
+        try:
+            mtime = datetime.datetime.fromtimestamp(os.stat(path).st_mtime, datetime.timezone.utc)
+            values["file_date"] = mtime.replace(tzinfo=None)
+            with self.env.cr.savepoint():
+                reader = open_export(path)
+                values["export"] = reader.export.name
+                values["details"] = f"{reader.encoding}, '{reader.delimiter}', {reader.date_order}"
+                values["row_count"] = self._replace(reader)
+            values["state"] = "done"
+        except ExportFormatError as err:
+            values.update(state="rejected", message=str(err), row_count=0)
+        except Exception as err:  # recorded; the file stays for the next run
+            _logger.exception("Cegid import of %s failed", name)
+            values.update(state="failed", message=f"{err.__class__.__name__}: {err}", row_count=0)
+        values["duration"] = time.monotonic() - started
+        record = self.sudo().create(values)
+        self._commit()
+        record._file_away(folder)
+        return record
+
+    def _replace(self, reader):
+        """Replace the staging table of ``reader``'s export with its rows (inside the caller's savepoint)."""
+        model = self.env[reader.export.model].sudo()
+        model.flush_model()
+        now = fields.Datetime.to_string(fields.Datetime.now())
+        uid = str(self.env.uid)
+        extra = {"create_uid": uid, "create_date": now, "write_uid": uid, "write_date": now}
+        try:
+            return replace_table(self.env.cr, reader, extra)
+        finally:
+            model.invalidate_model()
+
+    def _file_away(self, folder):
+        """Archive an imported file, put a rejected one in anomalie/ with its reason; a failed one stays."""
+        self.ensure_one()
+        if self.state == "failed":
+            return
+        subfolder = ARCHIVE_FOLDER if self.state == "done" else ANOMALY_FOLDER
+        reason = self.message if self.state == "rejected" else None
+        try:
+            self.stored_as = file_away(folder, self.name, subfolder, fields.Datetime.now(), reason)
+        except OSError as err:
+            _logger.error("Cegid import: cannot move %s to %s/: %s", self.name, subfolder, err)
+            self.message = "\n".join(filter(None, [self.message, self.env._(
+                "Cannot move the file to %(folder)s/: %(error)s", folder=subfolder, error=err)]))
+        self._commit()
+
+    def _commit(self):
+        if auto_commit_allowed():
+            self.env.cr.commit()
+
+    @api.model
+    def _purge_history(self):
+        """Delete the history older than the retention setting (the downloads' one)."""
+        days = int(self.env["ir.config_parameter"].sudo().get_param(PARAM_HISTORY_DAYS) or DEFAULT_HISTORY_DAYS)
+        limit = fields.Datetime.now() - datetime.timedelta(days=max(days, 1))
+        self.sudo().search([("create_date", "<", limit)]).unlink()

@@ -1,0 +1,256 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The import step on a real PostgreSQL: staging tables replaced atomically, files archived or rejected."""
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from odoo import fields
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+from odoo.tests.common import TransactionCase, new_test_user
+
+from ..cegid_data_access.exports import EXPORTS, ExportFormatError
+
+ECRITURE_HEADER = "E_DATECOMPTABLE;E_REFINTERNE;E_LIBELLE;E_GENERAL;E_DEBIT;E_CREDIT;E_AUXILIAIRE;E_REFLIBRE"
+ANALYTIQ = (
+    "Y_DATECOMPTABLE,Y_GENERAL,Y_AXE,Y_SECTION,Y_REFINTERNE,Y_LIBELLE,Y_NATUREPIECE,Y_REFEXTERNE,Y_JOURNAL,"
+    "Y_CONTREPARTIEAUX,Y_DEBIT,Y_CREDIT\r\n06/30/2025,607000,A1,SEC01,R1,\"Achat, divers\",FF,X9,ACH,F001,0,12.5\r\n"
+)
+ABSENCES = (
+    "PCN_TYPEMVT;PCN_SALARIE;PCN_ORDRE;PCN_PERIODECP;PCN_TYPECONGE;PCN_SENSABS;PCN_LIBELLE;PCN_DATEDEBUTABS;"
+    "PCN_DEBUTDJ;PCN_DATEFINABS;PCN_FINDJ;PCN_JOURS;PCN_HEURES;PCN_GUID\n"
+    "ABS;0000042;3;1;CPA;-;Congés payés;01/07/2025;MAT;15/07/2025;PAM;10,5;73,5;{A-B}\n"
+)
+HISTOCUMSAL = "PHC_SALARIE;PHC_CUMULPAIE;PHC_MONTANT\n0000042;01;2 500,00\n0000043;01;\n"
+
+
+def ecriture(*rows):
+    """An ECRITURE export (CP1252, ';') with rows (date, reference, account, debit)."""
+    lines = [ECRITURE_HEADER] + [f"{date};{ref};Libellé {ref};{account};{debit};0;C1;" for date, ref, account, debit
+                                 in rows]
+    return ("\r\n".join(lines) + "\r\n").encode("cp1252")
+
+
+@tagged("post_install", "-at_install")
+class TestImport(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.manager = new_test_user(cls.env, login="import_manager",
+                                    groups="base.group_user,is_cegid2odoo.group_cegid_manager")
+        cls.cegid_user = new_test_user(cls.env, login="import_user",
+                                       groups="base.group_user,is_cegid2odoo.group_cegid_user")
+
+    def setUp(self):
+        super().setUp()
+        self.folder = Path(tempfile.mkdtemp(prefix="cegid-import-test-"))
+        self.addCleanup(shutil.rmtree, self.folder, ignore_errors=True)
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param("is_cegid2odoo.import_folder", str(self.folder))
+        # the settings confirmed on this very database (not a copy of it)
+        params.set_param("is_cegid2odoo.database_uuid", params.get_param("database.uuid"))
+        self.mtime = 1_750_000_000
+
+    def drop(self, name, data):
+        """Put an export in the import folder, each one newer than the previous (as the transfer does)."""
+        path = self.folder / name
+        path.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8-sig"))
+        self.mtime += 60
+        os.utime(path, (self.mtime, self.mtime))
+        return path
+
+    def run_import(self, transfer=None):
+        return self.env["is.cegid.import"].import_folder(transfer=transfer)
+
+    def listing(self, sub=""):
+        folder = self.folder / sub
+        return sorted(path.name for path in folder.iterdir()) if folder.is_dir() else []
+
+    def entries(self):
+        records = self.env["is.cegid.ecriture"].search([], order="id")
+        return [(str(rec.e_datecomptable), rec.e_refinterne, rec.e_general, rec.e_debit) for rec in records]
+
+    # -- the staging models ---------------------------------------------------------------------------------------
+
+    def test_staging_models_have_one_field_per_known_column(self):
+        kinds = {"char": "char", "date": "date", "amount": "float", "float": "float", "integer": "integer"}
+        for export in EXPORTS:
+            model = self.env[export.model]
+            self.assertEqual(model._table, export.table)
+            for column in export.columns:
+                field = model._fields[column.field]
+                self.assertEqual(field.type, kinds[column.kind], column.name)
+                self.assertEqual(bool(field.index), column.index, column.name)
+                if column.kind == "amount":
+                    self.assertEqual(field.get_digits(self.env), (16, 2), column.name)
+
+    def test_cegid_users_read_and_nobody_writes(self):
+        self.drop("ECRITURE.csv", ecriture(("2025-06-30", "R1", "411000", "1")))
+        self.run_import()
+        for export in EXPORTS:
+            model = self.env[export.model].with_user(self.cegid_user)
+            model.search([])
+            model.get_views([(False, "list"), (False, "pivot"), (False, "graph"), (False, "search")])
+            for user in (self.cegid_user, self.manager):
+                for operation in ("write", "create", "unlink"):
+                    self.assertFalse(self.env[export.model].with_user(user).has_access(operation),
+                                     f"{export.model} {operation}")
+        with self.assertRaises(AccessError):
+            self.env["is.cegid.ecriture"].with_user(self.manager).search([]).write({"e_libelle": "x"})
+        plain = new_test_user(self.env, login="import_plain", groups="base.group_user")
+        with self.assertRaises(AccessError):
+            self.env["is.cegid.ecriture"].with_user(plain).search([])
+
+    # -- importing ------------------------------------------------------------------------------------------------
+
+    def test_each_export_is_imported_and_archived(self):
+        self.drop("ECRITURE.csv", ecriture(("2025-06-30 00:00:00", "FAC1", "411000", "1 234,56")))
+        self.drop("ANALYTIQ.csv", ANALYTIQ.encode())
+        self.drop("ABSENCESALARIE.csv", ABSENCES)
+        self.drop("HISTOCUMSAL.csv", HISTOCUMSAL)
+        transfer = self.env["is.cegid.transfer"].create({"trigger": "button"})
+        records = self.run_import(transfer)
+        self.assertEqual(records.mapped("state"), ["done"] * 4, records.mapped("message"))
+        self.assertEqual(sorted(records.mapped("export")), ["ABSENCESALARIE", "ANALYTIQ", "ECRITURE", "HISTOCUMSAL"])
+        self.assertEqual(records.transfer_id, transfer)
+        # oldest first
+        self.assertEqual(records.sorted("id").mapped("name"),
+                         ["ECRITURE.csv", "ANALYTIQ.csv", "ABSENCESALARIE.csv", "HISTOCUMSAL.csv"])
+        self.assertEqual(self.entries(), [("2025-06-30", "FAC1", "411000", 1234.56)])
+        entry = self.env["is.cegid.ecriture"].search([])
+        self.assertEqual(entry.e_libelle, "Libellé FAC1")
+        self.assertFalse(entry.e_reflibre)
+        self.assertEqual(entry.create_uid, self.env.user)
+        self.assertTrue(entry.create_date)
+        analytic = self.env["is.cegid.analytiq"].search([])
+        self.assertEqual((str(analytic.y_datecomptable), analytic.y_libelle, analytic.y_credit),
+                         ("2025-06-30", "Achat, divers", 12.5))
+        absence = self.env["is.cegid.absencesalarie"].search([])
+        self.assertEqual(
+            (absence.pcn_salarie, absence.pcn_ordre, absence.pcn_periodecp, str(absence.pcn_datedebutabs),
+             str(absence.pcn_datefinabs), absence.pcn_jours, absence.pcn_heures, absence.pcn_libelle),
+            ("0000042", 3, 1, "2025-07-01", "2025-07-15", 10.5, 73.5, "Congés payés"))
+        cumuls = self.env["is.cegid.histocumsal"].search([], order="phc_salarie")
+        self.assertEqual(cumuls.mapped("phc_montant"), [2500.0, 0.0])  # an empty amount is 0
+        self.assertEqual(self.listing(), ["archive"])
+        archived = self.listing("archive")
+        self.assertEqual(len(archived), 4)
+        for record in records:
+            self.assertTrue(record.stored_as.startswith("archive/") and record.stored_as.endswith("_" + record.name))
+            self.assertIn(record.stored_as.split("/", 1)[1], archived)
+        self.assertEqual(records.filtered(lambda rec: rec.export == "ECRITURE").row_count, 1)
+        self.assertEqual(records.filtered(lambda rec: rec.export == "HISTOCUMSAL").row_count, 2)
+
+    def test_a_new_snapshot_replaces_the_table(self):
+        self.drop("ECRITURE.csv", ecriture(("2025-01-01", "OLD1", "411000", "1"),
+                                           ("2025-01-02", "OLD2", "411000", "2")))
+        self.run_import()
+        self.drop("ECRITURE.csv", ecriture(("2025-02-01", "NEW1", "512000", "3")))
+        record = self.run_import()
+        self.assertEqual(record.state, "done")
+        self.assertEqual(self.entries(), [("2025-02-01", "NEW1", "512000", 3.0)])
+        self.assertEqual(len(self.listing("archive")), 2)
+
+    def test_header_only_is_an_empty_snapshot(self):
+        self.drop("ECRITURE.csv", ecriture(("2025-01-01", "OLD1", "411000", "1")))
+        self.run_import()
+        self.drop("ECRITURE.csv", ecriture())
+        record = self.run_import()
+        self.assertEqual((record.state, record.row_count), ("done", 0))
+        self.assertEqual(self.entries(), [])
+
+    def test_bad_value_on_the_last_line_rejects_the_file_and_keeps_the_old_rows(self):
+        self.drop("ECRITURE.csv", ecriture(("2025-01-01", "OLD1", "411000", "1")))
+        self.run_import()
+        rows = [("2025-03-01", f"N{i}", "411000", "1,5") for i in range(20000)] + [("2025-03-01", "LAST", "4", "1,2,3")]
+        self.drop("ECRITURE_big.csv", ecriture(*rows))
+        record = self.run_import()
+        self.assertEqual(record.state, "rejected")
+        self.assertIn("line 20002, column E_DEBIT", record.message)
+        self.assertIn("'1,2,3'", record.message)
+        self.assertEqual(self.entries(), [("2025-01-01", "OLD1", "411000", 1.0)])
+        self.assertEqual(self.env["is.cegid.ecriture"].search_count([]), 1)
+        self.assertTrue(record.stored_as.startswith("anomalie/"))
+        anomalies = self.listing("anomalie")
+        self.assertEqual(len(anomalies), 2)
+        note = self.folder / (record.stored_as + ".txt")
+        self.assertIn("line 20002, column E_DEBIT", note.read_text(encoding="utf-8"))
+        self.assertNotIn("ECRITURE_big.csv", self.listing())
+
+    def test_unknown_file_goes_to_anomalie(self):
+        self.drop("OTHER.csv", "FOO;BAR\n1;2\n")
+        self.drop("EMPTY.csv", b"")
+        records = self.run_import()
+        self.assertEqual(records.mapped("state"), ["rejected", "rejected"])
+        self.assertIn("unknown header", records.filtered(lambda rec: rec.name == "OTHER.csv").message)
+        self.assertIn("empty file", records.filtered(lambda rec: rec.name == "EMPTY.csv").message)
+        self.assertFalse(any(records.mapped("export")))
+        self.assertEqual(self.listing(), ["anomalie"])
+        self.assertEqual(len(self.listing("anomalie")), 4)  # both files and their notes
+
+    def test_two_files_of_one_table_the_newest_wins_both_archived(self):
+        newer = self.drop("ECRITURE_b.csv", ecriture(("2025-05-01", "NEWEST", "411000", "5")))
+        older = self.drop("ECRITURE_a.csv", ecriture(("2025-04-01", "OLDER", "411000", "4")))
+        # the names sort the other way: mtime decides
+        os.utime(older, (self.mtime - 3600, self.mtime - 3600))
+        records = self.run_import()
+        self.assertEqual(records.sorted("id").mapped("name"), ["ECRITURE_a.csv", "ECRITURE_b.csv"])
+        self.assertEqual(records.mapped("state"), ["done", "done"])
+        self.assertEqual(self.entries(), [("2025-05-01", "NEWEST", "411000", 5.0)])
+        self.assertEqual(len(self.listing("archive")), 2)
+        self.assertFalse(newer.exists() or older.exists())
+
+    def test_hidden_files_subfolders_and_other_files_are_left_alone(self):
+        (self.folder / ".cegid-partial").mkdir()
+        (self.folder / ".cegid-partial" / "x.part").write_bytes(ecriture())
+        (self.folder / "archive").mkdir()
+        (self.folder / "archive" / "ECRITURE.csv").write_bytes(ecriture(("2025-01-01", "A", "4", "1")))
+        self.drop(".ECRITURE.csv", ecriture(("2025-01-01", "HIDDEN", "4", "1")))
+        self.drop("readme.txt", "not an export")
+        self.assertFalse(self.run_import())
+        self.assertEqual(self.listing(), [".ECRITURE.csv", ".cegid-partial", "archive", "readme.txt"])
+        self.assertEqual(self.entries(), [])
+
+    def test_nothing_happens_on_a_copy_of_the_database(self):
+        self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.database_uuid", "another-database")
+        self.drop("ECRITURE.csv", ecriture(("2025-01-01", "A", "4", "1")))
+        self.assertFalse(self.run_import())
+        self.assertEqual(self.listing(), ["ECRITURE.csv"])
+        self.assertEqual(self.entries(), [])
+
+    def test_import_now_button(self):
+        self.drop("ECRITURE.csv", ecriture(("2025-01-01", "A", "4", "1")))
+        with self.assertRaises(AccessError):
+            self.env["is.cegid.import"].with_user(self.cegid_user).action_import_now()
+        self.assertEqual(self.listing(), ["ECRITURE.csv"])
+        action = self.env["is.cegid.import"].with_user(self.manager).action_import_now()
+        self.assertEqual(action["params"]["type"], "success")
+        self.assertIn("1 file(s) imported", action["params"]["message"])
+        record = self.env["is.cegid.import"].search([], limit=1)
+        self.assertEqual((record.name, record.state, record.row_count), ("ECRITURE.csv", "done", 1))
+        self.assertEqual(self.entries(), [("2025-01-01", "A", "4", 1.0)])
+        # the history is readable by Cegid users, not writable
+        history = self.env["is.cegid.import"].with_user(self.cegid_user).search([])
+        self.assertEqual(history, record)
+        with self.assertRaises(AccessError):
+            history.write({"state": "failed"})
+
+    def test_old_history_is_purged(self):
+        self.drop("ECRITURE.csv", ecriture())
+        old = self.run_import()
+        self.env.cr.execute("UPDATE is_cegid_import SET create_date = %s WHERE id = %s",
+                            (fields.Datetime.subtract(fields.Datetime.now(), days=400), old.id))
+        old.invalidate_recordset()
+        self.drop("ECRITURE.csv", ecriture())
+        new = self.run_import()
+        self.assertFalse(old.exists())
+        self.assertTrue(new.exists())
+
+    def test_export_format_error_is_a_cegid_error(self):
+        # the error shown to users comes from the core untouched: no traceback, no class name
+        self.drop("OTHER.csv", "FOO;BAR\n")
+        record = self.run_import()
+        self.assertNotIn(ExportFormatError.__name__, record.message)
