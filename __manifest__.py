@@ -8,12 +8,22 @@
     "website": "https://github.com/is-cegid2odoo/is_cegid2odoo",
     "author": "is_cegid2odoo authors",
     "license": "LGPL-3",
-    "application": False,
+    "application": True,
     "installable": True,
     "depends": ["base", "mail"],
     "external_dependencies": {"python": ["azure-storage-blob", "requests"]},
     "data": [
         "security/security.xml",
         "security/ir.model.access.csv",
+        "data/ir_cron_data.xml",
+        "views/cegid_transfer_views.xml",
+        "views/cegid_query_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "is_cegid2odoo/static/tests/tours/*.js",
+        ],
+    },
 }

@@ -26,6 +26,17 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def _without_memory_limit():
+    """Lift the address-space limit in the child (as Odoo does for Chrome).
+
+    Odoo sets RLIMIT_AS (``limit_memory_hard``) on its own process, and node
+    cannot even reserve its WebAssembly memory under it.
+    """
+    import resource  # pylint: disable=import-outside-toplevel
+
+    resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+
+
 def azurite_command():
     """The azurite-blob executable: AZURITE_BLOB, else the repository's node_modules."""
     candidates = [os.environ.get("AZURITE_BLOB"), REPO_ROOT / "node_modules" / ".bin" / "azurite-blob"]
@@ -70,6 +81,7 @@ class Azurite:
                     "--disableTelemetry",
                 ],
                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+                preexec_fn=_without_memory_limit,  # noqa: PLW1509 - no threads touch the child before exec
             )
             if self._wait_ready():
                 return self

@@ -1,0 +1,221 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Cegid scheduled queries ("requêtes planifiées"), mirrored from Cegid and driven from Odoo."""
+
+import datetime
+import logging
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..cegid_data_access.errors import CegidError
+from ..cegid_data_access.scheduling import is_enabled, parse_cegid_datetime, scheduler_content, scheduler_name
+from .cegid_backend import notification
+from .cegid_transfer import naive_utc
+from .cron_text import describe_cron
+
+_logger = logging.getLogger(__name__)
+
+# how long after a forced execution the export is expected in Azure
+FOLLOWUP_DELAY = datetime.timedelta(minutes=5)
+
+
+def odoo_datetime(text):
+    """A Cegid date as Odoo shows it: naive UTC, to the second; False when absent."""
+    moment = naive_utc(parse_cegid_datetime(text))
+    return moment.replace(microsecond=0) if moment else False
+
+
+def query_values(obj):
+    """The ``is.cegid.query`` values of a Cegid scheduler object."""
+    return {
+        "scheduler_id": str(obj.get("id")),
+        "name": scheduler_name(obj) or str(obj.get("id")),
+        "enabled": is_enabled(obj),
+        "cron": obj.get("cron") or False,
+        "next_execution": odoo_datetime(obj.get("nextExecution")),
+        "last_execution": odoo_datetime(obj.get("lastExecution")),
+        "content": scheduler_content(obj) or False,
+    }
+
+
+class CegidQuery(models.Model):
+    """A scheduled query of Cegid Data Access: Cegid runs it and drops its export in Azure."""
+
+    _name = "is.cegid.query"
+    _description = "Cegid scheduled query"
+    _inherit = ["mail.thread"]
+    _order = "name, id"
+
+    name = fields.Char(required=True, readonly=True)
+    scheduler_id = fields.Char("Scheduler id", required=True, readonly=True, index=True)
+    enabled = fields.Boolean(readonly=True, tracking=True)
+    active = fields.Boolean(default=True, readonly=True, help="Unticked when the query no longer exists in Cegid.")
+    cron = fields.Char(readonly=True)
+    cron_description = fields.Char("Schedule", compute="_compute_cron_description")
+    next_execution = fields.Datetime(readonly=True, tracking=True)
+    last_execution = fields.Datetime(readonly=True)
+    content = fields.Text("SQL", readonly=True)
+    last_sync = fields.Datetime("Last synchronisation", readonly=True)
+
+    _sql_constraints = [
+        ("scheduler_id_unique", "UNIQUE(scheduler_id)", "A Cegid scheduled query is mirrored only once."),
+    ]
+
+    @api.depends("cron")
+    def _compute_cron_description(self):
+        for query in self:
+            query.cron_description = describe_cron(query.cron or "", self.env._) if query.cron else False
+
+    # -- synchronisation -------------------------------------------------------
+
+    @api.model
+    def sync_from_cegid(self):
+        """Mirror Cegid's scheduled queries: create, update, archive the ones Cegid no longer has."""
+        backend = self.env["is.cegid.backend"]
+        if not self.env.su:
+            backend._check_cegid_manager()
+        settings = backend._cegid_settings()
+        try:
+            schedulers = backend._cegid_client(settings).list_schedulers()
+        except CegidError as err:
+            raise UserError(backend._cegid_error_message(err, settings)) from None
+        count = self._apply_schedulers(schedulers)
+        return notification(
+            self.env._("Cegid scheduled queries"),
+            self.env._("%(count)s scheduled queries synchronised.", count=count), "success",
+            next_action={"type": "ir.actions.client", "tag": "soft_reload"},
+        )
+
+    @api.model
+    def _cron_sync(self):
+        """The synchronisation cron: quiet when Cegid is not configured yet."""
+        if not self.env["is.cegid.backend"]._cegid_settings_saved():
+            return
+        try:
+            self.sudo().sync_from_cegid()
+        except UserError as err:
+            _logger.warning("Cegid scheduled queries not synchronised: %s", err)
+
+    @api.model
+    def _apply_schedulers(self, schedulers):
+        records = self.sudo().with_context(active_test=False)
+        now = fields.Datetime.now()
+        seen = records.browse()
+        for obj in schedulers:
+            values = dict(query_values(obj), last_sync=now, active=True)
+            record = records.search([("scheduler_id", "=", values["scheduler_id"])], limit=1)
+            if record:
+                record.write(values)
+            else:
+                record = records.create(values)
+            seen |= record
+        (records.search([]) - seen).filtered("active").write({"active": False, "last_sync": now})
+        return len(seen)
+
+    def _refresh_from(self, obj):
+        """Update this record from a scheduler object Cegid returned."""
+        self.sudo().write(dict(query_values(obj), last_sync=fields.Datetime.now()))
+
+    # -- actions -----------------------------------------------------------------
+
+    def action_sync_from_cegid(self):
+        """Header button of the list: synchronise every query."""
+        return self.sync_from_cegid()
+
+    def action_force_now(self):
+        """Ask Cegid to run these queries at the next quarter hour (at least five minutes ahead)."""
+        return self._force()
+
+    def _force(self, moment=None):
+        """Force each query (at ``moment``, naive UTC, else as soon as Cegid allows); refresh; follow up."""
+        backend = self.env["is.cegid.backend"]
+        backend._check_cegid_manager()
+        disabled = self.filtered(lambda query: not query.enabled)
+        if disabled:
+            raise UserError(self.env._(
+                "These scheduled queries are disabled and cannot be forced: %(names)s. Enable them first.",
+                names=", ".join(disabled.mapped("name"))))
+        settings = backend._cegid_settings()
+        client = backend._cegid_client(settings)
+        kwargs = {}
+        if moment:
+            # the core forces "today at HH:MM, else tomorrow": anchor "now" just before the wanted moment
+            aware = moment.replace(tzinfo=datetime.timezone.utc)
+            kwargs = {"at": aware.time(), "now": aware - datetime.timedelta(minutes=1)}
+        forced, problems = [], []
+        for query in self:
+            try:
+                outcomes = client.force(scheduler_id=query.scheduler_id, **kwargs)
+            except CegidError as err:
+                raise UserError(backend._cegid_error_message(err, settings)) from None
+            query_forced, query_problems = query._record_force(outcomes, client)
+            forced.extend(query_forced)
+            problems.extend(query_problems)
+        for moment_forced in sorted(set(forced)):
+            self.env["is.cegid.transfer"]._add_followup(moment_forced + FOLLOWUP_DELAY)
+        message = self.env._("%(count)s scheduled queries forced.", count=len(forced))
+        return notification(
+            self.env._("Cegid scheduled queries"), "\n".join([message, *problems]),
+            "warning" if problems else "success", sticky=bool(problems),
+            next_action={"type": "ir.actions.client", "tag": "soft_reload"},
+        )
+
+    def _record_force(self, outcomes, client):
+        """A chatter message per outcome, the record refreshed from Cegid; returns (forced moments, problems)."""
+        self.ensure_one()
+        if not outcomes:
+            return [], [self.env._("Cegid no longer knows the scheduled query %(name)s.", name=self.name)]
+        forced, problems = [], []
+        for outcome in outcomes:
+            if outcome.status == "forced":
+                body = self.env._(
+                    "Forced: next execution %(next)s UTC (was %(previous)s UTC).",
+                    next=outcome.next_execution or "-", previous=outcome.previous_next_execution or "-")
+                moment = odoo_datetime(outcome.next_execution)
+                if moment:
+                    forced.append(moment)
+            else:
+                body = self.env._("Not forced: %(message)s", message=outcome.message or outcome.status)
+                problems.append(f"{self.name}: {outcome.message or outcome.status}")
+            self.message_post(body=body)
+        try:
+            self._refresh_from(client.find_scheduler(self.scheduler_id))
+        except CegidError as err:
+            _logger.warning("Cegid scheduled query %s not refreshed after forcing: %s", self.scheduler_id,
+                            self.env["is.cegid.backend"]._cegid_error_message(err))
+        return forced, problems
+
+    def action_enable(self):
+        """Enable these queries in Cegid."""
+        return self._set_enabled(True)
+
+    def action_disable(self):
+        """Disable these queries in Cegid (they are no longer run, nor can they be forced)."""
+        return self._set_enabled(False)
+
+    def _set_enabled(self, enabled):
+        backend = self.env["is.cegid.backend"]
+        backend._check_cegid_manager()
+        settings = backend._cegid_settings()
+        client = backend._cegid_client(settings)
+        for query in self:
+            try:
+                obj = client.set_enabled(query.scheduler_id, enabled)
+            except CegidError as err:
+                raise UserError(backend._cegid_error_message(err, settings)) from None
+            query._refresh_from(obj)
+            query.message_post(body=self.env._("Enabled in Cegid.") if enabled else self.env._("Disabled in Cegid."))
+        return {"type": "ir.actions.client", "tag": "soft_reload"}
+
+    def action_force_at(self):
+        """Open the wizard that forces these queries at a chosen time."""
+        self.env["is.cegid.backend"]._check_cegid_manager()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Force at…"),
+            "res_model": "is.cegid.force.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_query_ids": [(6, 0, self.ids)]},
+        }

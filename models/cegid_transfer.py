@@ -1,0 +1,264 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""History of the downloads of Cegid exports, and the download cron itself."""
+
+import datetime
+import logging
+import threading
+import zlib
+
+from odoo import api, fields, models, modules
+
+from ..cegid_data_access.errors import CegidError
+from ..cegid_data_access.transfer import TransferReporter, run_transfer
+from .cegid_backend import (
+    DEFAULT_HISTORY_DAYS,
+    PARAM_FOLLOWUPS,
+    PARAM_HISTORY_DAYS,
+    PARAM_MANUAL_REQUEST,
+    notification,
+)
+
+_logger = logging.getLogger(__name__)
+# The Azure SDK logs every HTTP request and response at INFO: far too much for Odoo's log.
+logging.getLogger("azure.core.pipeline.policies.http_logging_policy").setLevel(logging.WARNING)
+
+# one download at a time per database: a transaction-level advisory lock held by a dedicated cursor
+ADVISORY_LOCK_KEY = zlib.crc32(b"is_cegid2odoo.transfer")
+TRIGGERS = [("cron", "Scheduled"), ("button", "Manual"), ("followup", "Forced follow-up")]
+TRANSFER_STATES = [
+    ("running", "Running"), ("done", "Done"), ("partial", "Partial"), ("failed", "Failed"), ("skipped", "Skipped"),
+]
+FILE_STATES = [
+    ("done", "Downloaded"), ("already_delivered", "Already delivered"), ("failed", "Failed"), ("refused", "Refused"),
+]
+
+
+def auto_commit_allowed():
+    """Commit per file, except inside tests (which run in one transaction)."""
+    return not (getattr(threading.current_thread(), "testing", False) or modules.module.current_test)
+
+
+def naive_utc(moment):
+    """An aware datetime as Odoo stores it (naive UTC); None stays None."""
+    if moment is None:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return moment
+
+
+class OdooTransferReporter(TransferReporter):
+    """Records each file of a run as an ``is.cegid.transfer.file`` line, commits, reports cron progress."""
+
+    def __init__(self, transfer):
+        super().__init__()
+        self.transfer = transfer
+        self.total = 0
+        self.done = 0
+        self.auto_commit = auto_commit_allowed()
+
+    def on_listing(self, blobs):
+        self.total = len(blobs)
+        self._progress()
+
+    def on_file_done(self, outcome):
+        self.transfer.env["is.cegid.transfer.file"].sudo().create({
+            "transfer_id": self.transfer.id,
+            "blob_name": outcome.blob_name,
+            "local_name": outcome.local_name or False,
+            "size": outcome.size or 0,
+            "md5": outcome.md5 or False,
+            "last_modified": naive_utc(outcome.last_modified),
+            "state": outcome.state,
+            "message": outcome.message or False,
+        })
+        self.done += 1
+        self._progress()
+
+    def on_warning(self, message):
+        _logger.warning("Cegid download: %s", message)
+
+    def _progress(self):
+        """Tell the cron how far the run is (no-op outside a cron job), then commit."""
+        self.transfer.env["ir.cron"]._notify_progress(done=self.done, remaining=max(self.total - self.done, 0))
+        if self.auto_commit:
+            self.transfer.env.cr.commit()
+
+
+class CegidTransfer(models.Model):
+    """One run of the download: what it brought, and how it ended."""
+
+    _name = "is.cegid.transfer"
+    _description = "Cegid export download"
+    _inherit = ["mail.thread"]
+    _order = "start desc, id desc"
+    _rec_name = "start"
+
+    start = fields.Datetime(required=True, default=fields.Datetime.now, readonly=True)
+    end = fields.Datetime(readonly=True)
+    trigger = fields.Selection(TRIGGERS, required=True, default="cron", readonly=True)
+    state = fields.Selection(TRANSFER_STATES, required=True, default="running", readonly=True, tracking=True)
+    file_count = fields.Integer("Files", readonly=True)
+    byte_count = fields.Float("Bytes", digits=(20, 0), readonly=True)
+    error = fields.Text(readonly=True)
+    file_ids = fields.One2many("is.cegid.transfer.file", "transfer_id", string="Files transferred", readonly=True)
+
+    # -- entry points --------------------------------------------------------
+
+    @api.model
+    def _cron_download(self):
+        """The download cron: one run (unless another holds the lock), then purge old history."""
+        trigger = self._pop_trigger()
+        self._run(trigger)
+        self._purge_history()
+
+    @api.model
+    def action_download_now(self):
+        """Ask the download cron to run as soon as possible; the run is recorded as manual."""
+        self.env["is.cegid.backend"]._check_cegid_manager()
+        self.env["ir.config_parameter"].sudo().set_param(PARAM_MANUAL_REQUEST, fields.Datetime.to_string(
+            fields.Datetime.now()))
+        self.env.ref("is_cegid2odoo.ir_cron_cegid_download").sudo()._trigger()
+        return notification(
+            self.env._("Cegid download"),
+            self.env._("The download starts in the background within a minute; see Cegid > Downloads."),
+        )
+
+    @api.model
+    def _pop_trigger(self):
+        """Why this run happens: a pending manual request, a due forced follow-up, else the schedule."""
+        params = self.env["ir.config_parameter"].sudo()
+        if params.get_param(PARAM_MANUAL_REQUEST):
+            params.set_param(PARAM_MANUAL_REQUEST, False)
+            return "button"
+        pending = [item for item in (params.get_param(PARAM_FOLLOWUPS) or "").split(",") if item]
+        now = fields.Datetime.to_string(fields.Datetime.now())
+        due = [item for item in pending if item <= now]
+        if due:
+            params.set_param(PARAM_FOLLOWUPS, ",".join(item for item in pending if item > now) or False)
+            return "followup"
+        return "cron"
+
+    @api.model
+    def _add_followup(self, moment):
+        """Remember that a run at ``moment`` (naive UTC) follows a forced query, and trigger the cron then."""
+        params = self.env["ir.config_parameter"].sudo()
+        pending = [item for item in (params.get_param(PARAM_FOLLOWUPS) or "").split(",") if item]
+        pending.append(fields.Datetime.to_string(moment))
+        params.set_param(PARAM_FOLLOWUPS, ",".join(sorted(set(pending))))
+        self.env.ref("is_cegid2odoo.ir_cron_cegid_download").sudo()._trigger(at=moment)
+
+    # -- the run ----------------------------------------------------------------
+
+    @api.model
+    def _run(self, trigger="cron"):
+        """Download once, recording the run; returns the transfer record (empty when nothing ran)."""
+        backend = self.env["is.cegid.backend"]
+        if not backend._cegid_settings_saved():
+            _logger.info("Cegid download skipped: the Cegid settings were never saved on this database")
+            return self.browse()
+        with self.env.registry.cursor() as lock_cr:
+            lock_cr.execute("SELECT pg_try_advisory_xact_lock(%s)", (ADVISORY_LOCK_KEY,))
+            if not lock_cr.fetchone()[0]:
+                _logger.info("Cegid download skipped: another download is running on this database")
+                return self.browse()
+            return self._run_locked(trigger)
+
+    @api.model
+    def _run_locked(self, trigger):
+        backend = self.env["is.cegid.backend"]
+        stale = self.sudo().search([("state", "=", "running")])
+        # we hold the lock, so a run still marked running was interrupted (worker killed, server stopped)
+        stale.write({"state": "failed", "end": fields.Datetime.now(),
+                     "error": self.env._("Interrupted before it finished.")})
+        transfer = self.sudo().create({"trigger": trigger})
+        if auto_commit_allowed():
+            self.env.cr.commit()
+        settings = backend._cegid_settings()
+        if not backend._cegid_database_confirmed():
+            transfer._finish(error=self.env._(
+                "This database is not the one where the Cegid settings were confirmed (it looks like a copy): "
+                "the download is refused so that a copy does not take the production exports. "
+                "An administrator must save the Cegid settings again to allow it."))
+            return transfer
+        try:
+            result = run_transfer(settings, reporter=OdooTransferReporter(transfer))
+        except CegidError as err:
+            transfer._finish(error=backend._cegid_error_message(err, settings))
+            return transfer
+        except Exception as err:
+            _logger.exception("Cegid download crashed")
+            transfer._finish(error=backend._cegid_error_message(err, settings))
+            return transfer
+        transfer._finish(result=result)
+        return transfer
+
+    def _finish(self, result=None, error=None):
+        """Record how the run ended; tell the managers when it newly fails."""
+        self.ensure_one()
+        lines = self.file_ids
+        done = lines.filtered(lambda line: line.state == "done")
+        values = {
+            "end": fields.Datetime.now(),
+            "file_count": len(done),
+            "byte_count": sum(done.mapped("size")),
+        }
+        if error:
+            values.update(state="failed", error=error)
+        elif result is not None and result.lock_held:
+            values.update(state="skipped", error=self.env._("Another download holds the import folder lock."))
+        elif result is not None and result.failures:
+            failed = lines.filtered(lambda line: line.state in ("failed", "refused"))
+            values.update(state="partial", error="\n".join(
+                f"{line.blob_name}: {line.message or line.state}" for line in failed) or False)
+        else:
+            values.update(state="done")
+        if result is not None and result.warnings:
+            values["error"] = "\n".join(filter(None, [values.get("error"), *result.warnings]))
+        self.write(values)
+        if self.state in ("failed", "partial"):
+            self._notify_managers()
+
+    def _notify_managers(self):
+        """Post the failure to the Cegid managers, unless the previous run already failed the same way."""
+        previous = self.search([("id", "!=", self.id), ("state", "!=", "running")], limit=1)
+        if previous and previous.state == self.state and previous.error == self.error:
+            return
+        managers = self.env.ref("is_cegid2odoo.group_cegid_manager").users.filtered(lambda user: not user.share)
+        partners = managers.partner_id
+        self.message_subscribe(partner_ids=partners.ids)
+        state = dict(self._fields["state"]._description_selection(self.env))[self.state]
+        self.message_post(
+            body=self.env._("Cegid download %(state)s: %(error)s", state=state, error=self.error or ""),
+            partner_ids=partners.ids,
+            message_type="notification",
+            subtype_xmlid="mail.mt_comment",
+        )
+
+    @api.model
+    def _purge_history(self):
+        """Delete the runs older than the retention setting."""
+        days = int(self.env["ir.config_parameter"].sudo().get_param(PARAM_HISTORY_DAYS) or DEFAULT_HISTORY_DAYS)
+        limit = fields.Datetime.now() - datetime.timedelta(days=max(days, 1))
+        old = self.sudo().search([("start", "<", limit), ("state", "!=", "running")])
+        old.unlink()
+        return len(old)
+
+
+class CegidTransferFile(models.Model):
+    """One blob of a run: where it went and how it ended."""
+
+    _name = "is.cegid.transfer.file"
+    _description = "Cegid export file"
+    _order = "id"
+    _rec_name = "blob_name"
+
+    transfer_id = fields.Many2one("is.cegid.transfer", required=True, ondelete="cascade", index=True)
+    blob_name = fields.Char("Blob", required=True)
+    local_name = fields.Char("Local file")
+    size = fields.Float(digits=(20, 0))
+    md5 = fields.Char("MD5")
+    last_modified = fields.Datetime("Modified in Azure")
+    state = fields.Selection(FILE_STATES, required=True)
+    message = fields.Text()

@@ -1,0 +1,192 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Cegid Data Access settings: ir.config_parameter values, secrets that never go back to the browser."""
+
+import logging
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..cegid_data_access.errors import CegidError
+from ..cegid_data_access.redact import redact
+from ..cegid_data_access.scheduling import parse_force_time
+from .cegid_backend import (
+    DEFAULT_HISTORY_DAYS,
+    PARAM_DATABASE_UUID,
+    PARAM_PREFIX,
+    default_import_folder,
+    notification,
+)
+
+_logger = logging.getLogger(__name__)
+
+# settings shown in clear and stored as they are typed
+PLAIN_FIELDS = ("mode", "api_base_url", "tenant_id", "api_key_id", "provider_id", "force_time")
+SECRET_FIELDS = ("api_key_secret", "subscription_key", "sas_url")
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    cegid_mode = fields.Selection(
+        [("api", "API (recommended)"), ("sas_url", "SAS URL (troubleshooting)")],
+        string="Connection mode", default="api", config_parameter=PARAM_PREFIX + "mode", groups="base.group_system",
+    )
+    cegid_api_base_url = fields.Char(
+        "API base URL", config_parameter=PARAM_PREFIX + "api_base_url", groups="base.group_system",
+    )
+    cegid_tenant_id = fields.Char(
+        "Tenant id", config_parameter=PARAM_PREFIX + "tenant_id", groups="base.group_system",
+        help="The Cegid account number (digits only).",
+    )
+    cegid_api_key_id = fields.Char(
+        "API key id", config_parameter=PARAM_PREFIX + "api_key_id", groups="base.group_system",
+    )
+    cegid_provider_id = fields.Char(
+        "Provider id", config_parameter=PARAM_PREFIX + "provider_id", groups="base.group_system",
+    )
+    cegid_force_time = fields.Char(
+        "Default force time (UTC)", config_parameter=PARAM_PREFIX + "force_time", groups="base.group_system",
+        help="HH:MM in UTC, proposed when a scheduled query is forced at a given time.",
+    )
+    cegid_history_days = fields.Integer(
+        "History retention (days)", config_parameter=PARAM_PREFIX + "history_days", default=DEFAULT_HISTORY_DAYS,
+        groups="base.group_system",
+    )
+    cegid_import_folder = fields.Char(
+        "Import folder", groups="base.group_system",
+        help="Where downloaded exports are written. Empty: a folder per database in Odoo's data directory.",
+    )
+    # Secrets: the form never receives the stored value; typing a new one replaces it.
+    cegid_api_key_secret = fields.Char("API key secret", groups="base.group_system")
+    cegid_subscription_key = fields.Char("Subscription key", groups="base.group_system")
+    cegid_sas_url = fields.Char("SAS URL", groups="base.group_system")
+    cegid_api_key_secret_set = fields.Boolean(groups="base.group_system")
+    cegid_subscription_key_set = fields.Boolean(groups="base.group_system")
+    cegid_sas_url_set = fields.Boolean(groups="base.group_system")
+    cegid_sas_url_display = fields.Char("Stored SAS URL", readonly=True, groups="base.group_system")
+    cegid_sas_expiry = fields.Datetime("SAS URL expires", readonly=True, groups="base.group_system")
+    cegid_default_import_folder = fields.Char(readonly=True, groups="base.group_system")
+    cegid_database_confirmed = fields.Boolean(readonly=True, groups="base.group_system")
+    cegid_last_transfer_id = fields.Many2one(
+        "is.cegid.transfer", string="Last download", readonly=True, groups="base.group_system",
+    )
+    cegid_last_transfer_state = fields.Selection(
+        related="cegid_last_transfer_id.state", string="Last download state", groups="base.group_system",
+    )
+    cegid_last_transfer_error = fields.Text(
+        related="cegid_last_transfer_id.error", string="Last download error", groups="base.group_system",
+    )
+
+    @api.model
+    def get_values(self):
+        """Add what is not a plain config_parameter: secrets as "is set" flags, SAS expiry, last run."""
+        res = super().get_values()
+        backend = self.env["is.cegid.backend"]
+        settings = backend._cegid_settings()
+        default_folder = default_import_folder(self.env.cr.dbname)
+        res.update(
+            cegid_import_folder=backend._cegid_param("import_folder") or default_folder,
+            cegid_default_import_folder=default_folder,
+            cegid_api_key_secret=False,
+            cegid_subscription_key=False,
+            cegid_sas_url=False,
+            cegid_api_key_secret_set=bool(settings.api_key_secret),
+            cegid_subscription_key_set=bool(settings.subscription_key),
+            cegid_sas_url_set=bool(settings.sas_url),
+            cegid_sas_url_display=redact(settings.sas_url, settings.secrets()) if settings.sas_url else False,
+            cegid_sas_expiry=self._cegid_sas_expiry(settings.sas_url),
+            cegid_database_confirmed=backend._cegid_database_confirmed(),
+            cegid_last_transfer_id=self.env["is.cegid.transfer"].sudo().search([], limit=1).id,
+        )
+        return res
+
+    @api.model
+    def _cegid_sas_expiry(self, sas_url):
+        """The expiry of a SAS URL as a naive UTC datetime (Odoo's convention), or False."""
+        if not sas_url:
+            return False
+        from ..cegid_data_access.transfer import sas_expiry  # pylint: disable=import-outside-toplevel
+
+        expiry = sas_expiry(sas_url)
+        return expiry.replace(tzinfo=None) if expiry else False
+
+    def set_values(self):
+        """Store the settings; confirm them for this database (the copy guard)."""
+        super().set_values()
+        backend = self.env["is.cegid.backend"]
+        for record in self:
+            record._cegid_check_values()
+            folder = (record.cegid_import_folder or "").strip()
+            # the default folder is not stored, so that a copy of the database gets its own
+            if folder == default_import_folder(self.env.cr.dbname):
+                folder = ""
+            backend._cegid_set_param("import_folder", folder)
+            for name in SECRET_FIELDS:
+                value = (record["cegid_" + name] or "").strip()
+                if value:
+                    backend._cegid_set_param(name, value)
+            # the typed secrets are not kept in the transient record either
+            record.write({"cegid_" + name: False for name in SECRET_FIELDS})
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param(PARAM_DATABASE_UUID, params.get_param("database.uuid"))
+
+    def _cegid_check_values(self):
+        """Refuse values the core would refuse later, with the field label in the message."""
+        self.ensure_one()
+        if self.cegid_force_time:
+            try:
+                parse_force_time(self.cegid_force_time)
+            except CegidError as err:
+                raise UserError(self.env["is.cegid.backend"]._cegid_error_message(err)) from None
+        if self.cegid_history_days < 1:
+            raise UserError(self.env._("The history retention must be at least one day."))
+
+    def action_cegid_clear_secrets(self):
+        """Forget the stored secrets (API key secret, subscription key, SAS URL)."""
+        backend = self.env["is.cegid.backend"]
+        for name in SECRET_FIELDS:
+            backend._cegid_set_param(name, False)
+        return {"type": "ir.actions.client", "tag": "reload"}
+
+    def action_cegid_test_connection(self):
+        """Check token, SAS and listing with the saved settings; delete nothing; say what works."""
+        from ..cegid_data_access.transfer import check_connection  # pylint: disable=import-outside-toplevel
+
+        backend = self.env["is.cegid.backend"]
+        settings = backend._cegid_settings()
+        try:
+            steps = check_connection(settings)
+        except CegidError as err:
+            return notification(self.env._("Cegid connection"), backend._cegid_error_message(err, settings),
+                                "danger", sticky=True)
+        lines = [
+            ("✔ " if step.ok else "✘ ") + step.name + ": " + redact(step.message or "", settings.secrets())
+            for step in steps
+        ]
+        all_ok = bool(steps) and all(step.ok for step in steps)
+        title = self.env._("Cegid connection works") if all_ok else self.env._("Cegid connection fails")
+        return notification(title, "\n".join(lines), "success" if all_ok else "danger", sticky=not all_ok)
+
+    def action_cegid_discover_provider(self):
+        """Ask Cegid for the provider id and store it."""
+        backend = self.env["is.cegid.backend"]
+        settings = backend._cegid_settings()
+        try:
+            settings.validate_api()
+            provider_id = backend._cegid_client(settings).discover_provider()
+        except CegidError as err:
+            raise UserError(backend._cegid_error_message(err, settings)) from None
+        backend._cegid_set_param("provider_id", provider_id)
+        return notification(
+            self.env._("Cegid provider found"), self.env._("Provider id: %(id)s", id=provider_id), "success",
+            next_action={"type": "ir.actions.client", "tag": "reload"},
+        )
+
+    def action_cegid_download_now(self):
+        """Start a download in the background (the download cron, as soon as a worker is free)."""
+        return self.env["is.cegid.transfer"].action_download_now()
+
+    def action_cegid_sync_queries(self):
+        """Refresh the scheduled queries from Cegid."""
+        return self.env["is.cegid.query"].sync_from_cegid()

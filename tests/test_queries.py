@@ -1,0 +1,127 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Scheduled queries: synchronisation, force, force at, enable/disable, access rights."""
+
+import datetime
+
+from odoo import fields
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import tagged
+
+from ..cegid_data_access.scheduling import format_cegid_datetime, parse_cegid_datetime
+from ..models.cron_text import describe_cron
+from .common import CegidCase
+
+UTC = datetime.timezone.utc
+
+
+@tagged("post_install", "-at_install")
+class TestQueries(CegidCase):
+    def setUp(self):
+        super().setUp()
+        self.simulator.schedulers.clear()
+        self.ecriture_id = self.simulator.add_scheduler("ECRITURE", content="SELECT * FROM ECRITURE")
+        self.paie_id = self.simulator.add_scheduler("HISTOCUMSAL", cron="30 6 * * 1-5", enable=False)
+        self.env["is.cegid.query"].sync_from_cegid()
+        self.queries = self.env["is.cegid.query"]
+        self.ecriture = self.queries.search([("scheduler_id", "=", self.ecriture_id)])
+        self.paie = self.queries.search([("scheduler_id", "=", self.paie_id)])
+
+    def download_triggers(self):
+        cron = self.env.ref("is_cegid2odoo.ir_cron_cegid_download")
+        return self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
+
+    def test_sync_mirrors_cegid(self):
+        obj = self.simulator.schedulers[self.ecriture_id]
+        self.assertEqual(self.ecriture.name, "ECRITURE")
+        self.assertTrue(self.ecriture.enabled)
+        self.assertFalse(self.paie.enabled)
+        self.assertEqual(self.ecriture.content, "SELECT * FROM ECRITURE")
+        self.assertEqual(self.ecriture.cron_description, "Every day at 02:00 UTC")
+        self.assertEqual(self.paie.cron_description, "Every weekday at 06:30 UTC")
+        expected = parse_cegid_datetime(obj["nextExecution"]).replace(tzinfo=None, microsecond=0)
+        self.assertEqual(self.ecriture.next_execution, expected)
+        self.assertTrue(self.ecriture.last_sync)
+        # a query removed in Cegid is archived at the next synchronisation
+        del self.simulator.schedulers[self.paie_id]
+        self.env["is.cegid.query"].sync_from_cegid()
+        self.assertFalse(self.paie.active)
+
+    def test_force_now(self):
+        cron_before = self.simulator.schedulers[self.ecriture_id]["cron"]
+        previous = self.simulator.schedulers[self.ecriture_id]["nextExecution"]
+        self.ecriture.with_user(self.manager).action_force_now()
+        obj = self.simulator.schedulers[self.ecriture_id]
+        self.assertNotEqual(obj["nextExecution"], previous)
+        self.assertEqual(obj["cron"], cron_before)
+        forced = parse_cegid_datetime(obj["nextExecution"])
+        now = datetime.datetime.now(UTC)
+        self.assertGreaterEqual(forced, now + datetime.timedelta(minutes=4))
+        self.assertEqual(forced.minute % 15, 0)
+        self.assertEqual(self.ecriture.next_execution, forced.replace(tzinfo=None))
+        self.assertIn("Forced", self.ecriture.message_ids[0].body)
+        call_at = forced.replace(tzinfo=None) + datetime.timedelta(minutes=5)
+        self.assertIn(call_at, self.download_triggers().mapped("call_at"))
+        self.assertEqual(self.param("followup_at"), fields.Datetime.to_string(call_at))
+        # only nextExecution changed in what Odoo sent
+        put = self.simulator.requests_to("query/api/V1/schedulers", "PUT")[-1]
+        self.assertEqual(set(put.json), set(obj))
+
+    def test_force_at_wizard(self):
+        moment = (datetime.datetime.now(UTC) + datetime.timedelta(days=1, hours=3)).replace(
+            second=0, microsecond=0, tzinfo=None)
+        wizard = self.env["is.cegid.force.wizard"].with_user(self.manager).create(
+            {"query_ids": [(6, 0, self.ecriture.ids)], "moment": moment})
+        wizard.action_force()
+        obj = self.simulator.schedulers[self.ecriture_id]
+        self.assertEqual(obj["nextExecution"], format_cegid_datetime(moment))
+        self.assertIn(moment + datetime.timedelta(minutes=5), self.download_triggers().mapped("call_at"))
+
+    def test_force_at_refuses_the_past(self):
+        wizard = self.env["is.cegid.force.wizard"].create(
+            {"query_ids": [(6, 0, self.ecriture.ids)], "moment": fields.Datetime.now() - datetime.timedelta(hours=1)})
+        with self.assertRaises(UserError):
+            wizard.action_force()
+
+    def test_disabled_query_cannot_be_forced(self):
+        previous = self.simulator.schedulers[self.paie_id]["nextExecution"]
+        with self.assertRaises(UserError) as caught:
+            self.paie.with_user(self.manager).action_force_now()
+        self.assertIn("HISTOCUMSAL", str(caught.exception))
+        self.assertEqual(self.simulator.schedulers[self.paie_id]["nextExecution"], previous)
+
+    def test_enable_disable(self):
+        self.paie.with_user(self.manager).action_enable()
+        self.assertIs(self.simulator.schedulers[self.paie_id]["enable"], True)
+        self.assertTrue(self.paie.enabled)
+        self.ecriture.with_user(self.manager).action_disable()
+        self.assertIs(self.simulator.schedulers[self.ecriture_id]["enable"], False)
+        self.assertFalse(self.ecriture.enabled)
+        self.assertEqual(self.simulator.schedulers[self.ecriture_id]["cron"], "0 2 * * *")
+        self.assertIn("Disabled", self.ecriture.message_ids[0].body)
+
+    def test_access_rights(self):
+        with self.assertRaises(AccessError):
+            self.ecriture.with_user(self.internal_user).action_force_now()
+        with self.assertRaises(AccessError):
+            self.ecriture.with_user(self.internal_user).read(["name"])
+        self.assertEqual(self.ecriture.with_user(self.cegid_user).read(["name"])[0]["name"], "ECRITURE")
+        previous = self.simulator.schedulers[self.ecriture_id]["nextExecution"]
+        with self.assertRaises(AccessError):
+            self.ecriture.with_user(self.cegid_user).action_force_now()
+        with self.assertRaises(AccessError):
+            self.ecriture.with_user(self.cegid_user).action_disable()
+        with self.assertRaises(AccessError):
+            self.queries.with_user(self.cegid_user).sync_from_cegid()
+        self.assertEqual(self.simulator.schedulers[self.ecriture_id]["nextExecution"], previous)
+        self.assertTrue(self.simulator.schedulers[self.ecriture_id]["enable"])
+
+    def test_describe_cron(self):
+        self.assertEqual(describe_cron("0 2 * * *"), "Every day at 02:00 UTC")
+        self.assertEqual(describe_cron("15 * * * *"), "Every hour at minute 15")
+        self.assertEqual(describe_cron("0 */4 * * *"), "Every 4 hours at minute 0")
+        self.assertEqual(describe_cron("0 7 1 * *"), "Every month on day 1 at 07:00 UTC")
+        self.assertEqual(describe_cron("0 7 * * 1,3"), "On days 1,3 of the week (0 = Sunday) at 07:00 UTC")
+        self.assertEqual(describe_cron("0 7 * 1 *"), "0 7 * 1 *")
+        self.assertEqual(describe_cron("@daily"), "@daily")
+        self.assertEqual(describe_cron("0 0 2 * * ?"), "0 0 2 * * ?")

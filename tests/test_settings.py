@@ -1,0 +1,96 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Settings: round trip, secrets kept on the server, Test connection, error messages."""
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import tagged
+
+from ..models.cegid_backend import default_import_folder
+from .common import CegidCase
+
+
+@tagged("post_install", "-at_install")
+class TestSettings(CegidCase):
+    def test_round_trip_keeps_secrets_on_the_server(self):
+        creds = self.simulator.credentials
+        self.assertEqual(self.param("api_base_url"), self.simulator.base_url)
+        self.assertEqual(self.param("tenant_id"), creds["tenant_id"])
+        self.assertEqual(self.param("api_key_secret"), creds["api_key_secret"])
+        self.assertEqual(self.param("subscription_key"), creds["subscription_key"])
+        self.assertEqual(self.param("import_folder"), str(self.folder))
+        self.assertEqual(self.param("database_uuid"), self.env["ir.config_parameter"].get_param("database.uuid"))
+        form_values = self.env["res.config.settings"].default_get(
+            list(self.env["res.config.settings"]._fields))
+        # what the browser receives: no secret, only the fact that it is set
+        self.assertFalse(form_values["cegid_api_key_secret"])
+        self.assertFalse(form_values["cegid_subscription_key"])
+        self.assertTrue(form_values["cegid_api_key_secret_set"])
+        self.assertTrue(form_values["cegid_subscription_key_set"])
+        self.assertFalse(form_values["cegid_sas_url_set"])
+        self.assertNotIn(creds["api_key_secret"], repr(form_values))
+        self.assertNotIn(creds["subscription_key"], repr(form_values))
+        self.assertEqual(form_values["cegid_tenant_id"], creds["tenant_id"])
+        # saving the form as received (secrets empty) keeps the stored secrets
+        self.env["res.config.settings"].create(
+            {key: value for key, value in form_values.items() if key.startswith("cegid_") and
+             key not in ("cegid_last_transfer_state", "cegid_last_transfer_error")}).execute()
+        self.assertEqual(self.param("api_key_secret"), creds["api_key_secret"])
+        self.assertEqual(self.param("subscription_key"), creds["subscription_key"])
+
+    def test_default_import_folder_follows_the_database(self):
+        self.save_settings(cegid_import_folder=default_import_folder(self.env.cr.dbname))
+        self.assertFalse(self.param("import_folder"))
+        settings = self.env["is.cegid.backend"]._cegid_settings()
+        self.assertTrue(settings.import_folder.endswith("/cegid_import/" + self.env.cr.dbname))
+
+    def test_sas_url_shown_redacted_with_expiry(self):
+        url = self.azurite.container_sas_url(self.simulator.tenant_id)
+        self.save_settings(cegid_mode="sas_url", cegid_sas_url=url)
+        values = self.env["res.config.settings"].default_get(["cegid_sas_url", "cegid_sas_url_display",
+                                                                "cegid_sas_expiry"])
+        signature = url.split("sig=")[1].split("&")[0]
+        self.assertFalse(values["cegid_sas_url"])
+        self.assertIn("sig=***", values["cegid_sas_url_display"])
+        self.assertNotIn(signature, values["cegid_sas_url_display"])
+        self.assertTrue(values["cegid_sas_expiry"])
+
+    def test_invalid_force_time_is_refused(self):
+        with self.assertRaises(UserError) as caught:
+            self.save_settings(cegid_force_time="25:00")
+        self.assertIn("Default force time (UTC)", str(caught.exception))
+
+    def test_test_connection_good_credentials(self):
+        self.upload("ECRITURE.csv", b"a;b\n1;2\n")
+        action = self.env["res.config.settings"].create({}).action_cegid_test_connection()
+        params = action["params"]
+        self.assertEqual(params["type"], "success", params["message"])
+        for step in ("token", "SAS", "listing"):
+            self.assertIn(step, params["message"])
+        self.assertEqual(self.blob_names(), ["ECRITURE.csv"], "Test connection deletes nothing")
+
+    def test_test_connection_bad_credentials(self):
+        self.save_settings(cegid_api_key_secret="wrong-secret-value")
+        action = self.env["res.config.settings"].create({}).action_cegid_test_connection()
+        params = action["params"]
+        self.assertEqual(params["type"], "danger")
+        self.assertIn("✘ token", params["message"])
+        self.assertNotIn("listing", params["message"])
+        self.assertNotIn("wrong-secret-value", params["message"])
+
+    def test_config_error_names_the_field(self):
+        self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.api_base_url", False)
+        action = self.env["res.config.settings"].create({}).action_cegid_test_connection()
+        self.assertEqual(action["params"]["message"], "The Cegid setting “API base URL” is missing.")
+
+    def test_discover_provider(self):
+        self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.provider_id", False)
+        self.env["res.config.settings"].create({}).action_cegid_discover_provider()
+        self.assertEqual(self.param("provider_id"), self.simulator.provider_id)
+
+    def test_plain_user_cannot_read_secrets(self):
+        with self.assertRaises(AccessError):
+            self.env["ir.config_parameter"].with_user(self.internal_user).get_param("is_cegid2odoo.api_key_secret")
+        with self.assertRaises(AccessError):
+            self.env["ir.config_parameter"].with_user(self.manager).get_param("is_cegid2odoo.api_key_secret")
+        with self.assertRaises(AccessError):
+            self.env["res.config.settings"].with_user(self.manager).create({}).execute()

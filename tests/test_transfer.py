@@ -1,0 +1,136 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The download cron end to end: files, blobs, history, failures, copies of the database."""
+
+import datetime
+
+from odoo import fields
+from odoo.exceptions import AccessError
+from odoo.modules.neutralize import get_neutralization_queries
+from odoo.tests import tagged
+
+from ..models.cegid_transfer import ADVISORY_LOCK_KEY
+from .common import CegidCase
+
+
+@tagged("post_install", "-at_install")
+class TestTransfer(CegidCase):
+    def last_transfer(self):
+        return self.env["is.cegid.transfer"].search([], limit=1)
+
+    def test_cron_downloads_and_records(self):
+        ecriture = b"E_DATECOMPTABLE;E_DEBIT\n2025-06-30;12,50\n"
+        absences = b"PCN_SALARIE;PCN_JOURS\n42;1\n"
+        md5s = {"ECRITURE.csv": self.upload("ECRITURE.csv", ecriture),
+                "paie/ABSENCESALARIE.csv": self.upload("paie/ABSENCESALARIE.csv", absences)}
+        cron = self.env.ref("is_cegid2odoo.ir_cron_cegid_download")
+        cron.method_direct_trigger()
+        transfer = self.last_transfer()
+        progress = self.env["ir.cron.progress"].search([("cron_id", "=", cron.id)], order="id desc", limit=1)
+        self.assertEqual((progress.done, progress.remaining), (2, 0))
+        self.assertEqual(transfer.state, "done", transfer.error)
+        self.assertEqual(transfer.trigger, "cron")
+        self.assertEqual(transfer.file_count, 2)
+        self.assertEqual(transfer.byte_count, len(ecriture) + len(absences))
+        self.assertTrue(transfer.end)
+        self.assertEqual((self.folder / "ECRITURE.csv").read_bytes(), ecriture)
+        self.assertEqual((self.folder / "ABSENCESALARIE.csv").read_bytes(), absences)
+        self.assertEqual(self.blob_names(), [])
+        lines = {line.blob_name: line for line in transfer.file_ids}
+        self.assertEqual(set(lines), set(md5s))
+        for name, line in lines.items():
+            self.assertEqual(line.state, "done")
+            self.assertEqual(line.md5, md5s[name])
+        self.assertEqual(lines["paie/ABSENCESALARIE.csv"].local_name, "ABSENCESALARIE.csv")
+
+    def test_hostile_name_is_refused_and_stays(self):
+        self.upload("ECRITURE.csv", b"x;y\n")
+        self.upload("exports/.hidden.csv", b"secret;stuff\n")
+        transfer = self.env["is.cegid.transfer"]._run("button")
+        self.assertEqual(transfer.state, "partial")
+        self.assertEqual(transfer.trigger, "button")
+        refused = transfer.file_ids.filtered(lambda line: line.state == "refused")
+        self.assertEqual(refused.blob_name, "exports/.hidden.csv")
+        self.assertIn("exports/.hidden.csv", transfer.error)
+        self.assertEqual(self.blob_names(), ["exports/.hidden.csv"])
+        self.assertEqual(sorted(path.name for path in self.folder.iterdir() if not path.name.startswith(".")),
+                         ["ECRITURE.csv"])
+        # the managers are told, once
+        message = transfer.message_ids.filtered(lambda msg: "exports/.hidden.csv" in (msg.body or ""))
+        self.assertIn(self.env.ref("base.user_admin").partner_id, message.partner_ids)
+        again = self.env["is.cegid.transfer"]._run()
+        self.assertEqual(again.state, "partial")
+        self.assertFalse(again.message_ids.filtered(lambda msg: "hidden" in (msg.body or "")))
+
+    def test_bad_credentials_recorded_as_failed(self):
+        self.save_settings(cegid_api_key_secret="not-the-secret")
+        self.upload("ECRITURE.csv", b"x;y\n")
+        transfer = self.env["is.cegid.transfer"]._run()
+        self.assertEqual(transfer.state, "failed")
+        self.assertTrue(transfer.error)
+        self.assertNotIn("not-the-secret", transfer.error)
+        self.assertEqual(self.blob_names(), ["ECRITURE.csv"])
+        values = self.env["res.config.settings"].default_get(["cegid_last_transfer_id", "cegid_last_transfer_state"])
+        self.assertEqual(values["cegid_last_transfer_id"], transfer.id)
+
+    def test_copy_of_the_database_refuses_to_download(self):
+        self.upload("ECRITURE.csv", b"x;y\n")
+        self.env["ir.config_parameter"].sudo().set_param("database.uuid", "another-database-uuid")
+        transfer = self.env["is.cegid.transfer"]._run()
+        self.assertEqual(transfer.state, "failed")
+        self.assertIn("copy", transfer.error)
+        self.assertEqual(self.blob_names(), ["ECRITURE.csv"])
+        self.save_settings()  # an administrator confirms the settings on this database
+        self.assertEqual(self.env["is.cegid.transfer"]._run().state, "done")
+        self.assertEqual(self.blob_names(), [])
+
+    def test_neutralisation(self):
+        self.upload("ECRITURE.csv", b"x;y\n")
+        for query in get_neutralization_queries(["is_cegid2odoo"]):
+            self.env.cr.execute(query)
+        self.env.invalidate_all()
+        self.env.registry.clear_cache()
+        self.assertFalse(self.env.ref("is_cegid2odoo.ir_cron_cegid_download").active)
+        self.assertFalse(self.env.ref("is_cegid2odoo.ir_cron_cegid_sync_queries").active)
+        for name in ("api_key_secret", "subscription_key", "sas_url", "api_key_id"):
+            self.assertFalse(self.param(name), name)
+        transfer = self.env["is.cegid.transfer"]._run()
+        self.assertEqual(transfer.state, "failed")
+        self.assertIn("copy", transfer.error)
+        self.assertEqual(self.blob_names(), ["ECRITURE.csv"])
+
+    def test_one_run_at_a_time(self):
+        with self.env.registry.cursor() as other:
+            other.execute("SELECT pg_advisory_xact_lock(%s)", (ADVISORY_LOCK_KEY,))
+            self.upload("ECRITURE.csv", b"x;y\n")
+            self.assertFalse(self.env["is.cegid.transfer"]._run())
+        self.assertEqual(self.blob_names(), ["ECRITURE.csv"])
+        self.assertFalse(self.env["is.cegid.transfer"].search([]))
+
+    def test_followup_and_manual_triggers(self):
+        transfers = self.env["is.cegid.transfer"]
+        past = fields.Datetime.now() - datetime.timedelta(minutes=1)
+        future = fields.Datetime.now() + datetime.timedelta(hours=1)
+        transfers._add_followup(past)
+        transfers._add_followup(future)
+        self.assertEqual(transfers._pop_trigger(), "followup")
+        self.assertEqual(transfers._pop_trigger(), "cron", "the future follow-up is not due yet")
+        self.assertEqual(self.param("followup_at"), fields.Datetime.to_string(future))
+        transfers.with_user(self.manager).action_download_now()
+        self.assertEqual(transfers._pop_trigger(), "button")
+
+    def test_old_history_is_purged(self):
+        transfers = self.env["is.cegid.transfer"]
+        old = transfers.create({"state": "done", "start": fields.Datetime.now() - datetime.timedelta(days=40)})
+        recent = transfers.create({"state": "done", "start": fields.Datetime.now() - datetime.timedelta(days=5)})
+        self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.history_days", "30")
+        transfers._purge_history()
+        self.assertFalse(old.exists())
+        self.assertTrue(recent.exists())
+
+    def test_download_now_needs_a_manager(self):
+        with self.assertRaises(AccessError):
+            self.env["is.cegid.transfer"].with_user(self.cegid_user).action_download_now()
+        self.env["is.cegid.transfer"].with_user(self.manager).action_download_now()
+        cron = self.env.ref("is_cegid2odoo.ir_cron_cegid_download")
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]))

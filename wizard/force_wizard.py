@@ -1,0 +1,45 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Force scheduled queries at a time the user picks in their own time zone."""
+
+import datetime
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..cegid_data_access.errors import CegidError
+from ..cegid_data_access.scheduling import force_target
+
+
+class CegidForceWizard(models.TransientModel):
+    """The "Force at…" dialog; Odoo shows the moment in the user's time zone and stores it in UTC."""
+
+    _name = "is.cegid.force.wizard"
+    _description = "Force Cegid scheduled queries at a given time"
+
+    query_ids = fields.Many2many("is.cegid.query", string="Scheduled queries", required=True)
+    moment = fields.Datetime("Run at", required=True, default=lambda self: self._default_moment())
+    timezone = fields.Char(compute="_compute_timezone")
+
+    @api.model
+    def _default_moment(self):
+        """The default force time of the settings (HH:MM UTC), else the next quarter hour."""
+        now = datetime.datetime.now(datetime.timezone.utc)
+        at = self.env["is.cegid.backend"]._cegid_param("force_time") or None
+        try:
+            target = force_target(now, at)
+        except CegidError:
+            target = force_target(now)
+        return target.replace(tzinfo=None)
+
+    @api.depends_context("tz")
+    def _compute_timezone(self):
+        for wizard in self:
+            wizard.timezone = self.env.context.get("tz") or self.env.user.tz or "UTC"
+
+    def action_force(self):
+        """Force the queries at the chosen moment (sent to Cegid in UTC)."""
+        self.ensure_one()
+        if self.moment <= fields.Datetime.now():
+            raise UserError(self.env._("Pick a moment in the future."))
+        return self.query_ids._force(self.moment)
