@@ -1,0 +1,129 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Benchmark: transfert-azure-cegid.py vs ``rclone move`` vs the original script, on Azurite.
+
+Not a test: run by hand (see bench/README.md). For each dataset the blobs are
+uploaded once into a source container, then copied server-side into a fresh
+container before each run; every tool moves that container into an empty
+folder. Wall time is the median of ``--repeat`` runs; peak RSS is the largest
+seen, measured by bench/measure.py around each run.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO), str(REPO / "tests")]
+
+from cegid_testkit.azurite import Azurite  # noqa: E402
+
+MIB = 1024 * 1024
+DATASETS = {"2000x64KiB": (2000, 64 * 1024), "200x5MiB": (200, 5 * MIB), "1x1GiB": (1, 1024 * MIB)}
+TOOLS = ("cli", "rclone", "original")
+
+
+def upload_source(azurite, count, size):
+    """A container holding ``count`` blobs of ``size`` random-ish bytes."""
+    name = "src" + uuid.uuid4().hex[:12]
+    container = azurite.create_container(name)
+    block = os.urandom(min(size, 4 * MIB))
+
+    def put(index):
+        data = (block * (size // len(block) + 1))[:size] if size <= 64 * MIB else None
+        blob = container.get_blob_client(f"export/{index:05d}/FILE{index:05d}.csv")
+        if data is not None:
+            blob.upload_blob(data[:-8] + index.to_bytes(8, "big"), overwrite=True, max_concurrency=4)
+        else:  # 1 GiB: stream it rather than hold it
+            blob.upload_blob(iter([block] * (size // len(block))), length=size, overwrite=True, max_concurrency=4)
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(put, range(count)))
+    return container
+
+
+def copy_container(azurite, source):
+    """A fresh container with server-side copies of ``source``'s blobs."""
+    target = azurite.create_container("run" + uuid.uuid4().hex[:12])
+    names = [blob.name for blob in source.list_blobs()]
+
+    def copy(name):
+        target.get_blob_client(name).start_copy_from_url(source.get_blob_client(name).url, requires_sync=False)
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(copy, names))
+    return target
+
+
+def command(tool, azurite, container, dest):
+    """(argv, extra environment) of one tool moving ``container`` into ``dest``."""
+    expiry = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)
+    url = azurite.container_sas_url(container.container_name, expiry=expiry)
+    if tool == "cli":
+        env = {"CEGID_MODE": "sas_url", "CEGID_SAS_URL": url, "CEGID_IMPORT_FOLDER": str(dest)}
+        return [sys.executable, str(REPO / "script-externe" / "transfert-azure-cegid.py"),
+                "--config", "/nonexistent/config.py", "--json"], env
+    if tool == "rclone":
+        # rclone 1.60's "endpoint" is a domain suffix; a container SAS URL reaches Azurite directly
+        env = {"RCLONE_CONFIG_AZ_TYPE": "azureblob", "RCLONE_CONFIG_AZ_SAS_URL": url}
+        return ["rclone", "move", "az:", str(dest)], env
+    return [sys.executable, str(REPO / "bench" / "baseline_original.py"), url, str(dest)], {}
+
+
+def measure(tool, azurite, source, workdir):
+    container = copy_container(azurite, source)
+    dest = Path(tempfile.mkdtemp(dir=workdir))
+    argv, env = command(tool, azurite, container, dest)
+    out = subprocess.run([sys.executable, str(REPO / "bench" / "measure.py"), *argv], capture_output=True,
+                         text=True, env={**os.environ, **env}, check=True)
+    result = json.loads(out.stdout)
+    left = sum(1 for _ in container.list_blobs())
+    files = sum(len(names) for root, _dirs, names in os.walk(dest) if ".cegid-partial" not in root)
+    result.update(left_in_azure=left, files=files)
+    shutil.rmtree(dest)
+    container.delete_container()
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--datasets", default=",".join(DATASETS), help="comma-separated: " + ", ".join(DATASETS))
+    parser.add_argument("--tools", default=",".join(TOOLS))
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--workdir", default=tempfile.gettempdir())
+    args = parser.parse_args()
+    rows = []
+    with Azurite() as azurite:
+        for dataset in args.datasets.split(","):
+            count, size = DATASETS[dataset]
+            print(f"uploading {dataset} ...", flush=True)
+            source = upload_source(azurite, count, size)
+            times = {}
+            for tool in args.tools.split(","):
+                runs = [measure(tool, azurite, source, args.workdir) for _ in range(args.repeat)]
+                for run in runs:
+                    ok = run["status"] == 0 and run["left_in_azure"] == 0 and run["files"] == count
+                    print(f"  {dataset} {tool}: {run['wall']:.2f} s, {run['peak_rss_mib']:.0f} MiB"
+                          + ("" if ok else f"  PROBLEM {run}"), flush=True)
+                times[tool] = (statistics.median(r["wall"] for r in runs), max(r["peak_rss_mib"] for r in runs))
+            source.delete_container()
+            base = times.get("rclone", (None,))[0]
+            for tool, (wall, rss) in times.items():
+                ratio = f"{wall / base:.2f}" if base else "-"
+                rows.append(f"| {dataset} | {tool} | {wall:.2f} | {ratio} | {rss:.0f} |")
+    print("\n| dataset | tool | median wall (s) | ratio to rclone | peak RSS (MiB) |")
+    print("|---|---|---|---|---|")
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    main()
