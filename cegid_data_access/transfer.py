@@ -31,8 +31,8 @@ from .blobstore import (
     sas_permissions,
     status_of,
 )
-from .config import MODE_SAS_URL
-from .errors import EXIT_OK, EXIT_PARTIAL, AuthenticationError, CegidError
+from .config import MODE_SAS_URL, MODES
+from .errors import EXIT_OK, EXIT_PARTIAL, AuthenticationError, CegidError, ConfigError
 from .naming import base_name, refusal_reason
 from .redact import redact
 from .staging import StagingArea, discard, entry_key
@@ -514,6 +514,8 @@ def check_connection(settings, *, client=None, now=None):
     at the first failed step. Raise ConfigError when a setting is wrong.
     """
     now = now or datetime.datetime.now(datetime.timezone.utc)
+    if settings.mode not in MODES:
+        raise ConfigError("mode", f"must be one of {', '.join(MODES)}")
     secrets = settings.secrets()
     steps = []
     state = {}
