@@ -61,13 +61,15 @@ class ResConfigSettings(models.TransientModel):
     cegid_api_key_secret = fields.Char("API key secret", groups="base.group_system")
     cegid_subscription_key = fields.Char("Subscription key", groups="base.group_system")
     cegid_sas_url = fields.Char("SAS URL", groups="base.group_system")
-    cegid_api_key_secret_set = fields.Boolean(groups="base.group_system")
-    cegid_subscription_key_set = fields.Boolean(groups="base.group_system")
-    cegid_sas_url_set = fields.Boolean(groups="base.group_system")
+    cegid_api_key_secret_set = fields.Boolean("API key secret set", groups="base.group_system")
+    cegid_subscription_key_set = fields.Boolean("Subscription key set", groups="base.group_system")
+    cegid_sas_url_set = fields.Boolean("SAS URL set", groups="base.group_system")
     cegid_sas_url_display = fields.Char("Stored SAS URL", readonly=True, groups="base.group_system")
     cegid_sas_expiry = fields.Datetime("SAS URL expires", readonly=True, groups="base.group_system")
-    cegid_default_import_folder = fields.Char(readonly=True, groups="base.group_system")
-    cegid_database_confirmed = fields.Boolean(readonly=True, groups="base.group_system")
+    cegid_default_import_folder = fields.Char("Default import folder", readonly=True, groups="base.group_system")
+    cegid_database_confirmed = fields.Boolean(
+        "Settings confirmed on this database", readonly=True, groups="base.group_system",
+    )
     cegid_last_transfer_id = fields.Many2one(
         "is.cegid.transfer", string="Last download", readonly=True, groups="base.group_system",
     )
@@ -113,7 +115,7 @@ class ResConfigSettings(models.TransientModel):
 
     def set_values(self):
         """Store the settings; confirm them for this database (the copy guard)."""
-        super().set_values()
+        res = super().set_values()
         backend = self.env["is.cegid.backend"]
         for record in self:
             record._cegid_check_values()
@@ -130,6 +132,7 @@ class ResConfigSettings(models.TransientModel):
             record.write({"cegid_" + name: False for name in SECRET_FIELDS})
         params = self.env["ir.config_parameter"].sudo()
         params.set_param(PARAM_DATABASE_UUID, params.get_param("database.uuid"))
+        return res
 
     def _cegid_check_values(self):
         """Refuse values the core would refuse later, with the field label in the message."""

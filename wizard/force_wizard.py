@@ -19,7 +19,7 @@ class CegidForceWizard(models.TransientModel):
 
     query_ids = fields.Many2many("is.cegid.query", string="Scheduled queries", required=True)
     moment = fields.Datetime("Run at", required=True, default=lambda self: self._default_moment())
-    timezone = fields.Char(compute="_compute_timezone")
+    timezone = fields.Char("Time zone", compute="_compute_timezone")
 
     @api.model
     def _default_moment(self):
