@@ -20,6 +20,8 @@
         "views/cegid_query_views.xml",
         "views/res_config_settings_views.xml",
         "views/menus.xml",
+        "views/cegid_staging_views.xml",
+        "views/cegid_import_views.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -107,16 +107,16 @@ def _columns(spec):
 EXPORTS = (
     ExportDef("ECRITURE", "is.cegid.ecriture", "Cegid accounting entry", _columns(
         "E_DATECOMPTABLE:date:index E_REFINTERNE E_LIBELLE E_GENERAL::index E_DEBIT:amount E_CREDIT:amount "
-        "E_AUXILIAIRE::index E_REFLIBRE")),
+        "E_AUXILIAIRE E_REFLIBRE")),
     ExportDef("ANALYTIQ", "is.cegid.analytiq", "Cegid analytic entry", _columns(
         "Y_DATECOMPTABLE:date:index Y_GENERAL::index Y_AXE::index Y_SECTION::index Y_REFINTERNE Y_LIBELLE "
         "Y_NATUREPIECE Y_REFEXTERNE Y_JOURNAL Y_CONTREPARTIEAUX Y_DEBIT:amount Y_CREDIT:amount")),
     ExportDef("ABSENCESALARIE", "is.cegid.absencesalarie", "Cegid employee absence", _columns(
-        "PCN_TYPEMVT PCN_SALARIE::index PCN_ORDRE:integer PCN_PERIODECP:integer PCN_TYPECONGE::index "
+        "PCN_TYPEMVT PCN_SALARIE::index PCN_ORDRE:integer PCN_PERIODECP:integer PCN_TYPECONGE "
         "PCN_SENSABS PCN_LIBELLE PCN_DATEDEBUTABS:date:index PCN_DEBUTDJ PCN_DATEFINABS:date:index PCN_FINDJ "
         "PCN_JOURS:float PCN_HEURES:float PCN_GUID")),
     ExportDef("HISTOCUMSAL", "is.cegid.histocumsal", "Cegid payroll cumulative history", _columns(
-        "PHC_SALARIE::index PHC_CUMULPAIE::index PHC_MONTANT:amount")),
+        "PHC_SALARIE::index PHC_CUMULPAIE PHC_MONTANT:amount")),
 )
 EXPORTS_BY_NAME = {export.name: export for export in EXPORTS}
 

@@ -6,7 +6,8 @@ Model and field names are those of existing installations (the export's
 column names in lower case), so that their reports keep working. The rows are
 written only by the import (``is.cegid.import``), in bulk, never by the ORM;
 ``cegid_data_access.exports.EXPORTS`` describes the same columns and a test
-keeps both in step.
+keeps both in step. Indexes only on the usual filters (dates, account, axis
+and section, employee): each index slows every import down.
 """
 
 from odoo import fields, models
@@ -28,7 +29,7 @@ class CegidEcriture(models.Model):
     e_general = fields.Char("General account", index=True)
     e_debit = fields.Float("Debit", digits=AMOUNT)
     e_credit = fields.Float("Credit", digits=AMOUNT)
-    e_auxiliaire = fields.Char("Subsidiary account", index=True)
+    e_auxiliaire = fields.Char("Subsidiary account")
     e_reflibre = fields.Char("Free reference")
 
 
@@ -66,7 +67,7 @@ class CegidAbsenceSalarie(models.Model):
     pcn_salarie = fields.Char("Employee", index=True)
     pcn_ordre = fields.Integer("Order number", aggregator=None)
     pcn_periodecp = fields.Integer("Paid leave period", aggregator=None)
-    pcn_typeconge = fields.Char("Absence type", index=True)
+    pcn_typeconge = fields.Char("Absence type")
     pcn_sensabs = fields.Char("Direction")
     pcn_libelle = fields.Char("Label")
     pcn_datedebutabs = fields.Date("Start date", index=True)
@@ -87,5 +88,5 @@ class CegidHistoCumSal(models.Model):
     _rec_name = "phc_cumulpaie"
 
     phc_salarie = fields.Char("Employee", index=True)
-    phc_cumulpaie = fields.Char("Payroll cumulative", index=True)
+    phc_cumulpaie = fields.Char("Payroll cumulative")
     phc_montant = fields.Float("Amount", digits=AMOUNT)

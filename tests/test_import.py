@@ -123,8 +123,9 @@ class TestImport(TransactionCase):
         entry = self.env["is.cegid.ecriture"].search([])
         self.assertEqual(entry.e_libelle, "Libellé FAC1")
         self.assertFalse(entry.e_reflibre)
-        self.assertEqual(entry.create_uid, self.env.user)
         self.assertTrue(entry.create_date)
+        self.assertEqual(entry.create_date, entry.write_date)
+        self.assertEqual(records.create_uid, self.env.user)
         analytic = self.env["is.cegid.analytiq"].search([])
         self.assertEqual((str(analytic.y_datecomptable), analytic.y_libelle, analytic.y_credit),
                          ("2025-06-30", "Achat, divers", 12.5))
