@@ -109,9 +109,12 @@ class CegidTransfer(models.Model):
 
     @api.model
     def _cron_download(self):
-        """The download cron: one run (unless another holds the lock), then purge old history."""
+        """The download cron: one run (unless another holds the lock), the import, then purge old history."""
         trigger = self._pop_trigger()
-        self._run(trigger)
+        transfer = self._run(trigger)
+        if transfer and transfer.state != "skipped":
+            # also after a failed run: files delivered earlier may still wait (the import has its own guards)
+            self.env["is.cegid.import"].import_folder(transfer=transfer)
         self._purge_history()
 
     @api.model

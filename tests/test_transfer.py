@@ -10,6 +10,7 @@ from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import tagged
 
 from ..models.cegid_transfer import ADVISORY_LOCK_KEY
+from .cegid_testkit.samples import export_bytes
 from .common import CegidCase
 
 
@@ -18,9 +19,15 @@ class TestTransfer(CegidCase):
     def last_transfer(self):
         return self.env["is.cegid.transfer"].search([], limit=1)
 
-    def test_cron_downloads_and_records(self):
-        ecriture = b"E_DATECOMPTABLE;E_DEBIT\n2025-06-30;12,50\n"
-        absences = b"PCN_SALARIE;PCN_JOURS\n42;1\n"
+    def delivered(self, name):
+        """The bytes of the file delivered as ``name``, wherever the import moved it (archive/, anomalie/)."""
+        found = [path for path in self.folder.rglob("*") if path.name == name or path.name.endswith("_" + name)]
+        self.assertEqual(len(found), 1, found)
+        return found[0].read_bytes()
+
+    def test_cron_downloads_imports_and_records(self):
+        ecriture = export_bytes("ECRITURE", 3)
+        absences = export_bytes("ABSENCESALARIE", 2, encoding="cp1252")
         md5s = {"ECRITURE.csv": self.upload("ECRITURE.csv", ecriture),
                 "paie/ABSENCESALARIE.csv": self.upload("paie/ABSENCESALARIE.csv", absences)}
         cron = self.env.ref("is_cegid2odoo.ir_cron_cegid_download")
@@ -33,8 +40,8 @@ class TestTransfer(CegidCase):
         self.assertEqual(transfer.file_count, 2)
         self.assertEqual(transfer.byte_count, len(ecriture) + len(absences))
         self.assertTrue(transfer.end)
-        self.assertEqual((self.folder / "ECRITURE.csv").read_bytes(), ecriture)
-        self.assertEqual((self.folder / "ABSENCESALARIE.csv").read_bytes(), absences)
+        self.assertEqual(self.delivered("ECRITURE.csv"), ecriture)
+        self.assertEqual(self.delivered("ABSENCESALARIE.csv"), absences)
         self.assertEqual(self.blob_names(), [])
         lines = {line.blob_name: line for line in transfer.file_ids}
         self.assertEqual(set(lines), set(md5s))
@@ -42,6 +49,11 @@ class TestTransfer(CegidCase):
             self.assertEqual(line.state, "done")
             self.assertEqual(line.md5, md5s[name])
         self.assertEqual(lines["paie/ABSENCESALARIE.csv"].local_name, "ABSENCESALARIE.csv")
+        # the import follows the download in the same cron run
+        imported = self.env["is.cegid.import"].search([("transfer_id", "=", transfer.id)])
+        self.assertEqual(imported.mapped("state"), ["done", "done"], imported.mapped("message"))
+        self.assertEqual(self.env["is.cegid.ecriture"].search_count([]), 3)
+        self.assertEqual(self.env["is.cegid.absencesalarie"].search_count([]), 2)
 
     def test_hostile_name_is_refused_and_stays(self):
         self.upload("ECRITURE.csv", b"x;y\n")
@@ -53,8 +65,7 @@ class TestTransfer(CegidCase):
         self.assertEqual(refused.blob_name, "exports/.hidden.csv")
         self.assertIn("exports/.hidden.csv", transfer.error)
         self.assertEqual(self.blob_names(), ["exports/.hidden.csv"])
-        self.assertEqual(sorted(path.name for path in self.folder.iterdir() if not path.name.startswith(".")),
-                         ["ECRITURE.csv"])
+        self.assertEqual(self.delivered("ECRITURE.csv"), b"x;y\n")
         # the managers are told, once
         message = transfer.message_ids.filtered(lambda msg: "exports/.hidden.csv" in (msg.body or ""))
         self.assertIn(self.env.ref("base.user_admin").partner_id, message.partner_ids)
