@@ -1,0 +1,228 @@
+#!/usr/bin/env python3
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Benchmark: the import step (DELETE + COPY) against the predecessor's ORM import, on a real Odoo 18.
+
+Not a test: run by hand (see bench/README.md). It starts a throwaway
+PostgreSQL (tools/run_odoo_suite.py's PostgresCluster), installs the addon,
+generates ECRITURE exports (CP1252, ';', French amounts), then runs each
+measurement in a fresh ``odoo-bin shell`` process, so that its peak RSS
+(``ru_maxrss``) covers that measurement only:
+
+- ``copy``: ``is.cegid.import.import_folder()`` on the big file (default 1,000,000 rows),
+  over a table already holding as many rows (a real run replaces a snapshot);
+- ``orm``: what the predecessor did: ``list(csv.reader)``, DELETE, ORM ``create``
+  in batches of 1,000, on a smaller file (default 50,000 rows): its rows/s is
+  measured there and extrapolated to the big file, its memory grows with the file.
+"""
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tools"))
+
+from run_odoo_suite import (  # noqa: E402
+    MODULE,
+    PostgresCluster,
+    ensure_odoo_requirements,
+    find_odoo,
+    odoo_command,
+)
+
+HEADER = "E_DATECOMPTABLE;E_REFINTERNE;E_LIBELLE;E_GENERAL;E_DEBIT;E_CREDIT;E_AUXILIAIRE;E_REFLIBRE"
+ACCOUNTS = ("401000", "411000", "512000", "607000", "706000", "445660", "445710")
+DBNAME = "cegid_bench"
+
+CPU_HELPERS = """
+import os, resource
+def client_cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+def server_cpu(pids):
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+def backend_pids():
+    with env.registry.cursor() as cr:
+        cr.execute("SELECT pid FROM pg_stat_activity "
+                   "WHERE datname = current_database() AND backend_type = 'client backend'")
+        return [row[0] for row in cr.fetchall()]
+"""
+
+# Run inside ``odoo-bin shell`` (``env`` is given); prints one BENCH line of JSON.
+COPY_SCRIPT = """
+import json, os, resource, shutil, time
+params = env["ir.config_parameter"].sudo()
+params.set_param("is_cegid2odoo.import_folder", {folder!r})
+params.set_param("is_cegid2odoo.database_uuid", params.get_param("database.uuid"))
+env.cr.commit()
+for name in {files!r}:
+    shutil.copy2(os.path.join({source!r}, name), os.path.join({folder!r}, name))
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+pids = backend_pids()
+cpu0, server0 = client_cpu(), server_cpu(pids)
+started = time.monotonic()
+records = env["is.cegid.import"].import_folder()
+wall = time.monotonic() - started
+cpu1, server1 = client_cpu(), server_cpu(pids)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+last = records.sorted("id")[-1:]
+env.cr.execute("SELECT count(*) FROM is_cegid_ecriture")
+table_rows = env.cr.fetchone()[0]
+print("BENCH " + json.dumps({{"rows": last.row_count, "state": last.state, "message": last.message or "",
+      "seconds": last.duration, "wall_all_files": wall, "table_rows": table_rows,
+      "rss_before_mib": before / 1024, "peak_rss_mib": peak / 1024,
+      "cpu_client": cpu1 - cpu0, "cpu_server": server1 - server0}}))
+"""
+
+ORM_SCRIPT = """
+import csv, datetime, json, resource, time
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+pids = backend_pids()
+cpu0, server0 = client_cpu(), server_cpu(pids)
+started = time.monotonic()
+with open({path!r}, encoding="cp1252", newline="") as handle:
+    rows = list(csv.reader(handle, delimiter=";"))
+header = [name.lower() for name in rows[0]]
+def amount(text):
+    return float(text.replace(" ", "").replace(",", ".") or 0)
+env.cr.execute("DELETE FROM is_cegid_ecriture")
+model = env["is.cegid.ecriture"].sudo()
+for start in range(1, len(rows), 1000):
+    batch = []
+    for row in rows[start:start + 1000]:
+        values = dict(zip(header, row))
+        values["e_datecomptable"] = datetime.datetime.strptime(values["e_datecomptable"][:10], "%Y-%m-%d").date()
+        values["e_debit"] = amount(values["e_debit"])
+        values["e_credit"] = amount(values["e_credit"])
+        batch.append(values)
+    model.create(batch)
+env.cr.commit()
+seconds = time.monotonic() - started
+cpu1, server1 = client_cpu(), server_cpu(pids)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+env.cr.execute("SELECT count(*) FROM is_cegid_ecriture")
+table_rows = env.cr.fetchone()[0]
+print("BENCH " + json.dumps({{"rows": len(rows) - 1, "seconds": seconds, "table_rows": table_rows,
+      "rss_before_mib": before / 1024, "peak_rss_mib": peak / 1024,
+      "cpu_client": cpu1 - cpu0, "cpu_server": server1 - server0}}))
+"""
+
+
+def generate(path, rows, seed=1):
+    """An ECRITURE export of ``rows`` rows: CP1252, ';', CRLF, French amounts, quoted labels with ';'."""
+    rnd = random.Random(seed)
+    with open(path, "w", encoding="cp1252", newline="") as handle:
+        handle.write(HEADER + "\r\n")
+        for index in range(rows):
+            date = f"2025-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d} 00:00:00"
+            debit = f"{rnd.randint(0, 10**7) / 100:.2f}".replace(".", ",")
+            handle.write(f'{date};FAC{index:08d};"Facture n°{index}; client {index % 997}";'
+                         f"{rnd.choice(ACCOUNTS)};{debit};0;C{index % 5000:05d};\r\n")
+
+
+def run_shell(src, cluster, workdir, script):
+    """Run ``script`` in a fresh odoo-bin shell; return its BENCH result."""
+    command = odoo_command(src, cluster, workdir, DBNAME, ["--log-level", "warn"])
+    command.insert(2, "shell")
+    command.remove("--stop-after-init")
+    done = subprocess.run(command, input=CPU_HELPERS + script, capture_output=True, text=True, check=False,
+                          cwd=str(REPO))
+    for line in done.stdout.splitlines():
+        if line.startswith("BENCH "):
+            return json.loads(line[6:])
+    raise RuntimeError(f"no result from odoo-bin shell:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+
+
+def install(src, cluster, workdir):
+    """A database with the addon installed."""
+    command = odoo_command(src, cluster, workdir, DBNAME, ["-i", MODULE, "--log-level", "warn"])
+    subprocess.run(command, check=True, capture_output=True, cwd=str(REPO))
+
+
+def report(rows, copy, orm):
+    """The markdown table of bench/README.md: wall time, CPU time (Odoo + PostgreSQL), peak RSS."""
+    lines = [
+        "| method | rows | wall s | rows/s (wall) | CPU s Odoo + PostgreSQL | rows/s (CPU) | peak RSS MiB "
+        "| RSS before MiB |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    rates = {}
+    for label, result, wall in (("import step (DELETE + COPY)", copy, copy["wall_all_files"]),
+                                ("predecessor (list(reader) + ORM create by 1000)", orm, orm["seconds"])):
+        cpu = result["cpu_client"] + result["cpu_server"]
+        rates[label] = (result["rows"] / wall, result["rows"] / cpu)
+        lines.append(
+            f"| {label} | {result['rows']:,} | {wall:.1f} | {result['rows'] / wall:,.0f} "
+            f"| {result['cpu_client']:.1f} + {result['cpu_server']:.1f} | {result['rows'] / cpu:,.0f} "
+            f"| {result['peak_rss_mib']:.0f} | {result['rss_before_mib']:.0f} |")
+    (copy_wall, copy_cpu), (orm_wall, orm_cpu) = rates.values()
+    lines.append("")
+    if orm["rows"] != rows:
+        lines.append(f"The predecessor was measured on {orm['rows']:,} rows: its rows/s is extrapolated to "
+                     f"{rows:,} rows (~{rows / orm_wall:.0f} s); its memory grows with the file.")
+    lines.append(f"Speed-up: {copy_wall / orm_wall:.1f} times by wall time, "
+                 f"{copy_cpu / orm_cpu:.1f} times by CPU time.")
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the big file (import step)")
+    parser.add_argument("--orm-rows", type=int, default=50_000, help="rows of the predecessor's measurement")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = parser.parse_args()
+    src = find_odoo()
+    if src is None:
+        sys.exit("no Odoo 18.0 found (set ODOO_SRC)")
+    ensure_odoo_requirements(src)
+    workdir = Path(tempfile.mkdtemp(prefix="cegid-import-bench-"))
+    cluster = PostgresCluster(workdir / "pg")
+    try:
+        cluster.start()
+        started = time.monotonic()
+        install(src, cluster, workdir)
+        print(f"installed in {time.monotonic() - started:.0f}s", flush=True)
+        source = workdir / "source"
+        folder = workdir / "import"
+        source.mkdir()
+        folder.mkdir()
+        generate(source / "ECRITURE_1.csv", args.rows, seed=1)
+        generate(source / "ECRITURE_2.csv", args.rows, seed=2)
+        generate(source / "ECRITURE_orm.csv", args.orm_rows, seed=3)
+        size = os.path.getsize(source / "ECRITURE_1.csv")
+        print(f"generated {args.rows:,} rows ({size / 2**20:.0f} MiB)", flush=True)
+        # first fill the table, then measure a replacement of a full table (what every run after the first does)
+        run_shell(src, cluster, workdir, COPY_SCRIPT.format(folder=str(folder), source=str(source),
+                                                            files=["ECRITURE_1.csv"]))
+        copy = run_shell(src, cluster, workdir, COPY_SCRIPT.format(folder=str(folder), source=str(source),
+                                                                   files=["ECRITURE_2.csv"]))
+        print("copy:", json.dumps(copy), flush=True)
+        orm = run_shell(src, cluster, workdir, ORM_SCRIPT.format(path=str(source / "ECRITURE_orm.csv")))
+        print("orm:", json.dumps(orm), flush=True)
+        print()
+        print(report(args.rows, copy, orm))
+    finally:
+        cluster.stop()
+        if args.keep:
+            print(f"kept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
