@@ -38,6 +38,8 @@ def default_import_folder(dbname):
 def notification(title, message, kind="info", sticky=False, next_action=None):
     """A client action showing a notification (Odoo's display_notification)."""
     params = {"title": title, "message": message, "type": kind, "sticky": sticky}
+    if "\n" in message:
+        params["className"] = "text-prewrap"  # Odoo's utility class: one line per step
     if next_action:
         params["next"] = next_action
     return {"type": "ir.actions.client", "tag": "display_notification", "params": params}

@@ -64,6 +64,7 @@ class TestSettings(CegidCase):
         action = self.env["res.config.settings"].create({}).action_cegid_test_connection()
         params = action["params"]
         self.assertEqual(params["type"], "success", params["message"])
+        self.assertEqual([line[:1] for line in params["message"].splitlines()], ["✔", "✔", "✔"])
         for step in ("token", "SAS", "listing"):
             self.assertIn(step, params["message"])
         self.assertEqual(self.blob_names(), ["ECRITURE.csv"], "Test connection deletes nothing")

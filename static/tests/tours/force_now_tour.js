@@ -21,6 +21,15 @@ registry.category("web_tour.tours").add("is_cegid2odoo_force_now", {
             },
         },
         {
+            content: "Test the connection",
+            trigger: ".app_settings_block[data-key='is_cegid2odoo'] button[name='action_cegid_test_connection']",
+            run: "click",
+        },
+        {
+            content: "Token, SAS and listing work",
+            trigger: ".o_notification.text-prewrap:contains('Cegid connection works'):contains('listing')",
+        },
+        {
             content: "Open the scheduled queries from the settings",
             trigger: ".app_settings_block[data-key='is_cegid2odoo'] button:contains('Scheduled queries')",
             run: "click",
