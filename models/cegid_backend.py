@@ -6,7 +6,7 @@ import logging
 import os
 
 from odoo import api, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import config
 
 from ..cegid_data_access.config import SECRET_SETTINGS, Settings
@@ -104,6 +104,14 @@ class CegidBackend(models.AbstractModel):
         stored = self.env["ir.config_parameter"].sudo().get_param(PARAM_DATABASE_UUID)
         current = self.env["ir.config_parameter"].sudo().get_param("database.uuid")
         return bool(stored) and stored == current
+
+    @api.model
+    def _check_cegid_database(self):
+        """Refuse to change anything in Cegid from a copy of the database (settings not confirmed here)."""
+        if not self._cegid_database_confirmed():
+            raise UserError(self.env._(
+                "The Cegid settings were not confirmed on this database (it looks like a copy): "
+                "an administrator must save them again before Odoo changes anything in Cegid."))
 
     @api.model
     def _cegid_settings_saved(self):

@@ -131,6 +131,7 @@ class CegidQuery(models.Model):
         """Force each query (at ``moment``, naive UTC, else as soon as Cegid allows); refresh; follow up."""
         backend = self.env["is.cegid.backend"]
         backend._check_cegid_manager()
+        backend._check_cegid_database()
         disabled = self.filtered(lambda query: not query.enabled)
         if disabled:
             raise UserError(self.env._(
@@ -197,6 +198,7 @@ class CegidQuery(models.Model):
     def _set_enabled(self, enabled):
         backend = self.env["is.cegid.backend"]
         backend._check_cegid_manager()
+        backend._check_cegid_database()
         settings = backend._cegid_settings()
         client = backend._cegid_client(settings)
         for query in self:

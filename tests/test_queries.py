@@ -90,6 +90,17 @@ class TestQueries(CegidCase):
         self.assertIn("HISTOCUMSAL", str(caught.exception))
         self.assertEqual(self.simulator.schedulers[self.paie_id]["nextExecution"], previous)
 
+    def test_a_copy_of_the_database_changes_nothing_in_cegid(self):
+        self.env["ir.config_parameter"].sudo().set_param("database.uuid", "another-database-uuid")
+        before = dict(self.simulator.schedulers[self.ecriture_id])
+        puts = len(self.simulator.requests_to("query/api/V1/schedulers", "PUT"))
+        for action in ("action_force_now", "action_disable"):
+            with self.assertRaises(UserError) as caught:
+                getattr(self.ecriture.with_user(self.manager), action)()
+            self.assertIn("copy", str(caught.exception))
+        self.assertEqual(self.simulator.schedulers[self.ecriture_id], before)
+        self.assertEqual(len(self.simulator.requests_to("query/api/V1/schedulers", "PUT")), puts)
+
     def test_enable_disable(self):
         self.paie.with_user(self.manager).action_enable()
         self.assertIs(self.simulator.schedulers[self.paie_id]["enable"], True)
