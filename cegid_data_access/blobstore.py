@@ -25,8 +25,9 @@ class TransferTuning:
 
     workers: int = 8  # blobs downloaded at once
     chunk_concurrency: int = 4  # connections per large blob
-    single_get_size: int = 4 * MIB  # first GET of a blob; larger blobs continue in chunks
+    single_get_size: int = 8 * MIB  # first GET of a blob; larger blobs continue in chunks
     chunk_size: int = 4 * MIB
+    read_block_size: int = 256 * 1024  # bytes per socket read of a response body (azure-core's default: 4 KiB)
     attempts: int = 3  # whole-blob attempts on transient errors
     backoff: float = 1.0  # seconds before the 2nd attempt, doubled each time
     sdk_retry_total: int = 3  # HTTP-level retries inside the SDK
@@ -102,6 +103,7 @@ def _container_client(url, tuning):
     transport = RequestsTransport(
         session=session, session_owner=True,
         connection_timeout=tuning.connection_timeout, read_timeout=tuning.read_timeout,
+        connection_data_block_size=tuning.read_block_size,
     )
     retry = ExponentialRetry(
         initial_backoff=tuning.sdk_backoff, increment_base=2, retry_total=tuning.sdk_retry_total,
