@@ -323,15 +323,17 @@ def slashed_order_evidence(text):
     return None
 
 
+_UNSEEN = object()
+
+
 def _date_converter(order):
     """parse_date bound to ``order`` with a bounded memo: exports repeat the same dates over and over."""
     memo = {}
 
     def convert(text):
-        try:
-            return memo[text]
-        except KeyError:
-            pass
+        value = memo.get(text, _UNSEEN)
+        if value is not _UNSEEN:
+            return value
         value = parse_date(text, order)
         if len(memo) >= DATE_CACHE_SIZE:
             memo.clear()
@@ -468,7 +470,8 @@ class CopyStream:
         self._writer = csv.writer(self._buffer, lineterminator="\r\n")
         self.error = None
 
-    def read(self, _size=-1):
+    # a file object for psycopg2, not an Odoo model: there is no super().read to call
+    def read(self, _size=-1):  # pylint: disable=method-required-super
         """The next batch of CSV text ('' at the end)."""
         self._buffer.seek(0)
         self._buffer.truncate()

@@ -157,8 +157,9 @@ class CegidImport(models.Model):
         self._commit()
 
     def _commit(self):
+        """Commit (outside tests): each file is its own transaction, and it moves only once that committed."""
         if auto_commit_allowed():
-            self.env.cr.commit()
+            self.env.cr.commit()  # pylint: disable=invalid-commit
 
     @api.model
     def _purge_history(self):
