@@ -26,7 +26,9 @@ class TransferTuning:
     workers: int = 8  # blobs downloaded at once
     chunk_concurrency: int = 4  # connections per large blob
     single_get_size: int = 8 * MIB  # first GET of a blob; larger blobs continue in chunks
-    chunk_size: int = 4 * MIB
+    chunk_size: int = 4 * MIB  # SDK chunks (only used when ranged_download is off)
+    ranged_download: bool = True  # blobs over single_get_size: streamed ranges (rangeget), not SDK chunks
+    segment_size: int = 32 * MIB  # one GET per segment in a ranged download
     read_block_size: int = 256 * 1024  # bytes per socket read of a response body (azure-core's default: 4 KiB)
     attempts: int = 3  # whole-blob attempts on transient errors
     backoff: float = 1.0  # seconds before the 2nd attempt, doubled each time
@@ -109,10 +111,12 @@ def _container_client(url, tuning):
         initial_backoff=tuning.sdk_backoff, increment_base=2, retry_total=tuning.sdk_retry_total,
         random_jitter_range=min(1, tuning.sdk_backoff),
     )
-    return ContainerClient.from_container_url(
+    client = ContainerClient.from_container_url(
         url, transport=transport, retry_policy=retry,
         max_single_get_size=tuning.single_get_size, max_chunk_get_size=tuning.chunk_size,
     )
+    client.cegid_session = session  # the ranged downloads share its connection pool
+    return client
 
 
 class ContainerSource:

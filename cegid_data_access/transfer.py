@@ -34,6 +34,7 @@ from .blobstore import (
 from .config import MODE_SAS_URL, MODES
 from .errors import EXIT_OK, EXIT_PARTIAL, AuthenticationError, CegidError, ConfigError
 from .naming import base_name, refusal_reason
+from .rangeget import RangedDownload
 from .redact import redact
 from .staging import StagingArea, discard, entry_key
 
@@ -402,6 +403,9 @@ class _Run:
         """Download one blob into its .part file, verified and fsynced; return its MD5."""
         from azure.core import MatchConditions
 
+        if self.tuning.ranged_download and blob.size > self.tuning.single_get_size:
+            return self._fetch_ranged(container, blob, key)
+
         target = self.staging.open_part(key)
         try:
             chunked = blob.size > self.tuning.single_get_size
@@ -419,6 +423,35 @@ class _Run:
             discard(target.path)
             raise
         return target.md5_hex()
+
+    def _fetch_ranged(self, container, blob, key):
+        """_fetch for a large blob: parallel streamed ranges (see rangeget)."""
+        path = self.staging.part_path(key)
+        discard(path)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        try:
+            download = RangedDownload(
+                container.cegid_session, container.get_blob_client(blob.name).url, blob.etag, blob.size,
+                api_version=container.api_version, segment_size=self.tuning.segment_size,
+                concurrency=self.tuning.chunk_concurrency, block_size=self.tuning.read_block_size,
+                timeout=(self.tuning.connection_timeout, self.tuning.read_timeout),
+                on_progress=self._progress_hook(blob),
+            )
+            size, md5 = download.run(fd)
+            md5 = md5.hexdigest()
+            if size != blob.size or os.fstat(fd).st_size != blob.size:
+                raise _BlobFailure(f"incomplete download ({size} of {blob.size} bytes)", transient=True)
+            if blob.content_md5 and md5 != blob.content_md5:
+                raise _BlobFailure("content does not match its Content-MD5", transient=True)
+            if blob.last_modified:
+                os.utime(fd, (blob.last_modified.timestamp(),) * 2)
+            os.fsync(fd)
+        except BaseException:
+            os.close(fd)
+            discard(path)
+            raise
+        os.close(fd)
+        return md5
 
     @staticmethod
     def _verify(blob, target, expected_size):

@@ -138,10 +138,12 @@ def test_hostile_names_are_refused_and_left(box, tmp_path):
     assert blob_names(box.container) == sorted(HOSTILE)
 
 
-def test_large_blob_chunked_in_parallel(box):
+@pytest.mark.parametrize("ranged", [True, False], ids=["ranged", "sdk-chunks"])
+def test_large_blob_chunked_in_parallel(box, ranged):
     data = os.urandom(3 * 1024 * 1024 + 12345)
     upload(box.container, "HISTOCUMSAL.csv", data)
-    tuning = TransferTuning(single_get_size=256 * 1024, chunk_size=64 * 1024, chunk_concurrency=4)
+    tuning = TransferTuning(single_get_size=256 * 1024, chunk_size=64 * 1024, segment_size=64 * 1024,
+                            chunk_concurrency=4, ranged_download=ranged)
     recorder = Recorder()
 
     result = run_transfer(box.settings, reporter=recorder, tuning=tuning)

@@ -1,0 +1,178 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Parallel ranged download of one large blob, streamed straight to disk.
+
+The SDK's chunked download reads every chunk whole into memory, joins it,
+then writes it under one lock that also covers our hashing, and needs one
+request per few MiB (the emulator and Azure pay for each). Here a few
+threads each stream long ranges (``segment_size``) with plain GETs on the
+blob's SAS URL, through the container's shared ``requests`` session, and
+``os.pwrite`` them at their offset as they arrive: memory stays at one read
+block per thread. A hasher thread computes the MD5 in order, reading back
+from the page cache the prefix that is already on disk, while later ranges
+are still arriving.
+
+Errors are raised as the SDK's exceptions (HTTP status kept), so that the
+engine classifies them as it does the SDK's own.
+"""
+
+import hashlib
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+_HASH_BLOCK = 1024 * 1024
+
+
+def _http_error(response):
+    from azure.core.exceptions import (
+        ClientAuthenticationError,
+        HttpResponseError,
+        ResourceModifiedError,
+        ResourceNotFoundError,
+    )
+
+    kinds = {403: ClientAuthenticationError, 404: ResourceNotFoundError, 412: ResourceModifiedError}
+    err = kinds.get(response.status_code, HttpResponseError)(message=f"HTTP {response.status_code}")
+    err.status_code = response.status_code
+    err.error_code = response.headers.get("x-ms-error-code")
+    return err
+
+
+class _Progress:
+    """Bytes written per segment, and the MD5 of the contiguous prefix."""
+
+    def __init__(self, size, segment_size):
+        self.size = size
+        self.segment_size = segment_size
+        self.written = [0] * ((size + segment_size - 1) // segment_size)
+        self.total = 0
+        self.failed = False
+        self.cond = threading.Condition()
+
+    def add(self, segment, count, on_progress=None):
+        """Count ``count`` more bytes on disk; report under the lock so reports stay in order."""
+        with self.cond:
+            self.written[segment] += count
+            self.total += count
+            self.cond.notify_all()
+            if on_progress:
+                on_progress(self.total, self.size)
+
+    def fail(self):
+        with self.cond:
+            self.failed = True
+            self.cond.notify_all()
+
+    def contiguous(self):
+        """End of the prefix that is entirely on disk (call with cond held)."""
+        end = 0
+        for count in self.written:
+            end += count
+            if count < self.segment_size:
+                break
+        return end
+
+
+def _hash_in_order(fd, progress):
+    """MD5 of the file as its prefix fills in; None when the download failed."""
+    md5 = hashlib.md5()  # noqa: S324 -- Azure's Content-MD5, not security
+    done = 0
+    while done < progress.size:
+        with progress.cond:
+            while not progress.failed and progress.contiguous() <= done:
+                progress.cond.wait()
+            if progress.failed:
+                return None
+            end = progress.contiguous()
+        while done < end:
+            data = os.pread(fd, min(_HASH_BLOCK, end - done), done)
+            if not data:
+                raise OSError("short read back")
+            md5.update(data)
+            done += len(data)
+    return md5
+
+
+def _pwrite_all(fd, data, offset):
+    view = memoryview(data)
+    while view:
+        written = os.pwrite(fd, view, offset)
+        offset += written
+        view = view[written:]
+
+
+class RangedDownload:
+    """Download ``size`` bytes of the blob at ``url`` (version ``etag``) into ``fd``.
+
+    ``session``: a requests session; ``on_progress(done, total)`` is called
+    from worker threads.
+    """
+
+    def __init__(self, session, url, etag, size, *, api_version, segment_size, concurrency, block_size,
+                 timeout, on_progress=None):
+        self.session = session
+        self.url = url
+        self.etag = etag
+        self.size = size
+        self.headers = {"x-ms-version": api_version, "If-Match": etag}
+        self.segment_size = segment_size
+        self.concurrency = max(1, concurrency)
+        self.block_size = block_size
+        self.timeout = timeout
+        self.on_progress = on_progress
+
+    def run(self, fd):
+        """Fill ``fd``; return (bytes written, md5 object) or raise."""
+        progress = _Progress(self.size, self.segment_size)
+        segments = range(len(progress.written))
+        with ThreadPoolExecutor(self.concurrency + 1, thread_name_prefix="cegid-range") as pool:
+            hasher = pool.submit(_hash_in_order, fd, progress)
+            try:
+                # map takes segments in order, so the hashed prefix advances steadily
+                list(pool.map(lambda index: self._segment(fd, index, progress), segments))
+            except BaseException:
+                progress.fail()
+                raise
+            md5 = hasher.result()
+        return progress.total, md5
+
+    def _segment(self, fd, index, progress):
+        start = index * self.segment_size
+        end = min(start + self.segment_size, self.size) - 1
+        response = self._get(start, end)
+        with response:
+            offset = start
+            for data in self._body(response):
+                _pwrite_all(fd, data, offset)
+                offset += len(data)
+                progress.add(index, len(data), self.on_progress)
+        if offset != end + 1:
+            raise self._transport_error(f"range {start}-{end} ended after {offset - start} bytes")
+
+    def _get(self, start, end):
+        import requests
+
+        headers = dict(self.headers, Range=f"bytes={start}-{end}")
+        try:
+            response = self.session.get(self.url, headers=headers, stream=True, timeout=self.timeout)
+        except requests.RequestException as err:
+            raise self._transport_error(err) from err
+        if response.status_code != 206:
+            response.close()
+            raise _http_error(response)
+        return response
+
+    def _body(self, response):
+        import requests
+
+        try:
+            yield from response.iter_content(self.block_size)
+        except requests.RequestException as err:
+            raise self._transport_error(err) from err
+
+    @staticmethod
+    def _transport_error(err):
+        from azure.core.exceptions import ServiceResponseError
+
+        return ServiceResponseError(message=f"connection lost: {err}")
