@@ -66,7 +66,11 @@ class CegidBackend(models.AbstractModel):
         """The core Settings built from the ir.config_parameter values: the only place that does it."""
         values = {name: (self._cegid_param(name) or "").strip() for name in SETTING_NAMES}
         values["mode"] = values["mode"] or "api"
-        values["import_folder"] = values["import_folder"] or default_import_folder(self.env.cr.dbname)
+        if not values["import_folder"]:
+            # Odoo's own folder, like the filestore: created on first use. A folder the administrator
+            # chose must exist already (a typo must not scatter exports in a new folder).
+            values["import_folder"] = default_import_folder(self.env.cr.dbname)
+            os.makedirs(values["import_folder"], mode=0o750, exist_ok=True)
         return Settings(**values)
 
     @api.model

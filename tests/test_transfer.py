@@ -3,11 +3,14 @@
 """The download cron end to end: files, blobs, history, failures, copies of the database."""
 
 import datetime
+import shutil
+from pathlib import Path
 
 from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import tagged
+from odoo.tools import config
 
 from ..models.cegid_transfer import ADVISORY_LOCK_KEY
 from .cegid_testkit.samples import export_bytes
@@ -54,6 +57,17 @@ class TestTransfer(CegidCase):
         self.assertEqual(imported.mapped("state"), ["done", "done"], imported.mapped("message"))
         self.assertEqual(self.env["is.cegid.ecriture"].search_count([]), 3)
         self.assertEqual(self.env["is.cegid.absencesalarie"].search_count([]), 2)
+
+    def test_default_import_folder_is_created_under_the_data_dir(self):
+        self.save_settings(cegid_import_folder=False)
+        self.assertFalse(self.param("import_folder"))
+        self.upload("HISTOCUMSAL.csv", b"PHC_SALARIE;PHC_CUMULPAIE;PHC_MONTANT\n")
+        transfer = self.env["is.cegid.transfer"]._run("button")
+        self.assertEqual(transfer.state, "done", transfer.error)
+        folder = Path(config.filestore(self.env.cr.dbname)).parent.parent / "cegid_import" / self.env.cr.dbname
+        self.assertTrue((folder / "HISTOCUMSAL.csv").exists())
+        self.assertEqual(self.blob_names(), [])
+        shutil.rmtree(folder)
 
     def test_hostile_name_is_refused_and_stays(self):
         self.upload("ECRITURE.csv", b"x;y\n")

@@ -55,7 +55,7 @@ class Headers(dict):
             self[key] = value
 
     def __setitem__(self, key, value):
-        super().__setitem__(key.lower(), value)
+        return super().__setitem__(key.lower(), value)
 
     def __getitem__(self, key):
         return super().__getitem__(key.lower())

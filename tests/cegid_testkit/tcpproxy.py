@@ -11,9 +11,12 @@ Faults act on the bytes the server sends back (downloads):
 """
 
 import contextlib
+import logging
 import socket
 import struct
 import threading
+
+_logger = logging.getLogger(__name__)
 
 _BUFFER = 65536
 
@@ -119,7 +122,7 @@ class TcpProxy:
                 sink.sendall(data)
                 sent += len(data)
         except OSError:
-            pass
+            _logger.debug("proxied connection ended by a socket error", exc_info=True)
         self._close(source, sink)
 
     def _before_send(self, data):
