@@ -23,6 +23,7 @@ SECTIONS = (
     ("INSTALL", "Installation"),
     ("CONFIGURE", "Configuration"),
     ("USAGE", "Usage"),
+    ("SCRIPTS", "Command-line scripts"),
     ("MIGRATION", "Migrating from the command-line scripts"),
     ("SECURITY", "Security"),
     ("TROUBLESHOOTING", "Troubleshooting"),
