@@ -25,7 +25,7 @@ class TransferTuning:
 
     workers: int = 8  # blobs downloaded at once
     chunk_concurrency: int = 4  # connections per large blob
-    single_get_size: int = 8 * MIB  # first GET of a blob; larger blobs continue in chunks
+    single_get_size: int = 1 * MIB  # blobs up to this size: one SDK GET; larger ones: streamed ranges
     chunk_size: int = 4 * MIB  # SDK chunks (only used when ranged_download is off)
     ranged_download: bool = True  # blobs over single_get_size: streamed ranges (rangeget), not SDK chunks
     segment_size: int = 32 * MIB  # one GET per segment in a ranged download
