@@ -83,7 +83,7 @@ class CegidQuery(models.Model):
         count = self._apply_schedulers(schedulers)
         return notification(
             self.env._("Cegid scheduled queries"),
-            self.env._("%(count)s scheduled queries synchronised.", count=count), "success",
+            self.env._("Scheduled queries synchronised: %(count)s.", count=count), "success",
             next_action={"type": "ir.actions.client", "tag": "soft_reload"},
         )
 
@@ -155,7 +155,7 @@ class CegidQuery(models.Model):
             problems.extend(query_problems)
         for moment_forced in sorted(set(forced)):
             self.env["is.cegid.transfer"]._add_followup(moment_forced + FOLLOWUP_DELAY)
-        message = self.env._("%(count)s scheduled queries forced.", count=len(forced))
+        message = self.env._("Scheduled queries forced: %(count)s.", count=len(forced))
         return notification(
             self.env._("Cegid scheduled queries"), "\n".join([message, *problems]),
             "warning" if problems else "success", sticky=bool(problems),
