@@ -2,7 +2,11 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """The French translation loads and reaches menus, views and Python messages."""
 
+import polib
+
 from odoo.tests import TransactionCase, tagged
+from odoo.tools.misc import file_path
+from odoo.tools.translate import TranslationModuleReader
 
 from ..models.cron_text import describe_cron
 
@@ -26,3 +30,12 @@ class TestFrench(TransactionCase):
         self.assertEqual(describe_cron("0 2 * * *", self.fr_env._), "Tous les jours à 02:00 UTC")
         label = self.fr_env["is.cegid.backend"]._cegid_setting_label("mode")
         self.assertEqual(label, "Mode de connexion")
+
+    def test_every_term_has_a_french_translation(self):
+        """What Odoo would export for translation (models, views, data, Python, JS) is all in fr.po."""
+        reader = TranslationModuleReader(self.env.cr, modules=["is_cegid2odoo"], lang="fr_FR")
+        terms = {source for _module, _type, _name, _res_id, source, _value, _comments in reader}
+        po_path = file_path("is_cegid2odoo/i18n/fr.po")
+        translated = {entry.msgid for entry in polib.pofile(po_path) if entry.msgstr and not entry.obsolete}
+        self.assertGreater(len(terms), 100)
+        self.assertEqual(sorted(terms - translated), [])
