@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # Copyright 2026 is_cegid2odoo authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Benchmark: the import step (DELETE + COPY) against the predecessor's ORM import, on a real Odoo 18.
+"""Benchmark: the import step (COPY into a new table, swap) against the predecessor's ORM import, on a real Odoo 18.
 
 Not a test: run by hand (see bench/README.md). It starts a throwaway
 PostgreSQL (tools/run_odoo_suite.py's PostgresCluster), installs the addon,
@@ -162,7 +162,7 @@ def report(rows, copy, orm):
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     rates = {}
-    for label, result, wall in (("import step (DELETE + COPY)", copy, copy["wall_all_files"]),
+    for label, result, wall in (("import step (COPY into a new table, swap)", copy, copy["wall_all_files"]),
                                 ("predecessor (list(reader) + ORM create by 1000)", orm, orm["seconds"])):
         cpu = result["cpu_client"] + result["cpu_server"]
         rates[label] = (result["rows"] / wall, result["rows"] / cpu)

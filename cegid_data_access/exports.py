@@ -24,19 +24,26 @@ A header without rows is a valid, empty snapshot. Any bad row rejects the file
 with its line, column and value (:class:`ExportRowError`).
 
 Rows stream from the file to the database in bounded memory: nothing here
-holds more than one COPY batch.
+holds more than one COPY batch. The conversion works a batch of rows at a
+time, column by column, with C-level string operations (one regex match per
+number column and batch, a memo per date value); a batch whose values need more
+work goes through the per-value converters, and a bad value sends the file
+through the per-row reader (:meth:`ExportReader.rows`) again to name its line.
+
+A table is replaced by loading a new table and swapping it in (see
+:func:`replace_table`).
 """
 
 import codecs
 import csv
 import dataclasses
 import datetime
-import io
 import itertools
 import logging
 import operator
 import os
 import re
+import time
 from decimal import Decimal, InvalidOperation
 
 from .errors import CegidError
@@ -54,7 +61,7 @@ ARCHIVE_FOLDER = "archive"
 ANOMALY_FOLDER = "anomalie"
 DELIMITERS = (";", ",")
 READ_CHUNK = 1024 * 1024
-COPY_BATCH_ROWS = 2000
+COPY_BATCH_ROWS = 5000
 DATE_CACHE_SIZE = 100_000
 MAX_SHOWN_VALUE = 80
 INT4_MAX = 2**31 - 1
@@ -343,6 +350,92 @@ def _date_converter(order):
     return convert
 
 
+# -- whole columns of a batch -----------------------------------------------------------------------------------
+
+# a column of plain numbers joined by "\n": one C-level match instead of one per value
+_PLAIN_NUMBERS = re.compile(r"-?[0-9]+(?:[.,][0-9]+)?(?:\n-?[0-9]+(?:[.,][0-9]+)?)*").fullmatch
+_PLAIN_INTEGERS = re.compile(r"-?[0-9]{1,9}(?:\n-?[0-9]{1,9})*").fullmatch
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+class _BadBatch(Exception):
+    """A batch holds a value or a row the fast path cannot place: the per-row reader names it."""
+
+
+def _split_plain(column, match):
+    """The column's values with "," read as "." when ``match`` accepts them all, else None."""
+    joined = "\n".join(column)
+    if not match(joined):
+        return None
+    parts = joined.replace(",", ".").split("\n")
+    # a value holding "\n" would shift the values after it: then take the per-value way
+    return parts if len(parts) == len(column) else None
+
+
+def _per_value(convert, column):
+    """``convert`` on each value; _BadBatch at the first refused one."""
+    try:
+        return list(map(convert, column))
+    except ValueError:
+        raise _BadBatch from None
+
+
+def _number_column(column):
+    """COPY text of a number column (empty -> "0")."""
+    return _split_plain(column, _PLAIN_NUMBERS) or _per_value(parse_number, column)
+
+
+def _integer_column(column):
+    """COPY text of a whole-number column (empty -> "0")."""
+    return _split_plain(column, _PLAIN_INTEGERS) or _per_value(parse_integer, column)
+
+
+def _date_column_converter(order):
+    """COPY text of a date column (empty -> "", NULL in COPY): a memo of every distinct value, bounded."""
+    memo = {}
+
+    def convert(column):
+        missing = set(column).difference(memo)
+        if missing:
+            if len(memo) + len(missing) > DATE_CACHE_SIZE:
+                memo.clear()
+            for text in missing:
+                try:
+                    memo[text] = parse_date(text, order) or ""
+                except ValueError:
+                    raise _BadBatch from None
+        return list(map(memo.__getitem__, column))
+
+    return convert
+
+
+def _text_column(column):
+    """Text values go as they are; escaping, when needed, is decided for the whole batch."""
+    return column
+
+
+def _escaped(column):
+    """COPY text escaping of each value (backslash, tab, newline, carriage return)."""
+    return [value.translate(_COPY_ESCAPES) for value in column]
+
+
+def _batch_text(columns, rows, text_columns):
+    """The COPY text of a batch from its converted columns; ``text_columns`` are escaped only when needed.
+
+    The extra columns are endless ``itertools.repeat``: zip stops at the rows.
+    """
+    text = "\n".join(map("\t".join, zip(*columns, strict=False))) + "\n"
+    # separators are exact only when no value holds a tab, newline, return or backslash: the usual case
+    if ("\\" in text or "\r" in text or text.count("\n") != rows
+            or text.count("\t") != rows * (len(columns) - 1)):
+        columns = [_escaped(column) if index in text_columns else column for index, column in enumerate(columns)]
+        text = "\n".join(map("\t".join, zip(*columns, strict=False))) + "\n"
+    if "\x00" in text:
+        # PostgreSQL text cannot hold NUL; say so instead of letting the server fail obscurely
+        raise ExportFormatError("the file contains a NUL character, which a database text cannot hold")
+    return text
+
+
 # -- reading ----------------------------------------------------------------------------------------------------------
 
 class ExportReader:
@@ -374,14 +467,19 @@ class ExportReader:
     def __repr__(self):
         return f"<ExportReader {self.export.name} {self.path} {self.encoding} {self.delimiter!r}>"
 
+    def _csv_after_header(self, handle):
+        """``(csv reader, header width)`` positioned on the first row after the header."""
+        reader = csv.reader(handle, delimiter=self.delimiter)
+        header = next(reader)
+        while not any(field.strip() for field in header):
+            header = next(reader)
+        return reader, len(header)
+
     def _records(self, handle):
         """``(line, fields)`` of the data rows (blank lines skipped), after the header."""
-        reader = csv.reader(handle, delimiter=self.delimiter)
+        reader = None
         try:
-            header = next(reader)
-            while not any(field.strip() for field in header):
-                header = next(reader)
-            width = len(header)
+            reader, width = self._csv_after_header(handle)
             for fields in reader:
                 if len(fields) != width:
                     if not any(field.strip() for field in fields):
@@ -394,7 +492,7 @@ class ExportReader:
                                          f"{len(fields)} fields where the header has {width}")
                 yield reader.line_num, fields
         except csv.Error as err:
-            raise ExportRowError(reader.line_num, None, "", f"unreadable CSV: {err}") from None
+            raise ExportRowError(reader.line_num if reader else 1, None, "", f"unreadable CSV: {err}") from None
 
     def _date_positions(self):
         return [(self.positions[i], column) for i, column in enumerate(self.export.columns) if column.kind == DATE]
@@ -441,6 +539,63 @@ class ExportReader:
                 self.row_count += 1
                 yield values
 
+    def copy_batches(self, extra=(), batch_rows=COPY_BATCH_ROWS):
+        """Yield the rows as COPY text (``FORMAT text, NULL ''``), ``batch_rows`` rows per string.
+
+        Same values as :meth:`rows`, ``extra`` appended to every row (texts
+        without tab, newline or backslash); same ExportRowError at the first
+        bad value.
+        """
+        plan = self._column_plan()
+        extra = [itertools.repeat(value) for value in extra]
+        text_columns = {index for index, column in enumerate(self.export.columns) if column.kind == CHAR}
+        self.row_count = 0
+        with open_text(self.path, self.encoding) as handle:
+            try:
+                reader, width = self._csv_after_header(handle)
+                while batch := list(itertools.islice(reader, batch_rows)):
+                    batch = self._regular(batch, width)
+                    if not batch:
+                        continue
+                    by_position = list(zip(*batch, strict=True))
+                    columns = [convert(by_position[position]) for position, convert in plan] + extra
+                    text = _batch_text(columns, len(batch), text_columns)
+                    self.row_count += len(batch)
+                    yield text
+            except (_BadBatch, csv.Error):
+                pass
+            else:
+                return
+        self._raise_first_error()
+
+    def _column_plan(self):
+        """``[(file position, column converter)]`` in the export's column order."""
+        by_kind = {CHAR: _text_column, DATE: _date_column_converter(self.date_order), AMOUNT: _number_column,
+                   FLOAT: _number_column, INTEGER: _integer_column}
+        pairs = zip(self.positions, self.export.columns, strict=True)
+        return [(position, by_kind[column.kind]) for position, column in pairs]
+
+    @staticmethod
+    def _regular(batch, width):
+        """The batch with every row ``width`` fields long (blank rows dropped, empty trailing fields cut)."""
+        if len(batch[0]) == width and len(set(map(len, batch))) == 1:
+            return batch
+        regular = []
+        for fields in batch:
+            if len(fields) == width:
+                regular.append(fields)
+            elif len(fields) > width and not any(field.strip() for field in fields[width:]):
+                regular.append(fields[:width])
+            elif any(field.strip() for field in fields):
+                raise _BadBatch
+        return regular
+
+    def _raise_first_error(self):
+        """Read the file again row by row: its first bad row raises ExportRowError with its line."""
+        for _values in self.rows():
+            pass
+        raise ExportFormatError("the file could not be read in batches, yet every row reads alone")
+
     def _row_error(self, line, column, value, err):
         problem = str(err)
         if column.kind == DATE and "day/month order" in problem:
@@ -456,68 +611,218 @@ def open_export(path):
 # -- loading -----------------------------------------------------------------------------------------------------
 
 class CopyStream:
-    """A file-like object for ``copy_expert``: CSV batches of rows; keeps the error that stopped it.
+    """A file-like object for ``copy_expert`` over an iterator of COPY text; keeps the error that stopped it.
 
     When reading fails, psycopg2 aborts the COPY with a generic message; the
     original error stays in ``error`` so that the caller can report it.
     """
 
-    def __init__(self, rows, batch_rows=COPY_BATCH_ROWS):
-        self._rows = iter(rows)
-        self._batch_rows = batch_rows
-        self._buffer = io.StringIO()
-        # "\r\n" makes the csv module quote values holding a lone "\r" too (PostgreSQL would end the row there)
-        self._writer = csv.writer(self._buffer, lineterminator="\r\n")
+    def __init__(self, chunks):
+        self._chunks = iter(chunks)
         self.error = None
 
     # a file object for psycopg2, not an Odoo model: there is no super().read to call
     def read(self, _size=-1):  # pylint: disable=method-required-super
-        """The next batch of CSV text ('' at the end)."""
-        self._buffer.seek(0)
-        self._buffer.truncate()
+        """The next chunk of COPY text ('' at the end)."""
         try:
-            self._writer.writerows(itertools.islice(self._rows, self._batch_rows))
+            return next(self._chunks, "")
         except Exception as err:
             self.error = err
             raise
-        text = self._buffer.getvalue()
-        if "\x00" in text:
-            # PostgreSQL text cannot hold NUL; say so instead of letting the server fail obscurely
-            self.error = ExportFormatError("the file contains a NUL character, which a database text cannot hold")
-            raise self.error
-        return text
 
     def readline(self, size=-1):
         """psycopg2 only calls read(); defined for file-like completeness."""
         return self.read(size)
 
 
-def copy_sql(export, extra_columns=()):
-    """The COPY statement loading ``export``'s columns then ``extra_columns`` into its table."""
-    columns = ", ".join(f'"{name}"' for name in [column.field for column in export.columns] + list(extra_columns))
-    return f'COPY "{export.table}" ({columns}) FROM STDIN WITH (FORMAT csv)'
+def copy_sql(export, extra_columns=(), table=None, freeze=False):
+    """The COPY statement loading ``export``'s columns then ``extra_columns`` into ``table`` (its own by default).
 
-
-def replace_table(cursor, reader, extra=None):
-    """Replace the content of the reader's table with the file's rows; return the row count.
-
-    ``cursor`` is a DB-API cursor with psycopg2's ``copy_expert``; ``extra`` maps
-    more columns to one value for every row (create_uid, create_date...). The
-    caller owns the transaction: run it inside a savepoint or a transaction and
-    roll back on error, so that the table keeps its old rows. DELETE (not
-    TRUNCATE, which is not MVCC-safe) lets concurrent readers keep seeing the
-    old rows until the commit.
+    Text format with ``NULL ''``: an empty value is NULL (what the ORM stores for an empty text or date).
     """
-    extra = extra or {}
-    cursor.execute(f'DELETE FROM "{reader.export.table}"')  # noqa: S608 - table from the constant EXPORTS
-    stream = CopyStream(reader.rows(extra.values()))
+    columns = ", ".join(f'"{name}"' for name in [column.field for column in export.columns] + list(extra_columns))
+    options = "FORMAT text, NULL ''" + (", FREEZE" if freeze else "")
+    return f'COPY "{table or export.table}" ({columns}) FROM STDIN WITH ({options})'
+
+
+def _copy(cursor, reader, extra, table=None, freeze=False):
+    """COPY the reader's rows into ``table``; re-raise the reader's own error rather than the driver's."""
+    stream = CopyStream(reader.copy_batches([str(value) for value in extra.values()]))
     try:
-        cursor.copy_expert(copy_sql(reader.export, extra.keys()), stream, size=READ_CHUNK)
+        cursor.copy_expert(copy_sql(reader.export, extra.keys(), table, freeze), stream, size=READ_CHUNK)
     except Exception:
         if stream.error is not None:
             raise stream.error from None
         raise
     return reader.row_count
+
+
+def replace_table(cursor, reader, extra=None):
+    """Replace the content of the reader's table with the file's rows; return the row count.
+
+    ``cursor`` is a psycopg2 cursor; ``extra`` maps more columns to one value
+    for every row (create_uid, create_date...). The caller owns the
+    transaction: run it inside a savepoint or a transaction and roll back on
+    error, so that the table keeps its old rows.
+
+    The rows go into a new table created in the same transaction (``COPY
+    FREEZE``, no index to maintain row by row), then its primary key, indexes
+    and foreign keys are built in one pass each, and it takes the old table's
+    place (sequence, grants, names). Readers keep reading the old table until
+    the swap; the swap itself holds an exclusive lock on it until the commit,
+    an instant. Frozen rows are visible to every snapshot, so a reader whose
+    transaction began before the commit sees the new rows, never an empty
+    table. A table the swap cannot rebuild faithfully (views or foreign keys
+    pointing at it, triggers, policies...), or whose readers do not let go of
+    it, is filled with DELETE and INSERT instead, which MVCC keeps invisible
+    until the commit.
+    """
+    extra = extra or {}
+    table = reader.export.table
+    obstacle = swap_obstacle(cursor, table)
+    if obstacle:
+        # slower, and the old rows stay behind as dead rows for autovacuum: worth the administrator's eye
+        _logger.warning("%s: replaced in place (DELETE + COPY), not swapped: %s", table, obstacle)
+        cursor.execute(f'DELETE FROM "{table}"')  # noqa: S608 - table from the constant EXPORTS
+        return _copy(cursor, reader, extra)
+    # no DDL on the old table meanwhile (module upgrade); readers are not blocked by this mode
+    cursor.execute(f'LOCK TABLE "{table}" IN EXCLUSIVE MODE')
+    new = f"{table}{LOAD_SUFFIX}"
+    cursor.execute(f'CREATE TABLE "{new}" (LIKE "{table}" INCLUDING DEFAULTS INCLUDING CONSTRAINTS '
+                   "INCLUDING STORAGE INCLUDING COMMENTS)")
+    count = _copy(cursor, reader, extra, new, freeze=True)
+    renames = _rebuild_like(cursor, table, new)
+    if _lock_for_swap(cursor, table):
+        _hand_over_sequences(cursor, table, new)
+        cursor.execute(f'DROP TABLE "{table}"')
+        cursor.execute(f'ALTER TABLE "{new}" RENAME TO "{table}"')
+        for statement in renames:
+            cursor.execute(statement)
+    else:
+        _logger.warning("%s: readers held the table for too long: replaced in place (DELETE + INSERT)", table)
+        columns = ", ".join(f'"{name}"' for name in [column.field for column in reader.export.columns]
+                            + list(extra))
+        cursor.execute(f'DELETE FROM "{table}"')  # noqa: S608 - table from the constant EXPORTS
+        cursor.execute(f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM "{new}"')  # noqa: S608
+        cursor.execute(f'DROP TABLE "{new}"')
+    return count
+
+
+LOAD_SUFFIX = "__cegid_load"
+SWAP_LOCK_ATTEMPTS = 10
+SWAP_LOCK_TIMEOUT_MS = 500
+LOCK_NOT_AVAILABLE = "55P03"
+
+# what a swap could not carry over to the new table: then the table is filled in place
+_OBSTACLES = (
+    ("it is not a plain permanent table", "SELECT 1 FROM pg_class WHERE oid = %(t)s::regclass "
+     "AND (relkind <> 'r' OR relpersistence <> 'p' OR relrowsecurity OR relhassubclass)"),
+    ("another role owns it", "SELECT 1 FROM pg_class WHERE oid = %(t)s::regclass "
+     "AND relowner <> (SELECT oid FROM pg_roles WHERE rolname = current_user)"),
+    ("a foreign key points at it", "SELECT 1 FROM pg_constraint WHERE confrelid = %(t)s::regclass"),
+    ("a view or rule depends on it", "SELECT 1 FROM pg_depend WHERE refobjid = %(t)s::regclass "
+     "AND classid = 'pg_rewrite'::regclass"),
+    ("it has triggers", "SELECT 1 FROM pg_trigger WHERE tgrelid = %(t)s::regclass AND NOT tgisinternal"),
+    ("it has policies", "SELECT 1 FROM pg_policy WHERE polrelid = %(t)s::regclass"),
+    ("it inherits", "SELECT 1 FROM pg_inherits WHERE inhrelid = %(t)s::regclass"),
+    ("it is published", "SELECT 1 FROM pg_publication_rel WHERE prrelid = %(t)s::regclass"),
+    ("it has column privileges", "SELECT 1 FROM pg_attribute WHERE attrelid = %(t)s::regclass "
+     "AND attacl IS NOT NULL"),
+    ("it has extended statistics", "SELECT 1 FROM pg_statistic_ext WHERE stxrelid = %(t)s::regclass"),
+)
+
+
+def swap_obstacle(cursor, table):
+    """Why ``table`` cannot be swapped for a freshly loaded copy (a sentence), or None."""
+    for reason, query in _OBSTACLES:
+        cursor.execute(query, {"t": f'"{table}"'})
+        if cursor.fetchone():
+            return reason
+    return None
+
+
+def _rebuild_like(cursor, table, new):
+    """Give ``new`` the constraints, indexes, options, grants and sequences of ``table``, under temporary names.
+
+    Returns the statements that give the constraints and indexes their
+    original names once ``table`` is gone.
+    """
+    renames = []
+    cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
+                   "AND contype IN ('p', 'u', 'x', 'f') ORDER BY contype = 'f', conname", (f'"{table}"',))
+    for number, (name, definition) in enumerate(cursor.fetchall()):
+        temporary = f"{new}_c{number}"
+        # a foreign key is checked here in one pass over the loaded rows, not row by row
+        cursor.execute(f'ALTER TABLE "{new}" ADD CONSTRAINT "{temporary}" {definition}')
+        renames.append(f'ALTER TABLE "{table}" RENAME CONSTRAINT "{temporary}" TO "{name}"')
+    cursor.execute("SELECT c.relname, i.indisunique, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+                   "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s::regclass "
+                   "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid "
+                   "AND k.conrelid = i.indrelid) ORDER BY c.relname", (f'"{table}"',))
+    for number, (name, unique, definition) in enumerate(cursor.fetchall()):
+        temporary = f"{new}_i{number}"
+        # "CREATE [UNIQUE] INDEX name ON schema.table USING method (...)": keep what follows USING
+        _head, using, method = definition.partition(" USING ")
+        if not using:
+            raise ExportFormatError(f"cannot read the definition of index {name}: {definition}")
+        cursor.execute(f'CREATE {"UNIQUE " if unique else ""}INDEX "{temporary}" ON "{new}" USING {method}')
+        renames.append(f'ALTER INDEX "{temporary}" RENAME TO "{name}"')
+    _copy_options_and_grants(cursor, table, new)
+    return renames
+
+
+def _copy_options_and_grants(cursor, table, new):
+    """Comment, storage options and grants of ``table`` onto ``new`` (LIKE copies the columns' comments only)."""
+    cursor.execute("SELECT obj_description(%s::regclass, 'pg_class')", (f'"{table}"',))
+    cursor.execute(f'COMMENT ON TABLE "{new}" IS %s', (cursor.fetchone()[0],))
+    cursor.execute("SELECT array_to_string(reloptions, ', ') FROM pg_class WHERE oid = %s::regclass "
+                   "AND reloptions IS NOT NULL", (f'"{table}"',))
+    for (options,) in cursor.fetchall():
+        cursor.execute(f'ALTER TABLE "{new}" SET ({options})')
+    cursor.execute("SELECT a.privilege_type, CASE WHEN a.grantee = 0 THEN 'PUBLIC' "
+                   "ELSE quote_ident(pg_get_userbyid(a.grantee)) END, a.is_grantable "
+                   "FROM pg_class c, aclexplode(c.relacl) a WHERE c.oid = %s::regclass "
+                   "AND a.grantee <> c.relowner", (f'"{table}"',))
+    for privilege, grantee, grantable in cursor.fetchall():
+        cursor.execute(f'GRANT {privilege} ON "{new}" TO {grantee}' + (" WITH GRANT OPTION" if grantable else ""))
+
+
+def _hand_over_sequences(cursor, table, new):
+    """The sequences ``table`` owns (its id's) become ``new``'s, so that dropping ``table`` keeps them."""
+    cursor.execute("SELECT s.oid::regclass::text, a.attname FROM pg_depend d "
+                   "JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S' "
+                   "JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid "
+                   "WHERE d.classid = 'pg_class'::regclass AND d.refobjid = %s::regclass AND d.deptype = 'a'",
+                   (f'"{table}"',))
+    for sequence, column in cursor.fetchall():
+        cursor.execute(f'ALTER SEQUENCE {sequence} OWNED BY "{new}"."{column}"')
+
+
+def _lock_for_swap(cursor, table):
+    """Take ``table``'s exclusive lock for the swap, waiting a little at a time; False when readers keep it.
+
+    A lock request waiting in the queue would block every new reader behind
+    it: short waits let them through between the attempts.
+    """
+    cursor.execute("SELECT current_setting('lock_timeout')")
+    previous = cursor.fetchone()[0]
+    for attempt in range(SWAP_LOCK_ATTEMPTS):
+        cursor.execute("SAVEPOINT cegid_swap_lock")
+        cursor.execute(f"SET LOCAL lock_timeout = {int(SWAP_LOCK_TIMEOUT_MS)}")
+        try:
+            cursor.execute(f'LOCK TABLE "{table}" IN ACCESS EXCLUSIVE MODE')
+        except Exception as err:
+            if getattr(err, "pgcode", None) != LOCK_NOT_AVAILABLE:
+                raise
+            cursor.execute("ROLLBACK TO SAVEPOINT cegid_swap_lock")
+            _logger.info("%s: readers hold the table (attempt %d)", table, attempt + 1)
+            time.sleep(SWAP_LOCK_TIMEOUT_MS / 1000)
+            continue
+        # the lock stays until the commit; the lock_timeout goes back to what it was
+        cursor.execute("RELEASE SAVEPOINT cegid_swap_lock")
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", (previous,))
+        return True
+    return False
 
 
 # -- the import folder -------------------------------------------------------------------------------------------

@@ -2,8 +2,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """The import step: downloaded exports into the staging tables, one history line per file.
 
-Each file replaces its table in one transaction (DELETE, then COPY of the new
-rows): readers see the old rows or the new ones, never a partial table. The
+Each file replaces its table in one transaction (COPY of the new rows into a
+new table, swapped for the old one; see ``exports.replace_table``): readers
+see the old rows or the new ones, never an empty or partial table. The
 file is moved (to ``archive/`` or ``anomalie/``) only after that transaction
 committed; a crash before leaves it in place and the next run imports it again,
 which is harmless since a file is a full snapshot.
@@ -133,11 +134,12 @@ class CegidImport(models.Model):
         model = self.env[reader.export.model].sudo()
         model.flush_model()
         now = fields.Datetime.to_string(fields.Datetime.now())
-        # create_uid/write_uid stay empty on purpose: their foreign key to res_users costs one locking
-        # lookup per row, which doubles the time of a COPY; the history line says who imported the file
-        extra = {"create_date": now, "write_date": now}
+        # the swap checks the create_uid/write_uid foreign keys once over the loaded rows, not row by row
+        extra = {"create_date": now, "write_date": now, "create_uid": self.env.uid, "write_uid": self.env.uid}
         try:
-            return replace_table(self.env.cr, reader, extra)
+            # psycopg2's own cursor, same transaction: the swap's lock attempts end in expected lock timeouts,
+            # which Odoo's cursor would log as errors
+            return replace_table(self.env.cr._obj, reader, extra)  # pylint: disable=protected-access
         finally:
             model.invalidate_model()
 

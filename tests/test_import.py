@@ -6,12 +6,14 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tests.common import TransactionCase, new_test_user
 
+from ..cegid_data_access import exports
 from ..cegid_data_access.exports import EXPORTS, ExportFormatError
 
 ECRITURE_HEADER = "E_DATECOMPTABLE;E_REFINTERNE;E_LIBELLE;E_GENERAL;E_DEBIT;E_CREDIT;E_AUXILIAIRE;E_REFLIBRE"
@@ -68,6 +70,21 @@ class TestImport(TransactionCase):
     def listing(self, sub=""):
         folder = self.folder / sub
         return sorted(path.name for path in folder.iterdir()) if folder.is_dir() else []
+
+    def structure(self, table="is_cegid_ecriture"):
+        """What Odoo and reports rely on: columns and defaults, constraints, indexes, sequence owner, comment."""
+        cr = self.env.cr
+        cr.execute("SELECT column_name, data_type, column_default, is_nullable FROM information_schema.columns "
+                   "WHERE table_name = %s ORDER BY ordinal_position", (table,))
+        columns = cr.fetchall()
+        cr.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
+                   "ORDER BY conname", (table,))
+        constraints = cr.fetchall()
+        cr.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s ORDER BY indexname", (table,))
+        indexes = cr.fetchall()
+        cr.execute("SELECT pg_get_serial_sequence(%s, 'id'), obj_description(%s::regclass, 'pg_class')",
+                   (table, table))
+        return columns, constraints, indexes, cr.fetchall()
 
     def entries(self):
         records = self.env["is.cegid.ecriture"].search([], order="id")
@@ -126,6 +143,7 @@ class TestImport(TransactionCase):
         self.assertTrue(entry.create_date)
         self.assertEqual(entry.create_date, entry.write_date)
         self.assertEqual(records.create_uid, self.env.user)
+        self.assertEqual((entry.create_uid, entry.write_uid), (self.env.user, self.env.user))
         analytic = self.env["is.cegid.analytiq"].search([])
         self.assertEqual((str(analytic.y_datecomptable), analytic.y_libelle, analytic.y_credit),
                          ("2025-06-30", "Achat, divers", 12.5))
@@ -154,6 +172,66 @@ class TestImport(TransactionCase):
         self.assertEqual(record.state, "done")
         self.assertEqual(self.entries(), [("2025-02-01", "NEW1", "512000", 3.0)])
         self.assertEqual(len(self.listing("archive")), 2)
+
+    def test_the_swapped_table_is_the_table_odoo_made(self):
+        before = self.structure()
+        self.assertIn(("is_cegid_ecriture__e_general_index",
+                       "CREATE INDEX is_cegid_ecriture__e_general_index ON public.is_cegid_ecriture "
+                       "USING btree (e_general)"), before[2])
+        self.assertIn("is_cegid_ecriture_create_uid_fkey", [name for name, _definition in before[1]])
+        self.env.cr.execute("SELECT 'is_cegid_ecriture'::regclass::oid")
+        oid = self.env.cr.fetchone()[0]
+        self.drop("ECRITURE.csv", ecriture(("2025-01-01", "OLD1", "411000", "1")))
+        self.run_import()
+        self.drop("ECRITURE.csv", ecriture(("2025-02-01", "NEW1", "512000", "3")))
+        self.run_import()
+        self.env.cr.execute("SELECT 'is_cegid_ecriture'::regclass::oid")
+        self.assertNotEqual(self.env.cr.fetchone()[0], oid)  # really swapped, not filled in place
+        self.assertEqual(self.structure(), before)
+        self.env.cr.execute("SELECT count(*) FROM pg_class WHERE relname LIKE %s", ["%" + exports.LOAD_SUFFIX + "%"])
+        self.assertEqual(self.env.cr.fetchone()[0], 0)
+        # ids keep coming from the same sequence; the ORM works on the new table
+        entry = self.env["is.cegid.ecriture"].search([])
+        self.assertEqual(entry.e_refinterne, "NEW1")
+        self.assertGreater(entry.id, 1)
+        self.assertEqual(self.env["is.cegid.ecriture"].search([("e_general", "=", "512000")]), entry)
+
+    def test_a_table_with_a_dependent_view_is_filled_in_place(self):
+        self.env.cr.execute("CREATE VIEW cegid_test_report AS SELECT e_general, e_debit FROM is_cegid_ecriture")
+        self.env.cr.execute("SELECT 'is_cegid_ecriture'::regclass::oid")
+        oid = self.env.cr.fetchone()[0]
+        before = self.structure()
+        self.drop("ECRITURE.csv", ecriture(("2025-02-01", "NEW1", "512000", "3")))
+        with self.assertLogs("odoo.addons.is_cegid2odoo.cegid_data_access.exports", "WARNING") as logs:
+            record = self.run_import()
+        self.assertEqual((record.state, record.message), ("done", False))
+        self.assertIn("a view or rule depends on it", "\n".join(logs.output))
+        self.env.cr.execute("SELECT 'is_cegid_ecriture'::regclass::oid")
+        self.assertEqual(self.env.cr.fetchone()[0], oid)
+        self.assertEqual(self.structure(), before)
+        self.env.cr.execute("SELECT e_general, e_debit FROM cegid_test_report")
+        self.assertEqual(self.env.cr.fetchall(), [("512000", 3.0)])
+
+    def test_a_reader_holding_the_table_gets_old_rows_and_the_import_fills_in_place(self):
+        self.drop("ECRITURE.csv", ecriture(("2025-02-01", "NEW1", "512000", "3")))
+        self.env.cr.execute("SELECT 'is_cegid_ecriture'::regclass::oid")
+        oid = self.env.cr.fetchone()[0]
+        before = self.structure()
+        # another transaction is reading the table (a long report): it holds its lock until it ends
+        with self.env.registry.cursor() as reader:
+            reader.execute("SELECT count(*) FROM is_cegid_ecriture")
+            seen = reader.fetchone()[0]
+            with patch.object(exports, "SWAP_LOCK_ATTEMPTS", 1), \
+                    self.assertLogs("odoo.addons.is_cegid2odoo.cegid_data_access.exports", "WARNING") as logs:
+                record = self.run_import()
+            reader.execute("SELECT count(*) FROM is_cegid_ecriture")
+            self.assertEqual(reader.fetchone()[0], seen)
+        self.assertIn("readers held the table", "\n".join(logs.output))
+        self.assertEqual(record.state, "done")
+        self.assertEqual(self.entries(), [("2025-02-01", "NEW1", "512000", 3.0)])
+        self.env.cr.execute("SELECT 'is_cegid_ecriture'::regclass::oid")
+        self.assertEqual(self.env.cr.fetchone()[0], oid)
+        self.assertEqual(self.structure(), before)
 
     def test_header_only_is_an_empty_snapshot(self):
         self.drop("ECRITURE.csv", ecriture(("2025-01-01", "OLD1", "411000", "1")))

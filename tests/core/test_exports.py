@@ -2,9 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Export files: recognition, encodings, delimiters, numbers, dates, errors, the import folder."""
 
-import csv
 import datetime
-import io
 import os
 
 import pytest
@@ -22,7 +20,6 @@ from cegid_data_access.exports import (
     parse_date,
     parse_integer,
     parse_number,
-    replace_table,
     waiting_files,
 )
 
@@ -58,9 +55,43 @@ def write(tmp_path, text, name="export.csv", encoding="utf-8"):
     return path
 
 
+def decode_copy_text(text):
+    """COPY text (FORMAT text, NULL '') back into rows of values, None for NULL, as PostgreSQL reads it."""
+    escapes = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
+
+    def value(field):
+        if field == "":
+            return None
+        out, chars = [], iter(field)
+        for char in chars:
+            out.append(escapes[next(chars)] if char == "\\" else char)
+        return "".join(out)
+
+    assert text == "" or text.endswith("\n")
+    return [[value(field) for field in line.split("\t")] for line in text.split("\n")[:-1]]
+
+
+def fast_rows(reader, extra=(), batch_rows=3):
+    """The rows of the batch (COPY text) path, decoded."""
+    return [row for chunk in reader.copy_batches(extra, batch_rows) for row in decode_copy_text(chunk)]
+
+
 def read_all(path):
+    """The rows of the per-row path, after checking that the batch path gives the same (or the same error)."""
     reader = open_export(path)
-    return reader, list(reader.rows())
+    try:
+        fast, fast_error = fast_rows(reader), None
+    except ExportFormatError as err:
+        fast, fast_error = None, err
+    try:
+        rows = list(reader.rows())
+    except ExportFormatError as err:
+        assert fast_error is not None and str(fast_error) == str(err), (fast_error, err)
+        raise
+    assert fast_error is None, fast_error
+    # COPY text cannot tell an empty text from NULL: '' is NULL in both paths' tables
+    assert fast == [[value if value != "" else None for value in row] for row in rows]
+    return reader, rows
 
 
 @pytest.mark.parametrize("name", sorted(SAMPLES))
@@ -241,65 +272,52 @@ def test_contradictory_date_orders_are_rejected_with_the_deciding_value(tmp_path
     assert "decided from line 2, column PCN_DATEDEBUTABS" in str(error)
 
 
-def test_copy_stream_is_csv_postgresql_reads_back(tmp_path):
-    text = ECRITURE_HEADER + '\n2025-01-02;R;"a ""quoted""\r\nvalue, with\rreturns";512000;1;0;C;\n'
+def test_copy_text_escapes_only_what_needs_it(tmp_path):
+    text = (ECRITURE_HEADER + '\n2025-01-02;R;"a ""quoted""\r\nvalue,\twith\rreturns \\ back";512000;1;0;C;\n'
+            + "2025-01-03;S;plain;512000;2;0;C;\n")
     reader = open_export(write(tmp_path, text))
-    stream = CopyStream(reader.rows(["7", "2025-01-01 00:00:00"]), batch_rows=1)
-    chunks = []
-    while chunk := stream.read():
-        chunks.append(chunk)
+    chunks = list(reader.copy_batches(["7", "2025-01-01 00:00:00"], batch_rows=10))
     assert len(chunks) == 1
-    back = list(csv.reader(io.StringIO("".join(chunks), newline="")))
-    assert back == [["2025-01-02", "R", 'a "quoted"\r\nvalue, with\rreturns', "512000", "1", "0", "C", "", "7",
-                     "2025-01-01 00:00:00"]]
-    # a lone \r is quoted: PostgreSQL would otherwise end the row there
-    assert '"a ""quoted""\r\nvalue, with\rreturns"' in chunks[0]
+    assert decode_copy_text(chunks[0]) == [
+        ["2025-01-02", "R", 'a "quoted"\r\nvalue,\twith\rreturns \\ back', "512000", "1", "0", "C", None, "7",
+         "2025-01-01 00:00:00"],
+        ["2025-01-03", "S", "plain", "512000", "2", "0", "C", None, "7", "2025-01-01 00:00:00"]]
+    assert "\\r\\nvalue,\\twith\\rreturns \\\\ back" in chunks[0]
+    assert reader.row_count == 2
 
 
-def test_copy_stream_refuses_nul(tmp_path):
+def test_batches_take_the_per_value_way_when_needed(tmp_path):
+    # French thousands, empty amounts, a value with a newline in a number column position of another batch
+    lines = ["2025-01-02;R;x;512000;1 234,56;;C;", "30/01/2025;R;x;512000;1.234,5;-0,5;C;",
+             '2025-01-04;R;"two\nlines";512000;7;8;C;']
+    reader, rows = read_all(write(tmp_path, ECRITURE_HEADER + "\n" + "\n".join(lines) + "\n"))
+    assert [row[0] for row in rows] == ["2025-01-02", "2025-01-30", "2025-01-04"]
+    assert [row[4:6] for row in rows] == [["1234.56", "0"], ["1234.5", "-0.5"], ["7", "8"]]
+    assert reader.row_count == 3
+
+
+def test_bad_value_in_a_later_batch_is_named_by_its_line(tmp_path):
+    good = "2025-01-02;R;x;512000;1;0;C;\n"
+    text = ECRITURE_HEADER + "\n" + good * 7 + '2025-01-02;R;"a\nb";512000;1;0;C;\n' + good + \
+        "2025-01-02;R;x;512000;1;x;C;\n"
+    with pytest.raises(ExportRowError) as caught:
+        fast_rows(open_export(write(tmp_path, text)), batch_rows=4)
+    assert (caught.value.line, caught.value.column, caught.value.value) == (12, "E_CREDIT", "x")
+
+
+def test_copy_stream_keeps_the_reader_error(tmp_path):
     reader = open_export(write(tmp_path, ECRITURE_HEADER + "\n2025-01-02;R;a\x00b;512000;1;0;C;\n"))
-    stream = CopyStream(reader.rows())
+    stream = CopyStream(reader.copy_batches())
     with pytest.raises(ExportFormatError, match="NUL"):
         stream.read()
     assert isinstance(stream.error, ExportFormatError)
 
 
-class RecordingCursor:
-    """A DB-API cursor stand-in that drains COPY streams the way psycopg2 does (read until '')."""
-
-    def __init__(self):
-        self.statements = []
-        self.copied = ""
-
-    def execute(self, sql):
-        self.statements.append(sql)
-
-    def copy_expert(self, sql, stream, size=8192):
-        self.statements.append(sql)
-        try:
-            while chunk := stream.read(size):
-                self.copied += chunk
-        except Exception as err:
-            # what psycopg2 raises when read() fails
-            raise RuntimeError(f"COPY from stdin failed: error in .read() call: {err}") from err
-
-
-def test_replace_table_deletes_then_copies_with_extra_columns(tmp_path):
-    reader = open_export(write(tmp_path, ECRITURE_HEADER + "\n2025-01-02;R;x;512000;1;0;C;\n"))
-    cursor = RecordingCursor()
-    count = replace_table(cursor, reader, {"create_uid": "2", "create_date": "2025-01-01 00:00:00"})
-    assert count == 1
-    assert cursor.statements == ['DELETE FROM "is_cegid_ecriture"', copy_sql(reader.export, ["create_uid",
-                                                                                          "create_date"])]
-    assert cursor.statements[1].startswith('COPY "is_cegid_ecriture" ("e_datecomptable", ')
-    assert cursor.copied == "2025-01-02,R,x,512000,1,0,C,,2,2025-01-01 00:00:00\r\n"
-
-
-def test_replace_table_reraises_the_row_error_not_the_driver_message(tmp_path):
-    text = ECRITURE_HEADER + "\n" + "2025-01-02;R;x;512000;1;0;C;\n" * 5000 + "2025-01-02;R;x;512000;bad;0;C;\n"
-    with pytest.raises(ExportRowError) as caught:
-        replace_table(RecordingCursor(), open_export(write(tmp_path, text)))
-    assert (caught.value.line, caught.value.column) == (5002, "E_DEBIT")
+def test_copy_sql_text_format_freeze():
+    export = EXPORTS_BY_NAME["HISTOCUMSAL"]
+    assert copy_sql(export, ["create_uid"]) == ('COPY "is_cegid_histocumsal" ("phc_salarie", "phc_cumulpaie", '
+                                                '"phc_montant", "create_uid") FROM STDIN WITH (FORMAT text, NULL \'\')')
+    assert copy_sql(export, (), "x", freeze=True).endswith('FROM STDIN WITH (FORMAT text, NULL \'\', FREEZE)')
 
 
 def test_waiting_files_oldest_first_skipping_hidden_folders_and_others(tmp_path):

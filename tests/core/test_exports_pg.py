@@ -1,0 +1,128 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""replace_table on a real PostgreSQL, with concurrent readers: they see the old rows or the new ones."""
+
+import shutil
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+import pytest
+
+from cegid_data_access.exports import ExportRowError, open_export, replace_table
+
+psycopg2 = pytest.importorskip("psycopg2")
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+from run_odoo_suite import PostgresCluster, postgres_bindir  # noqa: E402
+
+# the layout Odoo gives a staging table: serial id, audit columns with their foreign keys, an index, a comment
+SCHEMA = """
+CREATE TABLE res_users (id serial PRIMARY KEY);
+INSERT INTO res_users DEFAULT VALUES;
+CREATE TABLE is_cegid_histocumsal (
+    id serial NOT NULL, phc_salarie varchar, phc_cumulpaie varchar, phc_montant numeric,
+    create_uid int4, create_date timestamp, write_uid int4, write_date timestamp, PRIMARY KEY (id));
+ALTER TABLE is_cegid_histocumsal ADD CONSTRAINT is_cegid_histocumsal_create_uid_fkey
+    FOREIGN KEY (create_uid) REFERENCES res_users (id) ON DELETE SET NULL;
+ALTER TABLE is_cegid_histocumsal ADD CONSTRAINT is_cegid_histocumsal_write_uid_fkey
+    FOREIGN KEY (write_uid) REFERENCES res_users (id) ON DELETE SET NULL;
+CREATE INDEX is_cegid_histocumsal__phc_salarie_index ON is_cegid_histocumsal (phc_salarie);
+COMMENT ON TABLE is_cegid_histocumsal IS 'Cegid payroll cumulative history';
+INSERT INTO is_cegid_histocumsal (phc_salarie, phc_cumulpaie, phc_montant) VALUES ('1', 'A', 1), ('2', 'A', 2),
+    ('3', 'A', 3);
+"""
+STRUCTURE = """
+SELECT (SELECT array_agg(conname || ' ' || pg_get_constraintdef(oid) ORDER BY conname) FROM pg_constraint
+        WHERE conrelid = 'is_cegid_histocumsal'::regclass),
+       (SELECT array_agg(indexdef ORDER BY indexname) FROM pg_indexes WHERE tablename = 'is_cegid_histocumsal'),
+       pg_get_serial_sequence('is_cegid_histocumsal', 'id'),
+       obj_description('is_cegid_histocumsal'::regclass, 'pg_class')
+"""
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    try:
+        postgres_bindir()
+    except RuntimeError as err:
+        pytest.skip(str(err))
+    # directly in the temp folder: the server, demoted when run as root, must traverse the parents
+    root = Path(tempfile.mkdtemp(prefix="cegid-exports-pg-"))
+    server = PostgresCluster(root / "cluster")
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def connect(cluster):
+    connections = []
+
+    def connect(isolation="READ COMMITTED"):
+        connection = psycopg2.connect(host=str(cluster.socketdir), port=cluster.port, user="postgres",
+                                      dbname="postgres")
+        connection.set_session(isolation_level=isolation)
+        connections.append(connection)
+        return connection
+
+    setup = connect()
+    with setup.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS is_cegid_histocumsal, res_users")
+        cursor.execute(SCHEMA)
+    setup.commit()
+    yield connect
+    for connection in connections:
+        connection.close()
+
+
+def count(connection):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM is_cegid_histocumsal")
+        return cursor.fetchone()[0]
+
+
+def export(tmp_path, *rows, name="HISTOCUMSAL.csv"):
+    path = tmp_path / name
+    path.write_text("PHC_SALARIE;PHC_CUMULPAIE;PHC_MONTANT\n" + "".join(f"{row}\n" for row in rows),
+                    encoding="utf-8")
+    return open_export(path)
+
+
+def test_readers_see_the_old_rows_or_the_new_ones_never_an_empty_table(tmp_path, connect):
+    importer, early, late = connect(), connect("REPEATABLE READ"), connect()
+    early.cursor().execute("SELECT 1")  # its snapshot is taken before the import commits; the table not read yet
+    with importer.cursor() as cursor:
+        cursor.execute(STRUCTURE)
+        before = cursor.fetchone()
+        count_ = replace_table(cursor, export(tmp_path, "10;B;1,5", "11;B;2", "12;B;", "13;B;4", "14;B;5"),
+                               {"create_uid": 1, "write_uid": 1})
+    assert count_ == 5
+    seen = []
+    # the swap holds the table until the commit: this reader waits, then reads the new table
+    waiting = threading.Thread(target=lambda: seen.append(count(late)))
+    waiting.start()
+    importer.commit()
+    waiting.join(60)
+    assert seen == [5]
+    # frozen rows are visible to a snapshot older than the commit: new rows, not an empty table
+    assert count(early) == 5
+    with importer.cursor() as cursor:
+        cursor.execute(STRUCTURE)
+        assert cursor.fetchone() == before
+        cursor.execute("SELECT phc_salarie, phc_montant, create_uid FROM is_cegid_histocumsal ORDER BY id")
+        assert cursor.fetchall()[2] == ("12", 0, 1)
+
+
+def test_a_bad_row_or_an_unknown_user_leaves_the_table_untouched(tmp_path, connect):
+    importer, reader = connect(), connect()
+    for bad, extra in ((export(tmp_path, "10;B;1", "11;B;x"), {}),
+                       (export(tmp_path, "10;B;1", name="ok.csv"), {"create_uid": 999})):
+        with importer.cursor() as cursor, pytest.raises((ExportRowError, psycopg2.IntegrityError)) as caught:
+            replace_table(cursor, bad, extra)
+        importer.rollback()
+        assert count(reader) == 3
+    assert "is not present in table" in str(caught.value)
