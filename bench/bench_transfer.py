@@ -112,7 +112,8 @@ def main():
                 runs = [measure(tool, azurite, source, args.workdir) for _ in range(args.repeat)]
                 for run in runs:
                     ok = run["status"] == 0 and run["left_in_azure"] == 0 and run["files"] == count
-                    print(f"  {dataset} {tool}: {run['wall']:.2f} s, {run['peak_rss_mib']:.0f} MiB"
+                    print(f"  {dataset} {tool}: {run['wall']:.2f} s, CPU {run['cpu']:.2f} s,"
+                          f" {run['peak_rss_mib']:.0f} MiB"
                           + ("" if ok else f"  PROBLEM {run}"), flush=True)
                 times[tool] = (statistics.median(r["wall"] for r in runs), max(r["peak_rss_mib"] for r in runs))
             source.delete_container()

@@ -10,7 +10,7 @@ import dataclasses
 import datetime
 import logging
 import threading
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 from .errors import ApiError, AuthenticationError, ConnectionFailure
 
@@ -25,7 +25,8 @@ class TransferTuning:
 
     workers: int = 8  # blobs downloaded at once
     chunk_concurrency: int = 4  # connections per large blob
-    single_get_size: int = 1 * MIB  # blobs up to this size: one SDK GET; larger ones: streamed ranges
+    single_get_size: int = 1 * MIB  # blobs up to this size: one GET; larger ones: streamed ranges
+    lean_get: bool = True  # blobs up to single_get_size: a plain GET on the shared session, not the SDK's
     chunk_size: int = 4 * MIB  # SDK chunks (only used when ranged_download is off)
     ranged_download: bool = True  # blobs over single_get_size: streamed ranges (rangeget), not SDK chunks
     segment_size: int = 32 * MIB  # one GET per segment in a ranged download
@@ -115,8 +116,16 @@ def _container_client(url, tuning):
         url, transport=transport, retry_policy=retry,
         max_single_get_size=tuning.single_get_size, max_chunk_get_size=tuning.chunk_size,
     )
-    client.cegid_session = session  # the ranged downloads share its connection pool
+    client.cegid_session = session  # the lean GETs share its connection pool
+    client.cegid_url = url
     return client
+
+
+def blob_url(container, name):
+    """The SAS URL of blob ``name`` in ``container`` (quoted as the SDK does)."""
+    parts = urlsplit(container.cegid_url)
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}/{quote(name, safe='~/')}{query}"
 
 
 class ContainerSource:

@@ -94,6 +94,47 @@ def _hash_in_order(fd, progress):
     return md5
 
 
+def fetch_whole(session, url, etag, target, *, api_version, block_size, timeout, on_progress=None):
+    """Stream the whole blob at ``url`` (version ``etag``) into ``target`` (its ``write``).
+
+    One plain GET on the shared session: for small blobs the SDK's pipeline
+    costs more CPU than the transfer itself. Return the bytes received.
+    """
+    import requests
+
+    headers = {"x-ms-version": api_version, "If-Match": etag}
+    try:
+        response = session.get(url, headers=headers, stream=True, timeout=timeout)
+    except requests.RequestException as err:
+        raise _transport_error(err) from err
+    with response:
+        if response.status_code != 200:
+            raise _http_error(response)
+        total = int(response.headers.get("Content-Length", 0))
+        done = 0
+        for data in _body(response, block_size):
+            target.write(data)
+            done += len(data)
+            if on_progress:
+                on_progress(done, total)
+    return done
+
+
+def _body(response, block_size):
+    import requests
+
+    try:
+        yield from response.iter_content(block_size)
+    except requests.RequestException as err:
+        raise _transport_error(err) from err
+
+
+def _transport_error(err):
+    from azure.core.exceptions import ServiceResponseError
+
+    return ServiceResponseError(message=f"connection lost: {err}")
+
+
 def _pwrite_all(fd, data, offset):
     view = memoryview(data)
     while view:
@@ -143,12 +184,12 @@ class RangedDownload:
         response = self._get(start, end)
         with response:
             offset = start
-            for data in self._body(response):
+            for data in _body(response, self.block_size):
                 _pwrite_all(fd, data, offset)
                 offset += len(data)
                 progress.add(index, len(data), self.on_progress)
         if offset != end + 1:
-            raise self._transport_error(f"range {start}-{end} ended after {offset - start} bytes")
+            raise _transport_error(f"range {start}-{end} ended after {offset - start} bytes")
 
     def _get(self, start, end):
         import requests
@@ -157,22 +198,8 @@ class RangedDownload:
         try:
             response = self.session.get(self.url, headers=headers, stream=True, timeout=self.timeout)
         except requests.RequestException as err:
-            raise self._transport_error(err) from err
+            raise _transport_error(err) from err
         if response.status_code != 206:
             response.close()
             raise _http_error(response)
         return response
-
-    def _body(self, response):
-        import requests
-
-        try:
-            yield from response.iter_content(self.block_size)
-        except requests.RequestException as err:
-            raise self._transport_error(err) from err
-
-    @staticmethod
-    def _transport_error(err):
-        from azure.core.exceptions import ServiceResponseError
-
-        return ServiceResponseError(message=f"connection lost: {err}")

@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from .blobstore import (
     ContainerSource,
     TransferTuning,
+    blob_url,
     describe,
     is_denied,
     listing_error,
@@ -34,7 +35,7 @@ from .blobstore import (
 from .config import MODE_SAS_URL, MODES
 from .errors import EXIT_OK, EXIT_PARTIAL, AuthenticationError, CegidError, ConfigError
 from .naming import base_name, refusal_reason
-from .rangeget import RangedDownload
+from .rangeget import RangedDownload, fetch_whole
 from .redact import redact
 from .staging import StagingArea, discard, entry_key
 
@@ -401,21 +402,22 @@ class _Run:
 
     def _fetch(self, container, blob, key):
         """Download one blob into its .part file, verified and fsynced; return its MD5."""
-        from azure.core import MatchConditions
-
         if self.tuning.ranged_download and blob.size > self.tuning.single_get_size:
             return self._fetch_ranged(container, blob, key)
 
         target = self.staging.open_part(key)
         try:
-            chunked = blob.size > self.tuning.single_get_size
-            stream = container.get_blob_client(blob.name).download_blob(
-                etag=blob.etag, match_condition=MatchConditions.IfNotModified,
-                max_concurrency=self.tuning.chunk_concurrency if chunked else 1,
-                progress_hook=self._progress_hook(blob),
-            )
-            stream.readinto(target)
-            self._verify(blob, target, stream.size)
+            if self.tuning.lean_get and blob.size <= self.tuning.single_get_size:
+                fetch_whole(
+                    container.cegid_session, blob_url(container, blob.name), blob.etag, target,
+                    api_version=container.api_version, block_size=self.tuning.read_block_size,
+                    timeout=(self.tuning.connection_timeout, self.tuning.read_timeout),
+                    on_progress=self._progress_hook(blob),
+                )
+                expected = blob.size  # If-Match: the listed version, so the listed size
+            else:
+                expected = self._fetch_sdk(container, blob, target)
+            self._verify(blob, target, expected)
             mtime = blob.last_modified.timestamp() if blob.last_modified else None
             target.finish(mtime)
         except BaseException:
@@ -431,7 +433,7 @@ class _Run:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         try:
             download = RangedDownload(
-                container.cegid_session, container.get_blob_client(blob.name).url, blob.etag, blob.size,
+                container.cegid_session, blob_url(container, blob.name), blob.etag, blob.size,
                 api_version=container.api_version, segment_size=self.tuning.segment_size,
                 concurrency=self.tuning.chunk_concurrency, block_size=self.tuning.read_block_size,
                 timeout=(self.tuning.connection_timeout, self.tuning.read_timeout),
@@ -452,6 +454,19 @@ class _Run:
             raise
         os.close(fd)
         return md5
+
+    def _fetch_sdk(self, container, blob, target):
+        """Download through the SDK's pipeline (lean_get off); return the size it announced."""
+        from azure.core import MatchConditions
+
+        chunked = blob.size > self.tuning.single_get_size
+        stream = container.get_blob_client(blob.name).download_blob(
+            etag=blob.etag, match_condition=MatchConditions.IfNotModified,
+            max_concurrency=self.tuning.chunk_concurrency if chunked else 1,
+            progress_hook=self._progress_hook(blob),
+        )
+        stream.readinto(target)
+        return stream.size
 
     @staticmethod
     def _verify(blob, target, expected_size):
