@@ -17,6 +17,7 @@ from .errors import ApiError, AuthenticationError, ConnectionFailure
 _logger = logging.getLogger(__name__)
 
 MIB = 1024 * 1024
+MAX_BATCH = 256  # sub-requests per Blob Batch request (the service's limit)
 
 
 @dataclasses.dataclass
@@ -31,7 +32,9 @@ class TransferTuning:
     ranged_download: bool = True  # blobs over single_get_size: streamed ranges (rangeget), not SDK chunks
     segment_size: int = 32 * MIB  # one GET per segment in a ranged download
     read_block_size: int = 256 * 1024  # bytes per socket read of a response body (azure-core's default: 4 KiB)
-    attempts: int = 3  # whole-blob attempts on transient errors
+    delete_batch_size: int = MAX_BATCH  # delete the blobs of delivered files this many at a time...
+    delete_delay: float = 0.2  # ...or after this many seconds (or when nothing else is running)
+    attempts: int = 3  # whole-blob (or whole-batch) attempts on transient errors
     backoff: float = 1.0  # seconds before the 2nd attempt, doubled each time
     sdk_retry_total: int = 3  # HTTP-level retries inside the SDK
     sdk_backoff: float = 0.5
@@ -126,6 +129,27 @@ def blob_url(container, name):
     parts = urlsplit(container.cegid_url)
     query = f"?{parts.query}" if parts.query else ""
     return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}/{quote(name, safe='~/')}{query}"
+
+
+def delete_batch(container, items):
+    """Delete blobs ``items`` = [(name, etag)] in one Blob Batch request, each only if still ``etag``.
+
+    Return [(HTTP status, error code)] per blob, in order. When every one was
+    refused (403), raise it as a refusal so that an api-mode SAS gets renewed.
+    """
+    from azure.core import MatchConditions
+    from azure.core.exceptions import ClientAuthenticationError, ServiceResponseError
+
+    requests = [{"name": name, "etag": etag, "match_condition": MatchConditions.IfNotModified} for name, etag in items]
+    answers = [(answer.status_code, answer.headers.get("x-ms-error-code"))
+               for answer in container.delete_blobs(*requests, raise_on_any_failure=False)]
+    if len(answers) != len(items):  # a cut answer: try the batch again (the deletes are conditional)
+        raise ServiceResponseError(message=f"the batch answered {len(answers)} of {len(items)} deletes")
+    if answers and all(status == 403 for status, _code in answers):
+        err = ClientAuthenticationError(message=f"HTTP 403 {answers[0][1] or ''}".strip())
+        err.status_code, err.error_code = 403, answers[0][1]
+        raise err
+    return answers
 
 
 class ContainerSource:

@@ -19,12 +19,15 @@ import logging
 import os
 import queue
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from .blobstore import (
+    MAX_BATCH,
     ContainerSource,
     TransferTuning,
     blob_url,
+    delete_batch,
     describe,
     is_denied,
     listing_error,
@@ -281,27 +284,45 @@ class _Run:
                 # same base name -> one worker, oldest first, so names sort by arrival
                 groups.setdefault(base_name(blob.name), []).append(blob)
         with ThreadPoolExecutor(max(1, self.tuning.workers), thread_name_prefix="cegid-transfer") as pool:
-            pending = len(groups)
             for group in groups.values():
                 pool.submit(self._work, group)
             try:
-                while pending:
-                    pending -= self._dispatch(self.events.get(), result, reporter)
+                self._serve(len(groups), result, reporter)
             finally:
                 self.abort.set()
         self._drop_stale_entries()
 
-    def _dispatch(self, event, result, reporter):
-        kind, payload = event
-        if kind == "end":
-            return 1
+    def _serve(self, pending, result, reporter):
+        """Relay worker events until every worker ended; delete delivered blobs in batches."""
+        batch, deadline = [], None
+        while pending or batch:
+            try:
+                if not pending:
+                    raise queue.Empty
+                timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+                kind, payload = self.events.get(timeout=timeout)
+            except queue.Empty:
+                kind, payload = "flush", None
+            if kind == "delivered":
+                batch.append(payload)
+                deadline = deadline or time.monotonic() + self.tuning.delete_delay
+            elif kind == "end":
+                pending -= 1
+            else:
+                self._dispatch(kind, payload, result, reporter)
+            full = len(batch) >= self.tuning.delete_batch_size
+            if batch and (kind == "flush" or full or time.monotonic() >= deadline):
+                for outcome in self._finish(batch):
+                    self._done(result, reporter, outcome)
+                batch, deadline = [], None
+
+    def _dispatch(self, kind, payload, result, reporter):
         if kind == "start":
             reporter.on_file_start(payload)
         elif kind == "progress":
             reporter.on_progress(*payload)
         elif kind == "done":
             self._done(result, reporter, payload)
-        return 0
 
     @staticmethod
     def _done(result, reporter, outcome):
@@ -334,14 +355,15 @@ class _Run:
                 except Exception as err:  # a bug must not hang the run: report it on the blob
                     _logger.exception("unexpected error on %s", blob.name)
                     outcome = self._outcome(blob, FAILED, f"unexpected error: {err!r}")
-                self.events.put(("done", outcome))
+                self.events.put(("delivered" if isinstance(outcome, _Delivered) else "done", outcome))
         finally:
             self.events.put(("end", None))
 
     def _one(self, blob):
+        """Fetch and deliver one blob: a FileOutcome (failure), or a _Delivered to delete."""
         entry = self._journal_match(blob)
-        if entry is not None:
-            return self._delete_delivered(blob, entry)
+        if entry is not None:  # a crash struck between delivery and delete: only delete now
+            return _Delivered(blob, entry["key"], entry.get("local_name"), entry.get("md5"), earlier=True)
         return self._transfer(blob)
 
     def _journal_match(self, blob):
@@ -351,16 +373,6 @@ class _Run:
                 self.consumed.add(entry["key"])
                 return entry
         return None
-
-    def _delete_delivered(self, blob, entry):
-        """A crash struck between delivery and delete: only delete now."""
-        local_name = entry.get("local_name")
-        state, message = self._delete(blob, blob.etag)
-        if state == FAILED:
-            return self._outcome(blob, FAILED, message, local_name, entry.get("md5"))
-        self.staging.drop_journal(entry["key"])
-        text = f"delivered by an earlier run (as {local_name}); now deleted from Azure"
-        return self._outcome(blob, ALREADY_DELIVERED, message or text, local_name, entry.get("md5"))
 
     def _transfer(self, blob):
         key = entry_key(blob.name, blob.etag)
@@ -373,10 +385,7 @@ class _Run:
             local_name = self.staging.deliver(key, base_name(blob.name), self.clock(), record)
         except OSError as err:
             return self._delivery_failed(blob, key, err)
-        state, message = self._delete(blob, blob.etag)
-        if state != FAILED:
-            self.staging.drop_journal(key)
-        return self._outcome(blob, state, message, local_name, md5)
+        return _Delivered(blob, key, local_name, md5)
 
     def _delivery_failed(self, blob, key, err):
         if os.path.exists(self.staging.part_path(key)):
@@ -486,25 +495,70 @@ class _Run:
 
         return hook
 
-    def _delete(self, blob, etag):
-        """Delete a delivered blob if it is still version ``etag``: (state, message)."""
-        from azure.core import MatchConditions
-        from azure.core.exceptions import AzureError, ResourceModifiedError, ResourceNotFoundError
+    # -- caller's thread: deletes ------------------------------------------------
 
-        def delete(container):
-            container.get_blob_client(blob.name).delete_blob(etag=etag, match_condition=MatchConditions.IfNotModified)
+    def _finish(self, batch):
+        """Delete the blobs of delivered files (conditionally, in batches); their outcomes."""
+        outcomes = []
+        for start in range(0, len(batch), MAX_BATCH):
+            chunk = batch[start:start + MAX_BATCH]
+            for item, (state, message) in zip(chunk, self._delete_chunk(chunk), strict=True):
+                outcomes.append(self._finished(item, state, message))
+        return outcomes
 
-        try:
-            self.source.call(delete)
-        except ResourceModifiedError:
-            return DONE, "a newer version arrived in Azure meanwhile: kept there for the next run"
-        except ResourceNotFoundError:
-            return DONE, "already removed from Azure"
-        except (AzureError, CegidError) as err:
-            text = describe(err) if isinstance(err, AzureError) else str(err)
-            return FAILED, (f"delivered, but not deleted from Azure ({text}): "
-                            "the next run deletes it without delivering it again")
+    def _finished(self, item, state, message):
+        if state != FAILED:
+            self.staging.drop_journal(item.key)
+        if item.earlier and state != FAILED:
+            state = ALREADY_DELIVERED
+            message = message or f"delivered by an earlier run (as {item.local_name}); now deleted from Azure"
+        return self._outcome(item.blob, state, message, item.local_name, item.md5)
+
+    def _delete_chunk(self, chunk):
+        """(state, message) per blob of one batch, each deleted only if still the delivered version."""
+        from azure.core.exceptions import AzureError
+
+        attempt = 1
+        while True:
+            try:
+                statuses = self.source.call(lambda container: delete_batch(
+                    container, [(item.blob.name, item.blob.etag) for item in chunk]))
+                return [_delete_result(status, code) for status, code in statuses]
+            except (AzureError, CegidError) as err:
+                failure = _classify(err)
+                if not failure.transient or attempt >= self.tuning.attempts or self.abort.is_set():
+                    text = describe(err) if isinstance(err, AzureError) else str(err)
+                    return [_not_deleted(text)] * len(chunk)
+                _logger.info("retrying a batch of deletes after: %s", failure)
+            self.abort.wait(self.tuning.backoff * 2 ** (attempt - 1))
+            attempt += 1
+
+
+@dataclasses.dataclass
+class _Delivered:
+    """A blob whose file is in the import folder (and journaled): its blob is to be deleted."""
+
+    blob: BlobInfo
+    key: str
+    local_name: str | None
+    md5: str | None
+    earlier: bool = False  # delivered by an earlier run
+
+
+def _not_deleted(text):
+    return FAILED, (f"delivered, but not deleted from Azure ({text}): "
+                    "the next run deletes it without delivering it again")
+
+
+def _delete_result(status, code):
+    """(state, message) of one conditional delete answered ``status``."""
+    if status in (200, 202):
         return DONE, ""
+    if status == 412:
+        return DONE, "a newer version arrived in Azure meanwhile: kept there for the next run"
+    if status == 404:
+        return DONE, "already removed from Azure"
+    return _not_deleted(f"HTTP {status}" + (f" {code}" if code else ""))
 
 
 def run_transfer(settings, *, client=None, reporter=None, workers=None, now=None, tuning=None):

@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """The transfer engine against real Azurite, in sas_url mode."""
 
+import dataclasses
 import datetime
 import fcntl
 import os
@@ -93,6 +94,37 @@ def test_transfers_verifies_and_deletes(box):
     assert recorder.threads == {threading.get_ident()}
     assert recorder.events[0][0] == "listing" and sorted(recorder.events[0][1]) == sorted(payloads)
     assert [e[0] for e in recorder.events[1:]].count("done") == 3
+
+
+def test_batched_deletes_answer_per_blob(box):
+    for index in range(5):
+        upload(box.container, f"PART{index}.csv", b"old %d" % index)
+
+    class Reexport(TransferReporter):
+        """Cegid re-exports PART2.csv once it is downloaded, before its blob can be deleted."""
+
+        def on_progress(self, blob_name, done_bytes, total_bytes):
+            if blob_name == "PART2.csv" and done_bytes == total_bytes:
+                upload(box.container, "PART2.csv", b"new export")
+
+    # one batch for all five deletes
+    tuning = dataclasses.replace(FAST, delete_delay=60, workers=2)
+
+    result = run_transfer(box.settings, reporter=Reexport(), tuning=tuning)
+
+    assert result.exit_code == 0
+    assert delivered_files(box.folder) == {f"PART{index}.csv": b"old %d" % index for index in range(5)}
+    assert blob_names(box.container) == ["PART2.csv"]
+    assert box.container.get_blob_client("PART2.csv").download_blob().readall() == b"new export"
+    kept = by_blob(result)["PART2.csv"]
+    assert kept.state == "done" and "newer version" in kept.message
+    assert [o.message for o in result.outcomes if o.blob_name != "PART2.csv"] == [""] * 4
+    assert staging_leftovers(box.folder) == []
+
+    again = run_transfer(box.settings, tuning=FAST)  # the re-export is delivered as a new file
+
+    assert [o.state for o in again.outcomes] == ["done"]
+    assert blob_names(box.container) == []
 
 
 def test_colliding_names_never_overwrite(box):
