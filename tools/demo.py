@@ -175,6 +175,8 @@ def main():
     parser.add_argument("--cli", action="store_true", help="run the two scripts instead of Odoo")
     parser.add_argument("--port", type=int, default=None, help="Odoo's HTTP port (default 8069, or a free one)")
     args = parser.parse_args()
+    # explicit, also when started from a shell that ignores SIGINT in background jobs
+    signal.signal(signal.SIGINT, run_odoo_suite.interrupt)
     signal.signal(signal.SIGTERM, run_odoo_suite.interrupt)
     workdir = Path(tempfile.mkdtemp(prefix="cegid-demo-"))
     azurite = simulator = runner = None
