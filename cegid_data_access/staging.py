@@ -11,10 +11,17 @@ folder (so that a rename is atomic):
   but not yet deleted from Azure. It is written and fsynced BEFORE the rename
   of ``<key>.part`` to its final name, and removed after the delete.
 
+- ``<group>.group``: the journal of a group of files renamed together (group
+  commit): one file, one fsync and one folder fsync for the whole group, written
+  before the first rename; the import folder is fsynced once after the last.
+  It is removed once the group's blobs are deleted (an entry whose delete
+  failed is first copied to its own ``<key>.json``).
+
 After a crash, an entry whose ``.part`` file is gone (or hard-linked to its
 final name) was delivered: the blob is only deleted, never delivered twice.
 An entry whose ``.part`` file is still there was not: both are dropped and the
-blob is downloaded again. No partial file ever carries a final name.
+blob is downloaded again. No partial file ever carries a final name. Hence a
+``.part`` file named in a journal is removed only after that journal.
 """
 
 import contextlib
@@ -26,6 +33,7 @@ import json
 import logging
 import os
 import threading
+import uuid
 
 from .errors import ConfigError
 from .naming import candidate_names
@@ -34,6 +42,7 @@ _logger = logging.getLogger(__name__)
 
 HIDDEN_FOLDER = ".cegid-partial"
 LOCK_NAME = "lock"
+GROUP_SUFFIX = ".group"
 _RENAME_NOREPLACE = 1
 _AT_FDCWD = -100
 _READBACK = 1024 * 1024
@@ -219,18 +228,41 @@ class StagingArea:
         (blob_name, etag, md5, size, local_name, key).
         """
         delivered = []
+        for name in sorted(os.listdir(self.path)):
+            if name.endswith(GROUP_SUFFIX):
+                self._split_group(os.path.join(self.path, name))
         names = sorted(os.listdir(self.path))
         for name in names:
             if name.endswith(".json"):
                 entry = self._recover_entry(name[: -len(".json")])
                 if entry:
                     delivered.append(entry)
+        if delivered:  # their renames may be in the page cache only: make them durable before any delete
+            fsync_dir(self.import_folder)
         keep = {LOCK_NAME} | {entry["key"] + ".json" for entry in delivered}
         for name in os.listdir(self.path):
             if name not in keep:
                 _logger.info("removing leftover temporary file %s", name)
                 discard(os.path.join(self.path, name))
         return delivered
+
+    def _split_group(self, path):
+        """Give each delivered entry of a group journal its own ``<key>.json`` (then the group goes)."""
+        try:
+            with open(path, encoding="utf-8") as handle:
+                entries = json.load(handle)
+        except (OSError, ValueError):
+            return  # torn: it was not fsynced, so no rename of the group happened
+        for entry in entries:
+            key = entry["key"]
+            if not os.path.exists(self.journal_path(key)) and self._part_links(key) != 1:
+                self.write_journal(key, entry)
+
+    def _part_links(self, key):
+        try:
+            return os.stat(self.part_path(key)).st_nlink
+        except FileNotFoundError:
+            return 0
 
     def _recover_entry(self, key):
         part = self.part_path(key)
@@ -240,11 +272,7 @@ class StagingArea:
         except (OSError, ValueError):
             # written before the rename: a torn entry means no rename happened
             return None
-        try:
-            links = os.stat(part).st_nlink
-        except FileNotFoundError:
-            links = 0
-        if links == 1:
+        if self._part_links(key) == 1:
             return None  # crashed before the rename: download again
         discard(part)
         entry["key"] = key
@@ -252,15 +280,7 @@ class StagingArea:
 
     def write_journal(self, key, entry):
         """Write a journal entry durably (file and folder fsynced)."""
-        path = self.journal_path(key)
-        data = json.dumps(entry, ensure_ascii=False).encode("utf-8")
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
-        try:
-            os.write(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        fsync_dir(self.path)
+        self._write_durably(self.journal_path(key), entry)
 
     def drop_journal(self, key):
         discard(self.journal_path(key))
@@ -284,6 +304,55 @@ class StagingArea:
             fsync_dir(self.import_folder)
             return name
         raise AssertionError("candidate_names is endless")
+
+
+    def deliver_group(self, items, arrival):
+        """Move several ``<key>.part`` files to free final names, with one group journal.
+
+        ``items``: [(key, base name, journal entry)]. The group journal is made
+        durable before the first rename, the import folder after the last.
+        Return (group journal path, [(final name or None, OSError or None)]).
+        Raise OSError when the journal cannot be written (nothing renamed) or
+        the folder cannot be fsynced (the journal stays: the next run recovers).
+        """
+        taken = set()
+        planned = []
+        for key, base, entry in items:
+            name = next(name for name in candidate_names(base, arrival)
+                        if name not in taken and not os.path.lexists(os.path.join(self.import_folder, name)))
+            taken.add(name)
+            planned.append(dict(entry, key=key, local_name=name))
+        group = os.path.join(self.path, uuid.uuid4().hex + GROUP_SUFFIX)
+        self._write_durably(group, planned)
+        results = [self._rename_planned(entry, base, arrival)
+                   for entry, (_key, base, _entry) in zip(planned, items, strict=True)]
+        fsync_dir(self.import_folder)
+        return group, results
+
+    def _rename_planned(self, entry, base, arrival):
+        try:
+            rename_noreplace(self.part_path(entry["key"]), os.path.join(self.import_folder, entry["local_name"]))
+            return entry["local_name"], None
+        except FileExistsError:  # taken meanwhile by someone else: the one-file way, with its own journal
+            pass
+        except OSError as err:
+            return None, err
+        record = {k: v for k, v in entry.items() if k not in ("key", "local_name")}
+        try:
+            return self.deliver(entry["key"], base, arrival, record), None
+        except OSError as err:
+            return None, err
+
+    def _write_durably(self, path, value):
+        """Write ``value`` as JSON to ``path``; fsync the file and the staging folder."""
+        data = json.dumps(value, ensure_ascii=False).encode("utf-8")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        try:
+            os.write(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        fsync_dir(self.path)
 
 
 def discard(path):

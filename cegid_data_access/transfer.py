@@ -381,18 +381,7 @@ class _Run:
         except _BlobFailure as failure:
             return self._outcome(blob, FAILED, str(failure))
         record = {"blob_name": blob.name, "etag": blob.etag, "md5": md5, "size": blob.size}
-        try:
-            local_name = self.staging.deliver(key, base_name(blob.name), self.clock(), record)
-        except OSError as err:
-            return self._delivery_failed(blob, key, err)
-        return _Delivered(blob, key, local_name, md5)
-
-    def _delivery_failed(self, blob, key, err):
-        if os.path.exists(self.staging.part_path(key)):
-            discard(self.staging.part_path(key))
-            self.staging.drop_journal(key)
-        # else the rename happened: the journal entry makes the next run delete only
-        return self._outcome(blob, FAILED, str(_classify(err)))
+        return _Delivered(blob, key, None, md5, record=record)  # renamed by the caller's thread, in a group
 
     def _fetch_with_retries(self, blob, key):
         attempt = 1
@@ -498,15 +487,57 @@ class _Run:
     # -- caller's thread: deletes ------------------------------------------------
 
     def _finish(self, batch):
-        """Delete the blobs of delivered files (conditionally, in batches); their outcomes."""
-        outcomes = []
-        for start in range(0, len(batch), MAX_BATCH):
-            chunk = batch[start:start + MAX_BATCH]
+        """Deliver the downloaded files of ``batch`` as one group, then delete their blobs; the outcomes."""
+        fresh = [item for item in batch if item.record is not None]
+        group, failed, undone = self._deliver_group(fresh) if fresh else (None, [], [])
+        deletable = [item for item in batch if item not in failed]
+        outcomes = [self._outcome(item.blob, FAILED, message) for item, message in failed]
+        for start in range(0, len(deletable), MAX_BATCH):
+            chunk = deletable[start:start + MAX_BATCH]
             for item, (state, message) in zip(chunk, self._delete_chunk(chunk), strict=True):
                 outcomes.append(self._finished(item, state, message))
+        if group:
+            discard(group)
+        for item in undone:  # only now: the group journal named their .part files
+            discard(self.staging.part_path(item.key))
         return outcomes
 
+    def _deliver_group(self, fresh):
+        """Rename ``fresh`` items to their final names: (group journal, failed, not renamed).
+
+        ``failed``: [(item, message)] reported as is (not deleted); ``not renamed``:
+        items whose .part file goes once the group journal is gone.
+        """
+        try:
+            group, results = self.staging.deliver_group(
+                [(item.key, base_name(item.blob.name), item.record) for item in fresh], self.clock())
+        except OSError as err:
+            return self._group_failed(fresh, err)
+        failed, undone = [], []
+        for item, (local_name, err) in zip(fresh, results, strict=True):
+            item.local_name = local_name
+            if err is not None:
+                failed.append((item, str(_classify(err))))
+                undone.append(item)
+        return group, failed, undone
+
+    def _group_failed(self, fresh, err):
+        """The group journal could not be written, or the import folder not fsynced after the renames.
+
+        Nothing is deleted; any group journal stays for the next run, which
+        deletes the renamed files' blobs only and downloads the others again.
+        """
+        text = str(_classify(err))
+        failed = []
+        for item in fresh:
+            renamed = not os.path.exists(self.staging.part_path(item.key))
+            message = _not_deleted(text)[1] if renamed else text
+            failed.append((item, message))
+        return None, failed, []
+
     def _finished(self, item, state, message):
+        if state == FAILED and item.record is not None:  # its group journal goes: give it its own entry
+            self.staging.write_journal(item.key, dict(item.record, local_name=item.local_name))
         if state != FAILED:
             self.staging.drop_journal(item.key)
         if item.earlier and state != FAILED:
@@ -534,15 +565,16 @@ class _Run:
             attempt += 1
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(eq=False)
 class _Delivered:
-    """A blob whose file is in the import folder (and journaled): its blob is to be deleted."""
+    """A blob whose file is downloaded (``record``) or already delivered: to rename and/or delete."""
 
     blob: BlobInfo
     key: str
     local_name: str | None
     md5: str | None
     earlier: bool = False  # delivered by an earlier run
+    record: dict | None = None  # journal entry of a file downloaded by this run, not yet renamed
 
 
 def _not_deleted(text):

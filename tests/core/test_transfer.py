@@ -13,6 +13,7 @@ from azure.storage.blob import ContentSettings
 
 from cegid_data_access.config import Settings
 from cegid_data_access.errors import AuthenticationError, ConfigError
+from cegid_data_access.staging import StagingArea, entry_key
 from cegid_data_access.transfer import TransferReporter, TransferTuning, check_connection, run_transfer, sas_expiry
 from cegid_testkit.blobs import blob_names, delivered_files, new_container, staging_leftovers, upload
 
@@ -278,6 +279,35 @@ def test_leftover_temporary_files_removed(box):
     assert result.exit_code == 0
     assert staging_leftovers(box.folder) == []
     assert delivered_files(box.folder) == {"ECRITURE.csv": b"x"}
+
+
+def test_crash_after_a_group_commit_deletes_only(box):
+    """A run killed after renaming a group of files, before deleting their blobs."""
+    payloads = {"a/ECRITURE.csv": b"first", "b/ECRITURE.csv": b"second", "TIERS.csv": b"third"}
+    for name, data in payloads.items():
+        upload(box.container, name, data)
+    listed = {blob.name: blob for blob in box.container.list_blobs()}
+    staging = StagingArea(str(box.folder))
+    assert staging.acquire()
+    items = []
+    for name in ("a/ECRITURE.csv", "b/ECRITURE.csv", "TIERS.csv"):
+        key = entry_key(name, listed[name].etag)
+        with open(staging.part_path(key), "wb") as handle:
+            handle.write(payloads[name])
+        items.append((key, name.rsplit("/", 1)[-1], {"blob_name": name, "etag": listed[name].etag, "md5": None}))
+    _group, renamed = staging.deliver_group(items[:2], NOW)  # TIERS.csv: downloaded, not yet renamed
+    staging.release()
+    assert [name for name, _err in renamed] == ["ECRITURE.csv", "ECRITURE.20261128T101500Z.csv"]
+
+    result = run_transfer(box.settings, tuning=FAST, now=NOW)
+
+    states = {o.blob_name: (o.state, o.local_name) for o in result.outcomes}
+    assert states == {"a/ECRITURE.csv": ("already_delivered", "ECRITURE.csv"),
+                      "b/ECRITURE.csv": ("already_delivered", "ECRITURE.20261128T101500Z.csv"),
+                      "TIERS.csv": ("done", "TIERS.csv")}
+    assert sorted(delivered_files(box.folder).values()) == sorted(payloads.values())
+    assert blob_names(box.container) == []
+    assert staging_leftovers(box.folder) == []
 
 
 def test_missing_import_folder_names_the_setting(box):
