@@ -115,6 +115,9 @@ class CegidTransfer(models.Model):
         if transfer and transfer.state != "skipped":
             # also after a failed run: files delivered earlier may still wait (the import has its own guards)
             self.env["is.cegid.import"].import_folder(transfer=transfer)
+        if trigger == "followup":
+            # the forced queries just ran in Cegid: show their new last and next executions now
+            self.env["is.cegid.query"]._cron_sync()
         self._purge_history()
 
     @api.model

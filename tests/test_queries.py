@@ -67,6 +67,23 @@ class TestQueries(CegidCase):
         put = self.simulator.requests_to("query/api/V1/schedulers", "PUT")[-1]
         self.assertEqual(set(put.json), set(obj))
 
+    def test_forced_follow_up_downloads_and_refreshes_the_query(self):
+        self.ecriture.with_user(self.manager).action_force_now()
+        # Cegid runs the query at the forced time: a new export, the dates move on
+        obj = self.simulator.schedulers[self.ecriture_id]
+        ran_at = parse_cegid_datetime(obj["nextExecution"])
+        obj["lastExecution"] = format_cegid_datetime(ran_at)
+        obj["nextExecution"] = format_cegid_datetime(ran_at + datetime.timedelta(days=1))
+        self.upload("ECRITURE.csv", b"E_DATECOMPTABLE;E_REFINTERNE;E_LIBELLE;E_GENERAL;E_DEBIT;E_CREDIT;"
+                    b"E_AUXILIAIRE;E_REFLIBRE\n")
+        self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.followup_at", "2000-01-01 00:00:00")
+        self.env["is.cegid.transfer"]._cron_download()
+        transfer = self.env["is.cegid.transfer"].search([], limit=1)
+        self.assertEqual((transfer.trigger, transfer.state), ("followup", "done"), transfer.error)
+        self.assertEqual(self.blob_names(), [])
+        self.assertEqual(self.ecriture.last_execution, ran_at.replace(tzinfo=None))
+        self.assertEqual(self.ecriture.next_execution, ran_at.replace(tzinfo=None) + datetime.timedelta(days=1))
+
     def test_force_at_wizard(self):
         moment = (datetime.datetime.now(UTC) + datetime.timedelta(days=1, hours=3)).replace(
             second=0, microsecond=0, tzinfo=None)
