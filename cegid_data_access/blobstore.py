@@ -26,7 +26,7 @@ class TransferTuning:
 
     workers: int = 8  # blobs downloaded at once
     chunk_concurrency: int = 4  # connections per large blob
-    single_get_size: int = 1 * MIB  # blobs up to this size: one GET; larger ones: streamed ranges
+    single_get_size: int = 32 * MIB  # blobs up to this size: one streamed GET; larger ones: parallel ranges
     lean_get: bool = True  # blobs up to single_get_size: a plain GET on the shared session, not the SDK's
     chunk_size: int = 4 * MIB  # SDK chunks (only used when ranged_download is off)
     ranged_download: bool = True  # blobs over single_get_size: streamed ranges (rangeget), not SDK chunks
