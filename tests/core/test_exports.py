@@ -3,6 +3,7 @@
 """Export files: recognition, encodings, delimiters, numbers, dates, errors, the import folder."""
 
 import datetime
+import gc
 import os
 
 import pytest
@@ -16,6 +17,7 @@ from cegid_data_access.exports import (
     ExportRowError,
     copy_sql,
     file_away,
+    old_objects_frozen,
     open_export,
     parse_date,
     parse_integer,
@@ -311,6 +313,25 @@ def test_copy_stream_keeps_the_reader_error(tmp_path):
     with pytest.raises(ExportFormatError, match="NUL"):
         stream.read()
     assert isinstance(stream.error, ExportFormatError)
+
+
+def test_old_objects_frozen_during_the_block_and_thawed_after_even_on_error():
+    assert gc.get_freeze_count() == 0
+    with pytest.raises(RuntimeError), old_objects_frozen():
+        assert gc.get_freeze_count() > 0
+        raise RuntimeError
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
+
+
+def test_old_objects_frozen_leaves_someone_elses_freeze_alone():
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with old_objects_frozen():
+            pass
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
 
 
 def test_copy_sql_text_format_freeze():
