@@ -715,7 +715,9 @@ def replace_table(cursor, reader, extra=None):
     new = f"{table}{LOAD_SUFFIX}"
     cursor.execute(f'CREATE TABLE "{new}" (LIKE "{table}" INCLUDING DEFAULTS INCLUDING CONSTRAINTS '
                    "INCLUDING STORAGE INCLUDING COMMENTS)")
-    count = _copy(cursor, reader, extra, new, freeze=True)
+    restore_defaults = _constant_defaults(cursor, new, extra)
+    count = _copy(cursor, reader, {}, new, freeze=True)
+    cursor.execute(restore_defaults)
     renames = _rebuild_like(cursor, table, new)
     if _lock_for_swap(cursor, table):
         _hand_over_sequences(cursor, table, new)
@@ -731,6 +733,28 @@ def replace_table(cursor, reader, extra=None):
         cursor.execute(f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM "{new}"')  # noqa: S608
         cursor.execute(f'DROP TABLE "{new}"')
     return count
+
+
+def _constant_defaults(cursor, table, values):
+    """Make ``values`` (column -> value) the defaults of ``table``'s columns; return the SQL that restores them.
+
+    A column the same for every row is then filled by the server from one
+    constant, instead of being sent, parsed and converted a million times
+    (about a third of the COPY text of an ECRITURE row).
+    """
+    if not values:
+        return "SELECT 1"
+    cursor.execute("SELECT a.attname, pg_get_expr(d.adbin, d.adrelid) FROM pg_attribute a "
+                   "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+                   "WHERE a.attrelid = %s::regclass AND a.attname = ANY(%s)", (f'"{table}"', list(values)))
+    previous = dict(cursor.fetchall())
+    if set(previous) != set(values):
+        raise ExportFormatError(f"{table} lacks a column among {', '.join(sorted(values))}")
+    cursor.execute(f'ALTER TABLE "{table}" '
+                   + ", ".join(f'ALTER COLUMN "{name}" SET DEFAULT %s' for name in values), list(values.values()))
+    return f'ALTER TABLE "{table}" ' + ", ".join(
+        f'ALTER COLUMN "{name}" ' + (f"SET DEFAULT {previous[name]}" if previous[name] else "DROP DEFAULT")
+        for name in values)
 
 
 LOAD_SUFFIX = "__cegid_load"

@@ -37,7 +37,9 @@ SELECT (SELECT array_agg(conname || ' ' || pg_get_constraintdef(oid) ORDER BY co
         WHERE conrelid = 'is_cegid_histocumsal'::regclass),
        (SELECT array_agg(indexdef ORDER BY indexname) FROM pg_indexes WHERE tablename = 'is_cegid_histocumsal'),
        pg_get_serial_sequence('is_cegid_histocumsal', 'id'),
-       obj_description('is_cegid_histocumsal'::regclass, 'pg_class')
+       obj_description('is_cegid_histocumsal'::regclass, 'pg_class'),
+       (SELECT array_agg(column_name || ' ' || coalesce(column_default, '-') ORDER BY ordinal_position)
+        FROM information_schema.columns WHERE table_name = 'is_cegid_histocumsal')
 """
 
 
