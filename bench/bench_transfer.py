@@ -5,8 +5,9 @@
 Not a test: run by hand (see bench/README.md). For each dataset the blobs are
 uploaded once into a source container, then copied server-side into a fresh
 container before each run; every tool moves that container into an empty
-folder. Wall time is the median of ``--repeat`` runs; peak RSS is the largest
-seen, measured by bench/measure.py around each run.
+folder. Wall and CPU time (user + system of the tool's processes) are the
+median of ``--repeat`` runs; peak RSS is the largest seen, measured by
+bench/measure.py around each run.
 """
 
 import argparse
@@ -115,14 +116,15 @@ def main():
                     print(f"  {dataset} {tool}: {run['wall']:.2f} s, CPU {run['cpu']:.2f} s,"
                           f" {run['peak_rss_mib']:.0f} MiB"
                           + ("" if ok else f"  PROBLEM {run}"), flush=True)
-                times[tool] = (statistics.median(r["wall"] for r in runs), max(r["peak_rss_mib"] for r in runs))
+                times[tool] = (statistics.median(r["wall"] for r in runs), statistics.median(r["cpu"] for r in runs),
+                               max(r["peak_rss_mib"] for r in runs))
             source.delete_container()
             base = times.get("rclone", (None,))[0]
-            for tool, (wall, rss) in times.items():
+            for tool, (wall, cpu, rss) in times.items():
                 ratio = f"{wall / base:.2f}" if base else "-"
-                rows.append(f"| {dataset} | {tool} | {wall:.2f} | {ratio} | {rss:.0f} |")
-    print("\n| dataset | tool | median wall (s) | ratio to rclone | peak RSS (MiB) |")
-    print("|---|---|---|---|---|")
+                rows.append(f"| {dataset} | {tool} | {wall:.2f} | {ratio} | {cpu:.2f} | {rss:.0f} |")
+    print("\n| dataset | tool | median wall (s) | ratio to rclone | median CPU (s) | peak RSS (MiB) |")
+    print("|---|---|---|---|---|---|")
     print("\n".join(rows))
 
 
