@@ -47,15 +47,23 @@ import os, resource
 def client_cpu():
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
+def proc_stat(pid):
+    try:
+        return [int(field) for field in open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1:]]
+    except FileNotFoundError:
+        return None
 def server_cpu(pids):
-    total = 0.0
+    # the backends' own CPU, plus what the postmaster's exited children used (parallel index build workers)
+    total, postmaster = 0, None
     for pid in pids:
-        try:
-            fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+        fields = proc_stat(pid)
+        if fields:
+            total += fields[10] + fields[11]
+            postmaster = fields[0]
+    if postmaster:
+        fields = proc_stat(postmaster)
+        total += fields[12] + fields[13]
+    return total / os.sysconf("SC_CLK_TCK")
 def backend_pids():
     with env.registry.cursor() as cr:
         cr.execute("SELECT pid FROM pg_stat_activity "
