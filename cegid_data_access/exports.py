@@ -565,7 +565,7 @@ class ExportReader:
                     self.row_count += len(batch)
                     yield text
             except (_BadBatch, csv.Error):
-                pass
+                _logger.debug("%s: a batch did not convert, reading row by row for the exact error", self.path)
             else:
                 return
         self._raise_first_error()
