@@ -2,8 +2,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """The one place where Odoo settings become a core ``Settings`` and core errors become user messages."""
 
+import contextlib
 import logging
 import os
+import zlib
 
 from odoo import api, models
 from odoo.exceptions import AccessError, UserError
@@ -33,6 +35,23 @@ def default_import_folder(dbname):
     """``<data_dir>/cegid_import/<dbname>``: beside the filestore, one folder per database."""
     filestore = config.filestore(dbname)
     return os.path.join(os.path.dirname(os.path.dirname(filestore)), "cegid_import", dbname)
+
+
+def advisory_lock_key(name):
+    """The PostgreSQL advisory lock key of one kind of run (``transfer``, ``import``)."""
+    return zlib.crc32(f"is_cegid2odoo.{name}".encode())
+
+
+@contextlib.contextmanager
+def exclusive_run(env, name):
+    """Yield True when this worker may run ``name`` now, False when another one is running it.
+
+    The lock lives on a cursor of its own, so that the run can commit as it goes
+    and still hold it; it ends with the block (or with the worker).
+    """
+    with env.registry.cursor() as lock_cr:
+        lock_cr.execute("SELECT pg_try_advisory_xact_lock(%s)", (advisory_lock_key(name),))
+        yield lock_cr.fetchone()[0]
 
 
 def notification(title, message, kind="info", sticky=False, next_action=None):

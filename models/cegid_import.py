@@ -14,7 +14,6 @@ import datetime
 import logging
 import os
 import time
-import zlib
 
 from odoo import api, fields, models
 
@@ -28,13 +27,11 @@ from ..cegid_data_access.exports import (
     replace_table,
     waiting_files,
 )
-from .cegid_backend import DEFAULT_HISTORY_DAYS, PARAM_HISTORY_DAYS, notification
+from .cegid_backend import DEFAULT_HISTORY_DAYS, PARAM_HISTORY_DAYS, exclusive_run, notification
 from .cegid_transfer import auto_commit_allowed
 
 _logger = logging.getLogger(__name__)
 
-# one import at a time per database: a transaction-level advisory lock held by a dedicated cursor
-IMPORT_LOCK_KEY = zlib.crc32(b"is_cegid2odoo.import")
 IMPORT_STATES = [("done", "Imported"), ("rejected", "Rejected"), ("failed", "Failed")]
 
 
@@ -77,9 +74,8 @@ class CegidImport(models.Model):
         if not os.path.isdir(folder):
             _logger.info("Cegid import: the import folder %s does not exist (yet)", folder)
             return self.browse()
-        with self.env.registry.cursor() as lock_cr:
-            lock_cr.execute("SELECT pg_try_advisory_xact_lock(%s)", (IMPORT_LOCK_KEY,))
-            if not lock_cr.fetchone()[0]:
+        with exclusive_run(self.env, "import") as allowed:
+            if not allowed:
                 _logger.info("Cegid import skipped: another import is running on this database")
                 return self.browse()
             records = self.browse()

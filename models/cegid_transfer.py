@@ -5,7 +5,6 @@
 import datetime
 import logging
 import threading
-import zlib
 
 from odoo import api, fields, models, modules
 
@@ -16,6 +15,7 @@ from .cegid_backend import (
     PARAM_FOLLOWUPS,
     PARAM_HISTORY_DAYS,
     PARAM_MANUAL_REQUEST,
+    exclusive_run,
     notification,
 )
 
@@ -23,8 +23,6 @@ _logger = logging.getLogger(__name__)
 # The Azure SDK logs every HTTP request and response at INFO: far too much for Odoo's log.
 logging.getLogger("azure.core.pipeline.policies.http_logging_policy").setLevel(logging.WARNING)
 
-# one download at a time per database: a transaction-level advisory lock held by a dedicated cursor
-ADVISORY_LOCK_KEY = zlib.crc32(b"is_cegid2odoo.transfer")
 TRIGGERS = [("cron", "Scheduled"), ("button", "Manual"), ("followup", "Forced follow-up")]
 TRANSFER_STATES = [
     ("running", "Running"), ("done", "Done"), ("partial", "Partial"), ("failed", "Failed"), ("skipped", "Skipped"),
@@ -165,9 +163,8 @@ class CegidTransfer(models.Model):
         if not backend._cegid_settings_saved():
             _logger.info("Cegid download skipped: the Cegid settings were never saved on this database")
             return self.browse()
-        with self.env.registry.cursor() as lock_cr:
-            lock_cr.execute("SELECT pg_try_advisory_xact_lock(%s)", (ADVISORY_LOCK_KEY,))
-            if not lock_cr.fetchone()[0]:
+        with exclusive_run(self.env, "transfer") as allowed:
+            if not allowed:
                 _logger.info("Cegid download skipped: another download is running on this database")
                 return self.browse()
             return self._run_locked(trigger)

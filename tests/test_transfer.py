@@ -12,7 +12,7 @@ from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import tagged
 from odoo.tools import config
 
-from ..models.cegid_transfer import ADVISORY_LOCK_KEY
+from ..models.cegid_backend import advisory_lock_key
 from .cegid_testkit.samples import export_bytes
 from .common import CegidCase
 
@@ -126,7 +126,7 @@ class TestTransfer(CegidCase):
 
     def test_one_run_at_a_time(self):
         with self.env.registry.cursor() as other:
-            other.execute("SELECT pg_advisory_xact_lock(%s)", (ADVISORY_LOCK_KEY,))
+            other.execute("SELECT pg_advisory_xact_lock(%s)", (advisory_lock_key("transfer"),))
             self.upload("ECRITURE.csv", b"x;y\n")
             self.assertFalse(self.env["is.cegid.transfer"]._run())
         self.assertEqual(self.blob_names(), ["ECRITURE.csv"])
