@@ -85,13 +85,26 @@ def _hash_in_order(fd, progress):
             if progress.failed:
                 return None
             end = progress.contiguous()
+        start = done
         while done < end:
             data = os.pread(fd, min(_HASH_BLOCK, end - done), done)
             if not data:
                 raise OSError("short read back")
             md5.update(data)
             done += len(data)
+        _start_writeback(fd, start, done - start)
     return md5
+
+
+def _start_writeback(fd, offset, length):
+    """Start writing a hashed range to disk now, while later ranges still arrive.
+
+    On Linux, POSIX_FADV_DONTNEED starts the write-back of dirty pages without
+    waiting for it: the fsync before the rename then has little left to wait for,
+    and the page cache does not fill up with the whole blob.
+    """
+    if length and hasattr(os, "posix_fadvise"):
+        os.posix_fadvise(fd, offset, length, os.POSIX_FADV_DONTNEED)
 
 
 def fetch_whole(session, url, etag, target, *, api_version, block_size, timeout, on_progress=None):
