@@ -324,23 +324,27 @@ class CegidClient:
         name = scheduler_name(scheduler) or scheduler.get("id")
         self._call("PUT", SCHEDULER_PUT_PATH, f"the update of scheduled query {name!r}", json_body=scheduler)
 
-    def force(self, name_part=None, at=None, now=None, scheduler_id=None):
+    def force(self, name_part=None, at=None, now=None, scheduler_ids=None, when=None):
         """Bring the next execution of the matching enabled queries forward.
 
-        Matching: one ``scheduler_id``, else a case-insensitive part of the
-        name, else every query. Only ``nextExecution`` changes; the cron stays,
-        so the daily schedule resumes after the forced run.
+        Matching: the given ``scheduler_ids``, else a case-insensitive part of
+        the name, else every query (one listing whatever the number). The new
+        time is ``when`` (an aware datetime) if given, else ``force_target(now,
+        at)``. Only ``nextExecution`` changes; the cron stays, so the daily
+        schedule resumes after the forced run.
         """
-        target = format_cegid_datetime(force_target(now or datetime.datetime.now(datetime.timezone.utc), at))
+        moment = when or force_target(now or datetime.datetime.now(datetime.timezone.utc), at)
+        target = format_cegid_datetime(moment)
         outcomes = []
-        for scheduler in self._matching(self.list_schedulers(), name_part, scheduler_id):
+        for scheduler in self._matching(self.list_schedulers(), name_part, scheduler_ids):
             outcomes.append(self._force_one(scheduler, target))
         return outcomes
 
     @staticmethod
-    def _matching(schedulers, name_part, scheduler_id):
-        if scheduler_id:
-            return [s for s in schedulers if str(s.get("id", "")).lower() == scheduler_id.strip().lower()]
+    def _matching(schedulers, name_part, scheduler_ids):
+        if scheduler_ids:
+            wanted = {scheduler_id.strip().lower() for scheduler_id in scheduler_ids}
+            return [s for s in schedulers if str(s.get("id", "")).lower() in wanted]
         if name_part:
             part = name_part.casefold()
             return [s for s in schedulers if part in scheduler_name(s).casefold()]
@@ -378,7 +382,7 @@ class CegidClient:
     def find_scheduler(self, scheduler_id, schedulers=None):
         """The scheduled query with this id; NotFoundError when the provider has none."""
         schedulers = self.list_schedulers() if schedulers is None else schedulers
-        found = self._matching(schedulers, None, scheduler_id)
+        found = self._matching(schedulers, None, [scheduler_id])
         if not found:
             raise NotFoundError(f"no scheduled query has the id {scheduler_id} (see --list)", status=404)
         return found[0]

@@ -139,18 +139,24 @@ class CegidQuery(models.Model):
                 names=", ".join(disabled.mapped("name"))))
         settings = backend._cegid_settings()
         client = backend._cegid_client(settings)
-        kwargs = {}
-        if moment:
-            # the core forces "today at HH:MM, else tomorrow": anchor "now" just before the wanted moment
-            aware = moment.replace(tzinfo=datetime.timezone.utc)
-            kwargs = {"at": aware.time(), "now": aware - datetime.timedelta(minutes=1)}
+        when = moment.replace(tzinfo=datetime.timezone.utc) if moment else None
+        try:
+            # one listing and one PUT per query, however many are selected
+            outcomes = client.force(scheduler_ids=self.mapped("scheduler_id"), when=when)
+        except CegidError as err:
+            raise UserError(backend._cegid_error_message(err, settings)) from None
+        try:
+            schedulers = client.list_schedulers()
+        except CegidError as err:
+            # the forces are done: record them and follow them up even if the refresh fails
+            _logger.warning("Cegid scheduled queries not refreshed after forcing: %s",
+                            backend._cegid_error_message(err, settings))
+            schedulers = []
         forced, problems = [], []
         for query in self:
-            try:
-                outcomes = client.force(scheduler_id=query.scheduler_id, **kwargs)
-            except CegidError as err:
-                raise UserError(backend._cegid_error_message(err, settings)) from None
-            query_forced, query_problems = query._record_force(outcomes, client)
+            query_forced, query_problems = query._record_force(
+                [outcome for outcome in outcomes if outcome.scheduler_id.lower() == query.scheduler_id.lower()],
+                client, schedulers)
             forced.extend(query_forced)
             problems.extend(query_problems)
         for moment_forced in sorted(set(forced)):
@@ -162,8 +168,11 @@ class CegidQuery(models.Model):
             next_action={"type": "ir.actions.client", "tag": "soft_reload"},
         )
 
-    def _record_force(self, outcomes, client):
-        """A chatter message per outcome, the record refreshed from Cegid; returns (forced moments, problems)."""
+    def _record_force(self, outcomes, client, schedulers):
+        """A chatter message per outcome, the record refreshed from ``schedulers`` (Cegid's listing after the force).
+
+        Returns (forced moments, problems).
+        """
         self.ensure_one()
         if not outcomes:
             return [], [self.env._("Cegid no longer knows the scheduled query %(name)s.", name=self.name)]
@@ -180,11 +189,12 @@ class CegidQuery(models.Model):
                 body = self.env._("Not forced: %(message)s", message=outcome.message or outcome.status)
                 problems.append(f"{self.name}: {outcome.message or outcome.status}")
             self.message_post(body=body)
-        try:
-            self._refresh_from(client.find_scheduler(self.scheduler_id))
-        except CegidError as err:
-            _logger.warning("Cegid scheduled query %s not refreshed after forcing: %s", self.scheduler_id,
-                            self.env["is.cegid.backend"]._cegid_error_message(err))
+        if schedulers:
+            try:
+                self._refresh_from(client.find_scheduler(self.scheduler_id, schedulers))
+            except CegidError as err:
+                _logger.warning("Cegid scheduled query %s not refreshed after forcing: %s", self.scheduler_id,
+                                self.env["is.cegid.backend"]._cegid_error_message(err))
         return forced, problems
 
     def action_enable(self):

@@ -84,6 +84,20 @@ class TestQueries(CegidCase):
         self.assertEqual(self.ecriture.last_execution, ran_at.replace(tzinfo=None))
         self.assertEqual(self.ecriture.next_execution, ran_at.replace(tzinfo=None) + datetime.timedelta(days=1))
 
+    def test_force_several_queries_with_two_listings(self):
+        analytiq_id = self.simulator.add_scheduler("ANALYTIQ")
+        self.env["is.cegid.query"].sync_from_cegid()
+        queries = self.queries.search([("scheduler_id", "in", [self.ecriture_id, analytiq_id])])
+        listings = len(self.simulator.requests_to("schedulers/tenant/provider", "GET"))
+        puts = len(self.simulator.requests_to("query/api/V1/schedulers", "PUT"))
+        queries.with_user(self.manager).action_force_now()
+        # one listing to force them all, one to refresh them all; one PUT each
+        self.assertEqual(len(self.simulator.requests_to("schedulers/tenant/provider", "GET")), listings + 2)
+        self.assertEqual(len(self.simulator.requests_to("query/api/V1/schedulers", "PUT")), puts + 2)
+        for query in queries:
+            obj = self.simulator.schedulers[query.scheduler_id]
+            self.assertEqual(query.next_execution, parse_cegid_datetime(obj["nextExecution"]).replace(tzinfo=None))
+
     def test_force_at_wizard(self):
         moment = (datetime.datetime.now(UTC) + datetime.timedelta(days=1, hours=3)).replace(
             second=0, microsecond=0, tzinfo=None)

@@ -366,10 +366,24 @@ def test_force_one_id_and_nothing_matched(sim):
     wanted = sim.add_scheduler("ECRITURE")
     sim.add_scheduler("ANALYTIQ")
     client = client_for(sim)
-    outcomes = client.force(scheduler_id=wanted.upper(), now=NOW)
+    outcomes = client.force(scheduler_ids=[wanted.upper()], now=NOW)
     assert [o.scheduler_id for o in outcomes] == [wanted]
     assert client.force(name_part="PAIE", now=NOW) == []
     assert len(sim.requests_to(SCHEDULERS, method="PUT")) == 1
+
+
+def test_force_several_ids_at_an_exact_moment_with_one_listing(sim):
+    first, second = sim.add_scheduler("ECRITURE"), sim.add_scheduler("ANALYTIQ")
+    sim.add_scheduler("HISTOCUMSAL")
+    client = client_for(sim)
+    client.get_token()
+    listings_before = len(sim.requests_to(SCHEDULERS, method="GET"))
+    when = datetime.datetime(2026, 12, 3, 7, 45, tzinfo=datetime.timezone.utc)
+    outcomes = client.force(scheduler_ids=[first, second], when=when)
+    assert sorted(o.scheduler_id for o in outcomes) == sorted([first, second])
+    assert len(sim.requests_to(SCHEDULERS, method="GET")) == listings_before + 1
+    for scheduler_id in (first, second):
+        assert sim.schedulers[scheduler_id]["nextExecution"] == "2026-12-03T07:45:00.000Z"
 
 
 def test_force_skips_disabled(sim):
