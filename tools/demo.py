@@ -29,10 +29,9 @@ sys.path[:0] = [str(REPO_ROOT / "tools"), str(REPO_ROOT / "tests"), str(REPO_ROO
 
 import run_odoo_suite  # noqa: E402
 
-from cegid_data_access.scheduling import parse_cegid_datetime  # noqa: E402
 from cegid_testkit import samples  # noqa: E402
 from cegid_testkit.azurite import Azurite  # noqa: E402
-from cegid_testkit.simulator import cegid_timestamp, make_simulator_for, write_config_py  # noqa: E402
+from cegid_testkit.simulator import make_simulator_for, write_config_py  # noqa: E402
 
 DBNAME = "cegid_demo"
 SCRIPTS = REPO_ROOT / "script-externe"
@@ -66,22 +65,15 @@ class ExportRunner(threading.Thread):
 
     def run(self):
         while not self.stopping.wait(5):
-            now = datetime.datetime.now(datetime.timezone.utc)
-            for scheduler in list(self.simulator.schedulers.values()):
-                due = parse_cegid_datetime(scheduler.get("nextExecution"))
-                if scheduler.get("enable") and due and due <= now:
-                    self.execute(scheduler, now)
+            for table in self.simulator.run_due(datetime.datetime.now(datetime.timezone.utc), self.execute):
+                say(f"Cegid ran the scheduled query {table}: a new export is in Azure")
 
-    def execute(self, scheduler, now):
-        """Run one scheduled query: upload its export, move its dates on as Cegid does."""
+    def execute(self, scheduler):
+        """Run one scheduled query: upload a fresh export of its table."""
         table = scheduler["query"]["name"]
         rows, options = next((rows, opts) for name, rows, opts in samples.DEMO_SET if name == table)
         self.runs += 1
         upload_export(self.container, table, min(rows, 50_000), options, self.folder, seed=100 + self.runs)
-        tomorrow = (now + datetime.timedelta(days=1)).replace(hour=2, minute=0, second=0, microsecond=0)
-        scheduler["lastExecution"] = cegid_timestamp(now)
-        scheduler["nextExecution"] = cegid_timestamp(tomorrow)
-        say(f"Cegid ran the scheduled query {table}: a new export is in Azure")
 
 
 def start_emulators(workdir):

@@ -46,6 +46,14 @@ def cegid_timestamp(moment, fraction="0000000"):
     return moment.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + fraction + "Z"
 
 
+def _parse_timestamp(text):
+    """A Cegid date (seven fractional digits, ``Z``) as an aware datetime; None when absent."""
+    if not text:
+        return None
+    head, _dot, _fraction = text.rstrip("Z").partition(".")
+    return datetime.datetime.strptime(head, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=datetime.timezone.utc)
+
+
 class Headers(dict):
     """Request headers, looked up case-insensitively (HTTP header names are)."""
 
@@ -286,6 +294,24 @@ class CegidSimulator:
         with self._lock:
             self.schedulers[scheduler_id] = obj
         return scheduler_id
+
+    def run_due(self, now, execute):
+        """Play Cegid's scheduler: each enabled query whose next execution has come is run.
+
+        ``execute(scheduler)`` produces its export (e.g. uploads a blob); then the
+        query's last execution becomes ``now`` and its next one tomorrow at 02:00,
+        as after a nightly run. Returns the names of the queries run.
+        """
+        with self._lock:
+            due = [obj for obj in self.schedulers.values() if obj.get("enable")
+                   and _parse_timestamp(obj.get("nextExecution")) and _parse_timestamp(obj["nextExecution"]) <= now]
+        for obj in due:
+            execute(copy.deepcopy(obj))
+            tomorrow = (now + datetime.timedelta(days=1)).replace(hour=2, minute=0, second=0, microsecond=0)
+            with self._lock:
+                obj["lastExecution"] = cegid_timestamp(now)
+                obj["nextExecution"] = cegid_timestamp(tomorrow)
+        return [obj["query"]["name"] for obj in due]
 
     def expire_tokens(self):
         """Invalidate every token issued so far (as if they all expired)."""

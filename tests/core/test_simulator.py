@@ -2,6 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """The Cegid simulator itself keeps the contract of cegid-data-access-api.md (raw HTTP, no client)."""
 
+import datetime
+
 import requests
 from azure.storage.blob import ContainerClient
 
@@ -153,3 +155,17 @@ def test_faults_and_recording(cegid_simulator):
     assert len(recorded) == 4
     assert recorded[0].query == params
     assert recorded[0].headers["ocp-apim-subscription-key"] == sim.subscription_key
+
+
+def test_run_due_plays_the_nightly_run_of_due_enabled_queries(cegid_simulator):
+    now = datetime.datetime(2026, 11, 28, 10, 15, 30, tzinfo=datetime.timezone.utc)
+    due = cegid_simulator.add_scheduler("ECRITURE", nextExecution="2026-11-28T10:15:00.000Z")
+    cegid_simulator.add_scheduler("ANALYTIQ", nextExecution="2026-11-28T10:15:00.000Z", enable=False)
+    later = cegid_simulator.add_scheduler("HISTOCUMSAL", nextExecution="2026-11-28T10:30:00.0000000Z")
+    executed = []
+    assert cegid_simulator.run_due(now, executed.append) == ["ECRITURE"]
+    assert [obj["id"] for obj in executed] == [due]
+    assert cegid_simulator.schedulers[due]["lastExecution"] == "2026-11-28T10:15:30.0000000Z"
+    assert cegid_simulator.schedulers[due]["nextExecution"] == "2026-11-29T02:00:00.0000000Z"
+    assert cegid_simulator.schedulers[later]["nextExecution"] == "2026-11-28T10:30:00.0000000Z"
+    assert cegid_simulator.run_due(now, executed.append) == []
