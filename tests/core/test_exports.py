@@ -5,6 +5,7 @@
 import datetime
 import gc
 import os
+import threading
 
 import pytest
 
@@ -15,6 +16,7 @@ from cegid_data_access.exports import (
     CopyStream,
     ExportFormatError,
     ExportRowError,
+    converted_ahead,
     copy_sql,
     file_away,
     old_objects_frozen,
@@ -362,3 +364,30 @@ def test_file_away_never_overwrites_and_notes_the_reason(tmp_path):
     assert (tmp_path / "anomalie" / "20260102T030405-2_E.csv").read_text() == "second"
     assert (tmp_path / "anomalie" / "20260102T030405_E.csv.txt").read_text() == "line 2: bad\n"
     assert not (tmp_path / "E.csv").exists()
+
+
+def test_leaving_the_copy_early_stops_and_closes_the_conversion():
+    """The driver may stop reading (connection lost): the converting thread must not stay blocked behind it."""
+    closed = []
+
+    def batches():
+        try:
+            yield from (f"batch {number}" for number in range(1000))
+        finally:
+            closed.append(True)
+
+    with converted_ahead(batches(), ahead=2) as ahead:
+        assert next(ahead) == "batch 0"
+    assert closed == [True]
+    assert not [thread for thread in threading.enumerate() if thread.name.startswith("cegid-copy-convert")]
+
+
+def test_an_error_while_converting_ahead_reaches_the_reader():
+    def batches():
+        yield "one"
+        raise ExportRowError(7, "PHC_MONTANT", "x", "not a number")
+
+    with converted_ahead(batches()) as ahead:
+        assert next(ahead) == "one"
+        with pytest.raises(ExportRowError, match="line 7"):
+            next(ahead)

@@ -128,3 +128,29 @@ def test_a_bad_row_or_an_unknown_user_leaves_the_table_untouched(tmp_path, conne
         importer.rollback()
         assert count(reader) == 3
     assert "is not present in table" in str(caught.value)
+
+
+def converting_threads():
+    return [thread for thread in threading.enumerate() if thread.name.startswith("cegid-copy-convert")]
+
+
+def test_a_failure_deep_in_a_big_file_stops_the_conversion_and_leaves_the_table(tmp_path, connect):
+    """Batches are converted ahead of the COPY: a failure on either side stops both and keeps the old rows."""
+    importer, reader = connect(), connect()
+    rows = [f"{index};B;{index % 100},5" for index in range(40_000)]
+    bad_value = export(tmp_path, *rows[:30_000], "30000;B;12,3,4", *rows[30_000:])
+    with importer.cursor() as cursor, pytest.raises(ExportRowError) as caught:
+        replace_table(cursor, bad_value, {"create_uid": 1, "write_uid": 1})
+    importer.rollback()
+    assert (caught.value.line, caught.value.value) == (30_002, "12,3,4")
+    assert converting_threads() == []
+    # the server refuses a row (a CHECK the table has) while the client still has batches to convert
+    with importer.cursor() as cursor:
+        cursor.execute("ALTER TABLE is_cegid_histocumsal ADD CONSTRAINT small CHECK (phc_montant < 100)")
+    importer.commit()
+    refused = export(tmp_path, *rows[:30_000], "30000;B;500", *rows[30_000:], name="refused.csv")
+    with importer.cursor() as cursor, pytest.raises(psycopg2.IntegrityError, match="small"):
+        replace_table(cursor, refused, {"create_uid": 1, "write_uid": 1})
+    importer.rollback()
+    assert count(reader) == 3
+    assert converting_threads() == []
