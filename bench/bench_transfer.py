@@ -12,6 +12,7 @@ bench/measure.py around each run.
 
 import argparse
 import datetime
+import hashlib
 import json
 import os
 import shutil
@@ -26,15 +27,21 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
+from azure.storage.blob import ContentSettings  # noqa: E402
+
 from cegid_testkit.azurite import Azurite  # noqa: E402
 
 MIB = 1024 * 1024
-DATASETS = {"2000x64KiB": (2000, 64 * 1024), "200x5MiB": (200, 5 * MIB), "1x1GiB": (1, 1024 * MIB)}
+# (blobs, size, whether the blobs carry a Content-MD5). Azure and Azurite set it on a single Put Blob (the small
+# datasets); a blob uploaded in blocks has one only when its uploader sets it: 1x1GiB sets it, so that rclone
+# verifies every dataset as it verifies the others, 1x1GiB-nomd5 does not (rclone then checks the size only).
+DATASETS = {"2000x64KiB": (2000, 64 * 1024, True), "200x5MiB": (200, 5 * MIB, True), "1x1GiB": (1, 1024 * MIB, True),
+            "1x1GiB-nomd5": (1, 1024 * MIB, False)}
 TOOLS = ("cli", "rclone", "original")
 
 
-def upload_source(azurite, count, size):
-    """A container holding ``count`` blobs of ``size`` random-ish bytes."""
+def upload_source(azurite, count, size, with_md5):
+    """A container holding ``count`` blobs of ``size`` random-ish bytes (with their Content-MD5 or not)."""
     name = "src" + uuid.uuid4().hex[:12]
     container = azurite.create_container(name)
     block = os.urandom(min(size, 4 * MIB))
@@ -45,7 +52,15 @@ def upload_source(azurite, count, size):
         if data is not None:
             blob.upload_blob(data[:-8] + index.to_bytes(8, "big"), overwrite=True, max_concurrency=4)
         else:  # 1 GiB: stream it rather than hold it
-            blob.upload_blob(iter([block] * (size // len(block))), length=size, overwrite=True, max_concurrency=4)
+            blocks = size // len(block)
+            settings = None
+            if with_md5:
+                md5 = hashlib.md5()
+                for _ in range(blocks):
+                    md5.update(block)
+                settings = ContentSettings(content_md5=md5.digest())
+            blob.upload_blob(iter([block] * blocks), length=size, overwrite=True, max_concurrency=4,
+                             content_settings=settings)
 
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(put, range(count)))
@@ -97,7 +112,8 @@ def measure(tool, azurite, source, workdir):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--datasets", default=",".join(DATASETS), help="comma-separated: " + ", ".join(DATASETS))
+    parser.add_argument("--datasets", default="2000x64KiB,200x5MiB,1x1GiB",
+                        help="comma-separated: " + ", ".join(DATASETS))
     parser.add_argument("--tools", default=",".join(TOOLS))
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workdir", default=tempfile.gettempdir())
@@ -105,9 +121,9 @@ def main():
     rows = []
     with Azurite() as azurite:
         for dataset in args.datasets.split(","):
-            count, size = DATASETS[dataset]
+            count, size, with_md5 = DATASETS[dataset]
             print(f"uploading {dataset} ...", flush=True)
-            source = upload_source(azurite, count, size)
+            source = upload_source(azurite, count, size, with_md5)
             times = {}
             for tool in args.tools.split(","):
                 runs = [measure(tool, azurite, source, args.workdir) for _ in range(args.repeat)]

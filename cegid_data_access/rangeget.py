@@ -6,17 +6,20 @@ The SDK's chunked download reads every chunk whole into memory, joins it,
 then writes it under one lock that also covers our hashing, and needs one
 request per few MiB (the emulator and Azure pay for each). Here a few
 threads each stream long ranges (``segment_size``) with plain GETs on the
-blob's SAS URL, through the container's shared ``requests`` session, and
-``os.pwrite`` them at their offset as they arrive: memory stays at one read
-block per thread. A hasher thread computes the MD5 in order, reading back
-from the page cache the prefix that is already on disk, while later ranges
-are still arriving.
+blob's SAS URL, through the container's shared ``requests`` session, read
+them from the socket into a buffer of their own, reused, and ``os.pwrite``
+them at their offset: memory stays at one buffer per thread, and no bytes
+object is made per read. A hasher thread computes the MD5 in order, reading
+back (into its own buffer) from the page cache the prefix that is already
+on disk, while later ranges are still arriving, then starts the write-back
+of what it has hashed.
 
 Errors are raised as the SDK's exceptions (HTTP status kept), so that the
 engine classifies them as it does the SDK's own.
 """
 
 import hashlib
+import http.client
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -77,6 +80,7 @@ class _Progress:
 def _hash_in_order(fd, progress):
     """MD5 of the file as its prefix fills in; None when the download failed."""
     md5 = hashlib.md5()  # noqa: S324 -- Azure's Content-MD5, not security
+    buffer = memoryview(bytearray(_HASH_BLOCK))
     done = 0
     while done < progress.size:
         with progress.cond:
@@ -87,11 +91,11 @@ def _hash_in_order(fd, progress):
             end = progress.contiguous()
         start = done
         while done < end:
-            data = os.pread(fd, min(_HASH_BLOCK, end - done), done)
-            if not data:
+            count = os.preadv(fd, [buffer[:min(_HASH_BLOCK, end - done)]], done)
+            if not count:
                 raise OSError("short read back")
-            md5.update(data)
-            done += len(data)
+            md5.update(buffer[:count])
+            done += count
         _start_writeback(fd, start, done - start)
     return md5
 
@@ -124,28 +128,53 @@ def fetch_whole(session, url, etag, target, *, api_version, block_size, timeout,
         if response.status_code != 200:
             raise _http_error(response)
         total = int(response.headers.get("Content-Length", 0))
+        body = _raw_body(response)
+        buffer = _thread_buffer(block_size)
         done = 0
-        for data in _body(response, block_size):
-            target.write(data)
-            done += len(data)
+        while count := _read_into(body, buffer):
+            target.write(buffer[:count])
+            done += count
             if on_progress:
                 on_progress(done, total)
+        if done == total:
+            response.raw.release_conn()
     return done
 
 
-def _body(response, block_size):
-    import requests
+_buffers = threading.local()
 
-    try:
-        yield from response.iter_content(block_size)
-    except requests.RequestException as err:
-        raise _transport_error(err) from err
+
+def _thread_buffer(size):
+    """A buffer of ``size`` bytes for the calling thread, reused from one blob to the next."""
+    buffer = getattr(_buffers, "buffer", None)
+    if buffer is None or len(buffer) != size:
+        buffer = _buffers.buffer = memoryview(bytearray(size))
+    return buffer
 
 
 def _transport_error(err):
     from azure.core.exceptions import ServiceResponseError
 
     return ServiceResponseError(message=f"connection lost: {err}")
+
+
+def _raw_body(response):
+    """The body of a streamed ``requests`` response as http.client reads it: as stored, into our buffers.
+
+    urllib3's own ``readinto`` reads into a new bytes object and copies it;
+    the http.client response under it (``_fp``, in urllib3 1.26 and 2.x)
+    reads from the socket straight into the caller's buffer, and decodes no
+    Content-Encoding: the MD5 is that of the blob's bytes.
+    """
+    return getattr(response.raw, "_fp", None) or response.raw
+
+
+def _read_into(body, view):
+    """Fill ``view`` from ``body`` as far as one read goes; the count (0 at the end)."""
+    try:
+        return body.readinto(view)
+    except (OSError, http.client.HTTPException) as err:
+        raise _transport_error(err) from err
 
 
 def _pwrite_all(fd, data, offset):
@@ -195,12 +224,20 @@ class RangedDownload:
         start = index * self.segment_size
         end = min(start + self.segment_size, self.size) - 1
         response = self._get(start, end)
+        buffer = _thread_buffer(self.block_size)
         with response:
+            body = _raw_body(response)
             offset = start
-            for data in _body(response, self.block_size):
-                _pwrite_all(fd, data, offset)
-                offset += len(data)
-                progress.add(index, len(data), self.on_progress)
+            while offset <= end:
+                count = _read_into(body, buffer[:min(self.block_size, end + 1 - offset)])
+                if not count:
+                    break
+                _pwrite_all(fd, buffer[:count], offset)
+                offset += count
+                progress.add(index, count, self.on_progress)
+            if offset == end + 1:
+                # the whole body was read: the connection can serve the next range
+                response.raw.release_conn()
         if offset != end + 1:
             raise _transport_error(f"range {start}-{end} ended after {offset - start} bytes")
 

@@ -29,6 +29,7 @@ class TcpProxy:
         self.port = None
         self.paused = threading.Event()
         self.cuts_done = 0
+        self.connections = 0  # accepted so far
         self._listener = None
         self._lock = threading.Lock()
         self._cut_after = None
@@ -97,6 +98,7 @@ class TcpProxy:
                 client.close()
                 continue
             with self._lock:
+                self.connections += 1
                 cut = None
                 if self._cuts_left > 0:
                     self._cuts_left -= 1

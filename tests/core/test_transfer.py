@@ -5,6 +5,7 @@
 import dataclasses
 import datetime
 import fcntl
+import gzip
 import os
 import threading
 
@@ -189,6 +190,22 @@ def test_large_blob_chunked_in_parallel(box, ranged):
     progress = [event for event in recorder.events if event[0] == "progress"]
     assert len(progress) > 2 and progress[-1][2:] == (len(data), len(data))
     assert recorder.threads == {threading.get_ident()}
+
+
+def test_a_compressed_blob_is_delivered_as_stored(box):
+    """A blob with a Content-Encoding is a file like any other: its bytes, not a decompressed copy."""
+    stored = {"small.csv.gz": gzip.compress(b"E_GENERAL;E_DEBIT\n" * 1000),
+              "large.csv.gz": gzip.compress(os.urandom(400_000), compresslevel=0)}
+    for name, data in stored.items():
+        box.container.get_blob_client(name).upload_blob(
+            data, content_settings=ContentSettings(content_type="text/csv", content_encoding="gzip"))
+    tuning = dataclasses.replace(FAST, single_get_size=128 * 1024, segment_size=128 * 1024)
+
+    result = run_transfer(box.settings, tuning=tuning)
+
+    assert result.exit_code == 0, [o.message for o in result.outcomes]
+    assert delivered_files(box.folder) == stored
+    assert blob_names(box.container) == []
 
 
 def test_content_md5_mismatch_keeps_blob(box):

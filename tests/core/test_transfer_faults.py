@@ -3,6 +3,7 @@
 """Network faults during a transfer: connections cut, a blob re-exported mid-download."""
 
 import datetime
+import hashlib
 import os
 import threading
 
@@ -43,6 +44,32 @@ def test_connection_cut_mid_download_is_retried(proxied):
     assert proxy.cuts_done == 1
     assert result.exit_code == 0, [o.message for o in result.outcomes]
     assert delivered_files(settings.import_folder) == {"ECRITURE.csv": data}
+    assert blob_names(container) == []
+    assert staging_leftovers(settings.import_folder) == []
+
+
+def test_ranged_download_reuses_its_connections_and_survives_a_cut(proxied):
+    """A large blob comes in ranges over a few kept-alive connections; a range cut midway is fetched again."""
+    container, settings, proxy = proxied
+    data = os.urandom(2 * 1024 * 1024 + 777)
+    upload(container, "ECRITURE.csv", data)
+    ranged = TransferTuning(attempts=3, backoff=0.05, single_get_size=64 * 1024, segment_size=64 * 1024,
+                            chunk_concurrency=2)
+
+    result = run_transfer(settings, tuning=ranged)
+
+    assert result.exit_code == 0, [o.message for o in result.outcomes]
+    assert delivered_files(settings.import_folder) == {"ECRITURE.csv": data}
+    # 33 ranges; a connection per range would be 33, plus the listing and the delete
+    assert proxy.connections <= 6
+    upload(container, "ECRITURE.csv", data[::-1])
+    proxy.cut_after(700_000, times=1)
+
+    again = run_transfer(settings, tuning=ranged)
+
+    assert proxy.cuts_done == 1
+    assert again.exit_code == 0, [o.message for o in again.outcomes]
+    assert len(again.outcomes) == 1 and again.outcomes[0].md5 == hashlib.md5(data[::-1]).hexdigest()
     assert blob_names(container) == []
     assert staging_leftovers(settings.import_folder) == []
 
