@@ -20,6 +20,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -95,8 +96,42 @@ def command(tool, azurite, container, dest):
     return [sys.executable, str(REPO / "bench" / "baseline_original.py"), url, str(dest)], {}
 
 
+def group_cpu_seconds(pgid):
+    """CPU time (user + system) used so far by the processes of group ``pgid`` (Azurite: npx, node)."""
+    ticks = 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid:
+                ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def settle(azurite, timeout=60):
+    """Start each run on a quiet machine: dirty pages written back, Azurite done with the previous run.
+
+    Azurite removes the data of deleted blobs in the background; left to run
+    into the next measurement, it would take the cores from whichever tool
+    comes next.
+    """
+    os.sync()
+    deadline = time.monotonic() + timeout
+    busy = group_cpu_seconds(azurite.process.pid)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = group_cpu_seconds(azurite.process.pid)
+        if now - busy < 0.02:
+            return
+        busy = now
+
+
 def measure(tool, azurite, source, workdir):
     container = copy_container(azurite, source)
+    settle(azurite)
     dest = Path(tempfile.mkdtemp(dir=workdir))
     argv, env = command(tool, azurite, container, dest)
     out = subprocess.run([sys.executable, str(REPO / "bench" / "measure.py"), *argv], capture_output=True,
@@ -124,9 +159,14 @@ def main():
             count, size, with_md5 = DATASETS[dataset]
             print(f"uploading {dataset} ...", flush=True)
             source = upload_source(azurite, count, size, with_md5)
+            tools = args.tools.split(",")
+            runs_of = {tool: [] for tool in tools}
+            # the tools take turns, so that a drift of the machine weighs on each alike
+            for _ in range(args.repeat):
+                for tool in tools:
+                    runs_of[tool].append(measure(tool, azurite, source, args.workdir))
             times = {}
-            for tool in args.tools.split(","):
-                runs = [measure(tool, azurite, source, args.workdir) for _ in range(args.repeat)]
+            for tool, runs in runs_of.items():
                 for run in runs:
                     ok = run["status"] == 0 and run["left_in_azure"] == 0 and run["files"] == count
                     print(f"  {dataset} {tool}: {run['wall']:.2f} s, CPU {run['cpu']:.2f} s,"
