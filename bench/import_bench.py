@@ -19,7 +19,6 @@ measurement in a fresh ``odoo-bin shell`` process, so that its peak RSS
 import argparse
 import json
 import os
-import random
 import shutil
 import subprocess
 import sys
@@ -28,7 +27,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tools"))
+sys.path[:0] = [str(REPO / "tools"), str(REPO / "tests")]
 
 from run_odoo_suite import (  # noqa: E402
     MODULE,
@@ -38,8 +37,8 @@ from run_odoo_suite import (  # noqa: E402
     odoo_command,
 )
 
-HEADER = "E_DATECOMPTABLE;E_REFINTERNE;E_LIBELLE;E_GENERAL;E_DEBIT;E_CREDIT;E_AUXILIAIRE;E_REFLIBRE"
-ACCOUNTS = ("401000", "411000", "512000", "607000", "706000", "445660", "445710")
+from cegid_testkit.samples import write_export  # noqa: E402
+
 DBNAME = "cegid_bench"
 
 CPU_HELPERS = """
@@ -131,18 +130,6 @@ print("BENCH " + json.dumps({{"rows": len(rows) - 1, "seconds": seconds, "table_
 """
 
 
-def generate(path, rows, seed=1):
-    """An ECRITURE export of ``rows`` rows: CP1252, ';', CRLF, French amounts, quoted labels with ';'."""
-    rnd = random.Random(seed)
-    with open(path, "w", encoding="cp1252", newline="") as handle:
-        handle.write(HEADER + "\r\n")
-        for index in range(rows):
-            date = f"2025-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d} 00:00:00"
-            debit = f"{rnd.randint(0, 10**7) / 100:.2f}".replace(".", ",")
-            handle.write(f'{date};FAC{index:08d};"Facture n°{index}; client {index % 997}";'
-                         f"{rnd.choice(ACCOUNTS)};{debit};0;C{index % 5000:05d};\r\n")
-
-
 def run_shell(src, cluster, workdir, script):
     """Run ``script`` in a fresh odoo-bin shell; return its BENCH result."""
     command = odoo_command(src, cluster, workdir, DBNAME, ["--log-level", "warn"])
@@ -211,9 +198,10 @@ def main():
         folder = workdir / "import"
         source.mkdir()
         folder.mkdir()
-        generate(source / "ECRITURE_1.csv", args.rows, seed=1)
-        generate(source / "ECRITURE_2.csv", args.rows, seed=2)
-        generate(source / "ECRITURE_orm.csv", args.orm_rows, seed=3)
+        # CP1252, ';', French amounts, accented labels, some quoted because they hold a ';'
+        for name, rows, seed in (("ECRITURE_1.csv", args.rows, 1), ("ECRITURE_2.csv", args.rows, 2),
+                                 ("ECRITURE_orm.csv", args.orm_rows, 3)):
+            write_export(source / name, "ECRITURE", rows, encoding="cp1252", seed=seed)
         size = os.path.getsize(source / "ECRITURE_1.csv")
         print(f"generated {args.rows:,} rows ({size / 2**20:.0f} MiB)", flush=True)
         # first fill the table, then measure a replacement of a full table (what every run after the first does)

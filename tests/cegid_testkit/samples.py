@@ -34,7 +34,7 @@ QUERIES = {
 LABELS = ["Facture fournisseur Électricité", "Règlement client Müller & Fils", "Achat matériel bureautique",
           "Prestation de conseil été 2025", "Avoir sur commande n° 1042", "Frais de déplacement Besançon",
           "Loyer échéance trimestrielle", "Cotisations URSSAF", "Note de frais – repas d'équipe",  # noqa: RUF001 - CP1252 has it, Latin-1 not
-          "Virement reçu Société Générale"]
+          "Virement reçu Société Générale", "Facture n° 2025-118; acompte 30 %"]
 ACCOUNTS = ["401000", "411000", "512000", "606100", "607000", "613200", "625100", "641000", "645100", "706000"]
 ABSENCES = [("CPA", "Congés payés acquis"), ("MAL", "Maladie non professionnelle"), ("RTT", "Réduction du temps de "
             "travail"), ("FOR", "Formation à l'extérieur"), ("EVE", "Événement familial")]
