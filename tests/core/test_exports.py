@@ -145,6 +145,32 @@ def test_quoted_field_with_newline_keeps_line_numbers(tmp_path):
     assert caught.value.line == 4
 
 
+@pytest.mark.parametrize("lines", [
+    # quoted fields whole between delimiters, holding the delimiter, empty, at the start and the end of a line;
+    # a value holding the character that stands for hidden delimiters
+    ['2025-01-02;R;"x; y";512000;1;0;C;"L;M"', '"2025-01-03";"S";"";512000;2;0;C;',
+     "2025-01-04;T;z\x1fw;512000;3;0;C;"],
+    # a quote inside a field, doubled quotes, a quoted line break: the csv rules decide
+    ['2025-01-02;R;ab"c;512000;1;0;C;', '2025-01-03;S;"say ""hi""; bye";512000;2;0;C;',
+     '2025-01-04;T;"two\r\nlines; x";512000;3;0;C;', "2025-01-05;U;w;512000;4;0;C;"],
+    # quoted fields that do not stand whole
+    ['2025-01-01;Q;a"b"c;512000;1;0;C;', "2025-01-02;R;x;512000;1;0;C;", "2025-01-02;R;y;512000;1;0;C;",
+     '2025-01-02;R;a"b;c"d;512000;1;0;C', "2025-01-03;S;x\x1fy;512000;2;0;C;", '2025-01-05;U;"u"v;512000;4;0;C;'],
+    # old Mac line ends inside a batch
+    ["2025-01-02;R;x;512000;1;0;C;\r2025-01-03;S;y;512000;2;0;C;", "2025-01-04;T;z;512000;3;0;C;"],
+], ids=["simple-quotes", "csv-quotes", "odd-quotes", "lone-cr"])
+def test_the_batch_split_reads_what_the_csv_module_reads(tmp_path, lines):
+    reader, rows = read_all(write(tmp_path, ECRITURE_HEADER + "\r\n" + "\r\n".join(lines) + "\r\n"))
+    assert reader.row_count == len(rows) >= 3
+
+
+def test_rows_too_short_and_too_long_in_one_batch_do_not_make_up_for_each_other(tmp_path):
+    text = ECRITURE_HEADER + "\n2025-01-02;R;x;512000;1;0;C\n2025-01-03;S;y;512000;2;0;C;L;extra\n"
+    with pytest.raises(ExportRowError) as caught:
+        read_all(write(tmp_path, text))
+    assert caught.value.line == 2
+
+
 def test_empty_file_is_rejected(tmp_path):
     with pytest.raises(ExportFormatError, match="empty file"):
         open_export(write(tmp_path, b""))
