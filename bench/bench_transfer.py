@@ -99,42 +99,36 @@ def command(tool, azurite, container, dest):
     return [sys.executable, str(REPO / "bench" / "baseline_original.py"), url, str(dest)], {}
 
 
-def group_cpu_seconds(pgid):
-    """CPU time (user + system) used so far by the processes of group ``pgid`` (Azurite: npx, node)."""
-    ticks = 0
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", encoding="ascii") as stat:
-                    fields = stat.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[2]) == pgid:
-                ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
+def machine_busy_seconds():
+    """(busy, total) CPU seconds of the whole machine so far (/proc/stat: every core, every process)."""
+    with open("/proc/stat", encoding="ascii") as stat:
+        ticks = [int(value) for value in stat.readline().split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle, iowait
+    return (sum(ticks) - idle) / os.sysconf("SC_CLK_TCK"), sum(ticks) / os.sysconf("SC_CLK_TCK")
 
 
-def settle(azurite, timeout=60):
-    """Start each run on a quiet machine: dirty pages written back, Azurite done with the previous run.
+def settle(timeout=60):
+    """Start each run on a quiet machine: dirty pages written back, nothing else using the cores.
 
-    Azurite removes the data of deleted blobs in the background; left to run
-    into the next measurement, it would take the cores from whichever tool
+    Azurite removes the data of deleted blobs in the background, and the
+    kernel writes back and frees the previous run's pages: left to run into
+    the next measurement, they would take the cores from whichever tool
     comes next.
     """
     os.sync()
     deadline = time.monotonic() + timeout
-    busy = group_cpu_seconds(azurite.process.pid)
+    busy, total = machine_busy_seconds()
     while time.monotonic() < deadline:
-        time.sleep(0.5)
-        now = group_cpu_seconds(azurite.process.pid)
-        if now - busy < 0.02:
+        time.sleep(1)
+        now_busy, now_total = machine_busy_seconds()
+        if (now_busy - busy) < 0.03 * (now_total - total):
             return
-        busy = now
+        busy, total = now_busy, now_total
 
 
 def measure(tool, azurite, source, workdir):
     container = copy_container(azurite, source)
-    settle(azurite)
+    settle()
     dest = Path(tempfile.mkdtemp(dir=workdir))
     argv, env = command(tool, azurite, container, dest)
     out = subprocess.run([sys.executable, str(REPO / "bench" / "measure.py"), *argv], capture_output=True,
@@ -172,7 +166,8 @@ def main():
             for tool, runs in runs_of.items():
                 for run in runs:
                     ok = run["status"] == 0 and run["left_in_azure"] == 0 and run["files"] == count
-                    print(f"  {dataset} {tool}: {run['wall']:.2f} s, CPU {run['cpu']:.2f} s,"
+                    print(f"  {dataset} {tool}: {run['wall']:.2f} s, CPU {run['cpu']:.2f} s"
+                          f" (user {run['user']:.2f}, system {run['system']:.2f}),"
                           f" {run['peak_rss_mib']:.0f} MiB"
                           + ("" if ok else f"  PROBLEM {run}"), flush=True)
                 times[tool] = (statistics.median(r["wall"] for r in runs), statistics.median(r["cpu"] for r in runs),

@@ -16,6 +16,7 @@ status = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subproce
 wall = time.monotonic() - started
 usage = resource.getrusage(resource.RUSAGE_CHILDREN)
 peak_kib = usage.ru_maxrss  # KiB on Linux
-print(json.dumps({"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "peak_rss_mib": peak_kib / 1024,
+print(json.dumps({"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "user": usage.ru_utime,
+                  "system": usage.ru_stime, "peak_rss_mib": peak_kib / 1024,
                   "status": status.returncode,
                   "stderr": status.stderr.decode(errors="replace")[-500:]}))
