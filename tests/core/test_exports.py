@@ -115,10 +115,12 @@ def test_each_export_is_recognised_and_converted(tmp_path, name):
 def test_encodings_and_delimiters(tmp_path, encoding, expected, delimiter):
     text = (ECRITURE_HEADER.replace(";", delimiter) + "\n"
             + delimiter.join(["2025-06-30", "R1", "Créance € réglée", "411000", "1234.56", "0", "C1", "L"]) + "\n")
-    reader, rows = read_all(write(tmp_path, text, encoding=encoding))
+    quoted = delimiter.join(["2025-07-01", "R2", f'"Avoir{delimiter} remise"', "411000", "7.5", "0", "C1", "L"])
+    reader, rows = read_all(write(tmp_path, text + quoted + "\n", encoding=encoding))
     assert (reader.encoding, reader.delimiter) == (expected, delimiter)
     assert rows[0][2] == "Créance € réglée"
     assert rows[0][4] == "1234.56"
+    assert rows[1][2] == f"Avoir{delimiter} remise"
 
 
 def test_cp1252_detected_even_when_only_the_last_line_is_not_ascii(tmp_path):
