@@ -648,10 +648,10 @@ class ExportReader:
         """Yield ``(rows, values by header position)`` for each batch of ``batch_rows`` lines after the header.
 
         str methods split the lines, far faster than the csv module: a batch
-        whose lines all hold ``width`` fields and no quote is one split, each
-        position a slice of it. Other batches are split line by line, a line
-        with a quote by the csv module (its quoted field may run on into the
-        next lines), then regularised.
+        whose lines all hold ``width`` fields, quoted ones standing whole, is
+        one split, each position a slice of it (:func:`_split_batch`). Other
+        batches are split line by line, a line with a quote by the csv module
+        (its quoted field may run on into the next lines), then regularised.
         """
         delimiter = self.delimiter
         separators = width - 1
