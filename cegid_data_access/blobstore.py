@@ -4,15 +4,21 @@
 
 In ``api`` mode the URL comes from the Cegid API and is renewed when Azure
 refuses it mid-run; in ``sas_url`` mode it is the static URL of the settings.
+The container is listed and its blobs downloaded by plain REST calls on one
+``requests`` session; the Azure SDK does the batch deletes.
 """
 
+import base64
 import dataclasses
 import datetime
+import email.utils
 import logging
 import threading
-from urllib.parse import parse_qs, quote, urlsplit
+import time
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from .errors import ApiError, AuthenticationError, ConnectionFailure
+from .rangeget import http_error, transport_error
 
 _logger = logging.getLogger(__name__)
 
@@ -32,6 +38,7 @@ class TransferTuning:
     ranged_download: bool = True  # blobs over single_get_size: streamed ranges (rangeget), not SDK chunks
     segment_size: int = 32 * MIB  # one GET per segment in a ranged download
     read_block_size: int = 256 * 1024  # bytes per socket read of a response body (azure-core's default: 4 KiB)
+    list_page_size: int = 5000  # blobs per List Blobs call (the service's maximum)
     delete_batch_size: int = MAX_BATCH  # delete the blobs of delivered files this many at a time...
     delete_delay: float = 0.2  # ...or after this many seconds (or when nothing else is running)
     attempts: int = 3  # whole-blob (or whole-batch) attempts on transient errors
@@ -96,18 +103,27 @@ def listing_error(err):
     return ApiError(f"Azure Blob Storage answered {describe(err)}", status=status_of(err))
 
 
-def _container_client(url, tuning):
+REST_API_VERSION = "2021-08-06"  # of the plain REST calls (listing, downloads): every call used exists since then
+TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+
+
+def _session(tuning):
     import requests
-    from azure.core.pipeline.transport import RequestsTransport
-    from azure.storage.blob import ContainerClient, ExponentialRetry
 
     session = requests.Session()
     pool = max(10, tuning.workers * tuning.chunk_concurrency + 2)
     adapter = requests.adapters.HTTPAdapter(pool_connections=2, pool_maxsize=pool)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
+    return session
+
+
+def _sdk_client(url, session, tuning):
+    from azure.core.pipeline.transport import RequestsTransport
+    from azure.storage.blob import ContainerClient, ExponentialRetry
+
     transport = RequestsTransport(
-        session=session, session_owner=True,
+        session=session, session_owner=False,
         connection_timeout=tuning.connection_timeout, read_timeout=tuning.read_timeout,
         connection_data_block_size=tuning.read_block_size,
     )
@@ -115,13 +131,101 @@ def _container_client(url, tuning):
         initial_backoff=tuning.sdk_backoff, increment_base=2, retry_total=tuning.sdk_retry_total,
         random_jitter_range=min(1, tuning.sdk_backoff),
     )
-    client = ContainerClient.from_container_url(
+    return ContainerClient.from_container_url(
         url, transport=transport, retry_policy=retry,
         max_single_get_size=tuning.single_get_size, max_chunk_get_size=tuning.chunk_size,
     )
-    client.cegid_session = session  # the lean GETs share its connection pool
-    client.cegid_url = url
-    return client
+
+
+class Container:
+    """The export container of a run: its SAS URL and ``requests`` session now, the Azure SDK's client when needed.
+
+    Listing and downloads are plain REST calls on the session; only the batch
+    deletes (and the SDK download path) use the SDK, whose import alone costs
+    about as much CPU as a small run's transfer: it happens on first use,
+    while the first downloads run.
+    """
+
+    api_version = REST_API_VERSION
+
+    def __init__(self, url, tuning):
+        self.cegid_url = url
+        self.cegid_session = _session(tuning)  # the GETs and the SDK share its connection pool
+        self.tuning = tuning
+        self._client = None
+        self._lock = threading.Lock()
+
+    def sdk(self):
+        """The SDK's ContainerClient on the same URL and session."""
+        with self._lock:
+            if self._client is None:
+                self._client = _sdk_client(self.cegid_url, self.cegid_session, self.tuning)
+            return self._client
+
+    def get_blob_client(self, name):
+        return self.sdk().get_blob_client(name)
+
+    def delete_blobs(self, *blobs, **options):
+        return self.sdk().delete_blobs(*blobs, **options)
+
+
+def list_blobs(container):
+    """Every blob of ``container`` as (name, size, last modified, etag, Content-MD5 in hex or None).
+
+    List Blobs REST calls (``list_page_size`` blobs each), transient failures (5xx, 408,
+    429, a lost connection) retried with backoff as the SDK would; errors are
+    raised as the SDK's exceptions.
+    """
+    from xml.etree import ElementTree
+
+    found, marker = [], ""
+    while True:
+        query = {"restype": "container", "comp": "list", "maxresults": container.tuning.list_page_size}
+        if marker:
+            query["marker"] = marker
+        # the answer of the SAS URL's host, parsed as the SDK parses it; expat (>= 2.4) caps entity expansion
+        root = ElementTree.fromstring(_get_listing_page(container, query))  # noqa: S314
+        found.extend(_listed_blob(blob) for blob in root.iter("Blob"))
+        marker = root.findtext("NextMarker") or ""
+        if not marker:
+            return found
+
+
+def _get_listing_page(container, query):
+    import requests
+
+    parts = urlsplit(container.cegid_url)
+    url = urlunsplit(parts._replace(query="&".join(filter(None, [parts.query, urlencode(query)]))))
+    tuning = container.tuning
+    for attempt in range(tuning.sdk_retry_total + 1):
+        last = attempt == tuning.sdk_retry_total
+        try:
+            response = container.cegid_session.get(
+                url, headers={"x-ms-version": container.api_version},
+                timeout=(tuning.connection_timeout, tuning.read_timeout))
+        except requests.RequestException as err:
+            if last:
+                raise transport_error(err) from err
+        else:
+            if response.status_code == 200:
+                return response.content
+            if last or response.status_code not in TRANSIENT_STATUSES:
+                raise http_error(response)
+        time.sleep(tuning.sdk_backoff * 2 ** attempt)
+    raise AssertionError("unreachable")
+
+
+def _listed_blob(blob):
+    name = blob.find("Name")
+    text = name.text or ""
+    if name.get("Encoded") == "true":  # a name XML cannot hold, percent-encoded by Azure
+        text = unquote(text)
+    properties = blob.find("Properties")
+    modified = properties.findtext("Last-Modified")
+    md5 = properties.findtext("Content-MD5")
+    return (text, int(properties.findtext("Content-Length") or 0),
+            email.utils.parsedate_to_datetime(modified) if modified else None,
+            properties.findtext("Etag"), base64.b64decode(md5).hex() if md5 else None)
 
 
 def blob_url(container, name):
@@ -166,7 +270,7 @@ class ContainerSource:
         self._lock = threading.Lock()
         self.url = url
         self.generation = 0
-        self.container = _container_client(url, tuning)
+        self.container = Container(url, tuning)
 
     @property
     def renewable(self):
@@ -191,7 +295,7 @@ class ContainerSource:
             self._renewals_left -= 1
             _logger.info("Azure refused the SAS: asking Cegid for a new one")
             self.url = self._renew_url()
-            self.container = _container_client(self.url, self.tuning)
+            self.container = Container(self.url, self.tuning)
             self.generation += 1
             return True
 

@@ -27,7 +27,8 @@ from concurrent.futures import ThreadPoolExecutor
 _HASH_BLOCK = 1024 * 1024
 
 
-def _http_error(response):
+def http_error(response):
+    """The SDK's exception for an unexpected HTTP answer (status and error code kept)."""
     from azure.core.exceptions import (
         ClientAuthenticationError,
         HttpResponseError,
@@ -123,10 +124,10 @@ def fetch_whole(session, url, etag, target, *, api_version, block_size, timeout,
     try:
         response = session.get(url, headers=headers, stream=True, timeout=timeout)
     except requests.RequestException as err:
-        raise _transport_error(err) from err
+        raise transport_error(err) from err
     with response:
         if response.status_code != 200:
-            raise _http_error(response)
+            raise http_error(response)
         total = int(response.headers.get("Content-Length", 0))
         body = _raw_body(response)
         buffer = _thread_buffer(block_size)
@@ -152,7 +153,8 @@ def _thread_buffer(size):
     return buffer
 
 
-def _transport_error(err):
+def transport_error(err):
+    """The SDK's exception for a connection lost or refused."""
     from azure.core.exceptions import ServiceResponseError
 
     return ServiceResponseError(message=f"connection lost: {err}")
@@ -174,7 +176,7 @@ def _read_into(body, view):
     try:
         return body.readinto(view)
     except (OSError, http.client.HTTPException) as err:
-        raise _transport_error(err) from err
+        raise transport_error(err) from err
 
 
 def _pwrite_all(fd, data, offset):
@@ -239,7 +241,7 @@ class RangedDownload:
                 # the whole body was read: the connection can serve the next range
                 response.raw.release_conn()
         if offset != end + 1:
-            raise _transport_error(f"range {start}-{end} ended after {offset - start} bytes")
+            raise transport_error(f"range {start}-{end} ended after {offset - start} bytes")
 
     def _get(self, start, end):
         import requests
@@ -248,8 +250,8 @@ class RangedDownload:
         try:
             response = self.session.get(self.url, headers=headers, stream=True, timeout=self.timeout)
         except requests.RequestException as err:
-            raise _transport_error(err) from err
+            raise transport_error(err) from err
         if response.status_code != 206:
             response.close()
-            raise _http_error(response)
+            raise http_error(response)
         return response

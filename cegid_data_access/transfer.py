@@ -30,6 +30,7 @@ from .blobstore import (
     delete_batch,
     describe,
     is_denied,
+    list_blobs,
     listing_error,
     sas_expiry,
     sas_permissions,
@@ -161,22 +162,17 @@ class _Clock:
         return self.fixed or datetime.datetime.now(datetime.timezone.utc)
 
 
-def _blob_info(props):
-    md5 = props.content_settings.content_md5 if props.content_settings else None
-    return BlobInfo(
-        name=props.name, size=props.size or 0, last_modified=props.last_modified, etag=props.etag,
-        content_md5=bytes(md5).hex() if md5 else None,
-    )
-
-
 def _list_blobs(source):
-    from azure.core.exceptions import AzureError
-
     try:
-        found = source.call(lambda container: list(container.list_blobs()))
-    except AzureError as err:
-        raise listing_error(err) from None
-    blobs = [_blob_info(props) for props in found]
+        found = source.call(list_blobs)
+    except Exception as err:
+        from azure.core.exceptions import AzureError  # only now: a run that goes well may not need the SDK
+
+        if isinstance(err, AzureError):
+            raise listing_error(err) from None
+        raise
+    blobs = [BlobInfo(name=name, size=size, last_modified=modified, etag=etag, content_md5=md5)
+             for name, size, modified, etag, md5 in found]
     epoch = datetime.datetime.min.replace(tzinfo=datetime.timezone.utc)
     return sorted(blobs, key=lambda blob: (blob.last_modified or epoch, blob.name))
 

@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Network faults during a transfer: connections cut, a blob re-exported mid-download."""
 
+import dataclasses
 import datetime
 import hashlib
 import os
@@ -72,6 +73,22 @@ def test_ranged_download_reuses_its_connections_and_survives_a_cut(proxied):
     assert len(again.outcomes) == 1 and again.outcomes[0].md5 == hashlib.md5(data[::-1]).hexdigest()
     assert blob_names(container) == []
     assert staging_leftovers(settings.import_folder) == []
+
+
+def test_listing_goes_page_by_page_and_survives_a_cut(proxied):
+    container, settings, proxy = proxied
+    names = [f"export/{index}/ECRITURE{index}.csv" for index in range(7)]
+    for name in names:
+        upload(container, name, name.encode())
+    proxy.cut_after(300, times=1)  # the first answer, a listing page, is cut short
+
+    result = run_transfer(settings, tuning=dataclasses.replace(FAST, list_page_size=3))
+
+    assert proxy.cuts_done == 1
+    assert result.exit_code == 0, [o.message for o in result.outcomes]
+    assert sorted(o.blob_name for o in result.outcomes) == sorted(names)
+    assert delivered_files(settings.import_folder) == {name.rsplit("/", 1)[1]: name.encode() for name in names}
+    assert blob_names(container) == []
 
 
 def test_connection_always_cut_leaves_blob_and_no_partial(proxied):
