@@ -75,6 +75,11 @@ def status_of(err):
     return getattr(err, "status_code", None)
 
 
+def is_transient(status):
+    """Whether an Azure answer with this HTTP status (None: no answer, the connection failed) is worth retrying."""
+    return status is None or status >= 500 or status in (408, 429)
+
+
 def is_denied(err):
     """Azure refused the credentials (expired or wrong SAS, missing permission)."""
     from azure.core.exceptions import ClientAuthenticationError
@@ -104,7 +109,6 @@ def listing_error(err):
 
 
 REST_API_VERSION = "2021-08-06"  # of the plain REST calls (listing, downloads): every call used exists since then
-TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
 
 def _session(tuning):
@@ -192,27 +196,35 @@ def list_blobs(container):
 
 
 def _get_listing_page(container, query):
-    import requests
-
     parts = urlsplit(container.cegid_url)
     url = urlunsplit(parts._replace(query="&".join(filter(None, [parts.query, urlencode(query)]))))
     tuning = container.tuning
-    for attempt in range(tuning.sdk_retry_total + 1):
-        last = attempt == tuning.sdk_retry_total
+    attempt = 0
+    while True:
         try:
-            response = container.cegid_session.get(
-                url, headers={"x-ms-version": container.api_version},
-                timeout=(tuning.connection_timeout, tuning.read_timeout))
-        except requests.RequestException as err:
-            if last:
-                raise transport_error(err) from err
-        else:
-            if response.status_code == 200:
-                return response.content
-            if last or response.status_code not in TRANSIENT_STATUSES:
-                raise http_error(response)
+            return _get_once(container, url)
+        except Exception as err:
+            from azure.core.exceptions import AzureError  # the SDK's exceptions, raised by _get_once
+
+            if not isinstance(err, AzureError) or attempt >= tuning.sdk_retry_total or not is_transient(status_of(err)):
+                raise
         time.sleep(tuning.sdk_backoff * 2 ** attempt)
-    raise AssertionError("unreachable")
+        attempt += 1
+
+
+def _get_once(container, url):
+    """The body of one 200 answer to a GET of ``url``; the SDK's exceptions otherwise."""
+    import requests
+
+    tuning = container.tuning
+    try:
+        response = container.cegid_session.get(url, headers={"x-ms-version": container.api_version},
+                                               timeout=(tuning.connection_timeout, tuning.read_timeout))
+    except requests.RequestException as err:
+        raise transport_error(err) from err
+    if response.status_code != 200:
+        raise http_error(response)
+    return response.content
 
 
 def _listed_blob(blob):

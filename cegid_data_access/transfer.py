@@ -30,6 +30,7 @@ from .blobstore import (
     delete_batch,
     describe,
     is_denied,
+    is_transient,
     list_blobs,
     listing_error,
     sas_expiry,
@@ -223,9 +224,7 @@ def _classify_azure(err):
         return _BlobFailure("no longer in Azure")
     if is_denied(err):
         return _BlobFailure(f"Azure refused access ({describe(err)}): check the SAS permissions")
-    status = status_of(err)
-    transient = status is None or status >= 500 or status in (408, 429)
-    return _BlobFailure(f"download failed ({describe(err)})", transient=transient)
+    return _BlobFailure(f"download failed ({describe(err)})", transient=is_transient(status_of(err)))
 
 
 def _classify_local(err):
