@@ -373,14 +373,14 @@ _QUOTED_FIELD = re.compile(r'"([^"\n]*)"')
 _HIDDEN_DELIMITER = "\x1f"  # stands for a delimiter inside a quoted field while the batch is split
 
 
-def _split_batch(text, lines, delimiter, separators):
-    """The values of a batch of ``lines`` (``text`` joined) by header position, or None when they are not regular.
+def _split_batch(lines, delimiter, separators):
+    """The values of a batch of ``lines`` by header position, or None when they are not regular.
 
     Regular: every line holds ``separators + 1`` fields, quoted fields
     (if any) hold no quote or line break and stand whole between delimiters.
     Then the batch is one split and each position a slice of it.
     """
-    text = text.replace("\r\n", "\n")
+    text = "".join(lines).replace("\r\n", "\n")
     quoted = '"' in text
     if quoted:
         text = _unquote_simple_fields(text, delimiter)
@@ -422,20 +422,6 @@ def _delimiters_shown(column, delimiter):
     """The column's values with their hidden delimiters put back."""
     joined = "\n".join(column)
     return joined.replace(_HIDDEN_DELIMITER, delimiter).split("\n") if _HIDDEN_DELIMITER in joined else column
-
-
-class _LinesThenMore:
-    """An iterator over ``lines``, then over ``more``, as far as its reader asks."""
-
-    def __init__(self, lines, more):
-        self._lines = iter(lines)
-        self._more = more
-
-    def __iter__(self):
-        return self
-
-    def __next__(self):
-        return next(self._lines, None) or next(self._more)
 
 
 class _BadBatch(Exception):
@@ -657,7 +643,7 @@ class ExportReader:
         separators = width - 1
         lines_of_file = iter(handle)
         while lines := list(itertools.islice(lines_of_file, batch_rows)):
-            columns = _split_batch("".join(lines), lines, delimiter, separators)
+            columns = _split_batch(lines, delimiter, separators)
             if columns is not None:
                 yield len(lines), columns
                 continue
@@ -671,8 +657,8 @@ class ExportReader:
         lines = iter(lines)
         for line in lines:
             if '"' in line:
-                feed = _LinesThenMore([line], itertools.chain(lines, lines_after))
-                rows.append(next(csv.reader(feed, delimiter=self.delimiter)))
+                # the csv reader takes lines from the batch, then from the file, only while a quote is open
+                rows.append(next(csv.reader(itertools.chain([line], lines, lines_after), delimiter=self.delimiter)))
             else:
                 rows.append(line.rstrip("\r\n").split(self.delimiter))
         return rows
