@@ -399,12 +399,18 @@ class CegidSimulator:
                 return action(match)
         return Answer(404, {"errorMessage": f"No route for {path}"})
 
-    def _token(self, request):
-        headers = request.headers
+    def _gateway_refusal(self, headers):
+        """The API gateway's 401 for a missing or wrong subscription key, or None."""
         if "Ocp-Apim-Subscription-Key" not in headers:
             return Answer(401, _APIM_DENIED)
         if headers["Ocp-Apim-Subscription-Key"] != self.subscription_key:
             return Answer(401, _APIM_INVALID)
+        return None
+
+    def _token(self, request):
+        headers = request.headers
+        if refusal := self._gateway_refusal(headers):
+            return refusal
         if headers.get("x-tenantId") != self.tenant_id:
             return Answer(401, {"errorMessage": "Unknown or missing tenant"})
         if request.query.get("api-key-Id") != self.api_key_id or headers.get("api-key-secret") != self.api_key_secret:
@@ -417,10 +423,8 @@ class CegidSimulator:
 
     def _check_authenticated(self, request):
         headers = request.headers
-        if "Ocp-Apim-Subscription-Key" not in headers:
-            return Answer(401, _APIM_DENIED)
-        if headers["Ocp-Apim-Subscription-Key"] != self.subscription_key:
-            return Answer(401, _APIM_INVALID)
+        if refusal := self._gateway_refusal(headers):
+            return refusal
         authorization = headers.get("Authorization", "")
         token = authorization[len("Bearer "):] if authorization.startswith("Bearer ") else None
         with self._lock:
