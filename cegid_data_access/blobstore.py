@@ -4,8 +4,11 @@
 
 In ``api`` mode the URL comes from the Cegid API and is renewed when Azure
 refuses it mid-run; in ``sas_url`` mode it is the static URL of the settings.
-The container is listed and its blobs downloaded by plain REST calls on one
-``requests`` session; the Azure SDK does the batch deletes.
+The container is listed, its blobs downloaded and deleted by plain REST calls
+on one ``requests`` session: the Azure SDK is not needed to move files, and
+its import alone (with the CPU it takes from the downloads under way) would
+cost about as much as a small run's transfer. Azure's answers become
+``AzureFailure`` errors, which the engine classifies.
 """
 
 import base64
@@ -13,12 +16,13 @@ import dataclasses
 import datetime
 import email.utils
 import logging
+import re
 import threading
 import time
+import uuid
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from .errors import ApiError, AuthenticationError, ConnectionFailure
-from .rangeget import http_error, transport_error
 
 _logger = logging.getLogger(__name__)
 
@@ -33,18 +37,13 @@ class TransferTuning:
     workers: int = 8  # blobs downloaded at once
     chunk_concurrency: int = 4  # connections per large blob
     single_get_size: int = 32 * MIB  # blobs up to this size: one streamed GET; larger ones: parallel ranges
-    lean_get: bool = True  # blobs up to single_get_size: a plain GET on the shared session, not the SDK's
-    chunk_size: int = 4 * MIB  # SDK chunks (only used when ranged_download is off)
-    ranged_download: bool = True  # blobs over single_get_size: streamed ranges (rangeget), not SDK chunks
     segment_size: int = 32 * MIB  # one GET per segment in a ranged download
     read_block_size: int = 256 * 1024  # bytes per socket read of a response body (azure-core's default: 4 KiB)
     list_page_size: int = 5000  # blobs per List Blobs call (the service's maximum)
     delete_batch_size: int = MAX_BATCH  # delete the blobs of delivered files this many at a time...
     delete_delay: float = 0.2  # ...or after this many seconds (or when nothing else is running)
-    attempts: int = 3  # whole-blob (or whole-batch) attempts on transient errors
+    attempts: int = 3  # attempts of a blob, a batch of deletes or a listing page on transient errors
     backoff: float = 1.0  # seconds before the 2nd attempt, doubled each time
-    sdk_retry_total: int = 3  # HTTP-level retries inside the SDK
-    sdk_backoff: float = 0.5
     connection_timeout: float = 10
     read_timeout: float = 60
 
@@ -70,9 +69,25 @@ def sas_permissions(url):
     return values[0] if values else None
 
 
-def status_of(err):
-    """The HTTP status of an Azure SDK error, or None (network-level failure)."""
-    return getattr(err, "status_code", None)
+class AzureFailure(Exception):
+    """Azure answered an error (``status``, ``code``: its x-ms-error-code), or could not be reached (``status`` None).
+
+    The message is the one-line description users see (the caller redacts it).
+    """
+
+    def __init__(self, message, status=None, code=None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+    @property
+    def denied(self):
+        """Azure refused the credentials (expired or wrong SAS, missing permission)."""
+        return self.status in (401, 403)
+
+    @property
+    def transient(self):
+        return is_transient(self.status)
 
 
 def is_transient(status):
@@ -81,34 +96,31 @@ def is_transient(status):
 
 
 def is_denied(err):
-    """Azure refused the credentials (expired or wrong SAS, missing permission)."""
-    from azure.core.exceptions import ClientAuthenticationError
-
-    return isinstance(err, ClientAuthenticationError) or status_of(err) == 403
+    """``err`` is Azure refusing the credentials."""
+    return isinstance(err, AzureFailure) and err.denied
 
 
-def describe(err):
-    """A one-line description of an Azure SDK error (the caller redacts it)."""
-    status = status_of(err)
-    code = getattr(err, "error_code", None)
-    if status:
-        return f"HTTP {status}" + (f" {code}" if code else "")
-    first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-    return f"{type(err).__name__}: {first}"
+def http_error(response):
+    """The AzureFailure of an unexpected HTTP answer (a ``requests`` response)."""
+    code = response.headers.get("x-ms-error-code")
+    return AzureFailure(f"HTTP {response.status_code}" + (f" {code}" if code else ""), response.status_code, code)
+
+
+def transport_error(err):
+    """The AzureFailure of a connection lost or refused."""
+    return AzureFailure(f"connection lost: {err}")
 
 
 def listing_error(err):
-    """The CegidError that tells why the container could not be listed."""
-    from azure.core.exceptions import ServiceRequestError
-
-    if is_denied(err):
-        return AuthenticationError(f"Azure refused the SAS ({describe(err)})", status=403)
-    if isinstance(err, ServiceRequestError) or status_of(err) is None:
-        return ConnectionFailure(f"cannot reach Azure Blob Storage ({describe(err)})")
-    return ApiError(f"Azure Blob Storage answered {describe(err)}", status=status_of(err))
+    """The CegidError that tells why the container could not be listed (``err``: an AzureFailure)."""
+    if err.denied:
+        return AuthenticationError(f"Azure refused the SAS ({err})", status=403)
+    if err.status is None:
+        return ConnectionFailure(f"cannot reach Azure Blob Storage ({err})")
+    return ApiError(f"Azure Blob Storage answered {err}", status=err.status)
 
 
-REST_API_VERSION = "2021-08-06"  # of the plain REST calls (listing, downloads): every call used exists since then
+REST_API_VERSION = "2021-08-06"  # of our REST calls (listing, downloads, batch deletes): each exists since then
 
 
 def _session(tuning):
@@ -122,63 +134,33 @@ def _session(tuning):
     return session
 
 
-def _sdk_client(url, session, tuning):
-    from azure.core.pipeline.transport import RequestsTransport
-    from azure.storage.blob import ContainerClient, ExponentialRetry
-
-    transport = RequestsTransport(
-        session=session, session_owner=False,
-        connection_timeout=tuning.connection_timeout, read_timeout=tuning.read_timeout,
-        connection_data_block_size=tuning.read_block_size,
-    )
-    retry = ExponentialRetry(
-        initial_backoff=tuning.sdk_backoff, increment_base=2, retry_total=tuning.sdk_retry_total,
-        random_jitter_range=min(1, tuning.sdk_backoff),
-    )
-    return ContainerClient.from_container_url(
-        url, transport=transport, retry_policy=retry,
-        max_single_get_size=tuning.single_get_size, max_chunk_get_size=tuning.chunk_size,
-    )
-
-
 class Container:
-    """The export container of a run: its SAS URL and ``requests`` session now, the Azure SDK's client when needed.
-
-    Listing and downloads are plain REST calls on the session; only the batch
-    deletes (and the SDK download path) use the SDK, whose import alone costs
-    about as much CPU as a small run's transfer: it happens on first use,
-    while the first downloads run.
-    """
+    """The export container of a run: its SAS URL and the ``requests`` session every call goes through."""
 
     api_version = REST_API_VERSION
 
     def __init__(self, url, tuning):
         self.cegid_url = url
-        self.cegid_session = _session(tuning)  # the GETs and the SDK share its connection pool
+        self.cegid_session = _session(tuning)
         self.tuning = tuning
-        self._client = None
-        self._lock = threading.Lock()
 
-    def sdk(self):
-        """The SDK's ContainerClient on the same URL and session."""
-        with self._lock:
-            if self._client is None:
-                self._client = _sdk_client(self.cegid_url, self.cegid_session, self.tuning)
-            return self._client
+    def timeout(self):
+        """(connect, read) timeout of one call."""
+        return self.tuning.connection_timeout, self.tuning.read_timeout
 
-    def get_blob_client(self, name):
-        return self.sdk().get_blob_client(name)
-
-    def delete_blobs(self, *blobs, **options):
-        return self.sdk().delete_blobs(*blobs, **options)
+    def url_with(self, path="", query=None):
+        """The SAS URL of the container (``path`` empty) or of a blob, with ``query`` before the SAS."""
+        parts = urlsplit(self.cegid_url)
+        return urlunsplit(parts._replace(path=parts.path.rstrip("/") + path,
+                                         query="&".join(filter(None, [urlencode(query or {}), parts.query]))))
 
 
 def list_blobs(container):
     """Every blob of ``container`` as (name, size, last modified, etag, Content-MD5 in hex or None).
 
-    List Blobs REST calls (``list_page_size`` blobs each), transient failures (5xx, 408,
-    429, a lost connection) retried with backoff as the SDK would; errors are
-    raised as the SDK's exceptions.
+    List Blobs calls of ``list_page_size`` blobs each, a page that fails
+    transiently (5xx, 408, 429, a lost connection) tried again with backoff.
+    Raise AzureFailure.
     """
     from xml.etree import ElementTree
 
@@ -188,43 +170,45 @@ def list_blobs(container):
         if marker:
             query["marker"] = marker
         # the answer of the SAS URL's host, parsed as the SDK parses it; expat (>= 2.4) caps entity expansion
-        root = ElementTree.fromstring(_get_listing_page(container, query))  # noqa: S314
+        root = ElementTree.fromstring(_with_retries(container.tuning, _get_page, container, query))  # noqa: S314
         found.extend(_listed_blob(blob) for blob in root.iter("Blob"))
         marker = root.findtext("NextMarker") or ""
         if not marker:
             return found
 
 
-def _get_listing_page(container, query):
-    parts = urlsplit(container.cegid_url)
-    url = urlunsplit(parts._replace(query="&".join(filter(None, [parts.query, urlencode(query)]))))
-    tuning = container.tuning
-    attempt = 0
+def _with_retries(tuning, call, *args):
+    """``call(*args)``, tried again with backoff while it raises a transient AzureFailure."""
+    attempt = 1
     while True:
         try:
-            return _get_once(container, url)
-        except Exception as err:
-            from azure.core.exceptions import AzureError  # the SDK's exceptions, raised by _get_once
-
-            if not isinstance(err, AzureError) or attempt >= tuning.sdk_retry_total or not is_transient(status_of(err)):
+            return call(*args)
+        except AzureFailure as err:
+            if attempt >= tuning.attempts or not err.transient:
                 raise
-        time.sleep(tuning.sdk_backoff * 2 ** attempt)
+            _logger.info("Azure: %s; trying again", err)
+        time.sleep(tuning.backoff * 2 ** (attempt - 1))
         attempt += 1
 
 
-def _get_once(container, url):
-    """The body of one 200 answer to a GET of ``url``; the SDK's exceptions otherwise."""
-    import requests
-
-    tuning = container.tuning
-    try:
-        response = container.cegid_session.get(url, headers={"x-ms-version": container.api_version},
-                                               timeout=(tuning.connection_timeout, tuning.read_timeout))
-    except requests.RequestException as err:
-        raise transport_error(err) from err
+def _get_page(container, query):
+    """The body of one 200 answer to a GET of the container with ``query``."""
+    response = _send(container, "GET", container.url_with(query=query))
     if response.status_code != 200:
         raise http_error(response)
     return response.content
+
+
+def _send(container, method, url, headers=None, **options):
+    """One call on the container's session, with our API version; a lost connection raised as AzureFailure."""
+    import requests
+
+    try:
+        return container.cegid_session.request(method, url, headers={"x-ms-version": container.api_version,
+                                                                     **(headers or {})},
+                                               timeout=container.timeout(), **options)
+    except requests.RequestException as err:
+        raise transport_error(err) from err
 
 
 def _listed_blob(blob):
@@ -240,32 +224,73 @@ def _listed_blob(blob):
             properties.findtext("Etag"), base64.b64decode(md5).hex() if md5 else None)
 
 
+def _blob_path(name):
+    """The path of blob ``name`` below the container's (quoted as the SDK does)."""
+    return "/" + quote(name, safe="~/")
+
+
 def blob_url(container, name):
-    """The SAS URL of blob ``name`` in ``container`` (quoted as the SDK does)."""
-    parts = urlsplit(container.cegid_url)
-    query = f"?{parts.query}" if parts.query else ""
-    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}/{quote(name, safe='~/')}{query}"
+    """The SAS URL of blob ``name`` in ``container``."""
+    return container.url_with(_blob_path(name))
 
 
 def delete_batch(container, items):
-    """Delete blobs ``items`` = [(name, etag)] in one Blob Batch request, each only if still ``etag``.
+    """Delete blobs ``items`` = [(name, etag)] in one Blob Batch call, each only if it is still version ``etag``.
 
     Return [(HTTP status, error code)] per blob, in order. When every one was
-    refused (403), raise it as a refusal so that an api-mode SAS gets renewed.
+    refused (403), raise that refusal, so that an api-mode SAS gets renewed.
     """
-    from azure.core import MatchConditions
-    from azure.core.exceptions import ClientAuthenticationError, ServiceResponseError
-
-    requests = [{"name": name, "etag": etag, "match_condition": MatchConditions.IfNotModified} for name, etag in items]
-    answers = [(answer.status_code, answer.headers.get("x-ms-error-code"))
-               for answer in container.delete_blobs(*requests, raise_on_any_failure=False)]
-    if len(answers) != len(items):  # a cut answer: try the batch again (the deletes are conditional)
-        raise ServiceResponseError(message=f"the batch answered {len(answers)} of {len(items)} deletes")
-    if answers and all(status == 403 for status, _code in answers):
-        err = ClientAuthenticationError(message=f"HTTP 403 {answers[0][1] or ''}".strip())
-        err.status_code, err.error_code = 403, answers[0][1]
-        raise err
+    boundary = f"batch_{uuid.uuid4()}"
+    response = _send(container, "POST", container.url_with(query={"restype": "container", "comp": "batch"}),
+                     headers={"Content-Type": f"multipart/mixed; boundary={boundary}"},
+                     data=_batch_body(container, items, boundary))
+    if response.status_code != 202:
+        raise http_error(response)
+    answers = _batch_answers(response, len(items))
+    if all(status == 403 for status, _code in answers):
+        code = answers[0][1]
+        raise AzureFailure("HTTP 403" + (f" {code}" if code else ""), 403, code)
     return answers
+
+
+def _batch_body(container, items, boundary):
+    """The multipart body of a Blob Batch of conditional deletes: one sub-request per blob, as the SDK writes it."""
+    parts = urlsplit(container.cegid_url)
+    path, query = parts.path.rstrip("/"), f"?{parts.query}" if parts.query else ""
+    date = email.utils.formatdate(usegmt=True)
+    body = [
+        f"--{boundary}\r\nContent-Type: application/http\r\nContent-ID: {index}\r\n"
+        "Content-Transfer-Encoding: binary\r\n\r\n"
+        f"DELETE {path}{_blob_path(name)}{query} HTTP/1.1\r\n"
+        f"x-ms-date: {date}\r\nIf-Match: {etag}\r\nContent-Length: 0\r\n\r\n\r\n"
+        for index, (name, etag) in enumerate(items)
+    ]
+    body.append(f"--{boundary}--\r\n")
+    return "".join(body).encode()
+
+
+def _batch_answers(response, count):
+    """[(HTTP status, error code)] of the ``count`` sub-requests of a Blob Batch, by their Content-ID.
+
+    An answer that does not account for every sub-request (cut, or not a
+    batch answer) raises a transient AzureFailure: the deletes are
+    conditional, the batch can be sent again.
+    """
+    boundary = re.search(r'boundary="?([^";]+)', response.headers.get("Content-Type", ""))
+    answers = {}
+    parts = response.content.replace(b"\r\n", b"\n").split(b"--" + boundary.group(1).encode()) if boundary else []
+    for position, part in enumerate(parts[1:]):
+        mime, _, answer = part.partition(b"\n\n")
+        status = re.match(rb"\s*HTTP/[\d.]+ (\d{3})", answer)
+        if status is None:  # the closing delimiter, or a part that is not an answer
+            continue
+        content_id = re.search(rb"(?im)^content-id:\s*(\d+)", mime)
+        code = re.search(rb"(?im)^x-ms-error-code:\s*(\S+)", answer.partition(b"\n\n")[0])
+        answers[int(content_id.group(1)) if content_id else position] = (
+            int(status.group(1)), code.group(1).decode("ascii", "replace") if code else None)
+    if sorted(answers) != list(range(count)):
+        raise AzureFailure(f"the batch answered {len(answers)} of {count} deletes")
+    return [answers[index] for index in range(count)]
 
 
 class ContainerSource:
@@ -289,14 +314,14 @@ class ContainerSource:
         return self._renew_url is not None
 
     def current(self):
-        """(generation, ContainerClient) to use now."""
+        """(generation, Container) to use now."""
         with self._lock:
             return self.generation, self.container
 
     def renew(self, seen_generation):
         """Get a fresh SAS URL after a refusal seen with ``seen_generation``.
 
-        Return True when a newer container client is available (possibly
+        Return True when a newer container is available (possibly
         renewed by another worker), False when renewing is not possible.
         """
         with self._lock:

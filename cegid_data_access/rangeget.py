@@ -14,8 +14,7 @@ back (into its own buffer) from the page cache the prefix that is already
 on disk, while later ranges are still arriving, then starts the write-back
 of what it has hashed.
 
-Errors are raised as the SDK's exceptions (HTTP status kept), so that the
-engine classifies them as it does the SDK's own.
+Azure's errors and lost connections are raised as ``blobstore.AzureFailure``.
 """
 
 import hashlib
@@ -24,23 +23,9 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+from .blobstore import http_error, transport_error
+
 _HASH_BLOCK = 1024 * 1024
-
-
-def http_error(response):
-    """The SDK's exception for an unexpected HTTP answer (status and error code kept)."""
-    from azure.core.exceptions import (
-        ClientAuthenticationError,
-        HttpResponseError,
-        ResourceModifiedError,
-        ResourceNotFoundError,
-    )
-
-    kinds = {403: ClientAuthenticationError, 404: ResourceNotFoundError, 412: ResourceModifiedError}
-    err = kinds.get(response.status_code, HttpResponseError)(message=f"HTTP {response.status_code}")
-    err.status_code = response.status_code
-    err.error_code = response.headers.get("x-ms-error-code")
-    return err
 
 
 class _Progress:
@@ -151,13 +136,6 @@ def _thread_buffer(size):
     if buffer is None or len(buffer) != size:
         buffer = _buffers.buffer = memoryview(bytearray(size))
     return buffer
-
-
-def transport_error(err):
-    """The SDK's exception for a connection lost or refused."""
-    from azure.core.exceptions import ServiceResponseError
-
-    return ServiceResponseError(message=f"connection lost: {err}")
 
 
 def _raw_body(response):

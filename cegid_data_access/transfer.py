@@ -24,18 +24,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 from .blobstore import (
     MAX_BATCH,
+    AzureFailure,
     ContainerSource,
     TransferTuning,
     blob_url,
     delete_batch,
-    describe,
-    is_denied,
-    is_transient,
     list_blobs,
     listing_error,
     sas_expiry,
     sas_permissions,
-    status_of,
 )
 from .config import MODE_SAS_URL, MODES
 from .errors import EXIT_OK, EXIT_PARTIAL, AuthenticationError, CegidError, ConfigError
@@ -166,12 +163,8 @@ class _Clock:
 def _list_blobs(source):
     try:
         found = source.call(list_blobs)
-    except Exception as err:
-        from azure.core.exceptions import AzureError  # only now: a run that goes well may not need the SDK
-
-        if isinstance(err, AzureError):
-            raise listing_error(err) from None
-        raise
+    except AzureFailure as err:
+        raise listing_error(err) from None
     blobs = [BlobInfo(name=name, size=size, last_modified=modified, etag=etag, content_md5=md5)
              for name, size, modified, etag, md5 in found]
     epoch = datetime.datetime.min.replace(tzinfo=datetime.timezone.utc)
@@ -216,15 +209,13 @@ class _BlobFailure(Exception):
 
 
 def _classify_azure(err):
-    from azure.core.exceptions import ResourceModifiedError, ResourceNotFoundError
-
-    if isinstance(err, ResourceModifiedError):
+    if err.status == 412:
         return _BlobFailure("re-exported in Azure during its download: left there for the next run")
-    if isinstance(err, ResourceNotFoundError):
+    if err.status == 404:
         return _BlobFailure("no longer in Azure")
-    if is_denied(err):
-        return _BlobFailure(f"Azure refused access ({describe(err)}): check the SAS permissions")
-    return _BlobFailure(f"download failed ({describe(err)})", transient=is_transient(status_of(err)))
+    if err.denied:
+        return _BlobFailure(f"Azure refused access ({err}): check the SAS permissions")
+    return _BlobFailure(f"download failed ({err})", transient=err.transient)
 
 
 def _classify_local(err):
@@ -237,11 +228,9 @@ def _classify_local(err):
 
 def _classify(err):
     """Turn an exception met while fetching a blob into a _BlobFailure (None: a bug)."""
-    from azure.core.exceptions import AzureError
-
     if isinstance(err, _BlobFailure):
         return err
-    if isinstance(err, AzureError):
+    if isinstance(err, AzureFailure):
         return _classify_azure(err)
     if isinstance(err, OSError):
         return _classify_local(err)
@@ -395,22 +384,17 @@ class _Run:
 
     def _fetch(self, container, blob, key):
         """Download one blob into its .part file, verified and fsynced; return its MD5."""
-        if self.tuning.ranged_download and blob.size > self.tuning.single_get_size:
+        if blob.size > self.tuning.single_get_size:
             return self._fetch_ranged(container, blob, key)
 
         target = self.staging.open_part(key)
         try:
-            if self.tuning.lean_get and blob.size <= self.tuning.single_get_size:
-                fetch_whole(
-                    container.cegid_session, blob_url(container, blob.name), blob.etag, target,
-                    api_version=container.api_version, block_size=self.tuning.read_block_size,
-                    timeout=(self.tuning.connection_timeout, self.tuning.read_timeout),
-                    on_progress=self._progress_hook(blob),
-                )
-                expected = blob.size  # If-Match: the listed version, so the listed size
-            else:
-                expected = self._fetch_sdk(container, blob, target)
-            self._verify(blob, target, expected)
+            fetch_whole(
+                container.cegid_session, blob_url(container, blob.name), blob.etag, target,
+                api_version=container.api_version, block_size=self.tuning.read_block_size,
+                timeout=container.timeout(), on_progress=self._progress_hook(blob),
+            )
+            self._verify(blob, target, blob.size)  # If-Match: the listed version, so the listed size
             mtime = blob.last_modified.timestamp() if blob.last_modified else None
             target.finish(mtime)
         except BaseException:
@@ -429,8 +413,7 @@ class _Run:
                 container.cegid_session, blob_url(container, blob.name), blob.etag, blob.size,
                 api_version=container.api_version, segment_size=self.tuning.segment_size,
                 concurrency=self.tuning.chunk_concurrency, block_size=self.tuning.read_block_size,
-                timeout=(self.tuning.connection_timeout, self.tuning.read_timeout),
-                on_progress=self._progress_hook(blob),
+                timeout=container.timeout(), on_progress=self._progress_hook(blob),
             )
             size, md5 = download.run(fd)
             md5 = md5.hexdigest()
@@ -447,19 +430,6 @@ class _Run:
             raise
         os.close(fd)
         return md5
-
-    def _fetch_sdk(self, container, blob, target):
-        """Download through the SDK's pipeline (lean_get off); return the size it announced."""
-        from azure.core import MatchConditions
-
-        chunked = blob.size > self.tuning.single_get_size
-        stream = container.get_blob_client(blob.name).download_blob(
-            etag=blob.etag, match_condition=MatchConditions.IfNotModified,
-            max_concurrency=self.tuning.chunk_concurrency if chunked else 1,
-            progress_hook=self._progress_hook(blob),
-        )
-        stream.readinto(target)
-        return stream.size
 
     @staticmethod
     def _verify(blob, target, expected_size):
@@ -542,19 +512,16 @@ class _Run:
 
     def _delete_chunk(self, chunk):
         """(state, message) per blob of one batch, each deleted only if still the delivered version."""
-        from azure.core.exceptions import AzureError
-
         attempt = 1
         while True:
             try:
                 statuses = self.source.call(lambda container: delete_batch(
                     container, [(item.blob.name, item.blob.etag) for item in chunk]))
                 return [_delete_result(status, code) for status, code in statuses]
-            except (AzureError, CegidError) as err:
+            except (AzureFailure, CegidError) as err:
                 failure = _classify(err)
                 if not failure.transient or attempt >= self.tuning.attempts or self.abort.is_set():
-                    text = describe(err) if isinstance(err, AzureError) else str(err)
-                    return [_not_deleted(text)] * len(chunk)
+                    return [_not_deleted(str(err))] * len(chunk)
                 _logger.info("retrying a batch of deletes after: %s", failure)
             self.abort.wait(self.tuning.backoff * 2 ** (attempt - 1))
             attempt += 1
@@ -662,7 +629,7 @@ def check_connection(settings, *, client=None, now=None):
         ok = ok and _check_step(steps, "SAS", lambda: _describe_sas(
             state.setdefault("url", client.get_container_url()), now, static=False))
     if ok:
-        tuning = TransferTuning(sdk_retry_total=1)
+        tuning = TransferTuning(attempts=2, backoff=0.5)
         _check_step(steps, "listing", lambda: _describe_listing(_list_blobs(ContainerSource(state["url"], tuning))))
     for step in steps:
         step.message = redact(step.message, secrets)

@@ -20,8 +20,6 @@ from .cegid_backend import (
 )
 
 _logger = logging.getLogger(__name__)
-# The Azure SDK logs every HTTP request and response at INFO: far too much for Odoo's log.
-logging.getLogger("azure.core.pipeline.policies.http_logging_policy").setLevel(logging.WARNING)
 
 TRIGGERS = [("cron", "Scheduled"), ("button", "Manual"), ("followup", "Forced follow-up")]
 TRANSFER_STATES = [

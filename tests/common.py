@@ -18,8 +18,8 @@ def loopback_request_handler(case_class, session, request, **kwargs):
     """Let requests reach the loopback services the test started, with any timeout.
 
     Odoo's test harness blocks external HTTP and compares ``timeout`` with a
-    number, which fails for the (connect, read) tuples the Azure SDK and the
-    core client use; the services here all listen on 127.0.0.1.
+    number, which fails for the (connect, read) tuples the transfer engine and
+    the core client use; the services here all listen on 127.0.0.1.
     """
     if urlsplit(request.url).hostname == "127.0.0.1":
         return _super_send(session, request, **kwargs)

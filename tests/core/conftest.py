@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Fixtures of the core and CLI suite: real Azurite, the Cegid simulator, the scripts."""
 
+import json
 import os
 import random
 import subprocess
@@ -32,6 +33,36 @@ def run_script(name, *args, env=None, timeout=120, cwd=None):
         [sys.executable, str(SCRIPTS / name), *args],
         capture_output=True, text=True, env=full_env, timeout=timeout, cwd=cwd, check=False,
     )
+
+
+# what the scripts may load: the standard library, requests and what requests itself may load
+SCRIPT_DEPENDENCIES = set(sys.stdlib_module_names) | {
+    "requests", "urllib3", "idna", "certifi", "charset_normalizer", "chardet", "socks", "simplejson",
+    "brotli", "brotlicffi", "zstandard", "cegid_data_access", "cython_runtime", "__main__",
+}
+
+
+def foreign_modules(name, *args, env=None):
+    """Run script ``name`` isolated from site customisations; (CompletedProcess, top-level modules beyond
+    SCRIPT_DEPENDENCIES it loaded). Private extension helpers (_cython_*, _distutils_hack) are not packages a
+    user installs."""
+    probe = (
+        "import json, runpy, sys\n"
+        f"sys.argv = [{str(SCRIPTS / name)!r}, *{list(args)!r}]\n"
+        "try:\n"
+        f"    runpy.run_path({str(SCRIPTS / name)!r}, run_name='__main__')\n"
+        "except SystemExit as exit:\n"
+        "    code = exit.code\n"
+        "print(json.dumps(sorted({name.split('.')[0] for name in sys.modules})))\n"
+        "sys.exit(code)\n"
+    )
+    full_env = {key: value for key, value in os.environ.items() if not key.startswith("CEGID_")}
+    full_env.update(env or {})
+    result = subprocess.run([sys.executable, "-I", "-c", probe], capture_output=True, text=True, env=full_env,
+                            check=False, timeout=120)
+    loaded = set(json.loads(result.stdout.strip().splitlines()[-1]))
+    assert "cegid_data_access" in loaded
+    return result, {module for module in loaded - SCRIPT_DEPENDENCIES if not module.startswith("_")}
 
 
 @pytest.fixture

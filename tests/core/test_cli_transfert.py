@@ -13,7 +13,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import SCRIPTS, run_script
+from conftest import SCRIPTS, foreign_modules, run_script
 
 from cegid_testkit.blobs import blob_names, delivered_files, digest, new_container, staging_leftovers, upload
 from cegid_testkit.simulator import write_config_py
@@ -52,6 +52,19 @@ def run(setup, *args, **kwargs):
 def test_help_works():
     result = run_script(SCRIPT, "--help")
     assert result.returncode == 0 and "--config" in result.stdout and "--json" in result.stdout
+
+
+def test_a_transfer_needs_only_requests(azurite, tmp_path):
+    """Listing, downloads and batch deletes are plain REST calls: the Azure SDK is not needed, nor imported."""
+    setup = Setup(azurite, tmp_path)
+    upload(setup.container, "ECRITURE.csv", b"E_DEBIT\n1\n")
+
+    result, foreign = foreign_modules(SCRIPT, "--config", str(setup.config))
+
+    assert result.returncode == 0, result.stderr
+    assert foreign == set()
+    assert delivered_files(setup.folder) == {"ECRITURE.csv": b"E_DEBIT\n1\n"}
+    assert blob_names(setup.container) == []
 
 
 def test_transfer_prints_table_progress_and_summary(azurite, tmp_path):

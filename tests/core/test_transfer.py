@@ -20,7 +20,7 @@ from cegid_testkit.blobs import blob_names, delivered_files, new_container, stag
 
 NOW = datetime.datetime(2026, 11, 28, 10, 15, tzinfo=datetime.timezone.utc)
 LATER = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)
-FAST = TransferTuning(attempts=2, backoff=0.05, sdk_retry_total=2, sdk_backoff=0.05)
+FAST = TransferTuning(attempts=2, backoff=0.05)
 
 
 class Recorder(TransferReporter):
@@ -172,12 +172,10 @@ def test_hostile_names_are_refused_and_left(box, tmp_path):
     assert blob_names(box.container) == sorted(HOSTILE)
 
 
-@pytest.mark.parametrize("ranged", [True, False], ids=["ranged", "sdk-chunks"])
-def test_large_blob_chunked_in_parallel(box, ranged):
+def test_large_blob_chunked_in_parallel(box):
     data = os.urandom(3 * 1024 * 1024 + 12345)
     upload(box.container, "HISTOCUMSAL.csv", data)
-    tuning = TransferTuning(single_get_size=256 * 1024, chunk_size=64 * 1024, segment_size=64 * 1024,
-                            chunk_concurrency=4, ranged_download=ranged)
+    tuning = TransferTuning(single_get_size=256 * 1024, segment_size=64 * 1024, chunk_concurrency=4)
     recorder = Recorder()
 
     result = run_transfer(box.settings, reporter=recorder, tuning=tuning)

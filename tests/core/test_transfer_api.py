@@ -10,7 +10,7 @@ from cegid_data_access.errors import AuthenticationError
 from cegid_data_access.transfer import TransferTuning, check_connection, run_transfer
 from cegid_testkit.blobs import blob_names, delivered_files, upload
 
-FAST = TransferTuning(attempts=2, backoff=0.05, sdk_retry_total=2, sdk_backoff=0.05)
+FAST = TransferTuning(attempts=2, backoff=0.05)
 SAS_PATH = "GetSASTokenLRD"
 
 
@@ -41,16 +41,18 @@ def test_api_mode_transfers_with_a_fresh_sas(api):
     assert len(simulator.requests_to(SAS_PATH)) == 1
 
 
-def test_refused_sas_is_renewed_once_mid_run(azurite, api):
+# the first SAS can list but not read (every download refused), or list and read but not delete (the batch of
+# deletes refused), until renewed
+@pytest.mark.parametrize("first_permission", ["l", "rl"], ids=["downloads-refused", "deletes-refused"])
+def test_refused_sas_is_renewed_once_mid_run(azurite, api, first_permission):
     simulator, container, settings = api
     upload(container, "ECRITURE.csv", b"first")
     upload(container, "ANALYTIQ.csv", b"second")
     issued = []
 
     def factory(container_name, permission, expiry):
-        # the first SAS can list but not read: every download is refused until renewed
         issued.append(permission)
-        granted = "l" if len(issued) == 1 else permission
+        granted = first_permission if len(issued) == 1 else permission
         return azurite.sas_token(container_name, granted, expiry)
 
     simulator.sas_token_factory = factory

@@ -16,9 +16,9 @@ from cegid_testkit.blobs import blob_names, delivered_files, new_container, stag
 from cegid_testkit.tcpproxy import TcpProxy
 
 LATER = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)
-FAST = TransferTuning(attempts=3, backoff=0.05, sdk_retry_total=2, sdk_backoff=0.05)
+FAST = TransferTuning(attempts=3, backoff=0.05)
 # small chunks, one at a time: the download goes through many requests in a known order
-CHUNKED = TransferTuning(attempts=2, backoff=0.05, sdk_retry_total=1, sdk_backoff=0.05,
+CHUNKED = TransferTuning(attempts=2, backoff=0.05,
                          single_get_size=64 * 1024, segment_size=64 * 1024, chunk_concurrency=1)
 
 
