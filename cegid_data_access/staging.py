@@ -45,7 +45,6 @@ LOCK_NAME = "lock"
 GROUP_SUFFIX = ".group"
 _RENAME_NOREPLACE = 1
 _AT_FDCWD = -100
-_READBACK = 1024 * 1024
 
 
 def entry_key(blob_name, etag):
@@ -93,72 +92,21 @@ def rename_noreplace(src, dst):
 
 
 class HashingFile:
-    """A seekable binary file that computes MD5 and size of what it receives.
-
-    The SDK writes sequentially, or (parallel chunked download) at offsets in
-    any order: data arriving in order is hashed from memory; a chunk written
-    ahead of the hashed prefix is hashed later, read back from the file (page
-    cache) once the gap before it is filled. Memory stays bounded either way.
-    """
+    """A binary file written in order that computes the MD5 and size of what it receives, as it receives it."""
 
     def __init__(self, path):
         self.path = path
-        self._file = open(path, "x+b")  # read back by _catch_up; closed by close()
+        self._file = open(path, "xb")  # closed by close()
         self._md5 = hashlib.md5()  # noqa: S324 -- Azure's Content-MD5, not security
-        self._pos = 0
-        self._hashed = 0
-        self._ahead = {}  # offset -> length of chunks written beyond the hashed prefix
         self.size = 0
 
     # a file object, not an Odoo model: no super().write to call
     def write(self, data):  # pylint: disable=method-required-super
-        """Write ``data`` at the current position."""
+        """Append ``data``."""
         self._file.write(data)
-        length = len(data)
-        if self._pos == self._hashed:
-            self._md5.update(data)
-            self._hashed += length
-        elif length:
-            self._ahead[self._pos] = length
-        self._pos += length
-        self.size = max(self.size, self._pos)
-        if self._ahead and self._hashed in self._ahead:
-            self._catch_up()
-        return length
-
-    def _catch_up(self):
-        self._file.flush()
-        fd = self._file.fileno()
-        while self._hashed in self._ahead:
-            remaining = self._ahead.pop(self._hashed)
-            while remaining:
-                data = os.pread(fd, min(remaining, _READBACK), self._hashed)
-                if not data:
-                    raise OSError(errno.EIO, "short read back", self.path)
-                self._md5.update(data)
-                self._hashed += len(data)
-                remaining -= len(data)
-
-    def seek(self, offset, whence=os.SEEK_SET):
-        """Move the write position (absolute offsets only, as the SDK uses)."""
-        if whence != os.SEEK_SET:
-            raise ValueError("only absolute seeks are supported")
-        self._file.seek(offset)
-        self._pos = offset
-        return offset
-
-    def tell(self):
-        return self._pos
-
-    def seekable(self):
-        return True
-
-    def writable(self):
-        return True
-
-    def complete(self):
-        """True when every byte from 0 to ``size`` was received and hashed."""
-        return not self._ahead and self._hashed == self.size
+        self._md5.update(data)
+        self.size += len(data)
+        return len(data)
 
     def md5_hex(self):
         return self._md5.hexdigest()

@@ -394,7 +394,7 @@ class _Run:
                 api_version=container.api_version, block_size=self.tuning.read_block_size,
                 timeout=container.timeout(), on_progress=self._progress_hook(blob),
             )
-            self._verify(blob, target, blob.size)  # If-Match: the listed version, so the listed size
+            self._verify(blob, target.size, target.md5_hex())
             mtime = blob.last_modified.timestamp() if blob.last_modified else None
             target.finish(mtime)
         except BaseException:
@@ -417,10 +417,7 @@ class _Run:
             )
             size, md5 = download.run(fd)
             md5 = md5.hexdigest()
-            if size != blob.size or os.fstat(fd).st_size != blob.size:
-                raise _BlobFailure(f"incomplete download ({size} of {blob.size} bytes)", transient=True)
-            if blob.content_md5 and md5 != blob.content_md5:
-                raise _BlobFailure("content does not match its Content-MD5", transient=True)
+            self._verify(blob, min(size, os.fstat(fd).st_size), md5)
             if blob.last_modified:
                 os.utime(fd, (blob.last_modified.timestamp(),) * 2)
             os.fsync(fd)
@@ -432,10 +429,11 @@ class _Run:
         return md5
 
     @staticmethod
-    def _verify(blob, target, expected_size):
-        if not target.complete() or target.size != expected_size:
-            raise _BlobFailure(f"incomplete download ({target.size} of {expected_size} bytes)", transient=True)
-        if blob.content_md5 and target.md5_hex() != blob.content_md5:
+    def _verify(blob, size, md5):
+        """The download holds ``size`` bytes with this ``md5``; the listed version (If-Match) has ``blob.size``."""
+        if size != blob.size:
+            raise _BlobFailure(f"incomplete download ({size} of {blob.size} bytes)", transient=True)
+        if blob.content_md5 and md5 != blob.content_md5:
             raise _BlobFailure("content does not match its Content-MD5", transient=True)
 
     def _progress_hook(self, blob):
