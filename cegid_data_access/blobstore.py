@@ -35,7 +35,8 @@ class TransferTuning:
     """Knobs of the transfer engine; the defaults suit a cron job on a small server."""
 
     workers: int = 8  # blobs downloaded at once
-    chunk_concurrency: int = 4  # connections per large blob
+    chunk_concurrency: int = 4  # connections per large blob, at most...
+    slow_connection: int = 64 * MIB  # ...added one by one while each brings less than this (bytes/s)
     single_get_size: int = 32 * MIB  # blobs up to this size: one streamed GET; larger ones: parallel ranges
     segment_size: int = 32 * MIB  # one GET per segment in a ranged download
     read_block_size: int = 256 * 1024  # bytes per socket read of a response body (azure-core's default: 4 KiB)

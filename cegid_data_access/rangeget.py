@@ -4,11 +4,11 @@
 
 The SDK's chunked download reads every chunk whole into memory, joins it,
 then writes it under one lock that also covers our hashing, and needs one
-request per few MiB (the emulator and Azure pay for each). Here a few
-threads each stream long ranges (``segment_size``) with plain GETs on the
-blob's SAS URL, through the container's shared ``requests`` session, read
-them from the socket into a buffer of their own, reused, and ``os.pwrite``
-them at their offset: memory stays at one buffer per thread, and no bytes
+request per few MiB (the emulator and Azure pay for each). Here one thread,
+or a few when one is slow (see RangedDownload), stream long ranges
+(``segment_size``) with plain GETs on the blob's SAS URL, through the
+container's shared ``requests`` session, read them from the socket into a
+buffer of their own, reused, and ``os.pwrite`` them at their offset: memory stays at one buffer per thread, and no bytes
 object is made per read. A hasher thread computes the MD5 in order, reading
 back (into its own buffer) from the page cache the prefix that is already
 on disk, while later ranges are still arriving, then starts the write-back
@@ -19,8 +19,10 @@ Azure's errors and lost connections are raised as ``blobstore.AzureFailure``.
 
 import hashlib
 import http.client
+import itertools
 import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from .blobstore import http_error, transport_error
@@ -170,10 +172,18 @@ class RangedDownload:
 
     ``session``: a requests session; ``on_progress(done, total)`` is called
     from worker threads.
+
+    One connection streams the segments in order at first: the MD5 has to be
+    computed in order, and when one connection already brings the data about
+    as fast as it can be hashed, more connections only reorder its arrival
+    (the hash waits for the first segment while four share the bandwidth,
+    then has a backlog at the end). Each time a segment completes while each
+    connection brings less than ``slow_connection`` bytes per second (a
+    distant or throttled server), another one joins, up to ``concurrency``.
     """
 
     def __init__(self, session, url, etag, size, *, api_version, segment_size, concurrency, block_size,
-                 timeout, on_progress=None):
+                 timeout, slow_connection, on_progress=None):
         self.session = session
         self.url = url
         self.etag = etag
@@ -183,22 +193,54 @@ class RangedDownload:
         self.concurrency = max(1, concurrency)
         self.block_size = block_size
         self.timeout = timeout
+        self.slow_connection = slow_connection
         self.on_progress = on_progress
+        self.streams = 0  # connections started so far
+        self._next_segment = 0
+        self._lock = threading.Lock()
 
     def run(self, fd):
         """Fill ``fd``; return (bytes written, md5 object) or raise."""
         progress = _Progress(self.size, self.segment_size)
-        segments = range(len(progress.written))
+        started = time.monotonic()
         with ThreadPoolExecutor(self.concurrency + 1, thread_name_prefix="cegid-range") as pool:
             hasher = pool.submit(_hash_in_order, fd, progress)
+            streams = []
+
+            def add_stream():
+                self.streams += 1
+                streams.append(pool.submit(self._stream, fd, progress, started, add_stream))
+
+            with self._lock:
+                add_stream()
             try:
-                # map takes segments in order, so the hashed prefix advances steadily
-                list(pool.map(lambda index: self._segment(fd, index, progress), segments))
+                # a stream may add the next one until its own end: wait for every one added
+                for index in itertools.count():
+                    with self._lock:
+                        if index >= len(streams):
+                            break
+                        stream = streams[index]
+                    stream.result()
             except BaseException:
                 progress.fail()
                 raise
             md5 = hasher.result()
         return progress.total, md5
+
+    def _stream(self, fd, progress, started, add_stream):
+        """One connection: take the next segment until none is left or the download failed."""
+        while not progress.failed:
+            with self._lock:
+                index = self._next_segment
+                if index * self.segment_size >= self.size:
+                    return
+                self._next_segment += 1
+            self._segment(fd, index, progress)
+            with self._lock:
+                rate = progress.total / max(time.monotonic() - started, 1e-6) / self.streams
+                more_left = self._next_segment * self.segment_size < self.size
+                if rate < self.slow_connection and self.streams < self.concurrency and more_left:
+                    add_stream()
 
     def _segment(self, fd, index, progress):
         start = index * self.segment_size

@@ -412,7 +412,8 @@ class _Run:
             download = RangedDownload(
                 container.cegid_session, blob_url(container, blob.name), blob.etag, blob.size,
                 api_version=container.api_version, segment_size=self.tuning.segment_size,
-                concurrency=self.tuning.chunk_concurrency, block_size=self.tuning.read_block_size,
+                concurrency=self.tuning.chunk_concurrency, slow_connection=self.tuning.slow_connection,
+                block_size=self.tuning.read_block_size,
                 timeout=container.timeout(), on_progress=self._progress_hook(blob),
             )
             size, md5 = download.run(fd)

@@ -75,6 +75,25 @@ def test_ranged_download_reuses_its_connections_and_survives_a_cut(proxied):
     assert staging_leftovers(settings.import_folder) == []
 
 
+@pytest.mark.parametrize("slow_connection", [0, 2**62], ids=["near-azure", "distant-azure"])
+def test_a_large_blob_takes_more_connections_only_when_one_is_slow(proxied, slow_connection):
+    """One connection at first; another joins after each segment while each brings less than slow_connection."""
+    container, settings, proxy = proxied
+    data = os.urandom(2 * 1024 * 1024 + 777)
+    upload(container, "ECRITURE.csv", data)
+    tuning = dataclasses.replace(FAST, single_get_size=64 * 1024, segment_size=64 * 1024, chunk_concurrency=4,
+                                 slow_connection=slow_connection)
+
+    result = run_transfer(settings, tuning=tuning)
+
+    assert result.exit_code == 0, [o.message for o in result.outcomes]
+    assert delivered_files(settings.import_folder) == {"ECRITURE.csv": data}
+    if slow_connection:
+        assert proxy.connections > 1  # ranges at once, on connections of their own
+    else:
+        assert proxy.connections == 1  # listing, 33 ranges in order and the delete on one kept-alive connection
+
+
 def test_listing_goes_page_by_page_and_survives_a_cut(proxied):
     container, settings, proxy = proxied
     names = [f"export/{index}/ECRITURE{index}.csv" for index in range(7)]
