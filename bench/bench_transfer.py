@@ -38,7 +38,7 @@ MIB = 1024 * 1024
 # verifies every dataset as it verifies the others, 1x1GiB-nomd5 does not (rclone then checks the size only).
 DATASETS = {"2000x64KiB": (2000, 64 * 1024, True), "200x5MiB": (200, 5 * MIB, True), "1x1GiB": (1, 1024 * MIB, True),
             "1x1GiB-nomd5": (1, 1024 * MIB, False)}
-TOOLS = ("cli", "rclone", "rclone-verify", "rclone-sync", "original")
+TOOLS = ("cli", "rclone", "rclone-verify", "rclone-sync", "original", "disk")
 
 
 def upload_source(azurite, count, size, with_md5):
@@ -81,13 +81,18 @@ def copy_container(azurite, source):
     return target
 
 
-def command(tool, azurite, container, dest):
-    """(argv, extra environment) of one tool moving ``container`` into ``dest``."""
+def command(tool, azurite, container, dest, dataset=None):
+    """(argv, extra environment) of one tool moving ``container`` (of ``dataset``) into ``dest``."""
+    if tool == "disk":  # no tool: the dataset's bytes written and fsynced into dest, the floor of a durable move
+        count, size, _md5 = DATASETS[dataset]
+        return [sys.executable, str(REPO / "bench" / "disk_floor.py"), str(count), str(size), str(dest)], {}
     expiry = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)
     url = azurite.container_sas_url(container.container_name, expiry=expiry)
-    if tool == "cli":
+    if tool == "cli" or tool.startswith("cli:"):
+        # cli:DIR runs the CLI of another checkout (DIR), to compare two versions in one run
+        checkout = Path(tool.partition(":")[2] or REPO)
         env = {"CEGID_MODE": "sas_url", "CEGID_SAS_URL": url, "CEGID_IMPORT_FOLDER": str(dest)}
-        return [sys.executable, str(REPO / "script-externe" / "transfert-azure-cegid.py"),
+        return [sys.executable, str(checkout / "script-externe" / "transfert-azure-cegid.py"),
                 "--config", "/nonexistent/config.py", "--json"], env
     if tool.startswith("rclone"):
         # rclone 1.60's "endpoint" is a domain suffix; a container SAS URL reaches Azurite directly
@@ -110,30 +115,34 @@ def machine_busy_seconds():
     return (sum(ticks) - idle) / os.sysconf("SC_CLK_TCK"), sum(ticks) / os.sysconf("SC_CLK_TCK")
 
 
-def settle(timeout=60):
+def settle(timeout=60, quiet_seconds=3):
     """Start each run on a quiet machine: dirty pages written back, nothing else using the cores.
 
     Azurite removes the data of deleted blobs in the background, and the
     kernel writes back and frees the previous run's pages: left to run into
     the next measurement, they would take the cores from whichever tool
-    comes next.
+    comes next. ``quiet_seconds`` in a row: on a VM that reports free memory
+    to its host (free page reporting, 2 s after it is freed), the pages the
+    last run freed have then been handed back, so that every tool starts
+    with memory in the same state (each first touch of a page then costs a
+    fault in the host, whichever tool makes it).
     """
     os.sync()
     deadline = time.monotonic() + timeout
     busy, total = machine_busy_seconds()
-    while time.monotonic() < deadline:
+    quiet = 0
+    while time.monotonic() < deadline and quiet < quiet_seconds:
         time.sleep(1)
         now_busy, now_total = machine_busy_seconds()
-        if (now_busy - busy) < 0.03 * (now_total - total):
-            return
+        quiet = quiet + 1 if (now_busy - busy) < 0.03 * (now_total - total) else 0
         busy, total = now_busy, now_total
 
 
-def measure(tool, azurite, source, workdir):
+def measure(tool, azurite, source, workdir, dataset):
     container = copy_container(azurite, source)
     settle()
     dest = Path(tempfile.mkdtemp(dir=workdir))
-    argv, env = command(tool, azurite, container, dest)
+    argv, env = command(tool, azurite, container, dest, dataset)
     out = subprocess.run([sys.executable, str(REPO / "bench" / "measure.py"), *argv], capture_output=True,
                          text=True, env={**os.environ, **env}, check=True)
     result = json.loads(out.stdout)
@@ -149,13 +158,21 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--datasets", default="2000x64KiB,200x5MiB,1x1GiB",
                         help="comma-separated: " + ", ".join(DATASETS))
-    parser.add_argument("--tools", default="cli,rclone", help="comma-separated: " + ", ".join(TOOLS))
+    parser.add_argument("--tools", default="cli,rclone",
+                        help="comma-separated: " + ", ".join(TOOLS) + ", cli:DIR (the CLI of the checkout DIR)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workdir", default=tempfile.gettempdir())
+    # Azure's disks are not the machine's: Azurite's workspace on the destination's disk would take from its
+    # bandwidth (Azurite reads each blob as a tool writes it), only while the tool writes (the CLI makes each file
+    # durable before its delete, rclone leaves its files to the kernel's write-back, after its run)
+    shm = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+    parser.add_argument("--azurite-dir", default=shm,
+                        help=f"where Azurite keeps the blobs (default {shm or 'the temporary folder'})")
     args = parser.parse_args()
     rows = []
-    with Azurite() as azurite:
-        for dataset in args.datasets.split(","):
+    for dataset in args.datasets.split(","):
+        # a fresh Azurite per dataset: it keeps the metadata of every blob it has held, and slows as it grows
+        with Azurite(args.azurite_dir) as azurite:
             count, size, with_md5 = DATASETS[dataset]
             print(f"uploading {dataset} ...", flush=True)
             source = upload_source(azurite, count, size, with_md5)
@@ -164,11 +181,12 @@ def main():
             # the tools take turns, so that a drift of the machine weighs on each alike
             for _ in range(args.repeat):
                 for tool in tools:
-                    runs_of[tool].append(measure(tool, azurite, source, args.workdir))
+                    runs_of[tool].append(measure(tool, azurite, source, args.workdir, dataset))
             times = {}
             for tool, runs in runs_of.items():
                 for run in runs:
-                    ok = run["status"] == 0 and run["left_in_azure"] == 0 and run["files"] == count
+                    moved = run["left_in_azure"] == (count if tool == "disk" else 0)
+                    ok = run["status"] == 0 and moved and run["files"] == count
                     print(f"  {dataset} {tool}: {run['wall']:.2f} s, CPU {run['cpu']:.2f} s"
                           f" (user {run['user']:.2f}, system {run['system']:.2f}),"
                           f" {run['peak_rss_mib']:.0f} MiB"

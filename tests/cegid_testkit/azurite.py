@@ -52,10 +52,11 @@ def azurite_command():
 class Azurite:
     """One Azurite blob service in a temporary workspace; use as a context manager."""
 
-    def __init__(self):
+    def __init__(self, parent_folder=None):
         self.port = None
         self.process = None
         self.workspace = None
+        self.parent_folder = parent_folder  # of the workspace; None: the temporary folder
 
     @property
     def service_url(self):
@@ -71,7 +72,7 @@ class Azurite:
 
     def start(self):
         """Start Azurite and wait until it accepts connections."""
-        self.workspace = tempfile.mkdtemp(prefix="azurite-")
+        self.workspace = tempfile.mkdtemp(prefix="azurite-", dir=self.parent_folder)
         for _attempt in range(5):
             self.port = free_port()
             self.process = subprocess.Popen(  # pylint: disable=consider-using-with
