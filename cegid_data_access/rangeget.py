@@ -1,143 +1,49 @@
 # Copyright 2026 is_cegid2odoo authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Parallel ranged download of one large blob, streamed straight to disk.
+"""Download one blob straight to its ``.part`` file, hashing it from memory on the way.
 
-The SDK's chunked download reads every chunk whole into memory, joins it,
-then writes it under one lock that also covers our hashing, and needs one
-request per few MiB (the emulator and Azure pay for each). Here one thread,
-or a few when one is slow (see RangedDownload), stream long ranges
-(``segment_size``) with plain GETs on the blob's SAS URL, through the
-container's shared ``requests`` session, read them from the socket into a
-buffer of their own, reused, and ``os.pwrite`` them at their offset: memory stays at one buffer per thread, and no bytes
-object is made per read. A hasher thread computes the MD5 in order, reading
-back (into its own buffer) from the page cache the prefix that is already
-on disk, while later ranges are still arriving, then starts the write-back
-of what it has hashed.
+The body of each GET is read from the socket into aligned blocks of our own
+(``block_size``, reused), which are hashed and written whole at their offset
+(``staging.PartFile``: to the disk without a page-cache copy where the file
+system allows it). No bytes object is made per read, nothing is read back
+when the data arrives in order, and memory stays at a few blocks.
+
+- ``fetch_whole``: one streamed GET; each block is hashed then written by the
+  calling thread (many small blobs are downloaded at once, each by a worker).
+- ``RangedDownload``: a large blob in ranged GETs (``segment_size``), by one
+  connection at first, more when one is slow. The blocks go to a few writer
+  threads (several writes in flight keep the disk busy) and, when they come
+  in order, to a hasher thread; a block that arrives ahead of the others (from
+  a later range) is only written, and the hasher reads it back when its turn
+  comes.
 
 Azure's errors and lost connections are raised as ``blobstore.AzureFailure``.
 """
 
+import collections
 import hashlib
 import http.client
 import itertools
-import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 from .blobstore import http_error, transport_error
-
-_HASH_BLOCK = 1024 * 1024
-
-
-class _Progress:
-    """Bytes written per segment, and the MD5 of the contiguous prefix."""
-
-    def __init__(self, size, segment_size):
-        self.size = size
-        self.segment_size = segment_size
-        self.written = [0] * ((size + segment_size - 1) // segment_size)
-        self.total = 0
-        self.failed = False
-        self.cond = threading.Condition()
-
-    def add(self, segment, count, on_progress=None):
-        """Count ``count`` more bytes on disk; report under the lock so reports stay in order."""
-        with self.cond:
-            self.written[segment] += count
-            self.total += count
-            self.cond.notify_all()
-            if on_progress:
-                on_progress(self.total, self.size)
-
-    def fail(self):
-        with self.cond:
-            self.failed = True
-            self.cond.notify_all()
-
-    def contiguous(self):
-        """End of the prefix that is entirely on disk (call with cond held)."""
-        end = 0
-        for count in self.written:
-            end += count
-            if count < self.segment_size:
-                break
-        return end
-
-
-def _hash_in_order(fd, progress):
-    """MD5 of the file as its prefix fills in; None when the download failed."""
-    md5 = hashlib.md5()  # noqa: S324 -- Azure's Content-MD5, not security
-    buffer = memoryview(bytearray(_HASH_BLOCK))
-    done = 0
-    while done < progress.size:
-        with progress.cond:
-            while not progress.failed and progress.contiguous() <= done:
-                progress.cond.wait()
-            if progress.failed:
-                return None
-            end = progress.contiguous()
-        start = done
-        while done < end:
-            count = os.preadv(fd, [buffer[:min(_HASH_BLOCK, end - done)]], done)
-            if not count:
-                raise OSError("short read back")
-            md5.update(buffer[:count])
-            done += count
-        _start_writeback(fd, start, done - start)
-    return md5
-
-
-def _start_writeback(fd, offset, length):
-    """Start writing a hashed range to disk now, while later ranges still arrive.
-
-    On Linux, POSIX_FADV_DONTNEED starts the write-back of dirty pages without
-    waiting for it: the fsync before the rename then has little left to wait for,
-    and the page cache does not fill up with the whole blob.
-    """
-    if length and hasattr(os, "posix_fadvise"):
-        os.posix_fadvise(fd, offset, length, os.POSIX_FADV_DONTNEED)
-
-
-def fetch_whole(session, url, etag, target, *, api_version, block_size, timeout, on_progress=None):
-    """Stream the whole blob at ``url`` (version ``etag``) into ``target`` (its ``write``).
-
-    One plain GET on the shared session: for small blobs the SDK's pipeline
-    costs more CPU than the transfer itself. Return the bytes received.
-    """
-    import requests
-
-    headers = {"x-ms-version": api_version, "If-Match": etag}
-    try:
-        response = session.get(url, headers=headers, stream=True, timeout=timeout)
-    except requests.RequestException as err:
-        raise transport_error(err) from err
-    with response:
-        if response.status_code != 200:
-            raise http_error(response)
-        total = int(response.headers.get("Content-Length", 0))
-        body = _raw_body(response)
-        buffer = _thread_buffer(block_size)
-        done = 0
-        while count := _read_into(body, buffer):
-            target.write(buffer[:count])
-            done += count
-            if on_progress:
-                on_progress(done, total)
-        if done == total:
-            response.raw.release_conn()
-    return done
-
+from .staging import aligned_buffer
 
 _buffers = threading.local()
 
 
-def _thread_buffer(size):
-    """A buffer of ``size`` bytes for the calling thread, reused from one blob to the next."""
-    buffer = getattr(_buffers, "buffer", None)
-    if buffer is None or len(buffer) != size:
-        buffer = _buffers.buffer = memoryview(bytearray(size))
-    return buffer
+def _thread_block(size):
+    """A block of ``size`` bytes for the calling thread, reused from one blob to the next."""
+    block = getattr(_buffers, "block", None)
+    if block is None or len(block) < size:
+        block = _buffers.block = aligned_buffer(size)
+    return block
+
+
+def _md5():
+    return hashlib.md5()  # noqa: S324 -- Azure's Content-MD5, not security
 
 
 def _raw_body(response):
@@ -151,24 +57,165 @@ def _raw_body(response):
     return getattr(response.raw, "_fp", None) or response.raw
 
 
-def _read_into(body, view):
-    """Fill ``view`` from ``body`` as far as one read goes; the count (0 at the end)."""
+def _fill(body, view):
+    """Fill ``view`` from ``body``; the count, short only at the end of the body."""
+    filled = 0
     try:
-        return body.readinto(view)
+        while filled < len(view):
+            count = body.readinto(view[filled:])
+            if not count:
+                break
+            filled += count
     except (OSError, http.client.HTTPException) as err:
         raise transport_error(err) from err
+    return filled
 
 
-def _pwrite_all(fd, data, offset):
-    view = memoryview(data)
-    while view:
-        written = os.pwrite(fd, view, offset)
-        offset += written
-        view = view[written:]
+def _get(session, url, headers, timeout, expected):
+    """A streamed GET answered ``expected``; AzureFailure otherwise."""
+    import requests
+
+    try:
+        response = session.get(url, headers=headers, stream=True, timeout=timeout)
+    except requests.RequestException as err:
+        raise transport_error(err) from err
+    if response.status_code != expected:
+        response.close()
+        raise http_error(response)
+    return response
+
+
+def fetch_whole(session, url, etag, part, *, api_version, block_size, timeout, on_progress=None):
+    """Stream the whole blob at ``url`` (version ``etag``) into ``part`` (a PartFile).
+
+    One plain GET on the shared session: for small blobs the SDK's pipeline
+    costs more CPU than the transfer itself. Return (bytes received, MD5 in hex).
+    """
+    md5 = _md5()
+    done = 0
+    response = _get(session, url, {"x-ms-version": api_version, "If-Match": etag}, timeout, 200)
+    with response:
+        total = int(response.headers.get("Content-Length", 0))
+        body = _raw_body(response)
+        block = _thread_block(block_size)
+        while count := _fill(body, block[:block_size]):
+            md5.update(block[:count])
+            part.write_at(block, count, done)
+            done += count
+            if on_progress:
+                on_progress(done, total)
+        if done == total:
+            response.raw.release_conn()
+    return done, md5.hexdigest()
+
+
+class _Block:
+    """An aligned buffer, and how many of the writer and the hasher still need it."""
+
+    __slots__ = ("users", "view")
+
+    def __init__(self, size):
+        self.view = aligned_buffer(size)
+        self.users = 0
+
+
+class _Pipeline:
+    """What the connections, the writers and the hasher of one ranged download share (under ``cond``)."""
+
+    def __init__(self, part, size, block_size, blocks):
+        self.part = part
+        self.size = size
+        self.block_size = block_size
+        self.cond = threading.Condition()
+        self.free = [_Block(block_size) for _ in range(blocks)]
+        self.error = None
+        self.written = 0  # bytes on disk
+        self.written_prefix = 0  # everything before it is on disk
+        self._written_ahead = {}  # offset -> count of blocks on disk past the prefix
+        self.claimed = 0  # everything before it is hashed, queued for the hasher, or being read back
+        self.for_hasher = collections.deque()  # (block, count), in order, from ``claimed`` down
+
+    def fail(self, err):
+        with self.cond:
+            self.error = self.error or err
+            self.cond.notify_all()
+
+    def take_block(self):
+        """A free block; raise the download's error when it failed meanwhile."""
+        with self.cond:
+            while not self.free and self.error is None:
+                self.cond.wait()
+            if self.error is not None:
+                raise self.error
+            return self.free.pop()
+
+    def received(self, block, count, offset):
+        """``count`` bytes arrived in ``block`` for ``offset``: to the writers, and the hasher if in order.
+
+        Return whether the hasher takes them from memory.
+        """
+        with self.cond:
+            in_order = offset == self.claimed
+            block.users = 2 if in_order else 1
+            if in_order:
+                self.for_hasher.append((block, count))
+                self.claimed += count
+                self.cond.notify_all()
+            return in_order
+
+    def release(self, block):
+        """One user is done with ``block`` (call with ``cond`` held)."""
+        block.users -= 1
+        if not block.users:
+            self.free.append(block)
+            self.cond.notify_all()
+
+    def on_disk(self, block, count, offset):
+        """``block`` was written at ``offset`` (call with ``cond`` held)."""
+        self.written += count
+        self._written_ahead[offset] = count
+        while self.written_prefix in self._written_ahead:
+            self.written_prefix += self._written_ahead.pop(self.written_prefix)
+        self.release(block)
+
+    def hash_in_order(self):
+        """MD5 of the whole blob, from memory or read back; None when the download failed."""
+        md5 = _md5()
+        done = 0
+        read_back = None
+        while done < self.size:
+            with self.cond:
+                while self.error is None and not self.for_hasher and self.written_prefix <= self.claimed:
+                    self.cond.wait()
+                if self.error is not None:
+                    return None
+                if self.for_hasher:
+                    block, count = self.for_hasher.popleft()
+                else:  # written by a connection that was ahead: read it back
+                    block, count, start = None, self.written_prefix - self.claimed, self.claimed
+                    self.claimed = self.written_prefix
+            if block is not None:
+                md5.update(block.view[:count])
+                with self.cond:
+                    self.release(block)
+            else:
+                read_back = read_back or aligned_buffer(self.block_size)
+                self._hash_from_disk(md5, read_back, start, count)
+            done += count
+        return md5
+
+    def _hash_from_disk(self, md5, buffer, start, count):
+        end = start + count
+        while start < end:
+            read = self.part.read_at(buffer, min(len(buffer), end - start), start)
+            if not read:
+                raise OSError("short read back")
+            md5.update(buffer[:read])
+            start += read
 
 
 class RangedDownload:
-    """Download ``size`` bytes of the blob at ``url`` (version ``etag``) into ``fd``.
+    """Download ``size`` bytes of the blob at ``url`` (version ``etag``) into ``part`` (a PartFile).
 
     ``session``: a requests session; ``on_progress(done, total)`` is called
     from worker threads.
@@ -180,18 +227,19 @@ class RangedDownload:
     then has a backlog at the end). Each time a segment completes while each
     connection brings less than ``slow_connection`` bytes per second (a
     distant or throttled server), another one joins, up to ``concurrency``.
+    ``writers`` blocks are written at once.
     """
 
     def __init__(self, session, url, etag, size, *, api_version, segment_size, concurrency, block_size,
-                 timeout, slow_connection, on_progress=None):
+                 writers, timeout, slow_connection, on_progress=None):
         self.session = session
         self.url = url
-        self.etag = etag
         self.size = size
         self.headers = {"x-ms-version": api_version, "If-Match": etag}
         self.segment_size = segment_size
         self.concurrency = max(1, concurrency)
-        self.block_size = block_size
+        self.block_size = min(block_size, segment_size)
+        self.writers = max(1, writers)
         self.timeout = timeout
         self.slow_connection = slow_connection
         self.on_progress = on_progress
@@ -199,17 +247,19 @@ class RangedDownload:
         self._next_segment = 0
         self._lock = threading.Lock()
 
-    def run(self, fd):
-        """Fill ``fd``; return (bytes written, md5 object) or raise."""
-        progress = _Progress(self.size, self.segment_size)
+    def run(self, part):
+        """Fill ``part``; return (bytes written, MD5 in hex) or raise."""
+        # a block per connection being filled, per write in flight, and two waiting for the hasher
+        pipeline = _Pipeline(part, self.size, self.block_size, self.concurrency + self.writers + 2)
         started = time.monotonic()
-        with ThreadPoolExecutor(self.concurrency + 1, thread_name_prefix="cegid-range") as pool:
-            hasher = pool.submit(_hash_in_order, fd, progress)
+        with ThreadPoolExecutor(self.writers, thread_name_prefix="cegid-write") as writers, \
+                ThreadPoolExecutor(self.concurrency + 1, thread_name_prefix="cegid-range") as pool:
+            hasher = pool.submit(pipeline.hash_in_order)
             streams = []
 
             def add_stream():
                 self.streams += 1
-                streams.append(pool.submit(self._stream, fd, progress, started, add_stream))
+                streams.append(pool.submit(self._stream, pipeline, writers, started, add_stream))
 
             with self._lock:
                 add_stream()
@@ -221,57 +271,66 @@ class RangedDownload:
                             break
                         stream = streams[index]
                     stream.result()
-            except BaseException:
-                progress.fail()
+            except BaseException as err:
+                pipeline.fail(err)
                 raise
+            writers.shutdown(wait=True)
             md5 = hasher.result()
-        return progress.total, md5
+        if pipeline.error is not None:
+            raise pipeline.error
+        return pipeline.written, md5.hexdigest()
 
-    def _stream(self, fd, progress, started, add_stream):
+    def _stream(self, pipeline, writers, started, add_stream):
         """One connection: take the next segment until none is left or the download failed."""
-        while not progress.failed:
+        while pipeline.error is None:
             with self._lock:
                 index = self._next_segment
                 if index * self.segment_size >= self.size:
                     return
                 self._next_segment += 1
-            self._segment(fd, index, progress)
+            self._segment(pipeline, writers, index)
             with self._lock:
-                rate = progress.total / max(time.monotonic() - started, 1e-6) / self.streams
+                rate = pipeline.written / max(time.monotonic() - started, 1e-6) / self.streams
                 more_left = self._next_segment * self.segment_size < self.size
                 if rate < self.slow_connection and self.streams < self.concurrency and more_left:
                     add_stream()
 
-    def _segment(self, fd, index, progress):
+    def _segment(self, pipeline, writers, index):
         start = index * self.segment_size
-        end = min(start + self.segment_size, self.size) - 1
-        response = self._get(start, end)
-        buffer = _thread_buffer(self.block_size)
+        end = min(start + self.segment_size, self.size)
+        headers = dict(self.headers, Range=f"bytes={start}-{end - 1}")
+        response = _get(self.session, self.url, headers, self.timeout, 206)
         with response:
             body = _raw_body(response)
             offset = start
-            while offset <= end:
-                count = _read_into(body, buffer[:min(self.block_size, end + 1 - offset)])
+            while offset < end:
+                block = pipeline.take_block()
+                count = _fill(body, block.view[:min(self.block_size, end - offset)])
                 if not count:
+                    with pipeline.cond:
+                        pipeline.free.append(block)
                     break
-                _pwrite_all(fd, buffer[:count], offset)
+                pipeline.received(block, count, offset)
+                writers.submit(self._write, pipeline, block, count, offset)
                 offset += count
-                progress.add(index, count, self.on_progress)
-            if offset == end + 1:
+            if offset == end:
                 # the whole body was read: the connection can serve the next range
                 response.raw.release_conn()
-        if offset != end + 1:
-            raise transport_error(f"range {start}-{end} ended after {offset - start} bytes")
+        if offset != end:
+            raise transport_error(f"range {start}-{end - 1} ended after {offset - start} bytes")
 
-    def _get(self, start, end):
-        import requests
-
-        headers = dict(self.headers, Range=f"bytes={start}-{end}")
+    def _write(self, pipeline, block, count, offset):
         try:
-            response = self.session.get(self.url, headers=headers, stream=True, timeout=self.timeout)
-        except requests.RequestException as err:
-            raise transport_error(err) from err
-        if response.status_code != 206:
-            response.close()
-            raise http_error(response)
-        return response
+            if pipeline.error is not None:
+                raise pipeline.error  # the download failed: no use writing what is left
+            pipeline.part.write_at(block.view, count, offset)
+        except BaseException as err:
+            pipeline.fail(err)
+            with pipeline.cond:
+                pipeline.release(block)
+            return
+        with pipeline.cond:
+            pipeline.on_disk(block, count, offset)
+            # under the lock, so that the reports stay in order
+            if self.on_progress:
+                self.on_progress(pipeline.written, self.size)

@@ -384,50 +384,30 @@ class _Run:
 
     def _fetch(self, container, blob, key):
         """Download one blob into its .part file, verified and fsynced; return its MD5."""
-        if blob.size > self.tuning.single_get_size:
-            return self._fetch_ranged(container, blob, key)
-
-        target = self.staging.open_part(key)
+        part = self.staging.open_part(key)
         try:
-            fetch_whole(
-                container.cegid_session, blob_url(container, blob.name), blob.etag, target,
-                api_version=container.api_version, block_size=self.tuning.read_block_size,
-                timeout=container.timeout(), on_progress=self._progress_hook(blob),
-            )
-            self._verify(blob, target.size, target.md5_hex())
-            mtime = blob.last_modified.timestamp() if blob.last_modified else None
-            target.finish(mtime)
+            size, md5 = self._download(container, blob, part)
+            self._verify(blob, size, md5)
+            part.finish(size, blob.last_modified.timestamp() if blob.last_modified else None)
         except BaseException:
-            target.close()
-            discard(target.path)
+            part.close()
+            discard(part.path)
             raise
-        return target.md5_hex()
-
-    def _fetch_ranged(self, container, blob, key):
-        """_fetch for a large blob: parallel streamed ranges (see rangeget)."""
-        path = self.staging.part_path(key)
-        discard(path)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-        try:
-            download = RangedDownload(
-                container.cegid_session, blob_url(container, blob.name), blob.etag, blob.size,
-                api_version=container.api_version, segment_size=self.tuning.segment_size,
-                concurrency=self.tuning.chunk_concurrency, slow_connection=self.tuning.slow_connection,
-                block_size=self.tuning.read_block_size,
-                timeout=container.timeout(), on_progress=self._progress_hook(blob),
-            )
-            size, md5 = download.run(fd)
-            md5 = md5.hexdigest()
-            self._verify(blob, min(size, os.fstat(fd).st_size), md5)
-            if blob.last_modified:
-                os.utime(fd, (blob.last_modified.timestamp(),) * 2)
-            os.fsync(fd)
-        except BaseException:
-            os.close(fd)
-            discard(path)
-            raise
-        os.close(fd)
+        part.close()
         return md5
+
+    def _download(self, container, blob, part):
+        """(bytes received, MD5): one streamed GET, or parallel streamed ranges for a large blob (see rangeget)."""
+        url, tuning, progress = blob_url(container, blob.name), self.tuning, self._progress_hook(blob)
+        if blob.size <= tuning.single_get_size:
+            return fetch_whole(container.cegid_session, url, blob.etag, part, api_version=container.api_version,
+                               block_size=tuning.block_size, timeout=container.timeout(), on_progress=progress)
+        return RangedDownload(
+            container.cegid_session, url, blob.etag, blob.size, api_version=container.api_version,
+            segment_size=tuning.segment_size, concurrency=tuning.chunk_concurrency,
+            slow_connection=tuning.slow_connection, block_size=tuning.block_size,
+            writers=tuning.write_concurrency, timeout=container.timeout(), on_progress=progress,
+        ).run(part)
 
     @staticmethod
     def _verify(blob, size, md5):

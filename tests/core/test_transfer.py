@@ -7,6 +7,8 @@ import datetime
 import fcntl
 import gzip
 import os
+import resource
+import signal
 import threading
 
 import pytest
@@ -189,6 +191,48 @@ def test_large_blob_chunked_in_parallel(box):
     progress = [event for event in recorder.events if event[0] == "progress"]
     assert len(progress) > 2 and progress[-1][2:] == (len(data), len(data))
     assert recorder.threads == {threading.get_ident()}
+
+
+@pytest.mark.parametrize("single_get_size", [2**40, 64 * 1024], ids=["one-get", "ranged"])
+def test_blocks_the_disk_refuses_are_written_the_plain_way(box, single_get_size):
+    """Blocks that are not whole pages (unaligned offsets) cannot bypass the page cache: written buffered, intact."""
+    data = os.urandom(1_000_003)
+    upload(box.container, "ECRITURE.csv", data)
+    tuning = dataclasses.replace(FAST, single_get_size=single_get_size, segment_size=100_001, block_size=30_001,
+                                 chunk_concurrency=3, slow_connection=2**62)
+
+    result = run_transfer(box.settings, tuning=tuning)
+
+    assert result.exit_code == 0, [o.message for o in result.outcomes]
+    assert delivered_files(box.folder) == {"ECRITURE.csv": data}
+    assert blob_names(box.container) == []
+
+
+def _file_size_limit(limit):
+    """Limit the size of the files this process writes (like a full disk: writes past it fail with EFBIG)."""
+    saved = resource.getrlimit(resource.RLIMIT_FSIZE), signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, saved[0][1]))
+    return saved
+
+
+def test_disk_refusing_a_large_blob_midway_keeps_it_in_azure(box):
+    """A write fails while several ranges are in flight: the download stops, the blob stays, nothing is left."""
+    upload(box.container, "small.csv", b"s" * 1000)
+    upload(box.container, "big.csv", os.urandom(2_000_000))
+    tuning = dataclasses.replace(FAST, single_get_size=64 * 1024, segment_size=64 * 1024, block_size=16 * 1024,
+                                 chunk_concurrency=4, slow_connection=2**62)
+    (limits, handler) = _file_size_limit(500_000)
+    try:
+        result = run_transfer(box.settings, tuning=tuning)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, limits)
+        signal.signal(signal.SIGXFSZ, handler)
+
+    assert result.exit_code == 1
+    assert "too large" in by_blob(result)["big.csv"].message
+    assert delivered_files(box.folder) == {"small.csv": b"s" * 1000}
+    assert blob_names(box.container) == ["big.csv"]
+    assert staging_leftovers(box.folder) == []
 
 
 def test_a_compressed_blob_is_delivered_as_stored(box):
