@@ -12,7 +12,8 @@ folder (so that a rename is atomic):
   of ``<key>.part`` to its final name, and removed after the delete.
 
 - ``<group>.group``: the journal of a group of files renamed together (group
-  commit): one file, one fsync and one folder fsync for the whole group, written
+  commit): their ``.part`` files are fsynced together first, then the journal
+  is written (one file, one fsync and one folder fsync for the whole group)
   before the first rename; the import folder is fsynced once after the last.
   It is removed once the group's blobs are deleted (an entry whose delete
   failed is first copied to its own ``<key>.json``).
@@ -35,6 +36,7 @@ import mmap
 import os
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 from .errors import ConfigError
 from .naming import candidate_names
@@ -44,6 +46,7 @@ _logger = logging.getLogger(__name__)
 HIDDEN_FOLDER = ".cegid-partial"
 LOCK_NAME = "lock"
 GROUP_SUFFIX = ".group"
+_FSYNC_THREADS = 8
 _RENAME_NOREPLACE = 1
 _AT_FDCWD = -100
 
@@ -51,6 +54,15 @@ _AT_FDCWD = -100
 def entry_key(blob_name, etag):
     """A file-name-safe key for one version of one blob."""
     return hashlib.sha256(f"{blob_name}\0{etag}".encode()).hexdigest()[:40]
+
+
+def fsync_file(path):
+    """Make the content of file ``path`` durable."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def fsync_dir(path):
@@ -163,12 +175,14 @@ class PartFile:
         return os.preadv(self.fd, [block[:count]], offset)
 
     def finish(self, size, mtime=None):
-        """Cut the padding of the last block, set the mtime, fsync; the file then holds ``size`` bytes."""
+        """Cut the padding of the last block and set the mtime: the file holds ``size`` bytes.
+
+        Not fsynced here: StagingArea.deliver_group fsyncs a group of files at once.
+        """
         if self.padded:
             os.ftruncate(self.fd, size)
         if mtime is not None:
             os.utime(self.fd, (mtime, mtime))
-        os.fsync(self.fd)
 
     def size_on_disk(self):
         return os.fstat(self.fd).st_size
@@ -325,10 +339,15 @@ class StagingArea:
 
         ``items``: [(key, base name, journal entry)]. The group journal is made
         durable before the first rename, the import folder after the last.
+        The ``.part`` files are fsynced first, several at once (the file system
+        commits them together, where one after the other each would wait for
+        its own commit).
         Return (group journal path, [(final name or None, OSError or None)]).
-        Raise OSError when the journal cannot be written (nothing renamed) or
-        the folder cannot be fsynced (the journal stays: the next run recovers).
+        Raise OSError when a file or the journal cannot be made durable
+        (nothing renamed) or the folder cannot be fsynced (the journal stays:
+        the next run recovers).
         """
+        self._fsync_parts([key for key, _base, _entry in items])
         taken = set()
         planned = []
         for key, base, entry in items:
@@ -342,6 +361,12 @@ class StagingArea:
                    for entry, (_key, base, _entry) in zip(planned, items, strict=True)]
         fsync_dir(self.import_folder)
         return group, results
+
+    def _fsync_parts(self, keys):
+        if not keys:
+            return
+        with ThreadPoolExecutor(min(_FSYNC_THREADS, len(keys)), thread_name_prefix="cegid-fsync") as pool:
+            list(pool.map(fsync_file, map(self.part_path, keys)))
 
     def _rename_planned(self, entry, base, arrival):
         try:

@@ -3,9 +3,10 @@
 """Move the Cegid export blobs from Azure into the import folder, exactly once.
 
 For each blob: download into the hidden staging folder while hashing, verify
-size and Content-MD5, fsync, journal, rename atomically to a free final name
-(never overwriting), then delete the blob on the condition that it is still
-the version that was downloaded. See ``staging`` for the crash-safety rules.
+size and Content-MD5, then, a group of downloaded files at a time, fsync,
+journal, rename atomically to a free final name (never overwriting), and
+delete the blobs on the condition that each is still the version that was
+downloaded. See ``staging`` for the crash-safety rules.
 
 Workers run in a thread pool; every reporter callback runs in the thread that
 called ``run_transfer`` (events come back through a queue), so that Odoo may
@@ -383,7 +384,7 @@ class _Run:
             attempt += 1
 
     def _fetch(self, container, blob, key):
-        """Download one blob into its .part file, verified and fsynced; return its MD5."""
+        """Download one blob into its .part file and verify it; return its MD5 (the group delivery fsyncs it)."""
         part = self.staging.open_part(key)
         try:
             size, md5 = self._download(container, blob, part)
