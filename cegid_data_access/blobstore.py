@@ -39,7 +39,7 @@ class TransferTuning:
     slow_connection: int = 64 * MIB  # ...added one by one while each brings less than this (bytes/s)
     single_get_size: int = 32 * MIB  # blobs up to this size: one streamed GET; larger ones: parallel ranges
     segment_size: int = 32 * MIB  # one GET per segment in a ranged download
-    block_size: int = 4 * MIB  # bytes read from the socket, hashed and written to disk at a time
+    block_size: int = 8 * MIB  # bytes read from the socket, hashed and written to disk at a time
     write_concurrency: int = 4  # blocks of a large blob written to disk at once
     list_page_size: int = 5000  # blobs per List Blobs call (the service's maximum)
     delete_batch_size: int = MAX_BATCH  # delete the blobs of delivered files this many at a time...

@@ -122,12 +122,14 @@ class _Block:
 class _Pipeline:
     """What the connections, the writers and the hasher of one ranged download share (under ``cond``)."""
 
-    def __init__(self, part, size, block_size, blocks):
+    def __init__(self, part, size, block_size):
         self.part = part
         self.size = size
         self.block_size = block_size
         self.cond = threading.Condition()
-        self.free = [_Block(block_size) for _ in range(blocks)]
+        self.free = []
+        self.blocks = 0  # allocated so far, up to max_blocks, as they are needed
+        self.max_blocks = 0
         self.error = None
         self.written = 0  # bytes on disk
         self.written_prefix = 0  # everything before it is on disk
@@ -140,14 +142,22 @@ class _Pipeline:
             self.error = self.error or err
             self.cond.notify_all()
 
+    def allow_blocks(self, count):
+        with self.cond:
+            self.max_blocks = count
+            self.cond.notify_all()
+
     def take_block(self):
         """A free block; raise the download's error when it failed meanwhile."""
         with self.cond:
-            while not self.free and self.error is None:
+            while not self.free and self.blocks >= self.max_blocks and self.error is None:
                 self.cond.wait()
             if self.error is not None:
                 raise self.error
-            return self.free.pop()
+            if self.free:
+                return self.free.pop()
+            self.blocks += 1
+        return _Block(self.block_size)
 
     def received(self, block, count, offset):
         """``count`` bytes arrived in ``block`` for ``offset``: to the writers, and the hasher if in order.
@@ -249,8 +259,7 @@ class RangedDownload:
 
     def run(self, part):
         """Fill ``part``; return (bytes written, MD5 in hex) or raise."""
-        # a block per connection being filled, per write in flight, and two waiting for the hasher
-        pipeline = _Pipeline(part, self.size, self.block_size, self.concurrency + self.writers + 2)
+        pipeline = _Pipeline(part, self.size, self.block_size)
         started = time.monotonic()
         with ThreadPoolExecutor(self.writers, thread_name_prefix="cegid-write") as writers, \
                 ThreadPoolExecutor(self.concurrency + 1, thread_name_prefix="cegid-range") as pool:
@@ -259,6 +268,8 @@ class RangedDownload:
 
             def add_stream():
                 self.streams += 1
+                # a block per connection being filled, per write in flight, and two waiting for the hasher
+                pipeline.allow_blocks(self.streams + self.writers + 2)
                 streams.append(pool.submit(self._stream, pipeline, writers, started, add_stream))
 
             with self._lock:
