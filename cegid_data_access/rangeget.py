@@ -160,10 +160,7 @@ class _Pipeline:
         return _Block(self.block_size)
 
     def received(self, block, count, offset):
-        """``count`` bytes arrived in ``block`` for ``offset``: to the writers, and the hasher if in order.
-
-        Return whether the hasher takes them from memory.
-        """
+        """``count`` bytes arrived in ``block`` for ``offset``: for the writers, and for the hasher if in order."""
         with self.cond:
             in_order = offset == self.claimed
             block.users = 2 if in_order else 1
@@ -171,7 +168,12 @@ class _Pipeline:
                 self.for_hasher.append((block, count))
                 self.claimed += count
                 self.cond.notify_all()
-            return in_order
+
+    def unused(self, block):
+        """``block`` received nothing: free again."""
+        with self.cond:
+            block.users = 1
+            self.release(block)
 
     def release(self, block):
         """One user is done with ``block`` (call with ``cond`` held)."""
@@ -235,9 +237,10 @@ class RangedDownload:
     as fast as it can be hashed, more connections only reorder its arrival
     (the hash waits for the first segment while four share the bandwidth,
     then has a backlog at the end). Each time a segment completes while each
-    connection brings less than ``slow_connection`` bytes per second (a
-    distant or throttled server), another one joins, up to ``concurrency``.
-    ``writers`` blocks are written at once.
+    connection brings less than ``slow_connection`` bytes per second while it
+    receives (a distant or throttled server; a disk that cannot keep up is no
+    reason), another one joins, up to ``concurrency``. ``writers`` blocks are
+    written at once.
     """
 
     def __init__(self, session, url, etag, size, *, api_version, segment_size, concurrency, block_size,
@@ -254,13 +257,14 @@ class RangedDownload:
         self.slow_connection = slow_connection
         self.on_progress = on_progress
         self.streams = 0  # connections started so far
+        self._received = 0  # bytes, and seconds spent waiting for them on the connections
+        self._receiving = 0.0
         self._next_segment = 0
         self._lock = threading.Lock()
 
     def run(self, part):
         """Fill ``part``; return (bytes written, MD5 in hex) or raise."""
         pipeline = _Pipeline(part, self.size, self.block_size)
-        started = time.monotonic()
         with ThreadPoolExecutor(self.writers, thread_name_prefix="cegid-write") as writers, \
                 ThreadPoolExecutor(self.concurrency + 1, thread_name_prefix="cegid-range") as pool:
             hasher = pool.submit(pipeline.hash_in_order)
@@ -270,7 +274,7 @@ class RangedDownload:
                 self.streams += 1
                 # a block per connection being filled, per write in flight, and two waiting for the hasher
                 pipeline.allow_blocks(self.streams + self.writers + 2)
-                streams.append(pool.submit(self._stream, pipeline, writers, started, add_stream))
+                streams.append(pool.submit(self._stream, pipeline, writers, add_stream))
 
             with self._lock:
                 add_stream()
@@ -291,7 +295,7 @@ class RangedDownload:
             raise pipeline.error
         return pipeline.written, md5.hexdigest()
 
-    def _stream(self, pipeline, writers, started, add_stream):
+    def _stream(self, pipeline, writers, add_stream):
         """One connection: take the next segment until none is left or the download failed."""
         while pipeline.error is None:
             with self._lock:
@@ -301,7 +305,8 @@ class RangedDownload:
                 self._next_segment += 1
             self._segment(pipeline, writers, index)
             with self._lock:
-                rate = pipeline.written / max(time.monotonic() - started, 1e-6) / self.streams
+                # per connection, while receiving: a slow disk (a stream waiting for a free block) is no reason
+                rate = self._received / max(self._receiving, 1e-6)
                 more_left = self._next_segment * self.segment_size < self.size
                 if rate < self.slow_connection and self.streams < self.concurrency and more_left:
                     add_stream()
@@ -316,10 +321,13 @@ class RangedDownload:
             offset = start
             while offset < end:
                 block = pipeline.take_block()
+                waited = time.monotonic()
                 count = _fill(body, block.view[:min(self.block_size, end - offset)])
+                with self._lock:
+                    self._received += count
+                    self._receiving += time.monotonic() - waited
                 if not count:
-                    with pipeline.cond:
-                        pipeline.free.append(block)
+                    pipeline.unused(block)
                     break
                 pipeline.received(block, count, offset)
                 writers.submit(self._write, pipeline, block, count, offset)

@@ -56,18 +56,9 @@ def entry_key(blob_name, etag):
     return hashlib.sha256(f"{blob_name}\0{etag}".encode()).hexdigest()[:40]
 
 
-def fsync_file(path):
-    """Make the content of file ``path`` durable."""
+def fsync_path(path):
+    """Make the content of file ``path``, or the entries of directory ``path``, durable."""
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def fsync_dir(path):
-    """Make the entries of directory ``path`` durable."""
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(fd)
     finally:
@@ -266,7 +257,7 @@ class StagingArea:
                 if entry:
                     delivered.append(entry)
         if delivered:  # their renames may be in the page cache only: make them durable before any delete
-            fsync_dir(self.import_folder)
+            fsync_path(self.import_folder)
         keep = {LOCK_NAME} | {entry["key"] + ".json" for entry in delivered}
         for name in os.listdir(self.path):
             if name not in keep:
@@ -329,7 +320,7 @@ class StagingArea:
                 rename_noreplace(part, target)
             except FileExistsError:
                 continue  # taken meanwhile by someone else: never overwrite
-            fsync_dir(self.import_folder)
+            fsync_path(self.import_folder)
             return name
         raise AssertionError("candidate_names is endless")
 
@@ -359,14 +350,14 @@ class StagingArea:
         self._write_durably(group, planned)
         results = [self._rename_planned(entry, base, arrival)
                    for entry, (_key, base, _entry) in zip(planned, items, strict=True)]
-        fsync_dir(self.import_folder)
+        fsync_path(self.import_folder)
         return group, results
 
     def _fsync_parts(self, keys):
         if not keys:
             return
         with ThreadPoolExecutor(min(_FSYNC_THREADS, len(keys)), thread_name_prefix="cegid-fsync") as pool:
-            list(pool.map(fsync_file, map(self.part_path, keys)))
+            list(pool.map(fsync_path, map(self.part_path, keys)))
 
     def _rename_planned(self, entry, base, arrival):
         try:
@@ -391,7 +382,7 @@ class StagingArea:
             os.fsync(fd)
         finally:
             os.close(fd)
-        fsync_dir(self.path)
+        fsync_path(self.path)
 
 
 def discard(path):
