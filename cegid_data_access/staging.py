@@ -175,9 +175,6 @@ class PartFile:
         if mtime is not None:
             os.utime(self.fd, (mtime, mtime))
 
-    def size_on_disk(self):
-        return os.fstat(self.fd).st_size
-
     def close(self):
         os.close(self.fd)
 
