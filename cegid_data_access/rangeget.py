@@ -289,8 +289,8 @@ class RangedDownload:
             except BaseException as err:
                 pipeline.fail(err)
                 raise
-            writers.shutdown(wait=True)
             md5 = hasher.result()
+        # every write has ended here (leaving ``with`` waits for the writers): one may have failed
         if pipeline.error is not None:
             raise pipeline.error
         return pipeline.written, md5.hexdigest()
