@@ -171,7 +171,8 @@ def main():
     args = parser.parse_args()
     rows = []
     for dataset in args.datasets.split(","):
-        # a fresh Azurite per dataset: it keeps the metadata of every blob it has held, and slows as it grows
+        # a fresh Azurite per dataset: it keeps the metadata of every blob it has held, and a dataset's runs
+        # must not depend on the datasets run before it
         with Azurite(args.azurite_dir) as azurite:
             count, size, with_md5 = DATASETS[dataset]
             print(f"uploading {dataset} ...", flush=True)
