@@ -11,9 +11,10 @@ import logging
 import os
 import sys
 
-from .config import ENV_PREFIX, config_py_name, load_settings
+from .cli_text import describe
 from .errors import EXIT_CONFIG, CegidError, ConfigError
 from .redact import redact
+from .settings import ENV_PREFIX, load_settings
 
 _logger = logging.getLogger(__name__)
 
@@ -34,16 +35,6 @@ def build_parser(script_path, description):
     )
     parser.add_argument("--json", action="store_true", help="print a machine-readable JSON summary on stdout")
     return parser
-
-
-def describe_config_error(err):
-    """A ConfigError told with the names of config.py and of the environment."""
-    if err.setting == "config":
-        return f"Configuration error: {err.problem}."
-    return (
-        f"Configuration error: {config_py_name(err.setting)} {err.problem} "
-        f"(config.py, or the environment variable {ENV_PREFIX}{err.setting.upper()})."
-    )
 
 
 class RedactingFilter(logging.Filter):
@@ -105,10 +96,10 @@ def run(main, secrets_holder=None):
     try:
         return main()
     except ConfigError as err:
-        sys.stderr.write(redact(describe_config_error(err), secrets_holder) + "\n")
+        sys.stderr.write("Configuration error: " + redact(describe(err), secrets_holder) + ".\n")
         return EXIT_CONFIG
     except CegidError as err:
-        sys.stderr.write("Error: " + redact(str(err), secrets_holder) + "\n")
+        sys.stderr.write("Error: " + redact(describe(err), secrets_holder) + "\n")
         return err.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("Interrupted.\n")

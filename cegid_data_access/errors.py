@@ -1,9 +1,20 @@
 # Copyright 2026 is_cegid2odoo authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Typed errors of the Cegid Data Access core.
+"""Typed errors and message codes of the Cegid Data Access core.
 
-Every error carries the process exit status the command-line scripts use, so
-that the scripts and Odoo react to the same failure in the same way.
+The core never writes a sentence for a user: it raises errors, and returns
+outcomes, that carry a *code* and *parameters*. Each front end renders them in
+its reader's language: Odoo with ``env._`` at display time
+(``models/cegid_message.py``), the command-line scripts with their own wording
+(``cli_text.py``). ``CODES`` is the whole vocabulary, declared once: every code
+with the names of its parameters; both renderers are tested against it.
+
+A parameter ending in ``_code`` holds another code (a reason, an operation),
+rendered in turn. Parameters are plain values (names, numbers, statuses, ISO
+dates); any text that came from a service (``detail``) is already redacted.
+
+Every error also carries the process exit status the command-line scripts use,
+so that the scripts and Odoo react to the same failure in the same way.
 """
 
 EXIT_OK = 0
@@ -11,26 +22,72 @@ EXIT_PARTIAL = 1
 EXIT_CONFIG = 2
 EXIT_CONNECTION = 3
 
+# code -> names of its parameters. Grouped by where the code comes from.
+CODES = {
+    # settings (ConfigError: ``setting`` is the canonical setting name)
+    "config.missing": ("setting",),
+    "config.not_http_url": ("setting",),
+    "config.not_digits": ("setting",),
+    "config.bad_force_time": ("setting", "value"),
+    "config.bad_mode": ("setting", "value", "modes"),
+    "config.bad_sas_url": ("setting",),
+    "config.not_a_string": ("setting",),
+    "config.not_a_folder": ("setting", "path"),
+    "config.not_writable": ("setting", "path", "detail"),
+    "config.provider_missing": ("setting",),
+    "config.unknown_provider": ("setting", "provider_id"),
+    # config.py itself (setting "config")
+    "config.file_missing": ("setting", "path"),
+    "config.file_unreadable": ("setting", "path", "detail"),
+    "config.file_syntax": ("setting", "path", "line"),
+    "config.file_not_literal": ("setting", "path", "line", "name"),
+    # the Cegid API (``op_code`` names the call, one of the "op." codes)
+    "api.unreachable": ("op_code", "host", "attempts"),
+    "api.timeout": ("op_code", "host", "attempts"),
+    "api.credentials_refused": ("op_code", "status", "detail"),
+    "api.refused": ("op_code", "status", "detail"),
+    "api.not_json": ("op_code", "status", "content_type", "start"),
+    "api.no_token": ("op_code",),
+    "api.missing_fields": ("op_code", "fields"),
+    "api.unexpected_answer": ("op_code",),
+    "api.no_provider": ("tenant_id", "candidates"),
+    "api.unknown_scheduler": ("scheduler_id",),
+    "op.token": (),
+    "op.sas": (),
+    "op.discovery": ("candidate",),
+    "op.list_schedulers": (),
+    "op.update_scheduler": ("name",),
+}
+
 
 class CegidError(Exception):
-    """Base class of every expected failure: shown to users without traceback."""
+    """Base class of every expected failure: rendered for users from ``code`` and ``params``, no traceback.
+
+    ``str()`` of an error is for logs and tests only (the code and its
+    parameters), never shown to a user as a sentence.
+    """
 
     exit_code = EXIT_CONNECTION
 
+    def __init__(self, code, **params):
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+    def __str__(self):
+        if not self.params:
+            return self.code
+        return f"{self.code} ({', '.join(f'{key}={value!r}' for key, value in self.params.items())})"
+
 
 class ConfigError(CegidError):
-    """A setting is missing or invalid.
-
-    ``setting`` is the canonical setting name and ``problem`` what is wrong with
-    it ("is missing"); each front end names the setting its own way.
-    """
+    """A setting is missing or invalid; ``setting`` is its canonical name (each front end names it its way)."""
 
     exit_code = EXIT_CONFIG
 
-    def __init__(self, setting, problem):
-        super().__init__(f"{setting}: {problem}")
+    def __init__(self, code, setting, **params):
+        super().__init__(code, setting=setting, **params)
         self.setting = setting
-        self.problem = problem
 
 
 class ConnectionFailure(CegidError):
@@ -38,12 +95,13 @@ class ConnectionFailure(CegidError):
 
 
 class ApiError(CegidError):
-    """Cegid answered with an error status; ``status`` and ``error_message`` say which."""
+    """Cegid answered with an error status, or with something unreadable; ``status`` when known."""
 
-    def __init__(self, message, status=None, error_message=None):
-        super().__init__(message)
+    def __init__(self, code, status=None, **params):
+        if status is not None:
+            params["status"] = status
+        super().__init__(code, **params)
         self.status = status
-        self.error_message = error_message
 
 
 class AuthenticationError(ApiError):

@@ -35,11 +35,11 @@ from .blobstore import (
     sas_expiry,
     sas_permissions,
 )
-from .config import MODE_SAS_URL, MODES
 from .errors import EXIT_OK, EXIT_PARTIAL, AuthenticationError, CegidError, ConfigError
 from .naming import base_name, refusal_reason
 from .rangeget import RangedDownload, fetch_whole
 from .redact import redact
+from .settings import MODE_SAS_URL, MODES
 from .staging import StagingArea, discard, entry_key
 
 _logger = logging.getLogger(__name__)
@@ -195,7 +195,7 @@ def _open_source(settings, client, tuning, now, warn):
             warn(warning)
         return ContainerSource(settings.sas_url, tuning)
     if client is None:
-        from .client import CegidClient
+        from .cegid_api.client import CegidClient
 
         client = CegidClient(settings)
     return ContainerSource(client.get_container_url(), tuning, renew_url=client.get_container_url)
@@ -602,7 +602,7 @@ def check_connection(settings, *, client=None, now=None):
     else:
         settings.validate_api()
         if client is None:
-            from .client import CegidClient
+            from .cegid_api.client import CegidClient
 
             client = CegidClient(settings)
         ok = _check_step(steps, "token", lambda: client.get_token() and "token obtained")

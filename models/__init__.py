@@ -1,3 +1,11 @@
 # Copyright 2026 is_cegid2odoo authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from . import cegid_backend, cegid_import, cegid_query, cegid_staging, cegid_transfer, res_config_settings
+from . import (
+    cegid_backend,
+    cegid_import,
+    cegid_message,
+    cegid_query,
+    cegid_staging,
+    cegid_transfer,
+    res_config_settings,
+)

@@ -3,27 +3,22 @@
 """The one place where Odoo settings become a core ``Settings`` and core errors become user messages."""
 
 import contextlib
+import datetime
 import logging
 import os
+import threading
 import zlib
 
-from odoo import api, models
+from odoo import api, models, modules
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import config
 
-from ..cegid_data_access.config import SECRET_SETTINGS, Settings
-from ..cegid_data_access.errors import CegidError, ConfigError
-from ..cegid_data_access.redact import redact
+from ..cegid_data_access.cegid_api.client import CegidClient
+from ..cegid_data_access.settings import SETTING_NAMES, Settings
 
 _logger = logging.getLogger(__name__)
 
 PARAM_PREFIX = "is_cegid2odoo."
-# ir.config_parameter suffixes that feed the core Settings (the dataclass field names)
-SETTING_NAMES = (
-    "mode", "api_base_url", "tenant_id", "api_key_id", "api_key_secret", "subscription_key",
-    "provider_id", "sas_url", "import_folder", "force_time",
-)
-SECRET_NAMES = tuple(SECRET_SETTINGS)
 PARAM_DATABASE_UUID = PARAM_PREFIX + "database_uuid"
 PARAM_HISTORY_DAYS = PARAM_PREFIX + "history_days"
 PARAM_FOLLOWUPS = PARAM_PREFIX + "followup_at"
@@ -35,6 +30,20 @@ def default_import_folder(dbname):
     """``<data_dir>/cegid_import/<dbname>``: beside the filestore, one folder per database."""
     filestore = config.filestore(dbname)
     return os.path.join(os.path.dirname(os.path.dirname(filestore)), "cegid_import", dbname)
+
+
+def auto_commit_allowed():
+    """Commit per file, except inside tests (which run in one transaction)."""
+    return not (getattr(threading.current_thread(), "testing", False) or modules.module.current_test)
+
+
+def naive_utc(moment):
+    """An aware datetime as Odoo stores it (naive UTC); None stays None."""
+    if moment is None:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return moment
 
 
 def advisory_lock_key(name):
@@ -82,44 +91,36 @@ class CegidBackend(models.AbstractModel):
 
     @api.model
     def _cegid_settings(self):
-        """The core Settings built from the ir.config_parameter values: the only place that does it."""
+        """The core Settings built from the ir.config_parameter values: the only place that does it.
+
+        An empty import folder means the default one (see ``_cegid_ensure_default_folder``).
+        """
         values = {name: (self._cegid_param(name) or "").strip() for name in SETTING_NAMES}
         values["mode"] = values["mode"] or "api"
-        if not values["import_folder"]:
-            # Odoo's own folder, like the filestore: created on first use. A folder the administrator
-            # chose must exist already (a typo must not scatter exports in a new folder).
-            values["import_folder"] = default_import_folder(self.env.cr.dbname)
-            os.makedirs(values["import_folder"], mode=0o750, exist_ok=True)
+        values["import_folder"] = values["import_folder"] or default_import_folder(self.env.cr.dbname)
         return Settings(**values)
+
+    @api.model
+    def _cegid_ensure_default_folder(self, settings):
+        """Create the default import folder when it is the one in use, before a run writes to it.
+
+        Odoo's own folder, like the filestore, is created on first use; a folder
+        the administrator chose must exist already (a typo must not scatter
+        exports in a new folder).
+        """
+        if not self._cegid_param("import_folder"):
+            os.makedirs(settings.import_folder, mode=0o750, exist_ok=True)
 
     @api.model
     def _cegid_client(self, settings=None):
         """A core CegidClient for the stored settings."""
-        from ..cegid_data_access.client import CegidClient  # pylint: disable=import-outside-toplevel
-
         return CegidClient(settings or self._cegid_settings())
 
     @api.model
-    def _cegid_setting_label(self, name):
-        """The translated label of a setting, as the Settings page shows it."""
-        field = self.env["res.config.settings"]._fields.get("cegid_" + name)
-        return field._description_string(self.env) if field else name
-
-    @api.model
     def _cegid_error_message(self, error, settings=None):
-        """A translated message for a core error, naming the setting for a ConfigError; secrets masked."""
+        """A core error (or any exception) as a sentence in the user's language, secrets masked."""
         secrets = (settings or self._cegid_settings()).secrets()
-        if isinstance(error, ConfigError):
-            label = self._cegid_setting_label(error.setting)
-            if error.problem == "is missing":
-                return self.env._("The Cegid setting “%(label)s” is missing.", label=label)
-            return self.env._(
-                "The Cegid setting “%(label)s” is invalid: %(problem)s", label=label,
-                problem=redact(error.problem, secrets),
-            )
-        if isinstance(error, CegidError):
-            return redact(str(error), secrets) or error.__class__.__name__
-        return redact(f"{error.__class__.__name__}: {error}", secrets)
+        return self.env["is.cegid.message"]._render_error(error, secrets)
 
     @api.model
     def _cegid_database_confirmed(self):

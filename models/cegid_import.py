@@ -27,8 +27,7 @@ from ..cegid_data_access.exports import (
     replace_table,
     waiting_files,
 )
-from .cegid_backend import DEFAULT_HISTORY_DAYS, PARAM_HISTORY_DAYS, exclusive_run, notification
-from .cegid_transfer import auto_commit_allowed
+from .cegid_backend import DEFAULT_HISTORY_DAYS, PARAM_HISTORY_DAYS, auto_commit_allowed, exclusive_run, notification
 
 _logger = logging.getLogger(__name__)
 

@@ -4,20 +4,69 @@
 
 import datetime
 import logging
+import re
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..cegid_data_access.cegid_api.schedules import is_enabled, parse_cegid_datetime, scheduler_content, scheduler_name
 from ..cegid_data_access.errors import CegidError
-from ..cegid_data_access.scheduling import is_enabled, parse_cegid_datetime, scheduler_content, scheduler_name
-from .cegid_backend import notification
-from .cegid_transfer import naive_utc
-from .cron_text import describe_cron
+from .cegid_backend import naive_utc, notification
 
 _logger = logging.getLogger(__name__)
 
 # how long after a forced execution the export is expected in Azure
 FOLLOWUP_DELAY = datetime.timedelta(minutes=5)
+
+
+_NUMBER = re.compile(r"^\d{1,2}$")
+_STEP = re.compile(r"^\*/(\d{1,2})$")
+_DAYS = re.compile(r"^[0-7](?:[,-][0-7])*$")
+
+
+def _plain(source, **kwargs):
+    """The untranslated fallback of ``_``: Odoo's ``env._`` formatting, without a language."""
+    return source % kwargs if kwargs else source
+
+
+def describe_cron(expression, _=_plain):
+    """"0 2 * * *" -> "Every day at 02:00 UTC"; anything unusual comes back as it is.
+
+    ``_`` is the translation function (``env._``); its literal strings are the
+    ones Odoo extracts for translation.
+    """
+    parts = (expression or "").split()
+    if len(parts) != 5 or parts[3] != "*":
+        return expression or ""
+    minute, hour, day, _month, weekday = parts
+    if not minute.isdigit() or int(minute) > 59:
+        return expression
+    return _describe_hours(int(minute), hour, day, weekday, _) or expression
+
+
+def _describe_hours(minute, hour, day, weekday, _):
+    """The description for a fixed minute, or None."""
+    step = _STEP.match(hour)
+    if day == "*" and weekday == "*" and (hour == "*" or step):
+        if hour == "*":
+            return _("Every hour at minute %(minute)s", minute=minute)
+        return _("Every %(hours)s hours at minute %(minute)s", hours=int(step.group(1)), minute=minute)
+    if not _NUMBER.match(hour) or int(hour) > 23:
+        return None
+    return _describe_days(f"{int(hour):02d}:{minute:02d}", day, weekday, _)
+
+
+def _describe_days(time, day, weekday, _):
+    """The description for a fixed time of day, or None."""
+    if day == "*" and weekday == "*":
+        return _("Every day at %(time)s UTC", time=time)
+    if day == "*" and weekday.upper() in ("1-5", "MON-FRI"):
+        return _("Every weekday at %(time)s UTC", time=time)
+    if day == "*" and _DAYS.match(weekday):
+        return _("On days %(days)s of the week (0 = Sunday) at %(time)s UTC", days=weekday, time=time)
+    if _NUMBER.match(day) and weekday == "*":
+        return _("Every month on day %(day)s at %(time)s UTC", day=int(day), time=time)
+    return None
 
 
 def odoo_datetime(text):
@@ -186,8 +235,10 @@ class CegidQuery(models.Model):
                 if moment:
                     forced.append(moment)
             else:
-                body = self.env._("Not forced: %(message)s", message=outcome.message or outcome.status)
-                problems.append(f"{self.name}: {outcome.message or outcome.status}")
+                reason = (self.env["is.cegid.backend"]._cegid_error_message(outcome.error) if outcome.error
+                          else self.env._("disabled in Cegid"))
+                body = self.env._("Not forced: %(message)s", message=reason)
+                problems.append(f"{self.name}: {reason}")
             self.message_post(body=body)
         if schedulers:
             try:

@@ -4,9 +4,8 @@
 
 import datetime
 import logging
-import threading
 
-from odoo import api, fields, models, modules
+from odoo import api, fields, models
 
 from ..cegid_data_access.errors import CegidError
 from ..cegid_data_access.transfer import TransferReporter, run_transfer
@@ -15,7 +14,9 @@ from .cegid_backend import (
     PARAM_FOLLOWUPS,
     PARAM_HISTORY_DAYS,
     PARAM_MANUAL_REQUEST,
+    auto_commit_allowed,
     exclusive_run,
+    naive_utc,
     notification,
 )
 
@@ -28,20 +29,6 @@ TRANSFER_STATES = [
 FILE_STATES = [
     ("done", "Downloaded"), ("already_delivered", "Already delivered"), ("failed", "Failed"), ("refused", "Refused"),
 ]
-
-
-def auto_commit_allowed():
-    """Commit per file, except inside tests (which run in one transaction)."""
-    return not (getattr(threading.current_thread(), "testing", False) or modules.module.current_test)
-
-
-def naive_utc(moment):
-    """An aware datetime as Odoo stores it (naive UTC); None stays None."""
-    if moment is None:
-        return None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
-    return moment
 
 
 class OdooTransferReporter(TransferReporter):

@@ -7,9 +7,10 @@ import logging
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..cegid_data_access.cegid_api.schedules import parse_force_time
 from ..cegid_data_access.errors import CegidError
 from ..cegid_data_access.redact import redact
-from ..cegid_data_access.scheduling import parse_force_time
+from ..cegid_data_access.settings import SECRET_SETTINGS
 from .cegid_backend import (
     DEFAULT_HISTORY_DAYS,
     PARAM_DATABASE_UUID,
@@ -20,9 +21,6 @@ from .cegid_backend import (
 
 _logger = logging.getLogger(__name__)
 
-# settings shown in clear and stored as they are typed
-PLAIN_FIELDS = ("mode", "api_base_url", "tenant_id", "api_key_id", "provider_id", "force_time")
-SECRET_FIELDS = ("api_key_secret", "subscription_key", "sas_url")
 
 
 class ResConfigSettings(models.TransientModel):
@@ -124,12 +122,12 @@ class ResConfigSettings(models.TransientModel):
             if folder == default_import_folder(self.env.cr.dbname):
                 folder = ""
             backend._cegid_set_param("import_folder", folder)
-            for name in SECRET_FIELDS:
+            for name in SECRET_SETTINGS:
                 value = (record["cegid_" + name] or "").strip()
                 if value:
                     backend._cegid_set_param(name, value)
             # the typed secrets are not kept in the transient record either
-            record.write({"cegid_" + name: False for name in SECRET_FIELDS})
+            record.write({"cegid_" + name: False for name in SECRET_SETTINGS})
         params = self.env["ir.config_parameter"].sudo()
         params.set_param(PARAM_DATABASE_UUID, params.get_param("database.uuid"))
         return res
@@ -148,7 +146,7 @@ class ResConfigSettings(models.TransientModel):
     def action_cegid_clear_secrets(self):
         """Forget the stored secrets (API key secret, subscription key, SAS URL)."""
         backend = self.env["is.cegid.backend"]
-        for name in SECRET_FIELDS:
+        for name in SECRET_SETTINGS:
             backend._cegid_set_param(name, False)
         return {"type": "ir.actions.client", "tag": "reload"}
 
@@ -163,8 +161,10 @@ class ResConfigSettings(models.TransientModel):
         except CegidError as err:
             return notification(self.env._("Cegid connection"), backend._cegid_error_message(err, settings),
                                 "danger", sticky=True)
+        render = self.env["is.cegid.message"]._render
         lines = [
-            ("✔ " if step.ok else "✘ ") + step.name + ": " + redact(step.message or "", settings.secrets())
+            ("✔ " if step.ok else "✘ ") + self.env._("%(step)s: %(result)s", step=render(step.name),
+                                                     result=redact(render(step.code, step.params), settings.secrets()))
             for step in steps
         ]
         all_ok = bool(steps) and all(step.ok for step in steps)

@@ -25,15 +25,16 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from cegid_data_access import cli
-from cegid_data_access.client import CegidClient
-from cegid_data_access.errors import ConfigError, NotFoundError
-from cegid_data_access.scheduling import (
+from cegid_data_access.cegid_api.client import CegidClient
+from cegid_data_access.cegid_api.schedules import (
     is_enabled,
     parse_force_time,
     scheduler_content,
     scheduler_name,
     short_utc,
 )
+from cegid_data_access.cli_text import describe
+from cegid_data_access.errors import ConfigError, NotFoundError
 
 EXIT_OK = 0
 EXIT_NOTHING = 1
@@ -114,7 +115,7 @@ def do_discover(client, args):
     try:
         provider_id = client.discover_provider()
     except NotFoundError as err:
-        say(f"Provider not found: {err}", sys.stderr)
+        say(f"Provider not found: {describe(err)}", sys.stderr)
         return EXIT_NOTHING
     if args.json:
         cli.print_json({"provider_id": provider_id, "config_line": f'cegid_provider_id = "{provider_id}"'})
@@ -142,7 +143,15 @@ def describe_outcome(outcome):
                 f"{short_utc(outcome.next_execution)} UTC (cron unchanged)")
     if outcome.status == "skipped_disabled":
         return f"SKIPPED  {name}: disabled, not forced (enable it with --enable --id {outcome.scheduler_id})"
-    return f"FAILED   {name}: {outcome.message}"
+    return f"FAILED   {name}: {describe(outcome.error)}"
+
+
+def outcome_summary(outcome):
+    """The fields of a force outcome that --json shows (a failure as its sentence)."""
+    summary = dataclasses.asdict(dataclasses.replace(outcome, error=None))
+    del summary["error"]
+    summary["message"] = describe(outcome.error) if outcome.error else ""
+    return summary
 
 
 def do_force(client, args, settings):
@@ -150,7 +159,7 @@ def do_force(client, args, settings):
     outcomes = client.force(name_part=args.name, at=at)
     failed = [o for o in outcomes if o.status == "failed"]
     if args.json:
-        cli.print_json({"name": args.name, "time": at, "outcomes": [dataclasses.asdict(o) for o in outcomes]})
+        cli.print_json({"name": args.name, "time": at, "outcomes": [outcome_summary(o) for o in outcomes]})
     elif not outcomes:
         say(f"No scheduled query matches {args.name!r}." if args.name else "No scheduled query.")
     else:
@@ -167,7 +176,7 @@ def do_set_enabled(client, args):
     try:
         current = client.find_scheduler(args.id)
     except NotFoundError as err:
-        say(f"Nothing changed: {err}", sys.stderr)
+        say(f"Nothing changed: {describe(err)}", sys.stderr)
         return EXIT_NOTHING
     name = f"{scheduler_name(current)} ({current.get('id')})"
     was = is_enabled(current)

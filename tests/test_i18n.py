@@ -8,7 +8,7 @@ from odoo.tests import TransactionCase, tagged
 from odoo.tools.misc import file_path
 from odoo.tools.translate import TranslationModuleReader
 
-from ..models.cron_text import describe_cron
+from ..models.cegid_query import describe_cron
 
 
 @tagged("post_install", "-at_install")

@@ -8,8 +8,8 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
-from ..cegid_data_access.scheduling import format_cegid_datetime, parse_cegid_datetime
-from ..models.cron_text import describe_cron
+from ..cegid_data_access.cegid_api.schedules import format_cegid_datetime, parse_cegid_datetime
+from ..models.cegid_query import describe_cron
 from .common import CegidCase
 
 UTC = datetime.timezone.utc

@@ -6,7 +6,7 @@ import datetime
 
 from odoo.tests import HttpCase, tagged
 
-from ..cegid_data_access.scheduling import parse_cegid_datetime
+from ..cegid_data_access.cegid_api.schedules import parse_cegid_datetime
 from .common import loopback_request_handler, settings_values, start_cegid_services
 
 

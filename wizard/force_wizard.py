@@ -7,8 +7,8 @@ import datetime
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..cegid_data_access.cegid_api.schedules import force_target
 from ..cegid_data_access.errors import CegidError
-from ..cegid_data_access.scheduling import force_target
 
 
 class CegidForceWizard(models.TransientModel):

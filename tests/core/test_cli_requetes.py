@@ -8,7 +8,7 @@ import json
 import pytest
 from conftest import foreign_modules, run_script
 
-from cegid_data_access.scheduling import parse_cegid_datetime
+from cegid_data_access.cegid_api.schedules import parse_cegid_datetime
 from cegid_testkit.simulator import write_config_py
 
 SCRIPT = "cegid-requetes.py"

@@ -9,9 +9,9 @@ import logging
 import pytest
 from azure.storage.blob import ContainerClient
 
-from cegid_data_access.client import CegidClient, container_url, join_url, retry_after_seconds
-from cegid_data_access.config import Settings
+from cegid_data_access.cegid_api.client import CegidClient, container_url, join_url, retry_after_seconds
 from cegid_data_access.errors import ApiError, AuthenticationError, ConfigError, ConnectionFailure, NotFoundError
+from cegid_data_access.settings import Settings
 
 UTC = datetime.timezone.utc
 NOW = datetime.datetime(2026, 11, 28, 10, 7, tzinfo=UTC)

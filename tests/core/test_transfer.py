@@ -14,8 +14,8 @@ import threading
 import pytest
 from azure.storage.blob import ContentSettings
 
-from cegid_data_access.config import Settings
 from cegid_data_access.errors import AuthenticationError, ConfigError
+from cegid_data_access.settings import Settings
 from cegid_data_access.staging import StagingArea, entry_key
 from cegid_data_access.transfer import TransferReporter, TransferTuning, check_connection, run_transfer, sas_expiry
 from cegid_testkit.blobs import blob_names, delivered_files, new_container, staging_leftovers, upload

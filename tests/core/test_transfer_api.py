@@ -4,9 +4,9 @@
 
 import pytest
 
-from cegid_data_access.client import CegidClient
-from cegid_data_access.config import Settings
+from cegid_data_access.cegid_api.client import CegidClient
 from cegid_data_access.errors import AuthenticationError
+from cegid_data_access.settings import Settings
 from cegid_data_access.transfer import TransferTuning, check_connection, run_transfer
 from cegid_testkit.blobs import blob_names, delivered_files, upload
 

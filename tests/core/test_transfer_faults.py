@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from cegid_data_access.config import Settings
+from cegid_data_access.settings import Settings
 from cegid_data_access.transfer import TransferTuning, run_transfer
 from cegid_testkit.blobs import blob_names, delivered_files, new_container, staging_leftovers, upload
 from cegid_testkit.tcpproxy import TcpProxy

@@ -1,10 +1,12 @@
 # Copyright 2026 is_cegid2odoo authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""The settings shared by Odoo and the command-line scripts.
+"""The settings shared by Odoo and the command-line scripts, declared once.
 
-Settings have one canonical name each (the Odoo ``ir.config_parameter`` suffix).
-The original scripts' ``config.py`` spells them differently; ``CONFIG_PY_NAMES``
-maps both ways so that an error names the setting the way the user wrote it.
+Each setting is one field of :class:`Settings`; its metadata says how the
+original scripts' ``config.py`` spells it (the first name is the one shown in
+messages) and whether it is a secret. Odoo stores each one as the
+``ir.config_parameter`` ``is_cegid2odoo.<name>``; the scripts read config.py,
+then ``CEGID_<NAME>`` environment variables.
 """
 
 import ast
@@ -18,39 +20,28 @@ from .errors import ConfigError
 MODE_API = "api"
 MODE_SAS_URL = "sas_url"
 MODES = (MODE_API, MODE_SAS_URL)
-
-# canonical name -> names accepted in config.py (the first one is shown in messages)
-CONFIG_PY_NAMES = {
-    "mode": ("mode",),
-    "sas_url": ("sas_url",),
-    "import_folder": ("dossier_de_destination", "dossier_de_destintion"),
-    "api_base_url": ("cegid_api_base_url",),
-    "tenant_id": ("cegid_tenant_id",),
-    "api_key_id": ("cegid_api_key_id",),
-    "api_key_secret": ("cegid_api_key_secret",),
-    "subscription_key": ("cegid_subscription_key",),
-    "provider_id": ("cegid_provider_id",),
-    "force_time": ("cegid_force_time",),
-}
-SECRET_SETTINGS = ("api_key_secret", "subscription_key", "sas_url")
 ENV_PREFIX = "CEGID_"
-_FORCE_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+FORCE_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def _setting(*config_py, default="", secret=False):
+    return dataclasses.field(default=default, metadata={"config_py": config_py, "secret": secret})
 
 
 @dataclasses.dataclass
 class Settings:
     """Everything needed to reach Cegid Data Access and where to put the exports."""
 
-    mode: str = MODE_API
-    sas_url: str = ""
-    import_folder: str = ""
-    api_base_url: str = ""
-    tenant_id: str = ""
-    api_key_id: str = ""
-    api_key_secret: str = ""
-    subscription_key: str = ""
-    provider_id: str = ""
-    force_time: str = ""
+    mode: str = _setting("mode", default=MODE_API)
+    sas_url: str = _setting("sas_url", secret=True)
+    import_folder: str = _setting("dossier_de_destination", "dossier_de_destintion")
+    api_base_url: str = _setting("cegid_api_base_url")
+    tenant_id: str = _setting("cegid_tenant_id")
+    api_key_id: str = _setting("cegid_api_key_id")
+    api_key_secret: str = _setting("cegid_api_key_secret", secret=True)
+    subscription_key: str = _setting("cegid_subscription_key", secret=True)
+    provider_id: str = _setting("cegid_provider_id")
+    force_time: str = _setting("cegid_force_time")
 
     def secrets(self):
         """Values that must never be printed or logged."""
@@ -60,34 +51,40 @@ class Settings:
         """Raise ConfigError naming the first of ``names`` that is empty."""
         for name in names:
             if not getattr(self, name):
-                raise ConfigError(name, "is missing")
+                raise ConfigError("config.missing", name)
 
     def validate_api(self):
         """Check what every call to the Cegid API needs."""
         self.require("api_base_url", "tenant_id", "api_key_id", "api_key_secret", "subscription_key")
         parts = urlsplit(self.api_base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ConfigError("api_base_url", "must be an http:// or https:// URL")
+            raise ConfigError("config.not_http_url", "api_base_url")
         if not self.tenant_id.isdigit():
-            raise ConfigError("tenant_id", "must be the Cegid account number (digits only)")
+            raise ConfigError("config.not_digits", "tenant_id")
 
     def validate_force_time(self):
         """Check ``force_time`` when set: HH:MM, UTC."""
-        if self.force_time and not _FORCE_TIME.match(self.force_time):
-            raise ConfigError("force_time", "must read HH:MM (UTC), e.g. 06:00")
+        if self.force_time and not FORCE_TIME.match(self.force_time):
+            raise ConfigError("config.bad_force_time", "force_time", value=self.force_time)
 
     def validate_transfer(self):
         """Check what a transfer needs, in either connection mode."""
         if self.mode not in MODES:
-            raise ConfigError("mode", f"must be one of {', '.join(MODES)}")
+            raise ConfigError("config.bad_mode", "mode", value=self.mode, modes=", ".join(MODES))
         self.require("import_folder")
         if self.mode == MODE_SAS_URL:
             self.require("sas_url")
             parts = urlsplit(self.sas_url)
             if parts.scheme not in ("http", "https") or not parts.netloc or "sig=" not in parts.query:
-                raise ConfigError("sas_url", "must be a container SAS URL (https://...?sv=...&sig=...)")
+                raise ConfigError("config.bad_sas_url", "sas_url")
         else:
             self.validate_api()
+
+
+SETTING_NAMES = tuple(field.name for field in dataclasses.fields(Settings))
+SECRET_SETTINGS = tuple(field.name for field in dataclasses.fields(Settings) if field.metadata["secret"])
+# canonical name -> names accepted in config.py (the first one is shown in messages)
+CONFIG_PY_NAMES = {field.name: field.metadata["config_py"] for field in dataclasses.fields(Settings)}
 
 
 def config_py_name(name):
@@ -101,11 +98,11 @@ def read_config_py(path):
         with open(path, encoding="utf-8") as handle:
             source = handle.read()
     except OSError as err:
-        raise ConfigError("config", f"cannot read {path}: {err.strerror}") from None
+        raise ConfigError("config.file_unreadable", "config", path=str(path), detail=err.strerror) from None
     try:
         tree = ast.parse(source, filename=str(path))
     except SyntaxError as err:
-        raise ConfigError("config", f"{path}, line {err.lineno}: invalid Python syntax") from None
+        raise ConfigError("config.file_syntax", "config", path=str(path), line=err.lineno) from None
     values = {}
     for node in tree.body:
         if not isinstance(node, ast.Assign):
@@ -115,9 +112,8 @@ def read_config_py(path):
                 try:
                     values[target.id] = ast.literal_eval(node.value)
                 except ValueError:
-                    raise ConfigError(
-                        "config", f"{path}, line {node.lineno}: {target.id} must be a plain value (a string in quotes)"
-                    ) from None
+                    raise ConfigError("config.file_not_literal", "config", path=str(path), line=node.lineno,
+                                      name=target.id) from None
     return values
 
 
@@ -130,7 +126,7 @@ def settings_from_config_py(values, environ=None):
             if alias in values and values[alias] is not None:
                 value = values[alias]
                 if not isinstance(value, (str, int)):
-                    raise ConfigError(name, "must be a string")
+                    raise ConfigError("config.not_a_string", name)
                 setattr(settings, name, str(value).strip())
                 break
         env_name = ENV_PREFIX + name.upper()
@@ -150,5 +146,5 @@ def load_settings(path, environ=None):
     elif any(key.startswith(ENV_PREFIX) for key in environ):
         values = {}
     else:
-        raise ConfigError("config", f"{path} does not exist (copy config.py.sample to config.py)")
+        raise ConfigError("config.file_missing", "config", path=str(path))
     return settings_from_config_py(values, environ)

@@ -10,13 +10,13 @@ milliseconds only, as the original scripts did.
 import datetime
 import re
 
-from .errors import ConfigError
+from ..errors import ConfigError
+from ..settings import FORCE_TIME
 
 UTC = datetime.timezone.utc
 CEGID_FORMAT = "%Y-%m-%dT%H:%M:%S.000Z"
 FORCE_LEAD = datetime.timedelta(minutes=5)
 _QUARTER = 15
-_HH_MM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _ISO = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|[+-]\d{2}:?\d{2})?$", re.IGNORECASE
 )
@@ -31,9 +31,9 @@ def _as_utc(moment):
 
 def parse_force_time(text):
     """``(hour, minute)`` from "HH:MM"; ConfigError("force_time") when it does not read so."""
-    match = _HH_MM.match(str(text).strip()) if text is not None else None
+    match = FORCE_TIME.match(str(text).strip()) if text is not None else None
     if not match:
-        raise ConfigError("force_time", f"must read HH:MM (UTC), e.g. 06:00, not {text!r}")
+        raise ConfigError("config.bad_force_time", "force_time", value=str(text))
     return int(match.group(1)), int(match.group(2))
 
 

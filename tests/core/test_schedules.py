@@ -6,8 +6,7 @@ import datetime
 
 import pytest
 
-from cegid_data_access.errors import ConfigError
-from cegid_data_access.scheduling import (
+from cegid_data_access.cegid_api.schedules import (
     force_target,
     format_cegid_datetime,
     is_enabled,
@@ -15,6 +14,7 @@ from cegid_data_access.scheduling import (
     scheduler_name,
     short_utc,
 )
+from cegid_data_access.errors import ConfigError
 
 UTC = datetime.timezone.utc
 

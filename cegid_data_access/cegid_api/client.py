@@ -2,26 +2,29 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Client of the Cegid Data Access API: token, export container SAS, scheduled queries.
 
-Every call has a timeout; 429, 5xx and network failures are retried with
-backoff, honouring ``Retry-After``; a 401 on an authenticated call gets one new
-token and one retry. Failures become the typed errors of ``errors.py``, with
-every secret masked.
+Every call has a timeout. 429, 5xx and network failures are retried by
+``requests``' adapter with urllib3's ``Retry`` (backoff, ``Retry-After``
+honoured and capped); a 401 on an authenticated call gets one new token and
+one retry. Failures become the typed errors of ``errors.py`` (a code and
+parameters), every text that came from Cegid redacted.
 """
 
 import copy
 import dataclasses
 import datetime
-import email.utils
 import logging
 import threading
 import time
 from urllib.parse import quote, urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ReadTimeoutError
+from urllib3.util.retry import Retry
 
-from .errors import ApiError, AuthenticationError, ConfigError, ConnectionFailure, NotFoundError
-from .redact import redact
-from .scheduling import force_target, format_cegid_datetime, is_enabled, scheduler_name
+from ..errors import ApiError, AuthenticationError, ConfigError, ConnectionFailure, NotFoundError
+from ..redact import redact
+from .schedules import force_target, format_cegid_datetime, is_enabled, scheduler_name
 
 _logger = logging.getLogger(__name__)
 
@@ -33,23 +36,25 @@ SCHEDULERS_PATH = "query/api/V1/schedulers/tenant/provider/{}"
 SCHEDULER_PUT_PATH = "query/api/V1/schedulers"
 # What working clients try, in this order, after the tenant id itself.
 PROVIDER_CANDIDATES = ("cegid-xrp", "HR Sprint On Demand", "xrp", "hr-sprint", "cegid-hr", "paie")
-RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
+RETRY_STATUSES = (429, 500, 502, 503, 504)
 TOKEN_MARGIN = 60  # seconds before expireIn when a cached token is renewed
 DEFAULT_TOKEN_LIFETIME = 300  # when expireIn is unreadable, do not trust the token for long
-UNKNOWN_PROVIDER = "run cegid-requetes.py --discover and copy the cegid_provider_id line it prints"
-MISSING_PROVIDER = "is missing: " + UNKNOWN_PROVIDER
+DETAIL_LIMIT = 300
 
 
 @dataclasses.dataclass
 class ForceOutcome:
-    """What happened to one scheduled query asked to run early."""
+    """What happened to one scheduled query asked to run early.
+
+    ``status``: "forced", "skipped_disabled" or "failed" (then ``error`` is the CegidError).
+    """
 
     scheduler_id: str
     name: str
     previous_next_execution: str = None
     next_execution: str = None
-    status: str = "forced"  # "forced" | "skipped_disabled" | "failed"
-    message: str = ""
+    status: str = "forced"
+    error: Exception = None
 
 
 def join_url(base, path):
@@ -63,25 +68,52 @@ def container_url(blob_service_uri, container_name, sas_token):
     return join_url(blob_service_uri, container_name.strip("/")) + ("?" + token if token else "")
 
 
-def retry_after_seconds(value, now=None):
-    """Seconds to wait from a ``Retry-After`` header (seconds or HTTP date); None when absent or unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return int(value)
-    try:
-        moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.timezone.utc)
-    now = now or datetime.datetime.now(datetime.timezone.utc)
-    return max(0.0, (moment - now).total_seconds())
+class CappedRetry(Retry):
+    """urllib3's Retry where ``Retry-After`` decides the wait when given (0: at once), capped.
+
+    Plain ``Retry`` falls back to its backoff when ``Retry-After`` is 0 and
+    waits as long as the gateway asks, even an hour.
+    """
+
+    max_retry_after = 120
+
+    def new(self, **kwargs):
+        """A copy for the next attempt, keeping the cap."""
+        retry = super().new(**kwargs)
+        retry.max_retry_after = self.max_retry_after
+        return retry
+
+    def get_retry_after(self, response):
+        """Seconds from ``Retry-After`` (number or HTTP date, a past date is 0), capped; None when absent."""
+        seconds = super().get_retry_after(response)
+        return None if seconds is None else min(seconds, self.max_retry_after)
+
+    def sleep_for_retry(self, response=None):
+        """Sleep what ``Retry-After`` asks; False (use the backoff) when the answer has none."""
+        seconds = self.get_retry_after(response) if response is not None else None
+        if seconds is None:
+            return False
+        time.sleep(seconds)
+        return True
 
 
-def error_message_of(response, limit=300):
-    """Cegid's ``errorMessage`` (or the gateway's ``message``), else the start of the body."""
+def build_session(max_retries, backoff, max_retry_after):
+    """A ``requests`` session whose adapter retries idempotent calls on 429, 5xx and network failures."""
+    retry = CappedRetry(
+        total=max_retries, connect=max_retries, read=max_retries, status=max_retries, other=0,
+        status_forcelist=RETRY_STATUSES, allowed_methods=frozenset({"GET", "PUT"}),
+        backoff_factor=backoff, respect_retry_after_header=True, raise_on_status=False,
+    )
+    retry.max_retry_after = max_retry_after
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=retry)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def error_detail(response, limit=DETAIL_LIMIT):
+    """Cegid's ``errorMessage`` (or the gateway's ``message``), else the start of the body; None when empty."""
     try:
         data = response.json()
     except ValueError:
@@ -102,9 +134,7 @@ class CegidClient:
         self.settings = settings
         self.timeout = timeout
         self.max_retries = max_retries
-        self.backoff = backoff
-        self.max_retry_after = max_retry_after
-        self.session = session or requests.Session()
+        self.session = session or build_session(max_retries, backoff, max_retry_after)
         self._token = None
         self._token_renew_at = 0.0
         self._token_lock = threading.Lock()
@@ -114,62 +144,36 @@ class CegidClient:
     def _redact(self, text):
         return redact(text, self.settings.secrets())
 
-    def _url(self, path):
-        return join_url(self.settings.api_base_url, path)
+    def _send(self, method, path, op, *, headers, params=None, json_body=None):
+        """One HTTP exchange (the adapter retries it); ConnectionFailure when Cegid cannot be reached."""
+        url = join_url(self.settings.api_base_url, path)
+        try:
+            return self.session.request(method, url, headers=headers, params=params, json=json_body,
+                                        timeout=self.timeout)
+        except (requests.Timeout, requests.ConnectionError) as err:
+            reason = getattr(err.args[0], "reason", None) if err.args else None
+            timed_out = isinstance(err, requests.Timeout) or isinstance(reason, ReadTimeoutError)
+            raise ConnectionFailure("api.timeout" if timed_out else "api.unreachable", op_code=op[0], **op[1],
+                                    host=urlsplit(url).netloc, attempts=self.max_retries + 1) from None
 
-    def _send(self, method, path, what, *, headers, params=None, json_body=None):
-        """One HTTP exchange, retried on 429, 5xx and network failures."""
-        url = self._url(path)
-        for attempt in range(self.max_retries + 1):
-            last = attempt == self.max_retries
-            try:
-                response = self.session.request(
-                    method, url, headers=headers, params=params, json=json_body, timeout=self.timeout
-                )
-            except (requests.Timeout, requests.ConnectionError) as err:
-                reason = "timed out" if isinstance(err, requests.Timeout) else "connection failed"
-                if last:
-                    host = urlsplit(url).netloc
-                    raise ConnectionFailure(
-                        f"Cegid API unreachable ({what}): {reason} ({host}, {attempt + 1} attempts)"
-                    ) from None
-                self._pause(attempt, None, f"{what}: {reason}")
-                continue
-            if response.status_code in RETRY_STATUSES and not last:
-                self._pause(attempt, response.headers.get("Retry-After"), f"{what}: HTTP {response.status_code}")
-                continue
-            return response
-        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
-
-    def _pause(self, attempt, retry_after, reason):
-        """Sleep before a retry: Retry-After when given (capped), else exponential backoff."""
-        delay = retry_after_seconds(retry_after)
-        if delay is None:
-            delay = self.backoff * (2**attempt)
-        delay = min(delay, self.max_retry_after)
-        _logger.warning("%s; retry %d/%d in %.1f s", self._redact(reason), attempt + 1, self.max_retries, delay)
-        time.sleep(delay)
-
-    def _fail(self, response, what, error_class=None):
+    def _fail(self, response, op, error_class=None):
         """Raise the typed error for an error ``response``."""
         status = response.status_code
-        detail = self._redact(error_message_of(response))
         if error_class is None:
             error_class = NotFoundError if status == 404 else ApiError
-        message = f"Cegid API refused {what} (HTTP {status})" + (f": {detail}" if detail else "")
-        raise error_class(message, status=status, error_message=detail)
+        code = "api.credentials_refused" if error_class is AuthenticationError else "api.refused"
+        raise error_class(code, status=status, op_code=op[0], **op[1],
+                          detail=self._redact(error_detail(response)) or "")
 
-    def _json(self, response, what):
+    def _json(self, response, op):
         """The JSON body of a successful answer; ApiError when it is not JSON."""
         try:
             return response.json()
         except ValueError:
-            kind = response.headers.get("Content-Type") or "no content type"
-            start = self._redact(" ".join((response.text or "").split())[:120])
             raise ApiError(
-                f"Cegid API answered {what} with something that is not JSON (HTTP {response.status_code}, {kind}): "
-                f"{start!r}",
-                status=response.status_code,
+                "api.not_json", status=response.status_code, op_code=op[0], **op[1],
+                content_type=response.headers.get("Content-Type") or "",
+                start=self._redact(" ".join((response.text or "").split())[:120]),
             ) from None
 
     # -- token ---------------------------------------------------------------
@@ -190,23 +194,22 @@ class CegidClient:
 
     def _fetch_token(self):
         settings = self.settings
-        what = "the token request"
+        op = ("op.token", {})
         headers = {
             "x-tenantId": settings.tenant_id,
             "api-key-secret": settings.api_key_secret,
             "Ocp-Apim-Subscription-Key": settings.subscription_key,
             "Accept": "application/json",
         }
-        response = self._send("GET", TOKEN_PATH, what, headers=headers, params={"api-key-Id": settings.api_key_id})
+        response = self._send("GET", TOKEN_PATH, op, headers=headers, params={"api-key-Id": settings.api_key_id})
         if response.status_code in (401, 403):
-            self._fail(response, what + " (check cegid_tenant_id, cegid_api_key_id, cegid_api_key_secret and "
-                       "cegid_subscription_key)", AuthenticationError)
+            self._fail(response, op, AuthenticationError)
         if response.status_code >= 400:
-            self._fail(response, what)
-        data = self._json(response, what)
+            self._fail(response, op)
+        data = self._json(response, op)
         token = data.get("accessToken") if isinstance(data, dict) else None
         if not token:
-            raise ApiError(f"Cegid API answered {what} without an accessToken", status=response.status_code)
+            raise ApiError("api.no_token", status=response.status_code, op_code=op[0])
         try:
             lifetime = max(0.0, float(data.get("expireIn")))
         except (TypeError, ValueError):
@@ -225,33 +228,33 @@ class CegidClient:
             "Accept": "application/json",
         }
 
-    def _call(self, method, path, what, json_body=None):
+    def _call(self, method, path, op, json_body=None):
         """An authenticated call; a 401 gets one new token and one retry. Returns the response."""
         token = self.get_token()
-        response = self._send(method, path, what, headers=self._auth_headers(token), json_body=json_body)
+        response = self._send(method, path, op, headers=self._auth_headers(token), json_body=json_body)
         if response.status_code == 401:
-            _logger.info("Cegid token refused while %s: getting a new one", what)
+            _logger.info("Cegid token refused (%s): getting a new one", op[0])
             self._invalidate_token(token)
             token = self.get_token()
-            response = self._send(method, path, what, headers=self._auth_headers(token), json_body=json_body)
+            response = self._send(method, path, op, headers=self._auth_headers(token), json_body=json_body)
             if response.status_code == 401:
-                self._fail(response, what, AuthenticationError)
+                self._fail(response, op, AuthenticationError)
         if response.status_code >= 400:
-            self._fail(response, what)
+            self._fail(response, op)
         return response
 
-    def _get_json(self, path, what):
-        return self._json(self._call("GET", path, what), what)
+    def _get_json(self, path, op):
+        return self._json(self._call("GET", path, op), op)
 
     def get_container_url(self, permissions="rdl"):
         """The export container's full SAS URL (GetSASTokenLRD, or GetSASTokenLR without "d")."""
-        what = "the SAS request"
-        data = self._get_json(SAS_PATHS["d" in permissions], what)
+        op = ("op.sas", {})
+        data = self._get_json(SAS_PATHS["d" in permissions], op)
         if not isinstance(data, dict):
-            raise ApiError(f"Cegid API answered {what} with an unexpected JSON value")
+            raise ApiError("api.unexpected_answer", op_code=op[0])
         missing = [key for key in ("blobServiceUri", "containerName", "sasToken") if not data.get(key)]
         if missing:
-            raise ApiError(f"Cegid API answered {what} without {', '.join(missing)}")
+            raise ApiError("api.missing_fields", op_code=op[0], fields=", ".join(missing))
         return container_url(data["blobServiceUri"], data["containerName"], data["sasToken"])
 
     # -- provider discovery ---------------------------------------------------
@@ -266,22 +269,20 @@ class CegidClient:
         )
         for candidate in candidates:
             for path, extract in probes:
-                what = f"discovery ({path.split('/')[3]} of {candidate!r})"
+                op = ("op.discovery", {"candidate": candidate})
                 try:
-                    data = self._get_json(path.format(quote(candidate, safe="")), what)
+                    data = self._get_json(path.format(quote(candidate, safe="")), op)
                 except AuthenticationError:
                     raise
                 except ApiError as err:
-                    _logger.debug("%s: %s", what, err)
+                    _logger.debug("discovery %s: %s", path.split("/")[3], err)
                     continue
                 provider = extract(data, candidate)
                 if provider:
-                    _logger.info("Cegid provider %s found by %s", provider, what)
+                    _logger.info("Cegid provider %s found by %s of %r", provider, path.split("/")[3], candidate)
                     return provider
-        raise NotFoundError(
-            f"no Cegid data provider found for tenant {self.settings.tenant_id} "
-            f"(tried {', '.join(repr(c) for c in candidates)}): find its GUID in the Cegid portal"
-        )
+        raise NotFoundError("api.no_provider", tenant_id=self.settings.tenant_id,
+                            candidates=", ".join(repr(c) for c in candidates))
 
     @staticmethod
     def _provider_from_datasources(data, candidate):
@@ -306,23 +307,23 @@ class CegidClient:
         """The scheduled queries of a provider, as the raw objects Cegid sent."""
         provider_id = provider_id or self.settings.provider_id
         if not provider_id:
-            raise ConfigError("provider_id", MISSING_PROVIDER)
-        what = "the list of scheduled queries"
+            raise ConfigError("config.provider_missing", "provider_id")
+        op = ("op.list_schedulers", {})
         try:
-            data = self._get_json(SCHEDULERS_PATH.format(quote(provider_id, safe="")), what)
-        except NotFoundError as err:
+            data = self._get_json(SCHEDULERS_PATH.format(quote(provider_id, safe="")), op)
+        except NotFoundError:
             # the path only holds the provider id: a 404 means Cegid does not know it
-            raise ConfigError("provider_id", f"{provider_id} is unknown to Cegid ({err}): {UNKNOWN_PROVIDER}") from None
+            raise ConfigError("config.unknown_provider", "provider_id", provider_id=provider_id) from None
         if isinstance(data, dict) and isinstance(data.get("data"), list):
             data = data["data"]
         if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
-            raise ApiError(f"Cegid API answered {what} with something other than a list of objects")
+            raise ApiError("api.unexpected_answer", op_code=op[0])
         return data
 
     def update_scheduler(self, scheduler):
         """PUT the whole scheduler object back to Cegid."""
-        name = scheduler_name(scheduler) or scheduler.get("id")
-        self._call("PUT", SCHEDULER_PUT_PATH, f"the update of scheduled query {name!r}", json_body=scheduler)
+        name = scheduler_name(scheduler) or str(scheduler.get("id"))
+        self._call("PUT", SCHEDULER_PUT_PATH, ("op.update_scheduler", {"name": name}), json_body=scheduler)
 
     def force(self, name_part=None, at=None, now=None, scheduler_ids=None, when=None):
         """Bring the next execution of the matching enabled queries forward.
@@ -335,10 +336,8 @@ class CegidClient:
         """
         moment = when or force_target(now or datetime.datetime.now(datetime.timezone.utc), at)
         target = format_cegid_datetime(moment)
-        outcomes = []
-        for scheduler in self._matching(self.list_schedulers(), name_part, scheduler_ids):
-            outcomes.append(self._force_one(scheduler, target))
-        return outcomes
+        return [self._force_one(scheduler, target)
+                for scheduler in self._matching(self.list_schedulers(), name_part, scheduler_ids)]
 
     @staticmethod
     def _matching(schedulers, name_part, scheduler_ids):
@@ -357,7 +356,6 @@ class CegidClient:
         )
         if not is_enabled(scheduler):
             outcome.status = "skipped_disabled"
-            outcome.message = "disabled: not forced (enable it first)"
             return outcome
         updated = copy.deepcopy(scheduler)
         updated["nextExecution"] = target
@@ -365,10 +363,9 @@ class CegidClient:
             self.update_scheduler(updated)
         except (ApiError, ConnectionFailure) as err:
             outcome.status = "failed"
-            outcome.message = str(err)
+            outcome.error = err
             return outcome
         outcome.next_execution = target
-        outcome.message = f"next execution {target}"
         return outcome
 
     def set_enabled(self, scheduler_id, enabled):
@@ -384,5 +381,5 @@ class CegidClient:
         schedulers = self.list_schedulers() if schedulers is None else schedulers
         found = self._matching(schedulers, None, [scheduler_id])
         if not found:
-            raise NotFoundError(f"no scheduled query has the id {scheduler_id} (see --list)", status=404)
+            raise NotFoundError("api.unknown_scheduler", status=404, scheduler_id=scheduler_id)
         return found[0]

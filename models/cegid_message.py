@@ -1,0 +1,119 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The core's message codes rendered in the reader's language.
+
+The core raises errors and returns outcomes as a code and parameters
+(``cegid_data_access/errors.py``: ``CODES``); this model renders them with
+``env._`` when a user reads them, so that a French user reads French whatever
+the language of the cron's user who stored them. Every code of ``CODES`` has
+its sentence here (a test checks it).
+"""
+
+import logging
+
+from odoo import api, models
+from odoo.tools.translate import LazyTranslate
+
+from ..cegid_data_access.errors import CegidError
+from ..cegid_data_access.redact import redact
+
+_logger = logging.getLogger(__name__)
+_lt = LazyTranslate(__name__)
+
+
+class CegidMessage(models.AbstractModel):
+    """Render core message codes (errors, outcomes) for the current user."""
+
+    _name = "is.cegid.message"
+    _description = "Cegid Data Access messages"
+
+    @api.model
+    def _render(self, code, params=None):
+        """The sentence of ``code`` with ``params`` in the user's language (nested ``*_code`` parameters too)."""
+        params = dict(params or {})
+        values = {key: value for key, value in params.items() if not key.endswith("_code")}
+        for key, value in params.items():
+            if key.endswith("_code") and value:
+                values[key[: -len("_code")]] = self._render(value, params)
+        if "setting" in params:
+            values["setting"] = self._setting_label(params["setting"])
+        template = self._template(code)
+        if template is None:
+            _logger.warning("Cegid message code without a sentence: %s", code)
+            return code
+        try:
+            return template % values if values else template
+        except (KeyError, TypeError, ValueError):
+            _logger.warning("Cegid message %s lacks a parameter: %s", code, sorted(values))
+            return template
+
+    @api.model
+    def _render_error(self, error, secrets=()):
+        """A CegidError (or any exception) as a sentence, secrets masked."""
+        if isinstance(error, CegidError):
+            text = self._render(error.code, error.params)
+        else:
+            text = f"{error.__class__.__name__}: {error}"
+        return redact(text, secrets)
+
+    @api.model
+    def _setting_label(self, name):
+        """The translated label of a setting, as the Settings page shows it."""
+        if name == "config":
+            return "config.py"
+        field = self.env["res.config.settings"]._fields.get("cegid_" + name)
+        return field._description_string(self.env) if field else name
+
+    @api.model
+    def _template(self, code):
+        """The translated template of ``code`` (Odoo's ``%(name)s`` placeholders), or None."""
+        sentence = SENTENCES.get(code)
+        return self.env._(sentence) if sentence else None
+
+
+# Translated when read (LazyTranslate), in the reader's language.
+SENTENCES = {
+    "config.missing": _lt("The Cegid setting “%(setting)s” is missing."),
+    "config.not_http_url": _lt("The Cegid setting “%(setting)s” must be an http:// or https:// URL."),
+    "config.not_digits": _lt(
+        "The Cegid setting “%(setting)s” must be the Cegid account number (digits only)."),
+    "config.bad_force_time": _lt(
+        "The Cegid setting “%(setting)s” must read HH:MM (UTC), e.g. 06:00, not “%(value)s”."),
+    "config.bad_mode": _lt("The Cegid setting “%(setting)s” must be one of %(modes)s, not “%(value)s”."),
+    "config.bad_sas_url": _lt(
+        "The Cegid setting “%(setting)s” must be a container SAS URL (https://…?sv=…&sig=…)."),
+    "config.not_a_string": _lt("The Cegid setting “%(setting)s” must be a text."),
+    "config.not_a_folder": _lt("The Cegid setting “%(setting)s” is not an existing folder: %(path)s"),
+    "config.not_writable": _lt("The Cegid setting “%(setting)s” is not writable: %(path)s (%(detail)s)"),
+    "config.provider_missing": _lt(
+        "The Cegid setting “%(setting)s” is missing: use “Find the provider id” in the Cegid settings."),
+    "config.unknown_provider": _lt(
+        "Cegid does not know the provider id %(provider_id)s: use “Find the provider id” in the Cegid settings."),
+    "config.file_missing": _lt("%(path)s does not exist."),
+    "config.file_unreadable": _lt("Cannot read %(path)s: %(detail)s"),
+    "config.file_syntax": _lt("%(path)s, line %(line)s: invalid Python syntax."),
+    "config.file_not_literal": _lt("%(path)s, line %(line)s: %(name)s must be a plain value."),
+    "api.unreachable": _lt(
+        "The Cegid API cannot be reached (%(op)s): connection failed (%(host)s, %(attempts)s attempts)."),
+    "api.timeout": _lt(
+        "The Cegid API cannot be reached (%(op)s): no answer in time (%(host)s, %(attempts)s attempts)."),
+    "api.credentials_refused": _lt(
+        "The Cegid API refused %(op)s (HTTP %(status)s): %(detail)s. Check the tenant id, the API key id, "
+        "the API key secret and the subscription key."),
+    "api.refused": _lt("The Cegid API refused %(op)s (HTTP %(status)s): %(detail)s"),
+    "api.not_json": _lt(
+        "The Cegid API answered %(op)s with something that is not JSON (HTTP %(status)s, %(content_type)s): "
+        "“%(start)s”"),
+    "api.no_token": _lt("The Cegid API answered %(op)s without an access token."),
+    "api.missing_fields": _lt("The Cegid API answered %(op)s without %(fields)s."),
+    "api.unexpected_answer": _lt("The Cegid API answered %(op)s with an unexpected value."),
+    "api.no_provider": _lt(
+        "No Cegid data provider found for tenant %(tenant_id)s (tried %(candidates)s): find its GUID in the "
+        "Cegid portal."),
+    "api.unknown_scheduler": _lt("Cegid has no scheduled query with the id %(scheduler_id)s."),
+    "op.token": _lt("the token request"),
+    "op.sas": _lt("the SAS request"),
+    "op.discovery": _lt("the discovery of “%(candidate)s”"),
+    "op.list_schedulers": _lt("the list of scheduled queries"),
+    "op.update_scheduler": _lt("the update of the scheduled query “%(name)s”"),
+}
