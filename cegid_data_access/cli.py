@@ -11,7 +11,7 @@ import logging
 import os
 import sys
 
-from .cli_text import describe
+from .cli_text import describe, where_to_set
 from .errors import EXIT_CONFIG, CegidError, ConfigError
 from .redact import redact
 from .settings import ENV_PREFIX, load_settings
@@ -96,7 +96,9 @@ def run(main, secrets_holder=None):
     try:
         return main()
     except ConfigError as err:
-        sys.stderr.write("Configuration error: " + redact(describe(err), secrets_holder) + ".\n")
+        where = where_to_set(err.setting)
+        sys.stderr.write("Configuration error: " + redact(describe(err), secrets_holder)
+                         + (f" ({where})." if where else ".") + "\n")
         return EXIT_CONFIG
     except CegidError as err:
         sys.stderr.write("Error: " + redact(describe(err), secrets_holder) + "\n")

@@ -10,18 +10,18 @@ parameter ending in ``_code`` is itself a code, rendered with the same parameter
 from .settings import ENV_PREFIX, config_py_name
 
 TEXTS = {
-    "config.missing": "{setting_name} is missing",
-    "config.not_http_url": "{setting_name} must be an http:// or https:// URL",
-    "config.not_digits": "{setting_name} must be the Cegid account number (digits only)",
-    "config.bad_force_time": "{setting_name} must read HH:MM (UTC), e.g. 06:00, not {value!r}",
-    "config.bad_mode": "{setting_name} must be one of {modes}, not {value!r}",
-    "config.bad_sas_url": "{setting_name} must be a container SAS URL (https://...?sv=...&sig=...)",
-    "config.not_a_string": "{setting_name} must be a string",
-    "config.not_a_folder": "{setting_name} is not an existing folder: {path}",
-    "config.not_writable": "{setting_name} is not writable: {path}: {detail}",
-    "config.provider_missing": ("{setting_name} is missing: run cegid-requetes.py --discover and copy the "
+    "config.missing": "{setting} is missing",
+    "config.not_http_url": "{setting} must be an http:// or https:// URL",
+    "config.not_digits": "{setting} must be the Cegid account number (digits only)",
+    "config.bad_force_time": "{setting} must read HH:MM (UTC), e.g. 06:00, not {value!r}",
+    "config.bad_mode": "{setting} must be one of {modes}, not {value!r}",
+    "config.bad_sas_url": "{setting} must be a container SAS URL (https://...?sv=...&sig=...)",
+    "config.not_a_string": "{setting} must be a string",
+    "config.not_a_folder": "{setting} is not an existing folder: {path}",
+    "config.not_writable": "{setting} is not writable: {path}: {detail}",
+    "config.provider_missing": ("{setting} is missing: run cegid-requetes.py --discover and copy the "
                                 "cegid_provider_id line it prints"),
-    "config.unknown_provider": ("{setting_name}: {provider_id} is unknown to Cegid: run cegid-requetes.py "
+    "config.unknown_provider": ("{setting} {provider_id} is unknown to Cegid: run cegid-requetes.py "
                                 "--discover and copy the cegid_provider_id line it prints"),
     "config.file_missing": "{path} does not exist (copy config.py.sample to config.py)",
     "config.file_unreadable": "cannot read {path}: {detail}",
@@ -48,11 +48,11 @@ TEXTS = {
 }
 
 
-def _setting_name(setting):
-    """A setting as the scripts' user knows it: its config.py name and its environment variable."""
+def where_to_set(setting):
+    """Where the scripts' user sets ``setting``: config.py or its environment variable ("" for config.py itself)."""
     if not setting or setting == "config":
-        return "config.py"
-    return f"{config_py_name(setting)} (config.py, or the environment variable {ENV_PREFIX}{setting.upper()})"
+        return ""
+    return f"config.py, or the environment variable {ENV_PREFIX}{setting.upper()}"
 
 
 def render(code, params):
@@ -60,9 +60,9 @@ def render(code, params):
     values = {key: value for key, value in params.items() if not key.endswith("_code")}
     for key, value in params.items():
         if key.endswith("_code") and value:
-            values[key[: -len("_code")]] = render(value, params)
-    if "setting" in params:
-        values["setting_name"] = _setting_name(params["setting"])
+            values[key[: -len("_code")]] = render(value, {k: v for k, v in params.items() if k != key})
+    if params.get("setting") and params["setting"] != "config":
+        values["setting"] = config_py_name(params["setting"])
     template = TEXTS.get(code)
     if template is None:
         return code

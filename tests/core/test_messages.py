@@ -1,0 +1,38 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The message vocabulary: every code the core may raise has the scripts' sentence, and only those."""
+
+import string
+
+from cegid_data_access.cli_text import TEXTS, render
+from cegid_data_access.errors import CODES, ConfigError
+
+# rendered only by Odoo: the import of the files is not the scripts' business
+ODOO_ONLY = ("import.",)
+SCRIPT_CODES = {code for code in CODES if not code.startswith(ODOO_ONLY)}
+
+
+def placeholders(template):
+    return {name for _text, name, _spec, _conversion in string.Formatter().parse(template) if name}
+
+
+def test_the_scripts_have_a_sentence_for_every_code_and_no_other():
+    assert set(TEXTS) == SCRIPT_CODES
+
+
+def test_every_placeholder_is_a_declared_parameter():
+    undeclared = {code: placeholders(TEXTS[code]) - {name.removesuffix("_code") for name in CODES[code]}
+                  for code in SCRIPT_CODES}
+    assert {code: names for code, names in undeclared.items() if names} == {}
+
+
+def test_nested_codes_and_setting_names_are_rendered():
+    text = render("api.refused", {"op_code": "op.update_scheduler", "name": "ECRITURE", "status": 400,
+                                  "detail": "bad date"})
+    assert text == "Cegid API refused the update of scheduled query 'ECRITURE' (HTTP 400): bad date"
+    error = ConfigError("config.not_digits", "tenant_id")
+    assert render(error.code, error.params) == "cegid_tenant_id must be the Cegid account number (digits only)"
+
+
+def test_a_missing_parameter_reads_as_a_dash_not_a_crash():
+    assert render("api.refused", {"op_code": "op.token"}) == "Cegid API refused the token request (HTTP -): -"
