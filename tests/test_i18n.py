@@ -8,6 +8,8 @@ from odoo.tests import TransactionCase, tagged
 from odoo.tools.misc import file_path
 from odoo.tools.translate import TranslationModuleReader
 
+from ..cegid_data_access.errors import CODES, ConfigError
+from ..models.cegid_message import SENTENCES
 from ..models.cegid_query import describe_cron
 
 
@@ -28,7 +30,7 @@ class TestFrench(TransactionCase):
 
     def test_python_messages(self):
         self.assertEqual(describe_cron("0 2 * * *", self.fr_env._), "Tous les jours à 02:00 UTC")
-        label = self.fr_env["is.cegid.backend"]._cegid_setting_label("mode")
+        label = self.fr_env["is.cegid.message"]._setting_label("mode")
         self.assertEqual(label, "Mode de connexion")
 
     def test_every_term_has_a_french_translation(self):
@@ -39,3 +41,18 @@ class TestFrench(TransactionCase):
         translated = {entry.msgid for entry in polib.pofile(po_path) if entry.msgstr and not entry.obsolete}
         self.assertGreater(len(terms), 100)
         self.assertEqual(sorted(terms - translated), [])
+
+    def test_core_codes_read_in_the_readers_language(self):
+        """The same stored code and parameters read French for a French user, English for an English one."""
+        error = ConfigError("config.missing", "api_base_url")
+        messages = self.env["is.cegid.message"]
+        self.assertEqual(messages._render_error(error), "The Cegid setting “API base URL” is missing.")
+        self.assertEqual(messages.with_context(lang="fr_FR")._render_error(error),
+                         "Le paramètre Cegid « URL de base de l’API » n’est pas renseigné.")
+        nested = {"op_code": "op.update_scheduler", "name": "ECRITURE", "status": 400, "detail": "bad date"}
+        self.assertEqual(messages.with_context(lang="fr_FR")._render("api.refused", nested),
+                         "L’API Cegid a refusé la mise à jour de la requête planifiée « ECRITURE » (HTTP 400) : "
+                         "bad date")
+
+    def test_every_core_code_has_a_sentence_and_no_other(self):
+        self.assertEqual(set(SENTENCES), set(CODES))

@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Export the addon's terms with Odoo and bring ``i18n/`` up to date.
+
+Installs the addon on a throwaway database (as the Odoo suite does), asks Odoo
+for its translation template (``--i18n-export``), writes it as
+``i18n/is_cegid2odoo.pot``, then updates ``i18n/fr.po`` from it: the French of
+every term that is still there is kept, a new term is added untranslated, a
+term Odoo no longer exports is dropped. Prints the terms left to translate and
+exits 1 while there are any. Run it in the test virtual environment:
+
+    ~/.cache/is_cegid2odoo/venv/bin/python tools/update_i18n.py
+"""
+
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import polib
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import run_odoo_suite
+
+I18N = run_odoo_suite.REPO_ROOT / "i18n"
+TEMPLATE = I18N / f"{run_odoo_suite.MODULE}.pot"
+FRENCH = I18N / "fr.po"
+
+
+def export_template(target):
+    """Install the addon on a throwaway database and export its terms to ``target`` (a .pot file)."""
+    src = run_odoo_suite.find_odoo()
+    if src is None:
+        raise SystemExit("no Odoo 18.0 found (ODOO_SRC, /opt/odoo-18.0, /opt/odoo)")
+    run_odoo_suite.ensure_odoo_requirements(src)
+    workdir = Path(tempfile.mkdtemp(prefix="cegid-i18n-"))
+    cluster = run_odoo_suite.PostgresCluster(workdir / "pg")
+    try:
+        cluster.start()
+        log = workdir / "odoo.log"
+        for extra in (["-i", run_odoo_suite.MODULE],
+                      [f"--i18n-export={target}", f"--modules={run_odoo_suite.MODULE}"]):
+            command = run_odoo_suite.odoo_command(src, cluster, workdir, "cegid_i18n", extra)
+            returncode, lines = run_odoo_suite.run_logged(command, log, echo=False)
+            if returncode:
+                raise SystemExit("odoo-bin failed:\n" + "\n".join(lines[-30:]))
+    finally:
+        cluster.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def merge(template, translation):
+    """``translation`` (a PO file) made to hold exactly the template's entries; the untranslated ones."""
+    pot = polib.pofile(str(template))
+    old = polib.pofile(str(translation))
+    known = {entry.msgid: entry.msgstr for entry in old if entry.msgstr and not entry.obsolete}
+    merged = polib.POFile(wrapwidth=old.wrapwidth)
+    merged.metadata = old.metadata
+    merged.header = old.header
+    for entry in pot:
+        entry.msgstr = known.get(entry.msgid, "")
+        merged.append(entry)
+    merged.save(str(translation))
+    return [entry.msgid for entry in merged if not entry.msgstr]
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        exported = Path(tmp) / "terms.pot"
+        export_template(exported)
+        shutil.copyfile(exported, TEMPLATE)
+    missing = merge(TEMPLATE, FRENCH)
+    print(f"i18n: {TEMPLATE.name} exported, {FRENCH.name} updated")
+    for msgid in missing:
+        print(f"i18n: to translate: {msgid!r}")
+    return 1 if missing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
