@@ -88,7 +88,8 @@ SENTENCES = {
     "config.provider_missing": _lt(
         "The Cegid setting “%(setting)s” is missing: press “Discover” beside the provider id in the Cegid settings."),
     "config.unknown_provider": _lt(
-        "Cegid does not know the provider id %(provider_id)s: press “Discover” beside the provider id in the Cegid settings."),
+        "Cegid does not know the provider id %(provider_id)s: press “Discover” beside the provider id in the Cegid "
+        "settings."),
     "config.file_missing": _lt("%(path)s does not exist."),
     "config.file_unreadable": _lt("Cannot read %(path)s: %(detail)s"),
     "config.file_syntax": _lt("%(path)s, line %(line)s: invalid Python syntax."),
