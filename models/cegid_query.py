@@ -8,6 +8,7 @@ import re
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.misc import format_datetime
 
 from ..cegid_data_access.cegid_api.schedules import is_enabled, parse_cegid_datetime, scheduler_content, scheduler_name
 from ..cegid_data_access.errors import CegidError
@@ -228,10 +229,10 @@ class CegidQuery(models.Model):
         forced, problems = [], []
         for outcome in outcomes:
             if outcome.status == "forced":
-                body = self.env._(
-                    "Forced: next execution %(next)s UTC (was %(previous)s UTC).",
-                    next=outcome.next_execution or "-", previous=outcome.previous_next_execution or "-")
                 moment = odoo_datetime(outcome.next_execution)
+                body = self.env._("Forced: next execution %(next)s (was %(previous)s).",
+                                  next=self._local_time(moment),
+                                  previous=self._local_time(odoo_datetime(outcome.previous_next_execution)))
                 if moment:
                     forced.append(moment)
             else:
@@ -247,6 +248,13 @@ class CegidQuery(models.Model):
                 _logger.warning("Cegid scheduled query %s not refreshed after forcing: %s", self.scheduler_id,
                                 self.env["is.cegid.backend"]._cegid_error_message(err))
         return forced, problems
+
+    def _local_time(self, moment):
+        """A naive UTC moment in the user's time zone and language ("-" when absent), with its zone."""
+        if not moment:
+            return "-"
+        tz = self.env.user.tz or "UTC"
+        return f"{format_datetime(self.env, moment, tz=tz, dt_format=False)} ({tz})"
 
     def action_enable(self):
         """Enable these queries in Cegid."""

@@ -43,10 +43,12 @@ class ResConfigSettings(models.TransientModel):
     cegid_provider_id = fields.Char(
         "Provider id", config_parameter=PARAM_PREFIX + "provider_id", groups="base.group_system",
     )
-    cegid_force_time = fields.Char(
-        "Default force time (UTC)", config_parameter=PARAM_PREFIX + "force_time", groups="base.group_system",
-        help="HH:MM in UTC, proposed when a scheduled query is forced at a given time.",
+    # stored as "HH:MM" (the scripts' cegid_force_time), shown as a time of day
+    cegid_force_time_set = fields.Boolean(
+        "Propose a default force time", groups="base.group_system",
+        help="Proposed when a scheduled query is forced at a given time; otherwise the next quarter hour.",
     )
+    cegid_force_time = fields.Float("Default force time (UTC)", groups="base.group_system")
     cegid_history_days = fields.Integer(
         "History retention (days)", config_parameter=PARAM_PREFIX + "history_days", default=DEFAULT_HISTORY_DAYS,
         groups="base.group_system",
@@ -87,6 +89,8 @@ class ResConfigSettings(models.TransientModel):
         default_folder = default_import_folder(self.env.cr.dbname)
         res.update(
             cegid_import_folder=backend._cegid_param("import_folder") or default_folder,
+            cegid_force_time_set=bool(settings.force_time),
+            cegid_force_time=self._cegid_hours(settings.force_time),
             cegid_default_import_folder=default_folder,
             cegid_api_key_secret=False,
             cegid_subscription_key=False,
@@ -100,6 +104,15 @@ class ResConfigSettings(models.TransientModel):
             cegid_last_transfer_id=self.env["is.cegid.transfer"].sudo().search([], limit=1).id,
         )
         return res
+
+    @api.model
+    def _cegid_hours(self, force_time):
+        """"06:30" -> 6.5 (what the time widget shows); 0 when not set or unreadable."""
+        try:
+            hour, minute = parse_force_time(force_time)
+        except CegidError:
+            return 0.0
+        return hour + minute / 60
 
     @api.model
     def _cegid_sas_expiry(self, sas_url):
@@ -122,6 +135,7 @@ class ResConfigSettings(models.TransientModel):
             if folder == default_import_folder(self.env.cr.dbname):
                 folder = ""
             backend._cegid_set_param("import_folder", folder)
+            backend._cegid_set_param("force_time", record._cegid_force_time_text())
             for name in SECRET_SETTINGS:
                 value = (record["cegid_" + name] or "").strip()
                 if value:
@@ -135,13 +149,18 @@ class ResConfigSettings(models.TransientModel):
     def _cegid_check_values(self):
         """Refuse values the core would refuse later, with the field label in the message."""
         self.ensure_one()
-        if self.cegid_force_time:
-            try:
-                parse_force_time(self.cegid_force_time)
-            except CegidError as err:
-                raise UserError(self.env["is.cegid.backend"]._cegid_error_message(err)) from None
+        if self.cegid_force_time_set and not 0 <= self.cegid_force_time < 24:
+            raise UserError(self.env._("The default force time must be between 00:00 and 23:59."))
         if self.cegid_history_days < 1:
             raise UserError(self.env._("The history retention must be at least one day."))
+
+    def _cegid_force_time_text(self):
+        """The default force time as the core reads it ("HH:MM"), "" when none is proposed."""
+        self.ensure_one()
+        if not self.cegid_force_time_set:
+            return ""
+        minutes = min(round(self.cegid_force_time * 60), 24 * 60 - 1)
+        return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
     def action_cegid_clear_secrets(self):
         """Forget the stored secrets (API key secret, subscription key, SAS URL)."""

@@ -7,6 +7,7 @@ import datetime
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
+from odoo.tools.misc import format_datetime
 
 from ..cegid_data_access.cegid_api.schedules import format_cegid_datetime, parse_cegid_datetime
 from ..models.cegid_query import describe_cron
@@ -66,6 +67,16 @@ class TestQueries(CegidCase):
         # only nextExecution changed in what Odoo sent
         put = self.simulator.requests_to("query/api/V1/schedulers", "PUT")[-1]
         self.assertEqual(set(put.json), set(obj))
+
+    def test_forced_time_reads_in_the_managers_time_zone(self):
+        self.manager.tz = "Europe/Paris"
+        moment = datetime.datetime(2031, 1, 15, 6, 45)  # winter: 07:45 in Paris
+        self.ecriture.with_user(self.manager)._force(moment)
+        body = self.ecriture.message_ids[0].body
+        self.assertIn("(Europe/Paris)", body)
+        self.assertIn(format_datetime(self.env, moment, tz="Europe/Paris", dt_format=False), body)
+        self.assertIn("07:45", body)
+        self.assertNotIn("2031-01-15T06:45", body)
 
     def test_forced_follow_up_downloads_and_refreshes_the_query(self):
         self.ecriture.with_user(self.manager).action_force_now()

@@ -54,10 +54,16 @@ class TestSettings(CegidCase):
         self.assertNotIn(signature, values["cegid_sas_url_display"])
         self.assertTrue(values["cegid_sas_expiry"])
 
-    def test_invalid_force_time_is_refused(self):
+    def test_default_force_time_is_a_time_of_day_stored_as_the_scripts_write_it(self):
+        self.save_settings(cegid_force_time_set=True, cegid_force_time=6.5)
+        self.assertEqual(self.param("force_time"), "06:30")
+        values = self.env["res.config.settings"].default_get(["cegid_force_time_set", "cegid_force_time"])
+        self.assertEqual((values["cegid_force_time_set"], values["cegid_force_time"]), (True, 6.5))
+        self.save_settings(cegid_force_time_set=False, cegid_force_time=6.5)
+        self.assertFalse(self.param("force_time"))
         with self.assertRaises(UserError) as caught:
-            self.save_settings(cegid_force_time="25:00")
-        self.assertIn("Default force time (UTC)", str(caught.exception))
+            self.save_settings(cegid_force_time_set=True, cegid_force_time=25.0)
+        self.assertIn("23:59", str(caught.exception))
 
     def test_test_connection_good_credentials(self):
         self.upload("ECRITURE.csv", b"a;b\n1;2\n")
