@@ -57,6 +57,27 @@ CODES = {
     "op.discovery": ("candidate",),
     "op.list_schedulers": (),
     "op.update_scheduler": ("name",),
+    # the import of the files (Odoo only: raised by cegid_import/, rendered by models/cegid_message.py)
+    "import.empty_file": (),
+    "import.unknown_export": ("name", "known"),
+    "import.header_incomplete": ("export", "missing"),
+    "import.duplicate_column": ("export", "column"),
+    "import.bad_export_name": ("name",),
+    "import.nul_character": (),
+    "import.bad_line": ("line", "problem_code"),
+    "import.bad_value": ("line", "column", "value", "problem_code"),
+    "import.failed": ("error",),
+    "import.move_failed": ("folder", "error"),
+    # what is wrong with a line or a value (the ``problem_code`` of the two above)
+    "import.line.field_count": ("count", "width"),
+    "import.line.unreadable": ("detail",),
+    "import.value.not_a_number": (),
+    "import.value.not_whole": (),
+    "import.value.out_of_range": (),
+    "import.value.not_a_date": (),
+    "import.value.invalid_date": (),
+    "import.value.invalid_date_in_order": ("order", "order_line", "order_column", "order_value"),
+    "import.value.invalid_date_in_default_order": ("order",),
 }
 
 

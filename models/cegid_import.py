@@ -3,11 +3,14 @@
 """The import step: downloaded exports into the staging tables, one history line per file.
 
 Each file replaces its table in one transaction (COPY of the new rows into a
-new table, swapped for the old one; see ``exports.replace_table``): readers
+new table, swapped for the old one; see ``cegid_import.pg_replace``): readers
 see the old rows or the new ones, never an empty or partial table. The
 file is moved (to ``archive/`` or ``anomalie/``) only after that transaction
 committed; a crash before leaves it in place and the next run imports it again,
 which is harmless since a file is a full snapshot.
+
+Outcomes are stored as message codes (``message_code``, ``message_params``)
+and rendered in the reader's language when read (``message``).
 """
 
 import datetime
@@ -17,16 +20,11 @@ import time
 
 from odoo import api, fields, models
 
-from ..cegid_data_access.exports import (
-    ANOMALY_FOLDER,
-    ARCHIVE_FOLDER,
-    EXPORTS,
-    ExportFormatError,
-    file_away,
-    open_export,
-    replace_table,
-    waiting_files,
-)
+from ..cegid_import.catalogue import KNOWN, Catalogue, Match
+from ..cegid_import.errors import ExportFormatError
+from ..cegid_import.folders import ANOMALY_FOLDER, ARCHIVE_FOLDER, file_away, waiting_files
+from ..cegid_import.pg_replace import replace_table
+from ..cegid_import.reader import ExportReader, read_header
 from .cegid_backend import DEFAULT_HISTORY_DAYS, PARAM_HISTORY_DAYS, auto_commit_allowed, exclusive_run, notification
 
 _logger = logging.getLogger(__name__)
@@ -42,16 +40,29 @@ class CegidImport(models.Model):
     _order = "id desc"
 
     name = fields.Char("File", required=True, readonly=True)
-    export = fields.Selection([(export.name, export.name) for export in EXPORTS], readonly=True, index=True)
+    export = fields.Selection([(export.name, export.name) for export in KNOWN], readonly=True, index=True)
     row_count = fields.Integer("Rows", readonly=True, aggregator=None)
     duration = fields.Float("Duration (s)", digits=(16, 2), readonly=True, aggregator=None)
     state = fields.Selection(IMPORT_STATES, required=True, readonly=True, index=True)
-    message = fields.Text(readonly=True)
+    message_code = fields.Char(readonly=True)
+    message_params = fields.Json(readonly=True)
+    message = fields.Text(compute="_compute_message", help="What happened, in your language.")
     details = fields.Char(readonly=True, help="Encoding, delimiter and date order read from the file.")
     file_date = fields.Datetime("File date", readonly=True, help="When the export was written (file time).")
     stored_as = fields.Char("Moved to", readonly=True, help="Where the file is now, in the import folder.")
     transfer_id = fields.Many2one("is.cegid.transfer", "Download", readonly=True, ondelete="set null",
                                   index="btree_not_null")
+
+    @api.depends("message_code", "message_params")
+    def _compute_message(self):
+        render = self.env["is.cegid.message"]._render
+        for record in self:
+            params = dict(record.message_params or {})
+            move_error = params.pop("move_error", None)
+            lines = [render(record.message_code, params)] if record.message_code else []
+            if move_error:
+                lines.append(render("import.move_failed", move_error))
+            record.message = "\n".join(lines) or False
 
     # -- entry points --------------------------------------------------------------------------------------------
 
@@ -108,21 +119,31 @@ class CegidImport(models.Model):
             mtime = datetime.datetime.fromtimestamp(os.stat(path).st_mtime, datetime.timezone.utc)
             values["file_date"] = mtime.replace(tzinfo=None)
             with self.env.cr.savepoint():
-                reader = open_export(path)
-                values["export"] = reader.export.name
-                values["details"] = f"{reader.encoding}, '{reader.delimiter}', {reader.date_order}"
-                values["row_count"] = self._replace(reader)
-            values["state"] = "done"
+                values.update(self._load(path, name))
         except ExportFormatError as err:
-            values.update(state="rejected", message=str(err), row_count=0)
+            values.update(state="rejected", message_code=err.code, message_params=err.params, row_count=0)
         except Exception as err:  # recorded; the file stays for the next run
             _logger.exception("Cegid import of %s failed", name)
-            values.update(state="failed", message=f"{err.__class__.__name__}: {err}", row_count=0)
+            values.update(state="failed", message_code="import.failed",
+                          message_params={"error": f"{err.__class__.__name__}: {err}"}, row_count=0)
         values["duration"] = time.monotonic() - started
         record = self.sudo().create(values)
         self._commit()
         record._file_away(folder)
         return record
+
+    @api.model
+    def _load(self, path, name):
+        """Recognise the file and replace its table (inside the caller's savepoint); the history values."""
+        catalogue = Catalogue()
+        header = read_header(path, lambda names: catalogue.by_header(names) is not None)
+        found = catalogue.identify(header.names, name)
+        if not isinstance(found, Match):
+            raise ExportFormatError("import.unknown_export", name=found.name,
+                                    known=", ".join(export.name for export in KNOWN))
+        reader = ExportReader(header, found.export, found.positions)
+        return {"export": reader.export.name, "details": f"{reader.encoding}, '{reader.delimiter}', "
+                f"{reader.date_order}", "row_count": self._replace(reader), "state": "done"}
 
     def _replace(self, reader):
         """Replace the staging table of ``reader``'s export with its rows (inside the caller's savepoint)."""
@@ -149,8 +170,8 @@ class CegidImport(models.Model):
             self.stored_as = file_away(folder, self.name, subfolder, fields.Datetime.now(), reason)
         except OSError as err:
             _logger.error("Cegid import: cannot move %s to %s/: %s", self.name, subfolder, err)
-            self.message = "\n".join(filter(None, [self.message, self.env._(
-                "Cannot move the file to %(folder)s/: %(error)s", folder=subfolder, error=err)]))
+            self.message_params = dict(self.message_params or {},
+                                       move_error={"folder": subfolder, "error": str(err)})
         self._commit()
 
     def _commit(self):

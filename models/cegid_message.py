@@ -117,4 +117,28 @@ SENTENCES = {
     "op.discovery": _lt("the discovery of “%(candidate)s”"),
     "op.list_schedulers": _lt("the list of scheduled queries"),
     "op.update_scheduler": _lt("the update of the scheduled query “%(name)s”"),
+    "import.empty_file": _lt("Empty file: no header line."),
+    "import.unknown_export": _lt("“%(name)s” is not one of the known exports (%(known)s)."),
+    "import.header_incomplete": _lt(
+        "The file is named after the export %(export)s, but its header lacks %(missing)s."),
+    "import.duplicate_column": _lt("%(export)s: the column %(column)s appears twice in the header."),
+    "import.bad_export_name": _lt(
+        "No table can be named after the file name “%(name)s”: it needs letters or digits."),
+    "import.nul_character": _lt("The file contains a NUL character, which a database text cannot hold."),
+    "import.bad_line": _lt("Line %(line)s: %(problem)s."),
+    "import.bad_value": _lt("Line %(line)s, column %(column)s: %(problem)s (“%(value)s”)."),
+    "import.failed": _lt("The import failed: %(error)s"),
+    "import.move_failed": _lt("Cannot move the file to %(folder)s/: %(error)s"),
+    "import.line.field_count": _lt("%(count)s fields where the header has %(width)s"),
+    "import.line.unreadable": _lt("unreadable CSV (%(detail)s)"),
+    "import.value.not_a_number": _lt("not a number"),
+    "import.value.not_whole": _lt("not a whole number"),
+    "import.value.out_of_range": _lt("whole number out of range"),
+    "import.value.not_a_date": _lt("not a date (expected 2025-06-30, 30/06/2025 or 06/30/2025)"),
+    "import.value.invalid_date": _lt("not a valid date"),
+    "import.value.invalid_date_in_order": _lt(
+        "not a valid date in the file's day/month order (%(order)s), decided from line %(order_line)s, "
+        "column %(order_column)s (“%(order_value)s”)"),
+    "import.value.invalid_date_in_default_order": _lt(
+        "not a valid date in the day/month order used when nothing tells (%(order)s)"),
 }

@@ -3,6 +3,7 @@
 """The import step on a real PostgreSQL: staging tables replaced atomically, files archived or rejected."""
 
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -13,8 +14,10 @@ from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tests.common import TransactionCase, new_test_user
 
-from ..cegid_data_access import exports
-from ..cegid_data_access.exports import EXPORTS, ExportFormatError
+from ..cegid_data_access.errors import CODES
+from ..cegid_import import pg_replace
+from ..cegid_import.catalogue import KNOWN
+from ..models.cegid_message import SENTENCES
 
 ECRITURE_HEADER = "E_DATECOMPTABLE;E_REFINTERNE;E_LIBELLE;E_GENERAL;E_DEBIT;E_CREDIT;E_AUXILIAIRE;E_REFLIBRE"
 ANALYTIQ = (
@@ -92,22 +95,10 @@ class TestImport(TransactionCase):
 
     # -- the staging models ---------------------------------------------------------------------------------------
 
-    def test_staging_models_have_one_field_per_known_column(self):
-        kinds = {"char": "char", "date": "date", "amount": "float", "float": "float", "integer": "integer"}
-        for export in EXPORTS:
-            model = self.env[export.model]
-            self.assertEqual(model._table, export.table)
-            for column in export.columns:
-                field = model._fields[column.field]
-                self.assertEqual(field.type, kinds[column.kind], column.name)
-                self.assertEqual(bool(field.index), column.index, column.name)
-                if column.kind == "amount":
-                    self.assertEqual(field.get_digits(self.env), (16, 2), column.name)
-
     def test_cegid_users_read_and_nobody_writes(self):
         self.drop("ECRITURE.csv", ecriture(("2025-06-30", "R1", "411000", "1")))
         self.run_import()
-        for export in EXPORTS:
+        for export in KNOWN:
             model = self.env[export.model].with_user(self.cegid_user)
             model.search([])
             model.get_views([(False, "list"), (False, "pivot"), (False, "graph"), (False, "search")])
@@ -188,7 +179,7 @@ class TestImport(TransactionCase):
         self.env.cr.execute("SELECT 'is_cegid_ecriture'::regclass::oid")
         self.assertNotEqual(self.env.cr.fetchone()[0], oid)  # really swapped, not filled in place
         self.assertEqual(self.structure(), before)
-        self.env.cr.execute("SELECT count(*) FROM pg_class WHERE relname LIKE %s", ["%" + exports.LOAD_SUFFIX + "%"])
+        self.env.cr.execute("SELECT count(*) FROM pg_class WHERE relname LIKE %s", ["%" + pg_replace.LOAD_SUFFIX + "%"])
         self.assertEqual(self.env.cr.fetchone()[0], 0)
         # ids keep coming from the same sequence; the ORM works on the new table
         entry = self.env["is.cegid.ecriture"].search([])
@@ -202,7 +193,7 @@ class TestImport(TransactionCase):
         oid = self.env.cr.fetchone()[0]
         before = self.structure()
         self.drop("ECRITURE.csv", ecriture(("2025-02-01", "NEW1", "512000", "3")))
-        with self.assertLogs("odoo.addons.is_cegid2odoo.cegid_data_access.exports", "WARNING") as logs:
+        with self.assertLogs("odoo.addons.is_cegid2odoo.cegid_import.pg_replace", "WARNING") as logs:
             record = self.run_import()
         self.assertEqual((record.state, record.message), ("done", False))
         self.assertIn("a view or rule depends on it", "\n".join(logs.output))
@@ -221,8 +212,8 @@ class TestImport(TransactionCase):
         with self.env.registry.cursor() as reader:
             reader.execute("SELECT count(*) FROM is_cegid_ecriture")
             seen = reader.fetchone()[0]
-            with patch.object(exports, "SWAP_LOCK_ATTEMPTS", 1), \
-                    self.assertLogs("odoo.addons.is_cegid2odoo.cegid_data_access.exports", "WARNING") as logs:
+            with patch.object(pg_replace, "SWAP_LOCK_ATTEMPTS", 1), \
+                    self.assertLogs("odoo.addons.is_cegid2odoo.cegid_import.pg_replace", "WARNING") as logs:
                 record = self.run_import()
             reader.execute("SELECT count(*) FROM is_cegid_ecriture")
             self.assertEqual(reader.fetchone()[0], seen)
@@ -248,15 +239,16 @@ class TestImport(TransactionCase):
         self.drop("ECRITURE_big.csv", ecriture(*rows))
         record = self.run_import()
         self.assertEqual(record.state, "rejected")
-        self.assertIn("line 20002, column E_DEBIT", record.message)
-        self.assertIn("'1,2,3'", record.message)
+        self.assertEqual((record.message_code, record.message_params), ("import.bad_value", {
+            "line": 20002, "column": "E_DEBIT", "value": "1,2,3", "problem_code": "import.value.not_a_number"}))
+        self.assertEqual(record.message, "Line 20002, column E_DEBIT: not a number (“1,2,3”).")
         self.assertEqual(self.entries(), [("2025-01-01", "OLD1", "411000", 1.0)])
         self.assertEqual(self.env["is.cegid.ecriture"].search_count([]), 1)
         self.assertTrue(record.stored_as.startswith("anomalie/"))
         anomalies = self.listing("anomalie")
         self.assertEqual(len(anomalies), 2)
         note = self.folder / (record.stored_as + ".txt")
-        self.assertIn("line 20002, column E_DEBIT", note.read_text(encoding="utf-8"))
+        self.assertEqual(note.read_text(encoding="utf-8"), record.message + "\n")
         self.assertNotIn("ECRITURE_big.csv", self.listing())
 
     def test_unknown_file_goes_to_anomalie(self):
@@ -264,8 +256,9 @@ class TestImport(TransactionCase):
         self.drop("EMPTY.csv", b"")
         records = self.run_import()
         self.assertEqual(records.mapped("state"), ["rejected", "rejected"])
-        self.assertIn("unknown header", records.filtered(lambda rec: rec.name == "OTHER.csv").message)
-        self.assertIn("empty file", records.filtered(lambda rec: rec.name == "EMPTY.csv").message)
+        self.assertEqual(records.filtered(lambda rec: rec.name == "OTHER.csv").message_code, "import.unknown_export")
+        self.assertEqual(records.filtered(lambda rec: rec.name == "EMPTY.csv").message,
+                         "Empty file: no header line.")
         self.assertFalse(any(records.mapped("export")))
         self.assertEqual(self.listing(), ["anomalie"])
         self.assertEqual(len(self.listing("anomalie")), 4)  # both files and their notes
@@ -328,8 +321,28 @@ class TestImport(TransactionCase):
         self.assertFalse(old.exists())
         self.assertTrue(new.exists())
 
-    def test_export_format_error_is_a_cegid_error(self):
-        # the error shown to users comes from the core untouched: no traceback, no class name
-        self.drop("OTHER.csv", "FOO;BAR\n")
+    def test_rejections_are_codes_read_in_the_readers_language(self):
+        self.drop("ECRITURE.csv", ecriture(("2025-02-30", "R", "411000", "1")))
         record = self.run_import()
-        self.assertNotIn(ExportFormatError.__name__, record.message)
+        self.assertEqual(record.message_params["problem_code"], "import.value.invalid_date")
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["is_cegid2odoo"], ["fr_FR"], overwrite=True)
+        french = record.with_context(lang="fr_FR")
+        french.invalidate_recordset(["message"])
+        self.assertEqual(french.message, "Ligne 2, colonne E_DATECOMPTABLE : date non valide (« 2025-02-30 »).")
+
+    def test_every_import_code_has_its_sentence_and_only_declared_parameters(self):
+        sentences = {code for code in SENTENCES if code.startswith("import.")}
+        self.assertEqual(sentences, {code for code in CODES if code.startswith("import.")})
+        for code in sentences:
+            names = set(re.findall(r"%\((\w+)\)s", str(SENTENCES[code])))
+            self.assertLessEqual(names, {name.removesuffix("_code") for name in CODES[code]}, code)
+
+    def test_a_file_that_cannot_be_moved_says_so_after_its_outcome(self):
+        self.drop("ECRITURE.csv", ecriture(("2025-01-01", "A", "4", "1")))
+        (self.folder / "archive").write_text("a file where the folder should be")
+        with self.assertLogs("odoo.addons.is_cegid2odoo.models.cegid_import", "ERROR"):
+            record = self.run_import()
+        self.assertEqual(record.state, "done")
+        self.assertFalse(record.stored_as)
+        self.assertTrue(record.message.startswith("Cannot move the file to archive/: "), record.message)
