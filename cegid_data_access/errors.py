@@ -59,13 +59,16 @@ CODES = {
     "op.update_scheduler": ("name",),
     # the import of the files (Odoo only: raised by cegid_import/, rendered by models/cegid_message.py)
     "import.empty_file": (),
-    "import.unknown_export": ("name", "known"),
     "import.header_incomplete": ("export", "missing"),
     "import.duplicate_column": ("export", "column"),
     "import.bad_export_name": ("name",),
     "import.nul_character": (),
     "import.bad_line": ("line", "problem_code"),
     "import.bad_value": ("line", "column", "value", "problem_code"),
+    "import.header_changed": ("export", "added", "removed", "renamed"),
+    "import.waiting_review": ("export",),
+    "import.table_created": ("export",),
+    "import.table_updated": ("export",),
     "import.failed": ("error",),
     "import.move_failed": ("folder", "error"),
     # what is wrong with a line or a value (the ``problem_code`` of the two above)

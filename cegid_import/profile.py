@@ -118,10 +118,11 @@ def _leap(year):
 
 @dataclasses.dataclass(frozen=True)
 class Profile:
-    """The profile of a file: its export definition (columns with kinds), longest lengths, rows, date order."""
+    """The profile of a file: its export (columns with kinds), longest lengths, empty columns, rows, date order."""
 
     export: ExportDef
     longest: dict
+    empty: frozenset
     rows: int
     date_order: str
 
@@ -157,7 +158,8 @@ def profile_file(header, name, batch_rows=5000):
     order = _file_order(profiles)
     columns = tuple(Column(profile.name, profile.kind(order), label=default_label(profile.name))
                     for profile in profiles)
-    return Profile(ExportDef(name, "", name, columns), {p.name: p.longest for p in profiles}, rows, order)
+    return Profile(ExportDef(name, "", name, columns), {p.name: p.longest for p in profiles},
+                   frozenset(p.name for p in profiles if not p.filled), rows, order)
 
 
 def _file_order(profiles):

@@ -23,6 +23,7 @@ PARAM_DATABASE_UUID = PARAM_PREFIX + "database_uuid"
 PARAM_HISTORY_DAYS = PARAM_PREFIX + "history_days"
 PARAM_FOLLOWUPS = PARAM_PREFIX + "followup_at"
 PARAM_MANUAL_REQUEST = PARAM_PREFIX + "manual_request"
+PARAM_NEW_EXPORTS = PARAM_PREFIX + "new_exports"  # "create" (default) or "review": see is.cegid.export
 DEFAULT_HISTORY_DAYS = 90
 
 

@@ -9,18 +9,25 @@ file is moved (to ``archive/`` or ``anomalie/``) only after that transaction
 committed; a crash before leaves it in place and the next run imports it again,
 which is harmless since a file is a full snapshot.
 
+A file of an export the catalogue does not know yet makes its entry and its
+table (``is.cegid.export``); under review, it waits in the folder until a
+manager creates the table. A file whose header is no longer its export's is
+held in ``anomalie/`` until a manager updates the table.
+
 Outcomes are stored as message codes (``message_code``, ``message_params``)
 and rendered in the reader's language when read (``message``).
 """
 
+import contextlib
 import datetime
 import logging
 import os
 import time
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
-from ..cegid_import.catalogue import KNOWN, Catalogue, Match
+from ..cegid_import.catalogue import HeaderChange, NewExport, export_name
 from ..cegid_import.errors import ExportFormatError
 from ..cegid_import.folders import ANOMALY_FOLDER, ARCHIVE_FOLDER, file_away, waiting_files
 from ..cegid_import.pg_replace import replace_table
@@ -29,7 +36,8 @@ from .cegid_backend import DEFAULT_HISTORY_DAYS, PARAM_HISTORY_DAYS, auto_commit
 
 _logger = logging.getLogger(__name__)
 
-IMPORT_STATES = [("done", "Imported"), ("rejected", "Rejected"), ("failed", "Failed")]
+IMPORT_STATES = [("done", "Imported"), ("waiting", "Waiting for review"), ("rejected", "Rejected"),
+                 ("failed", "Failed")]
 
 
 class CegidImport(models.Model):
@@ -40,7 +48,8 @@ class CegidImport(models.Model):
     _order = "id desc"
 
     name = fields.Char("File", required=True, readonly=True)
-    export = fields.Selection([(export.name, export.name) for export in KNOWN], readonly=True, index=True)
+    export_id = fields.Many2one("is.cegid.export", readonly=True, index="btree_not_null",
+                                ondelete="set null")
     row_count = fields.Integer("Rows", readonly=True, aggregator=None)
     duration = fields.Float("Duration (s)", digits=(16, 2), readonly=True, aggregator=None)
     state = fields.Selection(IMPORT_STATES, required=True, readonly=True, index=True)
@@ -89,8 +98,11 @@ class CegidImport(models.Model):
                 _logger.info("Cegid import skipped: another import is running on this database")
                 return self.browse()
             records = self.browse()
+            # the first file of an export under review waits for its table, quietly
+            reviewed = set(self.env["is.cegid.export"].sudo().search([("state", "=", "review")]).mapped("name"))
             for name in waiting_files(folder):
-                records |= self._import_file(folder, name, transfer)
+                if export_name(name) not in reviewed:
+                    records |= self._import_file(folder, name, transfer)
         self._purge_history()
         return records
 
@@ -100,6 +112,7 @@ class CegidImport(models.Model):
         self.env["is.cegid.backend"]._check_cegid_manager()
         records = self.sudo().import_folder()
         counts = {state: len(records.filtered(lambda rec, s=state: rec.state == s)) for state, _label in IMPORT_STATES}
+        counts["rejected"] += counts.pop("waiting")
         if not records:
             message = self.env._("No file to import.")
         else:
@@ -118,32 +131,90 @@ class CegidImport(models.Model):
         try:
             mtime = datetime.datetime.fromtimestamp(os.stat(path).st_mtime, datetime.timezone.utc)
             values["file_date"] = mtime.replace(tzinfo=None)
-            with self.env.cr.savepoint():
-                values.update(self._load(path, name))
+            with self._rolled_back_whole():
+                self._load(path, name, values)
         except ExportFormatError as err:
             values.update(state="rejected", message_code=err.code, message_params=err.params, row_count=0)
         except Exception as err:  # recorded; the file stays for the next run
             _logger.exception("Cegid import of %s failed", name)
             values.update(state="failed", message_code="import.failed",
                           message_params={"error": f"{err.__class__.__name__}: {err}"}, row_count=0)
+        # an entry made by a file that then failed went with the rolled back savepoint
+        values["export_id"] = self.env["is.cegid.export"].sudo().browse(values.get("export_id")).exists().id
         values["duration"] = time.monotonic() - started
         record = self.sudo().create(values)
+        entry = record.export_id
+        if record.state == "rejected" and entry and not entry.builtin and entry.model_id:
+            entry._hold(record)
         self._commit()
         record._file_away(folder)
         return record
 
+    @contextlib.contextmanager
+    def _rolled_back_whole(self):
+        """A savepoint; when it is rolled back, the registry forgets the models and fields made inside it."""
+        try:
+            with self.env.cr.savepoint():
+                yield
+        except Exception:
+            if self.env.registry.registry_invalidated:
+                self.env.invalidate_all()
+                self.env.registry.setup_models(self.env.cr)
+            raise
+
     @api.model
-    def _load(self, path, name):
-        """Recognise the file and replace its table (inside the caller's savepoint); the history values."""
-        catalogue = Catalogue()
+    def _load(self, path, name, values):
+        """Find the file's export and replace its table (inside the caller's savepoint); fill ``values``.
+
+        The first file of an export never seen makes its catalogue entry (and
+        its table, unless a manager reviews it first); a changed header raises
+        ``import.header_changed``.
+        """
+        Export = self.env["is.cegid.export"].sudo()
+        values["export_id"] = Export._entry(export_name(name)).id or False  # by its name, until its header says
+        catalogue = Export._catalogue()
         header = read_header(path, lambda names: catalogue.by_header(names) is not None)
         found = catalogue.identify(header.names, name)
-        if not isinstance(found, Match):
-            raise ExportFormatError("import.unknown_export", name=found.name,
-                                    known=", ".join(export.name for export in KNOWN))
+        if isinstance(found, NewExport):
+            entry = Export._create_from_file(found.name, header)
+            values["export_id"] = entry.id
+            if entry.state == "review":
+                values.update(state="waiting", message_code="import.waiting_review",
+                              message_params={"export": entry.name}, row_count=0)
+                return
+            values.update(message_code="import.table_created", message_params={"export": entry.name})
+            found = Export._catalogue().identify(header.names, name)
+        values["export_id"] = Export._entry(found.export.name).id or False
+        if isinstance(found, HeaderChange):
+            raise ExportFormatError("import.header_changed", **found.params())
         reader = ExportReader(header, found.export, found.positions)
-        return {"export": reader.export.name, "details": f"{reader.encoding}, '{reader.delimiter}', "
-                f"{reader.date_order}", "row_count": self._replace(reader), "state": "done"}
+        values.update(details=f"{reader.encoding}, '{reader.delimiter}', {reader.date_order}",
+                      row_count=self._replace(reader), state="done")
+
+    @api.model
+    def _import_held(self, entry, folder, held, profile):
+        """Update ``entry``'s table to the held file's columns and import it, in one savepoint; its record.
+
+        Raises UserError (nothing changed) when the file does not import.
+        """
+        started = time.monotonic()
+        values = {"name": held.name, "file_date": held.file_date, "export_id": entry.id}
+        with exclusive_run(self.env, "import") as allowed:
+            if not allowed:
+                raise UserError(self.env._("An import is running: try again in a moment."))
+            try:
+                with self._rolled_back_whole():
+                    entry._apply_columns(entry._plan_columns(profile))
+                    entry.write({"state": "ready", "held_import_id": False})
+                    self._load(os.path.join(folder, held.stored_as), held.name, values)
+            except ExportFormatError as err:
+                raise UserError(self.env["is.cegid.message"]._render(err.code, err.params)) from None
+            values.update(duration=time.monotonic() - started, message_code="import.table_updated",
+                          message_params={"export": entry.name})
+            record = self.sudo().create(values)
+            self._commit()
+            record._file_away(folder, source=held.stored_as)
+        return record
 
     def _replace(self, reader):
         """Replace the staging table of ``reader``'s export with its rows (inside the caller's savepoint)."""
@@ -159,15 +230,19 @@ class CegidImport(models.Model):
         finally:
             model.invalidate_model()
 
-    def _file_away(self, folder):
-        """Archive an imported file, put a rejected one in anomalie/ with its reason; a failed one stays."""
+    def _file_away(self, folder, source=None):
+        """Archive an imported file, put a rejected one in anomalie/ with its reason; a failed one stays.
+
+        So does the first file of an export under review: it is imported once its table exists.
+        ``source`` is where the file is when not waiting in the folder (a held file, in anomalie/).
+        """
         self.ensure_one()
-        if self.state == "failed":
+        if self.state in ("failed", "waiting"):
             return
         subfolder = ARCHIVE_FOLDER if self.state == "done" else ANOMALY_FOLDER
         reason = self.message if self.state == "rejected" else None
         try:
-            self.stored_as = file_away(folder, self.name, subfolder, fields.Datetime.now(), reason)
+            self.stored_as = file_away(folder, self.name, subfolder, fields.Datetime.now(), reason, source)
         except OSError as err:
             _logger.error("Cegid import: cannot move %s to %s/: %s", self.name, subfolder, err)
             self.message_params = dict(self.message_params or {},

@@ -118,7 +118,6 @@ SENTENCES = {
     "op.list_schedulers": _lt("the list of scheduled queries"),
     "op.update_scheduler": _lt("the update of the scheduled query “%(name)s”"),
     "import.empty_file": _lt("Empty file: no header line."),
-    "import.unknown_export": _lt("“%(name)s” is not one of the known exports (%(known)s)."),
     "import.header_incomplete": _lt(
         "The file is named after the export %(export)s, but its header lacks %(missing)s."),
     "import.duplicate_column": _lt("%(export)s: the column %(column)s appears twice in the header."),
@@ -127,6 +126,13 @@ SENTENCES = {
     "import.nul_character": _lt("The file contains a NUL character, which a database text cannot hold."),
     "import.bad_line": _lt("Line %(line)s: %(problem)s."),
     "import.bad_value": _lt("Line %(line)s, column %(column)s: %(problem)s (“%(value)s”)."),
+    "import.header_changed": _lt(
+        "The columns of %(export)s changed in Cegid (added: %(added)s; removed: %(removed)s; renamed: "
+        "%(renamed)s): the file is held until a manager updates the table."),
+    "import.waiting_review": _lt(
+        "New export %(export)s: its columns wait for a manager's review before its table is created."),
+    "import.table_created": _lt("New export %(export)s: its table was created from this file."),
+    "import.table_updated": _lt("The table of %(export)s was updated to the columns of this file."),
     "import.failed": _lt("The import failed: %(error)s"),
     "import.move_failed": _lt("Cannot move the file to %(folder)s/: %(error)s"),
     "import.line.field_count": _lt("%(count)s fields where the header has %(width)s"),

@@ -122,7 +122,8 @@ class TestImport(TransactionCase):
         transfer = self.env["is.cegid.transfer"].create({"trigger": "button"})
         records = self.run_import(transfer)
         self.assertEqual(records.mapped("state"), ["done"] * 4, records.mapped("message"))
-        self.assertEqual(sorted(records.mapped("export")), ["ABSENCESALARIE", "ANALYTIQ", "ECRITURE", "HISTOCUMSAL"])
+        self.assertEqual(sorted(records.mapped("export_id.name")),
+                         ["ABSENCESALARIE", "ANALYTIQ", "ECRITURE", "HISTOCUMSAL"])
         self.assertEqual(records.transfer_id, transfer)
         # oldest first
         self.assertEqual(records.sorted("id").mapped("name"),
@@ -151,8 +152,8 @@ class TestImport(TransactionCase):
         for record in records:
             self.assertTrue(record.stored_as.startswith("archive/") and record.stored_as.endswith("_" + record.name))
             self.assertIn(record.stored_as.split("/", 1)[1], archived)
-        self.assertEqual(records.filtered(lambda rec: rec.export == "ECRITURE").row_count, 1)
-        self.assertEqual(records.filtered(lambda rec: rec.export == "HISTOCUMSAL").row_count, 2)
+        self.assertEqual(records.filtered(lambda rec: rec.export_id.name == "ECRITURE").row_count, 1)
+        self.assertEqual(records.filtered(lambda rec: rec.export_id.name == "HISTOCUMSAL").row_count, 2)
 
     def test_a_new_snapshot_replaces_the_table(self):
         self.drop("ECRITURE.csv", ecriture(("2025-01-01", "OLD1", "411000", "1"),
@@ -251,17 +252,20 @@ class TestImport(TransactionCase):
         self.assertEqual(note.read_text(encoding="utf-8"), record.message + "\n")
         self.assertNotIn("ECRITURE_big.csv", self.listing())
 
-    def test_unknown_file_goes_to_anomalie(self):
-        self.drop("OTHER.csv", "FOO;BAR\n1;2\n")
+    def test_unreadable_files_go_to_anomalie(self):
+        self.drop("ECRITURE.20261128T101500Z.csv", "E_DATECOMPTABLE;E_GENERAL\n2025-01-01;411000\n")
         self.drop("EMPTY.csv", b"")
         records = self.run_import()
         self.assertEqual(records.mapped("state"), ["rejected", "rejected"])
-        self.assertEqual(records.filtered(lambda rec: rec.name == "OTHER.csv").message_code, "import.unknown_export")
+        named = records.filtered(lambda rec: rec.name.startswith("ECRITURE"))
+        self.assertEqual(named.message, "The file is named after the export ECRITURE, but its header lacks "
+                         "E_REFINTERNE, E_LIBELLE, E_DEBIT, E_CREDIT, E_AUXILIAIRE, E_REFLIBRE.")
+        self.assertEqual(named.export_id, self.env.ref("is_cegid2odoo.export_ecriture"))
         self.assertEqual(records.filtered(lambda rec: rec.name == "EMPTY.csv").message,
                          "Empty file: no header line.")
-        self.assertFalse(any(records.mapped("export")))
         self.assertEqual(self.listing(), ["anomalie"])
         self.assertEqual(len(self.listing("anomalie")), 4)  # both files and their notes
+        self.assertFalse(self.env["is.cegid.export"].search([("builtin", "=", False)]))
 
     def test_two_files_of_one_table_the_newest_wins_both_archived(self):
         newer = self.drop("ECRITURE_b.csv", ecriture(("2025-05-01", "NEWEST", "411000", "5")))

@@ -37,7 +37,7 @@ def test_each_column_gets_the_type_all_its_values_allow(tmp_path):
                              "ENFANTS": INTEGER, "VIDE": CHAR, "NOTE": CHAR}
     assert result.longest == {"MATRICULE": 7, "NOM": 13, "DATE_EMBAUCHE": 10, "SALAIRE_BASE": 8, "ENFANTS": 1,
                               "VIDE": 0, "NOTE": 9}
-    assert (result.rows, result.date_order) == (3, DAY_FIRST)
+    assert (result.rows, result.date_order, result.empty) == (3, DAY_FIRST, {"VIDE"})
     assert [column.label for column in result.export.columns][:3] == ["Matricule", "Nom", "Date embauche"]
 
 
