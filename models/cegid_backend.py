@@ -24,6 +24,8 @@ PARAM_HISTORY_DAYS = PARAM_PREFIX + "history_days"
 PARAM_FOLLOWUPS = PARAM_PREFIX + "followup_at"
 PARAM_MANUAL_REQUEST = PARAM_PREFIX + "manual_request"
 DEFAULT_HISTORY_DAYS = 90
+CRON_MARGIN_MIN = 2  # seconds kept before Odoo's cron time limit, at least...
+CRON_MARGIN_SHARE = 0.25  # ...or this share of it
 
 
 def default_import_folder(dbname):
@@ -44,6 +46,32 @@ def naive_utc(moment):
     if moment.tzinfo is not None:
         moment = moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
     return moment
+
+
+def cron_time_limit():
+    """Seconds after which Odoo kills a cron worker, or None when nothing kills it.
+
+    Only a server with workers (prefork) kills its cron workers: past
+    ``limit_time_real_cron``, whose default (-1) is ``limit_time_real``; 0 means
+    no limit. A threaded server (``--workers 0``) never does.
+    """
+    if not config["workers"]:
+        return None
+    limit = config["limit_time_real_cron"]
+    if limit == -1:
+        limit = config["limit_time_real"]
+    return limit if limit and limit > 0 else None
+
+
+def run_budget(limit):
+    """The seconds a run may use under a ``limit`` (None: no limit): a safety margin before the kill.
+
+    The margin covers what follows the last step of a run (recording it,
+    committing) and what the cron worker did before it in the same turn.
+    """
+    if limit is None:
+        return None
+    return limit - max(CRON_MARGIN_MIN, limit * CRON_MARGIN_SHARE)
 
 
 def advisory_lock_key(name):
