@@ -5,6 +5,7 @@
 import contextlib
 import datetime
 import logging
+import math
 import os
 import threading
 import zlib
@@ -12,6 +13,7 @@ import zlib
 from odoo import api, models, modules
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import config
+from odoo.tools.misc import formatLang
 
 from ..cegid_data_access.cegid_api.client import CegidClient
 from ..cegid_data_access.settings import SETTING_NAMES, Settings
@@ -72,6 +74,11 @@ def run_budget(limit):
     if limit is None:
         return None
     return limit - max(CRON_MARGIN_MIN, limit * CRON_MARGIN_SHARE)
+
+
+def limit_for_budget(seconds):
+    """The smallest cron time limit whose run budget is ``seconds`` (the inverse of ``run_budget``)."""
+    return math.ceil(max(seconds + CRON_MARGIN_MIN, seconds / (1 - CRON_MARGIN_SHARE)))
 
 
 def advisory_lock_key(name):
@@ -138,6 +145,16 @@ class CegidBackend(models.AbstractModel):
         """
         if not self._cegid_param("import_folder"):
             os.makedirs(settings.import_folder, mode=0o750, exist_ok=True)
+
+    @api.model
+    def _cegid_human_size(self, size):
+        """A number of bytes as people read it ("1.5 MB"), in the user's language."""
+        units = (self.env._("bytes"), self.env._("KB"), self.env._("MB"), self.env._("GB"), self.env._("TB"))
+        value, unit = float(size or 0), 0
+        while value >= 1024 and unit < len(units) - 1:
+            value, unit = value / 1024, unit + 1
+        digits = 0 if unit == 0 else 1
+        return f"{formatLang(self.env, value, digits=digits)} {units[unit]}"
 
     @api.model
     def _cegid_client(self, settings=None):
