@@ -28,7 +28,8 @@ class TestForceNowTour(HttpCase):
 
     def assert_forced(self, name):
         scheduler = self.simulator.schedulers[self.scheduler_ids[name]]
-        self.assertGreater(parse_cegid_datetime(scheduler["nextExecution"]), datetime.datetime.now(datetime.timezone.utc))
+        now = datetime.datetime.now(datetime.timezone.utc)
+        self.assertGreater(parse_cegid_datetime(scheduler["nextExecution"]), now)
         self.assertEqual(scheduler["cron"], "0 2 * * *")
 
     def test_force_now_tour(self):
