@@ -5,6 +5,7 @@
 import contextlib
 import datetime
 import logging
+import math
 import os
 import threading
 import zlib
@@ -12,6 +13,7 @@ import zlib
 from odoo import api, models, modules
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import config
+from odoo.tools.misc import formatLang
 
 from ..cegid_data_access.cegid_api.client import CegidClient
 from ..cegid_data_access.settings import SETTING_NAMES, Settings
@@ -25,6 +27,8 @@ PARAM_FOLLOWUPS = PARAM_PREFIX + "followup_at"
 PARAM_MANUAL_REQUEST = PARAM_PREFIX + "manual_request"
 PARAM_NEW_EXPORTS = PARAM_PREFIX + "new_exports"  # "create" (default) or "review": see is.cegid.export
 DEFAULT_HISTORY_DAYS = 90
+CRON_MARGIN_MIN = 2  # seconds kept before Odoo's cron time limit, at least...
+CRON_MARGIN_SHARE = 0.25  # ...or this share of it
 
 
 def default_import_folder(dbname):
@@ -45,6 +49,37 @@ def naive_utc(moment):
     if moment.tzinfo is not None:
         moment = moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
     return moment
+
+
+def cron_time_limit():
+    """Seconds after which Odoo kills a cron worker, or None when nothing kills it.
+
+    Only a server with workers (prefork) kills its cron workers: past
+    ``limit_time_real_cron``, whose default (-1) is ``limit_time_real``; 0 means
+    no limit. A threaded server (``--workers 0``) never does.
+    """
+    if not config["workers"]:
+        return None
+    limit = config["limit_time_real_cron"]
+    if limit == -1:
+        limit = config["limit_time_real"]
+    return limit if limit and limit > 0 else None
+
+
+def run_budget(limit):
+    """The seconds a run may use under a ``limit`` (None: no limit): a safety margin before the kill.
+
+    The margin covers what follows the last step of a run (recording it,
+    committing) and what the cron worker did before it in the same turn.
+    """
+    if limit is None:
+        return None
+    return limit - max(CRON_MARGIN_MIN, limit * CRON_MARGIN_SHARE)
+
+
+def limit_for_budget(seconds):
+    """The smallest cron time limit whose run budget is ``seconds`` (the inverse of ``run_budget``)."""
+    return math.ceil(max(seconds + CRON_MARGIN_MIN, seconds / (1 - CRON_MARGIN_SHARE)))
 
 
 def advisory_lock_key(name):
@@ -111,6 +146,16 @@ class CegidBackend(models.AbstractModel):
         """
         if not self._cegid_param("import_folder"):
             os.makedirs(settings.import_folder, mode=0o750, exist_ok=True)
+
+    @api.model
+    def _cegid_human_size(self, size):
+        """A number of bytes as people read it ("1.5 MB"), in the user's language."""
+        units = (self.env._("bytes"), self.env._("KB"), self.env._("MB"), self.env._("GB"), self.env._("TB"))
+        value, unit = float(size or 0), 0
+        while value >= 1024 and unit < len(units) - 1:
+            value, unit = value / 1024, unit + 1
+        digits = 0 if unit == 0 else 1
+        return f"{formatLang(self.env, value, digits=digits)} {units[unit]}"
 
     @api.model
     def _cegid_client(self, settings=None):

@@ -2,7 +2,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Cegid Data Access settings: ir.config_parameter values, secrets that never go back to the browser."""
 
+import datetime
 import logging
+import math
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -16,11 +18,15 @@ from .cegid_backend import (
     PARAM_DATABASE_UUID,
     PARAM_NEW_EXPORTS,
     PARAM_PREFIX,
+    cron_time_limit,
     default_import_folder,
+    limit_for_budget,
     notification,
+    run_budget,
 )
 
 _logger = logging.getLogger(__name__)
+HISTORY_WINDOW = datetime.timedelta(days=30)  # of the runs the cron time limit warning looks at
 
 
 
@@ -76,6 +82,12 @@ class ResConfigSettings(models.TransientModel):
     cegid_database_confirmed = fields.Boolean(
         "Settings confirmed on this database", readonly=True, groups="base.group_system",
     )
+    cegid_cron_time_limit = fields.Integer(
+        "Cron time limit (s)", readonly=True, groups="base.group_system",
+        help="After this many seconds Odoo kills a cron job (limit_time_real_cron, else limit_time_real, "
+             "with workers only); 0: no limit.",
+    )
+    cegid_cron_time_warning = fields.Text("Cron time limit warning", readonly=True, groups="base.group_system")
     cegid_last_transfer_id = fields.Many2one(
         "is.cegid.transfer", string="Last download", readonly=True, groups="base.group_system",
     )
@@ -108,8 +120,46 @@ class ResConfigSettings(models.TransientModel):
             cegid_sas_expiry=self._cegid_sas_expiry(settings.sas_url),
             cegid_database_confirmed=backend._cegid_database_confirmed(),
             cegid_last_transfer_id=self.env["is.cegid.transfer"].sudo().search([], limit=1).id,
+            cegid_cron_time_limit=cron_time_limit() or 0,
+            cegid_cron_time_warning=self._cegid_time_limit_warning(cron_time_limit()),
         )
         return res
+
+    @api.model
+    def _cegid_time_limit_warning(self, limit):
+        """What the cron time limit means for the exports seen lately, when it is too low for them; else False.
+
+        The download of a large export goes on over several runs; its import
+        must fit in one.
+        """
+        budget = run_budget(limit)
+        if budget is None:
+            return False
+        since = fields.Datetime.now() - HISTORY_WINDOW
+        largest = max(self.env["is.cegid.transfer.file"].sudo().search(
+            [("create_date", ">=", since), ("state", "=", "done")]).mapped("size") or [0])
+        runs = self.env["is.cegid.transfer"].sudo().search(
+            [("start", ">=", since), ("byte_count", ">", 0), ("end", "!=", False)], limit=20)
+        seconds = sum((run.end - run.start).total_seconds() for run in runs)
+        rate = sum(runs.mapped("byte_count")) / seconds if seconds > 0 else 0
+        slowest_import = max(self.env["is.cegid.import"].sudo().search(
+            [("create_date", ">=", since), ("state", "=", "done")]).mapped("duration") or [0])
+        lines, size = [], self.env["is.cegid.backend"]._cegid_human_size
+        if rate and largest / rate > budget:
+            lines.append(self.env._(
+                "The largest export of the last 30 days (%(size)s) takes about %(seconds)s s to download at the "
+                "measured rate (%(rate)s/s), more than the %(budget)s s a run may use: it arrives over about "
+                "%(runs)s runs, each going on where the previous one stopped.",
+                size=size(largest), seconds=round(largest / rate), rate=size(rate),
+                budget=round(budget), runs=math.ceil(largest / rate / budget)))
+        if slowest_import > budget:
+            lines.append(self.env._(
+                "The longest import of the last 30 days took %(seconds)s s, more than the %(budget)s s a run may "
+                "use: such a file cannot be imported by the scheduled action. Raise limit_time_real_cron in "
+                "Odoo's configuration to at least %(needed)s s.",
+                seconds=round(slowest_import), budget=round(budget),
+                needed=limit_for_budget(slowest_import)))
+        return "\n".join(lines) or False
 
     @api.model
     def _cegid_hours(self, force_time):

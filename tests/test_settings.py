@@ -2,8 +2,13 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Settings: round trip, secrets kept on the server, Test connection, error messages."""
 
+import datetime
+from unittest.mock import patch
+
+from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
+from odoo.tools import config
 
 from ..models.cegid_backend import default_import_folder
 from .common import CegidCase
@@ -88,6 +93,27 @@ class TestSettings(CegidCase):
         self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.api_base_url", False)
         action = self.env["res.config.settings"].create({}).action_cegid_test_connection()
         self.assertEqual(action["params"]["message"], "The Cegid setting “API base URL” is missing.")
+
+    def test_cron_time_limit_and_its_warning(self):
+        values = self.env["res.config.settings"].default_get(["cegid_cron_time_limit", "cegid_cron_time_warning"])
+        self.assertEqual(values["cegid_cron_time_limit"], 0, "the tests run Odoo without workers: no limit")
+        self.assertFalse(values["cegid_cron_time_warning"])
+        now = fields.Datetime.now()
+        run = self.env["is.cegid.transfer"].create({
+            "state": "done", "start": now - datetime.timedelta(seconds=100), "end": now, "byte_count": 100 << 20})
+        self.env["is.cegid.transfer.file"].create({
+            "transfer_id": run.id, "blob_name": "ECRITURE.csv", "size": 300 << 20, "state": "done"})
+        self.env["is.cegid.import"].create({"name": "ECRITURE.csv", "state": "done", "duration": 150})
+        with patch.dict(config.options, {"workers": 2, "limit_time_real_cron": -1, "limit_time_real": 120}):
+            values = self.env["res.config.settings"].default_get(
+                ["cegid_cron_time_limit", "cegid_cron_time_warning"])
+        self.assertEqual(values["cegid_cron_time_limit"], 120)
+        warning = values["cegid_cron_time_warning"]
+        # 300 MB at 1 MB/s: 300 s, over the 90 s a run may use under a 120 s limit
+        self.assertIn("300.0 MB", warning)
+        self.assertIn("about 4 runs", warning)
+        # an import of 150 s needs a run of 150 s: a limit of 200 s
+        self.assertIn("at least 200 s", warning)
 
     def test_discover_provider(self):
         self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.provider_id", False)

@@ -1,6 +1,6 @@
 # Copyright 2026 is_cegid2odoo authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""An administrator opens the Cegid settings, then the scheduled queries, and forces one."""
+"""An administrator opens the Cegid settings, then the scheduled queries, and forces one: in English and in French."""
 
 import datetime
 
@@ -21,13 +21,25 @@ class TestForceNowTour(HttpCase):
         super().setUpClass()
         start_cegid_services(cls)
         cls.env["res.config.settings"].create(settings_values(cls.simulator, cls.folder)).execute()
-        # a next execution far in the past, so that the tour sees it change
-        cls.scheduler_id = cls.simulator.add_scheduler(
-            "ECRITURE", nextExecution="2001-01-02T02:00:00.1234567Z")
+        # next executions far in the past, so that the tours see them change (one query per tour)
+        cls.scheduler_ids = {name: cls.simulator.add_scheduler(name, nextExecution="2001-01-02T02:00:00.1234567Z")
+                             for name in ("ECRITURE", "ANALYTIQ")}
         cls.env["is.cegid.query"].sync_from_cegid()
 
+    def assert_forced(self, name):
+        scheduler = self.simulator.schedulers[self.scheduler_ids[name]]
+        now = datetime.datetime.now(datetime.timezone.utc)
+        self.assertGreater(parse_cegid_datetime(scheduler["nextExecution"]), now)
+        self.assertEqual(scheduler["cron"], "0 2 * * *")
+
     def test_force_now_tour(self):
-        self.start_tour("/odoo", "is_cegid2odoo_force_now", login="admin")
-        forced = parse_cegid_datetime(self.simulator.schedulers[self.scheduler_id]["nextExecution"])
-        self.assertGreater(forced, datetime.datetime.now(datetime.timezone.utc))
-        self.assertEqual(self.simulator.schedulers[self.scheduler_id]["cron"], "0 2 * * *")
+        self.start_tour("/odoo/action-is_cegid2odoo.action_cegid_settings", "is_cegid2odoo_force_now", login="admin")
+        self.assert_forced("ECRITURE")
+
+    def test_force_now_tour_in_french(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["is_cegid2odoo"], ["fr_FR"], overwrite=True)
+        self.env.ref("base.user_admin").lang = "fr_FR"
+        self.start_tour("/odoo/action-is_cegid2odoo.action_cegid_settings", "is_cegid2odoo_force_now_fr",
+                        login="admin")
+        self.assert_forced("ANALYTIQ")

@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -294,6 +295,45 @@ def run_shell(src, cluster, workdir, dbname, script):
     return (process.stdout + process.stderr).splitlines()
 
 
+def run_pytest(folder, env=None, extra=()):
+    """pytest on ``folder`` (its own rootdir); return (passed, failed, exit status).
+
+    A run that reports no test, or dies before writing its report, counts as one failure.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "junit.xml"
+        process = subprocess.run(
+            [sys.executable, "-m", "pytest", str(folder), "-q", "-p", "no:cacheprovider", f"--junitxml={report}",
+             *extra],
+            cwd=REPO_ROOT, check=False, env=dict(os.environ, **(env or {})),
+        )
+        if not report.exists():
+            print(f"{folder.name}! pytest wrote no report (exit status {process.returncode})")
+            return 0, 1, process.returncode
+        suite = ET.parse(report).getroot()  # noqa: S314 - our own pytest's report
+        suite = suite if suite.tag == "testsuite" else suite.find("testsuite")
+        total, skipped = int(suite.get("tests")), int(suite.get("skipped"))
+        failed = int(suite.get("failures")) + int(suite.get("errors"))
+    if total == skipped:
+        print(f"{folder.name}! no test ran")
+        failed += 1
+    if process.returncode not in (0, 1) and not failed:
+        print(f"{folder.name}! pytest exited with status {process.returncode}")
+        failed += 1
+    return total - skipped - min(failed, total - skipped), failed, process.returncode
+
+
+def run_server_scenarios(src, cluster, workdir, dbname, result):
+    """The scenarios of ``tests/odoo_server`` (a real server with workers) on the suite's database."""
+    env = {"CEGID_SUITE_ODOO": str(src), "CEGID_SUITE_PG_SOCKET": str(cluster.socketdir),
+           "CEGID_SUITE_PG_PORT": str(cluster.port), "CEGID_SUITE_DB": dbname, "CEGID_SUITE_WORKDIR": str(workdir)}
+    passed, failed, _status = run_pytest(REPO_ROOT / "tests" / "odoo_server", env)
+    result.passed += passed
+    result.failed += failed
+    if failed:
+        result.problems.append(f"odoo: {failed} server scenario(s) failed (tests/odoo_server, output above)")
+
+
 # First an export the addon does not know, so that uninstalling has a custom model and its table to remove.
 UNINSTALL_SCRIPT = """
 import os, shutil, tempfile
@@ -342,6 +382,7 @@ def run_suite(keep=False, echo=False, log_path=None, test_tags=None):
                                ["-i", MODULE, "--test-enable", "--test-tags", tags, "--log-level", "test"])
         returncode, lines = run_logged(command, log_path, echo)
         judge_tests(returncode, lines, result)
+        run_server_scenarios(src, cluster, workdir, dbname, result)
         uninstall_lines = run_shell(src, cluster, workdir, dbname, UNINSTALL_SCRIPT)
         with open(log_path, "a", encoding="utf-8") as log:
             log.write("\n".join(uninstall_lines) + "\n")

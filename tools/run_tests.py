@@ -18,7 +18,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -30,27 +29,8 @@ SUITES = ("core", "lint", "odoo")
 
 def run_core(pytest_args):
     """pytest on tests/core; return (passed, failed)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        report = Path(tmp) / "junit.xml"
-        process = subprocess.run(
-            [sys.executable, "-m", "pytest", "tests/core", "-q", "-p", "no:cacheprovider",
-             f"--junitxml={report}", *pytest_args],
-            cwd=REPO_ROOT, check=False,
-        )
-        if not report.exists():
-            print(f"core! pytest wrote no report (exit status {process.returncode})")
-            return 0, 1
-        suite = ET.parse(report).getroot()  # noqa: S314
-        suite = suite if suite.tag == "testsuite" else suite.find("testsuite")
-        total, skipped = int(suite.get("tests")), int(suite.get("skipped"))
-        failed = int(suite.get("failures")) + int(suite.get("errors"))
-    if total == 0:
-        print("core! no test ran")
-        failed += 1
-    if process.returncode not in (0, 1) and not failed:
-        print(f"core! pytest exited with status {process.returncode}")
-        failed += 1
-    return total - skipped - failed if total else 0, failed
+    passed, failed, _status = run_odoo_suite.run_pytest(REPO_ROOT / "tests" / "core", extra=pytest_args)
+    return passed, failed
 
 
 def run_lint():

@@ -7,7 +7,11 @@ Faults act on the bytes the server sends back (downloads):
 - ``cut_after(n, times=1)``: the next ``times`` connections are reset after
   forwarding ``n`` response bytes;
 - ``pause_after(n)``: forwarding stops once ``n`` response bytes went through
-  (all connections counted together) until ``release()``; ``paused`` is set then.
+  (all connections counted together) until ``release()``; ``paused`` is set then;
+- ``throttle(rate)``: responses (all connections together) go at ``rate`` bytes
+  per second at most, as over a slow link; ``throttle(None)`` lifts it.
+
+``forwarded`` counts the response bytes sent to clients so far.
 """
 
 import contextlib
@@ -15,6 +19,7 @@ import logging
 import socket
 import struct
 import threading
+import time
 
 _logger = logging.getLogger(__name__)
 
@@ -36,6 +41,8 @@ class TcpProxy:
         self._cuts_left = 0
         self._pause_after = None
         self._forwarded = 0
+        self._rate = None
+        self._next_send = 0.0  # monotonic time before which a throttled response may not send more
         self._resume = threading.Event()
         self._resume.set()
         self._sockets = set()
@@ -54,6 +61,18 @@ class TcpProxy:
             self._pause_after = self._forwarded + n_bytes
             self._resume.clear()
             self.paused.clear()
+
+    def throttle(self, bytes_per_second):
+        """Send responses at ``bytes_per_second`` at most (all connections together); None: no limit."""
+        with self._lock:
+            self._rate = bytes_per_second
+            self._next_send = time.monotonic()
+
+    @property
+    def forwarded(self):
+        """Response bytes sent to clients so far."""
+        with self._lock:
+            return self._forwarded
 
     def release(self):
         """Resume forwarding after a pause."""
@@ -136,6 +155,13 @@ class TcpProxy:
             self._resume.wait()
         with self._lock:
             self._forwarded += len(data)
+            wait = 0.0
+            if self._rate:
+                start = max(self._next_send, time.monotonic())
+                self._next_send = start + len(data) / self._rate
+                wait = start - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
         return data
 
     def _reset(self, source, sink):

@@ -4,12 +4,17 @@
 
 import { registry } from "@web/core/registry";
 
-registry.category("web_tour.tours").add("is_cegid2odoo_force_now", {
-    url: "/odoo/action-is_cegid2odoo.action_cegid_settings",
-    steps: () => [
+/**
+ * An administrator opens the Cegid settings, tests the connection, opens a scheduled query and
+ * forces it. The same walk in each language: ``texts`` are what the screens must say in it, and
+ * ``absent`` what they must not say (the other language's sentences).
+ */
+function forceNowSteps(texts) {
+    const settings = ".app_settings_block[data-key='is_cegid2odoo']";
+    return [
         {
             content: "The Cegid settings are shown",
-            trigger: ".app_settings_block[data-key='is_cegid2odoo'] h2:contains('Cegid Data Access connection')",
+            trigger: `${settings} h2:contains('${texts.connectionBlock}')`,
         },
         {
             content: "The saved secret is not sent back, only the fact that it is set",
@@ -22,21 +27,28 @@ registry.category("web_tour.tours").add("is_cegid2odoo_force_now", {
         },
         {
             content: "Test the connection",
-            trigger: ".app_settings_block[data-key='is_cegid2odoo'] button[name='action_cegid_test_connection']",
+            trigger: `${settings} button[name='action_cegid_test_connection']`,
             run: "click",
         },
         {
-            content: "Token, SAS and listing work",
-            trigger: ".o_notification.text-prewrap:contains('Cegid connection works'):contains('listing')",
+            content: "Token, SAS and listing work, said in the user's language",
+            trigger: `.o_notification.text-prewrap:contains('${texts.connectionWorks}'):contains('${texts.listing}')`,
+            run() {
+                for (const sentence of texts.absent) {
+                    if (this.anchor.textContent.includes(sentence)) {
+                        throw new Error(`"${sentence}" is not in the user's language: ${this.anchor.textContent}`);
+                    }
+                }
+            },
         },
         {
             content: "Open the scheduled queries from the settings",
-            trigger: ".app_settings_block[data-key='is_cegid2odoo'] button:contains('Scheduled queries')",
+            trigger: `${settings} button:contains('${texts.scheduledQueries}')`,
             run: "click",
         },
         {
-            content: "Open the ECRITURE query",
-            trigger: ".o_data_row td[name='name']:contains('ECRITURE')",
+            content: "Open the query",
+            trigger: `.o_data_row td[name='name']:contains('${texts.query}')`,
             run: "click",
         },
         {
@@ -54,7 +66,29 @@ registry.category("web_tour.tours").add("is_cegid2odoo_force_now", {
         },
         {
             content: "The chatter says it was forced",
-            trigger: ".o-mail-Message:contains('Forced: next execution')",
+            trigger: `.o-mail-Message:contains('${texts.forced}')`,
         },
-    ],
-});
+    ];
+}
+
+const ENGLISH = {
+    connectionBlock: "Cegid Data Access connection",
+    connectionWorks: "Cegid connection works",
+    listing: "Listing",
+    scheduledQueries: "Scheduled queries",
+    query: "ECRITURE",
+    forced: "Forced: next execution",
+    absent: [],
+};
+const FRENCH = {
+    connectionBlock: "Connexion à Cegid Data Access",
+    connectionWorks: "La connexion à Cegid fonctionne",
+    listing: "Liste",
+    scheduledQueries: "Requêtes planifiées",
+    query: "ANALYTIQ",
+    forced: "Forcée : prochaine exécution",
+    absent: ["token", "blob(s)", "waiting", "valid until", "obtained"],
+};
+
+registry.category("web_tour.tours").add("is_cegid2odoo_force_now", { steps: () => forceNowSteps(ENGLISH) });
+registry.category("web_tour.tours").add("is_cegid2odoo_force_now_fr", { steps: () => forceNowSteps(FRENCH) });
