@@ -62,6 +62,7 @@ CODES = {
     "import.header_incomplete": ("export", "missing"),
     "import.duplicate_column": ("export", "column"),
     "import.bad_export_name": ("name",),
+    "import.name_taken": ("name", "model", "other"),
     "import.nul_character": (),
     "import.bad_line": ("line", "problem_code"),
     "import.bad_value": ("line", "column", "value", "problem_code"),

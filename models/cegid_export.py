@@ -37,7 +37,7 @@ from ..cegid_import.catalogue import (
 from ..cegid_import.errors import ExportFormatError
 from ..cegid_import.profile import profile_file
 from ..cegid_import.reader import read_header
-from .cegid_backend import PARAM_NEW_EXPORTS
+from .cegid_backend import PARAM_NEW_EXPORTS, notification
 
 _logger = logging.getLogger(__name__)
 
@@ -152,6 +152,11 @@ class CegidExport(models.Model):
 
         Raises ExportFormatError when the file cannot be imported as it is.
         """
+        model = custom_model_name(name)
+        taken = self.sudo().search([("builtin", "=", False)]).filtered(
+            lambda entry: entry._definition().model == model)
+        if taken:
+            raise ExportFormatError("import.name_taken", name=name, model=model, other=taken[0].name)
         profile = profile_file(header, name)
         review = self.env["ir.config_parameter"].sudo().get_param(PARAM_NEW_EXPORTS) == NEW_EXPORTS_REVIEW
         entry = self.sudo().create({
@@ -189,6 +194,8 @@ class CegidExport(models.Model):
                 columns=", ".join(refused.mapped("name"))))
         self.sudo()._create_table()
         self.sudo().state = "ready"
+        # the first file's line said it waited; it gets its own line when imported now
+        self.env["is.cegid.import"].sudo().search([("export_id", "=", self.id), ("state", "=", "waiting")]).unlink()
         records = self.env["is.cegid.import"].sudo().import_folder()
         return self._notify(self.env._("Table %(table)s created; %(count)s file(s) imported.",
                                        table=self.description, count=len(records.filtered(
@@ -221,7 +228,7 @@ class CegidExport(models.Model):
         action = self.sudo()._table_action()
         if not action:
             raise UserError(self.env._("%(export)s has no table yet.", export=self.name))
-        return action._get_action_dict() if hasattr(action, "_get_action_dict") else action.read()[0]
+        return action._get_action_dict()
 
     def action_open_query(self):
         """The scheduled query of this export."""
@@ -230,8 +237,6 @@ class CegidExport(models.Model):
                 "view_mode": "form", "name": self.query_id.name}
 
     def _notify(self, message):
-        from .cegid_backend import notification  # pylint: disable=import-outside-toplevel
-
         return notification(self.env._("Cegid export"), message, "success",
                             next_action={"type": "ir.actions.client", "tag": "soft_reload"})
 
@@ -241,6 +246,10 @@ class CegidExport(models.Model):
         """``record``'s file (rejected, in anomalie/) waits for a manager to update the table."""
         self.ensure_one()
         self.sudo().write({"state": "held", "held_import_id": record.id})
+
+    def _release(self):
+        """A newer file was imported whole: the held one is history (it stays in anomalie/)."""
+        self.filtered(lambda entry: entry.state == "held").sudo().write({"state": "ready", "held_import_id": False})
 
     def _plan_columns(self, profile):
         """The columns once updated to ``profile``'s: kept ones (widened if need be), new ones; the commands."""
@@ -305,7 +314,10 @@ class CegidExportColumn(models.Model):
     index = fields.Boolean("Indexed", help="Faster filters on this column, slower imports.")
 
     def write(self, vals):
-        """A label change reaches the table's field and views."""
+        """A label change reaches the table's field and views; a type, once the table exists, only by an update."""
+        if ({"kind", "index"} & set(vals) and not self.env.context.get("cegid_apply_columns")
+                and any(column.export_id.model_id for column in self)):
+            raise UserError(self.env._("The types of a table's columns change only when it is updated."))
         result = super().write(vals)
         if "label" in vals:
             for entry in self.export_id.filtered(lambda rec: not rec.builtin and rec.model_id):

@@ -146,6 +146,8 @@ class CegidImport(models.Model):
         entry = record.export_id
         if record.state == "rejected" and entry and not entry.builtin and entry.model_id:
             entry._hold(record)
+        elif record.state == "done":
+            entry._release()
         self._commit()
         record._file_away(folder)
         return record
@@ -259,4 +261,6 @@ class CegidImport(models.Model):
         """Delete the history older than the retention setting (the downloads' one)."""
         days = int(self.env["ir.config_parameter"].sudo().get_param(PARAM_HISTORY_DAYS) or DEFAULT_HISTORY_DAYS)
         limit = fields.Datetime.now() - datetime.timedelta(days=max(days, 1))
-        self.sudo().search([("create_date", "<", limit)]).unlink()
+        held = self.env["is.cegid.export"].sudo().search([("held_import_id", "!=", False)]).held_import_id
+        # a held file's line stays as long as the file waits for its table's update
+        self.sudo().search([("create_date", "<", limit), ("id", "not in", held.ids)]).unlink()

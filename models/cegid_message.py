@@ -123,6 +123,9 @@ SENTENCES = {
     "import.duplicate_column": _lt("%(export)s: the column %(column)s appears twice in the header."),
     "import.bad_export_name": _lt(
         "No table can be named after the file name “%(name)s”: it needs letters or digits."),
+    "import.name_taken": _lt(
+        "The table %(model)s of the export %(other)s would also be the one of %(name)s: rename one of the "
+        "two scheduled queries in Cegid."),
     "import.nul_character": _lt("The file contains a NUL character, which a database text cannot hold."),
     "import.bad_line": _lt("Line %(line)s: %(problem)s."),
     "import.bad_value": _lt("Line %(line)s, column %(column)s: %(problem)s (“%(value)s”)."),

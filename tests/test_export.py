@@ -207,6 +207,30 @@ class TestNewExport(CegidCase):
         rec = self.env["x_cegid_salaries"].search([])
         self.assertEqual((rec.x_id, rec.x_date_embauche, rec.x_salaire_base), (2, "inconnue", 1.5))
 
+    def test_a_newer_file_with_the_old_columns_releases_the_hold(self):
+        self.drop("SALARIES.csv", salaries(FIRST))
+        self.run_import()
+        self.drop("SALARIES.csv", salaries([("1", "2", "3")], "MATRICULE;NOM;SERVICE"))
+        self.run_import()
+        entry = self.entry()
+        self.assertEqual(entry.state, "held")
+        self.drop("SALARIES.csv", salaries(SECOND))
+        self.assertEqual(self.run_import().state, "done")
+        self.assertEqual((entry.state, entry.held_import_id.id), ("ready", False))
+        self.assertEqual(len(self.rows()), 2)
+
+    def test_names_and_types_that_cannot_be(self):
+        self.drop("SALARIES.csv", salaries(FIRST))
+        self.run_import()
+        with self.assertRaises(UserError):
+            self.entry().column_ids[:1].with_user(self.manager).kind = "integer"
+        self.drop("Salariés.csv", salaries(FIRST))
+        record = self.run_import()
+        self.assertEqual((record.state, record.message_code), ("rejected", "import.name_taken"))
+        self.assertEqual(record.message_params, {"name": "SALARIÉS", "model": "x_cegid_salaries",
+                                                 "other": "SALARIES"})
+        self.assertFalse(self.entry("SALARIÉS"))
+
     # -- who reads it -------------------------------------------------------------------------------------------
 
     def test_the_access_rule_holds(self):
