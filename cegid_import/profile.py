@@ -22,6 +22,7 @@ a file that was profiled imports with the inferred types without a rejection.
 
 import csv
 import dataclasses
+import datetime
 import re
 
 from .catalogue import CHAR, DATE, FLOAT, INTEGER, Column, ExportDef, default_label, significant_names
@@ -106,14 +107,11 @@ def _is_decimal(value):
 
 def _valid(year, month, day):
     """True when the parts make a calendar date."""
-    return 1 <= month <= 12 and 1 <= day <= (29 if month == 2 and _leap(year) else _DAYS[month - 1])
-
-
-_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-
-
-def _leap(year):
-    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    try:
+        datetime.date(year, month, day)
+    except ValueError:
+        return False
+    return True
 
 
 @dataclasses.dataclass(frozen=True)
