@@ -12,13 +12,12 @@ instead of each waiting for the other.
 """
 
 import contextlib
-import gc
 import logging
 import queue
 import threading
 import time
 
-from .reader import READ_CHUNK
+from .reader import READ_CHUNK, collector_eased
 
 _logger = logging.getLogger(__name__)
 
@@ -27,7 +26,6 @@ LOAD_SUFFIX = "__cegid_load"
 SWAP_LOCK_ATTEMPTS = 10
 SWAP_LOCK_TIMEOUT_MS = 500
 LOCK_NOT_AVAILABLE = "55P03"
-YOUNG_THRESHOLD = 100_000  # allocations between two collections of the youngest generation, while loading
 
 
 class CopyStream:
@@ -53,38 +51,6 @@ class CopyStream:
     def readline(self, size=-1):
         """psycopg2 only calls read(); defined for file-like completeness."""
         return self.read(size)
-
-
-@contextlib.contextmanager
-def collector_eased():
-    """Keep the cyclic garbage collector off the objects that exist now, and rarer, for the duration of the block.
-
-    The rows of a file allocate millions of short-lived lists and tuples (the
-    csv module makes a list per row), which trigger collections; in an Odoo
-    process each older-generation one also walks the whole loaded registry
-    (about 2 s per 1,000,000 rows, as much as the conversion itself). Frozen,
-    the old objects are skipped; and the youngest generation is collected
-    every YOUNG_THRESHOLD allocations instead of 700, so that the rows of the
-    batches being converted are not promoted, then walked again, generation
-    after generation (10 to 20 % of the conversion's CPU on 1,000,000 rows).
-    New cycles, of any thread, are still collected; everything is put back
-    afterwards. The freeze is left alone when someone else froze objects:
-    unfreezing would undo theirs.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    thresholds = gc.get_threshold()
-    freeze = not gc.get_freeze_count()
-    if freeze:
-        gc.freeze()
-    gc.set_threshold(max(thresholds[0], YOUNG_THRESHOLD), *thresholds[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-        if freeze:
-            gc.unfreeze()
 
 
 @contextlib.contextmanager

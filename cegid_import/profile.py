@@ -27,14 +27,15 @@ import re
 
 from .catalogue import CHAR, DATE, FLOAT, INTEGER, Column, ExportDef, default_label, significant_names
 from .errors import BadValue, ExportFormatError, ExportRowError
-from .reader import ExportReader
+from .reader import ExportReader, collector_eased
 from .values import DAY_FIRST, MONTH_FIRST, date_parts, parse_number
 
-# joined by "\n", a batch of values at once
-_INTEGERS = re.compile(r"(?:-?(?:0|[1-9][0-9]{0,8}))(?:\n-?(?:0|[1-9][0-9]{0,8}))*").fullmatch
-_DECIMALS = re.compile(r"(?:-?(?:0|[1-9][0-9]*)(?:[.,][0-9]+)?)(?:\n-?(?:0|[1-9][0-9]*)(?:[.,][0-9]+)?)*").fullmatch
+# a batch of values joined by "\n" at once; a value may be empty or blank, or a number between spaces
+_INTEGER = r"[ \t]*(?:-?(?:0|[1-9][0-9]{0,8})[ \t]*)?"
+_DECIMAL = r"[ \t]*(?:-?(?:0|[1-9][0-9]*)(?:[.,][0-9]+)?[ \t]*)?"
+_INTEGERS = re.compile(f"{_INTEGER}(?:\n{_INTEGER})*").fullmatch
+_DECIMALS = re.compile(f"{_DECIMAL}(?:\n{_DECIMAL})*").fullmatch
 _LEADING_ZERO = re.compile(r"[+-]?0[0-9]").match
-WIDER = {INTEGER: FLOAT, FLOAT: CHAR, DATE: CHAR, CHAR: CHAR}
 
 
 @dataclasses.dataclass
@@ -52,21 +53,23 @@ class ColumnProfile:
     seen_dates: set = dataclasses.field(default_factory=set, repr=False)
 
     def add(self, values):
-        """Take a batch of the column's values into account."""
+        """Take a batch of the column's values into account (one regex match per kind and batch)."""
         self.longest = max(self.longest, max(map(len, values), default=0))
-        values = [value.strip() for value in values]
-        values = [value for value in values if value]
-        if not values:
+        joined = "\n".join(values)
+        if not joined.strip():
             return
         self.filled = True
-        if self.integer or self.decimal:
-            joined = "\n".join(values)
-            self.integer = self.integer and bool(_INTEGERS(joined))
-            self.decimal = self.decimal and (bool(_DECIMALS(joined)) or all(map(_is_decimal, values)))
+        # a value holding a line break would read as two: such a column is text
+        whole = joined.count("\n") == len(values) - 1
+        if self.integer:
+            self.integer = whole and bool(_INTEGERS(joined))
+        if self.decimal:
+            self.decimal = whole and (bool(_DECIMALS(joined)) or all(map(_is_decimal, _filled(values))))
             self.fraction = self.fraction or (self.decimal and any(mark in joined for mark in ".,eE"))
         if self.day_first or self.month_first:
-            for value in set(values).difference(self.seen_dates):
-                self._add_date(value)
+            for text in set(values).difference(self.seen_dates):
+                if value := text.strip():
+                    self._add_date(value)
             self.seen_dates.update(values)
 
     def _add_date(self, value):
@@ -94,6 +97,11 @@ class ColumnProfile:
         if self.day_first if order == DAY_FIRST else self.month_first:
             return DATE
         return CHAR
+
+
+def _filled(values):
+    """The values that are not blank, stripped."""
+    return [value for value in map(str.strip, values) if value]
 
 
 def _is_decimal(value):
@@ -142,13 +150,14 @@ def profile_file(header, name, batch_rows=5000):
     profiles = [ColumnProfile(column) for column in names]
     rows = 0
     try:
-        for count, columns in reader.column_batches(batch_rows):
-            # trailing columns of the file without a name are not the export's
-            for profile, values in zip(profiles, columns, strict=False):
-                if "\x00" in "".join(values):
-                    raise ExportFormatError("import.nul_character")
-                profile.add(values)
-            rows += count
+        with collector_eased():
+            for count, columns in reader.column_batches(batch_rows):
+                # trailing columns of the file without a name are not the export's
+                for profile, values in zip(profiles, columns, strict=False):
+                    if "\x00" in "".join(values):
+                        raise ExportFormatError("import.nul_character")
+                    profile.add(values)
+                rows += count
     except (ExportRowError, csv.Error):
         for _record in reader.records():  # the row reader names the line
             pass

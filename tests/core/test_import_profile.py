@@ -61,6 +61,8 @@ def test_a_profiled_file_imports_with_its_types(tmp_path):
     (["2025-02-30"], CHAR),
     (["", " "], CHAR),
     (["abc", "1"], CHAR),
+    ([" 12 ", "  ", "-3"], INTEGER),
+    (['"1\n2"', "3"], CHAR),  # a value with a line break is not two numbers
 ])
 def test_kinds(tmp_path, values, kind):
     text = "V;OTHER\n" + "".join(f"{value};x\n" for value in values)
