@@ -301,6 +301,14 @@ class TestNewExport(CegidCase):
         self.assertEqual(self.env.ref("is_cegid2odoo.export_histocumsal").group_id,
                          self.env.ref("is_cegid2odoo.group_cegid_payroll"))
         self.assertEqual(ecriture.action_open_table()["res_model"], "is.cegid.ecriture")
+        # what a Cegid user opens: the catalogue, and a query's form with its button to the data
+        views = self.env["is.cegid.export"].with_user(self.manager).get_views(
+            [(False, "list"), (False, "form"), (False, "search")])
+        self.assertIn("action_create_table", views["views"]["form"]["arch"])
+        views = self.env["is.cegid.export"].with_user(self.cegid_user).get_views([(False, "form")])
+        self.assertNotIn("action_create_table", views["views"]["form"]["arch"])
+        query_form = self.env["is.cegid.query"].with_user(self.cegid_user).get_views([(False, "form")])
+        self.assertIn("action_open_export_table", query_form["views"]["form"]["arch"])
 
 
 @tagged("post_install", "-at_install")
