@@ -255,6 +255,8 @@ class CegidImport(models.Model):
         """Commit (outside tests): each file is its own transaction, and it moves only once that committed."""
         if auto_commit_allowed():
             self.env.cr.commit()  # pylint: disable=invalid-commit
+            # a table made or changed: the other workers load the new registry now, not once the run ends
+            self.env.registry.signal_changes()
 
     @api.model
     def _purge_history(self):
