@@ -94,29 +94,6 @@ SENTENCES = {
     "config.file_unreadable": _lt("Cannot read %(path)s: %(detail)s"),
     "config.file_syntax": _lt("%(path)s, line %(line)s: invalid Python syntax."),
     "config.file_not_literal": _lt("%(path)s, line %(line)s: %(name)s must be a plain value."),
-    "api.unreachable": _lt(
-        "The Cegid API cannot be reached (%(op)s): connection failed (%(host)s, %(attempts)s attempts)."),
-    "api.timeout": _lt(
-        "The Cegid API cannot be reached (%(op)s): no answer in time (%(host)s, %(attempts)s attempts)."),
-    "api.credentials_refused": _lt(
-        "The Cegid API refused %(op)s (HTTP %(status)s): %(detail)s. Check the tenant id, the API key id, "
-        "the API key secret and the subscription key."),
-    "api.refused": _lt("The Cegid API refused %(op)s (HTTP %(status)s): %(detail)s"),
-    "api.not_json": _lt(
-        "The Cegid API answered %(op)s with something that is not JSON (HTTP %(status)s, %(content_type)s): "
-        "“%(start)s”"),
-    "api.no_token": _lt("The Cegid API answered %(op)s without an access token."),
-    "api.missing_fields": _lt("The Cegid API answered %(op)s without %(fields)s."),
-    "api.unexpected_answer": _lt("The Cegid API answered %(op)s with an unexpected value."),
-    "api.no_provider": _lt(
-        "No Cegid data provider found for tenant %(tenant_id)s (tried %(candidates)s): find its GUID in the "
-        "Cegid portal."),
-    "api.unknown_scheduler": _lt("Cegid has no scheduled query with the id %(scheduler_id)s."),
-    "op.token": _lt("the token request"),
-    "op.sas": _lt("the SAS request"),
-    "op.discovery": _lt("the discovery of “%(candidate)s”"),
-    "op.list_schedulers": _lt("the list of scheduled queries"),
-    "op.update_scheduler": _lt("the update of the scheduled query “%(name)s”"),
     "import.empty_file": _lt("Empty file: no header line."),
     "import.header_incomplete": _lt(
         "The file is named after the export %(export)s, but its header lacks %(missing)s."),
@@ -150,4 +127,27 @@ SENTENCES = {
         "column %(order_column)s (“%(order_value)s”)"),
     "import.value.invalid_date_in_default_order": _lt(
         "not a valid date in the day/month order used when nothing tells (%(order)s)"),
+    "api.unreachable": _lt(
+        "The Cegid API cannot be reached (%(op)s): connection failed (%(host)s, %(attempts)s attempts)."),
+    "api.timeout": _lt(
+        "The Cegid API cannot be reached (%(op)s): no answer in time (%(host)s, %(attempts)s attempts)."),
+    "api.credentials_refused": _lt(
+        "The Cegid API refused %(op)s (HTTP %(status)s): %(detail)s. Check the tenant id, the API key id, "
+        "the API key secret and the subscription key."),
+    "api.refused": _lt("The Cegid API refused %(op)s (HTTP %(status)s): %(detail)s"),
+    "api.not_json": _lt(
+        "The Cegid API answered %(op)s with something that is not JSON (HTTP %(status)s, %(content_type)s): "
+        "“%(start)s”"),
+    "api.no_token": _lt("The Cegid API answered %(op)s without an access token."),
+    "api.missing_fields": _lt("The Cegid API answered %(op)s without %(fields)s."),
+    "api.unexpected_answer": _lt("The Cegid API answered %(op)s with an unexpected value."),
+    "api.no_provider": _lt(
+        "No Cegid data provider found for tenant %(tenant_id)s (tried %(candidates)s): find its GUID in the "
+        "Cegid portal."),
+    "api.unknown_scheduler": _lt("Cegid has no scheduled query with the id %(scheduler_id)s."),
+    "op.token": _lt("the token request"),
+    "op.sas": _lt("the SAS request"),
+    "op.discovery": _lt("the discovery of “%(candidate)s”"),
+    "op.list_schedulers": _lt("the list of scheduled queries"),
+    "op.update_scheduler": _lt("the update of the scheduled query “%(name)s”"),
 }
