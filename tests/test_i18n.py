@@ -28,7 +28,7 @@ class TestFrench(TransactionCase):
 
     def test_python_messages(self):
         self.assertEqual(describe_cron("0 2 * * *", self.fr_env._), "Tous les jours à 02:00 UTC")
-        label = self.fr_env["is.cegid.backend"]._cegid_setting_label("mode")
+        label = self.fr_env["is.cegid.message"]._setting_label("mode")
         self.assertEqual(label, "Mode de connexion")
 
     def test_every_term_has_a_french_translation(self):

@@ -9,7 +9,7 @@ import logging
 import pytest
 from azure.storage.blob import ContainerClient
 
-from cegid_data_access.cegid_api.client import CegidClient, container_url, join_url, retry_after_seconds
+from cegid_data_access.cegid_api.client import CegidClient, container_url, join_url
 from cegid_data_access.errors import ApiError, AuthenticationError, ConfigError, ConnectionFailure, NotFoundError
 from cegid_data_access.settings import Settings
 
@@ -125,10 +125,10 @@ def test_wrong_credentials_raise_authentication_error_without_secret(sim, field)
     client = client_for(sim, settings={field: wrong})
     with pytest.raises(AuthenticationError) as caught:
         client.get_token()
-    assert caught.value.status == 401
-    assert caught.value.error_message
+    assert (caught.value.status, caught.value.code) == (401, "api.credentials_refused")
+    assert caught.value.params["detail"]
     assert caught.value.exit_code == 3
-    text = str(caught.value) + repr(caught.value.error_message)
+    text = str(caught.value) + repr(caught.value.params)
     assert sim.api_key_secret not in text and sim.subscription_key not in text
     if field in ("api_key_secret", "subscription_key"):
         assert wrong not in text
@@ -160,7 +160,7 @@ def test_persistent_401_is_retried_only_once(sim):
     sim.inject("GET", "schedulers/tenant", status=401, times=5, body={"errorMessage": "Token expired"})
     with pytest.raises(AuthenticationError) as caught:
         client.list_schedulers()
-    assert caught.value.error_message == "Token expired"
+    assert caught.value.params["detail"] == "Token expired"
     assert len(token_requests(sim)) == 2
     assert len(sim.requests_to(SCHEDULERS)) == 2
 
@@ -199,16 +199,6 @@ def test_retries_give_up_after_max_retries(sim):
     assert len(sim.requests_to("GetSASToken")) == 3
 
 
-def test_retry_after_parsing():
-    now = datetime.datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
-    later = email.utils.format_datetime(now + datetime.timedelta(seconds=30), usegmt=True)
-    assert retry_after_seconds("7") == 7
-    assert retry_after_seconds(later, now=now) == 30
-    assert retry_after_seconds(email.utils.format_datetime(now, usegmt=True), now=now + datetime.timedelta(1)) == 0
-    assert retry_after_seconds("soon") is None
-    assert retry_after_seconds(None) is None
-
-
 def test_retry_after_as_http_date(sim):
     past = email.utils.format_datetime(datetime.datetime(2020, 1, 1, tzinfo=UTC), usegmt=True)
     sim.inject("GET", "GetSASToken", status=503, retry_after=past)
@@ -241,7 +231,7 @@ def test_timeout_becomes_connection_failure(sim):
     client = client_for(sim, timeout=(2, 0.3), max_retries=1)
     with pytest.raises(ConnectionFailure) as caught:
         client.list_schedulers()
-    assert "timed out" in str(caught.value)
+    assert caught.value.code == "api.timeout"
 
 
 def test_unreachable_service(sim):
@@ -249,29 +239,30 @@ def test_unreachable_service(sim):
     sim.stop()
     with pytest.raises(ConnectionFailure) as caught:
         client_for(sim, settings=settings, max_retries=1).get_token()
-    assert "connection failed" in str(caught.value)
+    assert caught.value.code == "api.unreachable"
 
 
 def test_non_json_answer_is_a_clear_api_error(sim):
     sim.inject("GET", "schedulers/tenant", body="<html><body>Gateway maintenance</body></html>")
     with pytest.raises(ApiError) as caught:
         client_for(sim).list_schedulers()
-    assert "not JSON" in str(caught.value)
-    assert "Gateway maintenance" in str(caught.value)
+    assert caught.value.code == "api.not_json"
+    assert "Gateway maintenance" in caught.value.params["start"]
     assert caught.value.status == 200
 
 
 def test_non_json_token_answer(sim):
     sim.inject("GET", "Token", body="OK")
-    with pytest.raises(ApiError, match="not JSON"):
+    with pytest.raises(ApiError) as caught:
         client_for(sim).get_token()
+    assert caught.value.code == "api.not_json"
 
 
 def test_plain_text_error_body_is_kept(sim):
     sim.inject("GET", "GetSASToken", status=400, body="Bad things happened")
     with pytest.raises(ApiError) as caught:
         client_for(sim).get_container_url()
-    assert caught.value.error_message == "Bad things happened" and caught.value.status == 400
+    assert caught.value.params["detail"] == "Bad things happened" and caught.value.status == 400
 
 
 def test_secret_echoed_by_the_server_is_masked(sim, caplog):
@@ -321,14 +312,14 @@ def test_discover_with_wrong_credentials_stops_at_once(sim):
 def test_missing_provider_id_says_run_discover(sim):
     with pytest.raises(ConfigError) as caught:
         client_for(sim, settings={"provider_id": ""}).list_schedulers()
-    assert caught.value.setting == "provider_id" and "--discover" in caught.value.problem
+    assert (caught.value.setting, caught.value.code) == ("provider_id", "config.provider_missing")
 
 
 def test_unknown_provider_id_is_a_config_error(sim):
     with pytest.raises(ConfigError) as caught:
         client_for(sim, settings={"provider_id": "not-a-provider"}).list_schedulers()
-    assert caught.value.setting == "provider_id"
-    assert "not-a-provider" in caught.value.problem and "--discover" in caught.value.problem
+    assert (caught.value.setting, caught.value.code) == ("provider_id", "config.unknown_provider")
+    assert caught.value.params["provider_id"] == "not-a-provider"
 
 
 def test_force_changes_only_next_execution(sim):
@@ -391,7 +382,6 @@ def test_force_skips_disabled(sim):
     original = dict(sim.schedulers[disabled])
     outcomes = client_for(sim).force(now=NOW)
     assert [(o.status, o.next_execution) for o in outcomes] == [("skipped_disabled", original["nextExecution"])]
-    assert "disabled" in outcomes[0].message
     assert sim.schedulers[disabled] == original
     assert sim.requests_to(SCHEDULERS, method="PUT") == []
 
@@ -402,7 +392,7 @@ def test_force_failure_is_an_outcome_not_an_exception(sim):
     sim.inject("PUT", SCHEDULERS, status=400, body={"errorMessage": "nextExecution is in the past"})
     outcomes = client_for(sim).force(now=NOW)
     assert [o.status for o in outcomes] == ["failed", "forced"]
-    assert "nextExecution is in the past" in outcomes[0].message
+    assert outcomes[0].error.params["detail"] == "nextExecution is in the past"
     assert sim.schedulers[good]["nextExecution"] == "2026-11-28T10:15:00.000Z"
 
 
@@ -435,7 +425,7 @@ def test_update_of_a_scheduler_cegid_does_not_know(sim):
     del sim.schedulers[scheduler_id]
     with pytest.raises(NotFoundError) as caught:
         client_for(sim).update_scheduler(obj)
-    assert caught.value.status == 404 and "not found" in caught.value.error_message
+    assert caught.value.status == 404 and "not found" in caught.value.params["detail"]
 
 
 def test_client_requires_api_settings(sim):
