@@ -59,8 +59,8 @@ def render(code, params):
     """The sentence of ``code`` with ``params``; nested ``*_code`` parameters rendered first."""
     values = {key: value for key, value in params.items() if not key.endswith("_code")}
     for key, value in params.items():
-        if key.endswith("_code") and value:
-            values[key[: -len("_code")]] = render(value, params)
+        if key.endswith("_code") and value:  # rendered with the other parameters (not itself: no endless nesting)
+            values[key[: -len("_code")]] = render(value, {k: v for k, v in params.items() if k != key})
     if "setting" in params:
         values["setting_name"] = _setting_name(params["setting"])
     template = TEXTS.get(code)

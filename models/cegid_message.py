@@ -33,8 +33,8 @@ class CegidMessage(models.AbstractModel):
         params = dict(params or {})
         values = {key: value for key, value in params.items() if not key.endswith("_code")}
         for key, value in params.items():
-            if key.endswith("_code") and value:
-                values[key[: -len("_code")]] = self._render(value, params)
+            if key.endswith("_code") and value:  # rendered with the other parameters (not itself: no endless nesting)
+                values[key[: -len("_code")]] = self._render(value, {k: v for k, v in params.items() if k != key})
         if "setting" in params:
             values["setting"] = self._setting_label(params["setting"])
         template = self._template(code)
