@@ -108,7 +108,7 @@ class PartWriter:
         self.position = offset
         return offset
 
-    def write(self, data):
+    def write(self, data):  # pylint: disable=method-required-super  # the file object protocol, not an Odoo model
         """Write ``data`` at the current position; hash it now if it extends the frontier, else later."""
         count = len(data)
         if self.position < self.frontier:
