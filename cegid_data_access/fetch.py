@@ -12,11 +12,20 @@ record) means a fresh start. What failed for good (the blob re-exported or
 gone, a wrong size or MD5, the disk) drops the part file; a download stopped
 by its deadline, or by the network, keeps it for the next run. A smaller blob
 comes in one GET: there is nothing to keep.
+
+Memory: the SDK holds the body of each GET whole (briefly twice, as it joins
+its blocks), so a download needs about twice its first GET, and a large one
+twice ``max_concurrency`` chunks. ``MemoryBudget`` makes the fetches of a
+run wait until what they need fits in ``TransferTuning.memory_budget``:
+many small blobs go eight at a time, a few large ones take turns, and a
+run's memory stays bounded whatever the mix of sizes.
 """
 
+import contextlib
 import dataclasses
 import errno
 import os
+import threading
 
 from .azure.container import AZURE_ERRORS, azure_error
 from .azure.download import DeadlineReached, PartWriter, download, hash_prefix
@@ -43,6 +52,36 @@ def failure_of(err):
     return "file.download_failed", dict(error.params, reason_code=error.code), True
 
 
+class MemoryBudget:
+    """Bytes of SDK buffers the downloads of a run may hold at once (a blob needing more waits to be alone)."""
+
+    def __init__(self, limit):
+        self.limit = limit
+        self.free = limit
+        self._changed = threading.Condition()
+
+    @contextlib.contextmanager
+    def hold(self, amount):
+        amount = min(amount, self.limit)
+        with self._changed:
+            self._changed.wait_for(lambda: self.free >= amount)
+            self.free -= amount
+        try:
+            yield
+        finally:
+            with self._changed:
+                self.free += amount
+                self._changed.notify_all()
+
+
+def buffers_needed(size, tuning):
+    """About the most the SDK holds at once while it downloads a blob of ``size`` bytes (``tuning``: AzureTuning)."""
+    first = min(size, tuning.single_get_size)
+    rest = size - first
+    chunks = min(tuning.max_concurrency, -(-rest // tuning.chunk_size)) * tuning.chunk_size if rest > 0 else 0
+    return 2 * max(first, chunks, 1)
+
+
 @dataclasses.dataclass
 class Fetched:
     """How a fetch ended: ``code`` None when the part file holds the blob (``md5``), else state, code, params."""
@@ -62,6 +101,7 @@ class Fetcher:
     """
 
     def __init__(self, container, staging, tuning, resumable, deadline, on_progress):
+        self.memory = MemoryBudget(tuning.memory_budget)
         self.container = container
         self.staging = staging
         self.tuning = tuning
@@ -75,14 +115,15 @@ class Fetcher:
         record = self.resumable.get(key) if resumable else None
         start = record["durable"] if record and record.get("size") == blob.size else 0
         start = start if 0 <= start <= blob.size else 0
-        fd = self.staging.open_part(key, keep=start)
-        try:
-            return self._fetch(blob, key, fd, start, resumable)
-        except OSError as err:
-            self.staging.drop_part(key)
-            return Fetched(FAILED, *failure_of(err)[:2])
-        finally:
-            os.close(fd)
+        with self.memory.hold(buffers_needed(blob.size - start, self.tuning.azure)):
+            fd = self.staging.open_part(key, keep=start)
+            try:
+                return self._fetch(blob, key, fd, start, resumable)
+            except OSError as err:
+                self.staging.drop_part(key)
+                return Fetched(FAILED, *failure_of(err)[:2])
+            finally:
+                os.close(fd)
 
     def _fetch(self, blob, key, fd, start, resumable):
         writer = self._writer(blob, key, fd, start, resumable)

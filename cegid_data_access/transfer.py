@@ -79,7 +79,7 @@ MIB = 1024 * 1024
 class TransferTuning:
     """Knobs of the transfer engine; the defaults suit a cron job on a small server."""
 
-    workers: int = 8  # blobs downloaded at once
+    workers: int = 4  # blobs downloaded at once (each worker thread keeps its own malloc arena: see bench/README.md)
     delete_batch_size: int = MAX_BATCH  # delete the blobs of delivered files this many at a time...
     delete_delay: float = 0.2  # ...or after this many seconds (or when nothing else is running)
     # a resumable download fsyncs its part file and records its durable length this often: a kill loses at
@@ -87,6 +87,7 @@ class TransferTuning:
     checkpoint_bytes: int = 128 * MIB
     checkpoint_seconds: float = 4.0
     start_reserve: float = 5.0  # with a deadline: no blob starts with fewer seconds left (5 % of a shorter budget)
+    memory_budget: int = 64 * MIB  # SDK buffers of the downloads under way, at most (see fetch.MemoryBudget)
     azure: AzureTuning = dataclasses.field(default_factory=AzureTuning)
 
 

@@ -138,7 +138,7 @@ def print_checks(steps, as_json):
 
 def build_parser():
     parser = cli.build_parser(__file__, __doc__)
-    parser.add_argument("--workers", type=int, metavar="N", help="blobs downloaded at once (default 8)")
+    parser.add_argument("--workers", type=int, metavar="N", help="blobs downloaded at once (default 4)")
     parser.add_argument("--check", action="store_true",
                         help="only check the connection (token, SAS, listing); download and delete nothing")
     parser.add_argument("--max-seconds", type=float, metavar="N",

@@ -44,7 +44,7 @@ class AzureTuning:
     """The SDK's settings for a run; see bench/README.md for the measurements behind the defaults."""
 
     single_get_size: int = 8 * MIB  # max_single_get_size: the first GET of a blob (held in memory)...
-    chunk_size: int = 8 * MIB  # max_chunk_get_size: ...then GETs of this size (each held in memory)
+    chunk_size: int = 4 * MIB  # max_chunk_get_size: ...then GETs of this size (each held in memory)
     max_concurrency: int = 4  # chunk GETs at once for a blob larger than single_get_size
     data_block_size: int = 1 * MIB  # connection_data_block_size: bytes read from the socket at a time
     list_page_size: int = 5000  # blobs per List Blobs call (the service's maximum)
@@ -53,7 +53,7 @@ class AzureTuning:
     retry_total: int = 3  # the SDK's retries of one request (5xx, 408, connection failures)...
     retry_first_wait: float = 1.0  # ...waiting about this long before the first...
     retry_base: float = 2.0  # ...then first_wait + base ** n (1, 3, 5 s: at most about 10 s per request)
-    pool_size: int = 40  # kept-alive connections (workers x max_concurrency, and the listing)
+    pool_size: int = 20  # kept-alive connections (workers x max_concurrency, and the listing)
 
 
 def sas_expiry(url):

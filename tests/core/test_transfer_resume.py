@@ -5,13 +5,18 @@
 import datetime
 import hashlib
 import os
+import subprocess
+import sys
+import threading
 import time
+from pathlib import Path
 
 import pytest
 
+from cegid_data_access.fetch import MemoryBudget, buffers_needed
 from cegid_data_access.staging.folder import HIDDEN_FOLDER, entry_key
 from cegid_data_access.transfer import AzureTuning, TransferTuning, run_transfer
-from cegid_testkit.blobs import blob_names, delivered_files, staging_leftovers, upload
+from cegid_testkit.blobs import blob_names, delivered_files, new_container, staging_leftovers, upload
 
 LATER = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)
 KIB = 1024
@@ -151,3 +156,72 @@ def test_a_kept_part_whose_blob_is_gone_is_dropped(slow):
     assert "HISTOCUMSAL.csv" not in [o.blob_name for o in again.outcomes]
     assert delivered_files(settings.import_folder) == {"other.csv": b"late"}
     assert staging_leftovers(settings.import_folder) == []
+
+
+def test_the_memory_budget_lets_downloads_take_turns():
+    budget = MemoryBudget(10)
+    order = []
+
+    def hold(name, amount, pause):
+        with budget.hold(amount):
+            order.append(("in", name))
+            time.sleep(pause)
+            order.append(("out", name))
+
+    first = threading.Thread(target=hold, args=("first", 8, 0.3))
+    first.start()
+    time.sleep(0.1)
+    small = threading.Thread(target=hold, args=("small", 2, 0))  # fits beside the first
+    large = threading.Thread(target=hold, args=("large", 50, 0))  # more than the whole budget: waits to be alone
+    small.start()
+    large.start()
+    for thread in (first, small, large):
+        thread.join(5)
+
+    assert order.index(("in", "small")) < order.index(("out", "first")) < order.index(("in", "large"))
+    assert budget.free == 10
+
+
+def test_what_the_sdk_holds_for_a_blob():
+    tuning = AzureTuning(single_get_size=8 * 1024 * KIB, chunk_size=4 * 1024 * KIB, max_concurrency=4)
+    assert buffers_needed(64 * KIB, tuning) == 128 * KIB
+    assert buffers_needed(5 * 1024 * KIB, tuning) == 10 * 1024 * KIB
+    assert buffers_needed(10 * 1024 * KIB, tuning) == 16 * 1024 * KIB  # the first GET outweighs one chunk
+    assert buffers_needed(1024 * 1024 * KIB, tuning) == 32 * 1024 * KIB
+
+
+PEAK = """
+import resource, sys
+sys.path.insert(0, {repo!r})
+from cegid_data_access.settings import Settings
+from cegid_data_access.transfer import TransferTuning, run_transfer
+result = run_transfer(Settings(mode="sas_url", sas_url=sys.argv[1], import_folder=sys.argv[2]),
+                      tuning=TransferTuning(workers=8, memory_budget=int(sys.argv[3])))
+assert result.exit_code == 0 and not result.continued
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+"""
+
+
+def test_a_run_holds_no_more_than_its_memory_budget(azurite, tmp_path):
+    """Eight 6 MiB blobs would hold 96 MiB at once with eight workers; with a 16 MiB budget they take turns."""
+    container = azurite.create_container(new_container(azurite))
+    url = azurite.container_sas_url(container.container_name, expiry=LATER)
+    repo = str(Path(__file__).resolve().parents[2])
+
+    def peak(folder, budget):
+        folder.mkdir()
+        # one malloc arena: glibc's arena per thread keeps what each worker once held, which the budget does not bound
+        out = subprocess.run([sys.executable, "-c", PEAK.format(repo=repo), url, str(folder), str(budget)],
+                             capture_output=True, text=True, check=True, timeout=120,
+                             env=dict(os.environ, MALLOC_ARENA_MAX="1"))
+        return int(out.stdout.split()[-1])
+
+    upload(container, "tiny.csv", b"x")
+    base = peak(tmp_path / "base", 16 * 1024 * KIB)
+    for index in range(8):
+        upload(container, f"f{index}/EXPORT{index}.csv", os.urandom(6 * 1024 * KIB))
+
+    loaded = peak(tmp_path / "loaded", 16 * 1024 * KIB)
+
+    assert len(delivered_files(tmp_path / "loaded")) == 8
+    assert loaded - base < (16 + 12) * 1024 * KIB  # the budget, and what Python keeps of freed buffers
