@@ -34,6 +34,7 @@ from .outcomes import CONTINUED, FAILED
 
 _DISK_ERRORS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
 _PROGRESS_STEPS = 50  # at most this many progress events per blob
+WRITER_QUEUE = 2  # chunks of a large blob waiting for the writer's thread, at most
 
 
 def failure_of(err):
@@ -75,11 +76,17 @@ class MemoryBudget:
 
 
 def buffers_needed(size, tuning):
-    """About the most the SDK holds at once while it downloads a blob of ``size`` bytes (``tuning``: AzureTuning)."""
+    """About the most a download of ``size`` bytes holds at once (``tuning``: AzureTuning).
+
+    The SDK's GETs under way (each twice, briefly), and for a blob of several
+    GETs the chunks waiting for the writer's thread.
+    """
     first = min(size, tuning.single_get_size)
     rest = size - first
-    chunks = min(tuning.max_concurrency, -(-rest // tuning.chunk_size)) * tuning.chunk_size if rest > 0 else 0
-    return 2 * max(first, chunks, 1)
+    if rest <= 0:
+        return 2 * max(first, 1)
+    chunks = min(tuning.max_concurrency, -(-rest // tuning.chunk_size)) * tuning.chunk_size
+    return 2 * max(first, chunks) + WRITER_QUEUE * tuning.chunk_size
 
 
 @dataclasses.dataclass
@@ -130,7 +137,8 @@ class Fetcher:
         try:
             md5 = download(self.container, blob, writer, self.tuning.azure.max_concurrency if resumable else 1)
             failure = _verify(blob, writer.frontier, md5)
-        except DeadlineReached:  # (the chunks already under way went on: what the writer kept in the end)
+        except DeadlineReached:  # what was received is written (the chunks under way went on): make it durable
+            writer.checkpoint()
             return Fetched(CONTINUED, "file.continued", {"kept": writer.durable})
         except Exception as err:
             failure = failure_of(err)
@@ -166,7 +174,8 @@ class Fetcher:
 
         return PartWriter(fd, start, hash_prefix(fd, start) if start else None, on_progress=on_progress,
                           on_checkpoint=on_checkpoint, checkpoint_bytes=self.tuning.checkpoint_bytes,
-                          checkpoint_seconds=self.tuning.checkpoint_seconds, deadline=self.deadline)
+                          checkpoint_seconds=self.tuning.checkpoint_seconds, deadline=self.deadline,
+                          background=resumable, queue_size=WRITER_QUEUE)
 
 
 def _verify(blob, size, md5):

@@ -5,14 +5,17 @@
 The SDK's ``StorageStreamDownloader.readinto`` writes the blob into the
 ``PartWriter`` given to it: the first GET (``max_single_get_size``), then, for
 a larger blob, GETs of ``max_chunk_get_size`` by ``max_concurrency`` threads,
-each of which (holding the SDK's stream lock) seeks to its chunk's offset and
-writes it whole. Chunks therefore arrive out of order. The writer writes every
-chunk to the file at once, with plain buffered writes, and hashes the data that
-extends the contiguous prefix (the *frontier*) from memory; a chunk written
-ahead of the frontier is hashed when the frontier reaches it, read back from
-the file (the page cache, in practice). Memory is what the SDK holds: the
-first GET, then at most ``max_concurrency`` chunks (each briefly twice, as the
-SDK joins its blocks), whatever the order in which they come.
+each of which (holding the SDK's one stream lock) seeks to its chunk's offset
+and writes it whole. Chunks therefore arrive out of order. For such a blob
+the writer only queues each chunk (a bounded queue) and its own thread writes
+it at once, with plain buffered writes, and hashes the data that extends the
+contiguous prefix (the *frontier*) from memory; a chunk written ahead of the
+frontier is hashed when the frontier reaches it, read back from the file (the
+page cache, in practice). The SDK's threads thus go back to the network while
+the disk and the hash work; a blob of one GET is written by the caller's
+thread. Memory is what the SDK holds (the first GET, then at most
+``max_concurrency`` chunks, each briefly twice as the SDK joins its blocks)
+and the queue, whatever the order in which chunks come.
 
 Checkpoints (``on_checkpoint``): every ``checkpoint_bytes`` of frontier or
 ``checkpoint_seconds``, whichever comes first, the file is fsynced and the
@@ -23,14 +26,16 @@ continue from there with a ranged, ETag-conditional read
 MD5 of the kept prefix read back once. A chunk fails as a whole: what another
 thread wrote past the frontier is written again by the next attempt.
 
-At ``deadline`` (a ``time.monotonic()`` value) the writer checkpoints and
-raises ``DeadlineReached``; the SDK's threads each finish the chunk they are
-receiving (so a download stops within about one chunk's time), and those not
-started are cancelled.
+At ``deadline`` (a ``time.monotonic()`` value) ``write`` raises
+``DeadlineReached``; the SDK's threads each finish the chunk they are
+receiving (so a download stops within about one chunk's time), those not
+started are cancelled, and the caller checkpoints what was written.
 """
 
 import hashlib
 import os
+import queue
+import threading
 import time
 
 from azure.core import MatchConditions
@@ -39,7 +44,7 @@ READ_BACK = 1024 * 1024  # bytes read back at a time to hash what was written ah
 
 
 class DeadlineReached(Exception):
-    """The download stopped at its deadline; the writer's ``durable`` bytes of the part file are kept (fsynced)."""
+    """The download stopped at its deadline (what was received is written; the caller checkpoints it)."""
 
 
 def _md5():
@@ -76,11 +81,15 @@ class PartWriter:
 
     ``start``: the blob's offset of the first byte to come (the length of the
     kept prefix, whose MD5 is ``md5``); ``on_progress(frontier)`` after each
-    write; ``on_checkpoint(durable)`` after each fsync.
+    write; ``on_checkpoint(durable)`` after each fsync. With ``background``,
+    the SDK's threads only hand their chunks over (``queue_size`` at most
+    wait): a thread of the writer's writes, hashes and checkpoints them, so
+    that the SDK's threads, which write under one lock, go back to the
+    network at once. ``drain()`` waits for it and raises what it met.
     """
 
     def __init__(self, fd, start=0, md5=None, *, on_progress=None, on_checkpoint=None, checkpoint_bytes=0,
-                 checkpoint_seconds=0.0, deadline=None):
+                 checkpoint_seconds=0.0, deadline=None, background=False, queue_size=2):
         self.fd = fd
         self.md5 = md5 or _md5()
         self.frontier = start  # the first ``frontier`` bytes are written and hashed
@@ -93,6 +102,9 @@ class PartWriter:
         self._checkpoint_seconds = checkpoint_seconds
         self._last_checkpoint = time.monotonic()
         self._deadline = deadline
+        self._queue = queue.Queue(queue_size) if background else None
+        self._thread = None
+        self._error = None
 
     # the file object interface readinto uses ------------------------------------
 
@@ -109,28 +121,65 @@ class PartWriter:
         return offset
 
     def write(self, data):  # pylint: disable=method-required-super  # the file object protocol, not an Odoo model
-        """Write ``data`` at the current position; hash it now if it extends the frontier, else later."""
-        count = len(data)
-        if self.position < self.frontier:
-            raise ValueError(f"a write at {self.position} overlaps the hashed prefix ({self.frontier} bytes)")
-        _pwrite_all(self.fd, data, self.position)
-        if self.position == self.frontier:
-            self.md5.update(data)
-            self.frontier += count
-            while self.frontier in self._ahead:
-                length = self._ahead.pop(self.frontier)
-                _hash_range(self.fd, self.frontier, length, self.md5)
-                self.frontier += length
-        elif count:
-            self._ahead[self.position] = count
+        """Take ``data`` for the current position (written now, or by the writer's thread)."""
+        if self._error is not None:
+            raise self._error
+        position, count = self.position, len(data)
+        if position < self.frontier:
+            raise ValueError(f"a write at {position} overlaps the hashed prefix ({self.frontier} bytes)")
         self.position += count
-        self._after_write()
+        if self._queue is None:
+            self._store(position, data)
+        else:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="cegid-part-writer", daemon=True)
+                self._thread.start()
+            self._queue.put((position, data))
+        if self._deadline is not None and time.monotonic() >= self._deadline:
+            raise DeadlineReached()
         return count
 
     # ------------------------------------------------------------------------------------
 
+    def _store(self, position, data):
+        """Write ``data`` at ``position``; hash it now if it extends the frontier, else when the frontier gets there."""
+        _pwrite_all(self.fd, data, position)
+        if position == self.frontier:
+            self.md5.update(data)
+            self.frontier += len(data)
+            while self.frontier in self._ahead:
+                length = self._ahead.pop(self.frontier)
+                _hash_range(self.fd, self.frontier, length, self.md5)
+                self.frontier += length
+        elif data:
+            self._ahead[position] = len(data)
+        if self._on_progress:
+            self._on_progress(self.frontier)
+        if self._on_checkpoint is not None and (
+                self.frontier - self.durable >= self._checkpoint_bytes
+                or time.monotonic() - self._last_checkpoint >= self._checkpoint_seconds):
+            self.checkpoint()
+
+    def _run(self):
+        while (item := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._store(*item)
+                except BaseException as err:  # handed to the SDK's threads and to drain()
+                    self._error = err
+
+    def drain(self):
+        """Wait until every chunk handed over is written; raise what the writer's thread met."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+        if self._error is not None:
+            raise self._error
+
     def restart(self):
         """Before another attempt: continue at the frontier (chunks written ahead are written again)."""
+        self.drain()
         self._ahead.clear()
         self.position = self.frontier
 
@@ -142,18 +191,6 @@ class PartWriter:
         self.durable = self.frontier
         self._last_checkpoint = time.monotonic()
         self._on_checkpoint(self.durable)
-
-    def _after_write(self):
-        if self._on_progress:
-            self._on_progress(self.frontier)
-        now = time.monotonic()
-        if self._deadline is not None and now >= self._deadline:
-            self.checkpoint()
-            raise DeadlineReached(self.durable)
-        if self._on_checkpoint is not None and (
-                self.frontier - self.durable >= self._checkpoint_bytes
-                or now - self._last_checkpoint >= self._checkpoint_seconds):
-            self.checkpoint()
 
 
 def download(container, blob, writer, max_concurrency):
@@ -176,5 +213,8 @@ def download(container, blob, writer, max_concurrency):
         )
         stream.readinto(writer)
 
-    container.call(attempt)
+    try:
+        container.call(attempt)
+    finally:
+        writer.drain()
     return writer.md5.hexdigest()
