@@ -378,3 +378,40 @@ def test_kill_9_during_resumed_downloads_then_clean_run(azurite, tmp_path, seed)
     assert staging_leftovers(setup.folder) == []
     expected = collections.Counter(digest(data) for data in [big, *smalls.values()])
     assert collections.Counter(digest(data) for data in delivered_files(setup.folder).values()) == expected
+
+
+def test_check_prints_each_step_and_deletes_nothing(azurite, tmp_path):
+    setup = Setup(azurite, tmp_path)
+    upload(setup.container, "ECRITURE.csv", b"12")
+    expiry = LATER.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+    result = run(setup, "--check")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [f"OK     SAS: SAS URL set, valid until {expiry}",
+                                          "OK     listing: 1 blob(s) waiting, 2 bytes"]
+    setup.url = azurite.container_sas_url(setup.name, permission="rl", expiry=LATER)
+    setup.write_config(setup.url)
+
+    refused = run(setup, "--check", "--json")
+
+    assert refused.returncode == 3
+    assert json.loads(refused.stdout) == [{
+        "name": "SAS", "ok": False, "code": "azure.sas_permissions", "params": {"permissions": "rl"},
+        "message": "the SAS URL's permissions are 'rl': read, list and delete are needed"}]
+    assert blob_names(setup.container) == ["ECRITURE.csv"]
+
+
+def test_refusals_and_warnings_read_as_sentences(azurite, tmp_path):
+    setup = Setup(azurite, tmp_path)
+    soon = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=30)
+    setup.url = azurite.container_sas_url(setup.name, expiry=soon)
+    setup.write_config(setup.url)
+    upload(setup.container, "exports/.hidden.csv", b"no")
+
+    result = run(setup)
+
+    assert result.returncode == 1
+    assert "Warning: the SAS URL expires soon, on " + soon.strftime("%Y-%m-%d %H:%M") in result.stderr
+    assert ("  NOT TRANSFERRED exports/.hidden.csv: name refused: hidden name (starts with '.'); left in Azure"
+            in result.stdout.splitlines())
