@@ -52,7 +52,8 @@ def test_a_run_cut_by_its_deadline_is_continued_by_the_next(slow):
 
     first, took = cut_run(settings, 1.5)
 
-    assert took < 1.5 + 1.0  # the chunks under way end (128 KiB at 1 MiB/s), nothing else starts
+    # the chunks under way end (128 KiB at 1 MiB/s), nothing else starts: well before the 3 s of the whole blob
+    assert took < 2.9
     outcomes = by_blob(first)
     assert {name: outcome.state for name, outcome in outcomes.items()} == {
         "small1.csv": "done", "small2.csv": "done", "HISTOCUMSAL.csv": "continued"}
