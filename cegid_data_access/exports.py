@@ -57,7 +57,7 @@ import time
 from decimal import Decimal, InvalidOperation
 
 from .errors import CegidError
-from .staging import rename_noreplace
+from .staging.folder import link_noreplace
 
 _logger = logging.getLogger(__name__)
 
@@ -1052,7 +1052,7 @@ def file_away(folder, name, subfolder, moment, reason=None):
     for counter in itertools.count(1):
         target = f"{stamp}_{name}" if counter == 1 else f"{stamp}-{counter}_{name}"
         try:
-            rename_noreplace(os.path.join(folder, name), os.path.join(target_dir, target))
+            link_noreplace(os.path.join(folder, name), os.path.join(target_dir, target))
         except FileExistsError:
             continue
         break

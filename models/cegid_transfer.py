@@ -6,8 +6,10 @@ import datetime
 import logging
 
 from odoo import api, fields, models
+from odoo.tools.translate import LazyTranslate
 
 from ..cegid_data_access.errors import CegidError
+from ..cegid_data_access.redact import redact_params
 from ..cegid_data_access.transfer import TransferReporter, run_transfer
 from .cegid_backend import (
     DEFAULT_HISTORY_DAYS,
@@ -21,6 +23,7 @@ from .cegid_backend import (
 )
 
 _logger = logging.getLogger(__name__)
+_lt = LazyTranslate(__name__)
 
 TRIGGERS = [("cron", "Scheduled"), ("button", "Manual"), ("followup", "Forced follow-up")]
 TRANSFER_STATES = [
@@ -28,7 +31,17 @@ TRANSFER_STATES = [
 ]
 FILE_STATES = [
     ("done", "Downloaded"), ("already_delivered", "Already delivered"), ("failed", "Failed"), ("refused", "Refused"),
+    ("continued", "To be continued"),
 ]
+# what only the Odoo side says about a run (the core's codes are rendered by is.cegid.message)
+RUN_SENTENCES = {
+    "run.interrupted": _lt("Interrupted before it finished."),
+    "run.database_copy": _lt(
+        "This database is not the one where the Cegid settings were confirmed (it looks like a copy): "
+        "the download is refused so that a copy does not take the production exports. "
+        "An administrator must save the Cegid settings again to allow it."),
+    "run.crashed": _lt("Unexpected error: %(detail)s"),
+}
 
 
 class OdooTransferReporter(TransferReporter):
@@ -54,13 +67,14 @@ class OdooTransferReporter(TransferReporter):
             "md5": outcome.md5 or False,
             "last_modified": naive_utc(outcome.last_modified),
             "state": outcome.state,
-            "message": outcome.message or False,
+            "message_code": outcome.code or False,
+            "message_params": outcome.params or False,
         })
         self.done += 1
         self._progress()
 
-    def on_warning(self, message):
-        _logger.warning("Cegid download: %s", message)
+    def on_warning(self, code, params):
+        _logger.warning("Cegid download: %s %s", code, params)
 
     def _progress(self):
         """Tell the cron how far the run is (no-op outside a cron job), then commit."""
@@ -85,8 +99,25 @@ class CegidTransfer(models.Model):
     state = fields.Selection(TRANSFER_STATES, required=True, default="running", readonly=True, tracking=True)
     file_count = fields.Integer("Files", readonly=True)
     byte_count = fields.Float("Bytes", digits=(20, 0), readonly=True)
-    error = fields.Text(readonly=True)
+    error_code = fields.Char(readonly=True)
+    error_params = fields.Json(readonly=True)
+    warning_codes = fields.Json(readonly=True, help="The run's warnings: [[code, parameters]].")
+    error = fields.Text(compute="_compute_error", help="What went wrong, in the reader's language.")
     file_ids = fields.One2many("is.cegid.transfer.file", "transfer_id", string="Files transferred", readonly=True)
+
+    @api.depends("error_code", "error_params", "warning_codes", "state", "file_ids.message_code")
+    @api.depends_context("lang")
+    def _compute_error(self):
+        render = self.env["is.cegid.message"]._render
+        for transfer in self:
+            lines = []
+            if transfer.error_code:
+                lines.append(_render_run(self.env, transfer.error_code, transfer.error_params))
+            elif transfer.state == "partial":
+                lines += [f"{line.blob_name}: {line.message or line.state}" for line in transfer.file_ids
+                          if line.state in ("failed", "refused")]
+            lines += [render(code, params) for code, params in transfer.warning_codes or ()]
+            transfer.error = "\n".join(lines) or False
 
     # -- entry points --------------------------------------------------------
 
@@ -159,33 +190,31 @@ class CegidTransfer(models.Model):
         backend = self.env["is.cegid.backend"]
         stale = self.sudo().search([("state", "=", "running")])
         # we hold the lock, so a run still marked running was interrupted (worker killed, server stopped)
-        stale.write({"state": "failed", "end": fields.Datetime.now(),
-                     "error": self.env._("Interrupted before it finished.")})
+        stale.write({"state": "failed", "end": fields.Datetime.now(), "error_code": "run.interrupted"})
         transfer = self.sudo().create({"trigger": trigger})
         if auto_commit_allowed():
             # the run shows as running at once, and each file line commits on its own (see the reporter)
             self.env.cr.commit()  # pylint: disable=invalid-commit
         settings = backend._cegid_settings()
         if not backend._cegid_database_confirmed():
-            transfer._finish(error=self.env._(
-                "This database is not the one where the Cegid settings were confirmed (it looks like a copy): "
-                "the download is refused so that a copy does not take the production exports. "
-                "An administrator must save the Cegid settings again to allow it."))
+            transfer._finish(error=("run.database_copy", {}))
             return transfer
         try:
+            backend._cegid_ensure_default_folder(settings)
             result = run_transfer(settings, reporter=OdooTransferReporter(transfer))
         except CegidError as err:
-            transfer._finish(error=backend._cegid_error_message(err, settings))
+            transfer._finish(error=(err.code, redact_params(err.params, settings.secrets())))
             return transfer
         except Exception as err:
             _logger.exception("Cegid download crashed")
-            transfer._finish(error=backend._cegid_error_message(err, settings))
+            detail = backend._cegid_error_message(err, settings)
+            transfer._finish(error=("run.crashed", {"detail": detail}))
             return transfer
         transfer._finish(result=result)
         return transfer
 
     def _finish(self, result=None, error=None):
-        """Record how the run ended; tell the managers when it newly fails."""
+        """Record how the run ended (``error``: (code, params)); tell the managers when it newly fails."""
         self.ensure_one()
         lines = self.file_ids
         done = lines.filtered(lambda line: line.state == "done")
@@ -195,17 +224,15 @@ class CegidTransfer(models.Model):
             "byte_count": sum(done.mapped("size")),
         }
         if error:
-            values.update(state="failed", error=error)
+            values.update(state="failed", error_code=error[0], error_params=error[1] or False)
         elif result is not None and result.lock_held:
-            values.update(state="skipped", error=self.env._("Another download holds the import folder lock."))
+            values.update(state="skipped")
         elif result is not None and result.failures:
-            failed = lines.filtered(lambda line: line.state in ("failed", "refused"))
-            values.update(state="partial", error="\n".join(
-                f"{line.blob_name}: {line.message or line.state}" for line in failed) or False)
+            values.update(state="partial")
         else:
             values.update(state="done")
         if result is not None and result.warnings:
-            values["error"] = "\n".join(filter(None, [values.get("error"), *result.warnings]))
+            values["warning_codes"] = [list(warning) for warning in result.warnings]
         self.write(values)
         if self.state in ("failed", "partial"):
             self._notify_managers()
@@ -251,4 +278,21 @@ class CegidTransferFile(models.Model):
     md5 = fields.Char("MD5")
     last_modified = fields.Datetime("Modified in Azure")
     state = fields.Selection(FILE_STATES, required=True)
-    message = fields.Text()
+    message_code = fields.Char(readonly=True)
+    message_params = fields.Json(readonly=True)
+    message = fields.Text(compute="_compute_message", help="What happened to the file, in the reader's language.")
+
+    @api.depends("message_code", "message_params")
+    @api.depends_context("lang")
+    def _compute_message(self):
+        render = self.env["is.cegid.message"]._render
+        for line in self:
+            line.message = render(line.message_code, line.message_params) if line.message_code else False
+
+
+def _render_run(env, code, params):
+    """A run's error: an Odoo-side sentence (RUN_SENTENCES) or a core code, in the reader's language."""
+    if code in RUN_SENTENCES:
+        template = env._(RUN_SENTENCES[code])
+        return template % params if params else template
+    return env["is.cegid.message"]._render(code, params)

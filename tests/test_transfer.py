@@ -3,6 +3,7 @@
 """The download cron end to end: files, blobs, history, failures, copies of the database."""
 
 import datetime
+import re
 import shutil
 from pathlib import Path
 
@@ -12,7 +13,9 @@ from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import tagged
 from odoo.tools import config
 
+from ..cegid_data_access.errors import CODES
 from ..models.cegid_backend import advisory_lock_key
+from ..models.cegid_message import SENTENCES
 from .cegid_testkit.samples import export_bytes
 from .common import CegidCase
 
@@ -68,6 +71,27 @@ class TestTransfer(CegidCase):
         self.assertTrue((folder / "HISTOCUMSAL.csv").exists())
         self.assertEqual(self.blob_names(), [])
         shutil.rmtree(folder)
+
+    def test_a_file_line_reads_in_the_readers_language(self):
+        """Stored as a code and parameters, a file's message is rendered when read: French for a French user."""
+        self.upload("exports/.hidden.csv", b"secret;stuff\n")
+        transfer = self.env["is.cegid.transfer"]._run("button")
+        line = transfer.file_ids
+        self.assertEqual((line.state, line.message_code), ("refused", "file.name_refused"))
+        self.assertEqual(line.message_params, {"reason_code": "name.hidden"})
+        self.assertEqual(line.message, "Name refused: hidden name (starts with “.”); left in Azure.")
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["is_cegid2odoo"], ["fr_FR"], overwrite=True)
+        french = line.with_context(lang="fr_FR")
+        self.assertEqual(french.message, "Nom refusé : nom caché (commence par « . ») ; laissé dans Azure.")
+        self.assertIn("exports/.hidden.csv: Nom refusé", french.transfer_id.error)
+
+    def test_every_core_code_has_a_sentence_with_its_parameters(self):
+        self.assertEqual(sorted(set(CODES) ^ set(SENTENCES)), [])
+        for code, sentence in SENTENCES.items():
+            names = set(re.findall(r"%\((\w+)\)s", str(sentence)))
+            declared = {name.removesuffix("_code") for name in CODES[code]}
+            self.assertLessEqual(names, declared, code)
 
     def test_hostile_name_is_refused_and_stays(self):
         self.upload("ECRITURE.csv", b"x;y\n")
