@@ -11,7 +11,7 @@
     "application": True,
     "installable": True,
     "depends": ["base", "mail"],
-    "external_dependencies": {"python": ["requests"]},
+    "external_dependencies": {"python": ["azure-storage-blob", "requests"]},
     "data": [
         "security/security.xml",
         "security/ir.model.access.csv",

@@ -17,3 +17,8 @@ def redact(text, secrets=()):
         if secret and len(secret) >= 4:
             text = text.replace(secret, REDACTED)
     return text
+
+
+def redact_params(params, secrets=()):
+    """A copy of message parameters with every text value redacted."""
+    return {key: redact(value, secrets) if isinstance(value, str) else value for key, value in params.items()}

@@ -5,6 +5,7 @@ from . import (
     cegid_export,
     cegid_export_table,
     cegid_import,
+    cegid_incident,
     cegid_message,
     cegid_query,
     cegid_query_export,

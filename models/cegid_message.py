@@ -33,7 +33,7 @@ class CegidMessage(models.AbstractModel):
         params = dict(params or {})
         values = {key: value for key, value in params.items() if not key.endswith("_code")}
         for key, value in params.items():
-            if key.endswith("_code") and value:
+            if key.endswith("_code") and value:  # rendered with the other parameters (not itself: no endless nesting)
                 values[key[: -len("_code")]] = self._render(value, {k: v for k, v in params.items() if k != key})
         if "setting" in params:
             values["setting"] = self._setting_label(params["setting"])
@@ -150,4 +150,50 @@ SENTENCES = {
     "op.discovery": _lt("the discovery of “%(candidate)s”"),
     "op.list_schedulers": _lt("the list of scheduled queries"),
     "op.update_scheduler": _lt("the update of the scheduled query “%(name)s”"),
+    "azure.denied": _lt("Azure refused the SAS (HTTP %(status)s %(azure_error)s): check its permissions and expiry"),
+    "azure.not_found": _lt("Azure Blob Storage answered HTTP %(status)s %(azure_error)s: the container does not exist"),
+    "azure.modified": _lt("the blob changed in Azure (HTTP %(status)s)"),
+    "azure.refused": _lt("Azure Blob Storage answered HTTP %(status)s %(azure_error)s"),
+    "azure.unreachable": _lt("Azure Blob Storage cannot be reached (%(host)s): %(detail)s"),
+    "azure.connection_lost": _lt("the connection to Azure was lost (%(detail)s)"),
+    "azure.expired": _lt("The SAS URL expired on %(expiry)s: generate a new one in the Cegid portal, or use the API "
+                         "connection mode."),
+    "azure.sas_permissions": _lt(
+        "The SAS URL's permissions are “%(permissions)s”: read, list and delete are needed."),
+    "sas.expires_soon": _lt("The SAS URL expires soon, on %(expiry)s."),
+    "transfer.lock_held": _lt("Another download is running on %(folder)s: nothing done."),
+    "step.token": _lt("token"),
+    "step.sas": _lt("SAS"),
+    "step.listing": _lt("listing"),
+    "check.token_obtained": _lt("token obtained"),
+    "check.sas_obtained": _lt("SAS URL obtained, valid until %(expiry)s"),
+    "check.sas_set": _lt("SAS URL set, valid until %(expiry)s"),
+    "check.sas_no_expiry": _lt("SAS URL without an expiry date"),
+    "check.listing": _lt("%(count)s blob(s) waiting, %(bytes)s bytes"),
+    "file.name_refused": _lt("Name refused: %(reason)s; left in Azure."),
+    "file.not_started": _lt("Not started before the time limit: left in Azure for the next run."),
+    "file.continued": _lt("Stopped at the time limit, %(kept)s bytes kept: the next run continues it."),
+    "file.resumed": _lt("Continued from byte %(offset)s of an earlier download."),
+    "file.reexported": _lt("Re-exported in Azure during its download: left there for the next run."),
+    "file.gone": _lt("No longer in Azure."),
+    "file.download_failed": _lt("Download failed (%(reason)s)."),
+    "file.disk_full": _lt("Disk full or file too large in the import folder (%(detail)s)."),
+    "file.write_failed": _lt("Cannot write in the import folder (%(detail)s)."),
+    "file.incomplete": _lt("Incomplete download (%(received)s of %(size)s bytes)."),
+    "file.md5_mismatch": _lt("The content does not match its Content-MD5."),
+    "file.unexpected": _lt("Unexpected error: %(detail)s"),
+    "file.not_deleted": _lt(
+        "Delivered, but not deleted from Azure (%(reason)s): the next run deletes it without delivering it again."),
+    "file.newer_version_kept": _lt("A newer version arrived in Azure meanwhile: kept there for the next run."),
+    "file.already_removed": _lt("Already removed from Azure."),
+    "file.delivered_earlier": _lt("Delivered by an earlier run (as %(local_name)s); now deleted from Azure."),
+    "name.empty": _lt("empty name"),
+    "name.backslash": _lt("contains a backslash"),
+    "name.absolute": _lt("absolute path"),
+    "name.drive_letter": _lt("starts with a drive letter"),
+    "name.control_characters": _lt("contains control characters"),
+    "name.dot_segment": _lt("contains “.” or “..” path segments"),
+    "name.ends_with_slash": _lt("empty base name (ends with “/”)"),
+    "name.hidden": _lt("hidden name (starts with “.”)"),
+    "name.too_long": _lt("base name longer than %(max_bytes)s bytes"),
 }

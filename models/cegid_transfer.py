@@ -1,52 +1,100 @@
 # Copyright 2026 is_cegid2odoo authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""History of the downloads of Cegid exports, and the download cron itself."""
+"""History of the downloads of Cegid exports, and the download cron itself.
 
+A quiet history: a run that finds nothing leaves no record (the settings show
+when the container was last checked), a failure seen again by the next runs
+is counted on its first record instead of filling the list, and the managers
+get one activity per incident, closed by the first run that works again.
+
+Runs are time-boxed under Odoo's cron time limit (``cron_time_limit``): a run
+stops before it, keeps the file under way resumable, is recorded as
+*Continued* and triggers the cron again at once, so that a long backlog
+drains over several runs without a worker being killed.
+"""
+
+import collections
 import datetime
+import json
 import logging
+import time
 
 from odoo import api, fields, models
+from odoo.tools.misc import format_datetime
+from odoo.tools.translate import LazyTranslate
 
 from ..cegid_data_access.errors import CegidError
+from ..cegid_data_access.redact import redact_params
 from ..cegid_data_access.transfer import TransferReporter, run_transfer
 from .cegid_backend import (
     DEFAULT_HISTORY_DAYS,
     PARAM_FOLLOWUPS,
     PARAM_HISTORY_DAYS,
+    PARAM_LAST_CHECK,
     PARAM_MANUAL_REQUEST,
     auto_commit_allowed,
+    cron_time_limit,
     exclusive_run,
     naive_utc,
     notification,
+    run_budget,
 )
 
 _logger = logging.getLogger(__name__)
+_lt = LazyTranslate(__name__)
 
 TRIGGERS = [("cron", "Scheduled"), ("button", "Manual"), ("followup", "Forced follow-up")]
 TRANSFER_STATES = [
-    ("running", "Running"), ("done", "Done"), ("partial", "Partial"), ("failed", "Failed"), ("skipped", "Skipped"),
+    ("running", "Running"), ("done", "Done"), ("continued", "Continued"), ("partial", "Partial"),
+    ("failed", "Failed"), ("skipped", "Skipped"),
 ]
 FILE_STATES = [
     ("done", "Downloaded"), ("already_delivered", "Already delivered"), ("failed", "Failed"), ("refused", "Refused"),
+    ("continued", "To be continued"),
 ]
+PROBLEM_FILE_STATES = ("failed", "refused")
+# what only the Odoo side says about a run (the core's codes are rendered by is.cegid.message)
+RUN_SENTENCES = {
+    "run.interrupted": _lt(
+        "Interrupted before it finished (the server stopped, or Odoo's time limit stopped the worker): "
+        "the next run goes on with what was under way."),
+    "run.database_copy": _lt(
+        "This database is not the one where the Cegid settings were confirmed (it looks like a copy): "
+        "the download is refused so that a copy does not take the production exports. "
+        "An administrator must save the Cegid settings again to allow it."),
+    "run.crashed": _lt("Unexpected error: %(detail)s"),
+    "run.continued": _lt(
+        "Stopped before Odoo's time limit for scheduled actions (%(limit)s s): the next run, started at once, "
+        "goes on with the files left."),
+}
+# what one call of the download tells the cron: its record, why it ran, whether it ran, whether to go on
+RunOutcome = collections.namedtuple("RunOutcome", "transfer trigger ran continued")
 
 
 class OdooTransferReporter(TransferReporter):
-    """Records each file of a run as an ``is.cegid.transfer.file`` line, commits, reports cron progress."""
+    """Records a run as it goes: its ``is.cegid.transfer`` once there are files, one line per file.
 
-    def __init__(self, transfer):
+    Each line commits, so that a file on disk and gone from Azure stays
+    recorded even if the worker dies later; the cron's progress is reported.
+    """
+
+    def __init__(self, env, trigger):
         super().__init__()
-        self.transfer = transfer
+        self.env = env
+        self.trigger = trigger
+        self.transfer = env["is.cegid.transfer"].browse()
         self.total = 0
         self.done = 0
         self.auto_commit = auto_commit_allowed()
 
     def on_listing(self, blobs):
         self.total = len(blobs)
+        if blobs:
+            self.transfer = self.env["is.cegid.transfer"]._create_run(self.trigger)
         self._progress()
 
     def on_file_done(self, outcome):
-        self.transfer.env["is.cegid.transfer.file"].sudo().create({
+        self.env["is.cegid.transfer.file"].sudo().create({
             "transfer_id": self.transfer.id,
             "blob_name": outcome.blob_name,
             "local_name": outcome.local_name or False,
@@ -54,54 +102,90 @@ class OdooTransferReporter(TransferReporter):
             "md5": outcome.md5 or False,
             "last_modified": naive_utc(outcome.last_modified),
             "state": outcome.state,
-            "message": outcome.message or False,
+            "message_code": outcome.code or False,
+            "message_params": outcome.params or False,
         })
         self.done += 1
         self._progress()
 
-    def on_warning(self, message):
-        _logger.warning("Cegid download: %s", message)
+    def on_warning(self, code, params):
+        _logger.warning("Cegid download: %s %s", code, params)
 
     def _progress(self):
         """Tell the cron how far the run is (no-op outside a cron job), then commit."""
-        self.transfer.env["ir.cron"]._notify_progress(done=self.done, remaining=max(self.total - self.done, 0))
+        self.env["ir.cron"]._notify_progress(done=self.done, remaining=max(self.total - self.done, 0))
         if self.auto_commit:
-            # a file on disk and gone from Azure must stay recorded even if the run dies later
-            self.transfer.env.cr.commit()  # pylint: disable=invalid-commit
+            self.env.cr.commit()  # pylint: disable=invalid-commit
 
 
 class CegidTransfer(models.Model):
-    """One run of the download: what it brought, and how it ended."""
+    """One run of the download that found something: what it brought, and how it ended."""
 
     _name = "is.cegid.transfer"
     _description = "Cegid export download"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "is.cegid.incident.mixin"]
     _order = "start desc, id desc"
     _rec_name = "start"
 
     start = fields.Datetime(required=True, default=fields.Datetime.now, readonly=True)
-    end = fields.Datetime(readonly=True)
+    end = fields.Datetime(readonly=True, help="When the run ended; for a repeated failure, when it was last seen.")
     trigger = fields.Selection(TRIGGERS, required=True, default="cron", readonly=True)
-    state = fields.Selection(TRANSFER_STATES, required=True, default="running", readonly=True, tracking=True)
+    state = fields.Selection(TRANSFER_STATES, required=True, default="running", readonly=True)
     file_count = fields.Integer("Files", readonly=True)
     byte_count = fields.Float("Bytes", digits=(20, 0), readonly=True)
-    error = fields.Text(readonly=True)
+    repeat_count = fields.Integer(
+        "Seen again", readonly=True, help="How many later runs met the same failure (counted here, not recorded).")
+    error_code = fields.Char(readonly=True)
+    error_params = fields.Json(readonly=True)
+    warning_codes = fields.Json(readonly=True, help="The run's warnings: [[code, parameters]].")
+    problem_key = fields.Char(readonly=True, help="What went wrong, as a key: the same key is the same incident.")
+    error = fields.Text(compute="_compute_error", help="What went wrong, in the reader's language.")
     file_ids = fields.One2many("is.cegid.transfer.file", "transfer_id", string="Files transferred", readonly=True)
+
+    @api.depends("error_code", "error_params", "warning_codes", "state", "file_ids.message_code")
+    @api.depends_context("lang")
+    def _compute_error(self):
+        render = self.env["is.cegid.message"]._render
+        for transfer in self:
+            lines = []
+            if transfer.error_code:
+                lines.append(_render_run(self.env, transfer.error_code, transfer.error_params))
+            lines += [f"{line.blob_name}: {line.message or line.state}" for line in transfer.file_ids
+                      if line.state in PROBLEM_FILE_STATES]
+            lines += [render(code, params) for code, params in transfer.warning_codes or ()]
+            transfer.error = "\n".join(lines) or False
 
     # -- entry points --------------------------------------------------------
 
     @api.model
     def _cron_download(self):
-        """The download cron: one run (unless another holds the lock), the import, then purge old history."""
-        trigger = self._pop_trigger()
-        transfer = self._run(trigger)
-        if transfer and transfer.state != "skipped":
+        """The download cron: one run, the import of what waits, within Odoo's cron time limit; then the purge."""
+        limit = cron_time_limit()
+        budget = run_budget(limit)
+        deadline = None if budget is None else time.monotonic() + budget
+        outcome = self._download(deadline=deadline)
+        continued = outcome.continued
+        if outcome.ran:
             # also after a failed run: files delivered earlier may still wait (the import has its own guards)
-            self.env["is.cegid.import"].import_folder(transfer=transfer)
-        if trigger == "followup":
+            imported = self.env["is.cegid.import"].import_folder(transfer=outcome.transfer, deadline=deadline)
+            continued = continued or imported.continued
+        if outcome.trigger == "followup":
             # the forced queries just ran in Cegid: show their new last and next executions now
             self.env["is.cegid.query"]._cron_sync()
+        if continued:
+            self._continue_soon(len(outcome.transfer.file_ids))
         self._purge_history()
+
+    @api.model
+    def _continue_soon(self, done):
+        """Have the cron run again at once, in a new turn of the cron worker.
+
+        Reported as fully done: a job that says it has work remaining is run
+        again by the same worker in the same turn, which Odoo's time limit
+        counts as one, and kills. A trigger makes the worker start a new turn.
+        """
+        self.env["ir.cron"]._notify_progress(done=done, remaining=0)
+        self.env.ref("is_cegid2odoo.ir_cron_cegid_download").sudo()._trigger()
 
     @api.model
     def action_download_now(self):
@@ -117,7 +201,10 @@ class CegidTransfer(models.Model):
 
     @api.model
     def _pop_trigger(self):
-        """Why this run happens: a pending manual request, a due forced follow-up, else the schedule."""
+        """Why this run happens: a pending manual request, a due forced follow-up, else the schedule.
+
+        Called with the download lock held: a run the lock skips leaves the request for the next one.
+        """
         params = self.env["ir.config_parameter"].sudo()
         if params.get_param(PARAM_MANUAL_REQUEST):
             params.set_param(PARAM_MANUAL_REQUEST, False)
@@ -142,89 +229,122 @@ class CegidTransfer(models.Model):
     # -- the run ----------------------------------------------------------------
 
     @api.model
-    def _run(self, trigger="cron"):
-        """Download once, recording the run; returns the transfer record (empty when nothing ran)."""
-        backend = self.env["is.cegid.backend"]
-        if not backend._cegid_settings_saved():
+    def _run(self, trigger=None):
+        """Download once now (no time limit); the run's record, empty when there was nothing to record."""
+        return self._download(trigger).transfer
+
+    @api.model
+    def _download(self, trigger=None, deadline=None):
+        """One run unless another holds the lock; ``trigger``: why (else read from the pending requests)."""
+        if not self.env["is.cegid.backend"]._cegid_settings_saved():
             _logger.info("Cegid download skipped: the Cegid settings were never saved on this database")
-            return self.browse()
+            return RunOutcome(self.browse(), None, False, False)
         with exclusive_run(self.env, "transfer") as allowed:
             if not allowed:
                 _logger.info("Cegid download skipped: another download is running on this database")
-                return self.browse()
-            return self._run_locked(trigger)
+                return RunOutcome(self.browse(), None, False, False)
+            trigger = trigger or self._pop_trigger()
+            transfer, continued = self._run_locked(trigger, deadline)
+            return RunOutcome(transfer, trigger, True, continued)
 
     @api.model
-    def _run_locked(self, trigger):
+    def _run_locked(self, trigger, deadline):
+        """The run itself, the lock held: (its record or an empty one, whether it was cut to be continued)."""
         backend = self.env["is.cegid.backend"]
-        stale = self.sudo().search([("state", "=", "running")])
         # we hold the lock, so a run still marked running was interrupted (worker killed, server stopped)
-        stale.write({"state": "failed", "end": fields.Datetime.now(),
-                     "error": self.env._("Interrupted before it finished.")})
-        transfer = self.sudo().create({"trigger": trigger})
-        if auto_commit_allowed():
-            # the run shows as running at once, and each file line commits on its own (see the reporter)
-            self.env.cr.commit()  # pylint: disable=invalid-commit
+        self.sudo().search([("state", "=", "running")]).write(
+            {"state": "failed", "end": fields.Datetime.now(), "error_code": "run.interrupted"})
         settings = backend._cegid_settings()
         if not backend._cegid_database_confirmed():
-            transfer._finish(error=self.env._(
-                "This database is not the one where the Cegid settings were confirmed (it looks like a copy): "
-                "the download is refused so that a copy does not take the production exports. "
-                "An administrator must save the Cegid settings again to allow it."))
-            return transfer
+            return self._record_failure(trigger, "run.database_copy", {}), False
+        reporter = OdooTransferReporter(self.sudo().env, trigger)
         try:
-            result = run_transfer(settings, reporter=OdooTransferReporter(transfer))
+            backend._cegid_ensure_default_folder(settings)
+            result = run_transfer(settings, reporter=reporter, deadline=deadline)
         except CegidError as err:
-            transfer._finish(error=backend._cegid_error_message(err, settings))
-            return transfer
+            params = redact_params(err.params, settings.secrets())
+            return self._record_failure(trigger, err.code, params, reporter.transfer), False
         except Exception as err:
             _logger.exception("Cegid download crashed")
-            transfer._finish(error=backend._cegid_error_message(err, settings))
-            return transfer
-        transfer._finish(result=result)
+            detail = backend._cegid_error_message(err, settings)
+            return self._record_failure(trigger, "run.crashed", {"detail": detail}, reporter.transfer), False
+        backend._cegid_set_param(PARAM_LAST_CHECK, fields.Datetime.to_string(fields.Datetime.now()))
+        transfer = reporter.transfer
+        if not transfer and not result.warnings:
+            return transfer, False  # nothing waited in Azure: nothing to record
+        warnings = [list(warning) for warning in result.warnings]
+        if not transfer:
+            repeated = self._repeat_of(_problem_key(None, {}, warnings, []))
+            if repeated:
+                return repeated, False
+            transfer = self._create_run(trigger)
+        transfer._finish(result, warnings)
+        return transfer, result.continued
+
+    @api.model
+    def _create_run(self, trigger):
+        """The record of a run that has something to show (committed at once: it shows as running)."""
+        transfer = self.sudo().with_context(mail_create_nolog=True).create({"trigger": trigger})
+        if auto_commit_allowed():
+            self.env.cr.commit()  # pylint: disable=invalid-commit
         return transfer
 
-    def _finish(self, result=None, error=None):
-        """Record how the run ended; tell the managers when it newly fails."""
+    @api.model
+    def _record_failure(self, trigger, code, params, transfer=None):
+        """A run that failed as a whole: its record, or the previous one's when it failed the same way."""
+        key = _problem_key(code, params, [], [])
+        if not transfer:
+            repeated = self._repeat_of(key)
+            if repeated:
+                return repeated
+            transfer = self._create_run(trigger)
+        transfer.write({"state": "failed", "error_code": code, "error_params": params or False})
+        transfer._finish()
+        return transfer
+
+    @api.model
+    def _repeat_of(self, key):
+        """The last run, when it had no file and the same problem ``key``: counted as seen again."""
+        previous = self.sudo().search([("state", "!=", "running")], limit=1)
+        if not previous or previous.file_ids or previous.problem_key != key:
+            return self.browse()
+        previous.write({"repeat_count": previous.repeat_count + 1, "end": fields.Datetime.now()})
+        return previous
+
+    def _finish(self, result=None, warnings=()):
+        """Record how the run ended; open an incident for the managers, or close the open ones."""
         self.ensure_one()
         lines = self.file_ids
         done = lines.filtered(lambda line: line.state == "done")
-        values = {
-            "end": fields.Datetime.now(),
-            "file_count": len(done),
-            "byte_count": sum(done.mapped("size")),
-        }
-        if error:
-            values.update(state="failed", error=error)
-        elif result is not None and result.lock_held:
-            values.update(state="skipped", error=self.env._("Another download holds the import folder lock."))
-        elif result is not None and result.failures:
-            failed = lines.filtered(lambda line: line.state in ("failed", "refused"))
-            values.update(state="partial", error="\n".join(
-                f"{line.blob_name}: {line.message or line.state}" for line in failed) or False)
-        else:
-            values.update(state="done")
-        if result is not None and result.warnings:
-            values["error"] = "\n".join(filter(None, [values.get("error"), *result.warnings]))
+        problems = lines.filtered(lambda line: line.state in PROBLEM_FILE_STATES)
+        values = {"end": fields.Datetime.now(), "file_count": len(done), "byte_count": sum(done.mapped("size")),
+                  "warning_codes": list(warnings) or False}
+        if self.state != "failed":
+            values["state"] = ("skipped" if result and result.lock_held else "partial" if problems
+                               else "continued" if result and result.continued else "done")
+        if values.get("state") == "continued":
+            values.update(error_code="run.continued", error_params={"limit": cron_time_limit()})
+        values["problem_key"] = _problem_key(
+            self.error_code if self.state == "failed" else None, self.error_params, warnings,
+            [(line.blob_name, line.message_code, line.message_params) for line in problems]) if (
+            self.state == "failed" or problems or warnings) else False
         self.write(values)
-        if self.state in ("failed", "partial"):
-            self._notify_managers()
+        self._follow_incident()
 
-    def _notify_managers(self):
-        """Post the failure to the Cegid managers, unless the previous run already failed the same way."""
-        previous = self.search([("id", "!=", self.id), ("state", "!=", "running")], limit=1)
-        if previous and previous.state == self.state and previous.error == self.error:
+    def _follow_incident(self):
+        """A new problem opens an incident for the managers; a run without problem closes the open ones."""
+        if not self.problem_key:
+            self._cegid_close_incidents([("id", "!=", self.id)], lambda env: env._(
+                "Resolved: the download of %(date)s worked.",
+                date=format_datetime(env, self.start, tz=env.context.get("tz"))))
             return
-        managers = self.env.ref("is_cegid2odoo.group_cegid_manager").users.filtered(lambda user: not user.share)
-        partners = managers.partner_id
-        self.message_subscribe(partner_ids=partners.ids)
-        state = dict(self._fields["state"]._description_selection(self.env))[self.state]
-        self.message_post(
-            body=self.env._("Cegid download %(state)s: %(error)s", state=state, error=self.error or ""),
-            partner_ids=partners.ids,
-            message_type="notification",
-            subtype_xmlid="mail.mt_comment",
-        )
+        previous = self.search([("id", "!=", self.id), ("state", "!=", "running")], limit=1)
+        if previous.problem_key == self.problem_key:
+            return  # the same incident goes on: the managers know it already
+        self._cegid_open_incident(lambda record: (
+            record.env._("Cegid download: %(state)s", state=dict(
+                record._fields["state"]._description_selection(record.env))[record.state]),
+            record.error))
 
     @api.model
     def _purge_history(self):
@@ -251,4 +371,27 @@ class CegidTransferFile(models.Model):
     md5 = fields.Char("MD5")
     last_modified = fields.Datetime("Modified in Azure")
     state = fields.Selection(FILE_STATES, required=True)
-    message = fields.Text()
+    message_code = fields.Char(readonly=True)
+    message_params = fields.Json(readonly=True)
+    message = fields.Text(compute="_compute_message", help="What happened to the file, in the reader's language.")
+
+    @api.depends("message_code", "message_params")
+    @api.depends_context("lang")
+    def _compute_message(self):
+        render = self.env["is.cegid.message"]._render
+        for line in self:
+            line.message = render(line.message_code, line.message_params) if line.message_code else False
+
+
+def _problem_key(code, params, warnings, file_problems):
+    """One text for what went wrong in a run: two runs with the same key met the same incident."""
+    return json.dumps([code, params or {}, list(warnings), sorted(file_problems, key=str)], sort_keys=True,
+                      default=str)
+
+
+def _render_run(env, code, params):
+    """A run's error: an Odoo-side sentence (RUN_SENTENCES) or a core code, in the reader's language."""
+    if code in RUN_SENTENCES:
+        template = env._(RUN_SENTENCES[code])
+        return template % params if params else template
+    return env["is.cegid.message"]._render(code, params)

@@ -13,9 +13,11 @@ from ..cegid_data_access.cegid_api.schedules import parse_force_time
 from ..cegid_data_access.errors import CegidError
 from ..cegid_data_access.redact import redact
 from ..cegid_data_access.settings import SECRET_SETTINGS
+from ..cegid_data_access.transfer import check_connection, sas_expiry
 from .cegid_backend import (
     DEFAULT_HISTORY_DAYS,
     PARAM_DATABASE_UUID,
+    PARAM_LAST_CHECK,
     PARAM_NEW_EXPORTS,
     PARAM_PREFIX,
     cron_time_limit,
@@ -88,6 +90,10 @@ class ResConfigSettings(models.TransientModel):
              "with workers only); 0: no limit.",
     )
     cegid_cron_time_warning = fields.Text("Cron time limit warning", readonly=True, groups="base.group_system")
+    cegid_last_check = fields.Datetime(
+        "Last check", readonly=True, groups="base.group_system",
+        help="When a download last looked into the export container (a run that finds nothing leaves no record).",
+    )
     cegid_last_transfer_id = fields.Many2one(
         "is.cegid.transfer", string="Last download", readonly=True, groups="base.group_system",
     )
@@ -120,6 +126,7 @@ class ResConfigSettings(models.TransientModel):
             cegid_sas_expiry=self._cegid_sas_expiry(settings.sas_url),
             cegid_database_confirmed=backend._cegid_database_confirmed(),
             cegid_last_transfer_id=self.env["is.cegid.transfer"].sudo().search([], limit=1).id,
+            cegid_last_check=backend._cegid_param(PARAM_LAST_CHECK) or False,
             cegid_cron_time_limit=cron_time_limit() or 0,
             cegid_cron_time_warning=self._cegid_time_limit_warning(cron_time_limit()),
         )
@@ -175,8 +182,6 @@ class ResConfigSettings(models.TransientModel):
         """The expiry of a SAS URL as a naive UTC datetime (Odoo's convention), or False."""
         if not sas_url:
             return False
-        from ..cegid_data_access.transfer import sas_expiry  # pylint: disable=import-outside-toplevel
-
         expiry = sas_expiry(sas_url)
         return expiry.replace(tzinfo=None) if expiry else False
 
@@ -227,8 +232,6 @@ class ResConfigSettings(models.TransientModel):
 
     def action_cegid_test_connection(self):
         """Check token, SAS and listing with the saved settings; delete nothing; say what works."""
-        from ..cegid_data_access.transfer import check_connection  # pylint: disable=import-outside-toplevel
-
         backend = self.env["is.cegid.backend"]
         settings = backend._cegid_settings()
         try:

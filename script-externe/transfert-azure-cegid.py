@@ -8,9 +8,16 @@ Every blob of the export container is downloaded into the import folder
 deleted from Azure. A name already taken gets a unique suffix; a file is never
 overwritten, never delivered twice, never left half-written under its name.
 
+With --max-seconds N the run stops cleanly after about N seconds: no new
+blob starts near the limit, a download under way keeps what it has (the next
+run continues it), what was downloaded is delivered. A run killed (by
+`timeout`, say) is continued the same way by the next one, from the last
+checkpoint of each large download.
+
 Exit status: 0 all transferred (or nothing to do, or another run holds the
-lock), 1 some blobs not transferred, 2 configuration or usage error,
-3 authentication or connection failure before any transfer.
+lock, or --max-seconds stopped the run: the next one continues), 1 some blobs
+not transferred, 2 configuration or usage error, 3 authentication or
+connection failure before any transfer.
 """
 
 import os
@@ -20,6 +27,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from cegid_data_access import cli
+from cegid_data_access.cli_text import render
 from cegid_data_access.transfer import TransferReporter, check_connection, run_transfer
 
 UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
@@ -78,11 +86,16 @@ class ConsoleReporter(TransferReporter):
             return
         target = f" -> {outcome.local_name}" if outcome.local_name else ""
         state = outcome.state.replace("_", " ").upper()
-        message = f": {outcome.message}" if outcome.message else ""
+        message = f": {outcome_text(outcome)}" if outcome.code else ""
         say(f"[{self.count}/{self.total}] {state} {outcome.blob_name}{target} ({human_size(outcome.size)}){message}")
 
-    def on_warning(self, message):
-        say("Warning: " + message, sys.stderr)
+    def on_warning(self, code, params):
+        say("Warning: " + render(code, params), sys.stderr)
+
+
+def outcome_text(outcome):
+    """What to say about one file, beyond its state ("" when nothing)."""
+    return render(outcome.code, outcome.params) if outcome.code else ""
 
 
 def print_summary(result, elapsed):
@@ -94,24 +107,42 @@ def print_summary(result, elapsed):
         f"in {elapsed:.1f} s ({human_size(rate)}/s); {result.failures} failure(s).")
     for outcome in result.outcomes:
         if outcome.state in ("failed", "refused"):
-            say(f"  NOT TRANSFERRED {outcome.blob_name}: {outcome.message}")
+            say(f"  NOT TRANSFERRED {outcome.blob_name}: {outcome_text(outcome)}")
+    left = [outcome for outcome in result.outcomes if outcome.state == "continued"]
+    if left:
+        started = sum(1 for outcome in left if outcome.code == "file.continued")
+        say(f"Stopped at the time limit: {len(left)} file(s) left in Azure for the next run"
+            f" ({started} partly downloaded, to be continued).")
+
+
+def json_summary(result):
+    """The run as JSON, with each code also rendered as the console shows it."""
+    summary = result.to_dict()
+    for item, outcome in zip(summary["files"], result.outcomes, strict=True):
+        item["message"] = outcome_text(outcome)
+    for item in summary["warnings"]:
+        item["message"] = render(item["code"], item["params"])
+    return summary
 
 
 def print_checks(steps, as_json):
     """Show the steps of --check; exit status 3 when one failed."""
     if as_json:
-        cli.print_json([{"name": step.name, "ok": step.ok, "message": step.message} for step in steps])
+        cli.print_json([{"name": render(step.name, {}), "ok": step.ok, "code": step.code, "params": step.params,
+                         "message": render(step.code, step.params)} for step in steps])
     else:
         for step in steps:
-            say(f"{'OK    ' if step.ok else 'FAILED'} {step.name}: {step.message}")
+            say(f"{'OK    ' if step.ok else 'FAILED'} {render(step.name, {})}: {render(step.code, step.params)}")
     return 0 if all(step.ok for step in steps) else 3
 
 
 def build_parser():
     parser = cli.build_parser(__file__, __doc__)
-    parser.add_argument("--workers", type=int, metavar="N", help="blobs downloaded at once (default 8)")
+    parser.add_argument("--workers", type=int, metavar="N", help="blobs downloaded at once (default 4)")
     parser.add_argument("--check", action="store_true",
                         help="only check the connection (token, SAS, listing); download and delete nothing")
+    parser.add_argument("--max-seconds", type=float, metavar="N",
+                        help="stop cleanly after about N seconds (downloads under way are continued by the next run)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log details on stderr")
     return parser
 
@@ -120,6 +151,8 @@ def main(secrets):
     args = build_parser().parse_args()
     if args.workers is not None and args.workers < 1:
         build_parser().error("--workers must be at least 1")
+    if args.max_seconds is not None and args.max_seconds <= 0:
+        build_parser().error("--max-seconds must be positive")
     cli.setup_logging(args.verbose)
     settings = cli.load_cli_settings(args)
     secrets.extend(settings.secrets())
@@ -127,9 +160,11 @@ def main(secrets):
     if args.check:
         return print_checks(check_connection(settings), args.json)
     started = time.monotonic()
-    result = run_transfer(settings, reporter=ConsoleReporter(quiet=args.json), workers=args.workers)
+    deadline = started + args.max_seconds if args.max_seconds else None
+    result = run_transfer(settings, reporter=ConsoleReporter(quiet=args.json), workers=args.workers,
+                          deadline=deadline)
     if args.json:
-        cli.print_json(result.to_dict())
+        cli.print_json(json_summary(result))
     else:
         print_summary(result, time.monotonic() - started)
     return result.exit_code

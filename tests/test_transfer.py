@@ -3,8 +3,10 @@
 """The download cron end to end: files, blobs, history, failures, copies of the database."""
 
 import datetime
+import re
 import shutil
 from pathlib import Path
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import AccessError
@@ -12,7 +14,9 @@ from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import tagged
 from odoo.tools import config
 
+from ..cegid_data_access.errors import CODES
 from ..models.cegid_backend import advisory_lock_key
+from ..models.cegid_message import SENTENCES
 from .cegid_testkit.samples import export_bytes
 from .common import CegidCase
 
@@ -69,6 +73,27 @@ class TestTransfer(CegidCase):
         self.assertEqual(self.blob_names(), [])
         shutil.rmtree(folder)
 
+    def test_a_file_line_reads_in_the_readers_language(self):
+        """Stored as a code and parameters, a file's message is rendered when read: French for a French user."""
+        self.upload("exports/.hidden.csv", b"secret;stuff\n")
+        transfer = self.env["is.cegid.transfer"]._run("button")
+        line = transfer.file_ids
+        self.assertEqual((line.state, line.message_code), ("refused", "file.name_refused"))
+        self.assertEqual(line.message_params, {"reason_code": "name.hidden"})
+        self.assertEqual(line.message, "Name refused: hidden name (starts with “.”); left in Azure.")
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["is_cegid2odoo"], ["fr_FR"], overwrite=True)
+        french = line.with_context(lang="fr_FR")
+        self.assertEqual(french.message, "Nom refusé : nom caché (commence par « . ») ; laissé dans Azure.")
+        self.assertIn("exports/.hidden.csv: Nom refusé", french.transfer_id.error)
+
+    def test_every_core_code_has_a_sentence_with_its_parameters(self):
+        self.assertEqual(sorted(set(CODES) ^ set(SENTENCES)), [])
+        for code, sentence in SENTENCES.items():
+            names = set(re.findall(r"%\((\w+)\)s", str(sentence)))
+            declared = {name.removesuffix("_code") for name in CODES[code]}
+            self.assertLessEqual(names, declared, code)
+
     def test_hostile_name_is_refused_and_stays(self):
         self.upload("ECRITURE.csv", b"x;y\n")
         self.upload("exports/.hidden.csv", b"secret;stuff\n")
@@ -80,12 +105,96 @@ class TestTransfer(CegidCase):
         self.assertIn("exports/.hidden.csv", transfer.error)
         self.assertEqual(self.blob_names(), ["exports/.hidden.csv"])
         self.assertEqual(self.delivered("ECRITURE.csv"), b"x;y\n")
-        # the managers are told, once
-        message = transfer.message_ids.filtered(lambda msg: "exports/.hidden.csv" in (msg.body or ""))
-        self.assertIn(self.env.ref("base.user_admin").partner_id, message.partner_ids)
+        # each manager gets one activity for the incident
+        activities = transfer.activity_ids
+        self.assertEqual(activities.user_id, self.env["is.cegid.transfer"]._cegid_managers())
+        self.assertIn(self.manager, activities.user_id)
+        self.assertIn("exports/.hidden.csv", activities[0].note)
+        # the next run meets the same problem and brings nothing: counted on the first record, no new incident
         again = self.env["is.cegid.transfer"]._run()
-        self.assertEqual(again.state, "partial")
-        self.assertFalse(again.message_ids.filtered(lambda msg: "hidden" in (msg.body or "")))
+        self.assertEqual(again, transfer)
+        self.assertEqual(transfer.repeat_count, 1)
+        self.assertEqual(self.env["is.cegid.transfer"].search_count([]), 1)
+        self.assertEqual(len(transfer.activity_ids), len(activities))
+        # once the blob is gone and a run works again, the incident is closed
+        self.container.delete_blob("exports/.hidden.csv")
+        self.upload("HISTOCUMSAL.csv", b"PHC_SALARIE;PHC_CUMULPAIE;PHC_MONTANT\n")
+        fixed = self.env["is.cegid.transfer"]._run()
+        self.assertEqual(fixed.state, "done")
+        self.assertFalse(transfer.activity_ids)
+        self.assertTrue(transfer.message_ids.filtered(lambda message: "Resolved" in str(message.body)))
+
+    def test_a_run_that_finds_nothing_leaves_no_record_and_no_message(self):
+        messages = self.env["mail.message"].search_count([("model", "=", "is.cegid.transfer")])
+        self.assertFalse(self.env["is.cegid.transfer"]._run())
+        self.assertFalse(self.env["is.cegid.transfer"].search([]))
+        self.assertEqual(self.env["mail.message"].search_count([("model", "=", "is.cegid.transfer")]), messages)
+        self.assertTrue(self.param("last_check"))
+        values = self.env["res.config.settings"].default_get(["cegid_last_check"])
+        self.assertEqual(fields.Datetime.to_string(values["cegid_last_check"]), self.param("last_check"))
+
+    def test_a_routine_run_posts_no_message(self):
+        self.upload("HISTOCUMSAL.csv", b"PHC_SALARIE;PHC_CUMULPAIE;PHC_MONTANT\n")
+        transfer = self.env["is.cegid.transfer"]._run()
+        self.assertEqual(transfer.state, "done")
+        self.assertFalse(transfer.message_ids)
+        self.assertFalse(transfer.activity_ids)
+
+    def test_the_same_failure_every_hour_is_one_record_and_one_incident(self):
+        self.save_settings(cegid_api_key_secret="not-the-secret")
+        first = self.env["is.cegid.transfer"]._run()
+        for _hour in range(3):
+            self.assertEqual(self.env["is.cegid.transfer"]._run(), first)
+        self.assertEqual((first.state, first.repeat_count), ("failed", 3))
+        self.assertEqual(len(first.activity_ids), len(self.env["is.cegid.transfer"]._cegid_managers()))
+        # another failure is another incident
+        self.save_settings(cegid_api_base_url="http://127.0.0.1:9/nothing-listens-here")
+        other = self.env["is.cegid.transfer"]._run()
+        self.assertNotEqual(other, first)
+        self.assertTrue(other.activity_ids)
+
+    def test_a_french_manager_reads_the_incident_in_french(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["is_cegid2odoo"], ["fr_FR"], overwrite=True)
+        self.manager.lang = "fr_FR"
+        self.save_settings(cegid_api_key_secret="not-the-secret")
+        transfer = self.env["is.cegid.transfer"]._run()
+        activity = transfer.activity_ids.filtered(lambda activity: activity.user_id == self.manager)
+        self.assertIn("Téléchargement Cegid", activity.summary)
+        self.assertIn("L’API Cegid a refusé la demande de jeton (HTTP 401)", str(activity.note))
+        self.assertIn("The Cegid API refused the token request", transfer.with_context(lang="en_US").error)
+        self.assertIn("L’API Cegid a refusé", transfer.with_context(lang="fr_FR").error)
+
+    def test_a_run_cut_by_the_cron_time_limit_is_continued_at_once(self):
+        self.upload("HISTOCUMSAL.csv", b"PHC_SALARIE;PHC_CUMULPAIE;PHC_MONTANT\n")
+        cron = self.env.ref("is_cegid2odoo.ir_cron_cegid_download")
+        self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]).unlink()
+        # a limit that leaves no time at all: the run starts no file, and says so
+        with patch.dict(config.options, {"workers": 2, "limit_time_real_cron": 2}):
+            self.env["is.cegid.transfer"]._cron_download()
+        transfer = self.last_transfer()
+        self.assertEqual(transfer.state, "continued", transfer.error)
+        self.assertEqual(transfer.file_ids.mapped("state"), ["continued"])
+        self.assertIn("time limit", transfer.error)
+        self.assertEqual(self.blob_names(), ["HISTOCUMSAL.csv"])
+        self.assertFalse(transfer.activity_ids, "a continued run is not an incident")
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]), "the next run comes at once")
+        # without a limit, the next run brings it
+        self.env["is.cegid.transfer"]._cron_download()
+        self.assertEqual(self.last_transfer().state, "done")
+        self.assertEqual(self.blob_names(), [])
+
+    def test_a_download_now_request_survives_a_run_skipped_by_the_lock(self):
+        transfers = self.env["is.cegid.transfer"]
+        transfers.with_user(self.manager).action_download_now()
+        with self.env.registry.cursor() as other:
+            other.execute("SELECT pg_advisory_xact_lock(%s)", (advisory_lock_key("transfer"),))
+            self.assertFalse(transfers._cron_download())
+        self.assertTrue(self.param("manual_request"), "the request waits for the next run")
+        self.upload("HISTOCUMSAL.csv", b"PHC_SALARIE;PHC_CUMULPAIE;PHC_MONTANT\n")
+        transfers._cron_download()
+        self.assertEqual(self.last_transfer().trigger, "button")
+        self.assertFalse(self.param("manual_request"))
 
     def test_bad_credentials_recorded_as_failed(self):
         self.save_settings(cegid_api_key_secret="not-the-secret")

@@ -5,13 +5,17 @@
 Faults act on the bytes the server sends back (downloads):
 
 - ``cut_after(n, times=1)``: the next ``times`` connections are reset after
-  forwarding ``n`` response bytes;
+  forwarding ``n`` response bytes; ``reset_all()`` resets the open ones now;
 - ``pause_after(n)``: forwarding stops once ``n`` response bytes went through
   (all connections counted together) until ``release()``; ``paused`` is set then;
-- ``throttle(rate)``: responses (all connections together) go at ``rate`` bytes
-  per second at most, as over a slow link; ``throttle(None)`` lifts it.
+- ``throttle(rate)``: responses go at about ``rate`` bytes per second (all
+  connections together), as over a slow link;
+- ``answer(marker, status)``: a request whose head contains ``marker`` is not
+  forwarded; the proxy answers it with ``status`` itself, as a gateway that
+  does not support an operation would, and closes that connection.
 
-``forwarded`` counts the response bytes sent to clients so far.
+What went through is counted: ``response_bytes`` (every response byte
+forwarded), ``heads`` (the head of every request, as text).
 """
 
 import contextlib
@@ -24,6 +28,7 @@ import time
 _logger = logging.getLogger(__name__)
 
 _BUFFER = 65536
+_METHODS = (b"GET ", b"PUT ", b"POST ", b"DELETE ", b"HEAD ")
 
 
 class TcpProxy:
@@ -41,12 +46,20 @@ class TcpProxy:
         self._cuts_left = 0
         self._pause_after = None
         self._forwarded = 0
-        self._rate = None
-        self._next_send = 0.0  # monotonic time before which a throttled response may not send more
         self._resume = threading.Event()
         self._resume.set()
         self._sockets = set()
         self._closed = False
+        self._rate = None
+        self._send_at = 0.0
+        self._answers = []
+        self.heads = []
+
+    @property
+    def response_bytes(self):
+        """Response bytes forwarded so far, all connections together."""
+        with self._lock:
+            return self._forwarded
 
     # -- faults ---------------------------------------------------------------
 
@@ -62,23 +75,30 @@ class TcpProxy:
             self._resume.clear()
             self.paused.clear()
 
-    def throttle(self, bytes_per_second):
-        """Send responses at ``bytes_per_second`` at most (all connections together); None: no limit."""
-        with self._lock:
-            self._rate = bytes_per_second
-            self._next_send = time.monotonic()
-
-    @property
-    def forwarded(self):
-        """Response bytes sent to clients so far."""
-        with self._lock:
-            return self._forwarded
-
     def release(self):
         """Resume forwarding after a pause."""
         with self._lock:
             self._pause_after = None
         self._resume.set()
+
+    def reset_all(self):
+        """Reset every open connection now (clients see them cut)."""
+        sockets = list(self._sockets)
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def throttle(self, rate):
+        """Forward responses at about ``rate`` bytes per second (None: at full speed)."""
+        with self._lock:
+            self._rate = rate
+
+    def answer(self, marker, status, error_code="FeatureNotSupported"):
+        """Answer requests whose head contains ``marker`` (bytes) with ``status`` instead of forwarding them."""
+        with self._lock:
+            self._answers.append((marker, status, error_code))
 
     # -- life cycle -------------------------------------------------------------
 
@@ -123,45 +143,71 @@ class TcpProxy:
                     self._cuts_left -= 1
                     cut = self._cut_after
             self._sockets.update((client, server))
-            threading.Thread(target=self._pump, args=(client, server, False, None), daemon=True).start()
-            threading.Thread(target=self._pump, args=(server, client, True, cut), daemon=True).start()
+            threading.Thread(target=self._pump_requests, args=(client, server), daemon=True).start()
+            threading.Thread(target=self._pump, args=(server, client, cut), daemon=True).start()
 
-    def _pump(self, source, sink, response, cut):
-        """Copy ``source`` to ``sink``; a ``response`` stream may be paused or ``cut``."""
+    def _pump(self, source, sink, cut):
+        """Copy the responses of ``source`` to ``sink``, which may be paused, throttled or ``cut``."""
         sent = 0
         try:
             while True:
                 data = source.recv(_BUFFER)
                 if not data:
                     break
-                if response:
-                    data = self._before_send(data)
-                    if cut is not None and sent + len(data) >= cut:
-                        sink.sendall(data[: cut - sent])
-                        self._reset(source, sink)
-                        return
+                data = self._before_send(data)
+                if cut is not None and sent + len(data) >= cut:
+                    sink.sendall(data[: cut - sent])
+                    self._reset(source, sink)
+                    return
                 sink.sendall(data)
                 sent += len(data)
         except OSError:
             _logger.debug("proxied connection ended by a socket error", exc_info=True)
         self._close(source, sink)
 
+    def _pump_requests(self, client, server):
+        """Copy the requests of ``client`` to ``server``, noting their heads; answer some in the server's place."""
+        try:
+            while True:
+                data = client.recv(_BUFFER)
+                if not data:
+                    break
+                if data.startswith(_METHODS):  # a request starts (clients wait for an answer before the next)
+                    head = data.partition(b"\r\n\r\n")[0]
+                    with self._lock:
+                        self.heads.append(head.decode("latin-1"))
+                        answer = next((a for a in self._answers if a[0] in head), None)
+                    if answer:
+                        self._answer(client, *answer[1:])
+                        break
+                server.sendall(data)
+        except OSError:
+            _logger.debug("proxied connection ended by a socket error", exc_info=True)
+        self._close(client, server)
+
+    @staticmethod
+    def _answer(client, status, error_code):
+        body = (f"<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>{error_code}</Code>"
+                "<Message>Refused by the proxy</Message></Error>").encode()
+        head = (f"HTTP/1.1 {status} Refused by the proxy\r\nContent-Type: application/xml\r\n"
+                f"Content-Length: {len(body)}\r\nx-ms-error-code: {error_code}\r\nConnection: close\r\n\r\n")
+        client.sendall(head.encode() + body)
+
     def _before_send(self, data):
-        """Count response bytes; block at the pause point until released."""
+        """Count response bytes; block at the pause point until released; keep to the throttled rate."""
         with self._lock:
-            limit = self._pause_after
+            limit, rate = self._pause_after, self._rate
         if limit is not None and self._forwarded + len(data) > limit:
             self.paused.set()
             self._resume.wait()
+        if rate:  # one schedule for every connection: together they get ``rate``
+            with self._lock:
+                now = time.monotonic()
+                self._send_at = max(now, self._send_at) + len(data) / rate
+                wait = self._send_at - now
+            time.sleep(wait)
         with self._lock:
             self._forwarded += len(data)
-            wait = 0.0
-            if self._rate:
-                start = max(self._next_send, time.monotonic())
-                self._next_send = start + len(data) / self._rate
-                wait = start - time.monotonic()
-        if wait > 0:
-            time.sleep(wait)
         return data
 
     def _reset(self, source, sink):

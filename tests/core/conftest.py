@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Fixtures of the core and CLI suite: real Azurite, the Cegid simulator, the scripts."""
 
+import datetime
 import json
 import os
 import random
@@ -35,8 +36,10 @@ def run_script(name, *args, env=None, timeout=120, cwd=None):
     )
 
 
-# what the scripts may load: the standard library, requests and what requests itself may load
+# what the scripts may load: the standard library, azure-storage-blob and requests, and what they load in turn
+# (azure-core, cryptography with cffi, isodate, typing-extensions; urllib3, idna, certifi, the charset detectors)
 SCRIPT_DEPENDENCIES = set(sys.stdlib_module_names) | {
+    "azure", "cryptography", "cffi", "isodate", "typing_extensions",
     "requests", "urllib3", "idna", "certifi", "charset_normalizer", "chardet", "socks", "simplejson",
     "brotli", "brotlicffi", "zstandard", "cegid_data_access", "cython_runtime", "__main__",
 }
@@ -63,6 +66,23 @@ def foreign_modules(name, *args, env=None):
     loaded = set(json.loads(result.stdout.strip().splitlines()[-1]))
     assert "cegid_data_access" in loaded
     return result, {module for module in loaded - SCRIPT_DEPENDENCIES if not module.startswith("_")}
+
+
+@pytest.fixture
+def proxied(azurite, tmp_path):
+    """(container client, sas_url settings whose SAS URL goes through a TcpProxy, the proxy)."""
+    from cegid_data_access.settings import Settings
+    from cegid_testkit.blobs import new_container
+    from cegid_testkit.tcpproxy import TcpProxy
+
+    name = new_container(azurite)
+    folder = tmp_path / "import"
+    folder.mkdir()
+    later = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)
+    with TcpProxy("127.0.0.1", azurite.port) as proxy:
+        url = azurite.container_sas_url(name, expiry=later).replace(f":{azurite.port}/", f":{proxy.port}/")
+        settings = Settings(mode="sas_url", sas_url=url, import_folder=str(folder))
+        yield azurite.service_client().get_container_client(name), settings, proxy
 
 
 @pytest.fixture

@@ -132,7 +132,7 @@ def test_missing_provider_id_says_run_discover(sim, tmp_path):
 def test_unknown_provider_id_exits_2(sim, tmp_path):
     result = run(sim, tmp_path, "--force", cegid_provider_id="0000-not-a-provider")
     assert result.returncode == 2
-    assert "cegid_provider_id 0000-not-a-provider is unknown to Cegid" in result.stderr
+    assert "0000-not-a-provider is unknown to Cegid" in result.stderr and "cegid_provider_id" in result.stderr
     assert "--discover" in result.stderr
 
 

@@ -11,6 +11,7 @@ import resource
 import signal
 import subprocess
 import sys
+import time
 
 import pytest
 from conftest import SCRIPTS, foreign_modules, run_script
@@ -54,8 +55,8 @@ def test_help_works():
     assert result.returncode == 0 and "--config" in result.stdout and "--json" in result.stdout
 
 
-def test_a_transfer_needs_only_requests(azurite, tmp_path):
-    """Listing, downloads and batch deletes are plain REST calls: the Azure SDK is not needed, nor imported."""
+def test_a_transfer_needs_only_azure_storage_blob_and_requests(azurite, tmp_path):
+    """What the script loads: the standard library, azure-storage-blob, requests, and their own dependencies."""
     setup = Setup(azurite, tmp_path)
     upload(setup.container, "ECRITURE.csv", b"E_DEBIT\n1\n")
 
@@ -241,3 +242,176 @@ def test_kill_9_then_clean_run_loses_and_duplicates_nothing(azurite, tmp_path, s
     assert blob_names(setup.container) == []
     assert staging_leftovers(setup.folder) == []
     assert collections.Counter(digest(data) for data in delivered_files(setup.folder).values()) == uploaded
+
+
+class SlowSetup(Setup):
+    """A Setup whose SAS URL goes through a TcpProxy (``proxy``), started by the caller."""
+
+    def __init__(self, azurite, tmp_path, proxy):
+        super().__init__(azurite, tmp_path)
+        self.url = self.url.replace(f":{azurite.port}/", f":{proxy.port}/")
+        self.write_config(self.url)
+
+
+def test_max_seconds_stops_cleanly_and_says_what_is_left(azurite, tmp_path):
+    with TcpProxy("127.0.0.1", azurite.port) as proxy:
+        setup = SlowSetup(azurite, tmp_path, proxy)
+        big = os.urandom(12 * 1024 * 1024)  # more than one GET (8 MiB): resumable
+        upload(setup.container, "small.csv", b"small")
+        upload(setup.container, "HISTOCUMSAL.csv", big)
+        proxy.throttle(4 * 1024 * 1024)
+
+        first = run(setup, "--max-seconds", "1")
+
+        assert first.returncode == 0, first.stdout + first.stderr
+        assert "DONE small.csv -> small.csv" in first.stdout
+        assert "CONTINUED HISTOCUMSAL.csv (12.0 MiB): stopped at the time limit, 8388608 bytes kept" in first.stdout
+        assert ("Stopped at the time limit: 1 file(s) left in Azure for the next run "
+                "(1 partly downloaded, to be continued).") in first.stdout
+        assert delivered_files(setup.folder) == {"small.csv": b"small"}
+        assert blob_names(setup.container) == ["HISTOCUMSAL.csv"]
+        proxy.throttle(None)
+
+        again = run(setup, "--json")
+
+    assert again.returncode == 0, again.stderr
+    summary = json.loads(again.stdout)
+    assert summary["continued"] is False
+    [item] = summary["files"]
+    assert (item["state"], item["code"], item["params"]) == ("done", "file.resumed", {"offset": 8388608})
+    assert item["message"] == "continued from byte 8388608 of an earlier download"
+    assert delivered_files(setup.folder) == {"small.csv": b"small", "HISTOCUMSAL.csv": big}
+    assert blob_names(setup.container) == []
+    assert staging_leftovers(setup.folder) == []
+
+
+def _durable(folder):
+    """The durable length recorded for the download under way, or 0."""
+    hidden = os.path.join(folder, ".cegid-partial")
+    for name in os.listdir(hidden) if os.path.isdir(hidden) else ():
+        if name.endswith(".resume"):
+            try:
+                with open(os.path.join(hidden, name), encoding="utf-8") as handle:
+                    return json.load(handle)["durable"]
+            except (OSError, ValueError):
+                pass
+    return 0
+
+
+def test_killed_by_sigterm_mid_blob_as_timeout_does_the_next_run_resumes(azurite, tmp_path):
+    with TcpProxy("127.0.0.1", azurite.port) as proxy:
+        setup = SlowSetup(azurite, tmp_path, proxy)
+        big = os.urandom(10 * 1024 * 1024)
+        upload(setup.container, "HISTOCUMSAL.csv", big)
+        proxy.throttle(1536 * 1024)
+        process = subprocess.Popen([sys.executable, str(SCRIPTS / SCRIPT), "--config", str(setup.config)],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + 60
+            while not _durable(setup.folder) and time.monotonic() < deadline and process.poll() is None:
+                time.sleep(0.02)
+            kept = _durable(setup.folder)
+            process.send_signal(signal.SIGTERM)  # what `timeout` sends when the time is up
+        finally:
+            process.communicate(timeout=60)
+        assert process.returncode == -signal.SIGTERM
+        assert 0 < kept < len(big)
+        assert delivered_files(setup.folder) == {}
+        assert blob_names(setup.container) == ["HISTOCUMSAL.csv"]
+        proxy.throttle(None)
+        before = proxy.response_bytes
+
+        again = run(setup)
+
+        assert proxy.response_bytes - before < len(big) - kept + 128 * 1024  # and the listing, the delete
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert f"DONE HISTOCUMSAL.csv -> HISTOCUMSAL.csv (10.0 MiB): continued from byte {kept}" in again.stdout
+    assert delivered_files(setup.folder) == {"HISTOCUMSAL.csv": big}
+    assert blob_names(setup.container) == []
+    assert staging_leftovers(setup.folder) == []
+
+
+# the core with small GETs and frequent checkpoints, so that a run killed within a second has kept something
+DRIVER = """
+import sys
+sys.path.insert(0, {repo!r})
+from cegid_data_access.settings import Settings
+from cegid_data_access.transfer import AzureTuning, TransferTuning, run_transfer
+tuning = TransferTuning(checkpoint_seconds=0.05, azure=AzureTuning(
+    single_get_size=64 * 1024, chunk_size=64 * 1024, max_concurrency=3))
+run_transfer(Settings(mode="sas_url", sas_url=sys.argv[1], import_folder=sys.argv[2]), tuning=tuning, workers=4)
+"""
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_kill_9_during_resumed_downloads_then_clean_run(azurite, tmp_path, seed):
+    """A large blob killed several times mid-download: delivered whole, once; the kept bytes came only once."""
+    rng = random.Random(seed)
+    with TcpProxy("127.0.0.1", azurite.port) as proxy:
+        setup = SlowSetup(azurite, tmp_path, proxy)
+        big = os.urandom(12 * 1024 * 1024)  # over one GET of the CLI's (8 MiB): resumable by the clean run too
+        upload(setup.container, "HISTOCUMSAL.csv", big)
+        smalls = {f"f{index}/EXPORT{index % 2}.csv": os.urandom(rng.choice((0, 100, 70_000))) for index in range(6)}
+        for name, data in smalls.items():
+            upload(setup.container, name, data)
+        proxy.throttle(1024 * 1024)  # the blob takes 12 s; each killed run gets less than 1.6 s
+        driver = DRIVER.format(repo=str(SCRIPTS.parent))
+        for _kill in range(4):
+            process = subprocess.Popen([sys.executable, "-c", driver, setup.url, str(setup.folder)],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            time.sleep(rng.uniform(0.8, 1.6))
+            process.kill()
+            process.wait()
+            assert "Traceback" not in process.stderr.read().decode(), "the driver failed before it was killed"
+            process.stderr.close()
+        kept = _durable(setup.folder)
+        proxy.throttle(None)
+        before = proxy.response_bytes
+
+        result = run(setup)
+
+        downloaded = proxy.response_bytes - before
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"continued from byte {kept}" in result.stdout and kept > 0
+    assert downloaded < len(big) - kept + sum(map(len, smalls.values())) + 256 * 1024
+    assert blob_names(setup.container) == []
+    assert staging_leftovers(setup.folder) == []
+    expected = collections.Counter(digest(data) for data in [big, *smalls.values()])
+    assert collections.Counter(digest(data) for data in delivered_files(setup.folder).values()) == expected
+
+
+def test_check_prints_each_step_and_deletes_nothing(azurite, tmp_path):
+    setup = Setup(azurite, tmp_path)
+    upload(setup.container, "ECRITURE.csv", b"12")
+    expiry = LATER.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+    result = run(setup, "--check")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [f"OK     SAS: SAS URL set, valid until {expiry}",
+                                          "OK     listing: 1 blob(s) waiting, 2 bytes"]
+    setup.url = azurite.container_sas_url(setup.name, permission="rl", expiry=LATER)
+    setup.write_config(setup.url)
+
+    refused = run(setup, "--check", "--json")
+
+    assert refused.returncode == 3
+    assert json.loads(refused.stdout) == [{
+        "name": "SAS", "ok": False, "code": "azure.sas_permissions", "params": {"permissions": "rl"},
+        "message": "the SAS URL's permissions are 'rl': read, list and delete are needed"}]
+    assert blob_names(setup.container) == ["ECRITURE.csv"]
+
+
+def test_refusals_and_warnings_read_as_sentences(azurite, tmp_path):
+    setup = Setup(azurite, tmp_path)
+    soon = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=30)
+    setup.url = azurite.container_sas_url(setup.name, expiry=soon)
+    setup.write_config(setup.url)
+    upload(setup.container, "exports/.hidden.csv", b"no")
+
+    result = run(setup)
+
+    assert result.returncode == 1
+    assert "Warning: the SAS URL expires soon, on " + soon.strftime("%Y-%m-%d %H:%M") in result.stderr
+    assert ("  NOT TRANSFERRED exports/.hidden.csv: name refused: hidden name (starts with '.'); left in Azure"
+            in result.stdout.splitlines())

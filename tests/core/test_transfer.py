@@ -6,6 +6,7 @@ import dataclasses
 import datetime
 import fcntl
 import gzip
+import hashlib
 import os
 import resource
 import signal
@@ -14,15 +15,38 @@ import threading
 import pytest
 from azure.storage.blob import ContentSettings
 
-from cegid_data_access.errors import AuthenticationError, ConfigError
+from cegid_data_access.errors import CODES, AuthenticationError, ConfigError
 from cegid_data_access.settings import Settings
-from cegid_data_access.staging import StagingArea, entry_key
-from cegid_data_access.transfer import TransferReporter, TransferTuning, check_connection, run_transfer, sas_expiry
+from cegid_data_access.staging.folder import StagingFolder, entry_key
+from cegid_data_access.transfer import (
+    AzureTuning,
+    TransferReporter,
+    TransferTuning,
+    check_connection,
+    run_transfer,
+    sas_expiry,
+)
 from cegid_testkit.blobs import blob_names, delivered_files, new_container, staging_leftovers, upload
 
 NOW = datetime.datetime(2026, 11, 28, 10, 15, tzinfo=datetime.timezone.utc)
 LATER = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)
-FAST = TransferTuning(attempts=2, backoff=0.05)
+FAST = TransferTuning(azure=AzureTuning(retry_total=1, retry_first_wait=0.05))
+
+
+def small_gets(single_get_size, chunk_size, max_concurrency=4, **changes):
+    """FAST with small GETs: a blob over ``single_get_size`` comes in chunks, several at once."""
+    return dataclasses.replace(FAST, azure=dataclasses.replace(
+        FAST.azure, single_get_size=single_get_size, chunk_size=chunk_size, max_concurrency=max_concurrency),
+        **changes)
+
+
+def assert_declared(code, params):
+    """``code`` and its parameters are in the vocabulary (errors.CODES), nested codes too."""
+    assert code in CODES, code
+    assert set(CODES[code]) <= set(params), (code, params)
+    for key, value in params.items():
+        if key.endswith("_code"):
+            assert_declared(value, {k: v for k, v in params.items() if k != key})
 
 
 class Recorder(TransferReporter):
@@ -46,10 +70,13 @@ class Recorder(TransferReporter):
         self._record("progress", blob_name, done_bytes, total_bytes)
 
     def on_file_done(self, outcome):
+        if outcome.code:
+            assert_declared(outcome.code, outcome.params)
         self._record("done", outcome.blob_name, outcome.state)
 
-    def on_warning(self, message):
-        self._record("warning", message)
+    def on_warning(self, code, params):
+        assert_declared(code, params)
+        self._record("warning", code, params)
 
 
 @pytest.fixture
@@ -121,8 +148,8 @@ def test_batched_deletes_answer_per_blob(box):
     assert blob_names(box.container) == ["PART2.csv"]
     assert box.container.get_blob_client("PART2.csv").download_blob().readall() == b"new export"
     kept = by_blob(result)["PART2.csv"]
-    assert kept.state == "done" and "newer version" in kept.message
-    assert [o.message for o in result.outcomes if o.blob_name != "PART2.csv"] == [""] * 4
+    assert (kept.state, kept.code) == ("done", "file.newer_version_kept")
+    assert [o.code for o in result.outcomes if o.blob_name != "PART2.csv"] == [None] * 4
     assert staging_leftovers(box.folder) == []
 
     again = run_transfer(box.settings, tuning=FAST)  # the re-export is delivered as a new file
@@ -160,13 +187,17 @@ def test_hostile_names_are_refused_and_left(box, tmp_path):
     upload(box.container, "good.csv", b"good")
     assert sorted(blob_names(box.container)) == sorted([*HOSTILE, "good.csv"])
 
-    result = run_transfer(box.settings, tuning=FAST)
+    recorder = Recorder()
+
+    result = run_transfer(box.settings, tuning=FAST, reporter=recorder)
 
     outcomes = by_blob(result)
     assert outcomes["good.csv"].state == "done"
     for name in HOSTILE:
-        assert outcomes[name].state == "refused", name
+        assert (outcomes[name].state, outcomes[name].code) == ("refused", "file.name_refused"), name
+        assert outcomes[name].params["reason_code"].startswith("name."), name
         assert outcomes[name].local_name is None
+    assert outcomes["L" * 256 + ".csv"].params == {"reason_code": "name.too_long", "max_bytes": 255}
     assert result.exit_code == 1 and result.failures == len(HOSTILE)
     assert delivered_files(box.folder) == {"good.csv": b"good"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["import"]
@@ -177,34 +208,32 @@ def test_hostile_names_are_refused_and_left(box, tmp_path):
 def test_large_blob_chunked_in_parallel(box):
     data = os.urandom(3 * 1024 * 1024 + 12345)
     upload(box.container, "HISTOCUMSAL.csv", data)
-    tuning = TransferTuning(single_get_size=256 * 1024, segment_size=64 * 1024, chunk_concurrency=4,
-                            slow_connection=2**62)  # as if Azure were far: every connection joins
     recorder = Recorder()
 
-    result = run_transfer(box.settings, reporter=recorder, tuning=tuning)
+    result = run_transfer(box.settings, reporter=recorder, tuning=small_gets(256 * 1024, 64 * 1024))
 
     assert result.exit_code == 0
     assert delivered_files(box.folder) == {"HISTOCUMSAL.csv": data}
-    import hashlib
-
     assert result.outcomes[0].md5 == hashlib.md5(data).hexdigest()
     progress = [event for event in recorder.events if event[0] == "progress"]
     assert len(progress) > 2 and progress[-1][2:] == (len(data), len(data))
+    assert [done for _kind, _name, done, _total in progress] == sorted(done for _k, _n, done, _t in progress)
     assert recorder.threads == {threading.get_ident()}
+    assert staging_leftovers(box.folder) == []
 
 
-@pytest.mark.parametrize("single_get_size", [2**40, 64 * 1024], ids=["one-get", "ranged"])
-def test_blocks_the_disk_refuses_are_written_the_plain_way(box, single_get_size):
-    """Blocks that are not whole pages (unaligned offsets) cannot bypass the page cache: written buffered, intact."""
+@pytest.mark.parametrize("single_get_size, chunk_size", [(100_001, 30_001), (4096, 4096), (2**20, 1)],
+                         ids=["odd-sizes", "pages", "one-get"])
+def test_chunks_out_of_order_give_the_exact_file(box, single_get_size, chunk_size):
+    """Chunks of odd sizes, written by several threads in any order, hashed in order: the exact bytes and MD5."""
     data = os.urandom(1_000_003)
     upload(box.container, "ECRITURE.csv", data)
-    tuning = dataclasses.replace(FAST, single_get_size=single_get_size, segment_size=100_001, block_size=30_001,
-                                 chunk_concurrency=3, slow_connection=2**62)
 
-    result = run_transfer(box.settings, tuning=tuning)
+    result = run_transfer(box.settings, tuning=small_gets(single_get_size, chunk_size, max_concurrency=3))
 
-    assert result.exit_code == 0, [o.message for o in result.outcomes]
+    assert result.exit_code == 0, [(o.code, o.params) for o in result.outcomes]
     assert delivered_files(box.folder) == {"ECRITURE.csv": data}
+    assert result.outcomes[0].md5 == hashlib.md5(data).hexdigest()
     assert blob_names(box.container) == []
 
 
@@ -216,20 +245,19 @@ def _file_size_limit(limit):
 
 
 def test_disk_refusing_a_large_blob_midway_keeps_it_in_azure(box):
-    """A write fails while several ranges are in flight: the download stops, the blob stays, nothing is left."""
+    """A write fails while several chunks are in flight: the download stops, the blob stays, nothing is left."""
     upload(box.container, "small.csv", b"s" * 1000)
     upload(box.container, "big.csv", os.urandom(2_000_000))
-    tuning = dataclasses.replace(FAST, single_get_size=64 * 1024, segment_size=64 * 1024, block_size=16 * 1024,
-                                 chunk_concurrency=4, slow_connection=2**62)
     (limits, handler) = _file_size_limit(500_000)
     try:
-        result = run_transfer(box.settings, tuning=tuning)
+        result = run_transfer(box.settings, tuning=small_gets(64 * 1024, 16 * 1024))
     finally:
         resource.setrlimit(resource.RLIMIT_FSIZE, limits)
         signal.signal(signal.SIGXFSZ, handler)
 
     assert result.exit_code == 1
-    assert "too large" in by_blob(result)["big.csv"].message
+    assert (by_blob(result)["big.csv"].code, by_blob(result)["big.csv"].params) == (
+        "file.disk_full", {"detail": "File too large"})
     assert delivered_files(box.folder) == {"small.csv": b"s" * 1000}
     assert blob_names(box.container) == ["big.csv"]
     assert staging_leftovers(box.folder) == []
@@ -242,11 +270,10 @@ def test_a_compressed_blob_is_delivered_as_stored(box):
     for name, data in stored.items():
         box.container.get_blob_client(name).upload_blob(
             data, content_settings=ContentSettings(content_type="text/csv", content_encoding="gzip"))
-    tuning = dataclasses.replace(FAST, single_get_size=128 * 1024, segment_size=128 * 1024)
 
-    result = run_transfer(box.settings, tuning=tuning)
+    result = run_transfer(box.settings, tuning=small_gets(128 * 1024, 128 * 1024))
 
-    assert result.exit_code == 0, [o.message for o in result.outcomes]
+    assert result.exit_code == 0, [(o.code, o.params) for o in result.outcomes]
     assert delivered_files(box.folder) == stored
     assert blob_names(box.container) == []
 
@@ -259,7 +286,7 @@ def test_content_md5_mismatch_keeps_blob(box):
     result = run_transfer(box.settings, tuning=FAST)
 
     assert result.exit_code == 1
-    assert "Content-MD5" in result.outcomes[0].message
+    assert result.outcomes[0].code == "file.md5_mismatch"
     assert delivered_files(box.folder) == {}
     assert staging_leftovers(box.folder) == []
     assert blob_names(box.container) == ["ECRITURE.csv"]
@@ -274,7 +301,7 @@ def test_expired_sas_refused_before_any_call(azurite, box):
     with pytest.raises(AuthenticationError) as info:
         run_transfer(box.settings, tuning=FAST)
 
-    assert "2026-01-02 03:04:05 UTC" in str(info.value)
+    assert (info.value.code, info.value.params) == ("azure.expired", {"expiry": "2026-01-02 03:04:05 UTC"})
     assert info.value.exit_code == 3
     assert blob_names(box.container) == ["ECRITURE.csv"]
 
@@ -287,8 +314,10 @@ def test_sas_expiring_soon_warns(azurite, box):
     result = run_transfer(box.settings, reporter=recorder, tuning=FAST)
 
     assert result.exit_code == 0
-    assert len(result.warnings) == 1 and "expires soon" in result.warnings[0]
-    assert ("warning", result.warnings[0]) in recorder.events
+    [(code, params)] = result.warnings
+    assert (code, params) == ("sas.expires_soon", {"expiry": sas_expiry(box.settings.sas_url).strftime(
+        "%Y-%m-%d %H:%M:%S UTC")})
+    assert ("warning", code, params) in recorder.events
 
 
 def test_lock_held_touches_nothing(box):
@@ -300,7 +329,7 @@ def test_lock_held_touches_nothing(box):
         fcntl.flock(lock, fcntl.LOCK_EX)
         result = run_transfer(box.settings, tuning=FAST)
     assert result.lock_held and result.exit_code == 0 and result.outcomes == []
-    assert "another transfer" in result.warnings[0]
+    assert result.warnings == [("transfer.lock_held", {"folder": str(box.folder)})]
     assert (hidden / "someone.part").read_bytes() == b"in progress"
     assert blob_names(box.container) == ["ECRITURE.csv"]
     assert delivered_files(box.folder) == {}
@@ -315,13 +344,17 @@ def test_delivered_but_not_deleted_is_not_delivered_again(azurite, box):
 
     assert first.exit_code == 1
     assert first.outcomes[0].state == "failed" and first.outcomes[0].local_name == "ECRITURE.csv"
-    assert "not deleted" in first.outcomes[0].message and "sig=" not in first.outcomes[0].message
+    assert first.outcomes[0].code == "file.not_deleted"
+    assert first.outcomes[0].params["reason_code"] == "azure.denied"
+    assert first.outcomes[0].params["status"] == 403
     assert blob_names(box.container) == ["ECRITURE.csv"]
 
     second = run_transfer(box.settings, tuning=FAST)
 
     assert second.exit_code == 0
     assert [(o.state, o.local_name) for o in second.outcomes] == [("already_delivered", "ECRITURE.csv")]
+    assert (second.outcomes[0].code, second.outcomes[0].params) == (
+        "file.delivered_earlier", {"local_name": "ECRITURE.csv"})
     assert delivered_files(box.folder) == {"ECRITURE.csv": b"exported once"}
     assert blob_names(box.container) == []
     assert staging_leftovers(box.folder) == []
@@ -332,6 +365,10 @@ def test_leftover_temporary_files_removed(box):
     hidden.mkdir()
     (hidden / ("0" * 40 + ".part")).write_bytes(b"half a file")
     (hidden / ("1" * 40 + ".json")).write_text("{torn")
+    (hidden / ("2" * 40 + ".part")).write_bytes(b"a part whose resume record is torn")
+    (hidden / ("2" * 40 + ".resume")).write_text('{"durable": 1')
+    (hidden / ("3" * 40 + ".resume")).write_text('{"durable": 0}')  # a record without its part
+    (hidden / ("4" * 40 + ".resume.tmp")).write_text('{"durable": 0}')
     upload(box.container, "ECRITURE.csv", b"x")
 
     result = run_transfer(box.settings, tuning=FAST)
@@ -347,7 +384,7 @@ def test_crash_after_a_group_commit_deletes_only(box):
     for name, data in payloads.items():
         upload(box.container, name, data)
     listed = {blob.name: blob for blob in box.container.list_blobs()}
-    staging = StagingArea(str(box.folder))
+    staging = StagingFolder(str(box.folder))
     assert staging.acquire()
     items = []
     for name in ("a/ECRITURE.csv", "b/ECRITURE.csv", "TIERS.csv"):
@@ -380,11 +417,16 @@ def test_missing_import_folder_names_the_setting(box):
 def test_check_connection_deletes_nothing(azurite, box):
     upload(box.container, "ECRITURE.csv", b"12345")
     steps = check_connection(box.settings)
-    assert [(s.name, s.ok) for s in steps] == [("SAS", True), ("listing", True)]
-    assert "1 blob(s)" in steps[1].message
+    assert [(s.name, s.ok, s.code) for s in steps] == [("step.sas", True, "check.sas_set"),
+                                                        ("step.listing", True, "check.listing")]
+    assert steps[0].params == {"expiry": sas_expiry(box.settings.sas_url).strftime("%Y-%m-%d %H:%M:%S UTC")}
+    assert steps[1].params == {"count": 1, "bytes": 5}
+    for step in steps:
+        assert_declared(step.name, {})
+        assert_declared(step.code, step.params)
     assert blob_names(box.container) == ["ECRITURE.csv"]
 
     box.settings.sas_url = azurite.container_sas_url(box.name, permission="rl")
     steps = check_connection(box.settings)
-    assert [(s.name, s.ok) for s in steps] == [("SAS", False)]
-    assert "delete" in steps[0].message
+    assert [(s.name, s.ok, s.code, s.params) for s in steps] == [
+        ("step.sas", False, "azure.sas_permissions", {"permissions": "rl"})]

@@ -7,10 +7,10 @@ import pytest
 from cegid_data_access.cegid_api.client import CegidClient
 from cegid_data_access.errors import AuthenticationError
 from cegid_data_access.settings import Settings
-from cegid_data_access.transfer import TransferTuning, check_connection, run_transfer
+from cegid_data_access.transfer import AzureTuning, TransferTuning, check_connection, run_transfer
 from cegid_testkit.blobs import blob_names, delivered_files, upload
 
-FAST = TransferTuning(attempts=2, backoff=0.05)
+FAST = TransferTuning(azure=AzureTuning(retry_total=1, retry_first_wait=0.05))
 SAS_PATH = "GetSASTokenLRD"
 
 
@@ -59,7 +59,7 @@ def test_refused_sas_is_renewed_once_mid_run(azurite, api, first_permission):
 
     result = run_transfer(settings, client=CegidClient(settings), tuning=FAST)
 
-    assert result.exit_code == 0, [o.message for o in result.outcomes]
+    assert result.exit_code == 0, [(o.code, o.params) for o in result.outcomes]
     assert len(simulator.requests_to(SAS_PATH)) == 2
     assert delivered_files(settings.import_folder) == {"ECRITURE.csv": b"first", "ANALYTIQ.csv": b"second"}
     assert blob_names(container) == []
@@ -83,11 +83,13 @@ def test_check_connection_api(api):
     simulator, container, settings = api
     upload(container, "ECRITURE.csv", b"x")
     steps = check_connection(settings)
-    assert [(step.name, step.ok) for step in steps] == [("token", True), ("SAS", True), ("listing", True)]
-    assert all("sig=" not in step.message or "sig=***" in step.message for step in steps)
+    assert [(step.name, step.ok, step.code) for step in steps] == [
+        ("step.token", True, "check.token_obtained"), ("step.sas", True, "check.sas_obtained"),
+        ("step.listing", True, "check.listing")]
+    assert steps[2].params == {"count": 1, "bytes": 1}
     assert blob_names(container) == ["ECRITURE.csv"]
 
     settings.subscription_key = "not-the-subscription-key"
     steps = check_connection(settings)
-    assert [(step.name, step.ok) for step in steps] == [("token", False)]
-    assert "not-the-subscription-key" not in steps[0].message
+    assert [(step.name, step.ok, step.code) for step in steps] == [("step.token", False, "api.credentials_refused")]
+    assert "not-the-subscription-key" not in repr(steps[0].params)

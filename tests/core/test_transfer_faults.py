@@ -1,6 +1,6 @@
 # Copyright 2026 is_cegid2odoo authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Network faults during a transfer: connections cut, a blob re-exported mid-download."""
+"""Network faults during a transfer: connections cut, a blob re-exported mid-download, a gateway refusing batches."""
 
 import dataclasses
 import datetime
@@ -10,28 +10,20 @@ import threading
 
 import pytest
 
-from cegid_data_access.settings import Settings
-from cegid_data_access.transfer import TransferTuning, run_transfer
-from cegid_testkit.blobs import blob_names, delivered_files, new_container, staging_leftovers, upload
-from cegid_testkit.tcpproxy import TcpProxy
+from cegid_data_access.transfer import AzureTuning, TransferReporter, TransferTuning, run_transfer
+from cegid_testkit.blobs import blob_names, delivered_files, staging_leftovers, upload
 
 LATER = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)
-FAST = TransferTuning(attempts=3, backoff=0.05)
-# small chunks, one at a time: the download goes through many requests in a known order
-CHUNKED = TransferTuning(attempts=2, backoff=0.05,
-                         single_get_size=64 * 1024, segment_size=64 * 1024, chunk_concurrency=1)
+FAST = TransferTuning(azure=AzureTuning(retry_total=3, retry_first_wait=0.05))
 
 
-@pytest.fixture
-def proxied(azurite, tmp_path):
-    """(container client, settings whose SAS URL goes through a TcpProxy, the proxy)."""
-    name = new_container(azurite)
-    folder = tmp_path / "import"
-    folder.mkdir()
-    with TcpProxy("127.0.0.1", azurite.port) as proxy:
-        url = azurite.container_sas_url(name, expiry=LATER).replace(f":{azurite.port}/", f":{proxy.port}/")
-        settings = Settings(mode="sas_url", sas_url=url, import_folder=str(folder))
-        yield azurite.service_client().get_container_client(name), settings, proxy
+def chunked(max_concurrency=1, **changes):
+    """Chunks of 64 KiB (``max_concurrency`` at a time): a download goes through many requests."""
+    return dataclasses.replace(FAST, azure=dataclasses.replace(
+        FAST.azure, single_get_size=64 * 1024, chunk_size=64 * 1024, max_concurrency=max_concurrency), **changes)
+
+
+CHUNKED = chunked()
 
 
 def test_connection_cut_mid_download_is_retried(proxied):
@@ -43,7 +35,7 @@ def test_connection_cut_mid_download_is_retried(proxied):
     result = run_transfer(settings, tuning=FAST)
 
     assert proxy.cuts_done == 1
-    assert result.exit_code == 0, [o.message for o in result.outcomes]
+    assert result.exit_code == 0, [(o.code, o.params) for o in result.outcomes]
     assert delivered_files(settings.import_folder) == {"ECRITURE.csv": data}
     assert blob_names(container) == []
     assert staging_leftovers(settings.import_folder) == []
@@ -54,12 +46,11 @@ def test_ranged_download_reuses_its_connections_and_survives_a_cut(proxied):
     container, settings, proxy = proxied
     data = os.urandom(2 * 1024 * 1024 + 777)
     upload(container, "ECRITURE.csv", data)
-    ranged = TransferTuning(attempts=3, backoff=0.05, single_get_size=64 * 1024, segment_size=64 * 1024,
-                            chunk_concurrency=2)
+    ranged = chunked(max_concurrency=2)
 
     result = run_transfer(settings, tuning=ranged)
 
-    assert result.exit_code == 0, [o.message for o in result.outcomes]
+    assert result.exit_code == 0, [(o.code, o.params) for o in result.outcomes]
     assert delivered_files(settings.import_folder) == {"ECRITURE.csv": data}
     # 33 ranges; a connection per range would be 33, plus the listing and the delete
     assert proxy.connections <= 6
@@ -69,29 +60,26 @@ def test_ranged_download_reuses_its_connections_and_survives_a_cut(proxied):
     again = run_transfer(settings, tuning=ranged)
 
     assert proxy.cuts_done == 1
-    assert again.exit_code == 0, [o.message for o in again.outcomes]
+    assert again.exit_code == 0, [(o.code, o.params) for o in again.outcomes]
     assert len(again.outcomes) == 1 and again.outcomes[0].md5 == hashlib.md5(data[::-1]).hexdigest()
     assert blob_names(container) == []
     assert staging_leftovers(settings.import_folder) == []
 
 
-@pytest.mark.parametrize("slow_connection", [0, 2**62], ids=["near-azure", "distant-azure"])
-def test_a_large_blob_takes_more_connections_only_when_one_is_slow(proxied, slow_connection):
-    """One connection at first; another joins after each segment while each brings less than slow_connection."""
+@pytest.mark.parametrize("max_concurrency", [1, 4])
+def test_a_large_blob_takes_at_most_max_concurrency_connections(proxied, max_concurrency):
+    """One kept-alive connection for the listing, the chunks and the delete; a few more when chunks come at once."""
     container, settings, proxy = proxied
     data = os.urandom(2 * 1024 * 1024 + 777)
     upload(container, "ECRITURE.csv", data)
-    tuning = dataclasses.replace(FAST, single_get_size=64 * 1024, segment_size=64 * 1024, chunk_concurrency=4,
-                                 slow_connection=slow_connection)
 
-    result = run_transfer(settings, tuning=tuning)
+    result = run_transfer(settings, tuning=chunked(max_concurrency))
 
-    assert result.exit_code == 0, [o.message for o in result.outcomes]
+    assert result.exit_code == 0, [(o.code, o.params) for o in result.outcomes]
     assert delivered_files(settings.import_folder) == {"ECRITURE.csv": data}
-    if slow_connection:
-        assert proxy.connections > 1  # ranges at once, on connections of their own
-    else:
-        assert proxy.connections == 1  # listing, 33 ranges in order and the delete on one kept-alive connection
+    assert 1 <= proxy.connections <= max_concurrency
+    ranges = [head for head in proxy.heads if head.startswith("GET ") and "x-ms-range" in head.lower()]
+    assert len(ranges) == 33  # the first GET and 32 chunks of 64 KiB, each asked once
 
 
 def test_listing_goes_page_by_page_and_survives_a_cut(proxied):
@@ -101,10 +89,11 @@ def test_listing_goes_page_by_page_and_survives_a_cut(proxied):
         upload(container, name, name.encode())
     proxy.cut_after(300, times=1)  # the first answer, a listing page, is cut short
 
-    result = run_transfer(settings, tuning=dataclasses.replace(FAST, list_page_size=3))
+    result = run_transfer(settings, tuning=dataclasses.replace(
+        FAST, azure=dataclasses.replace(FAST.azure, list_page_size=3)))
 
     assert proxy.cuts_done == 1
-    assert result.exit_code == 0, [o.message for o in result.outcomes]
+    assert result.exit_code == 0, [(o.code, o.params) for o in result.outcomes]
     assert sorted(o.blob_name for o in result.outcomes) == sorted(names)
     assert delivered_files(settings.import_folder) == {name.rsplit("/", 1)[1]: name.encode() for name in names}
     assert blob_names(container) == []
@@ -113,17 +102,54 @@ def test_listing_goes_page_by_page_and_survives_a_cut(proxied):
 def test_connection_always_cut_leaves_blob_and_no_partial(proxied):
     container, settings, proxy = proxied
     upload(container, "small.csv", b"fits in one answer")
-    upload(container, "HISTOCUMSAL.csv", os.urandom(300_000))
-    proxy.cut_after(20_000, times=10_000)  # no 64 KiB chunk can get through
+    upload(container, "HISTOCUMSAL.csv", os.urandom(50_000))
+    proxy.cut_after(20_000, times=10_000)  # the 50 kB blob cannot get through
 
-    result = run_transfer(settings, tuning=CHUNKED)
+    result = run_transfer(settings, tuning=FAST)
 
     outcomes = {o.blob_name: o for o in result.outcomes}
-    assert outcomes["HISTOCUMSAL.csv"].state == "failed"
+    assert (outcomes["HISTOCUMSAL.csv"].state, outcomes["HISTOCUMSAL.csv"].code) == ("failed", "file.download_failed")
+    assert outcomes["HISTOCUMSAL.csv"].params["reason_code"] == "azure.connection_lost"
     assert outcomes["small.csv"].state == "done"
     assert result.exit_code == 1
     assert delivered_files(settings.import_folder) == {"small.csv": b"fits in one answer"}
     assert blob_names(container) == ["HISTOCUMSAL.csv"]
+    assert staging_leftovers(settings.import_folder) == []  # one GET: nothing worth keeping
+
+
+def test_a_large_download_cut_for_good_is_continued_by_the_next_run(proxied):
+    """Azure becomes unreachable mid-download: what is durable stays, and the next run asks only for the rest."""
+    container, settings, proxy = proxied
+    data = os.urandom(1024 * 1024)
+    upload(container, "HISTOCUMSAL.csv", data)
+
+    class CutAtHalf(TransferReporter):
+        def on_progress(self, blob_name, done_bytes, total_bytes):
+            if done_bytes >= total_bytes // 2 and not proxy.cuts_done:
+                proxy.cut_after(20_000, times=10_000)  # no 64 KiB chunk gets through any more
+                proxy.reset_all()
+
+    tuning = chunked(checkpoint_seconds=0)  # a checkpoint after every chunk
+
+    first = run_transfer(settings, tuning=tuning, reporter=CutAtHalf())
+
+    [outcome] = first.outcomes
+    assert (outcome.state, outcome.code, outcome.params["reason_code"]) == (
+        "failed", "file.download_failed", "azure.connection_lost")
+    assert sorted(name.rsplit(".", 1)[1] for name in staging_leftovers(settings.import_folder)) == ["part", "resume"]
+    assert blob_names(container) == ["HISTOCUMSAL.csv"]
+    proxy.cut_after(0, times=0)
+    before = proxy.response_bytes
+
+    again = run_transfer(settings, tuning=tuning)
+
+    [outcome] = again.outcomes
+    assert (outcome.state, outcome.code) == ("done", "file.resumed")
+    assert len(data) // 2 <= outcome.params["offset"] < len(data)
+    assert outcome.md5 == hashlib.md5(data).hexdigest()
+    assert proxy.response_bytes - before < len(data) - outcome.params["offset"] + 64 * 1024
+    assert delivered_files(settings.import_folder) == {"HISTOCUMSAL.csv": data}
+    assert blob_names(container) == []
     assert staging_leftovers(settings.import_folder) == []
 
 
@@ -144,7 +170,7 @@ def test_blob_reexported_during_download_survives(azurite, proxied):
         worker.join(60)
 
     [outcome] = results[0].outcomes
-    assert outcome.state == "failed" and "re-exported" in outcome.message
+    assert (outcome.state, outcome.code) == ("failed", "file.reexported")
     assert container.get_blob_client("ECRITURE.csv").download_blob().readall() == new
     assert delivered_files(settings.import_folder) == {}
     assert staging_leftovers(settings.import_folder) == []
@@ -153,3 +179,28 @@ def test_blob_reexported_during_download_survives(azurite, proxied):
 
     assert again.exit_code == 0
     assert delivered_files(settings.import_folder) == {"ECRITURE.csv": new}
+
+
+def test_a_gateway_refusing_blob_batches_gets_one_conditional_delete_per_blob(proxied):
+    container, settings, proxy = proxied
+    for index in range(3):
+        upload(container, f"PART{index}.csv", b"old %d" % index)
+    proxy.answer(b"comp=batch", 501)
+
+    class Reexport(TransferReporter):
+        """Cegid re-exports PART1.csv once it is downloaded, before its blob can be deleted."""
+
+        def on_progress(self, blob_name, done_bytes, total_bytes):
+            if blob_name == "PART1.csv" and done_bytes == total_bytes:
+                upload(container, "PART1.csv", b"new export")
+
+    result = run_transfer(settings, tuning=dataclasses.replace(FAST, delete_delay=60), reporter=Reexport())
+
+    assert result.exit_code == 0, [(o.code, o.params) for o in result.outcomes]
+    assert {o.blob_name: o.code for o in result.outcomes} == {
+        "PART0.csv": None, "PART1.csv": "file.newer_version_kept", "PART2.csv": None}
+    assert delivered_files(settings.import_folder) == {f"PART{index}.csv": b"old %d" % index for index in range(3)}
+    assert blob_names(container) == ["PART1.csv"]
+    deletes = [head for head in proxy.heads if head.startswith("DELETE ")]
+    assert len(deletes) == 3 and all("if-match:" in head.lower() for head in deletes)
+    assert any("comp=batch" in head for head in proxy.heads)

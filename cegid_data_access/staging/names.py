@@ -6,7 +6,7 @@ The downstream import expects each export under its blob's base name (what
 follows the last ``/``). A blob name is untrusted input: anything that could
 resolve outside the import folder, hide a file, or break the file system is
 refused rather than "cleaned", so that nobody imports a file under a name
-nobody chose.
+nobody chose. A refusal is a reason code (``name.*`` in ``errors.CODES``).
 """
 
 import os
@@ -28,25 +28,25 @@ def _name_bytes(blob_name):
     return len(base_name(blob_name).encode("utf-8"))
 
 
-# (test on the whole blob name, why it is refused), checked in order
+# (test on the whole blob name, reason code), checked in order
 _RULES = (
-    (lambda name: not name, "empty name"),
-    (lambda name: "\\" in name, "contains a backslash"),
-    (lambda name: name.startswith("/"), "absolute path"),
-    (lambda name: _DRIVE.match(name), "starts with a drive letter"),
-    (lambda name: any(unicodedata.category(c) in _FORBIDDEN_CATEGORIES for c in name), "contains control characters"),
-    (lambda name: any(part in (".", "..") for part in name.split("/")), "contains '.' or '..' path segments"),
-    (lambda name: not base_name(name), "empty base name (ends with '/')"),
-    (lambda name: base_name(name).startswith("."), "hidden name (starts with '.')"),
-    (lambda name: _name_bytes(name) > MAX_NAME_BYTES, f"base name longer than {MAX_NAME_BYTES} bytes"),
+    (lambda name: not name, "name.empty"),
+    (lambda name: "\\" in name, "name.backslash"),
+    (lambda name: name.startswith("/"), "name.absolute"),
+    (lambda name: _DRIVE.match(name), "name.drive_letter"),
+    (lambda name: any(unicodedata.category(c) in _FORBIDDEN_CATEGORIES for c in name), "name.control_characters"),
+    (lambda name: any(part in (".", "..") for part in name.split("/")), "name.dot_segment"),
+    (lambda name: not base_name(name), "name.ends_with_slash"),
+    (lambda name: base_name(name).startswith("."), "name.hidden"),
+    (lambda name: _name_bytes(name) > MAX_NAME_BYTES, "name.too_long"),
 )
 
 
-def refusal_reason(blob_name):
-    """Why ``blob_name`` cannot be delivered, or None when it is safe."""
-    for refused, reason in _RULES:
+def refusal(blob_name):
+    """Why ``blob_name`` cannot be delivered, as (reason code, its parameters); None when it is safe."""
+    for refused, code in _RULES:
         if refused(blob_name):
-            return reason
+            return code, ({"max_bytes": MAX_NAME_BYTES} if code == "name.too_long" else {})
     return None
 
 

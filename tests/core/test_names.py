@@ -7,18 +7,25 @@ import itertools
 
 import pytest
 
-from cegid_data_access.naming import MAX_NAME_BYTES, base_name, candidate_names, refusal_reason
+from cegid_data_access.errors import CODES
+from cegid_data_access.staging.names import MAX_NAME_BYTES, base_name, candidate_names, refusal
 
 ARRIVAL = datetime.datetime(2026, 11, 28, 10, 15, tzinfo=datetime.timezone.utc)
 
 
-@pytest.mark.parametrize("name", [
-    "", "../x.csv", "a/../../x.csv", "a/./x.csv", "..", "/etc/passwd", "a\\..\\x.csv", "C:x.csv", "c:/x.csv",
-    "x\x00.csv", "x\x01.csv", "x\x7f.csv", "x\u2028.csv", "x\n.csv", "folder/", ".cegid-partial",
-    "a/.cegid-partial", ".bashrc", "é" * 128 + ".csv",
+@pytest.mark.parametrize("name, code", [
+    ("", "name.empty"), ("../x.csv", "name.dot_segment"), ("a/../../x.csv", "name.dot_segment"),
+    ("a/./x.csv", "name.dot_segment"), ("..", "name.dot_segment"), ("/etc/passwd", "name.absolute"),
+    ("a\\..\\x.csv", "name.backslash"), ("C:x.csv", "name.drive_letter"), ("c:/x.csv", "name.drive_letter"),
+    ("x\x00.csv", "name.control_characters"), ("x\x01.csv", "name.control_characters"),
+    ("x\x7f.csv", "name.control_characters"), ("x\u2028.csv", "name.control_characters"),
+    ("x\n.csv", "name.control_characters"), ("folder/", "name.ends_with_slash"), (".cegid-partial", "name.hidden"),
+    ("a/.cegid-partial", "name.hidden"), (".bashrc", "name.hidden"), ("é" * 128 + ".csv", "name.too_long"),
 ])
-def test_refused(name):
-    assert refusal_reason(name)
+def test_refused(name, code):
+    refused_code, params = refusal(name)
+    assert refused_code == code
+    assert set(params) == set(CODES[code])
 
 
 @pytest.mark.parametrize("name, base", [
@@ -27,7 +34,7 @@ def test_refused(name):
     ("a..b.csv", "a..b.csv"),
 ])
 def test_accepted(name, base):
-    assert refusal_reason(name) is None
+    assert refusal(name) is None
     assert base_name(name) == base
 
 

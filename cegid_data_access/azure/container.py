@@ -1,0 +1,288 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The export container, through the Azure SDK's ``ContainerClient`` made from a SAS URL.
+
+In ``api`` mode the URL comes from the Cegid API and is renewed when Azure
+refuses it mid-run (``Container.call``: concurrent workers that saw the same
+refusal share one renewal); in ``sas_url`` mode it is the static URL of the
+settings. Every Azure call goes through the SDK, whose retry policy is the
+only one: ``ExponentialRetry`` with a short first wait and a bounded total
+(the SDK's default waits 15 s first), timeouts set on its transport.
+
+``azure_error`` is the one translation of an SDK exception into a
+``CegidError`` with a code (``azure.*`` in ``errors.CODES``).
+"""
+
+import dataclasses
+import datetime
+import logging
+import threading
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+from azure.core import MatchConditions
+from azure.core.exceptions import AzureError, HttpResponseError, IncompleteReadError, ServiceRequestError
+from azure.core.pipeline.transport import RequestsTransport
+from azure.storage.blob import ContainerClient, ExponentialRetry
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from ..errors import ApiError, AuthenticationError, CegidError, ConnectionFailure, NotFoundError
+from ..redact import redact
+
+_logger = logging.getLogger(__name__)
+
+MIB = 1024 * 1024
+MAX_BATCH = 256  # sub-requests per Blob Batch request (the service's limit)
+# a Blob Batch refused as a whole with these statuses (not a refusal of the SAS): the deletes go one by one
+BATCH_UNSUPPORTED = (400, 404, 405, 501)
+DETAIL_LIMIT = 200
+
+
+@dataclasses.dataclass
+class AzureTuning:
+    """The SDK's settings for a run; see bench/README.md for the measurements behind the defaults."""
+
+    single_get_size: int = 8 * MIB  # max_single_get_size: the first GET of a blob (held in memory)...
+    chunk_size: int = 4 * MIB  # max_chunk_get_size: ...then GETs of this size (each held in memory)
+    max_concurrency: int = 4  # chunk GETs at once for a blob larger than single_get_size
+    data_block_size: int = 4 * MIB  # connection_data_block_size: a chunk in one read (the SDK's join of it is free)
+    list_page_size: int = 5000  # blobs per List Blobs call (the service's maximum)
+    connection_timeout: float = 10
+    read_timeout: float = 30  # seconds without a byte before a connection counts as lost
+    retry_total: int = 3  # the SDK's retries of one request (5xx, 408, connection failures)...
+    retry_first_wait: float = 1.0  # ...waiting about this long before the first...
+    retry_base: float = 2.0  # ...then first_wait + base ** n (1, 3, 5 s: at most about 10 s per request)
+    pool_size: int = 20  # kept-alive connections (workers x max_concurrency, and the listing)
+
+
+def sas_expiry(url):
+    """The expiry (``se=``) of a SAS URL as an aware UTC datetime, or None."""
+    values = parse_qs(urlsplit(url or "").query).get("se")
+    if not values:
+        return None
+    text = values[0].strip().replace("Z", "+00:00")
+    try:
+        moment = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.timezone.utc)
+    return moment.astimezone(datetime.timezone.utc)
+
+
+def sas_permissions(url):
+    """The permissions (``sp=``) of a SAS URL, or None when it does not say."""
+    values = parse_qs(urlsplit(url or "").query).get("sp")
+    return values[0] if values else None
+
+
+def format_moment(moment):
+    """An aware datetime as the messages show it: ``2026-11-28 10:15:00 UTC``."""
+    return moment.astimezone(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+class BatchDenied(Exception):
+    """Every delete of a Blob Batch was refused (403): a refusal of the SAS, as the whole batch's would be."""
+
+    def __init__(self, azure_error):
+        super().__init__(azure_error)
+        self.azure_error = azure_error
+
+
+AZURE_ERRORS = (AzureError, BatchDenied)  # what the SDK (and a batch of refused deletes) raise
+
+
+def _detail(err):
+    """The first line of an exception's text, signatures masked, cut short."""
+    text = str(err).strip().splitlines()
+    return redact(text[0] if text else type(err).__name__)[:DETAIL_LIMIT]
+
+
+def _status(err):
+    return getattr(err, "status_code", None) if isinstance(err, HttpResponseError) else None
+
+
+def is_denied(err):
+    """``err`` (an SDK exception) is Azure refusing the SAS: expired, wrong, or without a permission."""
+    return isinstance(err, BatchDenied) or _status(err) in (401, 403)
+
+
+# an HTTP status of Azure's -> the error class and code it becomes (other statuses: ApiError, azure.refused)
+_BY_STATUS = {401: (AuthenticationError, "azure.denied"), 403: (AuthenticationError, "azure.denied"),
+              404: (NotFoundError, "azure.not_found"), 412: (ApiError, "azure.modified")}
+
+
+def azure_error(err, host=""):
+    """The CegidError of an SDK exception (or BatchDenied); a CegidError is returned as is."""
+    if isinstance(err, CegidError):
+        return err
+    if isinstance(err, BatchDenied):
+        return AuthenticationError("azure.denied", status=403, azure_error=err.azure_error)
+    status = _status(err)
+    if status:
+        error_class, code = _BY_STATUS.get(status, (ApiError, "azure.refused"))
+        return error_class(code, status=status, azure_error=_azure_code(err))
+    if isinstance(err, ServiceRequestError):
+        return ConnectionFailure("azure.unreachable", host=host, detail=_detail(err))
+    return ConnectionFailure("azure.connection_lost", detail=_detail(err))
+
+
+def _azure_code(err):
+    """Azure's error code (x-ms-error-code) of an SDK exception, as text ("" when none)."""
+    code = getattr(err, "error_code", None) or ""
+    return getattr(code, "value", code)  # the SDK's StorageErrorCode enum, or a string
+
+
+@dataclasses.dataclass
+class BlobInfo:
+    """A blob as listed: name, size (bytes), last_modified (aware), etag, content_md5 (hex or None)."""
+
+    name: str
+    size: int
+    last_modified: datetime.datetime | None
+    etag: str
+    content_md5: str | None = None
+
+
+def _check_answer(pipeline_response):
+    """The SDK's ``raw_response_hook`` for every call: raise an answer the network cut short, so that it is retried.
+
+    The standard library's HTTP client and urllib3 1.26 (Odoo 18's pin) take a connection
+    closed inside an answer's headers for the end of an answer without a
+    body, and one closed inside a body read at once for its end: the SDK
+    would then parse an empty or partial listing. An answer with a body but
+    no framing, or shorter than its Content-Length, is raised as
+    IncompleteReadError here, inside the SDK's retry policy. (A download's
+    streamed body is checked by the SDK, and its length by the engine.)
+    """
+    answer = pipeline_response.http_response
+    if answer.status_code not in (200, 206):
+        return
+    length = answer.headers.get("Content-Length")
+    if length is None and "chunked" not in answer.headers.get("Transfer-Encoding", "").lower():
+        raise IncompleteReadError("the answer was cut in its headers")
+    if length is not None and not pipeline_response.context.options.get("stream") and len(answer.body()) < int(length):
+        raise IncompleteReadError("the answer was cut in its body")
+
+
+def _client(url, tuning):
+    """A ContainerClient for the SAS ``url``: its own session (pool sized for the run), timeouts, retry policy."""
+    session = requests.Session()
+    # the SDK's retry policy is the only one: urllib3 retries nothing, follows no redirect (as the SDK's own session)
+    adapter = HTTPAdapter(pool_connections=2, pool_maxsize=tuning.pool_size,
+                          max_retries=Retry(total=False, redirect=False, raise_on_status=False))
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    transport = RequestsTransport(session=session, session_owner=True, connection_timeout=tuning.connection_timeout,
+                                  read_timeout=tuning.read_timeout,
+                                  connection_data_block_size=tuning.data_block_size)
+    retry = ExponentialRetry(initial_backoff=tuning.retry_first_wait, increment_base=tuning.retry_base,
+                             retry_total=tuning.retry_total, random_jitter_range=tuning.retry_first_wait / 2)
+    return ContainerClient.from_container_url(
+        url, transport=transport, retry_policy=retry, max_single_get_size=tuning.single_get_size,
+        max_chunk_get_size=tuning.chunk_size, raw_response_hook=_check_answer,
+        http_logging_level=logging.DEBUG,  # a log line per request at DEBUG, not INFO: Odoo logs INFO by default
+    )
+
+
+class Container:
+    """The export container of a run: the SDK client of its SAS URL, renewable in api mode.
+
+    ``renew_url``: a callable returning a fresh SAS URL (the Cegid client's
+    ``get_container_url``), or None for a static URL.
+    """
+
+    def __init__(self, url, tuning, renew_url=None, max_renewals=3):
+        self.tuning = tuning
+        self.host = urlsplit(url).netloc
+        self._renew_url = renew_url
+        self._renewals_left = max_renewals
+        self._lock = threading.Lock()
+        self._generation = 0
+        self._sdk = _client(url, tuning)
+
+    def _current(self):
+        with self._lock:
+            return self._generation, self._sdk
+
+    def _renew(self, seen_generation):
+        """A fresh SAS after a refusal seen with ``seen_generation``: True when a newer client is there.
+
+        Raise the CegidError of the Cegid API when it cannot give one.
+        """
+        with self._lock:
+            if self._generation != seen_generation:
+                return True  # another worker renewed it meanwhile
+            if not self._renew_url or self._renewals_left <= 0:
+                return False
+            self._renewals_left -= 1
+            _logger.info("Azure refused the SAS: asking Cegid for a new one")
+            self._sdk = _client(self._renew_url(), self.tuning)
+            self._generation += 1
+            return True
+
+    def call(self, operation):
+        """``operation(client)``; when Azure refuses the SAS in api mode, once more with a renewed one."""
+        generation, client = self._current()
+        try:
+            return operation(client)
+        except AZURE_ERRORS as err:
+            if not (is_denied(err) and self._renew(generation)):
+                raise
+        return operation(self._current()[1])
+
+    def list_blobs(self):
+        """Every blob of the container, oldest first (then by name); raise a CegidError."""
+        try:
+            blobs = self.call(lambda client: [
+                BlobInfo(name=item.name, size=item.size, last_modified=item.last_modified, etag=item.etag,
+                         content_md5=_hex(item.content_settings.content_md5))
+                for item in client.list_blobs(results_per_page=self.tuning.list_page_size)])
+        except AZURE_ERRORS as err:
+            raise azure_error(err, self.host) from None
+        epoch = datetime.datetime.min.replace(tzinfo=datetime.timezone.utc)
+        return sorted(blobs, key=lambda blob: (blob.last_modified or epoch, blob.name))
+
+    def delete_versions(self, items):
+        """Delete ``items`` = [(name, etag)], each only if it is still that version: [(status, Azure error code)].
+
+        One Blob Batch call (at most MAX_BATCH items); one conditional delete
+        per blob where the batch is refused as such. Raise an SDK exception
+        (or BatchDenied) when Azure refused the whole call.
+        """
+        return self.call(lambda client: _delete_batch(client, items))
+
+
+def _hex(md5):
+    return bytes(md5).hex() if md5 else None
+
+
+def _delete_batch(client, items):
+    conditional = [{"name": name, "etag": etag, "match_condition": MatchConditions.IfNotModified}
+                   for name, etag in items]
+    try:
+        parts = list(client.delete_blobs(*conditional, raise_on_any_failure=False))
+    except HttpResponseError as err:
+        if _status(err) not in BATCH_UNSUPPORTED:
+            raise
+        _logger.info("Azure refused a Blob Batch (HTTP %s): deleting one by one", _status(err))
+        parts = None
+    if parts is None or len(parts) != len(items):
+        results = [_delete_one(client, name, etag) for name, etag in items]
+    else:
+        results = [(part.status_code, part.headers.get("x-ms-error-code") or "") for part in parts]
+    if all(status == 403 for status, _code in results):
+        raise BatchDenied(results[0][1])
+    return results
+
+
+def _delete_one(client, name, etag):
+    """(status, Azure error code) of one conditional delete."""
+    try:
+        client.delete_blob(name, etag=etag, match_condition=MatchConditions.IfNotModified)
+    except HttpResponseError as err:
+        if not _status(err):
+            raise
+        return _status(err), _azure_code(err)
+    return 202, ""

@@ -1,0 +1,220 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""One blob into its ``.part`` file: the whole-blob MD5 in order, bounded memory, resumable, time-boxed.
+
+The SDK's ``StorageStreamDownloader.readinto`` writes the blob into the
+``PartWriter`` given to it: the first GET (``max_single_get_size``), then, for
+a larger blob, GETs of ``max_chunk_get_size`` by ``max_concurrency`` threads,
+each of which (holding the SDK's one stream lock) seeks to its chunk's offset
+and writes it whole. Chunks therefore arrive out of order. For such a blob
+the writer only queues each chunk (a bounded queue) and its own thread writes
+it at once, with plain buffered writes, and hashes the data that extends the
+contiguous prefix (the *frontier*) from memory; a chunk written ahead of the
+frontier is hashed when the frontier reaches it, read back from the file (the
+page cache, in practice). The SDK's threads thus go back to the network while
+the disk and the hash work; a blob of one GET is written by the caller's
+thread. Memory is what the SDK holds (the first GET, then at most
+``max_concurrency`` chunks, each briefly twice as the SDK joins its blocks)
+and the queue, whatever the order in which chunks come.
+
+Checkpoints (``on_checkpoint``): every ``checkpoint_bytes`` of frontier or
+``checkpoint_seconds``, whichever comes first, the file is fsynced and the
+frontier reported as durable, so that the caller records it; a download that
+stops (the process killed, the connection lost, the deadline reached) can
+continue from there with a ranged, ETag-conditional read
+(``download_blob(offset=..., etag=..., match_condition=IfNotModified)``), the
+MD5 of the kept prefix read back once. A chunk fails as a whole: what another
+thread wrote past the frontier is written again by the next attempt.
+
+At ``deadline`` (a ``time.monotonic()`` value) ``write`` raises
+``DeadlineReached``; the SDK's threads each finish the chunk they are
+receiving (so a download stops within about one chunk's time), those not
+started are cancelled, and the caller checkpoints what was written.
+"""
+
+import hashlib
+import os
+import queue
+import threading
+import time
+
+from azure.core import MatchConditions
+
+READ_BACK = 1024 * 1024  # bytes read back at a time to hash what was written ahead of the frontier
+
+
+class DeadlineReached(Exception):
+    """The download stopped at its deadline (what was received is written; the caller checkpoints it)."""
+
+
+def _md5():
+    return hashlib.md5()  # noqa: S324 -- Azure's Content-MD5, not security
+
+
+def hash_prefix(fd, length):
+    """The MD5 of the first ``length`` bytes of file ``fd`` (a resumed download's kept part)."""
+    md5 = _md5()
+    _hash_range(fd, 0, length, md5)
+    return md5
+
+
+def _hash_range(fd, offset, length, md5):
+    end = offset + length
+    while offset < end:
+        data = os.pread(fd, min(READ_BACK, end - offset), offset)
+        if not data:
+            raise OSError(f"the part file is shorter than expected ({offset} of {end} bytes)")
+        md5.update(data)
+        offset += len(data)
+
+
+def _pwrite_all(fd, data, offset):
+    view = memoryview(data)
+    while view:
+        written = os.pwrite(fd, view, offset)
+        offset += written
+        view = view[written:]
+
+
+class PartWriter:
+    """The writable, seekable stream the SDK's ``readinto`` writes one blob into (see the module docstring).
+
+    ``start``: the blob's offset of the first byte to come (the length of the
+    kept prefix, whose MD5 is ``md5``); ``on_progress(frontier)`` after each
+    write; ``on_checkpoint(durable)`` after each fsync. With ``background``,
+    the SDK's threads only hand their chunks over (``queue_size`` at most
+    wait): a thread of the writer's writes, hashes and checkpoints them, so
+    that the SDK's threads, which write under one lock, go back to the
+    network at once. ``drain()`` waits for it and raises what it met.
+    """
+
+    def __init__(self, fd, start=0, md5=None, *, on_progress=None, on_checkpoint=None, checkpoint_bytes=0,
+                 checkpoint_seconds=0.0, deadline=None, background=False, queue_size=2):
+        self.fd = fd
+        self.md5 = md5 or _md5()
+        self.frontier = start  # the first ``frontier`` bytes are written and hashed
+        self.durable = start  # ... and the first ``durable`` are fsynced
+        self.position = start
+        self._ahead = {}  # offset -> length of chunks written past the frontier
+        self._on_progress = on_progress
+        self._on_checkpoint = on_checkpoint
+        self._checkpoint_bytes = checkpoint_bytes
+        self._checkpoint_seconds = checkpoint_seconds
+        self._last_checkpoint = time.monotonic()
+        self._deadline = deadline
+        self._queue = queue.Queue(queue_size) if background else None
+        self._thread = None
+        self._error = None
+
+    # the file object interface readinto uses ------------------------------------
+
+    def seekable(self):
+        return True
+
+    def tell(self):
+        return self.position
+
+    def seek(self, offset, whence=os.SEEK_SET):
+        if whence != os.SEEK_SET:
+            raise ValueError("a part file is written at absolute offsets")
+        self.position = offset
+        return offset
+
+    def write(self, data):  # pylint: disable=method-required-super  # the file object protocol, not an Odoo model
+        """Take ``data`` for the current position (written now, or by the writer's thread)."""
+        if self._error is not None:
+            raise self._error
+        position, count = self.position, len(data)
+        if position < self.frontier:
+            raise ValueError(f"a write at {position} overlaps the hashed prefix ({self.frontier} bytes)")
+        self.position += count
+        if self._queue is None:
+            self._store(position, data)
+        else:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="cegid-part-writer", daemon=True)
+                self._thread.start()
+            self._queue.put((position, data))
+        if self._deadline is not None and time.monotonic() >= self._deadline:
+            raise DeadlineReached()
+        return count
+
+    # ------------------------------------------------------------------------------------
+
+    def _store(self, position, data):
+        """Write ``data`` at ``position``; hash it now if it extends the frontier, else when the frontier gets there."""
+        _pwrite_all(self.fd, data, position)
+        if position == self.frontier:
+            self.md5.update(data)
+            self.frontier += len(data)
+            while self.frontier in self._ahead:
+                length = self._ahead.pop(self.frontier)
+                _hash_range(self.fd, self.frontier, length, self.md5)
+                self.frontier += length
+        elif data:
+            self._ahead[position] = len(data)
+        if self._on_progress:
+            self._on_progress(self.frontier)
+        if self._on_checkpoint is not None and (
+                self.frontier - self.durable >= self._checkpoint_bytes
+                or time.monotonic() - self._last_checkpoint >= self._checkpoint_seconds):
+            self.checkpoint()
+
+    def _run(self):
+        while (item := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._store(*item)
+                except BaseException as err:  # handed to the SDK's threads and to drain()
+                    self._error = err
+
+    def drain(self):
+        """Wait until every chunk handed over is written; raise what the writer's thread met."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+        if self._error is not None:
+            raise self._error
+
+    def restart(self):
+        """Before another attempt: continue at the frontier (chunks written ahead are written again)."""
+        self.drain()
+        self._ahead.clear()
+        self.position = self.frontier
+
+    def checkpoint(self):
+        """fsync the file and report the frontier as durable (when there is something new and a listener)."""
+        if self._on_checkpoint is None or self.frontier == self.durable:
+            return
+        os.fsync(self.fd)
+        self.durable = self.frontier
+        self._last_checkpoint = time.monotonic()
+        self._on_checkpoint(self.durable)
+
+
+def download(container, blob, writer, max_concurrency):
+    """Download ``blob`` (a BlobInfo) from ``writer.frontier`` to its end into ``writer``.
+
+    Every GET is conditional on the listed ETag (412 when the blob was
+    re-exported meanwhile); a Content-Encoding is not undone (the file is the
+    blob's bytes). A refused SAS is renewed by ``container.call``, and the next
+    attempt continues at the frontier. Raise the SDK's exceptions, OSError from
+    the disk, DeadlineReached; return the MD5 (hex) of the whole blob. Whether
+    the file holds ``blob.size`` bytes is the caller's check (``writer.frontier``).
+    """
+    def attempt(client):
+        writer.restart()
+        if writer.frontier >= blob.size and blob.size:
+            return
+        stream = client.download_blob(
+            blob.name, offset=writer.frontier or None, etag=blob.etag, match_condition=MatchConditions.IfNotModified,
+            max_concurrency=max_concurrency, decompress=False,
+        )
+        stream.readinto(writer)
+
+    try:
+        container.call(attempt)
+    finally:
+        writer.drain()
+    return writer.md5.hexdigest()

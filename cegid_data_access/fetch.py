@@ -1,0 +1,187 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""One blob fetched into its ``.part`` file of the staging folder, continuing a recorded download, verified.
+
+A blob larger than one GET (``AzureTuning.single_get_size``) is resumable:
+its download writes a resume record when it starts and at each checkpoint
+(see ``azure.download`` and ``staging.folder``). The next download of the
+same version (same name and ETag, hence the same key) continues after the
+recorded durable length, the MD5 of the kept prefix read back once; a record
+that does not match (another size, a part file shorter than it claims, a torn
+record) means a fresh start. What failed for good (the blob re-exported or
+gone, a wrong size or MD5, the disk) drops the part file; a download stopped
+by its deadline, or by the network, keeps it for the next run. A smaller blob
+comes in one GET: there is nothing to keep.
+
+Memory: the SDK holds the body of each GET whole (briefly twice, as it joins
+its blocks), so a download needs about twice its first GET, and a large one
+twice ``max_concurrency`` chunks. ``MemoryBudget`` makes the fetches of a
+run wait until what they need fits in ``TransferTuning.memory_budget``:
+many small blobs go eight at a time, a few large ones take turns, and a
+run's memory stays bounded whatever the mix of sizes.
+"""
+
+import contextlib
+import dataclasses
+import errno
+import os
+import threading
+
+from .azure.container import AZURE_ERRORS, azure_error
+from .azure.download import DeadlineReached, PartWriter, download, hash_prefix
+from .errors import CegidError
+from .outcomes import CONTINUED, FAILED
+
+_DISK_ERRORS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
+_PROGRESS_STEPS = 50  # at most this many progress events per blob
+WRITER_QUEUE = 2  # chunks of a large blob waiting for the writer's thread, at most
+
+
+def failure_of(err):
+    """(code, params, whether a resumable part file is worth keeping) of an exception met on a blob; None: a bug."""
+    if isinstance(err, OSError):
+        if err.errno in _DISK_ERRORS:
+            return "file.disk_full", {"detail": os.strerror(err.errno)}, False
+        return "file.write_failed", {"detail": err.strerror or str(err)}, False
+    if not isinstance(err, (CegidError, *AZURE_ERRORS)):
+        return None
+    error = azure_error(err)  # a CegidError as is: the Cegid API could not renew the SAS
+    if error.code == "azure.modified":
+        return "file.reexported", {}, False
+    if error.code == "azure.not_found":
+        return "file.gone", {}, False
+    return "file.download_failed", dict(error.params, reason_code=error.code), True
+
+
+class MemoryBudget:
+    """Bytes of SDK buffers the downloads of a run may hold at once (a blob needing more waits to be alone)."""
+
+    def __init__(self, limit):
+        self.limit = limit
+        self.free = limit
+        self._changed = threading.Condition()
+
+    @contextlib.contextmanager
+    def hold(self, amount):
+        amount = min(amount, self.limit)
+        with self._changed:
+            self._changed.wait_for(lambda: self.free >= amount)
+            self.free -= amount
+        try:
+            yield
+        finally:
+            with self._changed:
+                self.free += amount
+                self._changed.notify_all()
+
+
+def buffers_needed(size, tuning):
+    """About the most a download of ``size`` bytes holds at once (``tuning``: AzureTuning).
+
+    The SDK's GETs under way (each twice, briefly), and for a blob of several
+    GETs the chunks waiting for the writer's thread.
+    """
+    first = min(size, tuning.single_get_size)
+    rest = size - first
+    if rest <= 0:
+        return 2 * max(first, 1)
+    chunks = min(tuning.max_concurrency, -(-rest // tuning.chunk_size)) * tuning.chunk_size
+    return 2 * max(first, chunks) + WRITER_QUEUE * tuning.chunk_size
+
+
+@dataclasses.dataclass
+class Fetched:
+    """How a fetch ended: ``code`` None when the part file holds the blob (``md5``), else state, code, params."""
+
+    state: str | None = None
+    code: str | None = None
+    params: dict = dataclasses.field(default_factory=dict)
+    md5: str | None = None
+    resumed_at: int = 0  # the bytes kept from an earlier run
+
+
+class Fetcher:
+    """Fetches blobs for one run (from worker threads).
+
+    ``resumable``: the recovered resume records, by key; ``on_progress(blob,
+    done_bytes)``: called from the worker threads.
+    """
+
+    def __init__(self, container, staging, tuning, resumable, deadline, on_progress):
+        self.memory = MemoryBudget(tuning.memory_budget)
+        self.container = container
+        self.staging = staging
+        self.tuning = tuning
+        self.resumable = resumable
+        self.deadline = deadline
+        self.on_progress = on_progress
+
+    def fetch(self, blob, key):
+        """Download ``blob`` (a BlobInfo) into ``<key>.part`` and verify it; a Fetched."""
+        resumable = blob.size > self.tuning.azure.single_get_size
+        record = self.resumable.get(key) if resumable else None
+        start = record["durable"] if record and record.get("size") == blob.size else 0
+        start = start if 0 <= start <= blob.size else 0
+        with self.memory.hold(buffers_needed(blob.size - start, self.tuning.azure)):
+            fd = self.staging.open_part(key, keep=start)
+            try:
+                return self._fetch(blob, key, fd, start, resumable)
+            except OSError as err:
+                self.staging.drop_part(key)
+                return Fetched(FAILED, *failure_of(err)[:2])
+            finally:
+                os.close(fd)
+
+    def _fetch(self, blob, key, fd, start, resumable):
+        writer = self._writer(blob, key, fd, start, resumable)
+        try:
+            md5 = download(self.container, blob, writer, self.tuning.azure.max_concurrency if resumable else 1)
+            failure = _verify(blob, writer.frontier, md5)
+        except DeadlineReached:  # what was received is written (the chunks under way went on): make it durable
+            writer.checkpoint()
+            return Fetched(CONTINUED, "file.continued", {"kept": writer.durable})
+        except Exception as err:
+            failure = failure_of(err)
+            if failure is None:
+                raise
+            if resumable and failure[2]:
+                writer.checkpoint()  # the next run continues from here
+                return Fetched(FAILED, failure[0], failure[1])
+        if failure is not None:
+            self.staging.drop_part(key)
+            return Fetched(FAILED, failure[0], failure[1])
+        if blob.last_modified:
+            stamp = blob.last_modified.timestamp()
+            os.utime(fd, (stamp, stamp))
+        return Fetched(md5=md5, resumed_at=start)
+
+    def _writer(self, blob, key, fd, start, resumable):
+        """The PartWriter of this download; a resumable one records its durable length from the start."""
+        on_checkpoint = None
+        if resumable:
+            record = {"blob_name": blob.name, "etag": blob.etag, "size": blob.size}
+            self.staging.write_resume(key, dict(record, durable=start), first=True)
+
+            def on_checkpoint(durable):
+                self.staging.write_resume(key, dict(record, durable=durable))
+
+        step, last = max(1, blob.size // _PROGRESS_STEPS), [-blob.size]
+
+        def on_progress(done):
+            if done - last[0] >= step or done == blob.size:
+                last[0] = done
+                self.on_progress(blob, done)
+
+        return PartWriter(fd, start, hash_prefix(fd, start) if start else None, on_progress=on_progress,
+                          on_checkpoint=on_checkpoint, checkpoint_bytes=self.tuning.checkpoint_bytes,
+                          checkpoint_seconds=self.tuning.checkpoint_seconds, deadline=self.deadline,
+                          background=resumable, queue_size=WRITER_QUEUE)
+
+
+def _verify(blob, size, md5):
+    """None when the download holds the listed version's ``blob.size`` bytes with its Content-MD5."""
+    if size != blob.size:
+        return "file.incomplete", {"received": size, "size": blob.size}, False
+    if blob.content_md5 and md5 != blob.content_md5:
+        return "file.md5_mismatch", {}, False
+    return None

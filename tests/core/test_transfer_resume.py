@@ -1,0 +1,229 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Time-boxed runs and resumed downloads: a run stops at its deadline, the next one continues what it left."""
+
+import datetime
+import hashlib
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from cegid_data_access.fetch import MemoryBudget, buffers_needed
+from cegid_data_access.staging.folder import HIDDEN_FOLDER, entry_key
+from cegid_data_access.transfer import AzureTuning, TransferTuning, run_transfer
+from cegid_testkit.blobs import blob_names, delivered_files, new_container, staging_leftovers, upload
+
+LATER = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)
+KIB = 1024
+# GETs of 128 KiB, two at a time; a checkpoint every 0.1 s
+RESUMABLE = TransferTuning(checkpoint_seconds=0.1, azure=AzureTuning(
+    single_get_size=128 * KIB, chunk_size=128 * KIB, max_concurrency=2, retry_total=1, retry_first_wait=0.05))
+
+
+@pytest.fixture
+def slow(proxied):
+    """``proxied``, its proxy bringing 1 MiB/s."""
+    proxied[2].throttle(1024 * KIB)
+    return proxied
+
+
+def by_blob(result):
+    return {outcome.blob_name: outcome for outcome in result.outcomes}
+
+
+def cut_run(settings, seconds, tuning=RESUMABLE):
+    """A run given ``seconds``; (result, how long it took)."""
+    started = time.monotonic()
+    result = run_transfer(settings, tuning=tuning, deadline=started + seconds)
+    return result, time.monotonic() - started
+
+
+def test_a_run_cut_by_its_deadline_is_continued_by_the_next(slow):
+    container, settings, proxy = slow
+    big = os.urandom(3 * 1024 * KIB)
+    upload(container, "small1.csv", b"first")
+    upload(container, "small2.csv", b"second")
+    upload(container, "HISTOCUMSAL.csv", big)
+
+    first, took = cut_run(settings, 1.5)
+
+    # the chunks under way end (128 KiB at 1 MiB/s), nothing else starts: well before the 3 s of the whole blob
+    assert took < 2.9
+    outcomes = by_blob(first)
+    assert {name: outcome.state for name, outcome in outcomes.items()} == {
+        "small1.csv": "done", "small2.csv": "done", "HISTOCUMSAL.csv": "continued"}
+    cut = outcomes["HISTOCUMSAL.csv"]
+    assert cut.code == "file.continued" and 0 < cut.params["kept"] < len(big)
+    assert first.continued and first.exit_code == 0 and first.failures == 0
+    assert delivered_files(settings.import_folder) == {"small1.csv": b"first", "small2.csv": b"second"}
+    assert blob_names(container) == ["HISTOCUMSAL.csv"]
+    key = entry_key("HISTOCUMSAL.csv", next(iter(container.list_blobs())).etag)
+    assert staging_leftovers(settings.import_folder) == [key + ".part", key + ".resume"]
+    proxy.throttle(None)
+    before, heads = proxy.response_bytes, len(proxy.heads)
+
+    again = run_transfer(settings, tuning=RESUMABLE)
+
+    [outcome] = again.outcomes
+    assert (outcome.state, outcome.code, outcome.params) == ("done", "file.resumed", {"offset": cut.params["kept"]})
+    assert outcome.md5 == hashlib.md5(big).hexdigest()
+    # the kept bytes are not downloaded again: the rest, the listing and the delete's answer
+    assert proxy.response_bytes - before < len(big) - cut.params["kept"] + 16 * KIB
+    ranges = [head for head in proxy.heads[heads:] if head.startswith("GET /") and "HISTOCUMSAL" in head]
+    assert f"x-ms-range: bytes={cut.params['kept']}-" in ranges[0].lower()
+    assert not again.continued
+    assert delivered_files(settings.import_folder) == {"small1.csv": b"first", "small2.csv": b"second",
+                                                       "HISTOCUMSAL.csv": big}
+    assert blob_names(container) == []
+    assert staging_leftovers(settings.import_folder) == []
+
+
+def test_no_blob_starts_once_the_budget_is_spent(slow):
+    container, settings, proxy = slow
+    upload(container, "ECRITURE.csv", b"x")
+    upload(container, "HISTOCUMSAL.csv", os.urandom(300 * KIB))
+
+    result = run_transfer(settings, tuning=RESUMABLE, deadline=time.monotonic())
+
+    assert [(o.state, o.code) for o in result.outcomes] == [("continued", "file.not_started")] * 2
+    assert result.continued and result.exit_code == 0
+    assert sorted(blob_names(container)) == ["ECRITURE.csv", "HISTOCUMSAL.csv"]
+    assert delivered_files(settings.import_folder) == {}
+    assert staging_leftovers(settings.import_folder) == []
+
+
+def test_a_blob_re_exported_after_a_cut_download_is_downloaded_afresh(slow):
+    container, settings, proxy = slow
+    upload(container, "HISTOCUMSAL.csv", os.urandom(2 * 1024 * KIB))
+    first, _took = cut_run(settings, 1.0)
+    assert [o.state for o in first.outcomes] == ["continued"]
+    new = os.urandom(1024 * KIB + 7)
+    upload(container, "HISTOCUMSAL.csv", new)  # a new ETag: what was kept belongs to another version
+    proxy.throttle(None)
+
+    again = run_transfer(settings, tuning=RESUMABLE)
+
+    assert [(o.state, o.code) for o in again.outcomes] == [("done", None)]
+    assert delivered_files(settings.import_folder) == {"HISTOCUMSAL.csv": new}
+    assert blob_names(container) == []
+    assert staging_leftovers(settings.import_folder) == []
+
+
+@pytest.mark.parametrize("damage", ["shorter part", "torn record", "other size"])
+def test_a_part_file_that_does_not_match_its_record_is_downloaded_afresh(slow, damage):
+    container, settings, proxy = slow
+    data = os.urandom(2 * 1024 * KIB)
+    upload(container, "HISTOCUMSAL.csv", data)
+    first, _took = cut_run(settings, 1.0)
+    kept = first.outcomes[0].params["kept"]
+    hidden = os.path.join(settings.import_folder, HIDDEN_FOLDER)
+    [part] = [name for name in os.listdir(hidden) if name.endswith(".part")]
+    record = os.path.join(hidden, part[: -len(".part")] + ".resume")
+    if damage == "shorter part":  # the last checkpoint's bytes did not reach the disk (a power cut)
+        os.truncate(os.path.join(hidden, part), kept - 1)
+    elif damage == "torn record":
+        with open(record, "w", encoding="utf-8") as handle:
+            handle.write('{"durable": ')
+    else:
+        with open(record, encoding="utf-8") as handle:
+            text = handle.read()
+        with open(record, "w", encoding="utf-8") as handle:
+            handle.write(text.replace(f'"size": {len(data)}', f'"size": {len(data) + 1}'))
+    proxy.throttle(None)
+
+    again = run_transfer(settings, tuning=RESUMABLE)
+
+    assert [(o.state, o.code) for o in again.outcomes] == [("done", None)]
+    assert again.outcomes[0].md5 == hashlib.md5(data).hexdigest()
+    assert delivered_files(settings.import_folder) == {"HISTOCUMSAL.csv": data}
+    assert staging_leftovers(settings.import_folder) == []
+
+
+def test_a_kept_part_whose_blob_is_gone_is_dropped(slow):
+    container, settings, proxy = slow
+    upload(container, "HISTOCUMSAL.csv", os.urandom(2 * 1024 * KIB))
+    upload(container, "other.csv", b"late")
+    cut_run(settings, 1.0)
+    container.delete_blob("HISTOCUMSAL.csv")
+    proxy.throttle(None)
+
+    again = run_transfer(settings, tuning=RESUMABLE)
+
+    assert "HISTOCUMSAL.csv" not in [o.blob_name for o in again.outcomes]
+    assert delivered_files(settings.import_folder) == {"other.csv": b"late"}
+    assert staging_leftovers(settings.import_folder) == []
+
+
+def test_the_memory_budget_lets_downloads_take_turns():
+    budget = MemoryBudget(10)
+    order = []
+
+    def hold(name, amount, pause):
+        with budget.hold(amount):
+            order.append(("in", name))
+            time.sleep(pause)
+            order.append(("out", name))
+
+    first = threading.Thread(target=hold, args=("first", 8, 0.3))
+    first.start()
+    time.sleep(0.1)
+    small = threading.Thread(target=hold, args=("small", 2, 0))  # fits beside the first
+    large = threading.Thread(target=hold, args=("large", 50, 0))  # more than the whole budget: waits to be alone
+    small.start()
+    large.start()
+    for thread in (first, small, large):
+        thread.join(5)
+
+    assert order.index(("in", "small")) < order.index(("out", "first")) < order.index(("in", "large"))
+    assert budget.free == 10
+
+
+def test_what_the_sdk_holds_for_a_blob():
+    tuning = AzureTuning(single_get_size=8 * 1024 * KIB, chunk_size=4 * 1024 * KIB, max_concurrency=4)
+    assert buffers_needed(64 * KIB, tuning) == 128 * KIB
+    assert buffers_needed(5 * 1024 * KIB, tuning) == 10 * 1024 * KIB
+    # the first GET outweighs one chunk; two chunks may wait for the writer's thread
+    assert buffers_needed(10 * 1024 * KIB, tuning) == (16 + 8) * 1024 * KIB
+    assert buffers_needed(1024 * 1024 * KIB, tuning) == (32 + 8) * 1024 * KIB
+
+
+PEAK = """
+import resource, sys
+sys.path.insert(0, {repo!r})
+from cegid_data_access.settings import Settings
+from cegid_data_access.transfer import TransferTuning, run_transfer
+result = run_transfer(Settings(mode="sas_url", sas_url=sys.argv[1], import_folder=sys.argv[2]),
+                      tuning=TransferTuning(workers=8, memory_budget=int(sys.argv[3])))
+assert result.exit_code == 0 and not result.continued
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+"""
+
+
+def test_a_run_holds_no_more_than_its_memory_budget(azurite, tmp_path):
+    """Eight 6 MiB blobs would hold 96 MiB at once with eight workers; with a 16 MiB budget they take turns."""
+    container = azurite.create_container(new_container(azurite))
+    url = azurite.container_sas_url(container.container_name, expiry=LATER)
+    repo = str(Path(__file__).resolve().parents[2])
+
+    def peak(folder, budget):
+        folder.mkdir()
+        # one malloc arena: glibc's arena per thread keeps what each worker once held, which the budget does not bound
+        out = subprocess.run([sys.executable, "-c", PEAK.format(repo=repo), url, str(folder), str(budget)],
+                             capture_output=True, text=True, check=True, timeout=120,
+                             env=dict(os.environ, MALLOC_ARENA_MAX="1"))
+        return int(out.stdout.split()[-1])
+
+    upload(container, "tiny.csv", b"x")
+    base = peak(tmp_path / "base", 16 * 1024 * KIB)
+    for index in range(8):
+        upload(container, f"f{index}/EXPORT{index}.csv", os.urandom(6 * 1024 * KIB))
+
+    loaded = peak(tmp_path / "loaded", 16 * 1024 * KIB)
+
+    assert len(delivered_files(tmp_path / "loaded")) == 8
+    assert loaded - base < (16 + 12) * 1024 * KIB  # the budget, and what Python keeps of freed buffers
