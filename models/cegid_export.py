@@ -196,7 +196,7 @@ class CegidExport(models.Model):
         self.sudo().state = "ready"
         # the first file's line said it waited; it gets its own line when imported now
         self.env["is.cegid.import"].sudo().search([("export_id", "=", self.id), ("state", "=", "waiting")]).unlink()
-        records = self.env["is.cegid.import"].sudo().import_folder()
+        records = self.env["is.cegid.import"].sudo().import_folder().records
         return self._notify(self.env._("Table %(table)s created; %(count)s file(s) imported.",
                                        table=self.description, count=len(records.filtered(
                                            lambda rec: rec.export_id == self and rec.state == "done"))))

@@ -18,6 +18,7 @@ Outcomes are stored as message codes (``message_code``, ``message_params``)
 and rendered in the reader's language when read (``message``).
 """
 
+import collections
 import contextlib
 import datetime
 import logging
@@ -36,6 +37,8 @@ from .cegid_backend import DEFAULT_HISTORY_DAYS, PARAM_HISTORY_DAYS, auto_commit
 
 _logger = logging.getLogger(__name__)
 
+# what import_folder did: its history records, and whether files wait for the next run (its time was up)
+ImportOutcome = collections.namedtuple("ImportOutcome", "records continued")
 IMPORT_STATES = [("done", "Imported"), ("waiting", "Waiting for review"), ("rejected", "Rejected"),
                  ("failed", "Failed")]
 
@@ -76,41 +79,49 @@ class CegidImport(models.Model):
     # -- entry points --------------------------------------------------------------------------------------------
 
     @api.model
-    def import_folder(self, transfer=None):
-        """Import every CSV waiting in the import folder, oldest first; return the history records.
+    def import_folder(self, transfer=None, deadline=None):
+        """Import every CSV waiting in the import folder, oldest first; an ImportOutcome (records, continued).
 
         Called by the download cron right after the transfer (``transfer`` is
-        its ``is.cegid.transfer`` record) and by the "Import now" button.
-        Commits after each file (outside tests). Does nothing on a copy of the
-        database (the settings were not confirmed on it) or while another
-        import runs.
+        its ``is.cegid.transfer`` record; ``deadline``, a ``time.monotonic()``
+        value, the end of the run's time under Odoo's cron time limit: no file
+        is started after it, ``continued`` says files were left for the next
+        run) and by the "Import now" button. Commits after each file (outside
+        tests). Does nothing on a copy of the database (the settings were not
+        confirmed on it) or while another import runs.
         """
         backend = self.env["is.cegid.backend"]
+        nothing = ImportOutcome(self.browse(), False)
         if not backend._cegid_database_confirmed():
             _logger.info("Cegid import skipped: the Cegid settings were not confirmed on this database")
-            return self.browse()
+            return nothing
         folder = backend._cegid_settings().import_folder
         if not os.path.isdir(folder):
             _logger.info("Cegid import: the import folder %s does not exist (yet)", folder)
-            return self.browse()
+            return nothing
         with exclusive_run(self.env, "import") as allowed:
             if not allowed:
                 _logger.info("Cegid import skipped: another import is running on this database")
-                return self.browse()
-            records = self.browse()
+                return nothing
+            records, continued = self.browse(), False
             # the first file of an export under review waits for its table, quietly
             reviewed = set(self.env["is.cegid.export"].sudo().search([("state", "=", "review")]).mapped("name"))
             for name in waiting_files(folder):
-                if export_name(name) not in reviewed:
-                    records |= self._import_file(folder, name, transfer)
+                if export_name(name) in reviewed:
+                    continue
+                if deadline is not None and time.monotonic() >= deadline:
+                    _logger.info("Cegid import: the run's time is up, the next run imports %s and the rest", name)
+                    continued = True
+                    break
+                records |= self._import_file(folder, name, transfer)
         self._purge_history()
-        return records
+        return ImportOutcome(records, continued)
 
     @api.model
     def action_import_now(self):
         """The "Import now" button: import the waiting files at once and say how it went."""
         self.env["is.cegid.backend"]._check_cegid_manager()
-        records = self.sudo().import_folder()
+        records = self.sudo().import_folder().records
         counts = {state: len(records.filtered(lambda rec, s=state: rec.state == s)) for state, _label in IMPORT_STATES}
         counts["rejected"] += counts.pop("waiting")
         if not records:

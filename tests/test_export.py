@@ -57,7 +57,7 @@ class TestNewExport(CegidCase):
         return path
 
     def run_import(self):
-        return self.env["is.cegid.import"].import_folder()
+        return self.env["is.cegid.import"].import_folder().records
 
     def entry(self, name="SALARIES"):
         return self.env["is.cegid.export"].search([("name", "=", name)])

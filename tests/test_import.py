@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from unittest.mock import patch
 
@@ -68,7 +69,7 @@ class TestImport(TransactionCase):
         return path
 
     def run_import(self, transfer=None):
-        return self.env["is.cegid.import"].import_folder(transfer=transfer)
+        return self.env["is.cegid.import"].import_folder(transfer=transfer).records
 
     def listing(self, sub=""):
         folder = self.folder / sub
@@ -289,6 +290,15 @@ class TestImport(TransactionCase):
         self.assertFalse(self.run_import())
         self.assertEqual(self.listing(), [".ECRITURE.csv", ".cegid-partial", "archive", "readme.txt"])
         self.assertEqual(self.entries(), [])
+
+    def test_no_file_is_started_once_the_runs_time_is_up(self):
+        self.drop("ECRITURE_a.csv", ecriture(("2025-01-01", "A", "4", "1")))
+        self.drop("ECRITURE_b.csv", ecriture(("2025-01-02", "B", "4", "2")))
+        late = self.env["is.cegid.import"].import_folder(deadline=time.monotonic() - 1)
+        self.assertEqual((late.records, late.continued), (self.env["is.cegid.import"], True))
+        self.assertEqual(self.listing(), ["ECRITURE_a.csv", "ECRITURE_b.csv"])
+        in_time = self.env["is.cegid.import"].import_folder(deadline=time.monotonic() + 600)
+        self.assertEqual((in_time.records.mapped("state"), in_time.continued), (["done", "done"], False))
 
     def test_nothing_happens_on_a_copy_of_the_database(self):
         self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.database_uuid", "another-database")
