@@ -15,6 +15,7 @@
     "data": [
         "security/security.xml",
         "security/ir.model.access.csv",
+        "security/cegid_export_rules.xml",
         "data/ir_cron_data.xml",
         "views/cegid_transfer_views.xml",
         "views/cegid_query_views.xml",
@@ -22,6 +23,8 @@
         "views/menus.xml",
         "views/cegid_staging_views.xml",
         "views/cegid_import_views.xml",
+        "views/cegid_export_views.xml",
+        "data/cegid_export_data.xml",
     ],
     "assets": {
         "web.assets_tests": [

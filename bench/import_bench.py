@@ -5,8 +5,8 @@
 
 Not a test: run by hand (see bench/README.md). It starts a throwaway
 PostgreSQL (tools/run_odoo_suite.py's PostgresCluster), installs the addon,
-generates ECRITURE exports (CP1252, ';', French amounts), then runs each
-measurement in a fresh ``odoo-bin shell`` process, so that its peak RSS
+generates exports with the test kit (CP1252, ';', French decimals), then runs
+each measurement in a fresh ``odoo-bin shell`` process, so that its peak RSS
 (``ru_maxrss``) covers that measurement only:
 
 - ``copy``: ``is.cegid.import.import_folder()`` on the big file (default 1,000,000 rows),
@@ -14,6 +14,12 @@ measurement in a fresh ``odoo-bin shell`` process, so that its peak RSS
 - ``orm``: what the predecessor did: ``list(csv.reader)``, DELETE, ORM ``create``
   in batches of 1,000, on a smaller file (default 50,000 rows): its rows/s is
   measured there and extrapolated to the big file, its memory grows with the file.
+
+``--export ECRITURE`` (default) loads the known accounting export into
+``is.cegid.ecriture``; ``--export SALARIES`` an export the addon does not know
+(matricule, name, hire date dd/mm/yyyy, base salary): its first file is
+profiled and makes the custom model ``x_cegid_salaries`` (measured and shown
+apart), then the replacements and the ORM method run on that model.
 """
 
 import argparse
@@ -77,18 +83,18 @@ params = env["ir.config_parameter"].sudo()
 params.set_param("is_cegid2odoo.import_folder", {folder!r})
 params.set_param("is_cegid2odoo.database_uuid", params.get_param("database.uuid"))
 env.cr.commit()
-for name in {files!r}:
-    shutil.copy2(os.path.join({source!r}, name), os.path.join({folder!r}, name))
+for name, target in {files!r}:
+    shutil.copy2(os.path.join({source!r}, name), os.path.join({folder!r}, target))
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 pids = backend_pids()
 cpu0, server0 = client_cpu(), server_cpu(pids)
 started = time.monotonic()
-records = env["is.cegid.import"].import_folder()
+records = env["is.cegid.import"].import_folder().records
 wall = time.monotonic() - started
 cpu1, server1 = client_cpu(), server_cpu(pids)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 last = records.sorted("id")[-1:]
-env.cr.execute("SELECT count(*) FROM is_cegid_ecriture")
+env.cr.execute("SELECT count(*) FROM {table}")
 table_rows = env.cr.fetchone()[0]
 print("BENCH " + json.dumps({{"rows": last.row_count, "state": last.state, "message": last.message or "",
       "seconds": last.duration, "wall_all_files": wall, "table_rows": table_rows,
@@ -104,25 +110,26 @@ cpu0, server0 = client_cpu(), server_cpu(pids)
 started = time.monotonic()
 with open({path!r}, encoding="cp1252", newline="") as handle:
     rows = list(csv.reader(handle, delimiter=";"))
-header = [name.lower() for name in rows[0]]
+header = [{prefix!r} + name.lower() for name in rows[0]]
 def amount(text):
     return float(text.replace(" ", "").replace(",", ".") or 0)
-env.cr.execute("DELETE FROM is_cegid_ecriture")
-model = env["is.cegid.ecriture"].sudo()
+env.cr.execute("DELETE FROM {table}")
+model = env[{model!r}].sudo()
 for start in range(1, len(rows), 1000):
     batch = []
     for row in rows[start:start + 1000]:
         values = dict(zip(header, row))
-        values["e_datecomptable"] = datetime.datetime.strptime(values["e_datecomptable"][:10], "%Y-%m-%d").date()
-        values["e_debit"] = amount(values["e_debit"])
-        values["e_credit"] = amount(values["e_credit"])
+        for name in {dates!r}:
+            values[name] = datetime.datetime.strptime(values[name][:10], {date_format!r}).date()
+        for name in {amounts!r}:
+            values[name] = amount(values[name])
         batch.append(values)
     model.create(batch)
 env.cr.commit()
 seconds = time.monotonic() - started
 cpu1, server1 = client_cpu(), server_cpu(pids)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-env.cr.execute("SELECT count(*) FROM is_cegid_ecriture")
+env.cr.execute("SELECT count(*) FROM {table}")
 table_rows = env.cr.fetchone()[0]
 print("BENCH " + json.dumps({{"rows": len(rows) - 1, "seconds": seconds, "table_rows": table_rows,
       "rss_before_mib": before / 1024, "peak_rss_mib": peak / 1024,
@@ -149,22 +156,38 @@ def install(src, cluster, workdir):
     subprocess.run(command, check=True, capture_output=True, cwd=str(REPO))
 
 
-def report(rows, copy, orm):
+# how each export is generated, where it goes, and what the predecessor's method converts
+EXPORTS = {
+    "ECRITURE": {"options": {}, "model": "is.cegid.ecriture", "prefix": "", "dates": ["e_datecomptable"],
+                 "date_format": "%Y-%m-%d", "amounts": ["e_debit", "e_credit"]},
+    "SALARIES": {"options": {"date_format": "%d/%m/%Y"}, "model": "x_cegid_salaries", "prefix": "x_",
+                 "dates": ["x_date_embauche"], "date_format": "%d/%m/%Y", "amounts": ["x_salaire_base"]},
+}
+
+
+def row(label, result, wall):
+    """One line of the table, and the (wall, CPU) rows/s."""
+    cpu = result["cpu_client"] + result["cpu_server"]
+    line = (f"| {label} | {result['rows']:,} | {wall:.1f} | {result['rows'] / wall:,.0f} "
+            f"| {result['cpu_client']:.1f} + {result['cpu_server']:.1f} | {result['rows'] / cpu:,.0f} "
+            f"| {result['peak_rss_mib']:.0f} | {result['rss_before_mib']:.0f} |")
+    return line, (result["rows"] / wall, result["rows"] / cpu)
+
+
+def report(rows, copy, orm, first=None):
     """The markdown table of bench/README.md: wall time, CPU time (Odoo + PostgreSQL), peak RSS."""
     lines = [
         "| method | rows | wall s | rows/s (wall) | CPU s Odoo + PostgreSQL | rows/s (CPU) | peak RSS MiB "
         "| RSS before MiB |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
+    if first:
+        lines.append(row("first file (profiled, table created, imported)", first, first["wall_all_files"])[0])
     rates = {}
     for label, result, wall in (("import step (COPY into a new table, swap)", copy, copy["wall_all_files"]),
                                 ("predecessor (list(reader) + ORM create by 1000)", orm, orm["seconds"])):
-        cpu = result["cpu_client"] + result["cpu_server"]
-        rates[label] = (result["rows"] / wall, result["rows"] / cpu)
-        lines.append(
-            f"| {label} | {result['rows']:,} | {wall:.1f} | {result['rows'] / wall:,.0f} "
-            f"| {result['cpu_client']:.1f} + {result['cpu_server']:.1f} | {result['rows'] / cpu:,.0f} "
-            f"| {result['peak_rss_mib']:.0f} | {result['rss_before_mib']:.0f} |")
+        line, rates[label] = row(label, result, wall)
+        lines.append(line)
     (copy_wall, copy_cpu), (orm_wall, orm_cpu) = rates.values()
     lines.append("")
     if orm["rows"] != rows:
@@ -181,6 +204,8 @@ def main():
     parser.add_argument("--orm-rows", type=int, default=50_000, help="rows of the predecessor's measurement")
     parser.add_argument("--repeat", type=int, default=3,
                         help="replacements measured (the median is reported; each in its own process)")
+    parser.add_argument("--export", choices=sorted(EXPORTS), default="ECRITURE",
+                        help="ECRITURE (known) or SALARIES (an export the addon does not know)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
     src = find_odoo()
@@ -198,29 +223,38 @@ def main():
         folder = workdir / "import"
         source.mkdir()
         folder.mkdir()
-        # CP1252, ';', French amounts, accented labels, some quoted because they hold a ';'
-        for name, rows, seed in (("ECRITURE_1.csv", args.rows, 1), ("ECRITURE_2.csv", args.rows, 2),
-                                 ("ECRITURE_orm.csv", args.orm_rows, 3)):
-            write_export(source / name, "ECRITURE", rows, encoding="cp1252", seed=seed)
-        size = os.path.getsize(source / "ECRITURE_1.csv")
-        print(f"generated {args.rows:,} rows ({size / 2**20:.0f} MiB)", flush=True)
-        # first fill the table, then measure a replacement of a full table (what every run after the first does)
-        run_shell(src, cluster, workdir, COPY_SCRIPT.format(folder=str(folder), source=str(source),
-                                                            files=["ECRITURE_1.csv"]))
+        export, spec = args.export, EXPORTS[args.export]
+        table = spec["model"].replace(".", "_")
+        # CP1252, ';', French decimals, accented texts (ECRITURE: some quoted because they hold a ';')
+        for name, rows, seed in ((f"{export}_1.csv", args.rows, 1), (f"{export}_2.csv", args.rows, 2),
+                                 (f"{export}_orm.csv", args.orm_rows, 3)):
+            write_export(source / name, export, rows, encoding="cp1252", seed=seed, **spec["options"])
+        size = os.path.getsize(source / f"{export}_1.csv")
+        print(f"generated {args.rows:,} rows of {export} ({size / 2**20:.0f} MiB)", flush=True)
+
+        def import_file(number):
+            # the file under the export's own name: that is how an export the addon does not know is found
+            return run_shell(src, cluster, workdir, COPY_SCRIPT.format(
+                folder=str(folder), source=str(source), files=[(f"{export}_{number}.csv", f"{export}.csv")],
+                table=table))
+
+        # first fill the table (for SALARIES: profile the file, create the model), then measure replacements
+        first = import_file(1)
+        print("first:", json.dumps(first), flush=True)
         copies = []
         for attempt in range(args.repeat):
-            name = f"ECRITURE_{2 - attempt % 2}.csv"
-            copies.append(run_shell(src, cluster, workdir, COPY_SCRIPT.format(
-                folder=str(folder), source=str(source), files=[name])))
+            copies.append(import_file(2 - attempt % 2))
             print("copy:", json.dumps(copies[-1]), flush=True)
         # the median run by wall time (the lower one of an even count)
         copy = sorted(copies, key=lambda result: result["wall_all_files"])[(len(copies) - 1) // 2]
         if not args.orm_rows:
             return
-        orm = run_shell(src, cluster, workdir, ORM_SCRIPT.format(path=str(source / "ECRITURE_orm.csv")))
+        orm = run_shell(src, cluster, workdir, ORM_SCRIPT.format(
+            path=str(source / f"{export}_orm.csv"), table=table, **{key: spec[key] for key in (
+                "model", "prefix", "dates", "date_format", "amounts")}))
         print("orm:", json.dumps(orm), flush=True)
         print()
-        print(report(args.rows, copy, orm))
+        print(report(args.rows, copy, orm, first if export != "ECRITURE" else None))
     finally:
         cluster.stop()
         if args.keep:

@@ -2,9 +2,13 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from . import (
     cegid_backend,
+    cegid_export,
+    cegid_export_table,
     cegid_import,
+    cegid_incident,
     cegid_message,
     cegid_query,
+    cegid_query_export,
     cegid_staging,
     cegid_transfer,
     res_config_settings,

@@ -25,6 +25,7 @@ PARAM_DATABASE_UUID = PARAM_PREFIX + "database_uuid"
 PARAM_HISTORY_DAYS = PARAM_PREFIX + "history_days"
 PARAM_FOLLOWUPS = PARAM_PREFIX + "followup_at"
 PARAM_MANUAL_REQUEST = PARAM_PREFIX + "manual_request"
+PARAM_NEW_EXPORTS = PARAM_PREFIX + "new_exports"  # "create" (default) or "review": see is.cegid.export
 PARAM_LAST_CHECK = "last_check"  # when a download last looked into the container (a _cegid_param name)
 DEFAULT_HISTORY_DAYS = 90
 CRON_MARGIN_MIN = 2  # seconds kept before Odoo's cron time limit, at least...

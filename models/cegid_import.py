@@ -3,35 +3,44 @@
 """The import step: downloaded exports into the staging tables, one history line per file.
 
 Each file replaces its table in one transaction (COPY of the new rows into a
-new table, swapped for the old one; see ``exports.replace_table``): readers
+new table, swapped for the old one; see ``cegid_import.pg_replace``): readers
 see the old rows or the new ones, never an empty or partial table. The
 file is moved (to ``archive/`` or ``anomalie/``) only after that transaction
 committed; a crash before leaves it in place and the next run imports it again,
 which is harmless since a file is a full snapshot.
+
+A file of an export the catalogue does not know yet makes its entry and its
+table (``is.cegid.export``); under review, it waits in the folder until a
+manager creates the table. A file whose header is no longer its export's is
+held in ``anomalie/`` until a manager updates the table.
+
+Outcomes are stored as message codes (``message_code``, ``message_params``)
+and rendered in the reader's language when read (``message``).
 """
 
+import collections
+import contextlib
 import datetime
 import logging
 import os
 import time
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
-from ..cegid_data_access.exports import (
-    ANOMALY_FOLDER,
-    ARCHIVE_FOLDER,
-    EXPORTS,
-    ExportFormatError,
-    file_away,
-    open_export,
-    replace_table,
-    waiting_files,
-)
+from ..cegid_import.catalogue import HeaderChange, NewExport, export_name
+from ..cegid_import.errors import ExportFormatError
+from ..cegid_import.folders import ANOMALY_FOLDER, ARCHIVE_FOLDER, file_away, waiting_files
+from ..cegid_import.pg_replace import replace_table
+from ..cegid_import.reader import ExportReader, read_header
 from .cegid_backend import DEFAULT_HISTORY_DAYS, PARAM_HISTORY_DAYS, auto_commit_allowed, exclusive_run, notification
 
 _logger = logging.getLogger(__name__)
 
-IMPORT_STATES = [("done", "Imported"), ("rejected", "Rejected"), ("failed", "Failed")]
+# what import_folder did: its history records, and whether files wait for the next run (its time was up)
+ImportOutcome = collections.namedtuple("ImportOutcome", "records continued")
+IMPORT_STATES = [("done", "Imported"), ("waiting", "Waiting for review"), ("rejected", "Rejected"),
+                 ("failed", "Failed")]
 
 
 class CegidImport(models.Model):
@@ -42,53 +51,79 @@ class CegidImport(models.Model):
     _order = "id desc"
 
     name = fields.Char("File", required=True, readonly=True)
-    export = fields.Selection([(export.name, export.name) for export in EXPORTS], readonly=True, index=True)
+    export_id = fields.Many2one("is.cegid.export", readonly=True, index="btree_not_null",
+                                ondelete="set null")
     row_count = fields.Integer("Rows", readonly=True, aggregator=None)
     duration = fields.Float("Duration (s)", digits=(16, 2), readonly=True, aggregator=None)
     state = fields.Selection(IMPORT_STATES, required=True, readonly=True, index=True)
-    message = fields.Text(readonly=True)
+    message_code = fields.Char(readonly=True)
+    message_params = fields.Json(readonly=True)
+    message = fields.Text(compute="_compute_message", help="What happened, in your language.")
     details = fields.Char(readonly=True, help="Encoding, delimiter and date order read from the file.")
     file_date = fields.Datetime("File date", readonly=True, help="When the export was written (file time).")
     stored_as = fields.Char("Moved to", readonly=True, help="Where the file is now, in the import folder.")
     transfer_id = fields.Many2one("is.cegid.transfer", "Download", readonly=True, ondelete="set null",
                                   index="btree_not_null")
 
+    @api.depends("message_code", "message_params")
+    def _compute_message(self):
+        render = self.env["is.cegid.message"]._render
+        for record in self:
+            params = dict(record.message_params or {})
+            move_error = params.pop("move_error", None)
+            lines = [render(record.message_code, params)] if record.message_code else []
+            if move_error:
+                lines.append(render("import.move_failed", move_error))
+            record.message = "\n".join(lines) or False
+
     # -- entry points --------------------------------------------------------------------------------------------
 
     @api.model
-    def import_folder(self, transfer=None):
-        """Import every CSV waiting in the import folder, oldest first; return the history records.
+    def import_folder(self, transfer=None, deadline=None):
+        """Import every CSV waiting in the import folder, oldest first; an ImportOutcome (records, continued).
 
         Called by the download cron right after the transfer (``transfer`` is
-        its ``is.cegid.transfer`` record) and by the "Import now" button.
-        Commits after each file (outside tests). Does nothing on a copy of the
-        database (the settings were not confirmed on it) or while another
-        import runs.
+        its ``is.cegid.transfer`` record; ``deadline``, a ``time.monotonic()``
+        value, the end of the run's time under Odoo's cron time limit: no file
+        is started after it, ``continued`` says files were left for the next
+        run) and by the "Import now" button. Commits after each file (outside
+        tests). Does nothing on a copy of the database (the settings were not
+        confirmed on it) or while another import runs.
         """
         backend = self.env["is.cegid.backend"]
+        nothing = ImportOutcome(self.browse(), False)
         if not backend._cegid_database_confirmed():
             _logger.info("Cegid import skipped: the Cegid settings were not confirmed on this database")
-            return self.browse()
+            return nothing
         folder = backend._cegid_settings().import_folder
         if not os.path.isdir(folder):
             _logger.info("Cegid import: the import folder %s does not exist (yet)", folder)
-            return self.browse()
+            return nothing
         with exclusive_run(self.env, "import") as allowed:
             if not allowed:
                 _logger.info("Cegid import skipped: another import is running on this database")
-                return self.browse()
-            records = self.browse()
+                return nothing
+            records, continued = self.browse(), False
+            # the first file of an export under review waits for its table, quietly
+            reviewed = set(self.env["is.cegid.export"].sudo().search([("state", "=", "review")]).mapped("name"))
             for name in waiting_files(folder):
+                if export_name(name) in reviewed:
+                    continue
+                if deadline is not None and time.monotonic() >= deadline:
+                    _logger.info("Cegid import: the run's time is up, the next run imports %s and the rest", name)
+                    continued = True
+                    break
                 records |= self._import_file(folder, name, transfer)
         self._purge_history()
-        return records
+        return ImportOutcome(records, continued)
 
     @api.model
     def action_import_now(self):
         """The "Import now" button: import the waiting files at once and say how it went."""
         self.env["is.cegid.backend"]._check_cegid_manager()
-        records = self.sudo().import_folder()
+        records = self.sudo().import_folder().records
         counts = {state: len(records.filtered(lambda rec, s=state: rec.state == s)) for state, _label in IMPORT_STATES}
+        counts["rejected"] += counts.pop("waiting")
         if not records:
             message = self.env._("No file to import.")
         else:
@@ -107,21 +142,91 @@ class CegidImport(models.Model):
         try:
             mtime = datetime.datetime.fromtimestamp(os.stat(path).st_mtime, datetime.timezone.utc)
             values["file_date"] = mtime.replace(tzinfo=None)
-            with self.env.cr.savepoint():
-                reader = open_export(path)
-                values["export"] = reader.export.name
-                values["details"] = f"{reader.encoding}, '{reader.delimiter}', {reader.date_order}"
-                values["row_count"] = self._replace(reader)
-            values["state"] = "done"
+            with self._rolled_back_whole():
+                self._load(path, name, values)
         except ExportFormatError as err:
-            values.update(state="rejected", message=str(err), row_count=0)
+            values.update(state="rejected", message_code=err.code, message_params=err.params, row_count=0)
         except Exception as err:  # recorded; the file stays for the next run
             _logger.exception("Cegid import of %s failed", name)
-            values.update(state="failed", message=f"{err.__class__.__name__}: {err}", row_count=0)
+            values.update(state="failed", message_code="import.failed",
+                          message_params={"error": f"{err.__class__.__name__}: {err}"}, row_count=0)
+        # an entry made by a file that then failed went with the rolled back savepoint
+        values["export_id"] = self.env["is.cegid.export"].sudo().browse(values.get("export_id")).exists().id
         values["duration"] = time.monotonic() - started
         record = self.sudo().create(values)
+        entry = record.export_id
+        if record.state == "rejected" and entry and not entry.builtin and entry.model_id:
+            entry._hold(record)
+        elif record.state == "done":
+            entry._release()
         self._commit()
         record._file_away(folder)
+        return record
+
+    @contextlib.contextmanager
+    def _rolled_back_whole(self):
+        """A savepoint; when it is rolled back, the registry forgets the models and fields made inside it."""
+        try:
+            with self.env.cr.savepoint():
+                yield
+        except Exception:
+            if self.env.registry.registry_invalidated:
+                self.env.invalidate_all()
+                self.env.registry.setup_models(self.env.cr)
+            raise
+
+    @api.model
+    def _load(self, path, name, values):
+        """Find the file's export and replace its table (inside the caller's savepoint); fill ``values``.
+
+        The first file of an export never seen makes its catalogue entry (and
+        its table, unless a manager reviews it first); a changed header raises
+        ``import.header_changed``.
+        """
+        Export = self.env["is.cegid.export"].sudo()
+        values["export_id"] = Export._entry(export_name(name)).id or False  # by its name, until its header says
+        catalogue = Export._catalogue()
+        header = read_header(path, lambda names: catalogue.by_header(names) is not None)
+        found = catalogue.identify(header.names, name)
+        if isinstance(found, NewExport):
+            entry = Export._create_from_file(found.name, header)
+            values["export_id"] = entry.id
+            if entry.state == "review":
+                values.update(state="waiting", message_code="import.waiting_review",
+                              message_params={"export": entry.name}, row_count=0)
+                return
+            values.update(message_code="import.table_created", message_params={"export": entry.name})
+            found = Export._catalogue().identify(header.names, name)
+        values["export_id"] = Export._entry(found.export.name).id or False
+        if isinstance(found, HeaderChange):
+            raise ExportFormatError("import.header_changed", **found.params())
+        reader = ExportReader(header, found.export, found.positions)
+        values.update(details=f"{reader.encoding}, '{reader.delimiter}', {reader.date_order}",
+                      row_count=self._replace(reader), state="done")
+
+    @api.model
+    def _import_held(self, entry, folder, held, profile):
+        """Update ``entry``'s table to the held file's columns and import it, in one savepoint; its record.
+
+        Raises UserError (nothing changed) when the file does not import.
+        """
+        started = time.monotonic()
+        values = {"name": held.name, "file_date": held.file_date, "export_id": entry.id}
+        with exclusive_run(self.env, "import") as allowed:
+            if not allowed:
+                raise UserError(self.env._("An import is running: try again in a moment."))
+            try:
+                with self._rolled_back_whole():
+                    entry._apply_columns(entry._plan_columns(profile))
+                    entry.write({"state": "ready", "held_import_id": False})
+                    self._load(os.path.join(folder, held.stored_as), held.name, values)
+            except ExportFormatError as err:
+                raise UserError(self.env["is.cegid.message"]._render(err.code, err.params)) from None
+            values.update(duration=time.monotonic() - started, message_code="import.table_updated",
+                          message_params={"export": entry.name})
+            record = self.sudo().create(values)
+            self._commit()
+            record._file_away(folder, source=held.stored_as)
         return record
 
     def _replace(self, reader):
@@ -138,29 +243,37 @@ class CegidImport(models.Model):
         finally:
             model.invalidate_model()
 
-    def _file_away(self, folder):
-        """Archive an imported file, put a rejected one in anomalie/ with its reason; a failed one stays."""
+    def _file_away(self, folder, source=None):
+        """Archive an imported file, put a rejected one in anomalie/ with its reason; a failed one stays.
+
+        So does the first file of an export under review: it is imported once its table exists.
+        ``source`` is where the file is when not waiting in the folder (a held file, in anomalie/).
+        """
         self.ensure_one()
-        if self.state == "failed":
+        if self.state in ("failed", "waiting"):
             return
         subfolder = ARCHIVE_FOLDER if self.state == "done" else ANOMALY_FOLDER
         reason = self.message if self.state == "rejected" else None
         try:
-            self.stored_as = file_away(folder, self.name, subfolder, fields.Datetime.now(), reason)
+            self.stored_as = file_away(folder, self.name, subfolder, fields.Datetime.now(), reason, source)
         except OSError as err:
             _logger.error("Cegid import: cannot move %s to %s/: %s", self.name, subfolder, err)
-            self.message = "\n".join(filter(None, [self.message, self.env._(
-                "Cannot move the file to %(folder)s/: %(error)s", folder=subfolder, error=err)]))
+            self.message_params = dict(self.message_params or {},
+                                       move_error={"folder": subfolder, "error": str(err)})
         self._commit()
 
     def _commit(self):
         """Commit (outside tests): each file is its own transaction, and it moves only once that committed."""
         if auto_commit_allowed():
             self.env.cr.commit()  # pylint: disable=invalid-commit
+            # a table made or changed: the other workers load the new registry now, not once the run ends
+            self.env.registry.signal_changes()
 
     @api.model
     def _purge_history(self):
         """Delete the history older than the retention setting (the downloads' one)."""
         days = int(self.env["ir.config_parameter"].sudo().get_param(PARAM_HISTORY_DAYS) or DEFAULT_HISTORY_DAYS)
         limit = fields.Datetime.now() - datetime.timedelta(days=max(days, 1))
-        self.sudo().search([("create_date", "<", limit)]).unlink()
+        held = self.env["is.cegid.export"].sudo().search([("held_import_id", "!=", False)]).held_import_id
+        # a held file's line stays as long as the file waits for its table's update
+        self.sudo().search([("create_date", "<", limit), ("id", "not in", held.ids)]).unlink()

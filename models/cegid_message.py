@@ -94,6 +94,39 @@ SENTENCES = {
     "config.file_unreadable": _lt("Cannot read %(path)s: %(detail)s"),
     "config.file_syntax": _lt("%(path)s, line %(line)s: invalid Python syntax."),
     "config.file_not_literal": _lt("%(path)s, line %(line)s: %(name)s must be a plain value."),
+    "import.empty_file": _lt("Empty file: no header line."),
+    "import.header_incomplete": _lt(
+        "The file is named after the export %(export)s, but its header lacks %(missing)s."),
+    "import.duplicate_column": _lt("%(export)s: the column %(column)s appears twice in the header."),
+    "import.bad_export_name": _lt(
+        "No table can be named after the file name “%(name)s”: it needs letters or digits."),
+    "import.name_taken": _lt(
+        "The table %(model)s of the export %(other)s would also be the one of %(name)s: rename one of the "
+        "two scheduled queries in Cegid."),
+    "import.nul_character": _lt("The file contains a NUL character, which a database text cannot hold."),
+    "import.bad_line": _lt("Line %(line)s: %(problem)s."),
+    "import.bad_value": _lt("Line %(line)s, column %(column)s: %(problem)s (“%(value)s”)."),
+    "import.header_changed": _lt(
+        "The columns of %(export)s changed in Cegid (added: %(added)s; removed: %(removed)s; renamed: "
+        "%(renamed)s): the file is held until a manager updates the table."),
+    "import.waiting_review": _lt(
+        "New export %(export)s: its columns wait for a manager's review before its table is created."),
+    "import.table_created": _lt("New export %(export)s: its table was created from this file."),
+    "import.table_updated": _lt("The table of %(export)s was updated to the columns of this file."),
+    "import.failed": _lt("The import failed: %(error)s"),
+    "import.move_failed": _lt("Cannot move the file to %(folder)s/: %(error)s"),
+    "import.line.field_count": _lt("%(count)s fields where the header has %(width)s"),
+    "import.line.unreadable": _lt("unreadable CSV (%(detail)s)"),
+    "import.value.not_a_number": _lt("not a number"),
+    "import.value.not_whole": _lt("not a whole number"),
+    "import.value.out_of_range": _lt("whole number out of range"),
+    "import.value.not_a_date": _lt("not a date (expected 2025-06-30, 30/06/2025 or 06/30/2025)"),
+    "import.value.invalid_date": _lt("not a valid date"),
+    "import.value.invalid_date_in_order": _lt(
+        "not a valid date in the file's day/month order (%(order)s), decided from line %(order_line)s, "
+        "column %(order_column)s (“%(order_value)s”)"),
+    "import.value.invalid_date_in_default_order": _lt(
+        "not a valid date in the day/month order used when nothing tells (%(order)s)"),
     "api.unreachable": _lt(
         "The Cegid API cannot be reached (%(op)s): connection failed (%(host)s, %(attempts)s attempts)."),
     "api.timeout": _lt(

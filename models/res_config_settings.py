@@ -18,6 +18,7 @@ from .cegid_backend import (
     DEFAULT_HISTORY_DAYS,
     PARAM_DATABASE_UUID,
     PARAM_LAST_CHECK,
+    PARAM_NEW_EXPORTS,
     PARAM_PREFIX,
     cron_time_limit,
     default_import_folder,
@@ -60,6 +61,11 @@ class ResConfigSettings(models.TransientModel):
     cegid_history_days = fields.Integer(
         "History retention (days)", config_parameter=PARAM_PREFIX + "history_days", default=DEFAULT_HISTORY_DAYS,
         groups="base.group_system",
+    )
+    cegid_new_exports = fields.Selection(
+        [("create", "Create its table at once"), ("review", "Wait for a manager to review its columns")],
+        string="New exports", default="create", config_parameter=PARAM_NEW_EXPORTS, groups="base.group_system",
+        help="What the first file of an export the catalogue does not know yet makes.",
     )
     cegid_import_folder = fields.Char(
         "Import folder", groups="base.group_system",

@@ -3,8 +3,10 @@
 """The import step on a real PostgreSQL: staging tables replaced atomically, files archived or rejected."""
 
 import os
+import re
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from unittest.mock import patch
 
@@ -13,8 +15,10 @@ from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tests.common import TransactionCase, new_test_user
 
-from ..cegid_data_access import exports
-from ..cegid_data_access.exports import EXPORTS, ExportFormatError
+from ..cegid_data_access.errors import CODES
+from ..cegid_import import pg_replace
+from ..cegid_import.catalogue import KNOWN
+from ..models.cegid_message import SENTENCES
 
 ECRITURE_HEADER = "E_DATECOMPTABLE;E_REFINTERNE;E_LIBELLE;E_GENERAL;E_DEBIT;E_CREDIT;E_AUXILIAIRE;E_REFLIBRE"
 ANALYTIQ = (
@@ -65,7 +69,7 @@ class TestImport(TransactionCase):
         return path
 
     def run_import(self, transfer=None):
-        return self.env["is.cegid.import"].import_folder(transfer=transfer)
+        return self.env["is.cegid.import"].import_folder(transfer=transfer).records
 
     def listing(self, sub=""):
         folder = self.folder / sub
@@ -92,22 +96,10 @@ class TestImport(TransactionCase):
 
     # -- the staging models ---------------------------------------------------------------------------------------
 
-    def test_staging_models_have_one_field_per_known_column(self):
-        kinds = {"char": "char", "date": "date", "amount": "float", "float": "float", "integer": "integer"}
-        for export in EXPORTS:
-            model = self.env[export.model]
-            self.assertEqual(model._table, export.table)
-            for column in export.columns:
-                field = model._fields[column.field]
-                self.assertEqual(field.type, kinds[column.kind], column.name)
-                self.assertEqual(bool(field.index), column.index, column.name)
-                if column.kind == "amount":
-                    self.assertEqual(field.get_digits(self.env), (16, 2), column.name)
-
     def test_cegid_users_read_and_nobody_writes(self):
         self.drop("ECRITURE.csv", ecriture(("2025-06-30", "R1", "411000", "1")))
         self.run_import()
-        for export in EXPORTS:
+        for export in KNOWN:
             model = self.env[export.model].with_user(self.cegid_user)
             model.search([])
             model.get_views([(False, "list"), (False, "pivot"), (False, "graph"), (False, "search")])
@@ -131,7 +123,8 @@ class TestImport(TransactionCase):
         transfer = self.env["is.cegid.transfer"].create({"trigger": "button"})
         records = self.run_import(transfer)
         self.assertEqual(records.mapped("state"), ["done"] * 4, records.mapped("message"))
-        self.assertEqual(sorted(records.mapped("export")), ["ABSENCESALARIE", "ANALYTIQ", "ECRITURE", "HISTOCUMSAL"])
+        self.assertEqual(sorted(records.mapped("export_id.name")),
+                         ["ABSENCESALARIE", "ANALYTIQ", "ECRITURE", "HISTOCUMSAL"])
         self.assertEqual(records.transfer_id, transfer)
         # oldest first
         self.assertEqual(records.sorted("id").mapped("name"),
@@ -160,8 +153,8 @@ class TestImport(TransactionCase):
         for record in records:
             self.assertTrue(record.stored_as.startswith("archive/") and record.stored_as.endswith("_" + record.name))
             self.assertIn(record.stored_as.split("/", 1)[1], archived)
-        self.assertEqual(records.filtered(lambda rec: rec.export == "ECRITURE").row_count, 1)
-        self.assertEqual(records.filtered(lambda rec: rec.export == "HISTOCUMSAL").row_count, 2)
+        self.assertEqual(records.filtered(lambda rec: rec.export_id.name == "ECRITURE").row_count, 1)
+        self.assertEqual(records.filtered(lambda rec: rec.export_id.name == "HISTOCUMSAL").row_count, 2)
 
     def test_a_new_snapshot_replaces_the_table(self):
         self.drop("ECRITURE.csv", ecriture(("2025-01-01", "OLD1", "411000", "1"),
@@ -188,7 +181,7 @@ class TestImport(TransactionCase):
         self.env.cr.execute("SELECT 'is_cegid_ecriture'::regclass::oid")
         self.assertNotEqual(self.env.cr.fetchone()[0], oid)  # really swapped, not filled in place
         self.assertEqual(self.structure(), before)
-        self.env.cr.execute("SELECT count(*) FROM pg_class WHERE relname LIKE %s", ["%" + exports.LOAD_SUFFIX + "%"])
+        self.env.cr.execute("SELECT count(*) FROM pg_class WHERE relname LIKE %s", ["%" + pg_replace.LOAD_SUFFIX + "%"])
         self.assertEqual(self.env.cr.fetchone()[0], 0)
         # ids keep coming from the same sequence; the ORM works on the new table
         entry = self.env["is.cegid.ecriture"].search([])
@@ -202,7 +195,7 @@ class TestImport(TransactionCase):
         oid = self.env.cr.fetchone()[0]
         before = self.structure()
         self.drop("ECRITURE.csv", ecriture(("2025-02-01", "NEW1", "512000", "3")))
-        with self.assertLogs("odoo.addons.is_cegid2odoo.cegid_data_access.exports", "WARNING") as logs:
+        with self.assertLogs("odoo.addons.is_cegid2odoo.cegid_import.pg_replace", "WARNING") as logs:
             record = self.run_import()
         self.assertEqual((record.state, record.message), ("done", False))
         self.assertIn("a view or rule depends on it", "\n".join(logs.output))
@@ -221,8 +214,8 @@ class TestImport(TransactionCase):
         with self.env.registry.cursor() as reader:
             reader.execute("SELECT count(*) FROM is_cegid_ecriture")
             seen = reader.fetchone()[0]
-            with patch.object(exports, "SWAP_LOCK_ATTEMPTS", 1), \
-                    self.assertLogs("odoo.addons.is_cegid2odoo.cegid_data_access.exports", "WARNING") as logs:
+            with patch.object(pg_replace, "SWAP_LOCK_ATTEMPTS", 1), \
+                    self.assertLogs("odoo.addons.is_cegid2odoo.cegid_import.pg_replace", "WARNING") as logs:
                 record = self.run_import()
             reader.execute("SELECT count(*) FROM is_cegid_ecriture")
             self.assertEqual(reader.fetchone()[0], seen)
@@ -248,27 +241,32 @@ class TestImport(TransactionCase):
         self.drop("ECRITURE_big.csv", ecriture(*rows))
         record = self.run_import()
         self.assertEqual(record.state, "rejected")
-        self.assertIn("line 20002, column E_DEBIT", record.message)
-        self.assertIn("'1,2,3'", record.message)
+        self.assertEqual((record.message_code, record.message_params), ("import.bad_value", {
+            "line": 20002, "column": "E_DEBIT", "value": "1,2,3", "problem_code": "import.value.not_a_number"}))
+        self.assertEqual(record.message, "Line 20002, column E_DEBIT: not a number (“1,2,3”).")
         self.assertEqual(self.entries(), [("2025-01-01", "OLD1", "411000", 1.0)])
         self.assertEqual(self.env["is.cegid.ecriture"].search_count([]), 1)
         self.assertTrue(record.stored_as.startswith("anomalie/"))
         anomalies = self.listing("anomalie")
         self.assertEqual(len(anomalies), 2)
         note = self.folder / (record.stored_as + ".txt")
-        self.assertIn("line 20002, column E_DEBIT", note.read_text(encoding="utf-8"))
+        self.assertEqual(note.read_text(encoding="utf-8"), record.message + "\n")
         self.assertNotIn("ECRITURE_big.csv", self.listing())
 
-    def test_unknown_file_goes_to_anomalie(self):
-        self.drop("OTHER.csv", "FOO;BAR\n1;2\n")
+    def test_unreadable_files_go_to_anomalie(self):
+        self.drop("ECRITURE.20261128T101500Z.csv", "E_DATECOMPTABLE;E_GENERAL\n2025-01-01;411000\n")
         self.drop("EMPTY.csv", b"")
         records = self.run_import()
         self.assertEqual(records.mapped("state"), ["rejected", "rejected"])
-        self.assertIn("unknown header", records.filtered(lambda rec: rec.name == "OTHER.csv").message)
-        self.assertIn("empty file", records.filtered(lambda rec: rec.name == "EMPTY.csv").message)
-        self.assertFalse(any(records.mapped("export")))
+        named = records.filtered(lambda rec: rec.name.startswith("ECRITURE"))
+        self.assertEqual(named.message, "The file is named after the export ECRITURE, but its header lacks "
+                         "E_REFINTERNE, E_LIBELLE, E_DEBIT, E_CREDIT, E_AUXILIAIRE, E_REFLIBRE.")
+        self.assertEqual(named.export_id, self.env.ref("is_cegid2odoo.export_ecriture"))
+        self.assertEqual(records.filtered(lambda rec: rec.name == "EMPTY.csv").message,
+                         "Empty file: no header line.")
         self.assertEqual(self.listing(), ["anomalie"])
         self.assertEqual(len(self.listing("anomalie")), 4)  # both files and their notes
+        self.assertFalse(self.env["is.cegid.export"].search([("builtin", "=", False)]))
 
     def test_two_files_of_one_table_the_newest_wins_both_archived(self):
         newer = self.drop("ECRITURE_b.csv", ecriture(("2025-05-01", "NEWEST", "411000", "5")))
@@ -292,6 +290,15 @@ class TestImport(TransactionCase):
         self.assertFalse(self.run_import())
         self.assertEqual(self.listing(), [".ECRITURE.csv", ".cegid-partial", "archive", "readme.txt"])
         self.assertEqual(self.entries(), [])
+
+    def test_no_file_is_started_once_the_runs_time_is_up(self):
+        self.drop("ECRITURE_a.csv", ecriture(("2025-01-01", "A", "4", "1")))
+        self.drop("ECRITURE_b.csv", ecriture(("2025-01-02", "B", "4", "2")))
+        late = self.env["is.cegid.import"].import_folder(deadline=time.monotonic() - 1)
+        self.assertEqual((late.records, late.continued), (self.env["is.cegid.import"], True))
+        self.assertEqual(self.listing(), ["ECRITURE_a.csv", "ECRITURE_b.csv"])
+        in_time = self.env["is.cegid.import"].import_folder(deadline=time.monotonic() + 600)
+        self.assertEqual((in_time.records.mapped("state"), in_time.continued), (["done", "done"], False))
 
     def test_nothing_happens_on_a_copy_of_the_database(self):
         self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.database_uuid", "another-database")
@@ -328,8 +335,28 @@ class TestImport(TransactionCase):
         self.assertFalse(old.exists())
         self.assertTrue(new.exists())
 
-    def test_export_format_error_is_a_cegid_error(self):
-        # the error shown to users comes from the core untouched: no traceback, no class name
-        self.drop("OTHER.csv", "FOO;BAR\n")
+    def test_rejections_are_codes_read_in_the_readers_language(self):
+        self.drop("ECRITURE.csv", ecriture(("2025-02-30", "R", "411000", "1")))
         record = self.run_import()
-        self.assertNotIn(ExportFormatError.__name__, record.message)
+        self.assertEqual(record.message_params["problem_code"], "import.value.invalid_date")
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["is_cegid2odoo"], ["fr_FR"], overwrite=True)
+        french = record.with_context(lang="fr_FR")
+        french.invalidate_recordset(["message"])
+        self.assertEqual(french.message, "Ligne 2, colonne E_DATECOMPTABLE : date non valide (« 2025-02-30 »).")
+
+    def test_every_import_code_has_its_sentence_and_only_declared_parameters(self):
+        sentences = {code for code in SENTENCES if code.startswith("import.")}
+        self.assertEqual(sentences, {code for code in CODES if code.startswith("import.")})
+        for code in sentences:
+            names = set(re.findall(r"%\((\w+)\)s", str(SENTENCES[code])))
+            self.assertLessEqual(names, {name.removesuffix("_code") for name in CODES[code]}, code)
+
+    def test_a_file_that_cannot_be_moved_says_so_after_its_outcome(self):
+        self.drop("ECRITURE.csv", ecriture(("2025-01-01", "A", "4", "1")))
+        (self.folder / "archive").write_text("a file where the folder should be")
+        with self.assertLogs("odoo.addons.is_cegid2odoo.models.cegid_import", "ERROR"):
+            record = self.run_import()
+        self.assertEqual(record.state, "done")
+        self.assertFalse(record.stored_as)
+        self.assertTrue(record.message.startswith("Cannot move the file to archive/: "), record.message)

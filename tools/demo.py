@@ -4,7 +4,9 @@
 """Try the addon without Cegid credentials: everything on this machine, on loopback.
 
 Starts a throwaway PostgreSQL, Azurite filled with sample exports of the four
-known Cegid tables, the Cegid Data Access API simulator (its SAS opens that
+known Cegid tables and of a fifth query the addon does not know (SALARIES: its
+table appears in Cegid > Data after the first download), the Cegid Data Access
+API simulator (its SAS opens that
 Azurite container, and it "runs" a scheduled query when its next execution
 comes, dropping a fresh export as Cegid does), then Odoo 18 with the addon
 installed and configured against them. Ctrl-C stops everything.
@@ -77,7 +79,7 @@ class ExportRunner(threading.Thread):
 
 
 def start_emulators(workdir):
-    """Azurite with the sample exports, and the simulator serving the four queries."""
+    """Azurite with the sample exports, and the simulator serving their five queries."""
     azurite = Azurite().start()
     simulator = make_simulator_for(azurite).start()
     container = azurite.create_container(simulator.tenant_id)

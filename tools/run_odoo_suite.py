@@ -334,13 +334,32 @@ def run_server_scenarios(src, cluster, workdir, dbname, result):
         result.problems.append(f"odoo: {failed} server scenario(s) failed (tests/odoo_server, output above)")
 
 
-UNINSTALL_SCRIPT = f"""
-module = env["ir.module.module"].search([("name", "=", "{MODULE}")])
+# First an export the addon does not know, so that uninstalling has a custom model and its table to remove.
+UNINSTALL_SCRIPT = """
+import os, shutil, tempfile
+folder = tempfile.mkdtemp(prefix="cegid-uninstall-")
+params = env["ir.config_parameter"].sudo()
+params.set_param("@MODULE@.import_folder", folder)
+params.set_param("@MODULE@.database_uuid", params.get_param("database.uuid"))
+with open(os.path.join(folder, "SALARIES.csv"), "w", encoding="cp1252") as handle:
+    handle.write("MATRICULE;NOM;SALAIRE_BASE\\r\\n0000042;Hélène Dupré;2 500,50\\r\\n")
+env["is.cegid.import"].import_folder()
+env.cr.commit()
+made = env["ir.model"].search_count([("model", "=like", "x_cegid_%")])
+shutil.rmtree(folder, ignore_errors=True)
+module = env["ir.module.module"].search([("name", "=", "@MODULE@")])
 module.button_immediate_uninstall()
 env.cr.commit()
-remaining = env["ir.model"].search_count([("model", "=like", "is.cegid.%")])
-print("uninstall: state=%s remaining_models=%s" % (module.state, remaining))
-"""
+remaining = env["ir.model"].search_count(["|", ("model", "=like", "is.cegid.%"), ("model", "=like", "x_cegid_%")])
+env.cr.execute("SELECT count(*) FROM pg_class WHERE relkind = 'r' "
+               "AND (relname LIKE 'is\\\\_cegid\\\\_%' OR relname LIKE 'x\\\\_cegid\\\\_%')")
+tables = env.cr.fetchone()[0]
+env.cr.execute("SELECT count(*) FROM ir_model_data WHERE module = %s", ["@MODULE@"])
+data = env.cr.fetchone()[0]
+print("uninstall: state=%s remaining_models=%s remaining_tables=%s remaining_data=%s custom_models_made=%s"
+      % (module.state, remaining, tables, data, made))
+""".replace("@MODULE@", MODULE)
+UNINSTALLED = "uninstall: state=uninstalled remaining_models=0 remaining_tables=0 remaining_data=0 custom_models_made=1"
 
 
 def run_suite(keep=False, echo=False, log_path=None, test_tags=None):
@@ -367,7 +386,7 @@ def run_suite(keep=False, echo=False, log_path=None, test_tags=None):
         uninstall_lines = run_shell(src, cluster, workdir, dbname, UNINSTALL_SCRIPT)
         with open(log_path, "a", encoding="utf-8") as log:
             log.write("\n".join(uninstall_lines) + "\n")
-        ok = any(line.startswith("uninstall: state=uninstalled remaining_models=0") for line in uninstall_lines)
+        ok = UNINSTALLED in uninstall_lines
         judge_step("uninstall", 0 if ok else 1, uninstall_lines, result)
     finally:
         cluster.stop()

@@ -1,6 +1,6 @@
 # Copyright 2026 is_cegid2odoo authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Realistic sample exports of the four known Cegid tables, generated.
+"""Realistic sample exports of the four known Cegid tables, and of one the addon does not know, generated.
 
 What the field shows (section 6 of the API page): ``;`` or ``,`` delimited,
 UTF-8 with BOM or CP1252, decimals with ``,`` or ``.``, several date formats,
@@ -22,6 +22,8 @@ COLUMNS = {
                        "PCN_LIBELLE", "PCN_DATEDEBUTABS", "PCN_DEBUTDJ", "PCN_DATEFINABS", "PCN_FINDJ", "PCN_JOURS",
                        "PCN_HEURES", "PCN_GUID"],
     "HISTOCUMSAL": ["PHC_SALARIE", "PHC_CUMULPAIE", "PHC_MONTANT"],
+    # a scheduled query of the customer's own: the addon ships no table for it
+    "SALARIES": ["MATRICULE", "NOM", "DATE_EMBAUCHE", "SALAIRE_BASE"],
 }
 QUERIES = {
     "ECRITURE": "SELECT E_DATECOMPTABLE, E_REFINTERNE, E_LIBELLE, E_GENERAL, E_DEBIT, E_CREDIT, E_AUXILIAIRE, "
@@ -30,6 +32,8 @@ QUERIES = {
     "ABSENCESALARIE": "SELECT * FROM ABSENCESALARIE WHERE PCN_TYPEMVT = 'ABS'",
     "HISTOCUMSAL": "SELECT PHC_SALARIE, PHC_CUMULPAIE, SUM(PHC_MONTANT) AS PHC_MONTANT FROM HISTOCUMSAL "
     "GROUP BY PHC_SALARIE, PHC_CUMULPAIE",
+    "SALARIES": "SELECT PSA_SALARIE AS MATRICULE, PSA_LIBELLE AS NOM, PSA_DATEENTREE AS DATE_EMBAUCHE, "
+    "PSA_SALAIREMOIS1 AS SALAIRE_BASE FROM SALARIES WHERE PSA_DATESORTIE IS NULL",
 }
 LABELS = ["Facture fournisseur Électricité", "Règlement client Müller & Fils", "Achat matériel bureautique",
           "Prestation de conseil été 2025", "Avoir sur commande n° 1042", "Frais de déplacement Besançon",
@@ -39,6 +43,8 @@ ACCOUNTS = ["401000", "411000", "512000", "606100", "607000", "613200", "625100"
 ABSENCES = [("CPA", "Congés payés acquis"), ("MAL", "Maladie non professionnelle"), ("RTT", "Réduction du temps de "
             "travail"), ("FOR", "Formation à l'extérieur"), ("EVE", "Événement familial")]
 CUMULS = ["01", "02", "04", "07", "12", "28", "30"]
+NAMES = ["Hélène Dupré", "François Lefèvre", "Zoé Müller", "Noël Garçon", "Chloé Besançon", "Jérôme Œuvray",
+         "Anaïs Rivière", "Maël Côté"]
 
 
 def _amount(rng):
@@ -79,11 +85,18 @@ def _rows_histocumsal(rng, count, _start):
         yield [f"{1 + index // len(CUMULS):010d}", CUMULS[index % len(CUMULS)], round(rng.uniform(-500, 60000), 2)]
 
 
+def _rows_salaries(rng, count, start):
+    for index in range(count):
+        yield [f"{index + 1:07d}", rng.choice(NAMES), start - datetime.timedelta(days=rng.randrange(0, 9000)),
+               round(rng.uniform(1800, 9000), 2)]
+
+
 GENERATORS = {
     "ECRITURE": _rows_ecriture,
     "ANALYTIQ": _rows_analytiq,
     "ABSENCESALARIE": _rows_absencesalarie,
     "HISTOCUMSAL": _rows_histocumsal,
+    "SALARIES": _rows_salaries,
 }
 
 
@@ -132,4 +145,5 @@ DEMO_SET = (
     ("ABSENCESALARIE", 3_000, {"encoding": "cp1252", "delimiter": ";", "decimal": ",", "date_format": "%d/%m/%Y"}),
     ("HISTOCUMSAL", 2_800, {"encoding": "utf-8-sig", "delimiter": ";", "decimal": ",",
                             "date_format": "%Y-%m-%d"}),
+    ("SALARIES", 400, {"encoding": "cp1252", "delimiter": ";", "decimal": ",", "date_format": "%d/%m/%Y"}),
 )

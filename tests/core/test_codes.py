@@ -7,9 +7,13 @@ import string
 from cegid_data_access.cli_text import TEXTS, render
 from cegid_data_access.errors import CODES
 
+# rendered only by Odoo (models/cegid_message.py): the import of the files is not the scripts' business
+ODOO_ONLY = ("import.",)
+SCRIPT_CODES = {code for code in CODES if not code.startswith(ODOO_ONLY)}
+
 
 def test_every_code_has_a_text_and_no_text_is_left_without_its_code():
-    assert sorted(set(CODES) ^ set(TEXTS)) == []
+    assert sorted(SCRIPT_CODES ^ set(TEXTS)) == []
 
 
 def test_each_text_uses_only_the_parameters_its_code_declares():

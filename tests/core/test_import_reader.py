@@ -1,33 +1,19 @@
 # Copyright 2026 is_cegid2odoo authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Export files: recognition, encodings, delimiters, numbers, dates, errors, the import folder."""
+"""Export files: encodings, delimiters, header recognition, rows, numbers, dates, errors as codes."""
 
-import datetime
+import csv
 import gc
-import os
 import threading
 
 import pytest
+from exportfiles import ECRITURE_HEADER, decode_copy_text, open_export, write
 
-from cegid_data_access.exports import (
-    DAY_FIRST,
-    EXPORTS_BY_NAME,
-    MONTH_FIRST,
-    CopyStream,
-    ExportFormatError,
-    ExportRowError,
-    converted_ahead,
-    copy_sql,
-    file_away,
-    old_objects_frozen,
-    open_export,
-    parse_date,
-    parse_integer,
-    parse_number,
-    waiting_files,
-)
-
-ECRITURE_HEADER = "E_DATECOMPTABLE;E_REFINTERNE;E_LIBELLE;E_GENERAL;E_DEBIT;E_CREDIT;E_AUXILIAIRE;E_REFLIBRE"
+from cegid_import.catalogue import KNOWN_BY_NAME
+from cegid_import.errors import BadValue, ExportFormatError, ExportRowError
+from cegid_import.pg_replace import CopyStream, converted_ahead, copy_sql
+from cegid_import.reader import collector_eased
+from cegid_import.values import DAY_FIRST, MONTH_FIRST, parse_date, parse_integer, parse_number
 
 SAMPLES = {
     "ECRITURE": (
@@ -51,28 +37,6 @@ SAMPLES = {
         ["0000042", "01", "2500.00"],
     ),
 }
-
-
-def write(tmp_path, text, name="export.csv", encoding="utf-8"):
-    path = tmp_path / name
-    path.write_bytes(text.encode(encoding) if isinstance(text, str) else text)
-    return path
-
-
-def decode_copy_text(text):
-    """COPY text (FORMAT text, NULL '') back into rows of values, None for NULL, as PostgreSQL reads it."""
-    escapes = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
-
-    def value(field):
-        if field == "":
-            return None
-        out, chars = [], iter(field)
-        for char in chars:
-            out.append(escapes[next(chars)] if char == "\\" else char)
-        return "".join(out)
-
-    assert text == "" or text.endswith("\n")
-    return [[value(field) for field in line.split("\t")] for line in text.split("\n")[:-1]]
 
 
 def fast_rows(reader, extra=(), batch_rows=3):
@@ -102,7 +66,7 @@ def read_all(path):
 def test_each_export_is_recognised_and_converted(tmp_path, name):
     text, expected = SAMPLES[name]
     reader, rows = read_all(write(tmp_path, text))
-    assert reader.export is EXPORTS_BY_NAME[name]
+    assert reader.export is KNOWN_BY_NAME[name]
     assert reader.export.table == "is_cegid_" + name.lower()
     assert rows == [expected]
     assert reader.row_count == 1
@@ -161,7 +125,7 @@ def test_quoted_field_with_newline_keeps_line_numbers(tmp_path):
     # old Mac line ends inside a batch
     ["2025-01-02;R;x;512000;1;0;C;\r2025-01-03;S;y;512000;2;0;C;", "2025-01-04;T;z;512000;3;0;C;"],
 ], ids=["simple-quotes", "csv-quotes", "odd-quotes", "lone-cr"])
-def test_the_batch_split_reads_what_the_csv_module_reads(tmp_path, lines):
+def test_batches_and_rows_read_odd_quotes_and_line_ends_alike(tmp_path, lines):
     reader, rows = read_all(write(tmp_path, ECRITURE_HEADER + "\r\n" + "\r\n".join(lines) + "\r\n"))
     assert reader.row_count == len(rows) >= 3
 
@@ -174,9 +138,9 @@ def test_rows_too_short_and_too_long_in_one_batch_do_not_make_up_for_each_other(
 
 
 def test_empty_file_is_rejected(tmp_path):
-    with pytest.raises(ExportFormatError, match="empty file"):
+    with pytest.raises(ExportFormatError, match=r"^import\.empty_file$"):
         open_export(write(tmp_path, b""))
-    with pytest.raises(ExportFormatError, match="empty file"):
+    with pytest.raises(ExportFormatError, match=r"^import\.empty_file$"):
         open_export(write(tmp_path, "\n\n"))
 
 
@@ -198,8 +162,8 @@ def test_malformed_amount_names_line_column_value(tmp_path):
         read_all(write(tmp_path, text))
     error = caught.value
     assert (error.line, error.column, error.value) == (3, "E_DEBIT", "12,3,4")
-    assert "line 3, column E_DEBIT" in str(error)
-    assert "'12,3,4'" in str(error)
+    assert (error.code, error.params) == ("import.bad_value", {
+        "line": 3, "column": "E_DEBIT", "value": "12,3,4", "problem_code": "import.value.not_a_number"})
 
 
 def test_malformed_date_names_line_column_value(tmp_path):
@@ -208,27 +172,33 @@ def test_malformed_date_names_line_column_value(tmp_path):
         read_all(write(tmp_path, text))
     error = caught.value
     assert (error.line, error.column, error.value) == (2, "E_DATECOMPTABLE", "2025-02-30")
-    assert "not a valid date" in str(error)
+    assert error.params["problem_code"] == "import.value.invalid_date"
+
+
+def test_a_long_value_is_shown_cut(tmp_path):
+    text = ECRITURE_HEADER + "\n2025-01-02;R;x;512000;" + "9" * 100 + "x;0;C;\n"
+    with pytest.raises(ExportRowError) as caught:
+        read_all(write(tmp_path, text))
+    assert caught.value.params["value"] == "9" * 80 + "…"
+    assert caught.value.value == "9" * 100 + "x"
 
 
 def test_short_row_is_rejected(tmp_path):
-    with pytest.raises(ExportRowError, match="line 2: 3 fields where the header has 8"):
+    with pytest.raises(ExportRowError) as caught:
         read_all(write(tmp_path, ECRITURE_HEADER + "\n2025-01-02;R;x\n"))
+    assert (caught.value.code, caught.value.params) == ("import.bad_line", {
+        "line": 2, "problem_code": "import.line.field_count", "count": 3, "width": 8})
 
 
-def test_unknown_header_is_rejected(tmp_path):
-    with pytest.raises(ExportFormatError, match="unknown header, not one of the known exports"):
-        open_export(write(tmp_path, "FOO;BAR\n1;2\n"))
-
-
-def test_incomplete_header_says_what_it_lacks(tmp_path):
-    with pytest.raises(ExportFormatError, match="looks like ECRITURE but lacks E_DEBIT, E_CREDIT"):
-        open_export(write(tmp_path, "E_DATECOMPTABLE;E_REFINTERNE;E_LIBELLE;E_GENERAL;E_AUXILIAIRE;E_REFLIBRE\n"))
-
-
-def test_duplicated_column_is_rejected(tmp_path):
-    with pytest.raises(ExportFormatError, match="E_DEBIT appears twice"):
-        open_export(write(tmp_path, ECRITURE_HEADER + ";E_DEBIT\n"))
+def test_unreadable_csv_names_its_line(tmp_path):
+    limit = csv.field_size_limit(100)
+    try:
+        with pytest.raises(ExportRowError) as caught:
+            read_all(write(tmp_path, ECRITURE_HEADER + "\n2025-01-02;R;" + "x" * 200 + ";512000;1;0;C;\n"))
+    finally:
+        csv.field_size_limit(limit)
+    assert (caught.value.line, caught.value.params["problem_code"]) == (2, "import.line.unreadable")
+    assert "field larger than field limit" in caught.value.params["detail"]
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -242,7 +212,7 @@ def test_parse_number(text, expected):
 
 @pytest.mark.parametrize("text", ["abc", "12,3,4", "1..2", "--1", "nan", "inf", "1 2 3x"])
 def test_parse_number_refuses(text):
-    with pytest.raises(ValueError, match="not a number"):
+    with pytest.raises(BadValue, match=r"^import\.value\.not_a_number$"):
         parse_number(text)
 
 
@@ -250,9 +220,9 @@ def test_parse_integer():
     assert parse_integer("3") == "3"
     assert parse_integer("3,00") == "3"
     assert parse_integer("") == "0"
-    with pytest.raises(ValueError, match="not a whole number"):
+    with pytest.raises(BadValue, match=r"^import\.value\.not_whole$"):
         parse_integer("3,5")
-    with pytest.raises(ValueError, match="out of range"):
+    with pytest.raises(BadValue, match=r"^import\.value\.out_of_range$"):
         parse_integer("99999999999")
 
 
@@ -270,10 +240,15 @@ def test_parse_date(text, order, expected):
     assert parse_date(text, order) == expected
 
 
-@pytest.mark.parametrize("text", ["2025-13-01", "30.06.2025", "2025/06/30", "x"])
-def test_parse_date_refuses(text):
-    with pytest.raises(ValueError, match="not a"):
+@pytest.mark.parametrize(("text", "code"), [
+    ("2025-13-01", "import.value.invalid_date"), ("30.06.2025", "import.value.not_a_date"),
+    ("2025/06/30", "import.value.not_a_date"), ("x", "import.value.not_a_date"),
+    ("31/02/2025", "import.value.invalid_date_in_order"),
+])
+def test_parse_date_refuses(text, code):
+    with pytest.raises(BadValue) as caught:
         parse_date(text)
+    assert caught.value.code == code
 
 
 def absences(*dates):
@@ -301,7 +276,16 @@ def test_contradictory_date_orders_are_rejected_with_the_deciding_value(tmp_path
         read_all(path)
     error = caught.value
     assert (error.line, error.column, error.value) == (3, "PCN_DATEDEBUTABS", "02/13/2025")
-    assert "decided from line 2, column PCN_DATEDEBUTABS" in str(error)
+    assert error.params == {
+        "line": 3, "column": "PCN_DATEDEBUTABS", "value": "02/13/2025",
+        "problem_code": "import.value.invalid_date_in_order", "order": DAY_FIRST,
+        "order_line": 2, "order_column": "PCN_DATEDEBUTABS", "order_value": "13/02/2025"}
+
+
+def test_an_impossible_date_in_the_default_order_says_so(tmp_path):
+    with pytest.raises(ExportRowError) as caught:
+        read_all(write(tmp_path, absences(("00/02/2025", "01/02/2025"))))
+    assert caught.value.params["problem_code"] == "import.value.invalid_date_in_default_order"
 
 
 def test_copy_text_escapes_only_what_needs_it(tmp_path):
@@ -340,24 +324,27 @@ def test_bad_value_in_a_later_batch_is_named_by_its_line(tmp_path):
 def test_copy_stream_keeps_the_reader_error(tmp_path):
     reader = open_export(write(tmp_path, ECRITURE_HEADER + "\n2025-01-02;R;a\x00b;512000;1;0;C;\n"))
     stream = CopyStream(reader.copy_batches())
-    with pytest.raises(ExportFormatError, match="NUL"):
+    with pytest.raises(ExportFormatError, match=r"^import\.nul_character$"):
         stream.read()
     assert isinstance(stream.error, ExportFormatError)
 
 
-def test_old_objects_frozen_during_the_block_and_thawed_after_even_on_error():
+def test_collector_eased_during_the_block_and_put_back_after_even_on_error():
+    thresholds = gc.get_threshold()
     assert gc.get_freeze_count() == 0
-    with pytest.raises(RuntimeError), old_objects_frozen():
+    with pytest.raises(RuntimeError), collector_eased():
         assert gc.get_freeze_count() > 0
+        assert gc.get_threshold()[0] >= 100_000
         raise RuntimeError
     assert gc.get_freeze_count() == 0 and gc.isenabled()
+    assert gc.get_threshold() == thresholds
 
 
-def test_old_objects_frozen_leaves_someone_elses_freeze_alone():
+def test_collector_eased_leaves_someone_elses_freeze_alone():
     gc.freeze()
     try:
         frozen = gc.get_freeze_count()
-        with old_objects_frozen():
+        with collector_eased():
             pass
         assert gc.get_freeze_count() == frozen
     finally:
@@ -365,33 +352,10 @@ def test_old_objects_frozen_leaves_someone_elses_freeze_alone():
 
 
 def test_copy_sql_text_format_freeze():
-    export = EXPORTS_BY_NAME["HISTOCUMSAL"]
+    export = KNOWN_BY_NAME["HISTOCUMSAL"]
     assert copy_sql(export, ["create_uid"]) == ('COPY "is_cegid_histocumsal" ("phc_salarie", "phc_cumulpaie", '
                                                 '"phc_montant", "create_uid") FROM STDIN WITH (FORMAT text, NULL \'\')')
     assert copy_sql(export, (), "x", freeze=True).endswith('FROM STDIN WITH (FORMAT text, NULL \'\', FREEZE)')
-
-
-def test_waiting_files_oldest_first_skipping_hidden_folders_and_others(tmp_path):
-    for name, mtime in [("b.csv", 300), ("a.CSV", 100), ("c.csv", 200), (".hidden.csv", 50), ("notes.txt", 10)]:
-        path = tmp_path / name
-        path.write_text("x")
-        os.utime(path, (mtime, mtime))
-    for folder in ("archive", "anomalie", ".cegid-partial"):
-        (tmp_path / folder).mkdir()
-        (tmp_path / folder / "old.csv").write_text("x")
-    assert waiting_files(tmp_path) == ["a.CSV", "c.csv", "b.csv"]
-
-
-def test_file_away_never_overwrites_and_notes_the_reason(tmp_path):
-    moment = datetime.datetime(2026, 1, 2, 3, 4, 5)
-    (tmp_path / "E.csv").write_text("first")
-    assert file_away(tmp_path, "E.csv", "anomalie", moment, "line 2: bad") == "anomalie/20260102T030405_E.csv"
-    (tmp_path / "E.csv").write_text("second")
-    assert file_away(tmp_path, "E.csv", "anomalie", moment) == "anomalie/20260102T030405-2_E.csv"
-    assert (tmp_path / "anomalie" / "20260102T030405_E.csv").read_text() == "first"
-    assert (tmp_path / "anomalie" / "20260102T030405-2_E.csv").read_text() == "second"
-    assert (tmp_path / "anomalie" / "20260102T030405_E.csv.txt").read_text() == "line 2: bad\n"
-    assert not (tmp_path / "E.csv").exists()
 
 
 def test_leaving_the_copy_early_stops_and_closes_the_conversion():
@@ -413,9 +377,9 @@ def test_leaving_the_copy_early_stops_and_closes_the_conversion():
 def test_an_error_while_converting_ahead_reaches_the_reader():
     def batches():
         yield "one"
-        raise ExportRowError(7, "PHC_MONTANT", "x", "not a number")
+        raise ExportRowError(7, "PHC_MONTANT", "x", "import.value.not_a_number")
 
     with converted_ahead(batches()) as ahead:
         assert next(ahead) == "one"
-        with pytest.raises(ExportRowError, match="line 7"):
+        with pytest.raises(ExportRowError, match="line=7"):
             next(ahead)

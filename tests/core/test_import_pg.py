@@ -9,8 +9,10 @@ import threading
 from pathlib import Path
 
 import pytest
+from exportfiles import open_export
 
-from cegid_data_access.exports import ExportRowError, open_export, replace_table
+from cegid_import.errors import ExportRowError
+from cegid_import.pg_replace import replace_table
 
 psycopg2 = pytest.importorskip("psycopg2")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))

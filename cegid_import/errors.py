@@ -1,0 +1,55 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Why a file is rejected: a message code and its parameters, never a sentence.
+
+The codes are the ``import.`` entries of ``cegid_data_access.errors.CODES``
+(the one vocabulary of the project; this package cannot import it, being
+importable on its own): Odoo renders them in its reader's language
+(``models/cegid_message.py``). A parameter ending in ``_code`` holds a nested
+code (the problem of a line or of a value).
+"""
+
+MAX_SHOWN_VALUE = 80
+
+
+class CodedError(Exception):
+    """An error told by a code and its parameters; ``str()`` is for logs and tests only."""
+
+    def __init__(self, code, **params):
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+    def __str__(self):
+        if not self.params:
+            return self.code
+        return f"{self.code} ({', '.join(f'{key}={value!r}' for key, value in self.params.items())})"
+
+
+class ExportFormatError(CodedError):
+    """The file is not a readable export (empty, unknown columns, a bad row...): it is rejected."""
+
+
+class BadValue(CodedError, ValueError):
+    """A value that cannot be converted: ``code`` is an ``import.value.`` code."""
+
+
+class ExportRowError(ExportFormatError):
+    """One row cannot be read: ``line`` is the file's line number (1 = header).
+
+    ``column`` and ``value`` name the bad value (``import.bad_value``), or are
+    empty when the line itself is bad (``import.bad_line``); ``problem`` is the
+    nested code, ``details`` its parameters.
+    """
+
+    def __init__(self, line, column, value, problem, **details):
+        shown = value if len(value) <= MAX_SHOWN_VALUE else value[:MAX_SHOWN_VALUE] + "…"
+        if column:
+            super().__init__("import.bad_value", line=line, column=column, value=shown, problem_code=problem,
+                             **details)
+        else:
+            super().__init__("import.bad_line", line=line, problem_code=problem, **details)
+        self.line = line
+        self.column = column
+        self.value = value
+        self.problem = problem

@@ -1,0 +1,88 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The import folder: the files waiting there, and where they go once read.
+
+An imported file goes to ``archive/``, a rejected one to ``anomalie/`` with a
+``.txt`` note beside it saying why, both under a time-stamped name that never
+overwrites another file. Hidden entries (the transfer's staging folder) and
+the sub-folders are never read as waiting files.
+"""
+
+import errno
+import itertools
+import os
+
+ARCHIVE_FOLDER = "archive"
+ANOMALY_FOLDER = "anomalie"
+NOTE_SUFFIX = ".txt"
+# file systems without hard links (some network shares) say so with one of these
+_NO_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.ENOSYS}
+
+
+def waiting_files(folder):
+    """The names of the CSV files waiting in ``folder``, oldest first (mtime, then name).
+
+    Only the folder itself is read: hidden entries and sub-folders
+    (``archive/``, ``anomalie/``) are left alone, and so are files that do not
+    end in ``.csv`` (any case).
+    """
+    found = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name.startswith(".") or not entry.name.lower().endswith(".csv"):
+                continue
+            if entry.is_file():
+                found.append((entry.stat().st_mtime, entry.name))
+    return [name for _mtime, name in sorted(found)]
+
+
+def move_noreplace(source, target):
+    """Move ``source`` to ``target`` (same file system), FileExistsError when ``target`` exists.
+
+    A hard link then the removal of the old name: the link fails when the
+    target exists, atomically. A crash between the two leaves the file under
+    both names; the next import then reads the waiting one again, which is
+    harmless since a file is a full snapshot. Where the file system has no
+    hard links, a rename after checking that the target is free (the import
+    runs alone, under its lock).
+    """
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        raise
+    except OSError as err:
+        if err.errno not in _NO_LINKS:
+            raise
+        if os.path.lexists(target):
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), target) from None
+        os.rename(source, target)
+        return
+    os.unlink(source)
+
+
+def file_away(folder, name, subfolder, moment, reason=None, source=None):
+    """Move ``folder/source`` (``name`` by default) to ``folder/subfolder/<stamp>_name``; return that relative path.
+
+    Never overwrites: a counter follows the stamp when the name is taken.
+    ``moment`` (a datetime) gives the stamp. With ``reason``, a ``.txt`` note
+    beside the file says why it was put there, for whoever looks at the folder;
+    a file leaving ``anomalie/`` takes its note away.
+    """
+    source = source or name
+    target_dir = os.path.join(folder, subfolder)
+    os.makedirs(target_dir, exist_ok=True)
+    stamp = moment.strftime("%Y%m%dT%H%M%S")
+    for counter in itertools.count(1):
+        target = f"{stamp}_{name}" if counter == 1 else f"{stamp}-{counter}_{name}"
+        try:
+            move_noreplace(os.path.join(folder, source), os.path.join(target_dir, target))
+        except FileExistsError:
+            continue
+        break
+    if reason:
+        with open(os.path.join(target_dir, target + NOTE_SUFFIX), "w", encoding="utf-8") as note:
+            note.write(reason.rstrip("\n") + "\n")
+    old_note = os.path.join(folder, source + NOTE_SUFFIX)
+    if source != name and os.path.isfile(old_note):
+        os.unlink(old_note)
+    return f"{subfolder}/{target}"

@@ -1,0 +1,323 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Reading an export file: its encoding, delimiter and header, then its rows, with the csv module.
+
+- encoding: UTF-8 (with or without BOM) when the whole file decodes as UTF-8,
+  else CP1252 (Latin-1 for the few bytes CP1252 leaves undefined);
+- delimiter: ``;`` or ``,``, the one that makes the header a known export's,
+  else the one the header line holds most;
+- header: the first line that is not blank;
+- rows: blank lines are skipped, and so are empty fields after the header's
+  width (a trailing delimiter); any other row of another width rejects the file;
+- the day/month order of slashed dates is decided once per file from its
+  values (a first part above 12 means day first, a second part above 12 means
+  month first), French day first when nothing tells.
+
+A header without rows is a valid, empty snapshot. Any bad row rejects the file
+with its line, column and value (:class:`~.errors.ExportRowError`).
+
+Rows stream from the file in bounded memory: nothing here holds more than one
+batch. :meth:`ExportReader.copy_batches` converts a batch of rows at a time,
+column by column (``values.column_converter``); a batch that does not convert
+sends the file through the row-by-row reader (:meth:`ExportReader.rows`), with
+the same converters, to name the first bad line.
+"""
+
+import codecs
+import contextlib
+import csv
+import dataclasses
+import gc
+import itertools
+import logging
+import re
+
+from .catalogue import CHAR, DATE, normalise_header
+from .errors import BadValue, ExportFormatError, ExportRowError
+from .values import DAY_FIRST, batch_text, column_converter, slashed_order_evidence
+
+_logger = logging.getLogger(__name__)
+
+DELIMITERS = (";", ",")
+READ_CHUNK = 1024 * 1024
+COPY_BATCH_ROWS = 5000
+# starts with a literal "/" so that the regex engine skips ahead quickly (a leading \d made the scan 10x slower)
+_SLASH_DATE = re.compile(rb"/\d{1,2}/\d{4}")
+YOUNG_THRESHOLD = 100_000  # allocations between two collections of the youngest generation, while reading
+
+
+@contextlib.contextmanager
+def collector_eased():
+    """Keep the cyclic garbage collector off the objects that exist now, and rarer, for the duration of the block.
+
+    The rows of a file allocate millions of short-lived lists and tuples (the
+    csv module makes a list per row), while it is profiled or loaded, which trigger collections; in an Odoo
+    process each older-generation one also walks the whole loaded registry
+    (about 2 s per 1,000,000 rows, as much as the conversion itself). Frozen,
+    the old objects are skipped; and the youngest generation is collected
+    every YOUNG_THRESHOLD allocations instead of 700, so that the rows of the
+    batches being converted are not promoted, then walked again, generation
+    after generation (10 to 20 % of the conversion's CPU on 1,000,000 rows).
+    New cycles, of any thread, are still collected; everything is put back
+    afterwards. The freeze is left alone when someone else froze objects:
+    unfreezing would undo theirs.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    thresholds = gc.get_threshold()
+    freeze = not gc.get_freeze_count()
+    if freeze:
+        gc.freeze()
+    gc.set_threshold(max(thresholds[0], YOUNG_THRESHOLD), *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        if freeze:
+            gc.unfreeze()
+
+
+# -- encoding ------------------------------------------------------------------------------------------------------
+
+def _has_slashed_date(data):
+    """True when ``data`` holds "d/m/yyyy"-like text (a literal "/" first: the regex engine skips ahead fast)."""
+    return _SLASH_DATE.search(data) is not None
+
+
+def sniff_bytes(path):
+    """``(encoding, has_slashed_dates)`` from one pass over the raw bytes.
+
+    UTF-8 only when the whole file decodes as UTF-8 (a CP1252 file can start
+    with pure ASCII lines); the BOM selects ``utf-8-sig`` so that it is dropped.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8 = True
+    slashed = False
+    tail = b""
+    with open(path, "rb") as handle:
+        first = handle.read(READ_CHUNK)
+        chunk = first
+        while chunk:
+            if utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
+            # a few bytes of the previous chunk, so that a date across two chunks is seen
+            slashed = slashed or _has_slashed_date(tail + chunk)
+            tail = chunk[-8:]
+            chunk = handle.read(READ_CHUNK)
+    if utf8:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8 = False
+    if utf8:
+        return ("utf-8-sig" if first.startswith(codecs.BOM_UTF8) else "utf-8"), slashed
+    return "cp1252-latin1", slashed
+
+
+def _cp1252_latin1_error(error):
+    """Decode the five bytes CP1252 leaves undefined as Latin-1 (their C1 control character)."""
+    return error.object[error.start:error.end].decode("latin-1"), error.end
+
+
+codecs.register_error("cp1252-latin1", _cp1252_latin1_error)
+
+
+def open_text(path, encoding):
+    """Open ``path`` as text for the csv module with an encoding from :func:`sniff_bytes`."""
+    if encoding == "cp1252-latin1":
+        return open(path, encoding="cp1252", errors="cp1252-latin1", newline="")
+    return open(path, encoding=encoding, newline="")
+
+
+# -- header --------------------------------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class FileHeader:
+    """What the first look at a file found: encoding, delimiter, normalised header names."""
+
+    path: str
+    encoding: str
+    delimiter: str
+    names: tuple
+    slashed: bool
+
+
+def read_header(path, recognised=lambda names: False):
+    """The :class:`FileHeader` of ``path``; ``recognised(names)`` tells a known export's header.
+
+    Raises ExportFormatError ``import.empty_file`` when no line holds anything.
+    """
+    encoding, slashed = sniff_bytes(path)
+    with open_text(path, encoding) as handle:
+        first_line = handle.readline()
+        while first_line and not first_line.strip():
+            first_line = handle.readline()
+    first_line = first_line.lstrip("\ufeff")
+    if not first_line.strip():
+        raise ExportFormatError("import.empty_file")
+    candidates = sorted(DELIMITERS, key=first_line.count, reverse=True)
+    headers = {delimiter: normalise_header(next(csv.reader([first_line], delimiter=delimiter), []))
+               for delimiter in candidates}
+    delimiter = next((delimiter for delimiter in candidates if recognised(headers[delimiter])), candidates[0])
+    return FileHeader(str(path), encoding, delimiter, tuple(headers[delimiter]), slashed)
+
+
+def fit_width(fields, width, line):
+    """``fields`` as a row of ``width`` fields, None for a blank row; ExportRowError for another width.
+
+    The one rule for blank lines and trailing delimiters, both readers use it.
+    """
+    if len(fields) == width:
+        return fields
+    if not any(field.strip() for field in fields):
+        return None
+    # a trailing delimiter on data lines only adds empty fields: harmless
+    if len(fields) > width and not any(field.strip() for field in fields[width:]):
+        return fields[:width]
+    raise ExportRowError(line, None, "", "import.line.field_count", count=len(fields), width=width)
+
+
+# -- reading -------------------------------------------------------------------------------------------------------
+
+class ExportReader:
+    """A recognised export file; :meth:`rows` and :meth:`copy_batches` stream its converted rows.
+
+    Attributes: ``path``, ``export`` (ExportDef), ``positions`` (the file
+    column of each of its columns), ``encoding``, ``delimiter``,
+    ``date_order``, ``row_count`` (rows read so far).
+    """
+
+    def __init__(self, header, export, positions):
+        self.path = header.path
+        self.export = export
+        self.positions = tuple(positions)
+        self.encoding = header.encoding
+        self.delimiter = header.delimiter
+        self.date_order = DAY_FIRST
+        self.date_order_evidence = None  # (line, column, value) that decided it
+        if header.slashed:
+            self._decide_date_order()
+        self.row_count = 0
+
+    def __repr__(self):
+        return f"<ExportReader {self.export.name} {self.path} {self.encoding} {self.delimiter!r}>"
+
+    def _csv_after_header(self, handle):
+        """``(csv reader, header width)`` positioned on the first row after the header."""
+        reader = csv.reader(handle, delimiter=self.delimiter)
+        header = next(reader)
+        while not any(field.strip() for field in header):
+            header = next(reader)
+        return reader, len(header)
+
+    def records(self):
+        """Yield ``(line, fields)`` of the data rows after the header (blank rows skipped, widths fitted)."""
+        with open_text(self.path, self.encoding) as handle:
+            reader = None
+            try:
+                reader, width = self._csv_after_header(handle)
+                for fields in reader:
+                    fitted = fit_width(fields, width, reader.line_num)
+                    if fitted is not None:
+                        yield reader.line_num, fitted
+            except csv.Error as err:
+                raise ExportRowError(reader.line_num if reader else 1, None, "", "import.line.unreadable",
+                                     detail=str(err)) from None
+
+    def column_batches(self, batch_rows=COPY_BATCH_ROWS):
+        """Yield ``(rows, columns)``: the fields of up to ``batch_rows`` rows, by file position.
+
+        A batch whose rows all have the header's width is transposed as it is;
+        others are fitted row by row first (:func:`fit_width`). Raises
+        ExportRowError or csv.Error without the line: see :meth:`copy_batches`.
+        """
+        with open_text(self.path, self.encoding) as handle:
+            reader, width = self._csv_after_header(handle)
+            while batch := list(itertools.islice(reader, batch_rows)):
+                if len(batch[0]) != width or len(set(map(len, batch))) != 1:
+                    batch = [fitted for fields in batch if (fitted := fit_width(fields, width, 0)) is not None]
+                    if not batch:
+                        continue
+                yield len(batch), list(zip(*batch, strict=True))
+
+    def _decide_date_order(self):
+        """Read the date columns once to decide dd/mm against mm/dd; stop at the first telling value."""
+        dates = [(self.positions[index], column) for index, column in enumerate(self.export.columns)
+                 if column.kind == DATE]
+        if not dates:
+            return
+        for line, fields in self.records():
+            for position, column in dates:
+                order = slashed_order_evidence(fields[position])
+                if order:
+                    self.date_order = order
+                    self.date_order_evidence = (line, column.name, fields[position])
+                    return
+
+    def _plan(self):
+        """``[(file position, converter)]`` in the export's column order."""
+        return [(position, column_converter(column.kind, self.date_order))
+                for position, column in zip(self.positions, self.export.columns, strict=True)]
+
+    def rows(self, extra=()):
+        """Yield each data row as a list of COPY-ready values, in the export's column order, then ``extra``.
+
+        Raises ExportRowError (line, column, value) at the first bad value.
+        """
+        plan = self._plan()
+        extra = list(extra)
+        self.row_count = 0
+        for line, fields in self.records():
+            values = []
+            for (position, convert), column in zip(plan, self.export.columns, strict=True):
+                try:
+                    values.extend(convert((fields[position],)))
+                except BadValue as err:
+                    raise self._row_error(line, column, fields[position], err) from None
+            values.extend(extra)
+            self.row_count += 1
+            yield values
+
+    def copy_batches(self, extra=(), batch_rows=COPY_BATCH_ROWS):
+        """Yield the rows as COPY text (``FORMAT text, NULL ''``), ``batch_rows`` rows per string.
+
+        Same values as :meth:`rows`, ``extra`` appended to every row (texts
+        without tab, newline or backslash); same ExportRowError at the first
+        bad value.
+        """
+        plan = self._plan()
+        extra = [itertools.repeat(value) for value in extra]
+        text_columns = {index for index, column in enumerate(self.export.columns) if column.kind == CHAR}
+        self.row_count = 0
+        try:
+            for count, by_position in self.column_batches(batch_rows):
+                columns = [convert(by_position[position]) for position, convert in plan] + extra
+                text = batch_text(columns, count, text_columns)
+                self.row_count += count
+                yield text
+        except (BadValue, ExportRowError, csv.Error):
+            _logger.debug("%s: a batch did not convert, reading row by row for the exact error", self.path)
+        else:
+            return
+        self._raise_first_error()
+
+    def _raise_first_error(self):
+        """Read the file again row by row: its first bad row raises ExportRowError with its line."""
+        for _values in self.rows():
+            pass
+        raise RuntimeError(f"{self.path}: the file could not be read in batches, yet every row reads alone")
+
+    def _row_error(self, line, column, value, err):
+        details = dict(err.params)
+        problem = err.code
+        if problem == "import.value.invalid_date_in_order":
+            if self.date_order_evidence:
+                details.update(zip(("order_line", "order_column", "order_value"), self.date_order_evidence,
+                                   strict=True))
+            else:
+                problem = "import.value.invalid_date_in_default_order"
+        return ExportRowError(line, column.name, value, problem, **details)

@@ -1,0 +1,217 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The values of an export as PostgreSQL's ``COPY ... (FORMAT text, NULL '')`` reads them.
+
+- numbers: ``1234.56``, ``1 234,56``, ``-12,5``, ``1.234,56``, ``1,234.56``,
+  ``1E-05``; an EMPTY number is stored as 0, as Odoo's ORM does for a Float or
+  an Integer, so that SQL reports computing ``debit - credit`` keep working;
+- dates: ``2025-06-30 00:00:00``, ``2025-06-30``, ``30/06/2025``,
+  ``06/30/2025`` (a time part is dropped); the day/month order of slashed
+  dates is the file's (see ``reader``); an empty date is NULL;
+- texts are kept as they are; an empty text is NULL.
+
+A column is converted a batch at a time (one function per kind of column,
+:func:`column_converter`): a column of plain numbers is checked by one C-level
+regex match over the whole batch, a date column through a memo of its distinct
+values; anything else goes value by value. A refused value raises
+:class:`~.errors.BadValue` with its reason as a code.
+"""
+
+import datetime
+import re
+from decimal import Decimal, InvalidOperation
+
+from .catalogue import AMOUNT, CHAR, DATE, FLOAT, INTEGER
+from .errors import BadValue, ExportFormatError
+
+DAY_FIRST = "dd/mm/yyyy"
+MONTH_FIRST = "mm/dd/yyyy"
+DATE_CACHE_SIZE = 100_000
+INT4_MAX = 2**31 - 1
+
+_PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?").fullmatch
+_COMMA_NUMBER = re.compile(r"-?\d+,\d+").fullmatch
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?").fullmatch
+_NUMBER_SPACES = str.maketrans("", "", " \u00a0\u202f\t'")
+_TIME = r"(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?"
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})" + _TIME).fullmatch
+_SLASHED = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})" + _TIME.replace("[ T]", " ")).fullmatch
+
+# a column of plain numbers joined by "\n": one C-level match instead of one per value
+_PLAIN_NUMBERS = re.compile(r"-?[0-9]+(?:[.,][0-9]+)?(?:\n-?[0-9]+(?:[.,][0-9]+)?)*").fullmatch
+_PLAIN_INTEGERS = re.compile(r"-?[0-9]{1,9}(?:\n-?[0-9]{1,9})*").fullmatch
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+# -- one value -------------------------------------------------------------------------------------------------
+
+def parse_number(text):
+    """A number as COPY reads it ("1 234,56" -> "1234.56"); empty -> "0"; BadValue when not a number."""
+    if _PLAIN_NUMBER(text):
+        return text
+    if _COMMA_NUMBER(text):
+        return text.replace(",", ".")
+    cleaned = text.translate(_NUMBER_SPACES)
+    if not cleaned:
+        return "0"
+    if "," in cleaned and "." in cleaned:
+        # both: the last one is the decimal separator, the other groups thousands
+        thousands = "." if cleaned.rindex(",") > cleaned.rindex(".") else ","
+        cleaned = cleaned.replace(thousands, "")
+    if cleaned.count(",") == 1:
+        cleaned = cleaned.replace(",", ".")
+    if not _NUMBER(cleaned):
+        raise BadValue("import.value.not_a_number")
+    return cleaned.lstrip("+")
+
+
+def parse_integer(text):
+    """A whole number ("3", "3,00") as COPY reads it; empty -> "0"; BadValue otherwise."""
+    number = parse_number(text)
+    try:
+        value = Decimal(number)
+    except InvalidOperation:
+        raise BadValue("import.value.not_a_number") from None
+    if value != value.to_integral_value():
+        raise BadValue("import.value.not_whole")
+    if abs(value) > INT4_MAX:
+        raise BadValue("import.value.out_of_range")
+    return str(int(value))
+
+
+def date_parts(text):
+    """``(year, first, second, time_is_midnight, slashed)`` of a date text, or None when it is not one.
+
+    ISO dates give ``(year, month, day, ...)``; slashed ones their two first
+    parts in the order written (the file's order says which is the day).
+    """
+    match = _ISO_DATE(text)
+    slashed = match is None
+    if slashed:
+        match = _SLASHED(text)
+        if match is None:
+            return None
+        first, second, year = match.group(1, 2, 3)
+    else:
+        year, first, second = match.group(1, 2, 3)
+    midnight = not any(int(part) for part in match.group(4, 5, 6, 7) if part)
+    return int(year), int(first), int(second), midnight, slashed
+
+
+def parse_date(text, order=DAY_FIRST):
+    """An ISO date string for COPY, None for an empty value; BadValue with the reason otherwise."""
+    text = text.strip()
+    if not text:
+        return None
+    parts = date_parts(text)
+    if parts is None:
+        raise BadValue("import.value.not_a_date")
+    year, first, second, _midnight, slashed = parts
+    month, day = (second, first) if slashed and order == DAY_FIRST else (first, second)
+    try:
+        return datetime.date(year, month, day).isoformat()
+    except ValueError:
+        if slashed:
+            raise BadValue("import.value.invalid_date_in_order", order=order) from None
+        raise BadValue("import.value.invalid_date") from None
+
+
+def slashed_order_evidence(text):
+    """DAY_FIRST or MONTH_FIRST when a slashed date can be read only one way, else None."""
+    match = _SLASHED(text.strip())
+    if not match:
+        return None
+    first, second = int(match.group(1)), int(match.group(2))
+    if first > 12 >= second:
+        return DAY_FIRST
+    if second > 12 >= first:
+        return MONTH_FIRST
+    return None
+
+
+# -- one column of a batch -----------------------------------------------------------------------------------
+
+def _split_plain(column, match):
+    """The column's values with "," read as "." when ``match`` accepts them all, else None."""
+    joined = "\n".join(column)
+    if not match(joined):
+        return None
+    parts = joined.replace(",", ".").split("\n")
+    # a value holding "\n" would shift the values after it: then take the per-value way
+    return parts if len(parts) == len(column) else None
+
+
+def number_column(column):
+    """COPY text of a number column (empty -> "0")."""
+    return _split_plain(column, _PLAIN_NUMBERS) or list(map(parse_number, column))
+
+
+def integer_column(column):
+    """COPY text of a whole-number column (empty -> "0")."""
+    return _split_plain(column, _PLAIN_INTEGERS) or list(map(parse_integer, column))
+
+
+def text_column(column):
+    """Text values go as they are; escaping, when needed, is decided for the whole batch (:func:`batch_text`)."""
+    return column
+
+
+class DateColumn:
+    """COPY text of a date column (empty -> "", NULL in COPY) in the file's day/month ``order``.
+
+    Exports repeat the same dates over and over: each distinct value is parsed
+    once, in a memo bounded to DATE_CACHE_SIZE values.
+    """
+
+    def __init__(self, order):
+        self.order = order
+        self.memo = {}
+
+    def __call__(self, column):
+        memo = self.memo
+        missing = set(column).difference(memo)
+        if missing:
+            if len(memo) + len(missing) > DATE_CACHE_SIZE:
+                memo.clear()
+            for text in missing:
+                memo[text] = parse_date(text, self.order) or ""
+        return list(map(memo.__getitem__, column))
+
+
+# the one table from a kind of column to its converter: ``factory(order)`` gives ``convert(column) -> list``
+_CONVERTERS = {
+    CHAR: lambda _order: text_column,
+    DATE: DateColumn,
+    AMOUNT: lambda _order: number_column,
+    FLOAT: lambda _order: number_column,
+    INTEGER: lambda _order: integer_column,
+}
+
+
+def column_converter(kind, order=DAY_FIRST):
+    """The converter of a column of ``kind``: a function from a batch of its texts to their COPY texts."""
+    return _CONVERTERS[kind](order)
+
+
+# -- the COPY text of a batch ------------------------------------------------------------------------------------
+
+def _escaped(column):
+    """COPY text escaping of each value (backslash, tab, newline, carriage return)."""
+    return [value.translate(_COPY_ESCAPES) for value in column]
+
+
+def batch_text(columns, rows, text_columns):
+    """The COPY text of a batch from its converted columns; ``text_columns`` are escaped only when needed.
+
+    Columns may be endless (``itertools.repeat`` of a constant): zip stops at the rows.
+    """
+    text = "\n".join(map("\t".join, zip(*columns, strict=False))) + "\n"
+    # separators are exact only when no value holds a tab, newline, return or backslash: the usual case
+    if ("\\" in text or "\r" in text or text.count("\n") != rows
+            or text.count("\t") != rows * (len(columns) - 1)):
+        columns = [_escaped(column) if index in text_columns else column for index, column in enumerate(columns)]
+        text = "\n".join(map("\t".join, zip(*columns, strict=False))) + "\n"
+    if "\x00" in text:
+        # PostgreSQL text cannot hold NUL; say so instead of letting the server fail obscurely
+        raise ExportFormatError("import.nul_character")
+    return text

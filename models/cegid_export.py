@@ -1,0 +1,325 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The export catalogue: one entry per kind of export, the table its files are imported into.
+
+The four known exports are shipped entries bound to their models
+(``data/cegid_export_data.xml``; their columns come from
+``cegid_import.catalogue.KNOWN``). The first file of any other export is
+profiled (``cegid_import.profile``) and makes an entry of its own, named after
+the file; its table, a custom model ``x_cegid_<name>``, is created at once or
+once a manager has reviewed its columns, as the settings say
+(``cegid_export_table.py`` makes and changes the model). A file whose header
+no longer is its export's is held in ``anomalie/`` until a manager updates the
+table.
+"""
+
+import logging
+import os
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import escape_psql
+
+from ..cegid_import.catalogue import (
+    AMOUNT,
+    CHAR,
+    DATE,
+    FLOAT,
+    INTEGER,
+    KNOWN,
+    KNOWN_BY_NAME,
+    Catalogue,
+    Column,
+    ExportDef,
+    custom_field_names,
+    custom_model_name,
+)
+from ..cegid_import.errors import ExportFormatError
+from ..cegid_import.profile import profile_file
+from ..cegid_import.reader import read_header
+from .cegid_backend import PARAM_NEW_EXPORTS, notification
+
+_logger = logging.getLogger(__name__)
+
+KIND_LABELS = [(CHAR, "Text"), (INTEGER, "Whole number"), (FLOAT, "Decimal number"), (AMOUNT, "Amount"),
+               (DATE, "Date")]
+NUMBERS = (INTEGER, FLOAT, AMOUNT)
+READER_GROUPS = ("group_cegid_accounting", "group_cegid_payroll", "group_cegid_other_data")
+NEW_EXPORTS_CREATE = "create"
+NEW_EXPORTS_REVIEW = "review"
+
+
+def accepts(kind, inferred, empty=False):
+    """True when a column of ``kind`` can hold every value of a column profiled as ``inferred``."""
+    return empty or kind in (inferred, CHAR) or (kind in (FLOAT, AMOUNT) and inferred in NUMBERS)
+
+
+def wider(kind, inferred, empty=False):
+    """The kind of a column that held ``kind`` and now holds values profiled as ``inferred``."""
+    if accepts(kind, inferred, empty):
+        return kind
+    return inferred if accepts(inferred, kind) else CHAR
+
+
+class CegidExport(models.Model):
+    """A kind of Cegid export: the scheduled query of its name, its columns, the table of its rows."""
+
+    _name = "is.cegid.export"
+    _description = "Cegid export"
+    _order = "builtin desc, name"
+
+    name = fields.Char("Export", required=True, readonly=True, index=True,
+                       help="The file's name without its extension and its time stamp, as the scheduled query's.")
+    description = fields.Char("Table", required=True, translate=True, help="The title of its table in Cegid > Data.")
+    builtin = fields.Boolean("Shipped", readonly=True, help="One of the four exports the addon ships a table for.")
+    state = fields.Selection(
+        [("review", "To review"), ("ready", "Table created"), ("held", "File held")], required=True,
+        default="ready", readonly=True,
+        help="To review: a manager checks the columns, then creates the table. File held: the columns of the "
+             "export changed in Cegid; the file waits in anomalie/ until the table is updated.")
+    model_id = fields.Many2one("ir.model", readonly=True, ondelete="set null")
+    model = fields.Char(related="model_id.model", string="Model name")
+    # not required in the database: uninstalling deletes the groups before this table
+    group_id = fields.Many2one("res.groups", "Readers", ondelete="set null",
+                               default=lambda self: self.env.ref("is_cegid2odoo.group_cegid_other_data"),
+                               help="The Cegid group whose members read this table.")
+    column_ids = fields.One2many("is.cegid.export.column", "export_id", "Columns")
+    held_import_id = fields.Many2one("is.cegid.import", "Held file", readonly=True, ondelete="set null")
+    held_message = fields.Text(related="held_import_id.message", string="Why it is held")
+    query_id = fields.Many2one("is.cegid.query", "Scheduled query", compute="_compute_query_id")
+    last_import_id = fields.Many2one("is.cegid.import", "Last import", compute="_compute_last_import")
+    export_date = fields.Datetime("Export date", compute="_compute_last_import",
+                                  help="When Cegid wrote the file the rows come from.")
+    row_count = fields.Integer("Rows", compute="_compute_row_count")
+
+    _sql_constraints = [("name_unique", "UNIQUE(name)", "An export is in the catalogue only once.")]
+
+    def _compute_query_id(self):
+        queries = self.env["is.cegid.query"].with_context(active_test=False)
+        for entry in self:
+            entry.query_id = queries.search([("name", "=ilike", escape_psql(entry.name))], limit=1)
+
+    def _compute_last_import(self):
+        imports = self.env["is.cegid.import"].sudo()
+        for entry in self:
+            last = imports.search([("export_id", "=", entry.id), ("state", "=", "done")], limit=1)
+            entry.last_import_id = last
+            entry.export_date = last.file_date
+
+    def _compute_row_count(self):
+        for entry in self:
+            model = self.env.get(entry.model) if entry.model else None
+            entry.row_count = model.search_count([]) if model is not None and model.has_access("read") else 0
+
+    # -- the catalogue ----------------------------------------------------------------------------------------
+
+    @api.model
+    def _catalogue(self):
+        """The exports a file may belong to: the known ones and every entry with a table."""
+        entries = self.sudo().search([("builtin", "=", False), ("model_id", "!=", False)])
+        return Catalogue((*KNOWN, *(entry._definition() for entry in entries)))
+
+    @api.model
+    def _entry(self, name):
+        """The entry of export ``name`` (as superuser), or an empty recordset."""
+        return self.sudo().search([("name", "=", name)], limit=1)
+
+    def _definition(self):
+        """The cegid_import ExportDef of this entry: the known one, or its columns."""
+        self.ensure_one()
+        if self.builtin:
+            return KNOWN_BY_NAME[self.name]
+        columns = tuple(Column(column.name, column.kind, column.index, column.label, column.field_name)
+                        for column in self.column_ids)
+        return ExportDef(self.name, self.model_id.model or custom_model_name(self.name), self.description, columns)
+
+    @api.model
+    def _sync_known_columns(self):
+        """The columns of the shipped entries, as the catalogue declares them (at each install and update)."""
+        for entry in self.sudo().search([("builtin", "=", True)]):
+            export = KNOWN_BY_NAME.get(entry.name)
+            if export is not None:
+                entry.column_ids = [(5, 0, 0)] + [(0, 0, {
+                    "sequence": number, "name": column.name, "field_name": column.field, "label": column.label,
+                    "kind": column.kind, "inferred_kind": column.kind, "index": column.index,
+                }) for number, column in enumerate(export.columns)]
+
+    # -- a new export -------------------------------------------------------------------------------------------
+
+    @api.model
+    def _create_from_file(self, name, header):
+        """Profile the first file of export ``name``; its entry, with its table unless a manager must review it.
+
+        Raises ExportFormatError when the file cannot be imported as it is.
+        """
+        model = custom_model_name(name)
+        taken = self.sudo().search([("builtin", "=", False)]).filtered(
+            lambda entry: entry._definition().model == model)
+        if taken:
+            raise ExportFormatError("import.name_taken", name=name, model=model, other=taken[0].name)
+        profile = profile_file(header, name)
+        review = self.env["ir.config_parameter"].sudo().get_param(PARAM_NEW_EXPORTS) == NEW_EXPORTS_REVIEW
+        entry = self.sudo().create({
+            "name": name, "description": name, "builtin": False, "state": "review" if review else "ready",
+            "column_ids": self._column_values(profile, profile.export.columns),
+        })
+        _logger.info("Cegid export %s: new, %d columns profiled on %d rows", name, len(entry.column_ids),
+                     profile.rows)
+        if not review:
+            entry._create_table()
+        return entry
+
+    @api.model
+    def _column_values(self, profile, columns, taken=()):
+        """One2many commands creating ``columns`` as profiled; field names not in ``taken``."""
+        names = custom_field_names([*taken, *(column.name for column in columns)])[len(taken):]
+        return [(0, 0, {
+            "name": column.name, "field_name": field_name, "label": column.label, "kind": column.kind,
+            "inferred_kind": column.kind, "longest": profile.longest[column.name],
+            "empty": column.name in profile.empty,
+        }) for column, field_name in zip(columns, names, strict=True)]
+
+    # -- actions ---------------------------------------------------------------------------------------------------
+
+    def action_create_table(self):
+        """Create the reviewed table, then import the export's files waiting in the import folder."""
+        self.ensure_one()
+        self.env["is.cegid.backend"]._check_cegid_manager()
+        if self.state != "review":
+            raise UserError(self.env._("The table of %(export)s exists already.", export=self.name))
+        refused = self.column_ids.filtered(lambda col: not accepts(col.kind, col.inferred_kind, col.empty))
+        if refused:
+            raise UserError(self.env._(
+                "These columns hold values their type cannot: %(columns)s. Choose Text, or the type found.",
+                columns=", ".join(refused.mapped("name"))))
+        self.sudo()._create_table()
+        self.sudo().state = "ready"
+        # the first file's line said it waited; it gets its own line when imported now
+        self.env["is.cegid.import"].sudo().search([("export_id", "=", self.id), ("state", "=", "waiting")]).unlink()
+        records = self.env["is.cegid.import"].sudo().import_folder().records
+        return self._notify(self.env._("Table %(table)s created; %(count)s file(s) imported.",
+                                       table=self.description, count=len(records.filtered(
+                                           lambda rec: rec.export_id == self and rec.state == "done"))))
+
+    def action_update_table(self):
+        """Change the table's columns to those of the held file, then import it: both or neither."""
+        self.ensure_one()
+        self.env["is.cegid.backend"]._check_cegid_manager()
+        held = self.held_import_id
+        if self.state != "held" or not held.stored_as:
+            raise UserError(self.env._("No file of %(export)s is held.", export=self.name))
+        folder = self.env["is.cegid.backend"]._cegid_settings().import_folder
+        path = os.path.join(folder, held.stored_as)
+        if not os.path.isfile(path):
+            raise UserError(self.env._("The held file %(file)s is no longer in the import folder.",
+                                       file=held.stored_as))
+        header = read_header(path, lambda names: Catalogue().by_header(names) is not None)
+        try:
+            profile = profile_file(header, self.name)
+        except ExportFormatError as err:
+            raise UserError(self.env["is.cegid.message"]._render(err.code, err.params)) from None
+        record = self.env["is.cegid.import"].sudo()._import_held(self.sudo(), folder, held, profile)
+        return self._notify(self.env._("Table %(table)s updated; %(count)s rows imported.",
+                                       table=self.description, count=record.row_count))
+
+    def action_open_table(self):
+        """The table's rows (list, pivot, graph)."""
+        self.ensure_one()
+        action = self.sudo()._table_action()
+        if not action:
+            raise UserError(self.env._("%(export)s has no table yet.", export=self.name))
+        return action._get_action_dict()
+
+    def action_open_query(self):
+        """The scheduled query of this export."""
+        self.ensure_one()
+        return {"type": "ir.actions.act_window", "res_model": "is.cegid.query", "res_id": self.query_id.id,
+                "view_mode": "form", "name": self.query_id.name}
+
+    def _notify(self, message):
+        return notification(self.env._("Cegid export"), message, "success",
+                            next_action={"type": "ir.actions.client", "tag": "soft_reload"})
+
+    # -- held files -----------------------------------------------------------------------------------------------
+
+    def _hold(self, record):
+        """``record``'s file (rejected, in anomalie/) waits for a manager to update the table."""
+        self.ensure_one()
+        self.sudo().write({"state": "held", "held_import_id": record.id})
+
+    def _release(self):
+        """A newer file was imported whole: the held one is history (it stays in anomalie/)."""
+        self.filtered(lambda entry: entry.state == "held").sudo().write({"state": "ready", "held_import_id": False})
+
+    def _plan_columns(self, profile):
+        """The columns once updated to ``profile``'s: kept ones (widened if need be), new ones; the commands."""
+        current = {column.name: column for column in self.column_ids}
+        commands, kept = [], []
+        for number, column in enumerate(profile.export.columns):
+            old = current.get(column.name)
+            if old is None:
+                continue
+            empty = column.name in profile.empty
+            kept.append(old.name)
+            commands.append((1, old.id, {"sequence": number, "kind": wider(old.kind, column.kind, empty),
+                                         "inferred_kind": column.kind, "empty": empty,
+                                         "longest": profile.longest[column.name]}))
+        commands += [(2, column.id) for name, column in current.items() if name not in kept]
+        new = [column for column in profile.export.columns if column.name not in current]
+        taken = [column.name for column in self.column_ids]
+        for command, column in zip(self._column_values(profile, new, taken), new, strict=True):
+            command[2]["sequence"] = profile.export.column_names.index(column.name)
+            commands.append(command)
+        return commands
+
+    # -- edits by a manager ---------------------------------------------------------------------------------------
+
+    def write(self, vals):
+        """Keep the custom model in step: its title and readers follow the entry."""
+        result = super().write(vals)
+        if {"description", "group_id"} & set(vals):
+            for entry in self.filtered(lambda rec: not rec.builtin and rec.model_id):
+                entry.sudo()._sync_table_labels()
+        return result
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_shipped(self):
+        if any(entry.builtin for entry in self):
+            raise UserError(self.env._("The shipped exports cannot be deleted."))
+
+    def unlink(self):
+        """Delete custom entries with their tables (model, views, menu, rows)."""
+        for entry in self.filtered(lambda rec: not rec.builtin and rec.model_id):
+            entry.sudo()._drop_table()
+        return super().unlink()
+
+
+class CegidExportColumn(models.Model):
+    """One column of an export: its header name, its Odoo field, label and type."""
+
+    _name = "is.cegid.export.column"
+    _description = "Cegid export column"
+    _order = "export_id, sequence, id"
+
+    export_id = fields.Many2one("is.cegid.export", required=True, ondelete="cascade", index=True)
+    sequence = fields.Integer(default=10)
+    name = fields.Char("Column", required=True, readonly=True, help="Its name in the file's header.")
+    field_name = fields.Char("Field", readonly=True)
+    label = fields.Char(required=True)
+    kind = fields.Selection(KIND_LABELS, "Type", required=True, default=CHAR)
+    inferred_kind = fields.Selection(KIND_LABELS, "Type found", readonly=True,
+                                     help="What all the values of the column read as.")
+    empty = fields.Boolean("No value", readonly=True, help="No row has a value in this column.")
+    longest = fields.Integer("Longest value", readonly=True, aggregator=None, help="In characters.")
+    index = fields.Boolean("Indexed", help="Faster filters on this column, slower imports.")
+
+    def write(self, vals):
+        """A label change reaches the table's field and views; a type, once the table exists, only by an update."""
+        if ({"kind", "index"} & set(vals) and not self.env.context.get("cegid_apply_columns")
+                and any(column.export_id.model_id for column in self)):
+            raise UserError(self.env._("The types of a table's columns change only when it is updated."))
+        result = super().write(vals)
+        if "label" in vals:
+            for entry in self.export_id.filtered(lambda rec: not rec.builtin and rec.model_id):
+                entry.sudo()._sync_table_labels()
+        return result

@@ -1,0 +1,207 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The table of an export the addon does not know: a custom model made, changed and removed as Odoo data.
+
+Creating the table makes, through Odoo's own models, what a developer would
+have written: a custom model ``x_cegid_<name>`` (``ir.model``, state
+``manual``) with one ``x_`` field per column (``ir.model.fields``), which gives
+its PostgreSQL table; read access for the entry's Cegid group
+(``ir.model.access``); list, pivot, graph, search and form views
+(``ir.ui.view``); an action and a menu under *Cegid > Data*.
+
+Each of these records is owned by the addon through an ``ir.model.data`` row
+of module ``is_cegid2odoo`` with ``noupdate``: an update of the addon keeps
+them (``_process_end`` leaves noupdate data alone), and uninstalling it deletes
+them with the addon's own data (``ir.model.data._module_data_uninstall``): the
+records first, then the custom model, whose ``unlink`` drops its table.
+"""
+
+import logging
+
+from lxml import etree
+from lxml.builder import E
+
+from odoo import models
+
+from ..cegid_import.catalogue import AMOUNT, CHAR, DATE, FLOAT, INTEGER
+
+_logger = logging.getLogger(__name__)
+
+MODULE = "is_cegid2odoo"
+FIELD_TYPES = {CHAR: "char", INTEGER: "integer", FLOAT: "float", AMOUNT: "float", DATE: "date"}
+MEASURES = (FLOAT, AMOUNT)
+MENU_SEQUENCE = 50
+VIEW_TYPES = ("list", "form", "pivot", "graph", "search")
+MAX_SEARCH_FIELDS = 8
+MAX_GROUP_BYS = 5
+
+
+class CegidExportTable(models.Model):
+    """The custom model of a catalogue entry, and what shows it."""
+
+    _inherit = "is.cegid.export"
+
+    # -- creating --------------------------------------------------------------------------------------------
+
+    def _create_table(self):
+        """Make the model, its fields and table, its access, views, action and menu; all owned by the addon."""
+        self.ensure_one()
+        definition = self._definition()
+        # no x2many commands: ir.model.fields refuses them under sudo (the fields are made by a manager's action)
+        ir_model = self.env["ir.model"].create({
+            "name": self.description, "model": definition.model, "state": "manual", "order": "id",
+            "info": self.env._("Rows of the Cegid export %(export)s.", export=self.name), "field_id": [],
+        })
+        self.env["ir.model.fields"].create([dict(self._field_values(column), model_id=ir_model.id)
+                                            for column in self.column_ids])
+        self.model_id = ir_model
+        access = self.env["ir.model.access"].create({
+            "name": f"{definition.model} readers", "model_id": ir_model.id, "group_id": self.group_id.id,
+            "perm_read": True, "perm_write": False, "perm_create": False, "perm_unlink": False,
+        })
+        views = self.env["ir.ui.view"].create([
+            {"name": f"{definition.model}.{view_type}", "model": definition.model, "type": view_type,
+             "arch": self._view_arch(view_type)} for view_type in VIEW_TYPES])
+        action = self.env["ir.actions.act_window"].create({
+            "name": self.description, "res_model": definition.model, "view_mode": "list,pivot,graph,form",
+            "search_view_id": views.filtered(lambda view: view.type == "search").id,
+            "groups_id": [(6, 0, self.group_id.ids)],
+        })
+        menu = self.env["ir.ui.menu"].create({
+            "name": self.description, "parent_id": self.env.ref("is_cegid2odoo.menu_cegid_data").id,
+            "action": f"ir.actions.act_window,{action.id}", "sequence": MENU_SEQUENCE,
+            "groups_id": [(6, 0, self.group_id.ids)],
+        })
+        names = self._data_names()
+        self.env["ir.model.data"].create([
+            {"module": MODULE, "name": name, "model": record._name, "res_id": record.id, "noupdate": True}
+            for name, record in [(names["ir.model"][0], ir_model), (names["ir.model.access"][0], access),
+                                 *((f"view_{definition.table}_{view.type}", view) for view in views),
+                                 (names["ir.actions.act_window"][0], action), (names["ir.ui.menu"][0], menu)]])
+        _logger.info("Cegid export %s: table %s created (%d columns)", self.name, definition.model,
+                     len(self.column_ids))
+
+    def _field_values(self, column):
+        """The ``ir.model.fields`` values of a column's field (read-only: only the import writes the rows)."""
+        return {"name": column.field_name, "field_description": column.label, "ttype": FIELD_TYPES[column.kind],
+                "index": column.index, "readonly": True, "copied": False}
+
+    def _data_names(self):
+        """The names of the ``ir.model.data`` of the table's records, by model."""
+        table = self._definition().table
+        return {"ir.model": [f"model_{table}"], "ir.model.access": [f"access_{table}_readers"],
+                "ir.ui.view": [f"view_{table}_{view_type}" for view_type in VIEW_TYPES],
+                "ir.actions.act_window": [f"action_{table}"], "ir.ui.menu": [f"menu_{table}"]}
+
+    def _owned_data(self, model_names=None):
+        """The ``ir.model.data`` rows that make the addon own the table's records (of ``model_names``)."""
+        names = self._data_names()
+        return self.env["ir.model.data"].search([
+            ("module", "=", MODULE), ("model", "in", list(model_names or names)),
+            ("name", "in", [name for model in (model_names or names) for name in names[model]])])
+
+    def _owned(self, model_name):
+        """The records of ``model_name`` this entry's table owns."""
+        return self.env[model_name].browse(self._owned_data([model_name]).mapped("res_id")).exists()
+
+    def _table_action(self):
+        """The window action of the table (empty without a table)."""
+        if self.builtin:
+            return self.env["ir.actions.act_window"].search([("res_model", "=", self.model)], limit=1)
+        return self._owned("ir.actions.act_window") if self.model_id else self.env["ir.actions.act_window"]
+
+    # -- views -----------------------------------------------------------------------------------------------------
+
+    def _view_arch(self, view_type, columns=None):
+        """The arch of the table's view of ``view_type`` for ``columns`` (the entry's by default)."""
+        columns = self.column_ids if columns is None else columns
+        texts = columns.filtered(lambda col: col.kind == CHAR)
+        dates = columns.filtered(lambda col: col.kind == DATE)
+        measures = columns.filtered(lambda col: col.kind in MEASURES)
+        read_only = {"create": "0", "edit": "0", "delete": "0"}
+        if view_type == "list":
+            node = E.list(*(E.field(name=col.field_name, **({"sum": col.label} if col.kind in MEASURES else {}))
+                            for col in columns), **read_only)
+        elif view_type == "form":
+            node = E.form(E.sheet(E.group(*(E.field(name=col.field_name) for col in columns))), **read_only)
+        elif view_type == "pivot":
+            node = E.pivot(*[E.field(name=col.field_name, type="row") for col in texts[:1]],
+                           *[E.field(name=col.field_name, type="col", interval="month") for col in dates[:1]],
+                           *[E.field(name=col.field_name, type="measure") for col in measures],
+                           disable_linking="1")
+        elif view_type == "graph":
+            axis = [E.field(name=col.field_name, interval="month") for col in dates[:1]] or [
+                E.field(name=col.field_name) for col in texts[:1]]
+            node = E.graph(*axis, *[E.field(name=col.field_name, type="measure") for col in measures[:1]],
+                           type="bar", disable_linking="1")
+        else:
+            node = E.search(
+                *(E.field(name=col.field_name) for col in texts[:MAX_SEARCH_FIELDS]),
+                *(E.filter(name=f"filter_{col.field_name}", string=col.label, date=col.field_name) for col in dates),
+                *(E.filter(name=f"group_{col.field_name}", string=col.label,
+                           context=f"{{'group_by': '{col.field_name}'}}") for col in texts[:MAX_GROUP_BYS]),
+                *(E.filter(name=f"group_{col.field_name}", string=col.label,
+                           context=f"{{'group_by': '{col.field_name}:month'}}") for col in dates[:1]))
+        return etree.tostring(node, encoding="unicode")
+
+    def _write_views(self, columns=None):
+        for view in self._owned("ir.ui.view"):
+            view.arch = self._view_arch(view.type, columns)
+
+    # -- changing ----------------------------------------------------------------------------------------------
+
+    def _sync_table_labels(self):
+        """The model's title, fields' labels, views, action, menu and readers as the entry now says."""
+        self.ensure_one()
+        self.model_id.name = self.description
+        fields_by_name = {field.name: field for field in self.model_id.field_id}
+        for column in self.column_ids:
+            field = fields_by_name.get(column.field_name)
+            if field and field.field_description != column.label:
+                field.field_description = column.label
+        self._write_views()
+        readers = [(6, 0, self.group_id.ids)]
+        self._owned("ir.actions.act_window").write({"name": self.description, "groups_id": readers})
+        self._owned("ir.ui.menu").write({"name": self.description, "groups_id": readers})
+        self._owned("ir.model.access").write({"group_id": self.group_id.id})
+
+    def _apply_columns(self, commands):
+        """Change the columns with ``commands`` (One2many commands) and the model's fields with them.
+
+        A field whose type changes is dropped and made again: its rows are
+        about to be replaced by the held file's. The views first lose the
+        fields that go (Odoo refuses to drop a field a view shows).
+        """
+        self.ensure_one()
+        before = {column.field_name: FIELD_TYPES[column.kind] for column in self.column_ids}
+        self.with_context(cegid_apply_columns=True).column_ids = commands
+        after = {column.field_name: column for column in self.column_ids}
+        kept = self.column_ids.filtered(lambda col: before.get(col.field_name) == FIELD_TYPES[col.kind])
+        self._write_views(kept)
+        fields_model = self.env["ir.model.fields"]
+        dropped = fields_model.search([("model_id", "=", self.model_id.id), ("state", "=", "manual"),
+                                       ("name", "in", [name for name in before if name not in kept.mapped(
+                                           "field_name")])])
+        dropped.unlink()
+        new = [after[name] for name in after if name not in kept.mapped("field_name")]
+        if new:
+            fields_model.create([dict(self._field_values(column), model_id=self.model_id.id) for column in new])
+        self._write_views()
+        _logger.info("Cegid export %s: table %s updated (%d fields dropped, %d made)", self.name,
+                     self.model_id.model, len(dropped), len(new))
+
+    # -- removing -------------------------------------------------------------------------------------------------
+
+    def _drop_table(self):
+        """Delete the model (and with it its table), its views, action, menu and access, and their data."""
+        self.ensure_one()
+        data = self._owned_data()
+        owned = [self._owned(name) for name in ("ir.ui.menu", "ir.actions.act_window", "ir.ui.view",
+                                                 "ir.model.access")]
+        for records in owned:
+            records.unlink()
+        model = self.model_id
+        self.model_id = False
+        model.unlink()
+        data.unlink()
+        _logger.info("Cegid export %s: table dropped", self.name)

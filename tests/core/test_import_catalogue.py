@@ -1,0 +1,106 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The catalogue: the known exports by their header, any other export by its file's name."""
+
+import pytest
+
+from cegid_import.catalogue import (
+    AMOUNT,
+    CHAR,
+    DATE,
+    KNOWN,
+    Catalogue,
+    Column,
+    ExportDef,
+    HeaderChange,
+    Match,
+    NewExport,
+    custom_field_names,
+    custom_model_name,
+    default_label,
+    export_name,
+    significant_names,
+)
+from cegid_import.errors import ExportFormatError
+
+SALARIES = ExportDef("SALARIES", "x_cegid_salaries", "Salaries", (
+    Column("MATRICULE", field="x_matricule"), Column("NOM", field="x_nom"),
+    Column("DATE_EMBAUCHE", DATE, field="x_date_embauche"), Column("SALAIRE_BASE", AMOUNT, field="x_salaire_base")))
+CATALOGUE = Catalogue((*KNOWN, SALARIES))
+
+
+@pytest.mark.parametrize(("file_name", "name"), [
+    ("SALARIES.csv", "SALARIES"), ("SALARIES.20261128T101500Z.csv", "SALARIES"),
+    ("SALARIES.20261128T101500Z-2.csv", "SALARIES"), ("salaries.CSV", "SALARIES"),
+    ("exports/2026/Paie mensuelle.csv", "PAIE MENSUELLE"), ("SALARIES.2026.csv", "SALARIES.2026"),
+])
+def test_the_export_name_is_the_file_name_without_the_no_overwrite_suffix(file_name, name):
+    assert export_name(file_name) == name
+
+
+def test_custom_names_are_x_identifiers_short_enough_for_postgresql():
+    assert custom_model_name("SALARIES") == "x_cegid_salaries"
+    assert custom_model_name("Congés été 2026") == "x_cegid_conges_ete_2026"
+    long = custom_model_name("A_VERY_LONG_EXPORT_NAME_THAT_GOES_ON_AND_ON")
+    assert long.startswith("x_cegid_a_very_long") and len(long) <= 40
+    assert long != custom_model_name("A_VERY_LONG_EXPORT_NAME_THAT_GOES_ON_AND_ON_2")
+    with pytest.raises(ExportFormatError, match="import.bad_export_name"):
+        custom_model_name("---")
+    assert custom_field_names(["MATRICULE", "Date d'embauche", "date d embauche", "€"]) == [
+        "x_matricule", "x_date_d_embauche", "x_date_d_embauche_2", "x_column"]
+    assert default_label("DATE_EMBAUCHE") == "Date embauche"
+
+
+def test_header_names_without_a_name_are_named_by_position_trailing_ones_dropped():
+    assert significant_names(["A", "", "C", "", ""]) == ["A", "COLUMN_2", "C"]
+
+
+def test_a_known_export_is_recognised_by_its_header_whatever_the_file_name():
+    header = ["E_DEBIT", "X", "E_GENERAL", "E_DATECOMPTABLE", "E_CREDIT", "E_REFINTERNE", "E_LIBELLE",
+              "E_AUXILIAIRE", "E_REFLIBRE"]
+    found = CATALOGUE.identify(header, "SALARIES.csv")
+    assert isinstance(found, Match) and found.export.name == "ECRITURE"
+    assert found.positions == (3, 5, 6, 2, 0, 4, 7, 8)
+
+
+def test_a_known_export_name_with_an_incomplete_header_says_what_it_lacks():
+    with pytest.raises(ExportFormatError) as caught:
+        CATALOGUE.identify(["E_DATECOMPTABLE", "E_REFINTERNE", "E_LIBELLE", "E_GENERAL", "E_AUXILIAIRE",
+                            "E_REFLIBRE"], "ECRITURE.20261128T101500Z.csv")
+    assert (caught.value.code, caught.value.params) == (
+        "import.header_incomplete", {"export": "ECRITURE", "missing": "E_DEBIT, E_CREDIT"})
+
+
+def test_a_column_twice_is_rejected():
+    with pytest.raises(ExportFormatError) as caught:
+        CATALOGUE.identify(["PHC_SALARIE", "PHC_CUMULPAIE", "PHC_MONTANT", "PHC_MONTANT"], "x.csv")
+    assert caught.value.params == {"export": "HISTOCUMSAL", "column": "PHC_MONTANT"}
+    with pytest.raises(ExportFormatError, match="import.duplicate_column"):
+        CATALOGUE.identify(["A", "B", "A"], "NEW.csv")
+
+
+def test_another_export_is_found_by_its_name_its_columns_in_any_order():
+    found = CATALOGUE.identify(["SALAIRE_BASE", "MATRICULE", "NOM", "DATE_EMBAUCHE"], "SALARIES.csv")
+    assert isinstance(found, Match) and found.export is SALARIES
+    assert found.positions == (1, 2, 3, 0)
+    assert CATALOGUE.identify(["FOO", "BAR"], "FOO.20261128T101500Z.csv") == NewExport("FOO")
+
+
+def test_a_header_change_names_what_was_added_removed_and_renamed():
+    found = CATALOGUE.identify(["MATRICULE", "NOM_COMPLET", "SALAIRE_BASE", "SERVICE"], "SALARIES.csv")
+    assert isinstance(found, HeaderChange)
+    assert (found.added, found.removed, found.renamed) == (("SERVICE",), ("DATE_EMBAUCHE",),
+                                                          (("NOM", "NOM_COMPLET"),))
+    assert found.params() == {"export": "SALARIES", "added": "SERVICE", "removed": "DATE_EMBAUCHE",
+                              "renamed": "NOM → NOM_COMPLET"}
+    fewer = CATALOGUE.identify(["MATRICULE", "NOM", "DATE_EMBAUCHE"], "SALARIES.csv")
+    assert fewer.params() == {"export": "SALARIES", "added": "-", "removed": "SALAIRE_BASE", "renamed": "-"}
+
+
+def test_the_known_exports_keep_the_names_existing_reports_use():
+    ecriture = KNOWN[0]
+    assert (ecriture.model, ecriture.table, ecriture.order) == (
+        "is.cegid.ecriture", "is_cegid_ecriture", "e_datecomptable desc, id desc")
+    assert [(c.field, c.kind, c.index) for c in ecriture.columns][:2] == [
+        ("e_datecomptable", DATE, True), ("e_refinterne", CHAR, False)]
+    assert [export.name for export in KNOWN] == ["ECRITURE", "ANALYTIQ", "ABSENCESALARIE", "HISTOCUMSAL"]

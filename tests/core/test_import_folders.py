@@ -1,0 +1,67 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The import folder: waiting files, archive/ and anomalie/, moves that never overwrite."""
+
+import datetime
+import errno
+import os
+
+import pytest
+
+from cegid_import.folders import file_away, move_noreplace, waiting_files
+
+
+def test_waiting_files_oldest_first_skipping_hidden_folders_and_others(tmp_path):
+    for name, mtime in [("b.csv", 300), ("a.CSV", 100), ("c.csv", 200), (".hidden.csv", 50), ("notes.txt", 10)]:
+        path = tmp_path / name
+        path.write_text("x")
+        os.utime(path, (mtime, mtime))
+    for folder in ("archive", "anomalie", ".cegid-partial"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "old.csv").write_text("x")
+    assert waiting_files(tmp_path) == ["a.CSV", "c.csv", "b.csv"]
+
+
+def test_file_away_never_overwrites_and_notes_the_reason(tmp_path):
+    moment = datetime.datetime(2026, 1, 2, 3, 4, 5)
+    (tmp_path / "E.csv").write_text("first")
+    assert file_away(tmp_path, "E.csv", "anomalie", moment, "line 2: bad") == "anomalie/20260102T030405_E.csv"
+    (tmp_path / "E.csv").write_text("second")
+    assert file_away(tmp_path, "E.csv", "anomalie", moment) == "anomalie/20260102T030405-2_E.csv"
+    assert (tmp_path / "anomalie" / "20260102T030405_E.csv").read_text() == "first"
+    assert (tmp_path / "anomalie" / "20260102T030405-2_E.csv").read_text() == "second"
+    assert (tmp_path / "anomalie" / "20260102T030405_E.csv.txt").read_text() == "line 2: bad\n"
+    assert not (tmp_path / "E.csv").exists()
+
+
+def test_a_held_file_leaves_anomalie_for_the_archive_with_its_note(tmp_path):
+    moment = datetime.datetime(2026, 1, 2, 3, 4, 5)
+    (tmp_path / "S.csv").write_text("held")
+    held = file_away(tmp_path, "S.csv", "anomalie", moment, "columns changed")
+    later = datetime.datetime(2026, 1, 3, 0, 0, 0)
+    assert file_away(tmp_path, "S.csv", "archive", later, source=held) == "archive/20260103T000000_S.csv"
+    assert (tmp_path / "archive" / "20260103T000000_S.csv").read_text() == "held"
+    assert os.listdir(tmp_path / "anomalie") == []
+
+
+def test_move_noreplace_refuses_an_existing_target(tmp_path):
+    (tmp_path / "a").write_text("a")
+    (tmp_path / "b").write_text("b")
+    with pytest.raises(FileExistsError):
+        move_noreplace(tmp_path / "a", tmp_path / "b")
+    assert ((tmp_path / "a").read_text(), (tmp_path / "b").read_text()) == ("a", "b")
+    move_noreplace(tmp_path / "a", tmp_path / "c")
+    assert sorted(os.listdir(tmp_path)) == ["b", "c"]
+
+
+def test_move_noreplace_without_hard_links_renames_when_the_target_is_free(tmp_path, monkeypatch):
+    def no_links(_source, _target):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    (tmp_path / "a").write_text("a")
+    (tmp_path / "b").write_text("b")
+    with pytest.raises(FileExistsError):
+        move_noreplace(tmp_path / "a", tmp_path / "b")
+    move_noreplace(tmp_path / "a", tmp_path / "c")
+    assert sorted(os.listdir(tmp_path)) == ["b", "c"]

@@ -1,0 +1,96 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Profiling the first file of an export never seen: its columns, and each column's type from all its values."""
+
+import pytest
+from exportfiles import decode_copy_text, write
+
+from cegid_import.catalogue import CHAR, DATE, FLOAT, INTEGER, Catalogue, ExportDef, NewExport
+from cegid_import.errors import ExportFormatError, ExportRowError
+from cegid_import.profile import profile_file
+from cegid_import.reader import ExportReader, read_header
+from cegid_import.values import DAY_FIRST, MONTH_FIRST
+
+SALARIES = (
+    "MATRICULE;NOM;DATE_EMBAUCHE;SALAIRE_BASE;ENFANTS;VIDE;NOTE\r\n"
+    "0000042;Hélène Dupont;30/06/2020;2 500,50;2;;Très bien\r\n"
+    "0000043;Zoé Martin;01/02/2021;3000;0;;\r\n"
+    "0000044;\"Noël; Jean\";15/09/2019;-12,5;1;;\r\n"
+)
+
+
+def profile(tmp_path, text, name="SALARIES.csv", encoding="cp1252"):
+    header = read_header(write(tmp_path, text, name, encoding))
+    found = Catalogue().identify(header.names, name)
+    assert isinstance(found, NewExport)
+    return header, profile_file(header, found.name, batch_rows=2)
+
+
+def kinds(result):
+    return {column.name: column.kind for column in result.export.columns}
+
+
+def test_each_column_gets_the_type_all_its_values_allow(tmp_path):
+    header, result = profile(tmp_path, SALARIES)
+    assert (header.encoding, header.delimiter) == ("cp1252-latin1", ";")
+    assert kinds(result) == {"MATRICULE": CHAR, "NOM": CHAR, "DATE_EMBAUCHE": DATE, "SALAIRE_BASE": FLOAT,
+                             "ENFANTS": INTEGER, "VIDE": CHAR, "NOTE": CHAR}
+    assert result.longest == {"MATRICULE": 7, "NOM": 13, "DATE_EMBAUCHE": 10, "SALAIRE_BASE": 8, "ENFANTS": 1,
+                              "VIDE": 0, "NOTE": 9}
+    assert (result.rows, result.date_order, result.empty) == (3, DAY_FIRST, {"VIDE"})
+    assert [column.label for column in result.export.columns][:3] == ["Matricule", "Nom", "Date embauche"]
+
+
+def test_a_profiled_file_imports_with_its_types(tmp_path):
+    header, result = profile(tmp_path, SALARIES)
+    reader = ExportReader(header, result.export, range(7))
+    rows = [row for chunk in reader.copy_batches() for row in decode_copy_text(chunk)]
+    assert rows[0] == ["0000042", "Hélène Dupont", "2020-06-30", "2500.50", "2", None, "Très bien"]
+    assert [row[3] for row in rows] == ["2500.50", "3000", "-12.5"]
+
+
+@pytest.mark.parametrize(("values", "kind"), [
+    (["1", "-2", "0", ""], INTEGER),
+    (["1", "2147483647"], CHAR),  # beyond 9 digits and no decimal part: an identifier
+    (["1,5", "2", "1E-05"], FLOAT),
+    (["1.234,56", "1 234,56", "7"], FLOAT),
+    (["007", "8"], CHAR),  # a leading zero: a code
+    (["0,5", "0.25"], FLOAT),
+    (["2025-06-30 00:00:00", "2025-06-30", "30/06/2025"], DATE),
+    (["2025-06-30 13:45:00"], CHAR),  # a time of day: not a date
+    (["2025-02-30"], CHAR),
+    (["", " "], CHAR),
+    (["abc", "1"], CHAR),
+    ([" 12 ", "  ", "-3"], INTEGER),
+    (['"1\n2"', "3"], CHAR),  # a value with a line break is not two numbers
+])
+def test_kinds(tmp_path, values, kind):
+    text = "V;OTHER\n" + "".join(f"{value};x\n" for value in values)
+    _header, result = profile(tmp_path, text, "KINDS.csv", "utf-8")
+    assert kinds(result)["V"] == kind
+
+
+def test_month_first_only_when_some_column_says_so_and_none_contradicts(tmp_path):
+    _header, result = profile(tmp_path, "A;B\n01/02/2025;03/04/2025\n02/13/2025;03/04/2025\n", "US.csv", "utf-8")
+    assert result.date_order == MONTH_FIRST
+    assert kinds(result) == {"A": DATE, "B": DATE}
+    text = "A;B\n02/13/2025;13/02/2025\n"
+    _header, result = profile(tmp_path, text, "MIXED.csv", "utf-8")
+    assert result.date_order == DAY_FIRST
+    assert kinds(result) == {"A": CHAR, "B": DATE}
+
+
+def test_a_row_the_import_would_reject_rejects_the_profile_with_its_line(tmp_path):
+    with pytest.raises(ExportRowError) as caught:
+        profile(tmp_path, "A;B\n1;2\n3;4\n5;6;7\n", "BAD.csv", "utf-8")
+    assert (caught.value.line, caught.value.params["problem_code"]) == (4, "import.line.field_count")
+    with pytest.raises(ExportFormatError, match="import.nul_character"):
+        profile(tmp_path, "A;B\n1;a\x00b\n", "NUL.csv", "utf-8")
+
+
+def test_blank_lines_trailing_delimiters_and_nameless_columns(tmp_path):
+    header, result = profile(tmp_path, "A;;C;\n\n1;x;2;\n\n3;y;4;\n", "ODD.csv", "utf-8")
+    assert [column.name for column in result.export.columns] == ["A", "COLUMN_2", "C"]
+    assert kinds(result) == {"A": INTEGER, "COLUMN_2": CHAR, "C": INTEGER}
+    assert result.rows == 2
+    assert isinstance(result.export, ExportDef) and header.names == ("A", "", "C", "")
