@@ -41,7 +41,6 @@ class CegidIncidentMixin(models.AbstractModel):
         activities = self.env["mail.activity"].sudo().search([
             ("res_model", "=", self._name), ("res_id", "in", self.sudo().search(domain).ids),
             ("activity_type_id", "=", self.env.ref(INCIDENT_ACTIVITY).id)])
-        for user in activities.user_id:
-            mine = activities.filtered(lambda activity, user=user: activity.user_id == user)
+        for user, mine in activities.grouped("user_id").items():
             env = mine.with_context(lang=user.lang or "en_US", tz=user.tz or "UTC").env
             mine.with_env(env).action_feedback(feedback=feedback(env))

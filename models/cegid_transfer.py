@@ -272,14 +272,7 @@ class CegidTransfer(models.Model):
         transfer = reporter.transfer
         if not transfer and not result.warnings:
             return transfer, False  # nothing waited in Azure: nothing to record
-        warnings = [list(warning) for warning in result.warnings]
-        if not transfer:
-            repeated = self._repeat_of(_problem_key(None, {}, warnings, []))
-            if repeated:
-                return repeated, False
-            transfer = self._create_run(trigger)
-        transfer._finish(result, warnings)
-        return transfer, result.continued
+        return (transfer or self._create_run(trigger))._finish(result, result.warnings), result.continued
 
     @api.model
     def _create_run(self, trigger):
@@ -291,54 +284,52 @@ class CegidTransfer(models.Model):
 
     @api.model
     def _record_failure(self, trigger, code, params, transfer=None):
-        """A run that failed as a whole: its record, or the previous one's when it failed the same way."""
-        key = _problem_key(code, params, [], [])
-        if not transfer:
-            repeated = self._repeat_of(key)
-            if repeated:
-                return repeated
-            transfer = self._create_run(trigger)
+        """A run that failed as a whole: its record (or the previous one's, when it failed the same way)."""
+        transfer = transfer or self._create_run(trigger)
         transfer.write({"state": "failed", "error_code": code, "error_params": params or False})
-        transfer._finish()
-        return transfer
-
-    @api.model
-    def _repeat_of(self, key):
-        """The last run, when it had no file and the same problem ``key``: counted as seen again."""
-        previous = self.sudo().search([("state", "!=", "running")], limit=1)
-        if not previous or previous.file_ids or previous.problem_key != key:
-            return self.browse()
-        previous.write({"repeat_count": previous.repeat_count + 1, "end": fields.Datetime.now()})
-        return previous
+        return transfer._finish()
 
     def _finish(self, result=None, warnings=()):
-        """Record how the run ended; open an incident for the managers, or close the open ones."""
+        """Record how the run ended and follow its incident; return the record that tells about it.
+
+        A run that brought nothing and met the previous run's problem again is
+        counted on the previous record (``repeat_count``) and not kept.
+        """
         self.ensure_one()
         lines = self.file_ids
         done = lines.filtered(lambda line: line.state == "done")
         problems = lines.filtered(lambda line: line.state in PROBLEM_FILE_STATES)
+        warnings = [list(warning) for warning in warnings]
         values = {"end": fields.Datetime.now(), "file_count": len(done), "byte_count": sum(done.mapped("size")),
-                  "warning_codes": list(warnings) or False}
+                  "warning_codes": warnings or False}
         if self.state != "failed":
             values["state"] = ("skipped" if result and result.lock_held else "partial" if problems
                                else "continued" if result and result.continued else "done")
         if values.get("state") == "continued":
             values.update(error_code="run.continued", error_params={"limit": cron_time_limit()})
-        values["problem_key"] = _problem_key(
-            self.error_code if self.state == "failed" else None, self.error_params, warnings,
-            [(line.blob_name, line.message_code, line.message_params) for line in problems]) if (
-            self.state == "failed" or problems or warnings) else False
+        failed = self.state == "failed"
+        if failed or problems or warnings:
+            values["problem_key"] = json.dumps(
+                [self.error_code if failed else None, self.error_params if failed else None, warnings,
+                 sorted([line.blob_name, line.message_code, line.message_params] for line in problems)],
+                sort_keys=True, default=str)
         self.write(values)
-        self._follow_incident()
+        previous = self.search([("id", "!=", self.id), ("state", "!=", "running")], limit=1)
+        brought = lines.filtered(lambda line: line.state in ("done", "already_delivered"))
+        if self.problem_key and not brought and previous.problem_key == self.problem_key:
+            previous.write({"repeat_count": previous.repeat_count + 1, "end": values["end"]})
+            self.unlink()
+            return previous
+        self._follow_incident(previous)
+        return self
 
-    def _follow_incident(self):
+    def _follow_incident(self, previous):
         """A new problem opens an incident for the managers; a run without problem closes the open ones."""
         if not self.problem_key:
             self._cegid_close_incidents([("id", "!=", self.id)], lambda env: env._(
                 "Resolved: the download of %(date)s worked.",
                 date=format_datetime(env, self.start, tz=env.context.get("tz"))))
             return
-        previous = self.search([("id", "!=", self.id), ("state", "!=", "running")], limit=1)
         if previous.problem_key == self.problem_key:
             return  # the same incident goes on: the managers know it already
         self._cegid_open_incident(lambda record: (
@@ -381,12 +372,6 @@ class CegidTransferFile(models.Model):
         render = self.env["is.cegid.message"]._render
         for line in self:
             line.message = render(line.message_code, line.message_params) if line.message_code else False
-
-
-def _problem_key(code, params, warnings, file_problems):
-    """One text for what went wrong in a run: two runs with the same key met the same incident."""
-    return json.dumps([code, params or {}, list(warnings), sorted(file_problems, key=str)], sort_keys=True,
-                      default=str)
 
 
 def _render_run(env, code, params):

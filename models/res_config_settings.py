@@ -29,6 +29,7 @@ from .cegid_backend import (
 
 _logger = logging.getLogger(__name__)
 HISTORY_WINDOW = datetime.timedelta(days=30)  # of the runs the cron time limit warning looks at
+IDLE_CRON_SLEEP = 70  # seconds an idle cron worker may sleep between turns (Odoo's SLEEP_INTERVAL, 60, plus up to 9)
 
 
 
@@ -126,7 +127,7 @@ class ResConfigSettings(models.TransientModel):
             cegid_sas_expiry=self._cegid_sas_expiry(settings.sas_url),
             cegid_database_confirmed=backend._cegid_database_confirmed(),
             cegid_last_transfer_id=self.env["is.cegid.transfer"].sudo().search([], limit=1).id,
-            cegid_last_check=backend._cegid_param(PARAM_LAST_CHECK) or False,
+            cegid_last_check=fields.Datetime.to_datetime(backend._cegid_param(PARAM_LAST_CHECK) or False),
             cegid_cron_time_limit=cron_time_limit() or 0,
             cegid_cron_time_warning=self._cegid_time_limit_warning(cron_time_limit()),
         )
@@ -152,6 +153,11 @@ class ResConfigSettings(models.TransientModel):
         slowest_import = max(self.env["is.cegid.import"].sudo().search(
             [("create_date", ">=", since), ("state", "=", "done")]).mapped("duration") or [0])
         lines, size = [], self.env["is.cegid.backend"]._cegid_human_size
+        if limit < IDLE_CRON_SLEEP:
+            lines.append(self.env._(
+                "Odoo's cron worker sleeps up to %(sleep)s s between its turns, and Odoo kills it past the limit "
+                "even then: under %(sleep)s s no scheduled action runs reliably. Raise limit_time_real_cron.",
+                sleep=IDLE_CRON_SLEEP))
         if rate and largest / rate > budget:
             lines.append(self.env._(
                 "The largest export of the last 30 days (%(size)s) takes about %(seconds)s s to download at the "

@@ -16,10 +16,12 @@ import time
 
 from conftest import wait_for
 
-TIME_LIMIT = 4  # seconds: Odoo's limit_time_real_cron for the scenario
-LINK_RATE = 4 * 1024 * 1024  # bytes per second through the proxy
-EXPORT_SIZE = 48 * 1024 * 1024  # three limits' worth of transfer at that rate, and more
-MAX_RUNS = 12
+# seconds: Odoo's limit_time_real_cron for the scenario. Not less: an idle cron worker sleeps up to
+# 70 s between its turns without telling the master, which kills it past this limit even then.
+TIME_LIMIT = 80
+LINK_RATE = 2 * 1024 * 1024  # bytes per second through the proxy
+EXPORT_SIZE = 300 * 1024 * 1024  # 150 s at that rate: about two limits, two and a half runs' budgets
+MAX_RUNS = 4
 
 
 def configure(database, services):
@@ -57,18 +59,18 @@ def test_an_export_longer_than_the_cron_time_limit_arrives_whole_once(database, 
     database.shell('env.ref("is_cegid2odoo.ir_cron_cegid_download")._trigger()')
 
     delivered = services.folder / "GRANDLIVRE.dat"
-    blob_gone = wait_for(lambda: delivered.exists() and not list(services.container.list_blobs()), timeout=240,
+    blob_gone = wait_for(lambda: delivered.exists() and not list(services.container.list_blobs()), timeout=400,
                          interval=1)
     log = server.log()
-    assert blob_gone, f"not delivered after 240 s; runs: {runs(database)}\n{log[-4000:]}"
+    assert blob_gone, f"not delivered after 400 s; runs: {runs(database)}\n{log[-4000:]}"
     assert delivered.read_bytes() == data
     assert sorted(path.name for path in services.folder.iterdir() if not path.name.startswith(".")) == [
         "GRANDLIVRE.dat"]
     # Odoo never had to kill the cron worker: each run stopped in time by itself
     assert not re.search(r"WorkerCron \(\d+\) timeout after", log), log[-4000:]
     recorded = dict(runs(database))
-    assert sum(recorded.values()) <= MAX_RUNS, recorded
-    assert "failed" not in recorded, recorded
+    assert recorded.get("continued", 0) >= 1 and sum(recorded.values()) <= MAX_RUNS, recorded
+    assert set(recorded) == {"continued", "done"}, recorded
     # the bytes crossed the link about once: each run went on where the previous one stopped
     assert services.proxy.response_bytes < EXPORT_SIZE * 1.5
 
