@@ -37,6 +37,8 @@ class CegidMessage(models.AbstractModel):
                 values[key[: -len("_code")]] = self._render(value, {k: v for k, v in params.items() if k != key})
         if "setting" in params:
             values["setting"] = self._setting_label(params["setting"])
+        if isinstance(params.get("bytes"), (int, float)):
+            values["bytes"] = self.env["is.cegid.backend"]._cegid_human_size(params["bytes"])
         template = self._template(code)
         if template is None:
             _logger.warning("Cegid message code without a sentence: %s", code)
@@ -169,7 +171,7 @@ SENTENCES = {
     "check.sas_obtained": _lt("SAS URL obtained, valid until %(expiry)s"),
     "check.sas_set": _lt("SAS URL set, valid until %(expiry)s"),
     "check.sas_no_expiry": _lt("SAS URL without an expiry date"),
-    "check.listing": _lt("%(count)s blob(s) waiting, %(bytes)s bytes"),
+    "check.listing": _lt("%(count)s file(s) waiting in Azure (%(bytes)s)"),
     "file.name_refused": _lt("Name refused: %(reason)s; left in Azure."),
     "file.not_started": _lt("Not started before the time limit: left in Azure for the next run."),
     "file.continued": _lt("Stopped at the time limit, %(kept)s bytes kept: the next run continues it."),
