@@ -38,7 +38,7 @@ MIB = 1024 * 1024
 # verifies every dataset as it verifies the others, 1x1GiB-nomd5 does not (rclone then checks the size only).
 DATASETS = {"2000x64KiB": (2000, 64 * 1024, True), "200x5MiB": (200, 5 * MIB, True), "1x1GiB": (1, 1024 * MIB, True),
             "1x1GiB-nomd5": (1, 1024 * MIB, False)}
-TOOLS = ("cli", "rclone", "rclone-verify", "rclone-sync", "original", "disk")
+TOOLS = ("cli", "rclone", "rclone-verify", "rclone-sync", "rclone-verify-sync", "original", "disk")
 
 
 def upload_source(azurite, count, size, with_md5):
@@ -99,10 +99,10 @@ def command(tool, azurite, container, dest, dataset=None):
         env = {"RCLONE_CONFIG_AZ_TYPE": "azureblob", "RCLONE_CONFIG_AZ_SAS_URL": url}
         # rclone downloads a file over 250 MiB in 4 streams and then skips its checksum ("Src hash empty -
         # aborting Dst hash check"); in one stream it checks the MD5 as it does for smaller files
-        verify = ["--multi-thread-streams", "0"] if tool == "rclone-verify" else []
-        if tool == "rclone-sync":
+        verify = ["--multi-thread-streams", "0"] if tool.startswith("rclone-verify") else []
+        if tool.endswith("-sync"):
             # rclone does not fsync what it writes: then the time to make its files durable, as the CLI does
-            return ["sh", "-c", f'rclone move az: "{dest}" && sync -f "{dest}"'], env
+            return ["sh", "-c", f'rclone move {" ".join(verify)} az: "{dest}" && sync -f "{dest}"'], env
         return ["rclone", "move", *verify, "az:", str(dest)], env
     return [sys.executable, str(REPO / "bench" / "baseline_original.py"), url, str(dest)], {}
 

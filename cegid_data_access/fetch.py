@@ -34,7 +34,8 @@ from .outcomes import CONTINUED, FAILED
 
 _DISK_ERRORS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
 _PROGRESS_STEPS = 50  # at most this many progress events per blob
-WRITER_QUEUE = 2  # chunks of a large blob waiting for the writer's thread, at most
+WRITER_QUEUE = 1  # chunks of a large blob waiting for each of the writer's two threads, at most
+WRITER_AHEAD = 1  # chunks of a large blob come ahead of the hashed prefix held in memory, at most
 
 
 def failure_of(err):
@@ -79,14 +80,14 @@ def buffers_needed(size, tuning):
     """About the most a download of ``size`` bytes holds at once (``tuning``: AzureTuning).
 
     The SDK's GETs under way (each twice, briefly), and for a blob of several
-    GETs the chunks waiting for the writer's thread.
+    GETs the chunks waiting for the writer's threads or held ahead of the hashed prefix.
     """
     first = min(size, tuning.single_get_size)
     rest = size - first
     if rest <= 0:
         return 2 * max(first, 1)
     chunks = min(tuning.max_concurrency, -(-rest // tuning.chunk_size)) * tuning.chunk_size
-    return 2 * max(first, chunks) + WRITER_QUEUE * tuning.chunk_size
+    return 2 * max(first, chunks) + (2 * WRITER_QUEUE + WRITER_AHEAD) * tuning.chunk_size
 
 
 @dataclasses.dataclass
@@ -175,7 +176,8 @@ class Fetcher:
         return PartWriter(fd, start, hash_prefix(fd, start) if start else None, on_progress=on_progress,
                           on_checkpoint=on_checkpoint, checkpoint_bytes=self.tuning.checkpoint_bytes,
                           checkpoint_seconds=self.tuning.checkpoint_seconds, deadline=self.deadline,
-                          background=resumable, queue_size=WRITER_QUEUE)
+                          background=resumable, queue_size=WRITER_QUEUE,
+                          ahead_bytes=WRITER_AHEAD * self.tuning.azure.chunk_size)
 
 
 def _verify(blob, size, md5):

@@ -44,9 +44,9 @@ class AzureTuning:
     """The SDK's settings for a run; see bench/README.md for the measurements behind the defaults."""
 
     single_get_size: int = 8 * MIB  # max_single_get_size: the first GET of a blob (held in memory)...
-    chunk_size: int = 4 * MIB  # max_chunk_get_size: ...then GETs of this size (each held in memory)
-    max_concurrency: int = 4  # chunk GETs at once for a blob larger than single_get_size
-    data_block_size: int = 4 * MIB  # connection_data_block_size: a chunk in one read (the SDK's join of it is free)
+    chunk_size: int = 8 * MIB  # max_chunk_get_size: ...then GETs of this size (each held in memory)
+    max_concurrency: int = 2  # chunk GETs at once for a blob larger than single_get_size
+    data_block_size: int = 8 * MIB  # connection_data_block_size: a chunk in one read (the SDK's join of it is free)
     list_page_size: int = 5000  # blobs per List Blobs call (the service's maximum)
     connection_timeout: float = 10
     read_timeout: float = 30  # seconds without a byte before a connection counts as lost

@@ -7,15 +7,17 @@ The SDK's ``StorageStreamDownloader.readinto`` writes the blob into the
 a larger blob, GETs of ``max_chunk_get_size`` by ``max_concurrency`` threads,
 each of which (holding the SDK's one stream lock) seeks to its chunk's offset
 and writes it whole. Chunks therefore arrive out of order. For such a blob
-the writer only queues each chunk (a bounded queue) and its own thread writes
-it at once, with plain buffered writes, and hashes the data that extends the
-contiguous prefix (the *frontier*) from memory; a chunk written ahead of the
-frontier is hashed when the frontier reaches it, read back from the file (the
-page cache, in practice). The SDK's threads thus go back to the network while
-the disk and the hash work; a blob of one GET is written by the caller's
-thread. Memory is what the SDK holds (the first GET, then at most
-``max_concurrency`` chunks, each briefly twice as the SDK joins its blocks)
-and the queue, whatever the order in which chunks come.
+the writer only queues each chunk (a bounded queue): one thread of its own
+writes it at once, with plain buffered writes, and hands it to a second one,
+which hashes in order the data that extends the contiguous prefix (the
+*frontier*), from memory; a chunk that comes ahead of the frontier waits in
+memory up to ``ahead_bytes``, past that it is hashed when the frontier
+reaches it, read back from the file (the page cache, in practice). The SDK's
+threads thus go back to the network while the disk and the hash work, each
+on a core; a blob of one GET is written and hashed by the caller's thread.
+Memory is what the SDK holds (the first GET, then at most
+``max_concurrency`` chunks, each briefly twice as the SDK joins its blocks),
+the two queues and ``ahead_bytes``, whatever the order in which chunks come.
 
 Checkpoints (``on_checkpoint``): every ``checkpoint_bytes`` of frontier or
 ``checkpoint_seconds``, whichever comes first, the file is fsynced and the
@@ -81,29 +83,32 @@ class PartWriter:
 
     ``start``: the blob's offset of the first byte to come (the length of the
     kept prefix, whose MD5 is ``md5``); ``on_progress(frontier)`` after each
-    write; ``on_checkpoint(durable)`` after each fsync. With ``background``,
-    the SDK's threads only hand their chunks over (``queue_size`` at most
-    wait): a thread of the writer's writes, hashes and checkpoints them, so
-    that the SDK's threads, which write under one lock, go back to the
-    network at once. ``drain()`` waits for it and raises what it met.
+    chunk hashed; ``on_checkpoint(durable)`` after each fsync. With
+    ``background``, the SDK's threads only hand their chunks over
+    (``queue_size`` at most wait): the writer's two threads write them, then
+    hash and checkpoint them, so that the SDK's threads, which write under one
+    lock, go back to the network at once. ``drain()`` waits for them and
+    raises what they met.
     """
 
     def __init__(self, fd, start=0, md5=None, *, on_progress=None, on_checkpoint=None, checkpoint_bytes=0,
-                 checkpoint_seconds=0.0, deadline=None, background=False, queue_size=2):
+                 checkpoint_seconds=0.0, deadline=None, background=False, queue_size=2, ahead_bytes=0):
         self.fd = fd
         self.md5 = md5 or _md5()
         self.frontier = start  # the first ``frontier`` bytes are written and hashed
         self.durable = start  # ... and the first ``durable`` are fsynced
         self.position = start
-        self._ahead = {}  # offset -> length of chunks written past the frontier
+        self._ahead = {}  # offset -> data (held in memory) or length (to read back) of chunks past the frontier
+        self._ahead_budget = ahead_bytes
+        self._ahead_held = 0  # bytes of _ahead held in memory
         self._on_progress = on_progress
         self._on_checkpoint = on_checkpoint
         self._checkpoint_bytes = checkpoint_bytes
         self._checkpoint_seconds = checkpoint_seconds
         self._last_checkpoint = time.monotonic()
         self._deadline = deadline
-        self._queue = queue.Queue(queue_size) if background else None
-        self._thread = None
+        self._queues = (queue.Queue(queue_size), queue.Queue(queue_size)) if background else None
+        self._threads = ()
         self._error = None
 
     # the file object interface readinto uses ------------------------------------
@@ -121,38 +126,49 @@ class PartWriter:
         return offset
 
     def write(self, data):  # pylint: disable=method-required-super  # the file object protocol, not an Odoo model
-        """Take ``data`` for the current position (written now, or by the writer's thread)."""
+        """Take ``data`` for the current position (written now, or by the writer's threads)."""
         if self._error is not None:
             raise self._error
         position, count = self.position, len(data)
         if position < self.frontier:
             raise ValueError(f"a write at {position} overlaps the hashed prefix ({self.frontier} bytes)")
         self.position += count
-        if self._queue is None:
-            self._store(position, data)
+        if self._queues is None:
+            _pwrite_all(self.fd, data, position)
+            self._hash(position, data)
         else:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="cegid-part-writer", daemon=True)
-                self._thread.start()
-            self._queue.put((position, data))
+            if not self._threads:
+                self._threads = (threading.Thread(target=self._run_writes, name="cegid-part-writer", daemon=True),
+                                 threading.Thread(target=self._run_hashes, name="cegid-part-hasher", daemon=True))
+                for thread in self._threads:
+                    thread.start()
+            self._queues[0].put((position, data))
         if self._deadline is not None and time.monotonic() >= self._deadline:
             raise DeadlineReached()
         return count
 
     # ------------------------------------------------------------------------------------
 
-    def _store(self, position, data):
-        """Write ``data`` at ``position``; hash it now if it extends the frontier, else when the frontier gets there."""
-        _pwrite_all(self.fd, data, position)
+    def _hash(self, position, data):
+        """Hash ``data`` (written at ``position``) if it extends the frontier, else once the frontier gets there."""
         if position == self.frontier:
             self.md5.update(data)
             self.frontier += len(data)
             while self.frontier in self._ahead:
-                length = self._ahead.pop(self.frontier)
-                _hash_range(self.fd, self.frontier, length, self.md5)
-                self.frontier += length
+                held = self._ahead.pop(self.frontier)
+                if isinstance(held, int):
+                    _hash_range(self.fd, self.frontier, held, self.md5)
+                    self.frontier += held
+                else:
+                    self._ahead_held -= len(held)
+                    self.md5.update(held)
+                    self.frontier += len(held)
         elif data:
-            self._ahead[position] = len(data)
+            if self._ahead_held + len(data) <= self._ahead_budget:
+                self._ahead[position] = data
+                self._ahead_held += len(data)
+            else:
+                self._ahead[position] = len(data)
         if self._on_progress:
             self._on_progress(self.frontier)
         if self._on_checkpoint is not None and (
@@ -160,20 +176,33 @@ class PartWriter:
                 or time.monotonic() - self._last_checkpoint >= self._checkpoint_seconds):
             self.checkpoint()
 
-    def _run(self):
-        while (item := self._queue.get()) is not None:
+    def _run_writes(self):
+        writes, hashes = self._queues
+        while (item := writes.get()) is not None:
             if self._error is None:
                 try:
-                    self._store(*item)
+                    _pwrite_all(self.fd, item[1], item[0])
+                    hashes.put(item)
+                except BaseException as err:  # handed to the SDK's threads and to drain()
+                    self._error = err
+        hashes.put(None)
+
+    def _run_hashes(self):
+        hashes = self._queues[1]
+        while (item := hashes.get()) is not None:
+            if self._error is None:
+                try:
+                    self._hash(*item)
                 except BaseException as err:  # handed to the SDK's threads and to drain()
                     self._error = err
 
     def drain(self):
-        """Wait until every chunk handed over is written; raise what the writer's thread met."""
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join()
-            self._thread = None
+        """Wait until every chunk handed over is written and hashed; raise what the writer's threads met."""
+        if self._threads:
+            self._queues[0].put(None)
+            for thread in self._threads:
+                thread.join()
+            self._threads = ()
         if self._error is not None:
             raise self._error
 
@@ -181,6 +210,7 @@ class PartWriter:
         """Before another attempt: continue at the frontier (chunks written ahead are written again)."""
         self.drain()
         self._ahead.clear()
+        self._ahead_held = 0
         self.position = self.frontier
 
     def checkpoint(self):
