@@ -55,6 +55,8 @@ CODES = {
     "import.table_created": ("export",),
     "import.table_updated": ("export",),
     "import.failed": ("error",),
+    "import.interrupted": (),
+    "import.cut_by_time_limit": ("limit",),
     "import.move_failed": ("folder", "error"),
     # what is wrong with a line or a value (the ``problem_code`` of the two above)
     "import.line.field_count": ("count", "width"),

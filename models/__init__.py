@@ -1,11 +1,12 @@
 # Copyright 2026 is_cegid2odoo authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+# the incident mixin first: the history models inherit it
+from . import cegid_incident  # isort: skip
 from . import (
     cegid_backend,
     cegid_export,
     cegid_export_table,
     cegid_import,
-    cegid_incident,
     cegid_message,
     cegid_query,
     cegid_query_export,

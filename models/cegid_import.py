@@ -27,20 +27,34 @@ import time
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.misc import format_datetime
 
 from ..cegid_import.catalogue import HeaderChange, NewExport, export_name
 from ..cegid_import.errors import ExportFormatError
 from ..cegid_import.folders import ANOMALY_FOLDER, ARCHIVE_FOLDER, file_away, waiting_files
 from ..cegid_import.pg_replace import replace_table
 from ..cegid_import.reader import ExportReader, read_header
-from .cegid_backend import DEFAULT_HISTORY_DAYS, PARAM_HISTORY_DAYS, auto_commit_allowed, exclusive_run, notification
+from .cegid_backend import (
+    DEFAULT_HISTORY_DAYS,
+    PARAM_HISTORY_DAYS,
+    auto_commit_allowed,
+    cron_time_limit,
+    exclusive_run,
+    notification,
+)
 
 _logger = logging.getLogger(__name__)
 
 # what import_folder did: its history records, and whether files wait for the next run (its time was up)
 ImportOutcome = collections.namedtuple("ImportOutcome", "records continued")
-IMPORT_STATES = [("done", "Imported"), ("waiting", "Waiting for review"), ("rejected", "Rejected"),
-                 ("failed", "Failed")]
+IMPORT_STATES = [("running", "Importing"), ("done", "Imported"), ("waiting", "Waiting for review"),
+                 ("rejected", "Rejected"), ("failed", "Failed")]
+
+
+def file_date(path):
+    """When the file at ``path`` was written (naive UTC, to the second, as Odoo stores it)."""
+    moment = datetime.datetime.fromtimestamp(int(os.stat(path).st_mtime), datetime.timezone.utc)
+    return moment.replace(tzinfo=None)
 
 
 class CegidImport(models.Model):
@@ -48,6 +62,7 @@ class CegidImport(models.Model):
 
     _name = "is.cegid.import"
     _description = "Cegid export import"
+    _inherit = ["mail.thread", "is.cegid.incident.mixin"]
     _order = "id desc"
 
     name = fields.Char("File", required=True, readonly=True)
@@ -59,6 +74,9 @@ class CegidImport(models.Model):
     message_code = fields.Char(readonly=True)
     message_params = fields.Json(readonly=True)
     message = fields.Text(compute="_compute_message", help="What happened, in your language.")
+    repeat_count = fields.Integer(
+        "Seen again", readonly=True, aggregator=None,
+        help="How many later runs failed the same way on this file (counted here, not recorded).")
     details = fields.Char(readonly=True, help="Encoding, delimiter and date order read from the file.")
     file_date = fields.Datetime("File date", readonly=True, help="When the export was written (file time).")
     stored_as = fields.Char("Moved to", readonly=True, help="Where the file is now, in the import folder.")
@@ -66,6 +84,7 @@ class CegidImport(models.Model):
                                   index="btree_not_null")
 
     @api.depends("message_code", "message_params")
+    @api.depends_context("lang")
     def _compute_message(self):
         render = self.env["is.cegid.message"]._render
         for record in self:
@@ -103,11 +122,11 @@ class CegidImport(models.Model):
             if not allowed:
                 _logger.info("Cegid import skipped: another import is running on this database")
                 return nothing
-            records, continued = self.browse(), False
+            records, continued = self._record_interrupted(), False
             # the first file of an export under review waits for its table, quietly
             reviewed = set(self.env["is.cegid.export"].sudo().search([("state", "=", "review")]).mapped("name"))
             for name in waiting_files(folder):
-                if export_name(name) in reviewed:
+                if export_name(name) in reviewed or (deadline is not None and self._cut_before(folder, name)):
                     continue
                 if deadline is not None and time.monotonic() >= deadline:
                     _logger.info("Cegid import: the run's time is up, the next run imports %s and the rest", name)
@@ -116,6 +135,32 @@ class CegidImport(models.Model):
                 records |= self._import_file(folder, name, transfer)
         self._purge_history()
         return ImportOutcome(records, continued)
+
+    @api.model
+    def _record_interrupted(self):
+        """Say of the imports left *Importing* (the lock is held: their worker died) how they ended."""
+        interrupted = self.sudo().search([("state", "=", "running")])
+        limit = cron_time_limit()
+        for record in interrupted:
+            code, params = ("import.cut_by_time_limit", {"limit": limit}) if limit else ("import.interrupted", {})
+            record.write({"state": "failed", "message_code": code, "message_params": params, "row_count": 0})
+            record._follow_incident()
+        return interrupted
+
+    @api.model
+    def _cut_before(self, folder, name):
+        """True when Odoo's time limit, unchanged since, cut the last import of this very file.
+
+        The scheduled runs leave it (importing it again would only be killed
+        again, without end); a higher limit, or *Import now*, imports it.
+        """
+        last = self.sudo().search([("name", "=", name)], limit=1)
+        try:
+            same_file = last.file_date == file_date(os.path.join(folder, name))
+        except OSError:
+            return False
+        return (same_file and last.message_code == "import.cut_by_time_limit"
+                and (last.message_params or {}).get("limit") == cron_time_limit())
 
     @api.model
     def action_import_now(self):
@@ -135,13 +180,21 @@ class CegidImport(models.Model):
     # -- one file ---------------------------------------------------------------------------------------------------
 
     def _import_file(self, folder, name, transfer):
-        """Load one file in its own transaction, record it, commit, then move the file."""
+        """Load one file in its own transaction, record it, commit, then move the file.
+
+        The record exists, *Importing*, before the load starts (committed): a
+        worker killed meanwhile leaves it so, and the next run says so.
+        """
         path = os.path.join(folder, name)
         started = time.monotonic()
-        values = {"name": name, "transfer_id": transfer.id if transfer else False}
+        values = {"name": name, "transfer_id": transfer.id if transfer else False,
+                  "export_id": self.env["is.cegid.export"]._entry(export_name(name)).id}  # until its header says
+        record = self.browse()
         try:
-            mtime = datetime.datetime.fromtimestamp(os.stat(path).st_mtime, datetime.timezone.utc)
-            values["file_date"] = mtime.replace(tzinfo=None)
+            values["file_date"] = file_date(path)
+            record = self.sudo().with_context(mail_create_nolog=True, mail_create_nosubscribe=True).create(
+                dict(values, state="running"))
+            self._commit()
             with self._rolled_back_whole():
                 self._load(path, name, values)
         except ExportFormatError as err:
@@ -153,8 +206,19 @@ class CegidImport(models.Model):
         # an entry made by a file that then failed went with the rolled back savepoint
         values["export_id"] = self.env["is.cegid.export"].sudo().browse(values.get("export_id")).exists().id
         values["duration"] = time.monotonic() - started
-        record = self.sudo().create(values)
+        repeated = self._same_failure(values, record)
+        if repeated:
+            record.unlink()
+            repeated.repeat_count += 1  # the file stays and fails again each run: one record, one incident
+            self._commit()
+            return repeated
+        if record:
+            record.write(values)
+        else:
+            record = self.sudo().with_context(mail_create_nolog=True, mail_create_nosubscribe=True).create(values)
         entry = record.export_id
+        self._link_downloads(name, entry)
+        record._follow_incident()
         if record.state == "rejected" and entry and not entry.builtin and entry.model_id:
             entry._hold(record)
         elif record.state == "done":
@@ -162,6 +226,51 @@ class CegidImport(models.Model):
         self._commit()
         record._file_away(folder)
         return record
+
+    @api.model
+    def _same_failure(self, values, record):
+        """The record of the last import of the same file before ``record``, when it failed as ``values`` says."""
+        if values.get("state") != "failed":
+            return self.browse()
+        last = self.sudo().search([("name", "=", values["name"]), ("id", "not in", record.ids)], limit=1)
+        same = (last.state, last.message_code, last.message_params) == (
+            "failed", values["message_code"], values["message_params"])
+        return last if same else self.browse()
+
+    def _incident_scope(self):
+        """The imports that share this one's incidents: those of its export (or of its file, without one)."""
+        self.ensure_one()
+        return [("export_id", "=", self.export_id.id)] if self.export_id else [("name", "=", self.name)]
+
+    def _follow_incident(self):
+        """Open an incident for a rejected or failed import, unless the same one is open; close them on success.
+
+        The incidents closed by an import that worked are those of its export.
+        """
+        self.ensure_one()
+        others = [*self._incident_scope(), ("id", "!=", self.id)]
+        if self.state == "done":
+            self._cegid_close_incidents(others, lambda env: env._(
+                "Resolved: the import of %(file)s on %(date)s worked.", file=self.name,
+                date=format_datetime(env, self.create_date, tz=env.context.get("tz"))))
+            return
+        if self.state not in ("rejected", "failed"):
+            return
+        previous = self.sudo().search(others, limit=1)
+        if previous.activity_ids and (previous.state, previous.message_code, previous.message_params) == (
+                self.state, self.message_code, self.message_params):
+            return  # the same incident goes on: the managers know it already
+        self._cegid_open_incident(lambda record: (
+            record.env._("Cegid import of %(file)s: %(state)s", file=record.name, state=dict(
+                record._fields["state"]._description_selection(record.env))[record.state]),
+            record.message))
+
+    @api.model
+    def _link_downloads(self, name, entry):
+        """Give the download lines of file ``name`` that had no export yet (it was new) their entry ``entry``."""
+        if entry:
+            self.env["is.cegid.transfer.file"].sudo().search(
+                [("local_name", "=", name), ("export_id", "=", False)]).export_id = entry
 
     @contextlib.contextmanager
     def _rolled_back_whole(self):
@@ -184,7 +293,6 @@ class CegidImport(models.Model):
         ``import.header_changed``.
         """
         Export = self.env["is.cegid.export"].sudo()
-        values["export_id"] = Export._entry(export_name(name)).id or False  # by its name, until its header says
         catalogue = Export._catalogue()
         header = read_header(path, lambda names: catalogue.by_header(names) is not None)
         found = catalogue.identify(header.names, name)

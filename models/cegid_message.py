@@ -116,6 +116,13 @@ SENTENCES = {
     "import.table_created": _lt("New export %(export)s: its table was created from this file."),
     "import.table_updated": _lt("The table of %(export)s was updated to the columns of this file."),
     "import.failed": _lt("The import failed: %(error)s"),
+    "import.interrupted": _lt(
+        "Interrupted before it finished (the server stopped): the table keeps its previous rows; the next run "
+        "imports the file again."),
+    "import.cut_by_time_limit": _lt(
+        "Cut by Odoo's time limit for scheduled actions (%(limit)s s) before it finished: the table keeps its "
+        "previous rows. The scheduled runs leave this file until the limit is raised (see the Cegid settings); "
+        "Import now imports it."),
     "import.move_failed": _lt("Cannot move the file to %(folder)s/: %(error)s"),
     "import.line.field_count": _lt("%(count)s fields where the header has %(width)s"),
     "import.line.unreadable": _lt("unreadable CSV (%(detail)s)"),

@@ -26,6 +26,7 @@ from odoo.tools.translate import LazyTranslate
 from ..cegid_data_access.errors import CegidError
 from ..cegid_data_access.redact import redact_params
 from ..cegid_data_access.transfer import TransferReporter, run_transfer
+from ..cegid_import.catalogue import export_name
 from .cegid_backend import (
     DEFAULT_HISTORY_DAYS,
     PARAM_FOLLOWUPS,
@@ -96,6 +97,7 @@ class OdooTransferReporter(TransferReporter):
     def on_file_done(self, outcome):
         self.env["is.cegid.transfer.file"].sudo().create({
             "transfer_id": self.transfer.id,
+            "export_id": self.env["is.cegid.export"]._entry(export_name(outcome.local_name or outcome.blob_name)).id,
             "blob_name": outcome.blob_name,
             "local_name": outcome.local_name or False,
             "size": outcome.size or 0,
@@ -131,8 +133,12 @@ class CegidTransfer(models.Model):
     end = fields.Datetime(readonly=True, help="When the run ended; for a repeated failure, when it was last seen.")
     trigger = fields.Selection(TRIGGERS, required=True, default="cron", readonly=True)
     state = fields.Selection(TRANSFER_STATES, required=True, default="running", readonly=True)
-    file_count = fields.Integer("Files", readonly=True)
-    byte_count = fields.Float("Bytes", digits=(20, 0), readonly=True)
+    # the run's totals count every file: the managers' (a user's lists count only the files he may see)
+    file_count = fields.Integer("All files", readonly=True, groups="is_cegid2odoo.group_cegid_manager")
+    byte_count = fields.Float("All bytes", digits=(20, 0), readonly=True, groups="is_cegid2odoo.group_cegid_manager")
+    shown_file_count = fields.Integer("Files", compute="_compute_shown_counts",
+                                      help="The files downloaded by this run that you may see.")
+    shown_byte_count = fields.Float("Size", digits=(20, 0), compute="_compute_shown_counts")
     repeat_count = fields.Integer(
         "Seen again", readonly=True, help="How many later runs met the same failure (counted here, not recorded).")
     error_code = fields.Char(readonly=True)
@@ -142,6 +148,13 @@ class CegidTransfer(models.Model):
     error = fields.Text(compute="_compute_error", help="What went wrong, in the reader's language.")
     file_ids = fields.One2many("is.cegid.transfer.file", "transfer_id", string="Files transferred", readonly=True)
 
+    @api.depends("file_ids.state", "file_ids.size")
+    def _compute_shown_counts(self):
+        for transfer in self:
+            done = transfer.file_ids._filtered_access("read").filtered(lambda line: line.state == "done")
+            transfer.shown_file_count = len(done)
+            transfer.shown_byte_count = sum(done.mapped("size"))
+
     @api.depends("error_code", "error_params", "warning_codes", "state", "file_ids.message_code")
     @api.depends_context("lang")
     def _compute_error(self):
@@ -150,8 +163,8 @@ class CegidTransfer(models.Model):
             lines = []
             if transfer.error_code:
                 lines.append(_render_run(self.env, transfer.error_code, transfer.error_params))
-            lines += [f"{line.blob_name}: {line.message or line.state}" for line in transfer.file_ids
-                      if line.state in PROBLEM_FILE_STATES]
+            lines += [f"{line.blob_name}: {line.message or line.state}"
+                      for line in transfer.file_ids._filtered_access("read") if line.state in PROBLEM_FILE_STATES]
             lines += [render(code, params) for code, params in transfer.warning_codes or ()]
             transfer.error = "\n".join(lines) or False
 
@@ -356,6 +369,9 @@ class CegidTransferFile(models.Model):
     _rec_name = "blob_name"
 
     transfer_id = fields.Many2one("is.cegid.transfer", "Download", required=True, ondelete="cascade", index=True)
+    export_id = fields.Many2one(
+        "is.cegid.export", readonly=True, ondelete="set null", index="btree_not_null",
+        help="The export of the file, by its name; who may see the line follows its data group.")
     blob_name = fields.Char("Blob", required=True)
     local_name = fields.Char("Local file")
     size = fields.Float(digits=(20, 0))

@@ -3,6 +3,7 @@
 """Odoo test base: a real Azurite and the Cegid simulator, started once per test class."""
 
 import hashlib
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -55,7 +56,24 @@ def settings_values(simulator, folder):
     }
 
 
-class CegidCase(TransactionCase):
+class ImportFolderMixin:
+    """Exports dropped in the test's import folder (``self.folder``), and the import of what waits there."""
+
+    mtime = 1_750_000_000
+
+    def drop(self, name, data):
+        """Put an export in the import folder, each one newer than the previous (as the transfer does)."""
+        path = self.folder / name
+        path.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8-sig"))
+        self.mtime += 60
+        os.utime(path, (self.mtime, self.mtime))
+        return path
+
+    def run_import(self, transfer=None):
+        return self.env["is.cegid.import"].import_folder(transfer=transfer).records
+
+
+class CegidCase(ImportFolderMixin, TransactionCase):
     """Settings saved through the real settings form, pointing at the simulator."""
 
     @classmethod

@@ -2,7 +2,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """An export the addon has never seen becomes Odoo data: catalogue entry, custom model, views, menu, rows."""
 
-import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -46,18 +45,6 @@ class TestNewExport(CegidCase):
         # registered first, run last: once the test's savepoint is rolled back, the registry forgets its models
         self.addCleanup(forget_custom_models, self)
         super().setUp()
-        self.mtime = 1_750_000_000
-
-    def drop(self, name, data):
-        """An export in the import folder, each newer than the previous."""
-        path = self.folder / name
-        path.write_bytes(data)
-        self.mtime += 60
-        os.utime(path, (self.mtime, self.mtime))
-        return path
-
-    def run_import(self):
-        return self.env["is.cegid.import"].import_folder().records
 
     def entry(self, name="SALARIES"):
         return self.env["is.cegid.export"].search([("name", "=", name)])

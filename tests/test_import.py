@@ -19,6 +19,7 @@ from ..cegid_data_access.errors import CODES
 from ..cegid_import import pg_replace
 from ..cegid_import.catalogue import KNOWN
 from ..models.cegid_message import SENTENCES
+from .common import ImportFolderMixin
 
 ECRITURE_HEADER = "E_DATECOMPTABLE;E_REFINTERNE;E_LIBELLE;E_GENERAL;E_DEBIT;E_CREDIT;E_AUXILIAIRE;E_REFLIBRE"
 ANALYTIQ = (
@@ -41,14 +42,14 @@ def ecriture(*rows):
 
 
 @tagged("post_install", "-at_install")
-class TestImport(TransactionCase):
+class TestImport(ImportFolderMixin, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.manager = new_test_user(cls.env, login="import_manager",
                                     groups="base.group_user,is_cegid2odoo.group_cegid_manager")
-        cls.cegid_user = new_test_user(cls.env, login="import_user",
-                                       groups="base.group_user,is_cegid2odoo.group_cegid_user")
+        cls.accountant = new_test_user(cls.env, login="import_accountant",
+                                       groups="base.group_user,is_cegid2odoo.group_cegid_accounting")
 
     def setUp(self):
         super().setUp()
@@ -58,18 +59,6 @@ class TestImport(TransactionCase):
         params.set_param("is_cegid2odoo.import_folder", str(self.folder))
         # the settings confirmed on this very database (not a copy of it)
         params.set_param("is_cegid2odoo.database_uuid", params.get_param("database.uuid"))
-        self.mtime = 1_750_000_000
-
-    def drop(self, name, data):
-        """Put an export in the import folder, each one newer than the previous (as the transfer does)."""
-        path = self.folder / name
-        path.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8-sig"))
-        self.mtime += 60
-        os.utime(path, (self.mtime, self.mtime))
-        return path
-
-    def run_import(self, transfer=None):
-        return self.env["is.cegid.import"].import_folder(transfer=transfer).records
 
     def listing(self, sub=""):
         folder = self.folder / sub
@@ -96,14 +85,14 @@ class TestImport(TransactionCase):
 
     # -- the staging models ---------------------------------------------------------------------------------------
 
-    def test_cegid_users_read_and_nobody_writes(self):
+    def test_their_readers_read_and_nobody_writes(self):
         self.drop("ECRITURE.csv", ecriture(("2025-06-30", "R1", "411000", "1")))
         self.run_import()
         for export in KNOWN:
-            model = self.env[export.model].with_user(self.cegid_user)
+            model = self.env[export.model].with_user(self.manager)
             model.search([])
             model.get_views([(False, "list"), (False, "pivot"), (False, "graph"), (False, "search")])
-            for user in (self.cegid_user, self.manager):
+            for user in (self.accountant, self.manager):
                 for operation in ("write", "create", "unlink"):
                     self.assertFalse(self.env[export.model].with_user(user).has_access(operation),
                                      f"{export.model} {operation}")
@@ -310,7 +299,7 @@ class TestImport(TransactionCase):
     def test_import_now_button(self):
         self.drop("ECRITURE.csv", ecriture(("2025-01-01", "A", "4", "1")))
         with self.assertRaises(AccessError):
-            self.env["is.cegid.import"].with_user(self.cegid_user).action_import_now()
+            self.env["is.cegid.import"].with_user(self.accountant).action_import_now()
         self.assertEqual(self.listing(), ["ECRITURE.csv"])
         action = self.env["is.cegid.import"].with_user(self.manager).action_import_now()
         self.assertEqual(action["params"]["type"], "success")
@@ -318,8 +307,8 @@ class TestImport(TransactionCase):
         record = self.env["is.cegid.import"].search([], limit=1)
         self.assertEqual((record.name, record.state, record.row_count), ("ECRITURE.csv", "done", 1))
         self.assertEqual(self.entries(), [("2025-01-01", "A", "4", 1.0)])
-        # the history is readable by Cegid users, not writable
-        history = self.env["is.cegid.import"].with_user(self.cegid_user).search([])
+        # the history is readable by the readers of its data, not writable
+        history = self.env["is.cegid.import"].with_user(self.accountant).search([])
         self.assertEqual(history, record)
         with self.assertRaises(AccessError):
             history.write({"state": "failed"})

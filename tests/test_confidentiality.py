@@ -1,0 +1,121 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Confidentiality by domain: accounting staff do not see payroll data, HR do not see the ledger.
+
+Proved through what a user reaches: the models, menus and actions of the data,
+and the history of the downloads and imports, read as that user (the ORM
+checks RPC goes through).
+"""
+
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+from odoo.tests.common import new_test_user
+
+from ..cegid_import.catalogue import KNOWN
+from .cegid_testkit.samples import export_bytes
+from .common import CegidCase
+
+ACCOUNTING_FILES = ("ANALYTIQ.csv", "ECRITURE.csv")
+PAYROLL_FILES = ("ABSENCESALARIE.csv", "HISTOCUMSAL.csv")
+
+
+@tagged("post_install", "-at_install")
+class TestConfidentiality(CegidCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.accountant = new_test_user(cls.env, login="cegid_accountant",
+                                       groups="base.group_user,is_cegid2odoo.group_cegid_accounting")
+        cls.payroll_officer = new_test_user(cls.env, login="cegid_payroll",
+                                            groups="base.group_user,is_cegid2odoo.group_cegid_payroll")
+
+    def download_all(self):
+        """One run bringing the two accounting and the two payroll exports, imported; their sizes by file name."""
+        sizes = {}
+        for name in (*ACCOUNTING_FILES, *PAYROLL_FILES):
+            data = export_bytes(name[:-4], 2)
+            self.upload(name, data)
+            sizes[name] = len(data)
+        self.env.ref("is_cegid2odoo.ir_cron_cegid_download").method_direct_trigger()
+        transfer = self.env["is.cegid.transfer"].search([], limit=1)
+        self.assertEqual(transfer.file_count, 4, transfer.error)
+        # what a user's request finds: nothing cached by the superuser's reads
+        self.env.invalidate_all()
+        return transfer, sizes
+
+    def test_each_table_is_read_by_its_data_group(self):
+        self.download_all()
+        readers = {self.accountant: "is_cegid2odoo.group_cegid_accounting",
+                   self.payroll_officer: "is_cegid2odoo.group_cegid_payroll"}
+        for export in KNOWN:
+            entry = self.env["is.cegid.export"].search([("name", "=", export.name)])
+            self.assertTrue(self.env[export.model].search_count([]), export.name)
+            for user, group in readers.items():
+                allowed = entry.group_id == self.env.ref(group)
+                model = self.env[export.model].with_user(user)
+                self.assertEqual(model.has_access("read"), allowed, (export.name, user.login))
+                if allowed:
+                    self.assertEqual(model.search_count([]), self.env[export.model].search_count([]))
+                else:
+                    with self.assertRaises(AccessError):
+                        model.search_read([], ["id"])
+                # the catalogue entry, its row count and export date follow the same group
+                self.assertEqual(bool(self.env["is.cegid.export"].with_user(user).search(
+                    [("name", "=", export.name)])), allowed)
+        with self.assertRaises(AccessError):
+            self.env["is.cegid.ecriture"].with_user(self.cegid_user).search([])
+
+    def test_menus_follow_the_data_groups(self):
+        def visible(user):
+            return set(self.env["ir.ui.menu"].with_user(user)._visible_menu_ids())
+
+        payroll_menus = {self.env.ref("is_cegid2odoo.menu_cegid_histocumsal").id,
+                         self.env.ref("is_cegid2odoo.menu_cegid_absencesalarie").id}
+        accounting_menus = {self.env.ref("is_cegid2odoo.menu_cegid_ecriture").id,
+                            self.env.ref("is_cegid2odoo.menu_cegid_analytiq").id}
+        self.assertFalse(payroll_menus & visible(self.accountant))
+        self.assertLessEqual(accounting_menus, visible(self.accountant))
+        self.assertFalse(accounting_menus & visible(self.payroll_officer))
+        self.assertLessEqual(payroll_menus, visible(self.payroll_officer))
+        self.assertLessEqual(payroll_menus | accounting_menus, visible(self.manager))
+
+    def test_an_accountant_sees_no_payroll_file_name_count_or_size(self):
+        transfer, sizes = self.download_all()
+        self.assertEqual(len(self.env["is.cegid.import"].search([("state", "=", "done")])), 4)
+        self.env.invalidate_all()
+        for user, mine in ((self.accountant, list(ACCOUNTING_FILES)), (self.payroll_officer, list(PAYROLL_FILES))):
+            files = self.env["is.cegid.transfer.file"].with_user(user).search_read([], ["local_name", "size"])
+            self.assertEqual(sorted(line["local_name"] for line in files), mine, user.login)
+            imports = self.env["is.cegid.import"].with_user(user).search_read([], ["name", "row_count"])
+            self.assertEqual(sorted(line["name"] for line in imports), mine, user.login)
+            # the run shows, counting only the user's files
+            [run] = self.env["is.cegid.transfer"].with_user(user).search_read(
+                [("id", "=", transfer.id)], ["shown_file_count", "shown_byte_count", "file_ids", "error"])
+            self.assertEqual(run["shown_file_count"], len(mine))
+            self.assertEqual(run["shown_byte_count"], sum(sizes[name] for name in mine))
+            self.assertEqual(len(run["file_ids"]), len(mine))
+            # the run's totals, which count every file, are the managers'
+            with self.assertRaises(AccessError):
+                self.env["is.cegid.transfer"].with_user(user).browse(transfer.id).read(["byte_count"])
+            self.env.invalidate_all()
+        # a run of payroll files alone does not show to the accountant at all
+        self.upload("HISTOCUMSAL.csv", export_bytes("HISTOCUMSAL", 1))
+        self.env.ref("is_cegid2odoo.ir_cron_cegid_download").method_direct_trigger()
+        payroll_run = self.env["is.cegid.transfer"].search([], limit=1)
+        self.assertNotEqual(payroll_run, transfer)
+        Transfer = self.env["is.cegid.transfer"]
+        self.assertNotIn(payroll_run, Transfer.with_user(self.accountant).search([]))
+        self.assertIn(payroll_run, Transfer.with_user(self.payroll_officer).search([]))
+        with self.assertRaises(AccessError):
+            Transfer.with_user(self.accountant).browse(payroll_run.id).read(["start"])
+        # the managers see everything
+        self.assertEqual(self.env["is.cegid.transfer.file"].with_user(self.manager).search_count([]), 5)
+        self.assertEqual(Transfer.with_user(self.manager).browse(transfer.id).byte_count, sum(sizes.values()))
+
+    def test_a_run_that_failed_as_a_whole_shows_to_every_cegid_user(self):
+        self.save_settings(cegid_api_key_secret="wrong")
+        self.env["is.cegid.transfer"]._run()
+        failed = self.env["is.cegid.transfer"].search([], limit=1)
+        self.assertEqual(failed.state, "failed")
+        for user in (self.accountant, self.payroll_officer, self.cegid_user):
+            self.assertEqual(self.env["is.cegid.transfer"].with_user(user).search([]), failed, user.login)
