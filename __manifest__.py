@@ -15,7 +15,7 @@
     "data": [
         "security/security.xml",
         "security/ir.model.access.csv",
-        "security/cegid_export_rules.xml",
+        "security/cegid_data_rules.xml",
         "data/ir_cron_data.xml",
         "views/cegid_transfer_views.xml",
         "views/cegid_query_views.xml",
@@ -27,6 +27,9 @@
         "data/cegid_export_data.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "is_cegid2odoo/static/src/views/*",
+        ],
         "web.assets_tests": [
             "is_cegid2odoo/static/tests/tours/*.js",
         ],

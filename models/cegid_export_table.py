@@ -121,7 +121,7 @@ class CegidExportTable(models.Model):
         read_only = {"create": "0", "edit": "0", "delete": "0"}
         if view_type == "list":
             node = E.list(*(E.field(name=col.field_name, **({"sum": col.label} if col.kind in MEASURES else {}))
-                            for col in columns), **read_only)
+                            for col in columns), js_class="cegid_staging_list", **read_only)
         elif view_type == "form":
             node = E.form(E.sheet(E.group(*(E.field(name=col.field_name) for col in columns))), **read_only)
         elif view_type == "pivot":

@@ -1,9 +1,10 @@
 # Copyright 2026 is_cegid2odoo authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""From a scheduled query to its data: the export of the same name, its table's rows and date."""
+"""From a scheduled query to its data and back: the export of the same name, its rows, how fresh they are."""
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools import escape_psql
+from odoo.tools.misc import format_datetime
 
 
 class CegidQueryExport(models.Model):
@@ -28,3 +29,45 @@ class CegidQueryExport(models.Model):
         """The rows of the query's export."""
         self.ensure_one()
         return self.export_id.action_open_table()
+
+
+class CegidExportFreshness(models.Model):
+    """How fresh an export's table is: the export its rows come from, against its query's last execution."""
+
+    _inherit = "is.cegid.export"
+
+    outdated = fields.Boolean(
+        compute="_compute_outdated",
+        help="Cegid ran the scheduled query after the export the table holds: its new file is not imported yet.")
+
+    def _compute_outdated(self):
+        for entry in self:
+            last_run = entry.query_id.last_execution
+            entry.outdated = bool(entry.model_id and last_run and (not entry.export_date or
+                                                                  last_run > entry.export_date))
+
+    @api.model
+    def get_freshness(self, model):
+        """What the list of the table of ``model`` says above its rows: {"text", "outdated"}, or {} (no entry).
+
+        In the reader's language and time zone; the reader's rules apply (an
+        entry he may not read tells nothing).
+        """
+        entry = self.search([("model", "=", model)], limit=1)
+        if not entry:
+            return {}
+        env = self.env
+
+        def when(moment):
+            return format_datetime(env, moment, tz=env.context.get("tz") or env.user.tz, dt_format="short")
+
+        if not entry.last_import_id:
+            text = env._("No export of %(export)s imported yet.", export=entry.name)
+        else:
+            text = env._("Rows of the export %(export)s of %(date)s, imported on %(imported)s.", export=entry.name,
+                         date=when(entry.export_date), imported=when(entry.last_import_id.create_date))
+        if entry.outdated and entry.last_import_id:
+            text += " " + env._(
+                "Outdated: Cegid ran the query again on %(date)s; its new export is not imported yet.",
+                date=when(entry.query_id.last_execution))
+        return {"text": text, "outdated": entry.outdated}

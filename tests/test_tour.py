@@ -5,8 +5,10 @@
 import datetime
 
 from odoo.tests import HttpCase, tagged
+from odoo.tests.common import new_test_user
 
 from ..cegid_data_access.cegid_api.schedules import parse_cegid_datetime
+from .cegid_testkit.samples import export_bytes
 from .common import loopback_request_handler, settings_values, start_cegid_services
 
 
@@ -43,3 +45,17 @@ class TestForceNowTour(HttpCase):
         self.start_tour("/odoo/action-is_cegid2odoo.action_cegid_settings", "is_cegid2odoo_force_now_fr",
                         login="admin")
         self.assert_forced("ANALYTIQ")
+
+    def test_staging_freshness_tour_in_french(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["is_cegid2odoo"], ["fr_FR"], overwrite=True)
+        accountant = new_test_user(self.env, login="tour_accountant", lang="fr_FR",
+                                   groups="base.group_user,is_cegid2odoo.group_cegid_accounting")
+        # ECRITURE ran in Cegid after the export the table holds
+        self.simulator.schedulers[self.scheduler_ids["ECRITURE"]]["lastExecution"] = "2030-01-01T02:00:00.1234567Z"
+        self.env["is.cegid.query"].sync_from_cegid()
+        (self.folder / "ECRITURE.csv").write_bytes(export_bytes("ECRITURE", 1))
+        [record] = self.env["is.cegid.import"].import_folder().records
+        self.assertEqual(record.state, "done", record.message)
+        self.start_tour("/odoo/action-is_cegid2odoo.action_cegid_ecriture", "is_cegid2odoo_staging_freshness_fr",
+                        login=accountant.login)
