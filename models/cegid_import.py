@@ -192,8 +192,7 @@ class CegidImport(models.Model):
         record = self.browse()
         try:
             values["file_date"] = file_date(path)
-            record = self.sudo().with_context(mail_create_nolog=True, mail_create_nosubscribe=True).create(
-                dict(values, state="running"))
+            record = self._create_record(dict(values, state="running"))
             self._commit()
             with self._rolled_back_whole():
                 self._load(path, name, values)
@@ -215,7 +214,7 @@ class CegidImport(models.Model):
         if record:
             record.write(values)
         else:
-            record = self.sudo().with_context(mail_create_nolog=True, mail_create_nosubscribe=True).create(values)
+            record = self._create_record(values)
         entry = record.export_id
         self._link_downloads(name, entry)
         record._follow_incident()
@@ -233,9 +232,17 @@ class CegidImport(models.Model):
         if values.get("state") != "failed":
             return self.browse()
         last = self.sudo().search([("name", "=", values["name"]), ("id", "not in", record.ids)], limit=1)
-        same = (last.state, last.message_code, last.message_params) == (
-            "failed", values["message_code"], values["message_params"])
+        same = last._outcome() == ("failed", values["message_code"], values["message_params"])
         return last if same else self.browse()
+
+    @api.model
+    def _create_record(self, values):
+        """A history record (as superuser: the cron's user may read no data), without chatter noise."""
+        return self.sudo().with_context(mail_create_nolog=True, mail_create_nosubscribe=True).create(values)
+
+    def _outcome(self):
+        """How this import ended, as a key: the same key is the same incident."""
+        return self.state, self.message_code, self.message_params
 
     def _incident_scope(self):
         """The imports that share this one's incidents: those of its export (or of its file, without one)."""
@@ -257,8 +264,7 @@ class CegidImport(models.Model):
         if self.state not in ("rejected", "failed"):
             return
         previous = self.sudo().search(others, limit=1)
-        if previous.activity_ids and (previous.state, previous.message_code, previous.message_params) == (
-                self.state, self.message_code, self.message_params):
+        if previous.activity_ids and previous._outcome() == self._outcome():
             return  # the same incident goes on: the managers know it already
         self._cegid_open_incident(lambda record: (
             record.env._("Cegid import of %(file)s: %(state)s", file=record.name, state=dict(
@@ -332,7 +338,8 @@ class CegidImport(models.Model):
                 raise UserError(self.env["is.cegid.message"]._render(err.code, err.params)) from None
             values.update(duration=time.monotonic() - started, message_code="import.table_updated",
                           message_params={"export": entry.name})
-            record = self.sudo().create(values)
+            record = self._create_record(values)
+            record._follow_incident()  # the held file's incident ends with it
             self._commit()
             record._file_away(folder, source=held.stored_as)
         return record

@@ -59,7 +59,7 @@ class CegidExportFreshness(models.Model):
         env = self.env
 
         def when(moment):
-            return format_datetime(env, moment, tz=env.context.get("tz") or env.user.tz, dt_format="short")
+            return format_datetime(env, moment, tz=env.context.get("tz"), dt_format="short")  # else the user's
 
         if not entry.last_import_id:
             text = env._("No export of %(export)s imported yet.", export=entry.name)

@@ -87,17 +87,20 @@ class OdooTransferReporter(TransferReporter):
         self.total = 0
         self.done = 0
         self.auto_commit = auto_commit_allowed()
+        self.export_ids = {}  # the catalogue's entries by name: a line's export, without a query per file
 
     def on_listing(self, blobs):
         self.total = len(blobs)
         if blobs:
             self.transfer = self.env["is.cegid.transfer"]._create_run(self.trigger)
+            entries = self.env["is.cegid.export"].sudo().search_read([], ["name"])
+            self.export_ids = {entry["name"]: entry["id"] for entry in entries}
         self._progress()
 
     def on_file_done(self, outcome):
         self.env["is.cegid.transfer.file"].sudo().create({
             "transfer_id": self.transfer.id,
-            "export_id": self.env["is.cegid.export"]._entry(export_name(outcome.local_name or outcome.blob_name)).id,
+            "export_id": self.export_ids.get(export_name(outcome.local_name or outcome.blob_name), False),
             "blob_name": outcome.blob_name,
             "local_name": outcome.local_name or False,
             "size": outcome.size or 0,
@@ -151,9 +154,8 @@ class CegidTransfer(models.Model):
     @api.depends("file_ids.state", "file_ids.size")
     def _compute_shown_counts(self):
         for transfer in self:
-            done = transfer.file_ids._filtered_access("read").filtered(lambda line: line.state == "done")
-            transfer.shown_file_count = len(done)
-            transfer.shown_byte_count = sum(done.mapped("size"))
+            transfer.shown_file_count, transfer.shown_byte_count = _done_totals(
+                transfer.file_ids._filtered_access("read"))
 
     @api.depends("error_code", "error_params", "warning_codes", "state", "file_ids.message_code")
     @api.depends_context("lang")
@@ -310,10 +312,10 @@ class CegidTransfer(models.Model):
         """
         self.ensure_one()
         lines = self.file_ids
-        done = lines.filtered(lambda line: line.state == "done")
         problems = lines.filtered(lambda line: line.state in PROBLEM_FILE_STATES)
         warnings = [list(warning) for warning in warnings]
-        values = {"end": fields.Datetime.now(), "file_count": len(done), "byte_count": sum(done.mapped("size")),
+        file_count, byte_count = _done_totals(lines)
+        values = {"end": fields.Datetime.now(), "file_count": file_count, "byte_count": byte_count,
                   "warning_codes": warnings or False}
         if self.state != "failed":
             values["state"] = ("skipped" if result and result.lock_held else "partial" if problems
@@ -388,6 +390,12 @@ class CegidTransferFile(models.Model):
         render = self.env["is.cegid.message"]._render
         for line in self:
             line.message = render(line.message_code, line.message_params) if line.message_code else False
+
+
+def _done_totals(lines):
+    """(files, bytes) downloaded among the ``lines`` of a run."""
+    done = lines.filtered(lambda line: line.state == "done")
+    return len(done), sum(done.mapped("size"))
 
 
 def _render_run(env, code, params):

@@ -155,11 +155,13 @@ class TestNewExport(CegidCase):
                          "the table.")
         self.assertTrue(record.stored_as.startswith("anomalie/"))
         self.assertEqual((entry.state, entry.held_import_id), ("held", record))
+        self.assertTrue(record.activity_ids, "the managers are told")
         self.assertEqual(len(self.rows()), 3)  # nothing lost meanwhile
         with self.assertRaises(AccessError):
             entry.with_user(self.cegid_user).action_update_table()
         entry.with_user(self.manager).action_update_table()
         self.assertEqual((entry.state, entry.held_import_id.id), ("ready", False))
+        self.assertFalse(record.activity_ids, "the update ended the incident")
         self.assertEqual([(col.name, col.field_name, col.kind, col.label) for col in entry.column_ids], [
             ("MATRICULE", "x_matricule", "char", "Employee number"),
             ("NOM_COMPLET", "x_nom_complet", "char", "Nom complet"),
