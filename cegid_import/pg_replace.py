@@ -14,8 +14,11 @@ instead of each waiting for the other.
 import contextlib
 import logging
 import queue
+import re
 import threading
 import time
+
+from psycopg2 import sql
 
 from .reader import READ_CHUNK, collector_eased
 
@@ -25,7 +28,16 @@ COPY_BATCHES_AHEAD = 2
 LOAD_SUFFIX = "__cegid_load"
 SWAP_LOCK_ATTEMPTS = 10
 SWAP_LOCK_TIMEOUT_MS = 500
-LOCK_NOT_AVAILABLE = "55P03"
+# every name this module puts in a statement: what the catalogue makes, and nothing a header could smuggle in
+SAFE_NAME = re.compile(r"[a-z0-9_]{1,63}")
+PRIVILEGES = frozenset(("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"))
+
+
+def identifier(name):
+    """``name`` as an SQL identifier; ValueError for anything but lower-case letters, digits and underscores."""
+    if not isinstance(name, str) or not SAFE_NAME.fullmatch(name):
+        raise ValueError(f"not a table or column name the import makes: {name!r}")
+    return sql.Identifier(name)
 
 
 class CopyStream:
@@ -111,9 +123,10 @@ def copy_sql(export, extra_columns=(), table=None, freeze=False):
 
     Text format with ``NULL ''``: an empty value is NULL (what the ORM stores for an empty text or date).
     """
-    columns = ", ".join(f'"{name}"' for name in [column.field for column in export.columns] + list(extra_columns))
-    options = "FORMAT text, NULL ''" + (", FREEZE" if freeze else "")
-    return f'COPY "{table or export.table}" ({columns}) FROM STDIN WITH ({options})'
+    columns = [column.field for column in export.columns] + list(extra_columns)
+    return sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT text, NULL ''{})").format(
+        identifier(table or export.table), sql.SQL(", ").join(map(identifier, columns)),
+        sql.SQL(", FREEZE" if freeze else ""))
 
 
 def _copy(cursor, reader, extra, table=None, freeze=False):
@@ -153,34 +166,36 @@ def replace_table(cursor, reader, extra=None):
     """
     extra = extra or {}
     table = reader.export.table
+    old = identifier(table)
     obstacle = swap_obstacle(cursor, table)
     if obstacle:
         # slower, and the old rows stay behind as dead rows for autovacuum: worth the administrator's eye
         _logger.warning("%s: replaced in place (DELETE + COPY), not swapped: %s", table, obstacle)
-        cursor.execute(f'DELETE FROM "{table}"')  # noqa: S608 - the table of a catalogue model
+        cursor.execute(sql.SQL("DELETE FROM {}").format(old))
         return _copy(cursor, reader, extra)
     # no DDL on the old table meanwhile (module upgrade); readers are not blocked by this mode
-    cursor.execute(f'LOCK TABLE "{table}" IN EXCLUSIVE MODE')
-    new = f"{table}{LOAD_SUFFIX}"
-    cursor.execute(f'CREATE TABLE "{new}" (LIKE "{table}" INCLUDING DEFAULTS INCLUDING CONSTRAINTS '
-                   "INCLUDING STORAGE INCLUDING COMMENTS)")
-    restore_defaults = _constant_defaults(cursor, new, extra)
-    count = _copy(cursor, reader, {}, new, freeze=True)
+    cursor.execute(sql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(old))
+    new_name = f"{table}{LOAD_SUFFIX}"
+    new = identifier(new_name)
+    cursor.execute(sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING DEFAULTS INCLUDING CONSTRAINTS "
+                           "INCLUDING STORAGE INCLUDING COMMENTS)").format(new, old))
+    restore_defaults = _constant_defaults(cursor, new_name, extra)
+    count = _copy(cursor, reader, {}, new_name, freeze=True)
     cursor.execute(restore_defaults)
-    renames = _rebuild_like(cursor, table, new)
+    renames = _rebuild_like(cursor, table, new_name)
     if _lock_for_swap(cursor, table):
-        _hand_over_sequences(cursor, table, new)
-        cursor.execute(f'DROP TABLE "{table}"')
-        cursor.execute(f'ALTER TABLE "{new}" RENAME TO "{table}"')
+        _hand_over_sequences(cursor, table, new_name)
+        cursor.execute(sql.SQL("DROP TABLE {}").format(old))
+        cursor.execute(sql.SQL("ALTER TABLE {} RENAME TO {}").format(new, old))
         for statement in renames:
             cursor.execute(statement)
     else:
         _logger.warning("%s: readers held the table for too long: replaced in place (DELETE + INSERT)", table)
-        columns = ", ".join(f'"{name}"' for name in [column.field for column in reader.export.columns]
-                            + list(extra))
-        cursor.execute(f'DELETE FROM "{table}"')  # noqa: S608 - the table of a catalogue model
-        cursor.execute(f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM "{new}"')  # noqa: S608
-        cursor.execute(f'DROP TABLE "{new}"')
+        columns = sql.SQL(", ").join(map(identifier, [column.field for column in reader.export.columns]
+                                         + list(extra)))
+        cursor.execute(sql.SQL("DELETE FROM {}").format(old))
+        cursor.execute(sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {}").format(old, columns, columns, new))
+        cursor.execute(sql.SQL("DROP TABLE {}").format(new))
     return count
 
 
@@ -192,19 +207,28 @@ def _constant_defaults(cursor, table, values):
     (about a third of the COPY text of an ECRITURE row).
     """
     if not values:
-        return "SELECT 1"
+        return sql.SQL("SELECT 1")
     cursor.execute("SELECT a.attname, pg_get_expr(d.adbin, d.adrelid) FROM pg_attribute a "
                    "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
-                   "WHERE a.attrelid = %s::regclass AND a.attname = ANY(%s)", (f'"{table}"', list(values)))
+                   "WHERE a.attrelid = %s::regclass AND a.attname = ANY(%s)", (regclass(table), list(values)))
     previous = dict(cursor.fetchall())
     if set(previous) != set(values):
         raise RuntimeError(f"{table} lacks a column among {', '.join(sorted(values))}")
-    cursor.execute(f'ALTER TABLE "{table}" '
-                   + ", ".join(f'ALTER COLUMN "{name}" SET DEFAULT %s' for name in values), list(values.values()))
-    return f'ALTER TABLE "{table}" ' + ", ".join(
-        f'ALTER COLUMN "{name}" ' + (f"SET DEFAULT {previous[name]}" if previous[name] else "DROP DEFAULT")
-        for name in values)
+    target = identifier(table)
+    cursor.execute(sql.SQL("ALTER TABLE {} {}").format(target, sql.SQL(", ").join(
+        sql.SQL("ALTER COLUMN {} SET DEFAULT {}").format(identifier(name), sql.Literal(value))
+        for name, value in values.items())))
+    # the previous defaults are expressions PostgreSQL itself printed (pg_get_expr), put back as they were
+    return sql.SQL("ALTER TABLE {} {}").format(target, sql.SQL(", ").join(
+        sql.SQL("ALTER COLUMN {} {}").format(identifier(name), sql.SQL("SET DEFAULT ") + sql.SQL(previous[name])
+                                             if previous[name] else sql.SQL("DROP DEFAULT"))
+        for name in values))
 
+
+def regclass(table):
+    """The text PostgreSQL reads as ``table``'s ``regclass`` (a quoted name: no case folding)."""
+    identifier(table)
+    return f'"{table}"'
 
 
 # what a swap could not carry over to the new table: then the table is filled in place
@@ -229,7 +253,7 @@ _OBSTACLES = (
 def swap_obstacle(cursor, table):
     """Why ``table`` cannot be swapped for a freshly loaded copy (a sentence), or None."""
     for reason, query in _OBSTACLES:
-        cursor.execute(query, {"t": f'"{table}"'})
+        cursor.execute(query, {"t": regclass(table)})
         if cursor.fetchone():
             return reason
     return None
@@ -239,82 +263,96 @@ def _rebuild_like(cursor, table, new):
     """Give ``new`` the constraints, indexes, options, grants and sequences of ``table``, under temporary names.
 
     Returns the statements that give the constraints and indexes their
-    original names once ``table`` is gone.
+    original names once ``table`` is gone. The definitions are SQL that
+    PostgreSQL itself prints from its catalogue (``pg_get_constraintdef``,
+    ``pg_get_indexdef``), replayed as they are.
     """
     renames = []
+    target, original = identifier(new), identifier(table)
     cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
-                   "AND contype IN ('p', 'u', 'x', 'f') ORDER BY contype = 'f', conname", (f'"{table}"',))
+                   "AND contype IN ('p', 'u', 'x', 'f') ORDER BY contype = 'f', conname", (regclass(table),))
     for number, (name, definition) in enumerate(cursor.fetchall()):
-        temporary = f"{new}_c{number}"
+        temporary = sql.Identifier(f"{new}_c{number}")
         # a foreign key is checked here in one pass over the loaded rows, not row by row
-        cursor.execute(f'ALTER TABLE "{new}" ADD CONSTRAINT "{temporary}" {definition}')
-        renames.append(f'ALTER TABLE "{table}" RENAME CONSTRAINT "{temporary}" TO "{name}"')
+        cursor.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(target, temporary, sql.SQL(definition)))
+        renames.append(sql.SQL("ALTER TABLE {} RENAME CONSTRAINT {} TO {}").format(
+            original, temporary, sql.Identifier(name)))
     cursor.execute("SELECT c.relname, i.indisunique, pg_get_indexdef(i.indexrelid) FROM pg_index i "
                    "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s::regclass "
                    "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid "
-                   "AND k.conrelid = i.indrelid) ORDER BY c.relname", (f'"{table}"',))
+                   "AND k.conrelid = i.indrelid) ORDER BY c.relname", (regclass(table),))
     for number, (name, unique, definition) in enumerate(cursor.fetchall()):
-        temporary = f"{new}_i{number}"
+        temporary = sql.Identifier(f"{new}_i{number}")
         # "CREATE [UNIQUE] INDEX name ON schema.table USING method (...)": keep what follows USING
         _head, using, method = definition.partition(" USING ")
         if not using:
             raise RuntimeError(f"cannot read the definition of index {name}: {definition}")
-        cursor.execute(f'CREATE {"UNIQUE " if unique else ""}INDEX "{temporary}" ON "{new}" USING {method}')
-        renames.append(f'ALTER INDEX "{temporary}" RENAME TO "{name}"')
+        cursor.execute(sql.SQL("CREATE {}INDEX {} ON {} USING {}").format(
+            sql.SQL("UNIQUE " if unique else ""), temporary, target, sql.SQL(method)))
+        renames.append(sql.SQL("ALTER INDEX {} RENAME TO {}").format(temporary, sql.Identifier(name)))
     _copy_options_and_grants(cursor, table, new)
     return renames
 
 
 def _copy_options_and_grants(cursor, table, new):
     """Comment, storage options and grants of ``table`` onto ``new`` (LIKE copies the columns' comments only)."""
-    cursor.execute("SELECT obj_description(%s::regclass, 'pg_class')", (f'"{table}"',))
-    cursor.execute(f'COMMENT ON TABLE "{new}" IS %s', (cursor.fetchone()[0],))
+    target = identifier(new)
+    cursor.execute("SELECT obj_description(%s::regclass, 'pg_class')", (regclass(table),))
+    cursor.execute(sql.SQL("COMMENT ON TABLE {} IS %s").format(target), (cursor.fetchone()[0],))
     cursor.execute("SELECT array_to_string(reloptions, ', ') FROM pg_class WHERE oid = %s::regclass "
-                   "AND reloptions IS NOT NULL", (f'"{table}"',))
+                   "AND reloptions IS NOT NULL", (regclass(table),))
     for (options,) in cursor.fetchall():
-        cursor.execute(f'ALTER TABLE "{new}" SET ({options})')
-    cursor.execute("SELECT a.privilege_type, CASE WHEN a.grantee = 0 THEN 'PUBLIC' "
-                   "ELSE quote_ident(pg_get_userbyid(a.grantee)) END, a.is_grantable "
+        # storage parameters as PostgreSQL prints them (fillfactor=70, ...)
+        cursor.execute(sql.SQL("ALTER TABLE {} SET ({})").format(target, sql.SQL(options)))
+    cursor.execute("SELECT a.privilege_type, CASE WHEN a.grantee = 0 THEN NULL "
+                   "ELSE pg_get_userbyid(a.grantee) END, a.is_grantable "
                    "FROM pg_class c, aclexplode(c.relacl) a WHERE c.oid = %s::regclass "
-                   "AND a.grantee <> c.relowner", (f'"{table}"',))
+                   "AND a.grantee <> c.relowner", (regclass(table),))
     for privilege, grantee, grantable in cursor.fetchall():
-        cursor.execute(f'GRANT {privilege} ON "{new}" TO {grantee}' + (" WITH GRANT OPTION" if grantable else ""))
+        if privilege not in PRIVILEGES:
+            raise RuntimeError(f"unknown privilege on {table}: {privilege}")
+        cursor.execute(sql.SQL("GRANT {} ON {} TO {}{}").format(
+            sql.SQL(privilege), target, sql.Identifier(grantee) if grantee else sql.SQL("PUBLIC"),
+            sql.SQL(" WITH GRANT OPTION" if grantable else "")))
 
 
 def _hand_over_sequences(cursor, table, new):
     """The sequences ``table`` owns (its id's) become ``new``'s, so that dropping ``table`` keeps them."""
-    cursor.execute("SELECT s.oid::regclass::text, a.attname FROM pg_depend d "
+    cursor.execute("SELECT s.oid, a.attname FROM pg_depend d "
                    "JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S' "
                    "JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid "
                    "WHERE d.classid = 'pg_class'::regclass AND d.refobjid = %s::regclass AND d.deptype = 'a'",
-                   (f'"{table}"',))
+                   (regclass(table),))
     for sequence, column in cursor.fetchall():
-        cursor.execute(f'ALTER SEQUENCE {sequence} OWNED BY "{new}"."{column}"')
+        cursor.execute("SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                       "WHERE c.oid = %s", (sequence,))
+        schema, name = cursor.fetchone()
+        cursor.execute(sql.SQL("ALTER SEQUENCE {} OWNED BY {}").format(
+            sql.Identifier(schema, name), sql.Identifier(new, column)))
 
 
 def _lock_for_swap(cursor, table):
     """Take ``table``'s exclusive lock for the swap, waiting a little at a time; False when readers keep it.
 
     A lock request waiting in the queue would block every new reader behind
-    it: short waits let them through between the attempts.
+    it: short waits let them through between the attempts. A wait that times
+    out is caught by the server (a DO block), so that no statement fails: the
+    caller's cursor (Odoo's) has no error to log for an expected wait.
     """
-    cursor.execute("SELECT current_setting('lock_timeout')")
-    previous = cursor.fetchone()[0]
+    # the short lock_timeout lasts for the attempt only (a failed one rolls it back with its subtransaction)
+    attempt_lock = sql.SQL(
+        "DO $cegid$ DECLARE previous text := current_setting('lock_timeout'); BEGIN "
+        "PERFORM set_config('lock_timeout', {timeout}, true); LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE; "
+        "PERFORM set_config('lock_timeout', previous, true); "
+        "EXCEPTION WHEN lock_not_available THEN NULL; END $cegid$").format(
+            timeout=sql.Literal(f"{int(SWAP_LOCK_TIMEOUT_MS)}ms"), table=identifier(table))
     for attempt in range(SWAP_LOCK_ATTEMPTS):
-        cursor.execute("SAVEPOINT cegid_swap_lock")
-        cursor.execute(f"SET LOCAL lock_timeout = {int(SWAP_LOCK_TIMEOUT_MS)}")
-        try:
-            cursor.execute(f'LOCK TABLE "{table}" IN ACCESS EXCLUSIVE MODE')
-        except Exception as err:
-            if getattr(err, "pgcode", None) != LOCK_NOT_AVAILABLE:
-                raise
-            cursor.execute("ROLLBACK TO SAVEPOINT cegid_swap_lock")
-            _logger.info("%s: readers hold the table (attempt %d)", table, attempt + 1)
-            time.sleep(SWAP_LOCK_TIMEOUT_MS / 1000)
-            continue
-        # the lock stays until the commit; the lock_timeout goes back to what it was
-        cursor.execute("RELEASE SAVEPOINT cegid_swap_lock")
-        cursor.execute("SELECT set_config('lock_timeout', %s, true)", (previous,))
-        return True
+        cursor.execute(attempt_lock)
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'relation' AND granted "
+                       "AND relation = %s::regclass AND pid = pg_backend_pid() AND mode = 'AccessExclusiveLock')",
+                       (regclass(table),))
+        if cursor.fetchone()[0]:
+            return True  # held until the commit
+        _logger.info("%s: readers hold the table (attempt %d)", table, attempt + 1)
+        time.sleep(SWAP_LOCK_TIMEOUT_MS / 1000)
     return False
-

@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """replace_table on a real PostgreSQL, with concurrent readers: they see the old rows or the new ones."""
 
+import dataclasses
 import shutil
 import sys
 import tempfile
@@ -11,8 +12,10 @@ from pathlib import Path
 import pytest
 from exportfiles import open_export
 
+from cegid_import import pg_replace
+from cegid_import.catalogue import KNOWN_BY_NAME
 from cegid_import.errors import ExportRowError
-from cegid_import.pg_replace import replace_table
+from cegid_import.pg_replace import copy_sql, identifier, replace_table
 
 psycopg2 = pytest.importorskip("psycopg2")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
@@ -156,3 +159,69 @@ def test_a_failure_deep_in_a_big_file_stops_the_conversion_and_leaves_the_table(
     importer.rollback()
     assert count(reader) == 3
     assert converting_threads() == []
+
+
+def test_copy_sql_names_its_table_and_columns_as_identifiers(connect):
+    export_def = KNOWN_BY_NAME["HISTOCUMSAL"]
+    connection = connect()
+    assert copy_sql(export_def, ["create_uid"]).as_string(connection) == (
+        'COPY "is_cegid_histocumsal" ("phc_salarie", "phc_cumulpaie", "phc_montant", "create_uid") '
+        "FROM STDIN WITH (FORMAT text, NULL '')")
+    assert copy_sql(export_def, (), "x", freeze=True).as_string(connection).endswith(
+        "FROM STDIN WITH (FORMAT text, NULL '', FREEZE)")
+
+
+@pytest.mark.parametrize("name", ['x_salaire") FROM STDIN; CREATE TABLE t(a int); --', "X_SALAIRE", "", "a b",
+                                  "é", "x" * 64, None, 'a"b'])
+def test_a_name_the_catalogue_cannot_make_is_refused_before_any_statement(name):
+    with pytest.raises(ValueError, match="not a table or column name"):
+        identifier(name)
+
+
+def test_a_hostile_column_name_never_reaches_the_server(tmp_path, connect):
+    importer, reader = connect(), connect()
+    hostile = export(tmp_path, "10;B;1")
+    columns = list(hostile.export.columns)
+    columns[-1] = dataclasses.replace(columns[-1], field='phc_montant") FROM STDIN; CREATE TABLE t(a int); --')
+    hostile.export = dataclasses.replace(hostile.export, columns=tuple(columns))
+    with importer.cursor() as cursor, pytest.raises(ValueError):
+        replace_table(cursor, hostile, {"create_uid": 1, "write_uid": 1})
+    importer.rollback()
+    assert count(reader) == 3
+    with reader.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('t')")
+        assert cursor.fetchone() == (None,)
+
+
+def test_the_swap_waits_for_readers_without_a_failed_statement(tmp_path, connect, monkeypatch):
+    """A reader holding the table makes the swap wait; no statement of the import fails meanwhile."""
+    monkeypatch.setattr(pg_replace, "SWAP_LOCK_ATTEMPTS", 2)
+    importer, holder = connect(), connect()
+    holder.cursor().execute("SELECT count(*) FROM is_cegid_histocumsal")  # its lock lasts until it ends
+    with importer.cursor() as cursor:
+        replace_table(cursor, export(tmp_path, "10;B;1", "11;B;2"), {"create_uid": 1, "write_uid": 1})
+        cursor.execute("SELECT current_setting('lock_timeout')")
+        assert cursor.fetchone() == ("0",)  # the attempts' short timeout did not outlive them
+        # the transaction is still usable: nothing failed, the rows were put in place
+        cursor.execute("SELECT count(*) FROM is_cegid_histocumsal")
+        assert cursor.fetchone() == (2,)
+    importer.commit()
+    holder.rollback()
+    assert count(holder) == 2
+
+
+def test_grants_and_sequences_follow_the_swapped_table(tmp_path, connect):
+    setup = connect()
+    with setup.cursor() as cursor:
+        cursor.execute("DROP ROLE IF EXISTS \"Cegid Reader\"")
+        cursor.execute("CREATE ROLE \"Cegid Reader\"")
+        cursor.execute("GRANT SELECT ON is_cegid_histocumsal TO \"Cegid Reader\", PUBLIC")
+    setup.commit()
+    importer = connect()
+    with importer.cursor() as cursor:
+        replace_table(cursor, export(tmp_path, "10;B;1"), {"create_uid": 1, "write_uid": 1})
+        cursor.execute("SELECT has_table_privilege('Cegid Reader', 'is_cegid_histocumsal', 'SELECT'), "
+                       "pg_get_serial_sequence('is_cegid_histocumsal', 'id') IS NOT NULL, "
+                       "(SELECT relacl::text LIKE '%=r/%' FROM pg_class WHERE relname = 'is_cegid_histocumsal')")
+        assert cursor.fetchone() == (True, True, True)
+    importer.rollback()

@@ -11,7 +11,7 @@ from exportfiles import ECRITURE_HEADER, decode_copy_text, open_export, write
 
 from cegid_import.catalogue import KNOWN_BY_NAME
 from cegid_import.errors import BadValue, ExportFormatError, ExportRowError
-from cegid_import.pg_replace import CopyStream, converted_ahead, copy_sql
+from cegid_import.pg_replace import CopyStream, converted_ahead
 from cegid_import.reader import collector_eased
 from cegid_import.values import DAY_FIRST, MONTH_FIRST, parse_date, parse_integer, parse_number
 
@@ -351,11 +351,6 @@ def test_collector_eased_leaves_someone_elses_freeze_alone():
         gc.unfreeze()
 
 
-def test_copy_sql_text_format_freeze():
-    export = KNOWN_BY_NAME["HISTOCUMSAL"]
-    assert copy_sql(export, ["create_uid"]) == ('COPY "is_cegid_histocumsal" ("phc_salarie", "phc_cumulpaie", '
-                                                '"phc_montant", "create_uid") FROM STDIN WITH (FORMAT text, NULL \'\')')
-    assert copy_sql(export, (), "x", freeze=True).endswith('FROM STDIN WITH (FORMAT text, NULL \'\', FREEZE)')
 
 
 def test_leaving_the_copy_early_stops_and_closes_the_conversion():
