@@ -2,6 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """The French translation loads and reaches menus, views and Python messages."""
 
+import re
+
 import polib
 
 from odoo.tests import TransactionCase, tagged
@@ -54,5 +56,9 @@ class TestFrench(TransactionCase):
                          "L’API Cegid a refusé la mise à jour de la requête planifiée « ECRITURE » (HTTP 400) : "
                          "bad date")
 
-    def test_every_core_code_has_a_sentence_and_no_other(self):
-        self.assertEqual(set(SENTENCES), set(CODES))
+    def test_every_core_code_has_a_sentence_with_its_parameters_and_no_other(self):
+        self.assertEqual(sorted(set(CODES) ^ set(SENTENCES)), [])
+        for code, sentence in SENTENCES.items():
+            names = set(re.findall(r"%\((\w+)\)s", str(sentence)))
+            declared = {name.removesuffix("_code") for name in CODES[code]}
+            self.assertLessEqual(names, declared, code)

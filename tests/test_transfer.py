@@ -3,7 +3,6 @@
 """The download cron end to end: files, blobs, history, failures, copies of the database."""
 
 import datetime
-import re
 import shutil
 from pathlib import Path
 from unittest.mock import patch
@@ -14,9 +13,7 @@ from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import tagged
 from odoo.tools import config
 
-from ..cegid_data_access.errors import CODES
 from ..models.cegid_backend import advisory_lock_key
-from ..models.cegid_message import SENTENCES
 from .cegid_testkit.samples import export_bytes
 from .common import CegidCase
 
@@ -86,13 +83,6 @@ class TestTransfer(CegidCase):
         french = line.with_context(lang="fr_FR")
         self.assertEqual(french.message, "Nom refusé : nom caché (commence par « . ») ; laissé dans Azure.")
         self.assertIn("exports/.hidden.csv: Nom refusé", french.transfer_id.error)
-
-    def test_every_core_code_has_a_sentence_with_its_parameters(self):
-        self.assertEqual(sorted(set(CODES) ^ set(SENTENCES)), [])
-        for code, sentence in SENTENCES.items():
-            names = set(re.findall(r"%\((\w+)\)s", str(sentence)))
-            declared = {name.removesuffix("_code") for name in CODES[code]}
-            self.assertLessEqual(names, declared, code)
 
     def test_hostile_name_is_refused_and_stays(self):
         self.upload("ECRITURE.csv", b"x;y\n")

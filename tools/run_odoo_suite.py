@@ -6,10 +6,11 @@
 Finds Odoo 18.0 (ODOO_SRC, /opt/odoo-18.0, /opt/odoo, an importable ``odoo``),
 installs its Python requirements into the running interpreter's environment if
 they are missing, starts a private PostgreSQL cluster (as an unprivileged user
-when run as root), installs the addon with its tests, uninstalls it, and judges
-the run by Odoo's own test report and by the log: any ERROR or CRITICAL line, or
-a WARNING line about this addon, fails the suite. Everything it starts it stops,
-also when interrupted.
+when run as root), installs the addon, upgrades it, runs its tests, uninstalls
+it, and judges the run by Odoo's own test report and by the log: any ERROR or
+CRITICAL line fails the suite, and so does any WARNING line of the install, the
+upgrade and the uninstall (of the tests, a WARNING line about this addon).
+Everything it starts it stops, also when interrupted.
 
 Standard library only: it runs before anything else is known to be installed.
 """
@@ -234,15 +235,20 @@ def run_logged(command, logfile, echo):
     return process.returncode, lines
 
 
-def log_problems(lines):
-    """ERROR/CRITICAL lines, and WARNING lines that mention this addon (its logger or its files)."""
+def log_problems(lines, strict=False):
+    """ERROR/CRITICAL lines, and WARNING lines: all of them when ``strict``, else those that mention this addon.
+
+    Installing, upgrading and uninstalling the addon are judged strictly: Odoo
+    warns there of what it will do wrong later (a field it cannot search, a
+    view it reads otherwise...), whatever logger says it.
+    """
     problems = []
     for line in lines:
         match = LOG_LEVEL.match(line)
         if not match or any(noise.search(line) for noise in KNOWN_NOISE):
             continue
         level = match.group(1)
-        if level in ("ERROR", "CRITICAL") or (level == "WARNING" and MODULE in line):
+        if level in ("ERROR", "CRITICAL") or (level == "WARNING" and (strict or MODULE in line)):
             problems.append(line)
     return problems
 
@@ -272,8 +278,8 @@ def judge_tests(returncode, lines, result):
 
 
 def judge_step(name, returncode, lines, result):
-    """One more pass/fail check (install, uninstall) judged by exit status and log."""
-    problems = log_problems(lines)
+    """One more pass/fail check (install, upgrade, uninstall) judged by exit status and log, strictly."""
+    problems = log_problems(lines, strict=True)
     if returncode == 0 and not problems:
         result.passed += 1
     else:
@@ -343,7 +349,7 @@ params.set_param("@MODULE@.import_folder", folder)
 params.set_param("@MODULE@.database_uuid", params.get_param("database.uuid"))
 with open(os.path.join(folder, "SALARIES.csv"), "w", encoding="cp1252") as handle:
     handle.write("MATRICULE;NOM;SALAIRE_BASE\\r\\n0000042;Hélène Dupré;2 500,50\\r\\n")
-env["is.cegid.import"].import_folder()
+env["is.cegid.import"]._import_folder()
 env.cr.commit()
 made = env["ir.model"].search_count([("model", "=like", "x_cegid_%")])
 shutil.rmtree(folder, ignore_errors=True)
@@ -378,11 +384,17 @@ def run_suite(keep=False, echo=False, log_path=None, test_tags=None):
         cluster.start()
         dbname = "cegid_test"
         tags = test_tags or f"/{MODULE}"
+        # the install and an upgrade alone, judged on every warning; then the tests (all post_install)
+        for step, option in (("install", "-i"), ("upgrade", "-u")):
+            returncode, lines = run_logged(odoo_command(src, cluster, workdir, dbname, [option, MODULE]), log_path,
+                                           echo)
+            judge_step(step, returncode, lines, result)
         command = odoo_command(src, cluster, workdir, dbname,
-                               ["-i", MODULE, "--test-enable", "--test-tags", tags, "--log-level", "test"])
+                               ["--test-enable", "--test-tags", tags, "--log-level", "test"])
         returncode, lines = run_logged(command, log_path, echo)
         judge_tests(returncode, lines, result)
-        run_server_scenarios(src, cluster, workdir, dbname, result)
+        if not os.environ.get("CEGID_SKIP_SERVER_SCENARIOS"):  # for a developer's quick runs, never in CI
+            run_server_scenarios(src, cluster, workdir, dbname, result)
         uninstall_lines = run_shell(src, cluster, workdir, dbname, UNINSTALL_SCRIPT)
         with open(log_path, "a", encoding="utf-8") as log:
             log.write("\n".join(uninstall_lines) + "\n")

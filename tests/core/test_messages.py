@@ -20,9 +20,14 @@ def test_the_scripts_have_a_sentence_for_every_code_and_no_other():
     assert set(TEXTS) == SCRIPT_CODES
 
 
+def declared(code):
+    """The parameters a code declares, as its sentences name them (a nested code by its name without _code)."""
+    names = {name.removesuffix("_code") for name in CODES[code]}
+    return names | ({"setting_name"} if "setting" in names else set())
+
+
 def test_every_placeholder_is_a_declared_parameter():
-    undeclared = {code: placeholders(TEXTS[code]) - {name.removesuffix("_code") for name in CODES[code]}
-                  for code in SCRIPT_CODES}
+    undeclared = {code: placeholders(TEXTS[code]) - declared(code) for code in SCRIPT_CODES}
     assert {code: names for code, names in undeclared.items() if names} == {}
 
 
@@ -36,3 +41,10 @@ def test_nested_codes_and_setting_names_are_rendered():
 
 def test_a_missing_parameter_reads_as_a_dash_not_a_crash():
     assert render("api.refused", {"op_code": "op.token"}) == "Cegid API refused the token request (HTTP -): -"
+
+
+def test_a_nested_code_is_rendered_with_the_other_parameters():
+    params = {"reason_code": "azure.denied", "status": 403, "azure_error": "AuthorizationPermissionMismatch"}
+    assert render("file.not_deleted", params) == (
+        "delivered, but not deleted from Azure (Azure refused the SAS (HTTP 403 AuthorizationPermissionMismatch): "
+        "check its permissions and expiry): the next run deletes it without delivering it again")
