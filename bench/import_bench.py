@@ -9,7 +9,7 @@ generates exports with the test kit (CP1252, ';', French decimals), then runs
 each measurement in a fresh ``odoo-bin shell`` process, so that its peak RSS
 (``ru_maxrss``) covers that measurement only:
 
-- ``copy``: ``is.cegid.import.import_folder()`` on the big file (default 1,000,000 rows),
+- ``copy``: ``is.cegid.import._import_folder()`` on the big file (default 1,000,000 rows),
   over a table already holding as many rows (a real run replaces a snapshot);
 - ``orm``: what the predecessor did: ``list(csv.reader)``, DELETE, ORM ``create``
   in batches of 1,000, on a smaller file (default 50,000 rows): its rows/s is
@@ -89,7 +89,7 @@ before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 pids = backend_pids()
 cpu0, server0 = client_cpu(), server_cpu(pids)
 started = time.monotonic()
-records = env["is.cegid.import"].import_folder().records
+records = env["is.cegid.import"]._import_folder().records
 wall = time.monotonic() - started
 cpu1, server1 = client_cpu(), server_cpu(pids)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

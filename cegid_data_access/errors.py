@@ -54,6 +54,7 @@ CODES = {
     "import.waiting_review": ("export",),
     "import.table_created": ("export",),
     "import.table_updated": ("export",),
+    "import.held_missing": ("file",),
     "import.failed": ("error",),
     "import.interrupted": (),
     "import.cut_by_time_limit": ("limit",),

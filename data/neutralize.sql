@@ -7,14 +7,15 @@ UPDATE ir_cron
  WHERE id IN (SELECT res_id FROM ir_model_data
                WHERE module = 'is_cegid2odoo'
                  AND model = 'ir.cron'
-                 AND name IN ('ir_cron_cegid_download', 'ir_cron_cegid_sync_queries'));
+                 AND name IN ('ir_cron_cegid_download', 'ir_cron_cegid_import', 'ir_cron_cegid_sync_queries'));
 DELETE FROM ir_config_parameter
  WHERE key IN ('is_cegid2odoo.api_key_id',
                'is_cegid2odoo.api_key_secret',
                'is_cegid2odoo.subscription_key',
                'is_cegid2odoo.sas_url',
                'is_cegid2odoo.followup_at',
-               'is_cegid2odoo.manual_request');
+               'is_cegid2odoo.manual_request',
+               'is_cegid2odoo.import_request');
 UPDATE ir_config_parameter
    SET value = 'neutralized'
  WHERE key = 'is_cegid2odoo.database_uuid';

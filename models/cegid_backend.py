@@ -25,6 +25,7 @@ PARAM_DATABASE_UUID = PARAM_PREFIX + "database_uuid"
 PARAM_HISTORY_DAYS = PARAM_PREFIX + "history_days"
 PARAM_FOLLOWUPS = PARAM_PREFIX + "followup_at"
 PARAM_MANUAL_REQUEST = PARAM_PREFIX + "manual_request"
+PARAM_IMPORT_REQUEST = PARAM_PREFIX + "import_request"  # a manager asked for an import (Import now, a table)
 PARAM_NEW_EXPORTS = PARAM_PREFIX + "new_exports"  # "create" (default) or "review": see is.cegid.export
 PARAM_LAST_CHECK = "last_check"  # when a download last looked into the container (a _cegid_param name)
 DEFAULT_HISTORY_DAYS = 90
@@ -191,6 +192,12 @@ class CegidBackend(models.AbstractModel):
 
     @api.model
     def _check_cegid_manager(self):
-        """Only Cegid managers drive Cegid (force, enable, disable, download now)."""
+        """Only Cegid managers drive Cegid and the tables (force, enable, download, import, create, update)."""
         if not self.env.su and not self.env.user.has_group("is_cegid2odoo.group_cegid_manager"):
             raise AccessError(self.env._("Only Cegid managers can do this."))
+
+    @api.model
+    def _check_cegid_administrator(self):
+        """Only administrators (Settings) touch the connection: secrets, provider id, connection test."""
+        if not self.env.su and not self.env.user.has_group("base.group_system"):
+            raise AccessError(self.env._("Only administrators can change or test the Cegid connection."))

@@ -17,8 +17,8 @@ import logging
 import os
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
-from odoo.tools import escape_psql
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
 from ..cegid_import.catalogue import (
     AMOUNT,
@@ -45,8 +45,20 @@ KIND_LABELS = [(CHAR, "Text"), (INTEGER, "Whole number"), (FLOAT, "Decimal numbe
                (DATE, "Date")]
 NUMBERS = (INTEGER, FLOAT, AMOUNT)
 READER_GROUPS = ("group_cegid_accounting", "group_cegid_payroll", "group_cegid_other_data")
+# set by the addon's own server-side code only (as superuser): they name SQL and registry objects
+ADDON_ONLY_ENTRY_FIELDS = {"name", "builtin", "state", "model_id", "held_import_id", "update_requested"}
+SHIPPED_ENTRY_FIELDS = {"description", "group_id"}  # a shipped entry's title and readers are the addon's
+ADDON_ONLY_COLUMN_FIELDS = {"export_id", "sequence", "name", "field_name", "inferred_kind", "empty", "longest"}
 NEW_EXPORTS_CREATE = "create"
 NEW_EXPORTS_REVIEW = "review"
+
+
+def check_client_values(records, vals, addon_only):
+    """Refuse ``vals`` from a client (anyone but the superuser) when it sets fields of ``addon_only``."""
+    refused = sorted(addon_only & set(vals))
+    if refused and not records.env.su:
+        labels = ", ".join(records._fields[name]._description_string(records.env) for name in refused)
+        raise AccessError(records.env._("Only the Cegid import sets these fields: %(fields)s.", fields=labels))
 
 
 def accepts(kind, inferred, empty=False):
@@ -86,6 +98,9 @@ class CegidExport(models.Model):
     column_ids = fields.One2many("is.cegid.export.column", "export_id", "Columns")
     held_import_id = fields.Many2one("is.cegid.import", "Held file", readonly=True, ondelete="set null")
     held_message = fields.Text(related="held_import_id.message", string="Why it is held")
+    update_requested = fields.Boolean(
+        "Update requested", readonly=True,
+        help="A manager asked for the update of the table: the cron does it with the held file.")
     query_id = fields.Many2one("is.cegid.query", "Scheduled query", compute="_compute_query_id")
     last_import_id = fields.Many2one("is.cegid.import", "Last import", compute="_compute_last_import")
     export_date = fields.Datetime("Export date", compute="_compute_last_import",
@@ -94,22 +109,41 @@ class CegidExport(models.Model):
 
     _sql_constraints = [("name_unique", "UNIQUE(name)", "An export is in the catalogue only once.")]
 
+    @api.constrains("group_id")
+    def _check_readers(self):
+        readers = {self.env.ref(f"is_cegid2odoo.{name}") for name in READER_GROUPS}
+        if any(entry.group_id and entry.group_id not in readers for entry in self):
+            raise UserError(self.env._("The readers of an export are one of the Cegid data groups."))
+
     def _compute_query_id(self):
-        queries = self.env["is.cegid.query"].with_context(active_test=False)
+        queries = self.env["is.cegid.query"].with_context(active_test=False).search([], order="id")
+        by_name = queries.grouped(lambda query: query.name.upper())
         for entry in self:
-            entry.query_id = queries.search([("name", "=ilike", escape_psql(entry.name))], limit=1)
+            entry.query_id = by_name.get(entry.name.upper(), queries.browse())[:1]
 
     def _compute_last_import(self):
         imports = self.env["is.cegid.import"].sudo()
+        last_ids = dict(imports._read_group([("export_id", "in", self.ids), ("state", "=", "done")],
+                                            ["export_id"], ["id:max"]))
         for entry in self:
-            last = imports.search([("export_id", "=", entry.id), ("state", "=", "done")], limit=1)
+            last = imports.browse(last_ids.get(entry))
             entry.last_import_id = last
             entry.export_date = last.file_date
 
     def _compute_row_count(self):
+        """The rows of each entry's table the user may read (0 without access): one query for the batch."""
+        readable = self.filtered(lambda entry: entry.model and entry.model in self.env
+                                 and self.env[entry.model].has_access("read"))
+        counts = {}
+        if readable:
+            for model in {entry.model for entry in readable}:
+                self.env[model].flush_model()
+            self.env.cr.execute(SQL(" UNION ALL ").join(
+                SQL("SELECT %s, count(*) FROM %s", entry.model, SQL.identifier(self.env[entry.model]._table))
+                for entry in readable))
+            counts = dict(self.env.cr.fetchall())
         for entry in self:
-            model = self.env.get(entry.model) if entry.model else None
-            entry.row_count = model.search_count([]) if model is not None and model.has_access("read") else 0
+            entry.row_count = counts.get(entry.model, 0)
 
     # -- the catalogue ----------------------------------------------------------------------------------------
 
@@ -182,9 +216,9 @@ class CegidExport(models.Model):
     # -- actions ---------------------------------------------------------------------------------------------------
 
     def action_create_table(self):
-        """Create the reviewed table, then import the export's files waiting in the import folder."""
-        self.ensure_one()
+        """Create the reviewed table now; its files waiting in the import folder are imported by the cron."""
         self.env["is.cegid.backend"]._check_cegid_manager()
+        self.ensure_one()
         if self.state != "review":
             raise UserError(self.env._("The table of %(export)s exists already.", export=self.name))
         refused = self.column_ids.filtered(lambda col: not accepts(col.kind, col.inferred_kind, col.empty))
@@ -194,17 +228,32 @@ class CegidExport(models.Model):
                 columns=", ".join(refused.mapped("name"))))
         self.sudo()._create_table()
         self.sudo().state = "ready"
-        # the first file's line said it waited; it gets its own line when imported now
+        # the first file's line said it waited; it gets its own line when imported
         self.env["is.cegid.import"].sudo().search([("export_id", "=", self.id), ("state", "=", "waiting")]).unlink()
-        records = self.env["is.cegid.import"].sudo().import_folder().records
-        return self._notify(self.env._("Table %(table)s created; %(count)s file(s) imported.",
-                                       table=self.description, count=len(records.filtered(
-                                           lambda rec: rec.export_id == self and rec.state == "done"))))
+        self.env["is.cegid.import"]._import_soon()
+        return self._notify(self.env._(
+            "Table %(table)s created; its waiting files are imported in the background within a minute "
+            "(see Cegid > Data > Imports).", table=self.description))
 
     def action_update_table(self):
-        """Change the table's columns to those of the held file, then import it: both or neither."""
-        self.ensure_one()
+        """Have the cron change the table's columns to those of the held file and import it: both or neither."""
         self.env["is.cegid.backend"]._check_cegid_manager()
+        self.ensure_one()
+        path = self._held_path()
+        header = read_header(path, lambda names: Catalogue().by_header(names) is not None)
+        try:
+            profile_file(header, self.name)  # refused now rather than by the cron
+        except ExportFormatError as err:
+            raise UserError(self.env["is.cegid.message"]._render(err.code, err.params)) from None
+        self.sudo().update_requested = True
+        self.env["is.cegid.import"]._import_soon()
+        return self._notify(self.env._(
+            "The table %(table)s is updated and the held file imported in the background within a minute "
+            "(see Cegid > Data > Imports).", table=self.description))
+
+    def _held_path(self):
+        """Where the held file of this entry is; UserError when there is none."""
+        self.ensure_one()
         held = self.held_import_id
         if self.state != "held" or not held.stored_as:
             raise UserError(self.env._("No file of %(export)s is held.", export=self.name))
@@ -213,18 +262,12 @@ class CegidExport(models.Model):
         if not os.path.isfile(path):
             raise UserError(self.env._("The held file %(file)s is no longer in the import folder.",
                                        file=held.stored_as))
-        header = read_header(path, lambda names: Catalogue().by_header(names) is not None)
-        try:
-            profile = profile_file(header, self.name)
-        except ExportFormatError as err:
-            raise UserError(self.env["is.cegid.message"]._render(err.code, err.params)) from None
-        record = self.env["is.cegid.import"].sudo()._import_held(self.sudo(), folder, held, profile)
-        return self._notify(self.env._("Table %(table)s updated; %(count)s rows imported.",
-                                       table=self.description, count=record.row_count))
+        return path
 
     def action_open_table(self):
         """The table's rows (list, pivot, graph)."""
         self.ensure_one()
+        self.check_access("read")
         action = self.sudo()._table_action()
         if not action:
             raise UserError(self.env._("%(export)s has no table yet.", export=self.name))
@@ -233,6 +276,7 @@ class CegidExport(models.Model):
     def action_open_query(self):
         """The scheduled query of this export."""
         self.ensure_one()
+        self.check_access("read")
         return {"type": "ir.actions.act_window", "res_model": "is.cegid.query", "res_id": self.query_id.id,
                 "view_mode": "form", "name": self.query_id.name}
 
@@ -245,11 +289,12 @@ class CegidExport(models.Model):
     def _hold(self, record):
         """``record``'s file (rejected, in anomalie/) waits for a manager to update the table."""
         self.ensure_one()
-        self.sudo().write({"state": "held", "held_import_id": record.id})
+        self.sudo().write({"state": "held", "held_import_id": record.id, "update_requested": False})
 
     def _release(self):
         """A newer file was imported whole: the held one is history (it stays in anomalie/)."""
-        self.filtered(lambda entry: entry.state == "held").sudo().write({"state": "ready", "held_import_id": False})
+        self.filtered(lambda entry: entry.state == "held").sudo().write(
+            {"state": "ready", "held_import_id": False, "update_requested": False})
 
     def _plan_columns(self, profile):
         """The columns once updated to ``profile``'s: kept ones (widened if need be), new ones; the commands."""
@@ -274,8 +319,18 @@ class CegidExport(models.Model):
 
     # -- edits by a manager ---------------------------------------------------------------------------------------
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Entries are made by the import alone (a file never seen before)."""
+        for vals in vals_list:
+            check_client_values(self, vals, ADDON_ONLY_ENTRY_FIELDS)
+        return super().create(vals_list)
+
     def write(self, vals):
         """Keep the custom model in step: its title and readers follow the entry."""
+        check_client_values(self, vals, ADDON_ONLY_ENTRY_FIELDS)
+        if any(self.mapped("builtin")):
+            check_client_values(self, vals, SHIPPED_ENTRY_FIELDS)
         result = super().write(vals)
         if {"description", "group_id"} & set(vals):
             for entry in self.filtered(lambda rec: not rec.builtin and rec.model_id):
@@ -313,11 +368,21 @@ class CegidExportColumn(models.Model):
     longest = fields.Integer("Longest value", readonly=True, aggregator=None, help="In characters.")
     index = fields.Boolean("Indexed", help="Faster filters on this column, slower imports.")
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Columns are made by the import alone (the profile of a file)."""
+        for vals in vals_list:
+            check_client_values(self, vals, ADDON_ONLY_COLUMN_FIELDS)
+        return super().create(vals_list)
+
     def write(self, vals):
         """A label change reaches the table's field and views; a type, once the table exists, only by an update."""
-        if ({"kind", "index"} & set(vals) and not self.env.context.get("cegid_apply_columns")
-                and any(column.export_id.model_id for column in self)):
-            raise UserError(self.env._("The types of a table's columns change only when it is updated."))
+        check_client_values(self, vals, ADDON_ONLY_COLUMN_FIELDS)
+        if not self.env.su:
+            if any(self.export_id.mapped("builtin")):
+                raise AccessError(self.env._("The columns of a shipped export are the addon's."))
+            if {"kind", "index"} & set(vals) and any(column.export_id.model_id for column in self):
+                raise UserError(self.env._("The types of a table's columns change only when it is updated."))
         result = super().write(vals)
         if "label" in vals:
             for entry in self.export_id.filtered(lambda rec: not rec.builtin and rec.model_id):

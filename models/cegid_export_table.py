@@ -174,7 +174,7 @@ class CegidExportTable(models.Model):
         """
         self.ensure_one()
         before = {column.field_name: FIELD_TYPES[column.kind] for column in self.column_ids}
-        self.with_context(cegid_apply_columns=True).column_ids = commands
+        self.sudo().column_ids = commands
         after = {column.field_name: column for column in self.column_ids}
         kept = self.column_ids.filtered(lambda col: before.get(col.field_name) == FIELD_TYPES[col.kind])
         self._write_views(kept)

@@ -26,21 +26,23 @@ import os
 import time
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 from odoo.tools.misc import format_datetime
 
-from ..cegid_import.catalogue import HeaderChange, NewExport, export_name
+from ..cegid_import.catalogue import Catalogue, HeaderChange, NewExport, export_name
 from ..cegid_import.errors import ExportFormatError
 from ..cegid_import.folders import ANOMALY_FOLDER, ARCHIVE_FOLDER, file_away, waiting_files
 from ..cegid_import.pg_replace import replace_table
+from ..cegid_import.profile import profile_file
 from ..cegid_import.reader import ExportReader, read_header
 from .cegid_backend import (
     DEFAULT_HISTORY_DAYS,
     PARAM_HISTORY_DAYS,
+    PARAM_IMPORT_REQUEST,
     auto_commit_allowed,
     cron_time_limit,
     exclusive_run,
     notification,
+    run_budget,
 )
 
 _logger = logging.getLogger(__name__)
@@ -98,16 +100,44 @@ class CegidImport(models.Model):
     # -- entry points --------------------------------------------------------------------------------------------
 
     @api.model
-    def import_folder(self, transfer=None, deadline=None):
+    def _cron_import(self):
+        """The import cron (started by the buttons, and hourly for files other tools drop in the folder).
+
+        First the table updates the managers asked for, then every file waiting,
+        within Odoo's cron time limit; what is left goes on in the next run.
+        """
+        budget = run_budget(cron_time_limit())
+        deadline = None if budget is None else time.monotonic() + budget
+        params = self.env["ir.config_parameter"].sudo()
+        requested = bool(params.get_param(PARAM_IMPORT_REQUEST))
+        params.set_param(PARAM_IMPORT_REQUEST, False)
+        for entry in self.env["is.cegid.export"].sudo().search([("update_requested", "=", True)]):
+            self._update_held(entry)
+        outcome = self._import_folder(deadline=deadline, requested=requested)
+        if outcome.continued:
+            self.env["ir.cron"]._notify_progress(done=len(outcome.records), remaining=0)
+            self._import_soon(requested)
+
+    @api.model
+    def _import_soon(self, requested=True):
+        """Have the import cron run as soon as a worker is free (``requested``: by a manager, see _cut_before)."""
+        if requested:
+            self.env["ir.config_parameter"].sudo().set_param(PARAM_IMPORT_REQUEST, fields.Datetime.to_string(
+                fields.Datetime.now()))
+        self.env.ref("is_cegid2odoo.ir_cron_cegid_import").sudo()._trigger()
+
+    @api.model
+    def _import_folder(self, transfer=None, deadline=None, requested=False):
         """Import every CSV waiting in the import folder, oldest first; an ImportOutcome (records, continued).
 
         Called by the download cron right after the transfer (``transfer`` is
-        its ``is.cegid.transfer`` record; ``deadline``, a ``time.monotonic()``
-        value, the end of the run's time under Odoo's cron time limit: no file
-        is started after it, ``continued`` says files were left for the next
-        run) and by the "Import now" button. Commits after each file (outside
-        tests). Does nothing on a copy of the database (the settings were not
-        confirmed on it) or while another import runs.
+        its ``is.cegid.transfer`` record) and by the import cron. ``deadline``,
+        a ``time.monotonic()`` value, is the end of the run's time under Odoo's
+        cron time limit: no file is started after it, ``continued`` says files
+        were left for the next run; a file Odoo's limit cut before is left too,
+        unless a manager ``requested`` the import. Commits after each file
+        (outside tests). Does nothing on a copy of the database (the settings
+        were not confirmed on it) or while another import runs.
         """
         backend = self.env["is.cegid.backend"]
         nothing = ImportOutcome(self.browse(), False)
@@ -126,7 +156,7 @@ class CegidImport(models.Model):
             # the first file of an export under review waits for its table, quietly
             reviewed = set(self.env["is.cegid.export"].sudo().search([("state", "=", "review")]).mapped("name"))
             for name in waiting_files(folder):
-                if export_name(name) in reviewed or (deadline is not None and self._cut_before(folder, name)):
+                if export_name(name) in reviewed or (not requested and self._cut_before(folder, name)):
                     continue
                 if deadline is not None and time.monotonic() >= deadline:
                     _logger.info("Cegid import: the run's time is up, the next run imports %s and the rest", name)
@@ -164,18 +194,12 @@ class CegidImport(models.Model):
 
     @api.model
     def action_import_now(self):
-        """The "Import now" button: import the waiting files at once and say how it went."""
+        """The "Import now" button: the import cron imports the waiting files as soon as a worker is free."""
         self.env["is.cegid.backend"]._check_cegid_manager()
-        records = self.sudo().import_folder().records
-        counts = {state: len(records.filtered(lambda rec, s=state: rec.state == s)) for state, _label in IMPORT_STATES}
-        counts["rejected"] += counts.pop("waiting")
-        if not records:
-            message = self.env._("No file to import.")
-        else:
-            message = self.env._("%(done)s file(s) imported, %(rejected)s rejected, %(failed)s failed.", **counts)
-        kind = "success" if records and counts["done"] == len(records) else ("info" if not records else "warning")
-        return notification(self.env._("Cegid import"), message, kind,
-                            next_action={"type": "ir.actions.client", "tag": "soft_reload"})
+        self._import_soon()
+        return notification(self.env._("Cegid import"), self.env._(
+            "The files waiting in the import folder are imported in the background within a minute; "
+            "see Cegid > Data > Imports."))
 
     # -- one file ---------------------------------------------------------------------------------------------------
 
@@ -319,29 +343,42 @@ class CegidImport(models.Model):
                       row_count=self._replace(reader), state="done")
 
     @api.model
-    def _import_held(self, entry, folder, held, profile):
-        """Update ``entry``'s table to the held file's columns and import it, in one savepoint; its record.
+    def _update_held(self, entry):
+        """The update a manager asked for: ``entry``'s table takes the held file's columns and rows, or nothing.
 
-        Raises UserError (nothing changed) when the file does not import.
+        Either way the request is done; a refusal is recorded on a history
+        line of its own (and reaches the managers), the file stays held.
         """
+        held = entry.held_import_id
+        folder = self.env["is.cegid.backend"]._cegid_settings().import_folder
+        path = os.path.join(folder, held.stored_as or "")
+        values = {"name": held.name or entry.name, "file_date": held.file_date, "export_id": entry.id}
         started = time.monotonic()
-        values = {"name": held.name, "file_date": held.file_date, "export_id": entry.id}
         with exclusive_run(self.env, "import") as allowed:
             if not allowed:
-                raise UserError(self.env._("An import is running: try again in a moment."))
+                return self.browse()  # still requested: the next run does it
+            entry.update_requested = False
             try:
+                if entry.state != "held" or not held.stored_as or not os.path.isfile(path):
+                    raise ExportFormatError("import.held_missing", file=held.stored_as or values["name"])
+                header = read_header(path, lambda names: Catalogue().by_header(names) is not None)
                 with self._rolled_back_whole():
-                    entry._apply_columns(entry._plan_columns(profile))
+                    entry._apply_columns(entry._plan_columns(profile_file(header, entry.name)))
                     entry.write({"state": "ready", "held_import_id": False})
-                    self._load(os.path.join(folder, held.stored_as), held.name, values)
+                    self._load(path, values["name"], values)
+                values.update(message_code="import.table_updated", message_params={"export": entry.name})
             except ExportFormatError as err:
-                raise UserError(self.env["is.cegid.message"]._render(err.code, err.params)) from None
-            values.update(duration=time.monotonic() - started, message_code="import.table_updated",
-                          message_params={"export": entry.name})
+                values.update(state="rejected", message_code=err.code, message_params=err.params, row_count=0)
+            except Exception as err:  # recorded; the file stays held
+                _logger.exception("Cegid update of the table of %s failed", entry.name)
+                values.update(state="failed", message_code="import.failed",
+                              message_params={"error": f"{err.__class__.__name__}: {err}"}, row_count=0)
+            values["duration"] = time.monotonic() - started
             record = self._create_record(values)
-            record._follow_incident()  # the held file's incident ends with it
+            record._follow_incident()  # the held file's incident ends with it, or goes on
             self._commit()
-            record._file_away(folder, source=held.stored_as)
+            if record.state == "done":
+                record._file_away(folder, source=held.stored_as)
         return record
 
     def _replace(self, reader):
@@ -352,9 +389,7 @@ class CegidImport(models.Model):
         # the swap checks the create_uid/write_uid foreign keys once over the loaded rows, not row by row
         extra = {"create_date": now, "write_date": now, "create_uid": self.env.uid, "write_uid": self.env.uid}
         try:
-            # psycopg2's own cursor, same transaction: the swap's lock attempts end in expected lock timeouts,
-            # which Odoo's cursor would log as errors
-            return replace_table(self.env.cr._obj, reader, extra)  # pylint: disable=protected-access
+            return replace_table(self.env.cr, reader, extra)
         finally:
             model.invalidate_model()
 

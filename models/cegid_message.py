@@ -115,6 +115,8 @@ SENTENCES = {
         "New export %(export)s: its columns wait for a manager's review before its table is created."),
     "import.table_created": _lt("New export %(export)s: its table was created from this file."),
     "import.table_updated": _lt("The table of %(export)s was updated to the columns of this file."),
+    "import.held_missing": _lt(
+        "The held file %(file)s is no longer in the import folder: the table was not updated."),
     "import.failed": _lt("The import failed: %(error)s"),
     "import.interrupted": _lt(
         "Interrupted before it finished (the server stopped): the table keeps its previous rows; the next run "

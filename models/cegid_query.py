@@ -120,11 +120,9 @@ class CegidQuery(models.Model):
     # -- synchronisation -------------------------------------------------------
 
     @api.model
-    def sync_from_cegid(self):
+    def _sync_from_cegid(self):
         """Mirror Cegid's scheduled queries: create, update, archive the ones Cegid no longer has."""
         backend = self.env["is.cegid.backend"]
-        if not self.env.su:
-            backend._check_cegid_manager()
         settings = backend._cegid_settings()
         try:
             schedulers = backend._cegid_client(settings).list_schedulers()
@@ -143,7 +141,7 @@ class CegidQuery(models.Model):
         if not self.env["is.cegid.backend"]._cegid_settings_saved():
             return
         try:
-            self.sudo().sync_from_cegid()
+            self.sudo()._sync_from_cegid()
         except UserError as err:
             _logger.warning("Cegid scheduled queries not synchronised: %s", err)
 
@@ -169,12 +167,15 @@ class CegidQuery(models.Model):
 
     # -- actions -----------------------------------------------------------------
 
+    @api.model
     def action_sync_from_cegid(self):
-        """Header button of the list: synchronise every query."""
-        return self.sync_from_cegid()
+        """The Synchronise buttons (list, settings): mirror every query now."""
+        self.env["is.cegid.backend"]._check_cegid_manager()
+        return self._sync_from_cegid()
 
     def action_force_now(self):
         """Ask Cegid to run these queries at the next quarter hour (at least five minutes ahead)."""
+        self.env["is.cegid.backend"]._check_cegid_manager()
         return self._force()
 
     def _force(self, moment=None):
@@ -258,10 +259,12 @@ class CegidQuery(models.Model):
 
     def action_enable(self):
         """Enable these queries in Cegid."""
+        self.env["is.cegid.backend"]._check_cegid_manager()
         return self._set_enabled(True)
 
     def action_disable(self):
         """Disable these queries in Cegid (they are no longer run, nor can they be forced)."""
+        self.env["is.cegid.backend"]._check_cegid_manager()
         return self._set_enabled(False)
 
     def _set_enabled(self, enabled):

@@ -3,7 +3,7 @@
 """From a scheduled query to its data and back: the export of the same name, its rows, how fresh they are."""
 
 from odoo import api, fields, models
-from odoo.tools import escape_psql
+from odoo.exceptions import UserError
 from odoo.tools.misc import format_datetime
 
 
@@ -13,22 +13,30 @@ class CegidQueryExport(models.Model):
     _inherit = "is.cegid.query"
 
     export_id = fields.Many2one("is.cegid.export", compute="_compute_export_id")
-    export_row_count = fields.Integer(related="export_id.row_count", string="Rows")
-    export_date = fields.Datetime(related="export_id.export_date", string="Export date")
+    export_row_count = fields.Integer("Rows", compute="_compute_export_id")
+    export_date = fields.Datetime("Export date", compute="_compute_export_id")
     export_readable = fields.Boolean(compute="_compute_export_id", help="The user may read the export's table.")
 
     def _compute_export_id(self):
-        exports = self.env["is.cegid.export"]
+        # the user's own rules apply: an export he may not read is none of his queries'
+        exports = self.env["is.cegid.export"].search([]).grouped(lambda entry: entry.name.upper())
         for query in self:
-            export = exports.search([("name", "=ilike", escape_psql(query.name or ""))], limit=1)
-            query.export_id = export
+            export = exports.get((query.name or "").upper(), self.env["is.cegid.export"])[:1]
             model = self.env.get(export.model) if export.model else None
+            query.export_id = export
+            query.export_row_count = export.row_count
+            query.export_date = export.export_date
             query.export_readable = model is not None and model.has_access("read")
 
     def action_open_export_table(self):
         """The rows of the query's export."""
         self.ensure_one()
-        return self.export_id.action_open_table()
+        self.check_access("read")
+        # the export as it is, not as the user's rules show it: an export he may not read is refused, not absent
+        export = self.sudo().export_id.with_env(self.env)
+        if not export:
+            raise UserError(self.env._("The scheduled query %(query)s has no table yet.", query=self.name))
+        return export.action_open_table()
 
 
 class CegidExportFreshness(models.Model):

@@ -182,7 +182,7 @@ class CegidTransfer(models.Model):
         continued = outcome.continued
         if outcome.ran:
             # also after a failed run: files delivered earlier may still wait (the import has its own guards)
-            imported = self.env["is.cegid.import"].import_folder(transfer=outcome.transfer, deadline=deadline)
+            imported = self.env["is.cegid.import"]._import_folder(transfer=outcome.transfer, deadline=deadline)
             continued = continued or imported.continued
         if outcome.trigger == "followup":
             # the forced queries just ran in Cegid: show their new last and next executions now

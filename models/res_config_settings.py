@@ -7,7 +7,7 @@ import logging
 import math
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..cegid_data_access.cegid_api.schedules import parse_force_time
 from ..cegid_data_access.errors import CegidError
@@ -107,8 +107,13 @@ class ResConfigSettings(models.TransientModel):
 
     @api.model
     def get_values(self):
-        """Add what is not a plain config_parameter: secrets as "is set" flags, SAS expiry, last run."""
+        """Add what is not a plain config_parameter: secrets as "is set" flags, SAS expiry, last run.
+
+        Odoo calls this for anyone who opens a settings form; only administrators get the Cegid values.
+        """
         res = super().get_values()
+        if not self.env.is_admin():
+            return res
         backend = self.env["is.cegid.backend"]
         settings = backend._cegid_settings()
         default_folder = default_import_folder(self.env.cr.dbname)
@@ -193,6 +198,8 @@ class ResConfigSettings(models.TransientModel):
 
     def set_values(self):
         """Store the settings; confirm them for this database (the copy guard)."""
+        if not self.env.is_admin():
+            raise AccessError(self.env._("Only administrators can change the settings."))
         res = super().set_values()
         backend = self.env["is.cegid.backend"]
         for record in self:
@@ -232,6 +239,7 @@ class ResConfigSettings(models.TransientModel):
     def action_cegid_clear_secrets(self):
         """Forget the stored secrets (API key secret, subscription key, SAS URL)."""
         backend = self.env["is.cegid.backend"]
+        backend._check_cegid_administrator()
         for name in SECRET_SETTINGS:
             backend._cegid_set_param(name, False)
         return {"type": "ir.actions.client", "tag": "reload"}
@@ -239,6 +247,7 @@ class ResConfigSettings(models.TransientModel):
     def action_cegid_test_connection(self):
         """Check token, SAS and listing with the saved settings; delete nothing; say what works."""
         backend = self.env["is.cegid.backend"]
+        backend._check_cegid_administrator()
         settings = backend._cegid_settings()
         try:
             steps = check_connection(settings)
@@ -258,6 +267,7 @@ class ResConfigSettings(models.TransientModel):
     def action_cegid_discover_provider(self):
         """Ask Cegid for the provider id and store it."""
         backend = self.env["is.cegid.backend"]
+        backend._check_cegid_administrator()
         settings = backend._cegid_settings()
         try:
             settings.validate_api()
@@ -276,4 +286,4 @@ class ResConfigSettings(models.TransientModel):
 
     def action_cegid_sync_queries(self):
         """Refresh the scheduled queries from Cegid."""
-        return self.env["is.cegid.query"].sync_from_cegid()
+        return self.env["is.cegid.query"].action_sync_from_cegid()

@@ -8,6 +8,8 @@ from . import (
     test_import,
     test_import_incidents,
     test_queries,
+    test_read_only,
+    test_rpc_surface,
     test_settings,
     test_tour,
     test_transfer,

@@ -70,7 +70,15 @@ class ImportFolderMixin:
         return path
 
     def run_import(self, transfer=None):
-        return self.env["is.cegid.import"].import_folder(transfer=transfer).records
+        return self.env["is.cegid.import"]._import_folder(transfer=transfer).records
+
+    def triggers(self, cron="ir_cron_cegid_import"):
+        """The pending triggers of one of the addon's crons (what a button asked of it)."""
+        return self.env["ir.cron.trigger"].search([("cron_id", "=", self.env.ref(f"is_cegid2odoo.{cron}").id)])
+
+    def run_import_cron(self):
+        """What the import cron does when a worker runs it (after a button's trigger)."""
+        self.env["is.cegid.import"]._cron_import()
 
 
 class CegidCase(ImportFolderMixin, TransactionCase):

@@ -66,7 +66,7 @@ class TestNewExport(CegidCase):
 
     def test_an_export_never_seen_arrives_through_the_download_cron_and_becomes_a_typed_table(self):
         self.simulator.add_scheduler("SALARIES", content="SELECT * FROM SALARIES")
-        self.env["is.cegid.query"].sync_from_cegid()
+        self.env["is.cegid.query"]._sync_from_cegid()
         self.upload("SALARIES.csv", salaries(FIRST))
         self.env.ref("is_cegid2odoo.ir_cron_cegid_download").method_direct_trigger()
         transfer = self.env["is.cegid.transfer"].search([], limit=1)
@@ -159,8 +159,14 @@ class TestNewExport(CegidCase):
         self.assertEqual(len(self.rows()), 3)  # nothing lost meanwhile
         with self.assertRaises(AccessError):
             entry.with_user(self.cegid_user).action_update_table()
-        entry.with_user(self.manager).action_update_table()
-        self.assertEqual((entry.state, entry.held_import_id.id), ("ready", False))
+        self.assertFalse(entry.update_requested)
+        action = entry.with_user(self.manager).action_update_table()
+        self.assertIn("in the background", action["params"]["message"])
+        # the request changes nothing yet: the cron does the update and the import, both or neither
+        self.assertEqual((entry.state, entry.update_requested, len(self.triggers())), ("held", True, 1))
+        self.assertEqual(len(self.rows()), 3)
+        self.run_import_cron()
+        self.assertEqual((entry.state, entry.held_import_id.id, entry.update_requested), ("ready", False, False))
         self.assertFalse(record.activity_ids, "the update ended the incident")
         self.assertEqual([(col.name, col.field_name, col.kind, col.label) for col in entry.column_ids], [
             ("MATRICULE", "x_matricule", "char", "Employee number"),
@@ -191,6 +197,7 @@ class TestNewExport(CegidCase):
         record = self.run_import()
         self.assertEqual((record.state, entry.state), ("rejected", "held"))
         entry.with_user(self.manager).action_update_table()
+        self.run_import_cron()
         self.assertEqual(entry.column_ids.mapped("kind"), ["integer", "char", "char", "float"])
         self.assertEqual(self.column_types()["x_date_embauche"], "character varying")
         rec = self.env["x_cegid_salaries"].search([])
@@ -261,11 +268,15 @@ class TestNewExport(CegidCase):
         salary.with_user(self.manager).write({"kind": "amount", "label": "Salaire de base", "index": True})
         with self.assertRaises(AccessError):
             entry.with_user(self.cegid_user).action_create_table()
-        manager_entry.action_create_table()
+        action = manager_entry.action_create_table()
+        self.assertIn("in the background", action["params"]["message"])
+        # the table is made in the request; its file is imported by the cron
         self.assertEqual((entry.state, entry.model), ("ready", "x_cegid_salaries"))
         self.assertEqual(self.env["ir.model.fields"]._get("x_cegid_salaries", "x_nom").field_description,
                          "Nom et prénom")
         self.assertTrue(self.env["x_cegid_salaries"]._fields["x_salaire_base"].index)
+        self.assertEqual((len(self.rows()), self.listing(), len(self.triggers())), (0, ["SALARIES.csv"], 1))
+        self.run_import_cron()
         self.assertEqual(len(self.rows()), 3)
         self.assertEqual(self.listing(), ["archive"])
         done = self.env["is.cegid.import"].search([("export_id", "=", entry.id), ("state", "=", "done")])
@@ -315,7 +326,7 @@ class TestNewExportRpc(HttpCase):
         new_test_user(self.env, login="rpc_accountant", groups="base.group_user,is_cegid2odoo.group_cegid_accounting")
         new_test_user(self.env, login="rpc_other_data", groups="base.group_user,is_cegid2odoo.group_cegid_other_data")
         (self.folder / "SALARIES.csv").write_bytes(salaries(FIRST))
-        self.env["is.cegid.import"].import_folder()
+        self.env["is.cegid.import"]._import_folder()
 
     def search_read(self):
         return self.make_jsonrpc_request("/web/dataset/call_kw/x_cegid_salaries/search_read", {

@@ -23,7 +23,7 @@ class TestFreshness(CegidCase):
     def setUp(self):
         super().setUp()
         self.simulator.schedulers[self.scheduler_id]["lastExecution"] = BEFORE_THE_FILES
-        self.env["is.cegid.query"].sync_from_cegid()
+        self.env["is.cegid.query"]._sync_from_cegid()
         self.entry = self.env.ref("is_cegid2odoo.export_ecriture")
 
     def freshness(self, user=None):
@@ -44,7 +44,7 @@ class TestFreshness(CegidCase):
         self.assertEqual(self.entry.export_date, record.file_date)
         # Cegid runs the query again: until its new file is imported, the table is flagged
         self.simulator.schedulers[self.scheduler_id]["lastExecution"] = AFTER_THE_FILES
-        self.env["is.cegid.query"].sync_from_cegid()
+        self.env["is.cegid.query"]._sync_from_cegid()
         freshness = self.freshness()
         self.assertTrue(freshness["outdated"])
         self.assertTrue(self.entry.outdated)

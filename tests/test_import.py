@@ -3,7 +3,6 @@
 """The import step on a real PostgreSQL: staging tables replaced atomically, files archived or rejected."""
 
 import os
-import re
 import shutil
 import tempfile
 import time
@@ -15,10 +14,8 @@ from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tests.common import TransactionCase, new_test_user
 
-from ..cegid_data_access.errors import CODES
 from ..cegid_import import pg_replace
 from ..cegid_import.catalogue import KNOWN
-from ..models.cegid_message import SENTENCES
 from .common import ImportFolderMixin
 
 ECRITURE_HEADER = "E_DATECOMPTABLE;E_REFINTERNE;E_LIBELLE;E_GENERAL;E_DEBIT;E_CREDIT;E_AUXILIAIRE;E_REFLIBRE"
@@ -283,10 +280,10 @@ class TestImport(ImportFolderMixin, TransactionCase):
     def test_no_file_is_started_once_the_runs_time_is_up(self):
         self.drop("ECRITURE_a.csv", ecriture(("2025-01-01", "A", "4", "1")))
         self.drop("ECRITURE_b.csv", ecriture(("2025-01-02", "B", "4", "2")))
-        late = self.env["is.cegid.import"].import_folder(deadline=time.monotonic() - 1)
+        late = self.env["is.cegid.import"]._import_folder(deadline=time.monotonic() - 1)
         self.assertEqual((late.records, late.continued), (self.env["is.cegid.import"], True))
         self.assertEqual(self.listing(), ["ECRITURE_a.csv", "ECRITURE_b.csv"])
-        in_time = self.env["is.cegid.import"].import_folder(deadline=time.monotonic() + 600)
+        in_time = self.env["is.cegid.import"]._import_folder(deadline=time.monotonic() + 600)
         self.assertEqual((in_time.records.mapped("state"), in_time.continued), (["done", "done"], False))
 
     def test_nothing_happens_on_a_copy_of_the_database(self):
@@ -301,9 +298,11 @@ class TestImport(ImportFolderMixin, TransactionCase):
         with self.assertRaises(AccessError):
             self.env["is.cegid.import"].with_user(self.accountant).action_import_now()
         self.assertEqual(self.listing(), ["ECRITURE.csv"])
+        self.assertFalse(self.triggers())
         action = self.env["is.cegid.import"].with_user(self.manager).action_import_now()
-        self.assertEqual(action["params"]["type"], "success")
-        self.assertIn("1 file(s) imported", action["params"]["message"])
+        self.assertIn("in the background", action["params"]["message"])
+        self.assertEqual((len(self.triggers()), self.listing()), (1, ["ECRITURE.csv"]))  # not in the request
+        self.run_import_cron()
         record = self.env["is.cegid.import"].search([], limit=1)
         self.assertEqual((record.name, record.state, record.row_count), ("ECRITURE.csv", "done", 1))
         self.assertEqual(self.entries(), [("2025-01-01", "A", "4", 1.0)])
@@ -333,13 +332,6 @@ class TestImport(ImportFolderMixin, TransactionCase):
         french = record.with_context(lang="fr_FR")
         french.invalidate_recordset(["message"])
         self.assertEqual(french.message, "Ligne 2, colonne E_DATECOMPTABLE : date non valide (« 2025-02-30 »).")
-
-    def test_every_import_code_has_its_sentence_and_only_declared_parameters(self):
-        sentences = {code for code in SENTENCES if code.startswith("import.")}
-        self.assertEqual(sentences, {code for code in CODES if code.startswith("import.")})
-        for code in sentences:
-            names = set(re.findall(r"%\((\w+)\)s", str(SENTENCES[code])))
-            self.assertLessEqual(names, {name.removesuffix("_code") for name in CODES[code]}, code)
 
     def test_a_file_that_cannot_be_moved_says_so_after_its_outcome(self):
         self.drop("ECRITURE.csv", ecriture(("2025-01-01", "A", "4", "1")))

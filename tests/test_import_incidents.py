@@ -108,18 +108,18 @@ class TestImportIncidents(CegidCase):
         self.assertEqual(left.state, "running", "the worker died with the import under way")
         # the next scheduled run, with the same limit: says so, tells the managers, leaves the file
         with patch.dict(config.options, WORKERS):
-            outcome = self.env["is.cegid.import"].import_folder(deadline=time.monotonic() + 60)
+            outcome = self.env["is.cegid.import"]._import_folder(deadline=time.monotonic() + 60)
             self.assertEqual(outcome.records, left)
             self.assertEqual((left.state, left.message_code, left.message_params),
                              ("failed", "import.cut_by_time_limit", {"limit": 80}))
             self.assertIn("Cut by Odoo's time limit for scheduled actions (80 s)", left.message)
             self.assertEqual(len(left.activity_ids), len(self.managers()))
-            self.assertFalse(self.env["is.cegid.import"].import_folder(deadline=time.monotonic() + 60).records)
+            self.assertFalse(self.env["is.cegid.import"]._import_folder(deadline=time.monotonic() + 60).records)
         self.assertEqual(self.env["is.cegid.ecriture"].search_count([]), 0)
         self.assertTrue((self.folder / "ECRITURE.csv").exists())
         # a higher limit: the schedule imports it again
         with patch.dict(config.options, dict(WORKERS, limit_time_real_cron=600)):
-            [done] = self.env["is.cegid.import"].import_folder(deadline=time.monotonic() + 60).records
+            [done] = self.env["is.cegid.import"]._import_folder(deadline=time.monotonic() + 60).records
         self.assertEqual(done.state, "done")
         self.assertEqual(self.env["is.cegid.ecriture"].search_count([]), 2)
         self.assertFalse(left.activity_ids)

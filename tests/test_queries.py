@@ -23,7 +23,7 @@ class TestQueries(CegidCase):
         self.simulator.schedulers.clear()
         self.ecriture_id = self.simulator.add_scheduler("ECRITURE", content="SELECT * FROM ECRITURE")
         self.paie_id = self.simulator.add_scheduler("HISTOCUMSAL", cron="30 6 * * 1-5", enable=False)
-        self.env["is.cegid.query"].sync_from_cegid()
+        self.env["is.cegid.query"]._sync_from_cegid()
         self.queries = self.env["is.cegid.query"]
         self.ecriture = self.queries.search([("scheduler_id", "=", self.ecriture_id)])
         self.paie = self.queries.search([("scheduler_id", "=", self.paie_id)])
@@ -45,7 +45,7 @@ class TestQueries(CegidCase):
         self.assertTrue(self.ecriture.last_sync)
         # a query removed in Cegid is archived at the next synchronisation
         del self.simulator.schedulers[self.paie_id]
-        self.env["is.cegid.query"].sync_from_cegid()
+        self.env["is.cegid.query"]._sync_from_cegid()
         self.assertFalse(self.paie.active)
 
     def test_force_now(self):
@@ -97,7 +97,7 @@ class TestQueries(CegidCase):
 
     def test_force_several_queries_with_two_listings(self):
         analytiq_id = self.simulator.add_scheduler("ANALYTIQ")
-        self.env["is.cegid.query"].sync_from_cegid()
+        self.env["is.cegid.query"]._sync_from_cegid()
         queries = self.queries.search([("scheduler_id", "in", [self.ecriture_id, analytiq_id])])
         listings = len(self.simulator.requests_to("schedulers/tenant/provider", "GET"))
         puts = len(self.simulator.requests_to("query/api/V1/schedulers", "PUT"))
@@ -165,7 +165,7 @@ class TestQueries(CegidCase):
         with self.assertRaises(AccessError):
             self.ecriture.with_user(self.cegid_user).action_disable()
         with self.assertRaises(AccessError):
-            self.queries.with_user(self.cegid_user).sync_from_cegid()
+            self.queries.with_user(self.cegid_user).action_sync_from_cegid()
         self.assertEqual(self.simulator.schedulers[self.ecriture_id]["nextExecution"], previous)
         self.assertTrue(self.simulator.schedulers[self.ecriture_id]["enable"])
 

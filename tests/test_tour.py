@@ -26,7 +26,7 @@ class TestForceNowTour(HttpCase):
         # next executions far in the past, so that the tours see them change (one query per tour)
         cls.scheduler_ids = {name: cls.simulator.add_scheduler(name, nextExecution="2001-01-02T02:00:00.1234567Z")
                              for name in ("ECRITURE", "ANALYTIQ")}
-        cls.env["is.cegid.query"].sync_from_cegid()
+        cls.env["is.cegid.query"]._sync_from_cegid()
 
     def assert_forced(self, name):
         scheduler = self.simulator.schedulers[self.scheduler_ids[name]]
@@ -53,9 +53,9 @@ class TestForceNowTour(HttpCase):
                                    groups="base.group_user,is_cegid2odoo.group_cegid_accounting")
         # ECRITURE ran in Cegid after the export the table holds
         self.simulator.schedulers[self.scheduler_ids["ECRITURE"]]["lastExecution"] = "2030-01-01T02:00:00.1234567Z"
-        self.env["is.cegid.query"].sync_from_cegid()
+        self.env["is.cegid.query"]._sync_from_cegid()
         (self.folder / "ECRITURE.csv").write_bytes(export_bytes("ECRITURE", 1))
-        [record] = self.env["is.cegid.import"].import_folder().records
+        [record] = self.env["is.cegid.import"]._import_folder().records
         self.assertEqual(record.state, "done", record.message)
         self.start_tour("/odoo/action-is_cegid2odoo.action_cegid_ecriture", "is_cegid2odoo_staging_freshness_fr",
                         login=accountant.login)

@@ -122,7 +122,7 @@ params = env["ir.config_parameter"].sudo()
 for key, value in {settings!r}.items():
     params.set_param("is_cegid2odoo." + key, value)
 params.set_param("is_cegid2odoo.database_uuid", params.get_param("database.uuid"))
-env["is.cegid.query"].sync_from_cegid()
+env["is.cegid.query"]._sync_from_cegid()
 env.cr.commit()
 print("configured: %d scheduled queries" % env["is.cegid.query"].search_count([]))
 """

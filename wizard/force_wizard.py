@@ -39,6 +39,7 @@ class CegidForceWizard(models.TransientModel):
 
     def action_force(self):
         """Force the queries at the chosen moment (sent to Cegid in UTC)."""
+        self.env["is.cegid.backend"]._check_cegid_manager()
         self.ensure_one()
         if self.moment <= fields.Datetime.now():
             raise UserError(self.env._("Pick a moment in the future."))

@@ -1,0 +1,185 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Every door checked on the server: each public method of the addon's models, called through RPC by each role.
+
+Odoo's dispatcher (``get_public_method`` + ``call_kw``) runs any public method
+for any logged-in user; access rights guard records, not method calls. The
+methods are found by introspection (a method added later fails the test until
+the matrix names it), called as each role, and each call is either allowed or
+refused with AccessError; a refused call changes nothing.
+"""
+
+import datetime
+
+from odoo import fields
+from odoo.api import call_kw
+from odoo.exceptions import AccessError, UserError
+from odoo.service.model import get_public_method
+from odoo.tests import tagged
+from odoo.tests.common import new_test_user
+
+from .common import CegidCase
+from .test_export import FIRST, salaries
+
+MODULE = "odoo.addons.is_cegid2odoo."
+ROLES = ("internal", "cegid_user", "accounting", "payroll", "other_data", "manager", "administrator")
+GROUPS = {
+    "internal": "base.group_user",
+    "cegid_user": "is_cegid2odoo.group_cegid_user",
+    "accounting": "is_cegid2odoo.group_cegid_accounting",
+    "payroll": "is_cegid2odoo.group_cegid_payroll",
+    "other_data": "is_cegid2odoo.group_cegid_other_data",
+    "manager": "is_cegid2odoo.group_cegid_manager",
+    "administrator": "base.group_system",
+}
+EVERYONE = set(ROLES)
+CEGID = {"cegid_user", "accounting", "payroll", "other_data", "manager"}
+MANAGER = {"manager"}
+ADMINISTRATOR = {"administrator"}
+NOBODY = set()
+
+# (model, method): the roles allowed, and how it is called (a function of the test giving (records, args))
+MATRIX = {
+    ("res.config.settings", "get_values"): (EVERYONE, lambda t: ("model", ())),
+    ("res.config.settings", "set_values"): (ADMINISTRATOR, lambda t: (t.settings_record, ())),
+    ("res.config.settings", "action_cegid_clear_secrets"): (ADMINISTRATOR, lambda t: ("empty", ())),
+    ("res.config.settings", "action_cegid_test_connection"): (ADMINISTRATOR, lambda t: ("empty", ())),
+    ("res.config.settings", "action_cegid_discover_provider"): (ADMINISTRATOR, lambda t: ("empty", ())),
+    ("res.config.settings", "action_cegid_download_now"): (MANAGER, lambda t: ("empty", ())),
+    ("res.config.settings", "action_cegid_sync_queries"): (MANAGER, lambda t: ("empty", ())),
+    ("is.cegid.transfer", "action_download_now"): (MANAGER, lambda t: ("model", ())),
+    ("is.cegid.import", "action_import_now"): (MANAGER, lambda t: ("model", ())),
+    ("is.cegid.query", "action_sync_from_cegid"): (MANAGER, lambda t: ("model", ())),
+    ("is.cegid.query", "action_force_now"): (MANAGER, lambda t: (t.query, ())),
+    ("is.cegid.query", "action_force_at"): (MANAGER, lambda t: (t.query, ())),
+    ("is.cegid.query", "action_enable"): (MANAGER, lambda t: (t.query, ())),
+    ("is.cegid.query", "action_disable"): (MANAGER, lambda t: (t.query, ())),
+    # the query of an export of "other data": its table opens for its readers
+    ("is.cegid.query", "action_open_export_table"): ({"other_data", "manager"}, lambda t: (t.query, ())),
+    ("is.cegid.force.wizard", "action_force"): (MANAGER, lambda t: (t.force_wizard, ())),
+    ("is.cegid.export", "get_freshness"): (CEGID, lambda t: ("model", ("x_cegid_salaries",))),
+    ("is.cegid.export", "action_open_table"): ({"other_data", "manager"}, lambda t: (t.entry, ())),
+    ("is.cegid.export", "action_open_query"): ({"other_data", "manager"}, lambda t: (t.entry, ())),
+    # allowed to run, refused by the entry's state (UserError): nothing to create, nothing held
+    ("is.cegid.export", "action_create_table"): (MANAGER, lambda t: (t.entry, ())),
+    ("is.cegid.export", "action_update_table"): (MANAGER, lambda t: (t.entry, ())),
+    ("is.cegid.export", "create"): (NOBODY, lambda t: ("model", ({"name": "PIRATE", "description": "x"},))),
+    ("is.cegid.export", "write"): (MANAGER, lambda t: (t.entry, ({"description": "Salaires"},))),
+    ("is.cegid.export", "unlink"): (MANAGER, lambda t: (t.shipped_entry, ())),  # refused as shipped (UserError)
+    ("is.cegid.export.column", "create"): (NOBODY, lambda t: ("model", ({"export_id": t.entry.id, "name": "X",
+                                                                         "label": "X", "field_name": "x_x"},))),
+    ("is.cegid.export.column", "write"): (MANAGER, lambda t: (t.entry.column_ids[:1], ({"label": "Matricule"},))),
+}
+
+
+def addon_public_methods(env):
+    """(model, method) for every method the addon's classes define that RPC may call."""
+    found = set()
+    for model_name in env.registry:
+        model = env[model_name]
+        for klass in type(model).mro():
+            if not klass.__module__.startswith(MODULE):
+                continue
+            for name, value in vars(klass).items():
+                if name.startswith("_") or not callable(value):
+                    continue
+                try:
+                    get_public_method(model, name)
+                except AccessError:
+                    continue  # @api.private
+                found.add((model_name, name))
+    return found
+
+
+@tagged("post_install", "-at_install")
+class TestRpcSurface(CegidCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.users = {role: new_test_user(cls.env, login=f"rpc_{role}", groups=f"base.group_user,{group}")
+                     for role, group in GROUPS.items()}
+
+    def setUp(self):
+        super().setUp()
+        self.simulator.schedulers.clear()
+        self.simulator.add_scheduler("SALARIES", content="SELECT * FROM SALARIES")
+        self.env["is.cegid.query"]._sync_from_cegid()
+        self.query = self.env["is.cegid.query"].search([("name", "=", "SALARIES")])
+        self.drop("SALARIES.csv", salaries(FIRST))
+        self.run_import()
+        self.entry = self.env["is.cegid.export"].search([("name", "=", "SALARIES")])
+        self.shipped_entry = self.env.ref("is_cegid2odoo.export_ecriture")
+        self.assertEqual(self.entry.group_id, self.env.ref("is_cegid2odoo.group_cegid_other_data"))
+
+    # a transient record is its creator's: each role calls the methods of its own
+    def settings_record(self, env):
+        return env["res.config.settings"].sudo().create({"cegid_tenant_id": "999"}).sudo(False)
+
+    def force_wizard(self, env):
+        return env["is.cegid.force.wizard"].sudo().create({
+            "query_ids": [(6, 0, self.query.ids)],
+            "moment": fields.Datetime.now() + datetime.timedelta(hours=2)}).sudo(False)
+
+    def observed(self):
+        """What a call could change: settings and secrets, history, triggers, tables, catalogue, Cegid, files."""
+        params = self.env["ir.config_parameter"].sudo().search([("key", "=like", "is_cegid2odoo.%")])
+        return {
+            "params": sorted((param.key, param.value) for param in params),
+            "imports": self.env["is.cegid.import"].sudo().search_count([]),
+            "transfers": self.env["is.cegid.transfer"].sudo().search_count([]),
+            "triggers": self.env["ir.cron.trigger"].sudo().search_count([]),
+            "tables": self.env["ir.model"].sudo().search_count([("model", "=like", "x_cegid_%")]),
+            "entries": self.env["is.cegid.export"].sudo().search_read([], ["name", "description", "state",
+                                                                           "update_requested", "group_id"]),
+            "columns": self.env["is.cegid.export.column"].sudo().search_read([], ["name", "label", "kind"]),
+            "queries": self.env["is.cegid.query"].sudo().search_read([], ["enabled", "next_execution", "active"]),
+            "cegid_requests": [(request.method, request.path) for request in self.simulator.requests],
+            "folder": sorted(str(path.relative_to(self.folder)) for path in self.folder.rglob("*")),
+        }
+
+    def call(self, role, model_name, method, target, args):
+        """``method`` through Odoo's RPC dispatch as ``role``, inside a savepoint rolled back afterwards."""
+        env = self.env(user=self.users[role], context={})
+        model = env[model_name]
+        if isinstance(target, str):
+            records = {"model": model, "empty": model.browse()}[target]
+        else:
+            records = target(env) if callable(target) else target
+        ids = records.ids
+        get_public_method(model, method)
+        name = getattr(type(model), method)
+        is_model_method = getattr(name, "_api", None) is not None
+        return call_kw(model, method, list(args) if is_model_method else [ids, *args], {})
+
+    def test_the_matrix_names_every_public_method_of_the_addon(self):
+        self.assertEqual(sorted(addon_public_methods(self.env) - set(MATRIX)), [],
+                         "a public method the access matrix does not name: check its caller's group, then add it")
+        self.assertEqual(sorted(set(MATRIX) - addon_public_methods(self.env)), [], "the matrix names a method gone")
+
+    def test_every_role_is_allowed_or_refused_as_the_matrix_says(self):
+        outcomes = {}
+        for (model_name, method), (_allowed, how) in sorted(MATRIX.items()):
+            for role in ROLES:
+                target, args = how(self)
+                before = self.observed()
+                self.env.cr.execute("SAVEPOINT rpc_call")
+                try:
+                    result = self.call(role, model_name, method, target, args)
+                    outcome = "allowed"
+                except AccessError:
+                    outcome = "refused"
+                    self.env.invalidate_all()
+                    self.assertEqual(self.observed(), before, f"{model_name}.{method} refused to {role} changed "
+                                     "something")
+                except UserError as err:  # allowed to run, refused by a rule of the business
+                    outcome = "allowed"
+                    result = err
+                self.env.cr.execute("ROLLBACK TO SAVEPOINT rpc_call")
+                self.env.invalidate_all()
+                self.env.registry.clear_cache()
+                outcomes[model_name, method, role] = outcome
+                if model_name == "res.config.settings" and method == "get_values" and role not in ADMINISTRATOR:
+                    self.assertFalse([key for key in result if key.startswith("cegid_")], role)
+        expected = {(model_name, method, role): "allowed" if role in allowed else "refused"
+                    for (model_name, method), (allowed, _how) in MATRIX.items() for role in ROLES}
+        self.assertEqual({key: value for key, value in outcomes.items() if expected[key] != value}, {})
