@@ -12,6 +12,7 @@ import zlib
 
 from odoo import api, models, modules
 from odoo.exceptions import AccessError, UserError
+from odoo.http import request
 from odoo.tools import config
 from odoo.tools.misc import formatLang
 
@@ -40,8 +41,8 @@ def default_import_folder(dbname):
 
 
 def auto_commit_allowed():
-    """Commit per file, except inside tests (which run in one transaction)."""
-    return not (getattr(threading.current_thread(), "testing", False) or modules.module.current_test)
+    """Commit per file, except inside tests (which run in one transaction) and web requests (Odoo commits them)."""
+    return not (getattr(threading.current_thread(), "testing", False) or modules.module.current_test or request)
 
 
 def naive_utc(moment):

@@ -57,7 +57,8 @@ def check_client_values(records, vals, addon_only):
     """Refuse ``vals`` from a client (anyone but the superuser) when it sets fields of ``addon_only``."""
     refused = sorted(addon_only & set(vals))
     if refused and not records.env.su:
-        labels = ", ".join(records._fields[name]._description_string(records.env) for name in refused)
+        described = records.fields_get(refused, ["string"])
+        labels = ", ".join(described[name]["string"] for name in refused)
         raise AccessError(records.env._("Only the Cegid import sets these fields: %(fields)s.", fields=labels))
 
 
@@ -123,6 +124,7 @@ class CegidExport(models.Model):
 
     def _compute_last_import(self):
         imports = self.env["is.cegid.import"].sudo()
+        # _read_group: Odoo's server-side grouping (read_group is the web client's, formatted for it)
         last_ids = dict(imports._read_group([("export_id", "in", self.ids), ("state", "=", "done")],
                                             ["export_id"], ["id:max"]))
         for entry in self:
@@ -271,6 +273,7 @@ class CegidExport(models.Model):
         action = self.sudo()._table_action()
         if not action:
             raise UserError(self.env._("%(export)s has no table yet.", export=self.name))
+        # what ir.actions.act_window gives the web client (its readable fields); no public method returns it
         return action._get_action_dict()
 
     def action_open_query(self):

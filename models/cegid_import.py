@@ -291,8 +291,7 @@ class CegidImport(models.Model):
         if previous.activity_ids and previous._outcome() == self._outcome():
             return  # the same incident goes on: the managers know it already
         self._cegid_open_incident(lambda record: (
-            record.env._("Cegid import of %(file)s: %(state)s", file=record.name, state=dict(
-                record._fields["state"]._description_selection(record.env))[record.state]),
+            record.env._("Cegid import of %(file)s: %(state)s", file=record.name, state=record._cegid_state_label()),
             record.message))
 
     @api.model

@@ -32,6 +32,11 @@ class CegidIncidentMixin(models.AbstractModel):
             summary, note = texts(record)
             record.activity_schedule(INCIDENT_ACTIVITY, user_id=manager.id, summary=summary, note=note)
 
+    def _cegid_state_label(self):
+        """The label of this record's state in the language of its context."""
+        self.ensure_one()
+        return dict(self.fields_get(["state"], ["selection"])["state"]["selection"])[self.state]
+
     @api.model
     def _cegid_close_incidents(self, domain, feedback):
         """Mark done the open incidents of the records of ``domain``.

@@ -63,8 +63,9 @@ class CegidMessage(models.AbstractModel):
         """The translated label of a setting, as the Settings page shows it."""
         if name == "config":
             return "config.py"
-        field = self.env["res.config.settings"]._fields.get("cegid_" + name)
-        return field._description_string(self.env) if field else name
+        # sudo: the settings' fields are the administrators', their labels are anyone's to read
+        described = self.env["res.config.settings"].sudo().fields_get(["cegid_" + name], ["string"])
+        return described["cegid_" + name]["string"] if described else name
 
     @api.model
     def _template(self, code):

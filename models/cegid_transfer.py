@@ -154,6 +154,7 @@ class CegidTransfer(models.Model):
     @api.depends("file_ids.state", "file_ids.size")
     def _compute_shown_counts(self):
         for transfer in self:
+            # _filtered_access: Odoo 18's filter of a recordset by the user's rules, in one query
             transfer.shown_file_count, transfer.shown_byte_count = _done_totals(
                 transfer.file_ids._filtered_access("read"))
 
@@ -348,8 +349,7 @@ class CegidTransfer(models.Model):
         if previous.problem_key == self.problem_key:
             return  # the same incident goes on: the managers know it already
         self._cegid_open_incident(lambda record: (
-            record.env._("Cegid download: %(state)s", state=dict(
-                record._fields["state"]._description_selection(record.env))[record.state]),
+            record.env._("Cegid download: %(state)s", state=record._cegid_state_label()),
             record.error))
 
     @api.model
