@@ -10,7 +10,9 @@ each measurement in a fresh ``odoo-bin shell`` process, so that its peak RSS
 (``ru_maxrss``) covers that measurement only:
 
 - ``copy``: ``is.cegid.import._import_folder()`` on the big file (default 1,000,000 rows),
-  over a table already holding as many rows (a real run replaces a snapshot);
+  over a table already holding as many rows (a real run replaces a snapshot), without
+  and with the comparison of the two snapshots, in turns (``--changes`` rows differ
+  between them: all of them by default, the worst case);
 - ``orm``: what the predecessor did: ``list(csv.reader)``, DELETE, ORM ``create``
   in batches of 1,000, on a smaller file (default 50,000 rows): its rows/s is
   measured there and extrapolated to the big file, its memory grows with the file.
@@ -82,6 +84,7 @@ import json, os, resource, shutil, time
 params = env["ir.config_parameter"].sudo()
 params.set_param("is_cegid2odoo.import_folder", {folder!r})
 params.set_param("is_cegid2odoo.database_uuid", params.get_param("database.uuid"))
+params.set_param("is_cegid2odoo.skip_comparison", {skip_comparison!r})
 env.cr.commit()
 for name, target in {files!r}:
     shutil.copy2(os.path.join({source!r}, name), os.path.join({folder!r}, target))
@@ -97,6 +100,7 @@ last = records.sorted("id")[-1:]
 env.cr.execute("SELECT count(*) FROM {table}")
 table_rows = env.cr.fetchone()[0]
 print("BENCH " + json.dumps({{"rows": last.row_count, "state": last.state, "message": last.message or "",
+      "compared": last.compared, "rows_added": last.rows_added, "rows_removed": last.rows_removed,
       "seconds": last.duration, "wall_all_files": wall, "table_rows": table_rows,
       "rss_before_mib": before / 1024, "peak_rss_mib": peak / 1024,
       "cpu_client": cpu1 - cpu0, "cpu_server": server1 - server0}}))
@@ -198,12 +202,31 @@ def report(rows, copy, orm, first=None):
     return "\n".join(lines)
 
 
+def with_changes(first, second, changes):
+    """Make ``second`` the ``first`` export but for its last ``changes`` rows, taken from ``second``."""
+    with open(first, encoding="cp1252", newline="") as handle:
+        lines = handle.readlines()
+    with open(second, encoding="cp1252", newline="") as handle:
+        others = handle.readlines()
+    kept = len(lines) - changes
+    with open(second, "w", encoding="cp1252", newline="") as handle:
+        handle.writelines(lines[:kept] + others[kept:])
+
+
+def median(results):
+    """The median run by wall time (the lower one of an even count)."""
+    return sorted(results, key=lambda result: result["wall_all_files"])[(len(results) - 1) // 2]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the big file (import step)")
     parser.add_argument("--orm-rows", type=int, default=50_000, help="rows of the predecessor's measurement")
     parser.add_argument("--repeat", type=int, default=3,
-                        help="replacements measured (the median is reported; each in its own process)")
+                        help="replacements measured, each without and with the comparison (the median is reported; "
+                             "each in its own process)")
+    parser.add_argument("--changes", type=int, default=None,
+                        help="rows that differ between the two big files (default: all of them)")
     parser.add_argument("--export", choices=sorted(EXPORTS), default="ECRITURE",
                         help="ECRITURE (known) or SALARIES (an export the addon does not know)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
@@ -229,24 +252,31 @@ def main():
         for name, rows, seed in ((f"{export}_1.csv", args.rows, 1), (f"{export}_2.csv", args.rows, 2),
                                  (f"{export}_orm.csv", args.orm_rows, 3)):
             write_export(source / name, export, rows, encoding="cp1252", seed=seed, **spec["options"])
+        if args.changes is not None:
+            with_changes(source / f"{export}_1.csv", source / f"{export}_2.csv", args.changes)
         size = os.path.getsize(source / f"{export}_1.csv")
         print(f"generated {args.rows:,} rows of {export} ({size / 2**20:.0f} MiB)", flush=True)
 
-        def import_file(number):
+        def import_file(number, compare=False):
             # the file under the export's own name: that is how an export the addon does not know is found
             return run_shell(src, cluster, workdir, COPY_SCRIPT.format(
                 folder=str(folder), source=str(source), files=[(f"{export}_{number}.csv", f"{export}.csv")],
-                table=table))
+                table=table, skip_comparison=False if compare else "True"))
 
         # first fill the table (for SALARIES: profile the file, create the model), then measure replacements
         first = import_file(1)
         print("first:", json.dumps(first), flush=True)
-        copies = []
-        for attempt in range(args.repeat):
-            copies.append(import_file(2 - attempt % 2))
-            print("copy:", json.dumps(copies[-1]), flush=True)
-        # the median run by wall time (the lower one of an even count)
-        copy = sorted(copies, key=lambda result: result["wall_all_files"])[(len(copies) - 1) // 2]
+        copies, compared = [], []
+        for _attempt in range(args.repeat):
+            for runs, compare in ((copies, False), (compared, True)):
+                runs.append(import_file(2 - len(copies + compared) % 2, compare))
+                print("compared:" if compare else "copy:", json.dumps(runs[-1]), flush=True)
+        copy, with_comparison = median(copies), median(compared)
+        print(f"\nwith the comparison ({with_comparison['rows_added']:,} added, "
+              f"{with_comparison['rows_removed']:,} removed): {with_comparison['wall_all_files']:.1f} s against "
+              f"{copy['wall_all_files']:.1f} s without, "
+              f"{with_comparison['wall_all_files'] / copy['wall_all_files']:.2f} times; peak RSS "
+              f"{with_comparison['peak_rss_mib']:.0f} MiB against {copy['peak_rss_mib']:.0f} MiB", flush=True)
         if not args.orm_rows:
             return
         orm = run_shell(src, cluster, workdir, ORM_SCRIPT.format(

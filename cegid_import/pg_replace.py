@@ -26,6 +26,7 @@ _logger = logging.getLogger(__name__)
 
 COPY_BATCHES_AHEAD = 2
 LOAD_SUFFIX = "__cegid_load"
+PREVIOUS_ROWS = "cegid_previous_rows"  # a temporary copy, when the table is filled in place and compared
 SWAP_LOCK_ATTEMPTS = 10
 SWAP_LOCK_TIMEOUT_MS = 500
 # every name this module puts in a statement: what the catalogue makes, and nothing a header could smuggle in
@@ -144,13 +145,15 @@ def _copy(cursor, reader, extra, table=None, freeze=False):
     return reader.row_count
 
 
-def replace_table(cursor, reader, extra=None):
+def replace_table(cursor, reader, extra=None, compare=None):
     """Replace the content of the reader's table with the file's rows; return the row count.
 
     ``cursor`` is a psycopg2 cursor; ``extra`` maps more columns to one value
     for every row (create_uid, create_date...). The caller owns the
     transaction: run it inside a savepoint or a transaction and roll back on
-    error, so that the table keeps its old rows.
+    error, so that the table keeps its old rows. ``compare(old, new)``, when
+    given, is called with the names of the tables that hold the previous rows
+    and the new ones, once both are there and before either is gone.
 
     The rows go into a new table created in the same transaction (``COPY
     FREEZE``, no index to maintain row by row), then its primary key, indexes
@@ -171,8 +174,16 @@ def replace_table(cursor, reader, extra=None):
     if obstacle:
         # slower, and the old rows stay behind as dead rows for autovacuum: worth the administrator's eye
         _logger.warning("%s: replaced in place (DELETE + COPY), not swapped: %s", table, obstacle)
+        if compare:
+            cursor.execute(sql.SQL("DROP TABLE IF EXISTS pg_temp.{previous}; "
+                                   "CREATE TEMP TABLE {previous} AS SELECT * FROM {old}").format(
+                                       previous=identifier(PREVIOUS_ROWS), old=old))
         cursor.execute(sql.SQL("DELETE FROM {}").format(old))
-        return _copy(cursor, reader, extra)
+        count = _copy(cursor, reader, extra)
+        if compare:
+            compare(PREVIOUS_ROWS, table)
+            cursor.execute(sql.SQL("DROP TABLE {}").format(identifier(PREVIOUS_ROWS)))
+        return count
     # no DDL on the old table meanwhile (module upgrade); readers are not blocked by this mode
     cursor.execute(sql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(old))
     new_name = f"{table}{LOAD_SUFFIX}"
@@ -183,6 +194,8 @@ def replace_table(cursor, reader, extra=None):
     count = _copy(cursor, reader, {}, new_name, freeze=True)
     cursor.execute(restore_defaults)
     renames = _rebuild_like(cursor, table, new_name)
+    if compare:
+        compare(table, new_name)
     if _lock_for_swap(cursor, table):
         _hand_over_sequences(cursor, table, new_name)
         cursor.execute(sql.SQL("DROP TABLE {}").format(old))

@@ -7,6 +7,7 @@ from . import (
     cegid_export,
     cegid_export_table,
     cegid_import,
+    cegid_import_change,
     cegid_message,
     cegid_query,
     cegid_query_export,

@@ -219,7 +219,7 @@ class CegidImport(models.Model):
             record = self._create_record(dict(values, state="running"))
             self._commit()
             with self._rolled_back_whole():
-                self._load(path, name, values)
+                self._load(path, name, values, record)
         except ExportFormatError as err:
             values.update(state="rejected", message_code=err.code, message_params=err.params, row_count=0)
         except Exception as err:  # recorded; the file stays for the next run
@@ -242,6 +242,8 @@ class CegidImport(models.Model):
         entry = record.export_id
         self._link_downloads(name, entry)
         record._follow_incident()
+        if record.state == "done":
+            record._alert_closed_periods()
         if record.state == "rejected" and entry and not entry.builtin and entry.model_id:
             entry._hold(record)
         elif record.state == "done":
@@ -314,7 +316,7 @@ class CegidImport(models.Model):
             raise
 
     @api.model
-    def _load(self, path, name, values):
+    def _load(self, path, name, values, record=None):
         """Find the file's export and replace its table (inside the caller's savepoint); fill ``values``.
 
         The first file of an export never seen makes its catalogue entry (and
@@ -338,8 +340,11 @@ class CegidImport(models.Model):
         if isinstance(found, HeaderChange):
             raise ExportFormatError("import.header_changed", **found.params())
         reader = ExportReader(header, found.export, found.positions)
+        compared = {}  # what the comparison found, kept only once the table is replaced
+        row_count = self._replace(reader, record._comparer(found.export, compared) if record else None)
         values.update(details=f"{reader.encoding}, '{reader.delimiter}', {reader.date_order}",
-                      row_count=self._replace(reader), state="done")
+                      row_count=row_count, state="done", rows_added=row_count, rows_removed=0)
+        values.update(compared)
 
     @api.model
     def _update_held(self, entry):
@@ -380,15 +385,18 @@ class CegidImport(models.Model):
                 record._file_away(folder, source=held.stored_as)
         return record
 
-    def _replace(self, reader):
-        """Replace the staging table of ``reader``'s export with its rows (inside the caller's savepoint)."""
+    def _replace(self, reader, compare=None):
+        """Replace the staging table of ``reader``'s export with its rows (inside the caller's savepoint).
+
+        ``compare(old, new)``: see ``pg_replace.replace_table``.
+        """
         model = self.env[reader.export.model].sudo()
         model.flush_model()
         now = fields.Datetime.to_string(fields.Datetime.now())
         # the swap checks the create_uid/write_uid foreign keys once over the loaded rows, not row by row
         extra = {"create_date": now, "write_date": now, "create_uid": self.env.uid, "write_uid": self.env.uid}
         try:
-            return replace_table(self.env.cr, reader, extra)
+            return replace_table(self.env.cr, reader, extra, compare)
         finally:
             model.invalidate_model()
 

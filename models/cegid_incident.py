@@ -24,13 +24,13 @@ class CegidIncidentMixin(models.AbstractModel):
         """The internal users of the Cegid manager group."""
         return self.env.ref("is_cegid2odoo.group_cegid_manager").users.filtered(lambda user: not user.share)
 
-    def _cegid_open_incident(self, texts):
+    def _cegid_open_incident(self, texts, activity_type=INCIDENT_ACTIVITY):
         """An activity on this record for each manager; ``texts(record)``: (summary, note) in ``record``'s language."""
         self.ensure_one()
         for manager in self._cegid_managers():
             record = self.with_context(lang=manager.lang or "en_US")
             summary, note = texts(record)
-            record.activity_schedule(INCIDENT_ACTIVITY, user_id=manager.id, summary=summary, note=note)
+            record.activity_schedule(activity_type, user_id=manager.id, summary=summary, note=note)
 
     def _cegid_state_label(self):
         """The label of this record's state in the language of its context."""

@@ -74,6 +74,9 @@ class CegidExportFreshness(models.Model):
         else:
             text = env._("Rows of the export %(export)s of %(date)s, imported on %(imported)s.", export=entry.name,
                          date=when(entry.export_date), imported=when(entry.last_import_id.create_date))
+        if entry.last_import_id.compared:
+            text += " " + env._("%(added)s added, %(removed)s removed since the previous export.",
+                                added=entry.last_import_id.rows_added, removed=entry.last_import_id.rows_removed)
         if entry.outdated and entry.last_import_id:
             text += " " + env._(
                 "Outdated: Cegid ran the query again on %(date)s; its new export is not imported yet.",

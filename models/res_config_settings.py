@@ -26,6 +26,12 @@ from .cegid_backend import (
     notification,
     run_budget,
 )
+from .cegid_import_change import (
+    DEFAULT_DETAIL_LIMIT,
+    PARAM_CLOSED_UNTIL,
+    PARAM_DETAIL_LIMIT,
+    PARAM_SKIP_COMPARISON,
+)
 
 _logger = logging.getLogger(__name__)
 HISTORY_WINDOW = datetime.timedelta(days=30)  # of the runs the cron time limit warning looks at
@@ -68,6 +74,22 @@ class ResConfigSettings(models.TransientModel):
         string="New exports", default="create", config_parameter=PARAM_NEW_EXPORTS, groups="base.group_system",
         help="What the first file of an export the catalogue does not know yet makes.",
     )
+    # what each import compares with the rows it replaces
+    # dates, which Odoo's config_parameter does not take: stored as YYYY-MM-DD by get/set_values
+    cegid_accounting_closed_until = fields.Date(
+        "Accounting closed until", groups="base.group_system",
+        help="A change of an accounting export dated on or before this day reaches the Cegid managers.")
+    cegid_payroll_closed_until = fields.Date(
+        "Payroll closed until", groups="base.group_system",
+        help="A change of the absences dated on or before this day reaches the Cegid managers.")
+    cegid_change_detail_limit = fields.Integer(
+        "Rows kept per import", config_parameter=PARAM_DETAIL_LIMIT, default=DEFAULT_DETAIL_LIMIT,
+        groups="base.group_system",
+        help="How many of the rows added and removed an import keeps to show; the counts and the money changes "
+             "are complete.")
+    cegid_skip_comparison = fields.Boolean(
+        "Do not compare the exports", config_parameter=PARAM_SKIP_COMPARISON, groups="base.group_system",
+        help="Imports are faster, but nobody learns what changed in Cegid since the previous export.")
     cegid_import_folder = fields.Char(
         "Import folder", groups="base.group_system",
         help="Where downloaded exports are written. Empty: a folder per database in Odoo's data directory.",
@@ -115,6 +137,7 @@ class ResConfigSettings(models.TransientModel):
         if not self.env.is_admin():
             return res
         backend = self.env["is.cegid.backend"]
+        params = self.env["ir.config_parameter"].sudo()
         settings = backend._cegid_settings()
         default_folder = default_import_folder(self.env.cr.dbname)
         res.update(
@@ -135,6 +158,8 @@ class ResConfigSettings(models.TransientModel):
             cegid_last_check=fields.Datetime.to_datetime(backend._cegid_param(PARAM_LAST_CHECK) or False),
             cegid_cron_time_limit=cron_time_limit() or 0,
             cegid_cron_time_warning=self._cegid_time_limit_warning(cron_time_limit()),
+            **{f"cegid_{period}_closed_until": fields.Date.to_date(params.get_param(key)) or False
+               for period, key in PARAM_CLOSED_UNTIL.items()},
         )
         return res
 
@@ -210,6 +235,9 @@ class ResConfigSettings(models.TransientModel):
                 folder = ""
             backend._cegid_set_param("import_folder", folder)
             backend._cegid_set_param("force_time", record._cegid_force_time_text())
+            for period, key in PARAM_CLOSED_UNTIL.items():
+                self.env["ir.config_parameter"].sudo().set_param(
+                    key, fields.Date.to_string(record[f"cegid_{period}_closed_until"]) or False)
             for name in SECRET_SETTINGS:
                 value = (record["cegid_" + name] or "").strip()
                 if value:
@@ -227,6 +255,8 @@ class ResConfigSettings(models.TransientModel):
             raise UserError(self.env._("The default force time must be between 00:00 and 23:59."))
         if self.cegid_history_days < 1:
             raise UserError(self.env._("The history retention must be at least one day."))
+        if self.cegid_change_detail_limit < 1:
+            raise UserError(self.env._("An import keeps at least one of the rows it added or removed."))
 
     def _cegid_force_time_text(self):
         """The default force time as the core reads it ("HH:MM"), "" when none is proposed."""

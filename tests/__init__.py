@@ -6,6 +6,7 @@ from . import (
     test_freshness,
     test_i18n,
     test_import,
+    test_import_changes,
     test_import_incidents,
     test_queries,
     test_read_only,

@@ -70,6 +70,19 @@ class TestSettings(CegidCase):
             self.save_settings(cegid_force_time_set=True, cegid_force_time=25.0)
         self.assertIn("23:59", str(caught.exception))
 
+    def test_closed_periods_and_the_detail_limit(self):
+        self.save_settings(cegid_accounting_closed_until="2025-12-31", cegid_change_detail_limit=5000)
+        self.assertEqual((self.param("accounting_closed_until"), self.param("payroll_closed_until"),
+                          self.param("change_detail_limit")), ("2025-12-31", False, "5000"))
+        values = self.env["res.config.settings"].default_get(["cegid_accounting_closed_until",
+                                                              "cegid_payroll_closed_until"])
+        self.assertEqual((str(values["cegid_accounting_closed_until"]), values["cegid_payroll_closed_until"]),
+                         ("2025-12-31", False))
+        self.save_settings(cegid_accounting_closed_until=False)
+        self.assertFalse(self.param("accounting_closed_until"))
+        with self.assertRaises(UserError):
+            self.save_settings(cegid_change_detail_limit=0)
+
     def test_test_connection_good_credentials(self):
         self.upload("ECRITURE.csv", b"a;b\n1;2\n")
         action = self.env["res.config.settings"].create({}).action_cegid_test_connection()

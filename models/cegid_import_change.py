@@ -1,0 +1,200 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""What changed in Cegid since the last export: each import compares its snapshot with the rows it replaces.
+
+The comparison runs in PostgreSQL, in the import's transaction, while the
+previous rows and the new ones are both there (``cegid_import.changes``): the
+rows added and removed are counted, a capped number of them kept as detail,
+the net change of debit and credit kept per account and month for the
+accounting exports, and a change dated in a period the team has closed
+(settings *Accounting closed until*, *Payroll closed until*) opens an activity
+for the Cegid managers. The table is replaced all the same: the export is
+Cegid's truth, the alert is how the team learns of it.
+"""
+
+import datetime
+
+from markupsafe import Markup, escape
+
+from odoo import api, fields, models
+from odoo.tools.misc import format_date, formatLang
+
+from ..cegid_import import changes
+from .cegid_backend import PARAM_PREFIX
+
+PARAM_DETAIL_LIMIT = PARAM_PREFIX + "change_detail_limit"
+PARAM_SKIP_COMPARISON = PARAM_PREFIX + "skip_comparison"
+PARAM_CLOSED_UNTIL = {"accounting": PARAM_PREFIX + "accounting_closed_until",
+                      "payroll": PARAM_PREFIX + "payroll_closed_until"}
+DEFAULT_DETAIL_LIMIT = 100_000
+ALERT_LINES = 30  # lines of an activity; the import's Changes tab shows them all
+CLOSED_PERIOD_ACTIVITY = "mail.mail_activity_data_todo"
+KINDS = [(changes.ADDED, "Added"), (changes.REMOVED, "Removed")]
+
+
+class CegidImportChange(models.Model):
+    """One row an import added or removed (as many as the detail limit keeps)."""
+
+    _name = "is.cegid.import.change"
+    _description = "Cegid import: a row added or removed"
+    _order = "import_id, id"
+
+    import_id = fields.Many2one("is.cegid.import", "Import", required=True, ondelete="cascade", index=True,
+                                readonly=True)
+    kind = fields.Selection(KINDS, "Added or removed", required=True, readonly=True)
+    data = fields.Json("Values", readonly=True, help="The row's values by field name.")
+    line = fields.Text("Row", compute="_compute_line", help="The row's values, column by column.")
+
+    @api.depends("data", "import_id.export_id.column_ids.label")
+    def _compute_line(self):
+        labels = {}
+        for change in self:
+            export = change.import_id.export_id
+            if export not in labels:
+                labels[export] = [(column.field_name, column.label) for column in export.sudo().column_ids]
+            values = change.data or {}
+            change.line = "; ".join(f"{label}: {values.get(name) or ''}" for name, label in labels[export]
+                                    if name in values)
+
+
+class CegidImportMoney(models.Model):
+    """The net change of debit and credit of an account (axis, section) in a month, between two snapshots."""
+
+    _name = "is.cegid.import.money"
+    _description = "Cegid import: change of debit and credit"
+    _order = "import_id, account, axis, section, month"
+
+    import_id = fields.Many2one("is.cegid.import", "Import", required=True, ondelete="cascade", index=True,
+                                readonly=True)
+    account = fields.Char("General account", readonly=True)
+    axis = fields.Char(readonly=True)
+    section = fields.Char(readonly=True)
+    month = fields.Date(readonly=True)
+    debit = fields.Float("Debit change", digits=(16, 2), readonly=True)
+    credit = fields.Float("Credit change", digits=(16, 2), readonly=True)
+    row_count = fields.Integer("Rows changed", readonly=True)
+
+
+class CegidImportChanges(models.Model):
+    """The comparison of each import with the rows it replaced."""
+
+    _inherit = "is.cegid.import"
+
+    compared = fields.Boolean(readonly=True, help="Compared with the previous export of the same query.")
+    rows_added = fields.Integer("Added", readonly=True, aggregator=None,
+                                help="Rows of this export the previous one did not have (all of them, for a first "
+                                     "export).")
+    rows_removed = fields.Integer("Removed", readonly=True, aggregator=None,
+                                  help="Rows of the previous export this one no longer has.")
+    change_ids = fields.One2many("is.cegid.import.change", "import_id", "Rows added and removed", readonly=True)
+    money_ids = fields.One2many("is.cegid.import.money", "import_id", "Money changes", readonly=True)
+    closed_changes = fields.Json("Closed-period changes", readonly=True,
+                                 help="The changes dated in a closed period: [keys, month, measures, rows].")
+    closed_summary = fields.Text("Changes in closed periods", compute="_compute_closed_summary")
+
+    @api.depends("closed_changes")
+    @api.depends_context("lang")
+    def _compute_closed_summary(self):
+        for record in self:
+            record.closed_summary = "\n".join(record._closed_lines()) or False
+
+    # -- the comparison, inside the import's transaction ---------------------------------------------------------
+
+    def _comparer(self, export, values):
+        """The ``compare(old, new)`` of ``pg_replace.replace_table`` for this import, or None.
+
+        None for the first import of an export (nothing to compare with) and
+        when the settings turn the comparison off. It fills ``values``.
+        """
+        self.ensure_one()
+        params = self.env["ir.config_parameter"].sudo()
+        entry = self.env["is.cegid.export"]._entry(export.name)
+        first = not self.sudo().search_count([("export_id", "=", entry.id), ("state", "=", "done"),
+                                              ("id", "!=", self.id)], limit=1)
+        if first or params.get_param(PARAM_SKIP_COMPARISON):
+            return None
+        columns = [column.field for column in export.columns]
+        spec = changes.CHANGE_SPECS.get(export.name)
+
+        def compare(old, new):
+            comparison = changes.Comparison(self.env.cr, old, new, columns)
+            values.update(rows_added=comparison.added, rows_removed=comparison.removed, compared=True)
+            self._keep_details(comparison)
+            if spec:
+                until = fields.Date.to_date(params.get_param(PARAM_CLOSED_UNTIL[spec.period]) or False) or None
+                totals = comparison.totals(spec, until)
+                if spec.money:
+                    self._keep_money(spec, totals)
+                closed = [_jsonable(row[:-1]) for row in totals if row[-1]]
+                values["closed_changes"] = closed or False
+            comparison.forget()
+
+        return compare
+
+    def _keep_details(self, comparison):
+        """The first rows added and removed, as many as the settings keep."""
+        limit = int(self.env["ir.config_parameter"].sudo().get_param(PARAM_DETAIL_LIMIT) or DEFAULT_DETAIL_LIMIT)
+        Change = self.env["is.cegid.import.change"].sudo()
+        Change.flush_model()
+        now = fields.Datetime.now()
+        comparison.keep_details(Change._table, {"import_id": self.id, "create_uid": self.env.uid,
+                                                "create_date": now, "write_uid": self.env.uid, "write_date": now},
+                                limit)
+        Change.invalidate_model()
+
+    def _keep_money(self, spec, totals):
+        """The money table: net debit and credit change per account (axis, section) and month, all rows counted."""
+        keys = len(spec.keys)
+        merged = {}  # a month's rows before and after the closed date make one line
+        for row in totals:
+            key = tuple(row[:keys + 1])
+            debit, credit, count = merged.get(key, (0, 0, 0))
+            merged[key] = (debit + row[keys + 1], credit + row[keys + 2], count + row[keys + 3])
+        self.env["is.cegid.import.money"].sudo().create([
+            dict(zip(("account", "axis", "section"), key[:keys], strict=False), import_id=self.id, month=key[keys],
+                 debit=debit, credit=credit, row_count=count)
+            for key, (debit, credit, count) in merged.items()])
+
+    # -- telling the managers ------------------------------------------------------------------------------------
+
+    def _closed_lines(self):
+        """The changes in closed periods as lines, in the reader's language."""
+        self.ensure_one()
+        spec = changes.CHANGE_SPECS.get(self.export_id.name)
+        if not spec or not self.closed_changes:
+            return []
+        keys = len(spec.keys)
+        labels = self.env[self.export_id.sudo().model].fields_get(list(spec.measures), ["string"])
+        lines = []
+        for row in self.closed_changes:
+            month = format_date(self.env, fields.Date.to_date(row[keys]), date_format="MMMM y")
+            amounts = ", ".join(f"{labels[measure]['string']} {formatLang(self.env, value, digits=2)}"
+                                for measure, value in zip(spec.measures, row[keys + 1:-1], strict=True))
+            lines.append(self.env._("%(what)s, %(month)s: %(amounts)s (%(rows)s row(s) changed)",
+                                    what=" / ".join(str(key or "-") for key in row[:keys]), month=month,
+                                    amounts=amounts, rows=row[-1]))
+        return lines
+
+    def _alert_closed_periods(self):
+        """An activity for each Cegid manager when this import changed a closed period (in his language)."""
+        self.ensure_one()
+        if not self.closed_changes:
+            return
+
+        def texts(record):
+            lines = record._closed_lines()
+            shown = [escape(line) for line in lines[:ALERT_LINES]]
+            if len(lines) > ALERT_LINES:
+                shown.append(escape(record.env._("… and %(count)s more: see the import's Changes tab.",
+                                                 count=len(lines) - ALERT_LINES)))
+            summary = record.env._("Cegid: %(export)s changed a closed period", export=record.export_id.name)
+            return summary, Markup("<br/>").join(shown)
+
+        # a to-do, not an incident: the next import that works does not close it, a person does
+        self._cegid_open_incident(texts, activity_type=CLOSED_PERIOD_ACTIVITY)
+
+
+def _jsonable(row):
+    """A totals row as JSON keeps it: dates as ISO text, numbers as floats."""
+    return [value.isoformat() if isinstance(value, datetime.date) else
+            float(value) if value is not None and not isinstance(value, (str, int)) else value for value in row]

@@ -1,0 +1,163 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""What a new snapshot changed, compared in PostgreSQL at the swap: rows added and removed as multisets, totals."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from exportfiles import open_export, write
+from test_import_pg import cluster, count  # noqa: F401 - the module's PostgreSQL cluster, shared
+
+from cegid_import import changes
+from cegid_import.catalogue import AMOUNT, DATE, FLOAT, INTEGER, KNOWN_BY_NAME
+from cegid_import.pg_replace import replace_table
+
+psycopg2 = pytest.importorskip("psycopg2")
+ECRITURE = KNOWN_BY_NAME["ECRITURE"]
+SQL_TYPES = {DATE: "date", AMOUNT: "numeric", FLOAT: "float8", INTEGER: "int4"}
+OLD = [
+    ("2025-01-15", "P1", "Achat", "401000", "0", "120"),
+    ("2025-01-15", "P1", "Achat", "606000", "120", "0"),
+    ("2025-01-20", "P2", "Frais", "625000", "10", "0"),  # twice: one of the two goes
+    ("2025-01-20", "P2", "Frais", "625000", "10", "0"),
+    ("2025-02-03", "P3", "Vente", "706000", "0", "500"),  # changed
+]
+NEW = [
+    ("2025-01-15", "P1", "Achat", "401000", "0", "120"),
+    ("2025-01-15", "P1", "Achat", "606000", "120", "0"),
+    ("2025-01-20", "P2", "Frais", "625000", "10", "0"),
+    ("2025-02-03", "P3", "Vente", "706000", "0", "550"),
+    ("2025-03-01", "P4", "Banque", "512000", "80", "0"),  # new
+]
+
+
+@pytest.fixture
+def connect(cluster):  # noqa: F811
+    connections = []
+
+    def connect():
+        connection = psycopg2.connect(host=str(cluster.socketdir), port=cluster.port, user="postgres",
+                                      dbname="postgres")
+        connections.append(connection)
+        return connection
+
+    setup = connect()
+    with setup.cursor() as cursor:
+        columns = ", ".join(f"{column.field} {SQL_TYPES.get(column.kind, 'varchar')}" for column in ECRITURE.columns)
+        cursor.execute(f"DROP TABLE IF EXISTS {ECRITURE.table}; CREATE TABLE {ECRITURE.table} "
+                       f"(id serial PRIMARY KEY, {columns})")
+    setup.commit()
+    yield connect
+    for connection in connections:
+        connection.close()
+
+
+def ecriture_file(tmp_path, rows, name="ECRITURE.csv"):
+    """An ECRITURE export with these rows (the other columns empty)."""
+    header = [column.name for column in ECRITURE.columns]
+    lines = [";".join(header)]
+    for date, piece, label, account, debit, credit in rows:
+        values = dict(zip(("E_DATECOMPTABLE", "E_REFINTERNE", "E_LIBELLE", "E_GENERAL", "E_DEBIT", "E_CREDIT"),
+                          (date, piece, label, account, debit, credit), strict=True))
+        lines.append(";".join(values.get(name, "") for name in header))
+    return open_export(write(tmp_path, "\n".join(lines) + "\n", name))
+
+
+def load(cursor, tmp_path, rows, name, compare=None):
+    return replace_table(cursor, ecriture_file(tmp_path, rows, name), compare=compare)
+
+
+def test_a_new_snapshot_is_compared_row_by_row_as_a_multiset(tmp_path, connect):
+    connection = connect()
+    fields = [column.field for column in ECRITURE.columns]
+    seen = {}
+    spec = changes.CHANGE_SPECS["ECRITURE"]
+
+    def compare(old, new):
+        comparison = changes.Comparison(cursor, old, new, fields)
+        seen["counts"] = (comparison.added, comparison.removed)
+        seen["totals"] = comparison.totals(spec)
+        # a closed period: the rows dated on or before it are told apart
+        seen["closed"] = [row[0] for row in comparison.totals(spec, datetime.date(2025, 1, 31)) if row[-1]]
+        cursor.execute("CREATE TABLE details (id serial, kind text, data jsonb, import_id int)")
+        seen["kept"] = comparison.keep_details("details", {"import_id": 7}, limit=3)
+        comparison.forget()
+
+    with connection.cursor() as cursor:
+        load(cursor, tmp_path, OLD, "old.csv")
+        load(cursor, tmp_path, NEW, "new.csv", compare)
+        assert seen["counts"] == (2, 2)
+        assert seen["totals"] == [
+            ("512000", datetime.date(2025, 3, 1), Decimal("80"), Decimal("0"), 1, False),
+            ("625000", datetime.date(2025, 1, 1), Decimal("-10"), Decimal("0"), 1, False),
+            ("706000", datetime.date(2025, 2, 1), Decimal("0"), Decimal("50"), 2, False)]
+        assert seen["closed"] == ["625000"]
+        assert seen["kept"] == 3
+        # the rows added first, each kind in the order of its file
+        cursor.execute("SELECT kind, data->>'e_general', data->>'e_credit', import_id FROM details ORDER BY id")
+        assert cursor.fetchall() == [("added", "706000", "550", 7), ("added", "512000", "0", 7),
+                                     ("removed", "625000", "0", 7)]
+        cursor.execute("SELECT to_regclass('pg_temp.cegid_changed')")
+        assert cursor.fetchone() == (None,)
+    connection.rollback()
+
+
+def test_identical_lines_count_as_many_rows(tmp_path, connect):
+    connection = connect()
+    fields = [column.field for column in ECRITURE.columns]
+    seen = {}
+
+    def compare(old, new):
+        comparison = changes.Comparison(cursor, old, new, fields)
+        seen["counts"] = (comparison.added, comparison.removed)
+        cursor.execute("CREATE TABLE details (id serial, kind text, data jsonb, import_id int)")
+        comparison.keep_details("details", {"import_id": 1}, limit=10)
+
+    line = ("2025-01-20", "P2", "Frais", "625000", "10", "0")
+    with connection.cursor() as cursor:
+        load(cursor, tmp_path, [line, line], "old.csv")
+        load(cursor, tmp_path, [line] * 5, "new.csv", compare)
+        assert seen["counts"] == (3, 0)
+        cursor.execute("SELECT kind, data->>'e_refinterne' FROM details")
+        assert cursor.fetchall() == [("added", "P2")] * 3
+    connection.rollback()
+
+
+def test_the_same_snapshot_again_changes_nothing(tmp_path, connect):
+    connection = connect()
+    fields = [column.field for column in ECRITURE.columns]
+    seen = []
+
+    def compare(old, new):
+        comparison = changes.Comparison(cursor, old, new, fields)
+        seen.append(((comparison.added, comparison.removed), comparison.totals(changes.CHANGE_SPECS["ECRITURE"])))
+
+    with connection.cursor() as cursor:
+        load(cursor, tmp_path, NEW, "one.csv")
+        load(cursor, tmp_path, NEW, "two.csv", compare)
+        assert seen == [((0, 0), [])]
+    connection.rollback()
+
+
+def test_a_table_filled_in_place_is_compared_too(tmp_path, connect):
+    """A table the swap cannot rebuild (a trigger on it) is filled in place: its previous rows are kept to compare."""
+    connection = connect()
+    fields = [column.field for column in ECRITURE.columns]
+    counts = []
+
+    def compare(old, new):
+        comparison = changes.Comparison(cursor, old, new, fields)
+        counts.append((comparison.added, comparison.removed))
+
+    with connection.cursor() as cursor:
+        load(cursor, tmp_path, OLD, "old.csv")
+        cursor.execute("CREATE FUNCTION noop() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$; "
+                       f"CREATE TRIGGER noop BEFORE INSERT ON {ECRITURE.table} FOR EACH ROW EXECUTE FUNCTION noop()")
+        load(cursor, tmp_path, NEW, "new.csv", compare)
+        assert counts == [(2, 2)]
+        cursor.execute(f"SELECT count(*) FROM {ECRITURE.table}")
+        assert cursor.fetchone() == (5,)
+        cursor.execute("SELECT to_regclass('pg_temp.cegid_previous_rows')")
+        assert cursor.fetchone() == (None,)
+    connection.rollback()

@@ -1,0 +1,162 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""What changed in Cegid since the last export: counts, detail, money table, closed periods reaching the managers."""
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from odoo.tests import tagged
+from odoo.tests.common import TransactionCase, new_test_user
+
+from .common import ImportFolderMixin
+from .test_export import FIRST, SECOND, forget_custom_models, salaries
+
+ECRITURE_HEADER = "E_DATECOMPTABLE;E_REFINTERNE;E_LIBELLE;E_GENERAL;E_DEBIT;E_CREDIT;E_AUXILIAIRE;E_REFLIBRE"
+ANALYTIQ_HEADER = ("Y_DATECOMPTABLE;Y_GENERAL;Y_AXE;Y_SECTION;Y_REFINTERNE;Y_LIBELLE;Y_NATUREPIECE;Y_REFEXTERNE;"
+                   "Y_JOURNAL;Y_CONTREPARTIEAUX;Y_DEBIT;Y_CREDIT")
+ABSENCE_HEADER = ("PCN_TYPEMVT;PCN_SALARIE;PCN_ORDRE;PCN_PERIODECP;PCN_TYPECONGE;PCN_SENSABS;PCN_LIBELLE;"
+                  "PCN_DATEDEBUTABS;PCN_DEBUTDJ;PCN_DATEFINABS;PCN_FINDJ;PCN_JOURS;PCN_HEURES;PCN_GUID")
+# (date, piece, account, debit, credit)
+JANUARY = [("2025-01-15", "P1", "401000", "0", "120,00"), ("2025-01-15", "P1", "606000", "120,00", "0"),
+           ("2025-01-20", "P2", "625000", "10,00", "0"), ("2025-01-20", "P2", "625000", "10,00", "0")]
+MARCH = [("2025-03-03", "P3", "706000", "0", "500,00"), ("2025-03-03", "P3", "411000", "500,00", "0")]
+
+
+def ecriture(rows):
+    lines = [ECRITURE_HEADER] + [f"{date};{piece};Pièce {piece};{account};{debit};{credit};;" for
+                                 date, piece, account, debit, credit in rows]
+    return ("\r\n".join(lines) + "\r\n").encode("cp1252")
+
+
+@tagged("post_install", "-at_install")
+class TestImportChanges(ImportFolderMixin, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.manager = new_test_user(cls.env, login="changes_manager", lang="en_US",
+                                    groups="base.group_user,is_cegid2odoo.group_cegid_manager")
+        cls.accountant = new_test_user(cls.env, login="changes_accountant",
+                                       groups="base.group_user,is_cegid2odoo.group_cegid_accounting")
+        cls.payroll = new_test_user(cls.env, login="changes_payroll",
+                                    groups="base.group_user,is_cegid2odoo.group_cegid_payroll")
+
+    def setUp(self):
+        self.addCleanup(forget_custom_models, self)
+        super().setUp()
+        self.folder = Path(tempfile.mkdtemp(prefix="cegid-changes-test-"))
+        self.addCleanup(shutil.rmtree, self.folder, ignore_errors=True)
+        self.params = self.env["ir.config_parameter"].sudo()
+        self.params.set_param("is_cegid2odoo.import_folder", str(self.folder))
+        self.params.set_param("is_cegid2odoo.database_uuid", self.params.get_param("database.uuid"))
+        self.params.set_param("is_cegid2odoo.accounting_closed_until", "2025-01-31")
+
+    def imported(self, name, data):
+        self.drop(name, data)
+        [record] = self.run_import()
+        self.assertEqual(record.state, "done", record.message)
+        return record
+
+    def alerts(self, record):
+        return record.activity_ids.filtered(lambda act: act.user_id == self.manager)
+
+    def test_three_ecriture_snapshots(self):
+        first = self.imported("ECRITURE.csv", ecriture(JANUARY))
+        # nothing to compare with: every row is new, no alert even in a closed month
+        self.assertEqual((first.compared, first.rows_added, first.rows_removed), (False, 4, 0))
+        self.assertFalse(first.change_ids or first.money_ids or self.alerts(first))
+
+        # open months only: a new piece in March, nothing else
+        second = self.imported("ECRITURE.csv", ecriture(JANUARY + MARCH))
+        self.assertEqual((second.compared, second.rows_added, second.rows_removed), (True, 2, 0))
+        self.assertEqual(sorted(second.change_ids.mapped("kind")), ["added", "added"])
+        self.assertEqual([(m.account, str(m.month), m.debit, m.credit, m.row_count) for m in second.money_ids],
+                         [("411000", "2025-03-01", 500.0, 0.0, 1), ("706000", "2025-03-01", 0.0, 500.0, 1)])
+        self.assertFalse(second.closed_changes or self.alerts(second))
+
+        # a closed month changes: one of the two identical lines goes, an amount changes; March too
+        third_rows = [JANUARY[0], ("2025-01-15", "P1", "606000", "125,00", "0"), JANUARY[2],
+                      ("2025-03-03", "P3", "706000", "0", "505,00"), MARCH[1]]
+        third = self.imported("ECRITURE.csv", ecriture(third_rows))
+        self.assertEqual((third.rows_added, third.rows_removed), (2, 3))
+        self.assertEqual(sorted((c.kind, c.data["e_general"], c.data["e_debit"]) for c in third.change_ids), [
+            ("added", "606000", "125.00"), ("added", "706000", "0"), ("removed", "606000", "120.00"),
+            ("removed", "625000", "10.00"), ("removed", "706000", "0")])
+        self.assertIn("General account: 606000", third.change_ids.filtered(lambda c: c.kind == "added")[0].line
+                      + third.change_ids.filtered(lambda c: c.kind == "added")[1].line)
+        self.assertEqual([(m.account, str(m.month), m.debit, m.credit, m.row_count) for m in third.money_ids], [
+            ("606000", "2025-01-01", 5.0, 0.0, 2), ("625000", "2025-01-01", -10.0, 0.0, 1),
+            ("706000", "2025-03-01", 0.0, 5.0, 2)])
+        # the alert names the closed month's accounts and amounts, not March's
+        [alert] = self.alerts(third)
+        self.assertEqual(alert.summary, "Cegid: ECRITURE changed a closed period")
+        self.assertIn("606000, January 2025: Debit 5.00, Credit 0.00 (2 row(s) changed)", alert.note)
+        self.assertIn("625000, January 2025: Debit -10.00, Credit 0.00 (1 row(s) changed)", alert.note)
+        self.assertNotIn("706000", alert.note)
+        self.assertEqual(alert.activity_type_id, self.env.ref("mail.mail_activity_data_todo"))
+        # the next import that works does not close it: a person does
+        self.imported("ECRITURE.csv", ecriture(third_rows))
+        self.assertTrue(alert.exists())
+
+    def test_the_changes_are_the_readers_of_the_data(self):
+        self.imported("ECRITURE.csv", ecriture(JANUARY))
+        record = self.imported("ECRITURE.csv", ecriture(MARCH))
+        Change = self.env["is.cegid.import.change"]
+        self.assertEqual(Change.with_user(self.accountant).search_count([("import_id", "=", record.id)]), 6)
+        self.assertEqual(Change.with_user(self.payroll).search_count([("import_id", "=", record.id)]), 0)
+        self.assertEqual(self.env["is.cegid.import.money"].with_user(self.payroll).search_count([]), 0)
+        # the banner of the table says it, in the reader's language
+        freshness = self.env["is.cegid.export"].with_user(self.accountant).get_freshness("is.cegid.ecriture")
+        self.assertIn("2 added, 4 removed since the previous export.", freshness["text"])
+
+    def test_the_detail_is_capped_the_counts_are_not(self):
+        self.params.set_param("is_cegid2odoo.change_detail_limit", "3")
+        self.imported("ECRITURE.csv", ecriture(JANUARY))
+        record = self.imported("ECRITURE.csv", ecriture(MARCH))
+        self.assertEqual((record.rows_added, record.rows_removed, len(record.change_ids)), (2, 4, 3))
+        self.assertEqual(sum(record.money_ids.mapped("row_count")), 6)
+
+    def test_analytic_money_by_axis_and_section_and_payroll_by_employee(self):
+        self.params.set_param("is_cegid2odoo.payroll_closed_until", "2025-06-30")
+        line = "{date};607000;A1;{section};R1;Achat;FF;X9;ACH;F001;{debit};0"
+        analytiq = lambda *rows: ("\r\n".join([ANALYTIQ_HEADER, *(line.format(date=date, section=section, debit=debit)  # noqa: E731
+                                                                 for date, section, debit in rows)]) + "\r\n").encode()
+        self.imported("ANALYTIQ.csv", analytiq(("30/06/2025", "SEC01", "10,5")))
+        record = self.imported("ANALYTIQ.csv", analytiq(("30/06/2025", "SEC02", "10,5")))
+        self.assertEqual(sorted((m.account, m.axis, m.section, m.debit) for m in record.money_ids), [
+            ("607000", "A1", "SEC01", -10.5), ("607000", "A1", "SEC02", 10.5)])
+        absence = "ABS;{employee};3;1;CPA;-;Congés;{start};MAT;15/07/2025;PAM;{days};0;{{G}}"
+        absences = lambda *rows: ("\n".join([ABSENCE_HEADER, *(absence.format(employee=e, start=s, days=d)  # noqa: E731
+                                                               for e, s, d in rows)]) + "\n").encode("cp1252")
+        self.imported("ABSENCESALARIE.csv", absences(("0000042", "01/06/2025", "2"), ("0000043", "01/07/2025", "1")))
+        record = self.imported("ABSENCESALARIE.csv", absences(("0000042", "01/06/2025", "3"),
+                                                              ("0000043", "02/07/2025", "1")))
+        self.assertEqual((record.rows_added, record.rows_removed, bool(record.money_ids)), (2, 2, False))
+        [alert] = self.alerts(record)
+        self.assertIn("0000042, June 2025: Days 1.00 (2 row(s) changed)", alert.note)
+        self.assertNotIn("0000043", alert.note)
+
+    def test_an_export_the_addon_does_not_know_is_compared_too(self):
+        self.imported("SALARIES.csv", salaries(FIRST))
+        record = self.imported("SALARIES.csv", salaries([FIRST[0], *SECOND]))
+        self.assertEqual((record.compared, record.rows_added, record.rows_removed), (True, 2, 2))
+        self.assertFalse(record.money_ids or record.closed_changes)
+        self.assertEqual(sorted(record.change_ids.mapped(lambda c: (c.kind, c.data["x_matricule"]))), [
+            ("added", "0000050"), ("added", "0000051"), ("removed", "0000043"), ("removed", "0000044")])
+
+    def test_the_comparison_can_be_turned_off(self):
+        self.params.set_param("is_cegid2odoo.skip_comparison", "True")
+        self.imported("ECRITURE.csv", ecriture(JANUARY))
+        record = self.imported("ECRITURE.csv", ecriture(MARCH))
+        self.assertEqual((record.compared, record.rows_added, record.rows_removed), (False, 2, 0))
+        self.assertFalse(record.change_ids)
+
+    def test_the_alert_reads_in_the_managers_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["is_cegid2odoo"], ["fr_FR"], overwrite=True)
+        self.manager.lang = "fr_FR"
+        self.imported("ECRITURE.csv", ecriture(JANUARY))
+        record = self.imported("ECRITURE.csv", ecriture(JANUARY[:3]))
+        [alert] = self.alerts(record)
+        self.assertEqual(alert.summary, "Cegid : ECRITURE a modifié une période clôturée")
+        self.assertIn("625000, janvier 2025 : Débit -10,00, Crédit 0,00 (1 ligne(s) modifiée(s))", alert.note)
