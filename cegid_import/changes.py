@@ -50,8 +50,10 @@ CHANGE_SPECS = {
 class Comparison:
     """The comparison of table ``old`` with table ``new`` over ``columns`` (both have an ``id`` column).
 
-    ``added`` and ``removed`` count the rows; the other methods read what
-    differs until :meth:`forget` (or the end of the session).
+    ``added`` and ``removed`` count the rows; :meth:`keep_details` and
+    :meth:`totals` read what differs until :meth:`forget` (or the end of the
+    session): their cost follows the number of changes, the comparison's the
+    size of the snapshots.
     """
 
     def __init__(self, cursor, old, new, columns):
@@ -67,6 +69,7 @@ class Comparison:
         work_mem = cursor.fetchone()[0]
         cursor.execute("SELECT set_config('work_mem', %s, true)", (COMPARE_WORK_MEM,))
         row = sql.SQL("hash_record_extended(ROW({}), 0)").format(sql.SQL(", ").join(self.columns))
+        # one row of each kind stands for its identical ones: its id, the first in its file
         cursor.execute(sql.SQL(
             "CREATE TEMP TABLE {changed} AS SELECT h, sum(s)::int AS delta, "
             "min(id) FILTER (WHERE s = 1) AS new_id, min(id) FILTER (WHERE s = -1) AS old_id FROM ("
@@ -80,20 +83,9 @@ class Comparison:
                                    sql.Identifier(CHANGED)))
         return cursor.fetchone()
 
-    def _rows(self, selected=None):
-        """SQL of the changed rows: ``kind``, ``row_id`` and the ``selected`` expressions (of ``t``, the row).
-
-        A row the new snapshot holds ``delta`` more times is added ``delta``
-        times (identical rows: one stands for all), likewise removed.
-        """
-        selected = sql.SQL(", {}").format(selected) if selected else sql.SQL("")
-        parts = [sql.SQL(
-            "SELECT {kind}::text AS kind, t.id AS row_id{selected} FROM {changed} c JOIN {table} t ON t.id = c.{ref} "
-            "CROSS JOIN generate_series(1, {sign} * c.delta) WHERE {sign} * c.delta > 0").format(
-                kind=sql.Literal(kind), selected=selected, changed=sql.Identifier(CHANGED), table=table,
-                ref=sql.Identifier(ref), sign=sql.Literal(sign))
-            for kind, table, ref, sign in ((ADDED, self.new, "new_id", 1), (REMOVED, self.old, "old_id", -1))]
-        return sql.SQL(" UNION ALL ").join(parts)
+    def _sides(self):
+        """(kind, table, id column of the changed rows, sign of their delta): the rows added, then removed."""
+        return ((ADDED, self.new, "new_id", 1), (REMOVED, self.old, "old_id", -1))
 
     def keep_details(self, target, extra, limit):
         """Insert at most ``limit`` changed rows into table ``target``: ``kind``, ``data`` (jsonb) and ``extra``.
@@ -101,42 +93,57 @@ class Comparison:
         ``data`` maps each column to its value as text; ``extra`` gives more
         columns one value for every row (the import, the audit columns). The
         rows added come first, each kind in the order of its file; only the
-        rows kept are read whole.
+        rows kept are read (a row the snapshots hold ``n`` more times is kept
+        ``n`` times).
         """
         pairs = sql.SQL(", ").join(sql.SQL("{}, t.{}::text").format(sql.Literal(column.strings[0]), column)
                                    for column in self.columns)
-        kept = sql.SQL(" UNION ALL ").join(
-            sql.SQL("SELECT kind, jsonb_build_object({pairs}) FROM picked JOIN {table} t ON t.id = picked.row_id "
-                    "WHERE kind = {kind}").format(pairs=pairs, table=table, kind=sql.Literal(kind))
-            for kind, table in ((ADDED, self.new), (REMOVED, self.old)))
+        firsts = sql.SQL(" UNION ALL ").join(
+            sql.SQL("(SELECT {kind}::text AS kind, {ref} AS row_id, {sign} * delta AS times FROM {changed} "
+                    "WHERE {sign} * delta > 0 ORDER BY {ref} LIMIT %(limit)s)").format(
+                        kind=sql.Literal(kind), ref=sql.Identifier(ref), sign=sql.Literal(sign),
+                        changed=sql.Identifier(CHANGED))
+            for kind, _table, ref, sign in self._sides())
+        rows = sql.SQL(" UNION ALL ").join(
+            sql.SQL("SELECT picked.kind, jsonb_build_object({pairs}) FROM picked "
+                    "JOIN {table} t ON t.id = picked.row_id WHERE picked.kind = {kind}").format(
+                        pairs=pairs, table=table, kind=sql.Literal(kind))
+            for kind, table, _ref, _sign in self._sides())
         self.cursor.execute(sql.SQL(
-            "WITH picked AS (SELECT kind, row_id FROM ({rows}) changed ORDER BY kind, row_id LIMIT %s) "
-            "INSERT INTO {target} (kind, data, {extra}) SELECT kept.*, {values} FROM ({kept}) kept").format(
-                rows=self._rows(), target=identifier(target), extra=sql.SQL(", ").join(map(identifier, extra)),
-                values=sql.SQL(", ").join([sql.Placeholder()] * len(extra)), kept=kept),
-            [limit, *extra.values()])
+            "WITH picked AS (SELECT kind, row_id FROM ({firsts}) first CROSS JOIN generate_series(1, times) "
+            "ORDER BY kind, row_id LIMIT %(limit)s) "
+            "INSERT INTO {target} (kind, data, {extra}) SELECT kept.*, {values} FROM ({rows}) kept").format(
+                firsts=firsts, target=identifier(target), extra=sql.SQL(", ").join(map(identifier, extra)),
+                values=sql.SQL(", ").join(sql.Placeholder(name) for name in extra), rows=rows),
+            dict(extra, limit=limit))
         return self.cursor.rowcount
 
     def totals(self, spec, until=None):
         """Net change (added minus removed) of the spec's measures, and the rows changed, per keys and month.
 
-        Rows of (keys..., month, measures..., rows, closed) where ``closed``
-        says the rows were dated on or before ``until`` (a date, or None: no
-        closed period), ordered; one pass over what changed.
+        Rows of (keys..., month, measures..., rows, closed), ordered, where
+        ``closed`` tells the rows dated on or before ``until`` (a date, or
+        None) from the others of the same month.
         """
         keys = sql.SQL(", ").join(map(identifier, spec.keys))
-        selected = sql.SQL(", ").join([
+        date = identifier(spec.date)
+        described = sql.SQL(", ").join([
             *(sql.SQL("t.{}").format(identifier(key)) for key in spec.keys),
-            sql.SQL("date_trunc('month', t.{date})::date AS month, t.{date} <= {until} AS closed").format(
-                date=identifier(spec.date), until=sql.Literal(until)),
-            *(sql.SQL("coalesce(t.{m}, 0) AS {m}").format(m=identifier(measure)) for measure in spec.measures)])
-        sums = sql.SQL(", ").join(
-            sql.SQL("sum(CASE kind WHEN {} THEN {m} ELSE -{m} END)").format(sql.Literal(ADDED), m=identifier(measure))
-            for measure in spec.measures)
+            sql.SQL("date_trunc('month', t.{date})::date AS month, "
+                    "coalesce(t.{date} <= {until}, false) AS closed").format(date=date, until=sql.Literal(until)),
+            *(sql.SQL("c.delta * coalesce(t.{m}, 0) AS {m}").format(m=identifier(measure))
+              for measure in spec.measures),
+            sql.SQL("abs(c.delta) AS times")])
+        rows = sql.SQL(" UNION ALL ").join(
+            sql.SQL("SELECT {described} FROM {changed} c JOIN {table} t ON t.id = c.{ref} "
+                    "WHERE {sign} * c.delta > 0").format(described=described, changed=sql.Identifier(CHANGED),
+                                                         table=table, ref=sql.Identifier(ref), sign=sql.Literal(sign))
+            for _kind, table, ref, sign in self._sides())
+        sums = sql.SQL(", ").join(sql.SQL("sum({})").format(identifier(measure)) for measure in spec.measures)
         self.cursor.execute(sql.SQL(
-            "SELECT {keys}, month, {sums}, count(*), coalesce(closed, false) FROM ({rows}) changed "
-            "GROUP BY {keys}, month, coalesce(closed, false) ORDER BY {keys}, month").format(
-                keys=keys, sums=sums, rows=self._rows(selected)))
+            "SELECT {keys}, month, {sums}, sum(times)::int, closed FROM ({rows}) changed "
+            "GROUP BY {keys}, month, closed ORDER BY {keys}, month, closed").format(
+                keys=keys, sums=sums, rows=rows))
         return self.cursor.fetchall()
 
     def forget(self):
