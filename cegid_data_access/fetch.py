@@ -176,6 +176,7 @@ class Fetcher:
         return PartWriter(fd, start, hash_prefix(fd, start) if start else None, on_progress=on_progress,
                           on_checkpoint=on_checkpoint, checkpoint_bytes=self.tuning.checkpoint_bytes,
                           checkpoint_seconds=self.tuning.checkpoint_seconds, deadline=self.deadline,
+                          deadline_lead=self.tuning.azure.max_concurrency,
                           background=resumable, queue_size=WRITER_QUEUE,
                           ahead_bytes=WRITER_AHEAD * self.tuning.azure.chunk_size)
 

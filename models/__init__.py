@@ -13,5 +13,6 @@ from . import (
     cegid_query_export,
     cegid_staging,
     cegid_transfer,
+    ir_cron_trigger,
     res_config_settings,
 )

@@ -7,12 +7,15 @@ import datetime
 import logging
 import math
 import os
+import resource
 import threading
+import time
 import zlib
 
 from odoo import api, models, modules
 from odoo.exceptions import AccessError, UserError
 from odoo.http import request
+from odoo.service.server import SLEEP_INTERVAL
 from odoo.tools import config
 from odoo.tools.misc import formatLang
 
@@ -24,14 +27,20 @@ _logger = logging.getLogger(__name__)
 PARAM_PREFIX = "is_cegid2odoo."
 PARAM_DATABASE_UUID = PARAM_PREFIX + "database_uuid"
 PARAM_HISTORY_DAYS = PARAM_PREFIX + "history_days"
-PARAM_FOLLOWUPS = PARAM_PREFIX + "followup_at"
 PARAM_MANUAL_REQUEST = PARAM_PREFIX + "manual_request"
 PARAM_IMPORT_REQUEST = PARAM_PREFIX + "import_request"  # a manager asked for an import (Import now, a table)
 PARAM_NEW_EXPORTS = PARAM_PREFIX + "new_exports"  # "create" (default) or "review": see is.cegid.export
 PARAM_LAST_CHECK = "last_check"  # when a download last looked into the container (a _cegid_param name)
+PARAM_HANDOVER = "handover"  # "<pid> <epoch seconds>": the cron worker that last handed a run over, and when
 DEFAULT_HISTORY_DAYS = 90
 CRON_MARGIN_MIN = 2  # seconds kept before Odoo's cron time limit, at least...
 CRON_MARGIN_SHARE = 0.25  # ...or this share of it
+# An idle cron worker tells Odoo's watchdog it is alive, then sleeps up to SLEEP_INTERVAL + 9 s (unless a
+# trigger wakes it) before its turn: a run that cannot tell when that was assumes the worst, this long.
+CRON_WORST_WAKE = SLEEP_INTERVAL + 10
+CRON_LIMIT_MIN = CRON_WORST_WAKE + 10  # under this limit, even a run that only lists may be killed
+MIN_RUN_SECONDS = 10  # a run left with less only lists, and hands over to a run that has the whole limit
+CPU_MARGIN = 10  # CPU seconds kept before Odoo's limit_time_cpu (a run uses at most a CPU second a second)
 
 
 def default_import_folder(dbname):
@@ -70,14 +79,69 @@ def cron_time_limit():
 
 
 def run_budget(limit):
-    """The seconds a run may use under a ``limit`` (None: no limit): a safety margin before the kill.
+    """The seconds a run may use under a ``limit`` (None: no limit), counted from the worker's heartbeat.
 
     The margin covers what follows the last step of a run (recording it,
-    committing) and what the cron worker did before it in the same turn.
+    importing the file under way, committing) and what the cron worker did
+    before it in the same turn.
     """
     if limit is None:
         return None
     return limit - max(CRON_MARGIN_MIN, limit * CRON_MARGIN_SHARE)
+
+
+def run_seconds(limit, handed_over=None, now=None):
+    """The seconds this run may still use under a cron time ``limit`` (None: no limit), 0 to only list.
+
+    Odoo's watchdog kills a cron worker ``limit`` seconds after the worker's
+    last heartbeat, which it sends before it sleeps, not when a job starts.
+    Odoo does not say when that was, so the run counts from the latest moment
+    it knows the heartbeat came after: the moment this very worker process
+    handed its previous run over (``handed_over``: (pid, epoch seconds), see
+    ``hand_over_value``; the worker beats again after each turn), else the
+    worst case, ``CRON_WORST_WAKE`` seconds ago. The CPU time Odoo still
+    allows this turn (``limit_time_cpu``) bounds it too.
+    """
+    if limit is None:
+        return None
+    now = time.time() if now is None else now
+    heartbeat = now - CRON_WORST_WAKE
+    if handed_over and handed_over[0] == os.getpid():
+        heartbeat = max(heartbeat, handed_over[1])
+    seconds = min(heartbeat + run_budget(limit) - now, cpu_seconds_left())
+    return seconds if seconds >= MIN_RUN_SECONDS else 0
+
+
+def cpu_seconds_left():
+    """The CPU seconds this turn of the worker may still use before Odoo's ``limit_time_cpu``, with a margin.
+
+    A worker sets its CPU rlimit at each turn (the operating system's figure:
+    nothing private of Odoo); without one (threaded server, tests), infinity.
+    """
+    soft, _hard = resource.getrlimit(resource.RLIMIT_CPU)
+    if soft == resource.RLIM_INFINITY or not config["workers"]:
+        return math.inf
+    return soft - cpu_seconds_used() - CPU_MARGIN
+
+
+def cpu_seconds_used():
+    """The CPU seconds this process used so far (user and system)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def hand_over_value():
+    """What a run that hands over to its continuation records: this worker process, and now."""
+    return f"{os.getpid()} {time.time():.3f}"
+
+
+def parse_hand_over(value):
+    """(pid, epoch seconds) from ``hand_over_value``'s text; None when absent or unreadable."""
+    try:
+        pid, moment = (value or "").split()
+        return int(pid), float(moment)
+    except ValueError:
+        return None
 
 
 def limit_for_budget(seconds):
@@ -190,6 +254,29 @@ class CegidBackend(models.AbstractModel):
     def _cegid_settings_saved(self):
         """True once an administrator saved the Cegid settings on some database."""
         return bool(self.env["ir.config_parameter"].sudo().get_param(PARAM_DATABASE_UUID))
+
+    @api.model
+    def _cegid_run_deadline(self):
+        """The ``time.monotonic()`` at which this cron run stops (None: no limit); see ``run_seconds``."""
+        limit = cron_time_limit()
+        handed_over = parse_hand_over(self._cegid_param(PARAM_HANDOVER))
+        seconds = run_seconds(limit, handed_over)
+        if seconds is None:
+            return None
+        since = f"{time.time() - handed_over[1]:.1f} s" if handed_over and handed_over[0] == os.getpid() else "?"
+        _logger.info("Cegid run: %.1f s of work before Odoo's cron time limit (%s s; handed over %s ago)",
+                     seconds, limit, since)
+        return time.monotonic() + seconds
+
+    @api.model
+    def _cegid_hand_over(self, cron):
+        """Trigger ``cron`` at once; the worker's next turn, right after its heartbeat, has (nearly) the whole limit."""
+        soft, _hard = resource.getrlimit(resource.RLIMIT_CPU)
+        if soft != resource.RLIM_INFINITY and config["workers"]:
+            _logger.info("Cegid run: handed over, %.1f CPU s used in this turn",
+                         cpu_seconds_used() - (soft - config["limit_time_cpu"]))
+        self._cegid_set_param(PARAM_HANDOVER, hand_over_value())
+        cron.sudo()._trigger()
 
     @api.model
     def _check_cegid_manager(self):

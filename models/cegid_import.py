@@ -35,14 +35,11 @@ from ..cegid_import.pg_replace import replace_table
 from ..cegid_import.profile import profile_file
 from ..cegid_import.reader import ExportReader, read_header
 from .cegid_backend import (
-    DEFAULT_HISTORY_DAYS,
-    PARAM_HISTORY_DAYS,
     PARAM_IMPORT_REQUEST,
     auto_commit_allowed,
     cron_time_limit,
     exclusive_run,
     notification,
-    run_budget,
 )
 
 _logger = logging.getLogger(__name__)
@@ -106,8 +103,8 @@ class CegidImport(models.Model):
         First the table updates the managers asked for, then every file waiting,
         within Odoo's cron time limit; what is left goes on in the next run.
         """
-        budget = run_budget(cron_time_limit())
-        deadline = None if budget is None else time.monotonic() + budget
+        backend = self.env["is.cegid.backend"]
+        deadline = backend._cegid_run_deadline()
         params = self.env["ir.config_parameter"].sudo()
         requested = bool(params.get_param(PARAM_IMPORT_REQUEST))
         params.set_param(PARAM_IMPORT_REQUEST, False)
@@ -115,8 +112,11 @@ class CegidImport(models.Model):
             self._update_held(entry)
         outcome = self._import_folder(deadline=deadline, requested=requested)
         if outcome.continued:
+            # fully done for Odoo, which would run it again in the same turn; a new turn has the whole limit
             self.env["ir.cron"]._notify_progress(done=len(outcome.records), remaining=0)
-            self._import_soon(requested)
+            if requested:
+                params.set_param(PARAM_IMPORT_REQUEST, fields.Datetime.to_string(fields.Datetime.now()))
+            backend._cegid_hand_over(self.env.ref("is_cegid2odoo.ir_cron_cegid_import"))
 
     @api.model
     def _import_soon(self, requested=True):
@@ -230,9 +230,8 @@ class CegidImport(models.Model):
         values["export_id"] = self.env["is.cegid.export"].sudo().browse(values.get("export_id")).exists().id
         values["duration"] = time.monotonic() - started
         repeated = self._same_failure(values, record)
-        if repeated:
-            record.unlink()
-            repeated.repeat_count += 1  # the file stays and fails again each run: one record, one incident
+        if repeated:  # the file stays and fails again each run: one record, one incident
+            record._cegid_count_repeat(repeated)
             self._commit()
             return repeated
         if record:
@@ -280,21 +279,18 @@ class CegidImport(models.Model):
 
         The incidents closed by an import that worked are those of its export.
         """
-        self.ensure_one()
-        others = [*self._incident_scope(), ("id", "!=", self.id)]
-        if self.state == "done":
-            self._cegid_close_incidents(others, lambda env: env._(
-                "Resolved: the import of %(file)s on %(date)s worked.", file=self.name,
-                date=format_datetime(env, self.create_date, tz=env.context.get("tz"))))
+        if self.state not in ("done", "rejected", "failed"):
             return
-        if self.state not in ("rejected", "failed"):
-            return
-        previous = self.sudo().search(others, limit=1)
-        if previous.activity_ids and previous._outcome() == self._outcome():
-            return  # the same incident goes on: the managers know it already
-        self._cegid_open_incident(lambda record: (
-            record.env._("Cegid import of %(file)s: %(state)s", file=record.name, state=record._cegid_state_label()),
-            record.message))
+        self._cegid_follow_incident(
+            [*self._incident_scope(), ("id", "!=", self.id)],
+            lambda env: env._("Resolved: the import of %(file)s on %(date)s worked.", file=self.name,
+                              date=format_datetime(env, self.create_date, tz=env.context.get("tz"))),
+            lambda record: (record.env._("Cegid import of %(file)s: %(state)s", file=record.name,
+                                         state=record._cegid_state_label()), record.message))
+
+    def _cegid_problem(self):
+        """An import's problem: how it ended, when it was rejected or failed."""
+        return self._outcome() if self.state in ("rejected", "failed") else False
 
     @api.model
     def _link_downloads(self, name, entry):
@@ -429,8 +425,7 @@ class CegidImport(models.Model):
     @api.model
     def _purge_history(self):
         """Delete the history older than the retention setting (the downloads' one)."""
-        days = int(self.env["ir.config_parameter"].sudo().get_param(PARAM_HISTORY_DAYS) or DEFAULT_HISTORY_DAYS)
-        limit = fields.Datetime.now() - datetime.timedelta(days=max(days, 1))
+        limit = self._cegid_history_limit()
         held = self.env["is.cegid.export"].sudo().search([("held_import_id", "!=", False)]).held_import_id
         # a held file's line stays as long as the file waits for its table's update
         self.sudo().search([("create_date", "<", limit), ("id", "not in", held.ids)]).unlink()

@@ -7,17 +7,16 @@ when the container was last checked), a failure seen again by the next runs
 is counted on its first record instead of filling the list, and the managers
 get one activity per incident, closed by the first run that works again.
 
-Runs are time-boxed under Odoo's cron time limit (``cron_time_limit``): a run
-stops before it, keeps the file under way resumable, is recorded as
-*Continued* and triggers the cron again at once, so that a long backlog
-drains over several runs without a worker being killed.
+Runs are time-boxed under Odoo's cron time limit, counted from the cron
+worker's last heartbeat (``run_seconds``): a run stops before it, keeps the
+file under way resumable, is recorded as *Continued* and hands over to the
+cron's next turn at once, so that a long backlog drains over several runs
+without a worker being killed.
 """
 
 import collections
-import datetime
 import json
 import logging
-import time
 
 from odoo import api, fields, models
 from odoo.tools.misc import format_datetime
@@ -25,21 +24,16 @@ from odoo.tools.translate import LazyTranslate
 
 from ..cegid_data_access.errors import CegidError
 from ..cegid_data_access.redact import redact_params
-from ..cegid_data_access.transfer import TransferReporter, run_transfer
-from ..cegid_import.catalogue import export_name
+from ..cegid_data_access.transfer import run_transfer
 from .cegid_backend import (
-    DEFAULT_HISTORY_DAYS,
-    PARAM_FOLLOWUPS,
-    PARAM_HISTORY_DAYS,
     PARAM_LAST_CHECK,
     PARAM_MANUAL_REQUEST,
     auto_commit_allowed,
     cron_time_limit,
     exclusive_run,
-    naive_utc,
     notification,
-    run_budget,
 )
+from .transfer_reporter import OdooTransferReporter
 
 _logger = logging.getLogger(__name__)
 _lt = LazyTranslate(__name__)
@@ -70,57 +64,6 @@ RUN_SENTENCES = {
 }
 # what one call of the download tells the cron: its record, why it ran, whether it ran, whether to go on
 RunOutcome = collections.namedtuple("RunOutcome", "transfer trigger ran continued")
-
-
-class OdooTransferReporter(TransferReporter):
-    """Records a run as it goes: its ``is.cegid.transfer`` once there are files, one line per file.
-
-    Each line commits, so that a file on disk and gone from Azure stays
-    recorded even if the worker dies later; the cron's progress is reported.
-    """
-
-    def __init__(self, env, trigger):
-        super().__init__()
-        self.env = env
-        self.trigger = trigger
-        self.transfer = env["is.cegid.transfer"].browse()
-        self.total = 0
-        self.done = 0
-        self.auto_commit = auto_commit_allowed()
-        self.export_ids = {}  # the catalogue's entries by name: a line's export, without a query per file
-
-    def on_listing(self, blobs):
-        self.total = len(blobs)
-        if blobs:
-            self.transfer = self.env["is.cegid.transfer"]._create_run(self.trigger)
-            entries = self.env["is.cegid.export"].sudo().search_read([], ["name"])
-            self.export_ids = {entry["name"]: entry["id"] for entry in entries}
-        self._progress()
-
-    def on_file_done(self, outcome):
-        self.env["is.cegid.transfer.file"].sudo().create({
-            "transfer_id": self.transfer.id,
-            "export_id": self.export_ids.get(export_name(outcome.local_name or outcome.blob_name), False),
-            "blob_name": outcome.blob_name,
-            "local_name": outcome.local_name or False,
-            "size": outcome.size or 0,
-            "md5": outcome.md5 or False,
-            "last_modified": naive_utc(outcome.last_modified),
-            "state": outcome.state,
-            "message_code": outcome.code or False,
-            "message_params": outcome.params or False,
-        })
-        self.done += 1
-        self._progress()
-
-    def on_warning(self, code, params):
-        _logger.warning("Cegid download: %s %s", code, params)
-
-    def _progress(self):
-        """Tell the cron how far the run is (no-op outside a cron job), then commit."""
-        self.env["ir.cron"]._notify_progress(done=self.done, remaining=max(self.total - self.done, 0))
-        if self.auto_commit:
-            self.env.cr.commit()  # pylint: disable=invalid-commit
 
 
 class CegidTransfer(models.Model):
@@ -176,9 +119,7 @@ class CegidTransfer(models.Model):
     @api.model
     def _cron_download(self):
         """The download cron: one run, the import of what waits, within Odoo's cron time limit; then the purge."""
-        limit = cron_time_limit()
-        budget = run_budget(limit)
-        deadline = None if budget is None else time.monotonic() + budget
+        deadline = self.env["is.cegid.backend"]._cegid_run_deadline()
         outcome = self._download(deadline=deadline)
         continued = outcome.continued
         if outcome.ran:
@@ -194,14 +135,14 @@ class CegidTransfer(models.Model):
 
     @api.model
     def _continue_soon(self, done):
-        """Have the cron run again at once, in a new turn of the cron worker.
+        """Have the cron run again at once, in a new turn of the cron worker, right after its heartbeat.
 
         Reported as fully done: a job that says it has work remaining is run
         again by the same worker in the same turn, which Odoo's time limit
         counts as one, and kills. A trigger makes the worker start a new turn.
         """
         self.env["ir.cron"]._notify_progress(done=done, remaining=0)
-        self.env.ref("is_cegid2odoo.ir_cron_cegid_download").sudo()._trigger()
+        self.env["is.cegid.backend"]._cegid_hand_over(self._download_cron())
 
     @api.model
     def action_download_now(self):
@@ -209,7 +150,7 @@ class CegidTransfer(models.Model):
         self.env["is.cegid.backend"]._check_cegid_manager()
         self.env["ir.config_parameter"].sudo().set_param(PARAM_MANUAL_REQUEST, fields.Datetime.to_string(
             fields.Datetime.now()))
-        self.env.ref("is_cegid2odoo.ir_cron_cegid_download").sudo()._trigger()
+        self._download_cron()._trigger()
         return notification(
             self.env._("Cegid download"),
             self.env._("The download starts in the background within a minute; see Cegid > Downloads."),
@@ -219,28 +160,32 @@ class CegidTransfer(models.Model):
     def _pop_trigger(self):
         """Why this run happens: a pending manual request, a due forced follow-up, else the schedule.
 
-        Called with the download lock held: a run the lock skips leaves the request for the next one.
+        A follow-up is a trigger of the download cron marked as one
+        (``_add_followup``); the run that meets it due consumes it (Odoo
+        would delete it after the run anyway). Called with the download lock
+        held: a run the lock skips leaves the request for the next one.
         """
         params = self.env["ir.config_parameter"].sudo()
         if params.get_param(PARAM_MANUAL_REQUEST):
             params.set_param(PARAM_MANUAL_REQUEST, False)
             return "button"
-        pending = [item for item in (params.get_param(PARAM_FOLLOWUPS) or "").split(",") if item]
-        now = fields.Datetime.to_string(fields.Datetime.now())
-        due = [item for item in pending if item <= now]
-        if due:
-            params.set_param(PARAM_FOLLOWUPS, ",".join(item for item in pending if item > now) or False)
+        followups = self.env["ir.cron.trigger"].sudo().search([
+            ("cron_id", "=", self._download_cron().id), ("cegid_followup", "=", True),
+            ("call_at", "<=", fields.Datetime.now())])
+        if followups:
+            followups.unlink()
             return "followup"
         return "cron"
 
     @api.model
     def _add_followup(self, moment):
-        """Remember that a run at ``moment`` (naive UTC) follows a forced query, and trigger the cron then."""
-        params = self.env["ir.config_parameter"].sudo()
-        pending = [item for item in (params.get_param(PARAM_FOLLOWUPS) or "").split(",") if item]
-        pending.append(fields.Datetime.to_string(moment))
-        params.set_param(PARAM_FOLLOWUPS, ",".join(sorted(set(pending))))
-        self.env.ref("is_cegid2odoo.ir_cron_cegid_download").sudo()._trigger(at=moment)
+        """Download at ``moment`` (naive UTC), after a forced query: a trigger of the cron, marked as a follow-up."""
+        self._download_cron()._trigger(at=moment).write({"cegid_followup": True})
+
+    @api.model
+    def _download_cron(self):
+        """The download cron (as superuser: it is Odoo's to run)."""
+        return self.env.ref("is_cegid2odoo.ir_cron_cegid_download").sudo()
 
     # -- the run ----------------------------------------------------------------
 
@@ -333,31 +278,23 @@ class CegidTransfer(models.Model):
         previous = self.search([("id", "!=", self.id), ("state", "!=", "running")], limit=1)
         brought = lines.filtered(lambda line: line.state in ("done", "already_delivered"))
         if self.problem_key and not brought and previous.problem_key == self.problem_key:
-            previous.write({"repeat_count": previous.repeat_count + 1, "end": values["end"]})
-            self.unlink()
-            return previous
-        self._follow_incident(previous)
+            return self._cegid_count_repeat(previous, {"end": values["end"]})
+        self._cegid_follow_incident(
+            [("id", "!=", self.id), ("state", "!=", "running")],
+            lambda env: env._("Resolved: the download of %(date)s worked.",
+                              date=format_datetime(env, self.start, tz=env.context.get("tz"))),
+            lambda record: (record.env._("Cegid download: %(state)s", state=record._cegid_state_label()),
+                            record.error))
         return self
 
-    def _follow_incident(self, previous):
-        """A new problem opens an incident for the managers; a run without problem closes the open ones."""
-        if not self.problem_key:
-            self._cegid_close_incidents([("id", "!=", self.id)], lambda env: env._(
-                "Resolved: the download of %(date)s worked.",
-                date=format_datetime(env, self.start, tz=env.context.get("tz"))))
-            return
-        if previous.problem_key == self.problem_key:
-            return  # the same incident goes on: the managers know it already
-        self._cegid_open_incident(lambda record: (
-            record.env._("Cegid download: %(state)s", state=record._cegid_state_label()),
-            record.error))
+    def _cegid_problem(self):
+        """A run's problem: its failure, its warnings and its files' problems (``problem_key``)."""
+        return self.problem_key
 
     @api.model
     def _purge_history(self):
         """Delete the runs older than the retention setting."""
-        days = int(self.env["ir.config_parameter"].sudo().get_param(PARAM_HISTORY_DAYS) or DEFAULT_HISTORY_DAYS)
-        limit = fields.Datetime.now() - datetime.timedelta(days=max(days, 1))
-        old = self.sudo().search([("start", "<", limit), ("state", "!=", "running")])
+        old = self.sudo().search([("start", "<", self._cegid_history_limit()), ("state", "!=", "running")])
         old.unlink()
         return len(old)
 

@@ -15,6 +15,8 @@ from ..cegid_data_access.redact import redact
 from ..cegid_data_access.settings import SECRET_SETTINGS
 from ..cegid_data_access.transfer import check_connection, sas_expiry
 from .cegid_backend import (
+    CRON_LIMIT_MIN,
+    CRON_WORST_WAKE,
     DEFAULT_HISTORY_DAYS,
     PARAM_DATABASE_UUID,
     PARAM_LAST_CHECK,
@@ -35,7 +37,6 @@ from .cegid_import_change import (
 
 _logger = logging.getLogger(__name__)
 HISTORY_WINDOW = datetime.timedelta(days=30)  # of the runs the cron time limit warning looks at
-IDLE_CRON_SLEEP = 70  # seconds an idle cron worker may sleep between turns (Odoo's SLEEP_INTERVAL, 60, plus up to 9)
 
 
 
@@ -183,11 +184,12 @@ class ResConfigSettings(models.TransientModel):
         slowest_import = max(self.env["is.cegid.import"].sudo().search(
             [("create_date", ">=", since), ("state", "=", "done")]).mapped("duration") or [0])
         lines, size = [], self.env["is.cegid.backend"]._cegid_human_size
-        if limit < IDLE_CRON_SLEEP:
+        if limit < CRON_LIMIT_MIN:
             lines.append(self.env._(
-                "Odoo's cron worker sleeps up to %(sleep)s s between its turns, and Odoo kills it past the limit "
-                "even then: under %(sleep)s s no scheduled action runs reliably. Raise limit_time_real_cron.",
-                sleep=IDLE_CRON_SLEEP))
+                "Odoo's cron worker may sleep up to %(sleep)s s between its turns, and its time limit counts from "
+                "before that sleep: under %(minimum)s s a scheduled action may be killed before it has done "
+                "anything. Raise limit_time_real_cron to at least %(minimum)s s.",
+                sleep=CRON_WORST_WAKE, minimum=CRON_LIMIT_MIN))
         if rate and largest / rate > budget:
             lines.append(self.env._(
                 "The largest export of the last 30 days (%(size)s) takes about %(seconds)s s to download at the "

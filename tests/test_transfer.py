@@ -174,6 +174,32 @@ class TestTransfer(CegidCase):
         self.assertEqual(self.last_transfer().state, "done")
         self.assertEqual(self.blob_names(), [])
 
+    def test_a_run_counts_its_time_from_the_cron_workers_heartbeat(self):
+        self.upload("HISTOCUMSAL.csv", b"PHC_SALARIE;PHC_CUMULPAIE;PHC_MONTANT\n")
+        cron = self.env.ref("is_cegid2odoo.ir_cron_cegid_download")
+        triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
+        with patch.dict(config.options, {"workers": 2, "limit_time_real_cron": 80}):
+            # woken by the schedule or a trigger, a run cannot tell when the worker last told Odoo it was alive:
+            # it assumes the worker slept its longest (70 s), which leaves too little: it only lists, and hands over
+            self.env["is.cegid.transfer"]._cron_download()
+            self.assertEqual(self.last_transfer().state, "continued")
+            self.assertEqual(self.blob_names(), ["HISTOCUMSAL.csv"])
+            self.assertGreater(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]), triggers)
+            # its continuation, in the same worker's next turn (right after its heartbeat), has the whole limit
+            self.env["is.cegid.transfer"]._cron_download()
+            self.assertEqual(self.last_transfer().state, "done")
+            self.assertEqual(self.blob_names(), [])
+            # a worker that did not hand over (another one, or a new one) cannot count on it
+            self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.handover", "1 9999999999")
+            self.upload("HISTOCUMSAL.csv", b"PHC_SALARIE;PHC_CUMULPAIE;PHC_MONTANT\n")
+            self.env["is.cegid.transfer"]._cron_download()
+            self.assertEqual(self.last_transfer().state, "continued")
+        # under Odoo's default limit (120 s), even the worst case leaves time to download a small file
+        with patch.dict(config.options, {"workers": 2, "limit_time_real_cron": -1, "limit_time_real": 120}):
+            self.env["is.cegid.transfer"]._cron_download()
+        self.assertEqual(self.last_transfer().state, "done")
+        self.assertEqual(self.blob_names(), [])
+
     def test_a_download_now_request_survives_a_run_skipped_by_the_lock(self):
         transfers = self.env["is.cegid.transfer"]
         transfers.with_user(self.manager).action_download_now()
@@ -237,9 +263,12 @@ class TestTransfer(CegidCase):
         future = fields.Datetime.now() + datetime.timedelta(hours=1)
         transfers._add_followup(past)
         transfers._add_followup(future)
+        cron = self.env.ref("is_cegid2odoo.ir_cron_cegid_download")
+        self.env["ir.cron.trigger"].create({"cron_id": cron.id, "call_at": past})  # a trigger, not a follow-up
         self.assertEqual(transfers._pop_trigger(), "followup")
         self.assertEqual(transfers._pop_trigger(), "cron", "the future follow-up is not due yet")
-        self.assertEqual(self.param("followup_at"), fields.Datetime.to_string(future))
+        pending = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id), ("cegid_followup", "=", True)])
+        self.assertEqual(pending.mapped("call_at"), [future])
         transfers.with_user(self.manager).action_download_now()
         self.assertEqual(transfers._pop_trigger(), "button")
 

@@ -31,9 +31,14 @@ thread wrote past the frontier is written again by the next attempt.
 At ``deadline`` (a ``time.monotonic()`` value) ``write`` raises
 ``DeadlineReached``; the SDK's threads each finish the chunk they are
 receiving (so a download stops within about one chunk's time), those not
-started are cancelled, and the caller checkpoints what was written.
+started are cancelled, and the caller checkpoints what was written. With
+``deadline_lead`` (the chunks in flight at once), it raises that many chunk
+times before the deadline, a chunk time being the longest of the last gaps
+between two chunks: on a slow link the chunks in flight then end by the
+deadline, not up to a chunk time at the link's rate after it.
 """
 
+import collections
 import hashlib
 import os
 import queue
@@ -92,7 +97,8 @@ class PartWriter:
     """
 
     def __init__(self, fd, start=0, md5=None, *, on_progress=None, on_checkpoint=None, checkpoint_bytes=0,
-                 checkpoint_seconds=0.0, deadline=None, background=False, queue_size=2, ahead_bytes=0):
+                 checkpoint_seconds=0.0, deadline=None, deadline_lead=0, background=False, queue_size=2,
+                 ahead_bytes=0):
         self.fd = fd
         self.md5 = md5 or _md5()
         self.frontier = start  # the first ``frontier`` bytes are written and hashed
@@ -107,6 +113,9 @@ class PartWriter:
         self._checkpoint_seconds = checkpoint_seconds
         self._last_checkpoint = time.monotonic()
         self._deadline = deadline
+        self._deadline_lead = deadline_lead
+        self._last_write = time.monotonic()
+        self._gaps = collections.deque(maxlen=4)  # seconds between the last chunks (the first: since the start)
         self._queues = (queue.Queue(queue_size), queue.Queue(queue_size)) if background else None
         self._threads = ()
         self._error = None
@@ -143,9 +152,16 @@ class PartWriter:
                 for thread in self._threads:
                     thread.start()
             self._queues[0].put((position, data))
-        if self._deadline is not None and time.monotonic() >= self._deadline:
+        if self._deadline is not None and self._deadline_reached():
             raise DeadlineReached()
         return count
+
+    def _deadline_reached(self):
+        """True once the chunks in flight would end past the deadline if the download went on (see above)."""
+        now = time.monotonic()
+        self._gaps.append(now - self._last_write)
+        self._last_write = now
+        return now + self._deadline_lead * max(self._gaps) >= self._deadline
 
     # ------------------------------------------------------------------------------------
 

@@ -83,6 +83,21 @@ def test_a_run_cut_by_its_deadline_is_continued_by_the_next(slow):
     assert staging_leftovers(settings.import_folder) == []
 
 
+def test_on_a_slow_link_the_chunks_in_flight_end_by_the_deadline(slow):
+    container, settings, _proxy = slow
+    upload(container, "HISTOCUMSAL.csv", os.urandom(8 * 1024 * KIB))
+    # GETs of 1 MiB, two at a time, over 1 MiB/s: two seconds a chunk, as 8 MiB chunks over 4 MiB/s take
+    tuning = TransferTuning(checkpoint_seconds=0.1, azure=AzureTuning(
+        single_get_size=1024 * KIB, chunk_size=1024 * KIB, max_concurrency=2, retry_total=1))
+
+    result, took = cut_run(settings, 3.5, tuning)
+
+    # the writer stops two chunk times before the deadline: the chunks then in flight end by it, not 2 s after
+    assert took < 3.5 + 1.0
+    [outcome] = result.outcomes
+    assert outcome.state == "continued" and outcome.params["kept"] > 0
+
+
 def test_no_blob_starts_once_the_budget_is_spent(slow):
     container, settings, proxy = slow
     upload(container, "ECRITURE.csv", b"x")
