@@ -13,8 +13,10 @@ the profile of its first file (``profile.py``), and reaches this module as an
 :class:`ExportDef` too. A file finds its export (:meth:`Catalogue.identify`):
 
 1. by its header, for the known exports, whatever the file's name: the column
-   names (case and order free, extra columns ignored) include every column of
-   exactly one known export;
+   names (case and order free, extra columns ignored) include every required
+   column of exactly one known export; its optional columns (``E_JOURNAL``...,
+   read by the Odoo 16 module) are loaded when the file has them, left empty
+   when it has not;
 2. else by its name: the file's base name without the transfer's no-overwrite
    suffix (``SALARIES.csv``, ``SALARIES.20261128T101500Z-2.csv`` → ``SALARIES``).
    A known export's name with another header is rejected (it lacks columns);
@@ -47,6 +49,7 @@ class Column:
     """One column of an export: its header name, kind, index, label and Odoo field (and SQL column) name.
 
     The field of a known export's column is its header name in lower case.
+    ``optional``: a file of the export may lack it (its field is then left empty).
     """
 
     name: str
@@ -54,6 +57,7 @@ class Column:
     index: bool = False
     label: str = ""
     field: str = ""
+    optional: bool = False
 
     def __post_init__(self):
         if not self.field:
@@ -86,15 +90,22 @@ class ExportDef:
         """The header names of the columns, in the order of the definition."""
         return tuple(column.name for column in self.columns)
 
+    @property
+    def required_names(self):
+        """The header names of the columns every file of the export has."""
+        return tuple(column.name for column in self.columns if not column.optional)
+
 
 def _columns(spec):
-    """Columns from "NAME[:kind][:index]=Label" items, one per line ("NAME::index" for an indexed text)."""
+    """Columns from "NAME[:kind][:flag...]=Label" items, one per line; flags: index, optional.
+
+    ("NAME::index" for an indexed text, "NAME::optional" for an optional one.)
+    """
     result = []
     for line in spec.strip().splitlines():
         item, _sep, label = line.strip().partition("=")
-        name, _sep, rest = item.partition(":")
-        kind, _sep, index = rest.partition(":")
-        result.append(Column(name, kind or CHAR, bool(index), label))
+        name, kind, *flags = [*item.split(":"), ""]
+        result.append(Column(name, kind or CHAR, "index" in flags, label, optional="optional" in flags))
     return tuple(result)
 
 
@@ -109,6 +120,7 @@ KNOWN = (
         E_CREDIT:amount=Credit
         E_AUXILIAIRE=Subsidiary account
         E_REFLIBRE=Free reference
+        E_JOURNAL::index:optional=Journal
         """), "e_datecomptable desc, id desc", "e_refinterne", by_header=True),
     ExportDef("ANALYTIQ", "is.cegid.analytiq", "Cegid analytic entry", _columns("""
         Y_DATECOMPTABLE:date:index=Accounting date
@@ -139,6 +151,8 @@ KNOWN = (
         PCN_JOURS:float=Days
         PCN_HEURES:float=Hours
         PCN_GUID=GUID
+        PCN_TYPEIMPUTE::optional=Imputation type
+        PCN_MVTDUPLIQUE::optional=Duplicated movement
         """), "pcn_datedebutabs desc, id desc", "pcn_libelle", by_header=True),
     ExportDef("HISTOCUMSAL", "is.cegid.histocumsal", "Cegid payroll cumulative history", _columns("""
         PHC_SALARIE::index=Employee
@@ -261,12 +275,19 @@ def header_changes(export, names):
     return HeaderChange(export, tuple(added), tuple(removed), tuple(renamed))
 
 
-def _positions(export, header):
-    """The file position of each of ``export``'s columns in ``header``; ExportFormatError for a column twice."""
+def _match(export, header):
+    """The Match of ``export`` in ``header``; ExportFormatError for a column twice.
+
+    An optional column the header lacks is not loaded: the Match's export is
+    ``export`` without it (its field stays empty).
+    """
     for name in export.column_names:
         if header.count(name) > 1:
             raise ExportFormatError("import.duplicate_column", export=export.name, column=name)
-    return tuple(header.index(name) for name in export.column_names)
+    present = tuple(column for column in export.columns if column.name in header)
+    if len(present) < len(export.columns):
+        export = dataclasses.replace(export, columns=present)
+    return Match(export, tuple(header.index(name) for name in export.column_names))
 
 
 class Catalogue:
@@ -280,7 +301,7 @@ class Catalogue:
         """The export recognised by its header (normalised names), or None."""
         present = set(header)
         for export in self.exports:
-            if export.by_header and present.issuperset(export.column_names):
+            if export.by_header and present.issuperset(export.required_names):
                 return export
         return None
 
@@ -292,7 +313,7 @@ class Catalogue:
         """
         export = self.by_header(header)
         if export is not None:
-            return Match(export, _positions(export, header))
+            return _match(export, header)
         name = export_name(file_name)
         names = significant_names(header)
         export = self.by_name.get(name)
@@ -303,9 +324,9 @@ class Catalogue:
                     raise ExportFormatError("import.duplicate_column", export=name, column=column)
             return NewExport(name)
         if export.by_header:
-            missing = ", ".join(column for column in export.column_names if column not in header)
+            missing = ", ".join(column for column in export.required_names if column not in header)
             raise ExportFormatError("import.header_incomplete", export=export.name, missing=missing)
         change = header_changes(export, names)
         if change is not None:
             return change
-        return Match(export, _positions(export, names))
+        return _match(export, names)

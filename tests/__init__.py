@@ -6,6 +6,7 @@ from . import (
     test_freshness,
     test_i18n,
     test_import,
+    test_import_columns,
     test_import_incidents,
     test_queries,
     test_settings,

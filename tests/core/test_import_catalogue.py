@@ -104,3 +104,32 @@ def test_the_known_exports_keep_the_names_existing_reports_use():
     assert [(c.field, c.kind, c.index) for c in ecriture.columns][:2] == [
         ("e_datecomptable", DATE, True), ("e_refinterne", CHAR, False)]
     assert [export.name for export in KNOWN] == ["ECRITURE", "ANALYTIQ", "ABSENCESALARIE", "HISTOCUMSAL"]
+
+
+ECRITURE_REQUIRED = ["E_DATECOMPTABLE", "E_REFINTERNE", "E_LIBELLE", "E_GENERAL", "E_DEBIT", "E_CREDIT",
+                     "E_AUXILIAIRE", "E_REFLIBRE"]
+
+
+def test_the_journal_is_loaded_when_the_file_has_it():
+    found = CATALOGUE.identify(["E_JOURNAL", *ECRITURE_REQUIRED], "ECRITURE.csv")
+    assert isinstance(found, Match) and found.export.name == "ECRITURE"
+    journal = found.export.columns[found.export.column_names.index("E_JOURNAL")]
+    assert (journal.field, journal.index, journal.optional, journal.label) == ("e_journal", True, True, "Journal")
+    assert found.positions[found.export.column_names.index("E_JOURNAL")] == 0
+
+
+def test_a_file_without_an_optional_column_loads_the_others_and_leaves_it_empty():
+    found = CATALOGUE.identify(ECRITURE_REQUIRED, "ECRITURE.csv")
+    assert isinstance(found, Match) and found.export.model == "is.cegid.ecriture"
+    assert found.export.column_names == tuple(ECRITURE_REQUIRED)
+    assert found.positions == tuple(range(8))
+
+
+@pytest.mark.parametrize("optional", [(), ("PCN_TYPEIMPUTE",), ("PCN_MVTDUPLIQUE", "PCN_TYPEIMPUTE")])
+def test_the_absences_load_the_imputation_type_and_duplicated_movement_when_present(optional):
+    absences = next(export for export in KNOWN if export.name == "ABSENCESALARIE")
+    header = [*absences.required_names, *optional]
+    found = CATALOGUE.identify(header, "whatever.csv")
+    assert isinstance(found, Match) and found.export.name == "ABSENCESALARIE"
+    assert set(found.export.column_names) == set(header)
+    assert {column.field for column in absences.columns if column.optional} == {"pcn_typeimpute", "pcn_mvtduplique"}
