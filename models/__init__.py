@@ -12,5 +12,6 @@ from . import (
     cegid_query_export,
     cegid_staging,
     cegid_transfer,
+    ir_model_fields,
     res_config_settings,
 )

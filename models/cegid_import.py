@@ -218,7 +218,9 @@ class CegidImport(models.Model):
         entry = record.export_id
         self._link_downloads(name, entry)
         record._follow_incident()
-        if record.state == "rejected" and entry and not entry.builtin and entry.model_id:
+        # a known export's file is held only for its new columns, another export's for any rejection
+        if record.state == "rejected" and entry.model_id and (
+                not entry.builtin or record.message_code == "import.header_changed"):
             entry._hold(record)
         elif record.state == "done":
             entry._release()
@@ -312,6 +314,12 @@ class CegidImport(models.Model):
             values.update(message_code="import.table_created", message_params={"export": entry.name})
             found = Export._catalogue().identify(header.names, name)
         values["export_id"] = Export._entry(found.export.name).id or False
+        if isinstance(found, HeaderChange) and found.export.by_header and not Export._review_first():
+            # a known export's new columns are kept at once, as a new export's table is made at once
+            added = Export.browse(values["export_id"])._add_file_columns(header)
+            values.update(message_code="import.columns_added",
+                          message_params={"export": found.export.name, "columns": ", ".join(added)})
+            found = Export._catalogue().identify(header.names, name)
         if isinstance(found, HeaderChange):
             raise ExportFormatError("import.header_changed", **found.params())
         reader = ExportReader(header, found.export, found.positions)

@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 from odoo.tests import tagged
-from odoo.tests.common import TransactionCase
+from odoo.tests.common import TransactionCase, new_test_user
 
 from .common import ImportFolderMixin
 
@@ -74,3 +74,105 @@ class TestOptionalColumns(ColumnsCase):
         self.assertIn('name="pcn_mvtduplique"', views["list"]["arch"])
         self.assertIn('name="pcn_typeimpute"', views["pivot"]["arch"])
         self.assertIn("'group_by': 'pcn_typeimpute'", views["search"]["arch"])
+
+
+LONG = "Libellé complémentaire de la pièce comptable saisie par l’établissement"  # past 63 bytes
+AWKWARD = ["Montant", "MONTANT", " montant ", "Montánt", "", "id", "create_uid", "display_name", "select", "2024",
+           LONG, LONG + " bis"]
+
+
+@tagged("post_install", "-at_install")
+class TestEveryColumnKept(ColumnsCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.manager = new_test_user(cls.env, login="columns_manager",
+                                    groups="base.group_user,is_cegid2odoo.group_cegid_manager")
+
+    def ecriture_with_extras(self, *rows):
+        """An ECRITURE file with the journal and two columns of the customer's own (establishment, quantity)."""
+        lines = [f"{ECRITURE_HEADER};E_JOURNAL;E_Établissement;E_QTE"]
+        lines += [f"30/06/2025;{ref};Vente;411000;{debit};0;C1;;VTE;{site};{quantity}"
+                  for ref, debit, site, quantity in rows]
+        return "\r\n".join(lines) + "\r\n"
+
+    def test_the_extra_columns_of_a_known_export_get_fields_at_once_and_later_files_may_lack_them(self):
+        record = self.import_one("ECRITURE.csv", self.ecriture_with_extras(("FAC1", "10", "Lyon", "1,5"),
+                                                                           ("FAC2", "20", "Nîmes", "2")))
+        self.assertEqual(record.message_code, "import.columns_added")
+        self.assertIn("E_Établissement, E_QTE", record.message)
+        model = self.env["is.cegid.ecriture"]
+        self.assertEqual((model._fields["x_e_etablissement"].type, model._fields["x_e_qte"].type), ("char", "float"))
+        self.assertEqual(model._fields["x_e_etablissement"].string, "E_Établissement")
+        rows = model.search([], order="e_refinterne")
+        self.assertEqual([(row.e_refinterne, row.e_debit, row.e_journal, row.x_e_etablissement, row.x_e_qte)
+                          for row in rows], [("FAC1", 10.0, "VTE", "Lyon", 1.5), ("FAC2", 20.0, "VTE", "Nîmes", 2.0)])
+        entry = self.env.ref("is_cegid2odoo.export_ecriture")
+        self.assertEqual(entry.column_ids.mapped("name"), [
+            "E_DATECOMPTABLE", "E_REFINTERNE", "E_LIBELLE", "E_GENERAL", "E_DEBIT", "E_CREDIT", "E_AUXILIAIRE",
+            "E_REFLIBRE", "E_JOURNAL", "E_ÉTABLISSEMENT", "E_QTE"])
+        self.assertEqual(entry.column_ids[-2:].mapped("header"), ["E_Établissement", "E_QTE"])
+        self.assertEqual(entry.column_ids[-2:].mapped("kind"), ["char", "float"])
+        arch = model.get_views([(False, "list"), (False, "form")])["views"]
+        for view_type in ("list", "form"):
+            self.assertIn('name="x_e_qte"', arch[view_type]["arch"], view_type)
+        # a later file without them: imported, the fields left empty, the table unchanged
+        self.import_one("ECRITURE.csv", f"{ECRITURE_HEADER}\r\n30/06/2025;FAC3;Vente;411000;5;0;C1;\r\n")
+        row = model.search([])
+        self.assertEqual((row.e_refinterne, row.e_journal, row.x_e_etablissement, row.x_e_qte), ("FAC3", False,
+                                                                                                  False, 0.0))
+        # and with them again: the same fields, nothing added
+        record = self.import_one("ECRITURE.csv", self.ecriture_with_extras(("FAC4", "1", "Pau", "3")))
+        self.assertFalse(record.message_code)
+        self.assertEqual(len(entry.column_ids), 11)
+        self.assertEqual(model.search([]).x_e_etablissement, "Pau")
+
+    def test_in_review_mode_the_file_waits_for_update_the_table(self):
+        self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.new_exports", "review")
+        self.drop("ECRITURE.csv", self.ecriture_with_extras(("FAC1", "10", "Lyon", "1,5")).encode("cp1252"))
+        record = self.run_import()
+        self.assertEqual((record.state, record.message_code), ("rejected", "import.header_changed"))
+        entry = self.env.ref("is_cegid2odoo.export_ecriture")
+        self.assertEqual((entry.state, entry.held_import_id), ("held", record))
+        self.assertNotIn("x_e_qte", self.env["is.cegid.ecriture"]._fields)
+        entry.with_user(self.manager).action_update_table()
+        self.assertEqual(entry.state, "ready")
+        row = self.env["is.cegid.ecriture"].search([])
+        self.assertEqual((row.e_refinterne, row.x_e_etablissement, row.x_e_qte), ("FAC1", "Lyon", 1.5))
+
+    def test_a_header_with_repeated_and_awkward_names_arrives_whole(self):
+        header = ";".join(AWKWARD)
+        row = ";".join(str(number) + "x" for number in range(len(AWKWARD)))
+        record = self.import_one("PAIE.csv", f"{header}\r\n{row}\r\n")
+        entry = record.export_id
+        self.assertEqual(entry.column_ids.mapped("header"), [name.strip() or "COLUMN_5" for name in AWKWARD])
+        labels = entry.column_ids.mapped("label")
+        self.assertEqual(len({label.casefold() for label in labels}), len(AWKWARD), labels)
+        fields = entry.column_ids.mapped("field_name")
+        self.assertEqual(fields[:10], ["x_montant", "x_montant_2", "x_montant_3", "x_montant_4", "x_column_5", "x_id",
+                                       "x_create_uid", "x_display_name", "x_select", "x_2024"])
+        stored = self.env[entry.model].search([])
+        self.assertEqual([stored[field] for field in fields], [f"{number}x" for number in range(len(AWKWARD))])
+        # the next file with the same header is the same export: imported, not held
+        record = self.import_one("PAIE.csv", f"{header}\r\n{row.replace('0x', 'y')}\r\n")
+        self.assertEqual(self.env[entry.model].search([])[fields[0]], "y")
+        self.assertEqual(entry.state, "ready")
+
+    def test_a_kind_is_the_same_field_in_every_table(self):
+        self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.new_exports", "review")
+        self.drop("SALARIES.csv", "MATRICULE;NOM;SALAIRE_BASE;ORDRE\r\n0000042;Hélène;2 500,50;3\r\n".encode("cp1252"))
+        self.run_import()
+        entry = self.env["is.cegid.export"].search([("name", "=", "SALARIES")])
+        entry.column_ids.filtered(lambda col: col.name == "SALAIRE_BASE").kind = "amount"
+        entry.with_user(self.manager).action_create_table()
+        custom, shipped = self.env[entry.model]._fields, self.env["is.cegid.ecriture"]._fields
+        self.assertEqual((custom["x_salaire_base"].type, custom["x_salaire_base"].get_digits(self.env)),
+                         (shipped["e_debit"].type, shipped["e_debit"].get_digits(self.env)))
+        self.assertEqual(custom["x_salaire_base"].get_digits(self.env), (16, 2))
+        self.assertEqual((custom["x_ordre"].type, custom["x_ordre"].aggregator),
+                         ("integer", self.env["is.cegid.absencesalarie"]._fields["pcn_ordre"].aggregator))
+        self.env.cr.execute("SELECT table_name, data_type FROM information_schema.columns "
+                            "WHERE (table_name, column_name) IN (('x_cegid_salaries', 'x_salaire_base'), "
+                            "('is_cegid_ecriture', 'e_debit'))")
+        self.assertEqual(dict(self.env.cr.fetchall()), {"x_cegid_salaries": "numeric", "is_cegid_ecriture": "numeric"})
+        self.assertEqual(self.env[entry.model].search([]).x_salaire_base, 2500.5)

@@ -190,13 +190,13 @@ def mount_addon(workdir):
     return addons
 
 
-def odoo_command(src, cluster, workdir, dbname, extra, serve=False, http_port=None):
-    """The odoo-bin command line, the repository mounted as the addon.
+def odoo_command(src, cluster, workdir, dbname, extra, serve=False, http_port=None, addons=None):
+    """The odoo-bin command line, the repository mounted as the addon (or the addon in the folder ``addons``).
 
     By default Odoo stops after loading (tests, installs), with no cron thread;
     ``serve`` keeps it running with one cron thread, as a real server.
     """
-    addons_path = ",".join(str(p) for p in (src / "odoo" / "addons", src / "addons", mount_addon(workdir)))
+    addons_path = ",".join(str(p) for p in (src / "odoo" / "addons", src / "addons", addons or mount_addon(workdir)))
     return [
         sys.executable, str(src / "odoo-bin"),
         "--addons-path", addons_path, "--data-dir", str(workdir / "data"),
@@ -282,9 +282,9 @@ def judge_step(name, returncode, lines, result):
         result.problems.extend(problems)
 
 
-def run_shell(src, cluster, workdir, dbname, script):
+def run_shell(src, cluster, workdir, dbname, script, addons=None):
     """Run a Python ``script`` in ``odoo-bin shell`` on ``dbname``; return its output lines."""
-    command = odoo_command(src, cluster, workdir, dbname, [])
+    command = odoo_command(src, cluster, workdir, dbname, [], addons=addons)
     command.insert(2, "shell")
     command.remove("--stop-after-init")
     with tempfile.TemporaryFile("w+") as stdin:
@@ -389,6 +389,9 @@ def run_suite(keep=False, echo=False, log_path=None, test_tags=None):
             log.write("\n".join(uninstall_lines) + "\n")
         ok = UNINSTALLED in uninstall_lines
         judge_step("uninstall", 0 if ok else 1, uninstall_lines, result)
+        import upgrade_check  # a step of its own module, which uses this one's helpers
+
+        upgrade_check.run_upgrade(src, cluster, workdir, log_path, result)
     finally:
         cluster.stop()
         if keep:

@@ -18,8 +18,12 @@ from cegid_import.catalogue import (
     custom_field_names,
     custom_model_name,
     default_label,
+    distinct_labels,
     export_name,
+    header_keys,
+    normalise_header,
     significant_names,
+    written_header,
 )
 from cegid_import.errors import ExportFormatError
 
@@ -56,11 +60,31 @@ def test_header_names_without_a_name_are_named_by_position_trailing_ones_dropped
 
 
 def test_a_known_export_is_recognised_by_its_header_whatever_the_file_name():
-    header = ["E_DEBIT", "X", "E_GENERAL", "E_DATECOMPTABLE", "E_CREDIT", "E_REFINTERNE", "E_LIBELLE",
+    header = ["E_DEBIT", "E_GENERAL", "E_DATECOMPTABLE", "E_CREDIT", "E_REFINTERNE", "E_LIBELLE",
               "E_AUXILIAIRE", "E_REFLIBRE"]
     found = CATALOGUE.identify(header, "SALARIES.csv")
     assert isinstance(found, Match) and found.export.name == "ECRITURE"
-    assert found.positions == (3, 5, 6, 2, 0, 4, 7, 8)
+    assert found.positions == (2, 4, 5, 1, 0, 3, 6, 7)
+
+
+def test_an_extra_column_of_a_known_export_is_a_change_that_only_adds_it():
+    header = ["E_DEBIT", "X", "E_GENERAL", "E_DATECOMPTABLE", "E_CREDIT", "E_REFINTERNE", "E_LIBELLE",
+              "E_AUXILIAIRE", "E_REFLIBRE", "E_ETABLISSEMENT"]
+    found = CATALOGUE.identify(header, "SALARIES.csv")
+    assert isinstance(found, HeaderChange) and found.export.name == "ECRITURE"
+    assert (found.added, found.removed, found.renamed) == (("X", "E_ETABLISSEMENT"), (), ())
+    # once the export has them (as the Odoo catalogue gives them: optional), the file matches
+    ecriture = KNOWN[0]
+    grown = ExportDef(ecriture.name, ecriture.model, ecriture.description, (*ecriture.columns, *(
+        Column(name, field=field, optional=True) for name, field in (("X", "x_x"), ("E_ETABLISSEMENT",
+                                                                                  "x_e_etablissement")))),
+        by_header=True)
+    found = Catalogue((grown,)).identify(header, "ECRITURE.csv")
+    assert isinstance(found, Match) and found.export.column_names[-2:] == ("X", "E_ETABLISSEMENT")
+    assert found.positions[-2:] == (1, 9)
+    # a later file without them still matches, they are left empty
+    found = Catalogue((grown,)).identify([name for name in header if name not in ("X", "E_ETABLISSEMENT")], "E.csv")
+    assert isinstance(found, Match) and "X" not in found.export.column_names
 
 
 def test_a_known_export_name_with_an_incomplete_header_says_what_it_lacks():
@@ -71,12 +95,38 @@ def test_a_known_export_name_with_an_incomplete_header_says_what_it_lacks():
         "import.header_incomplete", {"export": "ECRITURE", "missing": "E_DEBIT, E_CREDIT"})
 
 
-def test_a_column_twice_is_rejected():
-    with pytest.raises(ExportFormatError) as caught:
-        CATALOGUE.identify(["PHC_SALARIE", "PHC_CUMULPAIE", "PHC_MONTANT", "PHC_MONTANT"], "x.csv")
-    assert caught.value.params == {"export": "HISTOCUMSAL", "column": "PHC_MONTANT"}
-    with pytest.raises(ExportFormatError, match="import.duplicate_column"):
-        CATALOGUE.identify(["A", "B", "A"], "NEW.csv")
+def test_a_column_twice_is_two_columns_in_header_order():
+    keys = normalise_header(["PHC_SALARIE", "PHC_CUMULPAIE", "PHC_MONTANT", "phc_montant"])
+    assert keys == ["PHC_SALARIE", "PHC_CUMULPAIE", "PHC_MONTANT", "PHC_MONTANT_2"]
+    found = CATALOGUE.identify(keys, "x.csv")
+    assert isinstance(found, HeaderChange) and found.added == ("PHC_MONTANT_2",)
+    assert CATALOGUE.identify(normalise_header(["A", "B", "a"]), "NEW.csv") == NewExport("NEW")
+
+
+AWKWARD = ["Montant", "MONTANT", " montant ", "Montánt", "", "MONTANT_2", "Date embauche", "DATE_EMBAUCHE",
+           "id", "create_uid", "display_name", "select", "2024", "Ä" * 40, "Ä" * 39 + "B", "€", "", ""]
+
+
+def test_any_header_gives_distinct_stable_keys_fields_and_labels():
+    written = written_header(AWKWARD)
+    keys = header_keys(written)
+    assert keys[:6] == ["MONTANT", "MONTANT_2", "MONTANT_3", "MONTÁNT", "COLUMN_5", "MONTANT_2_2"]
+    assert keys[-2:] == ["", ""]  # a trailing delimiter: no column
+    names = significant_names(keys)
+    assert len(set(names)) == len(names) == len(AWKWARD) - 2
+    assert header_keys(written) == keys  # the same header, the same keys: the next file is the same export
+    fields = custom_field_names(names)
+    assert len(set(fields)) == len(fields)
+    assert fields[:6] == ["x_montant", "x_montant_2", "x_montant_3", "x_montant_4", "x_column_5", "x_montant_2_2"]
+    for field in fields:
+        # an x_ identifier PostgreSQL keeps whole (63 bytes) with room for Odoo's index names; never reserved
+        assert field.startswith("x_") and field.isascii() and len(field) <= 40, field
+        assert field.replace("_", "").isalnum() and field == field.lower(), field
+    assert fields[8:13] == ["x_id", "x_create_uid", "x_display_name", "x_select", "x_2024"]
+    assert fields[13] != fields[14]
+    labels = distinct_labels([default_label(name) for name in written[:len(names)]])
+    assert len({label.casefold() for label in labels}) == len(labels)
+    assert labels[:3] == ["Montant", "Montant (2)", "Montant (3)"]
 
 
 def test_another_export_is_found_by_its_name_its_columns_in_any_order():
