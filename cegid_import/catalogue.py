@@ -19,8 +19,10 @@ the profile of its first file (``profile.py``), and reaches this module as an
    file has them, left empty when it has not; a column the export does not
    have yet is no reason to drop it: the file is a HeaderChange that only adds
    columns, and the Odoo layer gives the table a field for each;
-2. else by its name: the file's base name without the transfer's no-overwrite
-   suffix (``SALARIES.csv``, ``SALARIES.20261128T101500Z-2.csv`` → ``SALARIES``).
+2. else by its name: the file's base name, without its extension, in upper
+   case (``SALARIES.csv`` → ``SALARIES``); the caller gives the name the export
+   was downloaded as (the transfer's no-overwrite suffix is owned, written and
+   parsed, by ``cegid_data_access.staging.names``).
    A known export's name with another header is rejected (it lacks columns);
    another export's file must have its columns exactly (in any order), else
    its header changed; a name the catalogue does not know is a new export.
@@ -42,7 +44,6 @@ KINDS = (CHAR, INTEGER, FLOAT, AMOUNT, DATE)
 
 CUSTOM_MODEL_PREFIX = "x_cegid_"
 MAX_NAME_LENGTH = 40  # of a custom model's or field's name: room left for Odoo's index and constraint names
-_SUFFIX = re.compile(r"\.\d{8}T\d{6}Z(?:-\d+)?$")
 _NOT_NAME = re.compile(r"[^a-z0-9]+")
 
 
@@ -214,11 +215,15 @@ def significant_names(names):
 
 
 def export_name(file_name):
-    """The export a file belongs to by its name: base name, no extension, no no-overwrite suffix, upper case."""
+    """The export a file belongs to by its name: base name, no extension, upper case.
+
+    ``file_name`` is the name the export was downloaded as, without the
+    download's no-overwrite suffix (``staging.names.original_name``).
+    """
     stem = file_name.rsplit("/", 1)[-1]
     if stem.lower().endswith(".csv"):
         stem = stem[:-4]
-    return _SUFFIX.sub("", stem).strip().upper()
+    return stem.strip().upper()
 
 
 def slug(text, room=MAX_NAME_LENGTH):

@@ -26,7 +26,6 @@ from odoo.tools.translate import LazyTranslate
 from ..cegid_data_access.errors import CegidError
 from ..cegid_data_access.redact import redact_params
 from ..cegid_data_access.transfer import TransferReporter, run_transfer
-from ..cegid_import.catalogue import export_name
 from .cegid_backend import (
     DEFAULT_HISTORY_DAYS,
     PARAM_FOLLOWUPS,
@@ -40,6 +39,7 @@ from .cegid_backend import (
     notification,
     run_budget,
 )
+from .cegid_import import export_of
 
 _logger = logging.getLogger(__name__)
 _lt = LazyTranslate(__name__)
@@ -100,7 +100,7 @@ class OdooTransferReporter(TransferReporter):
     def on_file_done(self, outcome):
         self.env["is.cegid.transfer.file"].sudo().create({
             "transfer_id": self.transfer.id,
-            "export_id": self.export_ids.get(export_name(outcome.local_name or outcome.blob_name), False),
+            "export_id": self.export_ids.get(export_of(outcome.local_name or outcome.blob_name), False),
             "blob_name": outcome.blob_name,
             "local_name": outcome.local_name or False,
             "size": outcome.size or 0,
