@@ -10,7 +10,9 @@ the file; its table, a custom model ``x_cegid_<name>``, is created at once or
 once a manager has reviewed its columns, as the settings say
 (``cegid_export_table.py`` makes and changes the model). A file whose header
 no longer is its export's is held in ``anomalie/`` until a manager updates the
-table.
+table. A known export's file with columns its table lacks gives the table an
+``x_`` field for each, by the same rules (at once, or once a manager updates
+the table); its entry lists them after the shipped columns.
 """
 
 import dataclasses

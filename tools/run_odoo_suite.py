@@ -334,7 +334,8 @@ def run_server_scenarios(src, cluster, workdir, dbname, result):
         result.problems.append(f"odoo: {failed} server scenario(s) failed (tests/odoo_server, output above)")
 
 
-# First an export the addon does not know, so that uninstalling has a custom model and its table to remove.
+# First an export the addon does not know, so that uninstalling has a custom model and its table to remove,
+# and a known export with a column of the customer's own (a manual field and views on a shipped model).
 UNINSTALL_SCRIPT = """
 import os, shutil, tempfile
 folder = tempfile.mkdtemp(prefix="cegid-uninstall-")
@@ -343,9 +344,12 @@ params.set_param("@MODULE@.import_folder", folder)
 params.set_param("@MODULE@.database_uuid", params.get_param("database.uuid"))
 with open(os.path.join(folder, "SALARIES.csv"), "w", encoding="cp1252") as handle:
     handle.write("MATRICULE;NOM;SALAIRE_BASE\\r\\n0000042;Hélène Dupré;2 500,50\\r\\n")
+with open(os.path.join(folder, "HISTOCUMSAL.csv"), "w", encoding="cp1252") as handle:
+    handle.write("PHC_SALARIE;PHC_CUMULPAIE;PHC_MONTANT;PHC_ETABLISSEMENT\\r\\n0000042;01;2 500,50;Lyon\\r\\n")
 env["is.cegid.import"].import_folder()
 env.cr.commit()
 made = env["ir.model"].search_count([("model", "=like", "x_cegid_%")])
+made += env["ir.model.fields"].search_count([("model", "=", "is.cegid.histocumsal"), ("name", "=like", "x_%")])
 shutil.rmtree(folder, ignore_errors=True)
 module = env["ir.module.module"].search([("name", "=", "@MODULE@")])
 module.button_immediate_uninstall()
@@ -359,7 +363,7 @@ data = env.cr.fetchone()[0]
 print("uninstall: state=%s remaining_models=%s remaining_tables=%s remaining_data=%s custom_models_made=%s"
       % (module.state, remaining, tables, data, made))
 """.replace("@MODULE@", MODULE)
-UNINSTALLED = "uninstall: state=uninstalled remaining_models=0 remaining_tables=0 remaining_data=0 custom_models_made=1"
+UNINSTALLED = "uninstall: state=uninstalled remaining_models=0 remaining_tables=0 remaining_data=0 custom_models_made=2"
 
 
 def run_suite(keep=False, echo=False, log_path=None, test_tags=None):
