@@ -44,7 +44,8 @@ CODES = {
     # the import of the files (Odoo only: raised by cegid_import/, rendered by models/cegid_message.py)
     "import.empty_file": (),
     "import.header_incomplete": ("export", "missing"),
-    "import.duplicate_column": ("export", "column"),
+    "import.duplicate_column": ("export", "column"),  # no longer raised (issue 20): history lines hold it
+    "import.header_unreadable": ("detail",),
     "import.bad_export_name": ("name",),
     "import.name_taken": ("name", "model", "other"),
     "import.nul_character": (),
@@ -55,6 +56,7 @@ CODES = {
     "import.table_created": ("export",),
     "import.table_updated": ("export",),
     "import.held_missing": ("file",),
+    "import.columns_added": ("export", "columns"),
     "import.failed": ("error",),
     "import.interrupted": (),
     "import.cut_by_time_limit": ("limit",),

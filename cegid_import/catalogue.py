@@ -13,10 +13,16 @@ the profile of its first file (``profile.py``), and reaches this module as an
 :class:`ExportDef` too. A file finds its export (:meth:`Catalogue.identify`):
 
 1. by its header, for the known exports, whatever the file's name: the column
-   names (case and order free, extra columns ignored) include every column of
-   exactly one known export;
-2. else by its name: the file's base name without the transfer's no-overwrite
-   suffix (``SALARIES.csv``, ``SALARIES.20261128T101500Z-2.csv`` → ``SALARIES``).
+   names (case and order free) include every required column of exactly one
+   known export; its optional columns (``E_JOURNAL``..., read by the Odoo 16
+   module, and the ``x_`` columns added for earlier files) are loaded when the
+   file has them, left empty when it has not; a column the export does not
+   have yet is no reason to drop it: the file is a HeaderChange that only adds
+   columns, and the Odoo layer gives the table a field for each;
+2. else by its name: the file's base name, without its extension, in upper
+   case (``SALARIES.csv`` → ``SALARIES``); the caller gives the name the export
+   was downloaded as (the transfer's no-overwrite suffix is owned, written and
+   parsed, by ``cegid_data_access.staging.names``).
    A known export's name with another header is rejected (it lacks columns);
    another export's file must have its columns exactly (in any order), else
    its header changed; a name the catalogue does not know is a new export.
@@ -38,7 +44,6 @@ KINDS = (CHAR, INTEGER, FLOAT, AMOUNT, DATE)
 
 CUSTOM_MODEL_PREFIX = "x_cegid_"
 MAX_NAME_LENGTH = 40  # of a custom model's or field's name: room left for Odoo's index and constraint names
-_SUFFIX = re.compile(r"\.\d{8}T\d{6}Z(?:-\d+)?$")
 _NOT_NAME = re.compile(r"[^a-z0-9]+")
 
 
@@ -47,6 +52,9 @@ class Column:
     """One column of an export: its header name, kind, index, label and Odoo field (and SQL column) name.
 
     The field of a known export's column is its header name in lower case.
+    ``optional``: a file of the export may lack it (its field is then left empty).
+    ``name`` is the column's key in the header (:func:`header_keys`), ``header``
+    its name as the file writes it (the key by default).
     """
 
     name: str
@@ -54,10 +62,14 @@ class Column:
     index: bool = False
     label: str = ""
     field: str = ""
+    optional: bool = False
+    header: str = ""
 
     def __post_init__(self):
         if not self.field:
             object.__setattr__(self, "field", self.name.lower())
+        if not self.header:
+            object.__setattr__(self, "header", self.name)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,15 +98,22 @@ class ExportDef:
         """The header names of the columns, in the order of the definition."""
         return tuple(column.name for column in self.columns)
 
+    @property
+    def required_names(self):
+        """The header names of the columns every file of the export has."""
+        return tuple(column.name for column in self.columns if not column.optional)
+
 
 def _columns(spec):
-    """Columns from "NAME[:kind][:index]=Label" items, one per line ("NAME::index" for an indexed text)."""
+    """Columns from "NAME[:kind][:flag...]=Label" items, one per line; flags: index, optional.
+
+    ("NAME::index" for an indexed text, "NAME::optional" for an optional one.)
+    """
     result = []
     for line in spec.strip().splitlines():
         item, _sep, label = line.strip().partition("=")
-        name, _sep, rest = item.partition(":")
-        kind, _sep, index = rest.partition(":")
-        result.append(Column(name, kind or CHAR, bool(index), label))
+        name, kind, *flags = [*item.split(":"), ""]
+        result.append(Column(name, kind or CHAR, "index" in flags, label, optional="optional" in flags))
     return tuple(result)
 
 
@@ -109,6 +128,7 @@ KNOWN = (
         E_CREDIT:amount=Credit
         E_AUXILIAIRE=Subsidiary account
         E_REFLIBRE=Free reference
+        E_JOURNAL::index:optional=Journal
         """), "e_datecomptable desc, id desc", "e_refinterne", by_header=True),
     ExportDef("ANALYTIQ", "is.cegid.analytiq", "Cegid analytic entry", _columns("""
         Y_DATECOMPTABLE:date:index=Accounting date
@@ -139,6 +159,8 @@ KNOWN = (
         PCN_JOURS:float=Days
         PCN_HEURES:float=Hours
         PCN_GUID=GUID
+        PCN_TYPEIMPUTE::optional=Imputation type
+        PCN_MVTDUPLIQUE::optional=Duplicated movement
         """), "pcn_datedebutabs desc, id desc", "pcn_libelle", by_header=True),
     ExportDef("HISTOCUMSAL", "is.cegid.histocumsal", "Cegid payroll cumulative history", _columns("""
         PHC_SALARIE::index=Employee
@@ -151,13 +173,41 @@ KNOWN_BY_NAME = {export.name: export for export in KNOWN}
 
 # -- names --------------------------------------------------------------------------------------------------------
 
+def written_header(names):
+    """Header names as the file writes them: stripped, BOM-less, unquoted (case and accents kept)."""
+    return [name.strip().lstrip("\ufeff").strip().strip('"') for name in names]
+
+
+def header_keys(written):
+    """The keys of a written header, one per column, distinct, compared with the columns' names.
+
+    A key is the name in upper case; an empty name is ``COLUMN_<position>``; a
+    key already taken by a column on its left gets ``_2``, ``_3``...
+    (``Montant;MONTANT`` → ``MONTANT``, ``MONTANT_2``). Trailing empty names
+    stay empty (a trailing delimiter, no column). Derived from the header
+    alone, in its order: the same header always gives the same keys.
+    """
+    written = list(written)
+    width = len(written)
+    while width and not written[width - 1]:
+        width -= 1
+    keys = []
+    for position, name in enumerate(written[:width]):
+        base = name.upper() or f"COLUMN_{position + 1}"
+        key, counter = base, 2
+        while key in keys:
+            key, counter = f"{base}_{counter}", counter + 1
+        keys.append(key)
+    return keys + [""] * (len(written) - width)
+
+
 def normalise_header(names):
-    """Header names as compared with the columns: stripped, BOM-less, unquoted, upper case."""
-    return [name.strip().lstrip("\ufeff").strip().strip('"').upper() for name in names]
+    """The keys of a raw header (:func:`written_header`, then :func:`header_keys`)."""
+    return header_keys(written_header(names))
 
 
 def significant_names(names):
-    """The column names of a normalised header: trailing empty names dropped, others named by position."""
+    """The column keys of a header: trailing empty names dropped, others named by position."""
     names = list(names)
     while names and not names[-1]:
         names.pop()
@@ -165,11 +215,15 @@ def significant_names(names):
 
 
 def export_name(file_name):
-    """The export a file belongs to by its name: base name, no extension, no no-overwrite suffix, upper case."""
+    """The export a file belongs to by its name: base name, no extension, upper case.
+
+    ``file_name`` is the name the export was downloaded as, without the
+    download's no-overwrite suffix (``staging.names.original_name``).
+    """
     stem = file_name.rsplit("/", 1)[-1]
     if stem.lower().endswith(".csv"):
         stem = stem[:-4]
-    return _SUFFIX.sub("", stem).strip().upper()
+    return stem.strip().upper()
 
 
 def slug(text, room=MAX_NAME_LENGTH):
@@ -190,13 +244,18 @@ def custom_model_name(name):
     return CUSTOM_MODEL_PREFIX + part
 
 
-def custom_field_names(names):
-    """The Odoo fields of a new export's columns: ``x_<name>``, unique (a counter after a clash)."""
-    fields = []
+def custom_field_names(names, taken=()):
+    """The Odoo fields of new columns: ``x_<name>``, unique among them and ``taken`` (a counter after a clash).
+
+    Any name gives one: ``x_`` keeps it clear of SQL key words, of leading
+    digits and of Odoo's own fields (``id``, ``create_uid``...); a name
+    without a letter or digit is ``x_column``; a long one is cut with a hash.
+    """
+    fields, taken = [], set(taken)
     for name in names:
         base = "x_" + (slug(name, MAX_NAME_LENGTH - 5) or "column")
         field, counter = base, 2
-        while field in fields:
+        while field in fields or field in taken:
             field, counter = f"{base}_{counter}", counter + 1
         fields.append(field)
     return fields
@@ -206,6 +265,18 @@ def default_label(name):
     """A column's label until a manager names it: "DATE_EMBAUCHE" -> "Date embauche"."""
     words = name.replace("_", " ").split()
     return " ".join(words).capitalize() if words else name
+
+
+def distinct_labels(labels, taken=()):
+    """``labels`` made distinct from each other and from ``taken``: a repeated one gets " (2)", " (3)"..."""
+    result, seen = [], {label.casefold() for label in taken}
+    for label in labels:
+        candidate, counter = label, 2
+        while candidate.casefold() in seen:
+            candidate, counter = f"{label} ({counter})", counter + 1
+        seen.add(candidate.casefold())
+        result.append(candidate)
+    return result
 
 
 # -- matching a file to its export ------------------------------------------------------------------------------
@@ -227,7 +298,10 @@ class NewExport:
 
 @dataclasses.dataclass(frozen=True)
 class HeaderChange:
-    """The file's header is not its export's columns any more (names of the columns, "renamed" as pairs)."""
+    """The file's header is not its export's columns any more (names of the columns, "renamed" as pairs).
+
+    For an export recognised by its header, only ``added``: columns it does not have yet.
+    """
 
     export: ExportDef
     added: tuple
@@ -261,12 +335,16 @@ def header_changes(export, names):
     return HeaderChange(export, tuple(added), tuple(removed), tuple(renamed))
 
 
-def _positions(export, header):
-    """The file position of each of ``export``'s columns in ``header``; ExportFormatError for a column twice."""
-    for name in export.column_names:
-        if header.count(name) > 1:
-            raise ExportFormatError("import.duplicate_column", export=export.name, column=name)
-    return tuple(header.index(name) for name in export.column_names)
+def _match(export, header):
+    """The Match of ``export`` in ``header`` (keys, distinct).
+
+    An optional column the header lacks is not loaded: the Match's export is
+    ``export`` without it (its field stays empty).
+    """
+    present = tuple(column for column in export.columns if column.name in header)
+    if len(present) < len(export.columns):
+        export = dataclasses.replace(export, columns=present)
+    return Match(export, tuple(header.index(name) for name in export.column_names))
 
 
 class Catalogue:
@@ -280,7 +358,7 @@ class Catalogue:
         """The export recognised by its header (normalised names), or None."""
         present = set(header)
         for export in self.exports:
-            if export.by_header and present.issuperset(export.column_names):
+            if export.by_header and present.issuperset(export.required_names):
                 return export
         return None
 
@@ -288,24 +366,22 @@ class Catalogue:
         """The export of a file from its normalised header and its name: Match, NewExport or HeaderChange.
 
         Raises ExportFormatError for a known export's name with an incomplete
-        header, a column given twice, or a name no model can be made of.
+        header, or a name no model can be made of.
         """
         export = self.by_header(header)
         if export is not None:
-            return Match(export, _positions(export, header))
+            added = tuple(name for name in significant_names(header) if name not in export.column_names)
+            return HeaderChange(export, added, (), ()) if added else _match(export, header)
         name = export_name(file_name)
         names = significant_names(header)
         export = self.by_name.get(name)
         if export is None:
             custom_model_name(name)  # refused early when no model name fits
-            for column in names:
-                if names.count(column) > 1:
-                    raise ExportFormatError("import.duplicate_column", export=name, column=column)
             return NewExport(name)
         if export.by_header:
-            missing = ", ".join(column for column in export.column_names if column not in header)
+            missing = ", ".join(column for column in export.required_names if column not in header)
             raise ExportFormatError("import.header_incomplete", export=export.name, missing=missing)
         change = header_changes(export, names)
         if change is not None:
             return change
-        return Match(export, _positions(export, names))
+        return _match(export, names)

@@ -25,7 +25,17 @@ import dataclasses
 import datetime
 import re
 
-from .catalogue import CHAR, DATE, FLOAT, INTEGER, Column, ExportDef, default_label, significant_names
+from .catalogue import (
+    CHAR,
+    DATE,
+    FLOAT,
+    INTEGER,
+    Column,
+    ExportDef,
+    default_label,
+    distinct_labels,
+    significant_names,
+)
 from .errors import BadValue, ExportFormatError, ExportRowError
 from .reader import ExportReader, collector_eased
 from .values import DAY_FIRST, MONTH_FIRST, date_parts, parse_number
@@ -163,8 +173,10 @@ def profile_file(header, name, batch_rows=5000):
             pass
         raise
     order = _file_order(profiles)
-    columns = tuple(Column(profile.name, profile.kind(order), label=default_label(profile.name))
-                    for profile in profiles)
+    written = [name or key for name, key in zip(header.written or names, names, strict=False)]
+    labels = distinct_labels([default_label(name) for name in written])
+    columns = tuple(Column(profile.name, profile.kind(order), label=label, header=name)
+                    for profile, label, name in zip(profiles, labels, written, strict=True))
     return Profile(ExportDef(name, "", name, columns), {p.name: p.longest for p in profiles},
                    frozenset(p.name for p in profiles if not p.filled), rows, order)
 

@@ -32,7 +32,7 @@ import itertools
 import logging
 import re
 
-from .catalogue import CHAR, DATE, normalise_header
+from .catalogue import CHAR, DATE, header_keys, written_header
 from .errors import BadValue, ExportFormatError, ExportRowError
 from .values import DAY_FIRST, batch_text, column_converter, slashed_order_evidence
 
@@ -137,19 +137,25 @@ def open_text(path, encoding):
 
 @dataclasses.dataclass(frozen=True)
 class FileHeader:
-    """What the first look at a file found: encoding, delimiter, normalised header names."""
+    """What the first look at a file found: encoding, delimiter, header keys, slashed dates, header as written.
+
+    ``names`` are the columns' keys (``catalogue.header_keys``: distinct, upper
+    case), ``written`` their names as the file writes them, position for position.
+    """
 
     path: str
     encoding: str
     delimiter: str
     names: tuple
     slashed: bool
+    written: tuple = ()
 
 
 def read_header(path, recognised=lambda names: False):
     """The :class:`FileHeader` of ``path``; ``recognised(names)`` tells a known export's header.
 
-    Raises ExportFormatError ``import.empty_file`` when no line holds anything.
+    Raises ExportFormatError ``import.empty_file`` when no line holds anything,
+    ``import.header_unreadable`` when the csv module cannot read the header line.
     """
     encoding, slashed = sniff_bytes(path)
     with open_text(path, encoding) as handle:
@@ -159,11 +165,20 @@ def read_header(path, recognised=lambda names: False):
     first_line = first_line.lstrip("\ufeff")
     if not first_line.strip():
         raise ExportFormatError("import.empty_file")
-    candidates = sorted(DELIMITERS, key=first_line.count, reverse=True)
-    headers = {delimiter: normalise_header(next(csv.reader([first_line], delimiter=delimiter), []))
-               for delimiter in candidates}
+    if "\x00" in first_line:
+        raise ExportFormatError("import.nul_character")
+    written, errors = {}, []
+    for delimiter in sorted(DELIMITERS, key=first_line.count, reverse=True):
+        try:
+            written[delimiter] = written_header(next(csv.reader([first_line], delimiter=delimiter, strict=True), []))
+        except csv.Error as err:  # a quote left open, text after a closing quote: not with this delimiter
+            errors.append(str(err))
+    if not written:
+        raise ExportFormatError("import.header_unreadable", detail=errors[0])
+    candidates = list(written)
+    headers = {delimiter: header_keys(names) for delimiter, names in written.items()}
     delimiter = next((delimiter for delimiter in candidates if recognised(headers[delimiter])), candidates[0])
-    return FileHeader(str(path), encoding, delimiter, tuple(headers[delimiter]), slashed)
+    return FileHeader(str(path), encoding, delimiter, tuple(headers[delimiter]), slashed, tuple(written[delimiter]))
 
 
 def fit_width(fields, width, line):

@@ -14,5 +14,6 @@ from . import (
     cegid_staging,
     cegid_transfer,
     ir_cron_trigger,
+    ir_model_fields,
     res_config_settings,
 )

@@ -10,9 +10,12 @@ the file; its table, a custom model ``x_cegid_<name>``, is created at once or
 once a manager has reviewed its columns, as the settings say
 (``cegid_export_table.py`` makes and changes the model). A file whose header
 no longer is its export's is held in ``anomalie/`` until a manager updates the
-table.
+table. A known export's file with columns its table lacks gives the table an
+``x_`` field for each, by the same rules (at once, or once a manager updates
+the table); its entry lists them after the shipped columns.
 """
 
+import dataclasses
 import logging
 import os
 
@@ -33,6 +36,7 @@ from ..cegid_import.catalogue import (
     ExportDef,
     custom_field_names,
     custom_model_name,
+    distinct_labels,
 )
 from ..cegid_import.errors import ExportFormatError
 from ..cegid_import.profile import profile_file
@@ -48,7 +52,8 @@ READER_GROUPS = ("group_cegid_accounting", "group_cegid_payroll", "group_cegid_o
 # set by the addon's own server-side code only (as superuser): they name SQL and registry objects
 ADDON_ONLY_ENTRY_FIELDS = {"name", "builtin", "state", "model_id", "held_import_id", "update_requested"}
 SHIPPED_ENTRY_FIELDS = {"description", "group_id"}  # a shipped entry's title and readers are the addon's
-ADDON_ONLY_COLUMN_FIELDS = {"export_id", "sequence", "name", "field_name", "inferred_kind", "empty", "longest"}
+ADDON_ONLY_COLUMN_FIELDS = {"export_id", "sequence", "name", "header", "field_name", "inferred_kind", "empty",
+                            "longest"}
 NEW_EXPORTS_CREATE = "create"
 NEW_EXPORTS_REVIEW = "review"
 
@@ -151,9 +156,12 @@ class CegidExport(models.Model):
 
     @api.model
     def _catalogue(self):
-        """The exports a file may belong to: the known ones and every entry with a table."""
-        entries = self.sudo().search([("builtin", "=", False), ("model_id", "!=", False)])
-        return Catalogue((*KNOWN, *(entry._definition() for entry in entries)))
+        """The exports a file may belong to: the known ones (with the columns added to them) and every entry with
+        a table."""
+        entries = self.sudo().search(["|", ("builtin", "=", True), ("model_id", "!=", False)])
+        known = {entry.name: entry._definition() for entry in entries if entry.builtin and entry.name in KNOWN_BY_NAME}
+        return Catalogue((*(known.get(export.name, export) for export in KNOWN),
+                          *(entry._definition() for entry in entries if not entry.builtin)))
 
     @api.model
     def _entry(self, name):
@@ -161,26 +169,57 @@ class CegidExport(models.Model):
         return self.sudo().search([("name", "=", name)], limit=1)
 
     def _definition(self):
-        """The cegid_import ExportDef of this entry: the known one, or its columns."""
+        """The cegid_import ExportDef of this entry: the known one and the columns added to it, or its columns.
+
+        The columns added to a known export are optional: a later file without them leaves them empty.
+        """
         self.ensure_one()
         if self.builtin:
-            return KNOWN_BY_NAME[self.name]
-        columns = tuple(Column(column.name, column.kind, column.index, column.label, column.field_name)
+            known = KNOWN_BY_NAME[self.name]
+            added = tuple(Column(column.name, column.kind, column.index, column.label, column.field_name,
+                                 optional=True, header=column.header or column.name)
+                          for column in self.column_ids if column.name not in known.column_names)
+            return dataclasses.replace(known, columns=known.columns + added) if added else known
+        columns = tuple(Column(column.name, column.kind, column.index, column.label, column.field_name,
+                               header=column.header or column.name)
                         for column in self.column_ids)
         return ExportDef(self.name, self.model_id.model or custom_model_name(self.name), self.description, columns)
 
     @api.model
     def _sync_known_columns(self):
-        """The columns of the shipped entries, as the catalogue declares them (at each install and update)."""
+        """The columns of the shipped entries, as the catalogue declares them (at each install and update).
+
+        The columns added to them for the extra columns of their files (``x_`` fields) stay, after them.
+        """
         for entry in self.sudo().search([("builtin", "=", True)]):
             export = KNOWN_BY_NAME.get(entry.name)
             if export is not None:
-                entry.column_ids = [(5, 0, 0)] + [(0, 0, {
-                    "sequence": number, "name": column.name, "field_name": column.field, "label": column.label,
-                    "kind": column.kind, "inferred_kind": column.kind, "index": column.index,
-                }) for number, column in enumerate(export.columns)]
+                added = entry.column_ids.filtered(lambda col, known=export: col.name not in known.column_names)
+                entry.column_ids = [
+                    (2, column.id) for column in entry.column_ids - added] + [(0, 0, {
+                        "sequence": number, "name": column.name, "header": column.header,
+                        "field_name": column.field, "label": column.label, "kind": column.kind,
+                        "inferred_kind": column.kind, "index": column.index,
+                    }) for number, column in enumerate(export.columns)] + [
+                    (1, column.id, {"sequence": len(export.columns) + number}) for number, column in enumerate(added)]
 
     # -- a new export -------------------------------------------------------------------------------------------
+
+    @api.model
+    def _review_first(self):
+        """True when a manager reviews new tables and columns before they are made (the settings say so)."""
+        return self.env["ir.config_parameter"].sudo().get_param(PARAM_NEW_EXPORTS) == NEW_EXPORTS_REVIEW
+
+    def _add_file_columns(self, header):
+        """Give a known export's table a field for each column of the file at ``header`` it lacks (profiled).
+
+        Returns the added columns' headers as written. Raises ExportFormatError
+        when the file cannot be profiled.
+        """
+        self.ensure_one()
+        before = self.column_ids
+        self._apply_columns(self._plan_columns(profile_file(header, self.name)))
+        return (self.column_ids - before).mapped("header")
 
     @api.model
     def _create_from_file(self, name, header):
@@ -194,10 +233,10 @@ class CegidExport(models.Model):
         if taken:
             raise ExportFormatError("import.name_taken", name=name, model=model, other=taken[0].name)
         profile = profile_file(header, name)
-        review = self.env["ir.config_parameter"].sudo().get_param(PARAM_NEW_EXPORTS) == NEW_EXPORTS_REVIEW
+        review = self._review_first()
         entry = self.sudo().create({
             "name": name, "description": name, "builtin": False, "state": "review" if review else "ready",
-            "column_ids": self._column_values(profile, profile.export.columns),
+            "column_ids": self.browse()._column_values(profile, profile.export.columns),
         })
         _logger.info("Cegid export %s: new, %d columns profiled on %d rows", name, len(entry.column_ids),
                      profile.rows)
@@ -205,15 +244,20 @@ class CegidExport(models.Model):
             entry._create_table()
         return entry
 
-    @api.model
-    def _column_values(self, profile, columns, taken=()):
-        """One2many commands creating ``columns`` as profiled; field names not in ``taken``."""
-        names = custom_field_names([*taken, *(column.name for column in columns)])[len(taken):]
+    def _column_values(self, profile, columns):
+        """One2many commands creating ``columns`` as profiled, beside the entry's own (none for a new entry).
+
+        Field names and labels are distinct from the entry's; a known export's
+        added column is labelled with its header as written.
+        """
+        names = custom_field_names([column.name for column in columns], taken=self.column_ids.mapped("field_name"))
+        labels = distinct_labels([column.header if self.builtin else column.label for column in columns],
+                                 taken=self.column_ids.mapped("label"))
         return [(0, 0, {
-            "name": column.name, "field_name": field_name, "label": column.label, "kind": column.kind,
-            "inferred_kind": column.kind, "longest": profile.longest[column.name],
+            "name": column.name, "header": column.header, "field_name": field_name, "label": label,
+            "kind": column.kind, "inferred_kind": column.kind, "longest": profile.longest[column.name],
             "empty": column.name in profile.empty,
-        }) for column, field_name in zip(columns, names, strict=True)]
+        }) for column, field_name, label in zip(columns, names, labels, strict=True)]
 
     # -- actions ---------------------------------------------------------------------------------------------------
 
@@ -300,8 +344,18 @@ class CegidExport(models.Model):
             {"state": "ready", "held_import_id": False, "update_requested": False})
 
     def _plan_columns(self, profile):
-        """The columns once updated to ``profile``'s: kept ones (widened if need be), new ones; the commands."""
+        """The columns once updated to ``profile``'s: kept ones (widened if need be), new ones; the commands.
+
+        A known export only gains columns: its own stay as shipped, and those
+        added for earlier files stay too (a file may lack them).
+        """
         current = {column.name: column for column in self.column_ids}
+        new = [column for column in profile.export.columns if column.name not in current]
+        if self.builtin:
+            commands = self._column_values(profile, new)
+            for number, command in enumerate(commands):
+                command[2]["sequence"] = len(current) + number
+            return commands
         commands, kept = [], []
         for number, column in enumerate(profile.export.columns):
             old = current.get(column.name)
@@ -313,9 +367,7 @@ class CegidExport(models.Model):
                                          "inferred_kind": column.kind, "empty": empty,
                                          "longest": profile.longest[column.name]}))
         commands += [(2, column.id) for name, column in current.items() if name not in kept]
-        new = [column for column in profile.export.columns if column.name not in current]
-        taken = [column.name for column in self.column_ids]
-        for command, column in zip(self._column_values(profile, new, taken), new, strict=True):
+        for command, column in zip(self._column_values(profile, new), new, strict=True):
             command[2]["sequence"] = profile.export.column_names.index(column.name)
             commands.append(command)
         return commands
@@ -361,7 +413,9 @@ class CegidExportColumn(models.Model):
 
     export_id = fields.Many2one("is.cegid.export", required=True, ondelete="cascade", index=True)
     sequence = fields.Integer(default=10)
-    name = fields.Char("Column", required=True, readonly=True, help="Its name in the file's header.")
+    name = fields.Char("Column", required=True, readonly=True,
+                       help="Its key in the file's header: upper case, numbered when the header repeats it.")
+    header = fields.Char(readonly=True, help="Its name in the file's header, as written.")
     field_name = fields.Char("Field", readonly=True)
     label = fields.Char(required=True)
     kind = fields.Selection(KIND_LABELS, "Type", required=True, default=CHAR)

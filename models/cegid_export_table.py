@@ -23,15 +23,16 @@ from lxml.builder import E
 
 from odoo import models
 
-from ..cegid_import.catalogue import AMOUNT, CHAR, DATE, FLOAT, INTEGER
+from ..cegid_import.catalogue import AMOUNT, CHAR, DATE, FLOAT
+from .cegid_staging import FIELD_OF_KIND
 
 _logger = logging.getLogger(__name__)
 
 MODULE = "is_cegid2odoo"
-FIELD_TYPES = {CHAR: "char", INTEGER: "integer", FLOAT: "float", AMOUNT: "float", DATE: "date"}
 MEASURES = (FLOAT, AMOUNT)
 MENU_SEQUENCE = 50
 VIEW_TYPES = ("list", "form", "pivot", "graph", "search")
+ADDED_VIEW_TYPES = ("list", "form")  # of a known table: what shows the columns added to it
 MAX_SEARCH_FIELDS = 8
 MAX_GROUP_BYS = 5
 
@@ -82,8 +83,12 @@ class CegidExportTable(models.Model):
                      len(self.column_ids))
 
     def _field_values(self, column):
-        """The ``ir.model.fields`` values of a column's field (read-only: only the import writes the rows)."""
-        return {"name": column.field_name, "field_description": column.label, "ttype": FIELD_TYPES[column.kind],
+        """The ``ir.model.fields`` values of a column's field (read-only: only the import writes the rows).
+
+        ``cegid_kind`` gives it the options of its kind (digits...) as a shipped table's field has them.
+        """
+        return {"name": column.field_name, "field_description": column.label,
+                "ttype": FIELD_OF_KIND[column.kind][0], "cegid_kind": column.kind,
                 "index": column.index, "readonly": True, "copied": False}
 
     def _data_names(self):
@@ -145,8 +150,39 @@ class CegidExportTable(models.Model):
         return etree.tostring(node, encoding="unicode")
 
     def _write_views(self, columns=None):
+        """The table's views as its ``columns`` (the entry's by default) say; a known table's added columns."""
+        if self.builtin:
+            self._write_added_views(columns)
+            return
         for view in self._owned("ir.ui.view"):
             view.arch = self._view_arch(view.type, columns)
+
+    def _write_added_views(self, columns=None):
+        """The list and form of a known table show the columns added to it: views extending the shipped ones.
+
+        Owned by the addon (``ir.model.data``, ``noupdate``) as a custom table's
+        views are: an update keeps them, uninstalling deletes them.
+        """
+        columns = self.column_ids if columns is None else columns
+        added = columns.filtered(lambda col: col.field_name.startswith("x_"))
+        if not added:
+            return
+        for view_type in ADDED_VIEW_TYPES:
+            name = f"view_{self._definition().table}_added_{view_type}"
+            fields = [E.field(name=col.field_name, **({"optional": "show"} if view_type == "list" else {}))
+                      for col in added]
+            target = E.xpath(*fields, expr="/list", position="inside") if view_type == "list" else E.xpath(
+                E.group(*fields), expr="//sheet", position="inside")
+            arch = etree.tostring(E.data(target), encoding="unicode")
+            view = self.env.ref(f"{MODULE}.{name}", raise_if_not_found=False)
+            if view:
+                view.arch = arch
+                continue
+            view = self.env["ir.ui.view"].create({
+                "name": f"{self.model}.{view_type}.added", "model": self.model, "mode": "extension",
+                "inherit_id": self.env["ir.ui.view"].default_view(self.model, view_type), "arch": arch})
+            self.env["ir.model.data"].create({"module": MODULE, "name": name, "model": "ir.ui.view",
+                                              "res_id": view.id, "noupdate": True})
 
     # -- changing ----------------------------------------------------------------------------------------------
 
@@ -168,15 +204,15 @@ class CegidExportTable(models.Model):
     def _apply_columns(self, commands):
         """Change the columns with ``commands`` (One2many commands) and the model's fields with them.
 
-        A field whose type changes is dropped and made again: its rows are
+        A field whose kind changes is dropped and made again: its rows are
         about to be replaced by the held file's. The views first lose the
         fields that go (Odoo refuses to drop a field a view shows).
         """
         self.ensure_one()
-        before = {column.field_name: FIELD_TYPES[column.kind] for column in self.column_ids}
+        before = {column.field_name: column.kind for column in self.column_ids}
         self.sudo().column_ids = commands
         after = {column.field_name: column for column in self.column_ids}
-        kept = self.column_ids.filtered(lambda col: before.get(col.field_name) == FIELD_TYPES[col.kind])
+        kept = self.column_ids.filtered(lambda col: before.get(col.field_name) == col.kind)
         self._write_views(kept)
         fields_model = self.env["ir.model.fields"]
         dropped = fields_model.search([("model_id", "=", self.model_id.id), ("state", "=", "manual"),

@@ -28,6 +28,7 @@ import time
 from odoo import api, fields, models
 from odoo.tools.misc import format_datetime
 
+from ..cegid_data_access.staging.names import original_name
 from ..cegid_import.catalogue import Catalogue, HeaderChange, NewExport, export_name
 from ..cegid_import.errors import ExportFormatError
 from ..cegid_import.folders import ANOMALY_FOLDER, ARCHIVE_FOLDER, file_away, waiting_files
@@ -48,6 +49,11 @@ _logger = logging.getLogger(__name__)
 ImportOutcome = collections.namedtuple("ImportOutcome", "records continued")
 IMPORT_STATES = [("running", "Importing"), ("done", "Imported"), ("waiting", "Waiting for review"),
                  ("rejected", "Rejected"), ("failed", "Failed")]
+
+
+def export_of(file_name):
+    """The export a file of the import folder belongs to by its name (the download's suffix is not the name's)."""
+    return export_name(original_name(file_name))
 
 
 def file_date(path):
@@ -156,7 +162,7 @@ class CegidImport(models.Model):
             # the first file of an export under review waits for its table, quietly
             reviewed = set(self.env["is.cegid.export"].sudo().search([("state", "=", "review")]).mapped("name"))
             for name in waiting_files(folder):
-                if export_name(name) in reviewed or (not requested and self._cut_before(folder, name)):
+                if export_of(name) in reviewed or (not requested and self._cut_before(folder, name)):
                     continue
                 if deadline is not None and time.monotonic() >= deadline:
                     _logger.info("Cegid import: the run's time is up, the next run imports %s and the rest", name)
@@ -212,7 +218,7 @@ class CegidImport(models.Model):
         path = os.path.join(folder, name)
         started = time.monotonic()
         values = {"name": name, "transfer_id": transfer.id if transfer else False,
-                  "export_id": self.env["is.cegid.export"]._entry(export_name(name)).id}  # until its header says
+                  "export_id": self.env["is.cegid.export"]._entry(export_of(name)).id}  # until its header says
         record = self.browse()
         try:
             values["file_date"] = file_date(path)
@@ -243,7 +249,9 @@ class CegidImport(models.Model):
         record._follow_incident()
         if record.state == "done":
             record._alert_closed_periods()
-        if record.state == "rejected" and entry and not entry.builtin and entry.model_id:
+        # a known export's file is held only for its new columns, another export's for any rejection
+        if record.state == "rejected" and entry.model_id and (
+                not entry.builtin or record.message_code == "import.header_changed"):
             entry._hold(record)
         elif record.state == "done":
             entry._release()
@@ -322,7 +330,7 @@ class CegidImport(models.Model):
         Export = self.env["is.cegid.export"].sudo()
         catalogue = Export._catalogue()
         header = read_header(path, lambda names: catalogue.by_header(names) is not None)
-        found = catalogue.identify(header.names, name)
+        found = catalogue.identify(header.names, original_name(name))
         if isinstance(found, NewExport):
             entry = Export._create_from_file(found.name, header)
             values["export_id"] = entry.id
@@ -331,13 +339,22 @@ class CegidImport(models.Model):
                               message_params={"export": entry.name}, row_count=0)
                 return
             values.update(message_code="import.table_created", message_params={"export": entry.name})
-            found = Export._catalogue().identify(header.names, name)
+            found = Export._catalogue().identify(header.names, original_name(name))
         values["export_id"] = Export._entry(found.export.name).id or False
+        # the rows are compared over the columns the previous snapshot had
+        compared_fields = [column.field for column in found.export.columns]
+        if isinstance(found, HeaderChange) and found.export.by_header and not Export._review_first():
+            # a known export's new columns are kept at once, as a new export's table is made at once
+            added = Export.browse(values["export_id"])._add_file_columns(header)
+            values.update(message_code="import.columns_added",
+                          message_params={"export": found.export.name, "columns": ", ".join(added)})
+            found = Export._catalogue().identify(header.names, original_name(name))
         if isinstance(found, HeaderChange):
             raise ExportFormatError("import.header_changed", **found.params())
         reader = ExportReader(header, found.export, found.positions)
         compared = {}  # what the comparison found, kept only once the table is replaced
-        row_count = self._replace(reader, record._comparer(found.export, compared) if record else None)
+        row_count = self._replace(reader, record._comparer(found.export, compared, compared_fields)
+                                  if record else None)
         values.update(details=f"{reader.encoding}, '{reader.delimiter}', {reader.date_order}",
                       row_count=row_count, state="done", rows_added=row_count, rows_removed=0)
         values.update(compared)

@@ -100,11 +100,13 @@ class CegidImportChanges(models.Model):
 
     # -- the comparison, inside the import's transaction ---------------------------------------------------------
 
-    def _comparer(self, export, values):
+    def _comparer(self, export, values, columns):
         """The ``compare(old, new)`` of ``pg_replace.replace_table`` for this import, or None.
 
         None for the first import of an export (nothing to compare with) and
-        when the settings turn the comparison off. It fills ``values``.
+        when the settings turn the comparison off. It fills ``values``. The
+        rows are compared over ``columns`` (the fields the previous snapshot
+        had: a column the file adds changes no row).
         """
         self.ensure_one()
         params = self.env["ir.config_parameter"].sudo()
@@ -113,7 +115,6 @@ class CegidImportChanges(models.Model):
                                               ("id", "!=", self.id)], limit=1)
         if first or params.get_param(PARAM_SKIP_COMPARISON):
             return None
-        columns = [column.field for column in export.columns]
         spec = changes.CHANGE_SPECS.get(export.name)
 
         def compare(old, new):

@@ -101,6 +101,8 @@ SENTENCES = {
     "import.header_incomplete": _lt(
         "The file is named after the export %(export)s, but its header lacks %(missing)s."),
     "import.duplicate_column": _lt("%(export)s: the column %(column)s appears twice in the header."),
+    "import.header_unreadable": _lt("The header line cannot be read: %(detail)s."),
+    "import.columns_added": _lt("New columns of %(export)s kept, each in a field of its own: %(columns)s."),
     "import.bad_export_name": _lt(
         "No table can be named after the file name “%(name)s”: it needs letters or digits."),
     "import.name_taken": _lt(

@@ -15,15 +15,23 @@ from ..cegid_import.catalogue import AMOUNT, CHAR, DATE, FLOAT, INTEGER, KNOWN
 
 AMOUNT_DIGITS = (16, 2)
 
-# the Odoo field of each kind of column
+# The Odoo field of each kind of column, (field type, its options), declared once: the shipped tables' fields
+# are made from it here, the fields made for other exports' columns and for the extra columns of the known ones
+# get the same (``ir_model_fields.py``, ``cegid_export_table.py``).
 FIELD_OF_KIND = {
-    CHAR: lambda column: fields.Char(column.label, index=column.index),
-    DATE: lambda column: fields.Date(column.label, index=column.index),
-    AMOUNT: lambda column: fields.Float(column.label, digits=AMOUNT_DIGITS, index=column.index),
-    FLOAT: lambda column: fields.Float(column.label, index=column.index),
+    CHAR: ("char", {}),
+    DATE: ("date", {}),
+    AMOUNT: ("float", {"digits": AMOUNT_DIGITS}),
+    FLOAT: ("float", {}),
     # order numbers and periods: summing them means nothing
-    INTEGER: lambda column: fields.Integer(column.label, index=column.index, aggregator=None),
+    INTEGER: ("integer", {"aggregator": None}),
 }
+
+
+def odoo_field(column):
+    """The Odoo field of a catalogue column (a ``cegid_import.catalogue.Column``)."""
+    field_type, options = FIELD_OF_KIND[column.kind]
+    return fields.Field.by_type[field_type](column.label, index=column.index, **options)
 
 
 def staging_model(export):
@@ -36,7 +44,7 @@ def staging_model(export):
         "_order": export.order,
         "_rec_name": export.rec_name,
     }
-    attributes.update({column.field: FIELD_OF_KIND[column.kind](column) for column in export.columns})
+    attributes.update({column.field: odoo_field(column) for column in export.columns})
     class_name = "Cegid" + export.name.capitalize()
     return type(class_name, (models.Model,), attributes)
 

@@ -5,8 +5,8 @@
 import logging
 
 from ..cegid_data_access.transfer import TransferReporter
-from ..cegid_import.catalogue import export_name
 from .cegid_backend import auto_commit_allowed, naive_utc
+from .cegid_import import export_of
 
 _logger = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ class OdooTransferReporter(TransferReporter):
     def on_file_done(self, outcome):
         self.env["is.cegid.transfer.file"].sudo().create({
             "transfer_id": self.transfer.id,
-            "export_id": self.export_ids.get(export_name(outcome.local_name or outcome.blob_name), False),
+            "export_id": self.export_ids.get(export_of(outcome.local_name or outcome.blob_name), False),
             "blob_name": outcome.blob_name,
             "local_name": outcome.local_name or False,
             "size": outcome.size or 0,

@@ -191,13 +191,13 @@ def mount_addon(workdir):
     return addons
 
 
-def odoo_command(src, cluster, workdir, dbname, extra, serve=False, http_port=None):
-    """The odoo-bin command line, the repository mounted as the addon.
+def odoo_command(src, cluster, workdir, dbname, extra, serve=False, http_port=None, addons=None):
+    """The odoo-bin command line, the repository mounted as the addon (or the addon in the folder ``addons``).
 
     By default Odoo stops after loading (tests, installs), with no cron thread;
     ``serve`` keeps it running with one cron thread, as a real server.
     """
-    addons_path = ",".join(str(p) for p in (src / "odoo" / "addons", src / "addons", mount_addon(workdir)))
+    addons_path = ",".join(str(p) for p in (src / "odoo" / "addons", src / "addons", addons or mount_addon(workdir)))
     return [
         sys.executable, str(src / "odoo-bin"),
         "--addons-path", addons_path, "--data-dir", str(workdir / "data"),
@@ -288,9 +288,9 @@ def judge_step(name, returncode, lines, result):
         result.problems.extend(problems)
 
 
-def run_shell(src, cluster, workdir, dbname, script):
+def run_shell(src, cluster, workdir, dbname, script, addons=None):
     """Run a Python ``script`` in ``odoo-bin shell`` on ``dbname``; return its output lines."""
-    command = odoo_command(src, cluster, workdir, dbname, [])
+    command = odoo_command(src, cluster, workdir, dbname, [], addons=addons)
     command.insert(2, "shell")
     command.remove("--stop-after-init")
     with tempfile.TemporaryFile("w+") as stdin:
@@ -340,7 +340,8 @@ def run_server_scenarios(src, cluster, workdir, dbname, result):
         result.problems.append(f"odoo: {failed} server scenario(s) failed (tests/odoo_server, output above)")
 
 
-# First an export the addon does not know, so that uninstalling has a custom model and its table to remove.
+# First an export the addon does not know, so that uninstalling has a custom model and its table to remove,
+# and a known export with a column of the customer's own (a manual field and views on a shipped model).
 UNINSTALL_SCRIPT = """
 import os, shutil, tempfile
 folder = tempfile.mkdtemp(prefix="cegid-uninstall-")
@@ -349,9 +350,12 @@ params.set_param("@MODULE@.import_folder", folder)
 params.set_param("@MODULE@.database_uuid", params.get_param("database.uuid"))
 with open(os.path.join(folder, "SALARIES.csv"), "w", encoding="cp1252") as handle:
     handle.write("MATRICULE;NOM;SALAIRE_BASE\\r\\n0000042;Hélène Dupré;2 500,50\\r\\n")
+with open(os.path.join(folder, "HISTOCUMSAL.csv"), "w", encoding="cp1252") as handle:
+    handle.write("PHC_SALARIE;PHC_CUMULPAIE;PHC_MONTANT;PHC_ETABLISSEMENT\\r\\n0000042;01;2 500,50;Lyon\\r\\n")
 env["is.cegid.import"]._import_folder()
 env.cr.commit()
 made = env["ir.model"].search_count([("model", "=like", "x_cegid_%")])
+made += env["ir.model.fields"].search_count([("model", "=", "is.cegid.histocumsal"), ("name", "=like", "x_%")])
 shutil.rmtree(folder, ignore_errors=True)
 module = env["ir.module.module"].search([("name", "=", "@MODULE@")])
 module.button_immediate_uninstall()
@@ -365,7 +369,7 @@ data = env.cr.fetchone()[0]
 print("uninstall: state=%s remaining_models=%s remaining_tables=%s remaining_data=%s custom_models_made=%s"
       % (module.state, remaining, tables, data, made))
 """.replace("@MODULE@", MODULE)
-UNINSTALLED = "uninstall: state=uninstalled remaining_models=0 remaining_tables=0 remaining_data=0 custom_models_made=1"
+UNINSTALLED = "uninstall: state=uninstalled remaining_models=0 remaining_tables=0 remaining_data=0 custom_models_made=2"
 
 
 def run_suite(keep=False, echo=False, log_path=None, test_tags=None):
@@ -393,13 +397,16 @@ def run_suite(keep=False, echo=False, log_path=None, test_tags=None):
                                ["--test-enable", "--test-tags", tags, "--log-level", "test"])
         returncode, lines = run_logged(command, log_path, echo)
         judge_tests(returncode, lines, result)
-        if not os.environ.get("CEGID_SKIP_SERVER_SCENARIOS"):  # for a developer's quick runs, never in CI
+        if os.environ.get("CEGID_SKIP_SERVER_SCENARIOS") != "1":  # a developer's quick run; CI runs them
             run_server_scenarios(src, cluster, workdir, dbname, result)
         uninstall_lines = run_shell(src, cluster, workdir, dbname, UNINSTALL_SCRIPT)
         with open(log_path, "a", encoding="utf-8") as log:
             log.write("\n".join(uninstall_lines) + "\n")
         ok = UNINSTALLED in uninstall_lines
         judge_step("uninstall", 0 if ok else 1, uninstall_lines, result)
+        import upgrade_check  # a step of its own module, which uses this one's helpers
+
+        upgrade_check.run_upgrade(src, cluster, workdir, log_path, result)
     finally:
         cluster.stop()
         if keep:

@@ -14,6 +14,9 @@ import re
 import unicodedata
 
 MAX_NAME_BYTES = 255
+STAMP_FORMAT = "%Y%m%dT%H%M%SZ"  # the arrival time in a no-overwrite suffix
+# the no-overwrite suffix candidate_names puts before the extension, parsed by original_name: one format
+_SUFFIX = re.compile(r"\.\d{8}T\d{6}Z(?:-\d+)?$")
 _DRIVE = re.compile(r"^[A-Za-z]:")
 # Cc: C0/C1 controls, NUL, DEL; Zl/Zp: line/paragraph separators; Cs: lone surrogates.
 _FORBIDDEN_CATEGORIES = {"Cc", "Zl", "Zp", "Cs"}
@@ -66,9 +69,20 @@ def candidate_names(base, arrival):
     """
     yield base
     stem, ext = os.path.splitext(base)
-    stamp = arrival.strftime("%Y%m%dT%H%M%SZ")
+    stamp = arrival.strftime(STAMP_FORMAT)
     yield _fit(stem, f".{stamp}{ext}")
     counter = 2
     while True:
         yield _fit(stem, f".{stamp}-{counter}{ext}")
         counter += 1
+
+
+def original_name(name):
+    """The base name ``name`` had before :func:`candidate_names` suffixed it (``name`` itself when it was not).
+
+    ``ECRITURE.20261128T101500Z-2.csv`` → ``ECRITURE.csv``; ``SALARIES.20261128T101500Z`` → ``SALARIES``.
+    """
+    if _SUFFIX.search(name):  # no extension: the suffix ends the name
+        return _SUFFIX.sub("", name)
+    stem, ext = os.path.splitext(name)
+    return _SUFFIX.sub("", stem) + ext

@@ -14,20 +14,21 @@ import io
 import random
 
 COLUMNS = {
+    # with the optional columns the Odoo 16 module read (E_JOURNAL; PCN_TYPEIMPUTE, PCN_MVTDUPLIQUE)
     "ECRITURE": ["E_DATECOMPTABLE", "E_REFINTERNE", "E_LIBELLE", "E_GENERAL", "E_DEBIT", "E_CREDIT",
-                 "E_AUXILIAIRE", "E_REFLIBRE"],
+                 "E_AUXILIAIRE", "E_REFLIBRE", "E_JOURNAL"],
     "ANALYTIQ": ["Y_DATECOMPTABLE", "Y_GENERAL", "Y_AXE", "Y_SECTION", "Y_REFINTERNE", "Y_LIBELLE",
                  "Y_NATUREPIECE", "Y_REFEXTERNE", "Y_JOURNAL", "Y_CONTREPARTIEAUX", "Y_DEBIT", "Y_CREDIT"],
     "ABSENCESALARIE": ["PCN_TYPEMVT", "PCN_SALARIE", "PCN_ORDRE", "PCN_PERIODECP", "PCN_TYPECONGE", "PCN_SENSABS",
                        "PCN_LIBELLE", "PCN_DATEDEBUTABS", "PCN_DEBUTDJ", "PCN_DATEFINABS", "PCN_FINDJ", "PCN_JOURS",
-                       "PCN_HEURES", "PCN_GUID"],
+                       "PCN_HEURES", "PCN_GUID", "PCN_TYPEIMPUTE", "PCN_MVTDUPLIQUE"],
     "HISTOCUMSAL": ["PHC_SALARIE", "PHC_CUMULPAIE", "PHC_MONTANT"],
     # a scheduled query of the customer's own: the addon ships no table for it
     "SALARIES": ["MATRICULE", "NOM", "DATE_EMBAUCHE", "SALAIRE_BASE"],
 }
 QUERIES = {
     "ECRITURE": "SELECT E_DATECOMPTABLE, E_REFINTERNE, E_LIBELLE, E_GENERAL, E_DEBIT, E_CREDIT, E_AUXILIAIRE, "
-    "E_REFLIBRE FROM ECRITURE WHERE E_EXERCICE >= '2025'",
+    "E_REFLIBRE, E_JOURNAL FROM ECRITURE WHERE E_EXERCICE >= '2025'",
     "ANALYTIQ": "SELECT * FROM ANALYTIQ WHERE Y_DATECOMPTABLE >= '2025-01-01'",
     "ABSENCESALARIE": "SELECT * FROM ABSENCESALARIE WHERE PCN_TYPEMVT = 'ABS'",
     "HISTOCUMSAL": "SELECT PHC_SALARIE, PHC_CUMULPAIE, SUM(PHC_MONTANT) AS PHC_MONTANT FROM HISTOCUMSAL "
@@ -39,6 +40,7 @@ LABELS = ["Facture fournisseur Électricité", "Règlement client Müller & Fils
           "Prestation de conseil été 2025", "Avoir sur commande n° 1042", "Frais de déplacement Besançon",
           "Loyer échéance trimestrielle", "Cotisations URSSAF", "Note de frais – repas d'équipe",  # noqa: RUF001 - CP1252 has it, Latin-1 not
           "Virement reçu Société Générale", "Facture n° 2025-118; acompte 30 %"]
+JOURNALS = ["ACH", "VTE", "BQ1", "OD"]
 ACCOUNTS = ["401000", "411000", "512000", "606100", "607000", "613200", "625100", "641000", "645100", "706000"]
 ABSENCES = [("CPA", "Congés payés acquis"), ("MAL", "Maladie non professionnelle"), ("RTT", "Réduction du temps de "
             "travail"), ("FOR", "Formation à l'extérieur"), ("EVE", "Événement familial")]
@@ -57,7 +59,7 @@ def _rows_ecriture(rng, count, start):
         day = start + datetime.timedelta(days=index % 365)
         yield [day, f"PI{index:08d}", rng.choice(LABELS), rng.choice(ACCOUNTS), debit,
                0.0 if debit else _amount(rng), f"C{rng.randrange(1, 500):05d}" if index % 3 == 0 else "",
-               f"Réf. libre {index % 97}"]
+               f"Réf. libre {index % 97}", JOURNALS[index % len(JOURNALS)]]
 
 
 def _rows_analytiq(rng, count, start):
@@ -77,7 +79,7 @@ def _rows_absencesalarie(rng, count, start):
         days = rng.randrange(1, 15)
         yield ["ABS", f"{rng.randrange(1, 400):010d}", index + 1, "0", kind, "-", label, first, "MAT",
                first + datetime.timedelta(days=days - 1), "PAM", float(days), round(days * 7.0, 2),
-               f"{rng.getrandbits(128):032x}"]
+               f"{rng.getrandbits(128):032x}", "ACQ" if kind == "CPA" else "PRI", "-" if index % 10 else "X"]
 
 
 def _rows_histocumsal(rng, count, _start):

@@ -93,4 +93,4 @@ def test_blank_lines_trailing_delimiters_and_nameless_columns(tmp_path):
     assert [column.name for column in result.export.columns] == ["A", "COLUMN_2", "C"]
     assert kinds(result) == {"A": INTEGER, "COLUMN_2": CHAR, "C": INTEGER}
     assert result.rows == 2
-    assert isinstance(result.export, ExportDef) and header.names == ("A", "", "C", "")
+    assert isinstance(result.export, ExportDef) and header.names == ("A", "COLUMN_2", "C", "")

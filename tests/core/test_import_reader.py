@@ -12,7 +12,7 @@ from exportfiles import ECRITURE_HEADER, decode_copy_text, open_export, write
 from cegid_import.catalogue import KNOWN_BY_NAME
 from cegid_import.errors import BadValue, ExportFormatError, ExportRowError
 from cegid_import.pg_replace import CopyStream, converted_ahead
-from cegid_import.reader import collector_eased
+from cegid_import.reader import collector_eased, read_header
 from cegid_import.values import DAY_FIRST, MONTH_FIRST, parse_date, parse_integer, parse_number
 
 SAMPLES = {
@@ -66,7 +66,10 @@ def read_all(path):
 def test_each_export_is_recognised_and_converted(tmp_path, name):
     text, expected = SAMPLES[name]
     reader, rows = read_all(write(tmp_path, text))
-    assert reader.export is KNOWN_BY_NAME[name]
+    # the known export, without the optional columns the sample lacks
+    known = KNOWN_BY_NAME[name]
+    assert reader.export.column_names == known.required_names
+    assert (reader.export.name, reader.export.model) == (known.name, known.model)
     assert reader.export.table == "is_cegid_" + name.lower()
     assert rows == [expected]
     assert reader.row_count == 1
@@ -95,9 +98,9 @@ def test_cp1252_detected_even_when_only_the_last_line_is_not_ascii(tmp_path):
     assert rows[-1][2] == "Dépôt"
 
 
-def test_bom_with_quoted_header_and_free_order_case_and_extra_columns(tmp_path):
-    text = ('\ufeff"e_debit";"Extra";"E_GENERAL";e_datecomptable;E_Credit;E_REFINTERNE;E_LIBELLE;E_AUXILIAIRE;'
-            'E_REFLIBRE\n5;ignored;512000;2025-01-02;0;R;"Libellé; avec ; des points-virgules";;\n')
+def test_bom_with_quoted_header_and_free_order_and_case(tmp_path):
+    text = ('\ufeff"e_debit";"E_GENERAL";e_datecomptable;E_Credit;E_REFINTERNE;E_LIBELLE;E_AUXILIAIRE;'
+            'E_REFLIBRE\n5;512000;2025-01-02;0;R;"Libellé; avec ; des points-virgules";;\n')
     reader, rows = read_all(write(tmp_path, text, encoding="utf-8"))
     assert reader.encoding == "utf-8-sig"
     assert rows == [["2025-01-02", "R", "Libellé; avec ; des points-virgules", "512000", "5", "0", "", ""]]
@@ -378,3 +381,19 @@ def test_an_error_while_converting_ahead_reaches_the_reader():
         assert next(ahead) == "one"
         with pytest.raises(ExportRowError, match="line=7"):
             next(ahead)
+
+
+def test_a_header_is_read_as_written_its_repeated_names_distinct(tmp_path):
+    header = read_header(write(tmp_path, '"Montant";MONTANT;" Montánt ";;id;\nx;y;z;w;v;\n'))
+    assert header.names == ("MONTANT", "MONTANT_2", "MONTÁNT", "COLUMN_4", "ID", "")
+    assert header.written == ("Montant", "MONTANT", "Montánt", "", "id", "")
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ('"A;B\n1;2\n', "import.header_unreadable"), ('"A"x;B\n1;2\n', "import.header_unreadable"),
+    ("A\x00;B\n1;2\n", "import.nul_character"), ("\n \n", "import.empty_file")])
+def test_only_a_header_that_cannot_be_read_is_refused_with_its_reason(tmp_path, text, code):
+    with pytest.raises(ExportFormatError) as caught:
+        read_header(write(tmp_path, text))
+    assert caught.value.code == code
+    assert code != "import.header_unreadable" or caught.value.params["detail"]

@@ -8,7 +8,7 @@ import itertools
 import pytest
 
 from cegid_data_access.errors import CODES
-from cegid_data_access.staging.names import MAX_NAME_BYTES, base_name, candidate_names, refusal
+from cegid_data_access.staging.names import MAX_NAME_BYTES, base_name, candidate_names, original_name, refusal
 
 ARRIVAL = datetime.datetime(2026, 11, 28, 10, 15, tzinfo=datetime.timezone.utc)
 
@@ -48,3 +48,10 @@ def test_suffixed_long_names_stay_within_the_limit():
     names = list(itertools.islice(candidate_names("é" * 120 + ".csv", ARRIVAL), 3))
     assert all(len(name.encode()) <= MAX_NAME_BYTES and name.endswith(".csv") for name in names)
     assert len(set(names)) == 3
+
+
+@pytest.mark.parametrize("base", ["ECRITURE.csv", "SALARIES", "Paie mensuelle.2026.csv", "x.20261128T101500Z.csv.csv"])
+def test_a_suffixed_name_gives_back_the_name_it_was_made_from(base):
+    for name in itertools.islice(candidate_names(base, ARRIVAL), 4):
+        assert original_name(name) == base, name
+    assert original_name("SALARIES.2026.csv") == "SALARIES.2026.csv"

@@ -1,0 +1,178 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""No column left behind: the optional columns of the known exports, their extra columns, any header."""
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from odoo.tests import tagged
+from odoo.tests.common import TransactionCase, new_test_user
+
+from .common import ImportFolderMixin
+
+ECRITURE_HEADER = "E_DATECOMPTABLE;E_REFINTERNE;E_LIBELLE;E_GENERAL;E_DEBIT;E_CREDIT;E_AUXILIAIRE;E_REFLIBRE"
+ABSENCES_HEADER = ("PCN_TYPEMVT;PCN_SALARIE;PCN_ORDRE;PCN_PERIODECP;PCN_TYPECONGE;PCN_SENSABS;PCN_LIBELLE;"
+                   "PCN_DATEDEBUTABS;PCN_DEBUTDJ;PCN_DATEFINABS;PCN_FINDJ;PCN_JOURS;PCN_HEURES;PCN_GUID")
+ABSENCE_ROW = "ABS;0000042;3;1;CPA;-;Congés payés;01/07/2025;MAT;15/07/2025;PAM;10,5;73,5;{A-B}"
+
+
+class ColumnsCase(ImportFolderMixin, TransactionCase):
+    """An import folder of the test's own, the settings confirmed on this database."""
+
+    def setUp(self):
+        super().setUp()
+        self.folder = Path(tempfile.mkdtemp(prefix="cegid-columns-test-"))
+        self.addCleanup(shutil.rmtree, self.folder, ignore_errors=True)
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param("is_cegid2odoo.import_folder", str(self.folder))
+        params.set_param("is_cegid2odoo.database_uuid", params.get_param("database.uuid"))
+
+    def import_one(self, name, text):
+        """Drop one file and import it; its history record, which must be done."""
+        self.drop(name, text.encode("cp1252"))
+        record = self.run_import()
+        self.assertEqual(record.mapped("state"), ["done"], record.mapped("message"))
+        return record
+
+
+@tagged("post_install", "-at_install")
+class TestOptionalColumns(ColumnsCase):
+    def test_the_journal_is_imported_when_the_file_has_it_and_left_empty_when_not(self):
+        self.import_one("ECRITURE.csv", f"E_JOURNAL;{ECRITURE_HEADER}\r\n"
+                                        "VTE;30/06/2025;FAC1;Vente;411000;100;0;C1;\r\n"
+                                        "BQ;30/06/2025;REG1;Règlement;512000;0;100;;\r\n")
+        entries = self.env["is.cegid.ecriture"].search([], order="e_refinterne")
+        self.assertEqual(entries.mapped("e_journal"), ["VTE", "BQ"])
+        self.assertEqual(entries.mapped("e_general"), ["411000", "512000"])
+        groups = self.env["is.cegid.ecriture"].read_group([], ["e_debit:sum"], ["e_journal"])
+        self.assertEqual({group["e_journal"]: group["e_debit"] for group in groups}, {"VTE": 100.0, "BQ": 0.0})
+        self.import_one("ECRITURE.csv", f"{ECRITURE_HEADER}\r\n30/06/2025;FAC2;Vente;411000;5;0;C1;\r\n")
+        entry = self.env["is.cegid.ecriture"].search([])
+        self.assertEqual((entry.e_refinterne, entry.e_journal), ("FAC2", False))
+
+    def test_the_absences_take_the_imputation_type_and_duplicated_movement_when_present(self):
+        self.import_one("ABSENCESALARIE.csv",
+                        f"{ABSENCES_HEADER};PCN_TYPEIMPUTE;PCN_MVTDUPLIQUE\n{ABSENCE_ROW};ACQ;X\n")
+        absence = self.env["is.cegid.absencesalarie"].search([])
+        self.assertEqual((absence.pcn_salarie, absence.pcn_typeimpute, absence.pcn_mvtduplique),
+                         ("0000042", "ACQ", "X"))
+        self.import_one("ABSENCESALARIE.csv", f"{ABSENCES_HEADER}\n{ABSENCE_ROW}\n")
+        absence = self.env["is.cegid.absencesalarie"].search([])
+        self.assertEqual((absence.pcn_jours, absence.pcn_typeimpute, absence.pcn_mvtduplique), (10.5, False, False))
+
+    def test_the_views_show_the_journal_and_the_absences_new_columns(self):
+        ecriture = self.env["is.cegid.ecriture"]
+        self.assertEqual(ecriture._fields["e_journal"].string, "Journal")
+        self.assertTrue(ecriture._fields["e_journal"].index)
+        views = ecriture.get_views([(False, "list"), (False, "search"), (False, "pivot")])["views"]
+        for view_type in ("list", "pivot"):
+            self.assertIn('name="e_journal"', views[view_type]["arch"], view_type)
+        self.assertIn("'group_by': 'e_journal'", views["search"]["arch"])
+        views = self.env["is.cegid.absencesalarie"].get_views([(False, "list"), (False, "search"),
+                                                                (False, "pivot")])["views"]
+        self.assertIn('name="pcn_mvtduplique"', views["list"]["arch"])
+        self.assertIn('name="pcn_typeimpute"', views["pivot"]["arch"])
+        self.assertIn("'group_by': 'pcn_typeimpute'", views["search"]["arch"])
+
+
+LONG = "Libellé complémentaire de la pièce comptable saisie par l’établissement"  # past 63 bytes
+AWKWARD = ["Montant", "MONTANT", " montant ", "Montánt", "", "id", "create_uid", "display_name", "select", "2024",
+           LONG, LONG + " bis"]
+
+
+@tagged("post_install", "-at_install")
+class TestEveryColumnKept(ColumnsCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.manager = new_test_user(cls.env, login="columns_manager",
+                                    groups="base.group_user,is_cegid2odoo.group_cegid_manager")
+
+    def ecriture_with_extras(self, *rows):
+        """An ECRITURE file with the journal and two columns of the customer's own (establishment, quantity)."""
+        lines = [f"{ECRITURE_HEADER};E_JOURNAL;E_Établissement;E_QTE"]
+        lines += [f"30/06/2025;{ref};Vente;411000;{debit};0;C1;;VTE;{site};{quantity}"
+                  for ref, debit, site, quantity in rows]
+        return "\r\n".join(lines) + "\r\n"
+
+    def test_the_extra_columns_of_a_known_export_get_fields_at_once_and_later_files_may_lack_them(self):
+        record = self.import_one("ECRITURE.csv", self.ecriture_with_extras(("FAC1", "10", "Lyon", "1,5"),
+                                                                           ("FAC2", "20", "Nîmes", "2")))
+        self.assertEqual(record.message_code, "import.columns_added")
+        self.assertIn("E_Établissement, E_QTE", record.message)
+        model = self.env["is.cegid.ecriture"]
+        self.assertEqual((model._fields["x_e_etablissement"].type, model._fields["x_e_qte"].type), ("char", "float"))
+        self.assertEqual(model._fields["x_e_etablissement"].string, "E_Établissement")
+        rows = model.search([], order="e_refinterne")
+        self.assertEqual([(row.e_refinterne, row.e_debit, row.e_journal, row.x_e_etablissement, row.x_e_qte)
+                          for row in rows], [("FAC1", 10.0, "VTE", "Lyon", 1.5), ("FAC2", 20.0, "VTE", "Nîmes", 2.0)])
+        entry = self.env.ref("is_cegid2odoo.export_ecriture")
+        self.assertEqual(entry.column_ids.mapped("name"), [
+            "E_DATECOMPTABLE", "E_REFINTERNE", "E_LIBELLE", "E_GENERAL", "E_DEBIT", "E_CREDIT", "E_AUXILIAIRE",
+            "E_REFLIBRE", "E_JOURNAL", "E_ÉTABLISSEMENT", "E_QTE"])
+        self.assertEqual(entry.column_ids[-2:].mapped("header"), ["E_Établissement", "E_QTE"])
+        self.assertEqual(entry.column_ids[-2:].mapped("kind"), ["char", "float"])
+        arch = model.get_views([(False, "list"), (False, "form")])["views"]
+        for view_type in ("list", "form"):
+            self.assertIn('name="x_e_qte"', arch[view_type]["arch"], view_type)
+        # a later file without them: imported, the fields left empty, the table unchanged
+        self.import_one("ECRITURE.csv", f"{ECRITURE_HEADER}\r\n30/06/2025;FAC3;Vente;411000;5;0;C1;\r\n")
+        row = model.search([])
+        self.assertEqual((row.e_refinterne, row.e_journal, row.x_e_etablissement, row.x_e_qte), ("FAC3", False,
+                                                                                                  False, 0.0))
+        # and with them again: the same fields, nothing added
+        record = self.import_one("ECRITURE.csv", self.ecriture_with_extras(("FAC4", "1", "Pau", "3")))
+        self.assertFalse(record.message_code)
+        self.assertEqual(len(entry.column_ids), 11)
+        self.assertEqual(model.search([]).x_e_etablissement, "Pau")
+
+    def test_in_review_mode_the_file_waits_for_update_the_table(self):
+        self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.new_exports", "review")
+        self.drop("ECRITURE.csv", self.ecriture_with_extras(("FAC1", "10", "Lyon", "1,5")).encode("cp1252"))
+        record = self.run_import()
+        self.assertEqual((record.state, record.message_code), ("rejected", "import.header_changed"))
+        entry = self.env.ref("is_cegid2odoo.export_ecriture")
+        self.assertEqual((entry.state, entry.held_import_id), ("held", record))
+        self.assertNotIn("x_e_qte", self.env["is.cegid.ecriture"]._fields)
+        entry.with_user(self.manager).action_update_table()
+        self.assertEqual(entry.state, "ready")
+        row = self.env["is.cegid.ecriture"].search([])
+        self.assertEqual((row.e_refinterne, row.x_e_etablissement, row.x_e_qte), ("FAC1", "Lyon", 1.5))
+
+    def test_a_header_with_repeated_and_awkward_names_arrives_whole(self):
+        header = ";".join(AWKWARD)
+        row = ";".join(str(number) + "x" for number in range(len(AWKWARD)))
+        record = self.import_one("PAIE.csv", f"{header}\r\n{row}\r\n")
+        entry = record.export_id
+        self.assertEqual(entry.column_ids.mapped("header"), [name.strip() or "COLUMN_5" for name in AWKWARD])
+        labels = entry.column_ids.mapped("label")
+        self.assertEqual(len({label.casefold() for label in labels}), len(AWKWARD), labels)
+        fields = entry.column_ids.mapped("field_name")
+        self.assertEqual(fields[:10], ["x_montant", "x_montant_2", "x_montant_3", "x_montant_4", "x_column_5", "x_id",
+                                       "x_create_uid", "x_display_name", "x_select", "x_2024"])
+        stored = self.env[entry.model].search([])
+        self.assertEqual([stored[field] for field in fields], [f"{number}x" for number in range(len(AWKWARD))])
+        # the next file with the same header is the same export: imported, not held
+        record = self.import_one("PAIE.csv", f"{header}\r\n{row.replace('0x', 'y')}\r\n")
+        self.assertEqual(self.env[entry.model].search([])[fields[0]], "y")
+        self.assertEqual(entry.state, "ready")
+
+    def test_a_kind_is_the_same_field_in_every_table(self):
+        self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.new_exports", "review")
+        self.drop("SALARIES.csv", "MATRICULE;NOM;SALAIRE_BASE;ORDRE\r\n0000042;Hélène;2 500,50;3\r\n".encode("cp1252"))
+        self.run_import()
+        entry = self.env["is.cegid.export"].search([("name", "=", "SALARIES")])
+        entry.column_ids.filtered(lambda col: col.name == "SALAIRE_BASE").kind = "amount"
+        entry.with_user(self.manager).action_create_table()
+        custom, shipped = self.env[entry.model]._fields, self.env["is.cegid.ecriture"]._fields
+        self.assertEqual((custom["x_salaire_base"].type, custom["x_salaire_base"].get_digits(self.env)),
+                         (shipped["e_debit"].type, shipped["e_debit"].get_digits(self.env)))
+        self.assertEqual(custom["x_salaire_base"].get_digits(self.env), (16, 2))
+        self.assertEqual((custom["x_ordre"].type, custom["x_ordre"].aggregator),
+                         ("integer", self.env["is.cegid.absencesalarie"]._fields["pcn_ordre"].aggregator))
+        self.env.cr.execute("SELECT table_name, data_type FROM information_schema.columns "
+                            "WHERE (table_name, column_name) IN (('x_cegid_salaries', 'x_salaire_base'), "
+                            "('is_cegid_ecriture', 'e_debit'))")
+        self.assertEqual(dict(self.env.cr.fetchall()), {"x_cegid_salaries": "numeric", "is_cegid_ecriture": "numeric"})
+        self.assertEqual(self.env[entry.model].search([]).x_salaire_base, 2500.5)

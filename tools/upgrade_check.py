@@ -1,0 +1,141 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The upgrade of a database holding rows, a step of the Odoo suite (``run_odoo_suite.run_suite``).
+
+The previous release of the addon (the newest commit of the history whose
+manifest has another version than the working tree's) is installed on a
+database of its own; it imports rows of the known exports and of an export of
+the customer's own; the working tree's addon is then installed over it
+(``-u``), as on a customer's server. The step fails when the upgrade logs an
+error (or a warning of the addon), when a row is lost, or when the upgraded
+database does not import a file with the new columns. Without the git history
+(an exported tree) it says it was skipped.
+
+Standard library only, as ``run_odoo_suite``.
+"""
+
+import ast
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+
+import run_odoo_suite as suite
+
+DATABASE = "cegid_upgrade"
+# Run by the previous release: rows in two known tables and in a table made for another export.
+BEFORE = r"""
+import os, tempfile
+folder = tempfile.mkdtemp(prefix="cegid-upgrade-")
+params = env["ir.config_parameter"].sudo()
+params.set_param("@MODULE@.import_folder", folder)
+params.set_param("@MODULE@.database_uuid", params.get_param("database.uuid"))
+files = {
+    "ECRITURE.csv": "E_DATECOMPTABLE;E_REFINTERNE;E_LIBELLE;E_GENERAL;E_DEBIT;E_CREDIT;E_AUXILIAIRE;E_REFLIBRE\r\n"
+                    "30/06/2025;FAC1;Vente;411000;100;0;C1;\r\n30/06/2025;REG1;Règlement;512000;0;100;;\r\n",
+    "ABSENCESALARIE.csv": "PCN_TYPEMVT;PCN_SALARIE;PCN_ORDRE;PCN_PERIODECP;PCN_TYPECONGE;PCN_SENSABS;PCN_LIBELLE;"
+                          "PCN_DATEDEBUTABS;PCN_DEBUTDJ;PCN_DATEFINABS;PCN_FINDJ;PCN_JOURS;PCN_HEURES;PCN_GUID\r\n"
+                          "ABS;0000042;3;1;CPA;-;Congés payés;01/07/2025;MAT;15/07/2025;PAM;10,5;73,5;{A-B}\r\n",
+    "SALARIES.csv": "MATRICULE;NOM;SALAIRE_BASE\r\n0000042;Hélène Dupré;2 500,50\r\n0000043;Zoé Müller;3 100,25\r\n",
+}
+for name, text in files.items():
+    with open(os.path.join(folder, name), "w", encoding="cp1252") as handle:
+        handle.write(text)
+    env["is.cegid.import"].import_folder()
+env.cr.commit()
+print("before: %s" % ",".join(sorted(env["is.cegid.import"].search([]).mapped("state"))))
+"""
+BEFORE_OK = "before: done,done,done"
+# Run by this tree's addon once the database is upgraded: the rows are there, and the new columns import.
+AFTER = r"""
+import os
+ecriture = env["is.cegid.ecriture"].search([], order="e_refinterne")
+absence = env["is.cegid.absencesalarie"].search([])
+salaries = env["x_cegid_salaries"].search([], order="x_matricule")
+headers = env.ref("@MODULE@.export_ecriture").column_ids.mapped("header")
+print("after: ecriture=%s journal=%s absence=%s/%s salaries=%s headers=%s kind=%s" % (
+    ",".join(ecriture.mapped("e_refinterne")), ecriture.mapped("e_journal"), absence.pcn_salarie,
+    absence.pcn_typeimpute, [(rec.x_nom, rec.x_salaire_base) for rec in salaries], all(headers),
+    env["ir.model.fields"].search([("model", "=", "x_cegid_salaries"), ("name", "=", "x_salaire_base")]).cegid_kind))
+folder = env["ir.config_parameter"].sudo().get_param("@MODULE@.import_folder")
+with open(os.path.join(folder, "ECRITURE.csv"), "w", encoding="cp1252") as handle:
+    handle.write("E_DATECOMPTABLE;E_REFINTERNE;E_LIBELLE;E_GENERAL;E_DEBIT;E_CREDIT;E_AUXILIAIRE;E_REFLIBRE;"
+                 "E_JOURNAL;E_ETABLISSEMENT\r\n30/06/2025;FAC2;Vente;411000;5;0;C1;;VTE;Lyon\r\n")
+record = env["is.cegid.import"]._import_folder().records
+env.cr.commit()
+row = env["is.cegid.ecriture"].search([])
+print("new file: %s %s %s %s" % (record.state, row.e_refinterne, row.e_journal, row.x_e_etablissement))
+""".replace("@MODULE@", suite.MODULE)
+AFTER_OK = ("after: ecriture=FAC1,REG1 journal=[False, False] absence=0000042/False "
+            "salaries=[('Hélène Dupré', 2500.5), ('Zoé Müller', 3100.25)] headers=True kind=float",
+            "new file: done FAC2 VTE Lyon")
+
+
+def manifest_version(text):
+    """The ``version`` of a manifest's text."""
+    return ast.literal_eval(text)["version"]
+
+
+def git(*args):
+    """The output of a git command in the repository (CalledProcessError when it fails)."""
+    return subprocess.run(["git", "-C", str(suite.REPO_ROOT), *args], capture_output=True, check=True).stdout
+
+
+def previous_release():
+    """``(commit, version)``: the newest commit whose manifest has another version than the tree's; or None.
+
+    That is the parent of the commit that brought the current version (HEAD when the tree's change is not
+    committed yet).
+    """
+    current = manifest_version((suite.REPO_ROOT / "__manifest__.py").read_text(encoding="utf-8"))
+    newer = None
+    try:
+        for commit in git("log", "--format=%H", "--", "__manifest__.py").decode().split():
+            version = manifest_version(git("show", f"{commit}:__manifest__.py").decode())
+            if version != current:
+                previous = git("rev-parse", f"{newer}^" if newer else "HEAD").decode().strip()
+                return previous, version
+            newer = commit
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return None
+
+
+def extract(commit, target):
+    """The addon's tree at ``commit`` as ``target/<module>``; return ``target``."""
+    folder = target / suite.MODULE
+    folder.mkdir(parents=True)
+    with tempfile.TemporaryFile() as archive:
+        archive.write(git("archive", "--format=tar", commit))
+        archive.seek(0)
+        with tarfile.open(fileobj=archive) as tar:
+            tar.extractall(folder, filter="data")
+    return target
+
+
+def run_upgrade(src, cluster, workdir, log_path, result):
+    """Install the previous release, import rows, upgrade to the tree, check the rows and a new file."""
+    release = previous_release()
+    if release is None:
+        print("upgrade: SKIPPED (no git history with an earlier version of the manifest)")
+        return
+    commit, version = release
+    old_addons = extract(commit, Path(workdir) / "previous-release")
+    with open(log_path, "a", encoding="utf-8") as log:
+        log.write(f"\n==== upgrade from {version} ({commit[:10]}) ====\n")
+    install = suite.odoo_command(src, cluster, workdir, DATABASE, ["-i", suite.MODULE], addons=old_addons)
+    returncode, lines = suite.run_logged(install, log_path, False)
+    before = suite.run_shell(src, cluster, workdir, DATABASE, BEFORE.replace("@MODULE@", suite.MODULE),
+                             addons=old_addons)
+    if returncode or BEFORE_OK not in before:
+        suite.judge_step(f"upgrade: the release {version} did not install and import", 1, lines + before, result)
+        return
+    returncode, lines = suite.run_logged(suite.odoo_command(src, cluster, workdir, DATABASE, ["-u", suite.MODULE]),
+                                         log_path, False)
+    suite.judge_step(f"upgrade from {version}", returncode, lines, result)
+    after = suite.run_shell(src, cluster, workdir, DATABASE, AFTER)
+    with open(log_path, "a", encoding="utf-8") as log:
+        log.write("\n".join(before + after) + "\n")
+    missing = [line for line in AFTER_OK if line not in after]
+    suite.judge_step(f"upgraded database (expected: {' | '.join(missing)})" if missing else "upgraded database",
+                     1 if missing else 0, after, result)
