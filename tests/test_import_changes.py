@@ -144,6 +144,15 @@ class TestImportChanges(ImportFolderMixin, TransactionCase):
         self.assertEqual(sorted(record.change_ids.mapped(lambda c: (c.kind, c.data["x_matricule"]))), [
             ("added", "0000050"), ("added", "0000051"), ("removed", "0000043"), ("removed", "0000044")])
 
+    def test_a_column_the_file_adds_changes_no_row(self):
+        self.imported("ECRITURE.csv", ecriture(JANUARY))
+        lines = ecriture(JANUARY).decode("cp1252").split("\r\n")
+        widened = "\r\n".join([lines[0] + ";E_ETABLISSEMENT", *(line + ";Lyon" for line in lines[1:-1]), ""])
+        record = self.imported("ECRITURE.csv", widened.encode("cp1252"))
+        self.assertEqual(record.message_code, "import.columns_added")
+        self.assertEqual((record.compared, record.rows_added, record.rows_removed), (True, 0, 0))
+        self.assertEqual(self.env["is.cegid.ecriture"].search([], limit=1).x_e_etablissement, "Lyon")
+
     def test_the_comparison_can_be_turned_off(self):
         self.params.set_param("is_cegid2odoo.skip_comparison", "True")
         self.imported("ECRITURE.csv", ecriture(JANUARY))
