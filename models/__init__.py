@@ -13,4 +13,8 @@ from . import (
     cegid_staging,
     cegid_transfer,
     res_config_settings,
+    spreadsheet_dashboard,
 )
+
+# after cegid_export_table: it extends the table's methods
+from . import cegid_export_dashboard  # isort: skip
