@@ -2,12 +2,13 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Spreadsheet dashboards described once, written as Odoo 18 spreadsheet JSON (no Odoo import).
 
-A dashboard is sheets of answers: a :class:`Pivot` (an ``=PIVOT()`` formula
-that spreads its table), a :class:`Chart` (an Odoo graph), or a
-:class:`TopChart` (the ``count`` largest rows of a pivot's measure, as a bar
-chart). :func:`dashboard_json` writes the live file, :func:`sample_json` the
-sample Odoo shows while the tables are empty (the same sheets, made-up
-figures). The shipped files in ``data/dashboards/`` are written by
+A dashboard is a list of answers, stacked on its first sheet (the only one
+Odoo shows): a :class:`Pivot` (an ``=PIVOT()`` formula that spreads its
+table), a :class:`Chart` (an Odoo graph), or a :class:`TopChart` (the
+``count`` largest rows of a pivot's measure, as a bar chart).
+:func:`dashboard_json` writes the live file, :func:`sample_json` the sample
+Odoo shows while the tables are empty (the same answers, made-up figures).
+The shipped files in ``data/dashboards/`` are written by
 ``tools/gen_dashboards.py`` from :data:`SHIPPED`; the starter dashboard of a
 custom table is made at run time with the same functions. Titles are in
 ``=_t("...")`` cells and chart titles, where Odoo's term extraction finds them.
@@ -50,11 +51,6 @@ class Pivot:
     date_field: str = ""
     totals: bool = True
     max_rows: int = 0  # rows shown (0: all, for the last pivot of a dashboard only)
-
-    def read_group_args(self):
-        """What Odoo's ``read_group`` is asked for this pivot: (fields, groupby) as declared."""
-        fields = [f"{measure}:sum" for measure in self.measures if measure != COUNT]
-        return fields, [*self.rows, *self.columns]
 
 
 @dataclasses.dataclass(frozen=True)
