@@ -10,7 +10,7 @@
     "license": "LGPL-3",
     "application": True,
     "installable": True,
-    "depends": ["base", "mail"],
+    "depends": ["base", "mail", "spreadsheet_dashboard"],
     "external_dependencies": {"python": ["azure-storage-blob", "requests"]},
     "data": [
         "security/security.xml",
@@ -25,6 +25,7 @@
         "views/cegid_import_views.xml",
         "views/cegid_export_views.xml",
         "data/cegid_export_data.xml",
+        "data/cegid_dashboards.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -16,4 +16,8 @@ from . import (
     ir_cron_trigger,
     ir_model_fields,
     res_config_settings,
+    spreadsheet_dashboard,
 )
+
+# after cegid_export_table: it extends the table's methods
+from . import cegid_export_dashboard  # isort: skip

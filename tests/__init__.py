@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from . import (
     test_confidentiality,
+    test_dashboards,
     test_export,
     test_freshness,
     test_i18n,

@@ -63,6 +63,10 @@ MATRIX = {
     # allowed to run, refused by the entry's state (UserError): nothing to create, nothing held
     ("is.cegid.export", "action_create_table"): (MANAGER, lambda t: (t.entry, ())),
     ("is.cegid.export", "action_update_table"): (MANAGER, lambda t: (t.entry, ())),
+    ("is.cegid.export", "action_make_dashboard"): (MANAGER, lambda t: (t.entry, ())),
+    # the accounting dashboard opens for the readers of the accounting data alone
+    ("spreadsheet.dashboard", "get_readonly_dashboard"): (
+        {"accounting", "manager"}, lambda t: (t.env.ref("is_cegid2odoo.dashboard_cegid_accounting"), ())),
     ("is.cegid.export", "create"): (NOBODY, lambda t: ("model", ({"name": "PIRATE", "description": "x"},))),
     ("is.cegid.export", "write"): (MANAGER, lambda t: (t.entry, ({"description": "Salaires"},))),
     ("is.cegid.export", "unlink"): (MANAGER, lambda t: (t.shipped_entry, ())),  # refused as shipped (UserError)

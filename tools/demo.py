@@ -148,6 +148,8 @@ def run_odoo(simulator, workdir, port):
                                             http_port=port)
         print(f"\n  Odoo is at http://127.0.0.1:{port}/odoo  (login: admin, password: admin)\n"
               "  Settings > Cegid Data Access: Test connection, Download now; Cegid > Scheduled queries: Force now.\n"
+              "  Dashboards: the Cegid accounting (Finance) and payroll (Human Resources) dashboards, filled once the\n"
+              "  download has imported the exports (a sample until then).\n"
               "  Ctrl-C stops everything.\n", flush=True)
         subprocess.run(serve, check=False)
     finally:

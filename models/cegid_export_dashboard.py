@@ -1,0 +1,87 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The starter dashboard of a custom table: made by a manager's button, read by the entry's group.
+
+Its amount and decimal number columns by its first date column (by month) and by its
+first text column, as a ``spreadsheet.dashboard`` under *Dashboards > Cegid*.
+Like the table's other records it is owned through an ``ir.model.data`` row
+(``dashboard_<table>``): kept by updates, deleted with the table
+(:meth:`_drop_table`) and by the uninstall.
+"""
+
+import base64
+import logging
+
+from odoo import fields, models
+from odoo.exceptions import UserError
+
+from ..cegid_import.catalogue import CHAR, DATE
+from .cegid_dashboard_json import dashboard_json, dumps, starter_dashboard
+from .cegid_export_table import MEASURES, MODULE
+
+_logger = logging.getLogger(__name__)
+
+DASHBOARD = "spreadsheet.dashboard"
+
+
+class CegidExportDashboard(models.Model):
+    """A catalogue entry's starter dashboard."""
+
+    _inherit = "is.cegid.export"
+
+    dashboard_id = fields.Many2one(DASHBOARD, compute="_compute_dashboard_id")
+
+    def _compute_dashboard_id(self):
+        for entry in self:
+            entry.dashboard_id = entry.sudo()._owned(DASHBOARD) if entry.model_id and not entry.builtin else False
+
+    def _data_names(self):
+        names = super()._data_names()
+        names[DASHBOARD] = [f"dashboard_{self._definition().table}"]
+        return names
+
+    def action_make_dashboard(self):
+        """Make the table's starter dashboard (once) and open it."""
+        self.ensure_one()
+        self.env["is.cegid.backend"]._check_cegid_manager()
+        if self.builtin or not self.model_id:
+            raise UserError(self.env._("%(export)s has no table of its own to make a dashboard of.",
+                                       export=self.name))
+        dashboard = self.sudo()._owned(DASHBOARD) or self.sudo()._create_dashboard()
+        return {"type": "ir.actions.client", "tag": "action_spreadsheet_dashboard",
+                "params": {"dashboard_id": dashboard.id}}
+
+    def _starter_definition(self):
+        """The cegid_dashboard_json Dashboard of this entry's columns, titled in the manager's language."""
+        columns = self.column_ids
+        dates = columns.filtered(lambda col: col.kind == DATE)[:1]
+        texts = columns.filtered(lambda col: col.kind == CHAR)[:1]
+        measures = columns.filtered(lambda col: col.kind in MEASURES).mapped("field_name")
+        by_month = (self.env._("%(table)s by month", table=self.description), dates.field_name) if dates else None
+        by_text = (self.env._("%(table)s by %(column)s", table=self.description, column=texts.label),
+                   texts.field_name) if texts else None
+        return starter_dashboard(self._definition().table, self.model_id.model, measures, by_month, by_text,
+                                 self.description)
+
+    def _create_dashboard(self):
+        """The starter dashboard, owned by the addon like the table."""
+        self.ensure_one()
+        data = dumps(dashboard_json(self._starter_definition()))
+        dashboard = self.env[DASHBOARD].create({
+            "name": self.description, "dashboard_group_id": self.env.ref("is_cegid2odoo.dashboard_group_cegid").id,
+            "spreadsheet_binary_data": base64.b64encode(data.encode()), "group_ids": [(6, 0, self.group_id.ids)],
+            "main_data_model_ids": [(6, 0, self.model_id.ids)], "sequence": 100,
+        })
+        self.env["ir.model.data"].create({"module": MODULE, "name": self._data_names()[DASHBOARD][0],
+                                          "model": DASHBOARD, "res_id": dashboard.id, "noupdate": True})
+        _logger.info("Cegid export %s: dashboard made", self.name)
+        return dashboard
+
+    def _sync_table_labels(self):
+        result = super()._sync_table_labels()
+        self._owned(DASHBOARD).write({"name": self.description, "group_ids": [(6, 0, self.group_id.ids)]})
+        return result
+
+    def _drop_table(self):
+        self._owned(DASHBOARD).unlink()
+        return super()._drop_table()

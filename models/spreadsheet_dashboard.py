@@ -1,0 +1,49 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Opening a dashboard checks that its reader may read it.
+
+Odoo's ``get_readonly_dashboard`` reads the record without an access check: for
+a user outside the dashboard's groups it fails on the missing file, or returns
+the sample while the tables are empty. A payroll-only user must not open the
+accounting dashboard (nor the reverse): the caller's access is checked first.
+The names the grid shows of the Cegid pivots (their titles) and of their
+computed measures are translated here.
+"""
+
+from odoo import models
+from odoo.tools.translate import LazyTranslate, code_translations
+
+_lt = LazyTranslate(__name__)
+
+MODULE = "is_cegid2odoo"
+CEGID_MODELS = ("is.cegid.", "x_cegid_")
+# the computed measures of the shipped dashboards (models/cegid_dashboard_json.py): Odoo does not translate
+# a measure's own name, so it is translated here, in the reader's language
+MEASURE_LABELS = {"Balance": _lt("Balance"), "Movement": _lt("Movement"), "Debit - credit": _lt("Debit - credit")}
+
+
+class SpreadsheetDashboard(models.Model):
+    _inherit = "spreadsheet.dashboard"
+
+    def get_readonly_dashboard(self):
+        """The dashboard's data, for a user its groups and company rules let read it (AccessError otherwise)."""
+        self.check_access("read")
+        result = super().get_readonly_dashboard()
+        self._translate_cegid_pivots(result["snapshot"].get("pivots", {}).values())
+        return result
+
+    def _translate_cegid_pivots(self, pivots):
+        """The names the grid shows of the Cegid pivots and of their computed measures, in the reader's language.
+
+        A pivot's name is one of the ``_t()`` titles of the dashboard files, translated with them.
+        """
+        titles = {message["id"]: message["string"] for message in
+                  code_translations.get_web_translations(MODULE, self.env.lang or "en_US")["messages"]}
+        for pivot in pivots:
+            if not pivot.get("model", "").startswith(CEGID_MODELS):
+                continue
+            pivot["name"] = titles.get(pivot.get("name"), pivot.get("name"))
+            for measure in pivot.get("measures", []):
+                label = MEASURE_LABELS.get(measure.get("userDefinedName"))
+                if label is not None:
+                    measure["userDefinedName"] = self.env._(label)

@@ -1,0 +1,78 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The shipped dashboard files: written from their description, their texts extracted for translation."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools"))
+
+import gen_dashboards  # noqa: E402
+
+BUILDER = gen_dashboards._builder()
+
+
+def test_the_shipped_files_are_those_the_description_writes():
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "gen_dashboards.py"), "--check"],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout
+
+
+def test_each_dashboard_has_its_sample_and_the_names_odoo_extracts_texts_from():
+    files = sorted(path.name for path in gen_dashboards.expected_files())
+    assert files == ["cegid_accounting_dashboard.json", "cegid_accounting_sample_dashboard.json",
+                     "cegid_payroll_dashboard.json", "cegid_payroll_sample_dashboard.json"]
+    assert all(name.endswith("_dashboard.json") for name in files)  # Odoo's extraction pattern
+
+
+def _texts(data):
+    """The texts Odoo extracts from a spreadsheet file (its _t() cells, chart titles, filter labels)."""
+    terms = set()
+    for sheet in data["sheets"]:
+        for cell in sheet["cells"].values():
+            content = cell["content"]
+            if content.startswith('=_t("'):
+                terms.add(content[5:-2])
+        terms.update(figure["data"]["title"]["text"] for figure in sheet["figures"])
+    terms.update(global_filter["label"] for global_filter in data["globalFilters"])
+    return terms
+
+
+def test_every_answer_title_and_the_date_filter_are_translatable():
+    data = BUILDER.dashboard_json(BUILDER.ACCOUNTING)
+    titles = {answer.title for answer in BUILDER.ACCOUNTING.answers}
+    assert titles | {"Accounting date"} <= _texts(data)
+    assert {answer.title for answer in BUILDER.PAYROLL.answers} <= _texts(BUILDER.dashboard_json(BUILDER.PAYROLL))
+
+
+def test_the_accounting_pivots_match_the_date_filter_on_their_accounting_date():
+    data = BUILDER.dashboard_json(BUILDER.ACCOUNTING)
+    [date_filter] = data["globalFilters"]
+    chains = {pivot["model"]: pivot["fieldMatching"][date_filter["id"]]["chain"] for pivot in data["pivots"].values()}
+    assert chains == {"is.cegid.ecriture": "e_datecomptable", "is.cegid.analytiq": "y_datecomptable"}
+
+
+def test_the_payroll_cumulatives_pivot_has_no_total_across_codes():
+    data = BUILDER.dashboard_json(BUILDER.PAYROLL)
+    [pivot_id] = [key for key, pivot in data["pivots"].items() if pivot["model"] == "is.cegid.histocumsal"]
+    formulas = [cell["content"] for sheet in data["sheets"] for cell in sheet["cells"].values()]
+    assert f"=PIVOT({pivot_id},,FALSE)" in formulas
+    assert f"=PIVOT({pivot_id})" not in formulas
+
+
+def test_the_sample_reads_no_odoo_data():
+    for dashboard in BUILDER.SHIPPED.values():
+        sample = BUILDER.sample_json(dashboard)
+        assert sample["pivots"] == {} and sample["lists"] == {}
+        assert all(not figure["data"]["type"].startswith("odoo_") for sheet in sample["sheets"]
+                   for figure in sheet["figures"])
+        assert "PIVOT" not in json.dumps(sample["sheets"])
+
+
+def test_a_starter_dashboard_without_dates_or_texts_still_answers():
+    dashboard = BUILDER.starter_dashboard("x_cegid_t", "x_cegid_t", [], None, None, "T")
+    [pivot] = dashboard.pivots()
+    assert pivot.measures == (BUILDER.COUNT,) and pivot.rows == ()
