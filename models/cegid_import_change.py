@@ -39,7 +39,7 @@ class CegidImportChange(models.Model):
     _description = "Cegid import: a row added or removed"
     _order = "import_id, id"
 
-    import_id = fields.Many2one("is.cegid.import", "Import", required=True, ondelete="cascade", index=True,
+    import_id = fields.Many2one("is.cegid.import", required=True, ondelete="cascade", index=True,
                                 readonly=True)
     kind = fields.Selection(KINDS, "Added or removed", required=True, readonly=True)
     data = fields.Json("Values", readonly=True, help="The row's values by field name.")
@@ -64,7 +64,7 @@ class CegidImportMoney(models.Model):
     _description = "Cegid import: change of debit and credit"
     _order = "import_id, account, axis, section, month"
 
-    import_id = fields.Many2one("is.cegid.import", "Import", required=True, ondelete="cascade", index=True,
+    import_id = fields.Many2one("is.cegid.import", required=True, ondelete="cascade", index=True,
                                 readonly=True)
     account = fields.Char("General account", readonly=True)
     axis = fields.Char(readonly=True)
