@@ -11,6 +11,7 @@ then ``CEGID_<NAME>`` environment variables.
 
 import ast
 import dataclasses
+import json
 import os
 import re
 from urllib.parse import urlsplit
@@ -148,3 +149,8 @@ def load_settings(path, environ=None):
     else:
         raise ConfigError("config.file_missing", "config", path=str(path))
     return settings_from_config_py(values, environ)
+
+
+def config_line(name, value):
+    """The line of config.py that sets ``name`` to the text ``value`` (a Python string literal, as config.py reads)."""
+    return f"{name} = {json.dumps(value, ensure_ascii=False)}"

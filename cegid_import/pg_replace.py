@@ -223,7 +223,8 @@ def _constant_defaults(cursor, table, values):
         return sql.SQL("SELECT 1")
     cursor.execute("SELECT a.attname, pg_get_expr(d.adbin, d.adrelid) FROM pg_attribute a "
                    "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
-                   "WHERE a.attrelid = %s::regclass AND a.attname = ANY(%s)", (regclass(table), list(values)))
+                   "WHERE a.attrelid = quote_ident(%s)::regclass AND a.attname = ANY(%s)",
+                   (regclass(table), list(values)))
     previous = dict(cursor.fetchall())
     if set(previous) != set(values):
         raise RuntimeError(f"{table} lacks a column among {', '.join(sorted(values))}")
@@ -239,27 +240,27 @@ def _constant_defaults(cursor, table, values):
 
 
 def regclass(table):
-    """The text PostgreSQL reads as ``table``'s ``regclass`` (a quoted name: no case folding)."""
+    """``table``, checked, as the parameter of ``quote_ident(%s)::regclass`` (the server quotes it: no case folding)."""
     identifier(table)
-    return f'"{table}"'
+    return table
 
 
 # what a swap could not carry over to the new table: then the table is filled in place
 _OBSTACLES = (
-    ("it is not a plain permanent table", "SELECT 1 FROM pg_class WHERE oid = %(t)s::regclass "
+    ("it is not a plain permanent table", "SELECT 1 FROM pg_class WHERE oid = quote_ident(%(t)s)::regclass "
      "AND (relkind <> 'r' OR relpersistence <> 'p' OR relrowsecurity OR relhassubclass)"),
-    ("another role owns it", "SELECT 1 FROM pg_class WHERE oid = %(t)s::regclass "
+    ("another role owns it", "SELECT 1 FROM pg_class WHERE oid = quote_ident(%(t)s)::regclass "
      "AND relowner <> (SELECT oid FROM pg_roles WHERE rolname = current_user)"),
-    ("a foreign key points at it", "SELECT 1 FROM pg_constraint WHERE confrelid = %(t)s::regclass"),
-    ("a view or rule depends on it", "SELECT 1 FROM pg_depend WHERE refobjid = %(t)s::regclass "
+    ("a foreign key points at it", "SELECT 1 FROM pg_constraint WHERE confrelid = quote_ident(%(t)s)::regclass"),
+    ("a view or rule depends on it", "SELECT 1 FROM pg_depend WHERE refobjid = quote_ident(%(t)s)::regclass "
      "AND classid = 'pg_rewrite'::regclass"),
-    ("it has triggers", "SELECT 1 FROM pg_trigger WHERE tgrelid = %(t)s::regclass AND NOT tgisinternal"),
-    ("it has policies", "SELECT 1 FROM pg_policy WHERE polrelid = %(t)s::regclass"),
-    ("it inherits", "SELECT 1 FROM pg_inherits WHERE inhrelid = %(t)s::regclass"),
-    ("it is published", "SELECT 1 FROM pg_publication_rel WHERE prrelid = %(t)s::regclass"),
-    ("it has column privileges", "SELECT 1 FROM pg_attribute WHERE attrelid = %(t)s::regclass "
+    ("it has triggers", "SELECT 1 FROM pg_trigger WHERE tgrelid = quote_ident(%(t)s)::regclass AND NOT tgisinternal"),
+    ("it has policies", "SELECT 1 FROM pg_policy WHERE polrelid = quote_ident(%(t)s)::regclass"),
+    ("it inherits", "SELECT 1 FROM pg_inherits WHERE inhrelid = quote_ident(%(t)s)::regclass"),
+    ("it is published", "SELECT 1 FROM pg_publication_rel WHERE prrelid = quote_ident(%(t)s)::regclass"),
+    ("it has column privileges", "SELECT 1 FROM pg_attribute WHERE attrelid = quote_ident(%(t)s)::regclass "
      "AND attacl IS NOT NULL"),
-    ("it has extended statistics", "SELECT 1 FROM pg_statistic_ext WHERE stxrelid = %(t)s::regclass"),
+    ("it has extended statistics", "SELECT 1 FROM pg_statistic_ext WHERE stxrelid = quote_ident(%(t)s)::regclass"),
 )
 
 
@@ -282,8 +283,9 @@ def _rebuild_like(cursor, table, new):
     """
     renames = []
     target, original = identifier(new), identifier(table)
-    cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
-                   "AND contype IN ('p', 'u', 'x', 'f') ORDER BY contype = 'f', conname", (regclass(table),))
+    cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                   "WHERE conrelid = quote_ident(%s)::regclass AND contype IN ('p', 'u', 'x', 'f') "
+                   "ORDER BY contype = 'f', conname", (regclass(table),))
     for number, (name, definition) in enumerate(cursor.fetchall()):
         temporary = sql.Identifier(f"{new}_c{number}")
         # a foreign key is checked here in one pass over the loaded rows, not row by row
@@ -291,7 +293,7 @@ def _rebuild_like(cursor, table, new):
         renames.append(sql.SQL("ALTER TABLE {} RENAME CONSTRAINT {} TO {}").format(
             original, temporary, sql.Identifier(name)))
     cursor.execute("SELECT c.relname, i.indisunique, pg_get_indexdef(i.indexrelid) FROM pg_index i "
-                   "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s::regclass "
+                   "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = quote_ident(%s)::regclass "
                    "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid "
                    "AND k.conrelid = i.indrelid) ORDER BY c.relname", (regclass(table),))
     for number, (name, unique, definition) in enumerate(cursor.fetchall()):
@@ -310,16 +312,16 @@ def _rebuild_like(cursor, table, new):
 def _copy_options_and_grants(cursor, table, new):
     """Comment, storage options and grants of ``table`` onto ``new`` (LIKE copies the columns' comments only)."""
     target = identifier(new)
-    cursor.execute("SELECT obj_description(%s::regclass, 'pg_class')", (regclass(table),))
+    cursor.execute("SELECT obj_description(quote_ident(%s)::regclass, 'pg_class')", (regclass(table),))
     cursor.execute(sql.SQL("COMMENT ON TABLE {} IS %s").format(target), (cursor.fetchone()[0],))
-    cursor.execute("SELECT array_to_string(reloptions, ', ') FROM pg_class WHERE oid = %s::regclass "
+    cursor.execute("SELECT array_to_string(reloptions, ', ') FROM pg_class WHERE oid = quote_ident(%s)::regclass "
                    "AND reloptions IS NOT NULL", (regclass(table),))
     for (options,) in cursor.fetchall():
         # storage parameters as PostgreSQL prints them (fillfactor=70, ...)
         cursor.execute(sql.SQL("ALTER TABLE {} SET ({})").format(target, sql.SQL(options)))
     cursor.execute("SELECT a.privilege_type, CASE WHEN a.grantee = 0 THEN NULL "
                    "ELSE pg_get_userbyid(a.grantee) END, a.is_grantable "
-                   "FROM pg_class c, aclexplode(c.relacl) a WHERE c.oid = %s::regclass "
+                   "FROM pg_class c, aclexplode(c.relacl) a WHERE c.oid = quote_ident(%s)::regclass "
                    "AND a.grantee <> c.relowner", (regclass(table),))
     for privilege, grantee, grantable in cursor.fetchall():
         if privilege not in PRIVILEGES:
@@ -334,7 +336,8 @@ def _hand_over_sequences(cursor, table, new):
     cursor.execute("SELECT s.oid, a.attname FROM pg_depend d "
                    "JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S' "
                    "JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid "
-                   "WHERE d.classid = 'pg_class'::regclass AND d.refobjid = %s::regclass AND d.deptype = 'a'",
+                   "WHERE d.classid = 'pg_class'::regclass AND d.refobjid = quote_ident(%s)::regclass "
+                   "AND d.deptype = 'a'",
                    (regclass(table),))
     for sequence, column in cursor.fetchall():
         cursor.execute("SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -362,7 +365,8 @@ def _lock_for_swap(cursor, table):
     for attempt in range(SWAP_LOCK_ATTEMPTS):
         cursor.execute(attempt_lock)
         cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'relation' AND granted "
-                       "AND relation = %s::regclass AND pid = pg_backend_pid() AND mode = 'AccessExclusiveLock')",
+                       "AND relation = quote_ident(%s)::regclass AND pid = pg_backend_pid() "
+                       "AND mode = 'AccessExclusiveLock')",
                        (regclass(table),))
         if cursor.fetchone()[0]:
             return True  # held until the commit

@@ -98,8 +98,10 @@ def _dimension(spec):
     return {"fieldName": field, **({"granularity": granularity} if granularity else {})}
 
 
-def _quoted(text):
-    return text.replace('"', "'")
+def _string(text):
+    """``text`` as a string of a spreadsheet formula: in double quotes, a double quote doubled."""
+    return '"' + text.replace('"', '""') + '"'
+
 
 
 def _sheet(dashboard, name, cells, figures=(), rows=MAX_SHEET_ROWS):
@@ -165,9 +167,10 @@ def _top_cells(pivot_id, top, column):
     row_field = top.pivot.rows[0]
     cells = {f"{ranked}1": {"content": f"=SORTN({label}1:{value}{HELPER_ROWS},{top.count},0,2,FALSE)"}}
     for number in range(1, HELPER_ROWS + 1):
-        cells[f"{label}{number}"] = {"content": f'=IFERROR(PIVOT.HEADER({pivot_id},"#{row_field}",{number}),"")'}
-        cells[f"{value}{number}"] = {"content": f'=IFERROR(PIVOT.VALUE({pivot_id},"{top.measure}",'
-                                                f'"#{row_field}",{number}),0)'}
+        cells[f"{label}{number}"] = {"content": f"=IFERROR(PIVOT.HEADER({pivot_id},{_string('#' + row_field)},"
+                                                f'{number}),"")'}
+        cells[f"{value}{number}"] = {"content": f"=IFERROR(PIVOT.VALUE({pivot_id},{_string(top.measure)},"
+                                                f"{_string('#' + row_field)},{number}),0)"}
     next_column = chr(ord(ranked) + 1)
     return cells, f"Data!{next_column}1:{next_column}{top.count}", f"Data!{ranked}1:{ranked}{top.count}"
 
@@ -189,7 +192,7 @@ def dashboard_json(dashboard):
     main_id = _uid(dashboard.key, "sheet", "Dashboard")
     cells, figures, data_cells, pivots, row = {}, [], {}, {}, 1
     for number, answer in enumerate(dashboard.answers, start=1):
-        cells[f"A{row}"] = {"content": f'=_t("{_quoted(answer.title)}")'}
+        cells[f"A{row}"] = {"content": f"=_t({_string(answer.title)})"}
         figure_id = _uid(dashboard.key, "figure", number)
         if isinstance(answer, (Pivot, TopChart)):
             pivot = answer.pivot if isinstance(answer, TopChart) else answer
@@ -222,7 +225,7 @@ def sample_json(dashboard):
     """The sample shown while the tables are empty: the same answers with made-up figures, no Odoo data."""
     cells, figures, row = {}, [], 1
     for number, answer in enumerate(dashboard.answers, start=1):
-        cells[f"A{row}"] = {"content": f'=_t("{_quoted(answer.title)}")'}
+        cells[f"A{row}"] = {"content": f"=_t({_string(answer.title)})"}
         first, last = row + 1, row + SAMPLE_ROWS
         for line, sample_row in enumerate(range(first, last + 1), start=1):
             cells[f"A{sample_row}"] = {"content": f'=CONCAT(_t("Sample")," ",{line})'}

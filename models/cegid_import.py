@@ -125,11 +125,10 @@ class CegidImport(models.Model):
             backend._cegid_hand_over(self.env.ref("is_cegid2odoo.ir_cron_cegid_import"))
 
     @api.model
-    def _import_soon(self, requested=True):
-        """Have the import cron run as soon as a worker is free (``requested``: by a manager, see _cut_before)."""
-        if requested:
-            self.env["ir.config_parameter"].sudo().set_param(PARAM_IMPORT_REQUEST, fields.Datetime.to_string(
-                fields.Datetime.now()))
+    def _import_soon(self):
+        """A manager's request: the import cron runs as soon as a worker is free (and tries cut files, see _cut_before)."""
+        self.env["ir.config_parameter"].sudo().set_param(PARAM_IMPORT_REQUEST, fields.Datetime.to_string(
+            fields.Datetime.now()))
         self.env.ref("is_cegid2odoo.ir_cron_cegid_import").sudo()._trigger()
 
     @api.model

@@ -35,6 +35,7 @@ from cegid_data_access.cegid_api.schedules import (
 )
 from cegid_data_access.cli_text import describe
 from cegid_data_access.errors import ConfigError, NotFoundError
+from cegid_data_access.settings import config_line
 
 EXIT_OK = 0
 EXIT_NOTHING = 1
@@ -118,11 +119,11 @@ def do_discover(client, args):
         say(f"Provider not found: {describe(err)}", sys.stderr)
         return EXIT_NOTHING
     if args.json:
-        cli.print_json({"provider_id": provider_id, "config_line": f'cegid_provider_id = "{provider_id}"'})
+        cli.print_json({"provider_id": provider_id, "config_line": config_line("cegid_provider_id", provider_id)})
         return EXIT_OK
     say(f"Provider id: {provider_id}")
     say("Put this line in config.py:")
-    say(f'cegid_provider_id = "{provider_id}"')
+    say(config_line("cegid_provider_id", provider_id))
     return EXIT_OK
 
 

@@ -9,6 +9,7 @@ import pytest
 from conftest import foreign_modules, run_script
 
 from cegid_data_access.cegid_api.schedules import parse_cegid_datetime
+from cegid_data_access.settings import config_line, read_config_py
 from cegid_testkit.simulator import write_config_py
 
 SCRIPT = "cegid-requetes.py"
@@ -330,3 +331,10 @@ def test_enable_unknown_id_exits_1(sim, tmp_path):
     result = run(sim, tmp_path, "--enable", "--id", "00000000-0000-0000-0000-000000000000")
     assert result.returncode == 1
     assert "00000000-0000-0000-0000-000000000000" in result.stderr and puts(sim) == []
+
+
+def test_the_config_line_is_read_back_by_the_scripts_whatever_the_value(tmp_path):
+    value = 'a "quoted" provider \\ id é'
+    path = tmp_path / "config.py"
+    path.write_text(config_line("cegid_provider_id", value) + "\n", encoding="utf-8")
+    assert read_config_py(path)["cegid_provider_id"] == value

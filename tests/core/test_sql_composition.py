@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-CHECKED = ("cegid_import", "models", "wizard")
+CHECKED = ("cegid_import", "cegid_data_access", "models", "wizard", "script-externe")
 SQL_WORDS = re.compile(
     r"\b(SELECT|INSERT INTO|UPDATE|DELETE FROM|CREATE|ALTER|DROP|COPY|LOCK TABLE|GRANT|COMMENT ON|TRUNCATE)\b")
 
@@ -24,13 +24,22 @@ def looks_like_sql(text):
     return bool(SQL_WORDS.search(text))
 
 
+def quotes_a_name(parts):
+    """True when an f-string puts a value between double quotes: an identifier quoted by hand."""
+    return any(isinstance(part, ast.FormattedValue) and 0 < number < len(parts) - 1
+               and isinstance(parts[number - 1], ast.Constant) and str(parts[number - 1].value).endswith('"')
+               and isinstance(parts[number + 1], ast.Constant) and str(parts[number + 1].value).startswith('"')
+               for number, part in enumerate(parts))
+
+
 def formatted_sql(source):
     """The line numbers where ``source`` formats a string that looks like SQL."""
     found = []
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.JoinedStr):
             literal = "".join(part.value for part in node.values if isinstance(part, ast.Constant))
-            if looks_like_sql(literal) and any(isinstance(part, ast.FormattedValue) for part in node.values):
+            if ((looks_like_sql(literal) and any(isinstance(part, ast.FormattedValue) for part in node.values))
+                    or quotes_a_name(node.values)):
                 found.append(node.lineno)
         elif isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mod, ast.Add)):
             sides = [side for side in (node.left, node.right) if isinstance(side, ast.Constant)
@@ -55,6 +64,7 @@ def test_no_statement_is_formatted(path):
     'cursor.execute(\'LOCK TABLE "%s" IN EXCLUSIVE MODE\' % table)',
     'cursor.execute("ALTER TABLE {} ADD COLUMN x int".format(table))',
     'statement = "DROP TABLE " + table',
+    'name = f\'"{table}"\'',
 ])
 def test_the_check_finds_each_way_of_formatting_a_statement(source):
     assert formatted_sql(source) == [1]
