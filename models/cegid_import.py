@@ -126,7 +126,7 @@ class CegidImport(models.Model):
 
     @api.model
     def _import_soon(self):
-        """A manager's request: the import cron runs as soon as a worker is free (and tries cut files, see _cut_before)."""
+        """A manager asked: the import cron runs as soon as a worker is free (and tries cut files, see _cut_before)."""
         self.env["ir.config_parameter"].sudo().set_param(PARAM_IMPORT_REQUEST, fields.Datetime.to_string(
             fields.Datetime.now()))
         self.env.ref("is_cegid2odoo.ir_cron_cegid_import").sudo()._trigger()
