@@ -13,7 +13,9 @@ package the scripts share). One module per idea:
 - ``reader``: encoding, delimiter, header, rows (the csv module reads the files);
 - ``values``: French and ISO numbers, dates, the COPY text of a batch;
 - ``profile``: the columns and types of an export never seen before;
-- ``pg_replace``: COPY into a new table and swap it in, in one transaction;
+- ``pg_replace``: a new table swapped in, in one transaction or in parts;
+  ``pg_copy`` the COPY of a file's rows, ``pg_like`` the catalogue of the copy;
+- ``changes``: what a new snapshot added and removed;
 - ``folders``: the waiting files, ``archive/`` and ``anomalie/``;
 - ``errors``: rejections as message codes (``import.`` codes of
   ``cegid_data_access.errors.CODES``), rendered by Odoo for its reader.

@@ -1,148 +1,66 @@
 # Copyright 2026 is_cegid2odoo authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""A staging table replaced by the rows of an export file, in one transaction, readers never blocked for long.
+"""A staging table replaced by the rows of an export file, readers never blocked for long, never shown a mix.
 
-The rows go into a new table created in the same transaction (``COPY ...
-FREEZE``, no index to maintain row by row), then its primary key, indexes and
-foreign keys are built in one pass each, and it takes the old table's place
-(sequence, grants, names): see :func:`replace_table`. The rows are converted
-in a thread of their own, a couple of batches ahead of the COPY
-(:func:`converted_ahead`): the client converts while the server parses,
-instead of each waiting for the other.
+The rows go into a new, hidden table (``COPY ... FREEZE`` when it was created
+in the same transaction, no index to maintain row by row), then its primary
+key, indexes and foreign keys are built in one pass each, and it takes the
+old table's place (sequence, grants, names): see :func:`replace_table`. A
+file too long for one transaction is loaded by parts, each committed by the
+caller, and swapped in once whole: see :func:`replace_in_parts`. The COPY
+itself is ``pg_copy``'s, the catalogue of the copy ``pg_like``'s.
 """
 
-import contextlib
+import dataclasses
 import logging
-import queue
-import re
-import threading
 import time
 
 from psycopg2 import sql
 
+from .pg_copy import PartStream, converted_ahead, copy_rows, copy_sql
+from .pg_like import hand_over_sequences, identifier, rebuild_like, regclass, swap_obstacle
 from .reader import READ_CHUNK, collector_eased
 
 _logger = logging.getLogger(__name__)
 
-COPY_BATCHES_AHEAD = 2
 LOAD_SUFFIX = "__cegid_load"
 PREVIOUS_ROWS = "cegid_previous_rows"  # a temporary copy, when the table is filled in place and compared
 SWAP_LOCK_ATTEMPTS = 10
 SWAP_LOCK_TIMEOUT_MS = 500
-# every name this module puts in a statement: what the catalogue makes, and nothing a header could smuggle in
-SAFE_NAME = re.compile(r"[a-z0-9_]{1,63}")
-PRIVILEGES = frozenset(("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"))
+# the swap (keys, indexes, comparison) takes about this share of the time the rows took to load
+FINISH_SHARE = 0.5
 
 
-def identifier(name):
-    """``name`` as an SQL identifier; ValueError for anything but lower-case letters, digits and underscores."""
-    if not isinstance(name, str) or not SAFE_NAME.fullmatch(name):
-        raise ValueError(f"not a table or column name the import makes: {name!r}")
-    return sql.Identifier(name)
+@dataclasses.dataclass(frozen=True)
+class LoadProgress:
+    """Where a replacement by parts stands (:func:`replace_in_parts`); stored between the parts as a dict.
 
-
-class CopyStream:
-    """A file-like object for ``copy_expert`` over an iterator of COPY text; keeps the error that stopped it.
-
-    When reading fails, psycopg2 aborts the COPY with a generic message; the
-    original error stays in ``error`` so that the caller can report it.
+    ``line``: the file's last line loaded (the next part reads from the line
+    after); ``rows``: the rows loaded; ``finished``: the whole file is in the
+    load table; ``done``: the table was replaced; ``table_oid``: the load
+    table the parts fill (a resumption checks it is still there, the same);
+    ``xid``: the transaction of the last part loaded without FREEZE, whose
+    rows a snapshot older than it would not see.
     """
 
-    def __init__(self, chunks):
-        self._chunks = iter(chunks)
-        self.error = None
+    line: int = 0
+    rows: int = 0
+    finished: bool = False
+    done: bool = False
+    table_oid: int | None = None
+    xid: int | None = None
 
-    # a file object for psycopg2, not an Odoo model: there is no super().read to call
-    def read(self, _size=-1):  # pylint: disable=method-required-super
-        """The next chunk of COPY text ('' at the end)."""
+    def as_dict(self):
+        """The progress as a plain dict (JSON)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values):
+        """The progress :meth:`as_dict` gave, or None for anything else."""
         try:
-            return next(self._chunks, "")
-        except Exception as err:
-            self.error = err
-            raise
-
-    def readline(self, size=-1):
-        """psycopg2 only calls read(); defined for file-like completeness."""
-        return self.read(size)
-
-
-@contextlib.contextmanager
-def converted_ahead(chunks, ahead=COPY_BATCHES_AHEAD):
-    """Run the iterator ``chunks`` in a thread of its own, at most ``ahead`` items ahead; yield their iterator.
-
-    psycopg2 lets go of the GIL while it sends a batch and waits for the
-    server to take it: meanwhile the next batch is converted, so that the
-    conversion (Python) and the COPY (the server) work side by side instead
-    of in turns. Memory stays at ``ahead`` + 2 batches. An error of the
-    thread is raised by the iterator; leaving the block early stops and
-    closes ``chunks``.
-    """
-    handover = queue.Queue(ahead)
-    stopped = threading.Event()
-
-    def offer(item):
-        while not stopped.is_set():
-            try:
-                handover.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce():
-        try:
-            for chunk in chunks:
-                if not offer((chunk, None)):
-                    return
-            offer((None, None))
-        except BaseException as err:  # handed to the consumer, which raises it
-            offer((None, err))
-        finally:
-            if hasattr(chunks, "close"):
-                chunks.close()
-
-    def consume():
-        while True:
-            chunk, error = handover.get()
-            if error is not None:
-                raise error
-            if chunk is None:
-                return
-            yield chunk
-
-    producer = threading.Thread(target=produce, name="cegid-copy-convert", daemon=True)
-    producer.start()
-    try:
-        yield consume()
-    finally:
-        stopped.set()
-        producer.join()
-
-
-def copy_sql(export, extra_columns=(), table=None, freeze=False):
-    """The COPY statement loading ``export``'s columns then ``extra_columns`` into ``table`` (its own by default).
-
-    Text format with ``NULL ''``: an empty value is NULL (what the ORM stores for an empty text or date).
-    """
-    columns = [column.field for column in export.columns] + list(extra_columns)
-    return sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT text, NULL ''{})").format(
-        identifier(table or export.table), sql.SQL(", ").join(map(identifier, columns)),
-        sql.SQL(", FREEZE" if freeze else ""))
-
-
-def _copy(cursor, reader, extra, table=None, freeze=False):
-    """COPY the reader's rows into ``table``; re-raise the reader's own error rather than the driver's."""
-    batches = reader.copy_batches([str(value) for value in extra.values()])
-    stream = None
-    try:
-        with collector_eased(), converted_ahead(batches) as ahead:
-            stream = CopyStream(ahead)
-            cursor.copy_expert(copy_sql(reader.export, extra.keys(), table, freeze), stream, size=READ_CHUNK)
-    except Exception:
-        if stream is not None and stream.error is not None:
-            raise stream.error from None
-        raise
-    return reader.row_count
+            return cls(**values) if isinstance(values, dict) else None
+        except TypeError:
+            return None
 
 
 def replace_table(cursor, reader, extra=None, compare=None):
@@ -167,184 +85,210 @@ def replace_table(cursor, reader, extra=None, compare=None):
     it, is filled with DELETE and INSERT instead, which MVCC keeps invisible
     until the commit.
     """
+    return replace_in_parts(cursor, reader, extra, compare).rows
+
+
+def replace_in_parts(cursor, reader, extra=None, compare=None, progress=None, until=None, ignored_sessions=()):
+    """One part of a replacement that may take several transactions; its :class:`LoadProgress`.
+
+    Without ``until`` (a ``time.monotonic()`` deadline) the whole replacement
+    is done at once, as :func:`replace_table` says. With it, the rows are
+    loaded into the hidden load table until the deadline, at the end of a
+    batch; ``done`` false: the caller commits (the rows loaded stay there,
+    invisible to readers) and calls again, in a later transaction, with the
+    ``progress`` returned, and the load goes on from the next line. Once the
+    file is in whole, the load table takes the old one's place in one
+    transaction, when the time left allows it (else in the next call): readers
+    see the previous rows or the new ones, never a mix. The rows of a part
+    after the first are not frozen, so the swap first waits for the
+    transactions whose snapshot is older than the last part to end (those of
+    ``ignored_sessions``, application names of the caller's own sessions, that
+    read no staging table, aside). A ``progress`` whose load table is gone or
+    no longer has the table's columns starts the load again.
+    """
     extra = extra or {}
     table = reader.export.table
-    old = identifier(table)
-    obstacle = swap_obstacle(cursor, table)
-    if obstacle:
-        # slower, and the old rows stay behind as dead rows for autovacuum: worth the administrator's eye
-        _logger.warning("%s: replaced in place (DELETE + COPY), not swapped: %s", table, obstacle)
-        if compare:
-            cursor.execute(sql.SQL("DROP TABLE IF EXISTS pg_temp.{previous}; "
-                                   "CREATE TEMP TABLE {previous} AS SELECT * FROM {old}").format(
-                                       previous=identifier(PREVIOUS_ROWS), old=old))
-        cursor.execute(sql.SQL("DELETE FROM {}").format(old))
-        count = _copy(cursor, reader, extra)
-        if compare:
-            compare(PREVIOUS_ROWS, table)
-            cursor.execute(sql.SQL("DROP TABLE {}").format(identifier(PREVIOUS_ROWS)))
-        return count
+    fresh = progress is None or not _still_loading(cursor, table, progress)
+    if fresh:
+        obstacle = swap_obstacle(cursor, table)
+        if obstacle:
+            # slower, and the old rows stay behind as dead rows for autovacuum: worth the administrator's eye
+            _logger.warning("%s: replaced in place (DELETE + COPY), not swapped: %s", table, obstacle)
+            count = _replace_in_place(cursor, reader, extra, compare)
+            return LoadProgress(rows=count, finished=True, done=True)
+        progress = _begin_load(cursor, table, extra)
+    else:
+        # no DDL on the old table meanwhile (module upgrade); readers are not blocked by this mode
+        cursor.execute(sql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(identifier(table)))
+    started, loaded = time.monotonic(), progress.rows
+    if not progress.finished:
+        progress = _load_part(cursor, reader, progress, until, freeze=fresh)
+    if not progress.finished or not _finish_fits(progress, progress.rows - loaded, started, until):
+        return progress
+    if progress.xid is not None and not _older_snapshots_gone(cursor, progress.xid, ignored_sessions):
+        _logger.info("%s: loaded whole; transactions older than its last part still run, swapped later", table)
+        return progress
+    _finish_load(cursor, reader, extra, compare)
+    return dataclasses.replace(progress, done=True)
+
+
+def _load_name(table):
+    return f"{table}{LOAD_SUFFIX}"
+
+
+def _begin_load(cursor, table, extra):
+    """Create the (empty) load table like ``table``, ``extra`` as its columns' defaults; its first progress."""
+    old, new = identifier(table), identifier(_load_name(table))
     # no DDL on the old table meanwhile (module upgrade); readers are not blocked by this mode
     cursor.execute(sql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(old))
-    new_name = f"{table}{LOAD_SUFFIX}"
-    new = identifier(new_name)
+    cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(new))  # what a load given up left
     cursor.execute(sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING DEFAULTS INCLUDING CONSTRAINTS "
                            "INCLUDING STORAGE INCLUDING COMMENTS)").format(new, old))
-    restore_defaults = _constant_defaults(cursor, new_name, extra)
-    count = _copy(cursor, reader, {}, new_name, freeze=True)
-    cursor.execute(restore_defaults)
-    renames = _rebuild_like(cursor, table, new_name)
+    _constant_defaults(cursor, _load_name(table), extra)
+    cursor.execute("SELECT quote_ident(%s)::regclass::oid", (regclass(_load_name(table)),))
+    return LoadProgress(table_oid=cursor.fetchone()[0])
+
+
+def _still_loading(cursor, table, progress):
+    """True when ``progress``'s load table is still there, the same, with the columns ``table`` has now."""
+    if progress.done or progress.table_oid is None:
+        return False
+    cursor.execute("SELECT to_regclass(quote_ident(%s))::oid", (regclass(_load_name(table)),))
+    if cursor.fetchone()[0] != progress.table_oid:
+        return False
+    return _columns(cursor, table) == _columns(cursor, _load_name(table))
+
+
+def _columns(cursor, table):
+    cursor.execute("SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+                   "WHERE attrelid = quote_ident(%s)::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+                   (regclass(table),))
+    return cursor.fetchall()
+
+
+def _load_part(cursor, reader, progress, until, freeze):
+    """COPY the file's rows after ``progress.line`` into the load table until ``until``; the new progress.
+
+    FREEZE when the load table was created in this transaction; else the
+    part's transaction is noted (see :class:`LoadProgress`).
+    """
+    parts = reader.copy_parts(start_line=progress.line)
+    stream = None
+    try:
+        with collector_eased(), converted_ahead(parts) as ahead:
+            stream = PartStream(ahead, until)
+            cursor.copy_expert(copy_sql(reader.export, (), _load_name(reader.export.table), freeze), stream,
+                               size=READ_CHUNK)
+    except Exception:
+        if stream is not None and stream.error is not None:
+            raise stream.error from None
+        raise
+    xid = progress.xid
+    if not freeze and stream.rows:
+        cursor.execute("SELECT pg_current_xact_id()::xid::text::bigint")
+        xid = cursor.fetchone()[0]
+    return dataclasses.replace(progress, line=stream.line or progress.line, rows=progress.rows + stream.rows,
+                               finished=not stream.stopped, xid=xid)
+
+
+def _finish_fits(progress, rows_now, started, until):
+    """True when the swap (keys, indexes, comparison) fits before ``until``, by this part's pace of loading."""
+    if until is None or not rows_now:
+        return True  # a part that only finishes has the run's whole time
+    pace = (time.monotonic() - started) / rows_now
+    return time.monotonic() + FINISH_SHARE * pace * progress.rows < until
+
+
+def _older_snapshots_gone(cursor, xid, ignored_sessions):
+    """Wait a little for the transactions whose snapshot may not see transaction ``xid``; True once none is left.
+
+    A row not frozen is invisible to a snapshot taken before its transaction
+    committed: such a reader would see part of the new table after the swap.
+    ``ignored_sessions``: application names whose sessions read no staging
+    table (the caller's own).
+    """
+    for attempt in range(SWAP_LOCK_ATTEMPTS):
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND pid <> pg_backend_pid() AND backend_type = 'client backend' AND backend_xmin IS NOT NULL "
+                       "AND age(backend_xmin) >= age(%s::text::xid) AND NOT application_name = ANY(%s)",
+                       (str(xid), list(ignored_sessions)))
+        if not cursor.fetchone()[0]:
+            return True
+        _logger.info("older transactions still run (attempt %d)", attempt + 1)
+        time.sleep(SWAP_LOCK_TIMEOUT_MS / 1000)
+    return False
+
+
+def _finish_load(cursor, reader, extra, compare):
+    """Give the loaded table the old one's keys, indexes and defaults, compare, and swap it in (or copy it in)."""
+    table = reader.export.table
+    old, new_name = identifier(table), _load_name(table)
+    new = identifier(new_name)
+    _restore_defaults(cursor, table, new_name, extra)
+    renames = rebuild_like(cursor, table, new_name)
     if compare:
         compare(table, new_name)
     if _lock_for_swap(cursor, table):
-        _hand_over_sequences(cursor, table, new_name)
+        hand_over_sequences(cursor, table, new_name)
         cursor.execute(sql.SQL("DROP TABLE {}").format(old))
         cursor.execute(sql.SQL("ALTER TABLE {} RENAME TO {}").format(new, old))
         for statement in renames:
             cursor.execute(statement)
-    else:
-        _logger.warning("%s: readers held the table for too long: replaced in place (DELETE + INSERT)", table)
-        columns = sql.SQL(", ").join(map(identifier, [column.field for column in reader.export.columns]
-                                         + list(extra)))
-        cursor.execute(sql.SQL("DELETE FROM {}").format(old))
-        cursor.execute(sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {}").format(old, columns, columns, new))
-        cursor.execute(sql.SQL("DROP TABLE {}").format(new))
+        return
+    _logger.warning("%s: readers held the table for too long: replaced in place (DELETE + INSERT)", table)
+    columns = sql.SQL(", ").join(map(identifier, [column.field for column in reader.export.columns]
+                                     + list(extra)))
+    cursor.execute(sql.SQL("DELETE FROM {}").format(old))
+    cursor.execute(sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {}").format(old, columns, columns, new))
+    cursor.execute(sql.SQL("DROP TABLE {}").format(new))
+
+
+def _replace_in_place(cursor, reader, extra, compare):
+    """DELETE the old rows and COPY the new ones into the table itself (comparing through a temporary copy)."""
+    table = reader.export.table
+    old = identifier(table)
+    if compare:
+        cursor.execute(sql.SQL("DROP TABLE IF EXISTS pg_temp.{previous}; "
+                               "CREATE TEMP TABLE {previous} AS SELECT * FROM {old}").format(
+                                   previous=identifier(PREVIOUS_ROWS), old=old))
+    cursor.execute(sql.SQL("DELETE FROM {}").format(old))
+    count = copy_rows(cursor, reader, extra)
+    if compare:
+        compare(PREVIOUS_ROWS, table)
+        cursor.execute(sql.SQL("DROP TABLE {}").format(identifier(PREVIOUS_ROWS)))
     return count
 
 
 def _constant_defaults(cursor, table, values):
-    """Make ``values`` (column -> value) the defaults of ``table``'s columns; return the SQL that restores them.
+    """Make ``values`` (column -> value) the defaults of ``table``'s columns.
 
     A column the same for every row is then filled by the server from one
     constant, instead of being sent, parsed and converted a million times
     (about a third of the COPY text of an ECRITURE row).
     """
     if not values:
-        return sql.SQL("SELECT 1")
+        return
+    cursor.execute(sql.SQL("ALTER TABLE {} {}").format(identifier(table), sql.SQL(", ").join(
+        sql.SQL("ALTER COLUMN {} SET DEFAULT {}").format(identifier(name), sql.Literal(value))
+        for name, value in values.items())))
+
+
+def _restore_defaults(cursor, table, new, columns):
+    """Give ``new``'s ``columns`` the defaults they have in ``table`` (:func:`_constant_defaults` changed them)."""
+    if not columns:
+        return
     cursor.execute("SELECT a.attname, pg_get_expr(d.adbin, d.adrelid) FROM pg_attribute a "
                    "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
                    "WHERE a.attrelid = quote_ident(%s)::regclass AND a.attname = ANY(%s)",
-                   (regclass(table), list(values)))
+                   (regclass(table), list(columns)))
     previous = dict(cursor.fetchall())
-    if set(previous) != set(values):
-        raise RuntimeError(f"{table} lacks a column among {', '.join(sorted(values))}")
-    target = identifier(table)
-    cursor.execute(sql.SQL("ALTER TABLE {} {}").format(target, sql.SQL(", ").join(
-        sql.SQL("ALTER COLUMN {} SET DEFAULT {}").format(identifier(name), sql.Literal(value))
-        for name, value in values.items())))
-    # the previous defaults are expressions PostgreSQL itself printed (pg_get_expr), put back as they were
-    return sql.SQL("ALTER TABLE {} {}").format(target, sql.SQL(", ").join(
+    if set(previous) != set(columns):
+        raise RuntimeError(f"{table} lacks a column among {', '.join(sorted(columns))}")
+    # the defaults are expressions PostgreSQL itself printed (pg_get_expr), put back as they were
+    cursor.execute(sql.SQL("ALTER TABLE {} {}").format(identifier(new), sql.SQL(", ").join(
         sql.SQL("ALTER COLUMN {} {}").format(identifier(name), sql.SQL("SET DEFAULT ") + sql.SQL(previous[name])
                                              if previous[name] else sql.SQL("DROP DEFAULT"))
-        for name in values))
-
-
-def regclass(table):
-    """``table``, checked, as the parameter of ``quote_ident(%s)::regclass`` (the server quotes it: no case folding)."""
-    identifier(table)
-    return table
-
-
-# what a swap could not carry over to the new table: then the table is filled in place
-_OBSTACLES = (
-    ("it is not a plain permanent table", "SELECT 1 FROM pg_class WHERE oid = quote_ident(%(t)s)::regclass "
-     "AND (relkind <> 'r' OR relpersistence <> 'p' OR relrowsecurity OR relhassubclass)"),
-    ("another role owns it", "SELECT 1 FROM pg_class WHERE oid = quote_ident(%(t)s)::regclass "
-     "AND relowner <> (SELECT oid FROM pg_roles WHERE rolname = current_user)"),
-    ("a foreign key points at it", "SELECT 1 FROM pg_constraint WHERE confrelid = quote_ident(%(t)s)::regclass"),
-    ("a view or rule depends on it", "SELECT 1 FROM pg_depend WHERE refobjid = quote_ident(%(t)s)::regclass "
-     "AND classid = 'pg_rewrite'::regclass"),
-    ("it has triggers", "SELECT 1 FROM pg_trigger WHERE tgrelid = quote_ident(%(t)s)::regclass AND NOT tgisinternal"),
-    ("it has policies", "SELECT 1 FROM pg_policy WHERE polrelid = quote_ident(%(t)s)::regclass"),
-    ("it inherits", "SELECT 1 FROM pg_inherits WHERE inhrelid = quote_ident(%(t)s)::regclass"),
-    ("it is published", "SELECT 1 FROM pg_publication_rel WHERE prrelid = quote_ident(%(t)s)::regclass"),
-    ("it has column privileges", "SELECT 1 FROM pg_attribute WHERE attrelid = quote_ident(%(t)s)::regclass "
-     "AND attacl IS NOT NULL"),
-    ("it has extended statistics", "SELECT 1 FROM pg_statistic_ext WHERE stxrelid = quote_ident(%(t)s)::regclass"),
-)
-
-
-def swap_obstacle(cursor, table):
-    """Why ``table`` cannot be swapped for a freshly loaded copy (a sentence), or None."""
-    for reason, query in _OBSTACLES:
-        cursor.execute(query, {"t": regclass(table)})
-        if cursor.fetchone():
-            return reason
-    return None
-
-
-def _rebuild_like(cursor, table, new):
-    """Give ``new`` the constraints, indexes, options, grants and sequences of ``table``, under temporary names.
-
-    Returns the statements that give the constraints and indexes their
-    original names once ``table`` is gone. The definitions are SQL that
-    PostgreSQL itself prints from its catalogue (``pg_get_constraintdef``,
-    ``pg_get_indexdef``), replayed as they are.
-    """
-    renames = []
-    target, original = identifier(new), identifier(table)
-    cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                   "WHERE conrelid = quote_ident(%s)::regclass AND contype IN ('p', 'u', 'x', 'f') "
-                   "ORDER BY contype = 'f', conname", (regclass(table),))
-    for number, (name, definition) in enumerate(cursor.fetchall()):
-        temporary = sql.Identifier(f"{new}_c{number}")
-        # a foreign key is checked here in one pass over the loaded rows, not row by row
-        cursor.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(target, temporary, sql.SQL(definition)))
-        renames.append(sql.SQL("ALTER TABLE {} RENAME CONSTRAINT {} TO {}").format(
-            original, temporary, sql.Identifier(name)))
-    cursor.execute("SELECT c.relname, i.indisunique, pg_get_indexdef(i.indexrelid) FROM pg_index i "
-                   "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = quote_ident(%s)::regclass "
-                   "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid "
-                   "AND k.conrelid = i.indrelid) ORDER BY c.relname", (regclass(table),))
-    for number, (name, unique, definition) in enumerate(cursor.fetchall()):
-        temporary = sql.Identifier(f"{new}_i{number}")
-        # "CREATE [UNIQUE] INDEX name ON schema.table USING method (...)": keep what follows USING
-        _head, using, method = definition.partition(" USING ")
-        if not using:
-            raise RuntimeError(f"cannot read the definition of index {name}: {definition}")
-        cursor.execute(sql.SQL("CREATE {}INDEX {} ON {} USING {}").format(
-            sql.SQL("UNIQUE " if unique else ""), temporary, target, sql.SQL(method)))
-        renames.append(sql.SQL("ALTER INDEX {} RENAME TO {}").format(temporary, sql.Identifier(name)))
-    _copy_options_and_grants(cursor, table, new)
-    return renames
-
-
-def _copy_options_and_grants(cursor, table, new):
-    """Comment, storage options and grants of ``table`` onto ``new`` (LIKE copies the columns' comments only)."""
-    target = identifier(new)
-    cursor.execute("SELECT obj_description(quote_ident(%s)::regclass, 'pg_class')", (regclass(table),))
-    cursor.execute(sql.SQL("COMMENT ON TABLE {} IS %s").format(target), (cursor.fetchone()[0],))
-    cursor.execute("SELECT array_to_string(reloptions, ', ') FROM pg_class WHERE oid = quote_ident(%s)::regclass "
-                   "AND reloptions IS NOT NULL", (regclass(table),))
-    for (options,) in cursor.fetchall():
-        # storage parameters as PostgreSQL prints them (fillfactor=70, ...)
-        cursor.execute(sql.SQL("ALTER TABLE {} SET ({})").format(target, sql.SQL(options)))
-    cursor.execute("SELECT a.privilege_type, CASE WHEN a.grantee = 0 THEN NULL "
-                   "ELSE pg_get_userbyid(a.grantee) END, a.is_grantable "
-                   "FROM pg_class c, aclexplode(c.relacl) a WHERE c.oid = quote_ident(%s)::regclass "
-                   "AND a.grantee <> c.relowner", (regclass(table),))
-    for privilege, grantee, grantable in cursor.fetchall():
-        if privilege not in PRIVILEGES:
-            raise RuntimeError(f"unknown privilege on {table}: {privilege}")
-        cursor.execute(sql.SQL("GRANT {} ON {} TO {}{}").format(
-            sql.SQL(privilege), target, sql.Identifier(grantee) if grantee else sql.SQL("PUBLIC"),
-            sql.SQL(" WITH GRANT OPTION" if grantable else "")))
-
-
-def _hand_over_sequences(cursor, table, new):
-    """The sequences ``table`` owns (its id's) become ``new``'s, so that dropping ``table`` keeps them."""
-    cursor.execute("SELECT s.oid, a.attname FROM pg_depend d "
-                   "JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S' "
-                   "JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid "
-                   "WHERE d.classid = 'pg_class'::regclass AND d.refobjid = quote_ident(%s)::regclass "
-                   "AND d.deptype = 'a'",
-                   (regclass(table),))
-    for sequence, column in cursor.fetchall():
-        cursor.execute("SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                       "WHERE c.oid = %s", (sequence,))
-        schema, name = cursor.fetchone()
-        cursor.execute(sql.SQL("ALTER SEQUENCE {} OWNED BY {}").format(
-            sql.Identifier(schema, name), sql.Identifier(new, column)))
+        for name in columns)))
 
 
 def _lock_for_swap(cursor, table):

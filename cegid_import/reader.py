@@ -28,6 +28,7 @@ import contextlib
 import csv
 import dataclasses
 import gc
+import io
 import itertools
 import logging
 import re
@@ -126,11 +127,50 @@ def _cp1252_latin1_error(error):
 codecs.register_error("cp1252-latin1", _cp1252_latin1_error)
 
 
-def open_text(path, encoding):
-    """Open ``path`` as text for the csv module with an encoding from :func:`sniff_bytes`."""
-    if encoding == "cp1252-latin1":
-        return open(path, encoding="cp1252", errors="cp1252-latin1", newline="")
-    return open(path, encoding=encoding, newline="")
+def open_text(path, encoding, offset=0):
+    """Open ``path`` as text for the csv module with an encoding from :func:`sniff_bytes`, from byte ``offset``.
+
+    An offset is the start of a line (:func:`line_offset`): both encodings
+    read from there as from the start (a BOM is only ever at byte 0).
+    """
+    binary = open(path, "rb")  # the text wrapper owns it and closes it
+    try:
+        binary.seek(offset)
+        if encoding == "cp1252-latin1":
+            return io.TextIOWrapper(binary, encoding="cp1252", errors="cp1252-latin1", newline="")
+        return io.TextIOWrapper(binary, encoding=encoding, newline="")
+    except BaseException:
+        binary.close()
+        raise
+
+
+def line_offset(path, line):
+    """The byte offset of the start of line ``line + 1`` of ``path`` (0 for line 0), in one pass over its bytes.
+
+    Lines end as the csv module's text source sees them: ``\r\n``, ``\n``
+    or ``\r``; a file of fewer lines gives its size. Counting the line ends
+    of a chunk costs next to nothing (bytes.count); only the chunk where the
+    line ends is searched.
+    """
+    ends = re.compile(rb"\r\n|\n|\r")
+    seen, position = 0, 0
+    with open(path, "rb") as handle:
+        while line > seen:
+            chunk = handle.read(READ_CHUNK)
+            if not chunk:
+                return position
+            if chunk.endswith(b"\r"):  # keep a "\r\n" in one chunk
+                chunk += handle.read(1)
+            in_chunk = chunk.count(b"\n") + chunk.count(b"\r") - chunk.count(b"\r\n")
+            if seen + in_chunk < line:
+                seen += in_chunk
+                position += len(chunk)
+                continue
+            for end in ends.finditer(chunk):
+                seen += 1
+                if seen == line:
+                    return position + end.end()
+    return position
 
 
 # -- header --------------------------------------------------------------------------------------------------------
@@ -250,14 +290,30 @@ class ExportReader:
         others are fitted row by row first (:func:`fit_width`). Raises
         ExportRowError or csv.Error without the line: see :meth:`copy_batches`.
         """
-        with open_text(self.path, self.encoding) as handle:
-            reader, width = self._csv_after_header(handle)
+        for count, columns, _line in self._batches_from(0, batch_rows):
+            yield count, columns
+
+    def _batches_from(self, start_line, batch_rows):
+        """:meth:`column_batches` from the line after ``start_line`` (0: after the header), with each batch's last line.
+
+        Yields ``(rows, columns, line)``: ``line`` is the number of the file's
+        last line the batch read, where a later reading resumes.
+        """
+        if start_line:
+            with open_text(self.path, self.encoding) as handle:
+                width = self._csv_after_header(handle)[1]
+        with open_text(self.path, self.encoding, line_offset(self.path, start_line)) as handle:
+            if start_line:
+                reader = csv.reader(handle, delimiter=self.delimiter)
+            else:
+                reader, width = self._csv_after_header(handle)
             while batch := list(itertools.islice(reader, batch_rows)):
+                line = start_line + reader.line_num
                 if len(batch[0]) != width or len(set(map(len, batch))) != 1:
                     batch = [fitted for fields in batch if (fitted := fit_width(fields, width, 0)) is not None]
                     if not batch:
                         continue
-                yield len(batch), list(zip(*batch, strict=True))
+                yield len(batch), list(zip(*batch, strict=True)), line
 
     def _decide_date_order(self):
         """Read the date columns once to decide dd/mm against mm/dd; stop at the first telling value."""
@@ -304,16 +360,25 @@ class ExportReader:
         without tab, newline or backslash); same ExportRowError at the first
         bad value.
         """
+        for text, _count, _line in self.copy_parts(extra, batch_rows):
+            yield text
+
+    def copy_parts(self, extra=(), batch_rows=COPY_BATCH_ROWS, start_line=0):
+        """:meth:`copy_batches` from the line after ``start_line``, as ``(text, rows, line)``.
+
+        ``line`` is the file's last line the batch read: a load stopped after
+        this batch resumes with ``start_line=line``.
+        """
         plan = self._plan()
         extra = [itertools.repeat(value) for value in extra]
         text_columns = {index for index, column in enumerate(self.export.columns) if column.kind == CHAR}
         self.row_count = 0
         try:
-            for count, by_position in self.column_batches(batch_rows):
+            for count, by_position, line in self._batches_from(start_line, batch_rows):
                 columns = [convert(by_position[position]) for position, convert in plan] + extra
                 text = batch_text(columns, count, text_columns)
                 self.row_count += count
-                yield text
+                yield text, count, line
         except (BadValue, ExportRowError, csv.Error):
             _logger.debug("%s: a batch did not convert, reading row by row for the exact error", self.path)
         else:

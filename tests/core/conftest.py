@@ -6,15 +6,17 @@ import datetime
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = REPO_ROOT / "script-externe"
-sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "tests")]
+sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "tests"), str(REPO_ROOT / "tools")]
 
 from cegid_testkit.azurite import Azurite  # noqa: E402
 
@@ -93,3 +95,64 @@ def cegid_simulator(azurite):
     tenant_id = str(random.randint(10_000_000, 99_999_999))
     with make_simulator_for(azurite, tenant_id=tenant_id) as simulator:
         yield simulator
+
+
+# the layout Odoo gives a staging table: serial id, audit columns with their foreign keys, an index, a comment
+SCHEMA = """
+CREATE TABLE res_users (id serial PRIMARY KEY);
+INSERT INTO res_users DEFAULT VALUES;
+CREATE TABLE is_cegid_histocumsal (
+    id serial NOT NULL, phc_salarie varchar, phc_cumulpaie varchar, phc_montant numeric,
+    create_uid int4, create_date timestamp, write_uid int4, write_date timestamp, PRIMARY KEY (id));
+ALTER TABLE is_cegid_histocumsal ADD CONSTRAINT is_cegid_histocumsal_create_uid_fkey
+    FOREIGN KEY (create_uid) REFERENCES res_users (id) ON DELETE SET NULL;
+ALTER TABLE is_cegid_histocumsal ADD CONSTRAINT is_cegid_histocumsal_write_uid_fkey
+    FOREIGN KEY (write_uid) REFERENCES res_users (id) ON DELETE SET NULL;
+CREATE INDEX is_cegid_histocumsal__phc_salarie_index ON is_cegid_histocumsal (phc_salarie);
+COMMENT ON TABLE is_cegid_histocumsal IS 'Cegid payroll cumulative history';
+INSERT INTO is_cegid_histocumsal (phc_salarie, phc_cumulpaie, phc_montant) VALUES ('1', 'A', 1), ('2', 'A', 2),
+    ('3', 'A', 3);
+"""
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A throwaway PostgreSQL for the tests of a module."""
+    from run_odoo_suite import PostgresCluster, postgres_bindir
+
+    try:
+        postgres_bindir()
+    except RuntimeError as err:
+        pytest.skip(str(err))
+    # directly in the temp folder: the server, demoted when run as root, must traverse the parents
+    root = Path(tempfile.mkdtemp(prefix="cegid-exports-pg-"))
+    server = PostgresCluster(root / "cluster")
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def connect(cluster):
+    """``connect(isolation)``: a connection to the cluster, whose staging table holds SCHEMA's three rows."""
+    psycopg2 = pytest.importorskip("psycopg2")
+    connections = []
+
+    def connect(isolation="READ COMMITTED"):
+        connection = psycopg2.connect(host=str(cluster.socketdir), port=cluster.port, user="postgres",
+                                      dbname="postgres")
+        connection.set_session(isolation_level=isolation)
+        connections.append(connection)
+        return connection
+
+    setup = connect()
+    with setup.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS is_cegid_histocumsal, res_users")
+        cursor.execute(SCHEMA)
+    setup.commit()
+    yield connect
+    for connection in connections:
+        connection.close()

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 from exportfiles import open_export, write
-from test_import_pg import cluster, count  # noqa: F401 - the module's PostgreSQL cluster, shared
 
 from cegid_import import changes
 from cegid_import.catalogue import AMOUNT, DATE, FLOAT, INTEGER, KNOWN_BY_NAME
@@ -33,7 +32,7 @@ NEW = [
 
 
 @pytest.fixture
-def connect(cluster):  # noqa: F811
+def connect(cluster):
     connections = []
 
     def connect():

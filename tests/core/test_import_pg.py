@@ -3,11 +3,7 @@
 """replace_table on a real PostgreSQL, with concurrent readers: they see the old rows or the new ones."""
 
 import dataclasses
-import shutil
-import sys
-import tempfile
 import threading
-from pathlib import Path
 
 import pytest
 from exportfiles import open_export
@@ -15,28 +11,11 @@ from exportfiles import open_export
 from cegid_import import pg_replace
 from cegid_import.catalogue import KNOWN_BY_NAME
 from cegid_import.errors import ExportRowError
-from cegid_import.pg_replace import copy_sql, identifier, replace_table
+from cegid_import.pg_copy import copy_sql
+from cegid_import.pg_replace import identifier, replace_table
 
 psycopg2 = pytest.importorskip("psycopg2")
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
-from run_odoo_suite import PostgresCluster, postgres_bindir  # noqa: E402
 
-# the layout Odoo gives a staging table: serial id, audit columns with their foreign keys, an index, a comment
-SCHEMA = """
-CREATE TABLE res_users (id serial PRIMARY KEY);
-INSERT INTO res_users DEFAULT VALUES;
-CREATE TABLE is_cegid_histocumsal (
-    id serial NOT NULL, phc_salarie varchar, phc_cumulpaie varchar, phc_montant numeric,
-    create_uid int4, create_date timestamp, write_uid int4, write_date timestamp, PRIMARY KEY (id));
-ALTER TABLE is_cegid_histocumsal ADD CONSTRAINT is_cegid_histocumsal_create_uid_fkey
-    FOREIGN KEY (create_uid) REFERENCES res_users (id) ON DELETE SET NULL;
-ALTER TABLE is_cegid_histocumsal ADD CONSTRAINT is_cegid_histocumsal_write_uid_fkey
-    FOREIGN KEY (write_uid) REFERENCES res_users (id) ON DELETE SET NULL;
-CREATE INDEX is_cegid_histocumsal__phc_salarie_index ON is_cegid_histocumsal (phc_salarie);
-COMMENT ON TABLE is_cegid_histocumsal IS 'Cegid payroll cumulative history';
-INSERT INTO is_cegid_histocumsal (phc_salarie, phc_cumulpaie, phc_montant) VALUES ('1', 'A', 1), ('2', 'A', 2),
-    ('3', 'A', 3);
-"""
 STRUCTURE = """
 SELECT (SELECT array_agg(conname || ' ' || pg_get_constraintdef(oid) ORDER BY conname) FROM pg_constraint
         WHERE conrelid = 'is_cegid_histocumsal'::regclass),
@@ -46,44 +25,6 @@ SELECT (SELECT array_agg(conname || ' ' || pg_get_constraintdef(oid) ORDER BY co
        (SELECT array_agg(column_name || ' ' || coalesce(column_default, '-') ORDER BY ordinal_position)
         FROM information_schema.columns WHERE table_name = 'is_cegid_histocumsal')
 """
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    try:
-        postgres_bindir()
-    except RuntimeError as err:
-        pytest.skip(str(err))
-    # directly in the temp folder: the server, demoted when run as root, must traverse the parents
-    root = Path(tempfile.mkdtemp(prefix="cegid-exports-pg-"))
-    server = PostgresCluster(root / "cluster")
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
-        shutil.rmtree(root, ignore_errors=True)
-
-
-@pytest.fixture
-def connect(cluster):
-    connections = []
-
-    def connect(isolation="READ COMMITTED"):
-        connection = psycopg2.connect(host=str(cluster.socketdir), port=cluster.port, user="postgres",
-                                      dbname="postgres")
-        connection.set_session(isolation_level=isolation)
-        connections.append(connection)
-        return connection
-
-    setup = connect()
-    with setup.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS is_cegid_histocumsal, res_users")
-        cursor.execute(SCHEMA)
-    setup.commit()
-    yield connect
-    for connection in connections:
-        connection.close()
 
 
 def count(connection):

@@ -11,7 +11,7 @@ from exportfiles import ECRITURE_HEADER, decode_copy_text, open_export, write
 
 from cegid_import.catalogue import KNOWN_BY_NAME
 from cegid_import.errors import BadValue, ExportFormatError, ExportRowError
-from cegid_import.pg_replace import CopyStream, converted_ahead
+from cegid_import.pg_copy import CopyStream, converted_ahead
 from cegid_import.reader import collector_eased, read_header
 from cegid_import.values import DAY_FIRST, MONTH_FIRST, parse_date, parse_integer, parse_number
 

@@ -1,0 +1,132 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""A loaded copy of a table made like it: its constraints, indexes, options, grants and sequences.
+
+What ``pg_replace`` needs to swap a freshly loaded table for the one it
+replaces, read from PostgreSQL's catalogue and replayed as PostgreSQL prints
+it; and what a swap could not carry over (then the table is filled in place).
+Every name put in a statement is checked (:func:`identifier`).
+"""
+
+import re
+
+from psycopg2 import sql
+
+# every name this package puts in a statement: what the catalogue makes, and nothing a header could smuggle in
+SAFE_NAME = re.compile(r"[a-z0-9_]{1,63}")
+PRIVILEGES = frozenset(("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"))
+
+
+def identifier(name):
+    """``name`` as an SQL identifier; ValueError for anything but lower-case letters, digits and underscores."""
+    if not isinstance(name, str) or not SAFE_NAME.fullmatch(name):
+        raise ValueError(f"not a table or column name the import makes: {name!r}")
+    return sql.Identifier(name)
+
+
+def regclass(table):
+    """``table``, checked, as the parameter of ``quote_ident(%s)::regclass`` (the server quotes it: no case folding)."""
+    identifier(table)
+    return table
+
+
+# what a swap could not carry over to the new table: then the table is filled in place
+_OBSTACLES = (
+    ("it is not a plain permanent table", "SELECT 1 FROM pg_class WHERE oid = quote_ident(%(t)s)::regclass "
+     "AND (relkind <> 'r' OR relpersistence <> 'p' OR relrowsecurity OR relhassubclass)"),
+    ("another role owns it", "SELECT 1 FROM pg_class WHERE oid = quote_ident(%(t)s)::regclass "
+     "AND relowner <> (SELECT oid FROM pg_roles WHERE rolname = current_user)"),
+    ("a foreign key points at it", "SELECT 1 FROM pg_constraint WHERE confrelid = quote_ident(%(t)s)::regclass"),
+    ("a view or rule depends on it", "SELECT 1 FROM pg_depend WHERE refobjid = quote_ident(%(t)s)::regclass "
+     "AND classid = 'pg_rewrite'::regclass"),
+    ("it has triggers", "SELECT 1 FROM pg_trigger WHERE tgrelid = quote_ident(%(t)s)::regclass AND NOT tgisinternal"),
+    ("it has policies", "SELECT 1 FROM pg_policy WHERE polrelid = quote_ident(%(t)s)::regclass"),
+    ("it inherits", "SELECT 1 FROM pg_inherits WHERE inhrelid = quote_ident(%(t)s)::regclass"),
+    ("it is published", "SELECT 1 FROM pg_publication_rel WHERE prrelid = quote_ident(%(t)s)::regclass"),
+    ("it has column privileges", "SELECT 1 FROM pg_attribute WHERE attrelid = quote_ident(%(t)s)::regclass "
+     "AND attacl IS NOT NULL"),
+    ("it has extended statistics", "SELECT 1 FROM pg_statistic_ext WHERE stxrelid = quote_ident(%(t)s)::regclass"),
+)
+
+
+def swap_obstacle(cursor, table):
+    """Why ``table`` cannot be swapped for a freshly loaded copy (a sentence), or None."""
+    for reason, query in _OBSTACLES:
+        cursor.execute(query, {"t": regclass(table)})
+        if cursor.fetchone():
+            return reason
+    return None
+
+
+def rebuild_like(cursor, table, new):
+    """Give ``new`` the constraints, indexes, options, grants and sequences of ``table``, under temporary names.
+
+    Returns the statements that give the constraints and indexes their
+    original names once ``table`` is gone. The definitions are SQL that
+    PostgreSQL itself prints from its catalogue (``pg_get_constraintdef``,
+    ``pg_get_indexdef``), replayed as they are.
+    """
+    renames = []
+    target, original = identifier(new), identifier(table)
+    cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                   "WHERE conrelid = quote_ident(%s)::regclass AND contype IN ('p', 'u', 'x', 'f') "
+                   "ORDER BY contype = 'f', conname", (regclass(table),))
+    for number, (name, definition) in enumerate(cursor.fetchall()):
+        temporary = sql.Identifier(f"{new}_c{number}")
+        # a foreign key is checked here in one pass over the loaded rows, not row by row
+        cursor.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(target, temporary, sql.SQL(definition)))
+        renames.append(sql.SQL("ALTER TABLE {} RENAME CONSTRAINT {} TO {}").format(
+            original, temporary, sql.Identifier(name)))
+    cursor.execute("SELECT c.relname, i.indisunique, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+                   "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = quote_ident(%s)::regclass "
+                   "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid "
+                   "AND k.conrelid = i.indrelid) ORDER BY c.relname", (regclass(table),))
+    for number, (name, unique, definition) in enumerate(cursor.fetchall()):
+        temporary = sql.Identifier(f"{new}_i{number}")
+        # "CREATE [UNIQUE] INDEX name ON schema.table USING method (...)": keep what follows USING
+        _head, using, method = definition.partition(" USING ")
+        if not using:
+            raise RuntimeError(f"cannot read the definition of index {name}: {definition}")
+        cursor.execute(sql.SQL("CREATE {}INDEX {} ON {} USING {}").format(
+            sql.SQL("UNIQUE " if unique else ""), temporary, target, sql.SQL(method)))
+        renames.append(sql.SQL("ALTER INDEX {} RENAME TO {}").format(temporary, sql.Identifier(name)))
+    _copy_options_and_grants(cursor, table, new)
+    return renames
+
+
+def _copy_options_and_grants(cursor, table, new):
+    """Comment, storage options and grants of ``table`` onto ``new`` (LIKE copies the columns' comments only)."""
+    target = identifier(new)
+    cursor.execute("SELECT obj_description(quote_ident(%s)::regclass, 'pg_class')", (regclass(table),))
+    cursor.execute(sql.SQL("COMMENT ON TABLE {} IS %s").format(target), (cursor.fetchone()[0],))
+    cursor.execute("SELECT array_to_string(reloptions, ', ') FROM pg_class WHERE oid = quote_ident(%s)::regclass "
+                   "AND reloptions IS NOT NULL", (regclass(table),))
+    for (options,) in cursor.fetchall():
+        # storage parameters as PostgreSQL prints them (fillfactor=70, ...)
+        cursor.execute(sql.SQL("ALTER TABLE {} SET ({})").format(target, sql.SQL(options)))
+    cursor.execute("SELECT a.privilege_type, CASE WHEN a.grantee = 0 THEN NULL "
+                   "ELSE pg_get_userbyid(a.grantee) END, a.is_grantable "
+                   "FROM pg_class c, aclexplode(c.relacl) a WHERE c.oid = quote_ident(%s)::regclass "
+                   "AND a.grantee <> c.relowner", (regclass(table),))
+    for privilege, grantee, grantable in cursor.fetchall():
+        if privilege not in PRIVILEGES:
+            raise RuntimeError(f"unknown privilege on {table}: {privilege}")
+        cursor.execute(sql.SQL("GRANT {} ON {} TO {}{}").format(
+            sql.SQL(privilege), target, sql.Identifier(grantee) if grantee else sql.SQL("PUBLIC"),
+            sql.SQL(" WITH GRANT OPTION" if grantable else "")))
+
+
+def hand_over_sequences(cursor, table, new):
+    """The sequences ``table`` owns (its id's) become ``new``'s, so that dropping ``table`` keeps them."""
+    cursor.execute("SELECT s.oid, a.attname FROM pg_depend d "
+                   "JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S' "
+                   "JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid "
+                   "WHERE d.classid = 'pg_class'::regclass AND d.refobjid = quote_ident(%s)::regclass "
+                   "AND d.deptype = 'a'",
+                   (regclass(table),))
+    for sequence, column in cursor.fetchall():
+        cursor.execute("SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                       "WHERE c.oid = %s", (sequence,))
+        schema, name = cursor.fetchone()
+        cursor.execute(sql.SQL("ALTER SEQUENCE {} OWNED BY {}").format(
+            sql.Identifier(schema, name), sql.Identifier(new, column)))

@@ -1,0 +1,171 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""A replacement by parts (replace_in_parts): loaded over several transactions, swapped in whole, resumed."""
+
+import pytest
+from exportfiles import open_export
+from test_import_pg import count
+
+from cegid_import.pg_replace import LoadProgress, replace_in_parts, replace_table
+from cegid_import.reader import COPY_BATCH_ROWS, line_offset
+
+EXTRA = {"create_uid": 1, "write_uid": 1}
+PAST = 0  # a deadline long gone: each part loads one batch, the least a part does
+ROWS = 2 * COPY_BATCH_ROWS + 123
+
+
+def big_export(tmp_path, rows=ROWS, name="HISTOCUMSAL.csv", newline="\r\n", label="C"):
+    """An export of ``rows`` rows, every eleventh with a quoted line break, written with ``newline``."""
+    lines = ["PHC_SALARIE;PHC_CUMULPAIE;PHC_MONTANT"]
+    for number in range(rows):
+        cumul = f'"{label}{newline}{number}"' if number % 11 == 0 else f"{label}{number}"
+        lines.append(f"{number};{cumul};{number},5")
+    path = tmp_path / name
+    path.write_bytes(newline.join(lines).encode("cp1252") + newline.encode())
+    return path
+
+
+def autocommit(connection):
+    """A reader that holds no lock between its reads (an idle transaction would hold the swap back)."""
+    connection.autocommit = True
+    return connection
+
+
+def table_rows(connection, table="is_cegid_histocumsal"):
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT phc_salarie, phc_cumulpaie, phc_montant, create_uid FROM {table} ORDER BY id")
+        return cursor.fetchall()
+
+
+def in_parts(importer, path, progress=None, until=PAST, calls=20, **options):
+    """Call replace_in_parts until it is done, committing after each call; the progress of each call."""
+    seen = []
+    for _call in range(calls):
+        with importer.cursor() as cursor:
+            progress = replace_in_parts(cursor, open_export(path), EXTRA, progress=progress, until=until, **options)
+        importer.commit()
+        seen.append(progress)
+        if progress.done:
+            return seen
+    raise AssertionError(f"not done after {calls} calls: {seen[-1]}")
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\n", "\r"])
+def test_a_part_resumes_on_the_line_after_the_last_one_loaded(tmp_path, newline):
+    path = big_export(tmp_path, rows=40, newline=newline)
+    reader = open_export(path)
+    whole = [row for text, _count, _line in reader.copy_parts(batch_rows=7) for row in text.splitlines()]
+    parts, line = [], 0
+    while True:
+        batch = next(open_export(path).copy_parts(batch_rows=7, start_line=line), None)
+        if batch is None:
+            break
+        text, rows, line = batch
+        parts.extend(text.splitlines())
+        assert rows == len(text.splitlines())
+    assert parts == whole and len(whole) == 40
+    assert line_offset(path, 0) == 0
+    assert line_offset(path, 10_000) == path.stat().st_size
+
+
+def test_a_file_loaded_in_parts_gives_the_table_of_a_file_loaded_at_once(tmp_path, connect):
+    path = big_export(tmp_path)
+    importer, reader = connect(), autocommit(connect())
+    steps = in_parts(importer, path)
+    # a batch per part (the deadline is always past), then the end of the file and the swap in a part of their own
+    assert [step.rows for step in steps] == [COPY_BATCH_ROWS, 2 * COPY_BATCH_ROWS, ROWS, ROWS]
+    assert [(step.finished, step.done) for step in steps] == [(False, False)] * 3 + [(True, True)]
+    in_parts_rows = table_rows(reader)
+    with importer.cursor() as cursor:
+        assert replace_table(cursor, open_export(path), EXTRA) == ROWS
+    importer.commit()
+    assert table_rows(reader) == in_parts_rows and len(in_parts_rows) == ROWS
+    assert in_parts_rows[11][1] == "C\r\n11"  # a quoted line break across a part's lines
+
+
+def test_readers_see_the_old_rows_until_the_swap(tmp_path, connect):
+    path = big_export(tmp_path)
+    importer, reader = connect(), autocommit(connect())
+    progress = None
+    for _call in range(3):
+        with importer.cursor() as cursor:
+            progress = replace_in_parts(cursor, open_export(path), EXTRA, progress=progress, until=PAST)
+        importer.commit()
+        assert count(reader) == 3 and not progress.done  # the three rows the table had
+    in_parts(importer, path, progress)
+    assert count(reader) == ROWS
+
+
+def test_a_part_killed_midway_loses_that_part_only(tmp_path, connect):
+    path = big_export(tmp_path)
+    importer = connect()
+    with importer.cursor() as cursor:
+        first = replace_in_parts(cursor, open_export(path), EXTRA, until=PAST)
+    importer.commit()
+    with importer.cursor() as cursor:  # the next part is under way when the worker dies
+        replace_in_parts(cursor, open_export(path), EXTRA, progress=first, until=PAST)
+    importer.rollback()
+    steps = in_parts(importer, path, first)
+    assert steps[0].rows == 2 * COPY_BATCH_ROWS  # resumed after the first part, not from the start
+    assert count(autocommit(connect())) == ROWS
+    assert len({row[0] for row in table_rows(autocommit(connect()))}) == ROWS  # no row twice
+
+
+def test_a_load_whose_table_changed_starts_again(tmp_path, connect):
+    path = big_export(tmp_path)
+    importer = connect()
+    with importer.cursor() as cursor:
+        first = replace_in_parts(cursor, open_export(path), EXTRA, until=PAST)
+        cursor.execute("ALTER TABLE is_cegid_histocumsal ADD COLUMN x_new varchar")  # an upgrade between two runs
+    importer.commit()
+    steps = in_parts(importer, path, first)
+    assert steps[0].rows == COPY_BATCH_ROWS and steps[0].table_oid != first.table_oid
+    assert count(autocommit(connect())) == ROWS
+
+
+def test_a_new_load_replaces_the_one_left_behind(tmp_path, connect):
+    importer = connect()
+    with importer.cursor() as cursor:
+        replace_in_parts(cursor, open_export(big_export(tmp_path)), EXTRA, until=PAST)
+    importer.commit()
+    newer = big_export(tmp_path, rows=50, name="HISTOCUMSAL_2.csv", label="N")
+    in_parts(importer, newer)
+    assert [row[1] for row in table_rows(autocommit(connect()))][1:3] == ["N1", "N2"]
+    assert count(autocommit(connect())) == 50
+
+
+def test_the_swap_waits_for_the_snapshots_older_than_the_last_part(tmp_path, connect):
+    path = big_export(tmp_path)
+    importer, early = connect(), connect("REPEATABLE READ")
+    progress = None
+    for _call in range(4):  # the whole file loaded, not swapped yet
+        with importer.cursor() as cursor:
+            progress = replace_in_parts(cursor, open_export(path), EXTRA, progress=progress, until=PAST)
+        importer.commit()
+        if _call == 0:
+            early.cursor().execute("SELECT 1")  # a snapshot taken before the second part: it would not see it
+    assert progress.finished and not progress.done
+    with importer.cursor() as cursor:
+        progress = replace_in_parts(cursor, open_export(path), EXTRA, progress=progress, until=PAST)
+    importer.commit()
+    assert not progress.done and count(early) == 3  # still the old rows for that reader
+    early.commit()
+    steps = in_parts(importer, path, progress)
+    assert len(steps) == 1 and count(early) == ROWS
+
+
+def test_the_caller_own_sessions_do_not_hold_the_swap(tmp_path, connect):
+    path = big_export(tmp_path)
+    importer, own = connect(), connect("REPEATABLE READ")
+    own.cursor().execute("SET application_name = 'odoo-4242'")
+    own.commit()
+    own.cursor().execute("SELECT 1")  # the caller's own session (an Odoo cron's), its snapshot older than any part
+    steps = in_parts(importer, path, ignored_sessions=("odoo-4242",))
+    assert steps[-1].done and len(steps) == 4
+
+
+def test_progress_survives_as_a_dict():
+    progress = LoadProgress(line=12, rows=10, finished=True, table_oid=42, xid=7)
+    assert LoadProgress.from_dict(progress.as_dict()) == progress
+    assert LoadProgress.from_dict({"line": 1, "unknown": 2}) is None
+    assert LoadProgress.from_dict(None) is None
