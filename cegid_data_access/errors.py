@@ -60,6 +60,9 @@ CODES = {
     "import.failed": ("error",),
     "import.interrupted": (),
     "import.cut_by_time_limit": ("limit",),
+    "import.loading": ("rows",),
+    "import.superseded": ("file",),
+    "import.load_abandoned": ("file",),
     "import.move_failed": ("folder", "error"),
     # what is wrong with a line or a value (the ``problem_code`` of the two above)
     "import.line.field_count": ("count", "width"),

@@ -136,6 +136,11 @@ def _load_name(table):
     return f"{table}{LOAD_SUFFIX}"
 
 
+def drop_load(cursor, table):
+    """Drop the loading copy of ``table`` a load by parts left behind, if any."""
+    cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(identifier(_load_name(table))))
+
+
 def _begin_load(cursor, table, extra):
     """Create the (empty) load table like ``table``, ``extra`` as its columns' defaults; its first progress."""
     old, new = identifier(table), identifier(_load_name(table))

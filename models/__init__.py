@@ -8,6 +8,7 @@ from . import (
     cegid_export_table,
     cegid_import,
     cegid_import_change,
+    cegid_import_load,
     cegid_message,
     cegid_query,
     cegid_query_export,

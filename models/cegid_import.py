@@ -7,7 +7,9 @@ new table, swapped for the old one; see ``cegid_import.pg_replace``): readers
 see the old rows or the new ones, never an empty or partial table. The
 file is moved (to ``archive/`` or ``anomalie/``) only after that transaction
 committed; a crash before leaves it in place and the next run imports it again,
-which is harmless since a file is a full snapshot.
+which is harmless since a file is a full snapshot. A file longer than a run
+allows is loaded by parts across runs, then swapped in whole
+(``cegid_import_load``).
 
 A file of an export the catalogue does not know yet makes its entry and its
 table (``is.cegid.export``); under review, it waits in the folder until a
@@ -19,7 +21,6 @@ and rendered in the reader's language when read (``message``).
 """
 
 import collections
-import contextlib
 import datetime
 import logging
 import os
@@ -29,12 +30,9 @@ from odoo import api, fields, models
 from odoo.tools.misc import format_datetime
 
 from ..cegid_data_access.staging.names import original_name
-from ..cegid_import.catalogue import Catalogue, HeaderChange, NewExport, export_name
+from ..cegid_import.catalogue import export_name
 from ..cegid_import.errors import ExportFormatError
 from ..cegid_import.folders import ANOMALY_FOLDER, ARCHIVE_FOLDER, file_away, waiting_files
-from ..cegid_import.pg_replace import replace_table
-from ..cegid_import.profile import profile_file
-from ..cegid_import.reader import ExportReader, read_header
 from .cegid_backend import (
     PARAM_IMPORT_REQUEST,
     auto_commit_allowed,
@@ -47,8 +45,9 @@ _logger = logging.getLogger(__name__)
 
 # what import_folder did: its history records, and whether files wait for the next run (its time was up)
 ImportOutcome = collections.namedtuple("ImportOutcome", "records continued")
-IMPORT_STATES = [("running", "Importing"), ("done", "Imported"), ("waiting", "Waiting for review"),
-                 ("rejected", "Rejected"), ("failed", "Failed")]
+IMPORT_STATES = [("running", "Importing"), ("loading", "Loading in parts"), ("done", "Imported"),
+                 ("waiting", "Waiting for review"), ("rejected", "Rejected"), ("failed", "Failed"),
+                 ("superseded", "Superseded")]
 
 
 def export_of(file_name):
@@ -157,17 +156,25 @@ class CegidImport(models.Model):
             if not allowed:
                 _logger.info("Cegid import skipped: another import is running on this database")
                 return nothing
-            records, continued = self._record_interrupted(), False
+            loads, ended = self._loads_in_progress(folder, waiting_files(folder))
+            waiting = waiting_files(folder)  # without the superseded files, archived
+            records, continued = self._record_interrupted() | ended, False
             # the first file of an export under review waits for its table, quietly
             reviewed = set(self.env["is.cegid.export"].sudo().search([("state", "=", "review")]).mapped("name"))
-            for name in waiting_files(folder):
-                if export_of(name) in reviewed or (not requested and self._cut_before(folder, name)):
+            for name in waiting:
+                if export_of(name) in reviewed or (
+                        not requested and name not in loads and self._cut_before(folder, name)):
                     continue
                 if deadline is not None and time.monotonic() >= deadline:
                     _logger.info("Cegid import: the run's time is up, the next run imports %s and the rest", name)
                     continued = True
                     break
-                records |= self._import_file(folder, name, transfer)
+                record = self._import_file(folder, name, transfer, deadline, loads.get(name))
+                records |= record
+                if record.state == "loading":
+                    _logger.info("Cegid import: %s loaded up to row %d, the next run goes on", name, record.row_count)
+                    continued = True  # its time is up
+                    break
         self._purge_history()
         return ImportOutcome(records, continued)
 
@@ -208,32 +215,39 @@ class CegidImport(models.Model):
 
     # -- one file ---------------------------------------------------------------------------------------------------
 
-    def _import_file(self, folder, name, transfer):
+    def _import_file(self, folder, name, transfer, deadline=None, loading=None):
         """Load one file in its own transaction, record it, commit, then move the file.
 
         The record exists, *Importing*, before the load starts (committed): a
-        worker killed meanwhile leaves it so, and the next run says so.
+        worker killed meanwhile leaves it so, and the next run says so. A file
+        whose load does not fit before ``deadline`` is loaded by parts: its
+        record (``loading``, when it goes on) says *Loading in parts* between
+        the runs.
         """
         path = os.path.join(folder, name)
         started = time.monotonic()
-        values = {"name": name, "transfer_id": transfer.id if transfer else False,
-                  "export_id": self.env["is.cegid.export"]._entry(export_of(name)).id}  # until its header says
-        record = self.browse()
+        record = loading or self.browse()
+        values = {"name": name, "transfer_id": transfer.id if transfer else record.transfer_id.id,
+                  "export_id": record.export_id.id or self.env["is.cegid.export"]._entry(export_of(name)).id}
         try:
             values["file_date"] = file_date(path)
-            record = self._create_record(dict(values, state="running"))
-            self._commit()
+            if not record:
+                record = self._create_record(dict(values, state="running"))
+                self._commit()
             with self._rolled_back_whole():
-                self._load(path, name, values, record)
+                self._load(path, name, values, record, deadline)
         except ExportFormatError as err:
             values.update(state="rejected", message_code=err.code, message_params=err.params, row_count=0)
         except Exception as err:  # recorded; the file stays for the next run
             _logger.exception("Cegid import of %s failed", name)
             values.update(state="failed", message_code="import.failed",
                           message_params={"error": f"{err.__class__.__name__}: {err}"}, row_count=0)
+        if values.get("state") in ("rejected", "failed") and record.load_progress:
+            record._drop_load()  # what earlier parts loaded: the next import starts from the first line
+            values["load_progress"] = False
         # an entry made by a file that then failed went with the rolled back savepoint
         values["export_id"] = self.env["is.cegid.export"].sudo().browse(values.get("export_id")).exists().id
-        values["duration"] = time.monotonic() - started
+        values["duration"] = record.duration + time.monotonic() - started  # and the earlier parts' time
         repeated = self._same_failure(values, record)
         if repeated:  # the file stays and fails again each run: one record, one incident
             record._cegid_count_repeat(repeated)
@@ -306,112 +320,6 @@ class CegidImport(models.Model):
             self.env["is.cegid.transfer.file"].sudo().search(
                 [("local_name", "=", name), ("export_id", "=", False)]).export_id = entry
 
-    @contextlib.contextmanager
-    def _rolled_back_whole(self):
-        """A savepoint; when it is rolled back, the registry forgets the models and fields made inside it."""
-        try:
-            with self.env.cr.savepoint():
-                yield
-        except Exception:
-            if self.env.registry.registry_invalidated:
-                self.env.invalidate_all()
-                self.env.registry.setup_models(self.env.cr)
-            raise
-
-    @api.model
-    def _load(self, path, name, values, record=None):
-        """Find the file's export and replace its table (inside the caller's savepoint); fill ``values``.
-
-        The first file of an export never seen makes its catalogue entry (and
-        its table, unless a manager reviews it first); a changed header raises
-        ``import.header_changed``.
-        """
-        Export = self.env["is.cegid.export"].sudo()
-        catalogue = Export._catalogue()
-        header = read_header(path, lambda names: catalogue.by_header(names) is not None)
-        found = catalogue.identify(header.names, original_name(name))
-        if isinstance(found, NewExport):
-            entry = Export._create_from_file(found.name, header)
-            values["export_id"] = entry.id
-            if entry.state == "review":
-                values.update(state="waiting", message_code="import.waiting_review",
-                              message_params={"export": entry.name}, row_count=0)
-                return
-            values.update(message_code="import.table_created", message_params={"export": entry.name})
-            found = Export._catalogue().identify(header.names, original_name(name))
-        values["export_id"] = Export._entry(found.export.name).id or False
-        # the rows are compared over the columns the previous snapshot had
-        compared_fields = [column.field for column in found.export.columns]
-        if isinstance(found, HeaderChange) and found.export.by_header and not Export._review_first():
-            # a known export's new columns are kept at once, as a new export's table is made at once
-            added = Export.browse(values["export_id"])._add_file_columns(header)
-            values.update(message_code="import.columns_added",
-                          message_params={"export": found.export.name, "columns": ", ".join(added)})
-            found = Export._catalogue().identify(header.names, original_name(name))
-        if isinstance(found, HeaderChange):
-            raise ExportFormatError("import.header_changed", **found.params())
-        reader = ExportReader(header, found.export, found.positions)
-        compared = {}  # what the comparison found, kept only once the table is replaced
-        row_count = self._replace(reader, record._comparer(found.export, compared, compared_fields)
-                                  if record else None)
-        values.update(details=f"{reader.encoding}, '{reader.delimiter}', {reader.date_order}",
-                      row_count=row_count, state="done", rows_added=row_count, rows_removed=0)
-        values.update(compared)
-
-    @api.model
-    def _update_held(self, entry):
-        """The update a manager asked for: ``entry``'s table takes the held file's columns and rows, or nothing.
-
-        Either way the request is done; a refusal is recorded on a history
-        line of its own (and reaches the managers), the file stays held.
-        """
-        held = entry.held_import_id
-        folder = self.env["is.cegid.backend"]._cegid_settings().import_folder
-        path = os.path.join(folder, held.stored_as or "")
-        values = {"name": held.name or entry.name, "file_date": held.file_date, "export_id": entry.id}
-        started = time.monotonic()
-        with exclusive_run(self.env, "import") as allowed:
-            if not allowed:
-                return self.browse()  # still requested: the next run does it
-            entry.update_requested = False
-            try:
-                if entry.state != "held" or not held.stored_as or not os.path.isfile(path):
-                    raise ExportFormatError("import.held_missing", file=held.stored_as or values["name"])
-                header = read_header(path, lambda names: Catalogue().by_header(names) is not None)
-                with self._rolled_back_whole():
-                    entry._apply_columns(entry._plan_columns(profile_file(header, entry.name)))
-                    entry.write({"state": "ready", "held_import_id": False})
-                    self._load(path, values["name"], values)
-                values.update(message_code="import.table_updated", message_params={"export": entry.name})
-            except ExportFormatError as err:
-                values.update(state="rejected", message_code=err.code, message_params=err.params, row_count=0)
-            except Exception as err:  # recorded; the file stays held
-                _logger.exception("Cegid update of the table of %s failed", entry.name)
-                values.update(state="failed", message_code="import.failed",
-                              message_params={"error": f"{err.__class__.__name__}: {err}"}, row_count=0)
-            values["duration"] = time.monotonic() - started
-            record = self._create_record(values)
-            record._follow_incident()  # the held file's incident ends with it, or goes on
-            self._commit()
-            if record.state == "done":
-                record._file_away(folder, source=held.stored_as)
-        return record
-
-    def _replace(self, reader, compare=None):
-        """Replace the staging table of ``reader``'s export with its rows (inside the caller's savepoint).
-
-        ``compare(old, new)``: see ``pg_replace.replace_table``.
-        """
-        model = self.env[reader.export.model].sudo()
-        model.flush_model()
-        now = fields.Datetime.to_string(fields.Datetime.now())
-        # the swap checks the create_uid/write_uid foreign keys once over the loaded rows, not row by row
-        extra = {"create_date": now, "write_date": now, "create_uid": self.env.uid, "write_uid": self.env.uid}
-        try:
-            return replace_table(self.env.cr, reader, extra, compare)
-        finally:
-            model.invalidate_model()
-
     def _file_away(self, folder, source=None):
         """Archive an imported file, put a rejected one in anomalie/ with its reason; a failed one stays.
 
@@ -419,9 +327,9 @@ class CegidImport(models.Model):
         ``source`` is where the file is when not waiting in the folder (a held file, in anomalie/).
         """
         self.ensure_one()
-        if self.state in ("failed", "waiting"):
-            return
-        subfolder = ARCHIVE_FOLDER if self.state == "done" else ANOMALY_FOLDER
+        if self.state in ("failed", "waiting", "loading"):
+            return  # still to import (a superseded file is archived)
+        subfolder = ARCHIVE_FOLDER if self.state in ("done", "superseded") else ANOMALY_FOLDER
         reason = self.message if self.state == "rejected" else None
         try:
             self.stored_as = file_away(folder, self.name, subfolder, fields.Datetime.now(), reason, source)

@@ -128,6 +128,16 @@ SENTENCES = {
         "Cut by Odoo's time limit for scheduled actions (%(limit)s s) before it finished: the table keeps its "
         "previous rows. The scheduled runs leave this file until the limit is raised (see the Cegid settings); "
         "Import now imports it."),
+    "import.loading": _lt(
+        "%(rows)s rows loaded so far, out of readers' sight: the file is longer than one run of the scheduled "
+        "action allows, the next run goes on from there. The table keeps its previous rows until the file is in "
+        "whole."),
+    "import.superseded": _lt(
+        "A newer file of the same export, %(file)s, arrived before this one was loaded whole: the newer one is "
+        "imported instead, and this one archived."),
+    "import.load_abandoned": _lt(
+        "The file %(file)s left the import folder before its load by parts ended: the table keeps its previous "
+        "rows."),
     "import.move_failed": _lt("Cannot move the file to %(folder)s/: %(error)s"),
     "import.line.field_count": _lt("%(count)s fields where the header has %(width)s"),
     "import.line.unreadable": _lt("unreadable CSV (%(detail)s)"),

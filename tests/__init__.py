@@ -7,6 +7,7 @@ from . import (
     test_freshness,
     test_i18n,
     test_import,
+    test_import_by_parts,
     test_import_changes,
     test_import_columns,
     test_import_incidents,

@@ -61,6 +61,15 @@ class ImportFolderMixin:
 
     mtime = 1_750_000_000
 
+    def use_own_import_folder(self, prefix="cegid-import-test-"):
+        """An empty import folder of the test's own (removed after it), the settings confirmed on this database."""
+        self.folder = Path(tempfile.mkdtemp(prefix=prefix))
+        self.addCleanup(shutil.rmtree, self.folder, ignore_errors=True)
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param("is_cegid2odoo.import_folder", str(self.folder))
+        # the settings confirmed on this very database (not a copy of it)
+        params.set_param("is_cegid2odoo.database_uuid", params.get_param("database.uuid"))
+
     def drop(self, name, data):
         """Put an export in the import folder, each one newer than the previous (as the transfer does)."""
         path = self.folder / name

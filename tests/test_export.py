@@ -2,9 +2,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """An export the addon has never seen becomes Odoo data: catalogue entry, custom model, views, menu, rows."""
 
-import shutil
-import tempfile
-from pathlib import Path
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
@@ -318,11 +315,7 @@ class TestNewExportRpc(HttpCase):
     def setUp(self):
         self.addCleanup(forget_custom_models, self)
         super().setUp()
-        self.folder = Path(tempfile.mkdtemp(prefix="cegid-export-rpc-"))
-        self.addCleanup(shutil.rmtree, self.folder, ignore_errors=True)
-        params = self.env["ir.config_parameter"].sudo()
-        params.set_param("is_cegid2odoo.import_folder", str(self.folder))
-        params.set_param("is_cegid2odoo.database_uuid", params.get_param("database.uuid"))
+        self.use_own_import_folder("cegid-export-rpc-")
         new_test_user(self.env, login="rpc_accountant", groups="base.group_user,is_cegid2odoo.group_cegid_accounting")
         new_test_user(self.env, login="rpc_other_data", groups="base.group_user,is_cegid2odoo.group_cegid_other_data")
         (self.folder / "SALARIES.csv").write_bytes(salaries(FIRST))

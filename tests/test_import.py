@@ -3,10 +3,7 @@
 """The import step on a real PostgreSQL: staging tables replaced atomically, files archived or rejected."""
 
 import os
-import shutil
-import tempfile
 import time
-from pathlib import Path
 from unittest.mock import patch
 
 from odoo import fields
@@ -50,12 +47,7 @@ class TestImport(ImportFolderMixin, TransactionCase):
 
     def setUp(self):
         super().setUp()
-        self.folder = Path(tempfile.mkdtemp(prefix="cegid-import-test-"))
-        self.addCleanup(shutil.rmtree, self.folder, ignore_errors=True)
-        params = self.env["ir.config_parameter"].sudo()
-        params.set_param("is_cegid2odoo.import_folder", str(self.folder))
-        # the settings confirmed on this very database (not a copy of it)
-        params.set_param("is_cegid2odoo.database_uuid", params.get_param("database.uuid"))
+        self.use_own_import_folder("cegid-import-test-")
 
     def listing(self, sub=""):
         folder = self.folder / sub

@@ -2,9 +2,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """No column left behind: the optional columns of the known exports, their extra columns, any header."""
 
-import shutil
-import tempfile
-from pathlib import Path
 
 from odoo.tests import tagged
 from odoo.tests.common import TransactionCase, new_test_user
@@ -22,11 +19,7 @@ class ColumnsCase(ImportFolderMixin, TransactionCase):
 
     def setUp(self):
         super().setUp()
-        self.folder = Path(tempfile.mkdtemp(prefix="cegid-columns-test-"))
-        self.addCleanup(shutil.rmtree, self.folder, ignore_errors=True)
-        params = self.env["ir.config_parameter"].sudo()
-        params.set_param("is_cegid2odoo.import_folder", str(self.folder))
-        params.set_param("is_cegid2odoo.database_uuid", params.get_param("database.uuid"))
+        self.use_own_import_folder("cegid-columns-test-")
 
     def import_one(self, name, text):
         """Drop one file and import it; its history record, which must be done."""

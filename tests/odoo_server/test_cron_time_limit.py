@@ -11,6 +11,10 @@ worker, and Odoo's default limit (``limit_time_real``, 120 s). The export
 takes more than a limit to cross the throttled link: the runs must stop in
 time, hand over to each other, and deliver the file whole, once, its blob
 deleted, every run recorded, with no watchdog kill in the server's log.
+
+An import longer than a run (here under a CPU time limit, which bounds a
+run as the wall-clock limit does) is loaded by parts across runs and swapped
+in whole, with no kill either.
 """
 
 import hashlib
@@ -19,6 +23,8 @@ import time
 
 import pytest
 from conftest import wait_for
+
+from cegid_testkit.samples import write_export
 
 LINK_RATE = 1024 * 1024  # bytes per second through the proxy
 WAIT = 900  # seconds at most for a delivery: generous, the machine may be loaded (a passing run takes 2-5 minutes)
@@ -90,6 +96,38 @@ def test_an_export_longer_than_the_cron_time_limit_arrives_whole_once(scenario, 
     # the bytes crossed the link about once: each run went on where the previous one stopped
     assert services.proxy.response_bytes < size * 1.5
     print(f"{scenario}: delivered {elapsed:.0f} s after the server started; runs {recorded}")
+
+
+IMPORT_ROWS = 2_000_000  # about 190 MB: several runs of about 12 CPU seconds each
+
+
+def test_an_import_longer_than_a_run_loads_by_parts_and_arrives_whole(database, services, odoo_server):
+    configure(database, services, due=False)
+    database.shell("""
+cron = env.ref("is_cegid2odoo.ir_cron_cegid_import")
+cron.nextcall = "2000-01-01 00:00:00"
+env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]).unlink()
+env["is.cegid.import"].search([]).unlink()
+""")
+    write_export(services.folder / "ECRITURE.csv", "ECRITURE", IMPORT_ROWS, encoding="cp1252")
+    started = time.monotonic()
+    # the import due when the server starts; a run may use 24 CPU seconds (Odoo's default is 60)
+    server = odoo_server("--workers", "2", "--max-cron-threads", "1", "--limit-time-cpu", "24")
+    ended = wait_for(lambda: database.query(
+        "SELECT state, row_count FROM is_cegid_import WHERE state NOT IN ('running', 'loading')"), timeout=WAIT,
+        interval=2)
+    elapsed = time.monotonic() - started
+    log = server.log()
+    assert ended == [("done", IMPORT_ROWS)], f"{ended}\n{log[-4000:]}"
+    assert database.query("SELECT count(*) FROM is_cegid_ecriture") == [(IMPORT_ROWS,)]
+    assert not KILLS.search(log), log[-4000:]
+    parts = re.findall(r"Cegid import: ECRITURE.csv loaded up to row (\d+), the next run goes on", log)
+    assert parts, log[-4000:]
+    assert [int(rows) for rows in parts] == sorted(int(rows) for rows in parts)
+    runs_ = re.findall(r"Job 'Cegid: import downloaded exports' \(\d+\) starting", log)
+    assert len(runs_) >= len(parts) + 1
+    assert list((services.folder / "archive").glob("*_ECRITURE.csv"))
+    print(f"import by parts: {IMPORT_ROWS:,} rows in {len(runs_)} runs, {elapsed:.0f} s after the server started")
 
 
 def incompressible(size):

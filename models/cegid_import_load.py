@@ -1,0 +1,206 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""How one file's rows reach its table: at once, or by parts across runs when the run's time is short.
+
+A file the run has time for replaces its table in one transaction. One that
+does not fit is loaded part by part into the table's hidden loading copy,
+each part committed with the import's progress (*Loading in parts*), the next
+run going on from the next line, and swapped in whole once loaded: readers
+see the previous rows or the new ones, never a mix (``cegid_import.pg_replace``
+``replace_in_parts``). A kill loses the part under way only. A load whose file
+left the folder is given up; one whose export has a newer file waiting is
+superseded by it.
+"""
+
+import contextlib
+import logging
+import os
+import time
+
+from odoo import api, fields, models, sql_db
+
+from ..cegid_data_access.staging.names import original_name
+from ..cegid_import.catalogue import Catalogue, HeaderChange, NewExport
+from ..cegid_import.errors import ExportFormatError
+from ..cegid_import.pg_replace import LoadProgress, drop_load, replace_in_parts
+from ..cegid_import.profile import profile_file
+from ..cegid_import.reader import ExportReader, read_header
+from .cegid_backend import exclusive_run
+from .cegid_import import export_of
+
+_logger = logging.getLogger(__name__)
+
+
+def own_sessions(dbname):
+    """The application name of this process's database sessions, as a list; None when it does not tell them apart.
+
+    Odoo names its sessions ``odoo-<pid>`` (unless ``ODOO_PGAPPNAME`` says
+    otherwise): the cron's own, whose snapshots are older than any part, read
+    no staging table and must not hold a swap back.
+    """
+    name = sql_db.connection_info_for(dbname)[1].get("application_name", "")
+    return [name] if str(os.getpid()) in name else None
+
+
+class CegidImportLoad(models.Model):
+    """The loading of an import's file into its table (see the module's docstring)."""
+
+    _inherit = "is.cegid.import"
+
+    load_progress = fields.Json(
+        readonly=True, copy=False,
+        help="Where a load by parts stands: lines and rows loaded, the loading table (technical).")
+
+    @contextlib.contextmanager
+    def _rolled_back_whole(self):
+        """A savepoint; when it is rolled back, the registry forgets the models and fields made inside it."""
+        try:
+            with self.env.cr.savepoint():
+                yield
+        except Exception:
+            if self.env.registry.registry_invalidated:
+                self.env.invalidate_all()
+                self.env.registry.setup_models(self.env.cr)
+            raise
+
+    @api.model
+    def _load(self, path, name, values, record=None, deadline=None):
+        """Find the file's export and replace its table (inside the caller's savepoint); fill ``values``.
+
+        The first file of an export never seen makes its catalogue entry (and
+        its table, unless a manager reviews it first); a changed header raises
+        ``import.header_changed``. With a ``deadline`` (``time.monotonic()``)
+        the rows may load by parts: ``values`` then say *Loading in parts*.
+        """
+        Export = self.env["is.cegid.export"].sudo()
+        catalogue = Export._catalogue()
+        header = read_header(path, lambda names: catalogue.by_header(names) is not None)
+        found = catalogue.identify(header.names, original_name(name))
+        if isinstance(found, NewExport):
+            entry = Export._create_from_file(found.name, header)
+            values["export_id"] = entry.id
+            if entry.state == "review":
+                values.update(state="waiting", message_code="import.waiting_review",
+                              message_params={"export": entry.name}, row_count=0)
+                return
+            values.update(message_code="import.table_created", message_params={"export": entry.name})
+            found = Export._catalogue().identify(header.names, original_name(name))
+        values["export_id"] = Export._entry(found.export.name).id or False
+        # the rows are compared over the columns the previous snapshot had
+        compared_fields = [column.field for column in found.export.columns]
+        if isinstance(found, HeaderChange) and found.export.by_header and not Export._review_first():
+            # a known export's new columns are kept at once, as a new export's table is made at once
+            added = Export.browse(values["export_id"])._add_file_columns(header)
+            values.update(message_code="import.columns_added",
+                          message_params={"export": found.export.name, "columns": ", ".join(added)})
+            found = Export._catalogue().identify(header.names, original_name(name))
+        if isinstance(found, HeaderChange):
+            raise ExportFormatError("import.header_changed", **found.params())
+        reader = ExportReader(header, found.export, found.positions)
+        compared = {}  # what the comparison found, kept only once the table is replaced
+        stored = (record.load_progress or {}) if record else {}
+        progress = self._replace(reader, record._comparer(found.export, compared, compared_fields)
+                                 if record else None, LoadProgress.from_dict(stored.get("progress")), deadline)
+        values.update(details=f"{reader.encoding}, '{reader.delimiter}', {reader.date_order}",
+                      row_count=progress.rows)
+        # what the first part said (a table made, columns kept) is said again once the file is in
+        said = {key: values.get(key, stored.get(key) or False) for key in ("message_code", "message_params")}
+        if not progress.done:
+            values.update(state="loading", load_progress=dict(said, progress=progress.as_dict()),
+                          message_code="import.loading", message_params={"rows": progress.rows})
+            return
+        values.update(said, state="done", rows_added=progress.rows, rows_removed=0, load_progress=False)
+        values.update(compared)
+
+    @api.model
+    def _replace(self, reader, compare=None, progress=None, deadline=None):
+        """Replace the staging table of ``reader``'s export with its rows (inside the caller's savepoint).
+
+        ``compare(old, new)``: see ``pg_replace.replace_table``; ``progress``
+        and ``deadline``: see ``pg_replace.replace_in_parts``. Returns the
+        ``LoadProgress``.
+        """
+        model = self.env[reader.export.model].sudo()
+        model.flush_model()
+        now = fields.Datetime.to_string(fields.Datetime.now())
+        # the swap checks the create_uid/write_uid foreign keys once over the loaded rows, not row by row
+        extra = {"create_date": now, "write_date": now, "create_uid": self.env.uid, "write_uid": self.env.uid}
+        try:
+            return replace_in_parts(self.env.cr, reader, extra, compare, progress, deadline,
+                                    own_sessions(self.env.cr.dbname))
+        finally:
+            model.invalidate_model()
+
+    def _drop_load(self):
+        """Drop the rows a load by parts of this import left in its table's loading copy."""
+        self.ensure_one()
+        if self.load_progress and self.export_id.model:
+            drop_load(self.env.cr, self.env[self.export_id.model]._table)
+
+    @api.model
+    def _loads_in_progress(self, folder, waiting):
+        """(the imports loading in parts whose file still waits in ``folder``, by name; those that end here).
+
+        ``waiting``: the names of the waiting files, oldest first.
+
+        A load whose file left the import folder is given up; one whose
+        export has a newer file waiting is superseded by it (the newer file
+        is imported from its first line; this one is archived unread).
+        """
+        loads, ended = {}, self.browse()
+        for record in self.sudo().search([("state", "=", "loading")], order="id"):
+            newer = [name for name in waiting[waiting.index(record.name) + 1:]
+                     if export_of(name) == export_of(record.name)] if record.name in waiting else []
+            if record.name in waiting and not newer:
+                loads[record.name] = record
+                continue
+            record._drop_load()
+            if newer:
+                record.write({"state": "superseded", "message_code": "import.superseded",
+                              "message_params": {"file": newer[-1]}, "load_progress": False})
+            else:
+                record.write({"state": "failed", "message_code": "import.load_abandoned",
+                              "message_params": {"file": record.name}, "load_progress": False})
+            self._commit()
+            record._file_away(folder)
+            ended |= record
+        return loads, ended
+
+    @api.model
+    def _update_held(self, entry):
+        """The update a manager asked for: ``entry``'s table takes the held file's columns and rows, or nothing.
+
+        Either way the request is done; a refusal is recorded on a history
+        line of its own (and reaches the managers), the file stays held.
+        """
+        held = entry.held_import_id
+        folder = self.env["is.cegid.backend"]._cegid_settings().import_folder
+        path = os.path.join(folder, held.stored_as or "")
+        values = {"name": held.name or entry.name, "file_date": held.file_date, "export_id": entry.id}
+        started = time.monotonic()
+        with exclusive_run(self.env, "import") as allowed:
+            if not allowed:
+                return self.browse()  # still requested: the next run does it
+            entry.update_requested = False
+            try:
+                if entry.state != "held" or not held.stored_as or not os.path.isfile(path):
+                    raise ExportFormatError("import.held_missing", file=held.stored_as or values["name"])
+                header = read_header(path, lambda names: Catalogue().by_header(names) is not None)
+                with self._rolled_back_whole():
+                    entry._apply_columns(entry._plan_columns(profile_file(header, entry.name)))
+                    entry.write({"state": "ready", "held_import_id": False})
+                    self._load(path, values["name"], values)
+                values.update(message_code="import.table_updated", message_params={"export": entry.name})
+            except ExportFormatError as err:
+                values.update(state="rejected", message_code=err.code, message_params=err.params, row_count=0)
+            except Exception as err:  # recorded; the file stays held
+                _logger.exception("Cegid update of the table of %s failed", entry.name)
+                values.update(state="failed", message_code="import.failed",
+                              message_params={"error": f"{err.__class__.__name__}: {err}"}, row_count=0)
+            values["duration"] = time.monotonic() - started
+            record = self._create_record(values)
+            record._follow_incident()  # the held file's incident ends with it, or goes on
+            self._commit()
+            if record.state == "done":
+                record._file_away(folder, source=held.stored_as)
+        return record
