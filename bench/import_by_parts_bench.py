@@ -59,16 +59,21 @@ print("BENCH {{}}")
 """
 
 
-def query(cluster, sql):
-    with psycopg2.connect(host=str(cluster.socketdir), port=cluster.port, user="odoo", dbname=DBNAME) as connection:
+def query(cluster, sql, params=()):
+    """The rows of one query on the benchmark's database (a connection of its own)."""
+    connection = psycopg2.connect(host=str(cluster.socketdir), port=cluster.port, user="odoo", dbname=DBNAME)
+    try:
         with connection.cursor() as cursor:
-            cursor.execute(sql)
+            cursor.execute(sql, params)
             return cursor.fetchall()
+    finally:
+        connection.close()
 
 
 def by_parts(src, cluster, workdir, folder, source, timeout):
     """The file imported by the import cron of a server with workers and Odoo's default limits; its figures."""
     run_shell(src, cluster, workdir, PREPARE.format(folder=str(folder)))
+    [(last_id,)] = query(cluster, "SELECT coalesce(max(id), 0) FROM is_cegid_import")
     shutil.copy2(source, folder / "ECRITURE.csv")
     log_path = workdir / "server.log"
     command = odoo_command(src, cluster, workdir, DBNAME, ["--logfile", str(log_path), "--workers", "2",
@@ -77,8 +82,7 @@ def by_parts(src, cluster, workdir, folder, source, timeout):
     started = time.monotonic()
     try:
         while time.monotonic() - started < timeout:
-            ended = query(cluster, "SELECT state, row_count, duration FROM is_cegid_import "
-                                   "WHERE id = (SELECT max(id) FROM is_cegid_import)")
+            ended = query(cluster, "SELECT state, row_count, duration FROM is_cegid_import WHERE id > %s", (last_id,))
             if ended and ended[0][0] not in ("running", "loading"):
                 break
             time.sleep(1)
@@ -88,7 +92,7 @@ def by_parts(src, cluster, workdir, folder, source, timeout):
         server.wait(60)
     log = log_path.read_text(encoding="utf-8", errors="replace")
     starts = RUN_START.findall(log)
-    state, rows, duration = ended[0]
+    state, rows, duration = ended[0][0], ended[0][1], float(ended[0][2] or 0)
     parts = re.findall(r"loaded up to row (\d+), the next run goes on", log)
     # the server logs in the machine's local time, as datetime.now() reads it
     first = datetime.datetime.strptime(starts[0], "%Y-%m-%d %H:%M:%S,%f").timestamp() if starts else done_at

@@ -61,37 +61,74 @@ def swap_obstacle(cursor, table):
 def rebuild_like(cursor, table, new):
     """Give ``new`` the constraints, indexes, options, grants and sequences of ``table``, under temporary names.
 
-    Returns the statements that give the constraints and indexes their
-    original names once ``table`` is gone. The definitions are SQL that
-    PostgreSQL itself prints from its catalogue (``pg_get_constraintdef``,
-    ``pg_get_indexdef``), replayed as they are.
+    The definitions are SQL that PostgreSQL itself prints from its catalogue
+    (``pg_get_constraintdef``, ``pg_get_indexdef``), replayed as they are. The
+    statements that then give them their original names, once ``table`` is
+    gone, are :func:`renames_like`'s.
     """
-    renames = []
-    target, original = identifier(new), identifier(table)
+    for statement in _builds(cursor, table, new):
+        cursor.execute(statement)
+    _copy_options_and_grants(cursor, table, new)
+
+
+def renames_like(cursor, table, new):
+    """The statements giving the constraints and indexes :func:`rebuild_like` made on ``new`` their original names.
+
+    Run once ``table`` is gone and ``new`` took its name.
+    """
+    original = identifier(table)
+    return [sql.SQL("ALTER TABLE {} RENAME CONSTRAINT {} TO {}").format(original, temporary, sql.Identifier(name))
+            for name, temporary, _definition in _constraints(cursor, table, new)] + [
+        sql.SQL("ALTER INDEX {} RENAME TO {}").format(temporary, sql.Identifier(name))
+        for name, temporary, _definition in _indexes(cursor, table, new)]
+
+
+def _builds(cursor, table, new):
+    target = identifier(new)
+    # a foreign key is checked here in one pass over the loaded rows, not row by row
+    return [sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(target, temporary, definition)
+            for _name, temporary, definition in _constraints(cursor, table, new)] + [
+        definition for _name, _temporary, definition in _indexes(cursor, table, new)]
+
+
+def _constraints(cursor, table, new):
+    """(name, temporary name on ``new``, definition) of ``table``'s keys and checks, in a stable order."""
     cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
                    "WHERE conrelid = quote_ident(%s)::regclass AND contype IN ('p', 'u', 'x', 'f') "
                    "ORDER BY contype = 'f', conname", (regclass(table),))
-    for number, (name, definition) in enumerate(cursor.fetchall()):
-        temporary = sql.Identifier(f"{new}_c{number}")
-        # a foreign key is checked here in one pass over the loaded rows, not row by row
-        cursor.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(target, temporary, sql.SQL(definition)))
-        renames.append(sql.SQL("ALTER TABLE {} RENAME CONSTRAINT {} TO {}").format(
-            original, temporary, sql.Identifier(name)))
+    return [(name, sql.Identifier(f"{new}_c{number}"), sql.SQL(definition))
+            for number, (name, definition) in enumerate(cursor.fetchall())]
+
+
+def _indexes(cursor, table, new):
+    """(name, temporary name on ``new``, CREATE INDEX on ``new``) of ``table``'s other indexes, in a stable order."""
     cursor.execute("SELECT c.relname, i.indisunique, pg_get_indexdef(i.indexrelid) FROM pg_index i "
                    "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = quote_ident(%s)::regclass "
                    "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid "
                    "AND k.conrelid = i.indrelid) ORDER BY c.relname", (regclass(table),))
+    indexes = []
     for number, (name, unique, definition) in enumerate(cursor.fetchall()):
         temporary = sql.Identifier(f"{new}_i{number}")
         # "CREATE [UNIQUE] INDEX name ON schema.table USING method (...)": keep what follows USING
         _head, using, method = definition.partition(" USING ")
         if not using:
             raise RuntimeError(f"cannot read the definition of index {name}: {definition}")
-        cursor.execute(sql.SQL("CREATE {}INDEX {} ON {} USING {}").format(
-            sql.SQL("UNIQUE " if unique else ""), temporary, target, sql.SQL(method)))
-        renames.append(sql.SQL("ALTER INDEX {} RENAME TO {}").format(temporary, sql.Identifier(name)))
-    _copy_options_and_grants(cursor, table, new)
-    return renames
+        indexes.append((name, temporary, sql.SQL("CREATE {}INDEX {} ON {} USING {}").format(
+            sql.SQL("UNIQUE " if unique else ""), temporary, identifier(new), sql.SQL(method))))
+    return indexes
+
+
+def keyed_like(cursor, table, new):
+    """True when ``new`` has as many keys, checks and indexes as ``table`` (what :func:`rebuild_like` gave it)."""
+    return _shape(cursor, table) == _shape(cursor, new)
+
+
+def _shape(cursor, table):
+    cursor.execute("SELECT (SELECT count(*) FROM pg_constraint WHERE conrelid = quote_ident(%(t)s)::regclass "
+                   "AND contype IN ('p', 'u', 'x', 'f')), "
+                   "(SELECT count(*) FROM pg_index WHERE indrelid = quote_ident(%(t)s)::regclass)",
+                   {"t": regclass(table)})
+    return cursor.fetchone()
 
 
 def _copy_options_and_grants(cursor, table, new):

@@ -18,7 +18,7 @@ import time
 from psycopg2 import sql
 
 from .pg_copy import PartStream, converted_ahead, copy_rows, copy_sql
-from .pg_like import hand_over_sequences, identifier, rebuild_like, regclass, swap_obstacle
+from .pg_like import hand_over_sequences, identifier, keyed_like, rebuild_like, regclass, renames_like, swap_obstacle
 from .reader import READ_CHUNK, collector_eased
 
 _logger = logging.getLogger(__name__)
@@ -27,8 +27,10 @@ LOAD_SUFFIX = "__cegid_load"
 PREVIOUS_ROWS = "cegid_previous_rows"  # a temporary copy, when the table is filled in place and compared
 SWAP_LOCK_ATTEMPTS = 10
 SWAP_LOCK_TIMEOUT_MS = 500
-# the swap (keys, indexes, comparison) takes about this share of the time the rows took to load
-FINISH_SHARE = 0.5
+# what the steps after the load take, measured (bench/README.md): the keys and indexes about this share of the
+# time the rows took to load, the comparison and the swap about this share of the time of the keys
+KEYS_SHARE = 0.35
+SWAP_SHARE = 1.5
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,7 +39,8 @@ class LoadProgress:
 
     ``line``: the file's last line loaded (the next part reads from the line
     after); ``rows``: the rows loaded; ``finished``: the whole file is in the
-    load table; ``done``: the table was replaced; ``table_oid``: the load
+    load table; ``keyed``: it has the table's keys and indexes; ``done``: the
+    table was replaced; ``table_oid``: the load
     table the parts fill (a resumption checks it is still there, the same);
     ``xid``: the transaction of the last part loaded without FREEZE, whose
     rows a snapshot older than it would not see.
@@ -46,6 +49,7 @@ class LoadProgress:
     line: int = 0
     rows: int = 0
     finished: bool = False
+    keyed: bool = False
     done: bool = False
     table_oid: int | None = None
     xid: int | None = None
@@ -123,12 +127,24 @@ def replace_in_parts(cursor, reader, extra=None, compare=None, progress=None, un
     started, loaded = time.monotonic(), progress.rows
     if not progress.finished:
         progress = _load_part(cursor, reader, progress, until, freeze=fresh)
-    if not progress.finished or not _finish_fits(progress, progress.rows - loaded, started, until):
-        return progress
+        _logger.info("%s: %d rows loaded in %.1f s (%d in all)", table, progress.rows - loaded,
+                     time.monotonic() - started, progress.rows)
+        if not progress.finished or not _time_for(KEYS_SHARE * progress.rows / max(progress.rows - loaded, 1)
+                                                  * (time.monotonic() - started), until):
+            return progress
+    if not progress.keyed:
+        keyed = time.monotonic()
+        _key_load(cursor, table, extra)
+        progress = dataclasses.replace(progress, keyed=True)
+        _logger.info("%s: keys and indexes of %d rows built in %.1f s", table, progress.rows, time.monotonic() - keyed)
+        if not _time_for(SWAP_SHARE * (time.monotonic() - keyed), until):
+            return progress
     if progress.xid is not None and not _older_snapshots_gone(cursor, progress.xid, ignored_sessions):
         _logger.info("%s: loaded whole; transactions older than its last part still run, swapped later", table)
         return progress
-    _finish_load(cursor, reader, extra, compare)
+    swapped = time.monotonic()
+    _swap_load(cursor, reader, extra, compare)
+    _logger.info("%s: compared and swapped in %.1f s", table, time.monotonic() - swapped)
     return dataclasses.replace(progress, done=True)
 
 
@@ -155,13 +171,19 @@ def _begin_load(cursor, table, extra):
 
 
 def _still_loading(cursor, table, progress):
-    """True when ``progress``'s load table is still there, the same, with the columns ``table`` has now."""
+    """True when ``progress``'s load table is still there, the same, with what ``table`` has now.
+
+    Its columns, and once keyed its keys and indexes: a module upgrade
+    between two runs may change either.
+    """
     if progress.done or progress.table_oid is None:
         return False
     cursor.execute("SELECT to_regclass(quote_ident(%s))::oid", (regclass(_load_name(table)),))
     if cursor.fetchone()[0] != progress.table_oid:
         return False
-    return _columns(cursor, table) == _columns(cursor, _load_name(table))
+    if _columns(cursor, table) != _columns(cursor, _load_name(table)):
+        return False
+    return not progress.keyed or keyed_like(cursor, table, _load_name(table))
 
 
 def _columns(cursor, table):
@@ -196,12 +218,9 @@ def _load_part(cursor, reader, progress, until, freeze):
                                finished=not stream.stopped, xid=xid)
 
 
-def _finish_fits(progress, rows_now, started, until):
-    """True when the swap (keys, indexes, comparison) fits before ``until``, by this part's pace of loading."""
-    if until is None or not rows_now:
-        return True  # a part that only finishes has the run's whole time
-    pace = (time.monotonic() - started) / rows_now
-    return time.monotonic() + FINISH_SHARE * pace * progress.rows < until
+def _time_for(seconds, until):
+    """True when a step of about ``seconds`` ends before ``until`` (None: no deadline)."""
+    return until is None or time.monotonic() + seconds < until
 
 
 def _older_snapshots_gone(cursor, xid, ignored_sessions):
@@ -224,13 +243,18 @@ def _older_snapshots_gone(cursor, xid, ignored_sessions):
     return False
 
 
-def _finish_load(cursor, reader, extra, compare):
-    """Give the loaded table the old one's keys, indexes and defaults, compare, and swap it in (or copy it in)."""
+def _key_load(cursor, table, extra):
+    """Give the loading copy of ``table`` its defaults back, and ``table``'s keys, indexes, options and grants."""
+    _restore_defaults(cursor, table, _load_name(table), extra)
+    rebuild_like(cursor, table, _load_name(table))
+
+
+def _swap_load(cursor, reader, extra, compare):
+    """Compare the keyed loading copy with the table, and swap it in (or copy it in, when readers hold the table)."""
     table = reader.export.table
     old, new_name = identifier(table), _load_name(table)
     new = identifier(new_name)
-    _restore_defaults(cursor, table, new_name, extra)
-    renames = rebuild_like(cursor, table, new_name)
+    renames = renames_like(cursor, table, new_name)
     if compare:
         compare(table, new_name)
     if _lock_for_swap(cursor, table):

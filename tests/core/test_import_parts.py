@@ -72,9 +72,10 @@ def test_a_file_loaded_in_parts_gives_the_table_of_a_file_loaded_at_once(tmp_pat
     path = big_export(tmp_path)
     importer, reader = connect(), autocommit(connect())
     steps = in_parts(importer, path)
-    # a batch per part (the deadline is always past), then the end of the file and the swap in a part of their own
-    assert [step.rows for step in steps] == [COPY_BATCH_ROWS, 2 * COPY_BATCH_ROWS, ROWS, ROWS]
-    assert [(step.finished, step.done) for step in steps] == [(False, False)] * 3 + [(True, True)]
+    # a batch per part (the deadline is always past), then the end of the file, the keys, the swap: a part each
+    assert [step.rows for step in steps] == [COPY_BATCH_ROWS, 2 * COPY_BATCH_ROWS] + [ROWS] * 4
+    assert [(step.finished, step.keyed, step.done) for step in steps] == [(False, False, False)] * 3 + [
+        (True, False, False), (True, True, False), (True, True, True)]
     in_parts_rows = table_rows(reader)
     with importer.cursor() as cursor:
         assert replace_table(cursor, open_export(path), EXTRA) == ROWS
@@ -111,6 +112,23 @@ def test_a_part_killed_midway_loses_that_part_only(tmp_path, connect):
     assert len({row[0] for row in table_rows(autocommit(connect()))}) == ROWS  # no row twice
 
 
+def test_a_load_whose_indexes_changed_after_its_keys_were_built_starts_again(tmp_path, connect):
+    path = big_export(tmp_path, rows=10)
+    importer = connect()
+    with importer.cursor() as cursor:
+        progress = None
+        while progress is None or not progress.keyed:
+            progress = replace_in_parts(cursor, open_export(path), EXTRA, progress=progress, until=PAST)
+        assert not progress.done
+        cursor.execute("CREATE INDEX is_cegid_histocumsal__phc_montant_index ON is_cegid_histocumsal (phc_montant)")
+    importer.commit()
+    steps = in_parts(importer, path, progress)
+    assert steps[0].table_oid != progress.table_oid
+    with importer.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_indexes WHERE tablename = 'is_cegid_histocumsal'")
+        assert cursor.fetchone()[0] == 3  # the key, the employee's, the new one
+
+
 def test_a_load_whose_table_changed_starts_again(tmp_path, connect):
     path = big_export(tmp_path)
     importer = connect()
@@ -138,13 +156,13 @@ def test_the_swap_waits_for_the_snapshots_older_than_the_last_part(tmp_path, con
     path = big_export(tmp_path)
     importer, early = connect(), connect("REPEATABLE READ")
     progress = None
-    for _call in range(4):  # the whole file loaded, not swapped yet
+    while progress is None or not progress.keyed:  # the whole file loaded and keyed, not swapped yet
         with importer.cursor() as cursor:
             progress = replace_in_parts(cursor, open_export(path), EXTRA, progress=progress, until=PAST)
         importer.commit()
-        if _call == 0:
+        if progress.rows == COPY_BATCH_ROWS:
             early.cursor().execute("SELECT 1")  # a snapshot taken before the second part: it would not see it
-    assert progress.finished and not progress.done
+    assert not progress.done
     with importer.cursor() as cursor:
         progress = replace_in_parts(cursor, open_export(path), EXTRA, progress=progress, until=PAST)
     importer.commit()
@@ -161,7 +179,7 @@ def test_the_caller_own_sessions_do_not_hold_the_swap(tmp_path, connect):
     own.commit()
     own.cursor().execute("SELECT 1")  # the caller's own session (an Odoo cron's), its snapshot older than any part
     steps = in_parts(importer, path, ignored_sessions=("odoo-4242",))
-    assert steps[-1].done and len(steps) == 4
+    assert steps[-1].done and len(steps) == 6
 
 
 def test_progress_survives_as_a_dict():
