@@ -58,21 +58,30 @@ def swap_obstacle(cursor, table):
     return None
 
 
-def rebuild_like(cursor, table, new):
-    """Give ``new`` the constraints, indexes, options, grants and sequences of ``table``, under temporary names.
+def builds_like(cursor, table, new):
+    """The statements giving ``new`` the constraints and indexes of ``table``, under temporary names, in order.
 
     The definitions are SQL that PostgreSQL itself prints from its catalogue
-    (``pg_get_constraintdef``, ``pg_get_indexdef``), replayed as they are. The
-    statements that then give them their original names, once ``table`` is
-    gone, are :func:`renames_like`'s.
+    (``pg_get_constraintdef``, ``pg_get_indexdef``), replayed as they are; the
+    same table gives the same statements. Once they ran, :func:`finish_like`
+    gives ``new`` the rest; :func:`renames_like` their original names.
     """
-    for statement in _builds(cursor, table, new):
-        cursor.execute(statement)
+    target = identifier(new)
+    # a foreign key is checked here in one pass over the loaded rows, not row by row
+    return [sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(target, temporary, definition)
+            for _name, temporary, definition in _constraints(cursor, table, new)] + [
+        definition for _name, _temporary, definition in _indexes(cursor, table, new)]
+
+
+def finish_like(cursor, table, new):
+    """Give ``new`` the storage options, comment and grants of ``table`` (autovacuum on again, unless off there)."""
+    cursor.execute(sql.SQL("ALTER TABLE {} RESET (autovacuum_enabled, toast.autovacuum_enabled)").format(
+        identifier(new)))
     _copy_options_and_grants(cursor, table, new)
 
 
 def renames_like(cursor, table, new):
-    """The statements giving the constraints and indexes :func:`rebuild_like` made on ``new`` their original names.
+    """The statements giving the constraints and indexes :func:`builds_like` made on ``new`` their original names.
 
     Run once ``table`` is gone and ``new`` took its name.
     """
@@ -81,14 +90,6 @@ def renames_like(cursor, table, new):
             for name, temporary, _definition in _constraints(cursor, table, new)] + [
         sql.SQL("ALTER INDEX {} RENAME TO {}").format(temporary, sql.Identifier(name))
         for name, temporary, _definition in _indexes(cursor, table, new)]
-
-
-def _builds(cursor, table, new):
-    target = identifier(new)
-    # a foreign key is checked here in one pass over the loaded rows, not row by row
-    return [sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(target, temporary, definition)
-            for _name, temporary, definition in _constraints(cursor, table, new)] + [
-        definition for _name, _temporary, definition in _indexes(cursor, table, new)]
 
 
 def _constraints(cursor, table, new):
@@ -118,12 +119,8 @@ def _indexes(cursor, table, new):
     return indexes
 
 
-def keyed_like(cursor, table, new):
-    """True when ``new`` has as many keys, checks and indexes as ``table`` (what :func:`rebuild_like` gave it)."""
-    return _shape(cursor, table) == _shape(cursor, new)
-
-
-def _shape(cursor, table):
+def shape(cursor, table):
+    """(constraints, indexes) of ``table``: how many keys, checks and indexes it has."""
     cursor.execute("SELECT (SELECT count(*) FROM pg_constraint WHERE conrelid = quote_ident(%(t)s)::regclass "
                    "AND contype IN ('p', 'u', 'x', 'f')), "
                    "(SELECT count(*) FROM pg_index WHERE indrelid = quote_ident(%(t)s)::regclass)",

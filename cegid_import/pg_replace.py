@@ -18,7 +18,16 @@ import time
 from psycopg2 import sql
 
 from .pg_copy import PartStream, converted_ahead, copy_rows, copy_sql
-from .pg_like import hand_over_sequences, identifier, keyed_like, rebuild_like, regclass, renames_like, swap_obstacle
+from .pg_like import (
+    builds_like,
+    finish_like,
+    hand_over_sequences,
+    identifier,
+    regclass,
+    renames_like,
+    shape,
+    swap_obstacle,
+)
 from .reader import READ_CHUNK, collector_eased
 
 _logger = logging.getLogger(__name__)
@@ -39,8 +48,11 @@ class LoadProgress:
 
     ``line``: the file's last line loaded (the next part reads from the line
     after); ``rows``: the rows loaded; ``finished``: the whole file is in the
-    load table; ``keyed``: it has the table's keys and indexes; ``done``: the
-    table was replaced; ``table_oid``: the load
+    load table; ``keys``: how many of the table's keys and indexes it has
+    (built one statement at a time), ``keyed``: all of them, its defaults,
+    options and grants too; ``done``: the table was replaced; ``shape``: the
+    table's (constraints, indexes) when the load began, ``built``: the load
+    table's after its last keys; ``table_oid``: the load
     table the parts fill (a resumption checks it is still there, the same);
     ``xid``: the transaction of the last part loaded without FREEZE, whose
     rows a snapshot older than it would not see.
@@ -49,10 +61,13 @@ class LoadProgress:
     line: int = 0
     rows: int = 0
     finished: bool = False
+    keys: int = 0
     keyed: bool = False
     done: bool = False
     table_oid: int | None = None
     xid: int | None = None
+    shape: list | None = None
+    built: list | None = None
 
     def as_dict(self):
         """The progress as a plain dict (JSON)."""
@@ -133,11 +148,13 @@ def replace_in_parts(cursor, reader, extra=None, compare=None, progress=None, un
                                                   * (time.monotonic() - started), until):
             return progress
     if not progress.keyed:
-        keyed = time.monotonic()
-        _key_load(cursor, table, extra)
-        progress = dataclasses.replace(progress, keyed=True)
-        _logger.info("%s: keys and indexes of %d rows built in %.1f s", table, progress.rows, time.monotonic() - keyed)
-        if not _time_for(SWAP_SHARE * (time.monotonic() - keyed), until):
+        keying, keys = time.monotonic(), progress.keys
+        progress = _key_load(cursor, table, extra, progress, until)
+        _logger.info("%s: %d of the keys and indexes of %d rows built in %.1f s", table, progress.keys - keys,
+                     progress.rows, time.monotonic() - keying)
+        # the comparison and the swap in the same run only when the keys were too (their time tells theirs)
+        if not progress.keyed or not _time_for(SWAP_SHARE * (time.monotonic() - keying), until) or (
+                until is not None and keys):
             return progress
     if progress.xid is not None and not _older_snapshots_gone(cursor, progress.xid, ignored_sessions):
         _logger.info("%s: loaded whole; transactions older than its last part still run, swapped later", table)
@@ -158,23 +175,28 @@ def drop_load(cursor, table):
 
 
 def _begin_load(cursor, table, extra):
-    """Create the (empty) load table like ``table``, ``extra`` as its columns' defaults; its first progress."""
+    """Create the (empty) load table like ``table``, ``extra`` as its columns' defaults; its first progress.
+
+    No autovacuum on it while it loads: each part would have it vacuum and
+    analyse the rows loaded so far, beside the next part's load.
+    """
     old, new = identifier(table), identifier(_load_name(table))
     # no DDL on the old table meanwhile (module upgrade); readers are not blocked by this mode
     cursor.execute(sql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(old))
     cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(new))  # what a load given up left
     cursor.execute(sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING DEFAULTS INCLUDING CONSTRAINTS "
-                           "INCLUDING STORAGE INCLUDING COMMENTS)").format(new, old))
+                           "INCLUDING STORAGE INCLUDING COMMENTS) "
+                           "WITH (autovacuum_enabled = false, toast.autovacuum_enabled = false)").format(new, old))
     _constant_defaults(cursor, _load_name(table), extra)
     cursor.execute("SELECT quote_ident(%s)::regclass::oid", (regclass(_load_name(table)),))
-    return LoadProgress(table_oid=cursor.fetchone()[0])
+    return LoadProgress(table_oid=cursor.fetchone()[0], shape=list(shape(cursor, table)))
 
 
 def _still_loading(cursor, table, progress):
     """True when ``progress``'s load table is still there, the same, with what ``table`` has now.
 
-    Its columns, and once keyed its keys and indexes: a module upgrade
-    between two runs may change either.
+    Its columns and the table's keys and indexes (a module upgrade between
+    two runs may change either), and the keys the copy was given so far.
     """
     if progress.done or progress.table_oid is None:
         return False
@@ -183,7 +205,9 @@ def _still_loading(cursor, table, progress):
         return False
     if _columns(cursor, table) != _columns(cursor, _load_name(table)):
         return False
-    return not progress.keyed or keyed_like(cursor, table, _load_name(table))
+    if progress.shape is not None and list(shape(cursor, table)) != progress.shape:
+        return False
+    return not progress.keys or list(shape(cursor, _load_name(table))) == progress.built
 
 
 def _columns(cursor, table):
@@ -243,10 +267,25 @@ def _older_snapshots_gone(cursor, xid, ignored_sessions):
     return False
 
 
-def _key_load(cursor, table, extra):
-    """Give the loading copy of ``table`` its defaults back, and ``table``'s keys, indexes, options and grants."""
-    _restore_defaults(cursor, table, _load_name(table), extra)
-    rebuild_like(cursor, table, _load_name(table))
+def _key_load(cursor, table, extra, progress, until):
+    """Build the keys and indexes of ``table`` on its loading copy, from ``progress.keys`` on; the new progress.
+
+    One statement after another while the time lasts (the next one is
+    expected to take as long as the last one); once all are built, the
+    copy's defaults, options and grants become the table's (``keyed``).
+    """
+    new = _load_name(table)
+    statements = builds_like(cursor, table, new)
+    keys = progress.keys
+    for statement in statements[keys:]:
+        began = time.monotonic()
+        cursor.execute(statement)
+        keys += 1
+        if keys < len(statements) and not _time_for(time.monotonic() - began, until):
+            return dataclasses.replace(progress, keys=keys, built=list(shape(cursor, new)))
+    _restore_defaults(cursor, table, new, extra)
+    finish_like(cursor, table, new)
+    return dataclasses.replace(progress, keys=keys, keyed=True, built=list(shape(cursor, new)))
 
 
 def _swap_load(cursor, reader, extra, compare):

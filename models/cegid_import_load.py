@@ -42,6 +42,12 @@ def own_sessions(dbname):
     return [name] if str(os.getpid()) in name else None
 
 
+def file_identity(path):
+    """What tells the file at ``path`` from another written under its name: its size and modification time."""
+    status = os.stat(path)
+    return f"{status.st_size}:{status.st_mtime_ns}"
+
+
 class CegidImportLoad(models.Model):
     """The loading of an import's file into its table (see the module's docstring)."""
 
@@ -99,14 +105,17 @@ class CegidImportLoad(models.Model):
         reader = ExportReader(header, found.export, found.positions)
         compared = {}  # what the comparison found, kept only once the table is replaced
         stored = (record.load_progress or {}) if record else {}
+        identity = file_identity(path)
+        # a file written again under the same name is another file: its load starts over
+        progress = LoadProgress.from_dict(stored.get("progress")) if stored.get("file") == identity else None
         progress = self._replace(reader, record._comparer(found.export, compared, compared_fields)
-                                 if record else None, LoadProgress.from_dict(stored.get("progress")), deadline)
+                                 if record else None, progress, deadline)
         values.update(details=f"{reader.encoding}, '{reader.delimiter}', {reader.date_order}",
                       row_count=progress.rows)
         # what the first part said (a table made, columns kept) is said again once the file is in
         said = {key: values.get(key, stored.get(key) or False) for key in ("message_code", "message_params")}
         if not progress.done:
-            values.update(state="loading", load_progress=dict(said, progress=progress.as_dict()),
+            values.update(state="loading", load_progress=dict(said, progress=progress.as_dict(), file=identity),
                           message_code="import.loading", message_params={"rows": progress.rows})
             return
         values.update(said, state="done", rows_added=progress.rows, rows_removed=0, load_progress=False)

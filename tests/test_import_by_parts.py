@@ -89,6 +89,15 @@ class TestImportByParts(ImportFolderMixin, TransactionCase):
         self.assertEqual(self.rows(), 1)
         self.assertEqual(self.load_tables(), 0)
 
+    def test_a_file_written_again_under_its_name_starts_over(self):
+        self.drop("ECRITURE.csv", export_bytes("ECRITURE", ROWS, encoding="cp1252", seed=5))
+        [record] = self.short_run().records
+        self.assertEqual(record.state, "loading")
+        self.drop("ECRITURE.csv", ecriture(("2025-03-01", "AGAIN", "512000", "7")))
+        self.assertEqual(self.run_import(), record)
+        self.assertEqual((record.state, record.row_count), ("done", 1))
+        self.assertEqual(self.rows(), 1)
+
     def test_a_load_whose_file_left_the_folder_is_given_up(self):
         self.drop("ECRITURE.csv", export_bytes("ECRITURE", ROWS, encoding="cp1252", seed=5))
         [loading] = self.short_run().records

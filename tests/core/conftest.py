@@ -150,7 +150,7 @@ def connect(cluster):
 
     setup = connect()
     with setup.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS is_cegid_histocumsal, res_users")
+        cursor.execute("DROP TABLE IF EXISTS is_cegid_histocumsal__cegid_load, is_cegid_histocumsal, res_users")
         cursor.execute(SCHEMA)
     setup.commit()
     yield connect

@@ -31,6 +31,13 @@ def autocommit(connection):
     return connection
 
 
+def options(connection, table):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT c.reloptions || t.reloptions FROM pg_class c LEFT JOIN pg_class t "
+                       "ON t.oid = c.reltoastrelid WHERE c.relname = %s", (table,))
+        return cursor.fetchone()[0]
+
+
 def table_rows(connection, table="is_cegid_histocumsal"):
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT phc_salarie, phc_cumulpaie, phc_montant, create_uid FROM {table} ORDER BY id")
@@ -72,10 +79,11 @@ def test_a_file_loaded_in_parts_gives_the_table_of_a_file_loaded_at_once(tmp_pat
     path = big_export(tmp_path)
     importer, reader = connect(), autocommit(connect())
     steps = in_parts(importer, path)
-    # a batch per part (the deadline is always past), then the end of the file, the keys, the swap: a part each
-    assert [step.rows for step in steps] == [COPY_BATCH_ROWS, 2 * COPY_BATCH_ROWS] + [ROWS] * 4
-    assert [(step.finished, step.keyed, step.done) for step in steps] == [(False, False, False)] * 3 + [
-        (True, False, False), (True, True, False), (True, True, True)]
+    # a batch per part (the deadline is always past), then the end of the file, each of the four keys and
+    # indexes (the key, two foreign keys, an index), the swap: a part each
+    assert [step.rows for step in steps] == [COPY_BATCH_ROWS, 2 * COPY_BATCH_ROWS] + [ROWS] * 7
+    assert [(step.finished, step.keys, step.keyed, step.done) for step in steps] == [(False, 0, False, False)] * 3 + [
+        (True, keys, keys == 4, False) for keys in range(5)] + [(True, 4, True, True)]
     in_parts_rows = table_rows(reader)
     with importer.cursor() as cursor:
         assert replace_table(cursor, open_export(path), EXTRA) == ROWS
@@ -93,8 +101,11 @@ def test_readers_see_the_old_rows_until_the_swap(tmp_path, connect):
             progress = replace_in_parts(cursor, open_export(path), EXTRA, progress=progress, until=PAST)
         importer.commit()
         assert count(reader) == 3 and not progress.done  # the three rows the table had
+    assert options(reader, "is_cegid_histocumsal__cegid_load") == [
+        "autovacuum_enabled=false", "autovacuum_enabled=false"]  # the table and its TOAST: not vacuumed between parts
     in_parts(importer, path, progress)
     assert count(reader) == ROWS
+    assert options(reader, "is_cegid_histocumsal") is None  # the table's own options
 
 
 def test_a_part_killed_midway_loses_that_part_only(tmp_path, connect):
@@ -179,7 +190,7 @@ def test_the_caller_own_sessions_do_not_hold_the_swap(tmp_path, connect):
     own.commit()
     own.cursor().execute("SELECT 1")  # the caller's own session (an Odoo cron's), its snapshot older than any part
     steps = in_parts(importer, path, ignored_sessions=("odoo-4242",))
-    assert steps[-1].done and len(steps) == 6
+    assert steps[-1].done and len(steps) == 9
 
 
 def test_progress_survives_as_a_dict():
