@@ -9,11 +9,16 @@ and a real Odoo 18 with the addon, a ``--rows``-row ECRITURE export (default
 
 1. at once, by ``is.cegid.import._import_folder()`` in an ``odoo-bin shell``
    (no time limit): the table filled, then replaced by the same file, measured;
-2. by parts: the same file replacing the same table, by the import cron of a
-   real ``odoo-bin --workers 2`` server with Odoo's default limits
-   (``limit_time_real`` 120 s, ``limit_time_cpu`` 60 s), the cron due when the
-   server starts, as an hourly run is; nobody touches anything until the
-   import is done.
+2. by parts (``--by-parts server``): the same file replacing the same table,
+   by the import cron of a real ``odoo-bin --workers 2`` server with Odoo's
+   default limits (``limit_time_real`` 120 s, ``limit_time_cpu`` 60 s), the
+   cron due when the server starts, as an hourly run is; nobody touches
+   anything until the import is done. Odoo runs its cron workers at nice 10:
+   on a shared machine they get less CPU than the ``odoo-bin shell`` of (1);
+3. by parts in a shell (``--by-parts shell``): the same replacement, in an
+   ``odoo-bin shell`` as (1), ``_import_folder`` called again and again with
+   the deadlines the cron's runs had (20 s, then 49 s): the cost of loading
+   by parts itself, like with like.
 
 Both replacements compare the snapshots (identical here), as production does.
 Reported: the import's own time (its record's duration, the runs' time summed),
@@ -101,10 +106,34 @@ def by_parts(src, cluster, workdir, folder, source, timeout):
             "first_run_to_end": done_at - first, "server_to_end": finished - started}
 
 
+SHELL_PARTS = """
+import json, time
+params = env["ir.config_parameter"].sudo()
+params.set_param("is_cegid2odoo.import_folder", {folder!r})
+params.set_param("is_cegid2odoo.database_uuid", params.get_param("database.uuid"))
+params.set_param("is_cegid2odoo.skip_comparison", False)
+env.cr.commit()
+shutil.copy2({source!r}, os.path.join({folder!r}, "ECRITURE.csv"))
+started, runs, seconds = time.monotonic(), 0, {first}
+while True:
+    runs += 1
+    records = env["is.cegid.import"]._import_folder(deadline=time.monotonic() + seconds).records
+    env.cr.commit()
+    seconds = {then}
+    if records and records[-1].state not in ("running", "loading"):
+        break
+record = records[-1]
+print("BENCH " + json.dumps({{"state": record.state, "rows": record.row_count, "import_seconds": record.duration,
+      "runs": runs, "wall": time.monotonic() - started}}))
+"""
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=20_000_000, help="rows of the file")
     parser.add_argument("--timeout", type=int, default=3600, help="seconds the import by parts may take at most")
+    parser.add_argument("--by-parts", default="server,shell",
+                        help="server (the cron of a server with workers), shell (the same deadlines in a shell)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
     src = find_odoo()
@@ -129,15 +158,23 @@ def main():
                 folder=str(folder), source=str(source), files=[("ECRITURE_1.csv", "ECRITURE.csv")],
                 table="is_cegid_ecriture", skip_comparison=False))
             print(f"{label}:", json.dumps(results[label]), flush=True)
-        parts = by_parts(src, cluster, workdir, folder, source / "ECRITURE_1.csv", args.timeout)
-        print("by parts:", json.dumps(parts), flush=True)
         at_once = results["at once"]
-        print(f"\n{args.rows:,} rows: at once {at_once['seconds']:.1f} s; by parts {parts['import_seconds']:.1f} s "
-              f"of import in {parts['runs']} runs ({parts['import_seconds'] / at_once['seconds']:.2f} times), "
-              f"{parts['first_run_to_end']:.0f} s from the first run's start to the end "
-              f"({parts['first_run_to_end'] / at_once['seconds']:.2f} times), {parts['server_to_end']:.0f} s from "
-              f"the server's start; state {parts['state']}, "
-              f"{parts['rows']:,} rows; kills: {parts['kills'] or 'none'}")
+        print(f"\n{args.rows:,} rows: at once {at_once['seconds']:.1f} s of import", flush=True)
+        if "shell" in args.by_parts:
+            shell = run_shell(src, cluster, workdir, "import os, shutil\n" + SHELL_PARTS.format(
+                folder=str(folder), source=str(source / "ECRITURE_1.csv"), first=20.0, then=49.0))
+            print("by parts in a shell:", json.dumps(shell), flush=True)
+            print(f"by parts in a shell: {shell['import_seconds']:.1f} s of import in {shell['runs']} runs "
+                  f"({shell['import_seconds'] / at_once['seconds']:.2f} times); state {shell['state']}, "
+                  f"{shell['rows']:,} rows", flush=True)
+        if "server" in args.by_parts:
+            parts = by_parts(src, cluster, workdir, folder, source / "ECRITURE_1.csv", args.timeout)
+            print("by parts:", json.dumps(parts), flush=True)
+            print(f"by parts, a server's cron: {parts['import_seconds']:.1f} s of import in {parts['runs']} runs "
+                  f"({parts['import_seconds'] / at_once['seconds']:.2f} times), {parts['first_run_to_end']:.0f} s "
+                  f"from the first run's start to the end ({parts['first_run_to_end'] / at_once['seconds']:.2f} "
+                  f"times), {parts['server_to_end']:.0f} s from the server's start; state {parts['state']}, "
+                  f"{parts['rows']:,} rows; kills: {parts['kills'] or 'none'}", flush=True)
     finally:
         cluster.stop()
         if args.keep:

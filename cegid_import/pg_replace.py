@@ -28,7 +28,7 @@ from .pg_like import (
     shape,
     swap_obstacle,
 )
-from .reader import READ_CHUNK, collector_eased
+from .reader import READ_CHUNK, collector_eased, line_offset
 
 _logger = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ class LoadProgress:
     """Where a replacement by parts stands (:func:`replace_in_parts`); stored between the parts as a dict.
 
     ``line``: the file's last line loaded (the next part reads from the line
-    after); ``rows``: the rows loaded; ``finished``: the whole file is in the
+    after, at byte ``offset``); ``rows``: the rows loaded; ``finished``: the whole file is in the
     load table; ``keys``: how many of the table's keys and indexes it has
     (built one statement at a time), ``keyed``: all of them, its defaults,
     options and grants too; ``done``: the table was replaced; ``shape``: the
@@ -59,6 +59,7 @@ class LoadProgress:
     """
 
     line: int = 0
+    offset: int = 0
     rows: int = 0
     finished: bool = False
     keys: int = 0
@@ -223,7 +224,7 @@ def _load_part(cursor, reader, progress, until, freeze):
     FREEZE when the load table was created in this transaction; else the
     part's transaction is noted (see :class:`LoadProgress`).
     """
-    parts = reader.copy_parts(start_line=progress.line)
+    parts = reader.copy_parts(start_line=progress.line, start_offset=progress.offset)
     stream = None
     try:
         with collector_eased(), converted_ahead(parts) as ahead:
@@ -238,7 +239,10 @@ def _load_part(cursor, reader, progress, until, freeze):
     if not freeze and stream.rows:
         cursor.execute("SELECT pg_current_xact_id()::xid::text::bigint")
         xid = cursor.fetchone()[0]
-    return dataclasses.replace(progress, line=stream.line or progress.line, rows=progress.rows + stream.rows,
+    line = stream.line or progress.line
+    # where the next part begins, found from where this one began: each part reads its own bytes once more
+    offset = line_offset(reader.path, line, (progress.line, progress.offset)) if stream.stopped else progress.offset
+    return dataclasses.replace(progress, line=line, offset=offset, rows=progress.rows + stream.rows,
                                finished=not stream.stopped, xid=xid)
 
 

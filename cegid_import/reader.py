@@ -144,17 +144,19 @@ def open_text(path, encoding, offset=0):
         raise
 
 
-def line_offset(path, line):
+def line_offset(path, line, known=(0, 0)):
     """The byte offset of the start of line ``line + 1`` of ``path`` (0 for line 0), in one pass over its bytes.
 
     Lines end as the csv module's text source sees them: ``\r\n``, ``\n``
     or ``\r``; a file of fewer lines gives its size. Counting the line ends
     of a chunk costs next to nothing (bytes.count); only the chunk where the
-    line ends is searched.
+    line ends is searched. ``known``: a (line, offset) already found, at or
+    before ``line``, where the search begins.
     """
     ends = re.compile(rb"\r\n|\n|\r")
-    seen, position = 0, 0
+    seen, position = known
     with open(path, "rb") as handle:
+        handle.seek(position)
         while line > seen:
             chunk = handle.read(READ_CHUNK)
             if not chunk:
@@ -191,13 +193,15 @@ class FileHeader:
     written: tuple = ()
 
 
-def read_header(path, recognised=lambda names: False):
+def read_header(path, recognised=lambda names: False, sniffed=None):
     """The :class:`FileHeader` of ``path``; ``recognised(names)`` tells a known export's header.
 
+    ``sniffed``: the ``(encoding, has_slashed_dates)`` of :func:`sniff_bytes`
+    when already known (a load by parts goes on), which reads the whole file.
     Raises ExportFormatError ``import.empty_file`` when no line holds anything,
     ``import.header_unreadable`` when the csv module cannot read the header line.
     """
-    encoding, slashed = sniff_bytes(path)
+    encoding, slashed = sniffed or sniff_bytes(path)
     with open_text(path, encoding) as handle:
         first_line = handle.readline()
         while first_line and not first_line.strip():
@@ -293,16 +297,18 @@ class ExportReader:
         for count, columns, _line in self._batches_from(0, batch_rows):
             yield count, columns
 
-    def _batches_from(self, start_line, batch_rows):
+    def _batches_from(self, start_line, batch_rows, start_offset=None):
         """:meth:`column_batches` from the line after ``start_line`` (0: after the header), with each batch's last line.
 
         Yields ``(rows, columns, line)``: ``line`` is the number of the file's
         last line the batch read, where a later reading resumes.
+        ``start_offset``: where that line starts, when known (:func:`line_offset`).
         """
         if start_line:
             with open_text(self.path, self.encoding) as handle:
                 width = self._csv_after_header(handle)[1]
-        with open_text(self.path, self.encoding, line_offset(self.path, start_line)) as handle:
+        offset = line_offset(self.path, start_line) if start_offset is None else start_offset
+        with open_text(self.path, self.encoding, offset) as handle:
             if start_line:
                 reader = csv.reader(handle, delimiter=self.delimiter)
             else:
@@ -363,18 +369,19 @@ class ExportReader:
         for text, _count, _line in self.copy_parts(extra, batch_rows):
             yield text
 
-    def copy_parts(self, extra=(), batch_rows=COPY_BATCH_ROWS, start_line=0):
+    def copy_parts(self, extra=(), batch_rows=COPY_BATCH_ROWS, start_line=0, start_offset=None):
         """:meth:`copy_batches` from the line after ``start_line``, as ``(text, rows, line)``.
 
         ``line`` is the file's last line the batch read: a load stopped after
-        this batch resumes with ``start_line=line``.
+        this batch resumes with ``start_line=line`` (and ``start_offset``, the
+        byte where that line starts, when known: else it is searched for).
         """
         plan = self._plan()
         extra = [itertools.repeat(value) for value in extra]
         text_columns = {index for index, column in enumerate(self.export.columns) if column.kind == CHAR}
         self.row_count = 0
         try:
-            for count, by_position, line in self._batches_from(start_line, batch_rows):
+            for count, by_position, line in self._batches_from(start_line, batch_rows, start_offset):
                 columns = [convert(by_position[position]) for position, convert in plan] + extra
                 text = batch_text(columns, count, text_columns)
                 self.row_count += count

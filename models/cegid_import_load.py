@@ -80,7 +80,12 @@ class CegidImportLoad(models.Model):
         """
         Export = self.env["is.cegid.export"].sudo()
         catalogue = Export._catalogue()
-        header = read_header(path, lambda names: catalogue.by_header(names) is not None)
+        stored = (record.load_progress or {}) if record else {}
+        identity = file_identity(path)
+        # a file written again under the same name is another file: its load starts over
+        going_on = stored.get("file") == identity
+        header = read_header(path, lambda names: catalogue.by_header(names) is not None,
+                             stored.get("sniffed") if going_on else None)
         found = catalogue.identify(header.names, original_name(name))
         if isinstance(found, NewExport):
             entry = Export._create_from_file(found.name, header)
@@ -104,10 +109,7 @@ class CegidImportLoad(models.Model):
             raise ExportFormatError("import.header_changed", **found.params())
         reader = ExportReader(header, found.export, found.positions)
         compared = {}  # what the comparison found, kept only once the table is replaced
-        stored = (record.load_progress or {}) if record else {}
-        identity = file_identity(path)
-        # a file written again under the same name is another file: its load starts over
-        progress = LoadProgress.from_dict(stored.get("progress")) if stored.get("file") == identity else None
+        progress = LoadProgress.from_dict(stored.get("progress")) if going_on else None
         progress = self._replace(reader, record._comparer(found.export, compared, compared_fields)
                                  if record else None, progress, deadline)
         values.update(details=f"{reader.encoding}, '{reader.delimiter}', {reader.date_order}",
@@ -115,7 +117,9 @@ class CegidImportLoad(models.Model):
         # what the first part said (a table made, columns kept) is said again once the file is in
         said = {key: values.get(key, stored.get(key) or False) for key in ("message_code", "message_params")}
         if not progress.done:
-            values.update(state="loading", load_progress=dict(said, progress=progress.as_dict(), file=identity),
+            # what the whole file was read for once (its encoding, slashed dates) is not read again
+            values.update(state="loading", load_progress=dict(said, progress=progress.as_dict(), file=identity,
+                                                              sniffed=[header.encoding, header.slashed]),
                           message_code="import.loading", message_params={"rows": progress.rows})
             return
         values.update(said, state="done", rows_added=progress.rows, rows_removed=0, load_progress=False)

@@ -72,6 +72,7 @@ def test_a_part_resumes_on_the_line_after_the_last_one_loaded(tmp_path, newline)
         assert rows == len(text.splitlines())
     assert parts == whole and len(whole) == 40
     assert line_offset(path, 0) == 0
+    assert line_offset(path, 30, (10, line_offset(path, 10))) == line_offset(path, 30) > line_offset(path, 10)
     assert line_offset(path, 10_000) == path.stat().st_size
 
 
