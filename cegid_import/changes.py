@@ -5,9 +5,9 @@
 Each export is a full snapshot that replaces its table; at the moment of the
 swap the table holds the previous rows and its loading copy the new ones
 (``pg_replace.replace_table`` calls the comparison then). Each row is hashed
-over all its columns with PostgreSQL's own hash of a record (64 bits: the
-chance that two different rows of a million-row export hash alike is about
-one in thirty million) and the two snapshots are compared as multisets: two
+over all its columns with the hashes PostgreSQL's hash indexes use (64 bits:
+the chance that two different rows of a million-row export hash alike is
+about one in thirty million) and the two snapshots are compared as multisets: two
 identical lines are two rows, a changed line is one removed and one added.
 Each distinct row becomes a group: how many times more (or fewer) the new
 snapshot holds it, how many of its copies both hold, where one such row is.

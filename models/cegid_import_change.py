@@ -138,8 +138,9 @@ class CegidImportChanges(models.Model):
         Change = self.env["is.cegid.import.change"].sudo()
         Change.flush_model()
         now = fields.Datetime.now()
-        comparison.keep_details(Change._table, {"import_id": self.id, "create_uid": self.env.uid,
-                                                "create_date": now, "write_uid": self.env.uid, "write_date": now})
+        # no create_uid / write_uid: their foreign keys would check each of up to 100,000 rows twice (over a
+        # second); the import they belong to tells who imported them
+        comparison.keep_details(Change._table, {"import_id": self.id, "create_date": now, "write_date": now})
         Change.invalidate_model()
 
     def _keep_money(self, spec, totals):
