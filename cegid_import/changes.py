@@ -41,8 +41,8 @@ KEEP_ALIKE = "alike"
 # and a merge; and the planner's guesses of these statements' costs (it cannot know how many rows differ)
 # would buy a JIT compilation that takes longer than what it saves
 COMPARE_SETTINGS = {"work_mem": "256MB", "max_parallel_workers_per_gather": "0", "jit": "off"}
-# and for the grouping of every row by its hash: sorted rather than hashed (as fast or a little faster, in a
-# third of the memory: a hash table of two million distinct hashes takes about 350 MB)
+# and for the grouping of every row by its hash: sorted rather than hashed (as fast or a little faster, in
+# half the memory: 160 MB for two million rows where a hash table of their distinct hashes takes 350 MB)
 GROUPING_SETTINGS = {"enable_hashagg": "off"}
 
 # a column's hash by its type (hash_record_extended would pick the same functions); any other type by its text
