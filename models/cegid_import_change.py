@@ -118,7 +118,8 @@ class CegidImportChanges(models.Model):
         spec = changes.CHANGE_SPECS.get(export.name)
 
         def compare(old, new):
-            comparison = changes.Comparison(self.env.cr, old, new, columns)
+            limit = int(params.get_param(PARAM_DETAIL_LIMIT) or DEFAULT_DETAIL_LIMIT)
+            comparison = changes.Comparison(self.env.cr, old, new, columns, limit)
             values.update(rows_added=comparison.added, rows_removed=comparison.removed, compared=True)
             self._keep_details(comparison)
             if spec:
@@ -134,13 +135,12 @@ class CegidImportChanges(models.Model):
 
     def _keep_details(self, comparison):
         """The first rows added and removed, as many as the settings keep."""
-        limit = int(self.env["ir.config_parameter"].sudo().get_param(PARAM_DETAIL_LIMIT) or DEFAULT_DETAIL_LIMIT)
         Change = self.env["is.cegid.import.change"].sudo()
         Change.flush_model()
         now = fields.Datetime.now()
-        comparison.keep_details(Change._table, {"import_id": self.id, "create_uid": self.env.uid,
-                                                "create_date": now, "write_uid": self.env.uid, "write_date": now},
-                                limit)
+        # no create_uid / write_uid: their foreign keys would check each of up to 100,000 rows twice (over a
+        # second); the import they belong to tells who imported them
+        comparison.keep_details(Change._table, {"import_id": self.id, "create_date": now, "write_date": now})
         Change.invalidate_model()
 
     def _keep_money(self, spec, totals):

@@ -74,13 +74,13 @@ def test_a_new_snapshot_is_compared_row_by_row_as_a_multiset(tmp_path, connect):
     spec = changes.CHANGE_SPECS["ECRITURE"]
 
     def compare(old, new):
-        comparison = changes.Comparison(cursor, old, new, fields)
+        comparison = changes.Comparison(cursor, old, new, fields, detail_limit=3)
         seen["counts"] = (comparison.added, comparison.removed)
         seen["totals"] = comparison.totals(spec)
         # a closed period: the rows dated on or before it are told apart
         seen["closed"] = [row[0] for row in comparison.totals(spec, datetime.date(2025, 1, 31)) if row[-1]]
         cursor.execute("CREATE TABLE details (id serial, kind text, data jsonb, import_id int)")
-        seen["kept"] = comparison.keep_details("details", {"import_id": 7}, limit=3)
+        seen["kept"] = comparison.keep_details("details", {"import_id": 7})
         comparison.forget()
 
     with connection.cursor() as cursor:
@@ -108,10 +108,10 @@ def test_identical_lines_count_as_many_rows(tmp_path, connect):
     seen = {}
 
     def compare(old, new):
-        comparison = changes.Comparison(cursor, old, new, fields)
+        comparison = changes.Comparison(cursor, old, new, fields, detail_limit=10)
         seen["counts"] = (comparison.added, comparison.removed)
         cursor.execute("CREATE TABLE details (id serial, kind text, data jsonb, import_id int)")
-        comparison.keep_details("details", {"import_id": 1}, limit=10)
+        comparison.keep_details("details", {"import_id": 1})
 
     line = ("2025-01-20", "P2", "Frais", "625000", "10", "0")
     with connection.cursor() as cursor:
@@ -129,7 +129,7 @@ def test_the_same_snapshot_again_changes_nothing(tmp_path, connect):
     seen = []
 
     def compare(old, new):
-        comparison = changes.Comparison(cursor, old, new, fields)
+        comparison = changes.Comparison(cursor, old, new, fields, detail_limit=10)
         seen.append(((comparison.added, comparison.removed), comparison.totals(changes.CHANGE_SPECS["ECRITURE"])))
 
     with connection.cursor() as cursor:
@@ -146,7 +146,7 @@ def test_a_table_filled_in_place_is_compared_too(tmp_path, connect):
     counts = []
 
     def compare(old, new):
-        comparison = changes.Comparison(cursor, old, new, fields)
+        comparison = changes.Comparison(cursor, old, new, fields, detail_limit=10)
         counts.append((comparison.added, comparison.removed))
 
     with connection.cursor() as cursor:
@@ -160,3 +160,62 @@ def test_a_table_filled_in_place_is_compared_too(tmp_path, connect):
         cursor.execute("SELECT to_regclass('pg_temp.cegid_previous_rows')")
         assert cursor.fetchone() == (None,)
     connection.rollback()
+
+
+# identical lines on both sides, a line both hold more often in one, changes in January (closed) and later
+MANY_OLD = [*OLD, OLD[0], ("2024-12-31", "P0", "Report", "890000", "7", "0"), ("2025-02-10", "P5", "Vente", "706000",
+                                                                            "0", "30")] * 3
+MANY_NEW = [*NEW, NEW[1], NEW[1], ("2025-01-31", "P6", "Avoir", "706000", "12.5", "0"), ("2025-02-10", "P5", "Vente",
+                                                                                      "706000", "0", "31")] * 3
+
+
+@pytest.mark.parametrize("limit", [2, 7, 100])
+def test_keeping_either_side_of_the_groups_gives_the_same_results(tmp_path, connect, limit):
+    """Alike rows kept (most rows changed) or changed rows kept (few changed): same counts, totals and detail."""
+    connection = connect()
+    fields = [column.field for column in ECRITURE.columns]
+    spec = changes.CHANGE_SPECS["ECRITURE"]
+    seen = {}
+
+    def compare(old, new):
+        cursor.execute("CREATE TABLE details (id serial, kind text, data jsonb, import_id int)")
+        for number, keep in enumerate((changes.KEEP_CHANGED, changes.KEEP_ALIKE)):
+            comparison = changes.Comparison(cursor, old, new, fields, detail_limit=limit, keep=keep)
+            kept = comparison.keep_details("details", {"import_id": number})
+            seen[keep] = (comparison.keep, comparison.added, comparison.removed, kept,
+                          comparison.totals(spec), comparison.totals(spec, datetime.date(2025, 1, 31)))
+            comparison.forget()
+        cursor.execute("SELECT import_id, array_agg(kind || ' ' || data::text ORDER BY id) FROM details "
+                       "GROUP BY import_id ORDER BY import_id")
+        seen["details"] = [row[1] for row in cursor.fetchall()]
+
+    with connection.cursor() as cursor:
+        load(cursor, tmp_path, MANY_OLD, "old.csv")
+        load(cursor, tmp_path, MANY_NEW, "new.csv", compare)
+    connection.rollback()
+    changed, alike = seen[changes.KEEP_CHANGED], seen[changes.KEEP_ALIKE]
+    assert (changed[0], alike[0]) == (changes.KEEP_CHANGED, changes.KEEP_ALIKE)
+    assert changed[1:] == alike[1:]
+    assert changed[1:4] == (18, 15, min(limit, 33))
+    # closed: the four accounts changed in January, and December's report
+    assert [row[0] for row in changed[5] if row[-1]] == ["401000", "606000", "625000", "706000", "890000"]
+    by_changed, by_alike = seen["details"]
+    assert by_changed == by_alike
+
+
+def test_the_side_kept_is_the_smaller_one(tmp_path, connect):
+    """Few rows changed: the changed groups are kept; most of them: the groups alike."""
+    connection = connect()
+    fields = [column.field for column in ECRITURE.columns]
+    kept = []
+    common = [(f"2025-04-0{day}", "P7", "Banque", "512000", "5", "0") for day in range(1, 6)]
+
+    def compare(old, new):
+        kept.append(changes.Comparison(cursor, old, new, fields, detail_limit=10).keep)
+
+    with connection.cursor() as cursor:
+        load(cursor, tmp_path, OLD + common, "old.csv")
+        load(cursor, tmp_path, NEW + common, "new.csv", compare)  # 4 changed groups, 3 + 5 alike
+        load(cursor, tmp_path, [(*row[:4], "1", "1") for row in NEW], "other.csv", compare)  # none alike
+    connection.rollback()
+    assert kept == [changes.KEEP_CHANGED, changes.KEEP_ALIKE]
