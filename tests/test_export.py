@@ -9,7 +9,7 @@ from odoo.tests.common import HttpCase, JsonRpcException, new_test_user
 from odoo.tools import mute_logger
 
 from ..cegid_import import pg_replace
-from .common import CegidCase
+from .common import CegidCase, ImportFolderMixin
 
 HEADER = "MATRICULE;NOM;DATE_EMBAUCHE;SALAIRE_BASE"
 FIRST = [("0000042", "Hélène Dupré", "30/06/2020", "2 500,50"), ("0000043", "Zoé Müller", "01/02/2021", "3000"),
@@ -309,7 +309,7 @@ class TestNewExport(CegidCase):
 
 
 @tagged("post_install", "-at_install")
-class TestNewExportRpc(HttpCase):
+class TestNewExportRpc(ImportFolderMixin, HttpCase):
     """What a browser or an RPC client reaches, with the entry's group or without it."""
 
     def setUp(self):
