@@ -25,6 +25,7 @@ apart), then the replacements and the ORM method run on that model.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -217,6 +218,29 @@ def with_changes(first, second, changes):
     mixed.replace(second)
 
 
+@contextlib.contextmanager
+def bench_database(prefix, keep=False):
+    """(Odoo's source, a started throwaway cluster with the addon installed, its work folder); all gone after."""
+    src = find_odoo()
+    if src is None:
+        sys.exit("no Odoo 18.0 found (set ODOO_SRC)")
+    ensure_odoo_requirements(src)
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
+    cluster = PostgresCluster(workdir / "pg")
+    try:
+        cluster.start()
+        started = time.monotonic()
+        install(src, cluster, workdir)
+        print(f"installed in {time.monotonic() - started:.0f}s", flush=True)
+        yield src, cluster, workdir
+    finally:
+        cluster.stop()
+        if keep:
+            print(f"kept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
 def median(results):
     """The median run by wall time (the lower one of an even count)."""
     return sorted(results, key=lambda result: result["wall_all_files"])[(len(results) - 1) // 2]
@@ -235,17 +259,7 @@ def main():
                         help="ECRITURE (known) or SALARIES (an export the addon does not know)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
-    src = find_odoo()
-    if src is None:
-        sys.exit("no Odoo 18.0 found (set ODOO_SRC)")
-    ensure_odoo_requirements(src)
-    workdir = Path(tempfile.mkdtemp(prefix="cegid-import-bench-"))
-    cluster = PostgresCluster(workdir / "pg")
-    try:
-        cluster.start()
-        started = time.monotonic()
-        install(src, cluster, workdir)
-        print(f"installed in {time.monotonic() - started:.0f}s", flush=True)
+    with bench_database("cegid-import-bench-", args.keep) as (src, cluster, workdir):
         source = workdir / "source"
         folder = workdir / "import"
         source.mkdir()
@@ -289,12 +303,6 @@ def main():
         print("orm:", json.dumps(orm), flush=True)
         print()
         print(report(args.rows, copy, orm, first if export != "ECRITURE" else None))
-    finally:
-        cluster.stop()
-        if args.keep:
-            print(f"kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

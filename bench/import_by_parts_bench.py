@@ -33,7 +33,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -42,8 +41,8 @@ import psycopg2
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "bench"), str(REPO / "tools"), str(REPO / "tests")]
 
-from import_bench import COPY_SCRIPT, DBNAME, install, run_shell  # noqa: E402
-from run_odoo_suite import PostgresCluster, ensure_odoo_requirements, find_odoo, odoo_command  # noqa: E402
+from import_bench import COPY_SCRIPT, DBNAME, bench_database, run_shell  # noqa: E402
+from run_odoo_suite import odoo_command  # noqa: E402
 
 from cegid_testkit.samples import write_export  # noqa: E402
 
@@ -136,15 +135,7 @@ def main():
                         help="server (the cron of a server with workers), shell (the same deadlines in a shell)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
-    src = find_odoo()
-    if src is None:
-        sys.exit("no Odoo 18.0 found (set ODOO_SRC)")
-    ensure_odoo_requirements(src)
-    workdir = Path(tempfile.mkdtemp(prefix="cegid-parts-bench-"))
-    cluster = PostgresCluster(workdir / "pg")
-    try:
-        cluster.start()
-        install(src, cluster, workdir)
+    with bench_database("cegid-parts-bench-", args.keep) as (src, cluster, workdir):
         source, folder = workdir / "source", workdir / "import"
         source.mkdir()
         folder.mkdir()
@@ -175,12 +166,6 @@ def main():
                   f"from the first run's start to the end ({parts['first_run_to_end'] / at_once['seconds']:.2f} "
                   f"times), {parts['server_to_end']:.0f} s from the server's start; state {parts['state']}, "
                   f"{parts['rows']:,} rows; kills: {parts['kills'] or 'none'}", flush=True)
-    finally:
-        cluster.stop()
-        if args.keep:
-            print(f"kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -156,8 +156,10 @@ class CegidImport(models.Model):
             if not allowed:
                 _logger.info("Cegid import skipped: another import is running on this database")
                 return nothing
-            loads, ended = self._loads_in_progress(folder, waiting_files(folder))
-            waiting = waiting_files(folder)  # without the superseded files, archived
+            waiting = waiting_files(folder)
+            loads, ended = self._loads_in_progress(folder, waiting)
+            if ended:
+                waiting = waiting_files(folder)  # without the superseded files, archived
             records, continued = self._record_interrupted() | ended, False
             # the first file of an export under review waits for its table, quietly
             reviewed = set(self.env["is.cegid.export"].sudo().search([("state", "=", "review")]).mapped("name"))
