@@ -116,10 +116,11 @@ class CegidImportChanges(models.Model):
         if first or params.get_param(PARAM_SKIP_COMPARISON):
             return None
         spec = changes.CHANGE_SPECS.get(export.name)
+        keep = self._side_to_keep(entry)
 
         def compare(old, new):
             limit = int(params.get_param(PARAM_DETAIL_LIMIT) or DEFAULT_DETAIL_LIMIT)
-            comparison = changes.Comparison(self.env.cr, old, new, columns, limit)
+            comparison = changes.Comparison(self.env.cr, old, new, columns, limit, keep)
             values.update(rows_added=comparison.added, rows_removed=comparison.removed, compared=True)
             self._keep_details(comparison)
             if spec:
@@ -132,6 +133,14 @@ class CegidImportChanges(models.Model):
             comparison.forget()
 
         return compare
+
+    def _side_to_keep(self, entry):
+        """What the comparison keeps, guessed from the last import of the export that was compared (None: none)."""
+        previous = self.sudo().search([("export_id", "=", entry.id), ("state", "=", "done"), ("compared", "=", True),
+                                       ("id", "!=", self.id)], order="id desc", limit=1)
+        if not previous:
+            return None
+        return changes.side_to_keep(previous.row_count, previous.rows_added, previous.rows_removed)
 
     def _keep_details(self, comparison):
         """The first rows added and removed, as many as the settings keep."""

@@ -203,19 +203,39 @@ def test_keeping_either_side_of_the_groups_gives_the_same_results(tmp_path, conn
     assert by_changed == by_alike
 
 
-def test_the_side_kept_is_the_smaller_one(tmp_path, connect):
-    """Few rows changed: the changed groups are kept; most of them: the groups alike."""
+def test_the_side_guessed_is_the_smaller_one_last_time():
+    """Few rows changed last time: the changed groups are kept; most of them: the groups alike."""
+    assert changes.side_to_keep(1000, 10, 12) == changes.KEEP_CHANGED
+    assert changes.side_to_keep(1000, 1000, 990) == changes.KEEP_ALIKE
+    assert changes.side_to_keep(1000, 600, 600) == changes.KEEP_ALIKE
+
+
+def test_the_changed_groups_are_kept_when_the_first_rows_cannot_fill_the_detail(tmp_path, connect):
+    """Keeping the alike groups, the detail comes from the first rows: when most of those are alike, the changed
+    groups are kept instead, and the results are those of the changed groups kept."""
     connection = connect()
     fields = [column.field for column in ECRITURE.columns]
-    kept = []
     common = [(f"2025-04-0{day}", "P7", "Banque", "512000", "5", "0") for day in range(1, 6)]
+    seen = []
 
     def compare(old, new):
-        kept.append(changes.Comparison(cursor, old, new, fields, detail_limit=10).keep)
+        for keep in (changes.KEEP_ALIKE, changes.KEEP_CHANGED):
+            comparison = changes.Comparison(cursor, old, new, fields, detail_limit=2, keep=keep)
+            cursor.execute("CREATE TEMP TABLE details (id serial, kind text, data jsonb, import_id int)")
+            comparison.keep_details("details", {"import_id": 1})
+            cursor.execute("SELECT kind, data->>'e_refinterne' FROM details ORDER BY id")
+            seen.append((comparison.keep, comparison.added, comparison.removed, cursor.fetchall()))
+            cursor.execute("DROP TABLE details")
+            comparison.forget()
 
     with connection.cursor() as cursor:
-        load(cursor, tmp_path, OLD + common, "old.csv")
-        load(cursor, tmp_path, NEW + common, "new.csv", compare)  # 4 changed groups, 3 + 5 alike
-        load(cursor, tmp_path, [(*row[:4], "1", "1") for row in NEW], "other.csv", compare)  # none alike
+        load(cursor, tmp_path, common + OLD, "old.csv")
+        load(cursor, tmp_path, common + NEW, "new.csv", compare)  # the first 4 rows of each file alike
+        load(cursor, tmp_path, [(*row[:4], "1", "1") for row in NEW] + common, "again.csv", compare)  # first changed
     connection.rollback()
-    assert kept == [changes.KEEP_CHANGED, changes.KEEP_ALIKE]
+    fell_back, changed, alike, changed_again = seen
+    assert (fell_back[0], changed[0], alike[0], changed_again[0]) == (
+        changes.KEEP_CHANGED, changes.KEEP_CHANGED, changes.KEEP_ALIKE, changes.KEEP_CHANGED)
+    assert fell_back[1:] == changed[1:]
+    assert alike[1:] == changed_again[1:]
+    assert len(fell_back[3]) == len(alike[3]) == 2
