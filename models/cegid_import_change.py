@@ -13,6 +13,7 @@ Cegid's truth, the alert is how the team learns of it.
 """
 
 import datetime
+import logging
 
 from markupsafe import Markup, escape
 
@@ -26,6 +27,8 @@ PARAM_DETAIL_LIMIT = PARAM_PREFIX + "change_detail_limit"
 PARAM_SKIP_COMPARISON = PARAM_PREFIX + "skip_comparison"
 PARAM_CLOSED_UNTIL = {"accounting": PARAM_PREFIX + "accounting_closed_until",
                       "payroll": PARAM_PREFIX + "payroll_closed_until"}
+_logger = logging.getLogger(__name__)
+
 DEFAULT_DETAIL_LIMIT = 100_000
 ALERT_LINES = 30  # lines of an activity; the import's Changes tab shows them all
 CLOSED_PERIOD_ACTIVITY = "mail.mail_activity_data_todo"
@@ -122,6 +125,8 @@ class CegidImportChanges(models.Model):
             limit = int(params.get_param(PARAM_DETAIL_LIMIT) or DEFAULT_DETAIL_LIMIT)
             comparison = changes.Comparison(self.env.cr, old, new, columns, limit, keep)
             values.update(rows_added=comparison.added, rows_removed=comparison.removed, compared=True)
+            _logger.info("Cegid import: %s compared, %d rows added, %d removed (the %s groups kept, %s guessed)",
+                         export.name, comparison.added, comparison.removed, comparison.keep, keep or "none")
             self._keep_details(comparison)
             if spec:
                 until = fields.Date.to_date(params.get_param(PARAM_CLOSED_UNTIL[spec.period]) or False) or None

@@ -9,6 +9,7 @@ from pathlib import Path
 from odoo.tests import tagged
 from odoo.tests.common import TransactionCase, new_test_user
 
+from ..cegid_import import changes
 from .common import ImportFolderMixin
 from .test_export import FIRST, SECOND, forget_custom_models, salaries
 
@@ -97,6 +98,27 @@ class TestImportChanges(ImportFolderMixin, TransactionCase):
         # the next import that works does not close it: a person does
         self.imported("ECRITURE.csv", ecriture(third_rows))
         self.assertTrue(alert.exists())
+
+    def test_the_side_kept_is_guessed_from_the_previous_comparison(self):
+        """After a comparison where most rows changed, the next keeps the alike groups; same results either way."""
+        first = self.imported("ECRITURE.csv", ecriture(JANUARY))
+        self.assertIsNone(first._side_to_keep(first.export_id))  # nothing compared yet: the core's default
+        unrelated = [(f"2025-0{month}-0{day}", f"Q{day}", "512000", f"{day},00", "0")
+                     for month in (2, 3) for day in range(1, 4)]
+        everything = self.imported("ECRITURE.csv", ecriture(unrelated[:3]))
+        self.assertEqual((everything.compared, everything.rows_added, everything.rows_removed), (True, 3, 4))
+        # what the next import guesses (an import never counts itself)
+        self.assertEqual(first._side_to_keep(first.export_id), changes.KEEP_ALIKE)
+        again = self.imported("ECRITURE.csv", ecriture(unrelated[3:]))
+        self.assertEqual((again.compared, again.rows_added, again.rows_removed), (True, 3, 3))
+        self.assertEqual(sorted(again.change_ids.mapped(lambda change: (change.kind, change.data["e_refinterne"]))),
+                         [("added", "Q1"), ("added", "Q2"), ("added", "Q3"),
+                          ("removed", "Q1"), ("removed", "Q2"), ("removed", "Q3")])
+        self.assertEqual([(m.account, str(m.month), m.debit, m.row_count) for m in again.money_ids],
+                         [("512000", "2025-02-01", -6.0, 3), ("512000", "2025-03-01", 6.0, 3)])
+        # a day like most: few rows changed, the changed groups guessed next
+        self.imported("ECRITURE.csv", ecriture(unrelated[3:5] + [unrelated[0]]))
+        self.assertEqual(first._side_to_keep(first.export_id), changes.KEEP_CHANGED)
 
     def test_the_changes_are_the_readers_of_the_data(self):
         self.imported("ECRITURE.csv", ecriture(JANUARY))
