@@ -242,12 +242,14 @@ class Comparison:
         """
         # the row's columns as text, made an object by to_jsonb: twice as fast as jsonb_build_object's pairs
         values = sql.SQL(", ").join(sql.SQL("t.{0}::text AS {0}").format(column) for column in self.columns)
+        # the rows removed only where the rows added leave room
+        limits = (self.detail_limit, self.detail_limit - min(self.added, self.detail_limit))
         firsts = sql.SQL(" UNION ALL ").join(
             sql.SQL("(SELECT {kind}::text AS kind, {ref} AS row_id, {sign} * delta AS times FROM {changed} "
-                    "WHERE {sign} * delta > 0 ORDER BY {ref} LIMIT %(limit)s)").format(
+                    "WHERE {sign} * delta > 0 ORDER BY {ref} LIMIT {limit})").format(
                         kind=sql.Literal(kind), ref=sql.Identifier(ref), sign=sql.Literal(sign),
-                        changed=sql.Identifier(CHANGED))
-            for kind, _table, ref, sign in self._sides())
+                        changed=sql.Identifier(CHANGED), limit=sql.Literal(limit))
+            for (kind, _table, ref, sign), limit in zip(self._sides(), limits, strict=True))
         rows = sql.SQL(" UNION ALL ").join(
             sql.SQL("SELECT picked.kind, to_jsonb(row_values) FROM picked "
                     "JOIN {table} t ON t.id = picked.row_id, LATERAL (SELECT {values}) row_values "
