@@ -46,8 +46,10 @@ KEEP_ALIKE = "alike"
 COMPARE_SETTINGS = {"work_mem": "256MB", "max_parallel_workers_per_gather": "0", "jit": "off"}
 # for the grouping of every row by its hash: the rows hashed and sorted by two parallel workers and the session
 # itself, their sorted runs merged (Gather Merge) and grouped by the session: 1.4 s for two million rows where one
-# process takes 2.6 s; sorted rather than hashed (a hash table of two million distinct hashes takes 350 MB)
-GROUPING_SETTINGS = {"enable_hashagg": "off", "max_parallel_workers_per_gather": "2"}
+# process takes 2.6 s; sorted rather than hashed (a hash table of two million distinct hashes takes 350 MB). Each
+# of the three sorts may take work_mem: 128 MB each keeps a third of two million rows in memory (60 MB) and the
+# three at 384 MB when a longer file makes them spill to disk
+GROUPING_SETTINGS = {"enable_hashagg": "off", "max_parallel_workers_per_gather": "2", "work_mem": "128MB"}
 # for the totals when most rows changed: each snapshot's sums per day, by parallel workers
 TOTALS_SETTINGS = {"max_parallel_workers_per_gather": "2"}
 # a column's hash by its type (hash_record_extended would pick the same functions); any other type by its text
