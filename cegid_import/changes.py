@@ -33,7 +33,7 @@ from psycopg2 import sql
 
 from .pg_replace import identifier
 
-CHANGED = "cegid_changed"  # (summary, delta, alike, new_id, old_id): a group of identical rows, see Comparison
+CHANGED = "cegid_changed"  # (h, delta, alike, new_id, old_id): a group of identical rows, see Comparison
 ADDED = "added"
 REMOVED = "removed"
 # what is kept of the groups: the changed ones, or the ones the snapshots share (and the first changed ones)
@@ -110,7 +110,7 @@ class Comparison:
         self.old, self.new = identifier(old), identifier(new)
         self.columns = [identifier(column) for column in columns]
         self.detail_limit = detail_limit
-        self.row = self._row_hash()
+        self.row_hash = self._row_hash()
         with self._settings(**GROUPING_SETTINGS):
             self.added, self.removed, self.keep = self._compare(keep)
 
@@ -175,7 +175,7 @@ class Comparison:
             "min(id) FILTER (WHERE s = 1) AS new_id, min(id) FILTER (WHERE s = -1) AS old_id FROM ("
             "SELECT * FROM (SELECT {row} AS h, 1 AS s, id FROM {new} UNION ALL SELECT {row}, -1, id FROM {old}) "
             "hashed ORDER BY h OFFSET 0) sorted GROUP BY h) groups WHERE {kept}").format(
-                table=sql.Identifier(CHANGED), row=self.row, new=self.new, old=self.old, kept=kept), params)
+                table=sql.Identifier(CHANGED), row=self.row_hash, new=self.new, old=self.old, kept=kept), params)
         cursor.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(CHANGED)))  # no autovacuum on a temp table
 
     def _first_ids(self):
@@ -277,7 +277,7 @@ class Comparison:
         numeric, exactly, whichever side of the groups is kept.
         """
         keys = sql.SQL(", ").join(map(identifier, spec.keys))
-        sums = sql.SQL(", ").join(sql.SQL("sum({0}) AS {0}").format(identifier(measure)) for measure in spec.measures)
+        sums = self._sums(spec)
         rows = self._alike_rows(spec) if self.keep == KEEP_ALIKE else self._changed_rows(spec)
         date = identifier(spec.date)
         with self._settings(**(TOTALS_SETTINGS if self.keep == KEEP_ALIKE else {})):
@@ -289,6 +289,11 @@ class Comparison:
                 "GROUP BY {keys}, month, closed HAVING sum(times) > 0 ORDER BY {keys}, month, closed").format(
                     keys=keys, sums=sums, rows=rows, date=date, until=sql.Literal(until)))
             return self.cursor.fetchall()
+
+    @staticmethod
+    def _sums(spec):
+        """The select list summing each of the spec's measures under its own name."""
+        return sql.SQL(", ").join(sql.SQL("sum({0}) AS {0}").format(identifier(measure)) for measure in spec.measures)
 
     @staticmethod
     def _described(spec, factor, times):
@@ -317,13 +322,12 @@ class Comparison:
         """
         described = sql.SQL(", ").join(
             sql.SQL("t.{}").format(identifier(column)) for column in (*spec.keys, spec.date))
-        sums = sql.SQL(", ").join(sql.SQL("sum({0}) AS {0}").format(identifier(measure)) for measure in spec.measures)
         snapshots = sql.SQL(" UNION ALL ").join(
             sql.SQL("SELECT {} FROM {} t").format(self._described(spec, factor, sql.Literal(1)), table)
             for factor, table in ((sql.SQL(""), self.new), (sql.SQL("-"), self.old)))
         return sql.SQL(" UNION ALL ").join([
             sql.SQL("SELECT {described}, {sums}, sum(times) AS times FROM ({snapshots}) t GROUP BY {described}").format(
-                described=described, sums=sums, snapshots=snapshots),
+                described=described, sums=self._sums(spec), snapshots=snapshots),
             sql.SQL("SELECT {} FROM {} c JOIN {} t ON t.id = c.new_id WHERE c.alike > 0").format(
                 self._described(spec, sql.SQL("0 * "), sql.SQL("-2 * c.alike")), sql.Identifier(CHANGED),
                 self.new)])
