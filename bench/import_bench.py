@@ -28,10 +28,8 @@ import argparse
 import contextlib
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -40,10 +38,10 @@ sys.path[:0] = [str(REPO / "tools"), str(REPO / "tests")]
 
 from run_odoo_suite import (  # noqa: E402
     MODULE,
-    PostgresCluster,
     ensure_odoo_requirements,
     find_odoo,
     odoo_command,
+    throwaway_cluster,
 )
 
 from cegid_testkit.samples import write_export  # noqa: E402
@@ -225,20 +223,11 @@ def bench_database(prefix, keep=False):
     if src is None:
         sys.exit("no Odoo 18.0 found (set ODOO_SRC)")
     ensure_odoo_requirements(src)
-    workdir = Path(tempfile.mkdtemp(prefix=prefix))
-    cluster = PostgresCluster(workdir / "pg")
-    try:
-        cluster.start()
+    with throwaway_cluster(prefix, keep) as (cluster, workdir):
         started = time.monotonic()
         install(src, cluster, workdir)
         print(f"installed in {time.monotonic() - started:.0f}s", flush=True)
         yield src, cluster, workdir
-    finally:
-        cluster.stop()
-        if keep:
-            print(f"kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def median(results):

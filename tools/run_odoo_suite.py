@@ -181,6 +181,26 @@ class PostgresCluster:
             self.started = False
 
 
+@contextlib.contextmanager
+def throwaway_cluster(prefix, keep=False):
+    """(a started PostgresCluster, its new temporary folder); stopped and the folder removed after, unless ``keep``.
+
+    The folder is made directly in the temporary folder: the server, demoted
+    when run as root, must traverse its parents.
+    """
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
+    cluster = PostgresCluster(workdir / "pg")
+    try:
+        cluster.start()
+        yield cluster, workdir
+    finally:
+        cluster.stop()
+        if keep:
+            print(f"kept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
 def mount_addon(workdir):
     """An addons folder in ``workdir`` where the repository appears as the addon."""
     addons = workdir / "addons"
@@ -381,11 +401,8 @@ def run_suite(keep=False, echo=False, log_path=None, test_tags=None):
                                  "or put one in /opt/odoo-18.0 or /opt/odoo")
         return result
     ensure_odoo_requirements(src)
-    workdir = Path(tempfile.mkdtemp(prefix="cegid-odoo-suite-"))
-    log_path = Path(log_path) if log_path else workdir / "odoo.log"
-    cluster = PostgresCluster(workdir / "pg")
-    try:
-        cluster.start()
+    with throwaway_cluster("cegid-odoo-suite-", keep) as (cluster, workdir):
+        log_path = Path(log_path) if log_path else workdir / "odoo.log"
         dbname = "cegid_test"
         tags = test_tags or f"/{MODULE}"
         # the install and an upgrade alone, judged on every warning; then the tests (all post_install)
@@ -407,12 +424,6 @@ def run_suite(keep=False, echo=False, log_path=None, test_tags=None):
         import upgrade_check  # a step of its own module, which uses this one's helpers
 
         upgrade_check.run_upgrade(src, cluster, workdir, log_path, result)
-    finally:
-        cluster.stop()
-        if keep:
-            print(f"odoo: kept {workdir} (log: {log_path})")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
     return result
 
 

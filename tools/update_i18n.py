@@ -34,10 +34,7 @@ def export_template(target):
     if src is None:
         raise SystemExit("no Odoo 18.0 found (ODOO_SRC, /opt/odoo-18.0, /opt/odoo)")
     run_odoo_suite.ensure_odoo_requirements(src)
-    workdir = Path(tempfile.mkdtemp(prefix="cegid-i18n-"))
-    cluster = run_odoo_suite.PostgresCluster(workdir / "pg")
-    try:
-        cluster.start()
+    with run_odoo_suite.throwaway_cluster("cegid-i18n-") as (cluster, workdir):
         log = workdir / "odoo.log"
         for extra in (["-i", run_odoo_suite.MODULE],
                       [f"--i18n-export={target}", f"--modules={run_odoo_suite.MODULE}"]):
@@ -45,9 +42,6 @@ def export_template(target):
             returncode, lines = run_odoo_suite.run_logged(command, log, echo=False)
             if returncode:
                 raise SystemExit("odoo-bin failed:\n" + "\n".join(lines[-30:]))
-    finally:
-        cluster.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def merge(template, translation):

@@ -6,10 +6,8 @@ import datetime
 import json
 import os
 import random
-import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -118,21 +116,14 @@ INSERT INTO is_cegid_histocumsal (phc_salarie, phc_cumulpaie, phc_montant) VALUE
 @pytest.fixture(scope="module")
 def cluster():
     """A throwaway PostgreSQL for the tests of a module."""
-    from run_odoo_suite import PostgresCluster, postgres_bindir
+    from run_odoo_suite import postgres_bindir, throwaway_cluster
 
     try:
         postgres_bindir()
     except RuntimeError as err:
         pytest.skip(str(err))
-    # directly in the temp folder: the server, demoted when run as root, must traverse the parents
-    root = Path(tempfile.mkdtemp(prefix="cegid-exports-pg-"))
-    server = PostgresCluster(root / "cluster")
-    try:
-        server.start()
+    with throwaway_cluster("cegid-exports-pg-") as (server, _folder):
         yield server
-    finally:
-        server.stop()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture
