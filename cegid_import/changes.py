@@ -12,17 +12,19 @@ identical lines are two rows, a changed line is one removed and one added.
 Each distinct row becomes a group: how many times more (or fewer) the new
 snapshot holds it, how many of its copies both hold, where one such row is.
 
-The rows of both snapshots are hashed and sorted by parallel workers, then
-grouped, in one statement that writes one side of the groups into a
-temporary table of the session, the side the caller expects to be the
-smaller (what the previous comparison found: :func:`side_to_keep`). When
-fewer rows are alike than differ (a new fiscal year, two unrelated files), it
-keeps the groups both snapshots share and the changed groups among the first
-rows of each file, for the capped detail: the totals per period are then the
-sums of the new snapshot minus those of the old one (the rows alike cancel
-out) and the rows changed per period are all the rows but those alike. Else it
-keeps every changed group, and the totals join them back to their rows. Both
-ways give the same counts, detail and totals; nothing goes through Python but
+Which rows to work from is chosen beforehand, from what the previous
+comparison found (:func:`side_to_keep`). When few rows changed, the rows of
+both snapshots are hashed and sorted by parallel workers, then grouped, and
+the changed groups are kept in a temporary table of the session; the totals
+join them back to their rows. When most rows changed (a new fiscal year, two
+unrelated files), grouping every row is the cost: the rows both snapshots
+share are found instead by a hash join of the two (parallel workers build one
+hash table), their groups kept, and what differs is read around them: the
+rows one file holds and the other does not, read in file order for the
+capped detail, and the totals per period, the sums of the new snapshot minus
+those of the old one (the rows alike cancel out). Both ways give the same
+counts and totals, and the same rows as detail (in another order when a line
+only one file holds is repeated there); nothing goes through Python but
 those.
 """
 
@@ -33,16 +35,17 @@ from psycopg2 import sql
 
 from .pg_replace import identifier
 
-CHANGED = "cegid_changed"  # (h, delta, alike, new_id, old_id): a group of identical rows, see Comparison
+# (h, delta, alike, new_id, old_id[, pairs]): a group of identical rows, see Comparison
+CHANGED = "cegid_changed"
 ADDED = "added"
 REMOVED = "removed"
-# what is kept of the groups: the changed ones, or the ones the snapshots share (and the first changed ones)
+# what is kept of the groups: the changed ones (grouping every row), or the ones the snapshots share (pairing rows)
 KEEP_CHANGED = "changed"
 KEEP_ALIKE = "alike"
 # for the comparison's statements only (restored after each): the grouping of two million rows fits in
 # memory instead of spilling to disk; the planner's guesses of these statements' costs (it cannot know how many
 # rows differ) would buy a JIT compilation that takes longer than what it saves; no parallel workers but where
-# a statement asks for them (GROUPING_SETTINGS, TOTALS_SETTINGS)
+# a statement asks for them (GROUPING_SETTINGS, PAIRING_SETTINGS, TOTALS_SETTINGS)
 COMPARE_SETTINGS = {"work_mem": "256MB", "max_parallel_workers_per_gather": "0", "jit": "off"}
 # for the grouping of every row by its hash: the rows hashed and sorted by two parallel workers and the session
 # itself, their sorted runs merged (Gather Merge) and grouped by the session: 1.4 s for two million rows where one
@@ -50,6 +53,10 @@ COMPARE_SETTINGS = {"work_mem": "256MB", "max_parallel_workers_per_gather": "0",
 # of the three sorts may take work_mem: 128 MB each keeps a third of two million rows in memory (60 MB) and the
 # three at 384 MB when a longer file makes them spill to disk
 GROUPING_SETTINGS = {"enable_hashagg": "off", "max_parallel_workers_per_gather": "2", "work_mem": "128MB"}
+# for the pairing of the rows both snapshots hold: a hash join whose one hash table two parallel workers and the
+# session build and probe together (0.9 s for two files of a million rows with nothing alike, where grouping every
+# row takes 1.8 s); a merge join would sort both sides, the grouping's cost again
+PAIRING_SETTINGS = {"enable_mergejoin": "off", "max_parallel_workers_per_gather": "2"}
 # for the totals when most rows changed: each snapshot's sums per day, by parallel workers
 TOTALS_SETTINGS = {"max_parallel_workers_per_gather": "2"}
 # a column's hash by its type (hash_record_extended would pick the same functions); any other type by its text
@@ -111,8 +118,7 @@ class Comparison:
         self.columns = [identifier(column) for column in columns]
         self.detail_limit = detail_limit
         self.row_hash = self._row_hash()
-        with self._settings(**GROUPING_SETTINGS):
-            self.added, self.removed, self.keep = self._compare(keep)
+        self.added, self.removed, self.keep = self._compare(keep)
 
     @contextlib.contextmanager
     def _settings(self, **more):
@@ -135,34 +141,31 @@ class Comparison:
             apply(before)
 
     def _compare(self, keep):
-        """Group the rows of both snapshots and keep one side of the groups; return (added, removed, side kept).
+        """Keep one side of the groups in the temporary table; return (added, removed, side kept).
 
-        One statement, so that the grouping runs once, and ``CREATE TABLE AS``
-        (an ``INSERT`` never gets parallel workers). The side is chosen
-        beforehand (``keep``, the changed groups by default): both give the
-        same results. With the alike groups, the changed ones among the first
-        rows of each file are kept too, for the detail; when they are too few
-        to fill it (more alike rows among the first ones than changed), the
-        changed groups are kept instead.
+        The side is chosen beforehand (``keep``, the changed groups by
+        default): both give the same results. The alike groups come from the
+        pairs of identical rows; when there are more pairs than rows in both
+        files (lines repeated many times in each), the changed groups are kept
+        instead.
         """
         if keep == KEEP_ALIKE:
-            firsts = self._first_ids()
-            self._group(sql.SQL("alike > 0 OR (delta > 0 AND new_id <= coalesce(%(new)s, new_id)) "
-                                "OR (delta < 0 AND old_id <= coalesce(%(old)s, old_id))"),
-                        dict(zip(("new", "old"), firsts, strict=True)))
-            new_rows, old_rows, alike, added_first, removed_first = self._alike_counts(firsts)
-            added, removed = new_rows - alike, old_rows - alike
-            if self._fills_detail(firsts, (added_first, removed_first), (added, removed)):
-                return added, removed, KEEP_ALIKE
-        self._group(sql.SQL("delta <> 0"), {})
+            self.cursor.execute(sql.SQL("SELECT (SELECT count(*) FROM {}), (SELECT count(*) FROM {})").format(
+                self.new, self.old))
+            new_rows, old_rows = self.cursor.fetchone()
+            pairs, alike = self._pair(new_rows + old_rows)
+            if pairs <= new_rows + old_rows:
+                return new_rows - alike, old_rows - alike, KEEP_ALIKE
+        with self._settings(**GROUPING_SETTINGS):
+            self._group()
         self.cursor.execute(sql.SQL("SELECT coalesce(sum(delta) FILTER (WHERE delta > 0), 0), "
                                     "coalesce(-sum(delta) FILTER (WHERE delta < 0), 0) FROM {}").format(
                                         sql.Identifier(CHANGED)))
         added, removed = self.cursor.fetchone()
         return added, removed, KEEP_CHANGED
 
-    def _group(self, kept, params):
-        """(Re)make the temporary table of the groups matching ``kept`` (SQL over delta, alike, new_id, old_id)."""
+    def _group(self):
+        """(Re)make the temporary table of the changed groups, grouping the rows of both snapshots by their hash."""
         cursor = self.cursor
         self.forget()
         # a group: its new count minus its old count, the copies both hold, and one row of each side standing for
@@ -174,43 +177,37 @@ class Comparison:
             "SELECT h, sum(s)::int AS delta, ((count(*) - abs(sum(s))) / 2)::int AS alike, "
             "min(id) FILTER (WHERE s = 1) AS new_id, min(id) FILTER (WHERE s = -1) AS old_id FROM ("
             "SELECT * FROM (SELECT {row} AS h, 1 AS s, id FROM {new} UNION ALL SELECT {row}, -1, id FROM {old}) "
-            "hashed ORDER BY h OFFSET 0) sorted GROUP BY h) groups WHERE {kept}").format(
-                table=sql.Identifier(CHANGED), row=self.row_hash, new=self.new, old=self.old, kept=kept), params)
+            "hashed ORDER BY h OFFSET 0) sorted GROUP BY h) groups WHERE delta <> 0").format(
+                table=sql.Identifier(CHANGED), row=self.row_hash, new=self.new, old=self.old))
         cursor.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(CHANGED)))  # no autovacuum on a temp table
 
-    def _first_ids(self):
-        """The id of the (2 x detail limit)th row of the new and the old file (None: the file is shorter)."""
-        self.cursor.execute(sql.SQL(
-            "SELECT (SELECT id FROM {new} ORDER BY id OFFSET %(offset)s LIMIT 1), "
-            "(SELECT id FROM {old} ORDER BY id OFFSET %(offset)s LIMIT 1)").format(new=self.new, old=self.old),
-            {"offset": max(2 * self.detail_limit - 1, 0)})
-        return self.cursor.fetchone()
+    def _pair(self, limit):
+        """(Re)make the temporary table of the groups both snapshots hold; return (pairs of rows, rows alike).
 
-    def _alike_counts(self, firsts):
-        """(new rows, old rows, rows alike, rows added among the first ones, rows removed among the first ones)."""
-        self.cursor.execute(sql.SQL(
-            "SELECT (SELECT count(*) FROM {new}), (SELECT count(*) FROM {old}), coalesce(sum(alike), 0), "
-            "coalesce(sum(delta) FILTER (WHERE delta > 0 AND new_id <= coalesce(%(new)s, new_id)), 0), "
-            "coalesce(-sum(delta) FILTER (WHERE delta < 0 AND old_id <= coalesce(%(old)s, old_id)), 0) "
-            "FROM {changed}").format(
-                new=self.new, old=self.old, changed=sql.Identifier(CHANGED)),
-            dict(zip(("new", "old"), firsts, strict=True)))
-        return self.cursor.fetchone()
-
-    def _fills_detail(self, firsts, first_changes, changes):
-        """True when the changed groups kept among the first rows give the detail all it shows.
-
-        The detail lists the rows added in file order, then the rows removed:
-        each kind is exact up to its first-rows id (every changed group
-        before it is kept; None: the whole file), which is enough when the
-        rows changed before it are as many as the detail takes of that kind.
+        Each new row is paired with each old row of the same hash: a group
+        held ``n`` times by the new snapshot and ``o`` times by the old one
+        gives ``n x o`` pairs, ``n`` of them with its first old row and ``o``
+        with its first new row. At most ``limit + 1`` pairs are made.
         """
-        wanted = self.detail_limit
-        for first, changed_first, changed in zip(firsts, first_changes, changes, strict=True):
-            if first is not None and changed_first < min(wanted, changed):
-                return False
-            wanted -= min(wanted, changed)
-        return True
+        cursor = self.cursor
+        self.forget()
+        with self._settings(**PAIRING_SETTINGS):
+            cursor.execute(sql.SQL(
+                "CREATE TEMP TABLE {table} AS SELECT h, (in_new - in_old)::int AS delta, "
+                "least(in_new, in_old)::int AS alike, new_id, old_id, pairs FROM ("
+                "SELECT h, count(*) FILTER (WHERE old_id = first_old) AS in_new, "
+                "count(*) FILTER (WHERE new_id = first_new) AS in_old, "
+                "min(new_id) AS new_id, min(old_id) AS old_id, count(*) AS pairs FROM ("
+                "SELECT h, new_id, old_id, min(new_id) OVER same AS first_new, min(old_id) OVER same AS first_old "
+                "FROM (SELECT n.h, n.id AS new_id, o.id AS old_id FROM (SELECT {row} AS h, id FROM {new}) n "
+                "JOIN (SELECT {row} AS h, id FROM {old}) o ON o.h = n.h LIMIT %(limit)s) pairs "
+                "WINDOW same AS (PARTITION BY h)) windowed GROUP BY h) groups").format(
+                    table=sql.Identifier(CHANGED), row=self.row_hash, new=self.new, old=self.old),
+                {"limit": limit + 1})
+        cursor.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(CHANGED)))  # no autovacuum on a temp table
+        cursor.execute(sql.SQL("SELECT coalesce(sum(pairs), 0), coalesce(sum(alike), 0) FROM {}").format(
+            sql.Identifier(CHANGED)))
+        return cursor.fetchone()
 
     def _row_hash(self):
         """A 64-bit hash of a row over the compared columns: each column's own hash, seeded by its rank, XORed.
@@ -239,19 +236,17 @@ class Comparison:
         ``data`` maps each column to its value as text; ``extra`` gives more
         columns one value for every row (the import, the audit columns). The
         rows added come first, each kind in the order of its file; only the
-        rows kept are read (a row the snapshots hold ``n`` more times is kept
-        ``n`` times).
+        rows kept are read. A line the snapshots hold ``n`` more times is kept
+        ``n`` times at its first place; with the alike groups kept, a line
+        only one file holds is kept at each of its places (the same rows, in
+        another order when a line is repeated).
         """
         # the row's columns as text, made an object by to_jsonb: twice as fast as jsonb_build_object's pairs
         values = sql.SQL(", ").join(sql.SQL("t.{0}::text AS {0}").format(column) for column in self.columns)
         # the rows removed only where the rows added leave room
         limits = (self.detail_limit, self.detail_limit - min(self.added, self.detail_limit))
         firsts = sql.SQL(" UNION ALL ").join(
-            sql.SQL("(SELECT {kind}::text AS kind, {ref} AS row_id, {sign} * delta AS times FROM {changed} "
-                    "WHERE {sign} * delta > 0 ORDER BY {ref} LIMIT {limit})").format(
-                        kind=sql.Literal(kind), ref=sql.Identifier(ref), sign=sql.Literal(sign),
-                        changed=sql.Identifier(CHANGED), limit=sql.Literal(limit))
-            for (kind, _table, ref, sign), limit in zip(self._sides(), limits, strict=True))
+            term for side, limit in zip(self._sides(), limits, strict=True) for term in self._firsts(side, limit))
         rows = sql.SQL(" UNION ALL ").join(
             sql.SQL("SELECT picked.kind, to_jsonb(row_values) FROM picked "
                     "JOIN {table} t ON t.id = picked.row_id, LATERAL (SELECT {values}) row_values "
@@ -267,6 +262,27 @@ class Comparison:
                 dict(extra, limit=self.detail_limit))
             kept = self.cursor.rowcount
         return kept
+
+    def _firsts(self, side, limit):
+        """Queries of the first ``limit`` changed rows of a side: (kind, row id, times it is kept).
+
+        The rows of groups kept (a changed group's first row; with the alike
+        groups kept, the first row of one both snapshots hold a different
+        number of times) and, with the alike groups kept, the rows whose line
+        the other file does not hold, read in file order until enough.
+        """
+        kind, table, ref, sign = side
+        terms = [sql.SQL("(SELECT {kind}::text AS kind, {ref} AS row_id, {sign} * delta AS times FROM {changed} "
+                         "WHERE {sign} * delta > 0 ORDER BY {ref} LIMIT {limit})").format(
+                             kind=sql.Literal(kind), ref=sql.Identifier(ref), sign=sql.Literal(sign),
+                             changed=sql.Identifier(CHANGED), limit=sql.Literal(limit))]
+        if self.keep == KEEP_ALIKE:
+            # NOT IN over the kept groups: one hash table of them, probed by the rows in order of id until enough
+            terms.append(sql.SQL("(SELECT {kind}::text, id, 1 FROM {table} "
+                                 "WHERE {row} NOT IN (SELECT h FROM {changed}) ORDER BY id LIMIT {limit})").format(
+                                     kind=sql.Literal(kind), table=table, row=self.row_hash,
+                                     changed=sql.Identifier(CHANGED), limit=sql.Literal(limit)))
+        return terms
 
     def totals(self, spec, until=None):
         """Net change (added minus removed) of the spec's measures, and the rows changed, per keys and month.

@@ -3,6 +3,7 @@
 """What a new snapshot changed, compared in PostgreSQL at the swap: rows added and removed as multisets, totals."""
 
 import datetime
+import json
 from decimal import Decimal
 
 import pytest
@@ -162,16 +163,19 @@ def test_a_table_filled_in_place_is_compared_too(tmp_path, connect):
     connection.rollback()
 
 
-# identical lines on both sides, a line both hold more often in one, changes in January (closed) and later
+# identical lines on both sides, a line both hold more often in one, lines only one file holds repeated, changes
+# in January (closed) and later
 MANY_OLD = [*OLD, OLD[0], ("2024-12-31", "P0", "Report", "890000", "7", "0"), ("2025-02-10", "P5", "Vente", "706000",
-                                                                            "0", "30")] * 3
+                                                                            "0", "30")] * 2
 MANY_NEW = [*NEW, NEW[1], NEW[1], ("2025-01-31", "P6", "Avoir", "706000", "12.5", "0"), ("2025-02-10", "P5", "Vente",
-                                                                                      "706000", "0", "31")] * 3
+                                                                                      "706000", "0", "31")] * 2
 
 
 @pytest.mark.parametrize("limit", [2, 7, 100])
 def test_keeping_either_side_of_the_groups_gives_the_same_results(tmp_path, connect, limit):
-    """Alike rows kept (most rows changed) or changed rows kept (few changed): same counts, totals and detail."""
+    """Alike rows kept (most rows changed) or changed rows kept (few changed): same counts and totals, and the detail
+    the same rows when the limit holds them all; below it, each side's first rows (a line only one file holds, when
+    repeated, is listed at its first place with the changed rows kept, at each of its places with the alike ones)."""
     connection = connect()
     fields = [column.field for column in ECRITURE.columns]
     spec = changes.CHANGE_SPECS["ECRITURE"]
@@ -179,11 +183,13 @@ def test_keeping_either_side_of_the_groups_gives_the_same_results(tmp_path, conn
 
     def compare(old, new):
         cursor.execute("CREATE TABLE details (id serial, kind text, data jsonb, import_id int)")
-        for number, keep in enumerate((changes.KEEP_CHANGED, changes.KEEP_ALIKE)):
-            comparison = changes.Comparison(cursor, old, new, fields, detail_limit=limit, keep=keep)
+        for number, (keep, detail_limit) in enumerate(
+                (keep, detail_limit) for keep in (changes.KEEP_CHANGED, changes.KEEP_ALIKE) for detail_limit in
+                (limit, 100)):
+            comparison = changes.Comparison(cursor, old, new, fields, detail_limit=detail_limit, keep=keep)
             kept = comparison.keep_details("details", {"import_id": number})
-            seen[keep] = (comparison.keep, comparison.added, comparison.removed, kept,
-                          comparison.totals(spec), comparison.totals(spec, datetime.date(2025, 1, 31)))
+            seen[keep, detail_limit] = (comparison.keep, comparison.added, comparison.removed, kept,
+                                        comparison.totals(spec), comparison.totals(spec, datetime.date(2025, 1, 31)))
             comparison.forget()
         cursor.execute("SELECT import_id, array_agg(kind || ' ' || data::text ORDER BY id) FROM details "
                        "GROUP BY import_id ORDER BY import_id")
@@ -193,14 +199,19 @@ def test_keeping_either_side_of_the_groups_gives_the_same_results(tmp_path, conn
         load(cursor, tmp_path, MANY_OLD, "old.csv")
         load(cursor, tmp_path, MANY_NEW, "new.csv", compare)
     connection.rollback()
-    changed, alike = seen[changes.KEEP_CHANGED], seen[changes.KEEP_ALIKE]
+    changed, alike = seen[changes.KEEP_CHANGED, limit], seen[changes.KEEP_ALIKE, limit]
     assert (changed[0], alike[0]) == (changes.KEEP_CHANGED, changes.KEEP_ALIKE)
     assert changed[1:] == alike[1:]
-    assert changed[1:4] == (18, 15, min(limit, 33))
+    assert changed[1:4] == (12, 10, min(limit, 22))
     # closed: the four accounts changed in January, and December's report
     assert [row[0] for row in changed[5] if row[-1]] == ["401000", "606000", "625000", "706000", "890000"]
-    by_changed, by_alike = seen["details"]
-    assert by_changed == by_alike
+    by_changed, all_by_changed, by_alike, all_by_alike = seen["details"]
+    assert sorted(all_by_changed) == sorted(all_by_alike)
+    assert (by_changed, by_alike) == (all_by_changed[:limit], all_by_alike[:limit])
+    # the line both files hold, 4 more times in the new one, at its first place; the others at each of their places
+    assert [(detail.split()[0], json.loads(detail.split(" ", 1)[1])["e_refinterne"])
+            for detail in all_by_alike[:12]] == [("added", "P1")] * 4 + [("added", ref) for ref in ("P3", "P4", "P6",
+                                                                                                   "P5") * 2]
 
 
 def test_the_side_guessed_is_the_smaller_one_last_time():
@@ -210,32 +221,31 @@ def test_the_side_guessed_is_the_smaller_one_last_time():
     assert changes.side_to_keep(1000, 600, 600) == changes.KEEP_ALIKE
 
 
-def test_the_changed_groups_are_kept_when_the_first_rows_cannot_fill_the_detail(tmp_path, connect):
-    """Keeping the alike groups, the detail comes from the first rows: when most of those are alike, the changed
-    groups are kept instead, and the results are those of the changed groups kept."""
+@pytest.mark.parametrize(("copies", "kept"), [(3, changes.KEEP_ALIKE), (4, changes.KEEP_CHANGED)])
+def test_the_changed_groups_are_kept_when_lines_repeat_too_often_to_pair(tmp_path, connect, copies, kept):
+    """Asked for the alike groups, a line both files hold n times makes n x n pairs: more pairs than rows in both
+    files and the changed groups are kept instead; the results are those of the changed groups kept either way."""
     connection = connect()
     fields = [column.field for column in ECRITURE.columns]
-    common = [(f"2025-04-0{day}", "P7", "Banque", "512000", "5", "0") for day in range(1, 6)]
+    repeated = [("2025-04-01", "P7", "Banque", "512000", "5", "0")] * copies
     seen = []
 
     def compare(old, new):
         for keep in (changes.KEEP_ALIKE, changes.KEEP_CHANGED):
-            comparison = changes.Comparison(cursor, old, new, fields, detail_limit=2, keep=keep)
+            comparison = changes.Comparison(cursor, old, new, fields, detail_limit=3, keep=keep)
             cursor.execute("CREATE TEMP TABLE details (id serial, kind text, data jsonb, import_id int)")
             comparison.keep_details("details", {"import_id": 1})
             cursor.execute("SELECT kind, data->>'e_refinterne' FROM details ORDER BY id")
-            seen.append((comparison.keep, comparison.added, comparison.removed, cursor.fetchall()))
+            seen.append((comparison.keep, comparison.added, comparison.removed, cursor.fetchall(),
+                         comparison.totals(changes.CHANGE_SPECS["ECRITURE"])))
             cursor.execute("DROP TABLE details")
             comparison.forget()
 
     with connection.cursor() as cursor:
-        load(cursor, tmp_path, common + OLD, "old.csv")
-        load(cursor, tmp_path, common + NEW, "new.csv", compare)  # the first 4 rows of each file alike
-        load(cursor, tmp_path, [(*row[:4], "1", "1") for row in NEW] + common, "again.csv", compare)  # first changed
+        load(cursor, tmp_path, repeated + OLD, "old.csv")  # 5 + copies rows, as many in the new file
+        load(cursor, tmp_path, repeated + NEW, "new.csv", compare)  # copies x copies pairs, and 4 of the others
     connection.rollback()
-    fell_back, changed, alike, changed_again = seen
-    assert (fell_back[0], changed[0], alike[0], changed_again[0]) == (
-        changes.KEEP_CHANGED, changes.KEEP_CHANGED, changes.KEEP_ALIKE, changes.KEEP_CHANGED)
-    assert fell_back[1:] == changed[1:]
-    assert alike[1:] == changed_again[1:]
-    assert len(fell_back[3]) == len(alike[3]) == 2
+    asked_alike, asked_changed = seen
+    assert (asked_alike[0], asked_changed[0]) == (kept, changes.KEEP_CHANGED)
+    assert asked_alike[1:] == asked_changed[1:]
+    assert asked_changed[1:4] == (2, 2, [("added", "P3"), ("added", "P4"), ("removed", "P2")])
