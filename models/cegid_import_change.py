@@ -41,6 +41,9 @@ class CegidImportChange(models.Model):
     _name = "is.cegid.import.change"
     _description = "Cegid import: a row added or removed"
     _order = "import_id, id"
+    # no create_uid / write_uid / create_date / write_date: the import the row belongs to tells who and when, and
+    # the two users' foreign keys would be checked for each of up to 100,000 rows
+    _log_access = False
 
     import_id = fields.Many2one("is.cegid.import", required=True, ondelete="cascade", index=True,
                                 readonly=True)
@@ -151,10 +154,7 @@ class CegidImportChanges(models.Model):
         """The first rows added and removed, as many as the settings keep."""
         Change = self.env["is.cegid.import.change"].sudo()
         Change.flush_model()
-        now = fields.Datetime.now()
-        # no create_uid / write_uid: their foreign keys would check each of up to 100,000 rows twice (over a
-        # second); the import they belong to tells who imported them
-        comparison.keep_details(Change._table, {"import_id": self.id, "create_date": now, "write_date": now})
+        comparison.keep_details(Change._table, {"import_id": self.id})
         Change.invalidate_model()
 
     def _keep_money(self, spec, totals):
