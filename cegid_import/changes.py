@@ -234,53 +234,54 @@ class Comparison:
         """Insert at most ``detail_limit`` changed rows into table ``target``: ``kind``, ``data`` (jsonb), ``extra``.
 
         ``data`` maps each column to its value as text; ``extra`` gives more
-        columns one value for every row (the import, the audit columns). The
+        columns one value for every row (the import). The
         rows added come first, each kind in the order of its file; only the
         rows kept are read. A line the snapshots hold ``n`` more times is kept
         ``n`` times at its first place; with the alike groups kept, a line
         only one file holds is kept at each of its places (the same rows, in
         another order when a line is repeated).
         """
-        # the row's columns as text, made an object by to_jsonb: twice as fast as jsonb_build_object's pairs
-        values = sql.SQL(", ").join(sql.SQL("t.{0}::text AS {0}").format(column) for column in self.columns)
+        # the row's columns as text, made an object by jsonb_object(names, values): 0.27 s for 100,000 rows of
+        # nine columns, where to_jsonb of a row takes 0.36 s (it looks each column's type up again for each row)
+        # and jsonb_build_object's pairs twice as long
+        data = sql.SQL("jsonb_object({names}::text[], ARRAY[{values}]::text[])").format(
+            names=sql.Literal([column.strings[0] for column in self.columns]),
+            values=sql.SQL(", ").join(sql.SQL("t.{}::text").format(column) for column in self.columns))
         # the rows removed only where the rows added leave room
         limits = (self.detail_limit, self.detail_limit - min(self.added, self.detail_limit))
-        firsts = sql.SQL(" UNION ALL ").join(
-            term for side, limit in zip(self._sides(), limits, strict=True) for term in self._firsts(side, limit))
-        rows = sql.SQL(" UNION ALL ").join(
-            sql.SQL("SELECT picked.kind, to_jsonb(row_values) FROM picked "
-                    "JOIN {table} t ON t.id = picked.row_id, LATERAL (SELECT {values}) row_values "
-                    "WHERE picked.kind = {kind}").format(values=values, table=table, kind=sql.Literal(kind))
-            for kind, table, _ref, _sign in self._sides())
+        kept = sql.SQL(" UNION ALL ").join(
+            term for side, limit in zip(self._sides(), limits, strict=True) for term in self._firsts(side, limit, data))
         with self._settings():
             self.cursor.execute(sql.SQL(
-                "WITH picked AS (SELECT kind, row_id FROM ({firsts}) first CROSS JOIN generate_series(1, times) "
-                "ORDER BY kind, row_id LIMIT %(limit)s) "
-                "INSERT INTO {target} (kind, data, {extra}) SELECT kept.*, {values} FROM ({rows}) kept").format(
-                    firsts=firsts, target=identifier(target), extra=sql.SQL(", ").join(map(identifier, extra)),
-                    values=sql.SQL(", ").join(sql.Placeholder(name) for name in extra), rows=rows),
+                "INSERT INTO {target} (kind, data, {extra}) SELECT kind, data, {values} FROM ({kept}) kept "
+                "ORDER BY kind, row_id LIMIT %(limit)s").format(
+                    target=identifier(target), extra=sql.SQL(", ").join(map(identifier, extra)),
+                    values=sql.SQL(", ").join(sql.Placeholder(name) for name in extra), kept=kept),
                 dict(extra, limit=self.detail_limit))
             kept = self.cursor.rowcount
         return kept
 
-    def _firsts(self, side, limit):
-        """Queries of the first ``limit`` changed rows of a side: (kind, row id, times it is kept).
+    def _firsts(self, side, limit, data):
+        """Queries of the first ``limit`` changed rows of a side (about): (kind, row id, ``data`` of the row).
 
-        The rows of groups kept (a changed group's first row; with the alike
-        groups kept, the first row of one both snapshots hold a different
-        number of times) and, with the alike groups kept, the rows whose line
-        the other file does not hold, read in file order until enough.
+        The rows of groups kept (a changed group's first row, as many times as
+        it changed; with the alike groups kept, the first row of a line both
+        snapshots hold a different number of times) and, with the alike
+        groups kept, the rows whose line the other file does not hold, read
+        in file order until enough.
         """
         kind, table, ref, sign = side
-        terms = [sql.SQL("(SELECT {kind}::text AS kind, {ref} AS row_id, {sign} * delta AS times FROM {changed} "
-                         "WHERE {sign} * delta > 0 ORDER BY {ref} LIMIT {limit})").format(
-                             kind=sql.Literal(kind), ref=sql.Identifier(ref), sign=sql.Literal(sign),
-                             changed=sql.Identifier(CHANGED), limit=sql.Literal(limit))]
+        terms = [sql.SQL("SELECT {kind}::text AS kind, t.id AS row_id, {data} AS data FROM ("
+                         "SELECT {ref} AS row_id, {sign} * delta AS times FROM {changed} WHERE {sign} * delta > 0 "
+                         "ORDER BY {ref} LIMIT {limit}) first CROSS JOIN generate_series(1, first.times) "
+                         "JOIN {table} t ON t.id = first.row_id").format(
+                             kind=sql.Literal(kind), data=data, ref=sql.Identifier(ref), sign=sql.Literal(sign),
+                             changed=sql.Identifier(CHANGED), limit=sql.Literal(limit), table=table)]
         if self.keep == KEEP_ALIKE:
             # NOT IN over the kept groups: one hash table of them, probed by the rows in order of id until enough
-            terms.append(sql.SQL("(SELECT {kind}::text, id, 1 FROM {table} "
-                                 "WHERE {row} NOT IN (SELECT h FROM {changed}) ORDER BY id LIMIT {limit})").format(
-                                     kind=sql.Literal(kind), table=table, row=self.row_hash,
+            terms.append(sql.SQL("(SELECT {kind}::text, t.id, {data} FROM {table} t "
+                                 "WHERE {row} NOT IN (SELECT h FROM {changed}) ORDER BY t.id LIMIT {limit})").format(
+                                     kind=sql.Literal(kind), data=data, table=table, row=self.row_hash,
                                      changed=sql.Identifier(CHANGED), limit=sql.Literal(limit)))
         return terms
 
@@ -330,20 +331,22 @@ class Comparison:
             for _kind, table, ref, sign in self._sides())
 
     def _alike_rows(self, spec):
-        """Every new row, every old row negated, less twice the rows alike: what differs, without reaching it.
+        """Each snapshot summed per keys and day (the old one negated), less twice the rows alike: what differs.
 
-        The two snapshots are summed per keys and day first, by parallel
-        workers (the rows alike, in a temporary table, can only be read by the
-        session itself).
+        The snapshots are summed each on its own, by parallel workers (the
+        rows alike, in a temporary table, can only be read by the session
+        itself), without reaching what differs row by row.
         """
         described = sql.SQL(", ").join(
             sql.SQL("t.{}").format(identifier(column)) for column in (*spec.keys, spec.date))
-        snapshots = sql.SQL(" UNION ALL ").join(
-            sql.SQL("SELECT {} FROM {} t").format(self._described(spec, factor, sql.Literal(1)), table)
-            for factor, table in ((sql.SQL(""), self.new), (sql.SQL("-"), self.old)))
+        snapshots = [
+            sql.SQL("SELECT {described}, {sums}, count(*) AS times FROM {table} t GROUP BY {described}").format(
+                described=described, table=table, sums=sql.SQL(", ").join(
+                    sql.SQL("{sign}coalesce(sum(t.{m}::numeric), 0) AS {m}").format(sign=sign, m=identifier(measure))
+                    for measure in spec.measures))
+            for sign, table in ((sql.SQL(""), self.new), (sql.SQL("-"), self.old))]
         return sql.SQL(" UNION ALL ").join([
-            sql.SQL("SELECT {described}, {sums}, sum(times) AS times FROM ({snapshots}) t GROUP BY {described}").format(
-                described=described, sums=self._sums(spec), snapshots=snapshots),
+            *snapshots,
             sql.SQL("SELECT {} FROM {} c JOIN {} t ON t.id = c.new_id WHERE c.alike > 0").format(
                 self._described(spec, sql.SQL("0 * "), sql.SQL("-2 * c.alike")), sql.Identifier(CHANGED),
                 self.new)])
