@@ -117,6 +117,10 @@ class Comparison:
         self.old, self.new = identifier(old), identifier(new)
         self.columns = [identifier(column) for column in columns]
         self.detail_limit = detail_limit
+        cursor.execute("SELECT attname, atttypid::regtype::text FROM pg_attribute "
+                       "WHERE attrelid = quote_ident(%s)::regclass AND attnum > 0 AND NOT attisdropped",
+                       (self.new.strings[0],))
+        self.types = dict(cursor.fetchall())
         self.row_hash = self._row_hash()
         self.added, self.removed, self.keep = self._compare(keep)
 
@@ -209,21 +213,20 @@ class Comparison:
             sql.Identifier(CHANGED)))
         return cursor.fetchone()
 
-    def _row_hash(self):
+    def _row_hash(self, alias=None):
         """A 64-bit hash of a row over the compared columns: each column's own hash, seeded by its rank, XORed.
 
         The hash PostgreSQL's hash indexes use for each type (two values equal
         for the type hash alike: 1.0 and 1.00), NULL as 0; twice as fast as
         ``hash_record_extended`` of the row, which builds a record first.
+        The columns are those of ``alias`` when given (where another table's
+        columns are in sight too).
         """
-        self.cursor.execute("SELECT attname, atttypid::regtype::text FROM pg_attribute "
-                            "WHERE attrelid = quote_ident(%s)::regclass AND attnum > 0 AND NOT attisdropped",
-                            (self.new.strings[0],))
-        types = dict(self.cursor.fetchall())
+        types = self.types
         return sql.SQL(" # ").join(
             sql.SQL("coalesce({}, 0)").format(
                 sql.SQL(COLUMN_HASHES.get(types[column.strings[0]], TEXT_HASH)).format(
-                    column=column, seed=sql.Literal(seed)))
+                    column=sql.Identifier(alias, column.strings[0]) if alias else column, seed=sql.Literal(seed)))
             for seed, column in enumerate(self.columns))
 
     def _sides(self):
@@ -278,10 +281,12 @@ class Comparison:
                              kind=sql.Literal(kind), data=data, ref=sql.Identifier(ref), sign=sql.Literal(sign),
                              changed=sql.Identifier(CHANGED), limit=sql.Literal(limit), table=table)]
         if self.keep == KEEP_ALIKE:
-            # NOT IN over the kept groups: one hash table of them, probed by the rows in order of id until enough
-            terms.append(sql.SQL("(SELECT {kind}::text, t.id, {data} FROM {table} t "
-                                 "WHERE {row} NOT IN (SELECT h FROM {changed}) ORDER BY t.id LIMIT {limit})").format(
-                                     kind=sql.Literal(kind), data=data, table=table, row=self.row_hash,
+            # NOT EXISTS, an anti-join: the rows read in order of id until enough when few groups are kept, both
+            # sides hashed when many are (never a search of the groups for each row, as NOT IN would make it when
+            # they do not fit in memory)
+            terms.append(sql.SQL("(SELECT {kind}::text, t.id, {data} FROM {table} t WHERE NOT EXISTS ("
+                                 "SELECT FROM {changed} c WHERE c.h = {row}) ORDER BY t.id LIMIT {limit})").format(
+                                     kind=sql.Literal(kind), data=data, table=table, row=self._row_hash("t"),
                                      changed=sql.Identifier(CHANGED), limit=sql.Literal(limit)))
         return terms
 

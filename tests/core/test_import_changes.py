@@ -249,3 +249,21 @@ def test_the_changed_groups_are_kept_when_lines_repeat_too_often_to_pair(tmp_pat
     assert (asked_alike[0], asked_changed[0]) == (kept, changes.KEEP_CHANGED)
     assert asked_alike[1:] == asked_changed[1:]
     assert asked_changed[1:4] == (2, 2, [("added", "P3"), ("added", "P4"), ("removed", "P2")])
+
+
+@pytest.mark.parametrize("keep", [changes.KEEP_CHANGED, changes.KEEP_ALIKE])
+def test_columns_named_like_the_groups_columns_are_compared_as_columns(connect, keep):
+    """A table whose columns are named h, delta, new_id (names the comparison's own table uses) compares alike."""
+    connection = connect()
+    with connection.cursor() as cursor:
+        for table, rows in (("old_rows", ["a", "b", "b", "c"]), ("new_rows", ["a", "b", "d", "d"])):
+            cursor.execute(f"CREATE TABLE {table} (id serial PRIMARY KEY, h text, delta int, new_id text)")
+            cursor.executemany(f"INSERT INTO {table} (h, delta, new_id) VALUES (%s, 1, 'x')", [(row,) for row in rows])
+        comparison = changes.Comparison(cursor, "old_rows", "new_rows", ["h", "delta", "new_id"], detail_limit=10,
+                                        keep=keep)
+        cursor.execute("CREATE TEMP TABLE details (id serial, kind text, data jsonb, import_id int)")
+        comparison.keep_details("details", {"import_id": 1})
+        cursor.execute("SELECT kind, data->>'h' FROM details ORDER BY id")
+        assert (comparison.keep, comparison.added, comparison.removed, cursor.fetchall()) == (
+            keep, 2, 2, [("added", "d"), ("added", "d"), ("removed", "b"), ("removed", "c")])
+    connection.rollback()
