@@ -164,14 +164,16 @@ def test_a_table_filled_in_place_is_compared_too(tmp_path, connect):
 
 
 # identical lines on both sides, a line both hold more often in one, lines only one file holds repeated, changes
-# in January (closed) and later
+# in January (closed) and later, and lines of June each file holds alone (so that most rows changed)
 MANY_OLD = [*OLD, OLD[0], ("2024-12-31", "P0", "Report", "890000", "7", "0"), ("2025-02-10", "P5", "Vente", "706000",
-                                                                            "0", "30")] * 2
+                                                                            "0", "30")] * 2 + [
+    ("2025-06-30", "Q1", "Divers", "471000", str(number), "0") for number in range(45)]
 MANY_NEW = [*NEW, NEW[1], NEW[1], ("2025-01-31", "P6", "Avoir", "706000", "12.5", "0"), ("2025-02-10", "P5", "Vente",
-                                                                                      "706000", "0", "31")] * 2
+                                                                                      "706000", "0", "31")] * 2 + [
+    ("2025-06-30", "Q2", "Divers", "471000", str(number), "0") for number in range(45)]
 
 
-@pytest.mark.parametrize("limit", [2, 7, 100])
+@pytest.mark.parametrize("limit", [2, 7, 200])
 def test_keeping_either_side_of_the_groups_gives_the_same_results(tmp_path, connect, limit):
     """Alike rows kept (most rows changed) or changed rows kept (few changed): same counts and totals, and the detail
     the same rows when the limit holds them all; below it, each side's first rows (a line only one file holds, when
@@ -185,7 +187,7 @@ def test_keeping_either_side_of_the_groups_gives_the_same_results(tmp_path, conn
         cursor.execute("CREATE TABLE details (id serial, kind text, data jsonb, import_id int)")
         for number, (keep, detail_limit) in enumerate(
                 (keep, detail_limit) for keep in (changes.KEEP_CHANGED, changes.KEEP_ALIKE) for detail_limit in
-                (limit, 100)):
+                (limit, 200)):
             comparison = changes.Comparison(cursor, old, new, fields, detail_limit=detail_limit, keep=keep)
             kept = comparison.keep_details("details", {"import_id": number})
             seen[keep, detail_limit] = (comparison.keep, comparison.added, comparison.removed, kept,
@@ -202,7 +204,7 @@ def test_keeping_either_side_of_the_groups_gives_the_same_results(tmp_path, conn
     changed, alike = seen[changes.KEEP_CHANGED, limit], seen[changes.KEEP_ALIKE, limit]
     assert (changed[0], alike[0]) == (changes.KEEP_CHANGED, changes.KEEP_ALIKE)
     assert changed[1:] == alike[1:]
-    assert changed[1:4] == (12, 10, min(limit, 22))
+    assert changed[1:4] == (57, 55, min(limit, 112))
     # closed: the four accounts changed in January, and December's report
     assert [row[0] for row in changed[5] if row[-1]] == ["401000", "606000", "625000", "706000", "890000"]
     by_changed, all_by_changed, by_alike, all_by_alike = seen["details"]
@@ -222,9 +224,9 @@ def test_the_side_guessed_is_the_smaller_one_last_time():
 
 
 @pytest.mark.parametrize(("copies", "kept"), [(3, changes.KEEP_ALIKE), (4, changes.KEEP_CHANGED)])
-def test_the_changed_groups_are_kept_when_lines_repeat_too_often_to_pair(tmp_path, connect, copies, kept):
-    """Asked for the alike groups, a line both files hold n times makes n x n pairs: more pairs than rows in both
-    files and the changed groups are kept instead; the results are those of the changed groups kept either way."""
+def test_the_changed_groups_are_kept_when_too_many_rows_pair_up(tmp_path, connect, copies, kept):
+    """Asked for the alike groups, a line both files hold n times makes n x n pairs: more pairs than a quarter of the
+    rows compared and the changed groups are kept instead; the results are those of the changed groups either way."""
     connection = connect()
     fields = [column.field for column in ECRITURE.columns]
     repeated = [("2025-04-01", "P7", "Banque", "512000", "5", "0")] * copies
@@ -241,14 +243,17 @@ def test_the_changed_groups_are_kept_when_lines_repeat_too_often_to_pair(tmp_pat
             cursor.execute("DROP TABLE details")
             comparison.forget()
 
+    def alone(ref):  # 20 lines only one file holds
+        return [("2025-05-02", ref, "Divers", "471000", str(number), "0") for number in range(20)]
+
     with connection.cursor() as cursor:
-        load(cursor, tmp_path, repeated + OLD, "old.csv")  # 5 + copies rows, as many in the new file
-        load(cursor, tmp_path, repeated + NEW, "new.csv", compare)  # copies x copies pairs, and 4 of the others
+        load(cursor, tmp_path, repeated + OLD + alone("Q1"), "old.csv")  # 25 + copies rows, as many in the new file
+        load(cursor, tmp_path, repeated + NEW + alone("Q2"), "new.csv", compare)  # copies x copies + 4 pairs
     connection.rollback()
     asked_alike, asked_changed = seen
     assert (asked_alike[0], asked_changed[0]) == (kept, changes.KEEP_CHANGED)
     assert asked_alike[1:] == asked_changed[1:]
-    assert asked_changed[1:4] == (2, 2, [("added", "P3"), ("added", "P4"), ("removed", "P2")])
+    assert asked_changed[1:4] == (22, 22, [("added", "P3"), ("added", "P4"), ("added", "Q2")])
 
 
 @pytest.mark.parametrize("keep", [changes.KEEP_CHANGED, changes.KEEP_ALIKE])
@@ -256,7 +261,7 @@ def test_columns_named_like_the_groups_columns_are_compared_as_columns(connect, 
     """A table whose columns are named h, delta, new_id (names the comparison's own table uses) compares alike."""
     connection = connect()
     with connection.cursor() as cursor:
-        for table, rows in (("old_rows", ["a", "b", "b", "c"]), ("new_rows", ["a", "b", "d", "d"])):
+        for table, rows in (("old_rows", [*"abbc", *"opqrst"]), ("new_rows", [*"abdd", *"uvwxyz"])):
             cursor.execute(f"CREATE TABLE {table} (id serial PRIMARY KEY, h text, delta int, new_id text)")
             cursor.executemany(f"INSERT INTO {table} (h, delta, new_id) VALUES (%s, 1, 'x')", [(row,) for row in rows])
         comparison = changes.Comparison(cursor, "old_rows", "new_rows", ["h", "delta", "new_id"], detail_limit=10,
@@ -265,5 +270,5 @@ def test_columns_named_like_the_groups_columns_are_compared_as_columns(connect, 
         comparison.keep_details("details", {"import_id": 1})
         cursor.execute("SELECT kind, data->>'h' FROM details ORDER BY id")
         assert (comparison.keep, comparison.added, comparison.removed, cursor.fetchall()) == (
-            keep, 2, 2, [("added", "d"), ("added", "d"), ("removed", "b"), ("removed", "c")])
+            keep, 8, 8, [("added", value) for value in "dduvwxyz"] + [("removed", "b"), ("removed", "c")])
     connection.rollback()
