@@ -23,9 +23,10 @@ hash table), their groups kept, and what differs is read around them: the
 rows one file holds and the other does not, read in file order for the
 capped detail, and the totals per period, the sums of the new snapshot minus
 those of the old one (the rows alike cancel out). Both ways give the same
-counts and totals, and the same rows as detail (in another order when a line
-only one file holds is repeated there); nothing goes through Python but
-those.
+counts and totals, and the same rows as detail when the cap holds them all
+(a line only one file holds, repeated there, is listed at its first place by
+the one, at each of its places by the other: which copies come first under
+the cap differs); nothing goes through Python but those.
 """
 
 import contextlib
@@ -246,8 +247,9 @@ class Comparison:
         rows added come first, each kind in the order of its file; only the
         rows kept are read. A line the snapshots hold ``n`` more times is kept
         ``n`` times at its first place; with the alike groups kept, a line
-        only one file holds is kept at each of its places (the same rows, in
-        another order when a line is repeated).
+        only one file holds is kept at each of its places (the same rows when
+        the limit holds them all, in another order when such a line is
+        repeated).
         """
         # the row's columns as text, made an object by jsonb_object(names, values): 0.27 s for 100,000 rows of
         # nine columns, where to_jsonb of a row takes 0.36 s (it looks each column's type up again for each row)
