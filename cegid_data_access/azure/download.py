@@ -30,8 +30,11 @@ thread wrote past the frontier is written again by the next attempt.
 
 At ``deadline`` (a ``time.monotonic()`` value) ``write`` raises
 ``DeadlineReached``; the SDK's threads each finish the chunk they are
-receiving (so a download stops within about one chunk's time), those not
-started are cancelled, and the caller checkpoints what was written. With
+receiving (so a download stops within about one chunk's time), no GET
+starts any more (``before_request``, the SDK's ``raw_request_hook``: a
+thread done with its chunk would otherwise take the next one before the
+download cancels the chunks not started), and the caller checkpoints what
+was written. With
 ``deadline_lead`` (the chunks in flight at once), it raises that many chunk
 times before the deadline, a chunk time being the longest of the last gaps
 between two chunks: on a slow link the chunks in flight then end by the
@@ -116,6 +119,7 @@ class PartWriter:
         self._deadline_lead = deadline_lead
         self._last_write = time.monotonic()
         self._gaps = collections.deque(maxlen=4)  # seconds between the last chunks (the first: since the start)
+        self._stopped = False  # the deadline is reached: no GET starts any more
         self._queues = (queue.Queue(queue_size), queue.Queue(queue_size)) if background else None
         self._threads = ()
         self._error = None
@@ -153,8 +157,14 @@ class PartWriter:
                     thread.start()
             self._queues[0].put((position, data))
         if self._deadline is not None and self._deadline_reached():
+            self._stopped = True
             raise DeadlineReached()
         return count
+
+    def before_request(self, _request):
+        """The SDK's hook before each request of the download: none starts once the deadline is reached."""
+        if self._stopped:
+            raise DeadlineReached()
 
     def _deadline_reached(self):
         """True once the chunks in flight would end past the deadline if the download went on (see above)."""
@@ -255,7 +265,7 @@ def download(container, blob, writer, max_concurrency):
             return
         stream = client.download_blob(
             blob.name, offset=writer.frontier or None, etag=blob.etag, match_condition=MatchConditions.IfNotModified,
-            max_concurrency=max_concurrency, decompress=False,
+            max_concurrency=max_concurrency, decompress=False, raw_request_hook=writer.before_request,
         )
         stream.readinto(writer)
 

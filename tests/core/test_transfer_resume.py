@@ -92,9 +92,10 @@ def test_on_a_slow_link_the_chunks_in_flight_end_by_the_deadline(slow):
 
     result, took = cut_run(settings, 7.0, tuning)
 
-    # the writer stops two chunk times before the deadline: the chunks then in flight end by it, not up to
-    # two chunk times (8 s) after it; the margin is for a busy machine
-    assert took < 7.0 + 2.5
+    # the writer stops two chunk times before the deadline and no GET starts after it: the chunks then in flight
+    # end by the deadline, not up to two chunk times (8 s) after it, nor one more chunk time (3.6 s here) when a
+    # thread done with its chunk took the next before the download cancelled them; the margin is for a busy machine
+    assert took < 7.0 + 1.5
     [outcome] = result.outcomes
     assert outcome.state == "continued" and outcome.params["kept"] > 0
 
