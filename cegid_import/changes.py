@@ -166,8 +166,7 @@ class Comparison:
             pairs, alike = self._pair(most_pairs)
             if pairs <= most_pairs:
                 return new_rows - alike, old_rows - alike, KEEP_ALIKE
-        with self._settings(**GROUPING_SETTINGS):
-            self._group()
+        self._group()
         self.cursor.execute(sql.SQL("SELECT coalesce(sum(delta) FILTER (WHERE delta > 0), 0), "
                                     "coalesce(-sum(delta) FILTER (WHERE delta < 0), 0) FROM {}").format(
                                         sql.Identifier(CHANGED)))
@@ -176,20 +175,17 @@ class Comparison:
 
     def _group(self):
         """(Re)make the temporary table of the changed groups, grouping the rows of both snapshots by their hash."""
-        cursor = self.cursor
-        self.forget()
         # a group: its new count minus its old count, the copies both hold, and one row of each side standing for
         # its identical ones (its id, the first in its file). The rows are sorted in a subquery of their own
         # (OFFSET 0 keeps it one) by parallel workers: else the planner groups in each worker first, which for
         # rows nearly all distinct only adds a second grouping of as many rows
-        cursor.execute(sql.SQL(
-            "CREATE TEMP TABLE {table} AS SELECT * FROM ("
+        self._make_groups(sql.SQL(
+            "SELECT * FROM ("
             "SELECT h, sum(s)::int AS delta, ((count(*) - abs(sum(s))) / 2)::int AS alike, "
             "min(id) FILTER (WHERE s = 1) AS new_id, min(id) FILTER (WHERE s = -1) AS old_id FROM ("
             "SELECT * FROM (SELECT {row} AS h, 1 AS s, id FROM {new} UNION ALL SELECT {row}, -1, id FROM {old}) "
             "hashed ORDER BY h OFFSET 0) sorted GROUP BY h) groups WHERE delta <> 0").format(
-                table=sql.Identifier(CHANGED), row=self.row_hash, new=self.new, old=self.old))
-        cursor.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(CHANGED)))  # no autovacuum on a temp table
+                row=self.row_hash, new=self.new, old=self.old), {}, GROUPING_SETTINGS)
 
     def _pair(self, limit):
         """(Re)make the temporary table of the groups both snapshots hold; return (pairs of rows, rows alike).
@@ -199,25 +195,26 @@ class Comparison:
         gives ``n x o`` pairs, ``n`` of them with its first old row and ``o``
         with its first new row. At most ``limit + 1`` pairs are made.
         """
-        cursor = self.cursor
-        self.forget()
-        with self._settings(**PAIRING_SETTINGS):
-            cursor.execute(sql.SQL(
-                "CREATE TEMP TABLE {table} AS SELECT h, (in_new - in_old)::int AS delta, "
-                "least(in_new, in_old)::int AS alike, new_id, old_id, pairs FROM ("
-                "SELECT h, count(*) FILTER (WHERE old_id = first_old) AS in_new, "
-                "count(*) FILTER (WHERE new_id = first_new) AS in_old, "
-                "min(new_id) AS new_id, min(old_id) AS old_id, count(*) AS pairs FROM ("
-                "SELECT h, new_id, old_id, min(new_id) OVER same AS first_new, min(old_id) OVER same AS first_old "
-                "FROM (SELECT n.h, n.id AS new_id, o.id AS old_id FROM (SELECT {row} AS h, id FROM {new}) n "
-                "JOIN (SELECT {row} AS h, id FROM {old}) o ON o.h = n.h LIMIT %(limit)s) pairs "
-                "WINDOW same AS (PARTITION BY h)) windowed GROUP BY h) groups").format(
-                    table=sql.Identifier(CHANGED), row=self.row_hash, new=self.new, old=self.old),
-                {"limit": limit + 1})
-        cursor.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(CHANGED)))  # no autovacuum on a temp table
-        cursor.execute(sql.SQL("SELECT coalesce(sum(pairs), 0), coalesce(sum(alike), 0) FROM {}").format(
+        self._make_groups(sql.SQL(
+            "SELECT h, (in_new - in_old)::int AS delta, least(in_new, in_old)::int AS alike, new_id, old_id, pairs "
+            "FROM (SELECT h, count(*) FILTER (WHERE old_id = first_old) AS in_new, "
+            "count(*) FILTER (WHERE new_id = first_new) AS in_old, "
+            "min(new_id) AS new_id, min(old_id) AS old_id, count(*) AS pairs FROM ("
+            "SELECT h, new_id, old_id, min(new_id) OVER same AS first_new, min(old_id) OVER same AS first_old "
+            "FROM (SELECT n.h, n.id AS new_id, o.id AS old_id FROM (SELECT {row} AS h, id FROM {new}) n "
+            "JOIN (SELECT {row} AS h, id FROM {old}) o ON o.h = n.h LIMIT %(limit)s) pairs "
+            "WINDOW same AS (PARTITION BY h)) windowed GROUP BY h) groups").format(
+                row=self.row_hash, new=self.new, old=self.old), {"limit": limit + 1}, PAIRING_SETTINGS)
+        self.cursor.execute(sql.SQL("SELECT coalesce(sum(pairs), 0), coalesce(sum(alike), 0) FROM {}").format(
             sql.Identifier(CHANGED)))
-        return cursor.fetchone()
+        return self.cursor.fetchone()
+
+    def _make_groups(self, query, params, settings):
+        """(Re)make the temporary table of the groups kept from ``query``, run with ``settings``, and analyse it."""
+        self.forget()
+        with self._settings(**settings):
+            self.cursor.execute(sql.SQL("CREATE TEMP TABLE {} AS {}").format(sql.Identifier(CHANGED), query), params)
+        self.cursor.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(CHANGED)))  # no autovacuum on a temp table
 
     def _row_hash(self, alias=None):
         """A 64-bit hash of a row over the compared columns: each column's own hash, seeded by its rank, XORed.
@@ -259,17 +256,16 @@ class Comparison:
             values=sql.SQL(", ").join(sql.SQL("t.{}::text").format(column) for column in self.columns))
         # the rows removed only where the rows added leave room
         limits = (self.detail_limit, self.detail_limit - min(self.added, self.detail_limit))
-        kept = sql.SQL(" UNION ALL ").join(
+        rows = sql.SQL(" UNION ALL ").join(
             term for side, limit in zip(self._sides(), limits, strict=True) for term in self._firsts(side, limit, data))
         with self._settings():
             self.cursor.execute(sql.SQL(
-                "INSERT INTO {target} (kind, data, {extra}) SELECT kind, data, {values} FROM ({kept}) kept "
+                "INSERT INTO {target} (kind, data, {extra}) SELECT kind, data, {values} FROM ({rows}) kept "
                 "ORDER BY kind, row_id LIMIT %(limit)s").format(
                     target=identifier(target), extra=sql.SQL(", ").join(map(identifier, extra)),
-                    values=sql.SQL(", ").join(sql.Placeholder(name) for name in extra), kept=kept),
+                    values=sql.SQL(", ").join(sql.Placeholder(name) for name in extra), rows=rows),
                 dict(extra, limit=self.detail_limit))
-            kept = self.cursor.rowcount
-        return kept
+            return self.cursor.rowcount
 
     def _firsts(self, side, limit, data):
         """Queries of the first ``limit`` changed rows of a side (about): (kind, row id, ``data`` of the row).
