@@ -237,10 +237,11 @@ class Comparison:
         return ((ADDED, self.new, "new_id", 1), (REMOVED, self.old, "old_id", -1))
 
     def keep_details(self, target, extra):
-        """Insert at most ``detail_limit`` changed rows into table ``target``: ``kind``, ``data`` (jsonb), ``extra``.
+        """Insert at most ``detail_limit`` changed rows into ``target``: ``kind``, ``row_values`` (jsonb), ``extra``.
 
-        ``data`` maps each column to its value as text; ``extra`` gives more
-        columns one value for every row (the import). The
+        ``row_values`` is the array of the row's values as text (or null), in
+        the order of the columns compared; ``extra`` gives more columns one
+        value for every row (the import). The
         rows added come first, each kind in the order of its file; only the
         rows kept are read. A line the snapshots hold ``n`` more times is kept
         ``n`` times at its first place; with the alike groups kept, a line
@@ -248,11 +249,10 @@ class Comparison:
         the limit holds them all, in another order when such a line is
         repeated).
         """
-        # the row's columns as text, made an object by jsonb_object(names, values): 0.27 s for 100,000 rows of
-        # nine columns, where to_jsonb of a row takes 0.36 s (it looks each column's type up again for each row)
-        # and jsonb_build_object's pairs twice as long
-        data = sql.SQL("jsonb_object({names}::text[], ARRAY[{values}]::text[])").format(
-            names=sql.Literal([column.strings[0] for column in self.columns]),
+        # the row's columns as text, a JSON array in the order of the columns compared: 0.12 s for 100,000 rows
+        # of nine columns, where an object of the same values takes 0.3 s (jsonb_object sorts and keeps each
+        # row's names) and twice the room
+        data = sql.SQL("to_jsonb(ARRAY[{values}]::text[])").format(
             values=sql.SQL(", ").join(sql.SQL("t.{}::text").format(column) for column in self.columns))
         # the rows removed only where the rows added leave room
         limits = (self.detail_limit, self.detail_limit - min(self.added, self.detail_limit))
@@ -260,7 +260,7 @@ class Comparison:
             term for side, limit in zip(self._sides(), limits, strict=True) for term in self._firsts(side, limit, data))
         with self._settings():
             self.cursor.execute(sql.SQL(
-                "INSERT INTO {target} (kind, data, {extra}) SELECT kind, data, {values} FROM ({rows}) kept "
+                "INSERT INTO {target} (kind, row_values, {extra}) SELECT kind, data, {values} FROM ({rows}) kept "
                 "ORDER BY kind, row_id LIMIT %(limit)s").format(
                     target=identifier(target), extra=sql.SQL(", ").join(map(identifier, extra)),
                     values=sql.SQL(", ").join(sql.Placeholder(name) for name in extra), rows=rows),

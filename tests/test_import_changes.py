@@ -83,6 +83,10 @@ class TestImportChanges(ImportFolderMixin, TransactionCase):
         self.assertEqual(sorted((c.kind, c.data["e_general"], c.data["e_debit"]) for c in third.change_ids), [
             ("added", "606000", "125.00"), ("added", "706000", "0"), ("removed", "606000", "120.00"),
             ("removed", "625000", "10.00"), ("removed", "706000", "0")])
+        # each row's values in the order of the columns compared, their names kept once on the import
+        self.assertEqual(third.change_columns[:6], ["e_datecomptable", "e_refinterne", "e_libelle", "e_general",
+                                                    "e_debit", "e_credit"])
+        self.assertEqual({len(change.row_values) for change in third.change_ids}, {len(third.change_columns)})
         self.assertIn("General account: 606000", third.change_ids.filtered(lambda c: c.kind == "added")[0].line
                       + third.change_ids.filtered(lambda c: c.kind == "added")[1].line)
         self.assertEqual([(m.account, str(m.month), m.debit, m.credit, m.row_count) for m in third.money_ids], [

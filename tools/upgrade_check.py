@@ -30,9 +30,9 @@ folder = tempfile.mkdtemp(prefix="cegid-upgrade-")
 params = env["ir.config_parameter"].sudo()
 params.set_param("@MODULE@.import_folder", folder)
 params.set_param("@MODULE@.database_uuid", params.get_param("database.uuid"))
+ECRITURE = "E_DATECOMPTABLE;E_REFINTERNE;E_LIBELLE;E_GENERAL;E_DEBIT;E_CREDIT;E_AUXILIAIRE;E_REFLIBRE\r\n"
 files = {
-    "ECRITURE.csv": "E_DATECOMPTABLE;E_REFINTERNE;E_LIBELLE;E_GENERAL;E_DEBIT;E_CREDIT;E_AUXILIAIRE;E_REFLIBRE\r\n"
-                    "30/06/2025;FAC1;Vente;411000;100;0;C1;\r\n30/06/2025;REG1;Règlement;512000;0;100;;\r\n",
+    "ECRITURE.csv": ECRITURE + "30/06/2025;FAC1;Vente;411000;100;0;C1;\r\n30/06/2025;REG0;Règlement;512000;0;90;;\r\n",
     "ABSENCESALARIE.csv": "PCN_TYPEMVT;PCN_SALARIE;PCN_ORDRE;PCN_PERIODECP;PCN_TYPECONGE;PCN_SENSABS;PCN_LIBELLE;"
                           "PCN_DATEDEBUTABS;PCN_DEBUTDJ;PCN_DATEFINABS;PCN_FINDJ;PCN_JOURS;PCN_HEURES;PCN_GUID\r\n"
                           "ABS;0000042;3;1;CPA;-;Congés payés;01/07/2025;MAT;15/07/2025;PAM;10,5;73,5;{A-B}\r\n",
@@ -43,10 +43,14 @@ for name, text in files.items():
         handle.write(text)
     Import = env["is.cegid.import"]
     (getattr(Import, "_import_folder", None) or Import.import_folder)()  # public in the first releases
+# a second snapshot, compared with the first: REG0 removed, REG1 added
+with open(os.path.join(folder, "ECRITURE.csv"), "w", encoding="cp1252") as handle:
+    handle.write(ECRITURE + "30/06/2025;FAC1;Vente;411000;100;0;C1;\r\n30/06/2025;REG1;Règlement;512000;0;100;;\r\n")
+(getattr(Import, "_import_folder", None) or Import.import_folder)()
 env.cr.commit()
 print("before: %s" % ",".join(sorted(env["is.cegid.import"].search([]).mapped("state"))))
 """
-BEFORE_OK = "before: done,done,done"
+BEFORE_OK = "before: done,done,done,done"
 # Run by this tree's addon once the database is upgraded: the rows are there, the columns a model no longer has
 # are gone, and the new columns import.
 AFTER = r"""
@@ -62,6 +66,10 @@ print("after: ecriture=%s journal=%s absence=%s/%s salaries=%s headers=%s kind=%
 env.cr.execute("SELECT count(*) FROM information_schema.columns WHERE table_name = 'is_cegid_import_change' "
                "AND column_name IN ('create_uid', 'create_date', 'write_uid', 'write_date')")
 print("change rows' log columns: %s" % env.cr.fetchone()[0])
+changed = env["is.cegid.import.change"].search([])
+print("changed rows: %s, values by name: %s" % (
+    sorted((change.kind, change.data["e_refinterne"], change.data["e_credit"]) for change in changed),
+    all(len(change.row_values) == len(change.import_id.change_columns) for change in changed)))
 folder = env["ir.config_parameter"].sudo().get_param("@MODULE@.import_folder")
 with open(os.path.join(folder, "ECRITURE.csv"), "w", encoding="cp1252") as handle:
     handle.write("E_DATECOMPTABLE;E_REFINTERNE;E_LIBELLE;E_GENERAL;E_DEBIT;E_CREDIT;E_AUXILIAIRE;E_REFLIBRE;"
@@ -73,7 +81,9 @@ print("new file: %s %s %s %s" % (record.state, row.e_refinterne, row.e_journal, 
 """.replace("@MODULE@", suite.MODULE)
 AFTER_OK = ("after: ecriture=FAC1,REG1 journal=[False, False] absence=0000042/False "
             "salaries=[('Hélène Dupré', 2500.5), ('Zoé Müller', 3100.25)] headers=True kind=float",
-            "change rows' log columns: 0", "new file: done FAC2 VTE Lyon")
+            "change rows' log columns: 0",
+            "changed rows: [('added', 'REG1', '100'), ('removed', 'REG0', '90')], values by name: True",
+            "new file: done FAC2 VTE Lyon")
 
 
 def manifest_version(text):

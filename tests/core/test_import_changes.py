@@ -80,7 +80,7 @@ def test_a_new_snapshot_is_compared_row_by_row_as_a_multiset(tmp_path, connect):
         seen["totals"] = comparison.totals(spec)
         # a closed period: the rows dated on or before it are told apart
         seen["closed"] = [row[0] for row in comparison.totals(spec, datetime.date(2025, 1, 31)) if row[-1]]
-        cursor.execute("CREATE TABLE details (id serial, kind text, data jsonb, import_id int)")
+        cursor.execute("CREATE TABLE details (id serial, kind text, row_values jsonb, import_id int)")
         seen["kept"] = comparison.keep_details("details", {"import_id": 7})
         comparison.forget()
 
@@ -95,9 +95,13 @@ def test_a_new_snapshot_is_compared_row_by_row_as_a_multiset(tmp_path, connect):
         assert seen["closed"] == ["625000"]
         assert seen["kept"] == 3
         # the rows added first, each kind in the order of its file
-        cursor.execute("SELECT kind, data->>'e_general', data->>'e_credit', import_id FROM details ORDER BY id")
-        assert cursor.fetchall() == [("added", "706000", "550", 7), ("added", "512000", "0", 7),
-                                     ("removed", "625000", "0", 7)]
+        cursor.execute("SELECT kind, row_values, import_id FROM details ORDER BY id")
+        kept = [(kind, dict(zip(fields, values, strict=True)), import_id) for kind, values, import_id in cursor]
+        assert [(kind, values["e_general"], values["e_credit"], import_id) for kind, values, import_id in kept] == [
+            ("added", "706000", "550", 7), ("added", "512000", "0", 7), ("removed", "625000", "0", 7)]
+        # each value as text (a date in ISO), in the order of the columns compared; an empty cell is null
+        assert [kept[0][1][field] for field in ("e_datecomptable", "e_refinterne", "e_debit", "e_auxiliaire")] == [
+            "2025-02-03", "P3", "0", None]
         cursor.execute("SELECT to_regclass('pg_temp.cegid_changed')")
         assert cursor.fetchone() == (None,)
     connection.rollback()
@@ -111,7 +115,7 @@ def test_identical_lines_count_as_many_rows(tmp_path, connect):
     def compare(old, new):
         comparison = changes.Comparison(cursor, old, new, fields, detail_limit=10)
         seen["counts"] = (comparison.added, comparison.removed)
-        cursor.execute("CREATE TABLE details (id serial, kind text, data jsonb, import_id int)")
+        cursor.execute("CREATE TABLE details (id serial, kind text, row_values jsonb, import_id int)")
         comparison.keep_details("details", {"import_id": 1})
 
     line = ("2025-01-20", "P2", "Frais", "625000", "10", "0")
@@ -119,7 +123,7 @@ def test_identical_lines_count_as_many_rows(tmp_path, connect):
         load(cursor, tmp_path, [line, line], "old.csv")
         load(cursor, tmp_path, [line] * 5, "new.csv", compare)
         assert seen["counts"] == (3, 0)
-        cursor.execute("SELECT kind, data->>'e_refinterne' FROM details")
+        cursor.execute("SELECT kind, row_values->>%s FROM details", (fields.index("e_refinterne"),))
         assert cursor.fetchall() == [("added", "P2")] * 3
     connection.rollback()
 
@@ -184,7 +188,7 @@ def test_keeping_either_side_of_the_groups_gives_the_same_results(tmp_path, conn
     seen = {}
 
     def compare(old, new):
-        cursor.execute("CREATE TABLE details (id serial, kind text, data jsonb, import_id int)")
+        cursor.execute("CREATE TABLE details (id serial, kind text, row_values jsonb, import_id int)")
         for number, (keep, detail_limit) in enumerate(
                 (keep, detail_limit) for keep in (changes.KEEP_CHANGED, changes.KEEP_ALIKE) for detail_limit in
                 (limit, 200)):
@@ -193,7 +197,7 @@ def test_keeping_either_side_of_the_groups_gives_the_same_results(tmp_path, conn
             seen[keep, detail_limit] = (comparison.keep, comparison.added, comparison.removed, kept,
                                         comparison.totals(spec), comparison.totals(spec, datetime.date(2025, 1, 31)))
             comparison.forget()
-        cursor.execute("SELECT import_id, array_agg(kind || ' ' || data::text ORDER BY id) FROM details "
+        cursor.execute("SELECT import_id, array_agg(kind || ' ' || row_values::text ORDER BY id) FROM details "
                        "GROUP BY import_id ORDER BY import_id")
         seen["details"] = [row[1] for row in cursor.fetchall()]
 
@@ -211,7 +215,7 @@ def test_keeping_either_side_of_the_groups_gives_the_same_results(tmp_path, conn
     assert sorted(all_by_changed) == sorted(all_by_alike)
     assert (by_changed, by_alike) == (all_by_changed[:limit], all_by_alike[:limit])
     # the line both files hold, 4 more times in the new one, at its first place; the others at each of their places
-    assert [(detail.split()[0], json.loads(detail.split(" ", 1)[1])["e_refinterne"])
+    assert [(detail.split()[0], json.loads(detail.split(" ", 1)[1])[fields.index("e_refinterne")])
             for detail in all_by_alike[:12]] == [("added", "P1")] * 4 + [("added", ref) for ref in ("P3", "P4", "P6",
                                                                                                    "P5") * 2]
 
@@ -235,9 +239,9 @@ def test_the_changed_groups_are_kept_when_too_many_rows_pair_up(tmp_path, connec
     def compare(old, new):
         for keep in (changes.KEEP_ALIKE, changes.KEEP_CHANGED):
             comparison = changes.Comparison(cursor, old, new, fields, detail_limit=3, keep=keep)
-            cursor.execute("CREATE TEMP TABLE details (id serial, kind text, data jsonb, import_id int)")
+            cursor.execute("CREATE TEMP TABLE details (id serial, kind text, row_values jsonb, import_id int)")
             comparison.keep_details("details", {"import_id": 1})
-            cursor.execute("SELECT kind, data->>'e_refinterne' FROM details ORDER BY id")
+            cursor.execute("SELECT kind, row_values->>%s FROM details ORDER BY id", (fields.index("e_refinterne"),))
             seen.append((comparison.keep, comparison.added, comparison.removed, cursor.fetchall(),
                          comparison.totals(changes.CHANGE_SPECS["ECRITURE"])))
             cursor.execute("DROP TABLE details")
@@ -266,9 +270,9 @@ def test_columns_named_like_the_groups_columns_are_compared_as_columns(connect, 
             cursor.executemany(f"INSERT INTO {table} (h, delta, new_id) VALUES (%s, 1, 'x')", [(row,) for row in rows])
         comparison = changes.Comparison(cursor, "old_rows", "new_rows", ["h", "delta", "new_id"], detail_limit=10,
                                         keep=keep)
-        cursor.execute("CREATE TEMP TABLE details (id serial, kind text, data jsonb, import_id int)")
+        cursor.execute("CREATE TEMP TABLE details (id serial, kind text, row_values jsonb, import_id int)")
         comparison.keep_details("details", {"import_id": 1})
-        cursor.execute("SELECT kind, data->>'h' FROM details ORDER BY id")
+        cursor.execute("SELECT kind, row_values->>0 FROM details ORDER BY id")
         assert (comparison.keep, comparison.added, comparison.removed, cursor.fetchall()) == (
             keep, 8, 8, [("added", value) for value in "dduvwxyz"] + [("removed", "b"), ("removed", "c")])
     connection.rollback()
