@@ -241,34 +241,34 @@ class Comparison:
 
         ``row_values`` is the array of the row's values as text (or null), in
         the order of the columns compared; ``extra`` gives more columns one
-        value for every row (the import). The
-        rows added come first, each kind in the order of its file; only the
-        rows kept are read. A line the snapshots hold ``n`` more times is kept
-        ``n`` times at its first place; with the alike groups kept, a line
-        only one file holds is kept at each of its places (the same rows when
-        the limit holds them all, in another order when such a line is
-        repeated).
+        value for every row (the import). The rows added come first, each
+        kind in the order of its file; only the rows kept are read. A line
+        the snapshots hold ``n`` more times is kept ``n`` times at its first
+        place; with the alike groups kept, a line only one file holds is kept
+        at each of its places (the same rows when the limit holds them all, in
+        another order when such a line is repeated).
         """
         # the row's columns as text, a JSON array in the order of the columns compared: 0.12 s for 100,000 rows
         # of nine columns, where an object of the same values takes 0.3 s (jsonb_object sorts and keeps each
         # row's names) and twice the room
-        data = sql.SQL("to_jsonb(ARRAY[{values}]::text[])").format(
+        row_values = sql.SQL("to_jsonb(ARRAY[{values}]::text[])").format(
             values=sql.SQL(", ").join(sql.SQL("t.{}::text").format(column) for column in self.columns))
         # the rows removed only where the rows added leave room
         limits = (self.detail_limit, self.detail_limit - min(self.added, self.detail_limit))
         rows = sql.SQL(" UNION ALL ").join(
-            term for side, limit in zip(self._sides(), limits, strict=True) for term in self._firsts(side, limit, data))
+            term for side, limit in zip(self._sides(), limits, strict=True)
+            for term in self._firsts(side, limit, row_values))
         with self._settings():
             self.cursor.execute(sql.SQL(
-                "INSERT INTO {target} (kind, row_values, {extra}) SELECT kind, data, {values} FROM ({rows}) kept "
+                "INSERT INTO {target} (kind, row_values, {extra}) SELECT kind, row_values, {values} FROM ({rows}) kept "
                 "ORDER BY kind, row_id LIMIT %(limit)s").format(
                     target=identifier(target), extra=sql.SQL(", ").join(map(identifier, extra)),
                     values=sql.SQL(", ").join(sql.Placeholder(name) for name in extra), rows=rows),
                 dict(extra, limit=self.detail_limit))
             return self.cursor.rowcount
 
-    def _firsts(self, side, limit, data):
-        """Queries of the first ``limit`` changed rows of a side (about): (kind, row id, ``data`` of the row).
+    def _firsts(self, side, limit, row_values):
+        """Queries of the first ``limit`` changed rows of a side (about): (kind, row id, ``row_values`` of the row).
 
         The rows of groups kept (a changed group's first row, as many times as
         it changed; with the alike groups kept, the first row of a line both
@@ -277,20 +277,22 @@ class Comparison:
         in file order until enough.
         """
         kind, table, ref, sign = side
-        terms = [sql.SQL("SELECT {kind}::text AS kind, t.id AS row_id, {data} AS data FROM ("
+        terms = [sql.SQL("SELECT {kind}::text AS kind, t.id AS row_id, {row_values} AS row_values FROM ("
                          "SELECT {ref} AS row_id, {sign} * delta AS times FROM {changed} WHERE {sign} * delta > 0 "
                          "ORDER BY {ref} LIMIT {limit}) first CROSS JOIN generate_series(1, first.times) "
                          "JOIN {table} t ON t.id = first.row_id").format(
-                             kind=sql.Literal(kind), data=data, ref=sql.Identifier(ref), sign=sql.Literal(sign),
-                             changed=sql.Identifier(CHANGED), limit=sql.Literal(limit), table=table)]
+                             kind=sql.Literal(kind), row_values=row_values, ref=sql.Identifier(ref),
+                             sign=sql.Literal(sign), changed=sql.Identifier(CHANGED), limit=sql.Literal(limit),
+                             table=table)]
         if self.keep == KEEP_ALIKE:
             # NOT EXISTS, an anti-join: the rows read in order of id until enough when few groups are kept, both
             # sides hashed when many are (never a search of the groups for each row, as NOT IN would make it when
             # they do not fit in memory)
-            terms.append(sql.SQL("(SELECT {kind}::text, t.id, {data} FROM {table} t WHERE NOT EXISTS ("
+            terms.append(sql.SQL("(SELECT {kind}::text, t.id, {row_values} FROM {table} t WHERE NOT EXISTS ("
                                  "SELECT FROM {changed} c WHERE c.h = {row}) ORDER BY t.id LIMIT {limit})").format(
-                                     kind=sql.Literal(kind), data=data, table=table, row=self._row_hash("t"),
-                                     changed=sql.Identifier(CHANGED), limit=sql.Literal(limit)))
+                                     kind=sql.Literal(kind), row_values=row_values, table=table,
+                                     row=self._row_hash("t"), changed=sql.Identifier(CHANGED),
+                                     limit=sql.Literal(limit)))
         return terms
 
     def totals(self, spec, until=None):

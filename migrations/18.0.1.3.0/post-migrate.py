@@ -10,16 +10,13 @@ field is now computed from the two).
 """
 
 from odoo.tools import SQL
+from odoo.tools.sql import column_exists
 
 CHANGES = "is_cegid_import_change"
 
 
 def migrate(cr, version):
-    if not version:
-        return
-    cr.execute(SQL("SELECT 1 FROM information_schema.columns WHERE table_name = %s AND column_name = 'data'",
-                   CHANGES))
-    if not cr.fetchone():
+    if not version or not column_exists(cr, CHANGES, "data"):
         return
     cr.execute(SQL(
         "UPDATE %(imports)s i SET change_columns = names.keys FROM ("
