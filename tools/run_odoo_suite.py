@@ -427,8 +427,8 @@ def run_suite(keep=False, echo=False, log_path=None, test_tags=None):
     return result
 
 
-def print_result(result, log_path=None):
-    """The suite's summary line, after the lines that failed it."""
+def print_result(result, log_path=None, counts=True):
+    """The suite's summary line (unless not ``counts``: the caller prints it), after the lines that failed it."""
     if result.skipped_reason:
         print(f"odoo: SKIPPED ({result.skipped_reason})")
         return
@@ -436,7 +436,8 @@ def print_result(result, log_path=None):
         print(f"odoo! {problem}")
     if log_path:
         print(f"odoo: full log in {log_path}")
-    print(f"odoo: {result.passed} passed, {result.failed} failed")
+    if counts:
+        print(f"odoo: {result.passed} passed, {result.failed} failed")
 
 
 def interrupt(_signum, _frame):

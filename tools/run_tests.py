@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import traceback
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -73,6 +74,52 @@ def check_readme():
     return True
 
 
+def run_odoo(log_path):
+    """The Odoo suite (tools/run_odoo_suite.py); return (passed, failed, warning), the warning when it was skipped."""
+    result = run_odoo_suite.run_suite(log_path=log_path)
+    run_odoo_suite.print_result(result, log_path, counts=False)
+    warning = ""
+    if result.skipped_reason:
+        warning = (f"odoo: SKIPPED ({result.skipped_reason}); "
+                   "WARNING: nothing proved that the addon installs and works")
+    return result.passed, result.failed, warning
+
+
+def run_guarded(name, run):
+    """``(name, passed, failed, warning)`` of one suite, after its line; a suite that raises counts as one failure.
+
+    ``run`` returns ``(passed, failed)`` or ``(passed, failed, warning)``. A crash (PostgreSQL that does not
+    start, pip that fails...) prints its traceback and the run goes on: the summary and the exit status must
+    not be lost with it.
+    """
+    try:
+        passed, failed, *warning = run()
+    except Exception:  # whatever breaks a suite fails it; the totals are still printed
+        traceback.print_exc()
+        print(f"{name}! the suite crashed (traceback above): counted as 1 failure", flush=True)
+        passed, failed, warning = 0, 1, []
+    print(f"{name}: {passed} passed, {failed} failed", flush=True)
+    return name, passed, failed, "".join(warning)
+
+
+def run_suites(runners):
+    """Run each ``(name, run)`` of ``runners`` guarded, print the summary ending with the totals; return the status.
+
+    The last line is always ``N passed, N failed``; the status is 1 when anything failed, else 0.
+    """
+    summary = [run_guarded(name, run) for name, run in runners]
+    print()
+    for name, passed, failed, _warning in summary:
+        print(f"{name}: {passed} passed, {failed} failed")
+    for *_counts, warning in summary:
+        if warning:
+            print(warning)
+    total_passed = sum(passed for _, passed, _, _ in summary)
+    total_failed = sum(failed for _, _, failed, _ in summary)
+    print(f"{total_passed} passed, {total_failed} failed", flush=True)
+    return 1 if total_failed else 0
+
+
 def interrupt(_signum, _frame):
     """Turn SIGTERM into KeyboardInterrupt so that every ``finally`` stops what it started."""
     raise KeyboardInterrupt
@@ -91,34 +138,16 @@ def main():
     if unknown:
         parser.error(f"unknown suite(s): {', '.join(sorted(unknown))}")
     os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
-    summary = []
-    skipped_odoo = ""
+    runners = {
+        "core": lambda: run_core(args.pytest_args),
+        "lint": run_lint,
+        "odoo": lambda: run_odoo(args.odoo_log),
+    }
     try:
-        if "core" in selected:
-            summary.append(("core", *run_core(args.pytest_args)))
-            print(f"core: {summary[-1][1]} passed, {summary[-1][2]} failed", flush=True)
-        if "lint" in selected:
-            summary.append(("lint", *run_lint()))
-            print(f"lint: {summary[-1][1]} passed, {summary[-1][2]} failed", flush=True)
-        if "odoo" in selected:
-            result = run_odoo_suite.run_suite(log_path=args.odoo_log)
-            run_odoo_suite.print_result(result, args.odoo_log)
-            if result.skipped_reason:
-                skipped_odoo = result.skipped_reason
-            else:
-                summary.append(("odoo", result.passed, result.failed))
+        return run_suites([(name, runners[name]) for name in SUITES if name in selected])
     except KeyboardInterrupt:
         print("interrupted")
         return 130
-    print()
-    for name, passed, failed in summary:
-        print(f"{name}: {passed} passed, {failed} failed")
-    if skipped_odoo:
-        print(f"odoo: SKIPPED ({skipped_odoo}); WARNING: nothing proved that the addon installs and works")
-    total_passed = sum(p for _, p, _ in summary)
-    total_failed = sum(f for _, _, f in summary)
-    print(f"{total_passed} passed, {total_failed} failed")
-    return 1 if total_failed else 0
 
 
 if __name__ == "__main__":
