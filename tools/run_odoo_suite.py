@@ -7,8 +7,8 @@ Finds Odoo 18.0 (ODOO_SRC, /opt/odoo-18.0, /opt/odoo, an importable ``odoo``),
 installs its Python requirements into the running interpreter's environment if
 they are missing, starts a private PostgreSQL cluster (as an unprivileged user
 when run as root), installs the addon, upgrades it, runs its tests, uninstalls
-it, and judges the run by Odoo's own test report and by the log: any ERROR or
-CRITICAL line fails the suite, and so does any WARNING line of the install, the
+it, and judges the run by Odoo's own test report and by the log: any skipped
+test of the addon, any ERROR or CRITICAL line fails the suite, and so does any WARNING line of the install, the
 upgrade and the uninstall (of the tests, a WARNING line about this addon).
 Everything it starts it stops, also when interrupted.
 
@@ -38,6 +38,11 @@ ODOO_CANDIDATES = ("/opt/odoo-18.0", "/opt/odoo")
 BUILD_CONSTRAINTS = "setuptools<70\n"
 RESULT_LINE = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
 LOG_LEVEL = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (DEBUG|INFO|WARNING|ERROR|CRITICAL) ")
+# odoo.tests.result.OdooTestResult.addSkip: "skipped %s : %s" (the test, the reason) at INFO, logged by the
+# test's module; a setUpClass that skips is logged by unittest.suite, the test being "setUpClass (<module.Class>)".
+SKIP_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ INFO \S+ (?P<logger>\S+): "
+                       r"skipped (?P<test>.+?) : (?P<reason>.*?)\s*$")
+CLASS_LEVEL = ("setUpClass (", "tearDownClass (")  # not counted in the report's total: no startTest
 # Lines Odoo itself prints on any fresh test database; none is about this addon.
 KNOWN_NOISE = (
     re.compile(r"odoo\.modules\.graph: module .* not installable, skipped"),
@@ -273,15 +278,33 @@ def log_problems(lines, strict=False):
     return problems
 
 
+def addon_skips(lines):
+    """``(test, reason)`` of each test of this addon that Odoo skipped (logged at INFO only).
+
+    A skipped test proves nothing: a tour whose Chromium is missing or too slow to start
+    ("Chrome executable not found", "Failed to detect chrome devtools port") must not pass.
+    """
+    prefix = f"odoo.addons.{MODULE}."
+    skips = []
+    for line in lines:
+        match = SKIP_LINE.match(line)
+        if match and (match["logger"].startswith(prefix) or prefix in match["test"]):
+            skips.append((match["test"], match["reason"]))
+    return skips
+
+
 def judge_tests(returncode, lines, result):
-    """Fill ``result`` from Odoo's report line and the log of the install-and-test run."""
+    """Fill ``result`` from Odoo's report line and the log of the install-and-test run; a skipped test fails."""
     report = [RESULT_LINE.search(line) for line in lines]
     report = [match for match in report if match]
     problems = log_problems(lines)
+    skips = addon_skips(lines)
     if report:
         failures, errors, total = (int(x) for x in report[-1].groups())
-        result.passed += total - failures - errors
-        result.failed += failures + errors
+        counted_skips = sum(1 for test, _reason in skips if not test.startswith(CLASS_LEVEL))
+        result.passed += max(total - failures - errors - counted_skips, 0)
+        result.failed += failures + errors + len(skips)
+        result.problems.extend(f"odoo: skipped {test} ({reason}): counted as failed" for test, reason in skips)
         if not total:
             result.problems.append("odoo: no Odoo test ran")
             result.failed += 1

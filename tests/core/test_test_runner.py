@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """The test runner's counting (tools/run_tests.py): what CI reads is its last line and its exit status."""
 
+import run_odoo_suite
 import run_tests
 
 
@@ -33,3 +34,43 @@ def test_a_skipped_suite_warns_above_the_totals(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert status == 0
     assert lines[-2:] == ["odoo: SKIPPED (no Odoo 18.0 found)", "0 passed, 0 failed"]
+
+
+def odoo_line(logger, message):
+    """A line of Odoo 18's log at INFO (``netsvc`` format: it ends with the empty perf_info, a space)."""
+    return f"2026-12-05 01:36:36,209 16112 INFO cegid_test {logger}: {message} "
+
+
+OURS = "odoo.addons.is_cegid2odoo"
+# As Odoo 18 logs them (odoo.tests.result.OdooTestResult.addSkip, run through OdooSuite): a tour that skips
+# in its test, a class whose setUpClass skips (logged by odoo.tests.suite, not in the report's total), a
+# test of another module that skips, and a log line of the addon that says "skipped".
+SKIPPING_RUN = [
+    odoo_line(f"{OURS}.tests.test_tour", "Starting TestForceNowTour.test_force_now_tour ..."),
+    odoo_line(f"{OURS}.tests.test_tour", "skipped TestForceNowTour.test_force_now_tour : Chrome executable not found"),
+    odoo_line(f"{OURS}.tests.test_tour", "Starting TestForceNowTour.test_other ..."),
+    odoo_line("odoo.tests.suite", f"skipped setUpClass ({OURS}.tests.test_dashboards.TestDashboardTour) : "
+                                  "Failed to detect chrome devtools port after 10.0s."),
+    odoo_line("odoo.addons.base.tests.test_misc", "Starting TestMisc.test_other_module ..."),
+    odoo_line("odoo.addons.base.tests.test_misc", "skipped TestMisc.test_other_module : not ours"),
+    odoo_line(f"{OURS}.models.cegid_import", "Cegid import skipped: the Cegid settings were not confirmed"),
+    odoo_line("odoo.modules.loading", "0 failed, 0 error(s) of 3 tests when loading database 'cegid_test'"),
+]
+
+
+def test_a_skipped_odoo_test_of_the_addon_counts_as_failed_with_its_reason():
+    result = run_odoo_suite.SuiteResult()
+    run_odoo_suite.judge_tests(0, SKIPPING_RUN, result)
+    # 3 tests in Odoo's total: one of ours skipped, one of ours passed, the other module's skip is not ours
+    assert (result.passed, result.failed) == (2, 2)
+    assert result.problems == [
+        "odoo: skipped TestForceNowTour.test_force_now_tour (Chrome executable not found): counted as failed",
+        f"odoo: skipped setUpClass ({OURS}.tests.test_dashboards.TestDashboardTour) "
+        "(Failed to detect chrome devtools port after 10.0s.): counted as failed",
+    ]
+
+
+def test_an_odoo_run_without_skips_counts_every_test_as_passed():
+    result = run_odoo_suite.SuiteResult()
+    run_odoo_suite.judge_tests(0, [line for line in SKIPPING_RUN if ": skipped " not in line], result)
+    assert (result.passed, result.failed, result.problems) == (3, 0, [])
