@@ -14,7 +14,8 @@ say() { printf 'setup: %s\n' "$*"; }
 
 install_debian_packages() {
   # Only what is missing: Node for Azurite, PostgreSQL's server binaries, Chromium for the
-  # Odoo tours, and the headers Odoo's requirements build against on Python 3.11.
+  # Odoo tours, and the headers Odoo's requirements and psycopg2 (requirements-test.txt) build against
+  # on Python 3.11.
   local missing=()
   command -v node >/dev/null 2>&1 || missing+=(nodejs)
   command -v npm >/dev/null 2>&1 || missing+=(npm)

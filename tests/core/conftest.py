@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psycopg2
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -129,7 +130,6 @@ def cluster():
 @pytest.fixture
 def connect(cluster):
     """``connect(isolation)``: a connection to the cluster, whose staging table holds SCHEMA's three rows."""
-    psycopg2 = pytest.importorskip("psycopg2")
     connections = []
 
     def connect(isolation="READ COMMITTED"):

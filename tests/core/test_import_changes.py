@@ -6,6 +6,7 @@ import datetime
 import json
 from decimal import Decimal
 
+import psycopg2
 import pytest
 from exportfiles import open_export, write
 
@@ -13,7 +14,6 @@ from cegid_import import changes
 from cegid_import.catalogue import AMOUNT, DATE, FLOAT, INTEGER, KNOWN_BY_NAME
 from cegid_import.pg_replace import replace_table
 
-psycopg2 = pytest.importorskip("psycopg2")
 ECRITURE = KNOWN_BY_NAME["ECRITURE"]
 SQL_TYPES = {DATE: "date", AMOUNT: "numeric", FLOAT: "float8", INTEGER: "int4"}
 OLD = [

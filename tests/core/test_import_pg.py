@@ -5,6 +5,7 @@
 import dataclasses
 import threading
 
+import psycopg2
 import pytest
 from exportfiles import open_export
 
@@ -13,8 +14,6 @@ from cegid_import.catalogue import KNOWN_BY_NAME
 from cegid_import.errors import ExportRowError
 from cegid_import.pg_copy import copy_sql
 from cegid_import.pg_replace import identifier, replace_table
-
-psycopg2 = pytest.importorskip("psycopg2")
 
 STRUCTURE = """
 SELECT (SELECT array_agg(conname || ' ' || pg_get_constraintdef(oid) ORDER BY conname) FROM pg_constraint
