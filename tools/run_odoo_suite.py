@@ -34,6 +34,9 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MODULE = "is_cegid2odoo"
 ODOO_CANDIDATES = ("/opt/odoo-18.0", "/opt/odoo")
+# Set by .ci/run: what a developer's run may leave out (no Odoo, the upgrade check, the server scenarios,
+# a skipped pytest test) fails a strict run instead.
+STRICT = "CEGID_TEST_STRICT"
 # cbor2 5.4.2 (Odoo 18's pin for Python 3.11) cannot build with setuptools >= 70.
 BUILD_CONSTRAINTS = "setuptools<70\n"
 RESULT_LINE = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
@@ -51,12 +54,28 @@ KNOWN_NOISE = (
 
 @dataclass
 class SuiteResult:
-    """What the Odoo suite found: counts, the lines that failed it, or why it was skipped."""
+    """What the Odoo suite found: counts, the lines that failed it, why it was skipped, the parts left out."""
 
     passed: int = 0
     failed: int = 0
     skipped_reason: str = ""
     problems: list = field(default_factory=list)
+    left_out: list = field(default_factory=list)
+
+
+def strict_mode():
+    """True in CI (``CEGID_TEST_STRICT=1``, exported by .ci/run): nothing may be skipped."""
+    return os.environ.get(STRICT) == "1"
+
+
+def leave_out(result, part):
+    """Record that ``part`` of the suite did not run: one failure in a strict run, else a visible warning."""
+    if strict_mode():
+        result.failed += 1
+        result.problems.append(f"{part}: not run, which fails a strict run ({STRICT}=1, as in CI)")
+    else:
+        result.left_out.append(part)
+        print(f"odoo: WARNING: {part}: not run", flush=True)
 
 
 def odoo_version_ok(src):
@@ -347,7 +366,8 @@ def run_shell(src, cluster, workdir, dbname, script, addons=None):
 def run_pytest(folder, env=None, extra=()):
     """pytest on ``folder`` (its own rootdir); return (passed, failed, exit status).
 
-    A run that reports no test, or dies before writing its report, counts as one failure.
+    A run that reports no test, or dies before writing its report, counts as one failure; in a strict run
+    (CI) every skipped test counts as failed.
     """
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "junit.xml"
@@ -369,7 +389,11 @@ def run_pytest(folder, env=None, extra=()):
     if process.returncode not in (0, 1) and not failed:
         print(f"{folder.name}! pytest exited with status {process.returncode}")
         failed += 1
-    return total - skipped - min(failed, total - skipped), failed, process.returncode
+    passed = total - skipped - min(failed, total - skipped)
+    if skipped and strict_mode():
+        print(f"{folder.name}! {skipped} test(s) skipped (pytest -rs tells why): counted as failed ({STRICT}=1)")
+        failed += skipped
+    return passed, failed, process.returncode
 
 
 def run_server_scenarios(src, cluster, workdir, dbname, result):
@@ -420,8 +444,12 @@ def run_suite(keep=False, echo=False, log_path=None, test_tags=None):
     result = SuiteResult()
     src = find_odoo()
     if src is None:
-        result.skipped_reason = ("no Odoo 18.0 found: set ODOO_SRC to an Odoo 18.0 source folder, "
-                                 "or put one in /opt/odoo-18.0 or /opt/odoo")
+        reason = ("no Odoo 18.0 found: set ODOO_SRC to an Odoo 18.0 source folder, "
+                  "or put one in /opt/odoo-18.0 or /opt/odoo")
+        if strict_mode():
+            leave_out(result, f"odoo: the whole suite ({reason})")
+        else:
+            result.skipped_reason = reason
         return result
     ensure_odoo_requirements(src)
     with throwaway_cluster("cegid-odoo-suite-", keep) as (cluster, workdir):
@@ -437,7 +465,9 @@ def run_suite(keep=False, echo=False, log_path=None, test_tags=None):
                                ["--test-enable", "--test-tags", tags, "--log-level", "test"])
         returncode, lines = run_logged(command, log_path, echo)
         judge_tests(returncode, lines, result)
-        if os.environ.get("CEGID_SKIP_SERVER_SCENARIOS") != "1":  # a developer's quick run; CI runs them
+        if os.environ.get("CEGID_SKIP_SERVER_SCENARIOS") == "1":  # a developer's quick run; CI runs them
+            leave_out(result, "odoo: the server scenarios (tests/odoo_server), CEGID_SKIP_SERVER_SCENARIOS=1")
+        else:
             run_server_scenarios(src, cluster, workdir, dbname, result)
         uninstall_lines = run_shell(src, cluster, workdir, dbname, UNINSTALL_SCRIPT)
         with open(log_path, "a", encoding="utf-8") as log:

@@ -75,14 +75,14 @@ def check_readme():
 
 
 def run_odoo(log_path):
-    """The Odoo suite (tools/run_odoo_suite.py); return (passed, failed, warning), the warning when it was skipped."""
+    """The Odoo suite (tools/run_odoo_suite.py); return (passed, failed, warnings): what was skipped or left out."""
     result = run_odoo_suite.run_suite(log_path=log_path)
     run_odoo_suite.print_result(result, log_path, counts=False)
-    warning = ""
+    warnings = [f"odoo: WARNING: {part}: not run" for part in result.left_out]
     if result.skipped_reason:
-        warning = (f"odoo: SKIPPED ({result.skipped_reason}); "
-                   "WARNING: nothing proved that the addon installs and works")
-    return result.passed, result.failed, warning
+        warnings.append(f"odoo: SKIPPED ({result.skipped_reason}); "
+                        "WARNING: nothing proved that the addon installs and works")
+    return result.passed, result.failed, "\n".join(warnings)
 
 
 def run_guarded(name, run):

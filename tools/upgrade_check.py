@@ -9,7 +9,8 @@ the customer's own; the working tree's addon is then installed over it
 (``-u``), as on a customer's server. The step fails when the upgrade logs an
 error (or a warning of the addon), when a row is lost, or when the upgraded
 database does not import a file with the new columns. Without the git history
-(an exported tree) it says it was skipped.
+(an exported tree, a shallow clone) it is left out: a warning, a failure in a
+strict run (CI).
 
 Standard library only, as ``run_odoo_suite``.
 """
@@ -111,7 +112,8 @@ def previous_release():
                 previous = git("rev-parse", f"{newer}^" if newer else "HEAD").decode().strip()
                 return previous, version
             newer = commit
-    except (OSError, subprocess.CalledProcessError):
+    except (OSError, subprocess.CalledProcessError) as err:
+        print(f"upgrade: git failed: {getattr(err, 'stderr', b'').decode(errors='replace').strip() or err}")
         return None
     return None
 
@@ -132,7 +134,8 @@ def run_upgrade(src, cluster, workdir, log_path, result):
     """Install the previous release, import rows, upgrade to the tree, check the rows and a new file."""
     release = previous_release()
     if release is None:
-        print("upgrade: SKIPPED (no git history with an earlier version of the manifest)")
+        suite.leave_out(result, "upgrade: the upgrade check (no earlier version of the manifest in the git history: "
+                                "an exported tree or a shallow clone?)")
         return
     commit, version = release
     old_addons = extract(commit, Path(workdir) / "previous-release")

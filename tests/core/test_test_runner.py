@@ -4,6 +4,7 @@
 
 import run_odoo_suite
 import run_tests
+import upgrade_check
 
 
 def crashes():
@@ -74,3 +75,40 @@ def test_an_odoo_run_without_skips_counts_every_test_as_passed():
     result = run_odoo_suite.SuiteResult()
     run_odoo_suite.judge_tests(0, [line for line in SKIPPING_RUN if ": skipped " not in line], result)
     assert (result.passed, result.failed, result.problems) == (3, 0, [])
+
+
+def test_a_part_left_out_warns_in_a_developers_run_and_fails_a_strict_one(monkeypatch, capsys):
+    monkeypatch.delenv(run_odoo_suite.STRICT, raising=False)
+    result = run_odoo_suite.SuiteResult()
+    run_odoo_suite.leave_out(result, "odoo: the server scenarios")
+    assert (result.failed, result.left_out) == (0, ["odoo: the server scenarios"])
+    assert "odoo: WARNING: odoo: the server scenarios: not run" in capsys.readouterr().out
+    monkeypatch.setenv(run_odoo_suite.STRICT, "1")
+    result = run_odoo_suite.SuiteResult()
+    run_odoo_suite.leave_out(result, "odoo: the server scenarios")
+    assert (result.failed, result.left_out) == (1, [])
+    assert result.problems == [
+        "odoo: the server scenarios: not run, which fails a strict run (CEGID_TEST_STRICT=1, as in CI)"]
+
+
+def test_the_upgrade_check_without_git_history_fails_a_strict_run(monkeypatch, tmp_path):
+    exported = tmp_path / "exported"  # the addon as an archive unpacks it: no .git
+    exported.mkdir()
+    (exported / "__manifest__.py").write_text('{"version": "18.0.9.9.9"}', encoding="utf-8")
+    monkeypatch.setattr(run_odoo_suite, "REPO_ROOT", exported)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))  # git must not find a repository above
+    monkeypatch.setenv(run_odoo_suite.STRICT, "1")
+    result = run_odoo_suite.SuiteResult()
+    upgrade_check.run_upgrade(None, None, tmp_path, tmp_path / "odoo.log", result)
+    assert result.failed == 1
+    assert result.problems[0].startswith("upgrade: the upgrade check (no earlier version of the manifest")
+
+
+def test_a_skipped_pytest_test_fails_a_strict_run(monkeypatch, tmp_path):
+    (tmp_path / "test_some.py").write_text(
+        "import pytest\n\ndef test_runs():\n    pass\n\ndef test_skips():\n    pytest.skip('no PostgreSQL')\n",
+        encoding="utf-8")
+    monkeypatch.delenv(run_odoo_suite.STRICT, raising=False)
+    assert run_odoo_suite.run_pytest(tmp_path)[:2] == (1, 0)
+    monkeypatch.setenv(run_odoo_suite.STRICT, "1")
+    assert run_odoo_suite.run_pytest(tmp_path)[:2] == (1, 1)
