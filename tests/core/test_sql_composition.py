@@ -5,7 +5,7 @@
 A statement made with an f-string, ``%`` or ``str.format`` puts whatever a
 name holds into the SQL text; a table or column name can come from a file's
 header or a manager's input. This test reads the sources of the import and of
-the Odoo models and fails on any such string that looks like SQL.
+the Odoo models and migrations and fails on any such string that looks like SQL.
 """
 
 import ast
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-CHECKED = ("cegid_import", "cegid_data_access", "models", "wizard", "script-externe")
+CHECKED = ("cegid_import", "cegid_data_access", "models", "wizard", "migrations", "script-externe")
 SQL_WORDS = re.compile(
     r"\b(SELECT|INSERT INTO|UPDATE|DELETE FROM|CREATE|ALTER|DROP|COPY|LOCK TABLE|GRANT|COMMENT ON|TRUNCATE)\b")
 
