@@ -12,7 +12,7 @@ import os
 import sys
 
 from .cli_text import describe, where_to_set
-from .errors import EXIT_CONFIG, CegidError, ConfigError
+from .errors import EXIT_CONFIG, EXIT_UNEXPECTED, CegidError, ConfigError
 from .redact import redact
 from .settings import ENV_PREFIX, load_settings
 
@@ -106,3 +106,12 @@ def run(main, secrets_holder=None):
     except KeyboardInterrupt:
         sys.stderr.write("Interrupted.\n")
         return 130
+    except Exception as err:  # no traceback: it would print what the error quotes (a secret) unmasked
+        sys.stderr.write(unexpected_line(err, secrets_holder) + "\n")
+        return EXIT_UNEXPECTED
+
+
+def unexpected_line(err, secrets):
+    """``Unexpected error: <type>: <message>`` on one line, secrets masked."""
+    text = redact(f"{type(err).__name__}: {err}", secrets)
+    return "Unexpected error: " + " ".join(text.split())

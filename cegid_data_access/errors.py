@@ -21,6 +21,7 @@ EXIT_OK = 0
 EXIT_PARTIAL = 1
 EXIT_CONFIG = 2
 EXIT_CONNECTION = 3
+EXIT_UNEXPECTED = 4  # an error no code expected (a bug): the scripts print one redacted line, no traceback
 
 # code -> names of its parameters. Grouped by where the code comes from.
 CODES = {

@@ -9,13 +9,17 @@ _SAS_SIGNATURE = re.compile(r"(?i)(sig=)[^&\s\"'<>]+")
 
 
 def redact(text, secrets=()):
-    """Return ``text`` with SAS signatures and the given secret values masked."""
+    """Return ``text`` with SAS signatures and the given secret values masked.
+
+    A secret is masked also as ``repr`` writes it (``\\n`` for a line break...): an exception's
+    message quotes the value it refused that way.
+    """
     if text is None:
         return text
     text = _SAS_SIGNATURE.sub(r"\1" + REDACTED, str(text))
     for secret in secrets:
         if secret and len(secret) >= 4:
-            text = text.replace(secret, REDACTED)
+            text = text.replace(secret, REDACTED).replace(repr(secret)[1:-1], REDACTED)
     return text
 
 

@@ -15,7 +15,8 @@ Only nextExecution changes when forcing: the cron stays, and the daily schedule
 resumes after the forced run. A disabled query is never forced.
 
 Exit status: 0 done, 1 nothing matched or some updates failed, 2 usage or
-configuration error, 3 authentication or connection failure.
+configuration error, 3 authentication or connection failure, 4 unexpected error
+(one line, secrets masked).
 """
 
 import dataclasses

@@ -17,7 +17,8 @@ checkpoint of each large download.
 Exit status: 0 all transferred (or nothing to do, or another run holds the
 lock, or --max-seconds stopped the run: the next one continues), 1 some blobs
 not transferred, 2 configuration or usage error, 3 authentication or
-connection failure before any transfer.
+connection failure before any transfer, 4 unexpected error (one line, secrets
+masked).
 """
 
 import os
