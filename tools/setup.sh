@@ -14,14 +14,14 @@ say() { printf 'setup: %s\n' "$*"; }
 
 install_debian_packages() {
   # Only what is missing: Node for Azurite, PostgreSQL's server binaries, Chromium for the
-  # Odoo tours, and the headers Odoo's requirements and psycopg2 (requirements-test.txt) build against
-  # on Python 3.11.
+  # Odoo tours, and the compiler and headers Odoo's requirements and psycopg2 (requirements-test.txt)
+  # build against on Python 3.11.
   local missing=()
   command -v node >/dev/null 2>&1 || missing+=(nodejs)
   command -v npm >/dev/null 2>&1 || missing+=(npm)
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql-15)
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
-  for pkg in libldap2-dev libsasl2-dev libpq-dev; do
+  for pkg in gcc python3-dev libldap2-dev libsasl2-dev libpq-dev; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
   done
   "$python" -c "import ensurepip, venv" 2>/dev/null || missing+=(python3-venv)
