@@ -186,24 +186,35 @@ def test_a_kept_part_whose_blob_is_gone_is_dropped(slow):
 def test_the_memory_budget_lets_downloads_take_turns():
     budget = MemoryBudget(10)
     order = []
+    first_in, first_may_go = threading.Event(), threading.Event()
 
-    def hold(name, amount, pause):
+    def hold(name, amount, until=None):
         with budget.hold(amount):
             order.append(("in", name))
-            time.sleep(pause)
+            if until:
+                first_in.set()
+                until.wait(5)
             order.append(("out", name))
 
-    first = threading.Thread(target=hold, args=("first", 8, 0.3))
+    # daemon threads: a budget that never lets one in fails the test instead of hanging it
+    first = threading.Thread(target=hold, args=("first", 8, first_may_go), daemon=True)
     first.start()
-    time.sleep(0.1)
-    small = threading.Thread(target=hold, args=("small", 2, 0))  # fits beside the first
-    large = threading.Thread(target=hold, args=("large", 50, 0))  # more than the whole budget: waits to be alone
-    small.start()
+    assert first_in.wait(5)
+    # more than the whole budget: waits to be alone
+    large = threading.Thread(target=hold, args=("large", 50), daemon=True)
     large.start()
-    for thread in (first, small, large):
+    large.join(0.2)  # time to get in, were it let in: it is not
+    assert large.is_alive() and ("in", "large") not in order
+    # fits beside the first, the large one waiting
+    small = threading.Thread(target=hold, args=("small", 2), daemon=True)
+    small.start()
+    small.join(5)
+    assert order == [("in", "first"), ("in", "small"), ("out", "small")]
+    first_may_go.set()
+    for thread in (first, large):
         thread.join(5)
 
-    assert order.index(("in", "small")) < order.index(("out", "first")) < order.index(("in", "large"))
+    assert order[3:] == [("out", "first"), ("in", "large"), ("out", "large")]
     assert budget.free == 10
 
 
