@@ -30,6 +30,13 @@ def ecriture(rows):
     return ("\r\n".join(lines) + "\r\n").encode("cp1252")
 
 
+def analytiq(*rows):
+    """An ANALYTIQ export of account 607000, axis A1: rows of (date, section, debit)."""
+    line = "{date};607000;A1;{section};R1;Achat;FF;X9;ACH;F001;{debit};0"
+    return ("\r\n".join([ANALYTIQ_HEADER, *(line.format(date=date, section=section, debit=debit)
+                                           for date, section, debit in rows)]) + "\r\n").encode()
+
+
 @tagged("post_install", "-at_install")
 class TestImportChanges(ImportFolderMixin, TransactionCase):
     @classmethod
@@ -144,13 +151,12 @@ class TestImportChanges(ImportFolderMixin, TransactionCase):
 
     def test_analytic_money_by_axis_and_section_and_payroll_by_employee(self):
         self.params.set_param("is_cegid2odoo.payroll_closed_until", "2025-06-30")
-        line = "{date};607000;A1;{section};R1;Achat;FF;X9;ACH;F001;{debit};0"
-        analytiq = lambda *rows: ("\r\n".join([ANALYTIQ_HEADER, *(line.format(date=date, section=section, debit=debit)  # noqa: E731
-                                                                 for date, section, debit in rows)]) + "\r\n").encode()
         self.imported("ANALYTIQ.csv", analytiq(("30/06/2025", "SEC01", "10,5")))
         record = self.imported("ANALYTIQ.csv", analytiq(("30/06/2025", "SEC02", "10,5")))
         self.assertEqual(sorted((m.account, m.axis, m.section, m.debit) for m in record.money_ids), [
             ("607000", "A1", "SEC01", -10.5), ("607000", "A1", "SEC02", 10.5)])
+        # June is closed for the payroll only: the analytic entries follow the accounting's date (January)
+        self.assertFalse(record.closed_changes or record.activity_ids)
         absence = "ABS;{employee};3;1;CPA;-;Congés;{start};MAT;15/07/2025;PAM;{days};0;{{G}}"
         absences = lambda *rows: ("\n".join([ABSENCE_HEADER, *(absence.format(employee=e, start=s, days=d)  # noqa: E731
                                                                for e, s, d in rows)]) + "\n").encode("cp1252")
@@ -161,6 +167,19 @@ class TestImportChanges(ImportFolderMixin, TransactionCase):
         [alert] = self.alerts(record)
         self.assertIn("0000042, June 2025: Days 1.00 (2 row(s) changed)", alert.note)
         self.assertNotIn("0000043", alert.note)
+
+    def test_an_analytic_change_in_a_closed_month_names_its_account_axis_and_section(self):
+        self.imported("ANALYTIQ.csv", analytiq(("31/01/2025", "SEC01", "10,5"), ("03/02/2025", "SEC01", "4")))
+        # the accounting closed until 31 January: that day's entries are in the closed period, February's are not
+        record = self.imported("ANALYTIQ.csv", analytiq(("31/01/2025", "SEC02", "10,5"),
+                                                        ("03/02/2025", "SEC02", "4")))
+        self.assertEqual(len(record.closed_changes or []), 2)
+        [alert] = self.alerts(record)
+        self.assertEqual(alert.summary, "Cegid: ANALYTIQ changed a closed period")
+        self.assertIn("607000 / A1 / SEC01, January 2025: Debit -10.50, Credit 0.00 (1 row(s) changed)", alert.note)
+        self.assertIn("607000 / A1 / SEC02, January 2025: Debit 10.50, Credit 0.00 (1 row(s) changed)", alert.note)
+        self.assertNotIn("February", alert.note)
+        self.assertIn("607000 / A1 / SEC02, January 2025", record.closed_summary)
 
     def test_an_export_the_addon_does_not_know_is_compared_too(self):
         self.imported("SALARIES.csv", salaries(FIRST))
