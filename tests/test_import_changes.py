@@ -68,6 +68,10 @@ class TestImportChanges(ImportFolderMixin, TransactionCase):
     def alerts(self, record):
         return record.activity_ids.filtered(lambda act: act.user_id == self.manager)
 
+    def managers(self):
+        """Who the alerts are for: the internal users of the Cegid manager group."""
+        return self.env.ref("is_cegid2odoo.group_cegid_manager").users.filtered(lambda user: not user.share)
+
     def test_three_ecriture_snapshots(self):
         first = self.imported("ECRITURE.csv", ecriture(JANUARY))
         # nothing to compare with: every row is new, no alert even in a closed month
@@ -106,6 +110,10 @@ class TestImportChanges(ImportFolderMixin, TransactionCase):
         self.assertIn("625000, January 2025: Debit -10.00, Credit 0.00 (1 row(s) changed)", alert.note)
         self.assertNotIn("706000", alert.note)
         self.assertEqual(alert.activity_type_id, self.env.ref("mail.mail_activity_data_todo"))
+        # one for each Cegid manager, for no one else
+        self.assertIn(self.manager, self.managers())
+        self.assertEqual(sorted(third.activity_ids.user_id.ids), sorted(self.managers().ids))
+        self.assertEqual(len(third.activity_ids), len(self.managers()))
         # the next import that works does not close it: a person does
         self.imported("ECRITURE.csv", ecriture(third_rows))
         self.assertTrue(alert.exists())
@@ -208,9 +216,14 @@ class TestImportChanges(ImportFolderMixin, TransactionCase):
     def test_the_alert_reads_in_the_managers_language(self):
         self.env["res.lang"]._activate_lang("fr_FR")
         self.env["ir.module.module"]._load_module_terms(["is_cegid2odoo"], ["fr_FR"], overwrite=True)
-        self.manager.lang = "fr_FR"
+        french = new_test_user(self.env, login="changes_manager_fr", lang="fr_FR",
+                               groups="base.group_user,is_cegid2odoo.group_cegid_manager")
         self.imported("ECRITURE.csv", ecriture(JANUARY))
         record = self.imported("ECRITURE.csv", ecriture(JANUARY[:3]))
-        [alert] = self.alerts(record)
+        [alert] = record.activity_ids.filtered(lambda act: act.user_id == french)
         self.assertEqual(alert.summary, "Cegid : ECRITURE a modifié une période clôturée")
         self.assertIn("625000, janvier 2025 : Débit -10,00, Crédit 0,00 (1 ligne(s) modifiée(s))", alert.note)
+        # the same import, each manager in his own language
+        [alert] = self.alerts(record)
+        self.assertEqual(alert.summary, "Cegid: ECRITURE changed a closed period")
+        self.assertIn("625000, January 2025: Debit -10.00, Credit 0.00 (1 row(s) changed)", alert.note)
