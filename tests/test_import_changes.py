@@ -2,9 +2,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """What changed in Cegid since the last export: counts, detail, money table, closed periods reaching the managers."""
 
+import ast
 import shutil
 import tempfile
 from pathlib import Path
+
+from lxml import etree
 
 from odoo.tests import tagged
 from odoo.tests.common import TransactionCase, new_test_user
@@ -141,6 +144,8 @@ class TestImportChanges(ImportFolderMixin, TransactionCase):
 
     def test_the_changes_are_the_readers_of_the_data(self):
         self.imported("ECRITURE.csv", ecriture(JANUARY))
+        first = self.env["is.cegid.export"].with_user(self.accountant).get_freshness("is.cegid.ecriture")
+        self.assertNotIn("since the previous export", first["text"])  # nothing compared yet
         record = self.imported("ECRITURE.csv", ecriture(MARCH))
         Change = self.env["is.cegid.import.change"]
         self.assertEqual(Change.with_user(self.accountant).search_count([("import_id", "=", record.id)]), 6)
@@ -227,3 +232,32 @@ class TestImportChanges(ImportFolderMixin, TransactionCase):
         [alert] = self.alerts(record)
         self.assertEqual(alert.summary, "Cegid: ECRITURE changed a closed period")
         self.assertIn("625000, January 2025: Debit -10.00, Credit 0.00 (1 row(s) changed)", alert.note)
+
+    def test_the_changes_are_seen_on_the_import_and_in_the_list_of_imports(self):
+        """The import's Changes tab, the detail with its Added and Removed filters, the counts in Data > Imports."""
+        self.imported("ECRITURE.csv", ecriture(JANUARY))
+        record = self.imported("ECRITURE.csv", ecriture(JANUARY[:2] + MARCH))
+        self.assertEqual((record.rows_added, record.rows_removed), (2, 2))
+        imports = self.env.ref("is_cegid2odoo.menu_cegid_import").action
+        self.assertEqual(imports, self.env.ref("is_cegid2odoo.action_cegid_import"))
+        Import = self.env[imports.res_model].with_user(self.accountant)
+        views = Import.get_views([(False, "list"), (False, "form")])["views"]
+        listed = etree.fromstring(views["list"]["arch"])
+        self.assertTrue({"rows_added", "rows_removed"} <= set(listed.xpath("//list/field/@name")))
+        [page] = etree.fromstring(views["form"]["arch"]).xpath("//page[@name='changes']")
+        shown = set(page.xpath(".//field/@name"))
+        self.assertTrue({"rows_added", "rows_removed", "closed_summary", "money_ids"} <= shown, shown)
+        self.assertEqual(page.xpath(".//field[@name='money_ids']/list/field/@name"),
+                         ["account", "axis", "section", "month", "debit", "credit", "row_count"])
+        # the tab's button opens the rows added and removed of this import, filtered added or removed
+        detail = self.env.ref("is_cegid2odoo.action_cegid_import_change")
+        [button] = page.xpath(".//button[@type='action']")
+        self.assertEqual((button.get("name"), button.get("context")),
+                         (str(detail.id), "{'search_default_import_id': id}"))
+        Change = self.env[detail.res_model].with_user(self.accountant)
+        search = etree.fromstring(Change.get_views([(detail.search_view_id.id, "search")])["views"]["search"]["arch"])
+        this_import = [("import_id", "=", record.id)]
+        for kind, expected in (("added", ["706000", "411000"]), ("removed", ["625000", "625000"])):
+            [domain] = search.xpath(f"//filter[@name='{kind}']/@domain")
+            rows = Change.search(this_import + ast.literal_eval(domain))
+            self.assertEqual(sorted(rows.mapped(lambda change: change.data["e_general"])), sorted(expected), kind)
