@@ -2,9 +2,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """What changed in Cegid since the last export: counts, detail, money table, closed periods reaching the managers."""
 
+import ast
 import shutil
 import tempfile
 from pathlib import Path
+
+from lxml import etree
 
 from odoo.tests import tagged
 from odoo.tests.common import TransactionCase, new_test_user
@@ -28,6 +31,13 @@ def ecriture(rows):
     lines = [ECRITURE_HEADER] + [f"{date};{piece};Pièce {piece};{account};{debit};{credit};;" for
                                  date, piece, account, debit, credit in rows]
     return ("\r\n".join(lines) + "\r\n").encode("cp1252")
+
+
+def analytiq(*rows):
+    """An ANALYTIQ export of account 607000, axis A1: rows of (date, section, debit)."""
+    line = "{date};607000;A1;{section};R1;Achat;FF;X9;ACH;F001;{debit};0"
+    return ("\r\n".join([ANALYTIQ_HEADER, *(line.format(date=date, section=section, debit=debit)
+                                           for date, section, debit in rows)]) + "\r\n").encode()
 
 
 @tagged("post_install", "-at_install")
@@ -60,6 +70,10 @@ class TestImportChanges(ImportFolderMixin, TransactionCase):
 
     def alerts(self, record):
         return record.activity_ids.filtered(lambda act: act.user_id == self.manager)
+
+    def managers(self):
+        """Who the alerts are for: the internal users of the Cegid manager group."""
+        return self.env.ref("is_cegid2odoo.group_cegid_manager").users.filtered(lambda user: not user.share)
 
     def test_three_ecriture_snapshots(self):
         first = self.imported("ECRITURE.csv", ecriture(JANUARY))
@@ -99,6 +113,10 @@ class TestImportChanges(ImportFolderMixin, TransactionCase):
         self.assertIn("625000, January 2025: Debit -10.00, Credit 0.00 (1 row(s) changed)", alert.note)
         self.assertNotIn("706000", alert.note)
         self.assertEqual(alert.activity_type_id, self.env.ref("mail.mail_activity_data_todo"))
+        # one for each Cegid manager, for no one else
+        self.assertIn(self.manager, self.managers())
+        self.assertEqual(sorted(third.activity_ids.user_id.ids), sorted(self.managers().ids))
+        self.assertEqual(len(third.activity_ids), len(self.managers()))
         # the next import that works does not close it: a person does
         self.imported("ECRITURE.csv", ecriture(third_rows))
         self.assertTrue(alert.exists())
@@ -126,6 +144,8 @@ class TestImportChanges(ImportFolderMixin, TransactionCase):
 
     def test_the_changes_are_the_readers_of_the_data(self):
         self.imported("ECRITURE.csv", ecriture(JANUARY))
+        first = self.env["is.cegid.export"].with_user(self.accountant).get_freshness("is.cegid.ecriture")
+        self.assertNotIn("since the previous export", first["text"])  # nothing compared yet
         record = self.imported("ECRITURE.csv", ecriture(MARCH))
         Change = self.env["is.cegid.import.change"]
         self.assertEqual(Change.with_user(self.accountant).search_count([("import_id", "=", record.id)]), 6)
@@ -144,13 +164,12 @@ class TestImportChanges(ImportFolderMixin, TransactionCase):
 
     def test_analytic_money_by_axis_and_section_and_payroll_by_employee(self):
         self.params.set_param("is_cegid2odoo.payroll_closed_until", "2025-06-30")
-        line = "{date};607000;A1;{section};R1;Achat;FF;X9;ACH;F001;{debit};0"
-        analytiq = lambda *rows: ("\r\n".join([ANALYTIQ_HEADER, *(line.format(date=date, section=section, debit=debit)  # noqa: E731
-                                                                 for date, section, debit in rows)]) + "\r\n").encode()
         self.imported("ANALYTIQ.csv", analytiq(("30/06/2025", "SEC01", "10,5")))
         record = self.imported("ANALYTIQ.csv", analytiq(("30/06/2025", "SEC02", "10,5")))
         self.assertEqual(sorted((m.account, m.axis, m.section, m.debit) for m in record.money_ids), [
             ("607000", "A1", "SEC01", -10.5), ("607000", "A1", "SEC02", 10.5)])
+        # June is closed for the payroll only: the analytic entries follow the accounting's date (January)
+        self.assertFalse(record.closed_changes or record.activity_ids)
         absence = "ABS;{employee};3;1;CPA;-;Congés;{start};MAT;15/07/2025;PAM;{days};0;{{G}}"
         absences = lambda *rows: ("\n".join([ABSENCE_HEADER, *(absence.format(employee=e, start=s, days=d)  # noqa: E731
                                                                for e, s, d in rows)]) + "\n").encode("cp1252")
@@ -161,6 +180,19 @@ class TestImportChanges(ImportFolderMixin, TransactionCase):
         [alert] = self.alerts(record)
         self.assertIn("0000042, June 2025: Days 1.00 (2 row(s) changed)", alert.note)
         self.assertNotIn("0000043", alert.note)
+
+    def test_an_analytic_change_in_a_closed_month_names_its_account_axis_and_section(self):
+        self.imported("ANALYTIQ.csv", analytiq(("31/01/2025", "SEC01", "10,5"), ("03/02/2025", "SEC01", "4")))
+        # the accounting closed until 31 January: that day's entries are in the closed period, February's are not
+        record = self.imported("ANALYTIQ.csv", analytiq(("31/01/2025", "SEC02", "10,5"),
+                                                        ("03/02/2025", "SEC02", "4")))
+        self.assertEqual(len(record.closed_changes or []), 2)
+        [alert] = self.alerts(record)
+        self.assertEqual(alert.summary, "Cegid: ANALYTIQ changed a closed period")
+        self.assertIn("607000 / A1 / SEC01, January 2025: Debit -10.50, Credit 0.00 (1 row(s) changed)", alert.note)
+        self.assertIn("607000 / A1 / SEC02, January 2025: Debit 10.50, Credit 0.00 (1 row(s) changed)", alert.note)
+        self.assertNotIn("February", alert.note)
+        self.assertIn("607000 / A1 / SEC02, January 2025", record.closed_summary)
 
     def test_an_export_the_addon_does_not_know_is_compared_too(self):
         self.imported("SALARIES.csv", salaries(FIRST))
@@ -189,9 +221,43 @@ class TestImportChanges(ImportFolderMixin, TransactionCase):
     def test_the_alert_reads_in_the_managers_language(self):
         self.env["res.lang"]._activate_lang("fr_FR")
         self.env["ir.module.module"]._load_module_terms(["is_cegid2odoo"], ["fr_FR"], overwrite=True)
-        self.manager.lang = "fr_FR"
+        french = new_test_user(self.env, login="changes_manager_fr", lang="fr_FR",
+                               groups="base.group_user,is_cegid2odoo.group_cegid_manager")
         self.imported("ECRITURE.csv", ecriture(JANUARY))
         record = self.imported("ECRITURE.csv", ecriture(JANUARY[:3]))
-        [alert] = self.alerts(record)
+        [alert] = record.activity_ids.filtered(lambda act: act.user_id == french)
         self.assertEqual(alert.summary, "Cegid : ECRITURE a modifié une période clôturée")
         self.assertIn("625000, janvier 2025 : Débit -10,00, Crédit 0,00 (1 ligne(s) modifiée(s))", alert.note)
+        # the same import, each manager in his own language
+        [alert] = self.alerts(record)
+        self.assertEqual(alert.summary, "Cegid: ECRITURE changed a closed period")
+        self.assertIn("625000, January 2025: Debit -10.00, Credit 0.00 (1 row(s) changed)", alert.note)
+
+    def test_the_changes_are_seen_on_the_import_and_in_the_list_of_imports(self):
+        """The import's Changes tab, the detail with its Added and Removed filters, the counts in Data > Imports."""
+        self.imported("ECRITURE.csv", ecriture(JANUARY))
+        record = self.imported("ECRITURE.csv", ecriture(JANUARY[:2] + MARCH))
+        self.assertEqual((record.rows_added, record.rows_removed), (2, 2))
+        imports = self.env.ref("is_cegid2odoo.menu_cegid_import").action
+        self.assertEqual(imports, self.env.ref("is_cegid2odoo.action_cegid_import"))
+        Import = self.env[imports.res_model].with_user(self.accountant)
+        views = Import.get_views([(False, "list"), (False, "form")])["views"]
+        listed = etree.fromstring(views["list"]["arch"])
+        self.assertTrue({"rows_added", "rows_removed"} <= set(listed.xpath("//list/field/@name")))
+        [page] = etree.fromstring(views["form"]["arch"]).xpath("//page[@name='changes']")
+        shown = set(page.xpath(".//field/@name"))
+        self.assertTrue({"rows_added", "rows_removed", "closed_summary", "money_ids"} <= shown, shown)
+        self.assertEqual(page.xpath(".//field[@name='money_ids']/list/field/@name"),
+                         ["account", "axis", "section", "month", "debit", "credit", "row_count"])
+        # the tab's button opens the rows added and removed of this import, filtered added or removed
+        detail = self.env.ref("is_cegid2odoo.action_cegid_import_change")
+        [button] = page.xpath(".//button[@type='action']")
+        self.assertEqual((button.get("name"), button.get("context")),
+                         (str(detail.id), "{'search_default_import_id': id}"))
+        Change = self.env[detail.res_model].with_user(self.accountant)
+        search = etree.fromstring(Change.get_views([(detail.search_view_id.id, "search")])["views"]["search"]["arch"])
+        this_import = [("import_id", "=", record.id)]
+        for kind, expected in (("added", ["706000", "411000"]), ("removed", ["625000", "625000"])):
+            [domain] = search.xpath(f"//filter[@name='{kind}']/@domain")
+            rows = Change.search(this_import + ast.literal_eval(domain))
+            self.assertEqual(sorted(rows.mapped(lambda change: change.data["e_general"])), sorted(expected), kind)

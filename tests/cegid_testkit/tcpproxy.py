@@ -15,7 +15,9 @@ Faults act on the bytes the server sends back (downloads):
   does not support an operation would, and closes that connection.
 
 What went through is counted: ``response_bytes`` (every response byte
-forwarded), ``heads`` (the head of every request, as text).
+forwarded), ``heads`` (the head of every request, as text) and
+``head_times`` (the ``time.monotonic()`` at which each of them reached the
+proxy, in the same order).
 """
 
 import contextlib
@@ -54,6 +56,7 @@ class TcpProxy:
         self._send_at = 0.0
         self._answers = []
         self.heads = []
+        self.head_times = []
 
     @property
     def response_bytes(self):
@@ -176,6 +179,7 @@ class TcpProxy:
                     head = data.partition(b"\r\n\r\n")[0]
                     with self._lock:
                         self.heads.append(head.decode("latin-1"))
+                        self.head_times.append(time.monotonic())
                         answer = next((a for a in self._answers if a[0] in head), None)
                     if answer:
                         self._answer(client, *answer[1:])

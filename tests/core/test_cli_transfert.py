@@ -354,12 +354,17 @@ def test_kill_9_during_resumed_downloads_then_clean_run(azurite, tmp_path, seed)
         smalls = {f"f{index}/EXPORT{index % 2}.csv": os.urandom(rng.choice((0, 100, 70_000))) for index in range(6)}
         for name, data in smalls.items():
             upload(setup.container, name, data)
-        proxy.throttle(1024 * 1024)  # the blob takes 12 s; each killed run gets less than 1.6 s
+        proxy.throttle(1024 * 1024)  # the blob takes 12 s; each killed run gets a little more than it had kept
         driver = DRIVER.format(repo=str(SCRIPTS.parent))
         for _kill in range(4):
+            had = _durable(setup.folder)
             process = subprocess.Popen([sys.executable, "-c", driver, setup.url, str(setup.folder)],
                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            time.sleep(rng.uniform(0.8, 1.6))
+            # killed once it has durably kept more than the runs before it, then anywhere within 0.8 s
+            deadline = time.monotonic() + 60
+            while _durable(setup.folder) <= had and time.monotonic() < deadline and process.poll() is None:
+                time.sleep(0.02)
+            time.sleep(rng.uniform(0, 0.8))
             process.kill()
             process.wait()
             assert "Traceback" not in process.stderr.read().decode(), "the driver failed before it was killed"

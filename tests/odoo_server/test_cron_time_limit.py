@@ -18,8 +18,10 @@ in whole, with no kill either.
 """
 
 import hashlib
+import platform
 import re
 import time
+from pathlib import Path
 
 import pytest
 from conftest import wait_for
@@ -28,6 +30,9 @@ from cegid_testkit.samples import write_export
 
 LINK_RATE = 1024 * 1024  # bytes per second through the proxy
 WAIT = 900  # seconds at most for a delivery: generous, the machine may be loaded (a passing run takes 2-5 minutes)
+# the system calls of Python's select.select() by processor (select or pselect6), as /proc/<pid>/syscall numbers them;
+# libpq waits in poll() and time.sleep() in clock_nanosleep(): the cron worker in select() is asleep
+SELECT_CALLS = {"x86_64": {"23", "270"}, "aarch64": {"72"}}
 KILLS = re.compile(r"WorkerCron \(\d+\) timeout after|CPU time limit")
 SCENARIOS = {
     # name: (Odoo's options, export size in link seconds, how the run is asked for)
@@ -58,6 +63,20 @@ env["ir.config_parameter"].set_param("is_cegid2odoo.handover", False)
 """)
 
 
+def asleep(pid):
+    """Whether process ``pid`` waits in select(), as Odoo's cron worker does between its polls (Linux).
+
+    The worker's loop runs in a thread of its own (its main thread waits for it): any thread of the process counts.
+    """
+    calls = set()
+    for thread in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            calls.add(thread.joinpath("syscall").read_text(encoding="ascii").split()[0])
+        except (OSError, IndexError):
+            continue
+    return bool(calls & SELECT_CALLS.get(platform.machine(), set()))
+
+
 def runs(database):
     """(state, count) of the download runs recorded so far."""
     return database.query("SELECT state, count(*) FROM is_cegid_transfer GROUP BY state ORDER BY state")
@@ -73,10 +92,12 @@ def test_an_export_longer_than_the_cron_time_limit_arrives_whole_once(scenario, 
     services.proxy.throttle(LINK_RATE)
     started = time.monotonic()
     server = odoo_server("--workers", "2", "--max-cron-threads", "1", *options)
-    assert wait_for(lambda: re.search(r"Worker WorkerCron \(\d+\) alive", server.log()), timeout=120), \
-        server.log()[-3000:]
+    alive = wait_for(lambda: re.search(r"Worker WorkerCron \((\d+)\) alive", server.log()), timeout=120)
+    assert alive, server.log()[-3000:]
     if ask == "trigger":
-        time.sleep(5)  # the cron worker has told Odoo it is alive and sleeps: what "Download now" does wakes it
+        # the cron worker has told Odoo it is alive and sleeps: what "Download now" does wakes it
+        assert wait_for(lambda: asleep(int(alive[1])), timeout=120, interval=0.1), server.log()[-3000:]
+        time.sleep(5)  # it has slept a while, as when someone clicks: the run has less than a limit left
         database.shell('env["is.cegid.transfer"].action_download_now()')
 
     delivered = services.folder / "GRANDLIVRE.dat"
