@@ -406,7 +406,11 @@ class CegidExport(models.Model):
             raise UserError(self.env._("The shipped exports cannot be deleted."))
 
     def unlink(self):
-        """Delete custom entries with their tables (model, views, menu, rows)."""
+        """Delete custom entries with their tables (model, views, menu, rows).
+
+        The caller's right to delete is checked first: the tables are dropped as superuser.
+        """
+        self.check_access("unlink")
         for entry in self.filtered(lambda rec: not rec.builtin and rec.model_id):
             entry.sudo()._drop_table()
         return super().unlink()

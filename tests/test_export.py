@@ -304,6 +304,12 @@ class TestNewExport(CegidCase):
     def test_deleting_an_entry_drops_its_table_but_the_shipped_ones_stay(self):
         self.drop("SALARIES.csv", salaries(FIRST))
         self.run_import()
+        # a reader may not delete it: refused before anything is dropped
+        with self.assertRaises(AccessError):
+            self.entry().with_user(self.other_reader).unlink()
+        self.env.cr.execute("SELECT to_regclass('x_cegid_salaries')")
+        self.assertTrue(self.env.cr.fetchone()[0])
+        self.assertEqual(self.env["x_cegid_salaries"].with_user(self.other_reader).search_count([]), 3)
         self.entry().with_user(self.manager).unlink()
         self.assertNotIn("x_cegid_salaries", self.env)
         self.env.cr.execute("SELECT to_regclass('x_cegid_salaries')")

@@ -17,6 +17,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.service.model import get_public_method
 from odoo.tests import tagged
 from odoo.tests.common import new_test_user
+from odoo.tools import SQL
 
 from .common import CegidCase
 from .test_export import FIRST, salaries
@@ -69,7 +70,8 @@ MATRIX = {
         {"accounting", "manager"}, lambda t: (t.env.ref("is_cegid2odoo.dashboard_cegid_accounting"), ())),
     ("is.cegid.export", "create"): (NOBODY, lambda t: ("model", ({"name": "PIRATE", "description": "x"},))),
     ("is.cegid.export", "write"): (MANAGER, lambda t: (t.entry, ({"description": "Salaires"},))),
-    ("is.cegid.export", "unlink"): (MANAGER, lambda t: (t.shipped_entry, ())),  # refused as shipped (UserError)
+    # a reader tries his custom entry (its table must stay); a manager, a shipped one (refused as such: UserError)
+    ("is.cegid.export", "unlink"): (MANAGER, lambda t: (t.entry_to_delete, ())),
     ("is.cegid.export.column", "create"): (NOBODY, lambda t: ("model", ({"export_id": t.entry.id, "name": "X",
                                                                          "label": "X", "field_name": "x_x"},))),
     ("is.cegid.export.column", "write"): (MANAGER, lambda t: (t.entry.column_ids[:1], ({"label": "Matricule"},))),
@@ -114,10 +116,16 @@ class TestRpcSurface(CegidCase):
         self.entry = self.env["is.cegid.export"].search([("name", "=", "SALARIES")])
         self.shipped_entry = self.env.ref("is_cegid2odoo.export_ecriture")
         self.assertEqual(self.entry.group_id, self.env.ref("is_cegid2odoo.group_cegid_other_data"))
+        self.assertEqual(self.table_state("x_cegid_salaries")[0], len(FIRST))
 
     # a transient record is its creator's: each role calls the methods of its own
     def settings_record(self, env):
         return env["res.config.settings"].sudo().create({"cegid_tenant_id": "999"}).sudo(False)
+
+    def entry_to_delete(self, env):
+        if env.user.has_group("is_cegid2odoo.group_cegid_manager"):
+            return self.shipped_entry.with_env(env)
+        return self.entry.with_env(env)
 
     def force_wizard(self, env):
         return env["is.cegid.force.wizard"].sudo().create({
@@ -133,6 +141,7 @@ class TestRpcSurface(CegidCase):
             "transfers": self.env["is.cegid.transfer"].sudo().search_count([]),
             "triggers": self.env["ir.cron.trigger"].sudo().search_count([]),
             "tables": self.env["ir.model"].sudo().search_count([("model", "=like", "x_cegid_%")]),
+            "table": self.table_state("x_cegid_salaries"),
             "entries": self.env["is.cegid.export"].sudo().search_read([], ["name", "description", "state",
                                                                            "update_requested", "group_id"]),
             "columns": self.env["is.cegid.export.column"].sudo().search_read([], ["name", "label", "kind"]),
@@ -140,6 +149,18 @@ class TestRpcSurface(CegidCase):
             "cegid_requests": [(request.method, request.path) for request in self.simulator.requests],
             "folder": sorted(str(path.relative_to(self.folder)) for path in self.folder.rglob("*")),
         }
+
+    def table_state(self, table):
+        """``table``'s rows in PostgreSQL (None when it is gone), its access rules and the addon's records of it."""
+        self.env.cr.execute(SQL("SELECT to_regclass(%s) IS NOT NULL", table))
+        if not self.env.cr.fetchone()[0]:
+            return None
+        self.env.cr.execute(SQL("SELECT count(*) FROM %s", SQL.identifier(table)))
+        rows = self.env.cr.fetchone()[0]
+        access = self.env["ir.model.access"].sudo().search_count([("model_id.model", "=", table)])
+        owned = self.env["ir.model.data"].sudo().search_count([("module", "=", "is_cegid2odoo"),
+                                                               ("name", "like", table)])
+        return rows, access, owned
 
     def call(self, role, model_name, method, target, args):
         """``method`` through Odoo's RPC dispatch as ``role``, inside a savepoint rolled back afterwards."""
