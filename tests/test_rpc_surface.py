@@ -57,6 +57,9 @@ MATRIX = {
     ("is.cegid.query", "action_disable"): (MANAGER, lambda t: (t.query, ())),
     # the query of an export of "other data": its table opens for its readers
     ("is.cegid.query", "action_open_export_table"): ({"other_data", "manager"}, lambda t: (t.query, ())),
+    # what Odoo mirrors of Cegid is the synchronisation's
+    ("is.cegid.query", "create"): (NOBODY, lambda t: ("model", ({"scheduler_id": "x", "name": "PIRATE"},))),
+    ("is.cegid.query", "write"): (NOBODY, lambda t: (t.query, ({"enabled": False, "content": "SELECT 1"},))),
     ("is.cegid.force.wizard", "action_force"): (MANAGER, lambda t: (t.force_wizard, ())),
     ("is.cegid.export", "get_freshness"): (CEGID, lambda t: ("model", ("x_cegid_salaries",))),
     ("is.cegid.export", "action_open_table"): ({"other_data", "manager"}, lambda t: (t.entry, ())),
