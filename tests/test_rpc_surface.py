@@ -42,6 +42,8 @@ NOBODY = set()
 # (model, method): the roles allowed, and how it is called (a function of the test giving (records, args))
 MATRIX = {
     ("res.config.settings", "get_values"): (EVERYONE, lambda t: ("model", ())),
+    ("res.config.settings", "default_get"): (EVERYONE, lambda t: ("model", (["cegid_tenant_id", "cegid_api_key_id",
+                                                                            "cegid_mode"],))),
     ("res.config.settings", "set_values"): (ADMINISTRATOR, lambda t: (t.settings_record, ())),
     ("res.config.settings", "action_cegid_clear_secrets"): (ADMINISTRATOR, lambda t: ("empty", ())),
     ("res.config.settings", "action_cegid_test_connection"): (ADMINISTRATOR, lambda t: ("empty", ())),
@@ -206,7 +208,8 @@ class TestRpcSurface(CegidCase):
                 self.env.invalidate_all()
                 self.env.registry.clear_cache()
                 outcomes[model_name, method, role] = outcome
-                if model_name == "res.config.settings" and method == "get_values" and role not in ADMINISTRATOR:
+                if (model_name == "res.config.settings" and method in ("get_values", "default_get")
+                        and role not in ADMINISTRATOR):
                     self.assertFalse([key for key in result if key.startswith("cegid_")], role)
         expected = {(model_name, method, role): "allowed" if role in allowed else "refused"
                     for (model_name, method), (allowed, _how) in MATRIX.items() for role in ROLES}
