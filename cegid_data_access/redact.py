@@ -37,7 +37,11 @@ class RedactingFilter(logging.Filter):
         self.secrets = list(secrets)
 
     def filter(self, record):
-        record.msg = redact(record.getMessage(), self.secrets)
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError, KeyError):  # a malformed call must not raise where it logs
+            message = f"{record.msg} {record.args!r}"
+        record.msg = redact(message, self.secrets)
         record.args = ()
         if record.exc_info and not record.exc_text:
             # what a Formatter would write; it writes exc_text when set instead of formatting exc_info again

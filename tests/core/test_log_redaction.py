@@ -35,3 +35,10 @@ def test_a_traceback_logged_by_the_transfer_shows_no_signature(script_log):
     assert "RuntimeError: GET https://cegid.blob.core.windows.net/exports/ECRITURE.csv?sv=2022-11-02&sig=***" in written
     assert "T0pS3cret" not in written
     assert "the-api-key-secret" not in written
+
+
+def test_a_malformed_log_call_neither_raises_nor_shows_the_signature(script_log):
+    transfer._logger.warning("two values expected: %s %s", URL)
+    written = script_log.getvalue()
+    assert "sig=***" in written
+    assert "T0pS3cret" not in written
