@@ -13,7 +13,7 @@ import sys
 
 from .cli_text import describe, where_to_set
 from .errors import EXIT_CONFIG, EXIT_UNEXPECTED, CegidError, ConfigError
-from .redact import redact
+from .redact import RedactingFilter, redact
 from .settings import ENV_PREFIX, load_settings
 
 _logger = logging.getLogger(__name__)
@@ -35,19 +35,6 @@ def build_parser(script_path, description):
     )
     parser.add_argument("--json", action="store_true", help="print a machine-readable JSON summary on stdout")
     return parser
-
-
-class RedactingFilter(logging.Filter):
-    """Mask secrets in every log record the scripts emit."""
-
-    def __init__(self, secrets):
-        super().__init__()
-        self.secrets = list(secrets)
-
-    def filter(self, record):
-        record.msg = redact(record.getMessage(), self.secrets)
-        record.args = ()
-        return True
 
 
 def setup_logging(verbose=False, secrets=()):

@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Keep secrets out of every message, log line and summary."""
 
+import logging
 import re
 
 REDACTED = "***"
@@ -26,3 +27,44 @@ def redact(text, secrets=()):
 def redact_params(params, secrets=()):
     """A copy of message parameters with every text value redacted."""
     return {key: redact(value, secrets) if isinstance(value, str) else value for key, value in params.items()}
+
+
+class RedactingFilter(logging.Filter):
+    """Mask SAS signatures and ``secrets`` in a log record: its message and its traceback.
+
+    On a handler (the scripts) it masks what the handler writes; on a logger
+    (Odoo, see :func:`redact_logs`) what that logger emits.
+    """
+
+    def __init__(self, secrets=()):
+        super().__init__()
+        self.secrets = list(secrets)
+
+    def filter(self, record):
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError, KeyError):  # a malformed call must not raise where it logs
+            message = f"{record.msg} {record.args!r}"
+        record.msg = redact(message, self.secrets)
+        record.args = ()
+        if record.exc_info and not record.exc_text:
+            # what a Formatter would write; it writes exc_text when set instead of formatting exc_info again
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text, self.secrets)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info, self.secrets)
+        return True
+
+
+def redact_logs(prefix):
+    """Mask SAS signatures in what every logger named ``prefix`` or under it emits (those created so far).
+
+    A logger's filters apply to its own records only, not to those of the
+    loggers under it: each gets the filter.
+    """
+    names = [name for name in logging.root.manager.loggerDict if name == prefix or name.startswith(prefix + ".")]
+    for name in names:
+        logger = logging.getLogger(name)
+        if not any(isinstance(existing, RedactingFilter) for existing in logger.filters):
+            logger.addFilter(RedactingFilter())

@@ -285,7 +285,12 @@ class CegidBackend(models.AbstractModel):
             raise AccessError(self.env._("Only Cegid managers can do this."))
 
     @api.model
+    def _is_cegid_administrator(self):
+        """True for the administrators (Settings, not merely Access Rights) and the superuser."""
+        return self.env.su or self.env.user.has_group("base.group_system")
+
+    @api.model
     def _check_cegid_administrator(self):
         """Only administrators (Settings) touch the connection: secrets, provider id, connection test."""
-        if not self.env.su and not self.env.user.has_group("base.group_system"):
+        if not self._is_cegid_administrator():
             raise AccessError(self.env._("Only administrators can change or test the Cegid connection."))

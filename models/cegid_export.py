@@ -117,9 +117,17 @@ class CegidExport(models.Model):
 
     @api.constrains("group_id")
     def _check_readers(self):
+        """An entry's readers are a Cegid data group, never none: an access rule without a group is everyone's."""
         readers = {self.env.ref(f"is_cegid2odoo.{name}") for name in READER_GROUPS}
-        if any(entry.group_id and entry.group_id not in readers for entry in self):
+        if any(entry.group_id not in readers for entry in self):
             raise UserError(self.env._("The readers of an export are one of the Cegid data groups."))
+
+    def _table_readers(self):
+        """The group that reads the entry's table, its menu and dashboard (UserError when none: everyone's)."""
+        self.ensure_one()
+        if not self.group_id:
+            raise UserError(self.env._("The readers of an export are one of the Cegid data groups."))
+        return self.group_id
 
     def _compute_query_id(self):
         queries = self.env["is.cegid.query"].with_context(active_test=False).search([], order="id")
@@ -398,7 +406,11 @@ class CegidExport(models.Model):
             raise UserError(self.env._("The shipped exports cannot be deleted."))
 
     def unlink(self):
-        """Delete custom entries with their tables (model, views, menu, rows)."""
+        """Delete custom entries with their tables (model, views, menu, rows).
+
+        The caller's right to delete is checked first: the tables are dropped as superuser.
+        """
+        self.check_access("unlink")
         for entry in self.filtered(lambda rec: not rec.builtin and rec.model_id):
             entry.sudo()._drop_table()
         return super().unlink()

@@ -69,7 +69,8 @@ class CegidExportDashboard(models.Model):
         data = dumps(dashboard_json(self._starter_definition()))
         dashboard = self.env[DASHBOARD].create({
             "name": self.description, "dashboard_group_id": self.env.ref("is_cegid2odoo.dashboard_group_cegid").id,
-            "spreadsheet_binary_data": base64.b64encode(data.encode()), "group_ids": [(6, 0, self.group_id.ids)],
+            "spreadsheet_binary_data": base64.b64encode(data.encode()),
+            "group_ids": [(6, 0, self._table_readers().ids)],
             "main_data_model_ids": [(6, 0, self.model_id.ids)], "sequence": 100,
         })
         self.env["ir.model.data"].create({"module": MODULE, "name": self._data_names()[DASHBOARD][0],
@@ -79,7 +80,7 @@ class CegidExportDashboard(models.Model):
 
     def _sync_table_labels(self):
         result = super()._sync_table_labels()
-        self._owned(DASHBOARD).write({"name": self.description, "group_ids": [(6, 0, self.group_id.ids)]})
+        self._owned(DASHBOARD).write({"name": self.description, "group_ids": [(6, 0, self._table_readers().ids)]})
         return result
 
     def _drop_table(self):

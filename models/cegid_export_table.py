@@ -47,6 +47,7 @@ class CegidExportTable(models.Model):
     def _create_table(self):
         """Make the model, its fields and table, its access, views, action and menu; all owned by the addon."""
         self.ensure_one()
+        readers = self._table_readers()
         definition = self._definition()
         # no x2many commands: ir.model.fields refuses them under sudo (the fields are made by a manager's action)
         ir_model = self.env["ir.model"].create({
@@ -57,7 +58,7 @@ class CegidExportTable(models.Model):
                                             for column in self.column_ids])
         self.model_id = ir_model
         access = self.env["ir.model.access"].create({
-            "name": f"{definition.model} readers", "model_id": ir_model.id, "group_id": self.group_id.id,
+            "name": f"{definition.model} readers", "model_id": ir_model.id, "group_id": readers.id,
             "perm_read": True, "perm_write": False, "perm_create": False, "perm_unlink": False,
         })
         views = self.env["ir.ui.view"].create([
@@ -66,12 +67,12 @@ class CegidExportTable(models.Model):
         action = self.env["ir.actions.act_window"].create({
             "name": self.description, "res_model": definition.model, "view_mode": "list,pivot,graph,form",
             "search_view_id": views.filtered(lambda view: view.type == "search").id,
-            "groups_id": [(6, 0, self.group_id.ids)],
+            "groups_id": [(6, 0, readers.ids)],
         })
         menu = self.env["ir.ui.menu"].create({
             "name": self.description, "parent_id": self.env.ref("is_cegid2odoo.menu_cegid_data").id,
             "action": f"ir.actions.act_window,{action.id}", "sequence": MENU_SEQUENCE,
-            "groups_id": [(6, 0, self.group_id.ids)],
+            "groups_id": [(6, 0, readers.ids)],
         })
         names = self._data_names()
         self.env["ir.model.data"].create([
@@ -189,6 +190,7 @@ class CegidExportTable(models.Model):
     def _sync_table_labels(self):
         """The model's title, fields' labels, views, action, menu and readers as the entry now says."""
         self.ensure_one()
+        group = self._table_readers()
         self.model_id.name = self.description
         fields_by_name = {field.name: field for field in self.model_id.field_id}
         for column in self.column_ids:
@@ -196,10 +198,10 @@ class CegidExportTable(models.Model):
             if field and field.field_description != column.label:
                 field.field_description = column.label
         self._write_views()
-        readers = [(6, 0, self.group_id.ids)]
+        readers = [(6, 0, group.ids)]
         self._owned("ir.actions.act_window").write({"name": self.description, "groups_id": readers})
         self._owned("ir.ui.menu").write({"name": self.description, "groups_id": readers})
-        self._owned("ir.model.access").write({"group_id": self.group_id.id})
+        self._owned("ir.model.access").write({"group_id": group.id})
 
     def _apply_columns(self, commands):
         """Change the columns with ``commands`` (One2many commands) and the model's fields with them.

@@ -13,11 +13,15 @@ from odoo.tools.misc import format_datetime
 from ..cegid_data_access.cegid_api.schedules import is_enabled, parse_cegid_datetime, scheduler_content, scheduler_name
 from ..cegid_data_access.errors import CegidError
 from .cegid_backend import naive_utc, notification
+from .cegid_export import check_client_values
 
 _logger = logging.getLogger(__name__)
 
 # how long after a forced execution the export is expected in Azure
 FOLLOWUP_DELAY = datetime.timedelta(minutes=5)
+# mirrored from Cegid by the synchronisation alone (as superuser); a manager changes Cegid through the buttons
+SYNCED_QUERY_FIELDS = {"scheduler_id", "name", "enabled", "active", "cron", "next_execution", "last_execution",
+                       "content", "last_sync"}
 
 
 _NUMBER = re.compile(r"^\d{1,2}$")
@@ -111,6 +115,18 @@ class CegidQuery(models.Model):
     _sql_constraints = [
         ("scheduler_id_unique", "UNIQUE(scheduler_id)", "A Cegid scheduled query is mirrored only once."),
     ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Queries are mirrored from Cegid by the synchronisation alone."""
+        for vals in vals_list:
+            check_client_values(self, vals, SYNCED_QUERY_FIELDS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        """What Cegid says of a query changes only with Cegid (the synchronisation, the buttons)."""
+        check_client_values(self, vals, SYNCED_QUERY_FIELDS)
+        return super().write(vals)
 
     @api.depends("cron")
     def _compute_cron_description(self):

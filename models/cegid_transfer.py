@@ -90,7 +90,9 @@ class CegidTransfer(models.Model):
     error_code = fields.Char(readonly=True)
     error_params = fields.Json(readonly=True)
     warning_codes = fields.Json(readonly=True, help="The run's warnings: [[code, parameters]].")
-    problem_key = fields.Char(readonly=True, help="What went wrong, as a key: the same key is the same incident.")
+    # names every file that failed, of every data group: the managers'
+    problem_key = fields.Char(readonly=True, groups="is_cegid2odoo.group_cegid_manager",
+                              help="What went wrong, as a key: the same key is the same incident.")
     error = fields.Text(compute="_compute_error", help="What went wrong, in the reader's language.")
     file_ids = fields.One2many("is.cegid.transfer.file", "transfer_id", string="Files transferred", readonly=True)
 
@@ -104,15 +106,18 @@ class CegidTransfer(models.Model):
     @api.depends("error_code", "error_params", "warning_codes", "state", "file_ids.message_code")
     @api.depends_context("lang")
     def _compute_error(self):
-        render = self.env["is.cegid.message"]._render
         for transfer in self:
-            lines = []
-            if transfer.error_code:
-                lines.append(_render_run(self.env, transfer.error_code, transfer.error_params))
-            lines += [f"{line.blob_name}: {line.message or line.state}"
-                      for line in transfer.file_ids._filtered_access("read") if line.state in PROBLEM_FILE_STATES]
-            lines += [render(code, params) for code, params in transfer.warning_codes or ()]
-            transfer.error = "\n".join(lines) or False
+            transfer.error = transfer._describe_problems(
+                [f"{line.blob_name}: {line.message or line.state}"
+                 for line in transfer.file_ids._filtered_access("read") if line.state in PROBLEM_FILE_STATES])
+
+    def _describe_problems(self, file_lines):
+        """The run's failure, ``file_lines`` (what is told of its files' problems) and its warnings; else False."""
+        self.ensure_one()
+        lines = [_render_run(self.env, self.error_code, self.error_params)] if self.error_code else []
+        render = self.env["is.cegid.message"]._render
+        lines += [*file_lines, *(render(code, params) for code, params in self.warning_codes or ())]
+        return "\n".join(lines) or False
 
     # -- entry points --------------------------------------------------------
 
@@ -284,8 +289,18 @@ class CegidTransfer(models.Model):
             lambda env: env._("Resolved: the download of %(date)s worked.",
                               date=format_datetime(env, self.start, tz=env.context.get("tz"))),
             lambda record: (record.env._("Cegid download: %(state)s", state=record._cegid_state_label()),
-                            record.error))
+                            record._incident_note()))
         return self
+
+    def _incident_note(self):
+        """The note of the run's incident, read by every reader of the run: no file's name (each is its group's).
+
+        The managers find the files in the run itself.
+        """
+        self.ensure_one()
+        failed = any(line.state in PROBLEM_FILE_STATES for line in self.sudo().file_ids)
+        return self._describe_problems(
+            [self.env._("Some files could not be downloaded: see the files of the run.")] if failed else [])
 
     def _cegid_problem(self):
         """A run's problem: its failure, its warnings and its files' problems (``problem_key``)."""

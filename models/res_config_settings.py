@@ -7,7 +7,7 @@ import logging
 import math
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 
 from ..cegid_data_access.cegid_api.schedules import parse_force_time
 from ..cegid_data_access.errors import CegidError
@@ -129,13 +129,25 @@ class ResConfigSettings(models.TransientModel):
     )
 
     @api.model
+    def default_get(self, fields):
+        """The settings' values; the Cegid ones for the administrators alone.
+
+        Odoo reads the config parameters as superuser for whoever calls this
+        through RPC, whatever the groups of the fields.
+        """
+        res = super().default_get(fields)
+        if self.env["is.cegid.backend"]._is_cegid_administrator():
+            return res
+        return {name: value for name, value in res.items() if not name.startswith("cegid_")}
+
+    @api.model
     def get_values(self):
         """Add what is not a plain config_parameter: secrets as "is set" flags, SAS expiry, last run.
 
         Odoo calls this for anyone who opens a settings form; only administrators get the Cegid values.
         """
         res = super().get_values()
-        if not self.env.is_admin():
+        if not self.env["is.cegid.backend"]._is_cegid_administrator():
             return res
         backend = self.env["is.cegid.backend"]
         params = self.env["ir.config_parameter"].sudo()
@@ -225,10 +237,9 @@ class ResConfigSettings(models.TransientModel):
 
     def set_values(self):
         """Store the settings; confirm them for this database (the copy guard)."""
-        if not self.env.is_admin():
-            raise AccessError(self.env._("Only administrators can change the settings."))
-        res = super().set_values()
         backend = self.env["is.cegid.backend"]
+        backend._check_cegid_administrator()
+        res = super().set_values()
         for record in self:
             record._cegid_check_values()
             folder = (record.cegid_import_folder or "").strip()

@@ -7,6 +7,7 @@ and the history of the downloads and imports, read as that user (the ORM
 checks RPC goes through).
 """
 
+from odoo.api import call_kw
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tests.common import new_test_user
@@ -111,6 +112,33 @@ class TestConfidentiality(CegidCase):
         # the managers see everything
         self.assertEqual(self.env["is.cegid.transfer.file"].with_user(self.manager).search_count([]), 5)
         self.assertEqual(Transfer.with_user(self.manager).browse(transfer.id).byte_count, sum(sizes.values()))
+
+    def test_a_reader_of_a_run_gets_no_other_files_problem_through_rpc(self):
+        """A run with a file of the accountant's and a refused one of nobody's: he reads neither its key nor the
+        incident's note (in the run's messages once the incident is closed) naming the other file."""
+        self.upload("ECRITURE.csv", export_bytes("ECRITURE", 1))
+        self.upload("exports/.hidden-payroll.csv", b"secret;stuff\n")
+        run = self.env["is.cegid.transfer"]._run()
+        self.assertEqual(run.state, "partial")
+        self.assertTrue(run.activity_ids)
+        # the blob gone, a run of accounting files works again: the incident is closed in the run's messages
+        self.container.delete_blob("exports/.hidden-payroll.csv")
+        self.upload("ANALYTIQ.csv", export_bytes("ANALYTIQ", 1))
+        self.assertEqual(self.env["is.cegid.transfer"]._run().state, "done")
+        self.assertFalse(run.activity_ids)
+        self.env.invalidate_all()
+        env = self.env(user=self.accountant, context={})
+        [seen] = call_kw(env["is.cegid.transfer"], "read", [run.ids, ["error", "message_ids"]], {})
+        self.assertTrue(seen["message_ids"])
+        messages = call_kw(env["mail.message"], "search_read", [
+            [("model", "=", "is.cegid.transfer"), ("res_id", "=", run.id)], ["body", "subject"]], {})
+        self.assertEqual(len(messages), len(seen["message_ids"]))
+        self.assertNotIn("hidden", repr([seen, messages]))
+        with self.assertRaises(AccessError):
+            call_kw(env["is.cegid.transfer"], "read", [run.ids, ["problem_key"]], {})
+        self.assertNotIn("problem_key", call_kw(env["is.cegid.transfer"], "fields_get", [], {}))
+        # the managers see the file in the run
+        self.assertIn("exports/.hidden-payroll.csv", run.with_user(self.manager).error)
 
     def test_a_run_that_failed_as_a_whole_shows_to_every_cegid_user(self):
         self.save_settings(cegid_api_key_secret="wrong")

@@ -240,6 +240,28 @@ class TestNewExport(CegidCase):
         self.assertEqual(self.env.ref("is_cegid2odoo.menu_x_cegid_salaries").groups_id,
                          self.env.ref("is_cegid2odoo.group_cegid_accounting"))
 
+    def test_an_entry_without_readers_is_refused_and_its_table_stays_closed(self):
+        """An access rule without a group is everyone's: an entry never loses its readers."""
+        self.drop("SALARIES.csv", salaries(FIRST))
+        self.run_import()
+        entry = self.entry()
+        with self.assertRaises(UserError):
+            entry.with_user(self.manager).write({"group_id": False})
+        self.env.invalidate_all()
+        self.assertEqual(entry.group_id, self.env.ref("is_cegid2odoo.group_cegid_other_data"))
+        access = self.env["ir.model.access"].search([("model_id.model", "=", "x_cegid_salaries")])
+        self.assertEqual(access.group_id, entry.group_id)
+        with self.assertRaises(AccessError):
+            self.env["x_cegid_salaries"].with_user(self.internal_user).search([])
+        self.assertNotIn(self.env.ref("is_cegid2odoo.menu_x_cegid_salaries").id,
+                         self.env["ir.ui.menu"].with_user(self.internal_user)._visible_menu_ids())
+        # the table's records never follow an entry whose group went (a group deleted: ondelete set null)
+        self.env.cr.execute("UPDATE is_cegid_export SET group_id = NULL WHERE id = %s", (entry.id,))
+        self.env.invalidate_all()
+        with self.assertRaises(UserError):
+            entry.sudo()._sync_table_labels()
+        self.assertEqual(access.group_id, self.env.ref("is_cegid2odoo.group_cegid_other_data"))
+
     # -- review first -------------------------------------------------------------------------------------------
 
     def test_the_review_mode_waits_for_the_manager(self):
@@ -282,6 +304,12 @@ class TestNewExport(CegidCase):
     def test_deleting_an_entry_drops_its_table_but_the_shipped_ones_stay(self):
         self.drop("SALARIES.csv", salaries(FIRST))
         self.run_import()
+        # a reader may not delete it: refused before anything is dropped
+        with self.assertRaises(AccessError):
+            self.entry().with_user(self.other_reader).unlink()
+        self.env.cr.execute("SELECT to_regclass('x_cegid_salaries')")
+        self.assertTrue(self.env.cr.fetchone()[0])
+        self.assertEqual(self.env["x_cegid_salaries"].with_user(self.other_reader).search_count([]), 3)
         self.entry().with_user(self.manager).unlink()
         self.assertNotIn("x_cegid_salaries", self.env)
         self.env.cr.execute("SELECT to_regclass('x_cegid_salaries')")

@@ -5,6 +5,7 @@
 import datetime
 
 from odoo import fields
+from odoo.api import call_kw
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools.misc import format_datetime
@@ -169,6 +170,25 @@ class TestQueries(CegidCase):
             self.queries.with_user(self.cegid_user).action_sync_from_cegid()
         self.assertEqual(self.simulator.schedulers[self.ecriture_id]["nextExecution"], previous)
         self.assertTrue(self.simulator.schedulers[self.ecriture_id]["enable"])
+
+    def test_the_mirrored_fields_are_the_synchronisations(self):
+        """A manager changes a query in Cegid through the buttons; what Odoo mirrors of it is refused through RPC."""
+        values = {"scheduler_id": "other", "name": "PIRATE", "enabled": False, "active": False, "cron": "* * * * *",
+                  "next_execution": "2031-01-01 00:00:00", "last_execution": "2030-01-01 00:00:00",
+                  "content": "SELECT 1", "last_sync": "2030-01-01 00:00:00"}
+        before = self.ecriture.read(list(values))
+        manager_env = self.env(user=self.manager, context={})
+        for name, value in values.items():
+            with self.assertRaises(AccessError, msg=name):
+                call_kw(manager_env["is.cegid.query"], "write", [self.ecriture.ids, {name: value}], {})
+        with self.assertRaises(AccessError):
+            call_kw(manager_env["is.cegid.query"], "create", [{"scheduler_id": "x", "name": "PIRATE"}], {})
+        self.env.invalidate_all()
+        self.assertEqual(self.ecriture.read(list(values)), before)
+        self.assertEqual(self.queries.with_context(active_test=False).search_count([]), 2)
+        # the buttons still mirror what Cegid answers
+        self.ecriture.with_user(self.manager).action_disable()
+        self.assertFalse(self.ecriture.enabled)
 
     def test_describe_cron(self):
         self.assertEqual(describe_cron("0 2 * * *"), "Every day at 02:00 UTC")

@@ -17,6 +17,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.service.model import get_public_method
 from odoo.tests import tagged
 from odoo.tests.common import new_test_user
+from odoo.tools import SQL
 
 from .common import CegidCase
 from .test_export import FIRST, salaries
@@ -41,6 +42,8 @@ NOBODY = set()
 # (model, method): the roles allowed, and how it is called (a function of the test giving (records, args))
 MATRIX = {
     ("res.config.settings", "get_values"): (EVERYONE, lambda t: ("model", ())),
+    ("res.config.settings", "default_get"): (EVERYONE, lambda t: ("model", (["cegid_tenant_id", "cegid_api_key_id",
+                                                                            "cegid_mode"],))),
     ("res.config.settings", "set_values"): (ADMINISTRATOR, lambda t: (t.settings_record, ())),
     ("res.config.settings", "action_cegid_clear_secrets"): (ADMINISTRATOR, lambda t: ("empty", ())),
     ("res.config.settings", "action_cegid_test_connection"): (ADMINISTRATOR, lambda t: ("empty", ())),
@@ -56,6 +59,9 @@ MATRIX = {
     ("is.cegid.query", "action_disable"): (MANAGER, lambda t: (t.query, ())),
     # the query of an export of "other data": its table opens for its readers
     ("is.cegid.query", "action_open_export_table"): ({"other_data", "manager"}, lambda t: (t.query, ())),
+    # what Odoo mirrors of Cegid is the synchronisation's
+    ("is.cegid.query", "create"): (NOBODY, lambda t: ("model", ({"scheduler_id": "x", "name": "PIRATE"},))),
+    ("is.cegid.query", "write"): (NOBODY, lambda t: (t.query, ({"enabled": False, "content": "SELECT 1"},))),
     ("is.cegid.force.wizard", "action_force"): (MANAGER, lambda t: (t.force_wizard, ())),
     ("is.cegid.export", "get_freshness"): (CEGID, lambda t: ("model", ("x_cegid_salaries",))),
     ("is.cegid.export", "action_open_table"): ({"other_data", "manager"}, lambda t: (t.entry, ())),
@@ -69,7 +75,8 @@ MATRIX = {
         {"accounting", "manager"}, lambda t: (t.env.ref("is_cegid2odoo.dashboard_cegid_accounting"), ())),
     ("is.cegid.export", "create"): (NOBODY, lambda t: ("model", ({"name": "PIRATE", "description": "x"},))),
     ("is.cegid.export", "write"): (MANAGER, lambda t: (t.entry, ({"description": "Salaires"},))),
-    ("is.cegid.export", "unlink"): (MANAGER, lambda t: (t.shipped_entry, ())),  # refused as shipped (UserError)
+    # a reader tries his custom entry (its table must stay); a manager, a shipped one (refused as such: UserError)
+    ("is.cegid.export", "unlink"): (MANAGER, lambda t: (t.entry_to_delete, ())),
     ("is.cegid.export.column", "create"): (NOBODY, lambda t: ("model", ({"export_id": t.entry.id, "name": "X",
                                                                          "label": "X", "field_name": "x_x"},))),
     ("is.cegid.export.column", "write"): (MANAGER, lambda t: (t.entry.column_ids[:1], ({"label": "Matricule"},))),
@@ -114,10 +121,16 @@ class TestRpcSurface(CegidCase):
         self.entry = self.env["is.cegid.export"].search([("name", "=", "SALARIES")])
         self.shipped_entry = self.env.ref("is_cegid2odoo.export_ecriture")
         self.assertEqual(self.entry.group_id, self.env.ref("is_cegid2odoo.group_cegid_other_data"))
+        self.assertEqual(self.table_state("x_cegid_salaries")[0], len(FIRST))
 
     # a transient record is its creator's: each role calls the methods of its own
     def settings_record(self, env):
         return env["res.config.settings"].sudo().create({"cegid_tenant_id": "999"}).sudo(False)
+
+    def entry_to_delete(self, env):
+        if env.user.has_group("is_cegid2odoo.group_cegid_manager"):
+            return self.shipped_entry.with_env(env)
+        return self.entry.with_env(env)
 
     def force_wizard(self, env):
         return env["is.cegid.force.wizard"].sudo().create({
@@ -133,6 +146,7 @@ class TestRpcSurface(CegidCase):
             "transfers": self.env["is.cegid.transfer"].sudo().search_count([]),
             "triggers": self.env["ir.cron.trigger"].sudo().search_count([]),
             "tables": self.env["ir.model"].sudo().search_count([("model", "=like", "x_cegid_%")]),
+            "table": self.table_state("x_cegid_salaries"),
             "entries": self.env["is.cegid.export"].sudo().search_read([], ["name", "description", "state",
                                                                            "update_requested", "group_id"]),
             "columns": self.env["is.cegid.export.column"].sudo().search_read([], ["name", "label", "kind"]),
@@ -140,6 +154,18 @@ class TestRpcSurface(CegidCase):
             "cegid_requests": [(request.method, request.path) for request in self.simulator.requests],
             "folder": sorted(str(path.relative_to(self.folder)) for path in self.folder.rglob("*")),
         }
+
+    def table_state(self, table):
+        """``table``'s rows in PostgreSQL (None when it is gone), its access rules and the addon's records of it."""
+        self.env.cr.execute(SQL("SELECT to_regclass(%s) IS NOT NULL", table))
+        if not self.env.cr.fetchone()[0]:
+            return None
+        self.env.cr.execute(SQL("SELECT count(*) FROM %s", SQL.identifier(table)))
+        rows = self.env.cr.fetchone()[0]
+        access = self.env["ir.model.access"].sudo().search_count([("model_id.model", "=", table)])
+        owned = self.env["ir.model.data"].sudo().search_count([("module", "=", "is_cegid2odoo"),
+                                                               ("name", "like", table)])
+        return rows, access, owned
 
     def call(self, role, model_name, method, target, args):
         """``method`` through Odoo's RPC dispatch as ``role``, inside a savepoint rolled back afterwards."""
@@ -182,7 +208,8 @@ class TestRpcSurface(CegidCase):
                 self.env.invalidate_all()
                 self.env.registry.clear_cache()
                 outcomes[model_name, method, role] = outcome
-                if model_name == "res.config.settings" and method == "get_values" and role not in ADMINISTRATOR:
+                if (model_name == "res.config.settings" and method in ("get_values", "default_get")
+                        and role not in ADMINISTRATOR):
                     self.assertFalse([key for key in result if key.startswith("cegid_")], role)
         expected = {(model_name, method, role): "allowed" if role in allowed else "refused"
                     for (model_name, method), (allowed, _how) in MATRIX.items() for role in ROLES}

@@ -6,8 +6,10 @@ import datetime
 from unittest.mock import patch
 
 from odoo import fields
+from odoo.api import call_kw
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
+from odoo.tests.common import new_test_user
 from odoo.tools import config
 
 from ..models.cegid_backend import default_import_folder
@@ -132,6 +134,27 @@ class TestSettings(CegidCase):
         self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.provider_id", False)
         self.env["res.config.settings"].create({}).action_cegid_discover_provider()
         self.assertEqual(self.param("provider_id"), self.simulator.provider_id)
+
+    def test_only_administrators_get_the_cegid_values_through_rpc(self):
+        """default_get reads the config parameters as superuser: the Cegid ones go to the administrators alone."""
+        names = ["cegid_mode", "cegid_api_base_url", "cegid_tenant_id", "cegid_api_key_id", "cegid_provider_id",
+                 "cegid_history_days", "cegid_new_exports"]
+        access_rights = new_test_user(self.env, login="cegid_access_rights",
+                                      groups="base.group_user,base.group_erp_manager")
+        for user in (self.internal_user, self.manager, access_rights):
+            env = self.env(user=user, context={})
+            values = call_kw(env["res.config.settings"], "default_get", [names], {})
+            self.assertEqual([name for name in values if name.startswith("cegid_")], [], user.login)
+            self.assertFalse([name for name in call_kw(env["res.config.settings"], "get_values", [], {})
+                              if name.startswith("cegid_")], user.login)
+        settings = self.env["res.config.settings"].create({"cegid_tenant_id": "999"})
+        with self.assertRaises(AccessError):
+            settings.with_user(access_rights).set_values()
+        self.assertEqual(self.param("tenant_id"), self.simulator.credentials["tenant_id"])
+        administrator = new_test_user(self.env, login="cegid_settings_admin",
+                                      groups="base.group_user,base.group_system")
+        values = call_kw(self.env(user=administrator)["res.config.settings"], "default_get", [names], {})
+        self.assertEqual(values["cegid_tenant_id"], self.simulator.credentials["tenant_id"])
 
     def test_plain_user_cannot_read_secrets(self):
         with self.assertRaises(AccessError):

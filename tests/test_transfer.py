@@ -3,6 +3,7 @@
 """The download cron end to end: files, blobs, history, failures, copies of the database."""
 
 import datetime
+import logging
 import shutil
 from pathlib import Path
 from unittest.mock import patch
@@ -13,6 +14,8 @@ from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import tagged
 from odoo.tools import config
 
+from ..cegid_data_access import transfer as core_transfer
+from ..models import cegid_transfer
 from ..models.cegid_backend import advisory_lock_key
 from .cegid_testkit.samples import export_bytes
 from .common import CegidCase
@@ -99,7 +102,9 @@ class TestTransfer(CegidCase):
         activities = transfer.activity_ids
         self.assertEqual(activities.user_id, self.env["is.cegid.transfer"]._cegid_managers())
         self.assertIn(self.manager, activities.user_id)
-        self.assertIn("exports/.hidden.csv", activities[0].note)
+        # read by every reader of the run: it names no file (each is its data group's); the run shows them
+        self.assertIn("Some files could not be downloaded", str(activities[0].note))
+        self.assertNotIn("hidden", str(activities[0].note))
         # the next run meets the same problem and brings nothing: counted on the first record, no new incident
         again = self.env["is.cegid.transfer"]._run()
         self.assertEqual(again, transfer)
@@ -280,6 +285,20 @@ class TestTransfer(CegidCase):
         transfers._purge_history()
         self.assertFalse(old.exists())
         self.assertTrue(recent.exists())
+
+    def test_an_unexpected_errors_traceback_is_logged_without_its_sas_signature(self):
+        """What the download logs of a crash (the addon's and the core's loggers) shows no SAS signature."""
+        url = "https://cegid.blob.core.windows.net/exports/ECRITURE.csv?sv=2022-11-02&sig=T0pS3cretSignature%3D"
+        for module in (cegid_transfer, core_transfer):
+            with self.assertLogs(module._logger.name, "ERROR") as logs:
+                try:
+                    raise RuntimeError(f"GET {url} failed")
+                except RuntimeError:
+                    module._logger.exception("unexpected error on %s", url)
+            written = logging.Formatter().format(logs.records[0])
+            self.assertIn("RuntimeError: GET https://cegid.blob.core.windows.net/exports/ECRITURE.csv", written)
+            self.assertIn("sig=***", written)
+            self.assertNotIn("T0pS3cret", written, module.__name__)
 
     def test_download_now_needs_a_manager(self):
         with self.assertRaises(AccessError):
