@@ -15,7 +15,7 @@ from ..cegid_data_access.errors import CODES, ConfigError
 from ..models.cegid_message import SENTENCES
 from ..models.cegid_query import describe_cron
 from .common import ImportFolderMixin
-from .test_import_changes import JANUARY, ecriture
+from .test_import_changes import JANUARY, MARCH, ecriture
 
 
 @tagged("post_install", "-at_install")
@@ -89,6 +89,17 @@ class TestFrenchReaders(ImportFolderMixin, TransactionCase):
         [record] = self.run_import()
         self.assertEqual(record.state, "done", record.message)
         return record
+
+    def test_a_shipped_exports_columns_and_change_lines_read_french(self):
+        self.imported(ecriture(JANUARY))
+        record = self.imported(ecriture(JANUARY + MARCH))
+        added = record.change_ids.filtered(lambda change: change.data["e_general"] == "706000")
+        self.assertIn("General account: 706000; ", added.line)
+        french = added.with_user(self.manager).with_context(lang="fr_FR")
+        self.assertIn("Compte général : 706000 ; ", french.line)
+        self.assertIn("Date comptable : 2025-03-03", french.line)
+        columns = record.export_id.with_context(lang="fr_FR").column_ids
+        self.assertEqual(columns.filtered(lambda col: col.field_name == "e_general").shown_label, "Compte général")
 
     def test_a_plain_text_note_keeps_its_lines_and_its_markup_characters(self):
         record = self.imported(ecriture(JANUARY))
