@@ -97,6 +97,8 @@ CODES = {
     "azure.refused": ("status", "azure_error"),
     "azure.unreachable": ("host", "detail"),
     "azure.connection_lost": ("detail",),
+    "azure.cut_in_headers": (),
+    "azure.cut_in_body": (),
     "azure.expired": ("expiry",),
     "azure.sas_permissions": ("permissions",),
     # warnings of a transfer run
@@ -121,6 +123,7 @@ CODES = {
     "file.download_failed": ("reason_code",),
     "file.disk_full": ("detail",),
     "file.write_failed": ("detail",),
+    "file.part_short": ("length", "expected"),
     "file.incomplete": ("received", "size"),
     "file.md5_mismatch": (),
     "file.unexpected": ("detail",),

@@ -180,6 +180,8 @@ SENTENCES = {
     "azure.refused": _lt("Azure Blob Storage answered HTTP %(status)s %(azure_error)s"),
     "azure.unreachable": _lt("Azure Blob Storage cannot be reached (%(host)s): %(detail)s"),
     "azure.connection_lost": _lt("the connection to Azure was lost (%(detail)s)"),
+    "azure.cut_in_headers": _lt("the connection to Azure was lost (an answer cut in its headers)"),
+    "azure.cut_in_body": _lt("the connection to Azure was lost (an answer cut in its body)"),
     "azure.expired": _lt("The SAS URL expired on %(expiry)s: generate a new one in the Cegid portal, or use the API "
                          "connection mode."),
     "azure.sas_permissions": _lt(
@@ -203,6 +205,8 @@ SENTENCES = {
     "file.download_failed": _lt("Download failed (%(reason)s)."),
     "file.disk_full": _lt("Disk full or file too large in the import folder (%(detail)s)."),
     "file.write_failed": _lt("Cannot write in the import folder (%(detail)s)."),
+    "file.part_short": _lt("The kept part of an earlier download had %(length)s bytes where %(expected)s were "
+                           "written: dropped, the next run downloads the file from the start."),
     "file.incomplete": _lt("Incomplete download (%(received)s of %(size)s bytes)."),
     "file.md5_mismatch": _lt("The content does not match its Content-MD5."),
     "file.unexpected": _lt("Unexpected error: %(detail)s"),
