@@ -58,6 +58,11 @@ CODES = {
     "import.held_missing": ("file",),
     "import.columns_added": ("export", "columns"),
     "import.failed": ("error",),
+    # the import's own failures (ImportFailure: the file stays for the next run)
+    "import.batch_unreadable": (),
+    "import.table_lacks_columns": ("table", "columns"),
+    "import.index_unreadable": ("index", "definition"),
+    "import.unknown_privilege": ("table", "privilege"),
     "import.interrupted": (),
     "import.cut_by_time_limit": ("limit",),
     "import.loading": ("rows",),

@@ -121,6 +121,12 @@ SENTENCES = {
     "import.held_missing": _lt(
         "The held file %(file)s is no longer in the import folder: the table was not updated."),
     "import.failed": _lt("The import failed: %(error)s"),
+    "import.batch_unreadable": _lt(
+        "The import failed: the file could not be read in batches, yet each of its rows reads alone."),
+    "import.table_lacks_columns": _lt("The import failed: the table %(table)s lacks the columns %(columns)s."),
+    "import.index_unreadable": _lt(
+        "The import failed: the definition of the index %(index)s cannot be read (%(definition)s)."),
+    "import.unknown_privilege": _lt("The import failed: an unknown privilege on the table %(table)s (%(privilege)s)."),
     "import.interrupted": _lt(
         "Interrupted before it finished (the server stopped): the table keeps its previous rows; the next run "
         "imports the file again."),
