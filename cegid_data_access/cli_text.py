@@ -51,6 +51,8 @@ TEXTS = {
     "azure.refused": "Azure Blob Storage answered HTTP {status} {azure_error}",
     "azure.unreachable": "cannot reach Azure Blob Storage ({host}): {detail}",
     "azure.connection_lost": "connection to Azure lost ({detail})",
+    "azure.cut_in_headers": "connection to Azure lost (an answer cut in its headers)",
+    "azure.cut_in_body": "connection to Azure lost (an answer cut in its body)",
     "azure.expired": ("the SAS URL expired on {expiry}: generate a new one in the Cegid portal "
                       "(or use mode = \"api\")"),
     "azure.sas_permissions": "the SAS URL's permissions are '{permissions}': read, list and delete are needed",
@@ -73,6 +75,8 @@ TEXTS = {
     "file.download_failed": "download failed ({reason})",
     "file.disk_full": "disk full or file too large in the import folder ({detail})",
     "file.write_failed": "cannot write in the import folder ({detail})",
+    "file.part_short": ("the kept part of an earlier download had {length} bytes where {expected} were written: "
+                        "dropped, the next run downloads the file from the start"),
     "file.incomplete": "incomplete download ({received} of {size} bytes)",
     "file.md5_mismatch": "content does not match its Content-MD5",
     "file.unexpected": "unexpected error: {detail}",

@@ -59,6 +59,11 @@ CODES = {
     "import.held_missing": ("file",),
     "import.columns_added": ("export", "columns"),
     "import.failed": ("error",),
+    # the import's own failures (ImportFailure: the file stays for the next run)
+    "import.batch_unreadable": (),
+    "import.table_lacks_columns": ("table", "columns"),
+    "import.index_unreadable": ("index", "definition"),
+    "import.unknown_privilege": ("table", "privilege"),
     "import.interrupted": (),
     "import.cut_by_time_limit": ("limit",),
     "import.loading": ("rows",),
@@ -98,6 +103,8 @@ CODES = {
     "azure.refused": ("status", "azure_error"),
     "azure.unreachable": ("host", "detail"),
     "azure.connection_lost": ("detail",),
+    "azure.cut_in_headers": (),
+    "azure.cut_in_body": (),
     "azure.expired": ("expiry",),
     "azure.sas_permissions": ("permissions",),
     # warnings of a transfer run
@@ -122,6 +129,7 @@ CODES = {
     "file.download_failed": ("reason_code",),
     "file.disk_full": ("detail",),
     "file.write_failed": ("detail",),
+    "file.part_short": ("length", "expected"),
     "file.incomplete": ("received", "size"),
     "file.md5_mismatch": (),
     "file.unexpected": ("detail",),

@@ -28,7 +28,7 @@ import os
 import threading
 
 from .azure.container import AZURE_ERRORS, azure_error
-from .azure.download import DeadlineReached, PartWriter, download, hash_prefix
+from .azure.download import DeadlineReached, PartFileShort, PartWriter, download, hash_prefix
 from .errors import CegidError
 from .outcomes import CONTINUED, FAILED
 
@@ -41,9 +41,7 @@ WRITER_AHEAD = 1  # chunks of a large blob come ahead of the hashed prefix held 
 def failure_of(err):
     """(code, params, whether a resumable part file is worth keeping) of an exception met on a blob; None: a bug."""
     if isinstance(err, OSError):
-        if err.errno in _DISK_ERRORS:
-            return "file.disk_full", {"detail": os.strerror(err.errno)}, False
-        return "file.write_failed", {"detail": err.strerror or str(err)}, False
+        return (*_write_failure(err), False)
     if not isinstance(err, (CegidError, *AZURE_ERRORS)):
         return None
     error = azure_error(err)  # a CegidError as is: the Cegid API could not renew the SAS
@@ -52,6 +50,15 @@ def failure_of(err):
     if error.code == "azure.not_found":
         return "file.gone", {}, False
     return "file.download_failed", dict(error.params, reason_code=error.code), True
+
+
+def _write_failure(err):
+    """(code, params) of an OSError met on a blob's part file."""
+    if isinstance(err, PartFileShort):
+        return "file.part_short", {"length": err.length, "expected": err.expected}
+    if err.errno in _DISK_ERRORS:
+        return "file.disk_full", {"detail": os.strerror(err.errno)}
+    return "file.write_failed", {"detail": err.strerror or str(err)}
 
 
 class MemoryBudget:

@@ -30,6 +30,11 @@ class ExportFormatError(CodedError):
     """The file is not a readable export (empty, unknown columns, a bad row...): it is rejected."""
 
 
+class ImportFailure(CodedError):
+    """The import cannot finish for a reason of its own (a table or a file not as it must be): it failed, the
+    file stays for the next run."""
+
+
 class BadValue(CodedError, ValueError):
     """A value that cannot be converted: ``code`` is an ``import.value.`` code."""
 

@@ -12,6 +12,8 @@ import re
 
 from psycopg2 import sql
 
+from .errors import ImportFailure
+
 # every name this package puts in a statement: what the catalogue makes, and nothing a header could smuggle in
 SAFE_NAME = re.compile(r"[a-z0-9_]{1,63}")
 PRIVILEGES = frozenset(("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"))
@@ -113,7 +115,7 @@ def _indexes(cursor, table, new):
         # "CREATE [UNIQUE] INDEX name ON schema.table USING method (...)": keep what follows USING
         _head, using, method = definition.partition(" USING ")
         if not using:
-            raise RuntimeError(f"cannot read the definition of index {name}: {definition}")
+            raise ImportFailure("import.index_unreadable", index=name, definition=definition)
         indexes.append((name, temporary, sql.SQL("CREATE {}INDEX {} ON {} USING {}").format(
             sql.SQL("UNIQUE " if unique else ""), temporary, identifier(new), sql.SQL(method))))
     return indexes
@@ -144,7 +146,7 @@ def _copy_options_and_grants(cursor, table, new):
                    "AND a.grantee <> c.relowner", (regclass(table),))
     for privilege, grantee, grantable in cursor.fetchall():
         if privilege not in PRIVILEGES:
-            raise RuntimeError(f"unknown privilege on {table}: {privilege}")
+            raise ImportFailure("import.unknown_privilege", table=table, privilege=privilege)
         cursor.execute(sql.SQL("GRANT {} ON {} TO {}{}").format(
             sql.SQL(privilege), target, sql.Identifier(grantee) if grantee else sql.SQL("PUBLIC"),
             sql.SQL(" WITH GRANT OPTION" if grantable else "")))

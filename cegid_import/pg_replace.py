@@ -17,6 +17,7 @@ import time
 
 from psycopg2 import sql
 
+from .errors import ImportFailure
 from .pg_copy import PartStream, converted_ahead, copy_rows, copy_sql
 from .pg_like import (
     builds_like,
@@ -355,7 +356,8 @@ def _restore_defaults(cursor, table, new, columns):
                    (regclass(table), list(columns)))
     previous = dict(cursor.fetchall())
     if set(previous) != set(columns):
-        raise RuntimeError(f"{table} lacks a column among {', '.join(sorted(columns))}")
+        raise ImportFailure("import.table_lacks_columns", table=table,
+                            columns=", ".join(sorted(set(columns) - set(previous))))
     # the defaults are expressions PostgreSQL itself printed (pg_get_expr), put back as they were
     cursor.execute(sql.SQL("ALTER TABLE {} {}").format(identifier(new), sql.SQL(", ").join(
         sql.SQL("ALTER COLUMN {} {}").format(identifier(name), sql.SQL("SET DEFAULT ") + sql.SQL(previous[name])

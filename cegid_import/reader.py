@@ -34,7 +34,7 @@ import logging
 import re
 
 from .catalogue import CHAR, DATE, header_keys, written_header
-from .errors import BadValue, ExportFormatError, ExportRowError
+from .errors import BadValue, ExportFormatError, ExportRowError, ImportFailure
 from .values import DAY_FIRST, batch_text, column_converter, slashed_order_evidence
 
 _logger = logging.getLogger(__name__)
@@ -396,7 +396,7 @@ class ExportReader:
         """Read the file again row by row: its first bad row raises ExportRowError with its line."""
         for _values in self.rows():
             pass
-        raise RuntimeError(f"{self.path}: the file could not be read in batches, yet every row reads alone")
+        raise ImportFailure("import.batch_unreadable")
 
     def _row_error(self, line, column, value, err):
         details = dict(err.params)

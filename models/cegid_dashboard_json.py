@@ -103,6 +103,10 @@ def _string(text):
     return '"' + text.replace('"', '""') + '"'
 
 
+def title_formula(title):
+    """A title's cell: translated by the spreadsheet's ``_t`` (the shipped files' terms)."""
+    return f"=_t({_string(title)})"
+
 
 def _sheet(dashboard, name, cells, figures=(), rows=MAX_SHEET_ROWS):
     return {"id": _uid(dashboard.key, "sheet", name), "name": name, "colNumber": MAX_SHEET_COLUMNS,
@@ -192,7 +196,7 @@ def dashboard_json(dashboard):
     main_id = _uid(dashboard.key, "sheet", "Dashboard")
     cells, figures, data_cells, pivots, row = {}, [], {}, {}, 1
     for number, answer in enumerate(dashboard.answers, start=1):
-        cells[f"A{row}"] = {"content": f"=_t({_string(answer.title)})"}
+        cells[f"A{row}"] = {"content": title_formula(answer.title)}
         figure_id = _uid(dashboard.key, "figure", number)
         if isinstance(answer, (Pivot, TopChart)):
             pivot = answer.pivot if isinstance(answer, TopChart) else answer
@@ -225,7 +229,7 @@ def sample_json(dashboard):
     """The sample shown while the tables are empty: the same answers with made-up figures, no Odoo data."""
     cells, figures, row = {}, [], 1
     for number, answer in enumerate(dashboard.answers, start=1):
-        cells[f"A{row}"] = {"content": f"=_t({_string(answer.title)})"}
+        cells[f"A{row}"] = {"content": title_formula(answer.title)}
         first, last = row + 1, row + SAMPLE_ROWS
         for line, sample_row in enumerate(range(first, last + 1), start=1):
             cells[f"A{sample_row}"] = {"content": f'=CONCAT(_t("Sample")," ",{line})'}

@@ -430,12 +430,25 @@ class CegidExportColumn(models.Model):
     header = fields.Char(readonly=True, help="Its name in the file's header, as written.")
     field_name = fields.Char("Field", readonly=True)
     label = fields.Char(required=True)
+    shown_label = fields.Char("Label in your language", compute="_compute_shown_label",
+                              help="A shipped export's column: its field's label, in the reader's language.")
     kind = fields.Selection(KIND_LABELS, "Type", required=True, default=CHAR)
     inferred_kind = fields.Selection(KIND_LABELS, "Type found", readonly=True,
                                      help="What all the values of the column read as.")
     empty = fields.Boolean("No value", readonly=True, help="No row has a value in this column.")
     longest = fields.Integer("Longest value", readonly=True, aggregator=None, help="In characters.")
     index = fields.Boolean("Indexed", help="Faster filters on this column, slower imports.")
+
+    @api.depends("label", "field_name", "export_id.builtin", "export_id.model")
+    @api.depends_context("lang")
+    def _compute_shown_label(self):
+        """A shipped export's labels are its model's (translated); a custom export's are those stored."""
+        for export, columns in self.grouped("export_id").items():
+            model = export.sudo().model
+            strings = (self.env[model].fields_get(columns.mapped("field_name"), ["string"])
+                       if export.builtin and model in self.env else {})
+            for column in columns:
+                column.shown_label = strings.get(column.field_name, {}).get("string") or column.label
 
     @api.model_create_multi
     def create(self, vals_list):

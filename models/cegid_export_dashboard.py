@@ -51,17 +51,36 @@ class CegidExportDashboard(models.Model):
         return {"type": "ir.actions.client", "tag": "action_spreadsheet_dashboard",
                 "params": {"dashboard_id": dashboard.id}}
 
-    def _starter_definition(self):
-        """The cegid_dashboard_json Dashboard of this entry's columns, titled in the manager's language."""
+    def _starter_columns(self):
+        """The starter's first date column and first text column (each empty when there is none)."""
         columns = self.column_ids
-        dates = columns.filtered(lambda col: col.kind == DATE)[:1]
-        texts = columns.filtered(lambda col: col.kind == CHAR)[:1]
-        measures = columns.filtered(lambda col: col.kind in MEASURES).mapped("field_name")
-        by_month = (self.env._("%(table)s by month", table=self.description), dates.field_name) if dates else None
-        by_text = (self.env._("%(table)s by %(column)s", table=self.description, column=texts.label),
-                   texts.field_name) if texts else None
-        return starter_dashboard(self._definition().table, self.model_id.model, measures, by_month, by_text,
-                                 self.description)
+        return columns.filtered(lambda col: col.kind == DATE)[:1], columns.filtered(lambda col: col.kind == CHAR)[:1]
+
+    def _starter_titles(self):
+        """The starter's titles in the language of the context: (by month or None, by text or None, whole)."""
+        dates, texts = self._starter_columns()
+        by_month = self.env._("%(table)s by month", table=self.description) if dates else None
+        by_text = (self.env._("%(table)s by %(column)s", table=self.description, column=texts.label)
+                   if texts else None)
+        return by_month, by_text, self.description
+
+    def _starter_translations(self):
+        """The starter's titles as stored (English) -> in the language of the context, for its readers."""
+        english = self.with_context(lang="en_US")._starter_titles()
+        return {source: shown for source, shown in zip(english, self._starter_titles(), strict=True) if source}
+
+    def _starter_definition(self):
+        """The cegid_dashboard_json Dashboard of this entry's columns, titled in English.
+
+        A dashboard's data is one for all its readers: each reads the titles in
+        his language (``spreadsheet.dashboard.get_readonly_dashboard``).
+        """
+        dates, texts = self._starter_columns()
+        measures = self.column_ids.filtered(lambda col: col.kind in MEASURES).mapped("field_name")
+        by_month, by_text, whole = self.with_context(lang="en_US")._starter_titles()
+        return starter_dashboard(self._definition().table, self.model_id.model, measures,
+                                 (by_month, dates.field_name) if dates else None,
+                                 (by_text, texts.field_name) if texts else None, whole)
 
     def _create_dashboard(self):
         """The starter dashboard, owned by the addon like the table."""

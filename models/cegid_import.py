@@ -31,7 +31,7 @@ from odoo.tools.misc import format_datetime
 
 from ..cegid_data_access.staging.names import original_name
 from ..cegid_import.catalogue import export_name
-from ..cegid_import.errors import ExportFormatError
+from ..cegid_import.errors import ExportFormatError, ImportFailure
 from ..cegid_import.folders import ANOMALY_FOLDER, ARCHIVE_FOLDER, file_away, waiting_files
 from .cegid_backend import (
     PARAM_IMPORT_REQUEST,
@@ -53,6 +53,14 @@ IMPORT_STATES = [("running", "Importing"), ("loading", "Loading in parts"), ("do
 def export_of(file_name):
     """The export a file of the import folder belongs to by its name (the download's suffix is not the name's)."""
     return export_name(original_name(file_name))
+
+
+def failed_values(err):
+    """The values of an import that failed on ``err``: its code when it is the addon's, else its text (foreign)."""
+    if isinstance(err, ImportFailure):
+        return {"state": "failed", "message_code": err.code, "message_params": err.params, "row_count": 0}
+    return {"state": "failed", "message_code": "import.failed",
+            "message_params": {"error": f"{err.__class__.__name__}: {err}"}, "row_count": 0}
 
 
 def file_date(path):
@@ -242,8 +250,7 @@ class CegidImport(models.Model):
             values.update(state="rejected", message_code=err.code, message_params=err.params, row_count=0)
         except Exception as err:  # recorded; the file stays for the next run
             _logger.exception("Cegid import of %s failed", name)
-            values.update(state="failed", message_code="import.failed",
-                          message_params={"error": f"{err.__class__.__name__}: {err}"}, row_count=0)
+            values.update(failed_values(err))
         if values.get("state") in ("rejected", "failed") and record.load_progress:
             record._drop_load()  # what earlier parts loaded: the next import starts from the first line
             values["load_progress"] = False

@@ -60,16 +60,20 @@ class CegidImportChange(models.Model):
             names = change.import_id.sudo().change_columns or []
             change.data = dict(zip(names, change.row_values or [], strict=False))
 
-    @api.depends("data", "import_id.export_id.column_ids.label")
+    @api.depends("data", "import_id.export_id.column_ids.shown_label")
+    @api.depends_context("lang")
     def _compute_line(self):
         labels = {}
+        # the separator of the reader's language ("; " in English, " ; " in French)
+        separator = self.env._("%(before)s; %(after)s", before="", after="")
         for change in self:
             export = change.import_id.export_id
             if export not in labels:
-                labels[export] = [(column.field_name, column.label) for column in export.sudo().column_ids]
+                labels[export] = [(column.field_name, column.shown_label) for column in export.sudo().column_ids]
             values = change.data or {}
-            change.line = "; ".join(f"{label}: {values.get(name) or ''}" for name, label in labels[export]
-                                    if name in values)
+            change.line = separator.join(
+                self.env._("%(label)s: %(value)s", label=label, value=values.get(name) or "")
+                for name, label in labels[export] if name in values)
 
 
 class CegidImportMoney(models.Model):

@@ -26,7 +26,7 @@ from ..cegid_import.pg_replace import LoadProgress, drop_load, replace_in_parts
 from ..cegid_import.profile import profile_file
 from ..cegid_import.reader import ExportReader, read_header
 from .cegid_backend import exclusive_run
-from .cegid_import import export_of
+from .cegid_import import export_of, failed_values
 
 _logger = logging.getLogger(__name__)
 
@@ -208,8 +208,7 @@ class CegidImportLoad(models.Model):
                 values.update(state="rejected", message_code=err.code, message_params=err.params, row_count=0)
             except Exception as err:  # recorded; the file stays held
                 _logger.exception("Cegid update of the table of %s failed", entry.name)
-                values.update(state="failed", message_code="import.failed",
-                              message_params={"error": f"{err.__class__.__name__}: {err}"}, row_count=0)
+                values.update(failed_values(err))
             values["duration"] = time.monotonic() - started
             record = self._create_record(values)
             record._follow_incident()  # the held file's incident ends with it, or goes on

@@ -9,6 +9,8 @@ recorded anew; the history is kept as many days as the settings say.
 
 import datetime
 
+from markupsafe import Markup, escape
+
 from odoo import api, fields, models
 
 from .cegid_backend import DEFAULT_HISTORY_DAYS, PARAM_HISTORY_DAYS
@@ -38,12 +40,15 @@ class CegidIncidentMixin(models.AbstractModel):
         return self.env.ref("is_cegid2odoo.group_cegid_manager").users.filtered(lambda user: not user.share)
 
     def _cegid_open_incident(self, texts, activity_type=INCIDENT_ACTIVITY):
-        """An activity on this record for each manager; ``texts(record)``: (summary, note) in ``record``'s language."""
+        """An activity on this record for each manager; ``texts(record)``: (summary, note) in ``record``'s language.
+
+        A note is HTML (Markup) or plain text, whose lines are kept and whose ``<`` and ``&`` stay text.
+        """
         self.ensure_one()
         for manager in self._cegid_managers():
             record = self.with_context(lang=manager.lang or "en_US")
             summary, note = texts(record)
-            record.activity_schedule(activity_type, user_id=manager.id, summary=summary, note=note)
+            record.activity_schedule(activity_type, user_id=manager.id, summary=summary, note=_html_note(note))
 
     def _cegid_state_label(self):
         """The label of this record's state in the language of its context."""
@@ -95,3 +100,10 @@ class CegidIncidentMixin(models.AbstractModel):
         """The moment before which the history goes (the retention setting, in days)."""
         days = int(self.env["ir.config_parameter"].sudo().get_param(PARAM_HISTORY_DAYS) or DEFAULT_HISTORY_DAYS)
         return fields.Datetime.now() - datetime.timedelta(days=max(days, 1))
+
+
+def _html_note(note):
+    """An activity's note as HTML: Markup as it is, plain text escaped with its lines kept."""
+    if not note or isinstance(note, Markup):
+        return note
+    return Markup("<br/>").join(escape(line) for line in note.splitlines())

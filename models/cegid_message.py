@@ -121,6 +121,12 @@ SENTENCES = {
     "import.held_missing": _lt(
         "The held file %(file)s is no longer in the import folder: the table was not updated."),
     "import.failed": _lt("The import failed: %(error)s"),
+    "import.batch_unreadable": _lt(
+        "The import failed: the file could not be read in batches, yet each of its rows reads alone."),
+    "import.table_lacks_columns": _lt("The import failed: the table %(table)s lacks the columns %(columns)s."),
+    "import.index_unreadable": _lt(
+        "The import failed: the definition of the index %(index)s cannot be read (%(definition)s)."),
+    "import.unknown_privilege": _lt("The import failed: an unknown privilege on the table %(table)s (%(privilege)s)."),
     "import.interrupted": _lt(
         "Interrupted before it finished (the server stopped): the table keeps its previous rows; the next run "
         "imports the file again."),
@@ -180,6 +186,8 @@ SENTENCES = {
     "azure.refused": _lt("Azure Blob Storage answered HTTP %(status)s %(azure_error)s"),
     "azure.unreachable": _lt("Azure Blob Storage cannot be reached (%(host)s): %(detail)s"),
     "azure.connection_lost": _lt("the connection to Azure was lost (%(detail)s)"),
+    "azure.cut_in_headers": _lt("the connection to Azure was lost (an answer cut in its headers)"),
+    "azure.cut_in_body": _lt("the connection to Azure was lost (an answer cut in its body)"),
     "azure.expired": _lt("The SAS URL expired on %(expiry)s: generate a new one in the Cegid portal, or use the API "
                          "connection mode."),
     "azure.sas_permissions": _lt(
@@ -203,6 +211,8 @@ SENTENCES = {
     "file.download_failed": _lt("Download failed (%(reason)s)."),
     "file.disk_full": _lt("Disk full or file too large in the import folder (%(detail)s)."),
     "file.write_failed": _lt("Cannot write in the import folder (%(detail)s)."),
+    "file.part_short": _lt("The kept part of an earlier download had %(length)s bytes where %(expected)s were "
+                           "written: dropped, the next run downloads the file from the start."),
     "file.incomplete": _lt("Incomplete download (%(received)s of %(size)s bytes)."),
     "file.md5_mismatch": _lt("The content does not match its Content-MD5."),
     "file.unexpected": _lt("Unexpected error: %(detail)s"),

@@ -129,6 +129,7 @@ class CegidQuery(models.Model):
         return super().write(vals)
 
     @api.depends("cron")
+    @api.depends_context("lang")
     def _compute_cron_description(self):
         for query in self:
             query.cron_description = describe_cron(query.cron or "", self.env._) if query.cron else False
@@ -256,7 +257,7 @@ class CegidQuery(models.Model):
                 reason = (self.env["is.cegid.backend"]._cegid_error_message(outcome.error) if outcome.error
                           else self.env._("disabled in Cegid"))
                 body = self.env._("Not forced: %(message)s", message=reason)
-                problems.append(f"{self.name}: {reason}")
+                problems.append(self.env._("%(query)s: %(message)s", query=self.name, message=reason))
             self.message_post(body=body)
         if schedulers:
             try:

@@ -13,6 +13,8 @@ computed measures are translated here.
 from odoo import models
 from odoo.tools.translate import LazyTranslate, code_translations
 
+from .cegid_dashboard_json import title_formula
+
 _lt = LazyTranslate(__name__)
 
 MODULE = "is_cegid2odoo"
@@ -30,7 +32,23 @@ class SpreadsheetDashboard(models.Model):
         self.check_access("read")
         result = super().get_readonly_dashboard()
         self._translate_cegid_pivots(result["snapshot"].get("pivots", {}).values())
+        self._translate_starter_titles(result["snapshot"])
         return result
+
+    def _translate_starter_titles(self, snapshot):
+        """A custom table's starter dashboard (stored in English): its titles in the reader's language."""
+        entries = self.env["is.cegid.export"].sudo().search([("builtin", "=", False), ("model_id", "!=", False)])
+        entry = entries.filtered(lambda rec: rec.dashboard_id == self)[:1]
+        if not entry:
+            return
+        titles = entry._starter_translations()
+        cells = {title_formula(source): title_formula(shown) for source, shown in titles.items()}
+        for sheet in snapshot.get("sheets", []):
+            for cell in sheet.get("cells", {}).values():
+                if isinstance(cell, dict) and cell.get("content") in cells:
+                    cell["content"] = cells[cell["content"]]
+        for pivot in snapshot.get("pivots", {}).values():
+            pivot["name"] = titles.get(pivot.get("name"), pivot.get("name"))
 
     def _translate_cegid_pivots(self, pivots):
         """The names the grid shows of the Cegid pivots and of their computed measures, in the reader's language.

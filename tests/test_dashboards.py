@@ -281,6 +281,30 @@ class TestStarterDashboard(DashboardCase):
                                                            ("name", "like", "x_cegid_salaries")]))
 
 
+    def test_each_reader_reads_the_titles_in_his_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["is_cegid2odoo"], ["fr_FR"], overwrite=True)
+        # made by a French manager, read by an English and a French reader
+        self.manager.lang = "fr_FR"
+        action = self.entry.with_user(self.manager).with_context(lang="fr_FR").action_make_dashboard()
+        dashboard = self.env["spreadsheet.dashboard"].browse(action["params"]["dashboard_id"])
+        column = self.entry.column_ids.filtered(lambda col: col.field_name == "x_matricule").label
+
+        def titles(lang):
+            snapshot = dashboard.with_user(self.other_reader).with_context(lang=lang).get_readonly_dashboard()
+            pivots = sorted(pivot["name"] for pivot in snapshot["snapshot"]["pivots"].values())
+            cells = sorted(cell["content"] for cell in snapshot["snapshot"]["sheets"][0]["cells"].values()
+                           if cell.get("content", "").startswith("=_t("))
+            return pivots, cells
+
+        self.assertEqual(titles("en_US"), (
+            sorted(["SALARIES by month", f"SALARIES by {column}"]),
+            sorted(['=_t("SALARIES by month")', f'=_t("SALARIES by {column}")'])))
+        self.assertEqual(titles("fr_FR"), (
+            sorted(["SALARIES par mois", f"SALARIES par {column}"]),
+            sorted(['=_t("SALARIES par mois")', f'=_t("SALARIES par {column}")'])))
+
+
 @tagged("post_install", "-at_install")
 class TestDashboardTour(DashboardMixin, HttpCase):
     """Each team opens its dashboard, filled with generated exports, in a browser."""

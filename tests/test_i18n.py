@@ -1,18 +1,21 @@
 # Copyright 2026 is_cegid2odoo authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""The French translation loads and reaches menus, views and Python messages."""
+"""The French translation loads and reaches menus, views, Python messages, change lines and activity notes."""
 
 import re
 
 import polib
 
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tools import html2plaintext
 from odoo.tools.misc import file_path
 from odoo.tools.translate import TranslationModuleReader
 
 from ..cegid_data_access.errors import CODES, ConfigError
 from ..models.cegid_message import SENTENCES
 from ..models.cegid_query import describe_cron
+from .common import ImportFolderMixin
+from .test_import_changes import JANUARY, MARCH, ecriture
 
 
 @tagged("post_install", "-at_install")
@@ -62,3 +65,45 @@ class TestFrench(TransactionCase):
             names = set(re.findall(r"%\((\w+)\)s", str(sentence)))
             declared = {name.removesuffix("_code") for name in CODES[code]}
             self.assertLessEqual(names, declared, code)
+
+
+
+@tagged("post_install", "-at_install")
+class TestFrenchReaders(ImportFolderMixin, TransactionCase):
+    """What the addon writes for a person (a change line, an activity) reads in that person's language."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.lang"]._activate_lang("fr_FR")
+        cls.env["ir.module.module"]._load_module_terms(["is_cegid2odoo"], ["fr_FR"], overwrite=True)
+        cls.manager = new_test_user(cls.env, login="i18n_manager", lang="fr_FR",
+                                    groups="base.group_user,is_cegid2odoo.group_cegid_manager")
+
+    def setUp(self):
+        super().setUp()
+        self.use_own_import_folder()
+
+    def imported(self, data):
+        self.drop("ECRITURE.csv", data)
+        [record] = self.run_import()
+        self.assertEqual(record.state, "done", record.message)
+        return record
+
+    def test_a_shipped_exports_columns_and_change_lines_read_french(self):
+        self.imported(ecriture(JANUARY))
+        record = self.imported(ecriture(JANUARY + MARCH))
+        added = record.change_ids.filtered(lambda change: change.data["e_general"] == "706000")
+        self.assertIn("General account: 706000; ", added.line)
+        french = added.with_user(self.manager).with_context(lang="fr_FR")
+        self.assertIn("Compte général : 706000 ; ", french.line)
+        self.assertIn("Date comptable : 2025-03-03", french.line)
+        columns = record.export_id.with_context(lang="fr_FR").column_ids
+        self.assertEqual(columns.filtered(lambda col: col.field_name == "e_general").shown_label, "Compte général")
+
+    def test_a_plain_text_note_keeps_its_lines_and_its_markup_characters(self):
+        record = self.imported(ecriture(JANUARY))
+        record._cegid_open_incident(lambda rec: ("Two lines", "E_DEBIT < 0\nR&D: 3 rows"))
+        [activity] = record.activity_ids.filtered(lambda act: act.user_id == self.manager)
+        self.assertIn("E_DEBIT &lt; 0<br>R&amp;D: 3 rows", activity.note)
+        self.assertEqual(html2plaintext(activity.note).splitlines(), ["E_DEBIT < 0", "R&D: 3 rows"])

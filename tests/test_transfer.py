@@ -85,7 +85,7 @@ class TestTransfer(CegidCase):
         self.env["ir.module.module"]._load_module_terms(["is_cegid2odoo"], ["fr_FR"], overwrite=True)
         french = line.with_context(lang="fr_FR")
         self.assertEqual(french.message, "Nom refusé : nom caché (commence par « . ») ; laissé dans Azure.")
-        self.assertIn("exports/.hidden.csv: Nom refusé", french.transfer_id.error)
+        self.assertIn("exports/.hidden.csv : Nom refusé", french.transfer_id.error)
 
     def test_hostile_name_is_refused_and_stays(self):
         self.upload("ECRITURE.csv", b"x;y\n")

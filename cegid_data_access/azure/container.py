@@ -90,6 +90,14 @@ class BatchDenied(Exception):
         self.azure_error = azure_error
 
 
+class AnswerCut(IncompleteReadError):
+    """An answer whose connection closed before its end: ``code`` says where (a code of errors.CODES)."""
+
+    def __init__(self, code):
+        super().__init__(code)
+        self.code = code
+
+
 AZURE_ERRORS = (AzureError, BatchDenied)  # what the SDK (and a batch of refused deletes) raise
 
 
@@ -119,6 +127,8 @@ def azure_error(err, host=""):
         return err
     if isinstance(err, BatchDenied):
         return AuthenticationError("azure.denied", status=403, azure_error=err.azure_error)
+    if isinstance(err, AnswerCut):
+        return ConnectionFailure(err.code)
     status = _status(err)
     if status:
         error_class, code = _BY_STATUS.get(status, (ApiError, "azure.refused"))
@@ -161,9 +171,9 @@ def _check_answer(pipeline_response):
         return
     length = answer.headers.get("Content-Length")
     if length is None and "chunked" not in answer.headers.get("Transfer-Encoding", "").lower():
-        raise IncompleteReadError("the answer was cut in its headers")
+        raise AnswerCut("azure.cut_in_headers")
     if length is not None and not pipeline_response.context.options.get("stream") and len(answer.body()) < int(length):
-        raise IncompleteReadError("the answer was cut in its body")
+        raise AnswerCut("azure.cut_in_body")
 
 
 def _client(url, tuning):

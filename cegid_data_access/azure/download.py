@@ -61,6 +61,14 @@ def _md5():
     return hashlib.md5()  # noqa: S324 -- Azure's Content-MD5, not security
 
 
+class PartFileShort(OSError):
+    """A kept part file ends before the length its resume file records (changed outside the transfer)."""
+
+    def __init__(self, length, expected):
+        super().__init__(f"part file of {length} bytes, {expected} expected")
+        self.length, self.expected = length, expected
+
+
 def hash_prefix(fd, length):
     """The MD5 of the first ``length`` bytes of file ``fd`` (a resumed download's kept part)."""
     md5 = _md5()
@@ -73,7 +81,7 @@ def _hash_range(fd, offset, length, md5):
     while offset < end:
         data = os.pread(fd, min(READ_BACK, end - offset), offset)
         if not data:
-            raise OSError(f"the part file is shorter than expected ({offset} of {end} bytes)")
+            raise PartFileShort(offset, end)
         md5.update(data)
         offset += len(data)
 

@@ -6,10 +6,13 @@ import dataclasses
 import datetime
 import hashlib
 import os
+import socket
 import threading
 
 import pytest
 
+from cegid_data_access.cli_text import render
+from cegid_data_access.errors import ConnectionFailure
 from cegid_data_access.transfer import AzureTuning, TransferReporter, TransferTuning, run_transfer
 from cegid_testkit.blobs import blob_names, delivered_files, staging_leftovers, upload
 
@@ -151,6 +154,43 @@ def test_a_large_download_cut_for_good_is_continued_by_the_next_run(proxied):
     assert delivered_files(settings.import_folder) == {"HISTOCUMSAL.csv": data}
     assert blob_names(container) == []
     assert staging_leftovers(settings.import_folder) == []
+
+
+@pytest.mark.parametrize(("answer", "code", "sentence"), [
+    (b"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\n", "azure.cut_in_headers",
+     "connection to Azure lost (an answer cut in its headers)"),
+    (b"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: 5000\r\n\r\n<?xml", "azure.cut_in_body",
+     "connection to Azure lost (an answer cut in its body)"),
+])
+def test_an_answer_closed_before_its_end_fails_the_run_with_its_code(proxied, answer, code, sentence):
+    """A listing whose connection closes cleanly (no reset) mid-answer: the run fails with a code, not English."""
+    _container, settings, proxy = proxied
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        stop = threading.Event()
+
+        def answer_and_close():
+            server.settimeout(0.2)
+            while not stop.is_set():
+                try:
+                    connection, _address = server.accept()
+                except TimeoutError:
+                    continue
+                with connection:
+                    connection.recv(65536)
+                    connection.sendall(answer)
+
+        thread = threading.Thread(target=answer_and_close, daemon=True)
+        thread.start()
+        port = server.getsockname()[1]
+        cut = dataclasses.replace(settings, sas_url=settings.sas_url.replace(f":{proxy.port}/", f":{port}/"))
+        try:
+            with pytest.raises(ConnectionFailure) as raised:
+                run_transfer(cut, tuning=FAST)
+        finally:
+            stop.set()
+            thread.join()
+    assert (raised.value.code, raised.value.params) == (code, {})
+    assert render(raised.value.code, raised.value.params) == sentence
 
 
 def test_blob_reexported_during_download_survives(azurite, proxied):
