@@ -64,7 +64,7 @@ def check_client_values(records, vals, addon_only):
     if refused and not records.env.su:
         described = records.fields_get(refused, ["string"])
         labels = ", ".join(described[name]["string"] for name in refused)
-        raise AccessError(records.env._("Only the Cegid import sets these fields: %(fields)s.", fields=labels))
+        raise AccessError(records.env._("Only the Cegid addon sets these fields: %(fields)s.", fields=labels))
 
 
 def accepts(kind, inferred, empty=False):
