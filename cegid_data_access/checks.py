@@ -10,7 +10,7 @@ with parameters (``check.*`` when it worked, the error's code otherwise).
 import dataclasses
 import datetime
 
-from .azure.container import AzureTuning, Container, format_moment, sas_expiry, sas_permissions
+from .azure.container import AzureTuning, Container, moment_param, sas_expiry, sas_permissions
 from .cegid_api.client import CegidClient
 from .errors import AuthenticationError, CegidError, ConfigError
 from .redact import redact_params
@@ -38,7 +38,7 @@ def static_sas_check(url, now):
     if expiry is None:
         return None
     if expiry <= now:
-        raise AuthenticationError("azure.expired", expiry=format_moment(expiry))
+        raise AuthenticationError("azure.expired", expiry=moment_param(expiry))
     return expiry if expiry - now <= EXPIRY_WARNING else None
 
 
@@ -61,7 +61,7 @@ def _sas(url, now, static):
     expiry = sas_expiry(url)
     if expiry is None:
         return "check.sas_no_expiry", {}
-    return "check.sas_set" if static else "check.sas_obtained", {"expiry": format_moment(expiry)}
+    return "check.sas_set" if static else "check.sas_obtained", {"expiry": moment_param(expiry)}
 
 
 def _listing(url):

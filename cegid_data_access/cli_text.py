@@ -7,6 +7,8 @@ the scripts keep the wording their users already read in cron logs. A
 parameter ending in ``_code`` is itself a code, rendered with the same parameters.
 """
 
+import datetime
+
 from .settings import ENV_PREFIX, config_py_name
 
 TEXTS = {
@@ -112,10 +114,23 @@ def render(code, params):
             values[key[: -len("_code")]] = render(value, {k: v for k, v in params.items() if k != key})
     if params.get("setting") and params["setting"] != "config":
         values["setting"] = config_py_name(params["setting"])
+    if params.get("expiry"):
+        values["expiry"] = shown_moment(params["expiry"])
     template = TEXTS.get(code)
     if template is None:
         return code
     return template.format_map(_Missing(values))
+
+
+def shown_moment(text):
+    """A moment parameter (ISO 8601) as the scripts write it: ``2026-11-28 10:15:00 UTC``; any other text as it is."""
+    try:
+        moment = datetime.datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return text
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.timezone.utc)
+    return moment.astimezone(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def describe(error):

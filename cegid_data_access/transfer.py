@@ -43,7 +43,7 @@ from .azure.container import (
     BlobInfo,
     Container,
     azure_error,
-    format_moment,
+    moment_param,
     sas_expiry,
 )
 from .cegid_api.client import CegidClient
@@ -342,7 +342,7 @@ def _open_container(settings, client, tuning, now, warn):
     if settings.mode == MODE_SAS_URL:
         expiry = static_sas_check(settings.sas_url, now)
         if expiry:
-            warn("sas.expires_soon", {"expiry": format_moment(expiry)})
+            warn("sas.expires_soon", {"expiry": moment_param(expiry)})
         return Container(settings.sas_url, tuning.azure)
     client = client or CegidClient(settings)
     return Container(client.get_container_url(), tuning.azure, renew_url=client.get_container_url)

@@ -9,9 +9,11 @@ the language of the cron's user who stored them. Every code of ``CODES`` has
 its sentence here (a test checks it).
 """
 
+import datetime
 import logging
 
 from odoo import api, models
+from odoo.tools.misc import format_datetime
 from odoo.tools.translate import LazyTranslate
 
 from ..cegid_data_access.errors import CegidError
@@ -39,6 +41,8 @@ class CegidMessage(models.AbstractModel):
             values["setting"] = self._setting_label(params["setting"])
         if isinstance(params.get("bytes"), (int, float)):
             values["bytes"] = self.env["is.cegid.backend"]._cegid_human_size(params["bytes"])
+        if params.get("expiry"):
+            values["expiry"] = self._moment_label(params["expiry"])
         template = self._template(code)
         if template is None:
             _logger.warning("Cegid message code without a sentence: %s", code)
@@ -57,6 +61,17 @@ class CegidMessage(models.AbstractModel):
         else:
             text = f"{error.__class__.__name__}: {error}"
         return redact(text, secrets)
+
+    @api.model
+    def _moment_label(self, text):
+        """A moment parameter (ISO 8601) in the reader's time zone and language; a text stored before, as it is."""
+        try:
+            moment = datetime.datetime.fromisoformat(text)
+        except (TypeError, ValueError):
+            return text
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+        return format_datetime(self.env, moment)
 
     @api.model
     def _setting_label(self, name):

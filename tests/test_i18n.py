@@ -59,6 +59,18 @@ class TestFrench(TransactionCase):
                          "L’API Cegid a refusé la mise à jour de la requête planifiée « ECRITURE » (HTTP 400) : "
                          "bad date")
 
+    def test_a_moment_reads_in_the_readers_time_zone_and_language(self):
+        """The core gives a SAS expiry in ISO 8601 (UTC); each reader reads it in their own time zone and language."""
+        reader = new_test_user(self.env, login="fr_paris", groups="base.group_user", tz="Europe/Paris", lang="fr_FR")
+        messages = self.env["is.cegid.message"].with_user(reader).with_context(lang="fr_FR", tz="Europe/Paris")
+        text = messages._render("azure.expired", {"expiry": "2026-01-02T03:04:05+00:00"})
+        self.assertIn("2 janv. 2026", text)
+        self.assertIn("04:04:05", text)  # 03:04:05 UTC is 04:04:05 in Paris in winter
+        self.assertNotIn("UTC", text)
+        # what a run stored before this way of writing it reads as it was written
+        stored = messages._render("azure.expired", {"expiry": "2026-01-02 03:04:05 UTC"})
+        self.assertIn("2026-01-02 03:04:05 UTC", stored)
+
     def test_every_core_code_has_a_sentence_with_its_parameters_and_no_other(self):
         self.assertEqual(sorted(set(CODES) ^ set(SENTENCES)), [])
         for code, sentence in SENTENCES.items():

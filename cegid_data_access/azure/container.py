@@ -77,9 +77,13 @@ def sas_permissions(url):
     return values[0] if values else None
 
 
-def format_moment(moment):
-    """An aware datetime as the messages show it: ``2026-11-28 10:15:00 UTC``."""
-    return moment.astimezone(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+def moment_param(moment):
+    """An aware datetime as a message parameter: ISO 8601 in UTC (``2026-11-28T10:15:00+00:00``).
+
+    Each reader shows it in their own way: the scripts in UTC, Odoo in the
+    user's time zone and language.
+    """
+    return moment.astimezone(datetime.timezone.utc).isoformat(timespec="seconds")
 
 
 class BatchDenied(Exception):
