@@ -4,7 +4,7 @@
 """Benchmark: the import step (COPY into a new table, swap) against the predecessor's ORM import, on a real Odoo 18.
 
 Not a test: run by hand (see bench/README.md). It starts a throwaway
-PostgreSQL (tools/run_odoo_suite.py's PostgresCluster), installs the addon,
+PostgreSQL (tools/pg_cluster.py's PostgresCluster), installs the addon,
 generates exports with the test kit (CP1252, ';', French decimals), then runs
 each measurement in a fresh ``odoo-bin shell`` process, so that its peak RSS
 (``ru_maxrss``) covers that measurement only:
@@ -36,12 +36,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "tools"), str(REPO / "tests")]
 
+from pg_cluster import throwaway_cluster  # noqa: E402
 from run_odoo_suite import (  # noqa: E402
     MODULE,
     ensure_odoo_requirements,
     find_odoo,
     odoo_command,
-    throwaway_cluster,
 )
 
 from cegid_testkit.samples import write_export  # noqa: E402

@@ -29,6 +29,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO_ROOT / "tools"), str(REPO_ROOT / "tests"), str(REPO_ROOT)]
 
+import pg_cluster  # noqa: E402
 import run_odoo_suite  # noqa: E402
 
 from cegid_testkit import samples  # noqa: E402
@@ -134,7 +135,7 @@ def run_odoo(simulator, workdir, port):
     if src is None:
         raise SystemExit("demo: no Odoo 18.0 found: set ODOO_SRC, or put it in /opt/odoo-18.0 or /opt/odoo")
     run_odoo_suite.ensure_odoo_requirements(src)
-    cluster = run_odoo_suite.PostgresCluster(workdir / "pg").start()
+    cluster = pg_cluster.PostgresCluster(workdir / "pg").start()
     try:
         say("installing Odoo and the addon (a minute or two)")
         install = run_odoo_suite.odoo_command(src, cluster, workdir, DBNAME, ["-i", run_odoo_suite.MODULE])
@@ -163,7 +164,7 @@ def http_port(preferred=8069):
             sock.bind(("127.0.0.1", preferred))
             return preferred
         except OSError:
-            return run_odoo_suite.free_port()
+            return pg_cluster.free_port()
 
 
 def main():

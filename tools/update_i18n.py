@@ -21,6 +21,7 @@ from pathlib import Path
 import polib
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import pg_cluster
 import run_odoo_suite
 
 I18N = run_odoo_suite.REPO_ROOT / "i18n"
@@ -34,7 +35,7 @@ def export_template(target):
     if src is None:
         raise SystemExit("no Odoo 18.0 found (ODOO_SRC, /opt/odoo-18.0, /opt/odoo)")
     run_odoo_suite.ensure_odoo_requirements(src)
-    with run_odoo_suite.throwaway_cluster("cegid-i18n-") as (cluster, workdir):
+    with pg_cluster.throwaway_cluster("cegid-i18n-") as (cluster, workdir):
         log = workdir / "odoo.log"
         for extra in (["-i", run_odoo_suite.MODULE],
                       [f"--i18n-export={target}", f"--modules={run_odoo_suite.MODULE}"]):

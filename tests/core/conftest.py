@@ -117,7 +117,7 @@ INSERT INTO is_cegid_histocumsal (phc_salarie, phc_cumulpaie, phc_montant) VALUE
 @pytest.fixture(scope="module")
 def cluster():
     """A throwaway PostgreSQL for the tests of a module."""
-    from run_odoo_suite import postgres_bindir, throwaway_cluster
+    from pg_cluster import postgres_bindir, throwaway_cluster
 
     try:
         postgres_bindir()
