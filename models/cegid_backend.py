@@ -166,6 +166,12 @@ def exclusive_run(env, name):
         yield lock_cr.fetchone()[0]
 
 
+def selection_label(record, name):
+    """The label of ``record``'s value of the selection field ``name``, in the language of its context."""
+    record.ensure_one()
+    return dict(record._fields[name]._description_selection(record.env))[record[name]]
+
+
 def notification(title, message, kind="info", sticky=False, next_action=None):
     """A client action showing a notification (Odoo's display_notification)."""
     params = {"title": title, "message": message, "type": kind, "sticky": sticky}

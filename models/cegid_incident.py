@@ -9,11 +9,12 @@ recorded anew; the history is kept as many days as the settings say.
 
 import datetime
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.tools import plaintext2html
 
-from .cegid_backend import DEFAULT_HISTORY_DAYS, PARAM_HISTORY_DAYS
+from .cegid_backend import DEFAULT_HISTORY_DAYS, PARAM_HISTORY_DAYS, selection_label
 
 INCIDENT_ACTIVITY = "mail.mail_activity_data_warning"
 
@@ -52,8 +53,7 @@ class CegidIncidentMixin(models.AbstractModel):
 
     def _cegid_state_label(self):
         """The label of this record's state in the language of its context."""
-        self.ensure_one()
-        return dict(self.fields_get(["state"], ["selection"])["state"]["selection"])[self.state]
+        return selection_label(self, "state")
 
     @api.model
     def _cegid_close_incidents(self, domain, feedback):
@@ -106,4 +106,4 @@ def _html_note(note):
     """An activity's note as HTML: Markup as it is, plain text escaped with its lines kept."""
     if not note or isinstance(note, Markup):
         return note
-    return Markup("<br/>").join(escape(line) for line in note.splitlines())
+    return plaintext2html(note)

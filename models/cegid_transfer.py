@@ -32,6 +32,7 @@ from .cegid_backend import (
     cron_time_limit,
     exclusive_run,
     notification,
+    selection_label,
 )
 from .transfer_reporter import OdooTransferReporter
 
@@ -107,9 +108,10 @@ class CegidTransfer(models.Model):
     @api.depends_context("lang")
     def _compute_error(self):
         for transfer in self:
-            transfer.error = transfer._describe_problems(
-                [self.env._("%(file)s: %(message)s", file=line.blob_name, message=line.message or line._state_label())
-                 for line in transfer.file_ids._filtered_access("read") if line.state in PROBLEM_FILE_STATES])
+            transfer.error = transfer._describe_problems([
+                self.env._("%(file)s: %(message)s", file=line.blob_name,
+                           message=line.message or selection_label(line, "state"))
+                for line in transfer.file_ids._filtered_access("read") if line.state in PROBLEM_FILE_STATES])
 
     def _describe_problems(self, file_lines):
         """The run's failure, ``file_lines`` (what is told of its files' problems) and its warnings; else False."""
@@ -342,11 +344,6 @@ class CegidTransferFile(models.Model):
         render = self.env["is.cegid.message"]._render
         for line in self:
             line.message = render(line.message_code, line.message_params) if line.message_code else False
-
-    def _state_label(self):
-        """The label of this line's state in the language of its context."""
-        self.ensure_one()
-        return dict(self._fields["state"]._description_selection(self.env))[self.state]
 
 
 def _done_totals(lines):
