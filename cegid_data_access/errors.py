@@ -64,6 +64,7 @@ CODES = {
     "import.table_lacks_columns": ("table", "columns"),
     "import.index_unreadable": ("index", "definition"),
     "import.unknown_privilege": ("table", "privilege"),
+    "import.unsafe_name": ("name",),
     "import.interrupted": (),
     "import.cut_by_time_limit": ("limit",),
     "import.loading": ("rows",),

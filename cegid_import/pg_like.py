@@ -20,9 +20,9 @@ PRIVILEGES = frozenset(("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REF
 
 
 def identifier(name):
-    """``name`` as an SQL identifier; ValueError for anything but lower-case letters, digits and underscores."""
+    """``name`` as an SQL identifier; ImportFailure for anything but lower-case letters, digits and underscores."""
     if not isinstance(name, str) or not SAFE_NAME.fullmatch(name):
-        raise ValueError(f"not a table or column name the import makes: {name!r}")
+        raise ImportFailure("import.unsafe_name", name=repr(name))
     return sql.Identifier(name)
 
 

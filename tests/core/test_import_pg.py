@@ -11,7 +11,7 @@ from exportfiles import open_export
 
 from cegid_import import pg_replace
 from cegid_import.catalogue import KNOWN_BY_NAME
-from cegid_import.errors import ExportRowError
+from cegid_import.errors import ExportRowError, ImportFailure
 from cegid_import.pg_copy import copy_sql
 from cegid_import.pg_replace import identifier, replace_table
 
@@ -114,8 +114,9 @@ def test_copy_sql_names_its_table_and_columns_as_identifiers(connect):
 @pytest.mark.parametrize("name", ['x_salaire") FROM STDIN; CREATE TABLE t(a int); --', "X_SALAIRE", "", "a b",
                                   "é", "x" * 64, None, 'a"b'])
 def test_a_name_the_catalogue_cannot_make_is_refused_before_any_statement(name):
-    with pytest.raises(ValueError, match="not a table or column name"):
+    with pytest.raises(ImportFailure) as raised:
         identifier(name)
+    assert (raised.value.code, raised.value.params) == ("import.unsafe_name", {"name": repr(name)})
 
 
 def test_a_hostile_column_name_never_reaches_the_server(tmp_path, connect):
@@ -124,7 +125,7 @@ def test_a_hostile_column_name_never_reaches_the_server(tmp_path, connect):
     columns = list(hostile.export.columns)
     columns[-1] = dataclasses.replace(columns[-1], field='phc_montant") FROM STDIN; CREATE TABLE t(a int); --')
     hostile.export = dataclasses.replace(hostile.export, columns=tuple(columns))
-    with importer.cursor() as cursor, pytest.raises(ValueError):
+    with importer.cursor() as cursor, pytest.raises(ImportFailure, match="import.unsafe_name"):
         replace_table(cursor, hostile, {"create_uid": 1, "write_uid": 1})
     importer.rollback()
     assert count(reader) == 3
