@@ -65,9 +65,19 @@ class CegidExportDashboard(models.Model):
         return by_month, by_text, self.description
 
     def _starter_translations(self):
-        """The starter's titles as stored (English) -> in the language of the context, for its readers."""
-        english = self.with_context(lang="en_US")._starter_titles()
-        return {source: shown for source, shown in zip(english, self._starter_titles(), strict=True) if source}
+        """The starter's titles as stored -> in the language of the context, for its readers.
+
+        Stored in English; a dashboard made by an earlier version holds them in
+        its maker's language: the titles in each installed language are read too.
+        """
+        shown = self._starter_titles()
+        languages = ["en_US", *(code for code, _name in self.env["res.lang"].get_installed() if code != "en_US")]
+        translations = {}
+        for code in languages:
+            for source, target in zip(self.with_context(lang=code)._starter_titles(), shown, strict=True):
+                if source:
+                    translations.setdefault(source, target)
+        return translations
 
     def _starter_definition(self):
         """The cegid_dashboard_json Dashboard of this entry's columns, titled in English.

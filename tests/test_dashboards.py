@@ -304,6 +304,24 @@ class TestStarterDashboard(DashboardCase):
             sorted(["SALARIES par mois", f"SALARIES par {column}"]),
             sorted(['=_t("SALARIES par mois")', f'=_t("SALARIES par {column}")'])))
 
+    def test_a_dashboard_made_in_french_by_an_earlier_version_reads_in_english_too(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["is_cegid2odoo"], ["fr_FR"], overwrite=True)
+        action = self.entry.with_user(self.manager).action_make_dashboard()
+        dashboard = self.env["spreadsheet.dashboard"].browse(action["params"]["dashboard_id"])
+        column = self.entry.column_ids.filtered(lambda col: col.field_name == "x_matricule").label
+        # what the versions before 18.0.1.4.0 stored: the titles in the maker's language
+        data = base64.b64decode(dashboard.spreadsheet_binary_data).decode()
+        data = data.replace("SALARIES by month", "SALARIES par mois").replace(
+            f"SALARIES by {column}", f"SALARIES par {column}")
+        self.assertIn("SALARIES par mois", data)
+        dashboard.spreadsheet_binary_data = base64.b64encode(data.encode())
+        snapshot = dashboard.with_user(self.other_reader).with_context(lang="en_US").get_readonly_dashboard()
+        self.assertEqual(sorted(pivot["name"] for pivot in snapshot["snapshot"]["pivots"].values()),
+                         sorted(["SALARIES by month", f"SALARIES by {column}"]))
+        self.assertIn('=_t("SALARIES by month")', [cell.get("content") for cell in
+                                                   snapshot["snapshot"]["sheets"][0]["cells"].values()])
+
 
 @tagged("post_install", "-at_install")
 class TestDashboardTour(DashboardMixin, HttpCase):
