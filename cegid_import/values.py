@@ -24,8 +24,9 @@ from decimal import Decimal, InvalidOperation
 from .catalogue import AMOUNT, CHAR, DATE, FLOAT, INTEGER
 from .errors import BadValue, ExportFormatError
 
-DAY_FIRST = "dd/mm/yyyy"
-MONTH_FIRST = "mm/dd/yyyy"
+# how a file writes its slashed dates: 31/12/2025 or 12/31/2025
+DAY_FIRST = "day_first"
+MONTH_FIRST = "month_first"
 DATE_CACHE_SIZE = 100_000
 INT4_MAX = 2**31 - 1
 

@@ -33,6 +33,7 @@ from ..cegid_data_access.staging.names import original_name
 from ..cegid_import.catalogue import export_name
 from ..cegid_import.errors import ExportFormatError, ImportFailure
 from ..cegid_import.folders import ANOMALY_FOLDER, ARCHIVE_FOLDER, file_away, waiting_files
+from ..cegid_import.values import DAY_FIRST, MONTH_FIRST
 from .cegid_backend import (
     PARAM_IMPORT_REQUEST,
     auto_commit_allowed,
@@ -48,6 +49,8 @@ ImportOutcome = collections.namedtuple("ImportOutcome", "records continued")
 IMPORT_STATES = [("running", "Importing"), ("loading", "Loading in parts"), ("done", "Imported"),
                  ("waiting", "Waiting for review"), ("rejected", "Rejected"), ("failed", "Failed"),
                  ("superseded", "Superseded")]
+# how a file wrote its slashed dates (cegid_import.values): the labels give the order in the reader's letters
+DATE_ORDERS = [(DAY_FIRST, "Day first (dd/mm/yyyy)"), (MONTH_FIRST, "Month first (mm/dd/yyyy)")]
 
 
 def export_of(file_name):
@@ -89,7 +92,10 @@ class CegidImport(models.Model):
     repeat_count = fields.Integer(
         "Seen again", readonly=True, aggregator=None,
         help="How many later runs failed the same way on this file (counted here, not recorded).")
-    details = fields.Char(readonly=True, help="Encoding, delimiter and date order read from the file.")
+    file_encoding = fields.Char("Encoding", readonly=True, help="The character encoding the file was read in.")
+    file_delimiter = fields.Char("Delimiter", readonly=True, help="The character between the file's columns.")
+    date_order = fields.Selection(DATE_ORDERS, "Dates", readonly=True,
+                                  help="How the file's slashed dates were read (day or month first).")
     file_date = fields.Datetime("File date", readonly=True, help="When the export was written (file time).")
     stored_as = fields.Char("Moved to", readonly=True, help="Where the file is now, in the import folder.")
     transfer_id = fields.Many2one("is.cegid.transfer", "Download", readonly=True, ondelete="set null",

@@ -112,7 +112,7 @@ class CegidImportLoad(models.Model):
         progress = LoadProgress.from_dict(stored.get("progress")) if going_on else None
         progress = self._replace(reader, record._comparer(found.export, compared, compared_fields)
                                  if record else None, progress, deadline)
-        values.update(details=f"{reader.encoding}, '{reader.delimiter}', {reader.date_order}",
+        values.update(file_encoding=reader.encoding, file_delimiter=reader.delimiter, date_order=reader.date_order,
                       row_count=progress.rows)
         # what the first part said (a table made, columns kept) is said again once the file is in
         said = {key: values.get(key, stored.get(key) or False) for key in ("message_code", "message_params")}

@@ -142,6 +142,7 @@ SENTENCES = {
     "import.index_unreadable": _lt(
         "The import failed: the definition of the index %(index)s cannot be read (%(definition)s)."),
     "import.unknown_privilege": _lt("The import failed: an unknown privilege on the table %(table)s (%(privilege)s)."),
+    "import.unsafe_name": _lt("The import failed: %(name)s is not a table or column name the import makes."),
     "import.interrupted": _lt(
         "Interrupted before it finished (the server stopped): the table keeps its previous rows; the next run "
         "imports the file again."),

@@ -13,6 +13,7 @@ from odoo.tests.common import TransactionCase, new_test_user
 
 from ..cegid_import import pg_replace
 from ..cegid_import.catalogue import KNOWN
+from ..cegid_import.values import DAY_FIRST, MONTH_FIRST
 from .common import ImportFolderMixin
 
 ECRITURE_HEADER = "E_DATECOMPTABLE;E_REFINTERNE;E_LIBELLE;E_GENERAL;E_DEBIT;E_CREDIT;E_AUXILIAIRE;E_REFLIBRE"
@@ -133,6 +134,19 @@ class TestImport(ImportFolderMixin, TransactionCase):
             self.assertIn(record.stored_as.split("/", 1)[1], archived)
         self.assertEqual(records.filtered(lambda rec: rec.export_id.name == "ECRITURE").row_count, 1)
         self.assertEqual(records.filtered(lambda rec: rec.export_id.name == "HISTOCUMSAL").row_count, 2)
+        read_as = {rec.export_id.name: (rec.file_encoding, rec.file_delimiter, rec.date_order) for rec in records}
+        self.assertEqual(read_as["ECRITURE"], ("cp1252-latin1", ";", DAY_FIRST))
+        self.assertEqual(read_as["ANALYTIQ"], ("utf-8", ",", MONTH_FIRST))
+
+    def test_how_a_file_was_read_is_told_in_the_readers_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["is_cegid2odoo"], ["fr_FR"], overwrite=True)
+        self.drop("ANALYTIQ.csv", ANALYTIQ.encode())
+        record = self.run_import()
+        for lang, expected in (("en_US", "Month first (mm/dd/yyyy)"), ("fr_FR", "Mois d’abord (mm/jj/aaaa)")):
+            shown = record.with_context(lang=lang)
+            labels = dict(shown._fields["date_order"]._description_selection(shown.env))
+            self.assertEqual(labels[record.date_order], expected)
 
     def test_a_new_snapshot_replaces_the_table(self):
         self.drop("ECRITURE.csv", ecriture(("2025-01-01", "OLD1", "411000", "1"),

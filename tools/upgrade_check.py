@@ -71,6 +71,12 @@ changed = env["is.cegid.import.change"].search([])
 print("changed rows: %s, values by name: %s" % (
     sorted((change.kind, change.data["e_refinterne"], change.data["e_credit"]) for change in changed),
     all(len(change.row_values) == len(change.import_id.change_columns) for change in changed)))
+imports = env["is.cegid.import"].search([("state", "=", "done")])
+env.cr.execute("SELECT count(*) FROM information_schema.columns WHERE table_name = 'is_cegid_import' "
+               "AND column_name = 'details'")
+details_column = env.cr.fetchone()[0]
+print("files read as: %s, details column: %s" % (
+    sorted({(rec.file_encoding, rec.file_delimiter, rec.date_order) for rec in imports}), details_column))
 folder = env["ir.config_parameter"].sudo().get_param("@MODULE@.import_folder")
 with open(os.path.join(folder, "ECRITURE.csv"), "w", encoding="cp1252") as handle:
     handle.write("E_DATECOMPTABLE;E_REFINTERNE;E_LIBELLE;E_GENERAL;E_DEBIT;E_CREDIT;E_AUXILIAIRE;E_REFLIBRE;"
@@ -84,6 +90,7 @@ AFTER_OK = ("after: ecriture=FAC1,REG1 journal=[False, False] absence=0000042/Fa
             "salaries=[('Hélène Dupré', 2500.5), ('Zoé Müller', 3100.25)] headers=True kind=float",
             "change rows' log columns: 0",
             "changed rows: [('added', 'REG1', '100'), ('removed', 'REG0', '90')], values by name: True",
+            "files read as: [('cp1252-latin1', ';', 'day_first')], details column: 0",
             "new file: done FAC2 VTE Lyon")
 
 
