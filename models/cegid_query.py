@@ -206,9 +206,9 @@ class CegidQuery(models.Model):
                 "These scheduled queries are disabled and cannot be forced: %(names)s. Enable them first.",
                 names=", ".join(disabled.mapped("name"))))
         settings = backend._cegid_settings()
-        client = backend._cegid_client(settings)
         when = moment.replace(tzinfo=datetime.timezone.utc) if moment else None
         try:
+            client = backend._cegid_client(settings)  # a setting missing is said as the API's failures are
             # one listing and one PUT per query, however many are selected
             outcomes = client.force(scheduler_ids=self.mapped("scheduler_id"), when=when)
         except CegidError as err:
@@ -289,7 +289,10 @@ class CegidQuery(models.Model):
         backend._check_cegid_manager()
         backend._check_cegid_database()
         settings = backend._cegid_settings()
-        client = backend._cegid_client(settings)
+        try:
+            client = backend._cegid_client(settings)
+        except CegidError as err:
+            raise UserError(backend._cegid_error_message(err, settings)) from None
         for query in self:
             try:
                 obj = client.set_enabled(query.scheduler_id, enabled)

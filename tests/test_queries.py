@@ -145,6 +145,16 @@ class TestQueries(CegidCase):
         self.assertEqual(self.simulator.schedulers[self.ecriture_id], before)
         self.assertEqual(len(self.simulator.requests_to("query/api/V1/schedulers", "PUT")), puts)
 
+    def test_force_and_disable_with_a_cleared_secret_say_which_setting_is_missing(self):
+        self.env["is.cegid.backend"]._cegid_set_param("api_key_secret", False)  # as "Clear secrets" does
+        requests = len(self.simulator.requests)
+        for action in ("action_force_now", "action_disable", "action_enable"):
+            with self.assertRaises(UserError) as caught:
+                getattr(self.ecriture.with_user(self.manager), action)()
+            self.assertIn("is missing", str(caught.exception))
+            self.assertNotIn("config.missing", str(caught.exception))
+        self.assertEqual(len(self.simulator.requests), requests)
+
     def test_enable_disable(self):
         self.paie.with_user(self.manager).action_enable()
         self.assertIs(self.simulator.schedulers[self.paie_id]["enable"], True)
