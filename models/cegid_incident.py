@@ -41,13 +41,14 @@ class CegidIncidentMixin(models.AbstractModel):
         return self.env.ref("is_cegid2odoo.group_cegid_manager").users.filtered(lambda user: not user.share)
 
     def _cegid_open_incident(self, texts, activity_type=INCIDENT_ACTIVITY):
-        """An activity on this record for each manager; ``texts(record)``: (summary, note) in ``record``'s language.
+        """An activity on this record for each manager; ``texts(record)``: (summary, note) in ``record``'s language
+        and time zone (the manager's).
 
         A note is HTML (Markup) or plain text, whose lines are kept and whose ``<`` and ``&`` stay text.
         """
         self.ensure_one()
         for manager in self._cegid_managers():
-            record = self.with_context(lang=manager.lang or "en_US")
+            record = self.with_context(lang=manager.lang or "en_US", tz=manager.tz or "UTC")
             summary, note = texts(record)
             record.activity_schedule(activity_type, user_id=manager.id, summary=summary, note=_html_note(note))
 

@@ -97,6 +97,14 @@ class CegidTransfer(models.Model):
     error = fields.Text(compute="_compute_error", help="What went wrong, in the reader's language.")
     file_ids = fields.One2many("is.cegid.transfer.file", "transfer_id", string="Files transferred", readonly=True)
 
+    @api.depends("start")
+    @api.depends_context("lang", "tz")
+    def _compute_display_name(self):
+        """A run is named by its start, in the reader's language and time zone (as a date field shows it)."""
+        for transfer in self:
+            transfer.display_name = (format_datetime(self.env, transfer.start, tz=self.env.context.get("tz"))
+                                     if transfer.start else False)
+
     @api.depends("file_ids.state", "file_ids.size")
     def _compute_shown_counts(self):
         for transfer in self:

@@ -160,6 +160,13 @@ class TestTransfer(CegidCase):
         self.assertIn("The Cegid API refused the token request", transfer.with_context(lang="en_US").error)
         self.assertIn("L’API Cegid a refusé", transfer.with_context(lang="fr_FR").error)
 
+    def test_a_run_is_named_by_its_start_in_the_readers_language_and_time_zone(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        transfer = self.env["is.cegid.transfer"].create({"start": "2026-01-02 03:04:05"})
+        self.assertIn("2 janv. 2026", transfer.with_context(lang="fr_FR", tz="Europe/Paris").display_name)
+        self.assertIn("04:04:05", transfer.with_context(lang="fr_FR", tz="Europe/Paris").display_name)
+        self.assertIn("Jan 2, 2026", transfer.with_context(lang="en_US", tz="UTC").display_name)
+
     def test_a_run_cut_by_the_cron_time_limit_is_continued_at_once(self):
         self.upload("HISTOCUMSAL.csv", b"PHC_SALARIE;PHC_CUMULPAIE;PHC_MONTANT\n")
         cron = self.env.ref("is_cegid2odoo.ir_cron_cegid_download")
