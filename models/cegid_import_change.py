@@ -100,10 +100,10 @@ class CegidImportChanges(models.Model):
     _inherit = "is.cegid.import"
 
     compared = fields.Boolean(readonly=True, help="Compared with the previous export of the same query.")
-    rows_added = fields.Integer("Added", readonly=True, aggregator=None,
+    rows_added = fields.Integer("Rows added", readonly=True, aggregator=None,
                                 help="Rows of this export the previous one did not have (all of them, for a first "
                                      "export).")
-    rows_removed = fields.Integer("Removed", readonly=True, aggregator=None,
+    rows_removed = fields.Integer("Rows removed", readonly=True, aggregator=None,
                                   help="Rows of the previous export this one no longer has.")
     change_ids = fields.One2many("is.cegid.import.change", "import_id", "Rows added and removed", readonly=True)
     change_columns = fields.Json("Compared columns", readonly=True,

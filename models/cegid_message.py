@@ -43,6 +43,8 @@ class CegidMessage(models.AbstractModel):
             values["bytes"] = self.env["is.cegid.backend"]._cegid_human_size(params["bytes"])
         if params.get("expiry"):
             values["expiry"] = self._moment_label(params["expiry"])
+        if params.get("order"):
+            values["order"] = self._date_order_label(params["order"])
         template = self._template(code)
         if template is None:
             _logger.warning("Cegid message code without a sentence: %s", code)
@@ -71,7 +73,14 @@ class CegidMessage(models.AbstractModel):
             return text
         if moment.tzinfo is not None:
             moment = moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
-        return format_datetime(self.env, moment)
+        # the reader's zone: the context's (an activity written for a manager by the cron), else the user's
+        return format_datetime(self.env, moment, tz=self.env.context.get("tz"))
+
+    @api.model
+    def _date_order_label(self, order):
+        """A file's date order (a code of cegid_import.values) as the imports show it; a text stored before as is."""
+        field = self.env["is.cegid.import"]._fields["date_order"]
+        return dict(field._description_selection(self.env)).get(order, order)
 
     @api.model
     def _setting_label(self, name):

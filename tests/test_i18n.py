@@ -113,6 +113,24 @@ class TestFrenchReaders(ImportFolderMixin, TransactionCase):
         columns = record.export_id.with_context(lang="fr_FR").column_ids
         self.assertEqual(columns.filtered(lambda col: col.field_name == "e_general").shown_label, "Compte général")
 
+    def test_a_bad_date_names_the_files_date_order_in_the_readers_words(self):
+        self.drop("ECRITURE.csv", b"E_DATECOMPTABLE;E_REFINTERNE;E_LIBELLE;E_GENERAL;E_DEBIT;E_CREDIT;E_AUXILIAIRE;"
+                                  b"E_REFLIBRE\r\n31/02/2025;R1;Vente;411000;1;0;C1;\r\n")
+        [record] = self.run_import()
+        self.assertEqual(record.state, "rejected")
+        self.assertIn("(Day first (dd/mm/yyyy))", record.message)
+        self.assertIn("(Jour d’abord (jj/mm/aaaa))", record.with_context(lang="fr_FR").message)
+
+    def test_an_incident_tells_a_moment_in_each_managers_time_zone(self):
+        record = self.imported(ecriture(JANUARY))
+        self.env.user.tz = "UTC"  # the cron's user
+        paris = new_test_user(self.env, login="i18n_paris", lang="fr_FR", tz="Europe/Paris",
+                              groups="base.group_user,is_cegid2odoo.group_cegid_manager")
+        record._cegid_open_incident(lambda rec: ("Expired", rec.env["is.cegid.message"]._render(
+            "azure.expired", {"expiry": "2026-01-02T03:04:05+00:00"})))
+        [activity] = record.activity_ids.filtered(lambda act: act.user_id == paris)
+        self.assertIn("04:04:05", activity.note)  # 03:04:05 UTC is 04:04:05 in Paris in winter
+
     def test_a_plain_text_note_keeps_its_lines_and_its_markup_characters(self):
         record = self.imported(ecriture(JANUARY))
         record._cegid_open_incident(lambda rec: ("Two lines", "E_DEBIT < 0\nR&D: 3 rows"))

@@ -4,6 +4,8 @@
 
 import datetime
 
+from lxml import etree
+
 from odoo import fields
 from odoo.api import call_kw
 from odoo.exceptions import AccessError, UserError
@@ -164,6 +166,13 @@ class TestQueries(CegidCase):
         self.assertFalse(self.ecriture.enabled)
         self.assertEqual(self.simulator.schedulers[self.ecriture_id]["cron"], "0 2 * * *")
         self.assertIn("Disabled", self.ecriture.message_ids[0].body)
+
+    def test_disabling_asks_for_confirmation_in_the_list_and_the_form(self):
+        views = self.env["is.cegid.query"].with_user(self.manager).get_views([(False, "list"), (False, "form")])
+        for view in ("list", "form"):
+            arch = etree.fromstring(views["views"][view]["arch"])
+            [button] = arch.xpath("//button[@name='action_disable']")
+            self.assertIn("Disable them?", button.get("confirm", ""), view)
 
     def test_access_rights(self):
         with self.assertRaises(AccessError):
