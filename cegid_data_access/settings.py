@@ -14,7 +14,7 @@ import dataclasses
 import json
 import os
 import re
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from .errors import ConfigError
 
@@ -68,18 +68,35 @@ class Settings:
         if self.force_time and not FORCE_TIME.match(self.force_time):
             raise ConfigError("config.bad_force_time", "force_time", value=self.force_time)
 
+    def validate_sas_url(self):
+        """Check ``sas_url``: an http(s) URL of a container (the SDK needs its name in the path), signed.
+
+        The account's SAS URL (``https://account.blob.core.windows.net/?sv=…&sig=…``), a usual
+        paste mistake, names no container: refused here rather than by the SDK, in English.
+        """
+        self.require("sas_url")
+        if not is_container_sas_url(self.sas_url):
+            raise ConfigError("config.bad_sas_url", "sas_url")
+
     def validate_transfer(self):
         """Check what a transfer needs, in either connection mode."""
         if self.mode not in MODES:
             raise ConfigError("config.bad_mode", "mode", value=self.mode, modes=", ".join(MODES))
         self.require("import_folder")
         if self.mode == MODE_SAS_URL:
-            self.require("sas_url")
-            parts = urlsplit(self.sas_url)
-            if parts.scheme not in ("http", "https") or not parts.netloc or "sig=" not in parts.query:
-                raise ConfigError("config.bad_sas_url", "sas_url")
+            self.validate_sas_url()
         else:
             self.validate_api()
+
+
+def is_container_sas_url(url):
+    """Whether ``url`` reads as a container SAS URL: http(s), a host, a container path, a ``sig`` parameter."""
+    try:
+        parts = urlsplit(url)
+        return (parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+                and bool(parts.path.strip("/")) and bool(parse_qs(parts.query).get("sig")))
+    except ValueError:  # "Invalid IPv6 URL", a port that is not a number
+        return False
 
 
 SETTING_NAMES = tuple(field.name for field in dataclasses.fields(Settings))

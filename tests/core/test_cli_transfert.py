@@ -118,6 +118,18 @@ def test_missing_destination_exit_2_names_it(azurite, tmp_path):
     assert result.returncode == 2 and "dossier_de_destination" in result.stderr
 
 
+@pytest.mark.parametrize("option", [(), ("--check",)])
+def test_a_sas_url_without_a_container_exit_2_says_what_is_wanted(azurite, tmp_path, option):
+    """The account's SAS URL (no container), a usual paste mistake: a setting error, not "Unexpected error"."""
+    setup = Setup(azurite, tmp_path)
+    setup.url = "https://account.blob.core.windows.net/?sv=2024-11-04&ss=b&srt=co&sp=rld&sig=S3cr3tSignature%3D"
+    setup.write_config(setup.url)
+    result = run(setup, *option)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == ("Configuration error: sas_url must be a container SAS URL (https://...?sv=...&sig=...) "
+                             "(config.py, or the environment variable CEGID_SAS_URL).\n")
+
+
 def test_api_wrong_credentials_exit_3_no_secret(cegid_simulator, tmp_path):
     folder = tmp_path / "import"
     folder.mkdir()
