@@ -130,6 +130,39 @@ def test_a_sas_url_without_a_container_exit_2_says_what_is_wanted(azurite, tmp_p
                              "(config.py, or the environment variable CEGID_SAS_URL).\n")
 
 
+def test_a_config_py_with_a_coding_line_reads_as_python_reads_it(tmp_path):
+    """The original scripts imported config.py: Python honours its PEP 263 coding line."""
+    folder = tmp_path / "données"
+    folder.mkdir()
+    config = tmp_path / "config.py"
+    config.write_bytes(
+        b"# -*- coding: latin-1 -*-\n"
+        + f'dossier_de_destination = "{folder}"\n'.encode("latin-1")
+        + b'mode = "sas_url"\n'
+        + b'sas_url = "http://127.0.0.1:1/container?sv=2024-11-04&sp=rld&sig=S3cr3t"\n')
+    result = run_script(SCRIPT, "--config", str(config), "--check")
+    # the SAS step passes, the listing fails (nothing listens on port 1): exit 3, not an unexpected error (4)
+    assert "Unexpected error" not in result.stderr
+    assert result.returncode == 3, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("content, message", [
+    (b'cegid_api_key_secret = {["S3cr3tValue"]: 2}\n',
+     "line 1: cegid_api_key_secret must be a plain value (a string in quotes)"),
+    (b'mode = "sas_url"\ncegid_api_key_secret = "S3cr3t\x00Value"\n',
+     "{path}"),  # the words depend on the Python version: with a line number or without
+    (b'# -*- coding: utf-8 -*-\ncegid_api_key_secret = "S3cr3t\xe9Value"\n', "line 2: invalid Python syntax"),
+    (b'# coding: no-such-codec\ncegid_api_key_secret = "S3cr3tValue"\n', "cannot read {path}: unknown encoding"),
+], ids=["unhashable", "nul", "not-utf-8", "unknown-coding"])
+def test_a_config_py_python_cannot_read_exit_2_names_the_line_not_the_value(tmp_path, content, message):
+    config = tmp_path / "config.py"
+    config.write_bytes(content)
+    result = run_script(SCRIPT, "--config", str(config), "--check")
+    assert result.returncode == 2, result.stderr
+    assert message.format(path=config) in result.stderr
+    assert "S3cr3t" not in result.stderr and "line None" not in result.stderr
+
+
 def test_api_wrong_credentials_exit_3_no_secret(cegid_simulator, tmp_path):
     folder = tmp_path / "import"
     folder.mkdir()
