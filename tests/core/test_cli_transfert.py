@@ -452,6 +452,28 @@ def test_check_prints_each_step_and_deletes_nothing(azurite, tmp_path):
     assert blob_names(setup.container) == ["ECRITURE.csv"]
 
 
+def test_a_blob_name_cannot_forge_lines_nor_drive_the_terminal(azurite, tmp_path):
+    """Azure accepts control characters in a blob name: each is shown escaped, in every line naming the blob.
+
+    (ESC, which XML cannot carry, is in no listing: see the query names of test_cli_requetes.py.)
+    """
+    setup = Setup(azurite, tmp_path)
+    hostile = "x\nFORGED [1/1] DONE ECRITURE.csv -> ECRITURE.csv\r\x85\u2028.csv"
+    upload(setup.container, hostile, b"hostile")
+
+    result = run(setup)
+
+    assert result.returncode == 1
+    assert blob_names(setup.container) == [hostile]  # refused (name.control_characters), left in Azure
+    escaped = "x\\nFORGED [1/1] DONE ECRITURE.csv -> ECRITURE.csv\\r\\x85\\u2028.csv"
+    lines = result.stdout.splitlines()
+    assert [line for line in lines if "FORGED" in line] == [
+        next(line for line in lines if line.startswith(escaped)),  # the listing table
+        f"[1/1] REFUSED {escaped} (7 B): name refused: contains control characters; left in Azure",
+        f"  NOT TRANSFERRED {escaped}: name refused: contains control characters; left in Azure"]
+    assert not any(char in result.stdout + result.stderr for char in "\r\x85\u2028")
+
+
 def test_refusals_and_warnings_read_as_sentences(azurite, tmp_path):
     setup = Setup(azurite, tmp_path)
     soon = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=30)
