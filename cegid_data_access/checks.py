@@ -80,7 +80,7 @@ def check_connection(settings, *, client=None, now=None):
         raise ConfigError("config.bad_mode", "mode", value=settings.mode, modes=", ".join(MODES))
     steps, found = [], {}
     if settings.mode == MODE_SAS_URL:
-        settings.require("sas_url")
+        settings.validate_sas_url()
         found["url"] = settings.sas_url
         ok = _step(steps, "step.sas", lambda: _sas(found["url"], now, static=True))
     else:

@@ -11,7 +11,7 @@ import logging
 import os
 import sys
 
-from .cli_text import describe, where_to_set
+from .cli_text import describe, shown, where_to_set
 from .errors import EXIT_CONFIG, EXIT_UNEXPECTED, CegidError, ConfigError
 from .redact import RedactingFilter, redact
 from .settings import ENV_PREFIX, load_settings
@@ -62,9 +62,9 @@ def print_json(data):
 
 
 def print_table(headers, rows, stream=None):
-    """Print rows as aligned columns, the way the original scripts did."""
+    """Print rows as aligned columns, the way the original scripts did (a cell's control characters escaped)."""
     stream = stream or sys.stdout
-    rows = [[str(cell) for cell in row] for row in rows]
+    rows = [[shown(cell) for cell in row] for row in rows]
     widths = [max([len(h)] + [len(row[i]) for row in rows]) for i, h in enumerate(headers)]
     line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=False))
     stream.write(line.rstrip() + "\n")

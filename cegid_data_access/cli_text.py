@@ -8,6 +8,7 @@ parameter ending in ``_code`` is itself a code, rendered with the same parameter
 """
 
 import datetime
+import re
 
 from .settings import ENV_PREFIX, config_py_name
 
@@ -99,6 +100,30 @@ TEXTS = {
 }
 
 
+# what a terminal or a log reader takes for something else than a character of a name: C0 and C1 controls
+# (line breaks, ESC starting a terminal sequence, DEL) and Unicode's line and paragraph separators
+_UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_UNSHOWABLE_BUT_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def shown(text, keep_lines=False):
+    """``text`` as the scripts print it: each control character escaped as Python writes it (``\\n``, ``\\x1b``).
+
+    A name from Azure or Cegid (a blob, a scheduled query) can hold any character: unescaped, a line break
+    would forge lines of the output (``x\\n[1/1] DONE ...``), an ESC would drive the terminal. With
+    ``keep_lines`` (a text of several lines, e.g. a query's SQL) line breaks and tabs are kept; a Windows
+    line end reads as a line end. Idempotent: what it writes is printable, a backslash is kept as it is.
+    """
+    text = str(text)
+    if keep_lines:
+        return _UNSHOWABLE_BUT_LINES.sub(_escaped, text.replace("\r\n", "\n"))
+    return _UNSHOWABLE.sub(_escaped, text)
+
+
+def _escaped(match):
+    return repr(match.group())[1:-1]
+
+
 def where_to_set(setting):
     """Where the scripts' user sets ``setting``: config.py or its environment variable ("" for config.py itself)."""
     if not setting or setting == "config":
@@ -118,8 +143,9 @@ def render(code, params):
         values["expiry"] = shown_moment(params["expiry"])
     template = TEXTS.get(code)
     if template is None:
-        return code
-    return template.format_map(_Missing(values))
+        return shown(code)
+    # a parameter may be a name from Azure or Cegid (a blob, a query)
+    return shown(template.format_map(_Missing(values)))
 
 
 def shown_moment(text):

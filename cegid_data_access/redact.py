@@ -6,7 +6,9 @@ import logging
 import re
 
 REDACTED = "***"
-_SAS_SIGNATURE = re.compile(r"(?i)(sig=)[^&\s\"'<>]+")
+# a signature is base64, URL-encoded or not: what starts otherwise is no signature, e.g. the "sig=…" of a
+# sentence showing what a SAS URL looks like (masking it would cut the sentence)
+_SAS_SIGNATURE = re.compile(r"(?i)(sig=)(?=[\w%+/=-])[^&\s\"'<>]+")
 
 
 def redact(text, secrets=()):

@@ -14,7 +14,7 @@ import dataclasses
 import json
 import os
 import re
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from .errors import ConfigError
 
@@ -68,18 +68,35 @@ class Settings:
         if self.force_time and not FORCE_TIME.match(self.force_time):
             raise ConfigError("config.bad_force_time", "force_time", value=self.force_time)
 
+    def validate_sas_url(self):
+        """Check ``sas_url``: an http(s) URL of a container (the SDK needs its name in the path), signed.
+
+        The account's SAS URL (``https://account.blob.core.windows.net/?sv=…&sig=…``), a usual
+        paste mistake, names no container: refused here rather than by the SDK, in English.
+        """
+        self.require("sas_url")
+        if not is_container_sas_url(self.sas_url):
+            raise ConfigError("config.bad_sas_url", "sas_url")
+
     def validate_transfer(self):
         """Check what a transfer needs, in either connection mode."""
         if self.mode not in MODES:
             raise ConfigError("config.bad_mode", "mode", value=self.mode, modes=", ".join(MODES))
         self.require("import_folder")
         if self.mode == MODE_SAS_URL:
-            self.require("sas_url")
-            parts = urlsplit(self.sas_url)
-            if parts.scheme not in ("http", "https") or not parts.netloc or "sig=" not in parts.query:
-                raise ConfigError("config.bad_sas_url", "sas_url")
+            self.validate_sas_url()
         else:
             self.validate_api()
+
+
+def is_container_sas_url(url):
+    """Whether ``url`` reads as a container SAS URL: http(s), a host, a container path, a ``sig`` parameter."""
+    try:
+        parts = urlsplit(url)
+        return (parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+                and bool(parts.path.strip("/")) and bool(parse_qs(parts.query).get("sig")))
+    except ValueError:  # "Invalid IPv6 URL", a port that is not a number
+        return False
 
 
 SETTING_NAMES = tuple(field.name for field in dataclasses.fields(Settings))
@@ -94,28 +111,45 @@ def config_py_name(name):
 
 
 def read_config_py(path):
-    """Read the literal assignments of an original ``config.py`` without executing it."""
+    """Read the literal assignments of an original ``config.py`` without executing it.
+
+    Read as Python reads a module (the original scripts imported it): its bytes, so that a
+    PEP 263 coding line (``# -*- coding: latin-1 -*-``) or a BOM is honoured, UTF-8 otherwise.
+    A message names a line, never quotes it (it may hold a secret).
+    """
     try:
-        with open(path, encoding="utf-8") as handle:
+        with open(path, "rb") as handle:
             source = handle.read()
     except OSError as err:
         raise ConfigError("config.file_unreadable", "config", path=str(path), detail=err.strerror) from None
-    try:
-        tree = ast.parse(source, filename=str(path))
-    except SyntaxError as err:
-        raise ConfigError("config.file_syntax", "config", path=str(path), line=err.lineno) from None
     values = {}
-    for node in tree.body:
+    for node in _config_py_tree(source, path).body:
         if not isinstance(node, ast.Assign):
             continue
         for target in node.targets:
             if isinstance(target, ast.Name):
                 try:
                     values[target.id] = ast.literal_eval(node.value)
-                except ValueError:
+                except (ValueError, TypeError, MemoryError, RecursionError):  # e.g. {[1]: 2}: unhashable
                     raise ConfigError("config.file_not_literal", "config", path=str(path), line=node.lineno,
                                       name=target.id) from None
     return values
+
+
+def _config_py_tree(source, path):
+    """The syntax tree of config.py's bytes; ConfigError when Python could not read it either."""
+    try:
+        return ast.parse(source, filename=str(path))
+    except SyntaxError as err:  # a line that is no Python, or not in the file's encoding
+        if err.lineno:
+            raise ConfigError("config.file_syntax", "config", path=str(path), line=err.lineno) from None
+        # no line: a NUL byte, an unknown coding line; the message names no content
+        raise ConfigError("config.file_unreadable", "config", path=str(path), detail=err.msg) from None
+    except ValueError as err:  # a NUL byte or an undecodable file, as some Python versions report them
+        detail = f"not {err.encoding} text" if isinstance(err, UnicodeDecodeError) else str(err)
+        raise ConfigError("config.file_unreadable", "config", path=str(path), detail=detail) from None
+    except (MemoryError, RecursionError):
+        raise ConfigError("config.file_unreadable", "config", path=str(path), detail="nested too deeply") from None
 
 
 def settings_from_config_py(values, environ=None):

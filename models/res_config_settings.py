@@ -10,9 +10,9 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..cegid_data_access.cegid_api.schedules import parse_force_time
-from ..cegid_data_access.errors import CegidError
+from ..cegid_data_access.errors import CegidError, ConfigError
 from ..cegid_data_access.redact import redact
-from ..cegid_data_access.settings import SECRET_SETTINGS
+from ..cegid_data_access.settings import SECRET_SETTINGS, Settings
 from ..cegid_data_access.transfer import check_connection, sas_expiry
 from .cegid_backend import (
     CRON_LIMIT_MIN,
@@ -270,6 +270,17 @@ class ResConfigSettings(models.TransientModel):
             raise UserError(self.env._("The history retention must be at least one day."))
         if self.cegid_change_detail_limit < 1:
             raise UserError(self.env._("An import keeps at least one of the rows it added or removed."))
+        self._cegid_check_sas_url()
+
+    def _cegid_check_sas_url(self):
+        """Refuse a typed SAS URL the transfer would refuse (e.g. the account's, which names no container)."""
+        self.ensure_one()
+        typed = Settings(sas_url=(self.cegid_sas_url or "").strip())
+        if typed.sas_url:
+            try:
+                typed.validate_sas_url()
+            except ConfigError as err:
+                raise UserError(self.env["is.cegid.backend"]._cegid_error_message(err, typed)) from None
 
     def _cegid_force_time_text(self):
         """The default force time as the core reads it ("HH:MM"), "" when none is proposed."""

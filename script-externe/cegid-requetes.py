@@ -34,7 +34,7 @@ from cegid_data_access.cegid_api.schedules import (
     scheduler_name,
     short_utc,
 )
-from cegid_data_access.cli_text import describe
+from cegid_data_access.cli_text import describe, shown
 from cegid_data_access.errors import ConfigError, NotFoundError
 from cegid_data_access.settings import config_line
 
@@ -109,8 +109,8 @@ def print_schedulers(schedulers, with_sql):
     if with_sql:
         for obj in schedulers:
             say()
-            say(f"-- {scheduler_name(obj)} ({obj.get('id', '')})")
-            say(scheduler_content(obj) or "(no SQL)")
+            say(f"-- {shown(scheduler_name(obj))} ({shown(obj.get('id', ''))})")
+            say(shown(scheduler_content(obj), keep_lines=True) or "(no SQL)")
 
 
 def do_discover(client, args):
@@ -122,9 +122,9 @@ def do_discover(client, args):
     if args.json:
         cli.print_json({"provider_id": provider_id, "config_line": config_line("cegid_provider_id", provider_id)})
         return EXIT_OK
-    say(f"Provider id: {provider_id}")
+    say(f"Provider id: {shown(provider_id)}")
     say("Put this line in config.py:")
-    say(config_line("cegid_provider_id", provider_id))
+    say(shown(config_line("cegid_provider_id", provider_id)))  # an escape reads back as the character
     return EXIT_OK
 
 
@@ -139,7 +139,7 @@ def do_list(client, args):
 
 def describe_outcome(outcome):
     """One line per query asked to run early."""
-    name = f"{outcome.name} ({outcome.scheduler_id})"
+    name = shown(f"{outcome.name} ({outcome.scheduler_id})")
     if outcome.status == "forced":
         return (f"FORCED   {name}: next execution {short_utc(outcome.previous_next_execution)} -> "
                 f"{short_utc(outcome.next_execution)} UTC (cron unchanged)")
@@ -180,7 +180,7 @@ def do_set_enabled(client, args):
     except NotFoundError as err:
         say(f"Nothing changed: {describe(err)}", sys.stderr)
         return EXIT_NOTHING
-    name = f"{scheduler_name(current)} ({current.get('id')})"
+    name = shown(f"{scheduler_name(current)} ({current.get('id')})")
     was = is_enabled(current)
     if was != wanted:
         client.set_enabled(args.id, wanted)

@@ -28,7 +28,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from cegid_data_access import cli
-from cegid_data_access.cli_text import render
+from cegid_data_access.cli_text import render, shown
 from cegid_data_access.transfer import TransferReporter, check_connection, run_transfer
 
 UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
@@ -76,7 +76,7 @@ class ConsoleReporter(TransferReporter):
 
     def on_progress(self, blob_name, done_bytes, total_bytes):
         if self.live and total_bytes:
-            sys.stderr.write(f"\r  {blob_name}: {100 * done_bytes // total_bytes}%  ")
+            sys.stderr.write(f"\r  {shown(blob_name)}: {100 * done_bytes // total_bytes}%  ")
             sys.stderr.flush()
 
     def on_file_done(self, outcome):
@@ -85,10 +85,11 @@ class ConsoleReporter(TransferReporter):
             sys.stderr.write("\r\033[K")
         if self.quiet:
             return
-        target = f" -> {outcome.local_name}" if outcome.local_name else ""
+        target = f" -> {shown(outcome.local_name)}" if outcome.local_name else ""
         state = outcome.state.replace("_", " ").upper()
         message = f": {outcome_text(outcome)}" if outcome.code else ""
-        say(f"[{self.count}/{self.total}] {state} {outcome.blob_name}{target} ({human_size(outcome.size)}){message}")
+        say(f"[{self.count}/{self.total}] {state} {shown(outcome.blob_name)}{target} "
+            f"({human_size(outcome.size)}){message}")
 
     def on_warning(self, code, params):
         say("Warning: " + render(code, params), sys.stderr)
@@ -108,7 +109,7 @@ def print_summary(result, elapsed):
         f"in {elapsed:.1f} s ({human_size(rate)}/s); {result.failures} failure(s).")
     for outcome in result.outcomes:
         if outcome.state in ("failed", "refused"):
-            say(f"  NOT TRANSFERRED {outcome.blob_name}: {outcome_text(outcome)}")
+            say(f"  NOT TRANSFERRED {shown(outcome.blob_name)}: {outcome_text(outcome)}")
     left = [outcome for outcome in result.outcomes if outcome.state == "continued"]
     if left:
         started = sum(1 for outcome in left if outcome.code == "file.continued")

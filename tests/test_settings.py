@@ -61,6 +61,14 @@ class TestSettings(CegidCase):
         self.assertNotIn(signature, values["cegid_sas_url_display"])
         self.assertTrue(values["cegid_sas_expiry"])
 
+    def test_a_sas_url_without_a_container_is_refused_when_saved(self):
+        account_sas_url = "https://account.blob.core.windows.net/?sv=2024-11-04&ss=b&srt=co&sp=rld&sig=S3cr3tSig"
+        with self.assertRaises(UserError) as caught:
+            self.save_settings(cegid_mode="sas_url", cegid_sas_url=account_sas_url)
+        self.assertEqual(str(caught.exception),
+                         "The Cegid setting “SAS URL” must be a container SAS URL (https://…?sv=…&sig=…).")
+        self.assertFalse(self.param("sas_url"))
+
     def test_default_force_time_is_a_time_of_day_stored_as_the_scripts_write_it(self):
         self.save_settings(cegid_force_time_set=True, cegid_force_time=6.5)
         self.assertEqual(self.param("force_time"), "06:30")

@@ -53,11 +53,18 @@ def refusal(blob_name):
     return None
 
 
-def _fit(stem, tail):
-    """``stem + tail`` cut (on the stem) to the file-name byte limit."""
-    room = MAX_NAME_BYTES - len(tail.encode("utf-8"))
+def _fit(stem, suffix, ext):
+    """``stem + suffix + ext`` cut (on the stem) to the file-name byte limit.
+
+    An extension too long to leave the stem's first character is taken as part of the stem (the suffix then
+    ends the name): cutting the stem to nothing would make a hidden name (``.20261128T101500Z.xxx``), which
+    the import never reads.
+    """
+    if MAX_NAME_BYTES - len((suffix + ext).encode("utf-8")) < len(stem[:1].encode("utf-8")):
+        stem, ext = stem + ext, ""
+    room = MAX_NAME_BYTES - len((suffix + ext).encode("utf-8"))
     stem = stem.encode("utf-8")[:room].decode("utf-8", "ignore")
-    return stem + tail
+    return stem + suffix + ext
 
 
 def candidate_names(base, arrival):
@@ -70,10 +77,10 @@ def candidate_names(base, arrival):
     yield base
     stem, ext = os.path.splitext(base)
     stamp = arrival.strftime(STAMP_FORMAT)
-    yield _fit(stem, f".{stamp}{ext}")
+    yield _fit(stem, f".{stamp}", ext)
     counter = 2
     while True:
-        yield _fit(stem, f".{stamp}-{counter}{ext}")
+        yield _fit(stem, f".{stamp}-{counter}", ext)
         counter += 1
 
 

@@ -162,6 +162,20 @@ def test_list_sql(sim, tmp_path):
     assert "SELECT E_DEBIT FROM ECRITURE" in result.stdout and "SELECT Y_AXE FROM ANALYTIQ" in result.stdout
 
 
+def test_a_query_name_from_cegid_cannot_forge_lines_nor_drive_the_terminal(sim, tmp_path):
+    hostile = "PAIE\nFORCED   X (0): next execution\x1b[2J\u2028"
+    query = sim.add_scheduler(hostile, content="SELECT 1\r\nFROM PAIE\x1b[2J", nextExecution=NEXT)
+    escaped = "PAIE\\nFORCED   X (0): next execution\\x1b[2J\\u2028"
+    for args in (("--list", "--sql"), ("--force",)):
+        result = run(sim, tmp_path, *args)
+        assert result.returncode == 0, result.stderr
+        assert not any(char in result.stdout for char in "\r\x1b\u2028"), result.stdout
+        assert not any(line.startswith("FORCED   X") for line in result.stdout.splitlines())
+    assert f"FORCED   {escaped} ({query}): next execution 2026-11-29 02:00 -> " in result.stdout
+    listed = run(sim, tmp_path, "--list", "--sql").stdout
+    assert f"-- {escaped} ({query})\nSELECT 1\nFROM PAIE\\x1b[2J\n" in listed  # the SQL keeps its lines
+
+
 def test_list_json(sim, tmp_path):
     ecriture, analytiq = add_two(sim)
     result = run(sim, tmp_path, "--list", "--json", "--sql")

@@ -118,6 +118,51 @@ def test_missing_destination_exit_2_names_it(azurite, tmp_path):
     assert result.returncode == 2 and "dossier_de_destination" in result.stderr
 
 
+@pytest.mark.parametrize("option", [(), ("--check",)])
+def test_a_sas_url_without_a_container_exit_2_says_what_is_wanted(azurite, tmp_path, option):
+    """The account's SAS URL (no container), a usual paste mistake: a setting error, not "Unexpected error"."""
+    setup = Setup(azurite, tmp_path)
+    setup.url = "https://account.blob.core.windows.net/?sv=2024-11-04&ss=b&srt=co&sp=rld&sig=S3cr3tSignature%3D"
+    setup.write_config(setup.url)
+    result = run(setup, *option)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == ("Configuration error: sas_url must be a container SAS URL (https://...?sv=...&sig=...) "
+                             "(config.py, or the environment variable CEGID_SAS_URL).\n")
+
+
+def test_a_config_py_with_a_coding_line_reads_as_python_reads_it(tmp_path):
+    """The original scripts imported config.py: Python honours its PEP 263 coding line."""
+    folder = tmp_path / "données"
+    folder.mkdir()
+    config = tmp_path / "config.py"
+    config.write_bytes(
+        b"# -*- coding: latin-1 -*-\n"
+        + f'dossier_de_destination = "{folder}"\n'.encode("latin-1")
+        + b'mode = "sas_url"\n'
+        + b'sas_url = "http://127.0.0.1:1/container?sv=2024-11-04&sp=rld&sig=S3cr3t"\n')
+    result = run_script(SCRIPT, "--config", str(config), "--check")
+    # the SAS step passes, the listing fails (nothing listens on port 1): exit 3, not an unexpected error (4)
+    assert "Unexpected error" not in result.stderr
+    assert result.returncode == 3, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("content, message", [
+    (b'cegid_api_key_secret = {["S3cr3tValue"]: 2}\n',
+     "line 1: cegid_api_key_secret must be a plain value (a string in quotes)"),
+    (b'mode = "sas_url"\ncegid_api_key_secret = "S3cr3t\x00Value"\n',
+     "{path}"),  # the words depend on the Python version: with a line number or without
+    (b'# -*- coding: utf-8 -*-\ncegid_api_key_secret = "S3cr3t\xe9Value"\n', "line 2: invalid Python syntax"),
+    (b'# coding: no-such-codec\ncegid_api_key_secret = "S3cr3tValue"\n', "cannot read {path}: unknown encoding"),
+], ids=["unhashable", "nul", "not-utf-8", "unknown-coding"])
+def test_a_config_py_python_cannot_read_exit_2_names_the_line_not_the_value(tmp_path, content, message):
+    config = tmp_path / "config.py"
+    config.write_bytes(content)
+    result = run_script(SCRIPT, "--config", str(config), "--check")
+    assert result.returncode == 2, result.stderr
+    assert message.format(path=config) in result.stderr
+    assert "S3cr3t" not in result.stderr and "line None" not in result.stderr
+
+
 def test_api_wrong_credentials_exit_3_no_secret(cegid_simulator, tmp_path):
     folder = tmp_path / "import"
     folder.mkdir()
@@ -405,6 +450,28 @@ def test_check_prints_each_step_and_deletes_nothing(azurite, tmp_path):
         "name": "SAS", "ok": False, "code": "azure.sas_permissions", "params": {"permissions": "rl"},
         "message": "the SAS URL's permissions are 'rl': read, list and delete are needed"}]
     assert blob_names(setup.container) == ["ECRITURE.csv"]
+
+
+def test_a_blob_name_cannot_forge_lines_nor_drive_the_terminal(azurite, tmp_path):
+    """Azure accepts control characters in a blob name: each is shown escaped, in every line naming the blob.
+
+    (ESC, which XML cannot carry, is in no listing: see the query names of test_cli_requetes.py.)
+    """
+    setup = Setup(azurite, tmp_path)
+    hostile = "x\nFORGED [1/1] DONE ECRITURE.csv -> ECRITURE.csv\r\x85\u2028.csv"
+    upload(setup.container, hostile, b"hostile")
+
+    result = run(setup)
+
+    assert result.returncode == 1
+    assert blob_names(setup.container) == [hostile]  # refused (name.control_characters), left in Azure
+    escaped = "x\\nFORGED [1/1] DONE ECRITURE.csv -> ECRITURE.csv\\r\\x85\\u2028.csv"
+    lines = result.stdout.splitlines()
+    assert [line for line in lines if "FORGED" in line] == [
+        next(line for line in lines if line.startswith(escaped)),  # the listing table
+        f"[1/1] REFUSED {escaped} (7 B): name refused: contains control characters; left in Azure",
+        f"  NOT TRANSFERRED {escaped}: name refused: contains control characters; left in Azure"]
+    assert not any(char in result.stdout + result.stderr for char in "\r\x85\u2028")
 
 
 def test_refusals_and_warnings_read_as_sentences(azurite, tmp_path):

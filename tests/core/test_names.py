@@ -50,6 +50,18 @@ def test_suffixed_long_names_stay_within_the_limit():
     assert len(set(names)) == 3
 
 
+@pytest.mark.parametrize("base", ["a." + "x" * 237, "é." + "x" * 236, "a" * 15 + "." + "x" * 239,
+                                  "a" * 200 + "." + "x" * 54])
+def test_a_suffixed_name_is_never_hidden_nor_too_long(base):
+    """A base name (accepted: at most 255 bytes) whose extension leaves no room for the no-overwrite suffix."""
+    names = list(itertools.islice(candidate_names(base, ARRIVAL), 12))
+    for name in names[1:]:
+        assert name[0] == base[0], name  # never cut to nothing: ".20261128T101500Z.xxx" would be a hidden file
+        assert len(name.encode()) <= MAX_NAME_BYTES, len(name.encode())
+        assert refusal(name) is None, name
+    assert len(set(names)) == len(names)
+
+
 @pytest.mark.parametrize("base", ["ECRITURE.csv", "SALARIES", "Paie mensuelle.2026.csv", "x.20261128T101500Z.csv.csv"])
 def test_a_suffixed_name_gives_back_the_name_it_was_made_from(base):
     for name in itertools.islice(candidate_names(base, ARRIVAL), 4):

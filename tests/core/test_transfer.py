@@ -30,6 +30,9 @@ from cegid_testkit.blobs import blob_names, delivered_files, new_container, stag
 
 NOW = datetime.datetime(2026, 11, 28, 10, 15, tzinfo=datetime.timezone.utc)
 LATER = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)
+# the SAS URL of the storage account (what the Azure portal's "Shared access signature" page gives), not of the
+# container: a usual mistake when pasting the SAS URL into the settings
+ACCOUNT_SAS_URL = "https://account.blob.core.windows.net/?sv=2024-11-04&ss=b&srt=co&sp=rld&sig=S3cr3tSignature%3D"
 FAST = TransferTuning(azure=AzureTuning(retry_total=1, retry_first_wait=0.05))
 
 
@@ -411,6 +414,20 @@ def test_missing_import_folder_names_the_setting(box):
     with pytest.raises(ConfigError) as info:
         run_transfer(box.settings)
     assert info.value.setting == "import_folder"
+
+
+def test_a_sas_url_without_a_container_is_a_setting_error_for_the_transfer(box):
+    box.settings.sas_url = ACCOUNT_SAS_URL
+    with pytest.raises(ConfigError) as caught:  # not the SDK's English ValueError ("run.crashed", exit 4)
+        run_transfer(box.settings)
+    assert (caught.value.code, caught.value.setting) == ("config.bad_sas_url", "sas_url")
+
+
+def test_a_sas_url_without_a_container_is_a_setting_error_for_the_check(box):
+    box.settings.sas_url = ACCOUNT_SAS_URL
+    with pytest.raises(ConfigError) as caught:  # not the SDK's English ValueError (a server error in Odoo)
+        check_connection(box.settings)
+    assert (caught.value.code, caught.value.setting) == ("config.bad_sas_url", "sas_url")
 
 
 def test_check_connection_deletes_nothing(azurite, box):
