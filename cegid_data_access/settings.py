@@ -57,8 +57,7 @@ class Settings:
     def validate_api(self):
         """Check what every call to the Cegid API needs."""
         self.require("api_base_url", "tenant_id", "api_key_id", "api_key_secret", "subscription_key")
-        parts = urlsplit(self.api_base_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        if not is_http_url(self.api_base_url):
             raise ConfigError("config.not_http_url", "api_base_url")
         if not self.tenant_id.isdigit():
             raise ConfigError("config.not_digits", "tenant_id")
@@ -89,14 +88,21 @@ class Settings:
             self.validate_api()
 
 
-def is_container_sas_url(url):
-    """Whether ``url`` reads as a container SAS URL: http(s), a host, a container path, a ``sig`` parameter."""
+def is_http_url(url):
+    """Whether ``url`` reads as an http(s) URL with a host (a valid port when it has one)."""
     try:
         parts = urlsplit(url)
-        return (parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
-                and bool(parts.path.strip("/")) and bool(parse_qs(parts.query).get("sig")))
+        return parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
     except ValueError:  # "Invalid IPv6 URL", a port that is not a number
         return False
+
+
+def is_container_sas_url(url):
+    """Whether ``url`` reads as a container SAS URL: http(s), a host, a container path, a ``sig`` parameter."""
+    if not is_http_url(url):
+        return False
+    parts = urlsplit(url)
+    return bool(parts.path.strip("/")) and bool(parse_qs(parts.query).get("sig"))
 
 
 SETTING_NAMES = tuple(field.name for field in dataclasses.fields(Settings))

@@ -311,6 +311,14 @@ def test_discover_with_wrong_credentials_stops_at_once(sim):
     assert len(sim.requests) == 1
 
 
+@pytest.mark.parametrize("url", ["http://[bad", "https://host:port/", "ftp://host/", "https:///path", "host/path"])
+def test_an_api_base_url_that_is_no_http_url_is_a_setting_error(sim, url):
+    with pytest.raises(ConfigError) as caught:  # not urllib's ValueError ("Invalid IPv6 URL", a port not a number)
+        client_for(sim, settings={"api_base_url": url})
+    assert (caught.value.setting, caught.value.code) == ("api_base_url", "config.not_http_url")
+    assert sim.requests == []
+
+
 # -- scheduled queries ------------------------------------------------------------------
 
 
