@@ -4,8 +4,9 @@
 
 An imported file goes to ``archive/``, a rejected one to ``anomalie/`` with a
 ``.txt`` note beside it saying why, both under a time-stamped name that never
-overwrites another file. Hidden entries (the transfer's staging folder) and
-the sub-folders are never read as waiting files.
+overwrites another file (a long name is shortened so that the stamp and the
+note fit). Hidden entries (the transfer's staging folder) and the sub-folders
+are never read as waiting files.
 """
 
 import errno
@@ -15,6 +16,8 @@ import os
 ARCHIVE_FOLDER = "archive"
 ANOMALY_FOLDER = "anomalie"
 NOTE_SUFFIX = ".txt"
+# the usual file-name limit (ext4, XFS, NTFS...), where the file system does not tell its own
+_NAME_MAX_BYTES = 255
 # file systems without hard links (some network shares) say so with one of these
 _NO_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.ENOSYS}
 
@@ -60,11 +63,35 @@ def move_noreplace(source, target):
     os.unlink(source)
 
 
+def _name_max_bytes(folder):
+    """The longest file name ``folder``'s file system takes, in bytes."""
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (AttributeError, ValueError, OSError):  # no pathconf (Windows), or the file system does not tell
+        return _NAME_MAX_BYTES
+
+
+def _stamped_name(prefix, name, max_bytes):
+    """``prefix + name`` within ``max_bytes`` bytes: the end of the name's stem is cut, its extension kept.
+
+    The beginning of the name (the export's name) stays readable; a name is
+    cut on whole characters (its bytes are the file system's, ``os.fsencode``).
+    """
+    stem, ext = os.path.splitext(name)
+    if len(os.fsencode(prefix + ext)) >= max_bytes:  # no room for the stem: a name without its extension
+        stem, ext = name, ""
+    while stem and len(os.fsencode(prefix + stem + ext)) > max_bytes:
+        stem = stem[:-1]
+    return prefix + stem + ext
+
+
 def file_away(folder, name, subfolder, moment, reason=None, source=None):
     """Move ``folder/source`` (``name`` by default) to ``folder/subfolder/<stamp>_name``; return that relative path.
 
     Never overwrites: a counter follows the stamp when the name is taken.
-    ``moment`` (a datetime) gives the stamp. With ``reason``, a ``.txt`` note
+    ``moment`` (a datetime) gives the stamp. The name is shortened (at the end
+    of its stem) when the stamped name and its note's would not fit in a file
+    name. With ``reason``, a ``.txt`` note
     beside the file says why it was put there, for whoever looks at the folder;
     a file leaving ``anomalie/`` takes its note away.
     """
@@ -72,8 +99,9 @@ def file_away(folder, name, subfolder, moment, reason=None, source=None):
     target_dir = os.path.join(folder, subfolder)
     os.makedirs(target_dir, exist_ok=True)
     stamp = moment.strftime("%Y%m%dT%H%M%S")
+    max_bytes = _name_max_bytes(target_dir) - len(NOTE_SUFFIX)
     for counter in itertools.count(1):
-        target = f"{stamp}_{name}" if counter == 1 else f"{stamp}-{counter}_{name}"
+        target = _stamped_name(f"{stamp}_" if counter == 1 else f"{stamp}-{counter}_", name, max_bytes)
         try:
             move_noreplace(os.path.join(folder, source), os.path.join(target_dir, target))
         except FileExistsError:

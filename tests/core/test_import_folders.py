@@ -44,6 +44,29 @@ def test_a_held_file_leaves_anomalie_for_the_archive_with_its_note(tmp_path):
     assert os.listdir(tmp_path / "anomalie") == []
 
 
+@pytest.mark.parametrize("subfolder, reason", [("archive", None), ("anomalie", "line 2: bad")])
+def test_a_name_as_long_as_the_transfer_delivers_is_shortened_to_fit_its_stamp_and_note(tmp_path, subfolder, reason):
+    """The transfer delivers names of up to 255 bytes; the stamp (and a counter) and the note's ".txt" must fit."""
+    moment = datetime.datetime(2026, 1, 2, 3, 4, 5)
+    # 255 bytes each, different only at the end of the stem; a two-byte character cut in its middle is no name
+    names = ["ECRITURE_" + "é" * 120 + "ab.csv", "ECRITURE_" + "é" * 120 + "ac.csv"]
+    for name in names:
+        assert len(name.encode()) == 255
+        (tmp_path / name).write_text(name)
+    stored = [file_away(tmp_path, name, subfolder, moment, reason) for name in names]
+    for name, path in zip(names, stored, strict=True):
+        assert not (tmp_path / name).exists()
+        assert (tmp_path / path).read_text() == name
+        base = path.split("/", 1)[1]
+        assert len((base + ".txt").encode()) <= 255, base  # whole characters: a valid UTF-8 name
+        assert base.startswith(("20260102T030405_ECRITURE_éé", "20260102T030405-2_ECRITURE_éé")), base
+        assert base.endswith(".csv"), base  # the extension kept
+        assert (tmp_path / (path + ".txt")).is_file() == bool(reason)
+    # both shorten to the same stem: the second one takes the counter, nothing overwritten
+    assert stored[0].split("/", 1)[1].startswith("20260102T030405_")
+    assert stored[1].split("/", 1)[1].startswith("20260102T030405-2_")
+
+
 def test_move_noreplace_refuses_an_existing_target(tmp_path):
     (tmp_path / "a").write_text("a")
     (tmp_path / "b").write_text("b")
