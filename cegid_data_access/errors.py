@@ -71,6 +71,7 @@ CODES = {
     "import.superseded": ("file",),
     "import.load_abandoned": ("file",),
     "import.move_failed": ("folder", "error"),
+    "import.note_failed": ("note", "error"),
     # what is wrong with a line or a value (the ``problem_code`` of the two above)
     "import.line.field_count": ("count", "width"),
     "import.line.unreadable": ("detail",),

@@ -9,9 +9,12 @@ note fit). Hidden entries (the transfer's staging folder) and the sub-folders
 are never read as waiting files.
 """
 
+import contextlib
 import errno
 import itertools
 import os
+
+from .errors import NoteNotWritten
 
 ARCHIVE_FOLDER = "archive"
 ANOMALY_FOLDER = "anomalie"
@@ -93,7 +96,8 @@ def file_away(folder, name, subfolder, moment, reason=None, source=None):
     of its stem) when the stamped name and its note's would not fit in a file
     name. With ``reason``, a ``.txt`` note
     beside the file says why it was put there, for whoever looks at the folder;
-    a file leaving ``anomalie/`` takes its note away.
+    a file leaving ``anomalie/`` takes its note away. A note that cannot be
+    written raises NoteNotWritten once the file is moved: it tells where.
     """
     source = source or name
     target_dir = os.path.join(folder, subfolder)
@@ -107,10 +111,27 @@ def file_away(folder, name, subfolder, moment, reason=None, source=None):
         except FileExistsError:
             continue
         break
-    if reason:
-        with open(os.path.join(target_dir, target + NOTE_SUFFIX), "w", encoding="utf-8") as note:
-            note.write(reason.rstrip("\n") + "\n")
     old_note = os.path.join(folder, source + NOTE_SUFFIX)
     if source != name and os.path.isfile(old_note):
         os.unlink(old_note)
-    return f"{subfolder}/{target}"
+    stored = f"{subfolder}/{target}"
+    if reason:
+        _write_note(folder, stored, reason)
+    return stored
+
+
+def _write_note(folder, stored, reason):
+    """Write ``reason`` in the note of ``folder/stored``; NoteNotWritten when it cannot, leaving no partial note."""
+    note = stored + NOTE_SUFFIX
+    path = os.path.join(folder, note)
+    try:
+        handle = open(path, "w", encoding="utf-8")  # opened apart: only a note this opened is removed
+    except OSError as err:
+        raise NoteNotWritten(stored, note, err) from err
+    try:
+        with handle:
+            handle.write(reason.rstrip("\n") + "\n")
+    except OSError as err:  # a full disk: the end of the note is missing
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        raise NoteNotWritten(stored, note, err) from err

@@ -31,7 +31,7 @@ from odoo.tools.misc import format_datetime
 
 from ..cegid_data_access.staging.names import original_name
 from ..cegid_import.catalogue import export_name
-from ..cegid_import.errors import ExportFormatError, ImportFailure
+from ..cegid_import.errors import ExportFormatError, ImportFailure, NoteNotWritten
 from ..cegid_import.folders import ANOMALY_FOLDER, ARCHIVE_FOLDER, file_away, waiting_files
 from ..cegid_import.values import DAY_FIRST, MONTH_FIRST
 from .cegid_backend import (
@@ -108,9 +108,12 @@ class CegidImport(models.Model):
         for record in self:
             params = dict(record.message_params or {})
             move_error = params.pop("move_error", None)
+            note_error = params.pop("note_error", None)
             lines = [render(record.message_code, params)] if record.message_code else []
             if move_error:
                 lines.append(render("import.move_failed", move_error))
+            if note_error:
+                lines.append(render("import.note_failed", note_error))
             record.message = "\n".join(lines) or False
 
     # -- entry points --------------------------------------------------------------------------------------------
@@ -348,6 +351,10 @@ class CegidImport(models.Model):
         reason = self.message if self.state == "rejected" else None
         try:
             self.stored_as = file_away(folder, self.name, subfolder, fields.Datetime.now(), reason, source)
+        except NoteNotWritten as err:  # the file did move: where it is is recorded, with why it has no note
+            _logger.error("Cegid import: %s moved to %s, its note not written: %s", self.name, err.stored_as, err)
+            self.stored_as = err.stored_as
+            self.message_params = dict(self.message_params or {}, note_error=err.params)
         except OSError as err:
             _logger.error("Cegid import: cannot move %s to %s/: %s", self.name, subfolder, err)
             self.message_params = dict(self.message_params or {},

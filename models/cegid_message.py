@@ -161,6 +161,7 @@ SENTENCES = {
         "The file %(file)s left the import folder before its load by parts ended: the table keeps its previous "
         "rows."),
     "import.move_failed": _lt("Cannot move the file to %(folder)s/: %(error)s"),
+    "import.note_failed": _lt("The file was moved, but its note %(note)s saying why could not be written: %(error)s"),
     "import.line.field_count": _lt("%(count)s fields where the header has %(width)s"),
     "import.line.unreadable": _lt("unreadable CSV (%(detail)s)"),
     "import.value.not_a_number": _lt("not a number"),

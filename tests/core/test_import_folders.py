@@ -8,6 +8,7 @@ import os
 
 import pytest
 
+from cegid_import.errors import NoteNotWritten
 from cegid_import.folders import file_away, move_noreplace, waiting_files
 
 
@@ -65,6 +66,35 @@ def test_a_name_as_long_as_the_transfer_delivers_is_shortened_to_fit_its_stamp_a
     # both shorten to the same stem: the second one takes the counter, nothing overwritten
     assert stored[0].split("/", 1)[1].startswith("20260102T030405_")
     assert stored[1].split("/", 1)[1].startswith("20260102T030405-2_")
+
+
+def test_a_note_the_full_disk_cuts_is_removed_and_the_move_still_told(tmp_path):
+    """The note's name leads to /dev/full: opening it works, writing fails (No space left on device)."""
+    moment = datetime.datetime(2026, 1, 2, 3, 4, 5)
+    (tmp_path / "E.csv").write_text("rejected")
+    (tmp_path / "anomalie").mkdir()
+    note = tmp_path / "anomalie" / "20260102T030405_E.csv.txt"
+    note.symlink_to("/dev/full")
+    with pytest.raises(NoteNotWritten) as caught:
+        file_away(tmp_path, "E.csv", "anomalie", moment, "line 2: bad")
+    assert caught.value.stored_as == "anomalie/20260102T030405_E.csv"
+    assert (caught.value.code, caught.value.params["note"]) == (
+        "import.note_failed", "anomalie/20260102T030405_E.csv.txt")
+    assert "No space left on device" in caught.value.params["error"]
+    assert (tmp_path / caught.value.stored_as).read_text() == "rejected"
+    assert os.listdir(tmp_path / "anomalie") == ["20260102T030405_E.csv"]  # no partial note
+    assert not (tmp_path / "E.csv").exists()
+
+
+def test_a_note_that_cannot_be_opened_leaves_what_holds_its_name(tmp_path):
+    moment = datetime.datetime(2026, 1, 2, 3, 4, 5)
+    (tmp_path / "E.csv").write_text("rejected")
+    (tmp_path / "anomalie" / "20260102T030405_E.csv.txt").mkdir(parents=True)
+    with pytest.raises(NoteNotWritten) as caught:
+        file_away(tmp_path, "E.csv", "anomalie", moment, "line 2: bad")
+    assert caught.value.stored_as == "anomalie/20260102T030405_E.csv"
+    assert (tmp_path / caught.value.stored_as).read_text() == "rejected"
+    assert (tmp_path / "anomalie" / "20260102T030405_E.csv.txt").is_dir()
 
 
 def test_move_noreplace_refuses_an_existing_target(tmp_path):
