@@ -93,7 +93,9 @@ class CegidImport(models.Model):
         "Seen again", readonly=True, aggregator=None,
         help="How many later runs failed the same way on this file (counted here, not recorded).")
     file_encoding = fields.Char("Encoding", readonly=True, help="The character encoding the file was read in.")
-    file_delimiter = fields.Char("Delimiter", readonly=True, help="The character between the file's columns.")
+    file_delimiter = fields.Char("Delimiter character", readonly=True, help="The character between the file's columns.")
+    file_delimiter_shown = fields.Char("Delimiter", compute="_compute_file_delimiter_shown",
+                                       help="The character between the file's columns.")
     date_order = fields.Selection(DATE_ORDERS, "Dates", readonly=True,
                                   help="How the file's slashed dates were read (day or month first).")
     file_date = fields.Datetime("File date", readonly=True, help="When the export was written (file time).")
@@ -115,6 +117,14 @@ class CegidImport(models.Model):
             if note_error:
                 lines.append(render("import.note_failed", note_error))
             record.message = "\n".join(lines) or False
+
+    @api.depends("file_delimiter")
+    @api.depends_context("lang")
+    def _compute_file_delimiter_shown(self):
+        """The delimiter, a tab by its name in the reader's language: the character itself shows as nothing."""
+        for record in self:
+            record.file_delimiter_shown = (self.env._("Tab") if record.file_delimiter == "\t"
+                                           else record.file_delimiter)
 
     # -- entry points --------------------------------------------------------------------------------------------
 

@@ -124,6 +124,9 @@ SENTENCES = {
         "The table %(model)s of the export %(other)s would also be the one of %(name)s: rename one of the "
         "two scheduled queries in Cegid."),
     "import.nul_character": _lt("The file contains a NUL character, which a database text cannot hold."),
+    "import.utf16": _lt(
+        "The file is in UTF-16 (Excel's “Unicode Text”), which the import does not read: save it as CSV UTF-8 "
+        "or CSV instead."),
     "import.bad_line": _lt("Line %(line)s: %(problem)s."),
     "import.bad_value": _lt("Line %(line)s, column %(column)s: %(problem)s (“%(value)s”)."),
     "import.header_changed": _lt(

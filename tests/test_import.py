@@ -148,6 +148,17 @@ class TestImport(ImportFolderMixin, TransactionCase):
             labels = dict(shown._fields["date_order"]._description_selection(shown.env))
             self.assertEqual(labels[record.date_order], expected)
 
+    def test_a_tab_delimited_file_is_read_and_its_delimiter_shown_by_its_name(self):
+        """Excel's "Text (Tab delimited)"; the tab itself would show as nothing."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["is_cegid2odoo"], ["fr_FR"], overwrite=True)
+        self.drop("ANALYTIQ.csv", ANALYTIQ.replace(",", "\t").encode())
+        record = self.run_import()
+        self.assertEqual((record.state, record.row_count, record.file_delimiter), ("done", 1, "\t"))
+        self.assertEqual(self.env["is.cegid.analytiq"].search([]).y_libelle, "Achat\t divers")
+        self.assertEqual(record.file_delimiter_shown, "Tab")
+        self.assertEqual(record.with_context(lang="fr_FR").file_delimiter_shown, "Tabulation")
+
     def test_a_new_snapshot_replaces_the_table(self):
         self.drop("ECRITURE.csv", ecriture(("2025-01-01", "OLD1", "411000", "1"),
                                            ("2025-01-02", "OLD2", "411000", "2")))
