@@ -50,6 +50,7 @@ CODES = {
     "import.bad_export_name": ("name",),
     "import.name_taken": ("name", "model", "other"),
     "import.nul_character": (),
+    "import.utf16": (),
     "import.bad_line": ("line", "problem_code"),
     "import.bad_value": ("line", "column", "value", "problem_code"),
     "import.header_changed": ("export", "added", "removed", "renamed"),
@@ -71,6 +72,7 @@ CODES = {
     "import.superseded": ("file",),
     "import.load_abandoned": ("file",),
     "import.move_failed": ("folder", "error"),
+    "import.note_failed": ("note", "error"),
     # what is wrong with a line or a value (the ``problem_code`` of the two above)
     "import.line.field_count": ("count", "width"),
     "import.line.unreadable": ("detail",),

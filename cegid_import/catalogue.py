@@ -261,6 +261,10 @@ def custom_field_names(names, taken=()):
     return fields
 
 
+# what an XML attribute cannot hold (control characters, lone surrogates, non-characters), and C1 controls
+_NOT_IN_A_VIEW = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]+")
+
+
 def default_label(name):
     """A column's label until a manager names it: "DATE_EMBAUCHE" -> "Date embauche"."""
     words = name.replace("_", " ").split()
@@ -268,9 +272,16 @@ def default_label(name):
 
 
 def distinct_labels(labels, taken=()):
-    """``labels`` made distinct from each other and from ``taken``: a repeated one gets " (2)", " (3)"..."""
+    """``labels`` fit for a view, and distinct from each other and from ``taken``.
+
+    Every label the import makes goes through here. They become the
+    ``string`` attributes of the table's views, where lxml refuses control
+    characters: a header's are replaced by a space ("Column" when nothing is
+    left). A repeated label gets " (2)", " (3)"...
+    """
     result, seen = [], {label.casefold() for label in taken}
-    for label in labels:
+    for made in labels:
+        label = _NOT_IN_A_VIEW.sub(" ", made).strip() or default_label("COLUMN")
         candidate, counter = label, 2
         while candidate.casefold() in seen:
             candidate, counter = f"{label} ({counter})", counter + 1

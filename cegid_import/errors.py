@@ -35,6 +35,17 @@ class ImportFailure(CodedError):
     file stays for the next run."""
 
 
+class NoteNotWritten(CodedError):
+    """A file was filed away (``stored_as``), but the note saying why could not be written beside it.
+
+    Code ``import.note_failed``; no partial note is left.
+    """
+
+    def __init__(self, stored_as, note, error):
+        super().__init__("import.note_failed", note=note, error=str(error))
+        self.stored_as = stored_as
+
+
 class BadValue(CodedError, ValueError):
     """A value that cannot be converted: ``code`` is an ``import.value.`` code."""
 

@@ -3,9 +3,11 @@
 """Reading an export file: its encoding, delimiter and header, then its rows, with the csv module.
 
 - encoding: UTF-8 (with or without BOM) when the whole file decodes as UTF-8,
-  else CP1252 (Latin-1 for the few bytes CP1252 leaves undefined);
-- delimiter: ``;`` or ``,``, the one that makes the header a known export's,
-  else the one the header line holds most;
+  else CP1252 (Latin-1 for the few bytes CP1252 leaves undefined); a file
+  starting with a UTF-16 BOM (Excel's "Unicode Text") is rejected as such;
+- delimiter: ``;``, ``,`` or a tab (Excel's "Text (Tab delimited)"), the one
+  that makes the header a known export's, else the one the header line holds
+  most;
 - header: the first line that is not blank;
 - rows: blank lines are skipped, and so are empty fields after the header's
   width (a trailing delimiter); any other row of another width rejects the file;
@@ -39,7 +41,7 @@ from .values import DAY_FIRST, batch_text, column_converter, slashed_order_evide
 
 _logger = logging.getLogger(__name__)
 
-DELIMITERS = (";", ",")
+DELIMITERS = (";", ",", "\t")
 READ_CHUNK = 1024 * 1024
 COPY_BATCH_ROWS = 5000
 # starts with a literal "/" so that the regex engine skips ahead quickly (a leading \d made the scan 10x slower)
@@ -91,6 +93,9 @@ def sniff_bytes(path):
 
     UTF-8 only when the whole file decodes as UTF-8 (a CP1252 file can start
     with pure ASCII lines); the BOM selects ``utf-8-sig`` so that it is dropped.
+    A UTF-16 BOM (UTF-32's starts with one) raises ExportFormatError
+    ``import.utf16``: its two-byte characters are neither encoding, and the
+    readers here look for line ends and dates in the file's bytes.
     """
     decoder = codecs.getincrementaldecoder("utf-8")()
     utf8 = True
@@ -98,6 +103,8 @@ def sniff_bytes(path):
     tail = b""
     with open(path, "rb") as handle:
         first = handle.read(READ_CHUNK)
+        if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise ExportFormatError("import.utf16")
         chunk = first
         while chunk:
             if utf8:

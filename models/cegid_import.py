@@ -31,7 +31,7 @@ from odoo.tools.misc import format_datetime
 
 from ..cegid_data_access.staging.names import original_name
 from ..cegid_import.catalogue import export_name
-from ..cegid_import.errors import ExportFormatError, ImportFailure
+from ..cegid_import.errors import ExportFormatError, ImportFailure, NoteNotWritten
 from ..cegid_import.folders import ANOMALY_FOLDER, ARCHIVE_FOLDER, file_away, waiting_files
 from ..cegid_import.values import DAY_FIRST, MONTH_FIRST
 from .cegid_backend import (
@@ -93,7 +93,9 @@ class CegidImport(models.Model):
         "Seen again", readonly=True, aggregator=None,
         help="How many later runs failed the same way on this file (counted here, not recorded).")
     file_encoding = fields.Char("Encoding", readonly=True, help="The character encoding the file was read in.")
-    file_delimiter = fields.Char("Delimiter", readonly=True, help="The character between the file's columns.")
+    file_delimiter = fields.Char("Delimiter character", readonly=True, help="The character between the file's columns.")
+    file_delimiter_shown = fields.Char("Delimiter", compute="_compute_file_delimiter_shown",
+                                       help="The character between the file's columns.")
     date_order = fields.Selection(DATE_ORDERS, "Dates", readonly=True,
                                   help="How the file's slashed dates were read (day or month first).")
     file_date = fields.Datetime("File date", readonly=True, help="When the export was written (file time).")
@@ -108,10 +110,21 @@ class CegidImport(models.Model):
         for record in self:
             params = dict(record.message_params or {})
             move_error = params.pop("move_error", None)
+            note_error = params.pop("note_error", None)
             lines = [render(record.message_code, params)] if record.message_code else []
             if move_error:
                 lines.append(render("import.move_failed", move_error))
+            if note_error:
+                lines.append(render("import.note_failed", note_error))
             record.message = "\n".join(lines) or False
+
+    @api.depends("file_delimiter")
+    @api.depends_context("lang")
+    def _compute_file_delimiter_shown(self):
+        """The delimiter, a tab by its name in the reader's language: the character itself shows as nothing."""
+        for record in self:
+            record.file_delimiter_shown = (self.env._("Tab") if record.file_delimiter == "\t"
+                                           else record.file_delimiter)
 
     # -- entry points --------------------------------------------------------------------------------------------
 
@@ -348,6 +361,10 @@ class CegidImport(models.Model):
         reason = self.message if self.state == "rejected" else None
         try:
             self.stored_as = file_away(folder, self.name, subfolder, fields.Datetime.now(), reason, source)
+        except NoteNotWritten as err:  # the file did move: where it is is recorded, with why it has no note
+            _logger.error("Cegid import: %s moved to %s, its note not written: %s", self.name, err.stored_as, err)
+            self.stored_as = err.stored_as
+            self.message_params = dict(self.message_params or {}, note_error=err.params)
         except OSError as err:
             _logger.error("Cegid import: cannot move %s to %s/: %s", self.name, subfolder, err)
             self.message_params = dict(self.message_params or {},

@@ -133,6 +133,9 @@ SENTENCES = {
         "The table %(model)s of the export %(other)s would also be the one of %(name)s: rename one of the "
         "two scheduled queries in Cegid."),
     "import.nul_character": _lt("The file contains a NUL character, which a database text cannot hold."),
+    "import.utf16": _lt(
+        "The file is in UTF-16 (Excel's “Unicode Text”), which the import does not read: save it as CSV UTF-8 "
+        "or CSV instead."),
     "import.bad_line": _lt("Line %(line)s: %(problem)s."),
     "import.bad_value": _lt("Line %(line)s, column %(column)s: %(problem)s (“%(value)s”)."),
     "import.header_changed": _lt(
@@ -170,6 +173,7 @@ SENTENCES = {
         "The file %(file)s left the import folder before its load by parts ended: the table keeps its previous "
         "rows."),
     "import.move_failed": _lt("Cannot move the file to %(folder)s/: %(error)s"),
+    "import.note_failed": _lt("The file was moved, but its note %(note)s saying why could not be written: %(error)s"),
     "import.line.field_count": _lt("%(count)s fields where the header has %(width)s"),
     "import.line.unreadable": _lt("unreadable CSV (%(detail)s)"),
     "import.value.not_a_number": _lt("not a number"),

@@ -9,7 +9,7 @@ from unittest.mock import patch
 from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
-from odoo.tests.common import TransactionCase, new_test_user
+from odoo.tests.common import TransactionCase, freeze_time, new_test_user
 
 from ..cegid_import import pg_replace
 from ..cegid_import.catalogue import KNOWN
@@ -147,6 +147,17 @@ class TestImport(ImportFolderMixin, TransactionCase):
             shown = record.with_context(lang=lang)
             labels = dict(shown._fields["date_order"]._description_selection(shown.env))
             self.assertEqual(labels[record.date_order], expected)
+
+    def test_a_tab_delimited_file_is_read_and_its_delimiter_shown_by_its_name(self):
+        """Excel's "Text (Tab delimited)"; the tab itself would show as nothing."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["is_cegid2odoo"], ["fr_FR"], overwrite=True)
+        self.drop("ANALYTIQ.csv", ANALYTIQ.replace(",", "\t").encode())
+        record = self.run_import()
+        self.assertEqual((record.state, record.row_count, record.file_delimiter), ("done", 1, "\t"))
+        self.assertEqual(self.env["is.cegid.analytiq"].search([]).y_libelle, "Achat\t divers")
+        self.assertEqual(record.file_delimiter_shown, "Tab")
+        self.assertEqual(record.with_context(lang="fr_FR").file_delimiter_shown, "Tabulation")
 
     def test_a_new_snapshot_replaces_the_table(self):
         self.drop("ECRITURE.csv", ecriture(("2025-01-01", "OLD1", "411000", "1"),
@@ -347,3 +358,18 @@ class TestImport(ImportFolderMixin, TransactionCase):
         self.assertEqual(record.state, "done")
         self.assertFalse(record.stored_as)
         self.assertTrue(record.message.startswith("Cannot move the file to archive/: "), record.message)
+
+    def test_a_rejected_file_whose_note_cannot_be_written_says_where_it_is(self):
+        self.drop("ECRITURE.csv", ecriture(("2025-02-30", "R", "411000", "1")))
+        (self.folder / "anomalie").mkdir()
+        # the note's name leads to /dev/full: it opens, and its writing fails as on a full disk
+        (self.folder / "anomalie" / "20260102T030405_ECRITURE.csv.txt").symlink_to("/dev/full")
+        with freeze_time("2026-01-02 03:04:05"), \
+                self.assertLogs("odoo.addons.is_cegid2odoo.models.cegid_import", "ERROR"):
+            record = self.run_import()
+        self.assertEqual((record.state, record.stored_as), ("rejected", "anomalie/20260102T030405_ECRITURE.csv"))
+        self.assertEqual(self.listing("anomalie"), ["20260102T030405_ECRITURE.csv"])  # no partial note
+        self.assertEqual(record.message.splitlines(), [
+            "Line 2, column E_DATECOMPTABLE: not a valid date (“2025-02-30”).",
+            "The file was moved, but its note anomalie/20260102T030405_ECRITURE.csv.txt saying why could not be "
+            "written: [Errno 28] No space left on device"])

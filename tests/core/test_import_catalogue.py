@@ -126,6 +126,9 @@ def test_any_header_gives_distinct_stable_keys_fields_and_labels():
     labels = distinct_labels([default_label(name) for name in written[:len(names)]])
     assert len({label.casefold() for label in labels}) == len(labels)
     assert labels[:3] == ["Montant", "Montant (2)", "Montant (3)"]
+    # a known export's added columns are labelled with their headers as written: no control character either
+    assert distinct_labels(["Net\x0bà payer", "\x1f", "\x85"], taken=["Column"]) == [
+        "Net à payer", "Column (2)", "Column (3)"]
 
 
 def test_another_export_is_found_by_its_name_its_columns_in_any_order():

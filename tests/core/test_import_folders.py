@@ -8,6 +8,7 @@ import os
 
 import pytest
 
+from cegid_import.errors import NoteNotWritten
 from cegid_import.folders import file_away, move_noreplace, waiting_files
 
 
@@ -42,6 +43,58 @@ def test_a_held_file_leaves_anomalie_for_the_archive_with_its_note(tmp_path):
     assert file_away(tmp_path, "S.csv", "archive", later, source=held) == "archive/20260103T000000_S.csv"
     assert (tmp_path / "archive" / "20260103T000000_S.csv").read_text() == "held"
     assert os.listdir(tmp_path / "anomalie") == []
+
+
+@pytest.mark.parametrize("subfolder, reason", [("archive", None), ("anomalie", "line 2: bad")])
+def test_a_name_as_long_as_the_transfer_delivers_is_shortened_to_fit_its_stamp_and_note(tmp_path, subfolder, reason):
+    """The transfer delivers names of up to 255 bytes; the stamp (and a counter) and the note's ".txt" must fit."""
+    moment = datetime.datetime(2026, 1, 2, 3, 4, 5)
+    # 255 bytes each, different only at the end of the stem; a two-byte character cut in its middle is no name
+    names = ["ECRITURE_" + "é" * 120 + "ab.csv", "ECRITURE_" + "é" * 120 + "ac.csv"]
+    for name in names:
+        assert len(name.encode()) == 255
+        (tmp_path / name).write_text(name)
+    stored = [file_away(tmp_path, name, subfolder, moment, reason) for name in names]
+    for name, path in zip(names, stored, strict=True):
+        assert not (tmp_path / name).exists()
+        assert (tmp_path / path).read_text() == name
+        base = path.split("/", 1)[1]
+        assert len((base + ".txt").encode()) <= 255, base  # whole characters: a valid UTF-8 name
+        assert base.startswith(("20260102T030405_ECRITURE_éé", "20260102T030405-2_ECRITURE_éé")), base
+        assert base.endswith(".csv"), base  # the extension kept
+        assert (tmp_path / (path + ".txt")).is_file() == bool(reason)
+    # both shorten to the same stem: the second one takes the counter, nothing overwritten
+    assert stored[0].split("/", 1)[1].startswith("20260102T030405_")
+    assert stored[1].split("/", 1)[1].startswith("20260102T030405-2_")
+
+
+def test_a_note_the_full_disk_cuts_is_removed_and_the_move_still_told(tmp_path):
+    """The note's name leads to /dev/full: opening it works, writing fails (No space left on device)."""
+    moment = datetime.datetime(2026, 1, 2, 3, 4, 5)
+    (tmp_path / "E.csv").write_text("rejected")
+    (tmp_path / "anomalie").mkdir()
+    note = tmp_path / "anomalie" / "20260102T030405_E.csv.txt"
+    note.symlink_to("/dev/full")
+    with pytest.raises(NoteNotWritten) as caught:
+        file_away(tmp_path, "E.csv", "anomalie", moment, "line 2: bad")
+    assert caught.value.stored_as == "anomalie/20260102T030405_E.csv"
+    assert (caught.value.code, caught.value.params["note"]) == (
+        "import.note_failed", "anomalie/20260102T030405_E.csv.txt")
+    assert "No space left on device" in caught.value.params["error"]
+    assert (tmp_path / caught.value.stored_as).read_text() == "rejected"
+    assert os.listdir(tmp_path / "anomalie") == ["20260102T030405_E.csv"]  # no partial note
+    assert not (tmp_path / "E.csv").exists()
+
+
+def test_a_note_that_cannot_be_opened_leaves_what_holds_its_name(tmp_path):
+    moment = datetime.datetime(2026, 1, 2, 3, 4, 5)
+    (tmp_path / "E.csv").write_text("rejected")
+    (tmp_path / "anomalie" / "20260102T030405_E.csv.txt").mkdir(parents=True)
+    with pytest.raises(NoteNotWritten) as caught:
+        file_away(tmp_path, "E.csv", "anomalie", moment, "line 2: bad")
+    assert caught.value.stored_as == "anomalie/20260102T030405_E.csv"
+    assert (tmp_path / caught.value.stored_as).read_text() == "rejected"
+    assert (tmp_path / "anomalie" / "20260102T030405_E.csv.txt").is_dir()
 
 
 def test_move_noreplace_refuses_an_existing_target(tmp_path):

@@ -4,6 +4,7 @@
 
 import pytest
 from exportfiles import decode_copy_text, write
+from lxml.builder import E
 
 from cegid_import.catalogue import CHAR, DATE, FLOAT, INTEGER, Catalogue, ExportDef, NewExport
 from cegid_import.errors import ExportFormatError, ExportRowError
@@ -94,3 +95,16 @@ def test_blank_lines_trailing_delimiters_and_nameless_columns(tmp_path):
     assert kinds(result) == {"A": INTEGER, "COLUMN_2": CHAR, "C": INTEGER}
     assert result.rows == 2
     assert isinstance(result.export, ExportDef) and header.names == ("A", "COLUMN_2", "C", "")
+
+
+def test_the_labels_of_a_header_with_control_characters_fit_in_a_view(tmp_path):
+    """A new export's labels become ``string`` attributes of its views, where lxml refuses control characters."""
+    _header, result = profile(tmp_path, "DATE\x01PAIE;LIBELLE\x02;MONTANT\x1b\x7f;\x03\n2025-01-31;x;1,5;y\n",
+                              "PAIE.csv", "utf-8")
+    labels = [column.label for column in result.export.columns]
+    assert labels == ["Date paie", "Libelle", "Montant", "Column"]
+    for label in labels:
+        E.filter(name="f", string=label)  # ValueError: All strings must be XML compatible
+    # the columns keep the header's names: the next file of the export is recognised
+    assert [column.name for column in result.export.columns] == ["DATE\x01PAIE", "LIBELLE\x02", "MONTANT\x1b\x7f",
+                                                                  "\x03"]

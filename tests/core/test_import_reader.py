@@ -78,7 +78,7 @@ def test_each_export_is_recognised_and_converted(tmp_path, name):
 @pytest.mark.parametrize(("encoding", "expected"), [
     ("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("cp1252", "cp1252-latin1"),
 ])
-@pytest.mark.parametrize("delimiter", [";", ","])
+@pytest.mark.parametrize("delimiter", [";", ",", "\t"])  # a tab: Excel's "Text (Tab delimited)"
 def test_encodings_and_delimiters(tmp_path, encoding, expected, delimiter):
     text = (ECRITURE_HEADER.replace(";", delimiter) + "\n"
             + delimiter.join(["2025-06-30", "R1", "Créance € réglée", "411000", "1234.56", "0", "C1", "L"]) + "\n")
@@ -145,6 +145,20 @@ def test_empty_file_is_rejected(tmp_path):
         open_export(write(tmp_path, b""))
     with pytest.raises(ExportFormatError, match=r"^import\.empty_file$"):
         open_export(write(tmp_path, "\n\n"))
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+def test_a_utf16_file_is_rejected_as_such(tmp_path, encoding):
+    """Excel's "Unicode Text" (UTF-16 with its BOM), not a file with NUL characters."""
+    text = "\ufeffMATRICULE\tNOM\n001\tDupont\n" if encoding != "utf-16" else "MATRICULE\tNOM\n001\tDupont\n"
+    with pytest.raises(ExportFormatError) as caught:
+        read_header(write(tmp_path, text, "PAIE.csv", encoding))
+    assert (caught.value.code, caught.value.params) == ("import.utf16", {})
+
+
+def test_a_tab_delimited_file_of_a_new_export_has_its_columns(tmp_path):
+    header = read_header(write(tmp_path, "MATRICULE\tNOM;PRÉNOM\tMONTANT\n001\tDupont\t12,5\n", "PAIE.csv"))
+    assert (header.delimiter, header.names) == ("\t", ("MATRICULE", "NOM;PRÉNOM", "MONTANT"))
 
 
 def test_header_only_is_an_empty_snapshot(tmp_path):
