@@ -15,7 +15,7 @@ from ..cegid_data_access.errors import CODES, ConfigError
 from ..models.cegid_message import SENTENCES
 from ..models.cegid_query import describe_cron
 from .common import ImportFolderMixin
-from .test_import_changes import JANUARY, MARCH, ecriture
+from .test_import_changes import JANUARY, ecriture
 
 
 @tagged("post_install", "-at_install")
@@ -104,12 +104,18 @@ class TestFrenchReaders(ImportFolderMixin, TransactionCase):
 
     def test_a_shipped_exports_columns_and_change_lines_read_french(self):
         self.imported(ecriture(JANUARY))
-        record = self.imported(ecriture(JANUARY + MARCH))
+        record = self.imported(ecriture([*JANUARY, ("2025-03-03", "P3", "706000", "0", "1234,50")]))
         added = record.change_ids.filtered(lambda change: change.data["e_general"] == "706000")
         self.assertIn("General account: 706000; ", added.line)
+        self.assertIn("Accounting date: 03/03/2025", added.line)
+        self.assertIn("Credit: 1,234.50", added.line)
         french = added.with_user(self.manager).with_context(lang="fr_FR")
         self.assertIn("Compte général : 706000 ; ", french.line)
-        self.assertIn("Date comptable : 2025-03-03", french.line)
+        # dates and amounts as the reader writes them: day first, a decimal comma, a space between thousands
+        self.assertIn("Date comptable : 03/03/2025", french.line)
+        self.assertIn("Débit : 0,00 ; Crédit : 1\u00a0234,50", french.line)
+        # what RPC and exports read stays PostgreSQL's text
+        self.assertEqual((added.data["e_datecomptable"], added.data["e_credit"]), ("2025-03-03", "1234.50"))
         columns = record.export_id.with_context(lang="fr_FR").column_ids
         self.assertEqual(columns.filtered(lambda col: col.field_name == "e_general").shown_label, "Compte général")
 
