@@ -209,7 +209,7 @@ class CegidImportChanges(models.Model):
                                 for measure, value in zip(spec.measures, row[keys + 1:-1], strict=True))
             lines.append(self.env._("%(what)s, %(month)s: %(amounts)s (%(rows)s row(s) changed)",
                                     what=" / ".join(str(key or "-") for key in row[:keys]), month=month,
-                                    amounts=amounts, rows=row[-1]))
+                                    amounts=amounts, rows=formatLang(self.env, row[-1], digits=0)))
         return lines
 
     def _alert_closed_periods(self):
@@ -223,7 +223,8 @@ class CegidImportChanges(models.Model):
             shown = [escape(line) for line in lines[:ALERT_LINES]]
             if len(lines) > ALERT_LINES:
                 shown.append(escape(record.env._("… and %(count)s more: see the import's Changes tab.",
-                                                 count=len(lines) - ALERT_LINES)))
+                                                 count=formatLang(record.env, len(lines) - ALERT_LINES,
+                                                                  digits=0))))
             summary = record.env._("Cegid: %(export)s changed a closed period", export=record.export_id.name)
             return summary, Markup("<br/>").join(shown)
 
