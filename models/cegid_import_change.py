@@ -202,11 +202,13 @@ class CegidImportChanges(models.Model):
             return []
         keys = len(spec.keys)
         labels = self.env[self.export_id.sudo().model].fields_get(list(spec.measures), ["string"])
+        # the separator of the reader's language: a comma would read inside French amounts (« 1 234,50, 0,00 »)
+        separator = self.env._("%(before)s; %(after)s", before="", after="")
         lines = []
         for row in self.closed_changes:
             month = format_date(self.env, fields.Date.to_date(row[keys]), date_format="MMMM y")
-            amounts = ", ".join(f"{labels[measure]['string']} {formatLang(self.env, value, digits=2)}"
-                                for measure, value in zip(spec.measures, row[keys + 1:-1], strict=True))
+            amounts = separator.join(f"{labels[measure]['string']} {formatLang(self.env, value, digits=2)}"
+                                     for measure, value in zip(spec.measures, row[keys + 1:-1], strict=True))
             lines.append(self.env._("%(what)s, %(month)s: %(amounts)s (%(rows)s row(s) changed)",
                                     what=" / ".join(str(key or "-") for key in row[:keys]), month=month,
                                     amounts=amounts, rows=formatLang(self.env, row[-1], digits=0)))
