@@ -14,6 +14,7 @@ Cegid's truth, the alert is how the team learns of it.
 
 import datetime
 import logging
+from decimal import Decimal
 
 from markupsafe import Markup, escape
 
@@ -30,6 +31,7 @@ PARAM_CLOSED_UNTIL = {"accounting": PARAM_PREFIX + "accounting_closed_until",
 _logger = logging.getLogger(__name__)
 
 DEFAULT_DETAIL_LIMIT = 100_000
+MAX_SHOWN_DECIMALS = 15  # a float's tiny value (1e-300) reads as PostgreSQL wrote it, not as 0.000…
 ALERT_LINES = 30  # lines of an activity; the import's Changes tab shows them all
 CLOSED_PERIOD_ACTIVITY = "mail.mail_activity_data_todo"
 KINDS = [(changes.ADDED, "Added"), (changes.REMOVED, "Removed")]
@@ -63,17 +65,20 @@ class CegidImportChange(models.Model):
     @api.depends("data", "import_id.export_id.column_ids.shown_label")
     @api.depends_context("lang")
     def _compute_line(self):
-        labels = {}
+        columns = {}
         # the separator of the reader's language ("; " in English, " ; " in French)
         separator = self.env._("%(before)s; %(after)s", before="", after="")
         for change in self:
             export = change.import_id.export_id
-            if export not in labels:
-                labels[export] = [(column.field_name, column.shown_label) for column in export.sudo().column_ids]
+            if export not in columns:
+                table = self.env.get(export.sudo().model or "")
+                columns[export] = [(column.field_name, column.shown_label,
+                                    table._fields.get(column.field_name) if table is not None else None)
+                                   for column in export.sudo().column_ids]
             values = change.data or {}
             change.line = separator.join(
-                self.env._("%(label)s: %(value)s", label=label, value=values.get(name) or "")
-                for name, label in labels[export] if name in values)
+                self.env._("%(label)s: %(value)s", label=label, value=_readable(self.env, field, values.get(name)))
+                for name, label, field in columns[export] if name in values)
 
 
 class CegidImportMoney(models.Model):
@@ -197,14 +202,16 @@ class CegidImportChanges(models.Model):
             return []
         keys = len(spec.keys)
         labels = self.env[self.export_id.sudo().model].fields_get(list(spec.measures), ["string"])
+        # the separator of the reader's language: a comma would read inside French amounts (« 1 234,50, 0,00 »)
+        separator = self.env._("%(before)s; %(after)s", before="", after="")
         lines = []
         for row in self.closed_changes:
             month = format_date(self.env, fields.Date.to_date(row[keys]), date_format="MMMM y")
-            amounts = ", ".join(f"{labels[measure]['string']} {formatLang(self.env, value, digits=2)}"
-                                for measure, value in zip(spec.measures, row[keys + 1:-1], strict=True))
+            amounts = separator.join(f"{labels[measure]['string']} {formatLang(self.env, value, digits=2)}"
+                                     for measure, value in zip(spec.measures, row[keys + 1:-1], strict=True))
             lines.append(self.env._("%(what)s, %(month)s: %(amounts)s (%(rows)s row(s) changed)",
                                     what=" / ".join(str(key or "-") for key in row[:keys]), month=month,
-                                    amounts=amounts, rows=row[-1]))
+                                    amounts=amounts, rows=formatLang(self.env, row[-1], digits=0)))
         return lines
 
     def _alert_closed_periods(self):
@@ -218,12 +225,35 @@ class CegidImportChanges(models.Model):
             shown = [escape(line) for line in lines[:ALERT_LINES]]
             if len(lines) > ALERT_LINES:
                 shown.append(escape(record.env._("… and %(count)s more: see the import's Changes tab.",
-                                                 count=len(lines) - ALERT_LINES)))
+                                                 count=formatLang(record.env, len(lines) - ALERT_LINES,
+                                                                  digits=0))))
             summary = record.env._("Cegid: %(export)s changed a closed period", export=record.export_id.name)
             return summary, Markup("<br/>").join(shown)
 
         # a to-do, not an incident: the next import that works does not close it, a person does
         self._cegid_open_incident(texts, activity_type=CLOSED_PERIOD_ACTIVITY)
+
+
+def _readable(env, field, text):
+    """A value as PostgreSQL wrote it (``col::text``), as the reader writes it.
+
+    Dates and decimal numbers (amounts with their field's digits, other
+    decimals with their own) in the reader's language; whole numbers as they
+    are (Cegid's are order numbers, periods, codes: no thousands separator);
+    text, and anything that does not read as its field's type, as it is.
+    """
+    if text is None or text == "" or field is None:
+        return text or ""
+    try:
+        if field.type == "date":
+            return format_date(env, fields.Date.to_date(text))
+        if field.type in ("float", "monetary"):
+            digits = field.get_digits(env) if field.type == "float" else None
+            scale = digits[1] if digits else max(0, -Decimal(text).as_tuple().exponent)
+            return formatLang(env, float(text), digits=scale) if scale <= MAX_SHOWN_DECIMALS else text
+    except (ArithmeticError, TypeError, ValueError):  # NaN's exponent is a letter
+        return text
+    return text
 
 
 def _jsonable(row):

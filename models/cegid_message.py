@@ -13,7 +13,7 @@ import datetime
 import logging
 
 from odoo import api, models
-from odoo.tools.misc import format_datetime
+from odoo.tools.misc import format_datetime, formatLang
 from odoo.tools.translate import LazyTranslate
 
 from ..cegid_data_access.errors import CegidError
@@ -21,6 +21,12 @@ from ..cegid_data_access.redact import redact
 
 _logger = logging.getLogger(__name__)
 _lt = LazyTranslate(__name__)
+
+# The parameters that count something (rows, files, bytes, attempts, seconds): read with the thousands separator
+# of the reader's language (« 152 340 »). Not the ones that name something: line numbers, HTTP statuses, ids.
+# Exact byte counts, not "1.2 MB": a download's received and expected sizes must differ where they do.
+COUNTS = frozenset({"rows", "count", "width", "attempts", "limit", "max_bytes",
+                    "kept", "offset", "length", "expected", "received", "size"})
 
 
 class CegidMessage(models.AbstractModel):
@@ -41,6 +47,9 @@ class CegidMessage(models.AbstractModel):
             values["setting"] = self._setting_label(params["setting"])
         if isinstance(params.get("bytes"), (int, float)):
             values["bytes"] = self.env["is.cegid.backend"]._cegid_human_size(params["bytes"])
+        for key in COUNTS.intersection(params):
+            if isinstance(params[key], (int, float)) and not isinstance(params[key], bool):
+                values[key] = formatLang(self.env, params[key], digits=0)
         if params.get("expiry"):
             values["expiry"] = self._moment_label(params["expiry"])
         if params.get("order"):

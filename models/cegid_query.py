@@ -8,7 +8,7 @@ import re
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools.misc import format_datetime
+from odoo.tools.misc import format_datetime, formatLang
 
 from ..cegid_data_access.cegid_api.schedules import is_enabled, parse_cegid_datetime, scheduler_content, scheduler_name
 from ..cegid_data_access.errors import CegidError
@@ -148,7 +148,8 @@ class CegidQuery(models.Model):
         count = self._apply_schedulers(schedulers)
         return notification(
             self.env._("Cegid scheduled queries"),
-            self.env._("Scheduled queries synchronised: %(count)s.", count=count), "success",
+            self.env._("Scheduled queries synchronised: %(count)s.", count=formatLang(self.env, count, digits=0)),
+            "success",
             next_action={"type": "ir.actions.client", "tag": "soft_reload"},
         )
 
@@ -229,7 +230,7 @@ class CegidQuery(models.Model):
             problems.extend(query_problems)
         for moment_forced in sorted(set(forced)):
             self.env["is.cegid.transfer"]._add_followup(moment_forced + FOLLOWUP_DELAY)
-        message = self.env._("Scheduled queries forced: %(count)s.", count=len(forced))
+        message = self.env._("Scheduled queries forced: %(count)s.", count=formatLang(self.env, len(forced), digits=0))
         return notification(
             self.env._("Cegid scheduled queries"), "\n".join([message, *problems]),
             "warning" if problems else "success", sticky=bool(problems),

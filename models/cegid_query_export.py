@@ -4,7 +4,7 @@
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools.misc import format_datetime
+from odoo.tools.misc import format_datetime, formatLang
 
 
 class CegidQueryExport(models.Model):
@@ -76,7 +76,8 @@ class CegidExportFreshness(models.Model):
                          date=when(entry.export_date), imported=when(entry.last_import_id.create_date))
         if entry.last_import_id.compared:
             text += " " + env._("%(added)s added, %(removed)s removed since the previous export.",
-                                added=entry.last_import_id.rows_added, removed=entry.last_import_id.rows_removed)
+                                added=formatLang(env, entry.last_import_id.rows_added, digits=0),
+                                removed=formatLang(env, entry.last_import_id.rows_removed, digits=0))
         if entry.outdated and entry.last_import_id:
             text += " " + env._(
                 "Outdated: Cegid ran the query again on %(date)s; its new export is not imported yet.",

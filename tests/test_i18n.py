@@ -15,7 +15,7 @@ from ..cegid_data_access.errors import CODES, ConfigError
 from ..models.cegid_message import SENTENCES
 from ..models.cegid_query import describe_cron
 from .common import ImportFolderMixin
-from .test_import_changes import JANUARY, MARCH, ecriture
+from .test_import_changes import JANUARY, ecriture
 
 
 @tagged("post_install", "-at_install")
@@ -71,6 +71,21 @@ class TestFrench(TransactionCase):
         stored = messages._render("azure.expired", {"expiry": "2026-01-02 03:04:05 UTC"})
         self.assertIn("2026-01-02 03:04:05 UTC", stored)
 
+    def test_counts_read_with_the_readers_thousands_separator_line_numbers_and_statuses_as_they_are(self):
+        messages = self.env["is.cegid.message"]
+        self.assertTrue(messages._render("import.loading", {"rows": 152340}).startswith("152,340 rows loaded"))
+        french = messages.with_context(lang="fr_FR")
+        self.assertTrue(french._render("import.loading", {"rows": 152340}).startswith("152\u00a0340 lignes"))
+        self.assertEqual(french._render("check.listing", {"count": 1500, "bytes": 1536}),
+                         "1\u00a0500 fichier(s) en attente dans Azure (1,5 ko)")
+        self.assertEqual(french._render("file.incomplete", {"received": 1234567, "size": 2345678}),
+                         "Téléchargement incomplet (1\u00a0234\u00a0567 octets sur 2\u00a0345\u00a0678).")
+        # a line number, an HTTP status, a provider's id are names more than counts: as they are
+        self.assertTrue(french._render("import.bad_line", {"line": 152340, "problem_code": "import.value.not_a_number"})
+                        .startswith("Ligne 152340 : "))
+        self.assertIn("(HTTP 1234)", french._render("api.refused", {"op_code": "op.token", "status": 1234,
+                                                                     "detail": "x"}))
+
     def test_every_core_code_has_a_sentence_with_its_parameters_and_no_other(self):
         self.assertEqual(sorted(set(CODES) ^ set(SENTENCES)), [])
         for code, sentence in SENTENCES.items():
@@ -104,12 +119,18 @@ class TestFrenchReaders(ImportFolderMixin, TransactionCase):
 
     def test_a_shipped_exports_columns_and_change_lines_read_french(self):
         self.imported(ecriture(JANUARY))
-        record = self.imported(ecriture(JANUARY + MARCH))
+        record = self.imported(ecriture([*JANUARY, ("2025-03-03", "P3", "706000", "0", "1234,50")]))
         added = record.change_ids.filtered(lambda change: change.data["e_general"] == "706000")
         self.assertIn("General account: 706000; ", added.line)
+        self.assertIn("Accounting date: 03/03/2025", added.line)
+        self.assertIn("Credit: 1,234.50", added.line)
         french = added.with_user(self.manager).with_context(lang="fr_FR")
         self.assertIn("Compte général : 706000 ; ", french.line)
-        self.assertIn("Date comptable : 2025-03-03", french.line)
+        # dates and amounts as the reader writes them: day first, a decimal comma, a space between thousands
+        self.assertIn("Date comptable : 03/03/2025", french.line)
+        self.assertIn("Débit : 0,00 ; Crédit : 1\u00a0234,50", french.line)
+        # what RPC and exports read stays PostgreSQL's text
+        self.assertEqual((added.data["e_datecomptable"], added.data["e_credit"]), ("2025-03-03", "1234.50"))
         columns = record.export_id.with_context(lang="fr_FR").column_ids
         self.assertEqual(columns.filtered(lambda col: col.field_name == "e_general").shown_label, "Compte général")
 
@@ -130,6 +151,13 @@ class TestFrenchReaders(ImportFolderMixin, TransactionCase):
             "azure.expired", {"expiry": "2026-01-02T03:04:05+00:00"})))
         [activity] = record.activity_ids.filtered(lambda act: act.user_id == paris)
         self.assertIn("04:04:05", activity.note)  # 03:04:05 UTC is 04:04:05 in Paris in winter
+
+    def test_the_freshness_counts_read_with_the_readers_thousands_separator(self):
+        self.imported(ecriture(JANUARY))
+        self.imported(ecriture([("2025-03-03", f"P{number}", "706000", "0", "1,00") for number in range(1200)]))
+        exports = self.env["is.cegid.export"].with_user(self.manager).with_context(lang="fr_FR")
+        text = exports.get_freshness("is.cegid.ecriture")["text"]
+        self.assertIn("1\u00a0200 ajoutée(s), 4 retirée(s) depuis l’export précédent.", text)
 
     def test_a_plain_text_note_keeps_its_lines_and_its_markup_characters(self):
         record = self.imported(ecriture(JANUARY))

@@ -45,7 +45,7 @@ class TestImportByParts(ImportFolderMixin, TransactionCase):
         self.assertTrue(outcome.continued)
         self.assertEqual(record.state, "loading")
         self.assertTrue(0 < record.row_count < ROWS, record.row_count)
-        self.assertIn(f"{record.row_count} rows loaded so far", record.message)
+        self.assertIn(f"{record.row_count:,} rows loaded so far", record.message)
         self.assertEqual(self.rows(), 2, "readers still see the previous snapshot")
         self.assertTrue((self.folder / "ECRITURE.csv").exists())
         seen, runs = [record.row_count], 1
