@@ -446,3 +446,27 @@ def test_check_connection_deletes_nothing(azurite, box):
     steps = check_connection(box.settings)
     assert [(s.name, s.ok, s.code, s.params) for s in steps] == [
         ("step.sas", False, "azure.sas_permissions", {"permissions": "rl"})]
+
+
+def test_a_group_journal_the_disk_refuses_renames_nothing_and_deletes_nothing(box):
+    """The files are downloaded, but their group journal cannot be written: none is delivered, every blob stays."""
+    # the journal names every file of the group: longer than any one file or resume record
+    payloads = {f"{'EXPORT_' * 20}{number}.csv": b"E_GENERAL;E_DEBIT\n" for number in range(12)}
+    for name, data in payloads.items():
+        upload(box.container, name, data)
+    (limits, handler) = _file_size_limit(1500)
+    try:
+        result = run_transfer(box.settings, tuning=FAST)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, limits)
+        signal.signal(signal.SIGXFSZ, handler)
+
+    assert result.exit_code == 1
+    assert {outcome.code for outcome in result.outcomes} == {"file.disk_full"}
+    assert delivered_files(box.folder) == {}
+    assert blob_names(box.container) == sorted(payloads)
+    # the next run, with room, delivers them all
+    assert run_transfer(box.settings, tuning=FAST).exit_code == 0
+    assert delivered_files(box.folder) == payloads
+    assert blob_names(box.container) == []
+    assert staging_leftovers(box.folder) == []
