@@ -18,7 +18,7 @@ TEXTS = {
     "config.not_digits": "{setting} must be the Cegid account number (digits only)",
     "config.bad_force_time": "{setting} must read HH:MM (UTC), e.g. 06:00, not {value!r}",
     "config.bad_mode": "{setting} must be one of {modes}, not {value!r}",
-    "config.bad_sas_url": "{setting} must be a container SAS URL (https://...?sv=...&sig=...)",
+    "config.bad_sas_url": "{setting} must be a container SAS URL (https://.../<container>?sv=...&sig=...)",
     "config.not_a_string": "{setting} must be a string",
     "config.not_a_folder": "{setting} is not an existing folder: {path}",
     "config.not_writable": "{setting} is not writable: {path}: {detail}",

@@ -117,7 +117,7 @@ SENTENCES = {
         "The Cegid setting “%(setting)s” must read HH:MM (UTC), e.g. 06:00, not “%(value)s”."),
     "config.bad_mode": _lt("The Cegid setting “%(setting)s” must be one of %(modes)s, not “%(value)s”."),
     "config.bad_sas_url": _lt(
-        "The Cegid setting “%(setting)s” must be a container SAS URL (https://…?sv=…&sig=…)."),
+        "The Cegid setting “%(setting)s” must be a container SAS URL (https://…/<container>?sv=…&sig=…)."),
     "config.not_a_string": _lt("The Cegid setting “%(setting)s” must be a text."),
     "config.not_a_folder": _lt("The Cegid setting “%(setting)s” is not an existing folder: %(path)s"),
     "config.not_writable": _lt("The Cegid setting “%(setting)s” is not writable: %(path)s (%(detail)s)"),

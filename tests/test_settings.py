@@ -66,7 +66,7 @@ class TestSettings(CegidCase):
         with self.assertRaises(UserError) as caught:
             self.save_settings(cegid_mode="sas_url", cegid_sas_url=account_sas_url)
         self.assertEqual(str(caught.exception),
-                         "The Cegid setting “SAS URL” must be a container SAS URL (https://…?sv=…&sig=…).")
+                         "The Cegid setting “SAS URL” must be a container SAS URL (https://…/<container>?sv=…&sig=…).")
         self.assertFalse(self.param("sas_url"))
 
     def test_default_force_time_is_a_time_of_day_stored_as_the_scripts_write_it(self):

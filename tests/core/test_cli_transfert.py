@@ -126,7 +126,8 @@ def test_a_sas_url_without_a_container_exit_2_says_what_is_wanted(azurite, tmp_p
     setup.write_config(setup.url)
     result = run(setup, *option)
     assert result.returncode == 2, result.stderr
-    assert result.stderr == ("Configuration error: sas_url must be a container SAS URL (https://...?sv=...&sig=...) "
+    assert result.stderr == ("Configuration error: sas_url must be a container SAS URL "
+                             "(https://.../<container>?sv=...&sig=...) "
                              "(config.py, or the environment variable CEGID_SAS_URL).\n")
 
 
