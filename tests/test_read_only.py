@@ -80,8 +80,8 @@ class TestReadOnly(CegidCase):
         self.drop("SALARIES.csv", salaries(SECOND))
         with self.assertLogs("odoo.addons.is_cegid2odoo.models.cegid_import", "ERROR"):
             [record] = self.run_import()
-        self.assertEqual((record.state, record.message_code), ("failed", "import.failed"))
-        self.assertIn("not a table or column name the import makes", record.message)
+        self.assertEqual((record.state, record.message_code), ("failed", "import.unsafe_name"))
+        self.assertIn("is not a table or column name the import makes", record.message)
         self.assertFalse(self.table_t_exists())
         self.assertEqual(self.env["x_cegid_salaries"].search_count([]), 3)  # the previous rows stay
 
