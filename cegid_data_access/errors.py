@@ -46,7 +46,7 @@ CODES = {
     "import.empty_file": (),
     "import.header_incomplete": ("export", "missing"),
     "import.duplicate_column": ("export", "column"),  # no longer raised (issue 20): history lines hold it
-    "import.header_unreadable": ("detail",),
+    "import.header_unreadable": ("detail_code", "detail"),
     "import.bad_export_name": ("name",),
     "import.name_taken": ("name", "model", "other"),
     "import.nul_character": (),
@@ -75,7 +75,13 @@ CODES = {
     "import.note_failed": ("note", "error"),
     # what is wrong with a line or a value (the ``problem_code`` of the two above)
     "import.line.field_count": ("count", "width"),
-    "import.line.unreadable": ("detail",),
+    "import.line.unreadable": ("detail_code", "detail"),
+    # what the csv module found wrong (the ``detail_code`` of the two "unreadable" codes)
+    "import.csv.quote_expected": ("expected", "after"),
+    "import.csv.quote_not_closed": (),
+    "import.csv.line_break": (),
+    "import.csv.nul": (),
+    "import.csv.field_too_large": ("limit",),
     "import.value.not_a_number": (),
     "import.value.not_whole": (),
     "import.value.out_of_range": (),

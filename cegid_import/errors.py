@@ -9,7 +9,17 @@ importable on its own): Odoo renders them in its reader's language
 code (the problem of a line or of a value).
 """
 
+import re
+
 MAX_SHOWN_VALUE = 80
+# what the csv module says (CPython's _csv.c, strict mode) -> a code and its parameters
+CSV_PROBLEMS = (
+    (re.compile(r"'(?P<expected>.)' expected after '(?P<after>.)'"), "import.csv.quote_expected"),
+    (re.compile(r"unexpected end of data"), "import.csv.quote_not_closed"),
+    (re.compile(r"new-line character seen in unquoted field"), "import.csv.line_break"),
+    (re.compile(r"line contains NUL"), "import.csv.nul"),
+    (re.compile(r"field larger than field limit \((?P<limit>\d+)\)"), "import.csv.field_too_large"),
+)
 
 
 class CodedError(Exception):
@@ -69,3 +79,16 @@ class ExportRowError(ExportFormatError):
         self.column = column
         self.value = value
         self.problem = problem
+
+
+def csv_problem(err):
+    """The parameters telling the csv module's ``err``: its code (``detail_code``), else its own text (``detail``)."""
+    text = str(err)
+    for pattern, code in CSV_PROBLEMS:
+        found = pattern.match(text)
+        if found:
+            params = found.groupdict()
+            if "limit" in params:
+                params["limit"] = int(params["limit"])
+            return {"detail_code": code, **params}
+    return {"detail": text}

@@ -36,7 +36,7 @@ import logging
 import re
 
 from .catalogue import CHAR, DATE, header_keys, written_header
-from .errors import BadValue, ExportFormatError, ExportRowError, ImportFailure
+from .errors import BadValue, ExportFormatError, ExportRowError, ImportFailure, csv_problem
 from .values import DAY_FIRST, batch_text, column_converter, slashed_order_evidence
 
 _logger = logging.getLogger(__name__)
@@ -223,9 +223,9 @@ def read_header(path, recognised=lambda names: False, sniffed=None):
         try:
             written[delimiter] = written_header(next(csv.reader([first_line], delimiter=delimiter, strict=True), []))
         except csv.Error as err:  # a quote left open, text after a closing quote: not with this delimiter
-            errors.append(str(err))
+            errors.append(err)
     if not written:
-        raise ExportFormatError("import.header_unreadable", detail=errors[0])
+        raise ExportFormatError("import.header_unreadable", **csv_problem(errors[0]))
     candidates = list(written)
     headers = {delimiter: header_keys(names) for delimiter, names in written.items()}
     delimiter = next((delimiter for delimiter in candidates if recognised(headers[delimiter])), candidates[0])
@@ -292,7 +292,7 @@ class ExportReader:
                         yield reader.line_num, fitted
             except csv.Error as err:
                 raise ExportRowError(reader.line_num if reader else 1, None, "", "import.line.unreadable",
-                                     detail=str(err)) from None
+                                     **csv_problem(err)) from None
 
     def column_batches(self, batch_rows=COPY_BATCH_ROWS):
         """Yield ``(rows, columns)``: the fields of up to ``batch_rows`` rows, by file position.

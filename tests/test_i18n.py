@@ -142,6 +142,15 @@ class TestFrenchReaders(ImportFolderMixin, TransactionCase):
         self.assertIn("(Day first (dd/mm/yyyy))", record.message)
         self.assertIn("(Jour d’abord (jj/mm/aaaa))", record.with_context(lang="fr_FR").message)
 
+    def test_what_the_csv_module_finds_wrong_reads_in_the_readers_language(self):
+        self.drop("ECRITURE.csv", b'"E_DATECOMPTABLE;E_REFINTERNE\r\n1;2\r\n')
+        [record] = self.run_import()
+        self.assertEqual((record.state, record.message_params), (
+            "rejected", {"detail_code": "import.csv.quote_not_closed"}))
+        self.assertEqual(record.message, "The header line cannot be read: a quoted field is not closed.")
+        self.assertEqual(record.with_context(lang="fr_FR").message,
+                         "La ligne d’en-tête est illisible : un champ entre guillemets n’est pas refermé.")
+
     def test_an_incident_tells_a_moment_in_each_managers_time_zone(self):
         record = self.imported(ecriture(JANUARY))
         self.env.user.tz = "UTC"  # the cron's user

@@ -10,7 +10,7 @@ import pytest
 from exportfiles import ECRITURE_HEADER, decode_copy_text, open_export, write
 
 from cegid_import.catalogue import KNOWN_BY_NAME
-from cegid_import.errors import BadValue, ExportFormatError, ExportRowError
+from cegid_import.errors import BadValue, ExportFormatError, ExportRowError, csv_problem
 from cegid_import.pg_copy import CopyStream, converted_ahead
 from cegid_import.reader import collector_eased, read_header
 from cegid_import.values import DAY_FIRST, MONTH_FIRST, parse_date, parse_integer, parse_number
@@ -214,8 +214,8 @@ def test_unreadable_csv_names_its_line(tmp_path):
             read_all(write(tmp_path, ECRITURE_HEADER + "\n2025-01-02;R;" + "x" * 200 + ";512000;1;0;C;\n"))
     finally:
         csv.field_size_limit(limit)
-    assert (caught.value.line, caught.value.params["problem_code"]) == (2, "import.line.unreadable")
-    assert "field larger than field limit" in caught.value.params["detail"]
+    assert (caught.value.line, caught.value.params) == (2, {
+        "line": 2, "problem_code": "import.line.unreadable", "detail_code": "import.csv.field_too_large", "limit": 100})
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -403,11 +403,24 @@ def test_a_header_is_read_as_written_its_repeated_names_distinct(tmp_path):
     assert header.written == ("Montant", "MONTANT", "Montánt", "", "id", "")
 
 
-@pytest.mark.parametrize(("text", "code"), [
-    ('"A;B\n1;2\n', "import.header_unreadable"), ('"A"x;B\n1;2\n', "import.header_unreadable"),
-    ("A\x00;B\n1;2\n", "import.nul_character"), ("\n \n", "import.empty_file")])
-def test_only_a_header_that_cannot_be_read_is_refused_with_its_reason(tmp_path, text, code):
+@pytest.mark.parametrize(("text", "code", "params"), [
+    ('"A;B\n1;2\n', "import.header_unreadable", {"detail_code": "import.csv.quote_not_closed"}),
+    ('"A"x;B\n1;2\n', "import.header_unreadable",
+     {"detail_code": "import.csv.quote_expected", "expected": ";", "after": '"'}),
+    ("A\x00;B\n1;2\n", "import.nul_character", {}), ("\n \n", "import.empty_file", {})])
+def test_only_a_header_that_cannot_be_read_is_refused_with_its_reason(tmp_path, text, code, params):
     with pytest.raises(ExportFormatError) as caught:
         read_header(write(tmp_path, text))
-    assert caught.value.code == code
-    assert code != "import.header_unreadable" or caught.value.params["detail"]
+    assert (caught.value.code, caught.value.params) == (code, params)
+
+
+@pytest.mark.parametrize(("message", "params"), [
+    ("',' expected after '\"'", {"detail_code": "import.csv.quote_expected", "expected": ",", "after": '"'}),
+    ("unexpected end of data", {"detail_code": "import.csv.quote_not_closed"}),
+    ("new-line character seen in unquoted field - do you need to open the file with newline=''?",
+     {"detail_code": "import.csv.line_break"}),
+    ("line contains NUL", {"detail_code": "import.csv.nul"}),
+    ("field larger than field limit (131072)", {"detail_code": "import.csv.field_too_large", "limit": 131072}),
+    ("a message of a later Python", {"detail": "a message of a later Python"})])
+def test_what_the_csv_module_says_is_a_code_the_reader_reads_in_his_language(message, params):
+    assert csv_problem(csv.Error(message)) == params
