@@ -5,6 +5,7 @@ from . import cegid_incident  # isort: skip
 from . import (
     cegid_backend,
     cegid_export,
+    cegid_export_column,
     cegid_export_table,
     cegid_import,
     cegid_import_change,
