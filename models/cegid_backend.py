@@ -17,7 +17,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.http import request
 from odoo.service.server import SLEEP_INTERVAL
 from odoo.tools import config
-from odoo.tools.misc import formatLang
+from odoo.tools.misc import format_datetime, formatLang
 
 from ..cegid_data_access.cegid_api.client import CegidClient
 from ..cegid_data_access.settings import SETTING_NAMES, Settings
@@ -166,10 +166,21 @@ def exclusive_run(env, name):
         yield lock_cr.fetchone()[0]
 
 
-def selection_label(record, name):
-    """The label of ``record``'s value of the selection field ``name``, in the language of its context."""
-    record.ensure_one()
-    return dict(record._fields[name]._description_selection(record.env))[record[name]]
+def selection_label(record, name, value=None):
+    """The label of ``value`` (else ``record``'s value) of the selection field ``name``, in the context's language.
+
+    A value the selection no longer has (a text stored by an earlier version) is its own label.
+    """
+    if value is None:
+        record.ensure_one()
+        value = record[name]
+    return dict(record._fields[name]._description_selection(record.env)).get(value, value)
+
+
+def reader_moment(env, moment, dt_format="medium"):
+    """``moment`` (naive UTC) in the reader's language and time zone: the context's zone (a text written by the
+    cron for a manager), else the user's (Odoo's format_datetime reads the user's alone)."""
+    return format_datetime(env, moment, tz=env.context.get("tz"), dt_format=dt_format)
 
 
 def notification(title, message, kind="info", sticky=False, next_action=None):

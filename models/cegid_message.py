@@ -13,11 +13,12 @@ import datetime
 import logging
 
 from odoo import api, models
-from odoo.tools.misc import format_datetime, formatLang
+from odoo.tools.misc import formatLang
 from odoo.tools.translate import LazyTranslate
 
 from ..cegid_data_access.errors import CegidError
 from ..cegid_data_access.redact import redact
+from .cegid_backend import reader_moment, selection_label
 
 _logger = logging.getLogger(__name__)
 _lt = LazyTranslate(__name__)
@@ -82,14 +83,12 @@ class CegidMessage(models.AbstractModel):
             return text
         if moment.tzinfo is not None:
             moment = moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
-        # the reader's zone: the context's (an activity written for a manager by the cron), else the user's
-        return format_datetime(self.env, moment, tz=self.env.context.get("tz"))
+        return reader_moment(self.env, moment)
 
     @api.model
     def _date_order_label(self, order):
         """A file's date order (a code of cegid_import.values) as the imports show it; a text stored before as is."""
-        field = self.env["is.cegid.import"]._fields["date_order"]
-        return dict(field._description_selection(self.env)).get(order, order)
+        return selection_label(self.env["is.cegid.import"], "date_order", order)
 
     @api.model
     def _setting_label(self, name):

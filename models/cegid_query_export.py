@@ -4,7 +4,9 @@
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools.misc import format_datetime, formatLang
+from odoo.tools.misc import formatLang
+
+from .cegid_backend import reader_moment
 
 
 class CegidQueryExport(models.Model):
@@ -67,7 +69,7 @@ class CegidExportFreshness(models.Model):
         env = self.env
 
         def when(moment):
-            return format_datetime(env, moment, tz=env.context.get("tz"), dt_format="short")  # else the user's
+            return reader_moment(env, moment, dt_format="short")
 
         if not entry.last_import_id:
             text = env._("No export of %(export)s imported yet.", export=entry.name)

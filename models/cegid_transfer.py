@@ -19,7 +19,6 @@ import json
 import logging
 
 from odoo import api, fields, models
-from odoo.tools.misc import format_datetime
 from odoo.tools.translate import LazyTranslate
 
 from ..cegid_data_access.errors import CegidError
@@ -32,6 +31,7 @@ from .cegid_backend import (
     cron_time_limit,
     exclusive_run,
     notification,
+    reader_moment,
     selection_label,
 )
 from .transfer_reporter import OdooTransferReporter
@@ -102,8 +102,7 @@ class CegidTransfer(models.Model):
     def _compute_display_name(self):
         """A run is named by its start, in the reader's language and time zone (as a date field shows it)."""
         for transfer in self:
-            transfer.display_name = (format_datetime(self.env, transfer.start, tz=self.env.context.get("tz"))
-                                     if transfer.start else False)
+            transfer.display_name = reader_moment(self.env, transfer.start) if transfer.start else False
 
     @api.depends("file_ids.state", "file_ids.size")
     def _compute_shown_counts(self):
@@ -297,7 +296,7 @@ class CegidTransfer(models.Model):
         self._cegid_follow_incident(
             [("id", "!=", self.id), ("state", "!=", "running")],
             lambda env: env._("Resolved: the download of %(date)s worked.",
-                              date=format_datetime(env, self.start, tz=env.context.get("tz"))),
+                              date=reader_moment(env, self.start)),
             lambda record: (record.env._("Cegid download: %(state)s", state=record._cegid_state_label()),
                             record._incident_note()))
         return self
