@@ -49,6 +49,8 @@ ImportOutcome = collections.namedtuple("ImportOutcome", "records continued")
 IMPORT_STATES = [("running", "Importing"), ("loading", "Loading in parts"), ("done", "Imported"),
                  ("waiting", "Waiting for review"), ("rejected", "Rejected"), ("failed", "Failed"),
                  ("superseded", "Superseded")]
+# what went wrong filing the file away once its outcome was known (a parameter of its message): said after it
+FILING_PROBLEMS = {"move_error": "import.move_failed", "note_error": "import.note_failed"}
 # how a file wrote its slashed dates (cegid_import.values): the labels give the order in the reader's letters
 DATE_ORDERS = [(DAY_FIRST, "Day first (dd/mm/yyyy)"), (MONTH_FIRST, "Month first (mm/dd/yyyy)")]
 
@@ -109,13 +111,9 @@ class CegidImport(models.Model):
         render = self.env["is.cegid.message"]._render
         for record in self:
             params = dict(record.message_params or {})
-            move_error = params.pop("move_error", None)
-            note_error = params.pop("note_error", None)
+            after = [(code, params.pop(key)) for key, code in FILING_PROBLEMS.items() if params.get(key)]
             lines = [render(record.message_code, params)] if record.message_code else []
-            if move_error:
-                lines.append(render("import.move_failed", move_error))
-            if note_error:
-                lines.append(render("import.note_failed", note_error))
+            lines.extend(render(code, problem) for code, problem in after)
             record.message = "\n".join(lines) or False
 
     @api.depends("file_delimiter")

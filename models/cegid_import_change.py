@@ -66,8 +66,7 @@ class CegidImportChange(models.Model):
     @api.depends_context("lang")
     def _compute_line(self):
         columns = {}
-        # the separator of the reader's language ("; " in English, " ; " in French)
-        separator = self.env._("%(before)s; %(after)s", before="", after="")
+        separator = list_separator(self.env)
         for change in self:
             export = change.import_id.export_id
             if export not in columns:
@@ -202,8 +201,7 @@ class CegidImportChanges(models.Model):
             return []
         keys = len(spec.keys)
         labels = self.env[self.export_id.sudo().model].fields_get(list(spec.measures), ["string"])
-        # the separator of the reader's language: a comma would read inside French amounts (« 1 234,50, 0,00 »)
-        separator = self.env._("%(before)s; %(after)s", before="", after="")
+        separator = list_separator(self.env)  # a comma would read inside French amounts (« 1 234,50, 0,00 »)
         lines = []
         for row in self.closed_changes:
             month = format_date(self.env, fields.Date.to_date(row[keys]), date_format="MMMM y")
@@ -232,6 +230,11 @@ class CegidImportChanges(models.Model):
 
         # a to-do, not an incident: the next import that works does not close it, a person does
         self._cegid_open_incident(texts, activity_type=CLOSED_PERIOD_ACTIVITY)
+
+
+def list_separator(env):
+    """What separates the items of a list in the reader's language ("; " in English, " ; " in French)."""
+    return env._("%(before)s; %(after)s", before="", after="")
 
 
 def _readable(env, field, text):
