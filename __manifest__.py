@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 {
     "name": "Cegid Data Access",
-    "summary": "Download Cegid (XRP, HR Sprint) exports from Azure and drive Cegid scheduled queries",
+    "summary": "Download Cegid (XRP, HR Sprint) exports from Azure into Odoo tables and drive Cegid scheduled queries",
     "version": "18.0.1.4.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/is-cegid2odoo/is_cegid2odoo",
