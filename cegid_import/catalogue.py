@@ -271,6 +271,11 @@ def default_label(name):
     return " ".join(words).capitalize() if words else name
 
 
+def view_label(text):
+    """``text`` fit for a view's ``string`` attribute: what lxml refuses replaced by a space, trimmed (maybe empty)."""
+    return _NOT_IN_A_VIEW.sub(" ", text).strip()
+
+
 def distinct_labels(labels, taken=()):
     """``labels`` fit for a view, and distinct from each other and from ``taken``.
 
@@ -281,7 +286,7 @@ def distinct_labels(labels, taken=()):
     """
     result, seen = [], {label.casefold() for label in taken}
     for made in labels:
-        label = _NOT_IN_A_VIEW.sub(" ", made).strip() or default_label("COLUMN")
+        label = view_label(made) or default_label("COLUMN")
         candidate, counter = label, 2
         while candidate.casefold() in seen:
             candidate, counter = f"{label} ({counter})", counter + 1

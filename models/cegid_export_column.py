@@ -10,7 +10,7 @@ is updated (``cegid_export_table.py``).
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..cegid_import.catalogue import CHAR
+from ..cegid_import.catalogue import CHAR, view_label
 from .cegid_export import ADDON_ONLY_COLUMN_FIELDS, KIND_LABELS, check_client_values
 
 
@@ -63,8 +63,17 @@ class CegidExportColumn(models.Model):
                 raise AccessError(self.env._("The columns of a shipped export are the addon's."))
             if {"kind", "index"} & set(vals) and any(column.export_id.model_id for column in self):
                 raise UserError(self.env._("The types of a table's columns change only when it is updated."))
+        if isinstance(vals.get("label"), str):
+            vals = dict(vals, label=self._label_for_views(vals["label"]))
         result = super().write(vals)
         if "label" in vals:
             for entry in self.export_id.filtered(lambda rec: not rec.builtin and rec.model_id):
                 entry.sudo()._sync_table_labels()
         return result
+
+    def _label_for_views(self, label):
+        """``label`` as the table's views can show it (a pasted tab or control character made them fail)."""
+        shown = view_label(label)
+        if not shown:
+            raise UserError(self.env._("A column needs a label."))
+        return shown

@@ -23,7 +23,7 @@ from lxml.builder import E
 
 from odoo import models
 
-from ..cegid_import.catalogue import AMOUNT, CHAR, DATE, FLOAT
+from ..cegid_import.catalogue import AMOUNT, CHAR, DATE, FLOAT, default_label, view_label
 from .cegid_staging import FIELD_OF_KIND
 
 _logger = logging.getLogger(__name__)
@@ -47,6 +47,9 @@ class CegidExportTable(models.Model):
     def _create_table(self):
         """Make the model, its fields and table, its access, views, action and menu; all owned by the addon."""
         self.ensure_one()
+        for column in self.column_ids:  # labels made before control characters were kept out of them
+            if view_label(column.label) != column.label:
+                column.sudo().label = view_label(column.label) or default_label(column.name)
         readers = self._table_readers()
         definition = self._definition()
         # no x2many commands: ir.model.fields refuses them under sudo (the fields are made by a manager's action)

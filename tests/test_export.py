@@ -6,7 +6,7 @@
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tests.common import HttpCase, JsonRpcException, new_test_user
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
 from ..cegid_import import pg_replace
 from .common import CegidCase, ImportFolderMixin
@@ -283,8 +283,17 @@ class TestNewExport(CegidCase):
         name.with_user(self.manager).write({"kind": "integer"})
         with self.assertRaises(UserError):
             manager_entry.action_create_table()
-        name.with_user(self.manager).write({"kind": "char", "label": "Nom et prénom"})
+        # a pasted tab reads as a space: the views' attributes cannot hold control characters
+        name.with_user(self.manager).write({"kind": "char", "label": "Nom\tet prénom"})
+        self.assertEqual(name.label, "Nom et prénom")
+        with self.assertRaises(UserError):
+            name.with_user(self.manager).write({"label": "\x01 "})
         salary.with_user(self.manager).write({"kind": "amount", "label": "Salaire de base", "index": True})
+        # a label made from a header's control characters before they were kept out of labels
+        number = entry.column_ids.filtered(lambda col: col.name == "MATRICULE")
+        self.env.cr.execute(SQL("UPDATE is_cegid_export_column SET label = %s WHERE id = %s",
+                                "Matricule\x0b(paie)", number.id))
+        number.invalidate_recordset(["label"])
         with self.assertRaises(AccessError):
             entry.with_user(self.cegid_user).action_create_table()
         action = manager_entry.action_create_table()
@@ -293,6 +302,11 @@ class TestNewExport(CegidCase):
         self.assertEqual((entry.state, entry.model), ("ready", "x_cegid_salaries"))
         self.assertEqual(self.env["ir.model.fields"]._get("x_cegid_salaries", "x_nom").field_description,
                          "Nom et prénom")
+        self.assertEqual((number.label, self.env["ir.model.fields"]._get("x_cegid_salaries", "x_matricule")
+                          .field_description), ("Matricule (paie)", "Matricule (paie)"))
+        name.with_user(self.manager).write({"label": "Nom\x1fcomplet"})  # the table's views made again
+        self.assertEqual(self.env["ir.model.fields"]._get("x_cegid_salaries", "x_nom").field_description,
+                         "Nom complet")
         self.assertTrue(self.env["x_cegid_salaries"]._fields["x_salaire_base"].index)
         self.assertEqual((len(self.rows()), self.listing(), len(self.triggers())), (0, ["SALARIES.csv"], 1))
         self.run_import_cron()

@@ -23,6 +23,7 @@ from cegid_import.catalogue import (
     header_keys,
     normalise_header,
     significant_names,
+    view_label,
     written_header,
 )
 from cegid_import.errors import ExportFormatError
@@ -129,6 +130,7 @@ def test_any_header_gives_distinct_stable_keys_fields_and_labels():
     # a known export's added columns are labelled with their headers as written: no control character either
     assert distinct_labels(["Net\x0bà payer", "\x1f", "\x85"], taken=["Column"]) == [
         "Net à payer", "Column (2)", "Column (3)"]
+    assert view_label(" Nom\tet\x00prénom\x7f ") == "Nom et prénom"  # a label a manager types, the same way
 
 
 def test_another_export_is_found_by_its_name_its_columns_in_any_order():
