@@ -6,6 +6,7 @@ import pytest
 from exportfiles import open_export
 from test_import_pg import count
 
+from cegid_import import pg_replace
 from cegid_import.pg_replace import LoadProgress, replace_in_parts, replace_table
 from cegid_import.reader import COPY_BATCH_ROWS, line_offset
 
@@ -199,3 +200,69 @@ def test_progress_survives_as_a_dict():
     assert LoadProgress.from_dict(progress.as_dict()) == progress
     assert LoadProgress.from_dict({"line": 1, "unknown": 2}) is None
     assert LoadProgress.from_dict(None) is None
+
+
+def test_a_load_resumed_after_another_file_began_its_own_starts_again(tmp_path, connect):
+    """The progress of a load whose table a newer load replaced meanwhile resumes nothing: no mix of two files."""
+    older, newer = big_export(tmp_path), big_export(tmp_path, name="HISTOCUMSAL_2.csv", label="N")
+    importer = connect()
+    with importer.cursor() as cursor:
+        stale = replace_in_parts(cursor, open_export(older), EXTRA, until=PAST)
+    importer.commit()
+    with importer.cursor() as cursor:
+        replace_in_parts(cursor, open_export(newer), EXTRA, until=PAST)  # its own load table, its first part
+    importer.commit()
+    steps = in_parts(importer, older, stale)
+    assert steps[0].table_oid != stale.table_oid
+    rows = table_rows(autocommit(connect()))
+    assert len(rows) == ROWS and not [row for row in rows if row[1].startswith("N")]
+
+
+def test_a_load_whose_built_keys_were_lost_starts_again(tmp_path, connect):
+    path = big_export(tmp_path, rows=10)
+    importer = connect()
+    progress = None
+    while progress is None or not progress.keys:  # the first key built on the load table, not the others
+        with importer.cursor() as cursor:
+            progress = replace_in_parts(cursor, open_export(path), EXTRA, progress=progress, until=PAST)
+        importer.commit()
+    assert not progress.keyed
+    with importer.cursor() as cursor:
+        cursor.execute("SELECT conname FROM pg_constraint "
+                       "WHERE conrelid = 'is_cegid_histocumsal__cegid_load'::regclass")
+        (built,) = cursor.fetchone()
+        cursor.execute(f"ALTER TABLE is_cegid_histocumsal__cegid_load DROP CONSTRAINT {built}")
+    importer.commit()
+    steps = in_parts(importer, path, progress)
+    assert steps[0].table_oid != progress.table_oid
+    with importer.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_constraint WHERE conrelid = 'is_cegid_histocumsal'::regclass")
+        assert cursor.fetchone() == (3,)  # the key and the two foreign keys
+
+
+def test_the_swap_waits_for_a_snapshot_taken_while_the_last_part_loaded(tmp_path, connect, monkeypatch):
+    """A snapshot taken while the last part's transaction runs (its xmin that transaction's) does not see its rows."""
+    monkeypatch.setattr(pg_replace, "SWAP_LOCK_ATTEMPTS", 2)
+    path = big_export(tmp_path)
+    importer, during = connect(), connect("REPEATABLE READ")
+    progress = None
+    while progress is None or progress.rows < ROWS:
+        with importer.cursor() as cursor:
+            progress = replace_in_parts(cursor, open_export(path), EXTRA, progress=progress, until=PAST)
+        if progress.rows == ROWS:  # the last rows loaded, not committed yet
+            during.cursor().execute("SELECT 1")
+        importer.commit()
+    with during.cursor() as cursor:
+        cursor.execute("SELECT backend_xmin::text::bigint FROM pg_stat_activity WHERE pid = pg_backend_pid()")
+        assert cursor.fetchone() == (progress.xid,)
+    while not progress.keyed:
+        with importer.cursor() as cursor:
+            progress = replace_in_parts(cursor, open_export(path), EXTRA, progress=progress, until=PAST)
+        importer.commit()
+    with importer.cursor() as cursor:
+        progress = replace_in_parts(cursor, open_export(path), EXTRA, progress=progress, until=PAST)
+    importer.commit()
+    assert not progress.done and count(during) == 3  # still the old rows for that reader
+    during.commit()
+    steps = in_parts(importer, path, progress)
+    assert len(steps) == 1 and count(during) == ROWS
