@@ -2,11 +2,14 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """A replacement by parts (replace_in_parts): loaded over several transactions, swapped in whole, resumed."""
 
+import re
+
 import pytest
 from exportfiles import open_export
 from test_import_pg import count
 
 from cegid_import import pg_replace
+from cegid_import import reader as export_reader
 from cegid_import.pg_replace import LoadProgress, replace_in_parts, replace_table
 from cegid_import.reader import COPY_BATCH_ROWS, line_offset
 
@@ -266,3 +269,15 @@ def test_the_swap_waits_for_a_snapshot_taken_while_the_last_part_loaded(tmp_path
     during.commit()
     steps = in_parts(importer, path, progress)
     assert len(steps) == 1 and count(during) == ROWS
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\n", "\r"])
+def test_a_line_end_across_two_chunks_is_one_line_end(tmp_path, monkeypatch, newline):
+    """Wherever the chunks of the search cut the file (a "\\r\\n" in two), each line starts where it starts."""
+    path = big_export(tmp_path, rows=12, newline=newline)
+    data = path.read_bytes()
+    # where each line starts, as the csv module's text source splits them
+    starts = [0] + [match.end() for match in re.finditer(rb"\r\n|\n|\r", data)]
+    for chunk in range(1, 9):
+        monkeypatch.setattr(export_reader, "READ_CHUNK", chunk)
+        assert [line_offset(path, line) for line in range(len(starts))] == starts, chunk
