@@ -9,7 +9,8 @@ import threading
 import pytest
 from exportfiles import ECRITURE_HEADER, decode_copy_text, open_export, write
 
-from cegid_import.catalogue import KNOWN_BY_NAME
+from cegid_import import reader as export_reader
+from cegid_import.catalogue import KNOWN_BY_NAME, Catalogue
 from cegid_import.errors import BadValue, ExportFormatError, ExportRowError, csv_problem
 from cegid_import.pg_copy import CopyStream, converted_ahead
 from cegid_import.reader import collector_eased, read_header
@@ -98,6 +99,21 @@ def test_cp1252_detected_even_when_only_the_last_line_is_not_ascii(tmp_path):
     assert rows[-1][2] == "Dépôt"
 
 
+
+def test_cp1252_detected_when_the_file_ends_in_the_middle_of_what_utf8_would_read(tmp_path):
+    """The last byte, an "é" of CP1252 (0xE9), starts a three-byte UTF-8 character that never comes."""
+    text = ECRITURE_HEADER + "\n2025-06-30;R;plain;411000;1;0;C;Libellé"
+    reader, rows = read_all(write(tmp_path, text, encoding="cp1252"))
+    assert reader.encoding == "cp1252-latin1"
+    assert rows[-1][-1] == "Libellé"
+
+
+def test_the_bytes_cp1252_leaves_undefined_are_read_as_latin1(tmp_path):
+    data = (ECRITURE_HEADER + "\n2025-06-30;R;Caf\xe9;411000;1;0;C;").encode("cp1252") + b"\x81\x8d\x8f\x90\x9d\n"
+    reader, rows = read_all(write(tmp_path, data))
+    assert reader.encoding == "cp1252-latin1"
+    assert rows == [["2025-06-30", "R", "Café", "411000", "1", "0", "C", "\x81\x8d\x8f\x90\x9d"]]
+
 def test_bom_with_quoted_header_and_free_order_and_case(tmp_path):
     text = ('\ufeff"e_debit";"E_GENERAL";e_datecomptable;E_Credit;E_REFINTERNE;E_LIBELLE;E_AUXILIAIRE;'
             'E_REFLIBRE\n5;512000;2025-01-02;0;R;"Libellé; avec ; des points-virgules";;\n')
@@ -160,6 +176,15 @@ def test_a_tab_delimited_file_of_a_new_export_has_its_columns(tmp_path):
     header = read_header(write(tmp_path, "MATRICULE\tNOM;PRÉNOM\tMONTANT\n001\tDupont\t12,5\n", "PAIE.csv"))
     assert (header.delimiter, header.names) == ("\t", ("MATRICULE", "NOM;PRÉNOM", "MONTANT"))
 
+
+
+def test_the_delimiter_that_makes_a_known_header_wins_over_the_most_frequent(tmp_path):
+    """A comma-separated accounting export whose added column's name holds more semicolons than it has commas."""
+    names = [*ECRITURE_HEADER.split(";"), "Note;1;2;3;4;5;6;7;8;9"]
+    catalogue = Catalogue()
+    header = read_header(write(tmp_path, ",".join(names) + "\n", "export.csv"),
+                         lambda keys: catalogue.by_header(keys) is not None)
+    assert (header.delimiter, header.names) == (",", (*ECRITURE_HEADER.split(";"), "NOTE;1;2;3;4;5;6;7;8;9"))
 
 def test_header_only_is_an_empty_snapshot(tmp_path):
     reader, rows = read_all(write(tmp_path, ECRITURE_HEADER + "\n"))
@@ -286,6 +311,15 @@ def test_date_order_is_decided_per_file(tmp_path):
     assert unknown.date_order == DAY_FIRST  # French by default
     assert [row[7] for row in unknown.rows()] == ["2025-02-01"]
 
+
+
+def test_a_slashed_date_across_two_chunks_of_the_first_look_is_seen(tmp_path, monkeypatch):
+    """The only slashed date of the file, wherever the chunks of sniff_bytes cut it, decides the date order."""
+    path = write(tmp_path, absences(("02/13/2025", "2025-02-14")))
+    for chunk in range(8, 24):
+        monkeypatch.setattr(export_reader, "READ_CHUNK", chunk)
+        reader = open_export(path)
+        assert (reader.date_order, [row[7] for row in reader.rows()]) == (MONTH_FIRST, ["2025-02-13"]), chunk
 
 def test_contradictory_date_orders_are_rejected_with_the_deciding_value(tmp_path):
     path = write(tmp_path, absences(("13/02/2025", "14/02/2025"), ("02/13/2025", "02/14/2025")))
