@@ -198,6 +198,12 @@ def test_blank_lines_and_trailing_delimiter_are_harmless(tmp_path):
     assert rows == [["2025-01-02", "R", "x", "512000", "1", "0", "C", "L"]]
 
 
+
+def test_lines_of_spaces_and_delimiters_only_are_blank_lines(tmp_path):
+    text = ECRITURE_HEADER + "\n   \n2025-01-02;R;x;512000;1;0;C;L\n ; ;\t;\n"
+    _reader, rows = read_all(write(tmp_path, text))
+    assert rows == [["2025-01-02", "R", "x", "512000", "1", "0", "C", "L"]]
+
 def test_malformed_amount_names_line_column_value(tmp_path):
     text = ECRITURE_HEADER + "\n2025-01-02;R;x;512000;1;0;C;\n2025-01-02;R;x;512000;12,3,4;0;C;\n"
     with pytest.raises(ExportRowError) as caught:
@@ -320,6 +326,16 @@ def test_a_slashed_date_across_two_chunks_of_the_first_look_is_seen(tmp_path, mo
         monkeypatch.setattr(export_reader, "READ_CHUNK", chunk)
         reader = open_export(path)
         assert (reader.date_order, [row[7] for row in reader.rows()]) == (MONTH_FIRST, ["2025-02-13"]), chunk
+
+
+@pytest.mark.parametrize(("dates", "order", "read"), [
+    (("12/05/2025", "05/13/2025"), MONTH_FIRST, ["2025-12-05", "2025-05-13"]),  # 12/05 reads both ways
+    (("12/05/2025", "13/05/2025"), DAY_FIRST, ["2025-05-12", "2025-05-13"]),
+    (("12/13/2025", "12/14/2025"), MONTH_FIRST, ["2025-12-13", "2025-12-14"]),  # a 12 beside a 13 tells
+])
+def test_a_twelve_is_a_month_or_a_day_the_date_order_is_told_by_a_thirteen(tmp_path, dates, order, read):
+    reader = open_export(write(tmp_path, absences(dates)))
+    assert (reader.date_order, [row[7:10:2] for row in reader.rows()]) == (order, [read])
 
 def test_contradictory_date_orders_are_rejected_with_the_deciding_value(tmp_path):
     path = write(tmp_path, absences(("13/02/2025", "14/02/2025"), ("02/13/2025", "02/14/2025")))
