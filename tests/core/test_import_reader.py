@@ -274,6 +274,19 @@ def test_parse_integer():
         parse_integer("99999999999")
 
 
+
+def test_a_whole_number_column_takes_what_postgresql_integer_takes(tmp_path):
+    """PCN_ORDRE is an integer column: its bounds are PostgreSQL's integer's, one more is refused."""
+    header = absences().split("\n", 1)[0]
+    lines = [f"ABS;42;{number};0;CPA;-;x;01/02/2025;MAT;01/02/2025;PAM;1;7;g"
+             for number in ("2147483647", "-2147483648", "1 000")]
+    _reader, rows = read_all(write(tmp_path, "\n".join([header, *lines]) + "\n"))
+    assert [row[2] for row in rows] == ["2147483647", "-2147483648", "1000"]
+    for number in ("2147483648", "-2147483649"):
+        with pytest.raises(ExportRowError) as caught:
+            read_all(write(tmp_path, f"{header}\n{lines[0].replace('2147483647', number)}\n"))
+        assert (caught.value.value, caught.value.params["problem_code"]) == (number, "import.value.out_of_range")
+
 @pytest.mark.parametrize(("text", "order", "expected"), [
     ("2025-06-30 00:00:00", DAY_FIRST, "2025-06-30"),
     ("2025-06-30T13:45:00.123", DAY_FIRST, "2025-06-30"),
