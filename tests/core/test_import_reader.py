@@ -223,6 +223,14 @@ def test_malformed_date_names_line_column_value(tmp_path):
     assert error.params["problem_code"] == "import.value.invalid_date"
 
 
+
+def test_an_amount_holding_a_line_break_is_refused_not_spread_over_the_next_rows(tmp_path):
+    """"1<line break>2" would read as two plain numbers in a batch's column: the rows after it would shift."""
+    text = ECRITURE_HEADER + '\n2025-01-02;R;x;512000;"1\n2";0;C;\n2025-01-03;S;y;512000;5;0;C;\n'
+    with pytest.raises(ExportRowError) as caught:
+        read_all(write(tmp_path, text))
+    assert (caught.value.line, caught.value.column, caught.value.value) == (3, "E_DEBIT", "1\n2")
+
 def test_a_long_value_is_shown_cut(tmp_path):
     text = ECRITURE_HEADER + "\n2025-01-02;R;x;512000;" + "9" * 100 + "x;0;C;\n"
     with pytest.raises(ExportRowError) as caught:
