@@ -276,3 +276,42 @@ def test_columns_named_like_the_groups_columns_are_compared_as_columns(connect, 
         assert (comparison.keep, comparison.added, comparison.removed, cursor.fetchall()) == (
             keep, 8, 8, [("added", value) for value in "dduvwxyz"] + [("removed", "b"), ("removed", "c")])
     connection.rollback()
+
+
+def test_values_moved_from_one_column_to_another_are_a_change(tmp_path, connect):
+    """A debit that became a credit of the same amount, and two texts swapped: each row removed and added."""
+    connection = connect()
+    fields = [column.field for column in ECRITURE.columns]
+    seen = []
+
+    def compare(old, new):
+        comparison = changes.Comparison(cursor, old, new, fields, detail_limit=10)
+        seen.append(((comparison.added, comparison.removed), comparison.totals(changes.CHANGE_SPECS["ECRITURE"])))
+
+    with connection.cursor() as cursor:
+        load(cursor, tmp_path, [("2025-01-15", "P1", "Achat", "401000", "10", "0"),
+                                ("2025-01-16", "P2", "P3", "401000", "5", "5")], "old.csv")
+        load(cursor, tmp_path, [("2025-01-15", "P1", "Achat", "401000", "0", "10"),
+                                ("2025-01-16", "P3", "P2", "401000", "5", "5")], "new.csv", compare)
+    connection.rollback()
+    assert seen == [((2, 2), [("401000", datetime.date(2025, 1, 1), Decimal("-10"), Decimal("10"), 4, False)])]
+
+
+def test_a_table_filled_in_place_tells_the_rows_added_from_the_rows_removed(tmp_path, connect):
+    """Filled in place (a trigger on it), the table's previous rows are the old side of the comparison."""
+    connection = connect()
+    fields = [column.field for column in ECRITURE.columns]
+    counts = []
+
+    def compare(old, new):
+        comparison = changes.Comparison(cursor, old, new, fields, detail_limit=10)
+        counts.append((comparison.added, comparison.removed))
+
+    line = ("2025-01-20", "P2", "Frais", "625000", "10", "0")
+    with connection.cursor() as cursor:
+        load(cursor, tmp_path, [line] * 2, "old.csv")
+        cursor.execute("CREATE FUNCTION noop() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$; "
+                       f"CREATE TRIGGER noop BEFORE INSERT ON {ECRITURE.table} FOR EACH ROW EXECUTE FUNCTION noop()")
+        load(cursor, tmp_path, [line] * 5, "new.csv", compare)
+    connection.rollback()
+    assert counts == [(3, 0)]
