@@ -48,13 +48,19 @@ def table_rows(connection, table="is_cegid_histocumsal"):
         return cursor.fetchall()
 
 
+def part(importer, path, progress=None, until=PAST, **options):
+    """One call of replace_in_parts, committed; its progress."""
+    with importer.cursor() as cursor:
+        progress = replace_in_parts(cursor, open_export(path), EXTRA, progress=progress, until=until, **options)
+    importer.commit()
+    return progress
+
+
 def in_parts(importer, path, progress=None, until=PAST, calls=20, **options):
     """Call replace_in_parts until it is done, committing after each call; the progress of each call."""
     seen = []
     for _call in range(calls):
-        with importer.cursor() as cursor:
-            progress = replace_in_parts(cursor, open_export(path), EXTRA, progress=progress, until=until, **options)
-        importer.commit()
+        progress = part(importer, path, progress, until, **options)
         seen.append(progress)
         if progress.done:
             return seen
@@ -209,12 +215,8 @@ def test_a_load_resumed_after_another_file_began_its_own_starts_again(tmp_path, 
     """The progress of a load whose table a newer load replaced meanwhile resumes nothing: no mix of two files."""
     older, newer = big_export(tmp_path), big_export(tmp_path, name="HISTOCUMSAL_2.csv", label="N")
     importer = connect()
-    with importer.cursor() as cursor:
-        stale = replace_in_parts(cursor, open_export(older), EXTRA, until=PAST)
-    importer.commit()
-    with importer.cursor() as cursor:
-        replace_in_parts(cursor, open_export(newer), EXTRA, until=PAST)  # its own load table, its first part
-    importer.commit()
+    stale = part(importer, older)
+    part(importer, newer)  # its own load table, its first part
     steps = in_parts(importer, older, stale)
     assert steps[0].table_oid != stale.table_oid
     rows = table_rows(autocommit(connect()))
@@ -226,9 +228,7 @@ def test_a_load_whose_built_keys_were_lost_starts_again(tmp_path, connect):
     importer = connect()
     progress = None
     while progress is None or not progress.keys:  # the first key built on the load table, not the others
-        with importer.cursor() as cursor:
-            progress = replace_in_parts(cursor, open_export(path), EXTRA, progress=progress, until=PAST)
-        importer.commit()
+        progress = part(importer, path, progress)
     assert not progress.keyed
     with importer.cursor() as cursor:
         cursor.execute("SELECT conname FROM pg_constraint "
@@ -259,12 +259,8 @@ def test_the_swap_waits_for_a_snapshot_taken_while_the_last_part_loaded(tmp_path
         cursor.execute("SELECT backend_xmin::text::bigint FROM pg_stat_activity WHERE pid = pg_backend_pid()")
         assert cursor.fetchone() == (progress.xid,)
     while not progress.keyed:
-        with importer.cursor() as cursor:
-            progress = replace_in_parts(cursor, open_export(path), EXTRA, progress=progress, until=PAST)
-        importer.commit()
-    with importer.cursor() as cursor:
-        progress = replace_in_parts(cursor, open_export(path), EXTRA, progress=progress, until=PAST)
-    importer.commit()
+        progress = part(importer, path, progress)
+    progress = part(importer, path, progress)
     assert not progress.done and count(during) == 3  # still the old rows for that reader
     during.commit()
     steps = in_parts(importer, path, progress)
