@@ -303,3 +303,31 @@ def test_a_table_filled_in_place_tells_the_rows_added_from_the_rows_removed(tmp_
     line = ("2025-01-20", "P2", "Frais", "625000", "10", "0")
     assert [counts for counts, _totals in compared(connect, tmp_path, [line] * 2, [line] * 5, in_place=True)] == [
         (3, 0)]
+
+
+@pytest.mark.parametrize("keep", [changes.KEEP_CHANGED, changes.KEEP_ALIKE])
+def test_the_comparison_leaves_the_settings_of_the_transaction_as_they_were(tmp_path, connect, keep):
+    """Its memory, parallel workers, JIT and plan choices are for its own statements, not the rest of the import."""
+    connection = connect()
+    fields = [column.field for column in ECRITURE.columns]
+    names = sorted({*changes.COMPARE_SETTINGS, *changes.GROUPING_SETTINGS, *changes.PAIRING_SETTINGS,
+                    *changes.TOTALS_SETTINGS})
+    seen = []
+
+    def settings():
+        cursor.execute("SELECT array_agg(current_setting(name) ORDER BY name) FROM unnest(%s::text[]) name", (names,))
+        return cursor.fetchone()[0]
+
+    def compare(old, new):
+        seen.append(settings())
+        comparison = changes.Comparison(cursor, old, new, fields, detail_limit=10, keep=keep)
+        cursor.execute("CREATE TEMP TABLE details (id serial, kind text, row_values jsonb, import_id int)")
+        comparison.keep_details("details", {"import_id": 1})
+        comparison.totals(changes.CHANGE_SPECS["ECRITURE"])
+        seen.append(settings())
+
+    with connection.cursor() as cursor:
+        load(cursor, tmp_path, MANY_OLD, "old.csv")
+        load(cursor, tmp_path, MANY_NEW, "new.csv", compare)
+    connection.rollback()
+    assert seen[0] == seen[1] and seen[0][names.index("work_mem")] != "256MB"

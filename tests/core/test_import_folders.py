@@ -23,6 +23,13 @@ def test_waiting_files_oldest_first_skipping_hidden_folders_and_others(tmp_path)
     assert waiting_files(tmp_path) == ["a.CSV", "c.csv", "b.csv"]
 
 
+
+def test_a_folder_named_like_an_export_is_not_a_waiting_file(tmp_path):
+    (tmp_path / "ECRITURE.csv").mkdir()
+    (tmp_path / "ECRITURE.csv" / "inside.csv").write_text("x")
+    (tmp_path / "SALARIES.csv").write_text("x")
+    assert waiting_files(tmp_path) == ["SALARIES.csv"]
+
 def test_file_away_never_overwrites_and_notes_the_reason(tmp_path):
     moment = datetime.datetime(2026, 1, 2, 3, 4, 5)
     (tmp_path / "E.csv").write_text("first")
