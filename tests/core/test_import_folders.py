@@ -75,6 +75,17 @@ def test_a_name_as_long_as_the_transfer_delivers_is_shortened_to_fit_its_stamp_a
     assert stored[1].split("/", 1)[1].startswith("20260102T030405-2_")
 
 
+
+def test_a_name_whose_extension_leaves_no_room_for_its_stem_keeps_its_beginning(tmp_path):
+    """The stamp, the note's ".txt" and the "extension" fill the 255 bytes exactly: the name is cut as a whole."""
+    moment = datetime.datetime(2026, 1, 2, 3, 4, 5)
+    name = "E." + "x" * 234  # "20260102T030405_" + ".xxx..." + ".txt" is 255 bytes
+    (tmp_path / name).write_text("odd")
+    stored = file_away(tmp_path, name, "anomalie", moment, "line 1: bad")
+    assert stored == "anomalie/20260102T030405_" + name[:-1]
+    assert (tmp_path / stored).read_text() == "odd"
+    assert len((stored.split("/", 1)[1] + ".txt").encode()) == 255
+
 def test_a_note_the_full_disk_cuts_is_removed_and_the_move_still_told(tmp_path):
     """The note's name leads to /dev/full: opening it works, writing fails (No space left on device)."""
     moment = datetime.datetime(2026, 1, 2, 3, 4, 5)
