@@ -138,6 +138,12 @@ def test_another_export_is_found_by_its_name_its_columns_in_any_order():
     assert CATALOGUE.identify(["FOO", "BAR"], "FOO.csv") == NewExport("FOO")
 
 
+
+def test_another_export_is_never_found_by_its_header_under_another_name():
+    """A file holding SALARIES' columns but named otherwise is a new export, whatever its header."""
+    header = ["MATRICULE", "NOM", "DATE_EMBAUCHE", "SALAIRE_BASE", "SERVICE"]
+    assert CATALOGUE.identify(header, "EFFECTIFS.csv") == NewExport("EFFECTIFS")
+
 def test_a_header_change_names_what_was_added_removed_and_renamed():
     found = CATALOGUE.identify(["MATRICULE", "NOM_COMPLET", "SALAIRE_BASE", "SERVICE"], "SALARIES.csv")
     assert isinstance(found, HeaderChange)

@@ -42,6 +42,12 @@ def test_file_away_never_overwrites_and_notes_the_reason(tmp_path):
     assert not (tmp_path / "E.csv").exists()
 
 
+
+def test_a_note_ends_with_one_line_break_whatever_the_reason_ends_with(tmp_path):
+    (tmp_path / "E.csv").write_text("x")
+    stored = file_away(tmp_path, "E.csv", "anomalie", datetime.datetime(2026, 1, 2), "line 2: bad\n\n")
+    assert (tmp_path / (stored + ".txt")).read_text() == "line 2: bad\n"
+
 def test_a_held_file_leaves_anomalie_for_the_archive_with_its_note(tmp_path):
     moment = datetime.datetime(2026, 1, 2, 3, 4, 5)
     (tmp_path / "S.csv").write_text("held")
