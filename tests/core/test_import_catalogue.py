@@ -54,6 +54,18 @@ def test_custom_names_are_x_identifiers_short_enough_for_postgresql():
     assert default_label("DATE_EMBAUCHE") == "Date embauche"
 
 
+
+def test_the_fields_of_new_columns_never_take_a_field_the_export_has():
+    """Columns added to an export whose fields x_nom and x_nom_2 exist: new fields, none of them reused."""
+    assert custom_field_names(["NOM", "Nom", "SERVICE"], taken=["x_nom", "x_nom_2", "x_service"]) == [
+        "x_nom_3", "x_nom_4", "x_service_2"]
+
+
+def test_a_file_name_no_model_can_be_made_of_is_refused_when_identified():
+    with pytest.raises(ExportFormatError) as caught:
+        CATALOGUE.identify(["FOO", "BAR"], "---.csv")
+    assert (caught.value.code, caught.value.params) == ("import.bad_export_name", {"name": "---"})
+
 def test_header_names_without_a_name_are_named_by_position_trailing_ones_dropped():
     assert significant_names(["A", "", "C", "", ""]) == ["A", "COLUMN_2", "C"]
 
