@@ -167,6 +167,11 @@ def test_a_header_change_names_what_was_added_removed_and_renamed():
     assert fewer.params() == {"export": "SALARIES", "added": "-", "removed": "SALAIRE_BASE", "renamed": "-"}
 
 
+
+def test_the_last_column_renamed_is_a_rename():
+    found = CATALOGUE.identify(["MATRICULE", "NOM", "DATE_EMBAUCHE", "SALAIRE"], "SALARIES.csv")
+    assert (found.added, found.removed, found.renamed) == ((), (), (("SALAIRE_BASE", "SALAIRE"),))
+
 def test_the_known_exports_keep_the_names_existing_reports_use():
     ecriture = KNOWN[0]
     assert (ecriture.model, ecriture.table, ecriture.order) == (
