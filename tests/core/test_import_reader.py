@@ -192,6 +192,18 @@ def test_header_only_is_an_empty_snapshot(tmp_path):
     assert rows == []
 
 
+
+def test_the_header_is_the_first_line_that_is_not_blank(tmp_path):
+    """Blank lines before the header, read at once, by batches and by parts resumed after a line."""
+    lines = [f"2025-01-0{day};R{day};x;512000;{day};0;C;L" for day in range(1, 6)]
+    path = write(tmp_path, "\n \n\t\n" + ECRITURE_HEADER + "\n" + "\n".join(lines) + "\n")
+    reader, rows = read_all(path)
+    assert [row[1] for row in rows] == ["R1", "R2", "R3", "R4", "R5"]
+    text, _count, line = next(reader.copy_parts(batch_rows=2))
+    resumed = [row[1] for text, _count, _line in open_export(path).copy_parts(batch_rows=2, start_line=line)
+               for row in decode_copy_text(text)]
+    assert ([row[1] for row in decode_copy_text(text)], resumed) == (["R1", "R2"], ["R3", "R4", "R5"])
+
 def test_blank_lines_and_trailing_delimiter_are_harmless(tmp_path):
     text = ECRITURE_HEADER + "\n\n2025-01-02;R;x;512000;1;0;C;L;\n\n"
     _reader, rows = read_all(write(tmp_path, text))
