@@ -4,6 +4,7 @@
 
 import re
 
+import psycopg2
 import pytest
 from exportfiles import open_export
 from test_import_pg import count
@@ -277,3 +278,22 @@ def test_a_line_end_across_two_chunks_is_one_line_end(tmp_path, monkeypatch, new
     for chunk in range(1, 9):
         monkeypatch.setattr(export_reader, "READ_CHUNK", chunk)
         assert [line_offset(path, line) for line in range(len(starts))] == starts, chunk
+
+
+def test_a_part_under_way_holds_off_a_change_of_the_table_not_its_readers(tmp_path, connect):
+    """While a part loads, the first or a resumed one, a module upgrade's ALTER TABLE waits for it; readers do not."""
+    path = big_export(tmp_path)
+    importer, upgrade = connect(), autocommit(connect())
+    progress = None
+    with upgrade.cursor() as cursor:
+        cursor.execute("SET lock_timeout = '100ms'")
+    for _call in range(2):
+        with importer.cursor() as cursor:
+            progress = replace_in_parts(cursor, open_export(path), EXTRA, progress=progress, until=PAST)
+        with upgrade.cursor() as cursor:
+            with pytest.raises(psycopg2.errors.LockNotAvailable):
+                cursor.execute("ALTER TABLE is_cegid_histocumsal ADD COLUMN x_new varchar")
+            cursor.execute("SELECT count(*) FROM is_cegid_histocumsal")
+            assert cursor.fetchone() == (3,)
+        importer.commit()
+    assert progress.rows == 2 * COPY_BATCH_ROWS
