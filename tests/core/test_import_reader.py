@@ -251,6 +251,18 @@ def test_a_long_value_is_shown_cut(tmp_path):
     assert caught.value.value == "9" * 100 + "x"
 
 
+
+def test_a_value_of_the_longest_length_shown_is_shown_whole(tmp_path):
+    value = "9" * 79 + "x"
+    with pytest.raises(ExportRowError) as caught:
+        read_all(write(tmp_path, ECRITURE_HEADER + "\n2025-01-02;R;x;512000;" + value + ";0;C;\n"))
+    assert caught.value.params["value"] == value
+
+
+def test_a_date_between_spaces_is_a_date(tmp_path):
+    _reader, rows = read_all(write(tmp_path, ECRITURE_HEADER + "\n 2025-01-02 ;R;x;512000;1;0;C;\n"))
+    assert rows[0][0] == "2025-01-02"
+
 def test_short_row_is_rejected(tmp_path):
     with pytest.raises(ExportRowError) as caught:
         read_all(write(tmp_path, ECRITURE_HEADER + "\n2025-01-02;R;x\n"))
