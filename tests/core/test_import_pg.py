@@ -221,3 +221,13 @@ def test_a_table_the_swap_would_break_is_filled_in_place_what_depends_on_it_kept
         cursor.execute(still_there)
         assert cursor.fetchone() == (1,)
     importer.rollback()
+
+
+def test_a_backslash_is_stored_as_it_is_written(tmp_path, connect):
+    """A text holding backslashes only (no tab or line break): COPY would read "\\n" as a line break, "\\N" as NULL."""
+    importer = connect()
+    with importer.cursor() as cursor:
+        replace_table(cursor, export(tmp_path, r"10;C:\new\table;1", r"11;\N;2"), {"create_uid": 1, "write_uid": 1})
+        cursor.execute("SELECT phc_cumulpaie FROM is_cegid_histocumsal ORDER BY id")
+        assert cursor.fetchall() == [("C:\\new\\table",), ("\\N",)]
+    importer.rollback()
