@@ -319,6 +319,17 @@ def test_a_whole_number_column_takes_what_postgresql_integer_takes(tmp_path):
             read_all(write(tmp_path, f"{header}\n{lines[0].replace('2147483647', number)}\n"))
         assert (caught.value.value, caught.value.params["problem_code"]) == (number, "import.value.out_of_range")
 
+
+def test_a_whole_number_written_with_decimals_is_stored_whole(tmp_path):
+    """PCN_ORDRE "3,00" is 3 for PostgreSQL's integer, "3,5" is refused as not whole, in whichever batch."""
+    header = absences().split("\n", 1)[0]
+    line = "ABS;42;{};0;CPA;-;x;01/02/2025;MAT;01/02/2025;PAM;1;7;g"
+    _reader, rows = read_all(write(tmp_path, "\n".join([header, line.format("3,00"), line.format("4")]) + "\n"))
+    assert [row[2] for row in rows] == ["3", "4"]
+    with pytest.raises(ExportRowError) as caught:
+        read_all(write(tmp_path, "\n".join([header, line.format("3,5"), line.format("4")]) + "\n"))
+    assert (caught.value.value, caught.value.params["problem_code"]) == ("3,5", "import.value.not_whole")
+
 @pytest.mark.parametrize(("text", "order", "expected"), [
     ("2025-06-30 00:00:00", DAY_FIRST, "2025-06-30"),
     ("2025-06-30T13:45:00.123", DAY_FIRST, "2025-06-30"),
