@@ -28,7 +28,7 @@ from .errors import BadValue, ExportFormatError
 DAY_FIRST = "day_first"
 MONTH_FIRST = "month_first"
 DATE_CACHE_SIZE = 100_000
-INT4_MAX = 2**31 - 1
+INT4_MIN, INT4_MAX = -(2**31), 2**31 - 1
 
 _PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?").fullmatch
 _COMMA_NUMBER = re.compile(r"-?\d+,\d+").fullmatch
@@ -75,7 +75,7 @@ def parse_integer(text):
         raise BadValue("import.value.not_a_number") from None
     if value != value.to_integral_value():
         raise BadValue("import.value.not_whole")
-    if abs(value) > INT4_MAX:
+    if not INT4_MIN <= value <= INT4_MAX:
         raise BadValue("import.value.out_of_range")
     return str(int(value))
 

@@ -55,6 +55,18 @@ def test_custom_names_are_x_identifiers_short_enough_for_postgresql():
     assert default_label("DATE_EMBAUCHE") == "Date embauche"
 
 
+
+def test_the_fields_of_new_columns_never_take_a_field_the_export_has():
+    """Columns added to an export whose fields x_nom and x_nom_2 exist: new fields, none of them reused."""
+    assert custom_field_names(["NOM", "Nom", "SERVICE"], taken=["x_nom", "x_nom_2", "x_service"]) == [
+        "x_nom_3", "x_nom_4", "x_service_2"]
+
+
+def test_a_file_name_no_model_can_be_made_of_is_refused_when_identified():
+    with pytest.raises(ExportFormatError) as caught:
+        CATALOGUE.identify(["FOO", "BAR"], "---.csv")
+    assert (caught.value.code, caught.value.params) == ("import.bad_export_name", {"name": "---"})
+
 def test_header_names_without_a_name_are_named_by_position_trailing_ones_dropped():
     assert significant_names(["A", "", "C", "", ""]) == ["A", "COLUMN_2", "C"]
 
@@ -140,6 +152,12 @@ def test_another_export_is_found_by_its_name_its_columns_in_any_order():
     assert CATALOGUE.identify(["FOO", "BAR"], "FOO.csv") == NewExport("FOO")
 
 
+
+def test_another_export_is_never_found_by_its_header_under_another_name():
+    """A file holding SALARIES' columns but named otherwise is a new export, whatever its header."""
+    header = ["MATRICULE", "NOM", "DATE_EMBAUCHE", "SALAIRE_BASE", "SERVICE"]
+    assert CATALOGUE.identify(header, "EFFECTIFS.csv") == NewExport("EFFECTIFS")
+
 def test_a_header_change_names_what_was_added_removed_and_renamed():
     found = CATALOGUE.identify(["MATRICULE", "NOM_COMPLET", "SALAIRE_BASE", "SERVICE"], "SALARIES.csv")
     assert isinstance(found, HeaderChange)
@@ -150,6 +168,11 @@ def test_a_header_change_names_what_was_added_removed_and_renamed():
     fewer = CATALOGUE.identify(["MATRICULE", "NOM", "DATE_EMBAUCHE"], "SALARIES.csv")
     assert fewer.params() == {"export": "SALARIES", "added": "-", "removed": "SALAIRE_BASE", "renamed": "-"}
 
+
+
+def test_the_last_column_renamed_is_a_rename():
+    found = CATALOGUE.identify(["MATRICULE", "NOM", "DATE_EMBAUCHE", "SALAIRE"], "SALARIES.csv")
+    assert (found.added, found.removed, found.renamed) == ((), (), (("SALAIRE_BASE", "SALAIRE"),))
 
 def test_the_known_exports_keep_the_names_existing_reports_use():
     ecriture = KNOWN[0]

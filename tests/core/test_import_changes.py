@@ -68,6 +68,30 @@ def load(cursor, tmp_path, rows, name, compare=None):
     return replace_table(cursor, ecriture_file(tmp_path, rows, name), compare=compare)
 
 
+def compared(connect, tmp_path, old_rows, new_rows, in_place=False):
+    """[((added, removed), totals)] of the comparison made when ``new_rows`` replace ``old_rows`` (rolled back).
+
+    ``in_place``: the table has a trigger, so that it is filled in place, not swapped.
+    """
+    connection = connect()
+    fields = [column.field for column in ECRITURE.columns]
+    seen = []
+
+    def compare(old, new):
+        comparison = changes.Comparison(cursor, old, new, fields, detail_limit=10)
+        seen.append(((comparison.added, comparison.removed), comparison.totals(changes.CHANGE_SPECS["ECRITURE"])))
+
+    with connection.cursor() as cursor:
+        load(cursor, tmp_path, old_rows, "old.csv")
+        if in_place:
+            cursor.execute("CREATE FUNCTION noop() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$; "
+                           f"CREATE TRIGGER noop BEFORE INSERT ON {ECRITURE.table} FOR EACH ROW EXECUTE FUNCTION "
+                           "noop()")
+        load(cursor, tmp_path, new_rows, "new.csv", compare)
+    connection.rollback()
+    return seen
+
+
 def test_a_new_snapshot_is_compared_row_by_row_as_a_multiset(tmp_path, connect):
     connection = connect()
     fields = [column.field for column in ECRITURE.columns]
@@ -129,19 +153,7 @@ def test_identical_lines_count_as_many_rows(tmp_path, connect):
 
 
 def test_the_same_snapshot_again_changes_nothing(tmp_path, connect):
-    connection = connect()
-    fields = [column.field for column in ECRITURE.columns]
-    seen = []
-
-    def compare(old, new):
-        comparison = changes.Comparison(cursor, old, new, fields, detail_limit=10)
-        seen.append(((comparison.added, comparison.removed), comparison.totals(changes.CHANGE_SPECS["ECRITURE"])))
-
-    with connection.cursor() as cursor:
-        load(cursor, tmp_path, NEW, "one.csv")
-        load(cursor, tmp_path, NEW, "two.csv", compare)
-        assert seen == [((0, 0), [])]
-    connection.rollback()
+    assert compared(connect, tmp_path, NEW, NEW) == [((0, 0), [])]
 
 
 def test_a_table_filled_in_place_is_compared_too(tmp_path, connect):
@@ -276,3 +288,46 @@ def test_columns_named_like_the_groups_columns_are_compared_as_columns(connect, 
         assert (comparison.keep, comparison.added, comparison.removed, cursor.fetchall()) == (
             keep, 8, 8, [("added", value) for value in "dduvwxyz"] + [("removed", "b"), ("removed", "c")])
     connection.rollback()
+
+
+def test_values_moved_from_one_column_to_another_are_a_change(tmp_path, connect):
+    """A debit that became a credit of the same amount, and two texts swapped: each row removed and added."""
+    old = [("2025-01-15", "P1", "Achat", "401000", "10", "0"), ("2025-01-16", "P2", "P3", "401000", "5", "5")]
+    new = [("2025-01-15", "P1", "Achat", "401000", "0", "10"), ("2025-01-16", "P3", "P2", "401000", "5", "5")]
+    seen = compared(connect, tmp_path, old, new)
+    assert seen == [((2, 2), [("401000", datetime.date(2025, 1, 1), Decimal("-10"), Decimal("10"), 4, False)])]
+
+
+def test_a_table_filled_in_place_tells_the_rows_added_from_the_rows_removed(tmp_path, connect):
+    """Filled in place (a trigger on it), the table's previous rows are the old side of the comparison."""
+    line = ("2025-01-20", "P2", "Frais", "625000", "10", "0")
+    assert [counts for counts, _totals in compared(connect, tmp_path, [line] * 2, [line] * 5, in_place=True)] == [
+        (3, 0)]
+
+
+@pytest.mark.parametrize("keep", [changes.KEEP_CHANGED, changes.KEEP_ALIKE])
+def test_the_comparison_leaves_the_settings_of_the_transaction_as_they_were(tmp_path, connect, keep):
+    """Its memory, parallel workers, JIT and plan choices are for its own statements, not the rest of the import."""
+    connection = connect()
+    fields = [column.field for column in ECRITURE.columns]
+    names = sorted({*changes.COMPARE_SETTINGS, *changes.GROUPING_SETTINGS, *changes.PAIRING_SETTINGS,
+                    *changes.TOTALS_SETTINGS})
+    seen = []
+
+    def settings():
+        cursor.execute("SELECT array_agg(current_setting(name) ORDER BY name) FROM unnest(%s::text[]) name", (names,))
+        return cursor.fetchone()[0]
+
+    def compare(old, new):
+        seen.append(settings())
+        comparison = changes.Comparison(cursor, old, new, fields, detail_limit=10, keep=keep)
+        cursor.execute("CREATE TEMP TABLE details (id serial, kind text, row_values jsonb, import_id int)")
+        comparison.keep_details("details", {"import_id": 1})
+        comparison.totals(changes.CHANGE_SPECS["ECRITURE"])
+        seen.append(settings())
+
+    with connection.cursor() as cursor:
+        load(cursor, tmp_path, MANY_OLD, "old.csv")
+        load(cursor, tmp_path, MANY_NEW, "new.csv", compare)
+    connection.rollback()
+    assert seen[0] == seen[1] and seen[0][names.index("work_mem")] != "256MB"

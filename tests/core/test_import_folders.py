@@ -23,6 +23,13 @@ def test_waiting_files_oldest_first_skipping_hidden_folders_and_others(tmp_path)
     assert waiting_files(tmp_path) == ["a.CSV", "c.csv", "b.csv"]
 
 
+
+def test_a_folder_named_like_an_export_is_not_a_waiting_file(tmp_path):
+    (tmp_path / "ECRITURE.csv").mkdir()
+    (tmp_path / "ECRITURE.csv" / "inside.csv").write_text("x")
+    (tmp_path / "SALARIES.csv").write_text("x")
+    assert waiting_files(tmp_path) == ["SALARIES.csv"]
+
 def test_file_away_never_overwrites_and_notes_the_reason(tmp_path):
     moment = datetime.datetime(2026, 1, 2, 3, 4, 5)
     (tmp_path / "E.csv").write_text("first")
@@ -34,6 +41,12 @@ def test_file_away_never_overwrites_and_notes_the_reason(tmp_path):
     assert (tmp_path / "anomalie" / "20260102T030405_E.csv.txt").read_text() == "line 2: bad\n"
     assert not (tmp_path / "E.csv").exists()
 
+
+
+def test_a_note_ends_with_one_line_break_whatever_the_reason_ends_with(tmp_path):
+    (tmp_path / "E.csv").write_text("x")
+    stored = file_away(tmp_path, "E.csv", "anomalie", datetime.datetime(2026, 1, 2), "line 2: bad\n\n")
+    assert (tmp_path / (stored + ".txt")).read_text() == "line 2: bad\n"
 
 def test_a_held_file_leaves_anomalie_for_the_archive_with_its_note(tmp_path):
     moment = datetime.datetime(2026, 1, 2, 3, 4, 5)
@@ -67,6 +80,17 @@ def test_a_name_as_long_as_the_transfer_delivers_is_shortened_to_fit_its_stamp_a
     assert stored[0].split("/", 1)[1].startswith("20260102T030405_")
     assert stored[1].split("/", 1)[1].startswith("20260102T030405-2_")
 
+
+
+def test_a_name_whose_extension_leaves_no_room_for_its_stem_keeps_its_beginning(tmp_path):
+    """The stamp, the note's ".txt" and the "extension" fill the 255 bytes exactly: the name is cut as a whole."""
+    moment = datetime.datetime(2026, 1, 2, 3, 4, 5)
+    name = "E." + "x" * 234  # "20260102T030405_" + ".xxx..." + ".txt" is 255 bytes
+    (tmp_path / name).write_text("odd")
+    stored = file_away(tmp_path, name, "anomalie", moment, "line 1: bad")
+    assert stored == "anomalie/20260102T030405_" + name[:-1]
+    assert (tmp_path / stored).read_text() == "odd"
+    assert len((stored.split("/", 1)[1] + ".txt").encode()) == 255
 
 def test_a_note_the_full_disk_cuts_is_removed_and_the_move_still_told(tmp_path):
     """The note's name leads to /dev/full: opening it works, writing fails (No space left on device)."""

@@ -2,10 +2,15 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """A replacement by parts (replace_in_parts): loaded over several transactions, swapped in whole, resumed."""
 
+import re
+
+import psycopg2
 import pytest
 from exportfiles import open_export
 from test_import_pg import count
 
+from cegid_import import pg_replace
+from cegid_import import reader as export_reader
 from cegid_import.pg_replace import LoadProgress, replace_in_parts, replace_table
 from cegid_import.reader import COPY_BATCH_ROWS, line_offset
 
@@ -44,13 +49,19 @@ def table_rows(connection, table="is_cegid_histocumsal"):
         return cursor.fetchall()
 
 
+def part(importer, path, progress=None, until=PAST, **options):
+    """One call of replace_in_parts, committed; its progress."""
+    with importer.cursor() as cursor:
+        progress = replace_in_parts(cursor, open_export(path), EXTRA, progress=progress, until=until, **options)
+    importer.commit()
+    return progress
+
+
 def in_parts(importer, path, progress=None, until=PAST, calls=20, **options):
     """Call replace_in_parts until it is done, committing after each call; the progress of each call."""
     seen = []
     for _call in range(calls):
-        with importer.cursor() as cursor:
-            progress = replace_in_parts(cursor, open_export(path), EXTRA, progress=progress, until=until, **options)
-        importer.commit()
+        progress = part(importer, path, progress, until, **options)
         seen.append(progress)
         if progress.done:
             return seen
@@ -199,3 +210,90 @@ def test_progress_survives_as_a_dict():
     assert LoadProgress.from_dict(progress.as_dict()) == progress
     assert LoadProgress.from_dict({"line": 1, "unknown": 2}) is None
     assert LoadProgress.from_dict(None) is None
+
+
+def test_a_load_resumed_after_another_file_began_its_own_starts_again(tmp_path, connect):
+    """The progress of a load whose table a newer load replaced meanwhile resumes nothing: no mix of two files."""
+    older, newer = big_export(tmp_path), big_export(tmp_path, name="HISTOCUMSAL_2.csv", label="N")
+    importer = connect()
+    stale = part(importer, older)
+    part(importer, newer)  # its own load table, its first part
+    steps = in_parts(importer, older, stale)
+    assert steps[0].table_oid != stale.table_oid
+    rows = table_rows(autocommit(connect()))
+    assert len(rows) == ROWS and not [row for row in rows if row[1].startswith("N")]
+
+
+def test_a_load_whose_built_keys_were_lost_starts_again(tmp_path, connect):
+    path = big_export(tmp_path, rows=10)
+    importer = connect()
+    progress = None
+    while progress is None or not progress.keys:  # the first key built on the load table, not the others
+        progress = part(importer, path, progress)
+    assert not progress.keyed
+    with importer.cursor() as cursor:
+        cursor.execute("SELECT conname FROM pg_constraint "
+                       "WHERE conrelid = 'is_cegid_histocumsal__cegid_load'::regclass")
+        (built,) = cursor.fetchone()
+        cursor.execute(f"ALTER TABLE is_cegid_histocumsal__cegid_load DROP CONSTRAINT {built}")
+    importer.commit()
+    steps = in_parts(importer, path, progress)
+    assert steps[0].table_oid != progress.table_oid
+    with importer.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_constraint WHERE conrelid = 'is_cegid_histocumsal'::regclass")
+        assert cursor.fetchone() == (3,)  # the key and the two foreign keys
+
+
+def test_the_swap_waits_for_a_snapshot_taken_while_the_last_part_loaded(tmp_path, connect, monkeypatch):
+    """A snapshot taken while the last part's transaction runs (its xmin that transaction's) does not see its rows."""
+    monkeypatch.setattr(pg_replace, "SWAP_LOCK_ATTEMPTS", 2)
+    path = big_export(tmp_path)
+    importer, during = connect(), connect("REPEATABLE READ")
+    progress = None
+    while progress is None or progress.rows < ROWS:
+        with importer.cursor() as cursor:
+            progress = replace_in_parts(cursor, open_export(path), EXTRA, progress=progress, until=PAST)
+        if progress.rows == ROWS:  # the last rows loaded, not committed yet
+            during.cursor().execute("SELECT 1")
+        importer.commit()
+    with during.cursor() as cursor:
+        cursor.execute("SELECT backend_xmin::text::bigint FROM pg_stat_activity WHERE pid = pg_backend_pid()")
+        assert cursor.fetchone() == (progress.xid,)
+    while not progress.keyed:
+        progress = part(importer, path, progress)
+    progress = part(importer, path, progress)
+    assert not progress.done and count(during) == 3  # still the old rows for that reader
+    during.commit()
+    steps = in_parts(importer, path, progress)
+    assert len(steps) == 1 and count(during) == ROWS
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\n", "\r"])
+def test_a_line_end_across_two_chunks_is_one_line_end(tmp_path, monkeypatch, newline):
+    """Wherever the chunks of the search cut the file (a "\\r\\n" in two), each line starts where it starts."""
+    path = big_export(tmp_path, rows=12, newline=newline)
+    data = path.read_bytes()
+    # where each line starts, as the csv module's text source splits them
+    starts = [0] + [match.end() for match in re.finditer(rb"\r\n|\n|\r", data)]
+    for chunk in range(1, 9):
+        monkeypatch.setattr(export_reader, "READ_CHUNK", chunk)
+        assert [line_offset(path, line) for line in range(len(starts))] == starts, chunk
+
+
+def test_a_part_under_way_holds_off_a_change_of_the_table_not_its_readers(tmp_path, connect):
+    """While a part loads, the first or a resumed one, a module upgrade's ALTER TABLE waits for it; readers do not."""
+    path = big_export(tmp_path)
+    importer, upgrade = connect(), autocommit(connect())
+    progress = None
+    with upgrade.cursor() as cursor:
+        cursor.execute("SET lock_timeout = '100ms'")
+    for _call in range(2):
+        with importer.cursor() as cursor:
+            progress = replace_in_parts(cursor, open_export(path), EXTRA, progress=progress, until=PAST)
+        with upgrade.cursor() as cursor:
+            with pytest.raises(psycopg2.errors.LockNotAvailable):
+                cursor.execute("ALTER TABLE is_cegid_histocumsal ADD COLUMN x_new varchar")
+            cursor.execute("SELECT count(*) FROM is_cegid_histocumsal")
+            assert cursor.fetchone() == (3,)
+        importer.commit()
+    assert progress.rows == 2 * COPY_BATCH_ROWS

@@ -146,6 +146,9 @@ def test_the_swap_waits_for_readers_without_a_failed_statement(tmp_path, connect
         # the transaction is still usable: nothing failed, the rows were put in place
         cursor.execute("SELECT count(*) FROM is_cegid_histocumsal")
         assert cursor.fetchone() == (2,)
+        # copied in place, the columns the import sets for every row included
+        cursor.execute("SELECT DISTINCT create_uid, write_uid FROM is_cegid_histocumsal")
+        assert cursor.fetchall() == [(1, 1)]
     importer.commit()
     holder.rollback()
     assert count(holder) == 2
@@ -165,4 +168,66 @@ def test_grants_and_sequences_follow_the_swapped_table(tmp_path, connect):
                        "pg_get_serial_sequence('is_cegid_histocumsal', 'id') IS NOT NULL, "
                        "(SELECT relacl::text LIKE '%=r/%' FROM pg_class WHERE relname = 'is_cegid_histocumsal')")
         assert cursor.fetchone() == (True, True, True)
+    importer.rollback()
+
+
+def test_the_swapped_table_keeps_its_storage_options_unique_keys_and_grant_options(tmp_path, connect):
+    importer = connect()
+    with importer.cursor() as cursor:  # all in one transaction, rolled back: the role too
+        cursor.execute("ALTER TABLE is_cegid_histocumsal SET (fillfactor = 70); "
+                       "ALTER TABLE is_cegid_histocumsal ADD CONSTRAINT is_cegid_histocumsal_cumul_uniq "
+                       "UNIQUE (phc_salarie, phc_cumulpaie); "
+                       "CREATE UNIQUE INDEX is_cegid_histocumsal__big_amount ON is_cegid_histocumsal (phc_montant) "
+                       "WHERE phc_montant > 100; "
+                       "CREATE ROLE cegid_manager; "
+                       "GRANT SELECT ON is_cegid_histocumsal TO cegid_manager WITH GRANT OPTION")
+        cursor.execute(STRUCTURE)
+        before = cursor.fetchone()
+        replace_table(cursor, export(tmp_path, "10;B;1", "11;B;200"), {"create_uid": 1, "write_uid": 1})
+        cursor.execute(STRUCTURE)
+        assert cursor.fetchone() == before
+        cursor.execute("SELECT reloptions, has_table_privilege('cegid_manager', 'is_cegid_histocumsal', "
+                       "'SELECT WITH GRANT OPTION') FROM pg_class WHERE relname = 'is_cegid_histocumsal'")
+        assert cursor.fetchone() == (["fillfactor=70"], True)
+        cursor.execute("SAVEPOINT duplicate")
+        with pytest.raises(psycopg2.IntegrityError, match="is_cegid_histocumsal_cumul_uniq"):
+            cursor.execute("INSERT INTO is_cegid_histocumsal (phc_salarie, phc_cumulpaie) VALUES ('10', 'B')")
+        cursor.execute("ROLLBACK TO SAVEPOINT duplicate")
+    importer.rollback()
+
+
+@pytest.mark.parametrize(("obstacle", "still_there"), [
+    ("CREATE TABLE cegid_pointing (line int REFERENCES is_cegid_histocumsal (id))",
+     "SELECT count(*) FROM pg_constraint WHERE confrelid = 'is_cegid_histocumsal'::regclass"),
+    ("CREATE VIEW cegid_employees AS SELECT phc_salarie FROM is_cegid_histocumsal",
+     "SELECT count(*) - 1 FROM cegid_employees"),
+    ("CREATE FUNCTION cegid_noop() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$; "
+     "CREATE TRIGGER cegid_noop BEFORE INSERT ON is_cegid_histocumsal FOR EACH ROW EXECUTE FUNCTION cegid_noop()",
+     "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'is_cegid_histocumsal'::regclass AND NOT tgisinternal"),
+], ids=["foreign-key", "view", "trigger"])
+def test_a_table_the_swap_would_break_is_filled_in_place_what_depends_on_it_kept(tmp_path, connect, obstacle,
+                                                                                  still_there):
+    """A foreign key pointing at the table, a view on it, a trigger: the table itself takes the new rows."""
+    importer = connect()
+    with importer.cursor() as cursor:  # rolled back: nothing left depending on the table for the next test
+        cursor.execute(obstacle)
+        cursor.execute("SELECT 'is_cegid_histocumsal'::regclass::oid")
+        oid = cursor.fetchone()
+        assert replace_table(cursor, export(tmp_path, "10;B;1", "11;B;2"), {"create_uid": 1, "write_uid": 1}) == 2
+        cursor.execute("SELECT 'is_cegid_histocumsal'::regclass::oid")
+        assert cursor.fetchone() == oid
+        cursor.execute("SELECT phc_salarie, create_uid FROM is_cegid_histocumsal ORDER BY id")
+        assert cursor.fetchall() == [("10", 1), ("11", 1)]
+        cursor.execute(still_there)
+        assert cursor.fetchone() == (1,)
+    importer.rollback()
+
+
+def test_a_backslash_is_stored_as_it_is_written(tmp_path, connect):
+    """A text holding backslashes only (no tab or line break): COPY would read "\\n" as a line break, "\\N" as NULL."""
+    importer = connect()
+    with importer.cursor() as cursor:
+        replace_table(cursor, export(tmp_path, r"10;C:\new\table;1", r"11;\N;2"), {"create_uid": 1, "write_uid": 1})
+        cursor.execute("SELECT phc_cumulpaie FROM is_cegid_histocumsal ORDER BY id")
+        assert cursor.fetchall() == [("C:\\new\\table",), ("\\N",)]
     importer.rollback()

@@ -56,6 +56,7 @@ def test_a_profiled_file_imports_with_its_types(tmp_path):
     (["1,5", "2", "1E-05"], FLOAT),
     (["1.234,56", "1 234,56", "7"], FLOAT),
     (["007", "8"], CHAR),  # a leading zero: a code
+    (["007,5", "1 234,5"], CHAR),  # a leading zero among numbers read one by one (the thousands' space)
     (["0,5", "0.25"], FLOAT),
     (["2025-06-30 00:00:00", "2025-06-30", "30/06/2025"], DATE),
     (["2025-06-30 13:45:00"], CHAR),  # a time of day: not a date

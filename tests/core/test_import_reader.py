@@ -9,7 +9,8 @@ import threading
 import pytest
 from exportfiles import ECRITURE_HEADER, decode_copy_text, open_export, write
 
-from cegid_import.catalogue import KNOWN_BY_NAME
+from cegid_import import reader as export_reader
+from cegid_import.catalogue import KNOWN_BY_NAME, Catalogue
 from cegid_import.errors import BadValue, ExportFormatError, ExportRowError, csv_problem
 from cegid_import.pg_copy import CopyStream, converted_ahead
 from cegid_import.reader import collector_eased, read_header
@@ -98,6 +99,21 @@ def test_cp1252_detected_even_when_only_the_last_line_is_not_ascii(tmp_path):
     assert rows[-1][2] == "Dépôt"
 
 
+
+def test_cp1252_detected_when_the_file_ends_in_the_middle_of_what_utf8_would_read(tmp_path):
+    """The last byte, an "é" of CP1252 (0xE9), starts a three-byte UTF-8 character that never comes."""
+    text = ECRITURE_HEADER + "\n2025-06-30;R;plain;411000;1;0;C;Libellé"
+    reader, rows = read_all(write(tmp_path, text, encoding="cp1252"))
+    assert reader.encoding == "cp1252-latin1"
+    assert rows[-1][-1] == "Libellé"
+
+
+def test_the_bytes_cp1252_leaves_undefined_are_read_as_latin1(tmp_path):
+    data = (ECRITURE_HEADER + "\n2025-06-30;R;Caf\xe9;411000;1;0;C;").encode("cp1252") + b"\x81\x8d\x8f\x90\x9d\n"
+    reader, rows = read_all(write(tmp_path, data))
+    assert reader.encoding == "cp1252-latin1"
+    assert rows == [["2025-06-30", "R", "Café", "411000", "1", "0", "C", "\x81\x8d\x8f\x90\x9d"]]
+
 def test_bom_with_quoted_header_and_free_order_and_case(tmp_path):
     text = ('\ufeff"e_debit";"E_GENERAL";e_datecomptable;E_Credit;E_REFINTERNE;E_LIBELLE;E_AUXILIAIRE;'
             'E_REFLIBRE\n5;512000;2025-01-02;0;R;"Libellé; avec ; des points-virgules";;\n')
@@ -161,17 +177,44 @@ def test_a_tab_delimited_file_of_a_new_export_has_its_columns(tmp_path):
     assert (header.delimiter, header.names) == ("\t", ("MATRICULE", "NOM;PRÉNOM", "MONTANT"))
 
 
+
+def test_the_delimiter_that_makes_a_known_header_wins_over_the_most_frequent(tmp_path):
+    """A comma-separated accounting export whose added column's name holds more semicolons than it has commas."""
+    names = [*ECRITURE_HEADER.split(";"), "Note;1;2;3;4;5;6;7;8;9"]
+    catalogue = Catalogue()
+    header = read_header(write(tmp_path, ",".join(names) + "\n", "export.csv"),
+                         lambda keys: catalogue.by_header(keys) is not None)
+    assert (header.delimiter, header.names) == (",", (*ECRITURE_HEADER.split(";"), "NOTE;1;2;3;4;5;6;7;8;9"))
+
 def test_header_only_is_an_empty_snapshot(tmp_path):
     reader, rows = read_all(write(tmp_path, ECRITURE_HEADER + "\n"))
     assert reader.export.name == "ECRITURE"
     assert rows == []
 
 
+
+def test_the_header_is_the_first_line_that_is_not_blank(tmp_path):
+    """Blank lines before the header, read at once, by batches and by parts resumed after a line."""
+    lines = [f"2025-01-0{day};R{day};x;512000;{day};0;C;L" for day in range(1, 6)]
+    path = write(tmp_path, "\n \n\t\n" + ECRITURE_HEADER + "\n" + "\n".join(lines) + "\n")
+    reader, rows = read_all(path)
+    assert [row[1] for row in rows] == ["R1", "R2", "R3", "R4", "R5"]
+    text, _count, line = next(reader.copy_parts(batch_rows=2))
+    resumed = [row[1] for text, _count, _line in open_export(path).copy_parts(batch_rows=2, start_line=line)
+               for row in decode_copy_text(text)]
+    assert ([row[1] for row in decode_copy_text(text)], resumed) == (["R1", "R2"], ["R3", "R4", "R5"])
+
 def test_blank_lines_and_trailing_delimiter_are_harmless(tmp_path):
     text = ECRITURE_HEADER + "\n\n2025-01-02;R;x;512000;1;0;C;L;\n\n"
     _reader, rows = read_all(write(tmp_path, text))
     assert rows == [["2025-01-02", "R", "x", "512000", "1", "0", "C", "L"]]
 
+
+
+def test_lines_of_spaces_and_delimiters_only_are_blank_lines(tmp_path):
+    text = ECRITURE_HEADER + "\n   \n2025-01-02;R;x;512000;1;0;C;L\n ; ;\t;\n"
+    _reader, rows = read_all(write(tmp_path, text))
+    assert rows == [["2025-01-02", "R", "x", "512000", "1", "0", "C", "L"]]
 
 def test_malformed_amount_names_line_column_value(tmp_path):
     text = ECRITURE_HEADER + "\n2025-01-02;R;x;512000;1;0;C;\n2025-01-02;R;x;512000;12,3,4;0;C;\n"
@@ -192,6 +235,14 @@ def test_malformed_date_names_line_column_value(tmp_path):
     assert error.params["problem_code"] == "import.value.invalid_date"
 
 
+
+def test_an_amount_holding_a_line_break_is_refused_not_spread_over_the_next_rows(tmp_path):
+    """"1<line break>2" would read as two plain numbers in a batch's column: the rows after it would shift."""
+    text = ECRITURE_HEADER + '\n2025-01-02;R;x;512000;"1\n2";0;C;\n2025-01-03;S;y;512000;5;0;C;\n'
+    with pytest.raises(ExportRowError) as caught:
+        read_all(write(tmp_path, text))
+    assert (caught.value.line, caught.value.column, caught.value.value) == (3, "E_DEBIT", "1\n2")
+
 def test_a_long_value_is_shown_cut(tmp_path):
     text = ECRITURE_HEADER + "\n2025-01-02;R;x;512000;" + "9" * 100 + "x;0;C;\n"
     with pytest.raises(ExportRowError) as caught:
@@ -199,6 +250,18 @@ def test_a_long_value_is_shown_cut(tmp_path):
     assert caught.value.params["value"] == "9" * 80 + "…"
     assert caught.value.value == "9" * 100 + "x"
 
+
+
+def test_a_value_of_the_longest_length_shown_is_shown_whole(tmp_path):
+    value = "9" * 79 + "x"
+    with pytest.raises(ExportRowError) as caught:
+        read_all(write(tmp_path, ECRITURE_HEADER + "\n2025-01-02;R;x;512000;" + value + ";0;C;\n"))
+    assert caught.value.params["value"] == value
+
+
+def test_a_date_between_spaces_is_a_date(tmp_path):
+    _reader, rows = read_all(write(tmp_path, ECRITURE_HEADER + "\n 2025-01-02 ;R;x;512000;1;0;C;\n"))
+    assert rows[0][0] == "2025-01-02"
 
 def test_short_row_is_rejected(tmp_path):
     with pytest.raises(ExportRowError) as caught:
@@ -243,6 +306,30 @@ def test_parse_integer():
         parse_integer("99999999999")
 
 
+
+def test_a_whole_number_column_takes_what_postgresql_integer_takes(tmp_path):
+    """PCN_ORDRE is an integer column: its bounds are PostgreSQL's integer's, one more is refused."""
+    header = absences().split("\n", 1)[0]
+    lines = [f"ABS;42;{number};0;CPA;-;x;01/02/2025;MAT;01/02/2025;PAM;1;7;g"
+             for number in ("2147483647", "-2147483648", "1 000")]
+    _reader, rows = read_all(write(tmp_path, "\n".join([header, *lines]) + "\n"))
+    assert [row[2] for row in rows] == ["2147483647", "-2147483648", "1000"]
+    for number in ("2147483648", "-2147483649"):
+        with pytest.raises(ExportRowError) as caught:
+            read_all(write(tmp_path, f"{header}\n{lines[0].replace('2147483647', number)}\n"))
+        assert (caught.value.value, caught.value.params["problem_code"]) == (number, "import.value.out_of_range")
+
+
+def test_a_whole_number_written_with_decimals_is_stored_whole(tmp_path):
+    """PCN_ORDRE "3,00" is 3 for PostgreSQL's integer, "3,5" is refused as not whole, in whichever batch."""
+    header = absences().split("\n", 1)[0]
+    line = "ABS;42;{};0;CPA;-;x;01/02/2025;MAT;01/02/2025;PAM;1;7;g"
+    _reader, rows = read_all(write(tmp_path, "\n".join([header, line.format("3,00"), line.format("4")]) + "\n"))
+    assert [row[2] for row in rows] == ["3", "4"]
+    with pytest.raises(ExportRowError) as caught:
+        read_all(write(tmp_path, "\n".join([header, line.format("3,5"), line.format("4")]) + "\n"))
+    assert (caught.value.value, caught.value.params["problem_code"]) == ("3,5", "import.value.not_whole")
+
 @pytest.mark.parametrize(("text", "order", "expected"), [
     ("2025-06-30 00:00:00", DAY_FIRST, "2025-06-30"),
     ("2025-06-30T13:45:00.123", DAY_FIRST, "2025-06-30"),
@@ -286,6 +373,25 @@ def test_date_order_is_decided_per_file(tmp_path):
     assert unknown.date_order == DAY_FIRST  # French by default
     assert [row[7] for row in unknown.rows()] == ["2025-02-01"]
 
+
+
+def test_a_slashed_date_across_two_chunks_of_the_first_look_is_seen(tmp_path, monkeypatch):
+    """The only slashed date of the file, wherever the chunks of sniff_bytes cut it, decides the date order."""
+    path = write(tmp_path, absences(("02/13/2025", "2025-02-14")))
+    for chunk in range(8, 24):
+        monkeypatch.setattr(export_reader, "READ_CHUNK", chunk)
+        reader = open_export(path)
+        assert (reader.date_order, [row[7] for row in reader.rows()]) == (MONTH_FIRST, ["2025-02-13"]), chunk
+
+
+@pytest.mark.parametrize(("dates", "order", "read"), [
+    (("12/05/2025", "05/13/2025"), MONTH_FIRST, ["2025-12-05", "2025-05-13"]),  # 12/05 reads both ways
+    (("12/05/2025", "13/05/2025"), DAY_FIRST, ["2025-05-12", "2025-05-13"]),
+    (("12/13/2025", "12/14/2025"), MONTH_FIRST, ["2025-12-13", "2025-12-14"]),  # a 12 beside a 13 tells
+])
+def test_a_twelve_is_a_month_or_a_day_the_date_order_is_told_by_a_thirteen(tmp_path, dates, order, read):
+    reader = open_export(write(tmp_path, absences(dates)))
+    assert (reader.date_order, [row[7:10:2] for row in reader.rows()]) == (order, [read])
 
 def test_contradictory_date_orders_are_rejected_with_the_deciding_value(tmp_path):
     path = write(tmp_path, absences(("13/02/2025", "14/02/2025"), ("02/13/2025", "02/14/2025")))
