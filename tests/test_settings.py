@@ -169,5 +169,7 @@ class TestSettings(CegidCase):
             self.env["ir.config_parameter"].with_user(self.internal_user).get_param("is_cegid2odoo.api_key_secret")
         with self.assertRaises(AccessError):
             self.env["ir.config_parameter"].with_user(self.manager).get_param("is_cegid2odoo.api_key_secret")
+        # the settings form is the administrators' (Odoo's access rights): a Cegid manager cannot even make one
         with self.assertRaises(AccessError):
-            self.env["res.config.settings"].with_user(self.manager).create({}).execute()
+            self.env["res.config.settings"].with_user(self.manager).create({"cegid_tenant_id": "999"})
+        self.assertEqual(self.param("tenant_id"), self.simulator.credentials["tenant_id"])
