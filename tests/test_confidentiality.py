@@ -66,6 +66,16 @@ class TestConfidentiality(CegidCase):
         with self.assertRaises(AccessError):
             self.env["is.cegid.ecriture"].with_user(self.cegid_user).search([])
 
+    def test_a_reader_lists_the_columns_of_his_data_groups_exports_only(self):
+        """The catalogue's columns (headers, labels) follow their entry's group, through RPC as in the views."""
+        Column = self.env["is.cegid.export.column"]
+        for user, group in ((self.accountant, "is_cegid2odoo.group_cegid_accounting"),
+                            (self.payroll_officer, "is_cegid2odoo.group_cegid_payroll")):
+            mine = Column.search([("export_id.group_id", "=", self.ref(group))])
+            self.assertTrue(mine, group)
+            found = call_kw(self.env(user=user, context={})["is.cegid.export.column"], "search", [[]], {})
+            self.assertEqual(sorted(found), sorted(mine.ids), user.login)
+
     def test_menus_follow_the_data_groups(self):
         def visible(user):
             return set(self.env["ir.ui.menu"].with_user(user)._visible_menu_ids())

@@ -154,8 +154,10 @@ class TestNewExport(CegidCase):
         self.assertEqual((entry.state, entry.held_import_id), ("held", record))
         self.assertTrue(record.activity_ids, "the managers are told")
         self.assertEqual(len(self.rows()), 3)  # nothing lost meanwhile
+        # a reader of the entry, who may read it: refused as no manager (not merely by the record rules)
+        self.assertEqual(entry.with_user(self.other_reader).held_import_id, record)
         with self.assertRaises(AccessError):
-            entry.with_user(self.cegid_user).action_update_table()
+            entry.with_user(self.other_reader).action_update_table()
         self.assertFalse(entry.update_requested)
         action = entry.with_user(self.manager).action_update_table()
         self.assertIn("in the background", action["params"]["message"])
@@ -294,8 +296,10 @@ class TestNewExport(CegidCase):
         self.env.cr.execute(SQL("UPDATE is_cegid_export_column SET label = %s WHERE id = %s",
                                 "Matricule\x0b(paie)", number.id))
         number.invalidate_recordset(["label"])
+        # a reader of the entry, who may read it: refused as no manager (not merely by the record rules)
+        self.assertEqual(entry.with_user(self.other_reader).state, "review")
         with self.assertRaises(AccessError):
-            entry.with_user(self.cegid_user).action_create_table()
+            entry.with_user(self.other_reader).action_create_table()
         action = manager_entry.action_create_table()
         self.assertIn("in the background", action["params"]["message"])
         # the table is made in the request; its file is imported by the cron

@@ -27,9 +27,10 @@ class TestFreshness(CegidCase):
         self.entry = self.env.ref("is_cegid2odoo.export_ecriture")
 
     def freshness(self, user=None):
-        """What the banner of the accounting entries says, asked as a request of ``user`` would."""
+        """What the banner of the accounting entries says, asked as a request of ``user`` would (in his language)."""
         self.env.invalidate_all()
-        exports = self.env["is.cegid.export"].with_user(user or self.manager)
+        user = user or self.manager
+        exports = self.env["is.cegid.export"].with_user(user).with_context(lang=user.lang or "en_US")
         return exports.get_freshness("is.cegid.ecriture")
 
     def test_the_table_says_which_export_it_holds_and_when_it_is_outdated(self):
@@ -55,3 +56,19 @@ class TestFreshness(CegidCase):
                                 groups="base.group_user,is_cegid2odoo.group_cegid_payroll")
         self.assertEqual(self.freshness(payroll), {})
         self.assertEqual(self.env["is.cegid.export"].with_user(payroll).get_freshness("res.partner"), {})
+
+    def test_the_banner_reads_in_the_readers_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["is_cegid2odoo"], ["fr_FR"], overwrite=True)
+        french = new_test_user(self.env, login="fresh_french", lang="fr_FR",
+                               groups="base.group_user,is_cegid2odoo.group_cegid_accounting")
+        self.assertEqual(self.freshness(french), {"text": "Aucun export ECRITURE importé pour l’instant.",
+                                                  "outdated": True})
+        self.drop("ECRITURE.csv", export_bytes("ECRITURE", 2))
+        self.run_import()
+        self.simulator.schedulers[self.scheduler_id]["lastExecution"] = AFTER_THE_FILES
+        self.env["is.cegid.query"]._sync_from_cegid()
+        text = self.freshness(french)["text"]
+        self.assertRegex(text, r"^Lignes de l’export ECRITURE du 15/06/2025 .*, importé le ")
+        self.assertIn("Périmé : Cegid a exécuté de nouveau la requête le 16/06/2025", text)
+        self.assertTrue(self.freshness()["text"].startswith("Rows of the export ECRITURE of 6/15/25"))

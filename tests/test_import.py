@@ -340,6 +340,32 @@ class TestImport(ImportFolderMixin, TransactionCase):
         self.assertFalse(old.exists())
         self.assertTrue(new.exists())
 
+    def test_the_purge_takes_an_imports_changes_and_leaves_a_held_file(self):
+        self.drop("ECRITURE.csv", ecriture(("2025-01-01", "A", "411000", "1")))
+        first = self.run_import()
+        self.drop("ECRITURE.csv", ecriture(("2025-01-02", "B", "411000", "2")))
+        compared = self.run_import()
+        changes, money = compared.change_ids, compared.money_ids
+        self.assertEqual(len(changes), 2)
+        self.assertTrue(money)
+        # a file held until a manager updates its table (review mode, a column added) waits as long as it takes
+        self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.new_exports", "review")
+        self.drop("ECRITURE.csv", (ECRITURE_HEADER + ";E_QTE\r\n2025-01-03;C;Libellé C;411000;3;0;C1;;2\r\n")
+                  .encode("cp1252"))
+        held = self.run_import()
+        entry = self.env.ref("is_cegid2odoo.export_ecriture")
+        self.assertEqual((held.state, entry.state, entry.held_import_id), ("rejected", "held", held))
+        self.env.cr.execute("UPDATE is_cegid_import SET create_date = %s WHERE id IN %s",
+                            (fields.Datetime.subtract(fields.Datetime.now(), days=400), (first | compared | held)._ids))
+        self.env.invalidate_all()
+        self.drop("HISTOCUMSAL.csv", HISTOCUMSAL)
+        new = self.run_import()
+        self.assertEqual(new.state, "done", new.message)
+        self.assertFalse(first.exists() or compared.exists())
+        self.assertFalse(changes.exists() or money.exists(), "what an import changed goes with it")
+        self.assertTrue(held.exists())
+        self.assertEqual(entry.held_import_id, held)
+
     def test_rejections_are_codes_read_in_the_readers_language(self):
         self.drop("ECRITURE.csv", ecriture(("2025-02-30", "R", "411000", "1")))
         record = self.run_import()

@@ -51,6 +51,15 @@ class TestQueries(CegidCase):
         self.env["is.cegid.query"]._sync_from_cegid()
         self.assertFalse(self.paie.active)
 
+    def test_the_schedule_reads_in_the_readers_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["is_cegid2odoo"], ["fr_FR"], overwrite=True)
+        [french] = self.ecriture.with_user(self.manager).with_context(lang="fr_FR").read(["cron_description"])
+        self.assertEqual(french["cron_description"], "Tous les jours à 02:00 UTC")
+        self.assertEqual(self.paie.with_context(lang="fr_FR").cron_description, "Du lundi au vendredi à 06:30 UTC")
+        [english] = self.ecriture.with_user(self.manager).with_context(lang="en_US").read(["cron_description"])
+        self.assertEqual(english["cron_description"], "Every day at 02:00 UTC")
+
     def test_force_now(self):
         cron_before = self.simulator.schedulers[self.ecriture_id]["cron"]
         previous = self.simulator.schedulers[self.ecriture_id]["nextExecution"]

@@ -155,9 +155,11 @@ class TestSettings(CegidCase):
             self.assertEqual([name for name in values if name.startswith("cegid_")], [], user.login)
             self.assertFalse([name for name in call_kw(env["res.config.settings"], "get_values", [], {})
                               if name.startswith("cegid_")], user.login)
-        settings = self.env["res.config.settings"].create({"cegid_tenant_id": "999"})
+        # a form of his own (a transient record is its maker's: another's would be refused before the guard)
+        settings = self.env["res.config.settings"].with_user(access_rights).sudo().create(
+            {"cegid_tenant_id": "999"}).sudo(False)
         with self.assertRaises(AccessError):
-            settings.with_user(access_rights).set_values()
+            settings.set_values()
         self.assertEqual(self.param("tenant_id"), self.simulator.credentials["tenant_id"])
         administrator = new_test_user(self.env, login="cegid_settings_admin",
                                       groups="base.group_user,base.group_system")
@@ -169,5 +171,7 @@ class TestSettings(CegidCase):
             self.env["ir.config_parameter"].with_user(self.internal_user).get_param("is_cegid2odoo.api_key_secret")
         with self.assertRaises(AccessError):
             self.env["ir.config_parameter"].with_user(self.manager).get_param("is_cegid2odoo.api_key_secret")
+        # the settings form is the administrators' (Odoo's access rights): a Cegid manager cannot even make one
         with self.assertRaises(AccessError):
-            self.env["res.config.settings"].with_user(self.manager).create({}).execute()
+            self.env["res.config.settings"].with_user(self.manager).create({"cegid_tenant_id": "999"})
+        self.assertEqual(self.param("tenant_id"), self.simulator.credentials["tenant_id"])

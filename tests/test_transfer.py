@@ -26,6 +26,17 @@ class TestTransfer(CegidCase):
     def last_transfer(self):
         return self.env["is.cegid.transfer"].search([], limit=1)
 
+    def managers(self):
+        """Who an incident is for, read from the group itself: its internal users, no one else."""
+        managers = self.env.ref("is_cegid2odoo.group_cegid_manager").users.filtered(lambda user: not user.share)
+        self.assertIn(self.manager, managers)
+        self.assertNotIn(self.cegid_user, managers)
+        return managers
+
+    def download_triggers(self):
+        return self.env["ir.cron.trigger"].search([("cron_id", "=", self.env.ref(
+            "is_cegid2odoo.ir_cron_cegid_download").id)])
+
     def delivered(self, name):
         """The bytes of the file delivered as ``name``, wherever the import moved it (archive/, anomalie/)."""
         found = [path for path in self.folder.rglob("*") if path.name == name or path.name.endswith("_" + name)]
@@ -100,8 +111,8 @@ class TestTransfer(CegidCase):
         self.assertEqual(self.delivered("ECRITURE.csv"), b"x;y\n")
         # each manager gets one activity for the incident
         activities = transfer.activity_ids
-        self.assertEqual(activities.user_id, self.env["is.cegid.transfer"]._cegid_managers())
-        self.assertIn(self.manager, activities.user_id)
+        self.assertEqual(activities.user_id, self.managers())
+        self.assertEqual(len(activities), len(self.managers()))
         # read by every reader of the run: it names no file (each is its data group's); the run shows them
         self.assertIn("Some files could not be downloaded", str(activities[0].note))
         self.assertNotIn("hidden", str(activities[0].note))
@@ -141,7 +152,8 @@ class TestTransfer(CegidCase):
         for _hour in range(3):
             self.assertEqual(self.env["is.cegid.transfer"]._run(), first)
         self.assertEqual((first.state, first.repeat_count), ("failed", 3))
-        self.assertEqual(len(first.activity_ids), len(self.env["is.cegid.transfer"]._cegid_managers()))
+        self.assertEqual(first.activity_ids.user_id, self.managers())
+        self.assertEqual(len(first.activity_ids), len(self.managers()))
         # another failure is another incident
         self.save_settings(cegid_api_base_url="http://127.0.0.1:9/nothing-listens-here")
         other = self.env["is.cegid.transfer"]._run()
@@ -286,11 +298,18 @@ class TestTransfer(CegidCase):
 
     def test_old_history_is_purged(self):
         transfers = self.env["is.cegid.transfer"]
-        old = transfers.create({"state": "done", "start": fields.Datetime.now() - datetime.timedelta(days=40)})
+        long_ago = fields.Datetime.now() - datetime.timedelta(days=40)
+        old = transfers.create({"state": "done", "start": long_ago})
+        old_file = self.env["is.cegid.transfer.file"].create({"transfer_id": old.id, "blob_name": "ECRITURE.csv",
+                                                              "state": "done"})
+        # a run still under way (its worker may be alive) is not history yet, however old its start
+        running = transfers.create({"state": "running", "start": long_ago})
         recent = transfers.create({"state": "done", "start": fields.Datetime.now() - datetime.timedelta(days=5)})
         self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.history_days", "30")
-        transfers._purge_history()
+        self.assertEqual(transfers._purge_history(), 1)
         self.assertFalse(old.exists())
+        self.assertFalse(old_file.exists(), "a run's files go with it")
+        self.assertTrue(running.exists())
         self.assertTrue(recent.exists())
 
     def test_an_unexpected_errors_traceback_is_logged_without_its_sas_signature(self):
@@ -308,8 +327,13 @@ class TestTransfer(CegidCase):
             self.assertNotIn("T0pS3cret", written, module.__name__)
 
     def test_download_now_needs_a_manager(self):
+        before = self.download_triggers()
         with self.assertRaises(AccessError):
             self.env["is.cegid.transfer"].with_user(self.cegid_user).action_download_now()
+        self.assertEqual((self.download_triggers(), self.param("manual_request")), (before, False))
         self.env["is.cegid.transfer"].with_user(self.manager).action_download_now()
-        cron = self.env.ref("is_cegid2odoo.ir_cron_cegid_download")
-        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]))
+        # the request asks the cron for a run now, recorded as the button's; nothing downloads in the request
+        self.assertEqual(len(self.download_triggers() - before), 1)
+        self.assertLessEqual((self.download_triggers() - before).call_at, fields.Datetime.now())
+        self.assertTrue(self.param("manual_request"))
+        self.assertFalse(self.env["is.cegid.transfer"].search([]))
