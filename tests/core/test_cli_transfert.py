@@ -488,3 +488,44 @@ def test_refusals_and_warnings_read_as_sentences(azurite, tmp_path):
     assert "Warning: the SAS URL expires soon, on " + soon.strftime("%Y-%m-%d %H:%M") in result.stderr
     assert ("  NOT TRANSFERRED exports/.hidden.csv: name refused: hidden name (starts with '.'); left in Azure"
             in result.stdout.splitlines())
+
+
+@pytest.mark.parametrize("option", [("--workers", "0"), ("--max-seconds", "0"), ("--max-seconds", "-5")])
+def test_a_limit_that_makes_no_sense_is_a_usage_error_that_touches_nothing(azurite, tmp_path, option):
+    setup = Setup(azurite, tmp_path)
+    upload(setup.container, "ECRITURE.csv", b"x")
+
+    result = run(setup, *option)
+
+    assert result.returncode == 2 and "usage:" in result.stderr and option[0] in result.stderr
+    assert blob_names(setup.container) == ["ECRITURE.csv"]
+    assert delivered_files(setup.folder) == {}
+
+
+def test_ctrl_c_mid_download_exits_130_and_the_next_run_delivers(azurite, tmp_path):
+    with TcpProxy("127.0.0.1", azurite.port) as proxy:
+        setup = SlowSetup(azurite, tmp_path, proxy)
+        data = os.urandom(1024 * 1024)
+        upload(setup.container, "ECRITURE.csv", data)
+        proxy.pause_after(300_000)
+        process = subprocess.Popen([sys.executable, str(SCRIPTS / SCRIPT), "--config", str(setup.config)],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            assert proxy.paused.wait(60)
+            process.send_signal(signal.SIGINT)
+            time.sleep(0.5)
+        finally:
+            proxy.release()
+            out, err = process.communicate(timeout=60)
+        assert process.returncode == 130, out + err
+        assert err.endswith("Interrupted.\n") and "Traceback" not in err
+        assert delivered_files(setup.folder) == {}
+        assert blob_names(setup.container) == ["ECRITURE.csv"]
+
+        again = run(setup)
+
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert delivered_files(setup.folder) == {"ECRITURE.csv": data}
+    assert blob_names(setup.container) == []
+    assert staging_leftovers(setup.folder) == []
+
