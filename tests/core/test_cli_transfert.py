@@ -529,3 +529,28 @@ def test_ctrl_c_mid_download_exits_130_and_the_next_run_delivers(azurite, tmp_pa
     assert blob_names(setup.container) == []
     assert staging_leftovers(setup.folder) == []
 
+
+def test_values_pasted_with_spaces_or_a_line_break_read_as_meant(azurite, tmp_path):
+    setup = Setup(azurite, tmp_path)
+    write_config_py(setup.config, {"mode": " sas_url ", "sas_url": f"  {setup.url}\n",
+                                   "dossier_de_destination": f"{setup.folder}\t"})
+    upload(setup.container, "ECRITURE.csv", b"x")
+
+    result = run(setup)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert delivered_files(setup.folder) == {"ECRITURE.csv": b"x"}
+    assert blob_names(setup.container) == []
+
+
+def test_a_setting_made_a_tuple_by_a_trailing_comma_exit_2_names_it(tmp_path):
+    config = tmp_path / "config.py"
+    config.write_text('mode = "sas_url"\n'
+                      'sas_url = "https://account.blob.core.windows.net/exports?sv=2024-11-04&sig=S3cr3t",\n'
+                      f'dossier_de_destination = "{tmp_path}"\n', encoding="utf-8")
+
+    result = run_script(SCRIPT, "--config", str(config), "--check")
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.startswith("Configuration error: sas_url must be a string ")
+    assert "S3cr3t" not in result.stdout + result.stderr

@@ -424,6 +424,15 @@ def test_a_sas_url_without_a_container_is_a_setting_error_for_the_transfer(box):
     assert (caught.value.code, caught.value.setting) == ("config.bad_sas_url", "sas_url")
 
 
+def test_a_sas_url_without_its_signature_is_a_setting_error(box):
+    upload(box.container, "ECRITURE.csv", b"x")
+    box.settings.sas_url = box.settings.sas_url.split("?")[0]  # pasted without its token
+    with pytest.raises(ConfigError) as caught:  # not Azure's refusal of an anonymous call (exit 3)
+        run_transfer(box.settings)
+    assert (caught.value.code, caught.value.setting) == ("config.bad_sas_url", "sas_url")
+    assert blob_names(box.container) == ["ECRITURE.csv"]
+
+
 def test_a_sas_url_without_a_container_is_a_setting_error_for_the_check(box):
     box.settings.sas_url = ACCOUNT_SAS_URL
     with pytest.raises(ConfigError) as caught:  # not the SDK's English ValueError (a server error in Odoo)
