@@ -554,3 +554,15 @@ def test_a_setting_made_a_tuple_by_a_trailing_comma_exit_2_names_it(tmp_path):
     assert result.returncode == 2, result.stdout + result.stderr
     assert result.stderr.startswith("Configuration error: sas_url must be a string ")
     assert "S3cr3t" not in result.stdout + result.stderr
+
+
+def test_a_sas_url_pasted_on_the_mode_line_exit_2_without_its_signature(azurite, tmp_path):
+    """The message quotes the mode it refuses: here a SAS URL, whose signature is masked."""
+    setup = Setup(azurite, tmp_path)
+    write_config_py(setup.config, {"mode": setup.url, "sas_url": setup.url,
+                                   "dossier_de_destination": str(setup.folder)})
+
+    result = run(setup)  # run() checks that the signature is in neither stream
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.startswith("Configuration error: mode must be ") and "sig=***" in result.stderr
