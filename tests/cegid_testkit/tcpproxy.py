@@ -12,7 +12,10 @@ Faults act on the bytes the server sends back (downloads):
   connections together), as over a slow link;
 - ``answer(marker, status)``: a request whose head contains ``marker`` is not
   forwarded; the proxy answers it with ``status`` itself, as a gateway that
-  does not support an operation would, and closes that connection.
+  does not support an operation would, and closes that connection;
+- ``rewrite(old, new)``: the response bytes ``old`` are forwarded as ``new``
+  (of the same length, so that the answer's framing stays right), as a middle
+  box that alters answers would.
 
 What went through is counted: ``response_bytes`` (every response byte
 forwarded), ``heads`` (the head of every request, as text) and
@@ -55,6 +58,7 @@ class TcpProxy:
         self._rate = None
         self._send_at = 0.0
         self._answers = []
+        self._rewrites = []
         self.heads = []
         self.head_times = []
 
@@ -102,6 +106,13 @@ class TcpProxy:
         """Answer requests whose head contains ``marker`` (bytes) with ``status`` instead of forwarding them."""
         with self._lock:
             self._answers.append((marker, status, error_code))
+
+    def rewrite(self, old, new):
+        """Forward the response bytes ``old`` as ``new`` (bytes of the same length), within one read."""
+        if len(old) != len(new):
+            raise ValueError("a rewrite keeps the length of the answer")
+        with self._lock:
+            self._rewrites.append((old, new))
 
     # -- life cycle -------------------------------------------------------------
 
@@ -198,7 +209,7 @@ class TcpProxy:
         client.sendall(head.encode() + body)
 
     def _before_send(self, data):
-        """Count response bytes; block at the pause point until released; keep to the throttled rate."""
+        """Count response bytes; block at the pause point until released; keep to the throttled rate; rewrite."""
         with self._lock:
             limit, rate = self._pause_after, self._rate
         if limit is not None and self._forwarded + len(data) > limit:
@@ -212,6 +223,9 @@ class TcpProxy:
             time.sleep(wait)
         with self._lock:
             self._forwarded += len(data)
+            rewrites = list(self._rewrites)
+        for old, new in rewrites:
+            data = data.replace(old, new)
         return data
 
     def _reset(self, source, sink):

@@ -488,3 +488,81 @@ def test_refusals_and_warnings_read_as_sentences(azurite, tmp_path):
     assert "Warning: the SAS URL expires soon, on " + soon.strftime("%Y-%m-%d %H:%M") in result.stderr
     assert ("  NOT TRANSFERRED exports/.hidden.csv: name refused: hidden name (starts with '.'); left in Azure"
             in result.stdout.splitlines())
+
+
+@pytest.mark.parametrize("option", [("--workers", "0"), ("--max-seconds", "0"), ("--max-seconds", "-5")])
+def test_a_limit_that_makes_no_sense_is_a_usage_error_that_touches_nothing(azurite, tmp_path, option):
+    setup = Setup(azurite, tmp_path)
+    upload(setup.container, "ECRITURE.csv", b"x")
+
+    result = run(setup, *option)
+
+    assert result.returncode == 2 and "usage:" in result.stderr and option[0] in result.stderr
+    assert blob_names(setup.container) == ["ECRITURE.csv"]
+    assert delivered_files(setup.folder) == {}
+
+
+def test_ctrl_c_mid_download_exits_130_and_the_next_run_delivers(azurite, tmp_path):
+    with TcpProxy("127.0.0.1", azurite.port) as proxy:
+        setup = SlowSetup(azurite, tmp_path, proxy)
+        data = os.urandom(1024 * 1024)
+        upload(setup.container, "ECRITURE.csv", data)
+        proxy.pause_after(300_000)
+        process = subprocess.Popen([sys.executable, str(SCRIPTS / SCRIPT), "--config", str(setup.config)],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            assert proxy.paused.wait(60)
+            process.send_signal(signal.SIGINT)
+            time.sleep(0.5)
+        finally:
+            proxy.release()
+            out, err = process.communicate(timeout=60)
+        assert process.returncode == 130, out + err
+        assert err.endswith("Interrupted.\n") and "Traceback" not in err
+        assert delivered_files(setup.folder) == {}
+        assert blob_names(setup.container) == ["ECRITURE.csv"]
+
+        again = run(setup)
+
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert delivered_files(setup.folder) == {"ECRITURE.csv": data}
+    assert blob_names(setup.container) == []
+    assert staging_leftovers(setup.folder) == []
+
+
+def test_values_pasted_with_spaces_or_a_line_break_read_as_meant(azurite, tmp_path):
+    setup = Setup(azurite, tmp_path)
+    write_config_py(setup.config, {"mode": " sas_url ", "sas_url": f"  {setup.url}\n",
+                                   "dossier_de_destination": f"{setup.folder}\t"})
+    upload(setup.container, "ECRITURE.csv", b"x")
+
+    result = run(setup)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert delivered_files(setup.folder) == {"ECRITURE.csv": b"x"}
+    assert blob_names(setup.container) == []
+
+
+def test_a_setting_made_a_tuple_by_a_trailing_comma_exit_2_names_it(tmp_path):
+    config = tmp_path / "config.py"
+    config.write_text('mode = "sas_url"\n'
+                      'sas_url = "https://account.blob.core.windows.net/exports?sv=2024-11-04&sig=S3cr3t",\n'
+                      f'dossier_de_destination = "{tmp_path}"\n', encoding="utf-8")
+
+    result = run_script(SCRIPT, "--config", str(config), "--check")
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.startswith("Configuration error: sas_url must be a string ")
+    assert "S3cr3t" not in result.stdout + result.stderr
+
+
+def test_a_sas_url_pasted_on_the_mode_line_exit_2_without_its_signature(azurite, tmp_path):
+    """The message quotes the mode it refuses: here a SAS URL, whose signature is masked."""
+    setup = Setup(azurite, tmp_path)
+    write_config_py(setup.config, {"mode": setup.url, "sas_url": setup.url,
+                                   "dossier_de_destination": str(setup.folder)})
+
+    result = run(setup)  # run() checks that the signature is in neither stream
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.startswith("Configuration error: mode must be ") and "sig=***" in result.stderr

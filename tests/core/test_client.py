@@ -5,6 +5,7 @@
 import datetime
 import email.utils
 import logging
+import time
 
 import pytest
 from azure.storage.blob import ContainerClient
@@ -80,6 +81,16 @@ def test_token_renewed_when_expire_in_is_reached(sim):
     assert len(token_requests(sim)) == 2
 
 
+def test_a_token_is_renewed_shortly_before_it_expires_so_no_call_is_refused(sim):
+    sim.token_lifetime = 2  # renewed a tenth of its life early: after 1.8 s
+    client = client_for(sim)
+    client.get_token()
+    time.sleep(1.9)
+    client.list_schedulers()
+    assert len(token_requests(sim)) == 2
+    assert len(sim.requests_to(SCHEDULERS)) == 1  # no call met a 401
+
+
 @pytest.mark.parametrize("base_suffix", ["", "/", "/cegid/api", "/cegid/api/"])
 def test_base_url_with_or_without_trailing_slash(azurite, base_suffix):
     from cegid_testkit.simulator import make_simulator_for
@@ -136,6 +147,14 @@ def test_wrong_credentials_raise_authentication_error_without_secret(sim, field)
     assert len(token_requests(sim)) == 1  # a refusal is not retried
 
 
+def test_a_token_refused_with_403_is_a_credentials_error(sim):
+    sim.inject("GET", "Token", status=403, body={"message": "Forbidden"})
+    with pytest.raises(AuthenticationError) as caught:
+        client_for(sim).get_token()
+    assert (caught.value.code, caught.value.exit_code) == ("api.credentials_refused", 3)
+    assert len(token_requests(sim)) == 1
+
+
 def test_401_on_authenticated_call_gets_one_new_token(sim):
     client = client_for(sim)
     client.list_schedulers()
@@ -183,6 +202,13 @@ def test_gateway_errors_are_retried_honouring_retry_after(sim, status):
     sim.inject("GET", "schedulers/tenant", status=status, retry_after="0", times=2)
     schedulers = client_for(sim, backoff=30).list_schedulers()  # a 30 s backoff would hang: Retry-After wins
     assert [s["query"]["name"] for s in schedulers] == ["ECRITURE"]
+    assert len(sim.requests_to(SCHEDULERS)) == 3
+
+
+def test_a_rate_limit_without_retry_after_is_retried_with_the_backoff(sim):
+    sim.add_scheduler("ECRITURE")
+    sim.inject("GET", "schedulers/tenant", status=429, times=2)
+    assert len(client_for(sim).list_schedulers()) == 1
     assert len(sim.requests_to(SCHEDULERS)) == 3
 
 
@@ -319,6 +345,13 @@ def test_an_api_base_url_that_is_no_http_url_is_a_setting_error(sim, url):
     assert sim.requests == []
 
 
+def test_a_tenant_id_that_is_not_digits_is_a_setting_error_before_any_call(sim):
+    with pytest.raises(ConfigError) as caught:
+        client_for(sim, settings={"tenant_id": "ACME-12"})
+    assert (caught.value.code, caught.value.setting) == ("config.not_digits", "tenant_id")
+    assert sim.requests == []
+
+
 # -- scheduled queries ------------------------------------------------------------------
 
 
@@ -408,6 +441,26 @@ def test_force_failure_is_an_outcome_not_an_exception(sim):
     assert [o.status for o in outcomes] == ["failed", "forced"]
     assert outcomes[0].error.params["detail"] == "nextExecution is in the past"
     assert outcomes[0].error.params["op_code"] == "op.update_scheduler"
+    assert sim.schedulers[good]["nextExecution"] == "2026-11-28T10:15:00.000Z"
+
+
+def test_a_force_met_by_a_passing_gateway_error_is_retried(sim):
+    """A PUT is idempotent (the whole object): a 503 on it is retried like a GET's."""
+    scheduler_id = sim.add_scheduler("ECRITURE")
+    sim.inject("PUT", SCHEDULERS, status=503)
+    outcomes = client_for(sim).force(now=NOW)
+    assert [o.status for o in outcomes] == ["forced"]
+    assert len(sim.requests_to(SCHEDULERS, method="PUT")) == 2
+    assert sim.schedulers[scheduler_id]["nextExecution"] == "2026-11-28T10:15:00.000Z"
+
+
+def test_a_force_cegid_cannot_be_reached_for_is_an_outcome_the_others_go_on(sim):
+    sim.add_scheduler("ECRITURE")
+    good = sim.add_scheduler("ANALYTIQ")
+    sim.inject("PUT", SCHEDULERS, drop=True, times=5)  # the first PUT and its four retries
+    outcomes = client_for(sim).force(now=NOW)
+    assert [o.status for o in outcomes] == ["failed", "forced"]
+    assert (outcomes[0].error.code, outcomes[0].error.exit_code) == ("api.unreachable", 3)
     assert sim.schedulers[good]["nextExecution"] == "2026-11-28T10:15:00.000Z"
 
 

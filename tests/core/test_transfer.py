@@ -121,7 +121,8 @@ def test_transfers_verifies_and_deletes(box):
     assert blob_names(box.container) == []
     assert staging_leftovers(box.folder) == []
     mtime = os.stat(box.folder / "ECRITURE.csv").st_mtime
-    assert mtime == pytest.approx(listed["exports/ECRITURE.csv"].last_modified.timestamp())
+    # exactly (whole seconds): pytest.approx would allow a millionth of the timestamp, half an hour
+    assert mtime == listed["exports/ECRITURE.csv"].last_modified.timestamp()
     outcome = by_blob(result)["exports/ECRITURE.csv"]
     assert (outcome.state, outcome.local_name) == ("done", "ECRITURE.csv")
     assert outcome.md5 == bytes(listed["exports/ECRITURE.csv"].content_settings.content_md5).hex()
@@ -423,6 +424,15 @@ def test_a_sas_url_without_a_container_is_a_setting_error_for_the_transfer(box):
     assert (caught.value.code, caught.value.setting) == ("config.bad_sas_url", "sas_url")
 
 
+def test_a_sas_url_without_its_signature_is_a_setting_error(box):
+    upload(box.container, "ECRITURE.csv", b"x")
+    box.settings.sas_url = box.settings.sas_url.split("?")[0]  # pasted without its token
+    with pytest.raises(ConfigError) as caught:  # not Azure's refusal of an anonymous call (exit 3)
+        run_transfer(box.settings)
+    assert (caught.value.code, caught.value.setting) == ("config.bad_sas_url", "sas_url")
+    assert blob_names(box.container) == ["ECRITURE.csv"]
+
+
 def test_a_sas_url_without_a_container_is_a_setting_error_for_the_check(box):
     box.settings.sas_url = ACCOUNT_SAS_URL
     with pytest.raises(ConfigError) as caught:  # not the SDK's English ValueError (a server error in Odoo)
@@ -468,5 +478,65 @@ def test_a_group_journal_the_disk_refuses_renames_nothing_and_deletes_nothing(bo
     # the next run, with room, delivers them all
     assert run_transfer(box.settings, tuning=FAST).exit_code == 0
     assert delivered_files(box.folder) == payloads
+    assert blob_names(box.container) == []
+    assert staging_leftovers(box.folder) == []
+
+
+def test_a_crash_between_journal_and_rename_delivers_the_file_before_deleting_its_blob(box):
+    """A run killed after journaling a file's final name but before giving it: the blob is not gone unseen."""
+    upload(box.container, "ECRITURE.csv", b"exported once")
+    [listed] = box.container.list_blobs()
+    staging = StagingFolder(str(box.folder))
+    assert staging.acquire()
+    key = entry_key("ECRITURE.csv", listed.etag)
+    with open(staging.part_path(key), "wb") as handle:
+        handle.write(b"exported once")
+    staging.write_journal(key, {"blob_name": "ECRITURE.csv", "etag": listed.etag, "md5": None,
+                                "local_name": "ECRITURE.csv"})
+    staging.release()
+
+    result = run_transfer(box.settings, tuning=FAST)
+
+    assert [(o.state, o.local_name) for o in result.outcomes] == [("done", "ECRITURE.csv")]
+    assert delivered_files(box.folder) == {"ECRITURE.csv": b"exported once"}
+    assert blob_names(box.container) == []
+    assert staging_leftovers(box.folder) == []
+
+
+def test_a_name_taken_after_the_engine_looked_at_it_is_not_overwritten(box, monkeypatch):
+    """Someone writes ECRITURE.csv into the import folder just after the engine saw the name free."""
+    (box.folder / "ECRITURE.csv").write_bytes(b"written by someone else")
+    upload(box.container, "ECRITURE.csv", b"the export")
+    looked_at = os.path.lexists
+    folder = str(box.folder)
+    # every look at the import folder misses the file: only the link that gives the name can see it
+    monkeypatch.setattr(os.path, "lexists", lambda path: os.path.dirname(path) != folder and looked_at(path))
+
+    result = run_transfer(box.settings, now=NOW, tuning=FAST)
+
+    assert result.exit_code == 0
+    assert delivered_files(box.folder) == {"ECRITURE.csv": b"written by someone else",
+                                           "ECRITURE.20261128T101500Z.csv": b"the export"}
+    assert result.outcomes[0].local_name == "ECRITURE.20261128T101500Z.csv"
+    assert blob_names(box.container) == []
+    assert staging_leftovers(box.folder) == []
+
+
+@pytest.mark.parametrize("again, delivered", [
+    (b"exported twice", {"ECRITURE.csv": b"exported once", "ECRITURE.20261128T101500Z.csv": b"exported twice"}),
+    (b"exported once", {"ECRITURE.csv": b"exported once"}),
+], ids=["new-content", "same-content"])
+def test_a_re_export_of_a_delivered_but_not_deleted_blob(azurite, box, again, delivered):
+    """Cegid exports the blob again before the delete succeeded: new content is delivered, the same is not twice."""
+    upload(box.container, "ECRITURE.csv", b"exported once")
+    read_list_only = Settings(mode="sas_url", sas_url=azurite.container_sas_url(box.name, permission="rl"),
+                              import_folder=str(box.folder))
+    assert run_transfer(read_list_only, tuning=FAST).outcomes[0].code == "file.not_deleted"
+    upload(box.container, "ECRITURE.csv", again)  # a new ETag
+
+    result = run_transfer(box.settings, now=NOW, tuning=FAST)
+
+    assert result.exit_code == 0
+    assert delivered_files(box.folder) == delivered
     assert blob_names(box.container) == []
     assert staging_leftovers(box.folder) == []

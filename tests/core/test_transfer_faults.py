@@ -10,6 +10,7 @@ import socket
 import threading
 
 import pytest
+from azure.storage.blob import ContentSettings
 
 from cegid_data_access.cli_text import render
 from cegid_data_access.errors import ConnectionFailure
@@ -120,7 +121,9 @@ def test_connection_always_cut_leaves_blob_and_no_partial(proxied):
     assert staging_leftovers(settings.import_folder) == []  # one GET: nothing worth keeping
 
 
-def test_a_large_download_cut_for_good_is_continued_by_the_next_run(proxied):
+# a checkpoint after every chunk, or none before the failure (which makes what was received durable itself)
+@pytest.mark.parametrize("checkpoint_seconds", [0, 3600], ids=["checkpoint-per-chunk", "checkpoint-at-the-failure"])
+def test_a_large_download_cut_for_good_is_continued_by_the_next_run(proxied, checkpoint_seconds):
     """Azure becomes unreachable mid-download: what is durable stays, and the next run asks only for the rest."""
     container, settings, proxy = proxied
     data = os.urandom(1024 * 1024)
@@ -132,7 +135,7 @@ def test_a_large_download_cut_for_good_is_continued_by_the_next_run(proxied):
                 proxy.cut_after(20_000, times=10_000)  # no 64 KiB chunk gets through any more
                 proxy.reset_all()
 
-    tuning = chunked(checkpoint_seconds=0)  # a checkpoint after every chunk
+    tuning = chunked(checkpoint_seconds=checkpoint_seconds)
 
     first = run_transfer(settings, tuning=tuning, reporter=CutAtHalf())
 
@@ -244,3 +247,55 @@ def test_a_gateway_refusing_blob_batches_gets_one_conditional_delete_per_blob(pr
     deletes = [head for head in proxy.heads if head.startswith("DELETE ")]
     assert len(deletes) == 3 and all("if-match:" in head.lower() for head in deletes)
     assert any("comp=batch" in head for head in proxy.heads)
+
+
+def test_a_blob_azure_no_longer_has_when_its_delete_comes_is_no_failure(proxied):
+    """Someone removed the blob once it was downloaded: Azure answers its delete 404, the file stays delivered."""
+    container, settings, proxy = proxied
+    upload(container, "ECRITURE.csv", b"removed meanwhile")
+    upload(container, "TIERS.csv", b"deleted by the run")
+    proxy.answer(b"comp=batch", 501)  # one delete per blob, so that each gets its own answer
+    proxy.answer(f"DELETE /devstoreaccount1/{container.container_name}/ECRITURE.csv?".encode(), 404, "BlobNotFound")
+
+    result = run_transfer(settings, tuning=dataclasses.replace(FAST, delete_delay=60))
+
+    assert result.exit_code == 0 and result.failures == 0
+    assert {o.blob_name: (o.state, o.code) for o in result.outcomes} == {
+        "ECRITURE.csv": ("done", "file.already_removed"), "TIERS.csv": ("done", None)}
+    assert delivered_files(settings.import_folder) == {"ECRITURE.csv": b"removed meanwhile",
+                                                       "TIERS.csv": b"deleted by the run"}
+    assert blob_names(container) == ["ECRITURE.csv"]  # the proxy answered in Azure's place
+    assert staging_leftovers(settings.import_folder) == []
+
+
+def test_a_download_shorter_than_the_listed_size_is_not_delivered(proxied):
+    """The listing says 6 bytes, the download brings 5 and the blob has no Content-MD5: its size tells."""
+    container, settings, proxy = proxied
+    upload(container, "ECRITURE.csv", b"12345")
+    # no Content-MD5, as a large blob uploaded by blocks: the size is the only check
+    container.get_blob_client("ECRITURE.csv").set_http_headers(ContentSettings(content_type="text/csv"))
+    assert container.get_blob_client("ECRITURE.csv").get_blob_properties().content_settings.content_md5 is None
+    proxy.rewrite(b"<Content-Length>5</Content-Length>", b"<Content-Length>6</Content-Length>")  # the listing
+
+    result = run_transfer(settings, tuning=FAST)
+
+    [outcome] = result.outcomes
+    assert (outcome.state, outcome.code, outcome.params) == ("failed", "file.incomplete", {"received": 5, "size": 6})
+    assert result.exit_code == 1
+    assert delivered_files(settings.import_folder) == {}
+    assert blob_names(container) == ["ECRITURE.csv"]
+    assert staging_leftovers(settings.import_folder) == []
+
+
+def test_a_blob_azure_no_longer_has_when_its_download_starts_is_said_gone_and_leaves_nothing(proxied):
+    """Removed between the listing and the download: Azure answers the GET 404; no part file is kept for it."""
+    container, settings, proxy = proxied
+    upload(container, "HISTOCUMSAL.csv", os.urandom(300_000))  # resumable: a download failure would keep its part
+    proxy.answer(f"GET /devstoreaccount1/{container.container_name}/HISTOCUMSAL.csv?".encode(), 404, "BlobNotFound")
+
+    result = run_transfer(settings, tuning=CHUNKED)
+
+    [outcome] = result.outcomes
+    assert (outcome.state, outcome.code, outcome.params) == ("failed", "file.gone", {})
+    assert delivered_files(settings.import_folder) == {}
+    assert staging_leftovers(settings.import_folder) == []
