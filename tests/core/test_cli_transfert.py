@@ -508,8 +508,12 @@ def test_ctrl_c_mid_download_exits_130_and_the_next_run_delivers(azurite, tmp_pa
         data = os.urandom(1024 * 1024)
         upload(setup.container, "ECRITURE.csv", data)
         proxy.pause_after(300_000)
-        process = subprocess.Popen([sys.executable, str(SCRIPTS / SCRIPT), "--config", str(setup.config)],
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # SIGINT as from a terminal: a test run in the background ignores it, which the script would inherit
+        process = subprocess.Popen(
+            [sys.executable, str(SCRIPTS / SCRIPT), "--config", str(setup.config)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509 - one call, then exec
+        )
         try:
             assert proxy.paused.wait(60)
             process.send_signal(signal.SIGINT)
