@@ -481,6 +481,15 @@ def test_check_connection_deletes_nothing(azurite, box):
         ("step.sas", False, "azure.sas_permissions", {"permissions": "rl"})]
 
 
+
+def test_check_connection_refuses_an_expired_sas_at_its_own_step(azurite, box):
+    """Not "SAS set, valid until" a past moment, then the listing refused: the SAS step says it expired."""
+    expired = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+    box.settings.sas_url = azurite.container_sas_url(box.name, expiry=expired)
+    steps = check_connection(box.settings)
+    assert [(s.name, s.ok, s.code, s.params) for s in steps] == [
+        ("step.sas", False, "azure.expired", {"expiry": "2026-01-02T03:04:05+00:00"})]
+
 def test_a_group_journal_the_disk_refuses_renames_nothing_and_deletes_nothing(box):
     """The files are downloaded, but their group journal cannot be written: none is delivered, every blob stays."""
     # the journal names every file of the group: longer than any one file or resume record
