@@ -508,8 +508,12 @@ def test_ctrl_c_mid_download_exits_130_and_the_next_run_delivers(azurite, tmp_pa
         data = os.urandom(1024 * 1024)
         upload(setup.container, "ECRITURE.csv", data)
         proxy.pause_after(300_000)
-        process = subprocess.Popen([sys.executable, str(SCRIPTS / SCRIPT), "--config", str(setup.config)],
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # SIGINT as from a terminal: a test run in the background ignores it, which the script would inherit
+        process = subprocess.Popen(
+            [sys.executable, str(SCRIPTS / SCRIPT), "--config", str(setup.config)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509 - one call, then exec
+        )
         try:
             assert proxy.paused.wait(60)
             process.send_signal(signal.SIGINT)
@@ -566,3 +570,19 @@ def test_a_sas_url_pasted_on_the_mode_line_exit_2_without_its_signature(azurite,
 
     assert result.returncode == 2, result.stdout + result.stderr
     assert result.stderr.startswith("Configuration error: mode must be ") and "sig=***" in result.stderr
+
+
+def test_statements_of_config_py_other_than_assignments_are_ignored_never_run(azurite, tmp_path):
+    """The original scripts' config.py may hold a docstring or an import: read, never executed."""
+    setup = Setup(azurite, tmp_path)
+    executed = tmp_path / "executed"
+    settings = setup.config.read_text(encoding="utf-8")
+    setup.config.write_text(f'"""Settings of the transfer."""\nimport os\nos.mkdir({str(executed)!r})\n{settings}',
+                            encoding="utf-8")
+    upload(setup.container, "ECRITURE.csv", b"x")
+
+    result = run(setup)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not executed.exists()
+    assert delivered_files(setup.folder) == {"ECRITURE.csv": b"x"}

@@ -282,6 +282,29 @@ def test_a_compressed_blob_is_delivered_as_stored(box):
     assert blob_names(box.container) == []
 
 
+
+def test_a_blob_re_exported_between_the_listing_and_its_download_is_delivered_once(box):
+    """Same size, no Content-MD5: only the download's ETag condition tells the listed version from the new one."""
+    upload(box.container, "ECRITURE.csv", b"old export")
+    box.container.get_blob_client("ECRITURE.csv").set_http_headers(ContentSettings(content_type="text/csv"))
+
+    class Reexport(TransferReporter):
+        def on_listing(self, blobs):
+            upload(box.container, "ECRITURE.csv", b"new export")
+            box.container.get_blob_client("ECRITURE.csv").set_http_headers(ContentSettings(content_type="text/csv"))
+
+    first = run_transfer(box.settings, reporter=Reexport(), tuning=FAST)
+
+    assert [(o.state, o.code) for o in first.outcomes] == [("failed", "file.reexported")]
+    assert delivered_files(box.folder) == {}
+    assert staging_leftovers(box.folder) == []
+
+    again = run_transfer(box.settings, now=NOW, tuning=FAST)
+
+    assert again.exit_code == 0
+    assert delivered_files(box.folder) == {"ECRITURE.csv": b"new export"}
+    assert blob_names(box.container) == []
+
 def test_content_md5_mismatch_keeps_blob(box):
     upload(box.container, "ECRITURE.csv", b"some content")
     box.container.get_blob_client("ECRITURE.csv").set_http_headers(
@@ -457,6 +480,15 @@ def test_check_connection_deletes_nothing(azurite, box):
     assert [(s.name, s.ok, s.code, s.params) for s in steps] == [
         ("step.sas", False, "azure.sas_permissions", {"permissions": "rl"})]
 
+
+
+def test_check_connection_refuses_an_expired_sas_at_its_own_step(azurite, box):
+    """Not "SAS set, valid until" a past moment, then the listing refused: the SAS step says it expired."""
+    expired = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+    box.settings.sas_url = azurite.container_sas_url(box.name, expiry=expired)
+    steps = check_connection(box.settings)
+    assert [(s.name, s.ok, s.code, s.params) for s in steps] == [
+        ("step.sas", False, "azure.expired", {"expiry": "2026-01-02T03:04:05+00:00"})]
 
 def test_a_group_journal_the_disk_refuses_renames_nothing_and_deletes_nothing(box):
     """The files are downloaded, but their group journal cannot be written: none is delivered, every blob stays."""

@@ -2,6 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """The transfer engine in api mode: SAS from the Cegid simulator, blobs in Azurite."""
 
+import dataclasses
+
 import pytest
 
 from cegid_data_access.cegid_api.client import CegidClient
@@ -64,6 +66,24 @@ def test_refused_sas_is_renewed_once_mid_run(azurite, api, first_permission):
     assert delivered_files(settings.import_folder) == {"ECRITURE.csv": b"first", "ANALYTIQ.csv": b"second"}
     assert blob_names(container) == []
 
+
+
+def test_a_sas_azure_keeps_refusing_is_renewed_three_times_not_once_per_blob(azurite, api):
+    simulator, container, settings = api
+    names = [f"EXPORT{index}.csv" for index in range(6)]
+    for name in names:
+        upload(container, name, b"x")
+    # every SAS Cegid gives can list the blobs, never read them
+    simulator.sas_token_factory = lambda container_name, _permission, expiry: azurite.sas_token(
+        container_name, "l", expiry)
+
+    result = run_transfer(settings, tuning=dataclasses.replace(FAST, workers=1))
+
+    assert result.exit_code == 1
+    assert {(o.state, o.code, o.params["reason_code"]) for o in result.outcomes} == {
+        ("failed", "file.download_failed", "azure.denied")}
+    assert len(simulator.requests_to(SAS_PATH)) == 1 + 3
+    assert blob_names(container) == names
 
 def test_wrong_credentials_fail_before_any_transfer(api):
     simulator, container, settings = api
