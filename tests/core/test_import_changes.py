@@ -298,6 +298,13 @@ def test_values_moved_from_one_column_to_another_are_a_change(tmp_path, connect)
     assert seen == [((2, 2), [("401000", datetime.date(2025, 1, 1), Decimal("-10"), Decimal("10"), 4, False)])]
 
 
+
+def test_an_amount_written_otherwise_is_no_change(tmp_path, connect):
+    """10 then 10,00: the same number for PostgreSQL's numeric, hashed alike."""
+    old = [("2025-01-15", "P1", "Achat", "401000", "10", "0,5")]
+    new = [("2025-01-15", "P1", "Achat", "401000", "10,00", "0.50")]
+    assert compared(connect, tmp_path, old, new) == [((0, 0), [])]
+
 def test_a_table_filled_in_place_tells_the_rows_added_from_the_rows_removed(tmp_path, connect):
     """Filled in place (a trigger on it), the table's previous rows are the old side of the comparison."""
     line = ("2025-01-20", "P2", "Frais", "625000", "10", "0")

@@ -3,6 +3,7 @@
 """A replacement by parts (replace_in_parts): loaded over several transactions, swapped in whole, resumed."""
 
 import re
+import time
 
 import psycopg2
 import pytest
@@ -297,3 +298,17 @@ def test_a_part_under_way_holds_off_a_change_of_the_table_not_its_readers(tmp_pa
             assert cursor.fetchone() == (3,)
         importer.commit()
     assert progress.rows == 2 * COPY_BATCH_ROWS
+
+
+def test_keys_resumed_in_a_run_leave_the_comparison_and_the_swap_to_the_next(tmp_path, connect):
+    """The time the swap takes is told by the time of all the keys: a run that built only the last ones cannot tell
+    it, and stops there whatever its deadline."""
+    path = big_export(tmp_path, rows=10)
+    importer = connect()
+    progress = None
+    while progress is None or not progress.keys:
+        progress = part(importer, path, progress)
+    later = time.monotonic() + 600
+    progress = part(importer, path, progress, until=later)
+    assert (progress.keyed, progress.done) == (True, False)
+    assert part(importer, path, progress, until=later).done

@@ -122,6 +122,14 @@ def test_bom_with_quoted_header_and_free_order_and_case(tmp_path):
     assert rows == [["2025-01-02", "R", "Libellé; avec ; des points-virgules", "512000", "5", "0", "", ""]]
 
 
+
+def test_header_names_quoted_after_a_space_are_the_names(tmp_path):
+    """'; "E_GENERAL"': the csv module keeps a quote that does not open the field; the name is what it quotes."""
+    header = "; ".join(f'"{name}"' for name in ECRITURE_HEADER.split(";"))
+    reader, rows = read_all(write(tmp_path, header + "\n2025-01-02;R;x;512000;5;0;C;\n"))
+    assert reader.export.name == "ECRITURE"
+    assert rows == [["2025-01-02", "R", "x", "512000", "5", "0", "C", ""]]
+
 def test_quoted_field_with_newline_keeps_line_numbers(tmp_path):
     text = (ECRITURE_HEADER + '\n2025-01-02;R;"two\nlines";512000;1;0;C;\n'
             "2025-01-02;R;x;512000;oops;0;C;\n")
