@@ -131,6 +131,7 @@ def replace_in_parts(cursor, reader, extra=None, compare=None, progress=None, un
     table = reader.export.table
     fresh = progress is None or not _still_loading(cursor, table, progress)
     if fresh:
+        _check_columns(cursor, reader, extra)
         obstacle = swap_obstacle(cursor, table)
         if obstacle:
             # slower, and the old rows stay behind as dead rows for autovacuum: worth the administrator's eye
@@ -210,6 +211,18 @@ def _still_loading(cursor, table, progress):
     if progress.shape is not None and list(shape(cursor, table)) != progress.shape:
         return False
     return not progress.keys or list(shape(cursor, _load_name(table))) == progress.built
+
+
+def _check_columns(cursor, reader, extra):
+    """Refuse a table that lacks a column the rows go to (changed behind Odoo's back): its names, not SQL's error."""
+    table = reader.export.table
+    wanted = [column.field for column in reader.export.columns] + list(extra)
+    for name in wanted:
+        identifier(name)  # a name the catalogue cannot make is refused as such, before any statement names it
+    present = {name for name, _type in _columns(cursor, table)}
+    missing = sorted(set(wanted) - present)
+    if missing:
+        raise ImportFailure("import.table_lacks_columns", table=table, columns=", ".join(missing))
 
 
 def _columns(cursor, table):
@@ -354,10 +367,7 @@ def _restore_defaults(cursor, table, new, columns):
                    "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
                    "WHERE a.attrelid = quote_ident(%s)::regclass AND a.attname = ANY(%s)",
                    (regclass(table), list(columns)))
-    previous = dict(cursor.fetchall())
-    if set(previous) != set(columns):
-        raise ImportFailure("import.table_lacks_columns", table=table,
-                            columns=", ".join(sorted(set(columns) - set(previous))))
+    previous = dict(cursor.fetchall())  # every column there: _check_columns, then _still_loading, saw to it
     # the defaults are expressions PostgreSQL itself printed (pg_get_expr), put back as they were
     cursor.execute(sql.SQL("ALTER TABLE {} {}").format(identifier(new), sql.SQL(", ").join(
         sql.SQL("ALTER COLUMN {} {}").format(identifier(name), sql.SQL("SET DEFAULT ") + sql.SQL(previous[name])

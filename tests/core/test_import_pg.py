@@ -231,3 +231,17 @@ def test_a_backslash_is_stored_as_it_is_written(tmp_path, connect):
         cursor.execute("SELECT phc_cumulpaie FROM is_cegid_histocumsal ORDER BY id")
         assert cursor.fetchall() == [("C:\\new\\table",), ("\\N",)]
     importer.rollback()
+
+
+@pytest.mark.parametrize("dropped, extra", [("phc_montant", {"create_uid": 1}),
+                                            ("write_uid", {"create_uid": 1, "write_uid": 1})])
+def test_a_table_lacking_a_column_the_rows_go_to_is_refused_with_its_name(tmp_path, connect, dropped, extra):
+    importer, reader = connect(), connect()
+    with importer.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE is_cegid_histocumsal DROP COLUMN {dropped}")  # a table changed by hand
+        with pytest.raises(ImportFailure) as raised:
+            replace_table(cursor, export(tmp_path, "10;B;1"), extra)
+    assert (raised.value.code, raised.value.params) == (
+        "import.table_lacks_columns", {"table": "is_cegid_histocumsal", "columns": dropped})
+    importer.rollback()
+    assert count(reader) == 3
