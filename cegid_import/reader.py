@@ -34,6 +34,7 @@ import io
 import itertools
 import logging
 import re
+import string
 
 from .catalogue import CHAR, DATE, header_keys, written_header
 from .errors import BadValue, ExportFormatError, ExportRowError, ImportFailure, csv_problem
@@ -42,6 +43,9 @@ from .values import DAY_FIRST, batch_text, column_converter, slashed_order_evide
 _logger = logging.getLogger(__name__)
 
 DELIMITERS = (";", ",", "\t")
+# what a line holds when it holds no value: spaces, delimiters, the quotes of empty fields (Excel writes ";;;" for
+# an empty first row); the rows after the header are told blank by their fields (fit_width)
+NOTHING_ON_A_LINE = string.whitespace + "\ufeff\"" + "".join(DELIMITERS)
 READ_CHUNK = 1024 * 1024
 COPY_BATCH_ROWS = 5000
 # starts with a literal "/" so that the regex engine skips ahead quickly (a leading \d made the scan 10x slower)
@@ -211,10 +215,10 @@ def read_header(path, recognised=lambda names: False, sniffed=None):
     encoding, slashed = sniffed or sniff_bytes(path)
     with open_text(path, encoding) as handle:
         first_line = handle.readline()
-        while first_line and not first_line.strip():
+        while first_line and not first_line.strip(NOTHING_ON_A_LINE):
             first_line = handle.readline()
     first_line = first_line.lstrip("\ufeff")
-    if not first_line.strip():
+    if not first_line.strip(NOTHING_ON_A_LINE):
         raise ExportFormatError("import.empty_file")
     if "\x00" in first_line:
         raise ExportFormatError("import.nul_character")

@@ -202,9 +202,12 @@ def test_header_only_is_an_empty_snapshot(tmp_path):
 
 
 def test_the_header_is_the_first_line_that_is_not_blank(tmp_path):
-    """Blank lines before the header, read at once, by batches and by parts resumed after a line."""
+    """Blank lines before the header, read at once, by batches and by parts resumed after a line.
+
+    A line of delimiters only is blank too (Excel writes ";;;" for an empty first row).
+    """
     lines = [f"2025-01-0{day};R{day};x;512000;{day};0;C;L" for day in range(1, 6)]
-    path = write(tmp_path, "\n \n\t\n" + ECRITURE_HEADER + "\n" + "\n".join(lines) + "\n")
+    path = write(tmp_path, '\n \n\t\n;;;\n"";""\n' + ECRITURE_HEADER + "\n" + "\n".join(lines) + "\n")
     reader, rows = read_all(path)
     assert [row[1] for row in rows] == ["R1", "R2", "R3", "R4", "R5"]
     text, _count, line = next(reader.copy_parts(batch_rows=2))
@@ -212,17 +215,18 @@ def test_the_header_is_the_first_line_that_is_not_blank(tmp_path):
                for row in decode_copy_text(text)]
     assert ([row[1] for row in decode_copy_text(text)], resumed) == (["R1", "R2"], ["R3", "R4", "R5"])
 
+
 def test_blank_lines_and_trailing_delimiter_are_harmless(tmp_path):
     text = ECRITURE_HEADER + "\n\n2025-01-02;R;x;512000;1;0;C;L;\n\n"
     _reader, rows = read_all(write(tmp_path, text))
     assert rows == [["2025-01-02", "R", "x", "512000", "1", "0", "C", "L"]]
 
 
-
 def test_lines_of_spaces_and_delimiters_only_are_blank_lines(tmp_path):
     text = ECRITURE_HEADER + "\n   \n2025-01-02;R;x;512000;1;0;C;L\n ; ;\t;\n"
     _reader, rows = read_all(write(tmp_path, text))
     assert rows == [["2025-01-02", "R", "x", "512000", "1", "0", "C", "L"]]
+
 
 def test_malformed_amount_names_line_column_value(tmp_path):
     text = ECRITURE_HEADER + "\n2025-01-02;R;x;512000;1;0;C;\n2025-01-02;R;x;512000;12,3,4;0;C;\n"
