@@ -16,7 +16,8 @@ from .errors import ImportFailure
 
 # every name this package puts in a statement: what the catalogue makes, and nothing a header could smuggle in
 SAFE_NAME = re.compile(r"[a-z0-9_]{1,63}")
-PRIVILEGES = frozenset(("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"))
+# a table's privileges the swap grants again (MAINTAIN: PostgreSQL 17, which Odoo 18 runs on too)
+PRIVILEGES = frozenset(("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER", "MAINTAIN"))
 
 
 def identifier(name):
