@@ -14,9 +14,10 @@
 Only nextExecution changes when forcing: the cron stays, and the daily schedule
 resumes after the forced run. A disabled query is never forced.
 
-Exit status: 0 done, 1 nothing matched or some updates failed, 2 usage or
-configuration error, 3 authentication or connection failure, 4 unexpected error
-(one line, secrets masked).
+Exit status: 0 done, 1 nothing matched (no query, no provider) or some
+queries could not be forced, 2 usage or configuration error, 3 connection
+failure or a request Cegid refused (authentication, permissions), 4 unexpected
+error (one line, secrets masked).
 """
 
 import dataclasses

@@ -16,8 +16,9 @@ checkpoint of each large download.
 
 Exit status: 0 all transferred (or nothing to do, or another run holds the
 lock, or --max-seconds stopped the run: the next one continues), 1 some blobs
-not transferred, 2 configuration or usage error, 3 authentication or
-connection failure before any transfer, 4 unexpected error (one line, secrets
+not transferred, 2 configuration or usage error, 3 connection failure or a
+request Cegid or Azure refused (authentication, permissions, no such
+container) before any transfer, 4 unexpected error (one line, secrets
 masked).
 """
 
