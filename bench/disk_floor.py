@@ -3,7 +3,7 @@
 """The floor of any tool that makes its files durable: a dataset's bytes written and fsynced, with no network.
 
 Usage: disk_floor.py COUNT SIZE FOLDER. Writes COUNT files of SIZE bytes into
-FOLDER, 8 at a time (as the CLI's 8 workers), each with plain writes of 4 MiB
+FOLDER, 8 at a time (twice the CLI's 4 workers), each with plain writes of 4 MiB
 then an fsync (as ``dd conv=fsync`` would), then fsyncs FOLDER. A tool that
 delivers the same files no faster than this has waited for the disk only;
 one that is faster has left some of its files to be written after its run.
