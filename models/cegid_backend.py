@@ -260,12 +260,21 @@ class CegidBackend(models.AbstractModel):
         return bool(stored) and stored == current
 
     @api.model
-    def _check_cegid_database(self):
-        """Refuse to change anything in Cegid from a copy of the database (settings not confirmed here)."""
-        if not self._cegid_database_confirmed():
+    def _check_cegid_database(self, imports=False):
+        """Refuse to change anything in Cegid, or to import (``imports``), from a copy of the database.
+
+        On a copy the settings were not confirmed: its scheduled actions
+        download and import nothing, and a button saying otherwise would lie.
+        """
+        if self._cegid_database_confirmed():
+            return
+        if imports:
             raise UserError(self.env._(
                 "The Cegid settings were not confirmed on this database (it looks like a copy): "
-                "an administrator must save them again before Odoo changes anything in Cegid."))
+                "an administrator must save them again before Odoo imports the Cegid exports."))
+        raise UserError(self.env._(
+            "The Cegid settings were not confirmed on this database (it looks like a copy): "
+            "an administrator must save them again before Odoo changes anything in Cegid."))
 
     @api.model
     def _cegid_settings_saved(self):

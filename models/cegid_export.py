@@ -271,7 +271,9 @@ class CegidExport(models.Model):
 
     def action_create_table(self):
         """Create the reviewed table now; its files waiting in the import folder are imported by the cron."""
-        self.env["is.cegid.backend"]._check_cegid_manager()
+        backend = self.env["is.cegid.backend"]
+        backend._check_cegid_manager()
+        backend._check_cegid_database(imports=True)
         self.ensure_one()
         if self.state != "review":
             raise UserError(self.env._("The table of %(export)s exists already.", export=self.name))
@@ -291,7 +293,9 @@ class CegidExport(models.Model):
 
     def action_update_table(self):
         """Have the cron change the table's columns to those of the held file and import it: both or neither."""
-        self.env["is.cegid.backend"]._check_cegid_manager()
+        backend = self.env["is.cegid.backend"]
+        backend._check_cegid_manager()
+        backend._check_cegid_database(imports=True)
         self.ensure_one()
         path = self._held_path()
         header = read_header(path, lambda names: Catalogue().by_header(names) is not None)

@@ -234,7 +234,9 @@ class CegidImport(models.Model):
     @api.model
     def action_import_now(self):
         """The "Import now" button: the import cron imports the waiting files as soon as a worker is free."""
-        self.env["is.cegid.backend"]._check_cegid_manager()
+        backend = self.env["is.cegid.backend"]
+        backend._check_cegid_manager()
+        backend._check_cegid_database(imports=True)
         self._import_soon()
         return notification(self.env._("Cegid import"), self.env._(
             "The files waiting in the import folder are imported in the background within a minute; "

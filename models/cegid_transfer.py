@@ -161,7 +161,9 @@ class CegidTransfer(models.Model):
     @api.model
     def action_download_now(self):
         """Ask the download cron to run as soon as possible; the run is recorded as manual."""
-        self.env["is.cegid.backend"]._check_cegid_manager()
+        backend = self.env["is.cegid.backend"]
+        backend._check_cegid_manager()
+        backend._check_cegid_database()
         self.env["ir.config_parameter"].sudo().set_param(PARAM_MANUAL_REQUEST, fields.Datetime.to_string(
             fields.Datetime.now()))
         self._download_cron()._trigger()

@@ -159,6 +159,13 @@ class TestNewExport(CegidCase):
         with self.assertRaises(AccessError):
             entry.with_user(self.other_reader).action_update_table()
         self.assertFalse(entry.update_requested)
+        # on a copy of the database, whose scheduled action imports nothing: refused, nothing asked
+        confirmed = self.env["ir.config_parameter"].sudo().get_param("is_cegid2odoo.database_uuid")
+        self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.database_uuid", "another-database")
+        with self.assertRaisesRegex(UserError, "before Odoo imports"):
+            entry.with_user(self.manager).action_update_table()
+        self.assertEqual((entry.update_requested, len(self.triggers())), (False, 0))
+        self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.database_uuid", confirmed)
         action = entry.with_user(self.manager).action_update_table()
         self.assertIn("in the background", action["params"]["message"])
         # the request changes nothing yet: the cron does the update and the import, both or neither

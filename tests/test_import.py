@@ -7,7 +7,7 @@ import time
 from unittest.mock import patch
 
 from odoo import fields
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tests.common import TransactionCase, freeze_time, new_test_user
 
@@ -307,6 +307,9 @@ class TestImport(ImportFolderMixin, TransactionCase):
         self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.database_uuid", "another-database")
         self.drop("ECRITURE.csv", ecriture(("2025-01-01", "A", "4", "1")))
         self.assertFalse(self.run_import())
+        with self.assertRaisesRegex(UserError, "before Odoo imports"):  # the button would promise an import
+            self.env["is.cegid.import"].with_user(self.manager).action_import_now()
+        self.assertFalse(self.triggers())
         self.assertEqual(self.listing(), ["ECRITURE.csv"])
         self.assertEqual(self.entries(), [])
 

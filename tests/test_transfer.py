@@ -9,7 +9,7 @@ from pathlib import Path
 from unittest.mock import patch
 
 from odoo import fields
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import tagged
 from odoo.tools import config
@@ -250,6 +250,9 @@ class TestTransfer(CegidCase):
     def test_copy_of_the_database_refuses_to_download(self):
         self.upload("ECRITURE.csv", b"x;y\n")
         self.env["ir.config_parameter"].sudo().set_param("database.uuid", "another-database-uuid")
+        with self.assertRaisesRegex(UserError, "looks like a copy"):
+            self.env["is.cegid.transfer"].with_user(self.manager).action_download_now()
+        self.assertFalse(self.triggers("ir_cron_cegid_download"))
         transfer = self.env["is.cegid.transfer"]._run()
         self.assertEqual(transfer.state, "failed")
         self.assertIn("copy", transfer.error)
