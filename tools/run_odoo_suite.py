@@ -38,6 +38,9 @@ ODOO_CANDIDATES = ("/opt/odoo-18.0", "/opt/odoo")
 STRICT = "CEGID_TEST_STRICT"
 # cbor2 5.4.2 (Odoo 18's pin for Python 3.11) cannot build with setuptools >= 70.
 BUILD_CONSTRAINTS = "setuptools<70\n"
+# seconds one pytest test may take (pytest-timeout): far above the longest, a real server's scenario, so that only a
+# test that hangs reaches it, and fails instead of holding the run forever
+PYTEST_TIMEOUT = 1200
 RESULT_LINE = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
 LOG_LEVEL = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (DEBUG|INFO|WARNING|ERROR|CRITICAL) ")
 # odoo.tests.result.OdooTestResult.addSkip: "skipped %s : %s" (the test, the reason) at INFO, logged by the
@@ -269,7 +272,7 @@ def run_pytest(folder, env=None, extra=()):
         report = Path(tmp) / "junit.xml"
         process = subprocess.run(
             [sys.executable, "-m", "pytest", str(folder), "-q", "-p", "no:cacheprovider", f"--junitxml={report}",
-             *extra],
+             f"--timeout={PYTEST_TIMEOUT}", *extra],
             cwd=REPO_ROOT, check=False, env=dict(os.environ, **(env or {})),
         )
         if not report.exists():
