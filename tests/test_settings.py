@@ -166,6 +166,13 @@ class TestSettings(CegidCase):
             refused = err
         self.assertEqual(str(refused), "Only administrators can change or test the Cegid connection.")
         self.assertEqual(self.param("tenant_id"), self.simulator.credentials["tenant_id"])
+        # nor may he forget the secrets, whatever form the call names (the buttons' doors are open to RPC)
+        for user in (self.manager, access_rights):
+            with self.assertRaisesRegex(AccessError, "Only administrators"):
+                call_kw(self.env(user=user, context={})["res.config.settings"], "action_cegid_clear_secrets",
+                        [settings.ids], {})
+        self.assertEqual((self.param("api_key_secret"), self.param("subscription_key")), (
+            self.simulator.credentials["api_key_secret"], self.simulator.credentials["subscription_key"]))
         administrator = new_test_user(self.env, login="cegid_settings_admin",
                                       groups="base.group_user,base.group_system")
         values = call_kw(self.env(user=administrator)["res.config.settings"], "default_get", [names], {})
