@@ -43,6 +43,18 @@ class Setup:
         return self.url.split("sig=")[1].split("&")[0]
 
 
+def start_script(config):
+    """The transfer script started in the background on ``config``, its output captured.
+
+    SIGINT as from a terminal: a test run in the background ignores it, which the script would inherit.
+    """
+    return subprocess.Popen(
+        [sys.executable, str(SCRIPTS / SCRIPT), "--config", str(config)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509 - one call, then exec
+    )
+
+
 def run(setup, *args, **kwargs):
     result = run_script(SCRIPT, "--config", str(setup.config), *args, **kwargs)
     assert setup.signature() not in result.stdout + result.stderr
@@ -225,10 +237,7 @@ def test_second_run_while_first_holds_the_lock(azurite, tmp_path):
         data = os.urandom(1024 * 1024)
         upload(first.container, "ECRITURE.csv", data)
         proxy.pause_after(300_000)
-        process = subprocess.Popen(
-            [sys.executable, str(SCRIPTS / SCRIPT), "--config", str(first.config)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )
+        process = start_script(first.config)
         try:
             assert proxy.paused.wait(60)
             partial = staging_leftovers(first.folder)
@@ -508,12 +517,7 @@ def test_ctrl_c_mid_download_exits_130_and_the_next_run_delivers(azurite, tmp_pa
         data = os.urandom(1024 * 1024)
         upload(setup.container, "ECRITURE.csv", data)
         proxy.pause_after(300_000)
-        # SIGINT as from a terminal: a test run in the background ignores it, which the script would inherit
-        process = subprocess.Popen(
-            [sys.executable, str(SCRIPTS / SCRIPT), "--config", str(setup.config)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509 - one call, then exec
-        )
+        process = start_script(setup.config)
         try:
             assert proxy.paused.wait(60)
             process.send_signal(signal.SIGINT)
