@@ -133,6 +133,8 @@ def azure_error(err, host=""):
         return AuthenticationError("azure.denied", status=403, azure_error=err.azure_error)
     if isinstance(err, AnswerCut):
         return ConnectionFailure(err.code)
+    if isinstance(err, IncompleteReadError):  # urllib3 2 finds a body shorter than its length itself
+        return ConnectionFailure("azure.cut_in_body")
     status = _status(err)
     if status:
         error_class, code = _BY_STATUS.get(status, (ApiError, "azure.refused"))
@@ -167,8 +169,10 @@ def _check_answer(pipeline_response):
     body, and one closed inside a body read at once for its end: the SDK
     would then parse an empty or partial listing. An answer with a body but
     no framing, or shorter than its Content-Length, is raised as
-    IncompleteReadError here, inside the SDK's retry policy. (A download's
-    streamed body is checked by the SDK, and its length by the engine.)
+    IncompleteReadError here, inside the SDK's retry policy (urllib3 2 finds a
+    body shorter than its length itself, and the SDK raises the same error:
+    either becomes azure.cut_in_body). (A download's streamed body is checked
+    by the SDK, and its length by the engine.)
     """
     answer = pipeline_response.http_response
     if answer.status_code not in (200, 206):
