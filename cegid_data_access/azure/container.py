@@ -131,10 +131,8 @@ def azure_error(err, host=""):
         return err
     if isinstance(err, BatchDenied):
         return AuthenticationError("azure.denied", status=403, azure_error=err.azure_error)
-    if isinstance(err, AnswerCut):
-        return ConnectionFailure(err.code)
-    if isinstance(err, IncompleteReadError):  # urllib3 2 finds a body shorter than its length itself
-        return ConnectionFailure("azure.cut_in_body")
+    if isinstance(err, IncompleteReadError):  # ours (AnswerCut), or the SDK's when urllib3 2 finds a body cut short
+        return ConnectionFailure(err.code if isinstance(err, AnswerCut) else "azure.cut_in_body")
     status = _status(err)
     if status:
         error_class, code = _BY_STATUS.get(status, (ApiError, "azure.refused"))
