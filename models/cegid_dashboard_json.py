@@ -25,6 +25,8 @@ HELPER_ROWS = 300  # the rows a TopChart ranks (one per row of its pivot)
 MAX_SHEET_ROWS = 3000  # a pivot that grows freely (the last of a dashboard) stops there
 MAX_SHEET_COLUMNS = 160  # room for four years of months with three measures
 ROW_HEIGHT = 23  # pixels, o-spreadsheet's default
+LABEL_COLUMN_WIDTH = 220  # pixels: a pivot's row headers (an account, an employee)
+VALUE_COLUMN_WIDTH = 125  # pixels, not o-spreadsheet's 96: a total of hundreds of millions ("104 405 239,35") whole
 CHART_ROWS = 18
 PIVOT_MARGIN_ROWS = 7  # column headers (up to three rows), the total row, a gap
 SAMPLE_ROWS = 5
@@ -108,9 +110,15 @@ def title_formula(title):
     return f"=_t({_string(title)})"
 
 
+def _column_widths():
+    """The sheet's column widths: the row headers', then the values'."""
+    return {str(column): {"size": LABEL_COLUMN_WIDTH if column == 0 else VALUE_COLUMN_WIDTH}
+            for column in range(MAX_SHEET_COLUMNS)}
+
+
 def _sheet(dashboard, name, cells, figures=(), rows=MAX_SHEET_ROWS):
     return {"id": _uid(dashboard.key, "sheet", name), "name": name, "colNumber": MAX_SHEET_COLUMNS,
-            "rowNumber": rows, "rows": {}, "cols": {"0": {"size": 220}}, "merges": [], "cells": cells,
+            "rowNumber": rows, "rows": {}, "cols": _column_widths(), "merges": [], "cells": cells,
             "styles": {}, "formats": {}, "borders": {}, "conditionalFormats": [], "figures": list(figures),
             "tables": [], "areGridLinesVisible": False, "isVisible": True,
             "headerGroups": {"ROW": [], "COL": []}, "dataValidationRules": [], "comments": {}}
