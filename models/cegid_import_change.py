@@ -117,6 +117,14 @@ class CegidImportChanges(models.Model):
     closed_changes = fields.Json("Closed-period changes", readonly=True,
                                  help="The changes dated in a closed period: [keys, month, measures, rows].")
     closed_summary = fields.Text("Changes in closed periods", compute="_compute_closed_summary")
+    money_per_section = fields.Boolean("Money per axis and section", compute="_compute_money_per_section",
+                                       help="The money changes are also told apart by analytic axis and section.")
+
+    @api.depends("export_id.name")
+    def _compute_money_per_section(self):
+        for record in self:
+            spec = changes.CHANGE_SPECS.get(record.export_id.name)
+            record.money_per_section = bool(spec and spec.money and len(spec.keys) > 1)
 
     @api.depends("closed_changes")
     @api.depends_context("lang")

@@ -106,6 +106,7 @@ class TestImportChanges(ImportFolderMixin, TransactionCase):
         self.assertEqual([(m.account, str(m.month), m.debit, m.credit, m.row_count) for m in third.money_ids], [
             ("606000", "2025-01-01", 5.0, 0.0, 2), ("625000", "2025-01-01", -10.0, 0.0, 1),
             ("706000", "2025-03-01", 0.0, 5.0, 2)])
+        self.assertFalse(third.money_per_section)  # per account only: no empty axis and section columns
         # the alert names the closed month's accounts and amounts, not March's
         [alert] = self.alerts(third)
         self.assertEqual(alert.summary, "Cegid: ECRITURE changed a closed period")
@@ -168,6 +169,7 @@ class TestImportChanges(ImportFolderMixin, TransactionCase):
         record = self.imported("ANALYTIQ.csv", analytiq(("30/06/2025", "SEC02", "10,5")))
         self.assertEqual(sorted((m.account, m.axis, m.section, m.debit) for m in record.money_ids), [
             ("607000", "A1", "SEC01", -10.5), ("607000", "A1", "SEC02", 10.5)])
+        self.assertTrue(record.money_per_section)  # the money table shows its axis and section columns
         # June is closed for the payroll only: the analytic entries follow the accounting's date (January)
         self.assertFalse(record.closed_changes or record.activity_ids)
         absence = "ABS;{employee};3;1;CPA;-;Congés;{start};MAT;15/07/2025;PAM;{days};0;{{G}}"
