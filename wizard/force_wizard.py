@@ -12,14 +12,13 @@ from ..cegid_data_access.errors import CegidError
 
 
 class CegidForceWizard(models.TransientModel):
-    """The "Force at…" dialog; Odoo shows the moment in the user's time zone and stores it in UTC."""
+    """The "Force at…" dialog; Odoo's web client shows the moment in the browser's time zone, stores it in UTC."""
 
     _name = "is.cegid.force.wizard"
     _description = "Force Cegid scheduled queries at a given time"
 
     query_ids = fields.Many2many("is.cegid.query", string="Scheduled queries", required=True)
     moment = fields.Datetime("Run at", required=True, default=lambda self: self._default_moment())
-    timezone = fields.Char("Time zone", compute="_compute_timezone")
 
     @api.model
     def _default_moment(self):
@@ -31,11 +30,6 @@ class CegidForceWizard(models.TransientModel):
         except CegidError:
             target = force_target(now)
         return target.replace(tzinfo=None)
-
-    @api.depends_context("tz")
-    def _compute_timezone(self):
-        for wizard in self:
-            wizard.timezone = self.env.context.get("tz") or self.env.user.tz or "UTC"
 
     def action_force(self):
         """Force the queries at the chosen moment (sent to Cegid in UTC)."""
