@@ -34,6 +34,7 @@ MENU_SEQUENCE = 50
 VIEW_TYPES = ("list", "form", "pivot", "graph", "search")
 ADDED_VIEW_TYPES = ("list", "form")  # of a known table: what shows the columns added to it
 MAX_SEARCH_FIELDS = 8
+LIST_COLUMNS_SHOWN = 10  # a list's first columns; the others are a click away (optional), not squeezed
 MAX_GROUP_BYS = 5
 
 
@@ -129,8 +130,9 @@ class CegidExportTable(models.Model):
         measures = columns.filtered(lambda col: col.kind in MEASURES)
         read_only = {"create": "0", "edit": "0", "delete": "0"}
         if view_type == "list":
-            node = E.list(*(E.field(name=col.field_name, **({"sum": col.label} if col.kind in MEASURES else {}))
-                            for col in columns), js_class="cegid_staging_list", **read_only)
+            node = E.list(*(E.field(name=col.field_name, optional="show" if number < LIST_COLUMNS_SHOWN else "hide",
+                                    **({"sum": col.label} if col.kind in MEASURES else {}))
+                            for number, col in enumerate(columns)), js_class="cegid_staging_list", **read_only)
         elif view_type == "form":
             node = E.form(E.sheet(E.group(*(E.field(name=col.field_name) for col in columns))), **read_only)
         elif view_type == "pivot":

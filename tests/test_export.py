@@ -3,6 +3,8 @@
 """An export the addon has never seen becomes Odoo data: catalogue entry, custom model, views, menu, rows."""
 
 
+from lxml import etree
+
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tests.common import HttpCase, JsonRpcException, new_test_user
@@ -114,6 +116,14 @@ class TestNewExport(CegidCase):
         self.assertIn("x_date_embauche", views["views"]["pivot"]["arch"])
         for operation in ("write", "create", "unlink"):
             self.assertFalse(self.env["x_cegid_salaries"].with_user(self.manager).has_access(operation))
+
+    def test_a_wide_export_lists_its_first_columns_and_keeps_the_others_a_click_away(self):
+        names = [f"C{number:02d}" for number in range(1, 13)]
+        self.drop("LARGE.csv", salaries([[str(number) for number in range(12)]], header=";".join(names)))
+        self.run_import()
+        listed = etree.fromstring(self.env["x_cegid_large"].get_views([(False, "list")])["views"]["list"]["arch"])
+        expected = [(f"x_{name.lower()}", "show" if number < 10 else "hide") for number, name in enumerate(names)]
+        self.assertEqual([(field.get("name"), field.get("optional")) for field in listed.iter("field")], expected)
 
     def test_a_second_file_replaces_the_rows_by_a_swap(self):
         self.drop("SALARIES.csv", salaries(FIRST))
