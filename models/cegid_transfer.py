@@ -85,7 +85,7 @@ class CegidTransfer(models.Model):
     byte_count = fields.Float("All bytes", digits=(20, 0), readonly=True, groups="is_cegid2odoo.group_cegid_manager")
     shown_file_count = fields.Integer("Files", compute="_compute_shown_counts",
                                       help="The files downloaded by this run that you may see.")
-    shown_byte_count = fields.Float("Size", digits=(20, 0), compute="_compute_shown_counts")
+    shown_byte_count = fields.Float("Size (bytes)", digits=(20, 0), compute="_compute_shown_counts")
     repeat_count = fields.Integer(
         "Seen again", readonly=True, help="How many later runs met the same failure (counted here, not recorded).")
     error_code = fields.Char(readonly=True)
@@ -339,7 +339,7 @@ class CegidTransferFile(models.Model):
         help="The export of the file, by its name; who may see the line follows its data group.")
     blob_name = fields.Char("Blob", required=True)
     local_name = fields.Char("Local file")
-    size = fields.Float(digits=(20, 0))
+    size = fields.Float("Size (bytes)", digits=(20, 0))  # shown "23.8M" (Odoo's human-readable numbers)
     md5 = fields.Char("MD5")
     last_modified = fields.Datetime("Modified in Azure")
     state = fields.Selection(FILE_STATES, required=True)
