@@ -262,8 +262,8 @@ def run_shell(src, cluster, workdir, dbname, script, addons=None):
     return (process.stdout + process.stderr).splitlines()
 
 
-def run_pytest(folder, env=None, extra=()):
-    """pytest on ``folder`` (its own rootdir); return (passed, failed, exit status).
+def run_pytest(folder, env=None, extra=(), python=sys.executable):
+    """pytest on ``folder`` (its own rootdir) with ``python``; return (passed, failed, exit status).
 
     A run that reports no test, or dies before writing its report, counts as one failure; in a strict run
     (CI) every skipped test counts as failed.
@@ -271,7 +271,7 @@ def run_pytest(folder, env=None, extra=()):
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "junit.xml"
         process = subprocess.run(
-            [sys.executable, "-m", "pytest", str(folder), "-q", "-p", "no:cacheprovider", f"--junitxml={report}",
+            [python, "-m", "pytest", str(folder), "-q", "-p", "no:cacheprovider", f"--junitxml={report}",
              f"--timeout={PYTEST_TIMEOUT}", *extra],
             cwd=REPO_ROOT, check=False, env=dict(os.environ, **(env or {})),
         )

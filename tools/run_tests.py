@@ -7,6 +7,8 @@ Called by ``tools/test`` inside the test virtual environment. Suites:
 
 - core: the pure-Python core and the two command-line scripts (pytest, against
   Azurite and the Cegid API simulator);
+- core-urllib3-2: the same tests on the other HTTP stack Odoo 18 pins (urllib3 2,
+  for Python 3.12), from the virtual environment ``tools/test`` makes for it;
 - lint: ruff, and pylint-odoo's mandatory checks;
 - odoo: the addon installed, tested and uninstalled on a real Odoo 18.0 and a
   throwaway PostgreSQL (``tools/run_odoo_suite.py``).
@@ -25,12 +27,30 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import run_odoo_suite
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SUITES = ("core", "lint", "odoo")
+SUITES = ("core", "core-urllib3-2", "lint", "odoo")
+URLLIB3_2_PYTHON = "CEGID_URLLIB3_2_PYTHON"  # set by tools/test: the Python of the urllib3 2 environment
 
 
 def run_core(pytest_args):
     """pytest on tests/core; return (passed, failed)."""
     passed, failed, _status = run_odoo_suite.run_pytest(REPO_ROOT / "tests" / "core", extra=pytest_args)
+    return passed, failed
+
+
+def run_core_urllib3_2(pytest_args):
+    """pytest on tests/core with the urllib3 2 environment's Python; return (passed, failed[, warning])."""
+    python = os.environ.get(URLLIB3_2_PYTHON)
+    if not python:
+        warning = f"core-urllib3-2: WARNING: not run ({URLLIB3_2_PYTHON} unset: run tools/test)"
+        return (0, 1, warning) if run_odoo_suite.strict_mode() else (0, 0, warning)
+    requests_version, urllib3_version = subprocess.run(
+        [python, "-c", "import requests, urllib3; print(requests.__version__, urllib3.__version__)"],
+        capture_output=True, text=True, check=True).stdout.split()
+    print(f"core-urllib3-2: requests {requests_version}, urllib3 {urllib3_version}", flush=True)
+    if not urllib3_version.startswith("2."):
+        return 0, 1, f"core-urllib3-2: FAILED: {python} has urllib3 {urllib3_version}, not 2"
+    passed, failed, _status = run_odoo_suite.run_pytest(REPO_ROOT / "tests" / "core", extra=pytest_args,
+                                                        python=python)
     return passed, failed
 
 
@@ -128,7 +148,7 @@ def interrupt(_signum, _frame):
 def main():
     parser = argparse.ArgumentParser(description="Run the core, lint and Odoo suites.")
     parser.add_argument("--only", metavar="SUITES", default=",".join(SUITES),
-                        help="comma-separated suites to run (default: core,lint,odoo)")
+                        help=f"comma-separated suites to run (default: {','.join(SUITES)})")
     parser.add_argument("--odoo-log", metavar="PATH", help="keep Odoo's log there")
     parser.add_argument("pytest_args", nargs="*", help="extra arguments for pytest (after --)")
     args = parser.parse_args()
@@ -140,6 +160,7 @@ def main():
     os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
     runners = {
         "core": lambda: run_core(args.pytest_args),
+        "core-urllib3-2": lambda: run_core_urllib3_2(args.pytest_args),
         "lint": run_lint,
         "odoo": lambda: run_odoo(args.odoo_log),
     }

@@ -3,7 +3,7 @@
 #
 # Sourced by tools/test and tools/demo: installs, only when missing, what both need on a
 # fresh Debian 12 machine (Debian packages, the virtual environment, Azurite), and sets
-# $repo and $venv. Environment: CEGID_TEST_CACHE (where the venv lives), PYTHON.
+# $repo, $cache and $venv. Environment: CEGID_TEST_CACHE (where the venv lives), PYTHON.
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache=${CEGID_TEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/is_cegid2odoo}
@@ -33,19 +33,21 @@ install_debian_packages() {
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-install_python_tools() {
-  local stamp
-  stamp=$(cat "$repo/requirements.txt" "$repo/requirements-test.txt" | sha256sum | cut -c1-16)
-  if [ ! -x "$venv/bin/python" ]; then
-    say "creating the virtual environment $venv"
+install_venv() {
+  # install_venv DIR REQUIREMENTS: a virtual environment in DIR with REQUIREMENTS (a file of the repository),
+  # (re)installed when a requirements file changed
+  local dir=$1 requirements=$2 stamp
+  stamp=$(cat "$repo"/requirements*.txt | sha256sum | cut -c1-16)
+  if [ ! -x "$dir/bin/python" ]; then
+    say "creating the virtual environment $dir"
     mkdir -p "$cache"
-    "$python" -m venv "$venv"
+    "$python" -m venv "$dir"
   fi
-  if [ ! -e "$venv/.requirements-$stamp" ]; then
-    say "installing the test tools into $venv"
-    "$venv/bin/python" -m pip install -q --upgrade pip
-    "$venv/bin/python" -m pip install -q -r "$repo/requirements-test.txt"
-    touch "$venv/.requirements-$stamp"
+  if [ ! -e "$dir/.requirements-$stamp" ]; then
+    say "installing $requirements into $dir"
+    "$dir/bin/python" -m pip install -q --upgrade pip
+    "$dir/bin/python" -m pip install -q -r "$repo/$requirements"
+    touch "$dir/.requirements-$stamp"
   fi
 }
 
@@ -60,6 +62,6 @@ install_npm_tools() {
 }
 
 install_debian_packages
-install_python_tools
+install_venv "$venv" requirements-test.txt
 install_npm_tools
 cd "$repo"

@@ -162,7 +162,7 @@ class BlobInfo:
 def _check_answer(pipeline_response):
     """The SDK's ``raw_response_hook`` for every call: raise an answer the network cut short, so that it is retried.
 
-    The standard library's HTTP client and urllib3 1.26 (Odoo 18's pin) take a connection
+    The standard library's HTTP client and urllib3 1.26 (Odoo 18's pin on Python 3.11) take a connection
     closed inside an answer's headers for the end of an answer without a
     body, and one closed inside a body read at once for its end: the SDK
     would then parse an empty or partial listing. An answer with a body but
