@@ -16,6 +16,7 @@ TEXTS = {
     "config.missing": "{setting} is missing",
     "config.not_http_url": "{setting} must be an http:// or https:// URL",
     "config.not_digits": "{setting} must be the Cegid account number (digits only)",
+    "config.control_characters": "{setting} holds a line break or another control character: copy it again",
     "config.bad_force_time": "{setting} must read HH:MM (UTC), e.g. 06:00, not {value!r}",
     "config.bad_mode": "{setting} must be one of {modes}, not {value!r}",
     "config.bad_sas_url": "{setting} must be a container SAS URL (https://.../<container>?sv=...&sig=...)",
@@ -92,10 +93,12 @@ TEXTS = {
     "name.backslash": "contains a backslash",
     "name.absolute": "absolute path",
     "name.drive_letter": "starts with a drive letter",
-    "name.control_characters": "contains control characters",
+    "name.control_characters": "contains control or invisible characters",
     "name.dot_segment": "contains '.' or '..' path segments",
     "name.ends_with_slash": "empty base name (ends with '/')",
     "name.hidden": "hidden name (starts with '.')",
+    "name.reserved": "the name of a sub-folder of the import folder (archive, anomalie)",
+    "name.not_portable": "a name Windows refuses (CON, NUL, COM1..., or ending with a dot or a space)",
     "name.too_long": "base name longer than {max_bytes} bytes",
 }
 

@@ -29,6 +29,7 @@ CODES = {
     "config.missing": ("setting",),
     "config.not_http_url": ("setting",),
     "config.not_digits": ("setting",),
+    "config.control_characters": ("setting",),
     "config.bad_force_time": ("setting", "value"),
     "config.bad_mode": ("setting", "value", "modes"),
     "config.bad_sas_url": ("setting",),
@@ -70,6 +71,7 @@ CODES = {
     "import.cut_by_time_limit": ("limit",),
     "import.loading": ("rows",),
     "import.superseded": ("file",),
+    "import.older_than_table": ("file",),
     "import.load_abandoned": ("file",),
     "import.move_failed": ("folder", "error"),
     "import.note_failed": ("note", "error"),
@@ -155,6 +157,8 @@ CODES = {
     "name.dot_segment": (),
     "name.ends_with_slash": (),
     "name.hidden": (),
+    "name.reserved": (),
+    "name.not_portable": (),
     "name.too_long": ("max_bytes",),
 }
 

@@ -37,13 +37,19 @@ class CegidMessage(models.AbstractModel):
     _description = "Cegid Data Access messages"
 
     @api.model
-    def _render(self, code, params=None):
-        """The sentence of ``code`` with ``params`` in the user's language (nested ``*_code`` parameters too)."""
+    def _render(self, code, params=None, sentences=None, nested=False):
+        """The sentence of ``code`` with ``params`` in the user's language (nested ``*_code`` parameters too).
+
+        ``sentences`` adds templates of the caller's own codes (lazy, as SENTENCES). A sentence that can be part
+        of another (``nested``: lower case, "the connection to Azure was lost") starts with a capital when it is
+        read alone.
+        """
         params = dict(params or {})
         values = {key: value for key, value in params.items() if not key.endswith("_code")}
         for key, value in params.items():
             if key.endswith("_code") and value:  # rendered with the other parameters (not itself: no endless nesting)
-                values[key[: -len("_code")]] = self._render(value, {k: v for k, v in params.items() if k != key})
+                values[key[: -len("_code")]] = self._render(
+                    value, {k: v for k, v in params.items() if k != key}, sentences, nested=True)
         if "setting" in params:
             values["setting"] = self._setting_label(params["setting"])
         if isinstance(params.get("bytes"), (int, float)):
@@ -55,7 +61,9 @@ class CegidMessage(models.AbstractModel):
             values["expiry"] = self._moment_label(params["expiry"])
         if params.get("order"):
             values["order"] = self._date_order_label(params["order"])
-        template = self._template(code)
+        template = self.env._(sentences[code]) if code in (sentences or {}) else self._template(code)
+        if template and not nested and template[0].islower():
+            template = template[0].upper() + template[1:]
         if template is None:
             _logger.warning("Cegid message code without a sentence: %s", code)
             return code
@@ -112,6 +120,8 @@ SENTENCES = {
     "config.not_http_url": _lt("The Cegid setting “%(setting)s” must be an http:// or https:// URL."),
     "config.not_digits": _lt(
         "The Cegid setting “%(setting)s” must be the Cegid account number (digits only)."),
+    "config.control_characters": _lt(
+        "The Cegid setting “%(setting)s” holds a line break or another control character: copy it again."),
     "config.bad_force_time": _lt(
         "The Cegid setting “%(setting)s” must read HH:MM (UTC), e.g. 06:00, not “%(value)s”."),
     "config.bad_mode": _lt("The Cegid setting “%(setting)s” must be one of %(modes)s, not “%(value)s”."),
@@ -121,10 +131,9 @@ SENTENCES = {
     "config.not_a_folder": _lt("The Cegid setting “%(setting)s” is not an existing folder: %(path)s"),
     "config.not_writable": _lt("The Cegid setting “%(setting)s” is not writable: %(path)s (%(detail)s)"),
     "config.provider_missing": _lt(
-        "The Cegid setting “%(setting)s” is missing: press “Discover” beside the provider id in the Cegid settings."),
+        "The Cegid setting “%(setting)s” is missing: press “Find the provider id” in the Cegid settings."),
     "config.unknown_provider": _lt(
-        "Cegid does not know the provider id %(provider_id)s: press “Discover” beside the provider id in the Cegid "
-        "settings."),
+        "Cegid does not know the provider id %(provider_id)s: press “Find the provider id” in the Cegid settings."),
     "config.file_missing": _lt("%(path)s does not exist."),
     "config.file_unreadable": _lt("Cannot read %(path)s: %(detail)s"),
     "config.file_syntax": _lt("%(path)s, line %(line)s: invalid Python syntax."),
@@ -177,6 +186,8 @@ SENTENCES = {
     "import.superseded": _lt(
         "A newer file of the same export, %(file)s, arrived before this one was loaded whole: the newer one is "
         "imported instead, and this one archived."),
+    "import.older_than_table": _lt(
+        "The table already holds a newer file of the same export, %(file)s: this older one is archived unread."),
     "import.load_abandoned": _lt(
         "The file %(file)s left the import folder before its load by parts ended: the table keeps its previous "
         "rows."),
@@ -267,9 +278,11 @@ SENTENCES = {
     "name.backslash": _lt("contains a backslash"),
     "name.absolute": _lt("absolute path"),
     "name.drive_letter": _lt("starts with a drive letter"),
-    "name.control_characters": _lt("contains control characters"),
+    "name.control_characters": _lt("contains control or invisible characters"),
     "name.dot_segment": _lt("contains “.” or “..” path segments"),
     "name.ends_with_slash": _lt("empty base name (ends with “/”)"),
     "name.hidden": _lt("hidden name (starts with “.”)"),
+    "name.reserved": _lt("the name of a sub-folder of the import folder (archive, anomalie)"),
+    "name.not_portable": _lt("a name Windows refuses (CON, NUL, COM1…, or ending with a dot or a space)"),
     "name.too_long": _lt("base name longer than %(max_bytes)s bytes"),
 }

@@ -363,7 +363,4 @@ def _done_totals(lines):
 
 def _render_run(env, code, params):
     """A run's error: an Odoo-side sentence (RUN_SENTENCES) or a core code, in the reader's language."""
-    if code in RUN_SENTENCES:
-        template = env._(RUN_SENTENCES[code])
-        return template % params if params else template
-    return env["is.cegid.message"]._render(code, params)
+    return env["is.cegid.message"]._render(code, params, sentences=RUN_SENTENCES)

@@ -310,8 +310,9 @@ class ResConfigSettings(models.TransientModel):
                                 "danger", sticky=True)
         render = self.env["is.cegid.message"]._render
         lines = [
-            ("✔ " if step.ok else "✘ ") + self.env._("%(step)s: %(result)s", step=render(step.name),
-                                                     result=redact(render(step.code, step.params), settings.secrets()))
+            ("✔ " if step.ok else "✘ ") + self.env._(
+                "%(step)s: %(result)s", step=render(step.name),
+                result=redact(render(step.code, step.params, nested=True), settings.secrets()))
             for step in steps
         ]
         all_ok = bool(steps) and all(step.ok for step in steps)

@@ -14,6 +14,7 @@ from odoo.tools.translate import TranslationModuleReader
 from ..cegid_data_access.errors import CODES, ConfigError
 from ..models.cegid_message import SENTENCES
 from ..models.cegid_query import describe_cron
+from ..models.cegid_transfer import _render_run
 from .common import ImportFolderMixin
 from .test_import_changes import JANUARY, ecriture
 
@@ -85,6 +86,18 @@ class TestFrench(TransactionCase):
                         .startswith("Ligne 152340 : "))
         self.assertIn("(HTTP 1234)", french._render("api.refused", {"op_code": "op.token", "status": 1234,
                                                                      "detail": "x"}))
+        # a download's own sentences too: Odoo's time limit for scheduled actions
+        self.assertIn("(3\u00a0600 s)", _render_run(french.env, "run.continued", {"limit": 3600}))
+
+    def test_a_sentence_that_can_be_part_of_another_starts_with_a_capital_when_read_alone(self):
+        french = self.env["is.cegid.message"].with_context(lang="fr_FR")
+        self.assertEqual(french._render("azure.cut_in_body"),
+                         "La connexion à Azure a été perdue (une réponse coupée dans son corps)")
+        self.assertEqual(self.env["is.cegid.message"]._render("azure.modified", {"status": 412}),
+                         "The blob changed in Azure (HTTP 412)")
+        # inside another sentence it stays as it is (test_core_codes_read_in_the_readers_language: « la mise à jour »)
+        self.assertEqual(french._render("import.bad_line", {"line": 7, "problem_code": "import.value.not_a_number"}),
+                         "Ligne 7 : pas un nombre.")
 
     def test_every_core_code_has_a_sentence_with_its_parameters_and_no_other(self):
         self.assertEqual(sorted(set(CODES) ^ set(SENTENCES)), [])

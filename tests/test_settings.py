@@ -99,8 +99,8 @@ class TestSettings(CegidCase):
         params = action["params"]
         self.assertEqual(params["type"], "success", params["message"])
         self.assertEqual([line[:1] for line in params["message"].splitlines()], ["✔", "✔", "✔"])
-        for step in ("token", "SAS", "listing"):
-            self.assertIn(step, params["message"])
+        self.assertEqual([line.split(":")[0] for line in params["message"].splitlines()],
+                         ["✔ Token", "✔ SAS", "✔ Listing"])
         self.assertEqual(self.blob_names(), ["ECRITURE.csv"], "Test connection deletes nothing")
 
     def test_test_connection_bad_credentials(self):
@@ -108,8 +108,8 @@ class TestSettings(CegidCase):
         action = self.env["res.config.settings"].create({}).action_cegid_test_connection()
         params = action["params"]
         self.assertEqual(params["type"], "danger")
-        self.assertIn("✘ token", params["message"])
-        self.assertNotIn("listing", params["message"])
+        self.assertIn("✘ Token: The Cegid API refused the token request (HTTP 401)", params["message"])
+        self.assertNotIn("Listing", params["message"])
         self.assertNotIn("wrong-secret-value", params["message"])
 
     def test_config_error_names_the_field(self):

@@ -8,11 +8,14 @@ for its translation template (``--i18n-export``), writes it as
 ``i18n/is_cegid2odoo.pot``, then updates ``i18n/fr.po`` from it: the French of
 every term that is still there is kept, a new term is added untranslated, a
 term Odoo no longer exports is dropped. Prints the terms left to translate and
-exits 1 while there are any. Run it in the test virtual environment:
+exits 1 while there are any. ``--check`` writes nothing: it says whether
+``i18n/`` is up to date (the same terms as Odoo exports, each translated).
+Run it in the test virtual environment:
 
-    ~/.cache/is_cegid2odoo/venv/bin/python tools/update_i18n.py
+    ~/.cache/is_cegid2odoo/venv/bin/python tools/update_i18n.py [--check]
 """
 
+import argparse
 import shutil
 import sys
 import tempfile
@@ -60,10 +63,29 @@ def merge(template, translation):
     return [entry.msgid for entry in merged if not entry.msgstr]
 
 
+def check(exported):
+    """Print what differs between ``exported`` (a fresh template) and ``i18n/``; return the number of problems."""
+    fresh = {entry.msgid for entry in polib.pofile(str(exported))}
+    committed = {entry.msgid for entry in polib.pofile(str(TEMPLATE))}
+    translated = {entry.msgid for entry in polib.pofile(str(FRENCH)) if entry.msgstr and not entry.obsolete}
+    problems = [*(f"not in {TEMPLATE.name}: {msgid!r}" for msgid in sorted(fresh - committed)),
+                *(f"no longer exported, still in {TEMPLATE.name}: {msgid!r}" for msgid in sorted(committed - fresh)),
+                *(f"to translate: {msgid!r}" for msgid in sorted(fresh - translated))]
+    for problem in problems:
+        print(f"i18n: {problem}")
+    print(f"i18n: {'up to date' if not problems else f'{len(problems)} problem(s)'}")
+    return len(problems)
+
+
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 when i18n/ is not up to date")
+    args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         exported = Path(tmp) / "terms.pot"
         export_template(exported)
+        if args.check:
+            return 1 if check(exported) else 0
         shutil.copyfile(exported, TEMPLATE)
     missing = merge(TEMPLATE, FRENCH)
     print(f"i18n: {TEMPLATE.name} exported, {FRENCH.name} updated")
