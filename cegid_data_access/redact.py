@@ -6,9 +6,10 @@ import logging
 import re
 
 REDACTED = "***"
-# a signature is base64, URL-encoded or not: what starts otherwise is no signature, e.g. the "sig=…" of a
-# sentence showing what a SAS URL looks like (masking it would cut the sentence)
-_SAS_SIGNATURE = re.compile(r"(?i)(sig=)(?=[\w%+/=-])[^&\s\"'<>]+")
+# a signature is base64, URL-encoded or not, after "sig=" (or "sig%3D", a SAS URL itself URL-encoded, as in another
+# URL's query): what starts otherwise is no signature, e.g. the "sig=…" of a sentence showing what a SAS URL looks
+# like (masking it would cut the sentence)
+_SAS_SIGNATURE = re.compile(r"(?i)(sig(?:=|%3D))(?=[\w%+/=-])[^&\s\"'<>]+")
 
 
 def redact(text, secrets=()):

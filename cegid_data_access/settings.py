@@ -22,11 +22,14 @@ MODE_API = "api"
 MODE_SAS_URL = "sas_url"
 MODES = (MODE_API, MODE_SAS_URL)
 ENV_PREFIX = "CEGID_"
+# the settings the Cegid API receives in HTTP headers (or its query string)
+HEADER_SETTINGS = ("api_key_id", "api_key_secret", "subscription_key")
 FORCE_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
 def _setting(*config_py, default="", secret=False):
-    return dataclasses.field(default=default, metadata={"config_py": config_py, "secret": secret})
+    # a secret stays out of the dataclass's repr: a traceback's locals, a debug print
+    return dataclasses.field(default=default, repr=not secret, metadata={"config_py": config_py, "secret": secret})
 
 
 @dataclasses.dataclass
@@ -61,6 +64,10 @@ class Settings:
             raise ConfigError("config.not_http_url", "api_base_url")
         if not self.tenant_id.isdigit():
             raise ConfigError("config.not_digits", "tenant_id")
+        for name in HEADER_SETTINGS:
+            # requests would refuse the header quoting its value, the secret, in its error
+            if any(ord(char) < 32 or ord(char) == 127 for char in getattr(self, name)):
+                raise ConfigError("config.control_characters", name)
 
     def validate_force_time(self):
         """Check ``force_time`` when set: HH:MM, UTC."""

@@ -23,7 +23,7 @@ from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from ..errors import ApiError, AuthenticationError, ConfigError, ConnectionFailure, NotFoundError
-from ..redact import redact
+from ..redact import REDACTED, redact
 from .schedules import force_target, format_cegid_datetime, is_enabled, scheduler_name
 
 _logger = logging.getLogger(__name__)
@@ -40,6 +40,8 @@ RETRY_STATUSES = (429, 500, 502, 503, 504)
 TOKEN_MARGIN = 60  # seconds before expireIn when a cached token is renewed
 DEFAULT_TOKEN_LIFETIME = 300  # when expireIn is unreadable, do not trust the token for long
 DETAIL_LIMIT = 300
+# the operations whose answer is a secret (a bearer token, a SAS URL): an answer that is not JSON is not quoted
+SECRET_ANSWERS = frozenset({"op.token", "op.sas"})
 
 
 @dataclasses.dataclass
@@ -166,14 +168,15 @@ class CegidClient:
                           detail=self._redact(error_detail(response)) or "")
 
     def _json(self, response, op):
-        """The JSON body of a successful answer; ApiError when it is not JSON."""
+        """The JSON body of a successful answer; ApiError when it is not JSON (quoting its start, unless secret)."""
         try:
             return response.json()
         except ValueError:
+            start = " ".join((response.text or "").split())[:120]
             raise ApiError(
                 "api.not_json", status=response.status_code, op_code=op[0], **op[1],
                 content_type=response.headers.get("Content-Type") or "",
-                start=self._redact(" ".join((response.text or "").split())[:120]),
+                start=REDACTED if op[0] in SECRET_ANSWERS else self._redact(start),
             ) from None
 
     # -- token ---------------------------------------------------------------

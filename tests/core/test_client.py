@@ -289,6 +289,16 @@ def test_non_json_token_answer(sim):
     assert caught.value.code == "api.not_json" and caught.value.params["op_code"] == "op.token"
 
 
+@pytest.mark.parametrize(("path", "call"), [("Token", "get_token"), ("GetSASToken", "get_container_url")])
+def test_an_answer_holding_a_secret_is_not_quoted_when_it_is_not_json(sim, path, call):
+    """A token or a SAS answered as plain text (a proxy's rewriting) is still a secret: masked, not quoted."""
+    sim.inject("GET", path, body="access_token=S3cretBearerT0ken expires=3600")
+    with pytest.raises(ApiError) as caught:
+        getattr(client_for(sim), call)()
+    assert caught.value.code == "api.not_json" and caught.value.params["start"] == "***"
+    assert "S3cretBearer" not in describe(caught.value)
+
+
 def test_plain_text_error_body_is_kept(sim):
     sim.inject("GET", "GetSASToken", status=400, body="Bad things happened")
     with pytest.raises(ApiError) as caught:
@@ -350,6 +360,22 @@ def test_a_tenant_id_that_is_not_digits_is_a_setting_error_before_any_call(sim):
         client_for(sim, settings={"tenant_id": "ACME-12"})
     assert (caught.value.code, caught.value.setting) == ("config.not_digits", "tenant_id")
     assert sim.requests == []
+
+
+@pytest.mark.parametrize("name", ["api_key_id", "api_key_secret", "subscription_key"])
+def test_a_key_pasted_with_a_line_break_is_a_setting_error_that_does_not_quote_it(sim, name):
+    """requests would refuse the header and quote the secret in its error: the setting is refused first."""
+    with pytest.raises(ConfigError) as caught:
+        client_for(sim, settings={name: "S3cretPart1\nS3cretPart2"})
+    assert (caught.value.code, caught.value.setting) == ("config.control_characters", name)
+    assert "S3cret" not in describe(caught.value) and "S3cret" not in repr(caught.value.params)
+    assert sim.requests == []
+
+
+def test_a_settings_repr_shows_no_secret():
+    settings = Settings(api_key_secret="S3cretKey", subscription_key="S3cretSub", sas_url="https://a/c?sig=S3cret")
+    assert "S3cret" not in repr(settings)
+    assert "api_key_id=" in repr(settings)
 
 
 # -- scheduled queries ------------------------------------------------------------------

@@ -42,3 +42,11 @@ def test_a_malformed_log_call_neither_raises_nor_shows_the_signature(script_log)
     written = script_log.getvalue()
     assert "sig=***" in written
     assert "T0pS3cret" not in written
+
+
+def test_a_sas_url_url_encoded_in_another_url_shows_no_signature(script_log):
+    transfer._logger.warning("redirected to https://login.example/?next=%s",
+                             "https%3A%2F%2Fcegid.blob.core.windows.net%2Fexports%3Fsv%3D2022-11-02%26sig%3DT0pS3cret")
+    written = script_log.getvalue()
+    assert "sig%3D***" in written
+    assert "T0pS3cret" not in written
