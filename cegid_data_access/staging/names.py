@@ -18,8 +18,15 @@ STAMP_FORMAT = "%Y%m%dT%H%M%SZ"  # the arrival time in a no-overwrite suffix
 # the no-overwrite suffix candidate_names puts before the extension, parsed by original_name: one format
 _SUFFIX = re.compile(r"\.\d{8}T\d{6}Z(?:-\d+)?$")
 _DRIVE = re.compile(r"^[A-Za-z]:")
-# Cc: C0/C1 controls, NUL, DEL; Zl/Zp: line/paragraph separators; Cs: lone surrogates.
-_FORBIDDEN_CATEGORIES = {"Cc", "Zl", "Zp", "Cs"}
+# Cc: C0/C1 controls, NUL, DEL; Zl/Zp: line/paragraph separators; Cs: lone surrogates; Cf: invisible formatting
+# (a right-to-left override shows "evil\u202evsc.csv" as "evilcsv.csv")
+_FORBIDDEN_CATEGORIES = {"Cc", "Zl", "Zp", "Cs", "Cf"}
+# the import folder's own sub-folders (cegid_import.folders: ARCHIVE_FOLDER, ANOMALY_FOLDER): a file of that name
+# would stop every imported or rejected file from being put away
+RESERVED_NAMES = frozenset({"archive", "anomalie"})
+# what Windows (an SMB share as the import folder) refuses: its device names, with or without an extension, and a
+# name ending with a dot or a space (which the import, reading *.csv, would never see either)
+_NOT_PORTABLE = re.compile(r"(?i)^(?:(?:con|prn|aux|nul|com[0-9]|lpt[0-9])(?:\..*)?|.*[. ])$")
 
 
 def base_name(blob_name):
@@ -41,6 +48,8 @@ _RULES = (
     (lambda name: any(part in (".", "..") for part in name.split("/")), "name.dot_segment"),
     (lambda name: not base_name(name), "name.ends_with_slash"),
     (lambda name: base_name(name).startswith("."), "name.hidden"),
+    (lambda name: base_name(name).lower() in RESERVED_NAMES, "name.reserved"),
+    (lambda name: _NOT_PORTABLE.match(base_name(name)), "name.not_portable"),
     (lambda name: _name_bytes(name) > MAX_NAME_BYTES, "name.too_long"),
 )
 

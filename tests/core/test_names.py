@@ -8,7 +8,15 @@ import itertools
 import pytest
 
 from cegid_data_access.errors import CODES
-from cegid_data_access.staging.names import MAX_NAME_BYTES, base_name, candidate_names, original_name, refusal
+from cegid_data_access.staging.names import (
+    MAX_NAME_BYTES,
+    RESERVED_NAMES,
+    base_name,
+    candidate_names,
+    original_name,
+    refusal,
+)
+from cegid_import.folders import ANOMALY_FOLDER, ARCHIVE_FOLDER
 
 ARRIVAL = datetime.datetime(2026, 11, 28, 10, 15, tzinfo=datetime.timezone.utc)
 
@@ -21,6 +29,10 @@ ARRIVAL = datetime.datetime(2026, 11, 28, 10, 15, tzinfo=datetime.timezone.utc)
     ("x\x7f.csv", "name.control_characters"), ("x\u2028.csv", "name.control_characters"),
     ("x\n.csv", "name.control_characters"), ("folder/", "name.ends_with_slash"), (".cegid-partial", "name.hidden"),
     ("a/.cegid-partial", "name.hidden"), (".bashrc", "name.hidden"), ("é" * 128 + ".csv", "name.too_long"),
+    ("evil\u202evsc.csv", "name.control_characters"), ("x\u200b.csv", "name.control_characters"),
+    ("archive", "name.reserved"), ("exports/Anomalie", "name.reserved"), ("CON", "name.not_portable"),
+    ("a/nul.csv", "name.not_portable"), ("Com1.csv", "name.not_portable"), ("lpt9", "name.not_portable"),
+    ("ECRITURE.csv ", "name.not_portable"), ("ECRITURE.csv.", "name.not_portable"),
 ])
 def test_refused(name, code):
     refused_code, params = refusal(name)
@@ -31,7 +43,8 @@ def test_refused(name, code):
 @pytest.mark.parametrize("name, base", [
     ("ECRITURE.csv", "ECRITURE.csv"), ("exports/2026/ANALYTIQ.csv", "ANALYTIQ.csv"),
     ("a//b.csv", "b.csv"), ("Écriture comptable.csv", "Écriture comptable.csv"), ("x" * 255, "x" * 255),
-    ("a..b.csv", "a..b.csv"),
+    ("a..b.csv", "a..b.csv"), ("archive.csv", "archive.csv"), ("archives", "archives"), ("CONSO.csv", "CONSO.csv"),
+    ("com10.csv", "com10.csv"), ("exports/nul/x.csv", "x.csv"),
 ])
 def test_accepted(name, base):
     assert refusal(name) is None
@@ -67,3 +80,7 @@ def test_a_suffixed_name_gives_back_the_name_it_was_made_from(base):
     for name in itertools.islice(candidate_names(base, ARRIVAL), 4):
         assert original_name(name) == base, name
     assert original_name("SALARIES.2026.csv") == "SALARIES.2026.csv"
+
+
+def test_the_names_refused_as_reserved_are_the_import_folders_own_sub_folders():
+    assert RESERVED_NAMES == {ARCHIVE_FOLDER, ANOMALY_FOLDER}
