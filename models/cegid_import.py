@@ -196,6 +196,10 @@ class CegidImport(models.Model):
                     _logger.info("Cegid import: the run's time is up, the next run imports %s and the rest", name)
                     continued = True
                     break
+                older = self.browse() if name in loads else self._supersede_if_older(folder, name)
+                if older:
+                    records |= older
+                    continue
                 record = self._import_file(folder, name, transfer, deadline, loads.get(name))
                 records |= record
                 if record.state == "loading":

@@ -9,7 +9,8 @@ run going on from the next line, and swapped in whole once loaded: readers
 see the previous rows or the new ones, never a mix (``cegid_import.pg_replace``
 ``replace_in_parts``). A kill loses the part under way only. A load whose file
 left the folder is given up; one whose export has a newer file waiting is
-superseded by it.
+superseded by it. A file older than the one its table holds (left behind by
+a failure while a newer file was imported) is archived unread.
 """
 
 import contextlib
@@ -26,7 +27,7 @@ from ..cegid_import.pg_replace import LoadProgress, drop_load, replace_in_parts
 from ..cegid_import.profile import profile_file
 from ..cegid_import.reader import ExportReader, read_header
 from .cegid_backend import exclusive_run
-from .cegid_import import export_of, failed_values
+from .cegid_import import export_of, failed_values, file_date
 
 _logger = logging.getLogger(__name__)
 
@@ -178,6 +179,28 @@ class CegidImportLoad(models.Model):
             record._file_away(folder)
             ended |= record
         return loads, ended
+
+    @api.model
+    def _supersede_if_older(self, folder, name):
+        """The import record of file ``name``, archived unread, when its table holds a newer file's rows; else none.
+
+        A file left behind (it failed for a moment, Odoo's time limit cut it)
+        while a newer file of its export was imported would otherwise take the
+        table back to an older snapshot.
+        """
+        current = self.sudo().search([("export_id.name", "=", export_of(name)), ("state", "=", "done")], limit=1)
+        try:
+            date = file_date(os.path.join(folder, name))
+        except OSError:
+            return self.browse()
+        if not current.file_date or date >= current.file_date:
+            return self.browse()
+        record = self._create_record({
+            "name": name, "export_id": current.export_id.id, "file_date": date, "state": "superseded",
+            "row_count": 0, "message_code": "import.older_than_table", "message_params": {"file": current.name}})
+        self._commit()
+        record._file_away(folder)
+        return record
 
     @api.model
     def _update_held(self, entry):

@@ -283,6 +283,23 @@ class TestImport(ImportFolderMixin, TransactionCase):
         self.assertEqual(len(self.listing("archive")), 2)
         self.assertFalse(newer.exists() or older.exists())
 
+    def test_a_file_older_than_the_one_its_table_holds_is_archived_unread(self):
+        """A file left behind (it failed for a moment) must not take the table back once a newer one is in."""
+        self.drop("ECRITURE.csv", ecriture(("2025-05-01", "NEWER", "411000", "5")))
+        self.run_import()
+        older = self.drop("ECRITURE.csv", ecriture(("2025-04-01", "OLDER", "411000", "4")))
+        os.utime(older, (self.mtime - 3600, self.mtime - 3600))
+        record = self.run_import()
+        self.assertEqual((record.state, record.message_code), ("superseded", "import.older_than_table"))
+        self.assertIn("newer file of the same export, ECRITURE.csv", record.message)
+        self.assertEqual(self.entries(), [("2025-05-01", "NEWER", "411000", 5.0)])
+        self.assertFalse(older.exists())
+        self.assertEqual(len(self.listing("archive")), 2)
+        # a newer file still replaces the table
+        self.drop("ECRITURE.csv", ecriture(("2025-06-01", "NEWEST", "411000", "6")))
+        self.assertEqual(self.run_import().state, "done")
+        self.assertEqual(self.entries(), [("2025-06-01", "NEWEST", "411000", 6.0)])
+
     def test_hidden_files_subfolders_and_other_files_are_left_alone(self):
         (self.folder / ".cegid-partial").mkdir()
         (self.folder / ".cegid-partial" / "x.part").write_bytes(ecriture())
