@@ -404,6 +404,18 @@ class CegidExport(models.Model):
                 entry.sudo()._sync_table_labels()
         return result
 
+    def _update_field_translations(self, field_name, translations, digest=None, source_lang=None):
+        """The title's translations (Odoo's translation dialog) follow write's rules: a shipped title is the addon's."""
+        if any(self.mapped("builtin")):
+            check_client_values(self, {field_name: translations}, SHIPPED_ENTRY_FIELDS)
+        if field_name == "description" and not all((value or value is False) for value in translations.values()):
+            raise UserError(self.env._("A table needs a title."))
+        result = super()._update_field_translations(field_name, translations, digest=digest, source_lang=source_lang)
+        if field_name == "description":
+            for entry in self.filtered(lambda rec: not rec.builtin and rec.model_id):
+                entry.sudo()._sync_table_labels()
+        return result
+
     @api.ondelete(at_uninstall=False)
     def _unlink_except_shipped(self):
         if any(entry.builtin for entry in self):

@@ -98,3 +98,18 @@ class TestReadOnly(CegidCase):
             self.rpc(self.manager, self.entry, "write", {"group_id": self.ref("base.group_user")})
         with self.assertRaises(AccessError):
             self.rpc(self.cegid_user, self.entry, "write", {"description": "Mine"})
+
+    def test_the_translation_dialog_follows_the_writes_rules(self):
+        """Odoo's translation dialog writes a title's translations past write: its rules hold there too."""
+        ecriture = self.env.ref("is_cegid2odoo.export_ecriture")
+        for method, args in (("update_field_translations", ("description", {"en_US": "Mine"})),
+                             ("web_override_translations", ({"description": "Mine"},))):
+            with self.subTest(method=method), self.assertRaises(AccessError):
+                self.rpc(self.manager, ecriture, method, *args)
+        self.assertEqual(ecriture.description, "Accounting entries")
+        with self.assertRaises(UserError):
+            self.rpc(self.manager, self.entry, "update_field_translations", "description", {"en_US": ""})
+        # a custom table's title is the manager's, and its menu follows it
+        self.rpc(self.manager, self.entry, "web_override_translations", {"description": "Salaires"})
+        self.assertEqual(self.entry.description, "Salaires")
+        self.assertEqual(self.entry._owned("ir.ui.menu").name, "Salaires")
