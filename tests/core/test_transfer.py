@@ -4,6 +4,7 @@
 
 import dataclasses
 import datetime
+import errno
 import fcntl
 import gzip
 import hashlib
@@ -265,6 +266,30 @@ def test_disk_refusing_a_large_blob_midway_keeps_it_in_azure(box):
     assert delivered_files(box.folder) == {"small.csv": b"s" * 1000}
     assert blob_names(box.container) == ["big.csv"]
     assert staging_leftovers(box.folder) == []
+
+
+@pytest.mark.parametrize("error, code", [(errno.ENOSPC, "file.disk_full"), (errno.EMFILE, "file.write_failed")],
+                         ids=["ENOSPC", "EMFILE"])
+def test_a_part_file_that_cannot_be_created_keeps_the_blob_with_a_clear_code(box, monkeypatch, error, code):
+    """Creating the download's part file fails (disk full, no descriptor left): not an unexpected error."""
+    upload(box.container, "ECRITURE.csv", b"the export")
+    real_open = os.open
+
+    def refusing_open(path, flags, *args, **kwargs):
+        if str(path).endswith(".part") and flags & os.O_CREAT:
+            raise OSError(error, os.strerror(error), path)
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refusing_open)
+    result = run_transfer(box.settings, tuning=FAST)
+    monkeypatch.undo()
+
+    [outcome] = result.outcomes
+    assert (outcome.state, outcome.code, outcome.params) == ("failed", code, {"detail": os.strerror(error)})
+    assert blob_names(box.container) == ["ECRITURE.csv"]
+    assert staging_leftovers(box.folder) == []
+    assert run_transfer(box.settings, tuning=FAST).exit_code == 0
+    assert delivered_files(box.folder) == {"ECRITURE.csv": b"the export"}
 
 
 def test_a_compressed_blob_is_delivered_as_stored(box):
