@@ -316,11 +316,12 @@ class _Run:
 
 
 def _delete_result(status, azure_code):
-    """(state, code, params) of one conditional delete answered ``status``."""
+    """(state, code, params) of one conditional delete answered ``status`` with Azure's error code ``azure_code``."""
     if status in (200, 202):
         return DONE, None, {}
-    if status == 412:
+    if status == 412 and azure_code == "ConditionNotMet":  # only this 412 says the ETag changed
         return DONE, "file.newer_version_kept", {}
+    # any other 412 (LeaseIdMissing...: someone holds a lease) left this version there: the next run deletes it
     if status == 404:
         return DONE, "file.already_removed", {}
     reason = "azure.denied" if status in (401, 403) else "azure.refused"
