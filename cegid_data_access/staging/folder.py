@@ -17,7 +17,9 @@ folder (so that a hard link into it is atomic):
   still true;
 - ``<key>.json``: the journal entry of a blob that is being (or was)
   delivered but not yet deleted from Azure, written and fsynced BEFORE the
-  ``.part`` file gets its final name, removed after the delete;
+  ``.part`` file gets its final name, removed after the delete. Like every
+  small file here it is replaced atomically: a crash leaves the earlier
+  entry or the new one, never a torn one;
 - ``<group>.group``: the journal of a group of files delivered together
   (group commit): their ``.part`` files are fsynced together first, then the
   journal is written (one file, one fsync and one folder fsync for the whole
@@ -85,6 +87,15 @@ def discard(path):
         os.unlink(path)
 
 
+def _read_json(path):
+    """The JSON value in file ``path``; None when it is missing, unreadable or torn."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        return None
+
+
 class StagingFolder:
     """The hidden folder of one import folder: lock, part files, resume records, journal."""
 
@@ -144,10 +155,8 @@ class StagingFolder:
         path = os.path.join(self.path, key + RESUME)
         if first:
             self._write_durably(path, record)
-            return
-        temporary = path + ".tmp"
-        self._write_file(temporary, record)
-        os.replace(temporary, path)
+        else:
+            self._write_file(path, record)
 
     def drop_part(self, key):
         """Forget a download: its resume record, then its ``.part`` file."""
@@ -196,14 +205,14 @@ class StagingFolder:
 
     def _split_group(self, path):
         """Give each delivered entry of a group journal its own ``<key>.json`` (then the group goes)."""
-        try:
-            with open(path, encoding="utf-8") as handle:
-                entries = json.load(handle)
-        except (OSError, ValueError):
+        entries = _read_json(path)
+        if not isinstance(entries, list):
             return  # torn: it was not fsynced, so no rename of the group happened
         for entry in entries:
             key = entry["key"]
-            if not os.path.exists(self.journal_path(key)) and self._part_links(key) != 1:
+            # an entry of its own that does not parse (torn by a crash in an older version's in-place write) tells
+            # nothing: the group's still names the delivered file
+            if not isinstance(_read_json(self.journal_path(key)), dict) and self._part_links(key) != 1:
                 self.write_journal(key, entry)
 
     def _part_links(self, key):
@@ -213,10 +222,8 @@ class StagingFolder:
             return 0
 
     def _recover_entry(self, key):
-        try:
-            with open(self.journal_path(key), encoding="utf-8") as handle:
-                entry = json.load(handle)
-        except (OSError, ValueError):
+        entry = _read_json(self.journal_path(key))
+        if not isinstance(entry, dict):
             return None  # written before the rename: a torn entry means no rename happened
         if self._part_links(key) == 1:
             return None  # crashed before the rename: not delivered
@@ -228,11 +235,10 @@ class StagingFolder:
         """A resume record still describing its ``.part`` file, or None (torn, delivered, part gone or short)."""
         if key in delivered:
             return None
+        record = _read_json(os.path.join(self.path, key + RESUME))
         try:
-            with open(os.path.join(self.path, key + RESUME), encoding="utf-8") as handle:
-                record = json.load(handle)
             size = os.stat(self.part_path(key)).st_size
-        except (OSError, ValueError):
+        except OSError:
             return None
         if not isinstance(record, dict) or not isinstance(record.get("durable"), int) or size < record["durable"]:
             return None
@@ -313,9 +319,15 @@ class StagingFolder:
 
     @staticmethod
     def _write_file(path, value):
-        """Write ``value`` as JSON to ``path`` and fsync it."""
+        """Write ``value`` as JSON to ``path`` atomically: into a temporary file, fsynced, then renamed over ``path``.
+
+        Written in place, a crash (or a full disk) midway would leave an
+        empty or cut entry where a good one stood; the temporary file left
+        instead is a leftover that recovery removes.
+        """
         data = json.dumps(value, ensure_ascii=False).encode("utf-8")
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        temporary = path + ".tmp"
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
         try:
             view = memoryview(data)
             while view:
@@ -323,8 +335,9 @@ class StagingFolder:
             os.fsync(fd)
         finally:
             os.close(fd)
+        os.replace(temporary, path)
 
     def _write_durably(self, path, value):
-        """Write ``value`` as JSON to ``path``; fsync the file and the staging folder."""
+        """Write ``value`` as JSON to ``path`` atomically; fsync the file and the staging folder (its rename)."""
         self._write_file(path, value)
         fsync_path(self.path)

@@ -8,6 +8,7 @@ import errno
 import fcntl
 import gzip
 import hashlib
+import json
 import os
 import resource
 import signal
@@ -99,6 +100,21 @@ def box(azurite, tmp_path):
     result.name, result.folder, result.settings = name, folder, settings
     result.container = azurite.service_client().get_container_client(name)
     return result
+
+
+def downloaded(box, name, data):
+    """Blob ``name`` uploaded and downloaded into its part file, as a run killed later left it.
+
+    Return (the staging folder, its lock held, the blob's key, its ETag).
+    """
+    upload(box.container, name, data)
+    [etag] = [blob.etag for blob in box.container.list_blobs() if blob.name == name]
+    staging = StagingFolder(str(box.folder))
+    assert staging.acquire()
+    key = entry_key(name, etag)
+    with open(staging.part_path(key), "wb") as handle:
+        handle.write(data)
+    return staging, key, etag
 
 
 def by_blob(result):
@@ -458,6 +474,43 @@ def test_crash_after_a_group_commit_deletes_only(box):
     assert staging_leftovers(box.folder) == []
 
 
+def test_a_torn_entry_beside_its_group_journal_does_not_deliver_the_file_twice(box):
+    """A run delivered a group, its delete failed, and a crash tore the file's own entry while it was written."""
+    staging, key, etag = downloaded(box, "ECRITURE.csv", b"exported once")
+    staging.deliver_group([(key, "ECRITURE.csv", {"blob_name": "ECRITURE.csv", "etag": etag, "md5": None})], NOW)
+    open(staging.journal_path(key), "w").close()  # what an entry written in place is, cut before its first byte
+    staging.release()
+
+    result = run_transfer(box.settings, now=NOW, tuning=FAST)
+
+    assert [(o.state, o.local_name) for o in result.outcomes] == [("already_delivered", "ECRITURE.csv")]
+    assert delivered_files(box.folder) == {"ECRITURE.csv": b"exported once"}
+    assert blob_names(box.container) == []
+    assert staging_leftovers(box.folder) == []
+
+
+def test_a_journal_entry_the_disk_refuses_to_rewrite_keeps_the_earlier_one(box, monkeypatch):
+    """The disk fills up while an entry is written again: the entry on disk is still the earlier one, whole."""
+    staging = StagingFolder(str(box.folder))
+    assert staging.acquire()
+    key = "0" * 40
+    staging.write_journal(key, {"blob_name": "ECRITURE.csv", "local_name": "ECRITURE.csv"})
+    real_write = os.write
+
+    def half_then_full(fd, data):
+        real_write(fd, bytes(data[: len(data) // 2]))
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "write", half_then_full)
+    with pytest.raises(OSError):
+        staging.write_journal(key, {"blob_name": "ECRITURE.csv", "local_name": "ECRITURE.20261128T101500Z.csv"})
+    monkeypatch.undo()
+    staging.release()
+
+    with open(staging.journal_path(key), encoding="utf-8") as handle:
+        assert json.load(handle) == {"blob_name": "ECRITURE.csv", "local_name": "ECRITURE.csv"}
+
+
 def test_missing_import_folder_names_the_setting(box):
     box.settings.import_folder = str(box.folder / "nope")
     with pytest.raises(ConfigError) as info:
@@ -541,15 +594,8 @@ def test_a_group_journal_the_disk_refuses_renames_nothing_and_deletes_nothing(bo
 
 def test_a_crash_between_journal_and_rename_delivers_the_file_before_deleting_its_blob(box):
     """A run killed after journaling a file's final name but before giving it: the blob is not gone unseen."""
-    upload(box.container, "ECRITURE.csv", b"exported once")
-    [listed] = box.container.list_blobs()
-    staging = StagingFolder(str(box.folder))
-    assert staging.acquire()
-    key = entry_key("ECRITURE.csv", listed.etag)
-    with open(staging.part_path(key), "wb") as handle:
-        handle.write(b"exported once")
-    staging.write_journal(key, {"blob_name": "ECRITURE.csv", "etag": listed.etag, "md5": None,
-                                "local_name": "ECRITURE.csv"})
+    staging, key, etag = downloaded(box, "ECRITURE.csv", b"exported once")
+    staging.write_journal(key, {"blob_name": "ECRITURE.csv", "etag": etag, "md5": None, "local_name": "ECRITURE.csv"})
     staging.release()
 
     result = run_transfer(box.settings, tuning=FAST)
