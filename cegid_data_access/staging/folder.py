@@ -75,10 +75,16 @@ def link_noreplace(src, dst):
     """Give ``src`` the name ``dst`` atomically, failing with FileExistsError if ``dst`` exists.
 
     ``os.link`` then ``os.unlink``: a crash in between leaves ``src`` with two
-    links, which the journal recovery reads as "delivered".
+    links, which the journal recovery reads as "delivered". Only a failed link
+    raises: once it is made the file has its name, and an unlink that fails
+    leaves the same two links (removed later); raising then would read as
+    "not delivered" and bring the blob again, as a second copy.
     """
     os.link(src, dst)
-    os.unlink(src)
+    try:
+        os.unlink(src)
+    except OSError as err:
+        _logger.warning("%s delivered, its second link %s kept: %s", dst, src, err.strerror or err)
 
 
 def discard(path):
@@ -163,6 +169,23 @@ class StagingFolder:
         discard(os.path.join(self.path, key + RESUME))
         discard(self.part_path(key))
 
+    def drop_undelivered(self, key):
+        """Forget a file whose rename failed, once its group journal is gone: its own entry, then its part.
+
+        A journal entry goes before its part, and when it cannot go the part
+        stays: recovery reads a missing part as "delivered", and would delete
+        the blob of a file that has no name. A part with a second link (which
+        a failed rename does not leave) was given the name its entry records:
+        both stay, as recovery would read them.
+        """
+        if self.part_links(key) > 1:
+            return
+        try:
+            self.drop_journal(key)
+        except OSError:
+            return
+        self.drop_part(key)
+
     # -- journal --------------------------------------------------------------
 
     def journal_path(self, key):
@@ -212,10 +235,11 @@ class StagingFolder:
             key = entry["key"]
             # an entry of its own that does not parse (torn by a crash in an older version's in-place write) tells
             # nothing: the group's still names the delivered file
-            if not isinstance(_read_json(self.journal_path(key)), dict) and self._part_links(key) != 1:
+            if not isinstance(_read_json(self.journal_path(key)), dict) and self.part_links(key) != 1:
                 self.write_journal(key, entry)
 
-    def _part_links(self, key):
+    def part_links(self, key):
+        """The links of ``<key>.part``: 1 while it has no final name, 2 or 0 once it was given one."""
         try:
             return os.stat(self.part_path(key)).st_nlink
         except FileNotFoundError:
@@ -225,7 +249,7 @@ class StagingFolder:
         entry = _read_json(self.journal_path(key))
         if not isinstance(entry, dict):
             return None  # written before the rename: a torn entry means no rename happened
-        if self._part_links(key) == 1:
+        if self.part_links(key) == 1:
             return None  # crashed before the rename: not delivered
         discard(self.part_path(key))  # the second link of a delivered file, if any
         entry["key"] = key
@@ -248,10 +272,12 @@ class StagingFolder:
     # -- delivery -------------------------------------------------------------
 
     def deliver(self, key, base, arrival, entry):
-        """Give ``<key>.part`` a free final name; return that name.
+        """Give ``<key>.part`` a free final name; return that name (the caller fsyncs the import folder).
 
         The journal entry is written (and fsynced) before each attempt, naming
-        the file it is about to create.
+        the file it is about to create. Raise OSError when the file got no
+        name: the entry may then name a file that does not exist, and must go
+        before the part (``drop_undelivered``).
         """
         part = self.part_path(key)
         for name in candidate_names(base, arrival):
@@ -263,7 +289,6 @@ class StagingFolder:
                 link_noreplace(part, target)
             except FileExistsError:
                 continue  # taken meanwhile by someone else: never overwrite
-            fsync_path(self.import_folder)
             return name
         raise AssertionError("candidate_names is endless")
 

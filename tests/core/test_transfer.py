@@ -625,6 +625,73 @@ def test_a_name_taken_after_the_engine_looked_at_it_is_not_overwritten(box, monk
     assert staging_leftovers(box.folder) == []
 
 
+@pytest.mark.parametrize("entry_removable", [True, False], ids=["entry-removed", "entry-kept"])
+def test_a_name_taken_meanwhile_then_a_disk_refusing_the_next_keeps_the_blob(box, monkeypatch, entry_removable):
+    """The planned name is taken after the engine looked, and the disk refuses the next one: nothing is lost.
+
+    The blob stays, and the next run delivers it: neither reads the journal entry of the name never given as
+    a delivery (which would delete the blob of a file that does not exist).
+    """
+    (box.folder / "ECRITURE.csv").write_bytes(b"written by someone else")
+    upload(box.container, "ECRITURE.csv", b"the export")
+    looked_at, real_link, real_unlink = os.path.lexists, os.link, os.unlink
+    folder = str(box.folder)
+    monkeypatch.setattr(os.path, "lexists", lambda path: os.path.dirname(path) != folder and looked_at(path))
+
+    def link(src, dst):
+        if os.path.basename(dst) != "ECRITURE.csv":
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), dst)
+        return real_link(src, dst)
+
+    def unlink(path):
+        if str(path).endswith(".json"):
+            raise OSError(errno.EIO, os.strerror(errno.EIO), path)
+        return real_unlink(path)
+
+    monkeypatch.setattr(os, "link", link)
+    if not entry_removable:
+        monkeypatch.setattr(os, "unlink", unlink)
+    first = run_transfer(box.settings, now=NOW, tuning=FAST)
+    monkeypatch.undo()
+
+    assert [(o.state, o.code, o.local_name) for o in first.outcomes] == [("failed", "file.disk_full", None)]
+    assert blob_names(box.container) == ["ECRITURE.csv"]
+    assert delivered_files(box.folder) == {"ECRITURE.csv": b"written by someone else"}
+    assert len(staging_leftovers(box.folder)) == (0 if entry_removable else 2)  # the entry, and the part it names
+
+    again = run_transfer(box.settings, now=NOW, tuning=FAST)
+
+    assert [(o.state, o.local_name) for o in again.outcomes] == [("done", "ECRITURE.20261128T101500Z.csv")]
+    assert delivered_files(box.folder) == {"ECRITURE.csv": b"written by someone else",
+                                           "ECRITURE.20261128T101500Z.csv": b"the export"}
+    assert blob_names(box.container) == []
+    assert staging_leftovers(box.folder) == []
+
+
+def test_a_part_file_whose_own_name_cannot_be_removed_is_delivered_once(box, monkeypatch):
+    """The file gets its final name, but removing the part's name fails once: it is delivered, not brought again."""
+    upload(box.container, "ECRITURE.csv", b"the export")
+    real_unlink, failed = os.unlink, []
+
+    def unlink_failing_once(path):
+        if str(path).endswith(".part") and not failed:
+            failed.append(path)
+            raise OSError(errno.EIO, os.strerror(errno.EIO), path)
+        return real_unlink(path)
+
+    monkeypatch.setattr(os, "unlink", unlink_failing_once)
+    first = run_transfer(box.settings, now=NOW, tuning=FAST)
+    monkeypatch.undo()
+    again = run_transfer(box.settings, now=NOW, tuning=FAST)
+
+    assert failed
+    assert [(o.state, o.code, o.local_name) for o in first.outcomes] == [("done", None, "ECRITURE.csv")]
+    assert again.outcomes == []
+    assert delivered_files(box.folder) == {"ECRITURE.csv": b"the export"}
+    assert blob_names(box.container) == []
+    assert staging_leftovers(box.folder) == []
+
+
 @pytest.mark.parametrize("again, delivered", [
     (b"exported twice", {"ECRITURE.csv": b"exported once", "ECRITURE.20261128T101500Z.csv": b"exported twice"}),
     (b"exported once", {"ECRITURE.csv": b"exported once"}),
