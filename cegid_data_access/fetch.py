@@ -131,14 +131,16 @@ class Fetcher:
         start = record["durable"] if record and record.get("size") == blob.size else 0
         start = start if 0 <= start <= blob.size else 0
         with self.memory.hold(buffers_needed(blob.size - start, self.tuning.azure)):
-            fd = self.staging.open_part(key, keep=start)
-            try:
+            fd = None
+            try:  # creating the part file meets the disk too (ENOSPC, EMFILE): the same codes as writing it
+                fd = self.staging.open_part(key, keep=start)
                 return self._fetch(blob, key, fd, start, resumable)
             except OSError as err:
                 self.staging.drop_part(key)
                 return Fetched(FAILED, *failure_of(err)[:2])
             finally:
-                os.close(fd)
+                if fd is not None:
+                    os.close(fd)
 
     def _fetch(self, blob, key, fd, start, resumable):
         writer = self._writer(blob, key, fd, start, resumable)

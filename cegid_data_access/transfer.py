@@ -30,7 +30,6 @@ parameters (``errors.CODES``), rendered by each front end.
 import dataclasses
 import datetime
 import logging
-import os
 import queue
 import threading
 import time
@@ -255,7 +254,7 @@ class _Run:
         if group:
             discard(group)
         for item in undone:  # only now: the group journal named their .part files
-            self.staging.drop_part(item.key)
+            self.staging.drop_undelivered(item.key)
         return outcomes
 
     def _deliver_group(self, fresh):
@@ -272,7 +271,7 @@ class _Run:
                 failed[item] = failure_of(err)[:2]
                 undone.append(item)
             else:
-                self.staging.drop_part(item.key)  # its resume record (the .part name is gone)
+                self.staging.drop_part(item.key)  # its resume record (and the .part name, if its unlink failed)
         return group, failed, undone
 
     def _group_failed(self, fresh, err):
@@ -284,7 +283,7 @@ class _Run:
         code, params, _keep = failure_of(err)
         failed = {}
         for item in fresh:
-            renamed = not os.path.exists(self.staging.part_path(item.key))
+            renamed = self.staging.part_links(item.key) != 1
             failed[item] = ("file.not_deleted", dict(params, reason_code=code)) if renamed else (code, params)
         return None, failed, []
 
@@ -316,11 +315,12 @@ class _Run:
 
 
 def _delete_result(status, azure_code):
-    """(state, code, params) of one conditional delete answered ``status``."""
+    """(state, code, params) of one conditional delete answered ``status`` with Azure's error code ``azure_code``."""
     if status in (200, 202):
         return DONE, None, {}
-    if status == 412:
+    if status == 412 and azure_code == "ConditionNotMet":  # only this 412 says the ETag changed
         return DONE, "file.newer_version_kept", {}
+    # any other 412 (LeaseIdMissing...: someone holds a lease) left this version there: the next run deletes it
     if status == 404:
         return DONE, "file.already_removed", {}
     reason = "azure.denied" if status in (401, 403) else "azure.refused"

@@ -17,7 +17,9 @@ folder (so that a hard link into it is atomic):
   still true;
 - ``<key>.json``: the journal entry of a blob that is being (or was)
   delivered but not yet deleted from Azure, written and fsynced BEFORE the
-  ``.part`` file gets its final name, removed after the delete;
+  ``.part`` file gets its final name, removed after the delete. Like every
+  small file here it is replaced atomically: a crash leaves the earlier
+  entry or the new one, never a torn one;
 - ``<group>.group``: the journal of a group of files delivered together
   (group commit): their ``.part`` files are fsynced together first, then the
   journal is written (one file, one fsync and one folder fsync for the whole
@@ -73,16 +75,31 @@ def link_noreplace(src, dst):
     """Give ``src`` the name ``dst`` atomically, failing with FileExistsError if ``dst`` exists.
 
     ``os.link`` then ``os.unlink``: a crash in between leaves ``src`` with two
-    links, which the journal recovery reads as "delivered".
+    links, which the journal recovery reads as "delivered". Only a failed link
+    raises: once it is made the file has its name, and an unlink that fails
+    leaves the same two links (removed later); raising then would read as
+    "not delivered" and bring the blob again, as a second copy.
     """
     os.link(src, dst)
-    os.unlink(src)
+    try:
+        os.unlink(src)
+    except OSError as err:
+        _logger.warning("%s delivered, its second link %s kept: %s", dst, src, err.strerror or err)
 
 
 def discard(path):
     """Remove a file if it exists."""
     with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
+
+
+def _read_json(path):
+    """The JSON value in file ``path``; None when it is missing, unreadable or torn."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        return None
 
 
 class StagingFolder:
@@ -144,15 +161,30 @@ class StagingFolder:
         path = os.path.join(self.path, key + RESUME)
         if first:
             self._write_durably(path, record)
-            return
-        temporary = path + ".tmp"
-        self._write_file(temporary, record)
-        os.replace(temporary, path)
+        else:
+            self._write_file(path, record)
 
     def drop_part(self, key):
         """Forget a download: its resume record, then its ``.part`` file."""
         discard(os.path.join(self.path, key + RESUME))
         discard(self.part_path(key))
+
+    def drop_undelivered(self, key):
+        """Forget a file whose rename failed, once its group journal is gone: its own entry, then its part.
+
+        A journal entry goes before its part, and when it cannot go the part
+        stays: recovery reads a missing part as "delivered", and would delete
+        the blob of a file that has no name. A part with a second link (which
+        a failed rename does not leave) was given the name its entry records:
+        both stay, as recovery would read them.
+        """
+        if self.part_links(key) > 1:
+            return
+        try:
+            self.drop_journal(key)
+        except OSError:
+            return
+        self.drop_part(key)
 
     # -- journal --------------------------------------------------------------
 
@@ -196,29 +228,28 @@ class StagingFolder:
 
     def _split_group(self, path):
         """Give each delivered entry of a group journal its own ``<key>.json`` (then the group goes)."""
-        try:
-            with open(path, encoding="utf-8") as handle:
-                entries = json.load(handle)
-        except (OSError, ValueError):
+        entries = _read_json(path)
+        if not isinstance(entries, list):
             return  # torn: it was not fsynced, so no rename of the group happened
         for entry in entries:
             key = entry["key"]
-            if not os.path.exists(self.journal_path(key)) and self._part_links(key) != 1:
+            # an entry of its own that does not parse (torn by a crash in an older version's in-place write) tells
+            # nothing: the group's still names the delivered file
+            if not isinstance(_read_json(self.journal_path(key)), dict) and self.part_links(key) != 1:
                 self.write_journal(key, entry)
 
-    def _part_links(self, key):
+    def part_links(self, key):
+        """The links of ``<key>.part``: 1 while it has no final name, 2 or 0 once it was given one."""
         try:
             return os.stat(self.part_path(key)).st_nlink
         except FileNotFoundError:
             return 0
 
     def _recover_entry(self, key):
-        try:
-            with open(self.journal_path(key), encoding="utf-8") as handle:
-                entry = json.load(handle)
-        except (OSError, ValueError):
+        entry = _read_json(self.journal_path(key))
+        if not isinstance(entry, dict):
             return None  # written before the rename: a torn entry means no rename happened
-        if self._part_links(key) == 1:
+        if self.part_links(key) == 1:
             return None  # crashed before the rename: not delivered
         discard(self.part_path(key))  # the second link of a delivered file, if any
         entry["key"] = key
@@ -228,11 +259,10 @@ class StagingFolder:
         """A resume record still describing its ``.part`` file, or None (torn, delivered, part gone or short)."""
         if key in delivered:
             return None
+        record = _read_json(os.path.join(self.path, key + RESUME))
         try:
-            with open(os.path.join(self.path, key + RESUME), encoding="utf-8") as handle:
-                record = json.load(handle)
             size = os.stat(self.part_path(key)).st_size
-        except (OSError, ValueError):
+        except OSError:
             return None
         if not isinstance(record, dict) or not isinstance(record.get("durable"), int) or size < record["durable"]:
             return None
@@ -242,10 +272,12 @@ class StagingFolder:
     # -- delivery -------------------------------------------------------------
 
     def deliver(self, key, base, arrival, entry):
-        """Give ``<key>.part`` a free final name; return that name.
+        """Give ``<key>.part`` a free final name; return that name (the caller fsyncs the import folder).
 
         The journal entry is written (and fsynced) before each attempt, naming
-        the file it is about to create.
+        the file it is about to create. Raise OSError when the file got no
+        name: the entry may then name a file that does not exist, and must go
+        before the part (``drop_undelivered``).
         """
         part = self.part_path(key)
         for name in candidate_names(base, arrival):
@@ -257,7 +289,6 @@ class StagingFolder:
                 link_noreplace(part, target)
             except FileExistsError:
                 continue  # taken meanwhile by someone else: never overwrite
-            fsync_path(self.import_folder)
             return name
         raise AssertionError("candidate_names is endless")
 
@@ -313,9 +344,15 @@ class StagingFolder:
 
     @staticmethod
     def _write_file(path, value):
-        """Write ``value`` as JSON to ``path`` and fsync it."""
+        """Write ``value`` as JSON to ``path`` atomically: into a temporary file, fsynced, then renamed over ``path``.
+
+        Written in place, a crash (or a full disk) midway would leave an
+        empty or cut entry where a good one stood; the temporary file left
+        instead is a leftover that recovery removes.
+        """
         data = json.dumps(value, ensure_ascii=False).encode("utf-8")
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        temporary = path + ".tmp"
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
         try:
             view = memoryview(data)
             while view:
@@ -323,8 +360,9 @@ class StagingFolder:
             os.fsync(fd)
         finally:
             os.close(fd)
+        os.replace(temporary, path)
 
     def _write_durably(self, path, value):
-        """Write ``value`` as JSON to ``path``; fsync the file and the staging folder."""
+        """Write ``value`` as JSON to ``path`` atomically; fsync the file and the staging folder (its rename)."""
         self._write_file(path, value)
         fsync_path(self.path)

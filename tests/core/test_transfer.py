@@ -4,9 +4,11 @@
 
 import dataclasses
 import datetime
+import errno
 import fcntl
 import gzip
 import hashlib
+import json
 import os
 import resource
 import signal
@@ -98,6 +100,21 @@ def box(azurite, tmp_path):
     result.name, result.folder, result.settings = name, folder, settings
     result.container = azurite.service_client().get_container_client(name)
     return result
+
+
+def downloaded(box, name, data):
+    """Blob ``name`` uploaded and downloaded into its part file, as a run killed later left it.
+
+    Return (the staging folder, its lock held, the blob's key, its ETag).
+    """
+    upload(box.container, name, data)
+    [etag] = [blob.etag for blob in box.container.list_blobs() if blob.name == name]
+    staging = StagingFolder(str(box.folder))
+    assert staging.acquire()
+    key = entry_key(name, etag)
+    with open(staging.part_path(key), "wb") as handle:
+        handle.write(data)
+    return staging, key, etag
 
 
 def by_blob(result):
@@ -268,6 +285,30 @@ def test_disk_refusing_a_large_blob_midway_keeps_it_in_azure(box):
     assert staging_leftovers(box.folder) == []
 
 
+@pytest.mark.parametrize("error, code", [(errno.ENOSPC, "file.disk_full"), (errno.EMFILE, "file.write_failed")],
+                         ids=["ENOSPC", "EMFILE"])
+def test_a_part_file_that_cannot_be_created_keeps_the_blob_with_a_clear_code(box, monkeypatch, error, code):
+    """Creating the download's part file fails (disk full, no descriptor left): not an unexpected error."""
+    upload(box.container, "ECRITURE.csv", b"the export")
+    real_open = os.open
+
+    def refusing_open(path, flags, *args, **kwargs):
+        if str(path).endswith(".part") and flags & os.O_CREAT:
+            raise OSError(error, os.strerror(error), path)
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refusing_open)
+    result = run_transfer(box.settings, tuning=FAST)
+    monkeypatch.undo()
+
+    [outcome] = result.outcomes
+    assert (outcome.state, outcome.code, outcome.params) == ("failed", code, {"detail": os.strerror(error)})
+    assert blob_names(box.container) == ["ECRITURE.csv"]
+    assert staging_leftovers(box.folder) == []
+    assert run_transfer(box.settings, tuning=FAST).exit_code == 0
+    assert delivered_files(box.folder) == {"ECRITURE.csv": b"the export"}
+
+
 def test_a_compressed_blob_is_delivered_as_stored(box):
     """A blob with a Content-Encoding is a file like any other: its bytes, not a decompressed copy."""
     stored = {"small.csv.gz": gzip.compress(b"E_GENERAL;E_DEBIT\n" * 1000),
@@ -434,6 +475,43 @@ def test_crash_after_a_group_commit_deletes_only(box):
     assert staging_leftovers(box.folder) == []
 
 
+def test_a_torn_entry_beside_its_group_journal_does_not_deliver_the_file_twice(box):
+    """A run delivered a group, its delete failed, and a crash tore the file's own entry while it was written."""
+    staging, key, etag = downloaded(box, "ECRITURE.csv", b"exported once")
+    staging.deliver_group([(key, "ECRITURE.csv", {"blob_name": "ECRITURE.csv", "etag": etag, "md5": None})], NOW)
+    open(staging.journal_path(key), "w").close()  # what an entry written in place is, cut before its first byte
+    staging.release()
+
+    result = run_transfer(box.settings, now=NOW, tuning=FAST)
+
+    assert [(o.state, o.local_name) for o in result.outcomes] == [("already_delivered", "ECRITURE.csv")]
+    assert delivered_files(box.folder) == {"ECRITURE.csv": b"exported once"}
+    assert blob_names(box.container) == []
+    assert staging_leftovers(box.folder) == []
+
+
+def test_a_journal_entry_the_disk_refuses_to_rewrite_keeps_the_earlier_one(box, monkeypatch):
+    """The disk fills up while an entry is written again: the entry on disk is still the earlier one, whole."""
+    staging = StagingFolder(str(box.folder))
+    assert staging.acquire()
+    key = "0" * 40
+    staging.write_journal(key, {"blob_name": "ECRITURE.csv", "local_name": "ECRITURE.csv"})
+    real_write = os.write
+
+    def half_then_full(fd, data):
+        real_write(fd, bytes(data[: len(data) // 2]))
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "write", half_then_full)
+    with pytest.raises(OSError):
+        staging.write_journal(key, {"blob_name": "ECRITURE.csv", "local_name": "ECRITURE.20261128T101500Z.csv"})
+    monkeypatch.undo()
+    staging.release()
+
+    with open(staging.journal_path(key), encoding="utf-8") as handle:
+        assert json.load(handle) == {"blob_name": "ECRITURE.csv", "local_name": "ECRITURE.csv"}
+
+
 def test_missing_import_folder_names_the_setting(box):
     box.settings.import_folder = str(box.folder / "nope")
     with pytest.raises(ConfigError) as info:
@@ -518,15 +596,8 @@ def test_a_group_journal_the_disk_refuses_renames_nothing_and_deletes_nothing(bo
 
 def test_a_crash_between_journal_and_rename_delivers_the_file_before_deleting_its_blob(box):
     """A run killed after journaling a file's final name but before giving it: the blob is not gone unseen."""
-    upload(box.container, "ECRITURE.csv", b"exported once")
-    [listed] = box.container.list_blobs()
-    staging = StagingFolder(str(box.folder))
-    assert staging.acquire()
-    key = entry_key("ECRITURE.csv", listed.etag)
-    with open(staging.part_path(key), "wb") as handle:
-        handle.write(b"exported once")
-    staging.write_journal(key, {"blob_name": "ECRITURE.csv", "etag": listed.etag, "md5": None,
-                                "local_name": "ECRITURE.csv"})
+    staging, key, etag = downloaded(box, "ECRITURE.csv", b"exported once")
+    staging.write_journal(key, {"blob_name": "ECRITURE.csv", "etag": etag, "md5": None, "local_name": "ECRITURE.csv"})
     staging.release()
 
     result = run_transfer(box.settings, tuning=FAST)
@@ -552,6 +623,73 @@ def test_a_name_taken_after_the_engine_looked_at_it_is_not_overwritten(box, monk
     assert delivered_files(box.folder) == {"ECRITURE.csv": b"written by someone else",
                                            "ECRITURE.20261128T101500Z.csv": b"the export"}
     assert result.outcomes[0].local_name == "ECRITURE.20261128T101500Z.csv"
+    assert blob_names(box.container) == []
+    assert staging_leftovers(box.folder) == []
+
+
+@pytest.mark.parametrize("entry_removable", [True, False], ids=["entry-removed", "entry-kept"])
+def test_a_name_taken_meanwhile_then_a_disk_refusing_the_next_keeps_the_blob(box, monkeypatch, entry_removable):
+    """The planned name is taken after the engine looked, and the disk refuses the next one: nothing is lost.
+
+    The blob stays, and the next run delivers it: neither reads the journal entry of the name never given as
+    a delivery (which would delete the blob of a file that does not exist).
+    """
+    (box.folder / "ECRITURE.csv").write_bytes(b"written by someone else")
+    upload(box.container, "ECRITURE.csv", b"the export")
+    looked_at, real_link, real_unlink = os.path.lexists, os.link, os.unlink
+    folder = str(box.folder)
+    monkeypatch.setattr(os.path, "lexists", lambda path: os.path.dirname(path) != folder and looked_at(path))
+
+    def link(src, dst):
+        if os.path.basename(dst) != "ECRITURE.csv":
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), dst)
+        return real_link(src, dst)
+
+    def unlink(path):
+        if str(path).endswith(".json"):
+            raise OSError(errno.EIO, os.strerror(errno.EIO), path)
+        return real_unlink(path)
+
+    monkeypatch.setattr(os, "link", link)
+    if not entry_removable:
+        monkeypatch.setattr(os, "unlink", unlink)
+    first = run_transfer(box.settings, now=NOW, tuning=FAST)
+    monkeypatch.undo()
+
+    assert [(o.state, o.code, o.local_name) for o in first.outcomes] == [("failed", "file.disk_full", None)]
+    assert blob_names(box.container) == ["ECRITURE.csv"]
+    assert delivered_files(box.folder) == {"ECRITURE.csv": b"written by someone else"}
+    assert len(staging_leftovers(box.folder)) == (0 if entry_removable else 2)  # the entry, and the part it names
+
+    again = run_transfer(box.settings, now=NOW, tuning=FAST)
+
+    assert [(o.state, o.local_name) for o in again.outcomes] == [("done", "ECRITURE.20261128T101500Z.csv")]
+    assert delivered_files(box.folder) == {"ECRITURE.csv": b"written by someone else",
+                                           "ECRITURE.20261128T101500Z.csv": b"the export"}
+    assert blob_names(box.container) == []
+    assert staging_leftovers(box.folder) == []
+
+
+def test_a_part_file_whose_own_name_cannot_be_removed_is_delivered_once(box, monkeypatch):
+    """The file gets its final name, but removing the part's name fails once: it is delivered, not brought again."""
+    upload(box.container, "ECRITURE.csv", b"the export")
+    real_unlink, failed = os.unlink, []
+
+    def unlink_failing_once(path):
+        if str(path).endswith(".part") and not failed:
+            failed.append(path)
+            raise OSError(errno.EIO, os.strerror(errno.EIO), path)
+        return real_unlink(path)
+
+    monkeypatch.setattr(os, "unlink", unlink_failing_once)
+    first = run_transfer(box.settings, now=NOW, tuning=FAST)
+    monkeypatch.undo()
+    again = run_transfer(box.settings, now=NOW, tuning=FAST)
+
+    assert failed
+    assert [(o.state, o.code, o.local_name) for o in first.outcomes] == [("done", None, "ECRITURE.csv")]
+    assert again.outcomes == []
+    assert delivered_files(box.folder) == {"ECRITURE.csv": b"the export"}
     assert blob_names(box.container) == []
     assert staging_leftovers(box.folder) == []
 

@@ -299,3 +299,36 @@ def test_a_blob_azure_no_longer_has_when_its_download_starts_is_said_gone_and_le
     assert (outcome.state, outcome.code, outcome.params) == ("failed", "file.gone", {})
     assert delivered_files(settings.import_folder) == {}
     assert staging_leftovers(settings.import_folder) == []
+
+
+@pytest.mark.parametrize("batched", [True, False], ids=["blob-batch", "one-by-one"])
+def test_a_leased_blob_is_delivered_once_and_deleted_once_the_lease_is_gone(proxied, batched):
+    """Someone holds a lease on the blob: Azure answers its delete 412 LeaseIdMissing, which is no newer version."""
+    container, settings, proxy = proxied
+    upload(container, "ECRITURE.csv", b"the export")
+    if not batched:
+        proxy.answer(b"comp=batch", 501)
+    lease = container.get_blob_client("ECRITURE.csv").acquire_lease(lease_duration=-1)
+    try:
+        runs = [run_transfer(settings, tuning=FAST) for _ in range(2)]
+    finally:
+        lease.release()
+
+    for run in runs:
+        [outcome] = run.outcomes
+        assert (outcome.state, outcome.code, outcome.local_name) == ("failed", "file.not_deleted", "ECRITURE.csv")
+        assert outcome.params == {"reason_code": "azure.refused", "status": 412, "azure_error": "LeaseIdMissing"}
+        assert run.exit_code == 1
+    gets = [head for head in proxy.heads if head.startswith("GET ") and "ECRITURE.csv" in head]
+    assert len(gets) == 1  # the second run only tried the delete again
+    assert delivered_files(settings.import_folder) == {"ECRITURE.csv": b"the export"}
+    assert blob_names(container) == ["ECRITURE.csv"]
+
+    again = run_transfer(settings, tuning=FAST)
+
+    assert [(o.state, o.code) for o in again.outcomes] == [("already_delivered", "file.delivered_earlier")]
+    assert delivered_files(settings.import_folder) == {"ECRITURE.csv": b"the export"}
+    assert blob_names(container) == []
+    assert staging_leftovers(settings.import_folder) == []
+    single_deletes = [head for head in proxy.heads if head.startswith("DELETE ")]
+    assert len(single_deletes) == (0 if batched else 3)  # each run's delete went the way it was meant to
