@@ -29,7 +29,7 @@ CODES = {
     "config.missing": ("setting",),
     "config.not_http_url": ("setting",),
     "config.not_digits": ("setting",),
-    "config.control_characters": ("setting",),
+    "config.stray_characters": ("setting",),
     "config.bad_force_time": ("setting", "value"),
     "config.bad_mode": ("setting", "value", "modes"),
     "config.bad_sas_url": ("setting",),

@@ -65,9 +65,11 @@ class Settings:
         if not self.tenant_id.isdigit():
             raise ConfigError("config.not_digits", "tenant_id")
         for name in HEADER_SETTINGS:
-            # requests would refuse the header quoting its value, the secret, in its error
-            if any(ord(char) < 32 or ord(char) == 127 for char in getattr(self, name)):
-                raise ConfigError("config.control_characters", name)
+            # requests would refuse the header quoting its value, the secret, in its error; a space around a key
+            # pasted is never part of it
+            value = getattr(self, name)
+            if value != value.strip() or any(ord(char) < 32 or ord(char) == 127 for char in value):
+                raise ConfigError("config.stray_characters", name)
 
     def validate_force_time(self):
         """Check ``force_time`` when set: HH:MM, UTC."""

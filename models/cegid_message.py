@@ -120,8 +120,9 @@ SENTENCES = {
     "config.not_http_url": _lt("The Cegid setting “%(setting)s” must be an http:// or https:// URL."),
     "config.not_digits": _lt(
         "The Cegid setting “%(setting)s” must be the Cegid account number (digits only)."),
-    "config.control_characters": _lt(
-        "The Cegid setting “%(setting)s” holds a line break or another control character: copy it again."),
+    "config.stray_characters": _lt(
+        "The Cegid setting “%(setting)s” starts or ends with a space, or holds a line break or another control "
+        "character: copy it again."),
     "config.bad_force_time": _lt(
         "The Cegid setting “%(setting)s” must read HH:MM (UTC), e.g. 06:00, not “%(value)s”."),
     "config.bad_mode": _lt("The Cegid setting “%(setting)s” must be one of %(modes)s, not “%(value)s”."),

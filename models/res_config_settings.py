@@ -8,6 +8,7 @@ import math
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.misc import formatLang
 
 from ..cegid_data_access.cegid_api.schedules import parse_force_time
 from ..cegid_data_access.errors import CegidError, ConfigError
@@ -196,26 +197,30 @@ class ResConfigSettings(models.TransientModel):
         slowest_import = max(self.env["is.cegid.import"].sudo().search(
             [("create_date", ">=", since), ("state", "=", "done")]).mapped("duration") or [0])
         lines, size = [], self.env["is.cegid.backend"]._cegid_human_size
+
+        def count(number):  # « 1 800 s » in French
+            return formatLang(self.env, number, digits=0)
+
         if limit < CRON_LIMIT_MIN:
             lines.append(self.env._(
                 "Odoo's cron worker may sleep up to %(sleep)s s between its turns, and its time limit counts from "
                 "before that sleep: under %(minimum)s s a scheduled action may be killed before it has done "
                 "anything. Raise limit_time_real_cron to at least %(minimum)s s.",
-                sleep=CRON_WORST_WAKE, minimum=CRON_LIMIT_MIN))
+                sleep=count(CRON_WORST_WAKE), minimum=count(CRON_LIMIT_MIN)))
         if rate and largest / rate > budget:
             lines.append(self.env._(
                 "The largest export of the last 30 days (%(size)s) takes about %(seconds)s s to download at the "
                 "measured rate (%(rate)s/s), more than the %(budget)s s a run may use: it arrives over about "
                 "%(runs)s runs, each going on where the previous one stopped.",
-                size=size(largest), seconds=round(largest / rate), rate=size(rate),
-                budget=round(budget), runs=math.ceil(largest / rate / budget)))
+                size=size(largest), seconds=count(largest / rate), rate=size(rate),
+                budget=count(budget), runs=count(math.ceil(largest / rate / budget))))
         if slowest_import > budget:
             lines.append(self.env._(
                 "The longest import of the last 30 days took %(seconds)s s, more than the %(budget)s s a run may "
                 "use: such a file cannot be imported by the scheduled action. Raise limit_time_real_cron in "
                 "Odoo's configuration to at least %(needed)s s.",
-                seconds=round(slowest_import), budget=round(budget),
-                needed=limit_for_budget(slowest_import)))
+                seconds=count(slowest_import), budget=count(budget),
+                needed=count(limit_for_budget(slowest_import))))
         return "\n".join(lines) or False
 
     @api.model

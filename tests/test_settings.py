@@ -126,7 +126,7 @@ class TestSettings(CegidCase):
             "state": "done", "start": now - datetime.timedelta(seconds=100), "end": now, "byte_count": 100 << 20})
         self.env["is.cegid.transfer.file"].create({
             "transfer_id": run.id, "blob_name": "ECRITURE.csv", "size": 300 << 20, "state": "done"})
-        self.env["is.cegid.import"].create({"name": "ECRITURE.csv", "state": "done", "duration": 150})
+        self.env["is.cegid.import"].create({"name": "ECRITURE.csv", "state": "done", "duration": 1500})
         with patch.dict(config.options, {"workers": 2, "limit_time_real_cron": -1, "limit_time_real": 120}):
             values = self.env["res.config.settings"].default_get(
                 ["cegid_cron_time_limit", "cegid_cron_time_warning"])
@@ -135,8 +135,9 @@ class TestSettings(CegidCase):
         # 300 MB at 1 MB/s: 300 s, over the 90 s a run may use under a 120 s limit
         self.assertIn("300.0 MB", warning)
         self.assertIn("about 4 runs", warning)
-        # an import of 150 s needs a run of 150 s: a limit of 200 s
-        self.assertIn("at least 200 s", warning)
+        # an import of 1,500 s needs a run of 1,500 s: a limit of 2,000 s, read with the thousands separator
+        self.assertIn("took 1,500 s", warning)
+        self.assertIn("at least 2,000 s", warning)
 
     def test_discover_provider(self):
         self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.provider_id", False)

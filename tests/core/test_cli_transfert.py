@@ -479,8 +479,8 @@ def test_a_blob_name_cannot_forge_lines_nor_drive_the_terminal(azurite, tmp_path
     lines = result.stdout.splitlines()
     assert [line for line in lines if "FORGED" in line] == [
         next(line for line in lines if line.startswith(escaped)),  # the listing table
-        f"[1/1] REFUSED {escaped} (7 B): name refused: contains control characters; left in Azure",
-        f"  NOT TRANSFERRED {escaped}: name refused: contains control characters; left in Azure"]
+        f"[1/1] REFUSED {escaped} (7 B): name refused: contains control or invisible characters; left in Azure",
+        f"  NOT TRANSFERRED {escaped}: name refused: contains control or invisible characters; left in Azure"]
     assert not any(char in result.stdout + result.stderr for char in "\r\x85\u2028")
 
 
