@@ -75,6 +75,8 @@ MATRIX = {
         {"accounting", "manager"}, lambda t: (t.env.ref("is_cegid2odoo.dashboard_cegid_accounting"), ())),
     ("is.cegid.export", "create"): (NOBODY, lambda t: ("model", ({"name": "PIRATE", "description": "x"},))),
     ("is.cegid.export", "write"): (MANAGER, lambda t: (t.entry, ({"description": "Salaires"},))),
+    ("is.cegid.export", "update_field_translations"): (
+        MANAGER, lambda t: (t.entry, ("description", {"en_US": "Salaires"}))),
     # a reader tries his custom entry (its table must stay); a manager, a shipped one (refused as such: UserError)
     ("is.cegid.export", "unlink"): (MANAGER, lambda t: (t.entry_to_delete, ())),
     ("is.cegid.export.column", "create"): (NOBODY, lambda t: ("model", ({"export_id": t.entry.id, "name": "X",
@@ -84,21 +86,31 @@ MATRIX = {
 
 
 def addon_public_methods(env):
-    """(model, method) for every method the addon's classes define that RPC may call."""
+    """(model, method) for every method RPC may call that runs the addon's code.
+
+    The public methods the addon's classes define, and Odoo's public doors to
+    a private method the addon overrides (``update_field_translations`` runs
+    ``_update_field_translations``).
+    """
     found = set()
     for model_name in env.registry:
         model = env[model_name]
+        odoo_names = {name for klass in type(model).mro() if not klass.__module__.startswith(MODULE)
+                      for name in vars(klass)}
         for klass in type(model).mro():
             if not klass.__module__.startswith(MODULE):
                 continue
             for name, value in vars(klass).items():
-                if name.startswith("_") or not callable(value):
+                # a private method the addon overrides (Odoo's own: not one of the addon's that shares a door's name)
+                overridden = name.startswith("_") and not name.startswith("__") and name in odoo_names
+                door = name[1:] if overridden else name
+                if door.startswith("_") or not callable(value) or not callable(getattr(model, door, None)):
                     continue
                 try:
-                    get_public_method(model, name)
+                    get_public_method(model, door)
                 except AccessError:
                     continue  # @api.private
-                found.add((model_name, name))
+                found.add((model_name, door))
     return found
 
 
