@@ -395,26 +395,32 @@ class CegidExport(models.Model):
 
     def write(self, vals):
         """Keep the custom model in step: its title and readers follow the entry."""
-        check_client_values(self, vals, ADDON_ONLY_ENTRY_FIELDS)
-        if any(self.mapped("builtin")):
-            check_client_values(self, vals, SHIPPED_ENTRY_FIELDS)
+        self._check_client_edit(vals)
         result = super().write(vals)
         if {"description", "group_id"} & set(vals):
-            for entry in self.filtered(lambda rec: not rec.builtin and rec.model_id):
-                entry.sudo()._sync_table_labels()
+            self._sync_custom_tables()
         return result
 
     def _update_field_translations(self, field_name, translations, digest=None, source_lang=None):
-        """The title's translations (Odoo's translation dialog) follow write's rules: a shipped title is the addon's."""
-        if any(self.mapped("builtin")):
-            check_client_values(self, {field_name: translations}, SHIPPED_ENTRY_FIELDS)
+        """The title's translations (Odoo's translation dialog, past write) follow write's rules."""
+        self._check_client_edit({field_name: translations})
         if field_name == "description" and not all((value or value is False) for value in translations.values()):
             raise UserError(self.env._("A table needs a title."))
         result = super()._update_field_translations(field_name, translations, digest=digest, source_lang=source_lang)
         if field_name == "description":
-            for entry in self.filtered(lambda rec: not rec.builtin and rec.model_id):
-                entry.sudo()._sync_table_labels()
+            self._sync_custom_tables()
         return result
+
+    def _check_client_edit(self, vals):
+        """Refuse a client's ``vals`` that set what the addon alone sets, or a shipped entry's title and readers."""
+        check_client_values(self, vals, ADDON_ONLY_ENTRY_FIELDS)
+        if any(self.mapped("builtin")):
+            check_client_values(self, vals, SHIPPED_ENTRY_FIELDS)
+
+    def _sync_custom_tables(self):
+        """The tables made for these entries (not the shipped ones) take their title and readers."""
+        for entry in self.filtered(lambda rec: not rec.builtin and rec.model_id):
+            entry.sudo()._sync_table_labels()
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_shipped(self):

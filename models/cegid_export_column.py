@@ -67,8 +67,7 @@ class CegidExportColumn(models.Model):
             vals = dict(vals, label=self._label_for_views(vals["label"]))
         result = super().write(vals)
         if "label" in vals:
-            for entry in self.export_id.filtered(lambda rec: not rec.builtin and rec.model_id):
-                entry.sudo()._sync_table_labels()
+            self.export_id._sync_custom_tables()
         return result
 
     def _label_for_views(self, label):
