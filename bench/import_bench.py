@@ -86,7 +86,8 @@ params.set_param("is_cegid2odoo.database_uuid", params.get_param("database.uuid"
 params.set_param("is_cegid2odoo.skip_comparison", {skip_comparison!r})
 env.cr.commit()
 for name, target in {files!r}:
-    shutil.copy2(os.path.join({source!r}, name), os.path.join({folder!r}, target))
+    # dropped now, as each night's export is newer than the last (an older one would be archived unread)
+    shutil.copyfile(os.path.join({source!r}, name), os.path.join({folder!r}, target))
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 pids = backend_pids()
 cpu0, server0 = client_cpu(), server_cpu(pids)
@@ -266,9 +267,13 @@ def main():
 
         def import_file(number, compare=False):
             # the file under the export's own name: that is how an export the addon does not know is found
-            return run_shell(src, cluster, workdir, COPY_SCRIPT.format(
+            result = run_shell(src, cluster, workdir, COPY_SCRIPT.format(
                 folder=str(folder), source=str(source), files=[(f"{export}_{number}.csv", f"{export}.csv")],
                 table=table, skip_comparison=False if compare else "True"))
+            if result["state"] != "done" or result["compared"] != compare:
+                raise SystemExit(f"PROBLEM: the import ended {result['state']} (compared: {result['compared']}), "
+                                 f"not what is measured: {result['message']}")
+            return result
 
         # first fill the table (for SALARIES: profile the file, create the model), then measure replacements
         first = import_file(1)

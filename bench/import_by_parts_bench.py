@@ -78,7 +78,7 @@ def by_parts(src, cluster, workdir, folder, source, timeout):
     """The file imported by the import cron of a server with workers and Odoo's default limits; its figures."""
     run_shell(src, cluster, workdir, PREPARE.format(folder=str(folder)))
     [(last_id,)] = query(cluster, "SELECT coalesce(max(id), 0) FROM is_cegid_import")
-    shutil.copy2(source, folder / "ECRITURE.csv")
+    shutil.copyfile(source, folder / "ECRITURE.csv")  # dropped now, newer than the table's file
     log_path = workdir / "server.log"
     command = odoo_command(src, cluster, workdir, DBNAME, ["--logfile", str(log_path), "--workers", "2",
                                                            "--max-cron-threads", "1"], serve=True)
@@ -112,7 +112,7 @@ params.set_param("is_cegid2odoo.import_folder", {folder!r})
 params.set_param("is_cegid2odoo.database_uuid", params.get_param("database.uuid"))
 params.set_param("is_cegid2odoo.skip_comparison", False)
 env.cr.commit()
-shutil.copy2({source!r}, os.path.join({folder!r}, "ECRITURE.csv"))
+shutil.copyfile({source!r}, os.path.join({folder!r}, "ECRITURE.csv"))
 started, runs, seconds = time.monotonic(), 0, {first}
 while True:
     runs += 1
