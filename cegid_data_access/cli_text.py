@@ -16,8 +16,8 @@ TEXTS = {
     "config.missing": "{setting} is missing",
     "config.not_http_url": "{setting} must be an http:// or https:// URL",
     "config.not_digits": "{setting} must be the Cegid account number (digits only)",
-    "config.stray_characters": ("{setting} starts or ends with a space, or holds a line break or another control "
-                                "character: copy it again"),
+    "config.stray_characters": ("{setting} starts or ends with a space, or holds a line break, an accent or another "
+                                "character no key holds: copy it again"),
     "config.bad_force_time": "{setting} must read HH:MM (UTC), e.g. 06:00, not {value!r}",
     "config.bad_mode": "{setting} must be one of {modes}, not {value!r}",
     "config.bad_sas_url": "{setting} must be a container SAS URL (https://.../<container>?sv=...&sig=...)",

@@ -65,10 +65,10 @@ class Settings:
         if not self.tenant_id.isdigit():
             raise ConfigError("config.not_digits", "tenant_id")
         for name in HEADER_SETTINGS:
-            # requests would refuse the header quoting its value, the secret, in its error; a space around a key
-            # pasted is never part of it
+            # requests would refuse the header quoting its value, the secret, in its error, and http.client one
+            # it cannot encode in Latin-1; a key is printable ASCII, a space around it or an accent never part of it
             value = getattr(self, name)
-            if value != value.strip() or any(ord(char) < 32 or ord(char) == 127 for char in value):
+            if value != value.strip() or not value.isascii() or not value.isprintable():
                 raise ConfigError("config.stray_characters", name)
 
     def validate_force_time(self):

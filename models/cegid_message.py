@@ -121,8 +121,8 @@ SENTENCES = {
     "config.not_digits": _lt(
         "The Cegid setting “%(setting)s” must be the Cegid account number (digits only)."),
     "config.stray_characters": _lt(
-        "The Cegid setting “%(setting)s” starts or ends with a space, or holds a line break or another control "
-        "character: copy it again."),
+        "The Cegid setting “%(setting)s” starts or ends with a space, or holds a line break, an accent or another "
+        "character no key holds: copy it again."),
     "config.bad_force_time": _lt(
         "The Cegid setting “%(setting)s” must read HH:MM (UTC), e.g. 06:00, not “%(value)s”."),
     "config.bad_mode": _lt("The Cegid setting “%(setting)s” must be one of %(modes)s, not “%(value)s”."),

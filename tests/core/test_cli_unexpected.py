@@ -2,24 +2,40 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """An error the scripts do not expect still ends in one redacted line and a non-zero exit status, no traceback."""
 
-from conftest import run_script
+import os
+import subprocess
+import sys
+
+from conftest import SCRIPTS
 
 from cegid_data_access.errors import EXIT_UNEXPECTED
 from cegid_testkit.simulator import write_config_py
 
-# A subscription key holding a character an HTTP header cannot carry (headers are sent in Latin-1): the HTTP
-# client's UnicodeEncodeError, which no code of the scripts expects (a line break, which requests would refuse
-# quoting the key, is a setting error: tests/core/test_client.py).
-BROKEN_KEY = "pasted-subscription-key-€-0123456789"
+# Every error the scripts can foresee has a code of its own, so an unexpected one is a defect of theirs: the
+# script runs with the listing of the queries made to fail as such a defect would, quoting a secret over two lines.
+DEFECTIVE_RUN = """
+import runpy, sys
+from cegid_data_access.cegid_api.client import CegidClient
+
+def defective_listing(self, provider_id=None):
+    raise RuntimeError(f"defect near {{self.settings.api_key_secret!r}}\\nand {{self.settings.subscription_key}}")
+
+CegidClient.list_schedulers = defective_listing
+sys.argv = [{script!r}, "--config", {config!r}, "--list"]
+runpy.run_path({script!r}, run_name="__main__")
+"""
 
 
 def test_an_unexpected_error_prints_one_redacted_line_and_exits_non_zero(cegid_simulator, tmp_path):
-    values = cegid_simulator.config_py_values(cegid_subscription_key=BROKEN_KEY)
-    result = run_script("cegid-requetes.py", "--config", str(write_config_py(tmp_path / "config.py", values)), "--list")
+    config = write_config_py(tmp_path / "config.py", cegid_simulator.config_py_values())
+    script = str(SCRIPTS / "cegid-requetes.py")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CEGID_")}
+    env["PYTHONPATH"] = str(SCRIPTS.parent)
+    result = subprocess.run([sys.executable, "-c", DEFECTIVE_RUN.format(script=script, config=str(config))],
+                            capture_output=True, text=True, env=env, timeout=120, check=False)
     output = result.stdout + result.stderr
     assert result.returncode == EXIT_UNEXPECTED
     assert "Traceback" not in output
-    for part in (*BROKEN_KEY.split("€"), cegid_simulator.api_key_secret):
-        assert part not in output
-    assert result.stderr.startswith("Unexpected error: UnicodeEncodeError: ")
-    assert len(result.stderr.splitlines()) == 1
+    for secret in (cegid_simulator.api_key_secret, cegid_simulator.subscription_key):
+        assert secret not in output
+    assert result.stderr == "Unexpected error: RuntimeError: defect near '***' and ***\n"

@@ -362,10 +362,13 @@ def test_a_tenant_id_that_is_not_digits_is_a_setting_error_before_any_call(sim):
     assert sim.requests == []
 
 
-@pytest.mark.parametrize("value", ["S3cretPart1\nS3cretPart2", " S3cretPart1", "S3cretPart1\t", "S3cret\x7f"])
+@pytest.mark.parametrize("value", ["S3cretPart1\nS3cretPart2", " S3cretPart1", "S3cretPart1\t", "S3cret\x7f",
+                                   "S3cret-€-Part", "S3cret-é-Part", "S3cret\u200bPart"])
 @pytest.mark.parametrize("name", ["api_key_id", "api_key_secret", "subscription_key"])
-def test_a_key_pasted_with_a_line_break_or_a_space_around_is_a_setting_error_that_does_not_quote_it(sim, name, value):
-    """requests would refuse the header and quote the secret in its error: the setting is refused first."""
+def test_a_key_pasted_with_a_line_break_a_space_around_or_an_accent_is_a_setting_error_that_does_not_quote_it(
+        sim, name, value):
+    """requests would refuse the header and quote the secret in its error (http.client one it cannot send in
+    Latin-1, with a UnicodeEncodeError): the setting is refused first."""
     with pytest.raises(ConfigError) as caught:
         client_for(sim, settings={name: value})
     assert (caught.value.code, caught.value.setting) == ("config.stray_characters", name)
