@@ -213,8 +213,10 @@ class CegidImportChanges(models.Model):
         lines = []
         for row in self.closed_changes:
             month = format_date(self.env, fields.Date.to_date(row[keys]), date_format="MMMM y")
-            amounts = separator.join(f"{labels[measure]['string']} {formatLang(self.env, value, digits=2)}"
-                                     for measure, value in zip(spec.measures, row[keys + 1:-1], strict=True))
+            amounts = separator.join(
+                self.env._("%(label)s: %(value)s", label=labels[measure]["string"],
+                           value=formatLang(self.env, value, digits=2))
+                for measure, value in zip(spec.measures, row[keys + 1:-1], strict=True))
             lines.append(self.env._("%(what)s, %(month)s: %(amounts)s (%(rows)s row(s) changed)",
                                     what=" / ".join(str(key or "-") for key in row[:keys]), month=month,
                                     amounts=amounts, rows=formatLang(self.env, row[-1], digits=0)))

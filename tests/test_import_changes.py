@@ -110,8 +110,8 @@ class TestImportChanges(ImportFolderMixin, TransactionCase):
         # the alert names the closed month's accounts and amounts, not March's
         [alert] = self.alerts(third)
         self.assertEqual(alert.summary, "Cegid: ECRITURE changed a closed period")
-        self.assertIn("606000, January 2025: Debit 5.00; Credit 0.00 (2 row(s) changed)", alert.note)
-        self.assertIn("625000, January 2025: Debit -10.00; Credit 0.00 (1 row(s) changed)", alert.note)
+        self.assertIn("606000, January 2025: Debit: 5.00; Credit: 0.00 (2 row(s) changed)", alert.note)
+        self.assertIn("625000, January 2025: Debit: -10.00; Credit: 0.00 (1 row(s) changed)", alert.note)
         self.assertNotIn("706000", alert.note)
         self.assertEqual(alert.activity_type_id, self.env.ref("mail.mail_activity_data_todo"))
         # one for each Cegid manager, for no one else
@@ -180,7 +180,7 @@ class TestImportChanges(ImportFolderMixin, TransactionCase):
                                                               ("0000043", "02/07/2025", "1")))
         self.assertEqual((record.rows_added, record.rows_removed, bool(record.money_ids)), (2, 2, False))
         [alert] = self.alerts(record)
-        self.assertIn("0000042, June 2025: Days 1.00 (2 row(s) changed)", alert.note)
+        self.assertIn("0000042, June 2025: Days: 1.00 (2 row(s) changed)", alert.note)
         self.assertNotIn("0000043", alert.note)
 
     def test_an_analytic_change_in_a_closed_month_names_its_account_axis_and_section(self):
@@ -191,8 +191,8 @@ class TestImportChanges(ImportFolderMixin, TransactionCase):
         self.assertEqual(len(record.closed_changes or []), 2)
         [alert] = self.alerts(record)
         self.assertEqual(alert.summary, "Cegid: ANALYTIQ changed a closed period")
-        self.assertIn("607000 / A1 / SEC01, January 2025: Debit -10.50; Credit 0.00 (1 row(s) changed)", alert.note)
-        self.assertIn("607000 / A1 / SEC02, January 2025: Debit 10.50; Credit 0.00 (1 row(s) changed)", alert.note)
+        self.assertIn("607000 / A1 / SEC01, January 2025: Debit: -10.50; Credit: 0.00 (1 row(s) changed)", alert.note)
+        self.assertIn("607000 / A1 / SEC02, January 2025: Debit: 10.50; Credit: 0.00 (1 row(s) changed)", alert.note)
         self.assertNotIn("February", alert.note)
         self.assertIn("607000 / A1 / SEC02, January 2025", record.closed_summary)
 
@@ -229,11 +229,11 @@ class TestImportChanges(ImportFolderMixin, TransactionCase):
         record = self.imported("ECRITURE.csv", ecriture(JANUARY[:3]))
         [alert] = record.activity_ids.filtered(lambda act: act.user_id == french)
         self.assertEqual(alert.summary, "Cegid : ECRITURE a modifié une période clôturée")
-        self.assertIn("625000, janvier 2025 : Débit -10,00 ; Crédit 0,00 (1 ligne(s) modifiée(s))", alert.note)
+        self.assertIn("625000, janvier 2025 : Débit : -10,00 ; Crédit : 0,00 (1 ligne(s) modifiée(s))", alert.note)
         # the same import, each manager in his own language
         [alert] = self.alerts(record)
         self.assertEqual(alert.summary, "Cegid: ECRITURE changed a closed period")
-        self.assertIn("625000, January 2025: Debit -10.00; Credit 0.00 (1 row(s) changed)", alert.note)
+        self.assertIn("625000, January 2025: Debit: -10.00; Credit: 0.00 (1 row(s) changed)", alert.note)
 
     def test_the_changes_are_seen_on_the_import_and_in_the_list_of_imports(self):
         """The import's Changes tab, the detail with its Added and Removed filters, the counts in Data > Imports."""
