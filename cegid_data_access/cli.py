@@ -29,7 +29,7 @@ def build_parser(script_path, description):
     parser.add_argument(
         "--config",
         metavar="PATH",
-        default=os.path.join(os.path.dirname(os.path.abspath(script_path)), "config.py"),
+        default=os.path.join(os.path.dirname(os.path.realpath(script_path)), "config.py"),  # as `import config` did
         help="configuration file (default: config.py beside the script); "
         f"{ENV_PREFIX}* environment variables override it",
     )

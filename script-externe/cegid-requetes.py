@@ -24,7 +24,8 @@ import dataclasses
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# the folder of the addon, where the script really is (Python resolves a symbolic link to it likewise)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
 
 from cegid_data_access import cli
 from cegid_data_access.cegid_api.client import CegidClient

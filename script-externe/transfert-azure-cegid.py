@@ -26,7 +26,8 @@ import os
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# the folder of the addon, where the script really is (Python resolves a symbolic link to it likewise)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
 
 from cegid_data_access import cli
 from cegid_data_access.cli_text import render, shown

@@ -67,6 +67,26 @@ def test_help_works():
     assert result.returncode == 0 and "--config" in result.stdout and "--json" in result.stdout
 
 
+@pytest.mark.parametrize("script", [SCRIPT, "cegid-requetes.py"])
+def test_a_script_run_through_a_symbolic_link_finds_its_code_and_the_config_py_beside_it(tmp_path, script):
+    """Python puts the directory of the script a link points to in sys.path: the original scripts, linked from
+    elsewhere (/usr/local/bin...), imported the config.py beside them. These find their core and that file too."""
+    if (SCRIPTS / "config.py").exists():
+        pytest.skip("a config.py beside the scripts would be read")
+    link = tmp_path / "bin" / script
+    link.parent.mkdir()
+    link.symlink_to(SCRIPTS / script)
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CEGID_")}
+    args = ["--list"] if script == "cegid-requetes.py" else []
+
+    result = subprocess.run([sys.executable, str(link), *args], capture_output=True, text=True, env=env,
+                            cwd=tmp_path, timeout=120, check=False)
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr == (f"Configuration error: {SCRIPTS / 'config.py'} does not exist "
+                             "(copy config.py.sample to config.py).\n")
+
+
 def test_a_transfer_needs_only_azure_storage_blob_and_requests(azurite, tmp_path):
     """What the script loads: the standard library, azure-storage-blob, requests, and their own dependencies."""
     setup = Setup(azurite, tmp_path)
