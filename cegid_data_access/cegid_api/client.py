@@ -263,7 +263,11 @@ class CegidClient:
     # -- provider discovery ---------------------------------------------------
 
     def discover_provider(self):
-        """The data provider id (GUID), found the way working clients do; NotFoundError when none answers."""
+        """The data provider id (GUID), found the way working clients do; NotFoundError when none answers.
+
+        A candidate that is no provider is answered 404 or empty; a 429 or 5xx still there after the
+        retries is an outage, raised as such (no other candidate would be answered either).
+        """
         candidates = [self.settings.tenant_id, *PROVIDER_CANDIDATES]
         probes = (
             (DATASOURCES_PATH, self._provider_from_datasources),
@@ -278,6 +282,10 @@ class CegidClient:
                 except AuthenticationError:
                     raise
                 except ApiError as err:
+                    if err.status in RETRY_STATUSES:
+                        # the gateway still busy or down after the retries: no answer about this candidate, nor
+                        # (soon) about the others; "not found" would send the user looking for a GUID
+                        raise
                     _logger.debug("discovery %s: %s", path.split("/")[3], err)
                     continue
                 provider = extract(data, candidate)

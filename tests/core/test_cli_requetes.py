@@ -124,6 +124,19 @@ def test_discover_nothing_found_exits_1(sim, tmp_path):
     assert "Provider not found" in result.stderr
 
 
+@pytest.mark.parametrize("status", [503, 429])
+def test_discover_during_an_outage_says_so_and_exits_3(sim, tmp_path, status):
+    """A gateway still failing after the retries is no answer about a candidate: the run stops at once on it,
+    rather than trying every other candidate and endpoint, then telling to look for the GUID in the portal."""
+    sim.inject("GET", "/tenant/", status=status, retry_after="0", times=1000)
+    result = run(sim, tmp_path, "--discover", cegid_provider_id="")
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert result.stderr == (f"Error: Cegid API refused discovery of '{sim.tenant_id}' (HTTP {status}): "
+                             f"Simulated failure {status}\n")
+    assert "Provider not found" not in result.stderr and result.stdout == ""
+    assert len(sim.requests_to("/tenant/")) == 5  # the first probe and its four retries, no other candidate
+
+
 def test_missing_provider_id_says_run_discover(sim, tmp_path):
     result = run(sim, tmp_path, "--list", cegid_provider_id="")
     assert result.returncode == 2
