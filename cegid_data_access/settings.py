@@ -11,9 +11,11 @@ then ``CEGID_<NAME>`` environment variables.
 
 import ast
 import dataclasses
+import io
 import json
 import os
 import re
+import tokenize
 from urllib.parse import parse_qs, urlsplit
 
 from .errors import ConfigError
@@ -156,6 +158,9 @@ def _config_py_tree(source, path):
     try:
         return ast.parse(source, filename=str(path))
     except SyntaxError as err:  # a line that is no Python, or not in the file's encoding
+        if err.lineno and "codec can't decode" in (err.msg or ""):  # "(unicode error) 'utf-8' codec can't decode..."
+            raise ConfigError("config.file_unreadable", "config", path=str(path),
+                              detail=_not_decoded(source, err.lineno)) from None
         if err.lineno:
             raise ConfigError("config.file_syntax", "config", path=str(path), line=err.lineno) from None
         # no line: a NUL byte, an unknown coding line; the message names no content
@@ -165,6 +170,22 @@ def _config_py_tree(source, path):
         raise ConfigError("config.file_unreadable", "config", path=str(path), detail=detail) from None
     except (MemoryError, RecursionError):
         raise ConfigError("config.file_unreadable", "config", path=str(path), detail="nested too deeply") from None
+
+
+def _not_decoded(source, line):
+    """What to say of config.py's ``line``, which its encoding (a coding line's, else UTF-8) cannot decode.
+
+    Python itself says so (a ``SyntaxError`` naming the encoding), never "invalid syntax": the line reads well.
+    Saved in Latin-1 by an editor, a file without a coding line can be fixed two ways; the message says both.
+    """
+    try:
+        encoding = tokenize.detect_encoding(io.BytesIO(source).readline)[0]
+    except SyntaxError:
+        encoding = "utf-8"
+    if encoding in ("utf-8", "utf-8-sig"):
+        return (f"line {line} is not UTF-8 text: save the file as UTF-8, or declare its encoding in its first "
+                "line: # -*- coding: latin-1 -*-")
+    return f"line {line} is not {encoding} text"
 
 
 def settings_from_config_py(values, environ=None):

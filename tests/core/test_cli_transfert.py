@@ -179,14 +179,30 @@ def test_a_config_py_with_a_coding_line_reads_as_python_reads_it(tmp_path):
     assert result.returncode == 3, result.stdout + result.stderr
 
 
+def test_a_config_py_saved_in_latin_1_without_a_coding_line_says_so_not_invalid_syntax(tmp_path):
+    """An editor that saves config.py in Latin-1 (a folder named "données"): Python refused it for its encoding,
+    and said so; the message names the line and the encoding, and says how to fix it."""
+    config = tmp_path / "config.py"
+    config.write_bytes(b'mode = "sas_url"\n'
+                       b'sas_url = "https://account.blob.core.windows.net/exports?sv=2024-11-04&sig=S3cr3t"\n'
+                       b'dossier_de_destination = "/srv/donn\xe9es"\n')
+
+    result = run_script(SCRIPT, "--config", str(config), "--check")
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr == (f"Configuration error: cannot read {config}: line 3 is not UTF-8 text: save the file "
+                             "as UTF-8, or declare its encoding in its first line: # -*- coding: latin-1 -*-.\n")
+
+
 @pytest.mark.parametrize("content, message", [
     (b'cegid_api_key_secret = {["S3cr3tValue"]: 2}\n',
      "line 1: cegid_api_key_secret must be a plain value (a string in quotes)"),
     (b'mode = "sas_url"\ncegid_api_key_secret = "S3cr3t\x00Value"\n',
      "{path}"),  # the words depend on the Python version: with a line number or without
-    (b'# -*- coding: utf-8 -*-\ncegid_api_key_secret = "S3cr3t\xe9Value"\n', "line 2: invalid Python syntax"),
+    (b'# -*- coding: utf-8 -*-\ncegid_api_key_secret = "S3cr3t\xe9Value"\n', "line 2 is not UTF-8 text"),
+    (b'mode = "sas_url"\ncegid_api_key_secret = "S3cr3tValue\n', "line 2: invalid Python syntax"),
     (b'# coding: no-such-codec\ncegid_api_key_secret = "S3cr3tValue"\n', "cannot read {path}: unknown encoding"),
-], ids=["unhashable", "nul", "not-utf-8", "unknown-coding"])
+], ids=["unhashable", "nul", "not-utf-8", "unterminated", "unknown-coding"])
 def test_a_config_py_python_cannot_read_exit_2_names_the_line_not_the_value(tmp_path, content, message):
     config = tmp_path / "config.py"
     config.write_bytes(content)
