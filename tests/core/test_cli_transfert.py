@@ -150,6 +150,22 @@ def test_missing_destination_exit_2_names_it(azurite, tmp_path):
     assert result.returncode == 2 and "dossier_de_destination" in result.stderr
 
 
+def test_a_destination_folder_that_does_not_exist_is_not_created_exit_2_names_it(azurite, tmp_path):
+    """The original script created it; this one refuses (a typo, an unmounted share): SCRIPTS.rst says to create it."""
+    setup = Setup(azurite, tmp_path)
+    absent = tmp_path / "IMPORT_CEGID"
+    write_config_py(setup.config, {"mode": "sas_url", "sas_url": setup.url, "dossier_de_destintion": f"{absent}/"})
+    upload(setup.container, "ECRITURE.csv", b"x")
+
+    result = run(setup)
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr == (f"Configuration error: dossier_de_destination is not an existing folder: {absent} "
+                             "(config.py, or the environment variable CEGID_IMPORT_FOLDER).\n")
+    assert not absent.exists()
+    assert blob_names(setup.container) == ["ECRITURE.csv"]
+
+
 @pytest.mark.parametrize("option", [(), ("--check",)])
 def test_a_sas_url_without_a_container_exit_2_says_what_is_wanted(azurite, tmp_path, option):
     """The account's SAS URL (no container), a usual paste mistake: a setting error, not "Unexpected error"."""
