@@ -164,8 +164,9 @@ class CegidClient:
         if error_class is None:
             error_class = NotFoundError if status == 404 else ApiError
         code = "api.credentials_refused" if error_class is AuthenticationError else "api.refused"
+        # an answer without a body (a gateway's 503): its reason phrase ("Service Unavailable"), not an empty detail
         raise error_class(code, status=status, op_code=op[0], **op[1],
-                          detail=self._redact(error_detail(response)) or "")
+                          detail=self._redact(error_detail(response) or response.reason) or "")
 
     def _json(self, response, op):
         """The JSON body of a successful answer; ApiError when it is not JSON (quoting its start, unless secret)."""

@@ -212,6 +212,14 @@ def test_list_survives_401_and_503(sim, tmp_path):
     assert len(sim.requests_to("schedulers/tenant")) == 3
 
 
+def test_an_error_answer_without_a_body_reads_its_reason_not_an_empty_detail(sim, tmp_path):
+    """A gateway's 503 often has no body: the line ends with the HTTP reason, not with a colon and nothing."""
+    sim.inject("GET", "Token", status=503, body="", retry_after="0", times=5)
+    result = run(sim, tmp_path, "--list")
+    assert result.returncode == 3
+    assert result.stderr == "Error: Cegid API refused the token request (HTTP 503): Service Unavailable\n"
+
+
 def test_non_json_answer_exits_3(sim, tmp_path):
     sim.inject("GET", "schedulers/tenant", body="<html>Maintenance</html>")
     result = run(sim, tmp_path, "--list")
