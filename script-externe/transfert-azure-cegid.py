@@ -111,7 +111,9 @@ def print_summary(result, elapsed):
         f"in {elapsed:.1f} s ({human_size(rate)}/s); {result.failures} failure(s).")
     for outcome in result.outcomes:
         if outcome.state in ("failed", "refused"):
-            say(f"  NOT TRANSFERRED {shown(outcome.blob_name)}: {outcome_text(outcome)}")
+            # a file delivered whose blob could not be deleted is in the import folder: only the delete failed
+            label = "NOT DELETED" if outcome.code == "file.not_deleted" else "NOT TRANSFERRED"
+            say(f"  {label} {shown(outcome.blob_name)}: {outcome_text(outcome)}")
     left = [outcome for outcome in result.outcomes if outcome.state == "continued"]
     if left:
         started = sum(1 for outcome in left if outcome.code == "file.continued")

@@ -536,6 +536,24 @@ def test_a_blob_name_cannot_forge_lines_nor_drive_the_terminal(azurite, tmp_path
     assert not any(char in result.stdout + result.stderr for char in "\r\x85\u2028")
 
 
+def test_a_file_delivered_but_not_deleted_is_not_summed_up_as_not_transferred(azurite, tmp_path):
+    """A SAS without the delete permission: the file is in the import folder, once; the summary says what failed."""
+    setup = Setup(azurite, tmp_path)
+    setup.url = azurite.container_sas_url(setup.name, permission="rl", expiry=LATER)
+    setup.write_config(setup.url)
+    upload(setup.container, "ECRITURE.csv", b"x")
+
+    result = run(setup)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert delivered_files(setup.folder) == {"ECRITURE.csv": b"x"}
+    assert blob_names(setup.container) == ["ECRITURE.csv"]
+    summary = result.stdout.splitlines()[-1]
+    assert summary.startswith("  NOT DELETED ECRITURE.csv: delivered, but not deleted from Azure (Azure refused the "
+                              "SAS (HTTP 403 AuthorizationPermissionMismatch)"), result.stdout
+    assert "NOT TRANSFERRED" not in result.stdout
+
+
 def test_refusals_and_warnings_read_as_sentences(azurite, tmp_path):
     setup = Setup(azurite, tmp_path)
     soon = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=30)
