@@ -16,6 +16,7 @@ only one: ``ExponentialRetry`` with a short first wait and a bounded total
 import dataclasses
 import datetime
 import logging
+import re
 import threading
 from urllib.parse import parse_qs, urlsplit
 
@@ -105,10 +106,14 @@ class AnswerCut(IncompleteReadError):
 AZURE_ERRORS = (AzureError, BatchDenied)  # what the SDK (and a batch of refused deletes) raise
 
 
+# urllib3 starts a connection's failure with the repr of its connection object, a memory address nobody can use
+_OBJECT_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-fA-F]+>:?\s*")
+
+
 def _detail(err):
-    """The first line of an exception's text, signatures masked, cut short."""
+    """The first line of an exception's text, signatures masked, Python objects' reprs left out, cut short."""
     text = str(err).strip().splitlines()
-    return redact(text[0] if text else type(err).__name__)[:DETAIL_LIMIT]
+    return redact(_OBJECT_REPR.sub("", text[0]) if text else type(err).__name__)[:DETAIL_LIMIT]
 
 
 def _status(err):

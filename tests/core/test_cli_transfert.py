@@ -228,6 +228,22 @@ def test_a_config_py_python_cannot_read_exit_2_names_the_line_not_the_value(tmp_
     assert "S3cr3t" not in result.stderr and "line None" not in result.stderr
 
 
+def test_azure_unreachable_reads_as_a_sentence_without_a_python_object(tmp_path):
+    """What the connection's failure says, without the repr of urllib3's connection object (a memory address)."""
+    from cegid_testkit.azurite import free_port
+
+    port = free_port()  # nothing listens there
+    config = write_config_py(tmp_path / "config.py", {
+        "mode": "sas_url", "dossier_de_destination": str(tmp_path),
+        "sas_url": f"http://127.0.0.1:{port}/devstoreaccount1/exports?sv=2024-11-04&sp=rdl&sig=S3cr3tSig"})
+
+    result = run_script(SCRIPT, "--config", str(config), "--check")
+
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1] == (f"FAILED listing: cannot reach Azure Blob Storage (127.0.0.1:{port}): "
+                                              "Failed to establish a new connection: [Errno 111] Connection refused")
+
+
 def test_api_wrong_credentials_exit_3_no_secret(cegid_simulator, tmp_path):
     folder = tmp_path / "import"
     folder.mkdir()
