@@ -142,9 +142,13 @@ class StagingFolder:
         return os.path.join(self.path, key + PART)
 
     def open_part(self, key, keep=0):
-        """A descriptor on ``<key>.part`` for writing, its first ``keep`` bytes kept (0: a fresh, empty file)."""
+        """A descriptor on ``<key>.part`` for writing, its first ``keep`` bytes kept (0: a fresh, empty file).
+
+        Its permissions are the umask's, as the original script's ``open(path, "wb")`` gave: the delivered file is
+        this one, and Odoo may read it as another user than the transfer's (a script in root's crontab).
+        """
         flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | (0 if keep else os.O_TRUNC)
-        fd = os.open(self.part_path(key), flags, 0o600)
+        fd = os.open(self.part_path(key), flags, 0o666)
         try:
             os.ftruncate(fd, keep)  # what lies past the durable prefix may be torn or out of order
         except BaseException:

@@ -100,6 +100,24 @@ def test_a_transfer_needs_only_azure_storage_blob_and_requests(azurite, tmp_path
     assert blob_names(setup.container) == []
 
 
+@pytest.mark.parametrize("umask", [0o022, 0o002, 0o077])
+def test_a_delivered_file_has_the_permissions_the_umask_gives_as_with_the_original_script(azurite, tmp_path, umask):
+    """The original script's open(path, "wb") let the umask decide: a transfer run from root's crontab left files
+    Odoo's own user could read. An administrator wanting them private sets the umask (umask 077 in the crontab)."""
+    setup = Setup(azurite, tmp_path)
+    upload(setup.container, "small/ECRITURE.csv", b"E_DEBIT\n1\n")
+    upload(setup.container, "HISTOCUMSAL.csv", os.urandom(9 * 1024 * 1024))  # over one GET: the resumable path
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CEGID_")}
+
+    result = subprocess.run([sys.executable, str(SCRIPTS / SCRIPT), "--config", str(setup.config)],
+                            capture_output=True, text=True, env=env, timeout=120, check=False,
+                            preexec_fn=lambda: os.umask(umask))
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    modes = {name: os.stat(setup.folder / name).st_mode & 0o777 for name in delivered_files(setup.folder)}
+    assert modes == {"ECRITURE.csv": 0o666 & ~umask, "HISTOCUMSAL.csv": 0o666 & ~umask}
+
+
 def test_transfer_prints_table_progress_and_summary(azurite, tmp_path):
     setup = Setup(azurite, tmp_path)
     upload(setup.container, "exports/ECRITURE.csv", b"E_DEBIT\n1\n")
