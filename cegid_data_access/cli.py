@@ -38,7 +38,12 @@ def build_parser(script_path, description):
 
 
 def setup_logging(verbose=False, secrets=()):
-    """Log warnings (or everything with ``verbose``) to stderr, secrets masked."""
+    """Log warnings (or everything with ``verbose``) to stderr, secrets masked.
+
+    The HTTP libraries' warnings (urllib3's "Retrying (...) after connection broken by ..." for each
+    retry, the SDK's "Unexpected return type ..." for an HTML error page) only with ``verbose``: the
+    scripts' own message tells the failure they lead to, in one line.
+    """
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
     handler.addFilter(RedactingFilter(secrets))
@@ -46,7 +51,7 @@ def setup_logging(verbose=False, secrets=()):
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if verbose else logging.WARNING)
     for noisy in ("azure", "urllib3"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+        logging.getLogger(noisy).setLevel(logging.WARNING if verbose else logging.ERROR)
     return handler
 
 

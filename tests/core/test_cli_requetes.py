@@ -97,6 +97,22 @@ def test_missing_config_exits_2(tmp_path):
     assert result.returncode == 2 and "config.py.sample" in result.stderr
 
 
+@pytest.mark.parametrize("verbose", [False, True])
+def test_cegid_unreachable_is_one_line_the_retries_only_with_verbose(sim, tmp_path, verbose):
+    """A cron mail gets the error once, not urllib3's warning for each retry (a Python object's repr in each)."""
+    from cegid_testkit.azurite import free_port
+
+    port = free_port()  # nothing listens there
+    result = run(sim, tmp_path, "--list", *(["-v"] if verbose else []), cegid_api_base_url=f"http://127.0.0.1:{port}")
+    assert result.returncode == 3, result.stdout + result.stderr
+    error = f"Error: Cegid API unreachable (the token request): connection failed (127.0.0.1:{port}, 5 attempts)"
+    assert result.stderr.splitlines()[-1] == error
+    if verbose:
+        assert "Retrying" in result.stderr
+    else:
+        assert result.stderr == error + "\n"
+
+
 def test_missing_base_url_exits_2(sim, tmp_path):
     result = run(sim, tmp_path, "--list", cegid_api_base_url="")
     assert result.returncode == 2 and "cegid_api_base_url" in result.stderr

@@ -4,6 +4,7 @@
 
 import collections
 import datetime
+import http.server
 import json
 import os
 import random
@@ -11,6 +12,7 @@ import resource
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -260,6 +262,45 @@ def test_azure_unreachable_reads_as_a_sentence_without_a_python_object(tmp_path)
     assert result.returncode == 3, result.stdout + result.stderr
     assert result.stdout.splitlines()[-1] == (f"FAILED listing: cannot reach Azure Blob Storage (127.0.0.1:{port}): "
                                               "Failed to establish a new connection: [Errno 111] Connection refused")
+
+
+class _GatewayPage(http.server.BaseHTTPRequestHandler):
+    """A proxy or gateway in front of Azure answering every request with its HTML error page."""
+
+    def do_GET(self):
+        body = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+        self.send_response(502)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format, *args):
+        """Quiet."""
+
+
+@pytest.mark.parametrize("option", [(), ("--check",)])
+def test_an_html_error_page_instead_of_azure_is_one_line_without_the_sdk_warning(tmp_path, option):
+    """The SDK warns that it could not parse the page ("Unexpected return type <class 'str'> from
+    ContentDecodePolicy..."): that is no line for a cron mail; the error says what happened."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _GatewayPage)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        config = write_config_py(tmp_path / "config.py", {
+            "mode": "sas_url", "dossier_de_destination": str(tmp_path),
+            "sas_url": f"http://127.0.0.1:{server.server_address[1]}/acct/exports?sv=2024-11-04&sp=rdl&sig=S3cr3t"})
+        result = run_script(SCRIPT, "--config", str(config), *option)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "Unexpected return type" not in result.stdout + result.stderr
+    if option:
+        assert result.stderr == "" and result.stdout.splitlines()[-1].startswith("FAILED listing: ")
+    else:
+        assert result.stdout == "" and len(result.stderr.splitlines()) == 1
+        assert result.stderr.startswith("Error: Azure Blob Storage answered HTTP 502")
 
 
 def test_api_wrong_credentials_exit_3_no_secret(cegid_simulator, tmp_path):
