@@ -3,6 +3,7 @@
 """What changed in Cegid since the last export: counts, detail, money table, closed periods reaching the managers."""
 
 import ast
+import logging
 import shutil
 import tempfile
 from pathlib import Path
@@ -124,15 +125,14 @@ class TestImportChanges(ImportFolderMixin, TransactionCase):
 
     def test_the_side_kept_is_guessed_from_the_previous_comparison(self):
         """After a comparison where most rows changed, the next keeps the alike groups; same results either way."""
-        first = self.imported("ECRITURE.csv", ecriture(JANUARY))
-        self.assertIsNone(first._side_to_keep(first.export_id))  # nothing compared yet: the core's default
+        self.imported("ECRITURE.csv", ecriture(JANUARY))
         unrelated = [(f"2025-0{month}-0{day}", f"Q{day}", "512000", f"{day},00", "0")
                      for month in (2, 3) for day in range(1, 4)]
-        everything = self.imported("ECRITURE.csv", ecriture(unrelated[:3]))
+        everything, guess = self.imported_guessing(ecriture(unrelated[:3]))
         self.assertEqual((everything.compared, everything.rows_added, everything.rows_removed), (True, 3, 4))
-        # what the next import guesses (an import never counts itself)
-        self.assertEqual(first._side_to_keep(first.export_id), changes.KEEP_ALIKE)
-        again = self.imported("ECRITURE.csv", ecriture(unrelated[3:]))
+        self.assertEqual(guess, "the changed groups kept, none guessed")  # nothing compared yet: the core's default
+        again, guess = self.imported_guessing(ecriture(unrelated[3:]))
+        self.assertEqual(guess, f"the alike groups kept, {changes.KEEP_ALIKE} guessed")
         self.assertEqual((again.compared, again.rows_added, again.rows_removed), (True, 3, 3))
         self.assertEqual(sorted(again.change_ids.mapped(lambda change: (change.kind, change.data["e_refinterne"]))),
                          [("added", "Q1"), ("added", "Q2"), ("added", "Q3"),
@@ -141,7 +141,16 @@ class TestImportChanges(ImportFolderMixin, TransactionCase):
                          [("512000", "2025-02-01", -6.0, 3), ("512000", "2025-03-01", 6.0, 3)])
         # a day like most: few rows changed, the changed groups guessed next
         self.imported("ECRITURE.csv", ecriture(unrelated[3:5] + [unrelated[0]]))
-        self.assertEqual(first._side_to_keep(first.export_id), changes.KEEP_CHANGED)
+        _next, guess = self.imported_guessing(ecriture(unrelated[3:5] + [unrelated[1]]))
+        self.assertEqual(guess, f"the changed groups kept, {changes.KEEP_CHANGED} guessed")
+
+    def imported_guessing(self, content):
+        """(the import of ``content`` as ECRITURE.csv, what its log line says of the side kept and guessed)."""
+        # logging.INFO, not "INFO": Odoo names its level 25 so, which would leave the import's info lines out
+        with self.assertLogs("odoo.addons.is_cegid2odoo.models.cegid_import_change", logging.INFO) as logged:
+            record = self.imported("ECRITURE.csv", content)
+        [line] = [line for line in logged.output if " compared, " in line]
+        return record, line[line.index("(") + 1:line.rindex(")")]
 
     def test_the_changes_are_the_readers_of_the_data(self):
         self.imported("ECRITURE.csv", ecriture(JANUARY))
