@@ -37,6 +37,9 @@ SCHEDULER_PUT_PATH = "query/api/V1/schedulers"
 # What working clients try, in this order, after the tenant id itself.
 PROVIDER_CANDIDATES = ("cegid-xrp", "HR Sprint On Demand", "xrp", "hr-sprint", "cegid-hr", "paie")
 RETRY_STATUSES = (429, 500, 502, 503, 504)
+# what stops a discovery as an outage: the gateway throttling or unable to reach the API. An application error
+# (500) may be the API's answer to a candidate that is no provider, where the contract says 404: the next is tried
+OUTAGE_STATUSES = (429, 502, 503, 504)
 TOKEN_MARGIN = 60  # seconds before expireIn when a cached token is renewed
 DEFAULT_TOKEN_LIFETIME = 300  # when expireIn is unreadable, do not trust the token for long
 DETAIL_LIMIT = 300
@@ -266,8 +269,9 @@ class CegidClient:
     def discover_provider(self):
         """The data provider id (GUID), found the way working clients do; NotFoundError when none answers.
 
-        A candidate that is no provider is answered 404 or empty; a 429 or 5xx still there after the
-        retries is an outage, raised as such (no other candidate would be answered either).
+        A candidate that is no provider is answered 404 or empty (a 500 is read so too); a 429, 502, 503
+        or 504 still there after the retries is an outage, raised as such (no other candidate would be
+        answered either).
         """
         candidates = [self.settings.tenant_id, *PROVIDER_CANDIDATES]
         probes = (
@@ -283,7 +287,7 @@ class CegidClient:
                 except AuthenticationError:
                     raise
                 except ApiError as err:
-                    if err.status in RETRY_STATUSES:
+                    if err.status in OUTAGE_STATUSES:
                         # the gateway still busy or down after the retries: no answer about this candidate, nor
                         # (soon) about the others; "not found" would send the user looking for a GUID
                         raise

@@ -153,6 +153,15 @@ def test_discover_during_an_outage_says_so_and_exits_3(sim, tmp_path, status):
     assert len(sim.requests_to("/tenant/")) == 5  # the first probe and its four retries, no other candidate
 
 
+def test_discover_reads_an_application_error_as_no_provider_and_tries_the_next_candidate(sim, tmp_path):
+    """An API answering 500 to a candidate it does not know (where the contract says 404) does not stop the search."""
+    sim.provider_aliases = {"xrp"}  # a candidate tried after the tenant's own number
+    sim.inject("GET", f"/tenant/{sim.tenant_id}$", status=500, times=1000)
+    result = run(sim, tmp_path, "--discover", cegid_provider_id="")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert sim.provider_id in result.stdout
+
+
 def test_missing_provider_id_says_run_discover(sim, tmp_path):
     result = run(sim, tmp_path, "--list", cegid_provider_id="")
     assert result.returncode == 2
