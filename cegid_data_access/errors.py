@@ -193,6 +193,12 @@ class ConfigError(CegidError):
         self.setting = setting
 
 
+class DiskFull(CegidError):
+    """The import folder's disk (or quota) is full before anything is transferred: no blob is touched."""
+
+    exit_code = EXIT_PARTIAL
+
+
 class ConnectionFailure(CegidError):
     """The service could not be reached, or answered too slowly."""
 

@@ -38,6 +38,7 @@ only after that journal.
 """
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import json
@@ -46,7 +47,7 @@ import os
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-from ..errors import ConfigError
+from ..errors import ConfigError, DiskFull
 from .names import candidate_names
 
 _logger = logging.getLogger(__name__)
@@ -120,6 +121,8 @@ class StagingFolder:
             os.makedirs(self.path, exist_ok=True)
             fd = os.open(os.path.join(self.path, LOCK_NAME), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         except OSError as err:
+            if err.errno in (errno.ENOSPC, errno.EDQUOT):  # no setting to mend: space to free
+                raise DiskFull("file.disk_full", detail=os.strerror(err.errno)) from None
             raise ConfigError("config.not_writable", "import_folder", path=self.path,
                               detail=err.strerror or str(err)) from None
         try:

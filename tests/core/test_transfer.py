@@ -17,9 +17,9 @@ import threading
 import pytest
 from azure.storage.blob import ContentSettings
 
-from cegid_data_access.errors import CODES, AuthenticationError, ConfigError
+from cegid_data_access.errors import CODES, EXIT_PARTIAL, AuthenticationError, ConfigError, DiskFull
 from cegid_data_access.settings import Settings
-from cegid_data_access.staging.folder import StagingFolder, entry_key
+from cegid_data_access.staging.folder import LOCK_NAME, StagingFolder, entry_key
 from cegid_data_access.transfer import (
     AzureTuning,
     TransferReporter,
@@ -517,6 +517,28 @@ def test_missing_import_folder_names_the_setting(box):
     with pytest.raises(ConfigError) as info:
         run_transfer(box.settings)
     assert info.value.setting == "import_folder"
+
+
+@pytest.mark.parametrize("error", [errno.ENOSPC, errno.EDQUOT], ids=["ENOSPC", "EDQUOT"])
+def test_a_disk_too_full_for_the_lock_is_said_full_not_a_setting_to_mend_and_keeps_every_blob(box, monkeypatch,
+                                                                                              error):
+    """No room left for the staging folder's lock: the run stops before any blob, as a full disk (exit 1)."""
+    upload(box.container, "ECRITURE.csv", b"the export")
+    real_open = os.open
+
+    def refusing_open(path, flags, *args, **kwargs):
+        if os.path.basename(str(path)) == LOCK_NAME and flags & os.O_CREAT:
+            raise OSError(error, os.strerror(error), path)
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refusing_open)
+    with pytest.raises(DiskFull) as caught:
+        run_transfer(box.settings, tuning=FAST)
+    monkeypatch.undo()
+    assert (caught.value.code, caught.value.params, caught.value.exit_code) == (
+        "file.disk_full", {"detail": os.strerror(error)}, EXIT_PARTIAL)
+    assert blob_names(box.container) == ["ECRITURE.csv"]
+    assert delivered_files(box.folder) == {}
 
 
 def test_a_sas_url_without_a_container_is_a_setting_error_for_the_transfer(box):
