@@ -80,6 +80,9 @@ TEXTS = {
     "file.download_failed": "download failed ({reason})",
     "file.disk_full": "disk full or file too large in the import folder ({detail})",
     "file.write_failed": "cannot write in the import folder ({detail})",
+    "file.no_hard_links": ("the import folder's file system cannot give a file a second name (hard links), which a "
+                           "delivery that never overwrites needs: use a Linux file system (ext4, XFS) or NFS, not "
+                           "FAT or a Windows share"),
     "file.part_short": ("the kept part of an earlier download had {length} bytes where {expected} were written: "
                         "dropped, the next run downloads the file from the start"),
     "file.incomplete": "incomplete download ({received} of {size} bytes)",

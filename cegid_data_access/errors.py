@@ -140,6 +140,7 @@ CODES = {
     "file.download_failed": ("reason_code",),
     "file.disk_full": ("detail",),
     "file.write_failed": ("detail",),
+    "file.no_hard_links": (),
     "file.part_short": ("length", "expected"),
     "file.incomplete": ("received", "size"),
     "file.md5_mismatch": (),

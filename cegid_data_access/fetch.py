@@ -31,6 +31,7 @@ from .azure.container import AZURE_ERRORS, azure_error
 from .azure.download import DeadlineReached, PartFileShort, PartWriter, download, hash_prefix
 from .errors import CegidError
 from .outcomes import CONTINUED, FAILED
+from .staging.folder import NoHardLinks
 
 _DISK_ERRORS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
 _PROGRESS_STEPS = 50  # at most this many progress events per blob
@@ -56,6 +57,8 @@ def _write_failure(err):
     """(code, params) of an OSError met on a blob's part file."""
     if isinstance(err, PartFileShort):
         return "file.part_short", {"length": err.length, "expected": err.expected}
+    if isinstance(err, NoHardLinks):
+        return "file.no_hard_links", {}
     if err.errno in _DISK_ERRORS:
         return "file.disk_full", {"detail": os.strerror(err.errno)}
     return "file.write_failed", {"detail": err.strerror or str(err)}

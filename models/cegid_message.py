@@ -265,6 +265,10 @@ SENTENCES = {
     "file.download_failed": _lt("Download failed (%(reason)s)."),
     "file.disk_full": _lt("Disk full or file too large in the import folder (%(detail)s)."),
     "file.write_failed": _lt("Cannot write in the import folder (%(detail)s)."),
+    "file.no_hard_links": _lt(
+        "The import folder's file system cannot give a file a second name (hard links), which a delivery that never "
+        "overwrites needs: put the import folder on a Linux file system (ext4, XFS) or NFS, not FAT or a Windows "
+        "share."),
     "file.part_short": _lt("The kept part of an earlier download had %(length)s bytes where %(expected)s were "
                            "written: dropped, the next run downloads the file from the start."),
     "file.incomplete": _lt("Incomplete download (%(received)s of %(size)s bytes)."),

@@ -72,6 +72,14 @@ def fsync_path(path):
         os.close(fd)
 
 
+class NoHardLinks(OSError):
+    """The import folder's file system cannot link a file under a second name (FAT, a Windows share)."""
+
+
+# what link() answers where the file system has no hard links (a part file is ours: fs.protected_hardlinks allows it)
+_NO_HARD_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP}
+
+
 def link_noreplace(src, dst):
     """Give ``src`` the name ``dst`` atomically, failing with FileExistsError if ``dst`` exists.
 
@@ -81,7 +89,12 @@ def link_noreplace(src, dst):
     leaves the same two links (removed later); raising then would read as
     "not delivered" and bring the blob again, as a second copy.
     """
-    os.link(src, dst)
+    try:
+        os.link(src, dst)
+    except OSError as err:
+        if err.errno in _NO_HARD_LINKS:
+            raise NoHardLinks(err.errno, err.strerror, dst) from None
+        raise
     try:
         os.unlink(src)
     except OSError as err:

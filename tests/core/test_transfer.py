@@ -519,6 +519,30 @@ def test_missing_import_folder_names_the_setting(box):
     assert info.value.setting == "import_folder"
 
 
+@pytest.mark.parametrize("error", [errno.EPERM, errno.EOPNOTSUPP], ids=["EPERM", "EOPNOTSUPP"])
+def test_an_import_folder_without_hard_links_says_so_and_keeps_every_blob(box, monkeypatch, error):
+    """FAT or a Windows share refuse link(), which gives a file its name without ever overwriting one: every blob
+    stays, with a code telling where to put the folder instead of "cannot write (Operation not permitted)"."""
+    for name in ("ECRITURE.csv", "ANALYTIQ.csv"):
+        upload(box.container, name, b"the export")
+
+    def refusing_link(src, dst, *args, **kwargs):
+        raise OSError(error, os.strerror(error), src, dst)
+
+    monkeypatch.setattr(os, "link", refusing_link)
+    result = run_transfer(box.settings, tuning=FAST)
+    monkeypatch.undo()
+
+    assert result.exit_code == EXIT_PARTIAL
+    assert {(o.blob_name, o.state, o.code, tuple(o.params)) for o in result.outcomes} == {
+        ("ECRITURE.csv", "failed", "file.no_hard_links", ()), ("ANALYTIQ.csv", "failed", "file.no_hard_links", ())}
+    assert blob_names(box.container) == ["ANALYTIQ.csv", "ECRITURE.csv"]
+    assert delivered_files(box.folder) == {}
+    assert staging_leftovers(box.folder) == []
+    assert run_transfer(box.settings, tuning=FAST).exit_code == 0
+    assert delivered_files(box.folder) == {"ECRITURE.csv": b"the export", "ANALYTIQ.csv": b"the export"}
+
+
 @pytest.mark.parametrize("error", [errno.ENOSPC, errno.EDQUOT], ids=["ENOSPC", "EDQUOT"])
 def test_a_disk_too_full_for_the_lock_is_said_full_not_a_setting_to_mend_and_keeps_every_blob(box, monkeypatch,
                                                                                               error):
