@@ -337,14 +337,14 @@ class _Clock:
         return self.fixed or datetime.datetime.now(datetime.timezone.utc)
 
 
-def _open_container(settings, client, tuning, now, warn):
+def _open_container(settings, client, tuning, now, warn, deadline):
     """The container of this run (raises CegidError before any transfer)."""
     if settings.mode == MODE_SAS_URL:
         expiry = static_sas_check(settings.sas_url, now)
         if expiry:
             warn("sas.expires_soon", {"expiry": moment_param(expiry)})
         return Container(settings.sas_url, tuning.azure)
-    client = client or CegidClient(settings)
+    client = client or CegidClient(settings, deadline=deadline)
     return Container(client.get_container_url(), tuning.azure, renew_url=client.get_container_url)
 
 
@@ -379,7 +379,7 @@ def run_transfer(settings, *, client=None, reporter=None, workers=None, now=None
         return result
     try:
         recovered = staging.recover()
-        container = _open_container(settings, client, tuning, clock(), warn)
+        container = _open_container(settings, client, tuning, clock(), warn, deadline)
         blobs = container.list_blobs()
         reporter.on_listing(blobs)
         _Run(container, staging, tuning, clock, secrets, recovered, deadline).execute(blobs, result, reporter)

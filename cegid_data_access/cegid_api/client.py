@@ -19,7 +19,7 @@ from urllib.parse import quote, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import ReadTimeoutError
+from urllib3.exceptions import MaxRetryError, ReadTimeoutError, ResponseError
 from urllib3.util.retry import Retry
 
 from ..errors import ApiError, AuthenticationError, ConfigError, ConnectionFailure, NotFoundError
@@ -73,19 +73,36 @@ def container_url(blob_service_uri, container_name, sas_token):
     return join_url(blob_service_uri, container_name.strip("/")) + ("?" + token if token else "")
 
 
+class OutOfTime(MaxRetryError):
+    """No retry made: its wait would have reached the client's deadline."""
+
+
 class CappedRetry(Retry):
     """urllib3's Retry where ``Retry-After`` decides the wait when given (0: at once), capped.
 
     Plain ``Retry`` falls back to its backoff when ``Retry-After`` is 0 and
-    waits as long as the gateway asks, even an hour.
+    waits as long as the gateway asks, even an hour. With a ``deadline`` (a
+    ``time.monotonic()`` value: a scheduled action's end), no retry whose wait
+    would reach it is made: the last answer or error stands.
     """
 
     max_retry_after = 120
+    deadline = None
 
     def new(self, **kwargs):
-        """A copy for the next attempt, keeping the cap."""
+        """A copy for the next attempt, keeping the cap and the deadline."""
         retry = super().new(**kwargs)
         retry.max_retry_after = self.max_retry_after
+        retry.deadline = self.deadline
+        return retry
+
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+        """The next attempt's Retry; MaxRetryError as when exhausted if its wait would reach the deadline."""
+        retry = super().increment(method, url, response, error, _pool, _stacktrace)
+        if self.deadline is not None:
+            wait = retry.get_retry_after(response) if response is not None else None
+            if time.monotonic() + (retry.get_backoff_time() if wait is None else wait) >= self.deadline:
+                raise OutOfTime(_pool, url, error or ResponseError("no time left to retry"))
         return retry
 
     def get_retry_after(self, response):
@@ -102,7 +119,7 @@ class CappedRetry(Retry):
         return True
 
 
-def build_session(max_retries, backoff, max_retry_after):
+def build_session(max_retries, backoff, max_retry_after, deadline=None):
     """A ``requests`` session whose adapter retries idempotent calls on 429, 5xx and network failures."""
     retry = CappedRetry(
         total=max_retries, connect=max_retries, read=max_retries, status=max_retries, other=0,
@@ -110,6 +127,7 @@ def build_session(max_retries, backoff, max_retry_after):
         backoff_factor=backoff, respect_retry_after_header=True, raise_on_status=False,
     )
     retry.max_retry_after = max_retry_after
+    retry.deadline = deadline
     session = requests.Session()
     adapter = HTTPAdapter(max_retries=retry)
     session.mount("http://", adapter)
@@ -134,12 +152,16 @@ def error_detail(response, limit=DETAIL_LIMIT):
 class CegidClient:
     """The Cegid Data Access API for one set of settings; safe to share between threads."""
 
-    def __init__(self, settings, *, timeout=(10, 60), max_retries=4, backoff=0.5, max_retry_after=120, session=None):
+    def __init__(self, settings, *, timeout=(10, 60), max_retries=4, backoff=0.5, max_retry_after=120, session=None,
+                 deadline=None):
+        """``deadline``: a ``time.monotonic()`` value (a scheduled action's end) that no wait nor retry passes, and
+        that bounds each call's timeouts; a call may still end one timeout past it at most."""
         settings.validate_api()
         self.settings = settings
         self.timeout = timeout
+        self.deadline = deadline
         self.max_retries = max_retries
-        self.session = session or build_session(max_retries, backoff, max_retry_after)
+        self.session = session or build_session(max_retries, backoff, max_retry_after, deadline)
         self._token = None
         self._token_renew_at = 0.0
         self._token_lock = threading.Lock()
@@ -152,11 +174,21 @@ class CegidClient:
     def _send(self, method, path, op, *, headers, params=None, json_body=None):
         """One HTTP exchange (the adapter retries it); ConnectionFailure when Cegid cannot be reached."""
         url = join_url(self.settings.api_base_url, path)
+        timeout = self.timeout
+        if self.deadline is not None:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise ConnectionFailure("api.out_of_time", op_code=op[0], **op[1], host=urlsplit(url).netloc)
+            timeout = tuple(min(part, left) for part in timeout)
         try:
             return self.session.request(method, url, headers=headers, params=params, json=json_body,
-                                        timeout=self.timeout)
-        except (requests.Timeout, requests.ConnectionError) as err:
-            reason = getattr(err.args[0], "reason", None) if err.args else None
+                                        timeout=timeout)
+        except (requests.Timeout, requests.ConnectionError, requests.exceptions.RetryError) as err:
+            cause = err.args[0] if err.args else None
+            if isinstance(cause, OutOfTime) or (self.deadline is not None and time.monotonic() >= self.deadline):
+                raise ConnectionFailure("api.out_of_time", op_code=op[0], **op[1],
+                                        host=urlsplit(url).netloc) from None
+            reason = getattr(cause, "reason", None)
             timed_out = isinstance(err, requests.Timeout) or isinstance(reason, ReadTimeoutError)
             raise ConnectionFailure("api.timeout" if timed_out else "api.unreachable", op_code=op[0], **op[1],
                                     host=urlsplit(url).netloc, attempts=self.max_retries + 1) from None

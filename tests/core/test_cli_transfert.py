@@ -329,6 +329,22 @@ def test_api_mode_cli(cegid_simulator, azurite, tmp_path):
     assert cegid_simulator.api_key_secret not in result.stdout + result.stderr
 
 
+def test_max_seconds_bounds_the_cegid_calls_too(cegid_simulator, azurite, tmp_path):
+    """Cegid slow to give the token: the run ends at its --max-seconds, one line, exit 3, the blob kept."""
+    folder = tmp_path / "import"
+    folder.mkdir()
+    container = azurite.service_client().get_container_client(cegid_simulator.tenant_id)
+    upload(container, "ECRITURE.csv", b"api")
+    cegid_simulator.inject("GET", "Token", delay=6, times=5)
+    values = cegid_simulator.config_py_values(dossier_de_destination=str(folder))
+    result = run_script(SCRIPT, "--config", str(write_config_py(tmp_path / "config.py", values)), "--max-seconds", "2")
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert result.stderr == ("Error: Cegid API: no answer before the run's time was up (the token request, "
+                             f"{cegid_simulator.base_url.split('//')[1].rstrip('/')}); the next run tries again\n")
+    assert len(cegid_simulator.requests_to("/tokenprovider/Token")) == 1
+    assert blob_names(container) == ["ECRITURE.csv"] and delivered_files(folder) == {}
+
+
 def _no_big_files():
     resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # write() then fails with EFBIG instead of killing

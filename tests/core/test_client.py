@@ -530,3 +530,40 @@ def test_client_requires_api_settings(sim):
     with pytest.raises(ConfigError) as caught:
         client_for(sim, settings={"api_base_url": ""})
     assert caught.value.setting == "api_base_url"
+
+
+# -- a deadline (a scheduled action's end, the CLI's --max-seconds) ------------------------------------------------
+
+
+def test_a_call_that_would_outlast_the_deadline_stops_there_without_retrying(sim):
+    """Cegid answering slowly: the call waits until the deadline, not one timeout per retry (5 x 60 s in a cron
+    that Odoo kills after 120 s)."""
+    sim.inject("GET", "Token", delay=4, times=5)
+    client = client_for(sim, timeout=(10, 60), deadline=time.monotonic() + 1)
+    with pytest.raises(ConnectionFailure) as caught:
+        client.get_token()
+    assert (caught.value.code, caught.value.params["op_code"]) == ("api.out_of_time", "op.token")
+    assert len(token_requests(sim)) == 1
+
+
+def test_a_retry_after_reaching_past_the_deadline_is_not_waited_for(sim):
+    """A busy gateway asking to come back in 30 s, 2 s before the deadline: its answer stands, no wait."""
+    sim.inject("GET", "Token", status=429, retry_after="30", times=5)
+    client = client_for(sim, deadline=time.monotonic() + 2)
+    with pytest.raises(ApiError) as caught:
+        client.get_token()
+    assert (caught.value.code, caught.value.status) == ("api.refused", 429)
+    assert len(token_requests(sim)) == 1
+
+
+def test_no_call_starts_once_the_deadline_has_passed(sim):
+    with pytest.raises(ConnectionFailure) as caught:
+        client_for(sim, deadline=time.monotonic() - 1).get_token()
+    assert caught.value.code == "api.out_of_time"
+    assert sim.requests == []
+
+
+def test_a_deadline_with_time_left_keeps_the_retries(sim):
+    sim.inject("GET", "Token", status=503, retry_after="0", times=2)
+    assert client_for(sim, deadline=time.monotonic() + 60).get_token()
+    assert len(token_requests(sim)) == 3
