@@ -34,7 +34,7 @@ TEXTS = {
     "config.file_not_literal": "{path}, line {line}: {name} must be a plain value (a string in quotes)",
     "api.unreachable": "Cegid API unreachable ({op}): connection failed ({host}, {attempts} attempts)",
     "api.timeout": "Cegid API unreachable ({op}): timed out ({host}, {attempts} attempts)",
-    "api.out_of_time": "Cegid API: no answer before the run's time was up ({op}, {host}); the next run tries again",
+    "api.out_of_time": "Cegid API: no answer within the time allowed ({op}, {host}); try again later",
     "api.credentials_refused": ("Cegid API refused {op} (HTTP {status}): {detail} (check cegid_tenant_id, "
                                 "cegid_api_key_id, cegid_api_key_secret and cegid_subscription_key)"),
     "api.refused": "Cegid API refused {op} (HTTP {status}): {detail}",

@@ -78,6 +78,18 @@ def cron_time_limit():
     return limit if limit and limit > 0 else None
 
 
+def request_time_limit():
+    """Seconds after which Odoo kills a worker's HTTP request (a button), or None when nothing kills it.
+
+    A server with workers kills a request past ``limit_time_real`` (0: no
+    limit); a threaded server (``--workers 0``) never does.
+    """
+    if not config["workers"]:
+        return None
+    limit = config["limit_time_real"]
+    return limit if limit and limit > 0 else None
+
+
 def run_budget(limit):
     """The seconds a run may use under a ``limit`` (None: no limit), counted from the worker's heartbeat.
 
@@ -242,9 +254,16 @@ class CegidBackend(models.AbstractModel):
         return f"{formatLang(self.env, value, digits=digits)} {units[unit]}"
 
     @api.model
-    def _cegid_client(self, settings=None):
-        """A core CegidClient for the stored settings."""
-        return CegidClient(settings or self._cegid_settings())
+    def _cegid_client(self, settings=None, deadline=None):
+        """A core CegidClient for the stored settings, whose calls end by ``deadline`` (a ``time.monotonic()``).
+
+        By default, before Odoo kills the request that asked (a button: a Cegid API slow to answer would
+        otherwise be retried past ``limit_time_real``); a scheduled action passes its run's deadline.
+        """
+        if deadline is None:
+            budget = run_budget(request_time_limit())
+            deadline = None if budget is None else time.monotonic() + budget
+        return CegidClient(settings or self._cegid_settings(), deadline=deadline)
 
     @api.model
     def _cegid_error_message(self, error, settings=None):

@@ -216,7 +216,7 @@ SENTENCES = {
     "api.timeout": _lt(
         "The Cegid API cannot be reached (%(op)s): no answer in time (%(host)s, %(attempts)s attempts)."),
     "api.out_of_time": _lt(
-        "The Cegid API did not answer before the run's time was up (%(op)s, %(host)s): the next run tries again."),
+        "The Cegid API did not answer within the time Odoo allows (%(op)s, %(host)s): try again later."),
     "api.credentials_refused": _lt(
         "The Cegid API refused %(op)s (HTTP %(status)s): %(detail)s. Check the tenant id, the API key id, "
         "the API key secret and the subscription key."),

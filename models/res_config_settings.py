@@ -13,7 +13,7 @@ from odoo.tools.misc import formatLang
 from ..cegid_data_access.cegid_api.schedules import parse_force_time
 from ..cegid_data_access.errors import CegidError, ConfigError
 from ..cegid_data_access.redact import redact
-from ..cegid_data_access.settings import SECRET_SETTINGS, Settings
+from ..cegid_data_access.settings import MODE_API, SECRET_SETTINGS, Settings
 from ..cegid_data_access.transfer import check_connection, sas_expiry
 from .cegid_backend import (
     CRON_LIMIT_MIN,
@@ -309,7 +309,9 @@ class ResConfigSettings(models.TransientModel):
         backend._check_cegid_administrator()
         settings = backend._cegid_settings()
         try:
-            steps = check_connection(settings)
+            # the token and the SAS asked before Odoo's time limit for this request
+            client = backend._cegid_client(settings) if settings.mode == MODE_API else None
+            steps = check_connection(settings, client=client)
         except CegidError as err:
             return notification(self.env._("Cegid connection"), backend._cegid_error_message(err, settings),
                                 "danger", sticky=True)

@@ -139,6 +139,18 @@ class TestSettings(CegidCase):
         self.assertIn("took 1,500 s", warning)
         self.assertIn("at least 2,000 s", warning)
 
+    def test_a_button_asking_a_slow_cegid_api_ends_before_odoo_kills_the_request(self):
+        """Find the provider id against an API answering each call in 4 s, under a 10 s request limit: the calls
+        end within the 8 s Odoo lets it have (a quarter kept), said in the user's words, not killed midway."""
+        self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.provider_id", False)
+        self.simulator.provider_aliases = {"paie"}  # the last candidate: eight calls or so before it
+        self.simulator.inject("GET", "/tenant/", delay=4, times=100)
+        with patch.dict(config.options, {"workers": 2, "limit_time_real": 10}), \
+                self.assertRaisesRegex(UserError, "did not answer within the time Odoo allows"):
+            self.env["res.config.settings"].create({}).action_cegid_discover_provider()
+        self.assertLessEqual(len(self.simulator.requests_to("/tenant/")), 3)
+        self.assertFalse(self.param("provider_id"))
+
     def test_discover_provider(self):
         self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.provider_id", False)
         self.env["res.config.settings"].create({}).action_cegid_discover_provider()

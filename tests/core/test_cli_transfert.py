@@ -339,8 +339,8 @@ def test_max_seconds_bounds_the_cegid_calls_too(cegid_simulator, azurite, tmp_pa
     values = cegid_simulator.config_py_values(dossier_de_destination=str(folder))
     result = run_script(SCRIPT, "--config", str(write_config_py(tmp_path / "config.py", values)), "--max-seconds", "2")
     assert result.returncode == 3, result.stdout + result.stderr
-    assert result.stderr == ("Error: Cegid API: no answer before the run's time was up (the token request, "
-                             f"{cegid_simulator.base_url.split('//')[1].rstrip('/')}); the next run tries again\n")
+    assert result.stderr == ("Error: Cegid API: no answer within the time allowed (the token request, "
+                             f"{cegid_simulator.base_url.split('//')[1].rstrip('/')}); try again later\n")
     assert len(cegid_simulator.requests_to("/tokenprovider/Token")) == 1
     assert blob_names(container) == ["ECRITURE.csv"] and delivered_files(folder) == {}
 
