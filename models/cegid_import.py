@@ -44,8 +44,11 @@ from .cegid_backend import (
 
 _logger = logging.getLogger(__name__)
 
-# what import_folder did: its history records, and whether files wait for the next run (its time was up)
-ImportOutcome = collections.namedtuple("ImportOutcome", "records continued")
+# what import_folder did: its history records, whether files wait for the next run (its time was up), and
+# whether it did nothing because another import held the lock
+ImportOutcome = collections.namedtuple("ImportOutcome", "records continued skipped", defaults=(False,))
+# how long a run skipped by another import waits before it asks again (not at once: the other may take minutes)
+RETRY_AFTER_LOCK = datetime.timedelta(minutes=1)
 IMPORT_STATES = [("running", "Importing"), ("loading", "Loading in parts"), ("done", "Imported"),
                  ("waiting", "Waiting for review"), ("rejected", "Rejected"), ("failed", "Failed"),
                  ("superseded", "Superseded")]
@@ -141,6 +144,13 @@ class CegidImport(models.Model):
         for entry in self.env["is.cegid.export"].sudo().search([("update_requested", "=", True)]):
             self._update_held(entry)
         outcome = self._import_folder(deadline=deadline, requested=requested)
+        if outcome.skipped:
+            # another import holds the lock and read the folder before this request: ask again once it is done
+            if requested:
+                params.set_param(PARAM_IMPORT_REQUEST, fields.Datetime.to_string(fields.Datetime.now()))
+            self._import_after_lock()
+        elif self.env["is.cegid.export"].sudo().search_count([("update_requested", "=", True)], limit=1):
+            self._import_after_lock()  # an update the lock held back (it stays requested)
         if outcome.continued:
             # fully done for Odoo, which would run it again in the same turn; a new turn has the whole limit
             self.env["ir.cron"]._notify_progress(done=len(outcome.records), remaining=0)
@@ -154,6 +164,15 @@ class CegidImport(models.Model):
         self.env["ir.config_parameter"].sudo().set_param(PARAM_IMPORT_REQUEST, fields.Datetime.to_string(
             fields.Datetime.now()))
         self.env.ref("is_cegid2odoo.ir_cron_cegid_import").sudo()._trigger()
+
+    @api.model
+    def _import_after_lock(self):
+        """Have the import cron run again in a while: another import held the lock, and may hold it minutes more.
+
+        Not at once: the cron would wake, meet the lock and ask again, in a loop, as long as the other runs.
+        """
+        self.env.ref("is_cegid2odoo.ir_cron_cegid_import").sudo()._trigger(
+            at=fields.Datetime.now() + RETRY_AFTER_LOCK)
 
     @api.model
     def _import_folder(self, transfer=None, deadline=None, requested=False):
@@ -180,7 +199,7 @@ class CegidImport(models.Model):
         with exclusive_run(self.env, "import") as allowed:
             if not allowed:
                 _logger.info("Cegid import skipped: another import is running on this database")
-                return nothing
+                return ImportOutcome(self.browse(), False, skipped=True)
             waiting = waiting_files(folder)
             loads, ended = self._loads_in_progress(folder, waiting)
             if ended:

@@ -140,6 +140,8 @@ class CegidTransfer(models.Model):
             # also after a failed run: files delivered earlier may still wait (the import has its own guards)
             imported = self.env["is.cegid.import"]._import_folder(transfer=outcome.transfer, deadline=deadline)
             continued = continued or imported.continued
+            if imported.skipped:  # another import read the folder before these files came: the import cron takes them
+                self.env["is.cegid.import"]._import_after_lock()
         if outcome.trigger == "followup":
             # the forced queries just ran in Cegid: show their new last and next executions now
             self.env["is.cegid.query"]._cron_sync()

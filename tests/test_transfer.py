@@ -236,6 +236,22 @@ class TestTransfer(CegidCase):
         self.assertEqual(self.last_transfer().trigger, "button")
         self.assertFalse(self.param("manual_request"))
 
+    def test_files_a_run_brings_while_another_import_runs_are_imported_after_it(self):
+        """The download's import meets another import (it read the folder before): the import cron takes the files."""
+        self.upload("HISTOCUMSAL.csv", export_bytes("HISTOCUMSAL", 2))
+        before = self.triggers()
+        with self.env.registry.cursor() as other:
+            other.execute("SELECT pg_advisory_xact_lock(%s)", (advisory_lock_key("import"),))
+            self.env["is.cegid.transfer"]._cron_download()
+        self.assertEqual(self.last_transfer().state, "done")
+        self.assertFalse(self.env["is.cegid.import"].search([]))
+        # not the next hourly run: the import cron runs again in a while
+        [retry] = self.triggers() - before
+        self.assertGreater(retry.call_at, fields.Datetime.now())
+        self.run_import_cron()
+        self.assertEqual(self.env["is.cegid.import"].search([]).mapped("state"), ["done"])
+        self.assertEqual(self.env["is.cegid.histocumsal"].search_count([]), 2)
+
     def test_bad_credentials_recorded_as_failed(self):
         self.save_settings(cegid_api_key_secret="not-the-secret")
         self.upload("ECRITURE.csv", b"x;y\n")
