@@ -143,8 +143,9 @@ class CegidTransfer(models.Model):
             if imported.skipped:  # another import read the folder before these files came: the import cron takes them
                 self.env["is.cegid.import"]._import_after_lock()
         if outcome.trigger == "followup":
-            # the forced queries just ran in Cegid: show their new last and next executions now
-            self.env["is.cegid.query"]._cron_sync()
+            # the forced queries just ran in Cegid: show their new last and next executions. In a run of its own: it
+            # waits on Cegid (retries, Retry-After), and this run's time under Odoo's limit may be all used
+            self.env.ref("is_cegid2odoo.ir_cron_cegid_sync_queries").sudo()._trigger()
         if continued:
             self._continue_soon(len(outcome.transfer.file_ids))
         self._purge_history()
