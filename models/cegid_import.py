@@ -230,11 +230,18 @@ class CegidImport(models.Model):
 
     @api.model
     def _record_interrupted(self):
-        """Say of the imports left *Importing* (the lock is held: their worker died) how they ended."""
+        """Say of the imports left *Importing* (the lock is held: their worker died) how they ended.
+
+        An update of a table (*Update the table*) says so: its file stays held, and only a manager starts it again.
+        """
         interrupted = self.sudo().search([("state", "=", "running")])
         limit = cron_time_limit()
         for record in interrupted:
-            code, params = ("import.cut_by_time_limit", {"limit": limit}) if limit else ("import.interrupted", {})
+            if record.message_code == "import.updating":
+                code, params = ("import.update_cut", dict(record.message_params, limit=limit)) if limit else (
+                    "import.update_interrupted", record.message_params)
+            else:
+                code, params = ("import.cut_by_time_limit", {"limit": limit}) if limit else ("import.interrupted", {})
             record.write({"state": "failed", "message_code": code, "message_params": params, "row_count": 0})
             record._follow_incident()
         return interrupted
