@@ -137,6 +137,22 @@ class TestEveryColumnKept(ColumnsCase):
         row = self.env["is.cegid.ecriture"].search([])
         self.assertEqual((row.e_refinterne, row.x_e_etablissement, row.x_e_qte), ("FAC1", "Lyon", 1.5))
 
+    def test_update_the_table_leaves_the_held_files_rows_to_the_cron(self):
+        """The button reads the held file's header only: its rows, read whole for their types (some 7 CPU seconds a
+        million rows), would outlast a web request (limit_time_cpu); the cron reads them and says what it refuses."""
+        self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.new_exports", "review")
+        text = self.ecriture_with_extras(("FAC1", "10", "Lyon", "1,5"), ("FAC2", "20", "Pau\x00", "2"))
+        self.drop("ECRITURE.csv", text.encode("cp1252"))
+        held = self.run_import()
+        entry = self.env.ref("is_cegid2odoo.export_ecriture")
+        self.assertEqual((entry.state, entry.held_import_id), ("held", held))
+        action = entry.with_user(self.manager).action_update_table()
+        self.assertIn("in the background", action["params"]["message"])
+        self.run_import_cron()
+        refused = self.env["is.cegid.import"].search([], limit=1)
+        self.assertEqual((refused.state, refused.message_code), ("rejected", "import.nul_character"))
+        self.assertEqual((entry.state, entry.held_import_id, entry.update_requested), ("held", held, False))
+
     def test_an_update_of_the_table_killed_midway_is_told_and_not_taken_up_again(self):
         """A held file longer than Odoo's limit: the worker dies in the update, the next run says so, once."""
         self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.new_exports", "review")
