@@ -137,7 +137,7 @@ class CegidImport(models.Model):
         within Odoo's cron time limit; what is left goes on in the next run.
         """
         backend = self.env["is.cegid.backend"]
-        deadline = backend._cegid_run_deadline()
+        deadline = backend._cegid_run_deadline(self.env.ref("is_cegid2odoo.ir_cron_cegid_import"))
         params = self.env["ir.config_parameter"].sudo()
         requested = bool(params.get_param(PARAM_IMPORT_REQUEST))
         params.set_param(PARAM_IMPORT_REQUEST, False)

@@ -133,7 +133,7 @@ class CegidTransfer(models.Model):
     @api.model
     def _cron_download(self):
         """The download cron: one run, the import of what waits, within Odoo's cron time limit; then the purge."""
-        deadline = self.env["is.cegid.backend"]._cegid_run_deadline()
+        deadline = self.env["is.cegid.backend"]._cegid_run_deadline(self._download_cron())
         outcome = self._download(deadline=deadline)
         continued = outcome.continued
         if outcome.ran:
