@@ -141,7 +141,11 @@ class CegidImport(models.Model):
         params = self.env["ir.config_parameter"].sudo()
         requested = bool(params.get_param(PARAM_IMPORT_REQUEST))
         params.set_param(PARAM_IMPORT_REQUEST, False)
-        for entry in self.env["is.cegid.export"].sudo().search([("update_requested", "=", True)]):
+        updates = self.env["is.cegid.export"].sudo().search([("update_requested", "=", True)])
+        # an update is one transaction, as long as its file: none starts once the run's time is up (the run hands
+        # over, its continuation has the whole limit), as no file does
+        deferred = bool(updates) and deadline is not None and time.monotonic() >= deadline
+        for entry in updates if not deferred else ():
             self._update_held(entry)
         outcome = self._import_folder(deadline=deadline, requested=requested)
         if outcome.skipped:
@@ -149,9 +153,10 @@ class CegidImport(models.Model):
             if requested:
                 params.set_param(PARAM_IMPORT_REQUEST, fields.Datetime.to_string(fields.Datetime.now()))
             self._import_after_lock()
-        elif self.env["is.cegid.export"].sudo().search_count([("update_requested", "=", True)], limit=1):
+        elif not deferred and self.env["is.cegid.export"].sudo().search_count([("update_requested", "=", True)],
+                                                                               limit=1):
             self._import_after_lock()  # an update the lock held back (it stays requested)
-        if outcome.continued:
+        if outcome.continued or deferred:
             # fully done for Odoo, which would run it again in the same turn; a new turn has the whole limit
             self.env["ir.cron"]._notify_progress(done=len(outcome.records), remaining=0)
             if requested:

@@ -137,6 +137,24 @@ class TestEveryColumnKept(ColumnsCase):
         row = self.env["is.cegid.ecriture"].search([])
         self.assertEqual((row.e_refinterne, row.x_e_etablissement, row.x_e_qte), ("FAC1", "Lyon", 1.5))
 
+    def test_an_update_of_the_table_is_not_started_once_the_runs_time_is_up(self):
+        """Woken by the schedule or the button's trigger, the run assumes the worst: it leaves the update, one
+        transaction as long as its file, to its continuation, right after the worker's next heartbeat."""
+        self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.new_exports", "review")
+        self.drop("ECRITURE.csv", self.ecriture_with_extras(("FAC1", "10", "Lyon", "1,5")).encode("cp1252"))
+        held = self.run_import()
+        entry = self.env.ref("is_cegid2odoo.export_ecriture")
+        entry.with_user(self.manager).action_update_table()
+        asked = self.triggers()
+        with patch.dict(config.options, {"workers": 2, "limit_time_real_cron": 80}):
+            self.run_import_cron()
+            self.assertEqual((entry.state, entry.held_import_id, entry.update_requested), ("held", held, True))
+            self.assertEqual(self.env["is.cegid.import"].search([]), held, "nothing started")
+            self.assertTrue(self.triggers() - asked, "handed over to the next turn")
+            self.run_import_cron()
+        self.assertEqual((entry.state, entry.update_requested), ("ready", False))
+        self.assertEqual(self.env["is.cegid.ecriture"].search([]).x_e_etablissement, "Lyon")
+
     def test_update_the_table_leaves_the_held_files_rows_to_the_cron(self):
         """The button reads the held file's header only: its rows, read whole for their types (some 7 CPU seconds a
         million rows), would outlast a web request (limit_time_cpu); the cron reads them and says what it refuses."""
@@ -162,7 +180,8 @@ class TestEveryColumnKept(ColumnsCase):
         entry.with_user(self.manager).action_update_table()
         # Odoo kills the cron worker in the middle of the load (SIGKILL: nothing of the process runs after it)
         Import = type(self.env["is.cegid.import"])
-        workers = {"workers": 2, "limit_time_real_cron": 80}
+        # a limit under which even a run that assumes the worst has the time to start the update
+        workers = {"workers": 2, "limit_time_real_cron": 600}
         killed = False
         with patch.dict(config.options, workers), patch.object(Import, "_replace", side_effect=SystemExit):
             try:  # not assertRaises: it would roll back what the dead worker left
@@ -180,8 +199,8 @@ class TestEveryColumnKept(ColumnsCase):
         with patch.dict(config.options, workers):
             self.env["is.cegid.import"]._import_folder(deadline=time.monotonic() + 60)
         self.assertEqual((left.state, left.message_code, left.message_params),
-                         ("failed", "import.update_cut", {"export": "ECRITURE", "limit": 80}))
-        self.assertIn("cut by Odoo's time limit for scheduled actions (80 s)", left.message)
+                         ("failed", "import.update_cut", {"export": "ECRITURE", "limit": 600}))
+        self.assertIn("cut by Odoo's time limit for scheduled actions (600 s)", left.message)
         self.assertIn("press Update the table again", left.message)
         # the table as it was, the file still held: a manager may ask again (once the limit is raised)
         self.assertEqual((entry.state, entry.held_import_id), ("held", held))
