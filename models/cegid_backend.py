@@ -31,7 +31,8 @@ PARAM_MANUAL_REQUEST = PARAM_PREFIX + "manual_request"
 PARAM_IMPORT_REQUEST = PARAM_PREFIX + "import_request"  # a manager asked for an import (Import now, a table)
 PARAM_NEW_EXPORTS = PARAM_PREFIX + "new_exports"  # "create" (default) or "review": see is.cegid.export
 PARAM_LAST_CHECK = "last_check"  # when a download last looked into the container (a _cegid_param name)
-PARAM_HANDOVER = "handover"  # "<pid> <epoch seconds>": the cron worker that last handed a run over, and when
+# "handover.<cron id>": "<pid> <epoch seconds>", the cron worker that last handed a run of that cron over, and when
+PARAM_HANDOVER = "handover"
 DEFAULT_HISTORY_DAYS = 90
 CRON_MARGIN_MIN = 2  # seconds kept before Odoo's cron time limit, at least...
 CRON_MARGIN_SHARE = 0.25  # ...or this share of it
@@ -301,10 +302,14 @@ class CegidBackend(models.AbstractModel):
         return bool(self.env["ir.config_parameter"].sudo().get_param(PARAM_DATABASE_UUID))
 
     @api.model
-    def _cegid_run_deadline(self):
-        """The ``time.monotonic()`` at which this cron run stops (None: no limit); see ``run_seconds``."""
+    def _cegid_run_deadline(self, cron):
+        """The ``time.monotonic()`` at which this run of ``cron`` stops (None: no limit); see ``run_seconds``.
+
+        Only a hand-over to ``cron`` itself tells of a heartbeat since: another cron's may have come earlier in the
+        same turn of the worker (the download and the import, both hourly, come due together), before no heartbeat.
+        """
         limit = cron_time_limit()
-        handed_over = parse_hand_over(self._cegid_param(PARAM_HANDOVER))
+        handed_over = parse_hand_over(self._cegid_param(f"{PARAM_HANDOVER}.{cron.id}"))
         seconds = run_seconds(limit, handed_over)
         if seconds is None:
             return None
@@ -320,7 +325,7 @@ class CegidBackend(models.AbstractModel):
         if soft != resource.RLIM_INFINITY and config["workers"]:
             _logger.info("Cegid run: handed over, %.1f CPU s used in this turn",
                          cpu_seconds_used() - (soft - config["limit_time_cpu"]))
-        self._cegid_set_param(PARAM_HANDOVER, hand_over_value())
+        self._cegid_set_param(f"{PARAM_HANDOVER}.{cron.id}", hand_over_value())
         cron.sudo()._trigger()
 
     @api.model

@@ -44,8 +44,11 @@ from .cegid_backend import (
 
 _logger = logging.getLogger(__name__)
 
-# what import_folder did: its history records, and whether files wait for the next run (its time was up)
-ImportOutcome = collections.namedtuple("ImportOutcome", "records continued")
+# what import_folder did: its history records, whether files wait for the next run (its time was up), and
+# whether it did nothing because another import held the lock
+ImportOutcome = collections.namedtuple("ImportOutcome", "records continued skipped", defaults=(False,))
+# how long a run skipped by another import waits before it asks again (not at once: the other may take minutes)
+RETRY_AFTER_LOCK = datetime.timedelta(minutes=1)
 IMPORT_STATES = [("running", "Importing"), ("loading", "Loading in parts"), ("done", "Imported"),
                  ("waiting", "Waiting for review"), ("rejected", "Rejected"), ("failed", "Failed"),
                  ("superseded", "Superseded")]
@@ -134,14 +137,26 @@ class CegidImport(models.Model):
         within Odoo's cron time limit; what is left goes on in the next run.
         """
         backend = self.env["is.cegid.backend"]
-        deadline = backend._cegid_run_deadline()
+        deadline = backend._cegid_run_deadline(self.env.ref("is_cegid2odoo.ir_cron_cegid_import"))
         params = self.env["ir.config_parameter"].sudo()
         requested = bool(params.get_param(PARAM_IMPORT_REQUEST))
         params.set_param(PARAM_IMPORT_REQUEST, False)
-        for entry in self.env["is.cegid.export"].sudo().search([("update_requested", "=", True)]):
+        updates = self.env["is.cegid.export"].sudo().search([("update_requested", "=", True)])
+        # an update is one transaction, as long as its file: none starts once the run's time is up (the run hands
+        # over, its continuation has the whole limit), as no file does
+        deferred = bool(updates) and deadline is not None and time.monotonic() >= deadline
+        for entry in updates if not deferred else ():
             self._update_held(entry)
         outcome = self._import_folder(deadline=deadline, requested=requested)
-        if outcome.continued:
+        if outcome.skipped:
+            # another import holds the lock and read the folder before this request: ask again once it is done
+            if requested:
+                params.set_param(PARAM_IMPORT_REQUEST, fields.Datetime.to_string(fields.Datetime.now()))
+            self._import_after_lock()
+        elif not deferred and self.env["is.cegid.export"].sudo().search_count([("update_requested", "=", True)],
+                                                                               limit=1):
+            self._import_after_lock()  # an update the lock held back (it stays requested)
+        if outcome.continued or deferred:
             # fully done for Odoo, which would run it again in the same turn; a new turn has the whole limit
             self.env["ir.cron"]._notify_progress(done=len(outcome.records), remaining=0)
             if requested:
@@ -154,6 +169,15 @@ class CegidImport(models.Model):
         self.env["ir.config_parameter"].sudo().set_param(PARAM_IMPORT_REQUEST, fields.Datetime.to_string(
             fields.Datetime.now()))
         self.env.ref("is_cegid2odoo.ir_cron_cegid_import").sudo()._trigger()
+
+    @api.model
+    def _import_after_lock(self):
+        """Have the import cron run again in a while: another import held the lock, and may hold it minutes more.
+
+        Not at once: the cron would wake, meet the lock and ask again, in a loop, as long as the other runs.
+        """
+        self.env.ref("is_cegid2odoo.ir_cron_cegid_import").sudo()._trigger(
+            at=fields.Datetime.now() + RETRY_AFTER_LOCK)
 
     @api.model
     def _import_folder(self, transfer=None, deadline=None, requested=False):
@@ -180,7 +204,7 @@ class CegidImport(models.Model):
         with exclusive_run(self.env, "import") as allowed:
             if not allowed:
                 _logger.info("Cegid import skipped: another import is running on this database")
-                return nothing
+                return ImportOutcome(self.browse(), False, skipped=True)
             waiting = waiting_files(folder)
             loads, ended = self._loads_in_progress(folder, waiting)
             if ended:
@@ -211,11 +235,18 @@ class CegidImport(models.Model):
 
     @api.model
     def _record_interrupted(self):
-        """Say of the imports left *Importing* (the lock is held: their worker died) how they ended."""
+        """Say of the imports left *Importing* (the lock is held: their worker died) how they ended.
+
+        An update of a table (*Update the table*) says so: its file stays held, and only a manager starts it again.
+        """
         interrupted = self.sudo().search([("state", "=", "running")])
         limit = cron_time_limit()
         for record in interrupted:
-            code, params = ("import.cut_by_time_limit", {"limit": limit}) if limit else ("import.interrupted", {})
+            if record.message_code == "import.updating":
+                code, params = ("import.update_cut", dict(record.message_params, limit=limit)) if limit else (
+                    "import.update_interrupted", record.message_params)
+            else:
+                code, params = ("import.cut_by_time_limit", {"limit": limit}) if limit else ("import.interrupted", {})
             record.write({"state": "failed", "message_code": code, "message_params": params, "row_count": 0})
             record._follow_incident()
         return interrupted

@@ -217,7 +217,13 @@ class CegidImportLoad(models.Model):
         with exclusive_run(self.env, "import") as allowed:
             if not allowed:
                 return self.browse()  # still requested: the next run does it
+            # the request is taken once, and the update recorded as under way, both committed before the long work:
+            # a worker Odoo kills meanwhile (a file longer than its time limit) leaves a record the next run tells
+            # of (_record_interrupted), not a request that every run takes up again and dies of
             entry.update_requested = False
+            record = self._create_record(dict(values, state="running", message_code="import.updating",
+                                              message_params={"export": entry.name}))
+            self._commit()
             try:
                 if entry.state != "held" or not held.stored_as or not os.path.isfile(path):
                     raise ExportFormatError("import.held_missing", file=held.stored_as or values["name"])
@@ -233,7 +239,7 @@ class CegidImportLoad(models.Model):
                 _logger.exception("Cegid update of the table of %s failed", entry.name)
                 values.update(failed_values(err))
             values["duration"] = time.monotonic() - started
-            record = self._create_record(values)
+            record.write(values)
             record._follow_incident()  # the held file's incident ends with it, or goes on
             self._commit()
             if record.state == "done":

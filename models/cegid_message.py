@@ -163,6 +163,14 @@ SENTENCES = {
         "New export %(export)s: its columns wait for a manager's review before its table is created."),
     "import.table_created": _lt("New export %(export)s: its table was created from this file."),
     "import.table_updated": _lt("The table of %(export)s was updated to the columns of this file."),
+    "import.updating": _lt("Updating the table of %(export)s to the columns of this file."),
+    "import.update_interrupted": _lt(
+        "The update of the table of %(export)s was interrupted before it finished (the server stopped): the table "
+        "keeps its columns and rows, and the file stays held. Press Update the table again."),
+    "import.update_cut": _lt(
+        "The update of the table of %(export)s was cut by Odoo's time limit for scheduled actions (%(limit)s s) "
+        "before it finished: the table keeps its columns and rows, and the file stays held. Raise the limit (see "
+        "the Cegid settings), then press Update the table again."),
     "import.held_missing": _lt(
         "The held file %(file)s is no longer in the import folder: the table was not updated."),
     "import.failed": _lt("The import failed: %(error)s"),

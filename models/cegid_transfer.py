@@ -133,16 +133,19 @@ class CegidTransfer(models.Model):
     @api.model
     def _cron_download(self):
         """The download cron: one run, the import of what waits, within Odoo's cron time limit; then the purge."""
-        deadline = self.env["is.cegid.backend"]._cegid_run_deadline()
+        deadline = self.env["is.cegid.backend"]._cegid_run_deadline(self._download_cron())
         outcome = self._download(deadline=deadline)
         continued = outcome.continued
         if outcome.ran:
             # also after a failed run: files delivered earlier may still wait (the import has its own guards)
             imported = self.env["is.cegid.import"]._import_folder(transfer=outcome.transfer, deadline=deadline)
             continued = continued or imported.continued
+            if imported.skipped:  # another import read the folder before these files came: the import cron takes them
+                self.env["is.cegid.import"]._import_after_lock()
         if outcome.trigger == "followup":
-            # the forced queries just ran in Cegid: show their new last and next executions now
-            self.env["is.cegid.query"]._cron_sync()
+            # the forced queries just ran in Cegid: show their new last and next executions. In a run of its own: it
+            # waits on Cegid (retries, Retry-After), and this run's time under Odoo's limit may be all used
+            self.env.ref("is_cegid2odoo.ir_cron_cegid_sync_queries").sudo()._trigger()
         if continued:
             self._continue_soon(len(outcome.transfer.file_ids))
         self._purge_history()

@@ -14,6 +14,8 @@ from odoo.tests.common import TransactionCase, freeze_time, new_test_user
 from ..cegid_import import pg_replace
 from ..cegid_import.catalogue import KNOWN
 from ..cegid_import.values import DAY_FIRST, MONTH_FIRST
+from ..models.cegid_backend import advisory_lock_key
+from ..models.cegid_import import file_date
 from .common import ImportFolderMixin
 
 ECRITURE_HEADER = "E_DATECOMPTABLE;E_REFINTERNE;E_LIBELLE;E_GENERAL;E_DEBIT;E_CREDIT;E_AUXILIAIRE;E_REFLIBRE"
@@ -348,6 +350,30 @@ class TestImport(ImportFolderMixin, TransactionCase):
         self.assertEqual(history, record)
         with self.assertRaises(AccessError):
             history.write({"state": "failed"})
+
+    def test_an_import_now_request_survives_a_run_skipped_by_the_lock(self):
+        """Import now, met by another import under way (the download's, a load by parts), is done after it."""
+        path = self.drop("ECRITURE.csv", ecriture(("2025-01-01", "A", "4", "1")))
+        # Odoo's time limit cut this very file before: the schedule leaves it, only a manager's request retries it
+        self.env["is.cegid.import"].create({
+            "name": "ECRITURE.csv", "state": "failed", "file_date": file_date(path),
+            "message_code": "import.cut_by_time_limit", "message_params": {"limit": None}})
+        self.assertFalse(self.run_import())
+        self.env["is.cegid.import"].with_user(self.manager).action_import_now()
+        asked = self.triggers()
+        with self.env.registry.cursor() as other:
+            other.execute("SELECT pg_advisory_xact_lock(%s)", (advisory_lock_key("import"),))
+            self.run_import_cron()
+        self.assertEqual(self.listing(), ["ECRITURE.csv"])
+        # the request waits, and the cron is asked again, after a while, not at once and for ever
+        self.assertTrue(self.env["ir.config_parameter"].sudo().get_param("is_cegid2odoo.import_request"))
+        [retry] = self.triggers() - asked
+        self.assertGreater(retry.call_at, fields.Datetime.now())
+        self.run_import_cron()
+        record = self.env["is.cegid.import"].search([], limit=1)
+        self.assertEqual((record.state, record.row_count), ("done", 1))
+        self.assertEqual(self.entries(), [("2025-01-01", "A", "4", 1.0)])
+        self.assertFalse(self.env["ir.config_parameter"].sudo().get_param("is_cegid2odoo.import_request"))
 
     def test_old_history_is_purged(self):
         self.drop("ECRITURE.csv", ecriture())

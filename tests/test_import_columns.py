@@ -2,9 +2,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """No column left behind: the optional columns of the known exports, their extra columns, any header."""
 
+import time
+from unittest.mock import patch
 
 from odoo.tests import tagged
 from odoo.tests.common import TransactionCase, new_test_user
+from odoo.tools import config
 
 from .common import ImportFolderMixin
 
@@ -133,6 +136,75 @@ class TestEveryColumnKept(ColumnsCase):
         self.assertEqual(entry.state, "ready")
         row = self.env["is.cegid.ecriture"].search([])
         self.assertEqual((row.e_refinterne, row.x_e_etablissement, row.x_e_qte), ("FAC1", "Lyon", 1.5))
+
+    def test_an_update_of_the_table_is_not_started_once_the_runs_time_is_up(self):
+        """Woken by the schedule or the button's trigger, the run assumes the worst: it leaves the update, one
+        transaction as long as its file, to its continuation, right after the worker's next heartbeat."""
+        self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.new_exports", "review")
+        self.drop("ECRITURE.csv", self.ecriture_with_extras(("FAC1", "10", "Lyon", "1,5")).encode("cp1252"))
+        held = self.run_import()
+        entry = self.env.ref("is_cegid2odoo.export_ecriture")
+        entry.with_user(self.manager).action_update_table()
+        asked = self.triggers()
+        with patch.dict(config.options, {"workers": 2, "limit_time_real_cron": 80}):
+            self.run_import_cron()
+            self.assertEqual((entry.state, entry.held_import_id, entry.update_requested), ("held", held, True))
+            self.assertEqual(self.env["is.cegid.import"].search([]), held, "nothing started")
+            self.assertTrue(self.triggers() - asked, "handed over to the next turn")
+            self.run_import_cron()
+        self.assertEqual((entry.state, entry.update_requested), ("ready", False))
+        self.assertEqual(self.env["is.cegid.ecriture"].search([]).x_e_etablissement, "Lyon")
+
+    def test_update_the_table_leaves_the_held_files_rows_to_the_cron(self):
+        """The button reads the held file's header only: its rows, read whole for their types (some 7 CPU seconds a
+        million rows), would outlast a web request (limit_time_cpu); the cron reads them and says what it refuses."""
+        self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.new_exports", "review")
+        text = self.ecriture_with_extras(("FAC1", "10", "Lyon", "1,5"), ("FAC2", "20", "Pau\x00", "2"))
+        self.drop("ECRITURE.csv", text.encode("cp1252"))
+        held = self.run_import()
+        entry = self.env.ref("is_cegid2odoo.export_ecriture")
+        self.assertEqual((entry.state, entry.held_import_id), ("held", held))
+        action = entry.with_user(self.manager).action_update_table()
+        self.assertIn("in the background", action["params"]["message"])
+        self.run_import_cron()
+        refused = self.env["is.cegid.import"].search([], limit=1)
+        self.assertEqual((refused.state, refused.message_code), ("rejected", "import.nul_character"))
+        self.assertEqual((entry.state, entry.held_import_id, entry.update_requested), ("held", held, False))
+
+    def test_an_update_of_the_table_killed_midway_is_told_and_not_taken_up_again(self):
+        """A held file longer than Odoo's limit: the worker dies in the update, the next run says so, once."""
+        self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.new_exports", "review")
+        self.drop("ECRITURE.csv", self.ecriture_with_extras(("FAC1", "10", "Lyon", "1,5")).encode("cp1252"))
+        held = self.run_import()
+        entry = self.env.ref("is_cegid2odoo.export_ecriture")
+        entry.with_user(self.manager).action_update_table()
+        # Odoo kills the cron worker in the middle of the load (SIGKILL: nothing of the process runs after it)
+        Import = type(self.env["is.cegid.import"])
+        # a limit under which even a run that assumes the worst has the time to start the update
+        workers = {"workers": 2, "limit_time_real_cron": 600}
+        killed = False
+        with patch.dict(config.options, workers), patch.object(Import, "_replace", side_effect=SystemExit):
+            try:  # not assertRaises: it would roll back what the dead worker left
+                self.run_import_cron()
+            except SystemExit:
+                killed = True
+        self.assertTrue(killed)
+        # the next worker loads the models from the database (the update's columns went with its transaction)
+        self.env.invalidate_all()
+        self.env.registry.setup_models(self.env.cr)
+        [left] = self.env["is.cegid.import"].search([("id", "!=", held.id)])
+        self.assertEqual((left.state, left.message_code), ("running", "import.updating"))
+        self.assertIn("Updating the table of ECRITURE", left.message)
+        self.assertFalse(entry.update_requested, "taken once: the next runs do not die of it again")
+        with patch.dict(config.options, workers):
+            self.env["is.cegid.import"]._import_folder(deadline=time.monotonic() + 60)
+        self.assertEqual((left.state, left.message_code, left.message_params),
+                         ("failed", "import.update_cut", {"export": "ECRITURE", "limit": 600}))
+        self.assertIn("cut by Odoo's time limit for scheduled actions (600 s)", left.message)
+        self.assertIn("press Update the table again", left.message)
+        # the table as it was, the file still held: a manager may ask again (once the limit is raised)
+        self.assertEqual((entry.state, entry.held_import_id), ("held", held))
+        self.assertNotIn("x_e_qte", self.env["is.cegid.ecriture"]._fields)
 
     def test_a_header_with_repeated_and_awkward_names_arrives_whole(self):
         header = ";".join(AWKWARD)

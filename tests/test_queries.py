@@ -3,6 +3,8 @@
 """Scheduled queries: synchronisation, force, force at, enable/disable, access rights."""
 
 import datetime
+import time
+from unittest.mock import patch
 
 from lxml import etree
 
@@ -10,9 +12,11 @@ from odoo import fields
 from odoo.api import call_kw
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
+from odoo.tools import config
 from odoo.tools.misc import format_datetime
 
 from ..cegid_data_access.cegid_api.schedules import format_cegid_datetime, parse_cegid_datetime
+from ..models.cegid_backend import CRON_WORST_WAKE
 from ..models.cegid_query import describe_cron
 from .common import CegidCase
 
@@ -105,8 +109,36 @@ class TestQueries(CegidCase):
         transfer = self.env["is.cegid.transfer"].search([], limit=1)
         self.assertEqual((transfer.trigger, transfer.state), ("followup", "done"), transfer.error)
         self.assertEqual(self.blob_names(), [])
+        self.env["is.cegid.query"]._cron_sync()  # the synchronisation the follow-up triggered
         self.assertEqual(self.ecriture.last_execution, ran_at.replace(tzinfo=None))
         self.assertEqual(self.ecriture.next_execution, ran_at.replace(tzinfo=None) + datetime.timedelta(days=1))
+
+    def test_a_follow_up_refreshes_the_queries_in_a_run_of_its_own_not_past_its_time(self):
+        """The refresh after a forced query waits on Cegid: not in the download's run, whose time Odoo counts."""
+        self.ecriture.with_user(self.manager).action_force_now()
+        obj = self.simulator.schedulers[self.ecriture_id]
+        ran_at = parse_cegid_datetime(obj["nextExecution"])
+        obj["lastExecution"] = format_cegid_datetime(ran_at)
+        self.upload("ECRITURE.csv", b"E_DATECOMPTABLE;E_REFINTERNE;E_LIBELLE;E_GENERAL;E_DEBIT;E_CREDIT;"
+                    b"E_AUXILIAIRE;E_REFLIBRE\n")
+        self.download_triggers().filtered("cegid_followup").call_at = fields.Datetime.now()
+        sync = self.env.ref("is_cegid2odoo.ir_cron_cegid_sync_queries")
+        before = self.env["ir.cron.trigger"].search([("cron_id", "=", sync.id)])
+        # Cegid's gateway is slow to list the queries: longer than Odoo leaves the worker
+        self.simulator.inject("GET", "schedulers/tenant/provider", delay=12)
+        self.addCleanup(self.simulator.faults.clear)
+        limit = 80
+        started = time.monotonic()
+        with patch.dict(config.options, {"workers": 2, "limit_time_real_cron": limit}):
+            self.env["is.cegid.transfer"]._cron_download()
+        # the run counts from the worker's heartbeat, CRON_WORST_WAKE seconds before it at worst: Odoo kills it then
+        self.assertLess(time.monotonic() - started, limit - CRON_WORST_WAKE)
+        self.assertEqual(self.env["is.cegid.transfer"].search([], limit=1).trigger, "followup")
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", sync.id)]) - before,
+                        "the synchronisation runs next, in a run of its own")
+        self.simulator.faults.clear()
+        self.env["is.cegid.query"]._cron_sync()
+        self.assertEqual(self.ecriture.last_execution, ran_at.replace(tzinfo=None))
 
     def test_force_several_queries_with_two_listings(self):
         analytiq_id = self.simulator.add_scheduler("ANALYTIQ")

@@ -214,7 +214,7 @@ class TestTransfer(CegidCase):
             self.assertEqual(self.last_transfer().state, "done")
             self.assertEqual(self.blob_names(), [])
             # a worker that did not hand over (another one, or a new one) cannot count on it
-            self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.handover", "1 9999999999")
+            self.env["ir.config_parameter"].sudo().set_param(f"is_cegid2odoo.handover.{cron.id}", "1 9999999999")
             self.upload("HISTOCUMSAL.csv", b"PHC_SALARIE;PHC_CUMULPAIE;PHC_MONTANT\n")
             self.env["is.cegid.transfer"]._cron_download()
             self.assertEqual(self.last_transfer().state, "continued")
@@ -223,6 +223,22 @@ class TestTransfer(CegidCase):
             self.env["is.cegid.transfer"]._cron_download()
         self.assertEqual(self.last_transfer().state, "done")
         self.assertEqual(self.blob_names(), [])
+
+    def test_the_import_due_with_the_download_counts_its_time_from_the_worst_case(self):
+        """The two hourly crons come due together: the import runs right after the download, in the same turn of
+        the cron worker, with no heartbeat between them; the download's hand-over tells it nothing."""
+        self.drop("HISTOCUMSAL.csv", export_bytes("HISTOCUMSAL", 2))
+        with patch.dict(config.options, {"workers": 2, "limit_time_real_cron": 80}):
+            # woken by the schedule: no time left to import, the download hands over
+            self.env["is.cegid.transfer"]._cron_download()
+            self.assertFalse(self.env["is.cegid.import"].search([]))
+            # the import cron in the same turn: Odoo kills the worker 80 s after the heartbeat before the download
+            self.env["is.cegid.import"]._cron_import()
+            self.assertFalse(self.env["is.cegid.import"].search([]), "no file started past the worst case")
+            self.assertTrue((self.folder / "HISTOCUMSAL.csv").exists())
+            # its own continuation, in the worker's next turn, right after its heartbeat, has the time
+            self.env["is.cegid.import"]._cron_import()
+        self.assertEqual(self.env["is.cegid.import"].search([]).mapped("state"), ["done"])
 
     def test_a_download_now_request_survives_a_run_skipped_by_the_lock(self):
         transfers = self.env["is.cegid.transfer"]
@@ -235,6 +251,22 @@ class TestTransfer(CegidCase):
         transfers._cron_download()
         self.assertEqual(self.last_transfer().trigger, "button")
         self.assertFalse(self.param("manual_request"))
+
+    def test_files_a_run_brings_while_another_import_runs_are_imported_after_it(self):
+        """The download's import meets another import (it read the folder before): the import cron takes the files."""
+        self.upload("HISTOCUMSAL.csv", export_bytes("HISTOCUMSAL", 2))
+        before = self.triggers()
+        with self.env.registry.cursor() as other:
+            other.execute("SELECT pg_advisory_xact_lock(%s)", (advisory_lock_key("import"),))
+            self.env["is.cegid.transfer"]._cron_download()
+        self.assertEqual(self.last_transfer().state, "done")
+        self.assertFalse(self.env["is.cegid.import"].search([]))
+        # not the next hourly run: the import cron runs again in a while
+        [retry] = self.triggers() - before
+        self.assertGreater(retry.call_at, fields.Datetime.now())
+        self.run_import_cron()
+        self.assertEqual(self.env["is.cegid.import"].search([]).mapped("state"), ["done"])
+        self.assertEqual(self.env["is.cegid.histocumsal"].search_count([]), 2)
 
     def test_bad_credentials_recorded_as_failed(self):
         self.save_settings(cegid_api_key_secret="not-the-secret")

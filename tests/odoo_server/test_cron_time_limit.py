@@ -59,7 +59,7 @@ cron.nextcall = "{nextcall}"
 env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]).unlink()
 env.ref("is_cegid2odoo.ir_cron_cegid_sync_queries").active = False
 env["is.cegid.transfer"].search([]).unlink()
-env["ir.config_parameter"].set_param("is_cegid2odoo.handover", False)
+env["ir.config_parameter"].search([("key", "=like", "is_cegid2odoo.handover%")]).unlink()
 """)
 
 
