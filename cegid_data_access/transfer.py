@@ -344,7 +344,8 @@ def _open_container(settings, client, tuning, now, warn, deadline):
         if expiry:
             warn("sas.expires_soon", {"expiry": moment_param(expiry)})
         return Container(settings.sas_url, tuning.azure)
-    client = client or CegidClient(settings, deadline=deadline)
+    # a run left no time to download only lists (then hands over): its token and SAS are still needed
+    client = client or CegidClient(settings, deadline=deadline if deadline and deadline > time.monotonic() else None)
     return Container(client.get_container_url(), tuning.azure, renew_url=client.get_container_url)
 
 

@@ -5,6 +5,7 @@
 import datetime
 import logging
 import re
+import time
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -19,6 +20,7 @@ _logger = logging.getLogger(__name__)
 
 # how long after a forced execution the export is expected in Azure
 FOLLOWUP_DELAY = datetime.timedelta(minutes=5)
+SYNC_CRON = "is_cegid2odoo.ir_cron_cegid_sync_queries"
 # mirrored from Cegid by the synchronisation alone (as superuser); a manager changes Cegid through the buttons
 SYNCED_QUERY_FIELDS = {"scheduler_id", "name", "enabled", "active", "cron", "next_execution", "last_execution",
                        "content", "last_sync"}
@@ -137,12 +139,15 @@ class CegidQuery(models.Model):
     # -- synchronisation -------------------------------------------------------
 
     @api.model
-    def _sync_from_cegid(self):
-        """Mirror Cegid's scheduled queries: create, update, archive the ones Cegid no longer has."""
+    def _sync_from_cegid(self, deadline=None):
+        """Mirror Cegid's scheduled queries: create, update, archive the ones Cegid no longer has.
+
+        ``deadline``: a scheduled action's end (see ``_cegid_client``; by default, the request's).
+        """
         backend = self.env["is.cegid.backend"]
         settings = backend._cegid_settings()
         try:
-            schedulers = backend._cegid_client(settings).list_schedulers()
+            schedulers = backend._cegid_client(settings, deadline).list_schedulers()
         except CegidError as err:
             raise UserError(backend._cegid_error_message(err, settings)) from None
         count = self._apply_schedulers(schedulers)
@@ -156,10 +161,18 @@ class CegidQuery(models.Model):
     @api.model
     def _cron_sync(self):
         """The synchronisation cron: quiet when Cegid is not configured yet."""
-        if not self.env["is.cegid.backend"]._cegid_settings_saved():
+        backend = self.env["is.cegid.backend"]
+        if not backend._cegid_settings_saved():
+            return
+        cron = self.env.ref(SYNC_CRON)
+        deadline = backend._cegid_run_deadline(cron)
+        if deadline is not None and deadline <= time.monotonic():
+            # woken with no time left before Odoo's limit (its heartbeat may be 70 s old): the worker's next turn,
+            # right after a heartbeat, has it
+            backend._cegid_hand_over(cron)
             return
         try:
-            self.sudo()._sync_from_cegid()
+            self.sudo()._sync_from_cegid(deadline)
         except UserError as err:
             _logger.warning("Cegid scheduled queries not synchronised: %s", err)
 

@@ -34,6 +34,7 @@ from .cegid_backend import (
     reader_moment,
     selection_label,
 )
+from .cegid_query import SYNC_CRON
 from .transfer_reporter import OdooTransferReporter
 
 _logger = logging.getLogger(__name__)
@@ -145,7 +146,7 @@ class CegidTransfer(models.Model):
         if outcome.trigger == "followup":
             # the forced queries just ran in Cegid: show their new last and next executions. In a run of its own: it
             # waits on Cegid (retries, Retry-After), and this run's time under Odoo's limit may be all used
-            self.env.ref("is_cegid2odoo.ir_cron_cegid_sync_queries").sudo()._trigger()
+            self.env.ref(SYNC_CRON).sudo()._trigger()
         if continued:
             self._continue_soon(len(outcome.transfer.file_ids))
         self._purge_history()

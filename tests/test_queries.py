@@ -140,6 +140,21 @@ class TestQueries(CegidCase):
         self.env["is.cegid.query"]._cron_sync()
         self.assertEqual(self.ecriture.last_execution, ran_at.replace(tzinfo=None))
 
+    def test_the_synchronisation_woken_without_time_left_hands_over_instead_of_calling_cegid(self):
+        """Under an 80 s limit a run not handed over may have its heartbeat 70 s old: no call to Cegid then; the
+        worker's next turn, right after a heartbeat, synchronises."""
+        sync = self.env.ref("is_cegid2odoo.ir_cron_cegid_sync_queries")
+        self.simulator.schedulers[self.ecriture_id]["enable"] = False
+        listings = len(self.simulator.requests_to("schedulers/tenant/provider", "GET"))
+        with patch.dict(config.options, {"workers": 2, "limit_time_real_cron": 80}):
+            self.env["is.cegid.query"]._cron_sync()
+            self.assertEqual(len(self.simulator.requests_to("schedulers/tenant/provider", "GET")), listings)
+            self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", sync.id)]), "its next turn is asked")
+            self.assertTrue(self.ecriture.enabled)
+            self.env["is.cegid.query"]._cron_sync()  # the continuation, in the same worker process
+        self.assertEqual(len(self.simulator.requests_to("schedulers/tenant/provider", "GET")), listings + 1)
+        self.assertFalse(self.ecriture.enabled)
+
     def test_force_several_queries_with_two_listings(self):
         analytiq_id = self.simulator.add_scheduler("ANALYTIQ")
         self.env["is.cegid.query"]._sync_from_cegid()
