@@ -178,17 +178,10 @@ class TestEveryColumnKept(ColumnsCase):
         held = self.run_import()
         entry = self.env.ref("is_cegid2odoo.export_ecriture")
         entry.with_user(self.manager).action_update_table()
-        # Odoo kills the cron worker in the middle of the load (SIGKILL: nothing of the process runs after it)
-        Import = type(self.env["is.cegid.import"])
-        # a limit under which even a run that assumes the worst has the time to start the update
+        # Odoo kills the cron worker in the middle of the load, under a limit that leaves even a run assuming the
+        # worst the time to start the update
         workers = {"workers": 2, "limit_time_real_cron": 600}
-        killed = False
-        with patch.dict(config.options, workers), patch.object(Import, "_replace", side_effect=SystemExit):
-            try:  # not assertRaises: it would roll back what the dead worker left
-                self.run_import_cron()
-            except SystemExit:
-                killed = True
-        self.assertTrue(killed)
+        self.killed_in_load(self.run_import_cron, workers)
         # the next worker loads the models from the database (the update's columns went with its transaction)
         self.env.invalidate_all()
         self.env.registry.setup_models(self.env.cr)

@@ -99,15 +99,7 @@ class TestImportIncidents(CegidCase):
 
     def test_an_import_cut_by_the_time_limit_is_said_and_not_retried_to_death(self):
         self.drop("ECRITURE.csv", export_bytes("ECRITURE", 2))
-        # Odoo kills the cron worker in the middle of the load (SIGKILL: nothing of the process runs after it)
-        Import = type(self.env["is.cegid.import"])
-        killed = False
-        with patch.dict(config.options, WORKERS), patch.object(Import, "_replace", side_effect=SystemExit):
-            try:  # not assertRaises: it would roll back what the dead worker left
-                self.run_import()
-            except SystemExit:
-                killed = True
-        self.assertTrue(killed)
+        self.killed_in_load(self.run_import, WORKERS)  # Odoo kills the cron worker in the middle of the load
         [left] = self.env["is.cegid.import"].search([])
         self.assertEqual(left.state, "running", "the worker died with the import under way")
         # the next scheduled run, with the same limit: says so, tells the managers, leaves the file
