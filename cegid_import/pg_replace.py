@@ -56,7 +56,9 @@ class LoadProgress:
     table's after its last keys; ``table_oid``: the load
     table the parts fill (a resumption checks it is still there, the same);
     ``xid``: the transaction of the last part loaded without FREEZE, whose
-    rows a snapshot older than it would not see.
+    rows a snapshot older than it would not see; ``load_seconds``,
+    ``key_seconds``: the time the rows and the keys built so far took, from
+    which the next step's is foreseen.
     """
 
     line: int = 0
@@ -70,6 +72,15 @@ class LoadProgress:
     xid: int | None = None
     shape: list | None = None
     built: list | None = None
+    load_seconds: float = 0.0
+    key_seconds: float = 0.0
+
+    def next_step_seconds(self):
+        """About how long the next step after the load takes (0 when nothing measured says)."""
+        if not self.keyed:
+            # the first key is foreseen as long as them all: a margin, as a step too long is a step cut
+            return self.key_seconds / self.keys if self.keys else KEYS_SHARE * self.load_seconds
+        return SWAP_SHARE * self.key_seconds
 
     def as_dict(self):
         """The progress as a plain dict (JSON)."""
@@ -109,7 +120,8 @@ def replace_table(cursor, reader, extra=None, compare=None):
     return replace_in_parts(cursor, reader, extra, compare).rows
 
 
-def replace_in_parts(cursor, reader, extra=None, compare=None, progress=None, until=None, ignored_sessions=()):
+def replace_in_parts(cursor, reader, extra=None, compare=None, progress=None, until=None, ignored_sessions=(),
+                     patient=False):
     """One part of a replacement that may take several transactions; its :class:`LoadProgress`.
 
     Without ``until`` (a ``time.monotonic()`` deadline) the whole replacement
@@ -126,6 +138,11 @@ def replace_in_parts(cursor, reader, extra=None, compare=None, progress=None, un
     ``ignored_sessions``, application names of the caller's own sessions, that
     read no staging table, aside). A ``progress`` whose load table is gone or
     no longer has the table's columns starts the load again.
+
+    Each call takes at least one step (a batch of rows, a key, the swap),
+    unless ``patient``: then a step after the load that is not foreseen to end
+    before ``until`` is left to the next call (a caller that had other work in
+    its run: its next run has the whole time).
     """
     extra = extra or {}
     table = reader.export.table
@@ -142,13 +159,19 @@ def replace_in_parts(cursor, reader, extra=None, compare=None, progress=None, un
     else:
         # no DDL on the old table meanwhile (module upgrade); readers are not blocked by this mode
         cursor.execute(sql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(identifier(table)))
+        if patient and progress.finished and not _time_for(progress.next_step_seconds(), until):
+            _logger.info("%s: its next step (about %.0f s) is left to the next run", table,
+                         progress.next_step_seconds())
+            return progress
     started, loaded = time.monotonic(), progress.rows
     if not progress.finished:
         progress = _load_part(cursor, reader, progress, until, freeze=fresh)
-        _logger.info("%s: %d rows loaded in %.1f s (%d in all)", table, progress.rows - loaded,
-                     time.monotonic() - started, progress.rows)
+        elapsed = time.monotonic() - started
+        progress = dataclasses.replace(progress, load_seconds=progress.load_seconds + elapsed)
+        _logger.info("%s: %d rows loaded in %.1f s (%d in all)", table, progress.rows - loaded, elapsed,
+                     progress.rows)
         if not progress.finished or not _time_for(KEYS_SHARE * progress.rows / max(progress.rows - loaded, 1)
-                                                  * (time.monotonic() - started), until):
+                                                  * elapsed, until):
             return progress
     if not progress.keyed:
         keying, keys = time.monotonic(), progress.keys
@@ -295,15 +318,17 @@ def _key_load(cursor, table, extra, progress, until):
     new = _load_name(table)
     statements = builds_like(cursor, table, new)
     keys = progress.keys
+    seconds = progress.key_seconds
     for statement in statements[keys:]:
         began = time.monotonic()
         cursor.execute(statement)
-        keys += 1
-        if keys < len(statements) and not _time_for(time.monotonic() - began, until):
-            return dataclasses.replace(progress, keys=keys, built=list(shape(cursor, new)))
+        keys, took = keys + 1, time.monotonic() - began
+        seconds += took
+        if keys < len(statements) and not _time_for(took, until):
+            return dataclasses.replace(progress, keys=keys, key_seconds=seconds, built=list(shape(cursor, new)))
     _restore_defaults(cursor, table, new, extra)
     finish_like(cursor, table, new)
-    return dataclasses.replace(progress, keys=keys, keyed=True, built=list(shape(cursor, new)))
+    return dataclasses.replace(progress, keys=keys, keyed=True, key_seconds=seconds, built=list(shape(cursor, new)))
 
 
 def _swap_load(cursor, reader, extra, compare):

@@ -49,6 +49,8 @@ _logger = logging.getLogger(__name__)
 ImportOutcome = collections.namedtuple("ImportOutcome", "records continued skipped", defaults=(False,))
 # how long a run skipped by another import waits before it asks again (not at once: the other may take minutes)
 RETRY_AFTER_LOCK = datetime.timedelta(minutes=1)
+# parts of a load cut in a row by Odoo's time limit before it is given up: one may be bad luck, two are a step too long
+PARTS_CUT_GIVEN_UP = 2
 IMPORT_STATES = [("running", "Importing"), ("loading", "Loading in parts"), ("done", "Imported"),
                  ("waiting", "Waiting for review"), ("rejected", "Rejected"), ("failed", "Failed"),
                  ("superseded", "Superseded")]
@@ -210,6 +212,7 @@ class CegidImport(models.Model):
             if ended:
                 waiting = waiting_files(folder)  # without the superseded files, archived
             records, continued = self._record_interrupted() | ended, False
+            worked = bool(transfer)  # a download came first in this run
             # the first file of an export under review waits for its table, quietly
             reviewed = set(self.env["is.cegid.export"].sudo().search([("state", "=", "review")]).mapped("name"))
             for name in waiting:
@@ -224,8 +227,10 @@ class CegidImport(models.Model):
                 if older:
                     records |= older
                     continue
-                record = self._import_file(folder, name, transfer, deadline, loads.get(name))
+                # a load's long step waits for a run of its own, unless it is the first work of this one
+                record = self._import_file(folder, name, transfer, deadline, loads.get(name), patient=worked)
                 records |= record
+                worked = True
                 if record.state == "loading":
                     _logger.info("Cegid import: %s loaded up to row %d, the next run goes on", name, record.row_count)
                     continued = True  # its time is up
@@ -252,6 +257,35 @@ class CegidImport(models.Model):
         return interrupted
 
     @api.model
+    def _under_way(self, loading, values):
+        """(the file's record, committed as under way; the values giving its load up, or None): see _import_file."""
+        if loading:
+            return loading, loading._begin_part()
+        record = self._create_record(dict(values, state="running"))
+        self._commit()
+        return record, None
+
+    def _begin_part(self):
+        """Mark the next part of this load by parts as under way (committed); the values giving it up, or None.
+
+        A worker Odoo kills in the middle of a part leaves the mark, and the
+        next part counts it: a step too long for any run (a key of a huge
+        table) would otherwise be started and killed by every run, without a
+        word. The second part cut in a row under Odoo's time limit gives the
+        load up, as an import cut before its first part is (see _cut_before).
+        """
+        self.ensure_one()
+        progress = dict(self.load_progress)
+        cut = progress.get("parts_cut", 0) + bool(progress.get("part_under_way"))
+        limit = cron_time_limit()
+        if limit and cut >= PARTS_CUT_GIVEN_UP:
+            return {"state": "failed", "message_code": "import.part_cut_by_time_limit", "row_count": 0,
+                    "message_params": {"limit": limit, "rows": self.row_count, "cuts": cut}}
+        self.load_progress = dict(progress, part_under_way=True, parts_cut=cut)
+        self._commit()
+        return None
+
+    @api.model
     def _cut_before(self, folder, name):
         """True when Odoo's time limit, unchanged since, cut the last import of this very file.
 
@@ -263,7 +297,7 @@ class CegidImport(models.Model):
             same_file = last.file_date == file_date(os.path.join(folder, name))
         except OSError:
             return False
-        return (same_file and last.message_code == "import.cut_by_time_limit"
+        return (same_file and last.message_code in ("import.cut_by_time_limit", "import.part_cut_by_time_limit")
                 and (last.message_params or {}).get("limit") == cron_time_limit())
 
     @api.model
@@ -279,14 +313,15 @@ class CegidImport(models.Model):
 
     # -- one file ---------------------------------------------------------------------------------------------------
 
-    def _import_file(self, folder, name, transfer, deadline=None, loading=None):
+    def _import_file(self, folder, name, transfer, deadline=None, loading=None, patient=False):
         """Load one file in its own transaction, record it, commit, then move the file.
 
         The record exists, *Importing*, before the load starts (committed): a
         worker killed meanwhile leaves it so, and the next run says so. A file
         whose load does not fit before ``deadline`` is loaded by parts: its
         record (``loading``, when it goes on) says *Loading in parts* between
-        the runs.
+        the runs, and each part is marked under way first (see _begin_part).
+        ``patient``: see ``pg_replace.replace_in_parts``.
         """
         path = os.path.join(folder, name)
         started = time.monotonic()
@@ -295,11 +330,12 @@ class CegidImport(models.Model):
                   "export_id": record.export_id.id or self.env["is.cegid.export"]._entry(export_of(name)).id}
         try:
             values["file_date"] = file_date(path)
-            if not record:
-                record = self._create_record(dict(values, state="running"))
-                self._commit()
-            with self._rolled_back_whole():
-                self._load(path, name, values, record, deadline)
+            record, given_up = self._under_way(record, values)
+            if given_up:
+                values.update(given_up)
+            else:
+                with self._rolled_back_whole():
+                    self._load(path, name, values, record, deadline, patient)
         except ExportFormatError as err:
             values.update(state="rejected", message_code=err.code, message_params=err.params, row_count=0)
         except Exception as err:  # recorded; the file stays for the next run

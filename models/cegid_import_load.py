@@ -71,13 +71,14 @@ class CegidImportLoad(models.Model):
             raise
 
     @api.model
-    def _load(self, path, name, values, record=None, deadline=None):
+    def _load(self, path, name, values, record=None, deadline=None, patient=False):
         """Find the file's export and replace its table (inside the caller's savepoint); fill ``values``.
 
         The first file of an export never seen makes its catalogue entry (and
         its table, unless a manager reviews it first); a changed header raises
         ``import.header_changed``. With a ``deadline`` (``time.monotonic()``)
-        the rows may load by parts: ``values`` then say *Loading in parts*.
+        the rows may load by parts: ``values`` then say *Loading in parts*;
+        ``patient``: see ``pg_replace.replace_in_parts``.
         """
         Export = self.env["is.cegid.export"].sudo()
         catalogue = Export._catalogue()
@@ -112,7 +113,7 @@ class CegidImportLoad(models.Model):
         compared = {}  # what the comparison found, kept only once the table is replaced
         progress = LoadProgress.from_dict(stored.get("progress")) if going_on else None
         progress = self._replace(reader, record._comparer(found.export, compared, compared_fields)
-                                 if record else None, progress, deadline)
+                                 if record else None, progress, deadline, patient)
         values.update(file_encoding=reader.encoding, file_delimiter=reader.delimiter, date_order=reader.date_order,
                       row_count=progress.rows)
         # what the first part said (a table made, columns kept) is said again once the file is in
@@ -127,12 +128,12 @@ class CegidImportLoad(models.Model):
         values.update(compared)
 
     @api.model
-    def _replace(self, reader, compare=None, progress=None, deadline=None):
+    def _replace(self, reader, compare=None, progress=None, deadline=None, patient=False):
         """Replace the staging table of ``reader``'s export with its rows (inside the caller's savepoint).
 
-        ``compare(old, new)``: see ``pg_replace.replace_table``; ``progress``
-        and ``deadline``: see ``pg_replace.replace_in_parts``. Returns the
-        ``LoadProgress``.
+        ``compare(old, new)``: see ``pg_replace.replace_table``; ``progress``,
+        ``deadline`` and ``patient``: see ``pg_replace.replace_in_parts``.
+        Returns the ``LoadProgress``.
         """
         model = self.env[reader.export.model].sudo()
         model.flush_model()
@@ -141,7 +142,7 @@ class CegidImportLoad(models.Model):
         extra = {"create_date": now, "write_date": now, "create_uid": self.env.uid, "write_uid": self.env.uid}
         try:
             return replace_in_parts(self.env.cr, reader, extra, compare, progress, deadline,
-                                    own_sessions(self.env.cr.dbname))
+                                    own_sessions(self.env.cr.dbname), patient=patient)
         finally:
             model.invalidate_model()
 

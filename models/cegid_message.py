@@ -188,6 +188,11 @@ SENTENCES = {
         "Cut by Odoo's time limit for scheduled actions (%(limit)s s) before it finished: the table keeps its "
         "previous rows. The scheduled runs leave this file until the limit is raised (see the Cegid settings); "
         "Import now imports it."),
+    "import.part_cut_by_time_limit": _lt(
+        "Its load by parts was cut %(cuts)s times in a row by Odoo's time limit for scheduled actions (%(limit)s s), "
+        "after %(rows)s rows: one of its steps (an index of the table, the comparison and the swap) takes longer "
+        "than a run. The load is given up and the table keeps its previous rows. The scheduled runs leave this file "
+        "until the limit is raised (see the Cegid settings); Import now imports it again from its first line."),
     "import.loading": _lt(
         "%(rows)s rows loaded so far, out of readers' sight: the file is longer than one run of the scheduled "
         "action allows, the next run goes on from there. The table keeps its previous rows until the file is in "

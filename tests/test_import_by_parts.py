@@ -2,10 +2,13 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """A file longer than a run: loaded by parts across runs out of readers' sight, swapped in whole, resumed."""
 
+import os
 import time
+from unittest.mock import patch
 
 from odoo.tests import tagged
 from odoo.tests.common import TransactionCase
+from odoo.tools import config
 
 from ..cegid_import import pg_replace
 from .cegid_testkit.samples import export_bytes
@@ -14,6 +17,7 @@ from .test_import import ecriture
 
 ROWS = 100_000
 SLICE = 0.05  # seconds a run may load: a few batches, then the next run goes on
+WORKERS = {"workers": 2, "limit_time_real_cron": 80}
 
 
 @tagged("post_install", "-at_install")
@@ -119,6 +123,78 @@ class TestImportByParts(ImportFolderMixin, TransactionCase):
         self.assertEqual(self.rows(), 2)
         self.assertEqual(self.load_tables(), 0)
         self.assertTrue(list((self.folder / "anomalie").glob("*_ECRITURE.csv")))
+
+    def loaded_whole(self):
+        """A long file loaded by short runs up to its last row, its keys not built yet: its record."""
+        self.drop("ECRITURE.csv", export_bytes("ECRITURE", ROWS, encoding="cp1252", seed=5))
+        [record] = self.short_run().records
+        while not record.load_progress["progress"]["finished"]:
+            self.short_run()
+        self.assertEqual((record.state, record.load_progress["progress"]["keys"]), ("loading", 0))
+        return record
+
+    def test_a_load_cut_twice_in_a_row_is_given_up_and_said_not_retried_to_death(self):
+        self.drop("ECRITURE.csv", export_bytes("ECRITURE", ROWS, encoding="cp1252", seed=5))
+        [record] = self.short_run().records
+        rows = record.row_count
+        for _cut in range(2):  # Odoo kills the cron worker in the middle of a part, twice
+            self.killed_in_load(self.short_run, WORKERS)
+            self.assertEqual((record.state, record.row_count), ("loading", rows), "the part cut is lost, no more")
+        with patch.dict(config.options, WORKERS):
+            self.assertEqual(self.short_run().records, record)
+            self.assertEqual((record.state, record.message_code, record.message_params),
+                             ("failed", "import.part_cut_by_time_limit", {"limit": 80, "rows": rows, "cuts": 2}))
+            self.assertIn("cut 2 times in a row by Odoo's time limit for scheduled actions (80 s)", record.message)
+            self.assertFalse(record.load_progress)
+            self.assertEqual(self.load_tables(), 0)
+            # the scheduled runs leave the file; a manager's Import now imports it again
+            self.assertFalse(self.short_run().records)
+            outcome = self.Import._import_folder(deadline=time.monotonic() + 600, requested=True)
+        self.assertEqual(outcome.records.mapped("state"), ["done"])
+        self.assertEqual(self.rows(), ROWS)
+
+    def test_one_part_cut_is_bad_luck_the_next_run_goes_on(self):
+        self.drop("ECRITURE.csv", export_bytes("ECRITURE", ROWS, encoding="cp1252", seed=5))
+        [record] = self.short_run().records
+        self.killed_in_load(self.short_run, WORKERS)
+        with patch.dict(config.options, WORKERS):
+            self.short_run()
+            self.assertEqual(record.state, "loading")
+            self.killed_in_load(self.short_run, WORKERS)  # not in a row: a part went through between
+            while record.state == "loading":
+                self.short_run()
+        self.assertEqual(record.state, "done")
+        self.assertEqual(self.rows(), ROWS)
+
+    def test_a_threaded_server_stopped_twice_in_a_load_does_not_give_it_up(self):
+        self.drop("ECRITURE.csv", export_bytes("ECRITURE", ROWS, encoding="cp1252", seed=5))
+        [record] = self.short_run().records
+        for _stop in range(3):
+            self.killed_in_load(self.short_run, {"workers": 0})
+        while record.state == "loading":
+            self.short_run()
+        self.assertEqual(record.state, "done")
+
+    def test_a_long_step_after_other_work_waits_for_a_run_of_its_own(self):
+        record = self.loaded_whole()
+        # its rows took 10,000 s to load: its keys are foreseen longer than what is left of any run
+        progress = dict(record.load_progress["progress"], load_seconds=10_000.0)
+        record.load_progress = dict(record.load_progress, progress=progress)
+        other = self.drop("HISTOCUMSAL.csv", export_bytes("HISTOCUMSAL", 3))
+        os.utime(other, (self.mtime - 3600, self.mtime - 3600))  # older: imported first
+        outcome = self.Import._import_folder(deadline=time.monotonic() + 60)
+        self.assertEqual(outcome.records.mapped("name"), ["HISTOCUMSAL.csv", "ECRITURE.csv"])
+        self.assertTrue(outcome.continued)
+        self.assertEqual((record.state, record.load_progress["progress"]["keys"]), ("loading", 0),
+                         "after another file, the keys wait")
+        # the next run has nothing before it: it builds them, however long they are foreseen
+        self.Import._import_folder(deadline=time.monotonic() + 60)
+        self.assertTrue(record.state == "done" or record.load_progress["progress"]["keys"] > 0)
+        for _run in range(5):
+            if record.state == "loading":
+                self.Import._import_folder(deadline=time.monotonic() + 60)
+        self.assertEqual(record.state, "done")
+        self.assertEqual(self.rows(), ROWS)
 
     def test_the_states_read_in_french(self):
         self.env["res.lang"]._activate_lang("fr_FR")

@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """A replacement by parts (replace_in_parts): loaded over several transactions, swapped in whole, resumed."""
 
+import dataclasses
 import re
 import time
 
@@ -312,3 +313,20 @@ def test_keys_resumed_in_a_run_leave_the_comparison_and_the_swap_to_the_next(tmp
     progress = part(importer, path, progress, until=later)
     assert (progress.keyed, progress.done) == (True, False)
     assert part(importer, path, progress, until=later).done
+
+
+def test_a_patient_call_leaves_a_step_foreseen_too_long_to_the_next_call(tmp_path, connect):
+    path = big_export(tmp_path)
+    importer = connect()
+    progress = None
+    while progress is None or not progress.finished:
+        progress = part(importer, path, progress)
+    assert (progress.keys, progress.load_seconds > 0) == (0, True)
+    # rows that took 1,000 s to load: keys foreseen at 350 s, with 30 s left
+    slow = dataclasses.replace(progress, load_seconds=1000.0)
+    assert part(importer, path, slow, until=time.monotonic() + 30, patient=True) == slow
+    # each call takes at least one step otherwise
+    keyed = part(importer, path, slow, until=time.monotonic() + 30)
+    assert keyed.keyed and keyed.key_seconds > 0
+    # the keys' measured time foresees the swap's: short enough for a patient call
+    assert in_parts(importer, path, keyed, until=time.monotonic() + 30, patient=True)[0].done
