@@ -53,8 +53,11 @@ PROBLEM_FILE_STATES = ("failed", "refused")
 # what only the Odoo side says about a run (the core's codes are rendered by is.cegid.message)
 RUN_SENTENCES = {
     "run.interrupted": _lt(
-        "Interrupted before it finished (the server stopped, or Odoo's time limit stopped the worker): "
-        "the next run goes on with what was under way."),
+        "Interrupted before it finished (the server stopped): the next run goes on with what was under way; "
+        "a file cut midway was not delivered and its blob stays in Azure."),
+    "run.cut_by_time_limit": _lt(
+        "Stopped by Odoo's time limit for scheduled actions (%(limit)s s) before it finished: the next run goes "
+        "on with what was under way; a file cut midway was not delivered and its blob stays in Azure."),
     "run.database_copy": _lt(
         "This database is not the one where the Cegid settings were confirmed (it looks like a copy): "
         "the download is refused so that a copy does not take the production exports. "
@@ -232,9 +235,7 @@ class CegidTransfer(models.Model):
     def _run_locked(self, trigger, deadline):
         """The run itself, the lock held: (its record or an empty one, whether it was cut to be continued)."""
         backend = self.env["is.cegid.backend"]
-        # we hold the lock, so a run still marked running was interrupted (worker killed, server stopped)
-        self.sudo().search([("state", "=", "running")]).write(
-            {"state": "failed", "end": fields.Datetime.now(), "error_code": "run.interrupted"})
+        self._record_interrupted()
         settings = backend._cegid_settings()
         if not backend._cegid_database_confirmed():
             return self._record_failure(trigger, "run.database_copy", {}), False
@@ -254,6 +255,15 @@ class CegidTransfer(models.Model):
         if not transfer and not result.warnings:
             return transfer, False  # nothing waited in Azure: nothing to record
         return (transfer or self._create_run(trigger))._finish(result, result.warnings), result.continued
+
+    @api.model
+    def _record_interrupted(self):
+        """Say of the runs left *Running* (the lock is held: their worker died) how they ended; tell the managers."""
+        limit = cron_time_limit()
+        code, params = ("run.cut_by_time_limit", {"limit": limit}) if limit else ("run.interrupted", False)
+        for run in self.sudo().search([("state", "=", "running")]):
+            run.write({"state": "failed", "error_code": code, "error_params": params})
+            run._finish()
 
     @api.model
     def _create_run(self, trigger):

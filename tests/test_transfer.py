@@ -198,6 +198,50 @@ class TestTransfer(CegidCase):
         self.assertEqual(self.last_transfer().state, "done")
         self.assertEqual(self.blob_names(), [])
 
+    def killed_in_download(self, options):
+        """A download run as a cron worker under Odoo's config ``options`` that Odoo kills once it listed the blobs."""
+        Reporter = cegid_transfer.OdooTransferReporter
+        listed = Reporter.on_listing
+
+        def listed_then_killed(reporter, blobs):
+            listed(reporter, blobs)
+            raise SystemExit
+
+        with patch.dict(config.options, options), patch.object(Reporter, "on_listing", listed_then_killed):
+            try:  # not assertRaises: it would roll back what the dead worker left
+                self.env["is.cegid.transfer"]._run()
+            except SystemExit:
+                return self.last_transfer()
+        self.fail("the worker was not killed in the download")
+
+    def test_a_download_killed_midway_is_told_to_the_managers_and_goes_on(self):
+        workers = {"workers": 2, "limit_time_real_cron": 80}
+        self.upload("HISTOCUMSAL.csv", b"PHC_SALARIE;PHC_CUMULPAIE;PHC_MONTANT\n")
+        killed = self.killed_in_download(workers)
+        self.assertEqual(killed.state, "running", "the worker died with the run under way")
+        self.assertEqual(self.blob_names(), ["HISTOCUMSAL.csv"])
+        self.container.delete_blob("HISTOCUMSAL.csv")  # meanwhile the script took it: the next run finds nothing
+        with patch.dict(config.options, workers):
+            self.env["is.cegid.transfer"]._run()
+        self.assertEqual((killed.state, killed.error_code, killed.error_params),
+                         ("failed", "run.cut_by_time_limit", {"limit": 80}))
+        self.assertIn("Stopped by Odoo's time limit for scheduled actions (80 s)", killed.error)
+        self.assertEqual(killed.activity_ids.user_id, self.managers())
+        # a run that brings a file resolves the incident
+        self.upload("HISTOCUMSAL.csv", b"PHC_SALARIE;PHC_CUMULPAIE;PHC_MONTANT\n")
+        self.env["is.cegid.transfer"]._run()
+        self.assertEqual(self.last_transfer().state, "done")
+        self.assertNotEqual(self.last_transfer(), killed)
+        self.assertEqual(self.blob_names(), [])
+        self.assertTrue(self.delivered("HISTOCUMSAL.csv"))
+        self.assertFalse(killed.activity_ids)
+        # a threaded server stopped in a run: said so
+        self.upload("HISTOCUMSAL.csv", b"PHC_SALARIE;PHC_CUMULPAIE;PHC_MONTANT\n1;C;2\n")
+        stopped = self.killed_in_download({"workers": 0})
+        self.env["is.cegid.transfer"]._run()
+        self.assertEqual((stopped.state, stopped.error_code), ("failed", "run.interrupted"))
+        self.assertIn("the server stopped", stopped.error)
+
     def test_a_run_counts_its_time_from_the_cron_workers_heartbeat(self):
         self.upload("HISTOCUMSAL.csv", b"PHC_SALARIE;PHC_CUMULPAIE;PHC_MONTANT\n")
         cron = self.env.ref("is_cegid2odoo.ir_cron_cegid_download")
