@@ -121,6 +121,8 @@ SECRET_SETTINGS = tuple(field.name for field in dataclasses.fields(Settings) if 
 # canonical name -> names accepted in config.py (the first one is shown in messages)
 CONFIG_PY_NAMES = {field.name: field.metadata["config_py"] for field in dataclasses.fields(Settings)}
 CONFIG_PY_ALIASES = frozenset(alias for aliases in CONFIG_PY_NAMES.values() for alias in aliases)
+# the settings only the api mode reads: those config.py names cegid_*
+API_SETTINGS = tuple(name for name, aliases in CONFIG_PY_NAMES.items() if aliases[0].startswith("cegid_"))
 
 
 def config_py_name(name):
@@ -290,9 +292,12 @@ def _not_decoded(source, line):
 
 
 def settings_from_config_py(values, environ=None):
-    """Build Settings from config.py values, then ``CEGID_*`` environment overrides."""
+    """Build Settings from config.py values, then ``CEGID_*`` environment overrides.
+
+    A mode set in either wins; without one (or an empty one), :func:`inferred_mode` from the other settings.
+    """
     environ = os.environ if environ is None else environ
-    settings = Settings()
+    settings = Settings(mode="")
     for name, aliases in CONFIG_PY_NAMES.items():
         for alias in aliases:
             if alias in values and values[alias] is not None:
@@ -304,7 +309,20 @@ def settings_from_config_py(values, environ=None):
         env_name = ENV_PREFIX + name.upper()
         if environ.get(env_name):
             setattr(settings, name, environ[env_name].strip())
+    if not settings.mode:
+        settings.mode = inferred_mode(settings)
     return settings
+
+
+def inferred_mode(settings):
+    """The mode of settings that name none: the sas_url mode when they hold a SAS URL and no ``cegid_*`` setting.
+
+    The first script's config.py had no ``mode``: only ``sas_url`` and ``dossier_de_destination``. A
+    ``cegid_*`` setting (the API's, the provider's, the force time) is only read in the api mode, the default.
+    """
+    if settings.sas_url and not any(getattr(settings, name) for name in API_SETTINGS):
+        return MODE_SAS_URL
+    return MODE_API
 
 
 def load_settings(path, environ=None):

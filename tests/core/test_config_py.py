@@ -6,7 +6,9 @@ import pytest
 
 from cegid_data_access.cli_text import describe
 from cegid_data_access.errors import ConfigError
-from cegid_data_access.settings import read_config_py
+from cegid_data_access.settings import MODE_API, MODE_SAS_URL, load_settings, read_config_py, settings_from_config_py
+
+SAS_URL = "https://account.blob.core.windows.net/exports?sv=2024-11-04&sp=rld&sig=S3cr3t"
 
 
 def read(tmp_path, source):
@@ -109,3 +111,34 @@ def test_the_first_line_that_cannot_be_read_is_named(tmp_path):
     error = refused(tmp_path, 'if True:\n    mode = "api"\ncegid_tenant_id = TENANT\nif True:\n    sas_url = ""\n')
     assert (error.code, error.params["line"]) == ("config.file_not_plain", 2)
 
+
+
+@pytest.mark.parametrize("values, environ, mode", [
+    ({"sas_url": SAS_URL, "dossier_de_destintion": "/srv/import"}, {}, MODE_SAS_URL),
+    ({"sas_url": SAS_URL, "mode": None}, {}, MODE_SAS_URL),
+    ({"sas_url": SAS_URL, "mode": " "}, {}, MODE_SAS_URL),
+    ({}, {"CEGID_SAS_URL": SAS_URL}, MODE_SAS_URL),
+    ({"sas_url": SAS_URL, "mode": "api"}, {}, MODE_API),
+    ({"sas_url": SAS_URL}, {"CEGID_MODE": "api"}, MODE_API),
+    ({"sas_url": SAS_URL, "mode": "sas_url"}, {}, MODE_SAS_URL),
+    ({"mode": "api"}, {"CEGID_SAS_URL": SAS_URL}, MODE_API),
+    ({"sas_url": SAS_URL, "cegid_tenant_id": "123"}, {}, MODE_API),
+    ({"sas_url": SAS_URL}, {"CEGID_API_KEY_ID": "key"}, MODE_API),
+    ({"sas_url": SAS_URL, "cegid_force_time": "06:00"}, {}, MODE_API),
+    ({"sas_url": "", "dossier_de_destination": "/srv/import"}, {}, MODE_API),
+    ({}, {}, MODE_API),
+], ids=["v1", "mode-none", "mode-blank", "environment-only", "explicit-api", "explicit-api-environment",
+        "explicit-sas-url", "explicit-api-environment-sas-url", "api-setting", "api-setting-environment",
+        "force-time", "no-sas-url", "nothing"])
+def test_without_a_mode_a_sas_url_and_no_cegid_setting_mean_the_sas_url_mode(values, environ, mode):
+    """The first script's config.py (a SAS URL, a folder, no ``mode``) and the same settings from the
+    environment run in sas_url mode; a mode given in config.py or CEGID_MODE always wins."""
+    assert settings_from_config_py(values, environ=environ).mode == mode
+
+
+def test_a_v1_config_py_loads_as_the_sas_url_mode(tmp_path):
+    config = tmp_path / "config.py"
+    config.write_text(f'sas_url = "{SAS_URL}"\ndossier_de_destintion = "{tmp_path}"\n', encoding="utf-8")
+    settings = load_settings(config, environ={})
+    assert (settings.mode, settings.sas_url, settings.import_folder) == (MODE_SAS_URL, SAS_URL, str(tmp_path))
+    settings.validate_transfer()
