@@ -32,6 +32,12 @@ TEXTS = {
     "config.file_unreadable": "cannot read {path}: {detail}",
     "config.file_syntax": "{path}, line {line}: invalid Python syntax",
     "config.file_not_literal": "{path}, line {line}: {name} must be a plain value (a string in quotes)",
+    "config.file_not_plain": ("{path}, line {line}: {name} cannot be read there: config.py settings must be plain "
+                              "top-level assignments of literal values (name = \"value\"), outside any if, try, "
+                              "with or other block"),
+    "config.file_star_import": ("{path}, line {line}: the settings of from {module} import * cannot be read: "
+                                "config.py settings must be plain top-level assignments of literal values "
+                                "(name = \"value\") in config.py itself"),
     "api.unreachable": "Cegid API unreachable ({op}): connection failed ({host}, {attempts} attempts)",
     "api.timeout": "Cegid API unreachable ({op}): timed out ({host}, {attempts} attempts)",
     "api.out_of_time": "Cegid API: no answer within the time allowed ({op}, {host}); try again later",

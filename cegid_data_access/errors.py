@@ -43,6 +43,8 @@ CODES = {
     "config.file_unreadable": ("setting", "path", "detail"),
     "config.file_syntax": ("setting", "path", "line"),
     "config.file_not_literal": ("setting", "path", "line", "name"),
+    "config.file_not_plain": ("setting", "path", "line", "name"),
+    "config.file_star_import": ("setting", "path", "line", "module"),
     # the import of the files (Odoo only: raised by cegid_import/, rendered by models/cegid_message.py)
     "import.empty_file": (),
     "import.header_incomplete": ("export", "missing"),

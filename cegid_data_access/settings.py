@@ -120,6 +120,9 @@ SETTING_NAMES = tuple(field.name for field in dataclasses.fields(Settings))
 SECRET_SETTINGS = tuple(field.name for field in dataclasses.fields(Settings) if field.metadata["secret"])
 # canonical name -> names accepted in config.py (the first one is shown in messages)
 CONFIG_PY_NAMES = {field.name: field.metadata["config_py"] for field in dataclasses.fields(Settings)}
+CONFIG_PY_ALIASES = frozenset(alias for aliases in CONFIG_PY_NAMES.values() for alias in aliases)
+# the settings only the api mode reads: those config.py names cegid_*
+API_SETTINGS = tuple(name for name, aliases in CONFIG_PY_NAMES.items() if aliases[0].startswith("cegid_"))
 
 
 def config_py_name(name):
@@ -133,24 +136,124 @@ def read_config_py(path):
     Read as Python reads a module (the original scripts imported it): its bytes, so that a
     PEP 263 coding line (``# -*- coding: latin-1 -*-``) or a BOM is honoured, UTF-8 otherwise.
     A message names a line, never quotes it (it may hold a secret).
+
+    Each setting holds what Python would have set, when that reads without running anything: its
+    last top-level assignment (``name = "value"``, ``name: str = "value"``, ``a, b = "x", "y"``) of a
+    literal. A setting that may be set otherwise (in an ``if``, ``try`` or ``with`` block, by ``+=``,
+    an import, a ``from module import *``) or last set to something else than a literal is a
+    ConfigError naming its first such line; a name that is no setting is only kept when literal.
     """
     try:
         with open(path, "rb") as handle:
             source = handle.read()
     except OSError as err:
         raise ConfigError("config.file_unreadable", "config", path=str(path), detail=err.strerror) from None
-    values = {}
+    values, unread = {}, {}  # unread: name -> the ConfigError to raise if that is how config.py leaves it
     for node in _config_py_tree(source, path).body:
-        if not isinstance(node, ast.Assign):
-            continue
-        for target in node.targets:
-            if isinstance(target, ast.Name):
-                try:
-                    values[target.id] = ast.literal_eval(node.value)
-                except (ValueError, TypeError, MemoryError, RecursionError):  # e.g. {[1]: 2}: unhashable
-                    raise ConfigError("config.file_not_literal", "config", path=str(path), line=node.lineno,
-                                      name=target.id) from None
+        for name, value in _plain_assignments(node):
+            unread.pop(name, None)
+            values.pop(name, None)
+            try:
+                values[name] = ast.literal_eval(value)
+            except (ValueError, TypeError, MemoryError, RecursionError):  # e.g. {[1]: 2}: unhashable
+                unread[name] = ConfigError("config.file_not_literal", "config", path=str(path), line=node.lineno,
+                                           name=name)
+        for name, line, module in _other_bindings(node):
+            values.pop(name, None)
+            if module is None:
+                error = ConfigError("config.file_not_plain", "config", path=str(path), line=line, name=name)
+            else:  # from module import *: may set any setting
+                error = ConfigError("config.file_star_import", "config", path=str(path), line=line, module=module)
+            for alias in CONFIG_PY_ALIASES if module else [name]:
+                unread.setdefault(alias, error)  # the first line that leaves it unknown
+        if isinstance(node, ast.Delete):  # del name: unset, as in Python
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    values.pop(target.id, None)
+                    unread.pop(target.id, None)
+    errors = [error for name, error in unread.items() if name in CONFIG_PY_ALIASES]
+    if errors:
+        raise min(errors, key=lambda error: error.params["line"])
     return values
+
+
+def _plain_assignments(node):
+    """(name, value node) of each name a top-level statement assigns as Python would unpack it, literal or not.
+
+    ``name = value``, ``name: type = value``, ``a = b = value``, ``a, (b, c) = x, (y, z)``; an
+    attribute or a subscript sets no name. An unpacking that needs the value (``a, b = "xy"``, ``*a``)
+    is left to :func:`_other_bindings`.
+    """
+    return [pair for unpacked in _assigned(node) if unpacked is not None for pair in unpacked]
+
+
+def _assigned(node):
+    """:func:`_unpacked` of each target of an assignment (none for another statement)."""
+    if isinstance(node, ast.Assign):
+        return [_unpacked(target, node.value) for target in node.targets]
+    if isinstance(node, ast.AnnAssign) and node.value is not None:
+        return [_unpacked(node.target, node.value)]
+    return []
+
+
+def _unpacked(target, value):
+    """(name, value node) pairs of assigning ``value`` to ``target``; None when that needs the value itself."""
+    if isinstance(target, ast.Name):
+        return [(target.id, value)]
+    if isinstance(target, (ast.Attribute, ast.Subscript)):
+        return []
+    if (isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List))
+            and len(target.elts) == len(value.elts)
+            and not any(isinstance(node, ast.Starred) for node in target.elts + value.elts)):
+        pairs = [_unpacked(*pair) for pair in zip(target.elts, value.elts, strict=True)]
+        if None not in pairs:
+            return [pair for unpacked in pairs for pair in unpacked]
+    return None
+
+
+def _other_bindings(node):
+    """(name, line, None) of each name a top-level statement may set (or unset) otherwise than
+    :func:`_plain_assignments` reads, and (``*``, line, module) of a ``from module import *``.
+
+    A block's statements (if, try, with, for...), ``+=``, an unpacking of a value, an import, a def or
+    a class, a walrus, a match capture, a ``del`` in a block; not what a function's or a class's body,
+    or a comprehension, sets in its own scope.
+    """
+    if isinstance(node, (ast.Assign, ast.AnnAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        for target, unpacked in zip(targets, _assigned(node), strict=False):
+            if unpacked is None:
+                yield from _bindings(target)
+        if node.value is not None:
+            yield from _bindings(node.value)
+    elif not isinstance(node, ast.Delete):  # a top-level del: read_config_py unsets its names
+        yield from _bindings(node)
+
+
+def _bindings(node):
+    """What :func:`_other_bindings` says of ``node`` and what it holds."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        yield node.name, node.lineno, None
+        return  # its body is a scope of its own
+    if isinstance(node, ast.Lambda):
+        return
+    if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+        yield node.id, node.lineno, None
+    elif isinstance(node, ast.ImportFrom) and any(alias.name == "*" for alias in node.names):
+        yield "*", node.lineno, "." * node.level + (node.module or "")
+    elif isinstance(node, (ast.Import, ast.ImportFrom)):
+        for alias in node.names:
+            yield alias.asname or alias.name.split(".")[0], node.lineno, None
+    elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
+        yield node.name, node.lineno, None
+    elif isinstance(node, ast.MatchMapping) and node.rest:
+        yield node.rest, node.lineno, None
+    for child in ast.iter_child_nodes(node):
+        if isinstance(node, ast.comprehension) and child is node.target:
+            continue  # a comprehension's own variable
+        if isinstance(node, ast.AnnAssign) and node.value is None and child is node.target:
+            continue  # name: type sets nothing
+        yield from _bindings(child)
 
 
 def _config_py_tree(source, path):
@@ -189,9 +292,12 @@ def _not_decoded(source, line):
 
 
 def settings_from_config_py(values, environ=None):
-    """Build Settings from config.py values, then ``CEGID_*`` environment overrides."""
+    """Build Settings from config.py values, then ``CEGID_*`` environment overrides.
+
+    A mode set in either wins; without one (or an empty one), :func:`inferred_mode` from the other settings.
+    """
     environ = os.environ if environ is None else environ
-    settings = Settings()
+    settings = Settings(mode="")
     for name, aliases in CONFIG_PY_NAMES.items():
         for alias in aliases:
             if alias in values and values[alias] is not None:
@@ -203,7 +309,20 @@ def settings_from_config_py(values, environ=None):
         env_name = ENV_PREFIX + name.upper()
         if environ.get(env_name):
             setattr(settings, name, environ[env_name].strip())
+    if not settings.mode:
+        settings.mode = inferred_mode(settings)
     return settings
+
+
+def inferred_mode(settings):
+    """The mode of settings that name none: the sas_url mode when they hold a SAS URL and no ``cegid_*`` setting.
+
+    The first script's config.py had no ``mode``: only ``sas_url`` and ``dossier_de_destination``. A
+    ``cegid_*`` setting (the API's, the provider's, the force time) is only read in the api mode, the default.
+    """
+    if settings.sas_url and not any(getattr(settings, name) for name in API_SETTINGS):
+        return MODE_SAS_URL
+    return MODE_API
 
 
 def load_settings(path, environ=None):

@@ -139,6 +139,12 @@ SENTENCES = {
     "config.file_unreadable": _lt("Cannot read %(path)s: %(detail)s"),
     "config.file_syntax": _lt("%(path)s, line %(line)s: invalid Python syntax."),
     "config.file_not_literal": _lt("%(path)s, line %(line)s: %(name)s must be a plain value."),
+    "config.file_not_plain": _lt(
+        "%(path)s, line %(line)s: %(name)s cannot be read there: settings must be plain top-level assignments of "
+        "literal values (name = \"value\")."),
+    "config.file_star_import": _lt(
+        "%(path)s, line %(line)s: the settings of from %(module)s import * cannot be read: settings must be plain "
+        "top-level assignments of literal values (name = \"value\")."),
     "import.empty_file": _lt("Empty file: no header line."),
     "import.header_incomplete": _lt(
         "The file is named after the export %(export)s, but its header lacks %(missing)s."),

@@ -398,3 +398,18 @@ def test_the_config_line_is_read_back_by_the_scripts_whatever_the_value(tmp_path
     path = tmp_path / "config.py"
     path.write_text(config_line("cegid_provider_id", value) + "\n", encoding="utf-8")
     assert read_config_py(path)["cegid_provider_id"] == value
+
+
+def test_settings_a_star_import_of_config_py_may_set_exit_2_naming_its_line(sim, tmp_path):
+    """``try: from local_config import *`` was silently not read: its settings were used without its overrides."""
+    path = write_config_py(tmp_path / "config.py", sim.config_py_values())
+    path.write_text(path.read_text(encoding="utf-8") + "try:\n    from local_config import *\nexcept ImportError:\n"
+                    "    pass\n", encoding="utf-8")
+
+    result = run_script(SCRIPT, "--config", str(path), "--list")
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr == (f"Configuration error: {path}, line 10: the settings of from local_config import * "
+                             'cannot be read: config.py settings must be plain top-level assignments of literal values '
+                             '(name = "value") in config.py itself.\n')
+    assert sim.requests_to("/") == []

@@ -751,3 +751,35 @@ def test_statements_of_config_py_other_than_assignments_are_ignored_never_run(az
     assert result.returncode == 0, result.stdout + result.stderr
     assert not executed.exists()
     assert delivered_files(setup.folder) == {"ECRITURE.csv": b"x"}
+
+
+def test_a_setting_in_a_block_of_config_py_exit_2_names_it_and_its_line_not_missing(azurite, tmp_path):
+    """A setting set in an if, try or with block was silently not read, then reported missing: the run stops
+    before touching Azure, naming the setting and its line."""
+    setup = Setup(azurite, tmp_path)
+    setup.config.write_text(f'mode = "sas_url"\ndossier_de_destination = "{setup.folder}"\n'
+                            f'try:\n    from local_config import sas_url\nexcept ImportError:\n'
+                            f'    sas_url = "{setup.url}"\n', encoding="utf-8")
+    upload(setup.container, "ECRITURE.csv", b"x")
+
+    result = run(setup)
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr == (f"Configuration error: {setup.config}, line 4: sas_url cannot be read there: config.py "
+                             'settings must be plain top-level assignments of literal values (name = "value"), '
+                             "outside any if, try, with or other block.\n")
+    assert blob_names(setup.container) == ["ECRITURE.csv"]
+
+
+def test_the_first_scripts_config_py_without_a_mode_transfers_with_its_sas_url(azurite, tmp_path):
+    """The first script's config.py had a SAS URL and a folder, no mode: it was read as the api mode and the run
+    stopped on "cegid_api_base_url is missing"; a SAS URL and no cegid_* setting now mean the sas_url mode."""
+    setup = Setup(azurite, tmp_path)
+    write_config_py(setup.config, {"sas_url": setup.url, "dossier_de_destintion": str(setup.folder)})
+    upload(setup.container, "ECRITURE.csv", b"x")
+
+    result = run(setup)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert delivered_files(setup.folder) == {"ECRITURE.csv": b"x"}
+    assert blob_names(setup.container) == []
