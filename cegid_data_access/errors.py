@@ -74,6 +74,7 @@ CODES = {
     "import.unsafe_name": ("name",),
     "import.interrupted": (),
     "import.cut_by_time_limit": ("limit",),
+    "import.part_cut_by_time_limit": ("cuts", "limit", "rows"),
     "import.loading": ("rows",),
     "import.superseded": ("file",),
     "import.older_than_table": ("file",),
