@@ -7,6 +7,8 @@ import logging
 import re
 import time
 
+import pytz
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools.misc import format_datetime, formatLang
@@ -36,11 +38,16 @@ def _plain(source, **kwargs):
     return source % kwargs if kwargs else source
 
 
-def describe_cron(expression, _=_plain):
+def describe_cron(expression, _=_plain, tz=None, now=None):
     """"0 2 * * *" -> "Every day at 02:00 UTC"; anything unusual comes back as it is.
 
-    ``_`` is the translation function (``env._``); its literal strings are the
-    ones Odoo extracts for translation.
+    Cegid reads its cron expressions in UTC. With ``tz`` (the reader's time zone),
+    the time is given in that zone as it is on ``now``'s day (default: today), with
+    the UTC time as the reference: "Every day at 03:00 (Europe/Paris today; 02:00 UTC)"
+    in winter, 04:00 in summer. When the local time falls on another day than the
+    UTC one, a schedule tied to days of the week or of the month stays in UTC: its
+    days would be wrong otherwise. ``_`` is the translation function (``env._``);
+    its literal strings are the ones Odoo extracts for translation.
     """
     parts = (expression or "").split()
     if len(parts) != 5 or parts[3] != "*":
@@ -48,31 +55,102 @@ def describe_cron(expression, _=_plain):
     minute, hour, day, _month, weekday = parts
     if not minute.isdigit() or int(minute) > 59:
         return expression
-    return _describe_hours(int(minute), hour, day, weekday, _) or expression
+    clock = _Clock(tz, now, _)
+    return _describe_hours(int(minute), hour, day, weekday, clock, _) or expression
 
 
-def _describe_hours(minute, hour, day, weekday, _):
+class _Clock:
+    """The reader's time zone, for one day: the UTC times of a schedule said there."""
+
+    def __init__(self, tz, now, _):
+        self._ = _
+        self.zone = _reader_zone(tz)
+        now = now or datetime.datetime.now(datetime.timezone.utc)
+        self.today = (now if now.tzinfo else now.replace(tzinfo=datetime.timezone.utc)).astimezone(pytz.utc).date()
+
+    def whole_hours(self):
+        """Whether the zone is a whole number of hours from UTC today (then a minute past the hour is the same)."""
+        if self.zone is None:
+            return True
+        offset = self._utc(0, 0).astimezone(self.zone).utcoffset()
+        return offset.total_seconds() % 3600 == 0
+
+    def at(self, hour, minute, same_day=False):
+        """"03:00 (Europe/Paris today; 02:00 UTC)" for 02:00 UTC, or "02:00 UTC".
+
+        ``same_day``: the schedule names days, so it is said in UTC when the local
+        time falls on another day.
+        """
+        _ = self._
+        utc_time = f"{hour:02d}:{minute:02d}"
+        if self.zone is None:
+            return _("%(time)s UTC", time=utc_time)
+        local, other_day, moves = self.local(hour, minute)
+        if same_day and other_day:
+            return _("%(time)s UTC", time=utc_time)
+        if moves:
+            return _("%(local)s (%(zone)s today; %(time)s UTC)", local=local, zone=self.zone.zone, time=utc_time)
+        return _("%(local)s (%(zone)s; %(time)s UTC)", local=local, zone=self.zone.zone, time=utc_time)
+
+    def local(self, hour, minute):
+        """HH:MM UTC today in the zone: (local "HH:MM", whether on another day than in UTC, whether it moves with
+        summer time)."""
+        moment = self._utc(hour, minute)
+        local = moment.astimezone(self.zone)
+        return local.strftime("%H:%M"), local.date() != moment.date(), self._observes_dst()
+
+    def _utc(self, hour, minute):
+        return datetime.datetime.combine(self.today, datetime.time(hour, minute), tzinfo=pytz.utc)
+
+    def _observes_dst(self):
+        """Whether the zone's offset from UTC changes during this year (then the local time moves with it)."""
+        offsets = {
+            pytz.utc.localize(datetime.datetime(self.today.year, month, 1)).astimezone(self.zone).utcoffset()
+            for month in (1, 4, 7, 10)
+        }
+        offsets.add(self._utc(0, 0).astimezone(self.zone).utcoffset())
+        return len(offsets) > 1
+
+
+def _reader_zone(tz):
+    """The pytz zone named ``tz``; None for UTC, no zone or an unknown one."""
+    if not tz:
+        return None
+    try:
+        zone = pytz.timezone(tz)
+    except pytz.UnknownTimeZoneError:
+        return None
+    return None if zone.zone in ("UTC", "Etc/UTC", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu") else zone
+
+
+def _describe_hours(minute, hour, day, weekday, clock, _):
     """The description for a fixed minute, or None."""
     step = _STEP.match(hour)
     if day == "*" and weekday == "*" and (hour == "*" or step):
+        if clock.whole_hours():
+            if hour == "*":
+                return _("Every hour at minute %(minute)s", minute=minute)
+            return _("Every %(hours)s hours at minute %(minute)s", hours=int(step.group(1)), minute=minute)
+        # a zone a half or quarter hour from UTC: the minute past the local hour differs
         if hour == "*":
-            return _("Every hour at minute %(minute)s", minute=minute)
-        return _("Every %(hours)s hours at minute %(minute)s", hours=int(step.group(1)), minute=minute)
+            return _("Every hour at minute %(minute)s UTC", minute=minute)
+        return _("Every %(hours)s hours at minute %(minute)s UTC", hours=int(step.group(1)), minute=minute)
     if not _NUMBER.match(hour) or int(hour) > 23:
         return None
-    return _describe_days(f"{int(hour):02d}:{minute:02d}", day, weekday, _)
+    return _describe_days(int(hour), minute, day, weekday, clock, _)
 
 
-def _describe_days(time, day, weekday, _):
+def _describe_days(hour, minute, day, weekday, clock, _):
     """The description for a fixed time of day, or None."""
     if day == "*" and weekday == "*":
-        return _("Every day at %(time)s UTC", time=time)
+        return _("Every day at %(time)s", time=clock.at(hour, minute))
     if day == "*" and weekday.upper() in ("1-5", "MON-FRI"):
-        return _("Every weekday at %(time)s UTC", time=time)
+        return _("Every weekday at %(time)s", time=clock.at(hour, minute, same_day=True))
     if day == "*" and _DAYS.match(weekday):
-        return _("On days %(days)s of the week (0 = Sunday) at %(time)s UTC", days=weekday, time=time)
+        return _("On days %(days)s of the week (0 = Sunday) at %(time)s", days=weekday,
+                 time=clock.at(hour, minute, same_day=True))
     if _NUMBER.match(day) and weekday == "*":
-        return _("Every month on day %(day)s at %(time)s UTC", day=int(day), time=time)
+        return _("Every month on day %(day)s at %(time)s", day=int(day), time=clock.at(hour, minute, same_day=True))
     return None
 
 
@@ -108,7 +186,10 @@ class CegidQuery(models.Model):
     enabled = fields.Boolean(readonly=True, tracking=True)
     active = fields.Boolean(default=True, readonly=True, help="Unticked when the query no longer exists in Cegid.")
     cron = fields.Char(readonly=True)
-    cron_description = fields.Char("Schedule", compute="_compute_cron_description")
+    cron_description = fields.Char(
+        "Schedule", compute="_compute_cron_description",
+        help="Cegid reads the schedule in UTC. It is said at today's time in your time zone (your preferences), "
+             "which moves by an hour when summer time begins or ends.")
     next_execution = fields.Datetime(readonly=True, tracking=True)
     last_execution = fields.Datetime(readonly=True)
     content = fields.Text("SQL", readonly=True)
@@ -131,10 +212,12 @@ class CegidQuery(models.Model):
         return super().write(vals)
 
     @api.depends("cron")
-    @api.depends_context("lang")
+    @api.depends_context("lang", "tz", "uid")
     def _compute_cron_description(self):
+        """In the reader's language and time zone (the context's, else the user's), at today's offset."""
+        tz = self.env.context.get("tz") or self.env.user.tz
         for query in self:
-            query.cron_description = describe_cron(query.cron or "", self.env._) if query.cron else False
+            query.cron_description = describe_cron(query.cron, self.env._, tz) if query.cron else False
 
     # -- synchronisation -------------------------------------------------------
 
