@@ -59,6 +59,20 @@ def describe_cron(expression, _=_plain, tz=None, now=None):
     return _describe_hours(int(minute), hour, day, weekday, clock, _) or expression
 
 
+def describe_utc_time(hour, minute, _=_plain, tz=None, now=None):
+    """HH:MM UTC in the reader's time zone ``tz`` on ``now``'s day: "That is 03:00 in Europe/Paris today.".
+
+    "" without a zone (or in UTC): the time is already said in UTC.
+    """
+    clock = _Clock(tz, now, _)
+    if clock.zone is None:
+        return ""
+    local, _other_day, moves = clock.local(hour, minute)
+    if moves:
+        return _("That is %(local)s in %(zone)s today.", local=local, zone=clock.zone.zone)
+    return _("That is %(local)s in %(zone)s.", local=local, zone=clock.zone.zone)
+
+
 class _Clock:
     """The reader's time zone, for one day: the UTC times of a schedule said there."""
 

@@ -18,7 +18,7 @@ from odoo.tools.misc import format_datetime
 
 from ..cegid_data_access.cegid_api.schedules import format_cegid_datetime, parse_cegid_datetime
 from ..models.cegid_backend import CRON_WORST_WAKE
-from ..models.cegid_query import describe_cron
+from ..models.cegid_query import describe_cron, describe_utc_time
 from .common import CegidCase
 
 UTC = datetime.timezone.utc
@@ -333,3 +333,12 @@ class TestQueries(CegidCase):
         for tz in (None, False, "UTC", "Etc/UTC", "Nowhere/Atlantis"):
             self.assertEqual(describe_cron("0 2 * * *", tz=tz, now=winter), "Every day at 02:00 UTC", tz)
         self.assertEqual(describe_cron("0 7 * 1 *", tz="Europe/Paris", now=winter), "0 7 * 1 *")
+
+    def test_describe_utc_time(self):
+        winter = datetime.datetime(2026, 12, 5, 12, tzinfo=UTC)
+        summer = datetime.datetime(2026, 7, 6, 12, tzinfo=UTC)
+        self.assertEqual(describe_utc_time(2, 0, tz="Europe/Paris", now=winter), "That is 03:00 in Europe/Paris today.")
+        self.assertEqual(describe_utc_time(2, 0, tz="Europe/Paris", now=summer), "That is 04:00 in Europe/Paris today.")
+        self.assertEqual(describe_utc_time(23, 30, tz="Asia/Tokyo", now=summer), "That is 08:30 in Asia/Tokyo.")
+        self.assertEqual(describe_utc_time(2, 0, tz="UTC", now=summer), "")
+        self.assertEqual(describe_utc_time(2, 0, now=summer), "")
