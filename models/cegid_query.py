@@ -4,7 +4,6 @@
 
 import datetime
 import logging
-import re
 import time
 
 from odoo import api, fields, models
@@ -15,6 +14,7 @@ from ..cegid_data_access.cegid_api.schedules import is_enabled, parse_cegid_date
 from ..cegid_data_access.errors import CegidError
 from .cegid_backend import naive_utc, notification
 from .cegid_export import check_client_values
+from .cron_description import describe_cron
 
 _logger = logging.getLogger(__name__)
 
@@ -25,55 +25,6 @@ SYNC_CRON = "is_cegid2odoo.ir_cron_cegid_sync_queries"
 SYNCED_QUERY_FIELDS = {"scheduler_id", "name", "enabled", "active", "cron", "next_execution", "last_execution",
                        "content", "last_sync"}
 
-
-_NUMBER = re.compile(r"^\d{1,2}$")
-_STEP = re.compile(r"^\*/(\d{1,2})$")
-_DAYS = re.compile(r"^[0-7](?:[,-][0-7])*$")
-
-
-def _plain(source, **kwargs):
-    """The untranslated fallback of ``_``: Odoo's ``env._`` formatting, without a language."""
-    return source % kwargs if kwargs else source
-
-
-def describe_cron(expression, _=_plain):
-    """"0 2 * * *" -> "Every day at 02:00 UTC"; anything unusual comes back as it is.
-
-    ``_`` is the translation function (``env._``); its literal strings are the
-    ones Odoo extracts for translation.
-    """
-    parts = (expression or "").split()
-    if len(parts) != 5 or parts[3] != "*":
-        return expression or ""
-    minute, hour, day, _month, weekday = parts
-    if not minute.isdigit() or int(minute) > 59:
-        return expression
-    return _describe_hours(int(minute), hour, day, weekday, _) or expression
-
-
-def _describe_hours(minute, hour, day, weekday, _):
-    """The description for a fixed minute, or None."""
-    step = _STEP.match(hour)
-    if day == "*" and weekday == "*" and (hour == "*" or step):
-        if hour == "*":
-            return _("Every hour at minute %(minute)s", minute=minute)
-        return _("Every %(hours)s hours at minute %(minute)s", hours=int(step.group(1)), minute=minute)
-    if not _NUMBER.match(hour) or int(hour) > 23:
-        return None
-    return _describe_days(f"{int(hour):02d}:{minute:02d}", day, weekday, _)
-
-
-def _describe_days(time, day, weekday, _):
-    """The description for a fixed time of day, or None."""
-    if day == "*" and weekday == "*":
-        return _("Every day at %(time)s UTC", time=time)
-    if day == "*" and weekday.upper() in ("1-5", "MON-FRI"):
-        return _("Every weekday at %(time)s UTC", time=time)
-    if day == "*" and _DAYS.match(weekday):
-        return _("On days %(days)s of the week (0 = Sunday) at %(time)s UTC", days=weekday, time=time)
-    if _NUMBER.match(day) and weekday == "*":
-        return _("Every month on day %(day)s at %(time)s UTC", day=int(day), time=time)
-    return None
 
 
 def odoo_datetime(text):
@@ -108,7 +59,10 @@ class CegidQuery(models.Model):
     enabled = fields.Boolean(readonly=True, tracking=True)
     active = fields.Boolean(default=True, readonly=True, help="Unticked when the query no longer exists in Cegid.")
     cron = fields.Char(readonly=True)
-    cron_description = fields.Char("Schedule", compute="_compute_cron_description")
+    cron_description = fields.Char(
+        "Schedule", compute="_compute_cron_description",
+        help="Cegid reads the schedule in UTC. It is said at today's time in your time zone (your preferences), "
+             "which moves by an hour when summer time begins or ends.")
     next_execution = fields.Datetime(readonly=True, tracking=True)
     last_execution = fields.Datetime(readonly=True)
     content = fields.Text("SQL", readonly=True)
@@ -131,10 +85,12 @@ class CegidQuery(models.Model):
         return super().write(vals)
 
     @api.depends("cron")
-    @api.depends_context("lang")
+    @api.depends_context("lang", "tz", "uid")
     def _compute_cron_description(self):
+        """In the reader's language and time zone (the context's, else the user's), at today's offset."""
+        tz = self.env.context.get("tz") or self.env.user.tz
         for query in self:
-            query.cron_description = describe_cron(query.cron or "", self.env._) if query.cron else False
+            query.cron_description = describe_cron(query.cron, self.env._, tz) if query.cron else False
 
     # -- synchronisation -------------------------------------------------------
 

@@ -35,6 +35,7 @@ from .cegid_import_change import (
     PARAM_DETAIL_LIMIT,
     PARAM_SKIP_COMPARISON,
 )
+from .cron_description import describe_utc_time
 
 _logger = logging.getLogger(__name__)
 HISTORY_WINDOW = datetime.timedelta(days=30)  # of the runs the cron time limit warning looks at
@@ -64,9 +65,13 @@ class ResConfigSettings(models.TransientModel):
     # stored as "HH:MM" (the scripts' cegid_force_time), shown as a time of day
     cegid_force_time_set = fields.Boolean(
         "Propose a default force time", groups="base.group_system",
-        help="Proposed when a scheduled query is forced at a given time; otherwise the next quarter hour.",
+        help="A time of day in UTC, like the scripts' cegid_force_time: Force at… proposes it (today, or tomorrow "
+             "once past) in your own time zone. Otherwise it proposes the next quarter hour.",
     )
     cegid_force_time = fields.Float("Default force time (UTC)", groups="base.group_system")
+    cegid_force_time_local = fields.Char(
+        "Default force time in your time zone", compute="_compute_cegid_force_time_local", groups="base.group_system",
+    )
     cegid_history_days = fields.Integer(
         "History retention (days)", config_parameter=PARAM_PREFIX + "history_days", default=DEFAULT_HISTORY_DAYS,
         groups="base.group_system",
@@ -222,6 +227,22 @@ class ResConfigSettings(models.TransientModel):
                 seconds=count(slowest_import), budget=count(budget),
                 needed=count(limit_for_budget(slowest_import))))
         return "\n".join(lines) or False
+
+    @api.depends("cegid_force_time", "cegid_force_time_set")
+    @api.depends_context("lang", "tz", "uid")
+    def _compute_cegid_force_time_local(self):
+        """The UTC default force time as it reads today in the user's time zone (the context's, else the user's)."""
+        tz = self.env.context.get("tz") or self.env.user.tz
+        for record in self:
+            record.cegid_force_time_local = False
+            text = record._cegid_force_time_text()
+            if not text:
+                continue
+            try:
+                hour, minute = parse_force_time(text)
+            except CegidError:  # out of the day: saving refuses it
+                continue
+            record.cegid_force_time_local = describe_utc_time(hour, minute, self.env._, tz) or False
 
     @api.model
     def _cegid_hours(self, force_time):

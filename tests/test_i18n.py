@@ -13,8 +13,8 @@ from odoo.tools.translate import TranslationModuleReader
 
 from ..cegid_data_access.errors import CODES, ConfigError
 from ..models.cegid_message import SENTENCES
-from ..models.cegid_query import describe_cron
 from ..models.cegid_transfer import _render_run
+from ..models.cron_description import describe_cron
 from .common import ImportFolderMixin
 from .test_import_changes import JANUARY, ecriture
 

@@ -6,6 +6,7 @@ import datetime
 import time
 from unittest.mock import patch
 
+import pytz
 from lxml import etree
 
 from odoo import fields
@@ -17,7 +18,7 @@ from odoo.tools.misc import format_datetime
 
 from ..cegid_data_access.cegid_api.schedules import format_cegid_datetime, parse_cegid_datetime
 from ..models.cegid_backend import CRON_WORST_WAKE
-from ..models.cegid_query import describe_cron
+from ..models.cron_description import describe_cron, describe_utc_time
 from .common import CegidCase
 
 UTC = datetime.timezone.utc
@@ -63,6 +64,24 @@ class TestQueries(CegidCase):
         self.assertEqual(self.paie.with_context(lang="fr_FR").cron_description, "Du lundi au vendredi à 06:30 UTC")
         [english] = self.ecriture.with_user(self.manager).with_context(lang="en_US").read(["cron_description"])
         self.assertEqual(english["cron_description"], "Every day at 02:00 UTC")
+
+    def test_the_schedule_reads_in_the_readers_time_zone(self):
+        # Cegid's cron is in UTC; the reader sees today's local time, with UTC as the reference
+        local = datetime.datetime.combine(datetime.datetime.now(UTC).date(), datetime.time(2, 0), tzinfo=pytz.utc)
+        paris = local.astimezone(pytz.timezone("Europe/Paris")).strftime("%H:%M")
+        self.assertIn(paris, ("03:00", "04:00"))
+        self.manager.tz = "Europe/Paris"
+        [english] = self.ecriture.with_user(self.manager).read(["cron_description"])
+        self.assertEqual(english["cron_description"], f"Every day at {paris} (Europe/Paris today; 02:00 UTC)")
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["is_cegid2odoo"], ["fr_FR"], overwrite=True)
+        [french] = self.ecriture.with_user(self.manager).with_context(lang="fr_FR").read(["cron_description"])
+        self.assertEqual(french["cron_description"], f"Tous les jours à {paris} (Europe/Paris aujourd’hui ; 02:00 UTC)")
+        # the context's zone (the web client's) comes first; a user without a zone reads UTC
+        self.assertEqual(self.ecriture.with_user(self.manager).with_context(tz="UTC").cron_description,
+                         "Every day at 02:00 UTC")
+        self.manager.tz = False
+        self.assertEqual(self.ecriture.with_user(self.manager).cron_description, "Every day at 02:00 UTC")
 
     def test_force_now(self):
         cron_before = self.simulator.schedulers[self.ecriture_id]["cron"]
@@ -274,3 +293,52 @@ class TestQueries(CegidCase):
         self.assertEqual(describe_cron("0 7 * 1 *"), "0 7 * 1 *")
         self.assertEqual(describe_cron("@daily"), "@daily")
         self.assertEqual(describe_cron("0 0 2 * * ?"), "0 0 2 * * ?")
+
+    def test_describe_cron_in_a_time_zone(self):
+        winter = datetime.datetime(2026, 12, 5, 12, tzinfo=UTC)
+        summer = datetime.datetime(2026, 7, 6, 12, tzinfo=UTC)
+        spring_forward = datetime.datetime(2026, 3, 29, 0, 30, tzinfo=UTC)  # Paris goes to summer time at 01:00 UTC
+
+        def paris(expression, now):
+            return describe_cron(expression, tz="Europe/Paris", now=now)
+
+        self.assertEqual(paris("0 2 * * *", winter), "Every day at 03:00 (Europe/Paris today; 02:00 UTC)")
+        self.assertEqual(paris("0 2 * * *", summer), "Every day at 04:00 (Europe/Paris today; 02:00 UTC)")
+        self.assertEqual(paris("0 2 * * *", spring_forward), "Every day at 04:00 (Europe/Paris today; 02:00 UTC)")
+        self.assertEqual(paris("30 6 * * 1-5", winter), "Every weekday at 07:30 (Europe/Paris today; 06:30 UTC)")
+        self.assertEqual(paris("0 7 1 * *", summer), "Every month on day 1 at 09:00 (Europe/Paris today; 07:00 UTC)")
+        self.assertEqual(paris("0 7 * * 1,3", winter),
+                         "On days 1,3 of the week (0 = Sunday) at 08:00 (Europe/Paris today; 07:00 UTC)")
+        # every day, the local day does not matter
+        self.assertEqual(paris("30 23 * * *", winter), "Every day at 00:30 (Europe/Paris today; 23:30 UTC)")
+        # 23:30 UTC on Mondays is Tuesday 00:30 in Paris: days are said in UTC rather than wrong
+        self.assertEqual(paris("30 23 * * 1", winter), "On days 1 of the week (0 = Sunday) at 23:30 UTC")
+        self.assertEqual(paris("30 23 * * 1-5", winter), "Every weekday at 23:30 UTC")
+        self.assertEqual(paris("30 23 1 * *", winter), "Every month on day 1 at 23:30 UTC")
+        # 22:30 UTC is 23:30 in Paris in winter (same day), 00:30 the next day in summer
+        self.assertEqual(paris("30 22 * * 1", winter),
+                         "On days 1 of the week (0 = Sunday) at 23:30 (Europe/Paris today; 22:30 UTC)")
+        self.assertEqual(paris("30 22 * * 1", summer), "On days 1 of the week (0 = Sunday) at 22:30 UTC")
+        self.assertEqual(describe_cron("0 2 * * 1-5", tz="America/New_York", now=winter), "Every weekday at 02:00 UTC")
+        # a zone without summer time does not say "today"
+        self.assertEqual(describe_cron("0 2 * * *", tz="Asia/Tokyo", now=winter),
+                         "Every day at 11:00 (Asia/Tokyo; 02:00 UTC)")
+        # a minute past the hour is the same in Paris, not in a zone half an hour off UTC
+        self.assertEqual(paris("15 * * * *", winter), "Every hour at minute 15")
+        self.assertEqual(paris("0 */4 * * *", winter), "Every 4 hours at minute 0")
+        self.assertEqual(describe_cron("15 * * * *", tz="Asia/Kolkata", now=winter), "Every hour at minute 15 UTC")
+        self.assertEqual(describe_cron("0 */4 * * *", tz="Asia/Kolkata", now=winter),
+                         "Every 4 hours at minute 0 UTC")
+        # no zone, UTC or an unknown zone: UTC
+        for tz in (None, False, "UTC", "Etc/UTC", "Nowhere/Atlantis"):
+            self.assertEqual(describe_cron("0 2 * * *", tz=tz, now=winter), "Every day at 02:00 UTC", tz)
+        self.assertEqual(describe_cron("0 7 * 1 *", tz="Europe/Paris", now=winter), "0 7 * 1 *")
+
+    def test_describe_utc_time(self):
+        winter = datetime.datetime(2026, 12, 5, 12, tzinfo=UTC)
+        summer = datetime.datetime(2026, 7, 6, 12, tzinfo=UTC)
+        self.assertEqual(describe_utc_time(2, 0, tz="Europe/Paris", now=winter), "That is 03:00 in Europe/Paris today.")
+        self.assertEqual(describe_utc_time(2, 0, tz="Europe/Paris", now=summer), "That is 04:00 in Europe/Paris today.")
+        self.assertEqual(describe_utc_time(23, 30, tz="Asia/Tokyo", now=summer), "That is 08:30 in Asia/Tokyo.")
+        self.assertEqual(describe_utc_time(2, 0, tz="UTC", now=summer), "")
+        self.assertEqual(describe_utc_time(2, 0, now=summer), "")

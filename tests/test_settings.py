@@ -5,6 +5,8 @@
 import datetime
 from unittest.mock import patch
 
+import pytz
+
 from odoo import fields
 from odoo.api import call_kw
 from odoo.exceptions import AccessError, UserError
@@ -79,6 +81,18 @@ class TestSettings(CegidCase):
         with self.assertRaises(UserError) as caught:
             self.save_settings(cegid_force_time_set=True, cegid_force_time=25.0)
         self.assertIn("23:59", str(caught.exception))
+
+    def test_the_default_force_time_is_also_said_in_the_users_time_zone(self):
+        # the setting stays in UTC (the scripts' config.py); the administrator reads today's local time beside it
+        today = datetime.datetime.now(datetime.timezone.utc).date()
+        today_at_two = datetime.datetime.combine(today, datetime.time(2, 0), tzinfo=pytz.utc)
+        paris = today_at_two.astimezone(pytz.timezone("Europe/Paris")).strftime("%H:%M")
+        settings = self.env["res.config.settings"].with_context(tz="Europe/Paris").create(
+            {"cegid_force_time_set": True, "cegid_force_time": 2.0})
+        self.assertEqual(settings.cegid_force_time_local, f"That is {paris} in Europe/Paris today.")
+        self.assertFalse(settings.with_context(tz="UTC").cegid_force_time_local)
+        settings.cegid_force_time_set = False
+        self.assertFalse(settings.cegid_force_time_local)
 
     def test_closed_periods_and_the_detail_limit(self):
         self.save_settings(cegid_accounting_closed_until="2025-12-31", cegid_change_detail_limit=5000)
