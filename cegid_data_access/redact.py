@@ -32,36 +32,53 @@ def redact_params(params, secrets=()):
     return {key: redact(value, secrets) if isinstance(value, str) else value for key, value in params.items()}
 
 
+# the secrets of the settings a process has read (Odoo: each database's), masked by the loggers of redact_logs; a
+# tuple replaced whole, never changed in place: another thread may be logging with it
+_remembered = ()
+
+
+def remember_secrets(secrets):
+    """Have the loggers :func:`redact_logs` filters mask ``secrets`` too, from now on."""
+    global _remembered  # noqa: PLW0603 -- one registry for the whole process, as its loggers are
+    new = {secret for secret in secrets if secret} - set(_remembered)
+    if new:
+        _remembered = (*_remembered, *sorted(new))
+
+
 class RedactingFilter(logging.Filter):
     """Mask SAS signatures and ``secrets`` in a log record: its message and its traceback.
 
     On a handler (the scripts) it masks what the handler writes; on a logger
-    (Odoo, see :func:`redact_logs`) what that logger emits.
+    (Odoo, see :func:`redact_logs`) what that logger emits, with the secrets
+    the process remembered (``remembered``, see :func:`remember_secrets`).
     """
 
-    def __init__(self, secrets=()):
+    def __init__(self, secrets=(), remembered=False):
         super().__init__()
         self.secrets = list(secrets)
+        self.remembered = remembered
 
     def filter(self, record):
+        secrets = [*self.secrets, *_remembered] if self.remembered else self.secrets
         try:
             message = record.getMessage()
         except (TypeError, ValueError, KeyError):  # a malformed call must not raise where it logs
             message = f"{record.msg} {record.args!r}"
-        record.msg = redact(message, self.secrets)
+        record.msg = redact(message, secrets)
         record.args = ()
         if record.exc_info and not record.exc_text:
             # what a Formatter would write; it writes exc_text when set instead of formatting exc_info again
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = redact(record.exc_text, self.secrets)
+            record.exc_text = redact(record.exc_text, secrets)
         if record.stack_info:
-            record.stack_info = redact(record.stack_info, self.secrets)
+            record.stack_info = redact(record.stack_info, secrets)
         return True
 
 
 def redact_logs(prefix):
-    """Mask SAS signatures in what every logger named ``prefix`` or under it emits (those created so far).
+    """Mask SAS signatures and the remembered secrets in what every logger named ``prefix`` or under it emits
+    (those created so far).
 
     A logger's filters apply to its own records only, not to those of the
     loggers under it: each gets the filter.
@@ -70,4 +87,4 @@ def redact_logs(prefix):
     for name in names:
         logger = logging.getLogger(name)
         if not any(isinstance(existing, RedactingFilter) for existing in logger.filters):
-            logger.addFilter(RedactingFilter())
+            logger.addFilter(RedactingFilter(remembered=True))

@@ -20,6 +20,7 @@ from odoo.tools import config
 from odoo.tools.misc import format_datetime, formatLang
 
 from ..cegid_data_access.cegid_api.client import CegidClient
+from ..cegid_data_access.redact import remember_secrets
 from ..cegid_data_access.settings import SETTING_NAMES, Settings
 
 _logger = logging.getLogger(__name__)
@@ -231,7 +232,9 @@ class CegidBackend(models.AbstractModel):
         values = {name: (self._cegid_param(name) or "").strip() for name in SETTING_NAMES}
         values["mode"] = values["mode"] or "api"
         values["import_folder"] = values["import_folder"] or default_import_folder(self.env.cr.dbname)
-        return Settings(**values)
+        settings = Settings(**values)
+        remember_secrets(settings.secrets())  # whatever logs them by mistake from now on, the addon's loggers mask them
+        return settings
 
     @api.model
     def _cegid_ensure_default_folder(self, settings):

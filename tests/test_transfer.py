@@ -405,6 +405,23 @@ class TestTransfer(CegidCase):
             self.assertIn("sig=***", written)
             self.assertNotIn("T0pS3cret", written, module.__name__)
 
+    def test_a_crash_logged_by_the_addon_shows_none_of_the_secrets_of_the_settings(self):
+        """A traceback quoting the API key's secret or the subscription key, by mistake: Odoo's log masks both."""
+        creds = self.simulator.credentials
+        secret, key = creds["api_key_secret"], creds["subscription_key"]
+        self.env["is.cegid.transfer"]._run()  # a run reads the settings, as every one does
+        for module in (cegid_transfer, core_transfer):
+            with self.assertLogs(module._logger.name, "ERROR") as logs:
+                try:
+                    raise RuntimeError(f"header refused: {secret!r}")
+                except RuntimeError:
+                    module._logger.exception("unexpected error with key %s", key)
+            written = logging.Formatter().format(logs.records[0])
+            self.assertIn("RuntimeError: header refused: '***'", written)
+            self.assertIn("unexpected error with key ***", written)
+            self.assertNotIn(secret, written, module.__name__)
+            self.assertNotIn(key, written, module.__name__)
+
     def test_download_now_needs_a_manager(self):
         before = self.download_triggers()
         with self.assertRaises(AccessError):
