@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from cegid_data_access.azure.container import call_options
+from cegid_data_access.azure.container import MIN_CALL, call_options
 from cegid_data_access.errors import ConnectionFailure
 from cegid_data_access.transfer import AzureTuning, TransferReporter, TransferTuning, run_transfer
 from cegid_testkit.blobs import blob_names, delivered_files, staging_leftovers, upload
@@ -130,7 +130,7 @@ def test_a_delete_left_too_little_time_is_not_made_and_the_next_run_makes_it(pro
 
     class Late(TransferReporter):
         def on_progress(self, blob_name, done_bytes, total_bytes):
-            time.sleep(max(0.0, deadline - 0.5 - time.monotonic()))  # the delete comes with half a second left
+            time.sleep(max(0.0, deadline - MIN_CALL / 2 - time.monotonic()))  # the delete comes too late
 
     result = run_transfer(settings, tuning=TUNING, reporter=Late(), deadline=deadline)
 
