@@ -63,8 +63,8 @@ class AzureTuning:
     connection_timeout: float = 10
     read_timeout: float = 30  # seconds without a byte before a connection counts as lost
     retry_total: int = 3  # the SDK's retries of one request (5xx, 408, connection failures)...
-    retry_first_wait: float = 1.0  # ...waiting about this long before the first...
-    retry_base: float = 2.0  # ...then first_wait + base ** n (1, 3, 5 s: at most about 10 s per request)
+    retry_first_wait: float = 1.0  # ...waiting first_wait + base ** n after the n-th failure...
+    retry_base: float = 2.0  # ...(3, 5, 9 s, give or take first_wait / 2: at most about 18 s per request)
     pool_size: int = 20  # kept-alive connections (workers x max_concurrency, and the listing)
 
 
@@ -203,10 +203,13 @@ def _check_answer(pipeline_response):
 
 
 def _worst_case(tuning, connect, read, retries):
-    """The longest a call takes with these timeouts and ``retries``: every attempt timed out, every backoff waited."""
-    jitter = tuning.retry_first_wait / 2  # ExponentialRetry's random_jitter_range (see _client)
-    waits = sum(tuning.retry_first_wait + (tuning.retry_base ** count if count else 0) + jitter
-                for count in range(retries))
+    """The longest a call takes with these timeouts and ``retries``: every attempt timed out, every backoff waited.
+
+    ExponentialRetry waits ``initial_backoff + increment_base ** n`` after the
+    n-th failure (it counts it before it sleeps), give or take its jitter.
+    """
+    jitter = tuning.retry_first_wait / 2  # random_jitter_range (see _client)
+    waits = sum(tuning.retry_first_wait + tuning.retry_base ** count + jitter for count in range(1, retries + 1))
     return (retries + 1) * (connect + read) + waits
 
 
@@ -217,9 +220,8 @@ def call_options(tuning, deadline):
     attempt) and ``retry_total`` (the retry policy's, read per request):
     the tuning's, with as many retries as fit in the time left, and with
     none the timeouts cut to share it; ``raw_request_hook``: no request
-    starts past the deadline. ``cut`` says whether the tuning had to give
-    way (not an SDK keyword: ``sdk_options`` leaves it out). Raise OutOfTime
-    when less than ``MIN_CALL`` seconds are left.
+    starts past the deadline. Raise OutOfTime when less than ``MIN_CALL``
+    seconds are left.
     """
     if deadline is None:
         return {}
@@ -233,29 +235,26 @@ def call_options(tuning, deadline):
     if _worst_case(tuning, connect, read, 0) > left:
         connect = min(connect, left / 4)
         read = left - connect
-    cut = (connect, read, retries) != (tuning.connection_timeout, tuning.read_timeout, tuning.retry_total)
 
     def before_request(_request):
         if time.monotonic() >= deadline:
             raise OutOfTime()
 
     return {"connection_timeout": connect, "read_timeout": read, "retry_total": retries,
-            "raw_request_hook": before_request, "cut": cut}
+            "raw_request_hook": before_request}
 
 
-def sdk_options(options):
-    """``options`` (from call_options) as the SDK takes them."""
-    return {key: value for key, value in options.items() if key != "cut"}
-
-
-def stopped_by_deadline(options, err):
-    """Whether ``err`` (an SDK exception) ended a call whose retries or timeouts the deadline had cut.
+def stopped_by_deadline(tuning, options, err):
+    """Whether ``err`` (an SDK exception) ended a call whose retries or timeouts (``options``) the deadline cut.
 
     A network failure or a 5xx would have been retried, or waited for
     longer, with more time: the deadline stopped the call. Any other answer
     (403, 404, 412...) is Azure's.
     """
-    if not options.get("cut") or isinstance(err, BatchDenied):
+    settings = ("connection_timeout", "read_timeout", "retry_total")
+    if not options or all(options[name] == getattr(tuning, name) for name in settings):
+        return False
+    if isinstance(err, BatchDenied):
         return False
     status = _status(err)
     return not status or status >= 500
@@ -336,9 +335,9 @@ class Container:
     def _bounded(self, operation, client):
         options = call_options(self.tuning, self.deadline)
         try:
-            return operation(client, sdk_options(options))
+            return operation(client, options)
         except AZURE_ERRORS as err:
-            if stopped_by_deadline(options, err):
+            if stopped_by_deadline(self.tuning, options, err):
                 raise OutOfTime() from err
             raise
 

@@ -55,11 +55,11 @@ def test_the_options_of_a_call_fit_in_the_time_left():
 
     assert call_options(tuning, None) == {}
     roomy = call_options(tuning, time.monotonic() + 1000)
-    assert [roomy[key] for key in ("connection_timeout", "read_timeout", "retry_total", "cut")] == [10, 30, 3, False]
-    # 3 attempts of 40 s and their waits (1.5 + 3.5 s at most) fit in 130 s, not a fourth
+    assert [roomy[key] for key in ("connection_timeout", "read_timeout", "retry_total")] == [10, 30, 3]
+    # 3 attempts of 40 s and their waits (3.5 + 5.5 s at most) fit in 130 s, not a fourth
     assert call_options(tuning, time.monotonic() + 130)["retry_total"] == 2
     short = call_options(tuning, time.monotonic() + 4)
-    assert short["retry_total"] == 0 and short["cut"]
+    assert short["retry_total"] == 0
     assert short["connection_timeout"] + short["read_timeout"] <= 4
 
 
