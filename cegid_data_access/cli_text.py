@@ -65,6 +65,7 @@ TEXTS = {
     "azure.connection_lost": "connection to Azure lost ({detail})",
     "azure.cut_in_headers": "connection to Azure lost (an answer cut in its headers)",
     "azure.cut_in_body": "connection to Azure lost (an answer cut in its body)",
+    "azure.out_of_time": "Azure Blob Storage: no answer within the time allowed ({host}); the next run goes on",
     "azure.expired": ("the SAS URL expired on {expiry}: generate a new one in the Cegid portal "
                       "(or use mode = \"api\")"),
     "azure.sas_permissions": "the SAS URL's permissions are '{permissions}': read, list and delete are needed",

@@ -123,6 +123,7 @@ CODES = {
     "azure.connection_lost": ("detail",),
     "azure.cut_in_headers": (),
     "azure.cut_in_body": (),
+    "azure.out_of_time": ("host",),
     "azure.expired": ("expiry",),
     "azure.sas_permissions": ("permissions",),
     # warnings of a transfer run

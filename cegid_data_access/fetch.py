@@ -27,7 +27,7 @@ import errno
 import os
 import threading
 
-from .azure.container import AZURE_ERRORS, azure_error
+from .azure.container import AZURE_ERRORS, OutOfTime, azure_error
 from .azure.download import DeadlineReached, PartFileShort, PartWriter, download, hash_prefix
 from .errors import CegidError
 from .outcomes import CONTINUED, FAILED
@@ -150,8 +150,11 @@ class Fetcher:
         try:
             md5 = download(self.container, blob, writer, self.tuning.azure.max_concurrency if resumable else 1)
             failure = _verify(blob, writer.frontier, md5)
-        except DeadlineReached:  # what was received is written (the chunks under way went on): make it durable
-            writer.checkpoint()
+        except (DeadlineReached, OutOfTime):  # what was received is written (the chunks under way went on)
+            if not resumable:  # nothing to continue from: the next run fetches it again
+                self.staging.drop_part(key)
+                return Fetched(CONTINUED, "file.continued", {"kept": 0})
+            writer.checkpoint()  # make it durable
             return Fetched(CONTINUED, "file.continued", {"kept": writer.durable})
         except Exception as err:
             failure = failure_of(err)

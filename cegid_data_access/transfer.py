@@ -15,11 +15,18 @@ blob starts once less than ``TransferTuning.start_reserve`` seconds are left
 (5 % of the budget when that is less);
 downloads under way stop at the deadline (within about one chunk's time),
 their part files kept for the next run; files already downloaded are still
-delivered and their blobs deleted. Those blobs end in state "continued"
-(``TransferResult.continued``): the caller schedules another run (Odoo's cron
-with ``_trigger``, the CLI's user with its next cron line). The caller's own
-hard limit should leave, after ``deadline``, a margin for a chunk at the
-link's rate plus the deliveries and deletes of the last group.
+delivered and their blobs deleted while time is left. Every Azure call is
+bounded by the deadline (``azure.container.call_options``: its timeouts and
+retries fit in the time left, no request starts past it): a slow or failing
+Azure stops the run there, as the deadline would, not an SDK error. Those
+blobs end in state "continued" (``TransferResult.continued``; a delivered
+file whose blob could not be deleted in time keeps its journal entry, and
+the next run deletes the blob): the caller schedules another run (Odoo's cron
+with ``_trigger``, the CLI's user with its next cron line); a listing the
+deadline stopped raises ``azure.out_of_time``. The caller's own hard limit
+should leave, after ``deadline``, a margin for a chunk at the link's rate
+(or its read timeout, when Azure stalls in it) plus the deliveries of the
+last group.
 
 Workers run in a thread pool; every reporter callback runs in the thread that
 called ``run_transfer`` (events come back through a queue), so that Odoo may
@@ -41,6 +48,7 @@ from .azure.container import (
     AzureTuning,
     BlobInfo,
     Container,
+    OutOfTime,
     azure_error,
     moment_param,
     sas_expiry,
@@ -288,11 +296,12 @@ class _Run:
         return None, failed, []
 
     def _finished(self, item, state, code, params):
-        if state == FAILED and item.record is not None:  # its group journal goes: give it its own entry
+        kept = state in (FAILED, CONTINUED)  # its blob is still there: the next run deletes it
+        if kept and item.record is not None:  # its group journal goes: give it its own entry
             self.staging.write_journal(item.key, dict(item.record, local_name=item.local_name))
-        if state != FAILED:
+        if not kept:
             self.staging.drop_journal(item.key)
-        if item.earlier and state != FAILED:
+        if item.earlier and state == DONE:
             state = ALREADY_DELIVERED
             code, params = code or "file.delivered_earlier", params or {"local_name": item.local_name}
         elif state == DONE and code is None and item.resumed_at:
@@ -303,6 +312,9 @@ class _Run:
         """(state, code, params) per blob of one batch, each deleted only if still the delivered version."""
         try:
             statuses = self.container.delete_versions([(item.blob.name, item.blob.etag) for item in chunk])
+        except OutOfTime:
+            reason = {"reason_code": "azure.out_of_time", "host": self.container.host}
+            return [(CONTINUED, "file.not_deleted", reason)] * len(chunk)
         except Exception as err:
             if isinstance(err, (CegidError, *AZURE_ERRORS)):
                 error = azure_error(err)
@@ -343,10 +355,9 @@ def _open_container(settings, client, tuning, now, warn, deadline):
         expiry = static_sas_check(settings.sas_url, now)
         if expiry:
             warn("sas.expires_soon", {"expiry": moment_param(expiry)})
-        return Container(settings.sas_url, tuning.azure)
-    # a run left no time to download only lists (then hands over): its token and SAS are still needed
-    client = client or CegidClient(settings, deadline=deadline if deadline and deadline > time.monotonic() else None)
-    return Container(client.get_container_url(), tuning.azure, renew_url=client.get_container_url)
+        return Container(settings.sas_url, tuning.azure, deadline=deadline)
+    client = client or CegidClient(settings, deadline=deadline)
+    return Container(client.get_container_url(), tuning.azure, renew_url=client.get_container_url, deadline=deadline)
 
 
 def run_transfer(settings, *, client=None, reporter=None, workers=None, now=None, tuning=None, deadline=None):
@@ -380,7 +391,9 @@ def run_transfer(settings, *, client=None, reporter=None, workers=None, now=None
         return result
     try:
         recovered = staging.recover()
-        container = _open_container(settings, client, tuning, clock(), warn, deadline)
+        # a run left no time to download only lists (then hands over): its token, SAS and listing keep plain timeouts
+        bound = deadline if deadline and deadline > time.monotonic() else None
+        container = _open_container(settings, client, tuning, clock(), warn, bound)
         blobs = container.list_blobs()
         reporter.on_listing(blobs)
         _Run(container, staging, tuning, clock, secrets, recovered, deadline).execute(blobs, result, reporter)

@@ -263,6 +263,8 @@ SENTENCES = {
     "azure.connection_lost": _lt("the connection to Azure was lost (%(detail)s)"),
     "azure.cut_in_headers": _lt("the connection to Azure was lost (an answer cut in its headers)"),
     "azure.cut_in_body": _lt("the connection to Azure was lost (an answer cut in its body)"),
+    "azure.out_of_time": _lt(
+        "Azure Blob Storage did not answer within the time Odoo allows (%(host)s): the next run goes on."),
     "azure.expired": _lt("The SAS URL expired on %(expiry)s: generate a new one in the Cegid portal, or use the API "
                          "connection mode."),
     "azure.sas_permissions": _lt(

@@ -9,6 +9,15 @@ settings. Every Azure call goes through the SDK, whose retry policy is the
 only one: ``ExponentialRetry`` with a short first wait and a bounded total
 (the SDK's default waits 15 s first), timeouts set on its transport.
 
+With a run's ``deadline`` (a ``time.monotonic()`` value), each call gets
+the SDK's per-operation keywords from ``call_options``: its connection and
+read timeouts and its retries cut so that its attempts and their backoffs
+end by the deadline, and a request hook that lets no request (a retry, a
+listing's next page, a download's next chunk) start past it. A call with
+too little time left is not made (``OutOfTime``), nor is one whose retries
+or timeouts had to be cut and that failed on the network or a 5xx: the
+deadline stopped it, not Azure.
+
 ``azure_error`` is the one translation of an SDK exception into a
 ``CegidError`` with a code (``azure.*`` in ``errors.CODES``).
 """
@@ -18,6 +27,7 @@ import datetime
 import logging
 import re
 import threading
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import requests
@@ -38,6 +48,7 @@ MAX_BATCH = 256  # sub-requests per Blob Batch request (the service's limit)
 # a Blob Batch refused as a whole with these statuses (not a refusal of the SAS): the deletes go one by one
 BATCH_UNSUPPORTED = (400, 404, 405, 501)
 DETAIL_LIMIT = 200
+MIN_CALL = 0.5  # seconds: with a deadline, no Azure call starts with less left (one takes a fraction of it)
 
 
 @dataclasses.dataclass
@@ -52,8 +63,8 @@ class AzureTuning:
     connection_timeout: float = 10
     read_timeout: float = 30  # seconds without a byte before a connection counts as lost
     retry_total: int = 3  # the SDK's retries of one request (5xx, 408, connection failures)...
-    retry_first_wait: float = 1.0  # ...waiting about this long before the first...
-    retry_base: float = 2.0  # ...then first_wait + base ** n (1, 3, 5 s: at most about 10 s per request)
+    retry_first_wait: float = 1.0  # ...waiting first_wait + base ** n after the n-th failure...
+    retry_base: float = 2.0  # ...(3, 5, 9 s, give or take first_wait / 2: at most about 18 s per request)
     pool_size: int = 20  # kept-alive connections (workers x max_concurrency, and the listing)
 
 
@@ -101,6 +112,10 @@ class AnswerCut(IncompleteReadError):
     def __init__(self, code):
         super().__init__(code)
         self.code = code
+
+
+class OutOfTime(Exception):
+    """An Azure call not made, or stopped, for want of time before the run's deadline."""
 
 
 AZURE_ERRORS = (AzureError, BatchDenied)  # what the SDK (and a batch of refused deletes) raise
@@ -187,6 +202,64 @@ def _check_answer(pipeline_response):
         raise AnswerCut("azure.cut_in_body")
 
 
+def _worst_case(tuning, connect, read, retries):
+    """The longest a call takes with these timeouts and ``retries``: every attempt timed out, every backoff waited.
+
+    ExponentialRetry waits ``initial_backoff + increment_base ** n`` after the
+    n-th failure (it counts it before it sleeps), give or take its jitter.
+    """
+    jitter = tuning.retry_first_wait / 2  # random_jitter_range (see _client)
+    waits = sum(tuning.retry_first_wait + tuning.retry_base ** count + jitter for count in range(1, retries + 1))
+    return (retries + 1) * (connect + read) + waits
+
+
+def call_options(tuning, deadline):
+    """The SDK's per-operation keywords that end one call by ``deadline`` ({} without one).
+
+    ``connection_timeout`` and ``read_timeout`` (the transport's, per
+    attempt) and ``retry_total`` (the retry policy's, read per request):
+    the tuning's, with as many retries as fit in the time left, and with
+    none the timeouts cut to share it; ``raw_request_hook``: no request
+    starts past the deadline. Raise OutOfTime when less than ``MIN_CALL``
+    seconds are left.
+    """
+    if deadline is None:
+        return {}
+    left = deadline - time.monotonic()
+    if left < MIN_CALL:
+        raise OutOfTime()
+    connect, read = tuning.connection_timeout, tuning.read_timeout
+    retries = tuning.retry_total
+    while retries and _worst_case(tuning, connect, read, retries) > left:
+        retries -= 1
+    if _worst_case(tuning, connect, read, 0) > left:
+        connect = min(connect, left / 4)
+        read = left - connect
+
+    def before_request(_request):
+        if time.monotonic() >= deadline:
+            raise OutOfTime()
+
+    return {"connection_timeout": connect, "read_timeout": read, "retry_total": retries,
+            "raw_request_hook": before_request}
+
+
+def stopped_by_deadline(tuning, options, err):
+    """Whether ``err`` (an SDK exception) ended a call whose retries or timeouts (``options``) the deadline cut.
+
+    A network failure or a 5xx would have been retried, or waited for
+    longer, with more time: the deadline stopped the call. Any other answer
+    (403, 404, 412...) is Azure's.
+    """
+    settings = ("connection_timeout", "read_timeout", "retry_total")
+    if not options or all(options[name] == getattr(tuning, name) for name in settings):
+        return False
+    if isinstance(err, BatchDenied):
+        return False
+    status = _status(err)
+    return not status or status >= 500
+
+
 def _client(url, tuning):
     """A ContainerClient for the SAS ``url``: its own session (pool sized for the run), timeouts, retry policy."""
     session = requests.Session()
@@ -211,11 +284,13 @@ class Container:
     """The export container of a run: the SDK client of its SAS URL, renewable in api mode.
 
     ``renew_url``: a callable returning a fresh SAS URL (the Cegid client's
-    ``get_container_url``), or None for a static URL.
+    ``get_container_url``), or None for a static URL; ``deadline``: a
+    ``time.monotonic()`` value every call ends by (see ``call_options``), or None.
     """
 
-    def __init__(self, url, tuning, renew_url=None, max_renewals=3):
+    def __init__(self, url, tuning, renew_url=None, max_renewals=3, deadline=None):
         self.tuning = tuning
+        self.deadline = deadline
         self.host = urlsplit(url).netloc
         self._renew_url = renew_url
         self._renewals_left = max_renewals
@@ -244,24 +319,39 @@ class Container:
             return True
 
     def call(self, operation):
-        """``operation(client)``; when Azure refuses the SAS in api mode, once more with a renewed one."""
+        """``operation(client, options)``, ``options`` the SDK keywords bounding it by the deadline (call_options).
+
+        When Azure refuses the SAS in api mode, once more with a renewed one.
+        Raise OutOfTime when the deadline leaves no time for it or stopped it.
+        """
         generation, client = self._current()
         try:
-            return operation(client)
+            return self._bounded(operation, client)
         except AZURE_ERRORS as err:
             if not (is_denied(err) and self._renew(generation)):
                 raise
-        return operation(self._current()[1])
+        return self._bounded(operation, self._current()[1])
+
+    def _bounded(self, operation, client):
+        options = call_options(self.tuning, self.deadline)
+        try:
+            return operation(client, options)
+        except AZURE_ERRORS as err:
+            if stopped_by_deadline(self.tuning, options, err):
+                raise OutOfTime() from err
+            raise
 
     def list_blobs(self):
         """Every blob of the container, oldest first (then by name); raise a CegidError."""
         try:
-            blobs = self.call(lambda client: [
+            blobs = self.call(lambda client, options: [
                 BlobInfo(name=item.name, size=item.size, last_modified=item.last_modified, etag=item.etag,
                          content_md5=_hex(item.content_settings.content_md5))
-                for item in client.list_blobs(results_per_page=self.tuning.list_page_size)])
+                for item in client.list_blobs(results_per_page=self.tuning.list_page_size, **options)])
         except AZURE_ERRORS as err:
             raise azure_error(err, self.host) from None
+        except OutOfTime:
+            raise ConnectionFailure("azure.out_of_time", host=self.host) from None
         epoch = datetime.datetime.min.replace(tzinfo=datetime.timezone.utc)
         return sorted(blobs, key=lambda blob: (blob.last_modified or epoch, blob.name))
 
@@ -270,27 +360,29 @@ class Container:
 
         One Blob Batch call (at most MAX_BATCH items); one conditional delete
         per blob where the batch is refused as such. Raise an SDK exception
-        (or BatchDenied) when Azure refused the whole call.
+        (or BatchDenied) when Azure refused the whole call, OutOfTime when
+        the deadline left no time for it (or stopped it: some blobs may be
+        deleted, the next run finds them gone).
         """
-        return self.call(lambda client: _delete_batch(client, items))
+        return self.call(lambda client, options: _delete_batch(client, items, options))
 
 
 def _hex(md5):
     return bytes(md5).hex() if md5 else None
 
 
-def _delete_batch(client, items):
+def _delete_batch(client, items, options):
     conditional = [{"name": name, "etag": etag, "match_condition": MatchConditions.IfNotModified}
                    for name, etag in items]
     try:
-        parts = list(client.delete_blobs(*conditional, raise_on_any_failure=False))
+        parts = list(client.delete_blobs(*conditional, raise_on_any_failure=False, **options))
     except HttpResponseError as err:
         if _status(err) not in BATCH_UNSUPPORTED:
             raise
         _logger.info("Azure refused a Blob Batch (HTTP %s): deleting one by one", _status(err))
         parts = None
     if parts is None or len(parts) != len(items):
-        results = [_delete_one(client, name, etag) for name, etag in items]
+        results = [_delete_one(client, name, etag, options) for name, etag in items]
     else:
         results = [(part.status_code, part.headers.get("x-ms-error-code") or "") for part in parts]
     if all(status == 403 for status, _code in results):
@@ -298,10 +390,10 @@ def _delete_batch(client, items):
     return results
 
 
-def _delete_one(client, name, etag):
+def _delete_one(client, name, etag, options):
     """(status, Azure error code) of one conditional delete."""
     try:
-        client.delete_blob(name, etag=etag, match_condition=MatchConditions.IfNotModified)
+        client.delete_blob(name, etag=etag, match_condition=MatchConditions.IfNotModified, **options)
     except HttpResponseError as err:
         if not _status(err):
             raise

@@ -170,8 +170,8 @@ class PartWriter:
         return count
 
     def before_request(self, _request):
-        """The SDK's hook before each request of the download: none starts once the deadline is reached."""
-        if self._stopped:
+        """The SDK's hook before each request of the download (a chunk, a retry): none starts past the deadline."""
+        if self._stopped or (self._deadline is not None and time.monotonic() >= self._deadline):
             raise DeadlineReached()
 
     def _deadline_reached(self):
@@ -263,17 +263,21 @@ def download(container, blob, writer, max_concurrency):
     Every GET is conditional on the listed ETag (412 when the blob was
     re-exported meanwhile); a Content-Encoding is not undone (the file is the
     blob's bytes). A refused SAS is renewed by ``container.call``, and the next
-    attempt continues at the frontier. Raise the SDK's exceptions, OSError from
-    the disk, DeadlineReached; return the MD5 (hex) of the whole blob. Whether
+    attempt continues at the frontier. Its requests are bounded by the
+    container's deadline (``container.call_options``). Raise the SDK's
+    exceptions, OSError from the disk, DeadlineReached, OutOfTime (no time
+    left to start, or the deadline stopped it); return the MD5 (hex) of the whole blob. Whether
     the file holds ``blob.size`` bytes is the caller's check (``writer.frontier``).
     """
-    def attempt(client):
+    def attempt(client, options):
         writer.restart()
         if writer.frontier >= blob.size and blob.size:
             return
+        # the writer's hook stands for the deadline's (call_options): it also stops once the writer stopped
+        options = dict(options, raw_request_hook=writer.before_request)
         stream = client.download_blob(
             blob.name, offset=writer.frontier or None, etag=blob.etag, match_condition=MatchConditions.IfNotModified,
-            max_concurrency=max_concurrency, decompress=False, raw_request_hook=writer.before_request,
+            max_concurrency=max_concurrency, decompress=False, **options,
         )
         stream.readinto(writer)
 

@@ -1,0 +1,149 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""An Azure that stalls during a time-boxed run: every call ends by the run's deadline, which says so.
+
+The proxy in front of Azurite stops forwarding answers (``pause_after``): a
+call would wait its read timeout, then retry. Bounded by the SDK's own
+settings only (30 s per attempt, 4 attempts), a run would outlast the limit
+Odoo kills a cron at; bounded by its deadline, it stops there as when its
+time is up, its blobs kept in Azure for the next run.
+"""
+
+import os
+import time
+
+import pytest
+
+from cegid_data_access.azure.container import MIN_CALL, call_options
+from cegid_data_access.errors import ConnectionFailure
+from cegid_data_access.transfer import AzureTuning, TransferReporter, TransferTuning, run_transfer
+from cegid_testkit.blobs import blob_names, delivered_files, staging_leftovers, upload
+
+BUDGET = 3.0  # seconds given to a run
+BOUND = 8.0  # a run ends within this many seconds (its budget and a margin for a busy machine)
+# the engine's defaults for Azure (30 s read timeout, 3 retries), a short first wait
+TUNING = TransferTuning(azure=AzureTuning(retry_first_wait=0.05))
+# a blob of several GETs of 64 KiB: resumable
+CHUNKED = TransferTuning(checkpoint_seconds=0.1, azure=AzureTuning(
+    single_get_size=64 * 1024, chunk_size=64 * 1024, max_concurrency=1, retry_first_wait=0.05))
+
+
+class StallAfter(TransferReporter):
+    """Azure stops answering once the listing came (``after``: "listing") or a file is downloaded ("download")."""
+
+    def __init__(self, proxy, after):
+        self.proxy, self.after = proxy, after
+
+    def on_listing(self, blobs):
+        if self.after == "listing":
+            self.proxy.pause_after(1000)  # the next answer stalls after its first bytes
+
+    def on_progress(self, blob_name, done_bytes, total_bytes):
+        if self.after == "download" and done_bytes == total_bytes:
+            self.proxy.pause_after(0)
+
+
+def timed_run(settings, tuning=TUNING, reporter=None):
+    """(result, seconds the run took) of a run given BUDGET seconds."""
+    started = time.monotonic()
+    result = run_transfer(settings, tuning=tuning, reporter=reporter, deadline=started + BUDGET)
+    return result, time.monotonic() - started
+
+
+def test_the_options_of_a_call_fit_in_the_time_left():
+    tuning = AzureTuning(connection_timeout=10, read_timeout=30, retry_total=3, retry_first_wait=1, retry_base=2)
+
+    assert call_options(tuning, None) == {}
+    roomy = call_options(tuning, time.monotonic() + 1000)
+    assert [roomy[key] for key in ("connection_timeout", "read_timeout", "retry_total")] == [10, 30, 3]
+    # 3 attempts of 40 s and their waits (3.5 + 5.5 s at most) fit in 130 s, not a fourth
+    assert call_options(tuning, time.monotonic() + 130)["retry_total"] == 2
+    short = call_options(tuning, time.monotonic() + 4)
+    assert short["retry_total"] == 0
+    assert short["connection_timeout"] + short["read_timeout"] <= 4
+
+
+def test_a_listing_that_stalls_ends_by_the_deadline_out_of_time(proxied):
+    container, settings, proxy = proxied
+    upload(container, "ECRITURE.csv", b"a;b\n1;2\n")
+    proxy.pause_after(0)
+    started = time.monotonic()
+
+    with pytest.raises(ConnectionFailure) as caught:
+        run_transfer(settings, tuning=TUNING, deadline=started + BUDGET)
+
+    assert time.monotonic() - started < BOUND
+    assert caught.value.code == "azure.out_of_time"
+    proxy.release()
+    assert blob_names(container) == ["ECRITURE.csv"]
+    assert delivered_files(settings.import_folder) == {}
+    assert staging_leftovers(settings.import_folder) == []
+
+
+@pytest.mark.parametrize("tuning", [TUNING, CHUNKED], ids=["one_get", "resumable"])
+def test_a_download_that_stalls_ends_by_the_deadline_and_keeps_its_blob(proxied, tuning):
+    container, settings, proxy = proxied
+    upload(container, "ECRITURE.csv", os.urandom(300_000))
+
+    result, seconds = timed_run(settings, tuning, StallAfter(proxy, "listing"))
+
+    assert seconds < BOUND
+    [outcome] = result.outcomes
+    assert (outcome.state, outcome.code) == ("continued", "file.continued"), outcome.params
+    assert result.continued and result.exit_code == 0
+    proxy.release()
+    assert blob_names(container) == ["ECRITURE.csv"]
+    assert delivered_files(settings.import_folder) == {}
+    if tuning is TUNING:  # a blob of one GET has nothing to continue from
+        assert staging_leftovers(settings.import_folder) == []
+
+
+def test_a_delete_that_stalls_ends_by_the_deadline(proxied):
+    container, settings, proxy = proxied
+    data = b"a;b\n1;2\n"
+    upload(container, "ECRITURE.csv", data)
+
+    result, seconds = timed_run(settings, reporter=StallAfter(proxy, "download"))
+
+    assert seconds < BOUND
+    [outcome] = result.outcomes
+    assert (outcome.state, outcome.code, outcome.params["reason_code"]) == (
+        "continued", "file.not_deleted", "azure.out_of_time")
+    assert result.continued and result.exit_code == 0
+    assert delivered_files(settings.import_folder) == {"ECRITURE.csv": data}
+    proxy.release()  # the delete reached Azure, its answer did not: the next run finds the blob gone
+    assert blob_names(container) == []
+
+    again = run_transfer(settings, tuning=TUNING)
+
+    assert again.outcomes == [] and again.exit_code == 0
+    assert blob_names(container) == []
+    assert delivered_files(settings.import_folder) == {"ECRITURE.csv": data}
+    assert staging_leftovers(settings.import_folder) == []
+
+
+def test_a_delete_left_too_little_time_is_not_made_and_the_next_run_makes_it(proxied):
+    container, settings, proxy = proxied
+    data = b"a;b\n1;2\n"
+    upload(container, "ECRITURE.csv", data)
+    deadline = time.monotonic() + BUDGET
+
+    class Late(TransferReporter):
+        def on_progress(self, blob_name, done_bytes, total_bytes):
+            time.sleep(max(0.0, deadline - MIN_CALL / 2 - time.monotonic()))  # the delete comes too late
+
+    result = run_transfer(settings, tuning=TUNING, reporter=Late(), deadline=deadline)
+
+    [outcome] = result.outcomes
+    assert (outcome.state, outcome.code, outcome.params["reason_code"]) == (
+        "continued", "file.not_deleted", "azure.out_of_time")
+    assert not [head for head in proxy.heads if not head.startswith("GET ")]  # no delete went to Azure
+    assert blob_names(container) == ["ECRITURE.csv"]
+    assert delivered_files(settings.import_folder) == {"ECRITURE.csv": data}
+
+    again = run_transfer(settings, tuning=TUNING)
+
+    assert [(o.state, o.code) for o in again.outcomes] == [("already_delivered", "file.delivered_earlier")]
+    assert blob_names(container) == []
+    assert delivered_files(settings.import_folder) == {"ECRITURE.csv": data}
+    assert staging_leftovers(settings.import_folder) == []
