@@ -391,16 +391,21 @@ class TestTransfer(CegidCase):
         self.assertTrue(running.exists())
         self.assertTrue(recent.exists())
 
-    def test_an_unexpected_errors_traceback_is_logged_without_its_sas_signature(self):
-        """What the download logs of a crash (the addon's and the core's loggers) shows no SAS signature."""
-        url = "https://cegid.blob.core.windows.net/exports/ECRITURE.csv?sv=2022-11-02&sig=T0pS3cretSignature%3D"
+    def crashes_logged(self, error, message, arg):
+        """(module, the line written) of a RuntimeError(``error``) logged with its traceback by the addon's and the
+        core's loggers, ``message % arg`` as their message."""
         for module in (cegid_transfer, core_transfer):
             with self.assertLogs(module._logger.name, "ERROR") as logs:
                 try:
-                    raise RuntimeError(f"GET {url} failed")
+                    raise RuntimeError(error)
                 except RuntimeError:
-                    module._logger.exception("unexpected error on %s", url)
-            written = logging.Formatter().format(logs.records[0])
+                    module._logger.exception(message, arg)
+            yield module, logging.Formatter().format(logs.records[0])
+
+    def test_an_unexpected_errors_traceback_is_logged_without_its_sas_signature(self):
+        """What the download logs of a crash (the addon's and the core's loggers) shows no SAS signature."""
+        url = "https://cegid.blob.core.windows.net/exports/ECRITURE.csv?sv=2022-11-02&sig=T0pS3cretSignature%3D"
+        for module, written in self.crashes_logged(f"GET {url} failed", "unexpected error on %s", url):
             self.assertIn("RuntimeError: GET https://cegid.blob.core.windows.net/exports/ECRITURE.csv", written)
             self.assertIn("sig=***", written)
             self.assertNotIn("T0pS3cret", written, module.__name__)
@@ -410,13 +415,7 @@ class TestTransfer(CegidCase):
         creds = self.simulator.credentials
         secret, key = creds["api_key_secret"], creds["subscription_key"]
         self.env["is.cegid.transfer"]._run()  # a run reads the settings, as every one does
-        for module in (cegid_transfer, core_transfer):
-            with self.assertLogs(module._logger.name, "ERROR") as logs:
-                try:
-                    raise RuntimeError(f"header refused: {secret!r}")
-                except RuntimeError:
-                    module._logger.exception("unexpected error with key %s", key)
-            written = logging.Formatter().format(logs.records[0])
+        for module, written in self.crashes_logged(f"header refused: {secret!r}", "unexpected error with key %s", key):
             self.assertIn("RuntimeError: header refused: '***'", written)
             self.assertIn("unexpected error with key ***", written)
             self.assertNotIn(secret, written, module.__name__)
