@@ -76,6 +76,7 @@ CODES = {
     "import.cut_by_time_limit": ("limit",),
     "import.part_cut_by_time_limit": ("cuts", "limit", "rows"),
     "import.loading": ("rows",),
+    "import.profiling": ("export", "rows"),
     "import.superseded": ("file",),
     "import.older_than_table": ("file",),
     "import.load_abandoned": ("file",),

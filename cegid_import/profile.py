@@ -18,12 +18,17 @@ A column is, in this order of preference:
 Empty values are left out of the inference: the import stores them as 0 in a
 number column, NULL in a date or text column. Since every value was read,
 a file that was profiled imports with the inferred types without a rejection.
+
+A file too long for one run of a scheduled action is profiled by parts: with
+a deadline, :func:`profile_file` stops after the batch that reaches it and
+returns a :class:`ProfileProgress`, from which a later call goes on.
 """
 
 import csv
 import dataclasses
 import datetime
 import re
+import time
 
 from .catalogue import (
     CHAR,
@@ -37,7 +42,7 @@ from .catalogue import (
     significant_names,
 )
 from .errors import BadValue, ExportFormatError, ExportRowError
-from .reader import ExportReader, collector_eased
+from .reader import ExportReader, collector_eased, line_offset
 from .values import DAY_FIRST, MONTH_FIRST, date_parts, parse_number
 
 # a batch of values joined by "\n" at once; a value may be empty or blank, or a number between spaces
@@ -81,6 +86,11 @@ class ColumnProfile:
                 if value := text.strip():
                     self._add_date(value)
             self.seen_dates.update(values)
+
+    def state(self):
+        """What the values seen so far allow, as a plain dict (JSON); the memo of dates seen is left out."""
+        return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)
+                if field.name != "seen_dates"}
 
     def _add_date(self, value):
         parts = date_parts(value)
@@ -143,7 +153,43 @@ class Profile:
     date_order: str
 
 
-def profile_file(header, name, batch_rows=5000):
+@dataclasses.dataclass(frozen=True)
+class ProfileProgress:
+    """Where the profile of a file stopped by its deadline stands (:func:`profile_file`); stored as a dict.
+
+    ``line``: the file's last line read (the next call reads from the line
+    after, at byte ``offset``); ``rows``: the rows read; ``columns``: what
+    the values of each column allowed so far (:meth:`ColumnProfile.state`).
+    """
+
+    line: int = 0
+    offset: int = 0
+    rows: int = 0
+    columns: tuple = ()
+
+    def as_dict(self):
+        """The progress as a plain dict (JSON)."""
+        return {"line": self.line, "offset": self.offset, "rows": self.rows, "columns": list(self.columns)}
+
+    @classmethod
+    def from_dict(cls, values):
+        """The progress :meth:`as_dict` gave, or None for anything else."""
+        try:
+            progress = cls(**values) if isinstance(values, dict) else None
+            return progress and dataclasses.replace(progress, columns=tuple(map(dict, progress.columns)))
+        except (TypeError, ValueError):
+            return None
+
+    def profiles(self, names):
+        """A :class:`ColumnProfile` per column of ``names``, as this progress left them; None for other columns."""
+        try:
+            profiles = [ColumnProfile(**state) for state in self.columns]
+        except TypeError:
+            return None
+        return profiles if [profile.name for profile in profiles] == list(names) else None
+
+
+def profile_file(header, name, batch_rows=5000, progress=None, until=None):
     """Read every row of the file of ``header`` and infer its columns: a :class:`Profile` of export ``name``.
 
     The columns' kinds and labels are the profile's; their Odoo model and
@@ -151,23 +197,35 @@ def profile_file(header, name, batch_rows=5000):
     ``custom_field_names``). Raises ExportFormatError (an ExportRowError) for a
     row the import would reject (another width, unreadable CSV), or for a NUL
     character.
+
+    With ``until`` (a ``time.monotonic()`` deadline), the reading stops after
+    the batch that reaches it, and a :class:`ProfileProgress` is returned
+    instead, unless the file was read whole; call again with it as
+    ``progress`` to go on from the next line (a progress of other columns
+    starts over). Each call reads at least one batch.
     """
     names = significant_names(header.names)
     if not names:
         raise ExportFormatError("import.empty_file")
     raw = ExportDef(name, "", name, tuple(Column(column) for column in names))
     reader = ExportReader(header, raw, range(len(names)))
-    profiles = [ColumnProfile(column) for column in names]
-    rows = 0
+    profiles = progress.profiles(names) if progress else None
+    if profiles is None:
+        progress, profiles = ProfileProgress(), [ColumnProfile(column) for column in names]
+    rows = progress.rows
     try:
         with collector_eased():
-            for count, columns in reader.column_batches(batch_rows):
+            for count, columns, line in reader.column_batches(batch_rows, progress.line, progress.offset):
                 # trailing columns of the file without a name are not the export's
                 for profile, values in zip(profiles, columns, strict=False):
                     if "\x00" in "".join(values):
                         raise ExportFormatError("import.nul_character")
                     profile.add(values)
                 rows += count
+                if until is not None and time.monotonic() >= until:
+                    # where the next call begins, found from where this one began
+                    offset = line_offset(header.path, line, (progress.line, progress.offset))
+                    return ProfileProgress(line, offset, rows, tuple(profile.state() for profile in profiles))
     except (ExportRowError, csv.Error):
         for _record in reader.records():  # the row reader names the line
             pass

@@ -298,22 +298,16 @@ class ExportReader:
                 raise ExportRowError(reader.line_num if reader else 1, None, "", "import.line.unreadable",
                                      **csv_problem(err)) from None
 
-    def column_batches(self, batch_rows=COPY_BATCH_ROWS):
-        """Yield ``(rows, columns)``: the fields of up to ``batch_rows`` rows, by file position.
+    def column_batches(self, batch_rows=COPY_BATCH_ROWS, start_line=0, start_offset=None):
+        """Yield ``(rows, columns, line)``: the fields of up to ``batch_rows`` rows, by file position.
 
-        A batch whose rows all have the header's width is transposed as it is;
-        others are fitted row by row first (:func:`fit_width`). Raises
-        ExportRowError or csv.Error without the line: see :meth:`copy_batches`.
-        """
-        for count, columns, _line in self._batches_from(0, batch_rows):
-            yield count, columns
-
-    def _batches_from(self, start_line, batch_rows, start_offset=None):
-        """:meth:`column_batches` from the line after ``start_line`` (0: after the header), with each batch's last line.
-
-        Yields ``(rows, columns, line)``: ``line`` is the number of the file's
-        last line the batch read, where a later reading resumes.
-        ``start_offset``: where that line starts, when known (:func:`line_offset`).
+        From the line after ``start_line`` (0: after the header); ``line`` is
+        the number of the file's last line the batch read, where a later
+        reading resumes, and ``start_offset`` where that line starts, when
+        known (:func:`line_offset`). A batch whose rows all have the header's
+        width is transposed as it is; others are fitted row by row first
+        (:func:`fit_width`). Raises ExportRowError or csv.Error without the
+        line: see :meth:`copy_batches`.
         """
         if start_line:
             with open_text(self.path, self.encoding) as handle:
@@ -392,7 +386,7 @@ class ExportReader:
         text_columns = {index for index, column in enumerate(self.export.columns) if column.kind == CHAR}
         self.row_count = 0
         try:
-            for count, by_position, line in self._batches_from(start_line, batch_rows, start_offset):
+            for count, by_position, line in self.column_batches(batch_rows, start_line, start_offset):
                 columns = [convert(by_position[position]) for position, convert in plan] + extra
                 text = batch_text(columns, count, text_columns)
                 self.row_count += count

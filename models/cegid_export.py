@@ -39,7 +39,6 @@ from ..cegid_import.catalogue import (
     distinct_labels,
 )
 from ..cegid_import.errors import ExportFormatError
-from ..cegid_import.profile import profile_file
 from ..cegid_import.reader import read_header
 from .cegid_backend import PARAM_NEW_EXPORTS, notification
 
@@ -218,29 +217,31 @@ class CegidExport(models.Model):
         """True when a manager reviews new tables and columns before they are made (the settings say so)."""
         return self.env["ir.config_parameter"].sudo().get_param(PARAM_NEW_EXPORTS) == NEW_EXPORTS_REVIEW
 
-    def _add_file_columns(self, header):
-        """Give a known export's table a field for each column of the file at ``header`` it lacks (profiled).
+    def _add_file_columns(self, profile):
+        """Give a known export's table a field for each column of a file's ``profile`` it lacks.
 
-        Returns the added columns' headers as written. Raises ExportFormatError
-        when the file cannot be profiled.
+        Returns the added columns' headers as written.
         """
         self.ensure_one()
         before = self.column_ids
-        self._apply_columns(self._plan_columns(profile_file(header, self.name)))
+        self._apply_columns(self._plan_columns(profile))
         return (self.column_ids - before).mapped("header")
 
     @api.model
-    def _create_from_file(self, name, header):
-        """Profile the first file of export ``name``; its entry, with its table unless a manager must review it.
-
-        Raises ExportFormatError when the file cannot be imported as it is.
-        """
+    def _check_name_free(self, name):
+        """Raise ExportFormatError when another export's table has the model a new export ``name`` would get."""
         model = custom_model_name(name)
         taken = self.sudo().search([("builtin", "=", False)]).filtered(
             lambda entry: entry._definition().model == model)
         if taken:
             raise ExportFormatError("import.name_taken", name=name, model=model, other=taken[0].name)
-        profile = profile_file(header, name)
+
+    @api.model
+    def _create_from_file(self, name, profile):
+        """The entry of export ``name`` made from its first file's ``profile``, with its table unless reviewed first.
+
+        The caller checked the name free (:meth:`_check_name_free`) before the profile, which may take several runs.
+        """
         review = self._review_first()
         entry = self.sudo().create({
             "name": name, "description": name, "builtin": False, "state": "review" if review else "ready",

@@ -24,7 +24,7 @@ from ..cegid_data_access.staging.names import original_name
 from ..cegid_import.catalogue import Catalogue, HeaderChange, NewExport
 from ..cegid_import.errors import ExportFormatError
 from ..cegid_import.pg_replace import LoadProgress, drop_load, replace_in_parts
-from ..cegid_import.profile import profile_file
+from ..cegid_import.profile import Profile, ProfileProgress, profile_file
 from ..cegid_import.reader import ExportReader, read_header
 from .cegid_backend import exclusive_run
 from .cegid_import import export_of, failed_values, file_date
@@ -90,7 +90,11 @@ class CegidImportLoad(models.Model):
                              stored.get("sniffed") if going_on else None)
         found = catalogue.identify(header.names, original_name(name))
         if isinstance(found, NewExport):
-            entry = Export._create_from_file(found.name, header)
+            Export._check_name_free(found.name)
+            profile = self._profiled(header, found.name, deadline, stored if going_on else {}, identity, values)
+            if profile is None:
+                return
+            entry = Export._create_from_file(found.name, profile)
             values["export_id"] = entry.id
             if entry.state == "review":
                 values.update(state="waiting", message_code="import.waiting_review",
@@ -103,7 +107,11 @@ class CegidImportLoad(models.Model):
         compared_fields = [column.field for column in found.export.columns]
         if isinstance(found, HeaderChange) and found.export.by_header and not Export._review_first():
             # a known export's new columns are kept at once, as a new export's table is made at once
-            added = Export.browse(values["export_id"])._add_file_columns(header)
+            profile = self._profiled(header, found.export.name, deadline, stored if going_on else {}, identity,
+                                     values)
+            if profile is None:
+                return
+            added = Export.browse(values["export_id"])._add_file_columns(profile)
             values.update(message_code="import.columns_added",
                           message_params={"export": found.export.name, "columns": ", ".join(added)})
             found = Export._catalogue().identify(header.names, original_name(name))
@@ -126,6 +134,24 @@ class CegidImportLoad(models.Model):
             return
         values.update(said, state="done", rows_added=progress.rows, rows_removed=0, load_progress=False)
         values.update(compared)
+
+    @api.model
+    def _profiled(self, header, name, deadline, stored, identity, values):
+        """The profile of the file at ``header``, export ``name``; None when the run's time ran out first.
+
+        A file too long to profile in one run is profiled by parts, as it is
+        loaded: ``values`` then say *Loading in parts* and keep where the
+        profile stands (``stored``: what an earlier run kept), the next run
+        goes on from there.
+        """
+        result = profile_file(header, name, progress=ProfileProgress.from_dict(stored.get("profile")), until=deadline)
+        if isinstance(result, Profile):
+            return result
+        values.update(state="loading", row_count=0, message_code="import.profiling",
+                      message_params={"export": name, "rows": result.rows},
+                      load_progress={"profile": result.as_dict(), "file": identity,
+                                     "sniffed": [header.encoding, header.slashed]})
+        return None
 
     @api.model
     def _replace(self, reader, compare=None, progress=None, deadline=None, patient=False):

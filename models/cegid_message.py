@@ -203,6 +203,9 @@ SENTENCES = {
         "%(rows)s rows loaded so far, out of readers' sight: the file is longer than one run of the scheduled "
         "action allows, the next run goes on from there. The table keeps its previous rows until the file is in "
         "whole."),
+    "import.profiling": _lt(
+        "%(rows)s rows read so far to find the type of each column of %(export)s: the file is longer than one run "
+        "of the scheduled action allows; the next run goes on from there, then loads the file."),
     "import.superseded": _lt(
         "A newer file of the same export, %(file)s, arrived before this one was loaded whole: the newer one is "
         "imported instead, and this one archived."),

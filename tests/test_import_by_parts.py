@@ -11,6 +11,8 @@ from odoo.tests.common import TransactionCase
 from odoo.tools import config
 
 from ..cegid_import import pg_replace
+from ..cegid_import.profile import profile_file
+from ..cegid_import.reader import read_header
 from .cegid_testkit.samples import export_bytes
 from .common import ImportFolderMixin
 from .test_import import ecriture
@@ -76,6 +78,58 @@ class TestImportByParts(ImportFolderMixin, TransactionCase):
         self.env.cr.execute("SELECT sum(e_debit), sum(e_credit), count(DISTINCT e_refinterne) FROM is_cegid_ecriture")
         self.assertEqual(self.env.cr.fetchone(), by_parts)
         self.assertEqual((at_once.rows_added, at_once.rows_removed), (0, 0))
+
+    def runs_until_done(self, record):
+        """Short runs until ``record`` is imported; the message code of each run that left it loading."""
+        said = []
+        while record.state == "loading":
+            said.append(record.message_code)
+            self.assertEqual(self.short_run().records, record, "one record for the whole file")
+        self.assertEqual(record.state, "done", record.message)
+        return said
+
+    def profiling_runs(self, said):
+        """How many runs the profile took: those before the first of the load, which never profiles again."""
+        profiling = said.index("import.loading")
+        self.assertEqual(set(said[:profiling]), {"import.profiling"})
+        self.assertEqual(set(said[profiling:]), {"import.loading"})
+        return profiling
+
+    def test_a_new_exports_long_first_file_is_profiled_then_loaded_over_several_runs(self):
+        path = self.drop("SALARIES.csv", export_bytes("SALARIES", ROWS, encoding="cp1252", date_format="%d/%m/%Y",
+                                                      decimal=",", seed=3))
+        at_once = profile_file(read_header(path), "SALARIES")  # the types all the rows allow
+        Export = self.env["is.cegid.export"]
+        [record] = self.short_run().records
+        self.assertEqual((record.state, record.row_count, record.message_code), ("loading", 0, "import.profiling"))
+        self.assertRegex(record.message, r"^[\d,]+ rows read so far to find the type of each column of SALARIES")
+        self.assertTrue(0 < record.load_progress["profile"]["rows"] < ROWS)
+        self.assertFalse(Export.search([("name", "=", "SALARIES")]), "no table before the file was read whole")
+        said = self.runs_until_done(record)
+        self.assertGreater(self.profiling_runs(said), 1)
+        self.assertEqual((record.row_count, record.rows_added, record.message_code), (ROWS, ROWS,
+                                                                                      "import.table_created"))
+        entry = Export.search([("name", "=", "SALARIES")])
+        self.assertEqual([(column.name, column.kind, column.longest) for column in entry.column_ids],
+                         [(column.name, column.kind, at_once.longest[column.name])
+                          for column in at_once.export.columns])
+        self.assertEqual(entry.column_ids.mapped("kind"), ["char", "char", "date", "float"])
+        self.assertEqual(self.env[entry.model].search_count([]), ROWS)
+
+    def test_a_known_exports_long_file_with_a_new_column_is_profiled_then_loaded_over_several_runs(self):
+        lines = export_bytes("ECRITURE", ROWS, encoding="cp1252", seed=5).decode("cp1252").split("\r\n")
+        lines = [lines[0] + ";E_QTE"] + [f"{line};{number % 7},5" for number, line in enumerate(lines[1:]) if line]
+        self.drop("ECRITURE.csv", "\r\n".join(lines).encode("cp1252"))
+        [record] = self.short_run().records
+        self.assertEqual(record.message_code, "import.profiling")
+        self.assertNotIn("x_e_qte", self.env["is.cegid.ecriture"]._fields)
+        self.assertEqual(self.rows(), 2)
+        said = self.runs_until_done(record)
+        self.assertGreater(self.profiling_runs(said), 1)
+        self.assertEqual((record.message_code, record.row_count), ("import.columns_added", ROWS))
+        self.assertEqual(self.env["is.cegid.ecriture"]._fields["x_e_qte"].type, "float")
+        self.env.cr.execute("SELECT count(*), sum(x_e_qte) FROM is_cegid_ecriture")
+        self.assertEqual(self.env.cr.fetchone(), (ROWS, sum(number % 7 + 0.5 for number in range(ROWS))))
 
     def test_a_newer_file_supersedes_a_load_under_way(self):
         self.drop("ECRITURE.csv", export_bytes("ECRITURE", ROWS, encoding="cp1252", seed=5))

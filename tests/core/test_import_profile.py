@@ -2,13 +2,16 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Profiling the first file of an export never seen: its columns, and each column's type from all its values."""
 
+import json
+import time
+
 import pytest
 from exportfiles import decode_copy_text, write
 from lxml.builder import E
 
 from cegid_import.catalogue import CHAR, DATE, FLOAT, INTEGER, Catalogue, ExportDef, NewExport
 from cegid_import.errors import ExportFormatError, ExportRowError
-from cegid_import.profile import profile_file
+from cegid_import.profile import Profile, ProfileProgress, profile_file
 from cegid_import.reader import ExportReader, read_header
 from cegid_import.values import DAY_FIRST, MONTH_FIRST
 
@@ -109,3 +112,54 @@ def test_the_labels_of_a_header_with_control_characters_fit_in_a_view(tmp_path):
     # the columns keep the header's names: the next file of the export is recognised
     assert [column.name for column in result.export.columns] == ["DATE\x01PAIE", "LIBELLE\x02", "MONTANT\x1b\x7f",
                                                                   "\x03"]
+
+
+def profile_by_parts(header, name, batch_rows=2):
+    """Profile a batch per call (a deadline already past), the progress kept as JSON between calls; (profile, calls)."""
+    progress, calls = None, 0
+    while True:
+        calls += 1
+        result = profile_file(header, name, batch_rows=batch_rows, progress=progress, until=time.monotonic() - 1)
+        if isinstance(result, Profile):
+            return result, calls
+        assert isinstance(result, ProfileProgress)
+        progress = ProfileProgress.from_dict(json.loads(json.dumps(result.as_dict())))
+
+
+def test_a_file_profiled_by_parts_gets_what_it_gets_at_once(tmp_path):
+    # what tells each kind comes in a later part: a fraction, a text among numbers, a month-first date
+    text = ("A;B;C;D;E;F\r\n"
+            "1;2;01/02/2025;x;;2025-01-31\r\n"
+            "\r\n"
+            "3;4;03/04/2025;\"y;z\";;2025-02-28\r\n"
+            "5;6,5;02/13/2025;w;;2025-03-31\r\n"
+            "7;abc;01/01/2025;v;;2025-04-30 10:00:00\r\n"
+            "8;9;01/01/2025;u;;\r\n")
+    header, at_once = profile(tmp_path, text, "PARTS.csv", "utf-8")
+    by_parts, calls = profile_by_parts(header, "PARTS", batch_rows=1)
+    assert calls == 6  # five rows, one a call, and the call that finds the end
+    assert by_parts == at_once
+    assert (by_parts.date_order, by_parts.rows, by_parts.empty) == (MONTH_FIRST, 5, {"E"})
+    assert kinds(by_parts) == {"A": INTEGER, "B": CHAR, "C": DATE, "D": CHAR, "E": CHAR, "F": CHAR}
+
+
+def test_a_profile_by_parts_of_a_cp1252_file_with_quoted_line_breaks_reads_each_row_once(tmp_path):
+    rows = "".join(f'{number};"Hélène\r\nligne {number}";{number},5\r\n' for number in range(1, 12))
+    header, at_once = profile(tmp_path, "N;NOTE;MONTANT\r\n" + rows, "NOTES.csv", "cp1252")
+    by_parts, calls = profile_by_parts(header, "NOTES", batch_rows=2)
+    assert (by_parts, calls) == (at_once, 7)
+    assert (by_parts.rows, by_parts.longest["NOTE"]) == (11, 16)
+
+
+def test_a_progress_of_other_columns_starts_over_and_a_bad_row_in_a_later_part_names_its_line(tmp_path):
+    header, at_once = profile(tmp_path, SALARIES)
+    other = ProfileProgress(line=3, offset=10, rows=2, columns=({"name": "ELSEWHERE"},))
+    assert profile_file(header, "SALARIES", progress=other) == at_once
+    assert ProfileProgress.from_dict({"line": 1, "unknown": 2}) is None
+    assert ProfileProgress.from_dict(None) is None
+    header = read_header(write(tmp_path, "A;B\n1;2\n3;4\n5;6;7\n", "LATE.csv"))
+    progress = profile_file(header, "LATE", batch_rows=1, until=time.monotonic() - 1)
+    assert (progress.line, progress.rows) == (2, 1)
+    with pytest.raises(ExportRowError) as caught:
+        profile_by_parts(header, "LATE", batch_rows=1)
+    assert (caught.value.line, caught.value.params["problem_code"]) == (4, "import.line.field_count")
