@@ -22,6 +22,7 @@ from odoo.tools.misc import format_datetime, formatLang
 from ..cegid_data_access.cegid_api.client import CegidClient
 from ..cegid_data_access.redact import remember_secrets
 from ..cegid_data_access.settings import SETTING_NAMES, Settings
+from .folder_claim import claim_folder, claim_path, read_claim
 
 _logger = logging.getLogger(__name__)
 
@@ -283,6 +284,29 @@ class CegidBackend(models.AbstractModel):
         return bool(stored) and stored == current
 
     @api.model
+    def _cegid_folder_owner(self, folder, claim=True):
+        """The name of another database that uses ``folder`` (see ``folder_claim``); None when it is this one's.
+
+        ``claim``: a folder nobody uses becomes this database's (a run); else
+        it is only read (the settings form).
+        """
+        uuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid")
+        owner = claim_folder(folder, uuid, self.env.cr.dbname) if claim else read_claim(folder)
+        return owner[1] if owner and owner[0] != uuid else None
+
+    @api.model
+    def _cegid_folder_warning(self, folder):
+        """Why ``folder`` cannot be this database's import folder (another database uses it), or False."""
+        owner = os.path.isdir(folder) and self._cegid_folder_owner(folder, claim=False)
+        if not owner:
+            return False
+        return self.env._(
+            "The import folder %(folder)s is used by another database, %(database)s: two databases importing from "
+            "one folder would each take part of the files, one company's exports reaching another's tables. Choose "
+            "a folder of this database's own in the Cegid settings; if %(database)s no longer uses this one, delete "
+            "its file %(claim)s.", folder=folder, database=owner, claim=claim_path(folder))
+
+    @api.model
     def _check_cegid_database(self, imports=False):
         """Refuse to change anything in Cegid, or to import (``imports``), from a copy of the database.
 
@@ -290,6 +314,9 @@ class CegidBackend(models.AbstractModel):
         download and import nothing, and a button saying otherwise would lie.
         """
         if self._cegid_database_confirmed():
+            warning = imports and self._cegid_folder_warning(self._cegid_settings().import_folder)
+            if warning:
+                raise UserError(warning)
             return
         if imports:
             raise UserError(self.env._(

@@ -41,6 +41,7 @@ from .cegid_backend import (
     exclusive_run,
     notification,
 )
+from .folder_claim import claim_path
 
 _logger = logging.getLogger(__name__)
 
@@ -202,6 +203,12 @@ class CegidImport(models.Model):
         folder = backend._cegid_settings().import_folder
         if not os.path.isdir(folder):
             _logger.info("Cegid import: the import folder %s does not exist (yet)", folder)
+            return nothing
+        owner = backend._cegid_folder_owner(folder)
+        if owner:
+            # the download's run tells the managers; the settings form says it too
+            _logger.warning("Cegid import skipped: the import folder %s is used by another database, %s (%s)",
+                            folder, owner, claim_path(folder))
             return nothing
         with exclusive_run(self.env, "import") as allowed:
             if not allowed:

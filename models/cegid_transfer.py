@@ -17,6 +17,7 @@ without a worker being killed.
 import collections
 import json
 import logging
+import os
 
 from odoo import api, fields, models
 from odoo.tools.translate import LazyTranslate
@@ -35,6 +36,7 @@ from .cegid_backend import (
     selection_label,
 )
 from .cegid_query import SYNC_CRON
+from .folder_claim import claim_path
 from .transfer_reporter import OdooTransferReporter
 
 _logger = logging.getLogger(__name__)
@@ -62,6 +64,10 @@ RUN_SENTENCES = {
         "This database is not the one where the Cegid settings were confirmed (it looks like a copy): "
         "the download is refused so that a copy does not take the production exports. "
         "An administrator must save the Cegid settings again to allow it."),
+    "run.folder_claimed": _lt(
+        "The import folder %(folder)s is used by another database, %(database)s: the download is refused, so "
+        "that one company's exports do not reach another's tables. Give this database a folder of its own in "
+        "the Cegid settings; if %(database)s no longer uses this folder, delete its file %(claim)s."),
     "run.crashed": _lt("Unexpected error: %(detail)s"),
     "run.continued": _lt(
         "Stopped before Odoo's time limit for scheduled actions (%(limit)s s): the next run, started at once, "
@@ -242,6 +248,11 @@ class CegidTransfer(models.Model):
         reporter = OdooTransferReporter(self.sudo().env, trigger)
         try:
             backend._cegid_ensure_default_folder(settings)
+            owner = os.path.isdir(settings.import_folder) and backend._cegid_folder_owner(settings.import_folder)
+            if owner:
+                return self._record_failure(trigger, "run.folder_claimed", {
+                    "folder": settings.import_folder, "database": owner,
+                    "claim": claim_path(settings.import_folder)}), False
             result = run_transfer(settings, reporter=reporter, deadline=deadline)
         except CegidError as err:
             params = redact_params(err.params, settings.secrets())

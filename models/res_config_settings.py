@@ -120,6 +120,7 @@ class ResConfigSettings(models.TransientModel):
              "with workers only); 0: no limit.",
     )
     cegid_cron_time_warning = fields.Text("Cron time limit warning", readonly=True, groups="base.group_system")
+    cegid_folder_warning = fields.Text("Import folder warning", readonly=True, groups="base.group_system")
     cegid_last_check = fields.Datetime(
         "Last check", readonly=True, groups="base.group_system",
         help="When a download last looked into the export container (a run that finds nothing leaves no record).",
@@ -177,6 +178,7 @@ class ResConfigSettings(models.TransientModel):
             cegid_last_check=fields.Datetime.to_datetime(backend._cegid_param(PARAM_LAST_CHECK) or False),
             cegid_cron_time_limit=cron_time_limit() or 0,
             cegid_cron_time_warning=self._cegid_time_limit_warning(cron_time_limit()),
+            cegid_folder_warning=backend._cegid_folder_warning(settings.import_folder),
             **{f"cegid_{period}_closed_until": fields.Date.to_date(params.get_param(key)) or False
                for period, key in PARAM_CLOSED_UNTIL.items()},
         )
@@ -290,6 +292,10 @@ class ResConfigSettings(models.TransientModel):
     def _cegid_check_values(self):
         """Refuse values the core would refuse later, with the field label in the message."""
         self.ensure_one()
+        folder = (self.cegid_import_folder or "").strip() or default_import_folder(self.env.cr.dbname)
+        warning = self.env["is.cegid.backend"]._cegid_folder_warning(folder)
+        if warning:
+            raise UserError(warning)
         if self.cegid_force_time_set and not 0 <= self.cegid_force_time < 24:
             raise UserError(self.env._("The default force time must be between 00:00 and 23:59."))
         if self.cegid_history_days < 1:

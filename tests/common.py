@@ -126,11 +126,12 @@ class CegidCase(ImportFolderMixin, TransactionCase):
 
     def setUp(self):
         super().setUp()
-        self.save_settings()
         for blob in self.container.list_blobs():
             self.container.delete_blob(blob.name)
+        # first: what the last test left there (its database's claim on the folder too) is not this test's
         for entry in self.folder.iterdir():
             shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+        self.save_settings()
 
     def save_settings(self, **overrides):
         """Save the Cegid settings as an administrator does in the form."""

@@ -3,6 +3,7 @@
 """The download cron end to end: files, blobs, history, failures, copies of the database."""
 
 import datetime
+import json
 import logging
 import shutil
 from pathlib import Path
@@ -83,6 +84,41 @@ class TestTransfer(CegidCase):
         self.assertTrue((folder / "HISTOCUMSAL.csv").exists())
         self.assertEqual(self.blob_names(), [])
         shutil.rmtree(folder)
+
+    def test_a_folder_another_database_uses_is_refused_everywhere_until_its_claim_is_deleted(self):
+        claim = self.folder / ".is_cegid2odoo-database"
+        claim.write_text('{"database_uuid": "another-uuid", "database": "prod_autre"}', encoding="utf-8")
+        self.addCleanup(claim.unlink, missing_ok=True)
+        data = export_bytes("HISTOCUMSAL", 2)
+        self.upload("HISTOCUMSAL.csv", data)
+        (self.folder / "ECRITURE.csv").write_bytes(export_bytes("ECRITURE", 2))
+        transfer = self.env["is.cegid.transfer"]._run("button")
+        self.assertEqual((transfer.state, transfer.error_code), ("failed", "run.folder_claimed"))
+        self.assertIn(f"The import folder {self.folder} is used by another database, prod_autre", transfer.error)
+        self.assertIn(f"delete its file {claim}", transfer.error)
+        self.assertEqual(self.blob_names(), ["HISTOCUMSAL.csv"], "the blob stays in Azure")
+        self.assertEqual(transfer.activity_ids.user_id, self.managers(), "the managers are told")
+        # the import leaves the folder alone, Import now and the settings say why
+        with self.assertLogs("odoo.addons.is_cegid2odoo.models.cegid_import", "WARNING") as logged:
+            self.assertFalse(self.env["is.cegid.import"]._import_folder().records)
+        self.assertIn("used by another database, prod_autre", logged.output[0])
+        self.assertTrue((self.folder / "ECRITURE.csv").exists())
+        with self.assertRaisesRegex(UserError, "used by another database, prod_autre"):
+            self.env["is.cegid.import"].with_user(self.manager).action_import_now()
+        self.assertIn("prod_autre", self.env["res.config.settings"].create({}).cegid_folder_warning)
+        with self.assertRaisesRegex(UserError, "used by another database, prod_autre"):
+            self.save_settings()
+        self.assertIn("another-uuid", claim.read_text(encoding="utf-8"), "nothing here replaces the claim")
+        # the folder freed, the next run claims it for this database and brings the file
+        claim.unlink()
+        transfer = self.env["is.cegid.transfer"]._run("button")
+        self.assertEqual(transfer.state, "done", transfer.error)
+        self.assertEqual(self.delivered("HISTOCUMSAL.csv"), data)
+        uuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid")
+        self.assertEqual(json.loads(claim.read_text(encoding="utf-8")),
+                         {"database_uuid": uuid, "database": self.env.cr.dbname})
+        self.assertFalse(self.env["res.config.settings"].create({}).cegid_folder_warning)
+        self.save_settings()
 
     def test_a_file_line_reads_in_the_readers_language(self):
         """Stored as a code and parameters, a file's message is rendered when read: French for a French user."""

@@ -1,0 +1,69 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""One import folder, one database: the claim a database leaves in the folder it downloads into and imports from.
+
+Two databases pointed at one folder would each take part of the files (one
+company's exports imported into another's tables, or a test copy importing
+production's exports). The first database whose run uses the folder writes
+its claim there, a hidden file the import never reads as an export; another
+database finds it and refuses to download or import there. The claim is only
+ever written by a run, never replaced: freeing a folder is deleting the file,
+which the messages say.
+"""
+
+import json
+import os
+
+CLAIM_FILE = ".is_cegid2odoo-database"
+
+
+def claim_path(folder):
+    """The path of ``folder``'s claim file."""
+    return os.path.join(folder, CLAIM_FILE)
+
+
+def read_claim(folder):
+    """``(database uuid, database name)`` of the claim on ``folder``; None without one; ("", "?") when unreadable."""
+    try:
+        with open(claim_path(folder), encoding="utf-8") as handle:
+            claim = json.load(handle)
+        return str(claim["database_uuid"]), str(claim["database"])
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return "", "?"
+
+
+def claim_folder(folder, database_uuid, database):
+    """Claim ``folder`` for the database ``database_uuid`` (named ``database``) unless another did first.
+
+    Returns None when the folder is this database's (claimed now, or before),
+    else the other claim (see :func:`read_claim`). The claim is created whole
+    or not at all: written under a temporary name, then linked to its own
+    (a link never replaces); where the file system has no hard links, created
+    exclusively.
+    """
+    claim = read_claim(folder)
+    if claim is None:
+        _write_claim(folder, {"database_uuid": database_uuid, "database": database})
+        claim = read_claim(folder)
+    return None if claim and claim[0] == database_uuid else claim
+
+
+def _write_claim(folder, content):
+    """Create the claim file with ``content`` unless it exists (then leave it: another database won the race)."""
+    temporary = claim_path(folder) + f".{os.getpid()}.tmp"
+    with open(temporary, "w", encoding="utf-8") as handle:
+        json.dump(content, handle)
+    try:
+        os.link(temporary, claim_path(folder))
+    except FileExistsError:
+        pass
+    except OSError:  # no hard links (a Windows share): create it exclusively, its content written at once
+        try:
+            with open(claim_path(folder), "x", encoding="utf-8") as handle:
+                json.dump(content, handle)
+        except FileExistsError:
+            pass
+    finally:
+        os.unlink(temporary)
