@@ -291,7 +291,12 @@ class CegidBackend(models.AbstractModel):
         it is only read (the settings form).
         """
         uuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid")
-        owner = claim_folder(folder, uuid, self.env.cr.dbname) if claim else read_claim(folder)
+        try:
+            owner = claim_folder(folder, uuid, self.env.cr.dbname) if claim else read_claim(folder)
+        except OSError as err:
+            # a folder Odoo cannot write to: the run's own steps say so, file by file, as without a claim
+            _logger.warning("Cegid import folder %s cannot be claimed for this database: %s", folder, err)
+            return None
         return owner[1] if owner and owner[0] != uuid else None
 
     @api.model
