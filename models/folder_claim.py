@@ -11,6 +11,7 @@ ever written by a run, never replaced: freeing a folder is deleting the file,
 which the messages say.
 """
 
+import contextlib
 import json
 import os
 
@@ -52,18 +53,23 @@ def claim_folder(folder, database_uuid, database):
 
 def _write_claim(folder, content):
     """Create the claim file with ``content`` unless it exists (then leave it: another database won the race)."""
-    temporary = claim_path(folder) + f".{os.getpid()}.tmp"
+    target = claim_path(folder)
+    temporary = f"{target}.{os.getpid()}.tmp"
     with open(temporary, "w", encoding="utf-8") as handle:
         json.dump(content, handle)
     try:
-        os.link(temporary, claim_path(folder))
-    except FileExistsError:
-        pass
-    except OSError:  # no hard links (a Windows share): create it exclusively, its content written at once
-        try:
-            with open(claim_path(folder), "x", encoding="utf-8") as handle:
-                json.dump(content, handle)
-        except FileExistsError:
-            pass
+        with contextlib.suppress(FileExistsError):
+            _link_or_create(temporary, target, content)
     finally:
         os.unlink(temporary)
+
+
+def _link_or_create(temporary, target, content):
+    """Give ``temporary`` the name ``target`` by a link; where there are no hard links, create it exclusively."""
+    try:
+        os.link(temporary, target)
+    except FileExistsError:
+        raise
+    except OSError:  # a Windows share: its content written at once
+        with open(target, "x", encoding="utf-8") as handle:
+            json.dump(content, handle)
