@@ -90,7 +90,7 @@ class CegidQuery(models.Model):
         """In the reader's language and time zone (the context's, else the user's), at today's offset."""
         tz = self.env.context.get("tz") or self.env.user.tz
         for query in self:
-            query.cron_description = describe_cron(query.cron, self.env._, tz) if query.cron else False
+            query.cron_description = query.cron and describe_cron(query.cron, self.env._, tz, lang=self.env.lang)
 
     # -- synchronisation -------------------------------------------------------
 

@@ -5,11 +5,15 @@
 import datetime
 import re
 
+import babel
 import pytz
+from babel.dates import get_day_names
+from babel.lists import format_list
 
 _NUMBER = re.compile(r"^\d{1,2}$")
 _STEP = re.compile(r"^\*/(\d{1,2})$")
-_DAYS = re.compile(r"^[0-7](?:[,-][0-7])*$")
+_DAYS = re.compile(r"^([0-7])(?:-([0-7]))?$")
+WEEKDAYS = frozenset(range(1, 6))  # Monday to Friday; cron numbers Sunday 0 (and 7)
 
 
 def _plain(source, **kwargs):
@@ -17,16 +21,18 @@ def _plain(source, **kwargs):
     return source % kwargs if kwargs else source
 
 
-def describe_cron(expression, _=_plain, tz=None, now=None):
+def describe_cron(expression, _=_plain, tz=None, now=None, lang=None):
     """"0 2 * * *" -> "Every day at 02:00 UTC"; anything unusual comes back as it is.
 
     Cegid reads its cron expressions in UTC. With ``tz`` (the reader's time zone),
     the time is given in that zone as it is on ``now``'s day (default: today), with
     the UTC time as the reference: "Every day at 03:00 (Europe/Paris today; 02:00 UTC)"
     in winter, 04:00 in summer. When the local time falls on another day than the
-    UTC one, a schedule tied to days of the week or of the month stays in UTC: its
-    days would be wrong otherwise. ``_`` is the translation function (``env._``);
-    its literal strings are the ones Odoo extracts for translation.
+    UTC one, the days of the week or of the month are those of the zone too
+    (23:30 UTC on Mondays is "Every Tuesday at 00:30" in Paris); a day of the month
+    whose next or previous day is not in every month stays in UTC. ``_`` is the
+    translation function (``env._``), whose literal strings are the ones Odoo
+    extracts for translation; ``lang`` (an Odoo language code) names the days.
     """
     parts = (expression or "").split()
     if len(parts) != 5 or parts[3] != "*":
@@ -34,7 +40,7 @@ def describe_cron(expression, _=_plain, tz=None, now=None):
     minute, hour, day, _month, weekday = parts
     if not minute.isdigit() or int(minute) > 59:
         return expression
-    clock = _Clock(tz, now, _)
+    clock = _Clock(tz, now, _, lang)
     return _describe_hours(int(minute), hour, day, weekday, clock, _) or expression
 
 
@@ -46,7 +52,7 @@ def describe_utc_time(hour, minute, _=_plain, tz=None, now=None):
     clock = _Clock(tz, now, _)
     if clock.zone is None:
         return ""
-    local, _other_day, moves = clock.local(hour, minute)
+    local, _shift, moves = clock.local(hour, minute)
     if moves:
         return _("That is %(local)s in %(zone)s today.", local=local, zone=clock.zone.zone)
     return _("That is %(local)s in %(zone)s.", local=local, zone=clock.zone.zone)
@@ -55,8 +61,9 @@ def describe_utc_time(hour, minute, _=_plain, tz=None, now=None):
 class _Clock:
     """The reader's time zone, for one day: the UTC times of a schedule said there."""
 
-    def __init__(self, tz, now, _):
+    def __init__(self, tz, now, _, lang=None):
         self._ = _
+        self.lang = lang
         self.zone = _reader_zone(tz)
         now = now or datetime.datetime.now(datetime.timezone.utc)
         self.today = (now if now.tzinfo else now.replace(tzinfo=datetime.timezone.utc)).astimezone(pytz.utc).date()
@@ -68,29 +75,36 @@ class _Clock:
         offset = self._utc(0, 0).astimezone(self.zone).utcoffset()
         return offset.total_seconds() % 3600 == 0
 
-    def at(self, hour, minute, same_day=False):
-        """"03:00 (Europe/Paris today; 02:00 UTC)" for 02:00 UTC, or "02:00 UTC".
-
-        ``same_day``: the schedule names days, so it is said in UTC when the local
-        time falls on another day.
-        """
+    def at(self, hour, minute, utc=False):
+        """"03:00 (Europe/Paris today; 02:00 UTC)" for 02:00 UTC, or "02:00 UTC" (without a zone, or ``utc``)."""
         _ = self._
         utc_time = f"{hour:02d}:{minute:02d}"
-        if self.zone is None:
+        if self.zone is None or utc:
             return _("%(time)s UTC", time=utc_time)
-        local, other_day, moves = self.local(hour, minute)
-        if same_day and other_day:
-            return _("%(time)s UTC", time=utc_time)
+        local, _shift, moves = self.local(hour, minute)
         if moves:
             return _("%(local)s (%(zone)s today; %(time)s UTC)", local=local, zone=self.zone.zone, time=utc_time)
         return _("%(local)s (%(zone)s; %(time)s UTC)", local=local, zone=self.zone.zone, time=utc_time)
 
     def local(self, hour, minute):
-        """HH:MM UTC today in the zone: (local "HH:MM", whether on another day than in UTC, whether it moves with
-        summer time)."""
+        """HH:MM UTC today in the zone: (local "HH:MM", the local day less the UTC one: -1, 0 or 1, whether it
+        moves with summer time)."""
         moment = self._utc(hour, minute)
         local = moment.astimezone(self.zone)
-        return local.strftime("%H:%M"), local.date() != moment.date(), self._observes_dst()
+        return local.strftime("%H:%M"), (local.date() - moment.date()).days, self._observes_dst()
+
+    def day_shift(self, hour, minute):
+        """The local day less the UTC one at HH:MM UTC today: -1, 0 or 1 (0 without a zone)."""
+        return 0 if self.zone is None else self.local(hour, minute)[1]
+
+    def day_names(self, days):
+        """The names of ``days`` (cron numbers, 0 = Sunday, in the order given) and the reader's babel locale."""
+        try:
+            locale = babel.Locale.parse(self.lang or "en_US")
+        except (ValueError, TypeError, babel.UnknownLocaleError):
+            locale = babel.Locale.parse("en_US")
+        names = get_day_names("wide", locale=locale)  # 0 = Monday
+        return [names[(day - 1) % 7] for day in days], locale
 
     def _utc(self, hour, minute):
         return datetime.datetime.combine(self.today, datetime.time(hour, minute), tzinfo=pytz.utc)
@@ -137,11 +151,47 @@ def _describe_days(hour, minute, day, weekday, clock, _):
     """The description for a fixed time of day, or None."""
     if day == "*" and weekday == "*":
         return _("Every day at %(time)s", time=clock.at(hour, minute))
-    if day == "*" and weekday.upper() in ("1-5", "MON-FRI"):
-        return _("Every weekday at %(time)s", time=clock.at(hour, minute, same_day=True))
-    if day == "*" and _DAYS.match(weekday):
-        return _("On days %(days)s of the week (0 = Sunday) at %(time)s", days=weekday,
-                 time=clock.at(hour, minute, same_day=True))
-    if _NUMBER.match(day) and weekday == "*":
-        return _("Every month on day %(day)s at %(time)s", day=int(day), time=clock.at(hour, minute, same_day=True))
+    shift = clock.day_shift(hour, minute)
+    if day == "*":
+        days = _weekdays(weekday)
+        if days is None:
+            return None
+        return _describe_weekdays({(number + shift) % 7 for number in days}, clock.at(hour, minute), clock, _)
+    if _NUMBER.match(day) and weekday == "*" and 1 <= int(day) <= 31:
+        local_day = int(day) + shift
+        if shift and not (int(day) <= 28 and 1 <= local_day <= 28):
+            # a day not in every month, or the 1st's previous day: the same local day number each month it is not
+            return _("Every month on day %(day)s at %(time)s", day=int(day), time=clock.at(hour, minute, utc=True))
+        return _("Every month on day %(day)s at %(time)s", day=local_day, time=clock.at(hour, minute))
     return None
+
+
+def _weekdays(field):
+    """The days of the week (0 = Sunday) a cron field names ("1-5", "MON-FRI", "1,3", "0-6"), or None."""
+    if field.upper() == "MON-FRI":
+        return set(WEEKDAYS)
+    days = set()
+    for part in field.split(","):
+        found = _DAYS.match(part)
+        if not found:
+            return None
+        first, last = int(found.group(1)), int(found.group(2) or found.group(1))
+        if first > last:
+            return None
+        days.update(number % 7 for number in range(first, last + 1))
+    return days
+
+
+def _describe_weekdays(days, time, clock, _):
+    """"Every weekday", "Every Monday and Wednesday", "Every week from Sunday to Thursday"... at ``time``."""
+    if days == WEEKDAYS:
+        return _("Every weekday at %(time)s", time=time)
+    if len(days) == 7:
+        return _("Every day at %(time)s", time=time)
+    # a run of days, the week's end crossed or not (Sunday to Thursday), is said by its first and last days
+    starts = [number for number in days if (number - 1) % 7 not in days]
+    if len(days) >= 3 and len(starts) == 1:
+        names, _locale = clock.day_names([(starts[0] + step) % 7 for step in range(len(days))])
+        return _("Every week from %(first)s to %(last)s at %(time)s", first=names[0], last=names[-1], time=time)
+    names, locale = clock.day_names(sorted(days, key=lambda number: (number - 1) % 7))  # Monday first
+    return _("Every %(days)s at %(time)s", days=format_list(names, locale=locale), time=time)

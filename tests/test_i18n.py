@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """The French translation loads and reaches menus, views, Python messages, change lines and activity notes."""
 
+import datetime
 import re
 
 import polib
@@ -36,6 +37,12 @@ class TestFrench(TransactionCase):
 
     def test_python_messages(self):
         self.assertEqual(describe_cron("0 2 * * *", self.fr_env._), "Tous les jours à 02:00 UTC")
+        # the days in French too, those of Paris when its time falls on the next day
+        winter = datetime.datetime(2026, 12, 5, 12, tzinfo=datetime.timezone.utc)
+        self.assertEqual(describe_cron("0 7 * * 1,3", self.fr_env._, lang="fr_FR"),
+                         "Chaque lundi et mercredi à 07:00 UTC")
+        self.assertEqual(describe_cron("30 23 * * 1-5", self.fr_env._, "Europe/Paris", winter, "fr_FR"),
+                         "Du mardi au samedi à 00:30 (Europe/Paris aujourd’hui ; 23:30 UTC)")
         label = self.fr_env["is.cegid.message"]._setting_label("mode")
         self.assertEqual(label, "Mode de connexion")
 

@@ -289,7 +289,15 @@ class TestQueries(CegidCase):
         self.assertEqual(describe_cron("15 * * * *"), "Every hour at minute 15")
         self.assertEqual(describe_cron("0 */4 * * *"), "Every 4 hours at minute 0")
         self.assertEqual(describe_cron("0 7 1 * *"), "Every month on day 1 at 07:00 UTC")
-        self.assertEqual(describe_cron("0 7 * * 1,3"), "On days 1,3 of the week (0 = Sunday) at 07:00 UTC")
+        self.assertEqual(describe_cron("0 7 * * 1,3"), "Every Monday and Wednesday at 07:00 UTC")
+        self.assertEqual(describe_cron("0 7 * * 7"), "Every Sunday at 07:00 UTC")
+        self.assertEqual(describe_cron("0 7 * * 2-4"), "Every week from Tuesday to Thursday at 07:00 UTC")
+        self.assertEqual(describe_cron("0 7 * * 0-6"), "Every day at 07:00 UTC")
+        self.assertEqual(describe_cron("0 7 * * 6,0,1"), "Every week from Saturday to Monday at 07:00 UTC")
+        self.assertEqual(describe_cron("0 7 * * 1,3", lang="fr_FR"), "Every lundi et mercredi at 07:00 UTC")
+        self.assertEqual(describe_cron("0 7 * * 1,3", lang="xx_YY"), "Every Monday and Wednesday at 07:00 UTC")
+        for unusual in ("0 7 * * 5-1", "0 7 * * 1-3-5", "0 7 * * MON,WED", "0 7 0 * *", "0 7 32 * *"):
+            self.assertEqual(describe_cron(unusual), unusual)
         self.assertEqual(describe_cron("0 7 * 1 *"), "0 7 * 1 *")
         self.assertEqual(describe_cron("@daily"), "@daily")
         self.assertEqual(describe_cron("0 0 2 * * ?"), "0 0 2 * * ?")
@@ -308,18 +316,33 @@ class TestQueries(CegidCase):
         self.assertEqual(paris("30 6 * * 1-5", winter), "Every weekday at 07:30 (Europe/Paris today; 06:30 UTC)")
         self.assertEqual(paris("0 7 1 * *", summer), "Every month on day 1 at 09:00 (Europe/Paris today; 07:00 UTC)")
         self.assertEqual(paris("0 7 * * 1,3", winter),
-                         "On days 1,3 of the week (0 = Sunday) at 08:00 (Europe/Paris today; 07:00 UTC)")
+                         "Every Monday and Wednesday at 08:00 (Europe/Paris today; 07:00 UTC)")
         # every day, the local day does not matter
         self.assertEqual(paris("30 23 * * *", winter), "Every day at 00:30 (Europe/Paris today; 23:30 UTC)")
-        # 23:30 UTC on Mondays is Tuesday 00:30 in Paris: days are said in UTC rather than wrong
-        self.assertEqual(paris("30 23 * * 1", winter), "On days 1 of the week (0 = Sunday) at 23:30 UTC")
-        self.assertEqual(paris("30 23 * * 1-5", winter), "Every weekday at 23:30 UTC")
-        self.assertEqual(paris("30 23 1 * *", winter), "Every month on day 1 at 23:30 UTC")
+        # 23:30 UTC on Mondays is Tuesday 00:30 in Paris: the days are Paris's too
+        self.assertEqual(paris("30 23 * * 1", winter), "Every Tuesday at 00:30 (Europe/Paris today; 23:30 UTC)")
+        self.assertEqual(paris("30 23 * * 1-5", winter),
+                         "Every week from Tuesday to Saturday at 00:30 (Europe/Paris today; 23:30 UTC)")
+        self.assertEqual(paris("30 23 * * 5,6", winter),
+                         "Every Saturday and Sunday at 00:30 (Europe/Paris today; 23:30 UTC)")
+        self.assertEqual(paris("30 23 1 * *", winter), "Every month on day 2 at 00:30 (Europe/Paris today; 23:30 UTC)")
+        self.assertEqual(paris("30 23 27 * *", winter),
+                         "Every month on day 28 at 00:30 (Europe/Paris today; 23:30 UTC)")
+        # the 28th's next day is not the 29th in February (nor the 31st's in every month): said in UTC
+        for day in (28, 29, 31):
+            self.assertEqual(paris(f"30 23 {day} * *", winter), f"Every month on day {day} at 23:30 UTC")
         # 22:30 UTC is 23:30 in Paris in winter (same day), 00:30 the next day in summer
-        self.assertEqual(paris("30 22 * * 1", winter),
-                         "On days 1 of the week (0 = Sunday) at 23:30 (Europe/Paris today; 22:30 UTC)")
-        self.assertEqual(paris("30 22 * * 1", summer), "On days 1 of the week (0 = Sunday) at 22:30 UTC")
-        self.assertEqual(describe_cron("0 2 * * 1-5", tz="America/New_York", now=winter), "Every weekday at 02:00 UTC")
+        self.assertEqual(paris("30 22 * * 1", winter), "Every Monday at 23:30 (Europe/Paris today; 22:30 UTC)")
+        self.assertEqual(paris("30 22 * * 1", summer), "Every Tuesday at 00:30 (Europe/Paris today; 22:30 UTC)")
+        # west of UTC the local day is the day before: the week's end crossed, the 1st's previous day in UTC
+        self.assertEqual(describe_cron("0 2 * * 1-5", tz="America/New_York", now=winter),
+                         "Every week from Sunday to Thursday at 21:00 (America/New_York today; 02:00 UTC)")
+        self.assertEqual(describe_cron("0 2 2 * *", tz="America/Martinique", now=winter),
+                         "Every month on day 1 at 22:00 (America/Martinique; 02:00 UTC)")
+        self.assertEqual(describe_cron("0 2 1 * *", tz="America/Martinique", now=winter),
+                         "Every month on day 1 at 02:00 UTC")
+        self.assertEqual(describe_cron("0 21 * * 6", tz="Indian/Reunion", now=winter, lang="fr_FR"),
+                         "Every dimanche at 01:00 (Indian/Reunion; 21:00 UTC)")
         # a zone without summer time does not say "today"
         self.assertEqual(describe_cron("0 2 * * *", tz="Asia/Tokyo", now=winter),
                          "Every day at 11:00 (Asia/Tokyo; 02:00 UTC)")
