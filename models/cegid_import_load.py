@@ -86,12 +86,12 @@ class CegidImportLoad(models.Model):
         identity = file_identity(path)
         # a file written again under the same name is another file: its load starts over
         going_on = stored.get("file") == identity
-        header = read_header(path, lambda names: catalogue.by_header(names) is not None,
-                             stored.get("sniffed") if going_on else None)
+        resumed = stored if going_on else {}
+        header = read_header(path, lambda names: catalogue.by_header(names) is not None, resumed.get("sniffed"))
         found = catalogue.identify(header.names, original_name(name))
         if isinstance(found, NewExport):
             Export._check_name_free(found.name)
-            profile = self._profiled(header, found.name, deadline, stored if going_on else {}, identity, values)
+            profile = self._profiled(header, found.name, deadline, resumed, identity, values)
             if profile is None:
                 return
             entry = Export._create_from_file(found.name, profile)
@@ -107,8 +107,7 @@ class CegidImportLoad(models.Model):
         compared_fields = [column.field for column in found.export.columns]
         if isinstance(found, HeaderChange) and found.export.by_header and not Export._review_first():
             # a known export's new columns are kept at once, as a new export's table is made at once
-            profile = self._profiled(header, found.export.name, deadline, stored if going_on else {}, identity,
-                                     values)
+            profile = self._profiled(header, found.export.name, deadline, resumed, identity, values)
             if profile is None:
                 return
             added = Export.browse(values["export_id"])._add_file_columns(profile)
@@ -119,7 +118,7 @@ class CegidImportLoad(models.Model):
             raise ExportFormatError("import.header_changed", **found.params())
         reader = ExportReader(header, found.export, found.positions)
         compared = {}  # what the comparison found, kept only once the table is replaced
-        progress = LoadProgress.from_dict(stored.get("progress")) if going_on else None
+        progress = LoadProgress.from_dict(resumed.get("progress"))
         progress = self._replace(reader, record._comparer(found.export, compared, compared_fields)
                                  if record else None, progress, deadline, patient)
         values.update(file_encoding=reader.encoding, file_delimiter=reader.delimiter, date_order=reader.date_order,
