@@ -52,7 +52,7 @@ def describe_utc_time(hour, minute, _=_plain, tz=None, now=None):
     clock = _Clock(tz, now, _)
     if clock.zone is None:
         return ""
-    local, _shift, moves = clock.local(hour, minute)
+    local, moves = clock.local(hour, minute)
     if moves:
         return _("That is %(local)s in %(zone)s today.", local=local, zone=clock.zone.zone)
     return _("That is %(local)s in %(zone)s.", local=local, zone=clock.zone.zone)
@@ -63,7 +63,7 @@ class _Clock:
 
     def __init__(self, tz, now, _, lang=None):
         self._ = _
-        self.lang = lang
+        self.locale = _reader_locale(lang)
         self.zone = _reader_zone(tz)
         now = now or datetime.datetime.now(datetime.timezone.utc)
         self.today = (now if now.tzinfo else now.replace(tzinfo=datetime.timezone.utc)).astimezone(pytz.utc).date()
@@ -81,30 +81,25 @@ class _Clock:
         utc_time = f"{hour:02d}:{minute:02d}"
         if self.zone is None or utc:
             return _("%(time)s UTC", time=utc_time)
-        local, _shift, moves = self.local(hour, minute)
+        local, moves = self.local(hour, minute)
         if moves:
             return _("%(local)s (%(zone)s today; %(time)s UTC)", local=local, zone=self.zone.zone, time=utc_time)
         return _("%(local)s (%(zone)s; %(time)s UTC)", local=local, zone=self.zone.zone, time=utc_time)
 
     def local(self, hour, minute):
-        """HH:MM UTC today in the zone: (local "HH:MM", the local day less the UTC one: -1, 0 or 1, whether it
-        moves with summer time)."""
-        moment = self._utc(hour, minute)
-        local = moment.astimezone(self.zone)
-        return local.strftime("%H:%M"), (local.date() - moment.date()).days, self._observes_dst()
+        """HH:MM UTC today in the zone: (local "HH:MM", whether it moves with summer time)."""
+        return self._utc(hour, minute).astimezone(self.zone).strftime("%H:%M"), self._observes_dst()
 
     def day_shift(self, hour, minute):
         """The local day less the UTC one at HH:MM UTC today: -1, 0 or 1 (0 without a zone)."""
-        return 0 if self.zone is None else self.local(hour, minute)[1]
+        if self.zone is None:
+            return 0
+        return (self._utc(hour, minute).astimezone(self.zone).date() - self.today).days
 
     def day_names(self, days):
-        """The names of ``days`` (cron numbers, 0 = Sunday, in the order given) and the reader's babel locale."""
-        try:
-            locale = babel.Locale.parse(self.lang or "en_US")
-        except (ValueError, TypeError, babel.UnknownLocaleError):
-            locale = babel.Locale.parse("en_US")
-        names = get_day_names("wide", locale=locale)  # 0 = Monday
-        return [names[(day - 1) % 7] for day in days], locale
+        """The names of ``days`` (cron numbers, 0 = Sunday), in the order given, in the reader's language."""
+        names = get_day_names("wide", locale=self.locale)  # 0 = Monday
+        return [names[(day - 1) % 7] for day in days]
 
     def _utc(self, hour, minute):
         return datetime.datetime.combine(self.today, datetime.time(hour, minute), tzinfo=pytz.utc)
@@ -117,6 +112,18 @@ class _Clock:
         }
         offsets.add(self._utc(0, 0).astimezone(self.zone).utcoffset())
         return len(offsets) > 1
+
+
+def _reader_locale(lang):
+    """The babel locale of Odoo language ``lang``; English for none or one babel does not know.
+
+    Not Odoo's ``babel_locale_parse``: its fallback is the server process's locale, which differs from one server
+    (and test machine) to the next.
+    """
+    try:
+        return babel.Locale.parse(lang or "en_US")
+    except (ValueError, TypeError, babel.UnknownLocaleError):
+        return babel.Locale.parse("en_US")
 
 
 def _reader_zone(tz):
@@ -191,7 +198,7 @@ def _describe_weekdays(days, time, clock, _):
     # a run of days, the week's end crossed or not (Sunday to Thursday), is said by its first and last days
     starts = [number for number in days if (number - 1) % 7 not in days]
     if len(days) >= 3 and len(starts) == 1:
-        names, _locale = clock.day_names([(starts[0] + step) % 7 for step in range(len(days))])
+        names = clock.day_names([(starts[0] + step) % 7 for step in range(len(days))])
         return _("Every week from %(first)s to %(last)s at %(time)s", first=names[0], last=names[-1], time=time)
-    names, locale = clock.day_names(sorted(days, key=lambda number: (number - 1) % 7))  # Monday first
-    return _("Every %(days)s at %(time)s", days=format_list(names, locale=locale), time=time)
+    names = clock.day_names(sorted(days, key=lambda number: (number - 1) % 7))  # Monday first
+    return _("Every %(days)s at %(time)s", days=format_list(names, locale=clock.locale), time=time)
