@@ -84,6 +84,7 @@ params = env["ir.config_parameter"].sudo()
 params.set_param("is_cegid2odoo.import_folder", {folder!r})
 params.set_param("is_cegid2odoo.database_uuid", params.get_param("database.uuid"))
 params.set_param("is_cegid2odoo.skip_comparison", {skip_comparison!r})
+params.set_param("is_cegid2odoo.change_detail_limit", {detail_limit!r})
 env.cr.commit()
 for name, target in {files!r}:
     # dropped now, as each night's export is newer than the last (an older one would be archived unread)
@@ -99,8 +100,10 @@ peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 last = records.sorted("id")[-1:]
 env.cr.execute("SELECT count(*) FROM {table}")
 table_rows = env.cr.fetchone()[0]
+detail_rows = env["is.cegid.import.change"].search_count([("import_id", "=", last.id)])
 print("BENCH " + json.dumps({{"rows": last.row_count, "state": last.state, "message": last.message or "",
       "compared": last.compared, "rows_added": last.rows_added, "rows_removed": last.rows_removed,
+      "detail_rows": detail_rows,
       "seconds": last.duration, "wall_all_files": wall, "table_rows": table_rows,
       "rss_before_mib": before / 1024, "peak_rss_mib": peak / 1024,
       "cpu_client": cpu1 - cpu0, "cpu_server": server1 - server0}}))
@@ -245,6 +248,8 @@ def main():
                              "each in its own process)")
     parser.add_argument("--changes", type=int, default=None,
                         help="rows that differ between the two big files (default: all of them)")
+    parser.add_argument("--detail-limit", type=int, default=None,
+                        help="rows of detail kept per import (the setting Rows kept per import; default: the addon's)")
     parser.add_argument("--export", choices=sorted(EXPORTS), default="ECRITURE",
                         help="ECRITURE (known) or SALARIES (an export the addon does not know)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
@@ -269,7 +274,8 @@ def main():
             # the file under the export's own name: that is how an export the addon does not know is found
             result = run_shell(src, cluster, workdir, COPY_SCRIPT.format(
                 folder=str(folder), source=str(source), files=[(f"{export}_{number}.csv", f"{export}.csv")],
-                table=table, skip_comparison=False if compare else "True"))
+                table=table, skip_comparison=False if compare else "True",
+                detail_limit=str(args.detail_limit) if args.detail_limit else False))
             if result["state"] != "done" or result["compared"] != compare:
                 raise SystemExit(f"PROBLEM: the import ended {result['state']} (compared: {result['compared']}), "
                                  f"not what is measured: {result['message']}")
