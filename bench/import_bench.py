@@ -239,6 +239,14 @@ def median(results):
     return sorted(results, key=lambda result: result["wall_all_files"])[(len(results) - 1) // 2]
 
 
+def positive(text):
+    """An argparse type: an integer of at least 1 (what the setting itself accepts)."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive number")
+    return value
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the big file (import step)")
@@ -248,7 +256,7 @@ def main():
                              "each in its own process)")
     parser.add_argument("--changes", type=int, default=None,
                         help="rows that differ between the two big files (default: all of them)")
-    parser.add_argument("--detail-limit", type=int, default=None,
+    parser.add_argument("--detail-limit", type=positive, default=None,
                         help="rows of detail kept per import (the setting Rows kept per import; default: the addon's)")
     parser.add_argument("--export", choices=sorted(EXPORTS), default="ECRITURE",
                         help="ECRITURE (known) or SALARIES (an export the addon does not know)")
@@ -275,7 +283,7 @@ def main():
             result = run_shell(src, cluster, workdir, COPY_SCRIPT.format(
                 folder=str(folder), source=str(source), files=[(f"{export}_{number}.csv", f"{export}.csv")],
                 table=table, skip_comparison=False if compare else "True",
-                detail_limit=str(args.detail_limit) if args.detail_limit else False))
+                detail_limit=str(args.detail_limit) if args.detail_limit is not None else False))
             if result["state"] != "done" or result["compared"] != compare:
                 raise SystemExit(f"PROBLEM: the import ended {result['state']} (compared: {result['compared']}), "
                                  f"not what is measured: {result['message']}")
