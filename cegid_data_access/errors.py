@@ -63,6 +63,8 @@ CODES = {
     "import.updating": ("export",),
     "import.update_interrupted": ("export",),
     "import.update_cut": ("export", "limit"),
+    "import.table_busy": ("export",),
+    "import.update_table_busy": ("export",),
     "import.held_missing": ("file",),
     "import.columns_added": ("export", "columns"),
     "import.failed": ("error",),

@@ -92,3 +92,11 @@ def csv_problem(err):
                 params["limit"] = int(params["limit"])
             return {"detail_code": code, **params}
     return {"detail": text}
+
+
+class TableBusy(ImportFailure):
+    """Readers kept an export's table while its columns had to change (code ``import.table_busy``): no fault of
+    the file, which waits for the next run."""
+
+    def __init__(self, export):
+        super().__init__("import.table_busy", export=export)

@@ -339,7 +339,7 @@ def _swap_load(cursor, reader, extra, compare):
     renames = renames_like(cursor, table, new_name)
     if compare:
         compare(table, new_name)
-    if _lock_for_swap(cursor, table):
+    if lock_exclusively(cursor, table):
         hand_over_sequences(cursor, table, new_name)
         cursor.execute(sql.SQL("DROP TABLE {}").format(old))
         cursor.execute(sql.SQL("ALTER TABLE {} RENAME TO {}").format(new, old))
@@ -400,13 +400,16 @@ def _restore_defaults(cursor, table, new, columns):
         for name in columns)))
 
 
-def _lock_for_swap(cursor, table):
-    """Take ``table``'s exclusive lock for the swap, waiting a little at a time; False when readers keep it.
+def lock_exclusively(cursor, table):
+    """Take ``table``'s exclusive lock, waiting a little at a time; False when readers keep it (a few seconds).
 
-    A lock request waiting in the queue would block every new reader behind
-    it: short waits let them through between the attempts. A wait that times
-    out is caught by the server (a DO block), so that no statement fails: the
-    caller's cursor (Odoo's) has no error to log for an expected wait.
+    For what a reader must not see half done: the swap, a change of the
+    table's columns. A lock request waiting in the queue would block every
+    new reader behind it, for as long as the reader ahead of it (a backup, a
+    long report) goes on: short waits let them through between the attempts.
+    A wait that times out is caught by the server (a DO block), so that no
+    statement fails: the caller's cursor (Odoo's) has no error to log for an
+    expected wait. The lock is held until the transaction ends.
     """
     # the short lock_timeout lasts for the attempt only (a failed one rolls it back with its subtransaction)
     attempt_lock = sql.SQL(

@@ -24,6 +24,8 @@ from lxml.builder import E
 from odoo import models
 
 from ..cegid_import.catalogue import AMOUNT, CHAR, DATE, FLOAT, default_label, view_label
+from ..cegid_import.errors import TableBusy
+from ..cegid_import.pg_replace import lock_exclusively
 from .cegid_staging import FIELD_OF_KIND
 
 _logger = logging.getLogger(__name__)
@@ -213,9 +215,15 @@ class CegidExportTable(models.Model):
 
         A field whose kind changes is dropped and made again: its rows are
         about to be replaced by the held file's. The views first lose the
-        fields that go (Odoo refuses to drop a field a view shows).
+        fields that go (Odoo refuses to drop a field a view shows). The table is
+        locked first, for a few seconds at most: a column waiting behind a
+        reader (a backup, a long report) would stop every other reader of the
+        table, for as long as that one lasts. Raises TableBusy when readers
+        keep it.
         """
         self.ensure_one()
+        if not lock_exclusively(self.env.cr, self.env[self.model_id.model]._table):
+            raise TableBusy(self.name)
         before = {column.field_name: column.kind for column in self.column_ids}
         self.sudo().column_ids = commands
         after = {column.field_name: column for column in self.column_ids}

@@ -31,7 +31,7 @@ from odoo.tools.misc import format_datetime
 
 from ..cegid_data_access.staging.names import original_name
 from ..cegid_import.catalogue import export_name
-from ..cegid_import.errors import ExportFormatError, ImportFailure, NoteNotWritten
+from ..cegid_import.errors import ExportFormatError, ImportFailure, NoteNotWritten, TableBusy
 from ..cegid_import.folders import ANOMALY_FOLDER, ARCHIVE_FOLDER, file_away, waiting_files
 from ..cegid_import.values import DAY_FIRST, MONTH_FIRST
 from .cegid_backend import (
@@ -345,6 +345,9 @@ class CegidImport(models.Model):
                     self._load(path, name, values, record, deadline, patient)
         except ExportFormatError as err:
             values.update(state="rejected", message_code=err.code, message_params=err.params, row_count=0)
+        except TableBusy as err:  # no fault of the file, which waits for the next run
+            _logger.warning("Cegid import of %s: %s", name, err)
+            values.update(failed_values(err))
         except Exception as err:  # recorded; the file stays for the next run
             _logger.exception("Cegid import of %s failed", name)
             values.update(failed_values(err))

@@ -22,7 +22,7 @@ from odoo import api, fields, models, sql_db
 
 from ..cegid_data_access.staging.names import original_name
 from ..cegid_import.catalogue import Catalogue, HeaderChange, NewExport
-from ..cegid_import.errors import ExportFormatError
+from ..cegid_import.errors import ExportFormatError, TableBusy
 from ..cegid_import.pg_replace import LoadProgress, drop_load, replace_in_parts
 from ..cegid_import.profile import Profile, ProfileProgress, profile_file
 from ..cegid_import.reader import ExportReader, read_header
@@ -261,6 +261,9 @@ class CegidImportLoad(models.Model):
                 values.update(message_code="import.table_updated", message_params={"export": entry.name})
             except ExportFormatError as err:
                 values.update(state="rejected", message_code=err.code, message_params=err.params, row_count=0)
+            except TableBusy as err:  # no fault of the file, which stays held
+                _logger.warning("Cegid update of the table of %s: %s", entry.name, err)
+                values.update(failed_values(err), message_code="import.update_table_busy")
             except Exception as err:  # recorded; the file stays held
                 _logger.exception("Cegid update of the table of %s failed", entry.name)
                 values.update(failed_values(err))

@@ -177,6 +177,13 @@ SENTENCES = {
         "The update of the table of %(export)s was cut by Odoo's time limit for scheduled actions (%(limit)s s) "
         "before it finished: the table keeps its columns and rows, and the file stays held. Raise the limit (see "
         "the Cegid settings), then press Update the table again."),
+    "import.table_busy": _lt(
+        "The columns of %(export)s could not change: readers (a backup, a long report) kept its table for more than "
+        "a few seconds. The file waits for the next run."),
+    "import.update_table_busy": _lt(
+        "The table of %(export)s was not updated: readers (a backup, a long report) kept it for more than a few "
+        "seconds. The table keeps its columns and rows, and the file stays held. Press Update the table again once "
+        "they are done."),
     "import.held_missing": _lt(
         "The held file %(file)s is no longer in the import folder: the table was not updated."),
     "import.failed": _lt("The import failed: %(error)s"),

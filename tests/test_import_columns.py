@@ -9,6 +9,7 @@ from odoo.tests import tagged
 from odoo.tests.common import TransactionCase, new_test_user
 from odoo.tools import config
 
+from ..cegid_import import pg_replace
 from .common import ImportFolderMixin
 
 ECRITURE_HEADER = "E_DATECOMPTABLE;E_REFINTERNE;E_LIBELLE;E_GENERAL;E_DEBIT;E_CREDIT;E_AUXILIAIRE;E_REFLIBRE"
@@ -122,6 +123,71 @@ class TestEveryColumnKept(ColumnsCase):
         self.assertFalse(record.message_code)
         self.assertEqual(len(entry.column_ids), 11)
         self.assertEqual(model.search([]).x_e_etablissement, "Pau")
+
+    def hold_the_table(self):
+        """Another transaction reading the ECRITURE table (a backup, a long report): its lock kept until it ends.
+
+        Meanwhile a wait of this test's transaction behind it fails after 20 s (it would hang the test), and the
+        import's attempts at the lock are two (each half a second).
+        """
+        self.env.cr.execute("SET LOCAL lock_timeout = '20s'")  # undone with the test's savepoint
+        reader = self.env.registry.cursor()
+        self.addCleanup(reader.close)
+        reader.execute("SELECT count(*) FROM is_cegid_ecriture")
+        self.enterContext(patch.object(pg_replace, "SWAP_LOCK_ATTEMPTS", 2))
+        return reader
+
+    def another_reader_reads(self):
+        """Whether a new reader of the table reads it at once (nothing waits for an exclusive lock ahead of it)."""
+        with self.env.registry.cursor() as other:
+            other.execute("SET lock_timeout = '2s'")
+            other.execute("SELECT count(*) FROM is_cegid_ecriture")
+            return other.fetchone()[0] >= 0
+
+    def test_new_columns_do_not_wait_behind_a_reader_of_the_table(self):
+        """A column added behind a reader would stop every other reader for as long as that one lasts: the import
+        waits a few seconds at most, fails for now, and the next run brings the file in."""
+        # (nothing imported before in this test's transaction: its swap would hold the table, the reader wait for it)
+        self.drop("ECRITURE.csv", self.ecriture_with_extras(("FAC1", "10", "Lyon", "1,5")).encode("cp1252"))
+        reader = self.hold_the_table()
+        with self.assertLogs("odoo.addons.is_cegid2odoo.models.cegid_import", "WARNING") as logs:
+            [record] = self.run_import()
+        self.assertEqual((record.state, record.message_code, record.message_params),
+                         ("failed", "import.table_busy", {"export": "ECRITURE"}))
+        self.assertIn("readers (a backup, a long report) kept its table", record.message)
+        self.assertIn("import.table_busy", logs.output[0])
+        self.assertNotIn("x_e_qte", self.env["is.cegid.ecriture"]._fields)
+        self.assertTrue(self.another_reader_reads())
+        self.assertFalse(self.env["is.cegid.ecriture"].search([]))
+        reader.close()
+        # the file waited in the folder: the next run adds the columns and imports it
+        [record] = self.run_import()
+        self.assertEqual((record.state, record.message_code), ("done", "import.columns_added"))
+        self.assertEqual(self.env["is.cegid.ecriture"].search([]).x_e_qte, 1.5)
+
+    def test_an_update_of_the_table_does_not_wait_behind_a_reader_of_the_table(self):
+        """Update the table while a reader holds it: a few seconds of waiting at most, then the managers are told
+        (the file stays held, the table as it was) and may press the button again once the readers are done."""
+        self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.new_exports", "review")
+        self.drop("ECRITURE.csv", self.ecriture_with_extras(("FAC1", "10", "Lyon", "1,5")).encode("cp1252"))
+        held = self.run_import()
+        entry = self.env.ref("is_cegid2odoo.export_ecriture")
+        entry.with_user(self.manager).action_update_table()
+        reader = self.hold_the_table()
+        with self.assertLogs("odoo.addons.is_cegid2odoo.models.cegid_import_load", "WARNING"):
+            self.run_import_cron()
+        told = self.env["is.cegid.import"].search([("id", "!=", held.id)])
+        self.assertEqual((told.state, told.message_code, told.message_params),
+                         ("failed", "import.update_table_busy", {"export": "ECRITURE"}))
+        self.assertIn("Press Update the table again once they are done", told.message)
+        self.assertEqual((entry.state, entry.held_import_id, entry.update_requested), ("held", held, False))
+        self.assertNotIn("x_e_qte", self.env["is.cegid.ecriture"]._fields)
+        self.assertTrue(self.another_reader_reads())
+        reader.close()
+        entry.with_user(self.manager).action_update_table()
+        self.run_import_cron()
+        self.assertEqual(entry.state, "ready")
+        self.assertEqual(self.env["is.cegid.ecriture"].search([]).x_e_qte, 1.5)
 
     def test_in_review_mode_the_file_waits_for_update_the_table(self):
         self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.new_exports", "review")
