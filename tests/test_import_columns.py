@@ -124,6 +124,15 @@ class TestEveryColumnKept(ColumnsCase):
         self.assertEqual(len(entry.column_ids), 11)
         self.assertEqual(model.search([]).x_e_etablissement, "Pau")
 
+    def update_requested(self):
+        """In review mode, an ECRITURE file with new columns held, and a manager's *Update the table*: (held, entry)."""
+        self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.new_exports", "review")
+        self.drop("ECRITURE.csv", self.ecriture_with_extras(("FAC1", "10", "Lyon", "1,5")).encode("cp1252"))
+        held = self.run_import()
+        entry = self.env.ref("is_cegid2odoo.export_ecriture")
+        entry.with_user(self.manager).action_update_table()
+        return held, entry
+
     def hold_the_table(self):
         """Another transaction reading the ECRITURE table (a backup, a long report): its lock kept until it ends.
 
@@ -168,11 +177,7 @@ class TestEveryColumnKept(ColumnsCase):
     def test_an_update_of_the_table_does_not_wait_behind_a_reader_of_the_table(self):
         """Update the table while a reader holds it: a few seconds of waiting at most, then the managers are told
         (the file stays held, the table as it was) and may press the button again once the readers are done."""
-        self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.new_exports", "review")
-        self.drop("ECRITURE.csv", self.ecriture_with_extras(("FAC1", "10", "Lyon", "1,5")).encode("cp1252"))
-        held = self.run_import()
-        entry = self.env.ref("is_cegid2odoo.export_ecriture")
-        entry.with_user(self.manager).action_update_table()
+        held, entry = self.update_requested()
         reader = self.hold_the_table()
         with self.assertLogs("odoo.addons.is_cegid2odoo.models.cegid_import_load", "WARNING"):
             self.run_import_cron()
@@ -206,11 +211,7 @@ class TestEveryColumnKept(ColumnsCase):
     def test_an_update_of_the_table_is_not_started_once_the_runs_time_is_up(self):
         """Woken by the schedule or the button's trigger, the run assumes the worst: it leaves the update, one
         transaction as long as its file, to its continuation, right after the worker's next heartbeat."""
-        self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.new_exports", "review")
-        self.drop("ECRITURE.csv", self.ecriture_with_extras(("FAC1", "10", "Lyon", "1,5")).encode("cp1252"))
-        held = self.run_import()
-        entry = self.env.ref("is_cegid2odoo.export_ecriture")
-        entry.with_user(self.manager).action_update_table()
+        held, entry = self.update_requested()
         asked = self.triggers()
         with patch.dict(config.options, {"workers": 2, "limit_time_real_cron": 80}):
             self.run_import_cron()
@@ -239,11 +240,7 @@ class TestEveryColumnKept(ColumnsCase):
 
     def test_an_update_of_the_table_killed_midway_is_told_and_not_taken_up_again(self):
         """A held file longer than Odoo's limit: the worker dies in the update, the next run says so, once."""
-        self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.new_exports", "review")
-        self.drop("ECRITURE.csv", self.ecriture_with_extras(("FAC1", "10", "Lyon", "1,5")).encode("cp1252"))
-        held = self.run_import()
-        entry = self.env.ref("is_cegid2odoo.export_ecriture")
-        entry.with_user(self.manager).action_update_table()
+        held, entry = self.update_requested()
         # Odoo kills the cron worker in the middle of the load, under a limit that leaves even a run assuming the
         # worst the time to start the update
         workers = {"workers": 2, "limit_time_real_cron": 600}
