@@ -22,6 +22,7 @@ from lxml import etree
 from lxml.builder import E
 
 from odoo import models
+from odoo.exceptions import UserError
 
 from ..cegid_import.catalogue import AMOUNT, CHAR, DATE, FLOAT, default_label, view_label
 from ..cegid_import.errors import TableBusy
@@ -244,8 +245,15 @@ class CegidExportTable(models.Model):
     # -- removing -------------------------------------------------------------------------------------------------
 
     def _drop_table(self):
-        """Delete the model (and with it its table), its views, action, menu and access, and their data."""
+        """Delete the model (and with it its table), its views, action, menu and access, and their data.
+
+        Only when the table's readers let it, within seconds (see :meth:`_apply_columns`): else UserError.
+        """
         self.ensure_one()
+        if not lock_exclusively(self.env.cr, self.env[self.model_id.model]._table):
+            raise UserError(self.env._(
+                "Readers (a backup, a long report) kept the table of %(export)s for more than a few seconds: it was "
+                "not deleted. Try again once they are done.", export=self.name))
         data = self._owned_data()
         owned = [self._owned(name) for name in ("ir.ui.menu", "ir.actions.act_window", "ir.ui.view",
                                                  "ir.model.access")]
