@@ -134,31 +134,32 @@ class TestEveryColumnKept(ColumnsCase):
         return held, entry
 
     def hold_the_table(self):
-        """Another transaction reading the ECRITURE table (a backup, a long report): its lock kept until it ends.
+        """Another transaction reading the ECRITURE table (a backup, a long report): (its cursor, the rows it saw).
 
-        Meanwhile a wait of this test's transaction behind it fails after 20 s (it would hang the test), and the
-        import's attempts at the lock are two (each half a second).
+        Its lock is kept until it ends. Meanwhile a wait of this test's transaction behind it fails after 20 s (it
+        would hang the test), and the import's attempts at the lock are two (each half a second).
         """
         self.env.cr.execute("SET LOCAL lock_timeout = '20s'")  # undone with the test's savepoint
         reader = self.env.registry.cursor()
         self.addCleanup(reader.close)
         reader.execute("SELECT count(*) FROM is_cegid_ecriture")
         self.enterContext(patch.object(pg_replace, "SWAP_LOCK_ATTEMPTS", 2))
-        return reader
+        return reader, reader.fetchone()[0]
 
-    def another_reader_reads(self):
-        """Whether a new reader of the table reads it at once (nothing waits for an exclusive lock ahead of it)."""
+    def rows_a_new_reader_sees(self):
+        """The rows another new session reads in the table, at once: no exclusive lock held or waited for ahead of it
+        (else it fails within 2 s)."""
         with self.env.registry.cursor() as other:
             other.execute("SET lock_timeout = '2s'")
             other.execute("SELECT count(*) FROM is_cegid_ecriture")
-            return other.fetchone()[0] >= 0
+            return other.fetchone()[0]
 
     def test_new_columns_do_not_wait_behind_a_reader_of_the_table(self):
         """A column added behind a reader would stop every other reader for as long as that one lasts: the import
         waits a few seconds at most, fails for now, and the next run brings the file in."""
         # (nothing imported before in this test's transaction: its swap would hold the table, the reader wait for it)
         self.drop("ECRITURE.csv", self.ecriture_with_extras(("FAC1", "10", "Lyon", "1,5")).encode("cp1252"))
-        reader = self.hold_the_table()
+        reader, seen = self.hold_the_table()
         with self.assertLogs("odoo.addons.is_cegid2odoo.models.cegid_import", "WARNING") as logs:
             [record] = self.run_import()
         self.assertEqual((record.state, record.message_code, record.message_params),
@@ -166,8 +167,8 @@ class TestEveryColumnKept(ColumnsCase):
         self.assertIn("readers (a backup, a long report) kept its table", record.message)
         self.assertIn("import.table_busy", logs.output[0])
         self.assertNotIn("x_e_qte", self.env["is.cegid.ecriture"]._fields)
-        self.assertTrue(self.another_reader_reads())
-        self.assertFalse(self.env["is.cegid.ecriture"].search([]))
+        self.assertEqual(self.rows_a_new_reader_sees(), seen)
+        self.assertEqual(self.env["is.cegid.ecriture"].search_count([]), seen, "none of the file's rows")
         reader.close()
         # the file waited in the folder: the next run adds the columns and imports it
         [record] = self.run_import()
@@ -178,7 +179,7 @@ class TestEveryColumnKept(ColumnsCase):
         """Update the table while a reader holds it: a few seconds of waiting at most, then the managers are told
         (the file stays held, the table as it was) and may press the button again once the readers are done."""
         held, entry = self.update_requested()
-        reader = self.hold_the_table()
+        reader, seen = self.hold_the_table()
         with self.assertLogs("odoo.addons.is_cegid2odoo.models.cegid_import_load", "WARNING"):
             self.run_import_cron()
         told = self.env["is.cegid.import"].search([("id", "!=", held.id)])
@@ -187,7 +188,7 @@ class TestEveryColumnKept(ColumnsCase):
         self.assertIn("Press Update the table again once they are done", told.message)
         self.assertEqual((entry.state, entry.held_import_id, entry.update_requested), ("held", held, False))
         self.assertNotIn("x_e_qte", self.env["is.cegid.ecriture"]._fields)
-        self.assertTrue(self.another_reader_reads())
+        self.assertEqual(self.rows_a_new_reader_sees(), seen)
         reader.close()
         entry.with_user(self.manager).action_update_table()
         self.run_import_cron()
