@@ -65,7 +65,7 @@ print("BENCH {{}}")
 
 def query(cluster, sql, params=()):
     """The rows of one query on the benchmark's database (a connection of its own)."""
-    connection = psycopg2.connect(host=str(cluster.socketdir), port=cluster.port, user="odoo", dbname=DBNAME)
+    connection = psycopg2.connect(**cluster.dsn("odoo", DBNAME))
     try:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)

@@ -211,6 +211,10 @@ class CegidExportTable(models.Model):
         self._owned("ir.ui.menu").write({"name": self.description, "groups_id": readers})
         self._owned("ir.model.access").write({"group_id": group.id})
 
+    def _lock_table(self):
+        """Lock the export's table for this transaction; False when its readers keep it more than a few seconds."""
+        return lock_exclusively(self.env.cr, self.env[self.model_id.model]._table)
+
     def _apply_columns(self, commands):
         """Change the columns with ``commands`` (One2many commands) and the model's fields with them.
 
@@ -223,7 +227,7 @@ class CegidExportTable(models.Model):
         keep it.
         """
         self.ensure_one()
-        if not lock_exclusively(self.env.cr, self.env[self.model_id.model]._table):
+        if not self._lock_table():
             raise TableBusy(self.name)
         before = {column.field_name: column.kind for column in self.column_ids}
         self.sudo().column_ids = commands
@@ -250,7 +254,7 @@ class CegidExportTable(models.Model):
         Only when the table's readers let it, within seconds (see :meth:`_apply_columns`): else UserError.
         """
         self.ensure_one()
-        if not lock_exclusively(self.env.cr, self.env[self.model_id.model]._table):
+        if not self._lock_table():
             raise UserError(self.env._(
                 "Readers (a backup, a long report) kept the table of %(export)s for more than a few seconds: it was "
                 "not deleted. Try again once they are done.", export=self.name))

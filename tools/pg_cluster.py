@@ -87,6 +87,10 @@ class PostgresCluster:
         self.psql("CREATE ROLE odoo LOGIN CREATEDB")
         return self
 
+    def dsn(self, user="postgres", dbname="postgres"):
+        """psycopg2.connect's arguments to reach ``dbname`` as ``user`` through the cluster's socket."""
+        return {"host": str(self.socketdir), "port": self.port, "user": user, "dbname": dbname}
+
     def psql(self, sql):
         """Run one SQL statement as the cluster's superuser."""
         return self._run(str(self.bindir / "psql"), "-h", str(self.socketdir), "-p", str(self.port),

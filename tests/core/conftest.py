@@ -133,8 +133,7 @@ def connect(cluster):
     connections = []
 
     def connect(isolation="READ COMMITTED"):
-        connection = psycopg2.connect(host=str(cluster.socketdir), port=cluster.port, user="postgres",
-                                      dbname="postgres")
+        connection = psycopg2.connect(**cluster.dsn())
         connection.set_session(isolation_level=isolation)
         connections.append(connection)
         return connection

@@ -37,8 +37,7 @@ def connect(cluster):
     connections = []
 
     def connect():
-        connection = psycopg2.connect(host=str(cluster.socketdir), port=cluster.port, user="postgres",
-                                      dbname="postgres")
+        connection = psycopg2.connect(**cluster.dsn())
         connections.append(connection)
         return connection
 

@@ -56,10 +56,14 @@ class OdooDatabase:
     def __init__(self, suite):
         self.suite = suite
 
+    def connect(self):
+        """A new connection to the suite's database, as the server's user (close it when done)."""
+        return psycopg2.connect(host=self.suite.cluster.socketdir, port=self.suite.cluster.port, user="odoo",
+                                dbname=self.suite.dbname)
+
     def query(self, sql, params=()):
         """The rows of one SQL query (a connection of its own, closed at once)."""
-        with contextlib.closing(psycopg2.connect(host=self.suite.cluster.socketdir, port=self.suite.cluster.port,
-                                                 user="odoo", dbname=self.suite.dbname)) as connection:
+        with contextlib.closing(self.connect()) as connection:
             with connection.cursor() as cursor:
                 cursor.execute(sql, params)
                 return cursor.fetchall()

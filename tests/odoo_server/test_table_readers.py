@@ -11,7 +11,6 @@ to read it, hence a scenario of its own (Odoo's test cases never commit).
 
 import contextlib
 
-import psycopg2
 from psycopg2 import sql
 
 TABLE = "x_cegid_lecteurs"
@@ -44,9 +43,7 @@ assert record.state == "done", record.message
 @contextlib.contextmanager
 def reading(database, table):
     """Another session reading ``table`` in an open transaction: its share lock kept until the block ends."""
-    suite = database.suite
-    with contextlib.closing(psycopg2.connect(host=suite.cluster.socketdir, port=suite.cluster.port,
-                                             user="odoo", dbname=suite.dbname)) as connection:
+    with contextlib.closing(database.connect()) as connection:
         with connection.cursor() as cursor:
             cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table)))
             yield cursor.fetchone()[0]
