@@ -10,6 +10,7 @@ from . import (
     cegid_import,
     cegid_import_change,
     cegid_import_load,
+    cegid_import_run,
     cegid_message,
     cegid_query,
     cegid_query_export,

@@ -26,10 +26,13 @@ from ..cegid_import.errors import ExportFormatError, TableBusy
 from ..cegid_import.pg_replace import LoadProgress, drop_load, replace_in_parts
 from ..cegid_import.profile import Profile, ProfileProgress, profile_file
 from ..cegid_import.reader import ExportReader, read_header
-from .cegid_backend import exclusive_run
+from .cegid_backend import cron_time_limit, exclusive_run
 from .cegid_import import export_of, failed_values, file_date
 
 _logger = logging.getLogger(__name__)
+
+# parts of a load cut in a row by Odoo's time limit before it is given up: one may be bad luck, two are a step too long
+PARTS_CUT_GIVEN_UP = 2
 
 
 def own_sessions(dbname):
@@ -69,6 +72,35 @@ class CegidImportLoad(models.Model):
                 self.env.invalidate_all()
                 self.env.registry.setup_models(self.env.cr)
             raise
+
+    @api.model
+    def _under_way(self, loading, values):
+        """(the file's record, committed as under way; the values giving its load up, or None): see _import_file."""
+        if loading:
+            return loading, loading._begin_part()
+        record = self._create_record(dict(values, state="running"))
+        self._commit()
+        return record, None
+
+    def _begin_part(self):
+        """Mark the next part of this load by parts as under way (committed); the values giving it up, or None.
+
+        A worker Odoo kills in the middle of a part leaves the mark, and the
+        next part counts it: a step too long for any run (a key of a huge
+        table) would otherwise be started and killed by every run, without a
+        word. The second part cut in a row under Odoo's time limit gives the
+        load up, as an import cut before its first part is (see _cut_before).
+        """
+        self.ensure_one()
+        progress = dict(self.load_progress)
+        cut = progress.get("parts_cut", 0) + bool(progress.get("part_under_way"))
+        limit = cron_time_limit()
+        if limit and cut >= PARTS_CUT_GIVEN_UP:
+            return {"state": "failed", "message_code": "import.part_cut_by_time_limit", "row_count": 0,
+                    "message_params": {"limit": limit, "rows": self.row_count, "cuts": cut}}
+        self.load_progress = dict(progress, part_under_way=True, parts_cut=cut)
+        self._commit()
+        return None
 
     @api.model
     def _load(self, path, name, values, record=None, deadline=None, patient=False):

@@ -99,7 +99,7 @@ class TestTransfer(CegidCase):
         self.assertEqual(self.blob_names(), ["HISTOCUMSAL.csv"], "the blob stays in Azure")
         self.assertEqual(transfer.activity_ids.user_id, self.managers(), "the managers are told")
         # the import leaves the folder alone, Import now and the settings say why
-        with self.assertLogs("odoo.addons.is_cegid2odoo.models.cegid_import", "WARNING") as logged:
+        with self.assertLogs("odoo.addons.is_cegid2odoo.models.cegid_import_run", "WARNING") as logged:
             self.assertFalse(self.env["is.cegid.import"]._import_folder().records)
         self.assertIn("used by another database, prod_autre", logged.output[0])
         self.assertTrue((self.folder / "ECRITURE.csv").exists())

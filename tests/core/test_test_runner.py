@@ -54,7 +54,7 @@ SKIPPING_RUN = [
                                   "Failed to detect chrome devtools port after 10.0s."),
     odoo_line("odoo.addons.base.tests.test_misc", "Starting TestMisc.test_other_module ..."),
     odoo_line("odoo.addons.base.tests.test_misc", "skipped TestMisc.test_other_module : not ours"),
-    odoo_line(f"{OURS}.models.cegid_import", "Cegid import skipped: the Cegid settings were not confirmed"),
+    odoo_line(f"{OURS}.models.cegid_import_run", "Cegid import skipped: the Cegid settings were not confirmed"),
     odoo_line("odoo.modules.loading", "0 failed, 0 error(s) of 3 tests when loading database 'cegid_test'"),
 ]
 

@@ -1,0 +1,204 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The import's runs: which waiting files a run imports, in what order, within the cron's time.
+
+A run (the import cron, or the download cron right after a transfer) first
+takes the table updates the managers asked for, then imports the waiting
+files oldest first, one transaction each (``cegid_import``), and hands over to
+a new run when its time under Odoo's cron limit is up. A run whose worker was
+killed leaves its records *Importing*: the next one says how they ended. Only
+one import runs at a time on a database, and none on a folder another
+database claimed.
+"""
+
+import collections
+import datetime
+import logging
+import os
+import time
+
+from odoo import api, fields, models
+
+from ..cegid_import.folders import waiting_files
+from .cegid_backend import PARAM_IMPORT_REQUEST, cron_time_limit, exclusive_run, notification
+from .cegid_import import export_of, file_date
+from .folder_claim import claim_path
+
+_logger = logging.getLogger(__name__)
+
+# what import_folder did: its history records, whether files wait for the next run (its time was up), and
+# whether it did nothing because another import held the lock
+ImportOutcome = collections.namedtuple("ImportOutcome", "records continued skipped", defaults=(False,))
+# how long a run skipped by another import waits before it asks again (not at once: the other may take minutes)
+RETRY_AFTER_LOCK = datetime.timedelta(minutes=1)
+
+
+class CegidImportRun(models.Model):
+    """The runs of the import (see the module's docstring)."""
+
+    _inherit = "is.cegid.import"
+
+    @api.model
+    def _cron_import(self):
+        """The import cron (started by the buttons, and hourly for files other tools drop in the folder).
+
+        First the table updates the managers asked for, then every file waiting,
+        within Odoo's cron time limit; what is left goes on in the next run.
+        """
+        backend = self.env["is.cegid.backend"]
+        deadline = backend._cegid_run_deadline(self.env.ref("is_cegid2odoo.ir_cron_cegid_import"))
+        params = self.env["ir.config_parameter"].sudo()
+        requested = bool(params.get_param(PARAM_IMPORT_REQUEST))
+        params.set_param(PARAM_IMPORT_REQUEST, False)
+        updates = self.env["is.cegid.export"].sudo().search([("update_requested", "=", True)])
+        # an update is one transaction, as long as its file: none starts once the run's time is up (the run hands
+        # over, its continuation has the whole limit), as no file does
+        deferred = bool(updates) and deadline is not None and time.monotonic() >= deadline
+        for entry in updates if not deferred else ():
+            self._update_held(entry)
+        outcome = self._import_folder(deadline=deadline, requested=requested)
+        if outcome.skipped:
+            # another import holds the lock and read the folder before this request: ask again once it is done
+            if requested:
+                params.set_param(PARAM_IMPORT_REQUEST, fields.Datetime.to_string(fields.Datetime.now()))
+            self._import_after_lock()
+        elif not deferred and self.env["is.cegid.export"].sudo().search_count([("update_requested", "=", True)],
+                                                                               limit=1):
+            self._import_after_lock()  # an update the lock held back (it stays requested)
+        if outcome.continued or deferred:
+            # fully done for Odoo, which would run it again in the same turn; a new turn has the whole limit
+            self.env["ir.cron"]._notify_progress(done=len(outcome.records), remaining=0)
+            if requested:
+                params.set_param(PARAM_IMPORT_REQUEST, fields.Datetime.to_string(fields.Datetime.now()))
+            backend._cegid_hand_over(self.env.ref("is_cegid2odoo.ir_cron_cegid_import"))
+
+    @api.model
+    def _import_soon(self):
+        """A manager asked: the import cron runs as soon as a worker is free (and tries cut files, see _cut_before)."""
+        self.env["ir.config_parameter"].sudo().set_param(PARAM_IMPORT_REQUEST, fields.Datetime.to_string(
+            fields.Datetime.now()))
+        self.env.ref("is_cegid2odoo.ir_cron_cegid_import").sudo()._trigger()
+
+    @api.model
+    def _import_after_lock(self):
+        """Have the import cron run again in a while: another import held the lock, and may hold it minutes more.
+
+        Not at once: the cron would wake, meet the lock and ask again, in a loop, as long as the other runs.
+        """
+        self.env.ref("is_cegid2odoo.ir_cron_cegid_import").sudo()._trigger(
+            at=fields.Datetime.now() + RETRY_AFTER_LOCK)
+
+    @api.model
+    def _import_folder(self, transfer=None, deadline=None, requested=False):
+        """Import every CSV waiting in the import folder, oldest first; an ImportOutcome (records, continued).
+
+        Called by the download cron right after the transfer (``transfer`` is
+        its ``is.cegid.transfer`` record) and by the import cron. ``deadline``,
+        a ``time.monotonic()`` value, is the end of the run's time under Odoo's
+        cron time limit: no file is started after it, ``continued`` says files
+        were left for the next run; a file Odoo's limit cut before is left too,
+        unless a manager ``requested`` the import. Commits after each file
+        (outside tests). Does nothing on a copy of the database (the settings
+        were not confirmed on it) or while another import runs.
+        """
+        backend = self.env["is.cegid.backend"]
+        nothing = ImportOutcome(self.browse(), False)
+        if not backend._cegid_database_confirmed():
+            _logger.info("Cegid import skipped: the Cegid settings were not confirmed on this database")
+            return nothing
+        folder = backend._cegid_settings().import_folder
+        if not os.path.isdir(folder):
+            _logger.info("Cegid import: the import folder %s does not exist (yet)", folder)
+            return nothing
+        owner = backend._cegid_folder_owner(folder)
+        if owner:
+            # the download's run tells the managers; the settings form says it too
+            _logger.warning("Cegid import skipped: the import folder %s is used by another database, %s (%s)",
+                            folder, owner, claim_path(folder))
+            return nothing
+        with exclusive_run(self.env, "import") as allowed:
+            if not allowed:
+                _logger.info("Cegid import skipped: another import is running on this database")
+                return ImportOutcome(self.browse(), False, skipped=True)
+            waiting = waiting_files(folder)
+            loads, ended = self._loads_in_progress(folder, waiting)
+            if ended:
+                waiting = waiting_files(folder)  # without the superseded files, archived
+            records, continued = self._record_interrupted() | ended, False
+            worked = bool(transfer)  # a download came first in this run
+            # the first file of an export under review waits for its table, quietly
+            reviewed = set(self.env["is.cegid.export"].sudo().search([("state", "=", "review")]).mapped("name"))
+            for name in waiting:
+                if export_of(name) in reviewed or (
+                        not requested and name not in loads and self._cut_before(folder, name)):
+                    continue
+                if deadline is not None and time.monotonic() >= deadline:
+                    _logger.info("Cegid import: the run's time is up, the next run imports %s and the rest", name)
+                    continued = True
+                    break
+                older = self.browse() if name in loads else self._supersede_if_older(folder, name)
+                if older:
+                    records |= older
+                    continue
+                # a load's long step waits for a run of its own, unless it is the first work of this one
+                record = self._import_file(folder, name, transfer, deadline, loads.get(name), patient=worked)
+                records |= record
+                worked = True
+                if record.state == "loading":
+                    _logger.info("Cegid import: %s loaded up to row %d, the next run goes on", name, record.row_count)
+                    continued = True  # its time is up
+                    break
+        self._purge_history()
+        return ImportOutcome(records, continued)
+
+    @api.model
+    def _record_interrupted(self):
+        """Say of the imports left *Importing* (the lock is held: their worker died) how they ended.
+
+        An update of a table (*Update the table*) says so: its file stays held, and only a manager starts it again.
+        """
+        interrupted = self.sudo().search([("state", "=", "running")])
+        limit = cron_time_limit()
+        for record in interrupted:
+            if record.message_code == "import.updating":
+                code, params = ("import.update_cut", dict(record.message_params, limit=limit)) if limit else (
+                    "import.update_interrupted", record.message_params)
+            else:
+                code, params = ("import.cut_by_time_limit", {"limit": limit}) if limit else ("import.interrupted", {})
+            record.write({"state": "failed", "message_code": code, "message_params": params, "row_count": 0})
+            record._follow_incident()
+        return interrupted
+
+    @api.model
+    def _cut_before(self, folder, name):
+        """True when Odoo's time limit, unchanged since, cut the last import of this very file.
+
+        The scheduled runs leave it (importing it again would only be killed
+        again, without end); a higher limit, or *Import now*, imports it.
+        """
+        last = self.sudo().search([("name", "=", name)], limit=1)
+        try:
+            same_file = last.file_date == file_date(os.path.join(folder, name))
+        except OSError:
+            return False
+        return (same_file and last.message_code in ("import.cut_by_time_limit", "import.part_cut_by_time_limit")
+                and (last.message_params or {}).get("limit") == cron_time_limit())
+
+    @api.model
+    def action_import_now(self):
+        """The "Import now" button: the import cron imports the waiting files as soon as a worker is free."""
+        backend = self.env["is.cegid.backend"]
+        backend._check_cegid_manager()
+        backend._check_cegid_database(imports=True)
+        self._import_soon()
+        return notification(self.env._("Cegid import"), self.env._(
+            "The files waiting in the import folder are imported in the background within a minute; "
+            "see Cegid > Data > Imports."))
+
+    @api.model
+    def _purge_history(self):
+        """Delete the history older than the retention setting (the downloads' one)."""
+        limit = self._cegid_history_limit()
+        held = self.env["is.cegid.export"].sudo().search([("held_import_id", "!=", False)]).held_import_id
+        # a held file's line stays as long as the file waits for its table's update
+        self.sudo().search([("create_date", "<", limit), ("id", "not in", held.ids)]).unlink()
