@@ -9,6 +9,7 @@ from . import (
     cegid_export_table,
     cegid_import,
     cegid_import_change,
+    cegid_import_held,
     cegid_import_load,
     cegid_import_run,
     cegid_message,

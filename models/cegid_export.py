@@ -10,14 +10,13 @@ the file; its table, a custom model ``x_cegid_<name>``, is created at once or
 once a manager has reviewed its columns, as the settings say
 (``cegid_export_table.py`` makes and changes the model). A file whose header
 no longer is its export's is held in ``anomalie/`` until a manager updates the
-table. A known export's file with columns its table lacks gives the table an
+table (``cegid_import_held``). A known export's file with columns its table lacks gives the table an
 ``x_`` field for each, by the same rules (at once, or once a manager updates
 the table); its entry lists them after the shipped columns.
 """
 
 import dataclasses
 import logging
-import os
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -39,7 +38,6 @@ from ..cegid_import.catalogue import (
     distinct_labels,
 )
 from ..cegid_import.errors import ExportFormatError
-from ..cegid_import.reader import read_header
 from .cegid_backend import PARAM_NEW_EXPORTS, notification
 
 _logger = logging.getLogger(__name__)
@@ -292,38 +290,6 @@ class CegidExport(models.Model):
             "Table %(table)s created; its waiting files are imported in the background within a minute "
             "(see Cegid > Data > Imports).", table=self.description))
 
-    def action_update_table(self):
-        """Have the cron change the table's columns to those of the held file and import it: both or neither."""
-        backend = self.env["is.cegid.backend"]
-        backend._check_cegid_manager()
-        backend._check_cegid_database(imports=True)
-        self.ensure_one()
-        path = self._held_path()
-        try:
-            # a header the cron would refuse is refused now; the rows are the cron's to read (the types of the new
-            # columns come from all of them: a long file would outlast the request, killed by limit_time_cpu)
-            read_header(path, lambda names: Catalogue().by_header(names) is not None)
-        except ExportFormatError as err:
-            raise UserError(self.env["is.cegid.message"]._render(err.code, err.params)) from None
-        self.sudo().update_requested = True
-        self.env["is.cegid.import"]._import_soon()
-        return self._notify(self.env._(
-            "The table %(table)s is updated and the held file imported in the background within a minute "
-            "(see Cegid > Data > Imports).", table=self.description))
-
-    def _held_path(self):
-        """Where the held file of this entry is; UserError when there is none."""
-        self.ensure_one()
-        held = self.held_import_id
-        if self.state != "held" or not held.stored_as:
-            raise UserError(self.env._("No file of %(export)s is held.", export=self.name))
-        folder = self.env["is.cegid.backend"]._cegid_settings().import_folder
-        path = os.path.join(folder, held.stored_as)
-        if not os.path.isfile(path):
-            raise UserError(self.env._("The held file %(file)s is no longer in the import folder.",
-                                       file=held.stored_as))
-        return path
-
     def action_open_table(self):
         """The table's rows (list, pivot, graph)."""
         self.ensure_one()
@@ -344,18 +310,6 @@ class CegidExport(models.Model):
     def _notify(self, message):
         return notification(self.env._("Cegid export"), message, "success",
                             next_action={"type": "ir.actions.client", "tag": "soft_reload"})
-
-    # -- held files -----------------------------------------------------------------------------------------------
-
-    def _hold(self, record):
-        """``record``'s file (rejected, in anomalie/) waits for a manager to update the table."""
-        self.ensure_one()
-        self.sudo().write({"state": "held", "held_import_id": record.id, "update_requested": False})
-
-    def _release(self):
-        """A newer file was imported whole: the held one is history (it stays in anomalie/)."""
-        self.filtered(lambda entry: entry.state == "held").sudo().write(
-            {"state": "ready", "held_import_id": False, "update_requested": False})
 
     def _plan_columns(self, profile):
         """The columns once updated to ``profile``'s: kept ones (widened if need be), new ones; the commands.

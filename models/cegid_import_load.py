@@ -16,18 +16,17 @@ a failure while a newer file was imported) is archived unread.
 import contextlib
 import logging
 import os
-import time
 
 from odoo import api, fields, models, sql_db
 
 from ..cegid_data_access.staging.names import original_name
-from ..cegid_import.catalogue import Catalogue, HeaderChange, NewExport
-from ..cegid_import.errors import ExportFormatError, TableBusy
+from ..cegid_import.catalogue import HeaderChange, NewExport
+from ..cegid_import.errors import ExportFormatError
 from ..cegid_import.pg_replace import LoadProgress, drop_load, replace_in_parts
 from ..cegid_import.profile import Profile, ProfileProgress, profile_file
 from ..cegid_import.reader import ExportReader, read_header
-from .cegid_backend import cron_time_limit, exclusive_run
-from .cegid_import import export_of, failed_values, file_date
+from .cegid_backend import cron_time_limit
+from .cegid_import import export_of, file_date
 
 _logger = logging.getLogger(__name__)
 
@@ -258,51 +257,4 @@ class CegidImportLoad(models.Model):
             "row_count": 0, "message_code": "import.older_than_table", "message_params": {"file": current.name}})
         self._commit()
         record._file_away(folder)
-        return record
-
-    @api.model
-    def _update_held(self, entry):
-        """The update a manager asked for: ``entry``'s table takes the held file's columns and rows, or nothing.
-
-        Either way the request is done; a refusal is recorded on a history
-        line of its own (and reaches the managers), the file stays held.
-        """
-        held = entry.held_import_id
-        folder = self.env["is.cegid.backend"]._cegid_settings().import_folder
-        path = os.path.join(folder, held.stored_as or "")
-        values = {"name": held.name or entry.name, "file_date": held.file_date, "export_id": entry.id}
-        started = time.monotonic()
-        with exclusive_run(self.env, "import") as allowed:
-            if not allowed:
-                return self.browse()  # still requested: the next run does it
-            # the request is taken once, and the update recorded as under way, both committed before the long work:
-            # a worker Odoo kills meanwhile (a file longer than its time limit) leaves a record the next run tells
-            # of (_record_interrupted), not a request that every run takes up again and dies of
-            entry.update_requested = False
-            record = self._create_record(dict(values, state="running", message_code="import.updating",
-                                              message_params={"export": entry.name}))
-            self._commit()
-            try:
-                if entry.state != "held" or not held.stored_as or not os.path.isfile(path):
-                    raise ExportFormatError("import.held_missing", file=held.stored_as or values["name"])
-                header = read_header(path, lambda names: Catalogue().by_header(names) is not None)
-                with self._rolled_back_whole():
-                    entry._apply_columns(entry._plan_columns(profile_file(header, entry.name)))
-                    entry.write({"state": "ready", "held_import_id": False})
-                    self._load(path, values["name"], values)
-                values.update(message_code="import.table_updated", message_params={"export": entry.name})
-            except ExportFormatError as err:
-                values.update(state="rejected", message_code=err.code, message_params=err.params, row_count=0)
-            except TableBusy as err:  # no fault of the file, which stays held
-                _logger.warning("Cegid update of the table of %s: %s", entry.name, err)
-                values.update(failed_values(err), message_code="import.update_table_busy")
-            except Exception as err:  # recorded; the file stays held
-                _logger.exception("Cegid update of the table of %s failed", entry.name)
-                values.update(failed_values(err))
-            values["duration"] = time.monotonic() - started
-            record.write(values)
-            record._follow_incident()  # the held file's incident ends with it, or goes on
-            self._commit()
-            if record.state == "done":
-                record._file_away(folder, source=held.stored_as)
         return record

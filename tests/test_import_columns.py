@@ -180,7 +180,7 @@ class TestEveryColumnKept(ColumnsCase):
         (the file stays held, the table as it was) and may press the button again once the readers are done."""
         held, entry = self.update_requested()
         reader, seen = self.hold_the_table()
-        with self.assertLogs("odoo.addons.is_cegid2odoo.models.cegid_import_load", "WARNING"):
+        with self.assertLogs("odoo.addons.is_cegid2odoo.models.cegid_import_held", "WARNING"):
             self.run_import_cron()
         told = self.env["is.cegid.import"].search([("id", "!=", held.id)])
         self.assertEqual((told.state, told.message_code, told.message_params),
