@@ -4,7 +4,7 @@
 
 Every call has a timeout. 429, 5xx and network failures are retried by
 ``requests``' adapter with urllib3's ``Retry`` (backoff, ``Retry-After``
-honoured and capped); a 401 on an authenticated call gets one new token and
+honoured and capped: ``retry.py``); a 401 on an authenticated call gets one new token and
 one retry. Failures become the typed errors of ``errors.py`` (a code and
 parameters), every text that came from Cegid redacted.
 """
@@ -18,12 +18,11 @@ import time
 from urllib.parse import quote, urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
-from urllib3.exceptions import MaxRetryError, ReadTimeoutError, ResponseError
-from urllib3.util.retry import Retry
+from urllib3.exceptions import ReadTimeoutError
 
 from ..errors import ApiError, AuthenticationError, ConfigError, ConnectionFailure, NotFoundError
 from ..redact import REDACTED, redact
+from .retry import OutOfTime, build_session
 from .schedules import force_target, format_cegid_datetime, is_enabled, scheduler_name
 
 _logger = logging.getLogger(__name__)
@@ -36,7 +35,6 @@ SCHEDULERS_PATH = "query/api/V1/schedulers/tenant/provider/{}"
 SCHEDULER_PUT_PATH = "query/api/V1/schedulers"
 # What working clients try, in this order, after the tenant id itself.
 PROVIDER_CANDIDATES = ("cegid-xrp", "HR Sprint On Demand", "xrp", "hr-sprint", "cegid-hr", "paie")
-RETRY_STATUSES = (429, 500, 502, 503, 504)
 # what stops a discovery as an outage: the gateway throttling or unable to reach the API. An application error
 # (500) may be the API's answer to a candidate that is no provider, where the contract says 404: the next is tried
 OUTAGE_STATUSES = (429, 502, 503, 504)
@@ -71,68 +69,6 @@ def container_url(blob_service_uri, container_name, sas_token):
     """The container SAS URL: service URI, container, then the token after one '?'."""
     token = sas_token.lstrip("?")
     return join_url(blob_service_uri, container_name.strip("/")) + ("?" + token if token else "")
-
-
-class OutOfTime(MaxRetryError):
-    """No retry made: its wait would have reached the client's deadline."""
-
-
-class CappedRetry(Retry):
-    """urllib3's Retry where ``Retry-After`` decides the wait when given (0: at once), capped.
-
-    Plain ``Retry`` falls back to its backoff when ``Retry-After`` is 0 and
-    waits as long as the gateway asks, even an hour. With a ``deadline`` (a
-    ``time.monotonic()`` value: a scheduled action's end), no retry whose wait
-    would reach it is made: the last answer or error stands.
-    """
-
-    max_retry_after = 120
-    deadline = None
-
-    def new(self, **kwargs):
-        """A copy for the next attempt, keeping the cap and the deadline."""
-        retry = super().new(**kwargs)
-        retry.max_retry_after = self.max_retry_after
-        retry.deadline = self.deadline
-        return retry
-
-    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
-        """The next attempt's Retry; MaxRetryError as when exhausted if its wait would reach the deadline."""
-        retry = super().increment(method, url, response, error, _pool, _stacktrace)
-        if self.deadline is not None:
-            wait = retry.get_retry_after(response) if response is not None else None
-            if time.monotonic() + (retry.get_backoff_time() if wait is None else wait) >= self.deadline:
-                raise OutOfTime(_pool, url, error or ResponseError("no time left to retry"))
-        return retry
-
-    def get_retry_after(self, response):
-        """Seconds from ``Retry-After`` (number or HTTP date, a past date is 0), capped; None when absent."""
-        seconds = super().get_retry_after(response)
-        return None if seconds is None else min(seconds, self.max_retry_after)
-
-    def sleep_for_retry(self, response=None):
-        """Sleep what ``Retry-After`` asks; False (use the backoff) when the answer has none."""
-        seconds = self.get_retry_after(response) if response is not None else None
-        if seconds is None:
-            return False
-        time.sleep(seconds)
-        return True
-
-
-def build_session(max_retries, backoff, max_retry_after, deadline=None):
-    """A ``requests`` session whose adapter retries idempotent calls on 429, 5xx and network failures."""
-    retry = CappedRetry(
-        total=max_retries, connect=max_retries, read=max_retries, status=max_retries, other=0,
-        status_forcelist=RETRY_STATUSES, allowed_methods=frozenset({"GET", "PUT"}),
-        backoff_factor=backoff, respect_retry_after_header=True, raise_on_status=False,
-    )
-    retry.max_retry_after = max_retry_after
-    retry.deadline = deadline
-    session = requests.Session()
-    adapter = HTTPAdapter(max_retries=retry)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session
 
 
 def error_detail(response, limit=DETAIL_LIMIT):

@@ -1,0 +1,80 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""How calls to the Cegid API are retried: ``requests``' adapter with urllib3's ``Retry``, tuned.
+
+429, 5xx and network failures of idempotent calls are retried with a
+backoff; ``Retry-After`` decides the wait when the gateway gives one, capped;
+no retry is made whose wait would pass the caller's deadline (a scheduled
+action's end).
+"""
+
+import time
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError, ResponseError
+from urllib3.util.retry import Retry
+
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+
+
+class OutOfTime(MaxRetryError):
+    """No retry made: its wait would have reached the client's deadline."""
+
+
+class CappedRetry(Retry):
+    """urllib3's Retry where ``Retry-After`` decides the wait when given (0: at once), capped.
+
+    Plain ``Retry`` falls back to its backoff when ``Retry-After`` is 0 and
+    waits as long as the gateway asks, even an hour. With a ``deadline`` (a
+    ``time.monotonic()`` value: a scheduled action's end), no retry whose wait
+    would reach it is made: the last answer or error stands.
+    """
+
+    max_retry_after = 120
+    deadline = None
+
+    def new(self, **kwargs):
+        """A copy for the next attempt, keeping the cap and the deadline."""
+        retry = super().new(**kwargs)
+        retry.max_retry_after = self.max_retry_after
+        retry.deadline = self.deadline
+        return retry
+
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+        """The next attempt's Retry; MaxRetryError as when exhausted if its wait would reach the deadline."""
+        retry = super().increment(method, url, response, error, _pool, _stacktrace)
+        if self.deadline is not None:
+            wait = retry.get_retry_after(response) if response is not None else None
+            if time.monotonic() + (retry.get_backoff_time() if wait is None else wait) >= self.deadline:
+                raise OutOfTime(_pool, url, error or ResponseError("no time left to retry"))
+        return retry
+
+    def get_retry_after(self, response):
+        """Seconds from ``Retry-After`` (number or HTTP date, a past date is 0), capped; None when absent."""
+        seconds = super().get_retry_after(response)
+        return None if seconds is None else min(seconds, self.max_retry_after)
+
+    def sleep_for_retry(self, response=None):
+        """Sleep what ``Retry-After`` asks; False (use the backoff) when the answer has none."""
+        seconds = self.get_retry_after(response) if response is not None else None
+        if seconds is None:
+            return False
+        time.sleep(seconds)
+        return True
+
+
+def build_session(max_retries, backoff, max_retry_after, deadline=None):
+    """A ``requests`` session whose adapter retries idempotent calls on 429, 5xx and network failures."""
+    retry = CappedRetry(
+        total=max_retries, connect=max_retries, read=max_retries, status=max_retries, other=0,
+        status_forcelist=RETRY_STATUSES, allowed_methods=frozenset({"GET", "PUT"}),
+        backoff_factor=backoff, respect_retry_after_header=True, raise_on_status=False,
+    )
+    retry.max_retry_after = max_retry_after
+    retry.deadline = deadline
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=retry)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
