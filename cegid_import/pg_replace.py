@@ -8,7 +8,8 @@ key, indexes and foreign keys are built in one pass each, and it takes the
 old table's place (sequence, grants, names): see :func:`replace_table`. A
 file too long for one transaction is loaded by parts, each committed by the
 caller, and swapped in once whole: see :func:`replace_in_parts`. The COPY
-itself is ``pg_copy``'s, the catalogue of the copy ``pg_like``'s.
+itself is ``pg_copy``'s, the catalogue of the copy ``pg_like``'s, the waits
+for the table's readers ``pg_readers``'.
 """
 
 import dataclasses
@@ -29,14 +30,13 @@ from .pg_like import (
     shape,
     swap_obstacle,
 )
+from .pg_readers import lock_exclusively, older_snapshots_gone
 from .reader import READ_CHUNK, collector_eased, line_offset
 
 _logger = logging.getLogger(__name__)
 
 LOAD_SUFFIX = "__cegid_load"
 PREVIOUS_ROWS = "cegid_previous_rows"  # a temporary copy, when the table is filled in place and compared
-SWAP_LOCK_ATTEMPTS = 10
-SWAP_LOCK_TIMEOUT_MS = 500
 # what the steps after the load take, measured (bench/README.md): the keys and indexes about this share of the
 # time the rows took to load, the comparison and the swap about this share of the time of the keys
 KEYS_SHARE = 0.35
@@ -182,7 +182,7 @@ def replace_in_parts(cursor, reader, extra=None, compare=None, progress=None, un
         if not progress.keyed or not _time_for(SWAP_SHARE * (time.monotonic() - keying), until) or (
                 until is not None and keys):
             return progress
-    if progress.xid is not None and not _older_snapshots_gone(cursor, progress.xid, ignored_sessions):
+    if progress.xid is not None and not older_snapshots_gone(cursor, progress.xid, ignored_sessions):
         _logger.info("%s: loaded whole; transactions older than its last part still run, swapped later", table)
         return progress
     swapped = time.monotonic()
@@ -288,26 +288,6 @@ def _time_for(seconds, until):
     return until is None or time.monotonic() + seconds < until
 
 
-def _older_snapshots_gone(cursor, xid, ignored_sessions):
-    """Wait a little for the transactions whose snapshot may not see transaction ``xid``; True once none is left.
-
-    A row not frozen is invisible to a snapshot taken before its transaction
-    committed: such a reader would see part of the new table after the swap.
-    ``ignored_sessions``: application names whose sessions read no staging
-    table (the caller's own).
-    """
-    for attempt in range(SWAP_LOCK_ATTEMPTS):
-        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                       "AND pid <> pg_backend_pid() AND backend_type = 'client backend' AND backend_xmin IS NOT NULL "
-                       "AND age(backend_xmin) >= age(%s::text::xid) AND NOT application_name = ANY(%s)",
-                       (str(xid), list(ignored_sessions)))
-        if not cursor.fetchone()[0]:
-            return True
-        _logger.info("older transactions still run (attempt %d)", attempt + 1)
-        time.sleep(SWAP_LOCK_TIMEOUT_MS / 1000)
-    return False
-
-
 def _key_load(cursor, table, extra, progress, until):
     """Build the keys and indexes of ``table`` on its loading copy, from ``progress.keys`` on; the new progress.
 
@@ -398,34 +378,3 @@ def _restore_defaults(cursor, table, new, columns):
         sql.SQL("ALTER COLUMN {} {}").format(identifier(name), sql.SQL("SET DEFAULT ") + sql.SQL(previous[name])
                                              if previous[name] else sql.SQL("DROP DEFAULT"))
         for name in columns)))
-
-
-def lock_exclusively(cursor, table):
-    """Take ``table``'s exclusive lock, waiting a little at a time; False when readers keep it (a few seconds).
-
-    For what a reader must not see half done: the swap, a change of the
-    table's columns. A lock request waiting in the queue would block every
-    new reader behind it, for as long as the reader ahead of it (a backup, a
-    long report) goes on: short waits let them through between the attempts.
-    A wait that times out is caught by the server (a DO block), so that no
-    statement fails: the caller's cursor (Odoo's) has no error to log for an
-    expected wait. The lock is held until the transaction ends.
-    """
-    # the short lock_timeout lasts for the attempt only (a failed one rolls it back with its subtransaction)
-    attempt_lock = sql.SQL(
-        "DO $cegid$ DECLARE previous text := current_setting('lock_timeout'); BEGIN "
-        "PERFORM set_config('lock_timeout', {timeout}, true); LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE; "
-        "PERFORM set_config('lock_timeout', previous, true); "
-        "EXCEPTION WHEN lock_not_available THEN NULL; END $cegid$").format(
-            timeout=sql.Literal(f"{int(SWAP_LOCK_TIMEOUT_MS)}ms"), table=identifier(table))
-    for attempt in range(SWAP_LOCK_ATTEMPTS):
-        cursor.execute(attempt_lock)
-        cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'relation' AND granted "
-                       "AND relation = quote_ident(%s)::regclass AND pid = pg_backend_pid() "
-                       "AND mode = 'AccessExclusiveLock')",
-                       (regclass(table),))
-        if cursor.fetchone()[0]:
-            return True  # held until the commit
-        _logger.info("%s: readers hold the table (attempt %d)", table, attempt + 1)
-        time.sleep(SWAP_LOCK_TIMEOUT_MS / 1000)
-    return False

@@ -26,7 +26,7 @@ from odoo.exceptions import UserError
 
 from ..cegid_import.catalogue import AMOUNT, CHAR, DATE, FLOAT, default_label, view_label
 from ..cegid_import.errors import TableBusy
-from ..cegid_import.pg_replace import lock_exclusively
+from ..cegid_import.pg_readers import lock_exclusively
 from .cegid_staging import FIELD_OF_KIND
 
 _logger = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tests.common import TransactionCase, freeze_time, new_test_user
 
-from ..cegid_import import pg_replace
+from ..cegid_import import pg_readers, pg_replace
 from ..cegid_import.catalogue import KNOWN
 from ..cegid_import.values import DAY_FIRST, MONTH_FIRST
 from ..models.cegid_backend import advisory_lock_key
@@ -236,7 +236,7 @@ class TestImport(ImportFolderMixin, TransactionCase):
         with self.env.registry.cursor() as reader:
             reader.execute("SELECT count(*) FROM is_cegid_ecriture")
             seen = reader.fetchone()[0]
-            with patch.object(pg_replace, "SWAP_LOCK_ATTEMPTS", 1), \
+            with patch.object(pg_readers, "SWAP_LOCK_ATTEMPTS", 1), \
                     self.assertLogs("odoo.addons.is_cegid2odoo.cegid_import.pg_replace", "WARNING") as logs:
                 record = self.run_import()
             reader.execute("SELECT count(*) FROM is_cegid_ecriture")

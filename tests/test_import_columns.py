@@ -9,7 +9,7 @@ from odoo.tests import tagged
 from odoo.tests.common import TransactionCase, new_test_user
 from odoo.tools import config
 
-from ..cegid_import import pg_replace
+from ..cegid_import import pg_readers
 from .common import ImportFolderMixin
 
 ECRITURE_HEADER = "E_DATECOMPTABLE;E_REFINTERNE;E_LIBELLE;E_GENERAL;E_DEBIT;E_CREDIT;E_AUXILIAIRE;E_REFLIBRE"
@@ -143,7 +143,7 @@ class TestEveryColumnKept(ColumnsCase):
         reader = self.env.registry.cursor()
         self.addCleanup(reader.close)
         reader.execute("SELECT count(*) FROM is_cegid_ecriture")
-        self.enterContext(patch.object(pg_replace, "SWAP_LOCK_ATTEMPTS", 2))
+        self.enterContext(patch.object(pg_readers, "SWAP_LOCK_ATTEMPTS", 2))
         return reader, reader.fetchone()[0]
 
     def rows_a_new_reader_sees(self):

@@ -11,7 +11,7 @@ import pytest
 from exportfiles import open_export
 from test_import_pg import count
 
-from cegid_import import pg_replace
+from cegid_import import pg_readers
 from cegid_import import reader as export_reader
 from cegid_import.pg_replace import LoadProgress, replace_in_parts, replace_table
 from cegid_import.reader import COPY_BATCH_ROWS, line_offset
@@ -248,7 +248,7 @@ def test_a_load_whose_built_keys_were_lost_starts_again(tmp_path, connect):
 
 def test_the_swap_waits_for_a_snapshot_taken_while_the_last_part_loaded(tmp_path, connect, monkeypatch):
     """A snapshot taken while the last part's transaction runs (its xmin that transaction's) does not see its rows."""
-    monkeypatch.setattr(pg_replace, "SWAP_LOCK_ATTEMPTS", 2)
+    monkeypatch.setattr(pg_readers, "SWAP_LOCK_ATTEMPTS", 2)
     path = big_export(tmp_path)
     importer, during = connect(), connect("REPEATABLE READ")
     progress = None

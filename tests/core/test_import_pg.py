@@ -9,7 +9,7 @@ import psycopg2
 import pytest
 from exportfiles import open_export
 
-from cegid_import import pg_replace
+from cegid_import import pg_readers
 from cegid_import.catalogue import KNOWN_BY_NAME
 from cegid_import.errors import ExportRowError, ImportFailure
 from cegid_import.pg_copy import copy_sql
@@ -136,7 +136,7 @@ def test_a_hostile_column_name_never_reaches_the_server(tmp_path, connect):
 
 def test_the_swap_waits_for_readers_without_a_failed_statement(tmp_path, connect, monkeypatch):
     """A reader holding the table makes the swap wait; no statement of the import fails meanwhile."""
-    monkeypatch.setattr(pg_replace, "SWAP_LOCK_ATTEMPTS", 2)
+    monkeypatch.setattr(pg_readers, "SWAP_LOCK_ATTEMPTS", 2)
     importer, holder = connect(), connect()
     holder.cursor().execute("SELECT count(*) FROM is_cegid_histocumsal")  # its lock lasts until it ends
     with importer.cursor() as cursor:
