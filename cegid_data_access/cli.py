@@ -85,6 +85,10 @@ def run(main, secrets_holder=None):
     loaded, so that even an error raised while loading them is masked.
     """
     secrets_holder = secrets_holder if secrets_holder is not None else []
+    for stream in (sys.stdout, sys.stderr):
+        # a name from Azure or Cegid that the locale's encoding cannot show is escaped (\u20ac), not a crash
+        if hasattr(stream, "reconfigure"):  # a stream a caller put in place may not be a TextIOWrapper
+            stream.reconfigure(errors="backslashreplace")
     try:
         return main()
     except ConfigError as err:

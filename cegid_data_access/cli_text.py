@@ -24,6 +24,9 @@ TEXTS = {
     "config.not_a_string": "{setting} must be a string",
     "config.not_a_folder": "{setting} is not an existing folder: {path}",
     "config.not_writable": "{setting} is not writable: {path}: {detail}",
+    "config.staging_unusable": ("{setting}: a file the transfers keep there cannot be read or changed: {path}: "
+                                "{detail}. Nothing was downloaded or deleted: the script and Odoo must be able to "
+                                "read and change each other's files there (the same user, or a shared group)"),
     "config.provider_missing": ("{setting} is missing: run cegid-requetes.py --discover and copy the "
                                 "cegid_provider_id line it prints"),
     "config.unknown_provider": ("{setting} {provider_id} is unknown to Cegid: run cegid-requetes.py "
@@ -111,6 +114,8 @@ TEXTS = {
     "name.hidden": "hidden name (starts with '.')",
     "name.reserved": "the name of a sub-folder of the import folder (archive, anomalie)",
     "name.not_portable": "a name Windows refuses (CON, NUL, COM1..., or ending with a dot or a space)",
+    "name.not_encodable": "a character this system's file names cannot hold (encoding {encoding}: run the script "
+                          "in a UTF-8 locale)",
     "name.too_long": "base name longer than {max_bytes} bytes",
 }
 

@@ -36,6 +36,7 @@ CODES = {
     "config.not_a_string": ("setting",),
     "config.not_a_folder": ("setting", "path"),
     "config.not_writable": ("setting", "path", "detail"),
+    "config.staging_unusable": ("setting", "path", "detail"),
     "config.provider_missing": ("setting",),
     "config.unknown_provider": ("setting", "provider_id"),
     # config.py itself (setting "config")
@@ -171,6 +172,7 @@ CODES = {
     "name.hidden": (),
     "name.reserved": (),
     "name.not_portable": (),
+    "name.not_encodable": ("encoding",),
     "name.too_long": ("max_bytes",),
 }
 

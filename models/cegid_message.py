@@ -131,6 +131,10 @@ SENTENCES = {
     "config.not_a_string": _lt("The Cegid setting “%(setting)s” must be a text."),
     "config.not_a_folder": _lt("The Cegid setting “%(setting)s” is not an existing folder: %(path)s"),
     "config.not_writable": _lt("The Cegid setting “%(setting)s” is not writable: %(path)s (%(detail)s)"),
+    "config.staging_unusable": _lt(
+        "A file the downloads keep in the Cegid setting “%(setting)s” cannot be read or changed: %(path)s "
+        "(%(detail)s). Nothing was downloaded or deleted: Odoo and the command-line script must be able to read "
+        "and change each other's files there (the same user, or a shared group)."),
     "config.provider_missing": _lt(
         "The Cegid setting “%(setting)s” is missing: press “Find the provider id” in the Cegid settings."),
     "config.unknown_provider": _lt(
@@ -322,5 +326,7 @@ SENTENCES = {
     "name.hidden": _lt("hidden name (starts with “.”)"),
     "name.reserved": _lt("the name of a sub-folder of the import folder (archive, anomalie)"),
     "name.not_portable": _lt("a name Windows refuses (CON, NUL, COM1…, or ending with a dot or a space)"),
+    "name.not_encodable": _lt("a character the server's file names cannot hold (encoding %(encoding)s: run Odoo "
+                              "in a UTF-8 locale)"),
     "name.too_long": _lt("base name longer than %(max_bytes)s bytes"),
 }

@@ -108,12 +108,24 @@ def discard(path):
 
 
 def _read_json(path):
-    """The JSON value in file ``path``; None when it is missing, unreadable or torn."""
+    """The JSON value in file ``path``; None when it is missing or torn (not JSON).
+
+    Any other failure to read it raises (OSError): read as torn, a journal
+    entry another user wrote, or one an I/O error hid, would be removed, and
+    its delivered file brought again as a second copy.
+    """
     try:
         with open(path, encoding="utf-8") as handle:
             return json.load(handle)
-    except (OSError, ValueError):
+    except (FileNotFoundError, ValueError):
         return None
+
+
+def _folder_error(err, code, path):
+    """The CegidError of ``err`` met in the staging folder: DiskFull, or ConfigError ``code`` naming ``path``."""
+    if err.errno in (errno.ENOSPC, errno.EDQUOT):  # no setting to mend: space to free
+        return DiskFull("file.disk_full", detail=os.strerror(err.errno))
+    return ConfigError(code, "import_folder", path=os.fsdecode(path), detail=err.strerror or str(err))
 
 
 class StagingFolder:
@@ -132,12 +144,10 @@ class StagingFolder:
             raise ConfigError("config.not_a_folder", "import_folder", path=self.import_folder)
         try:
             os.makedirs(self.path, exist_ok=True)
-            fd = os.open(os.path.join(self.path, LOCK_NAME), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            # the umask's permissions, as every file here: the folder's other user (Odoo, the script) opens it too
+            fd = os.open(os.path.join(self.path, LOCK_NAME), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
         except OSError as err:
-            if err.errno in (errno.ENOSPC, errno.EDQUOT):  # no setting to mend: space to free
-                raise DiskFull("file.disk_full", detail=os.strerror(err.errno)) from None
-            raise ConfigError("config.not_writable", "import_folder", path=self.path,
-                              detail=err.strerror or str(err)) from None
+            raise _folder_error(err, "config.not_writable", self.path) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -226,8 +236,17 @@ class StagingFolder:
         Return (delivered, resumable): the journal entries of blobs delivered
         but maybe not deleted, as dicts (blob_name, etag, md5, size,
         local_name, key); the resume records of downloads to continue, by key
-        (blob_name, etag, size, durable, key).
+        (blob_name, etag, size, durable, key). A file of the staging folder
+        that cannot be read or changed (another user's, an I/O error, a full
+        disk) raises ConfigError (or DiskFull) before anything is touched
+        further: no blob is listed, downloaded or deleted.
         """
+        try:
+            return self._recover()
+        except OSError as err:
+            raise _folder_error(err, "config.staging_unusable", err.filename or self.path) from None
+
+    def _recover(self):
         for name in sorted(os.listdir(self.path)):
             if name.endswith(GROUP):
                 self._split_group(os.path.join(self.path, name))
@@ -372,7 +391,9 @@ class StagingFolder:
         """
         data = json.dumps(value, ensure_ascii=False).encode("utf-8")
         temporary = path + ".tmp"
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        # the umask's permissions, as the part files': the other user of the folder (Odoo, or the script in root's
+        # crontab) must read what this one journaled
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
         try:
             view = memoryview(data)
             while view:

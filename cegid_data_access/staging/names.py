@@ -11,6 +11,7 @@ nobody chose. A refusal is a reason code (``name.*`` in ``errors.CODES``).
 
 import os
 import re
+import sys
 import unicodedata
 
 MAX_NAME_BYTES = 255
@@ -38,6 +39,15 @@ def _name_bytes(blob_name):
     return len(base_name(blob_name).encode("utf-8"))
 
 
+def _not_encodable(blob_name):
+    """True when the file system's encoding (Python's, from the locale) cannot write the base name: no link could."""
+    try:
+        os.fsencode(base_name(blob_name))
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 # (test on the whole blob name, reason code), checked in order
 _RULES = (
     (lambda name: not name, "name.empty"),
@@ -50,6 +60,7 @@ _RULES = (
     (lambda name: base_name(name).startswith("."), "name.hidden"),
     (lambda name: base_name(name).lower() in RESERVED_NAMES, "name.reserved"),
     (lambda name: _NOT_PORTABLE.match(base_name(name)), "name.not_portable"),
+    (_not_encodable, "name.not_encodable"),
     (lambda name: _name_bytes(name) > MAX_NAME_BYTES, "name.too_long"),
 )
 
@@ -58,8 +69,16 @@ def refusal(blob_name):
     """Why ``blob_name`` cannot be delivered, as (reason code, its parameters); None when it is safe."""
     for refused, code in _RULES:
         if refused(blob_name):
-            return code, ({"max_bytes": MAX_NAME_BYTES} if code == "name.too_long" else {})
+            return code, _refusal_params(code)
     return None
+
+
+def _refusal_params(code):
+    if code == "name.too_long":
+        return {"max_bytes": MAX_NAME_BYTES}
+    if code == "name.not_encodable":
+        return {"encoding": sys.getfilesystemencoding()}
+    return {}
 
 
 def _fit(stem, suffix, ext):

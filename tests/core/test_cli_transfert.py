@@ -149,6 +149,28 @@ def test_json_summary_and_exit_1_on_refused(azurite, tmp_path):
     assert states == {"ok.csv": "done", ".hidden.csv": "refused"}
 
 
+def test_a_name_the_file_system_encoding_cannot_hold_is_refused_and_the_other_files_go_through(azurite, tmp_path):
+    """Run in a locale whose file names are not UTF-8 (here ASCII: the C locale, its UTF-8 coercion off), a name
+    with a character outside it cannot be linked: refused by its reason, its blob kept, the run going on."""
+    setup = Setup(azurite, tmp_path)
+    upload(setup.container, "A.csv", b"a")
+    upload(setup.container, "PRIX\u20ac.csv", b"euros")
+    upload(setup.container, "Z.csv", b"z")
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("CEGID_", "LC_", "LANG"))}
+    env.update(LC_ALL="C", PYTHONCOERCECLOCALE="0", PYTHONUTF8="0")
+
+    result = subprocess.run([sys.executable, str(SCRIPTS / SCRIPT), "--config", str(setup.config), "--json"],
+                            capture_output=True, text=True, encoding="utf-8", env=env, timeout=120, check=False)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    summary = json.loads(result.stdout)
+    refused = {item["blob_name"]: item for item in summary["files"] if item["state"] == "refused"}
+    assert list(refused) == ["PRIX\u20ac.csv"]
+    assert "ascii" in json.dumps(refused), refused
+    assert delivered_files(setup.folder) == {"A.csv": b"a", "Z.csv": b"z"}
+    assert blob_names(setup.container) == ["PRIX\u20ac.csv"]
+
+
 def test_expired_sas_exit_3_with_expiry(azurite, tmp_path):
     expired = datetime.datetime(2026, 3, 4, 5, 6, 7, tzinfo=datetime.timezone.utc)
     setup = Setup(azurite, tmp_path)

@@ -428,6 +428,36 @@ def test_delivered_but_not_deleted_is_not_delivered_again(azurite, box):
     assert staging_leftovers(box.folder) == []
 
 
+def test_a_journal_entry_this_run_cannot_read_stops_it_before_anything_is_touched(azurite, box):
+    """A delivered file's entry, kept because its delete failed, that this run cannot read: another user's (the
+    script in root's crontab, Odoo) or hidden by an I/O error; here a link to itself, which even root cannot read.
+    Read as torn it would go, and the file come again as a second copy: the run stops and says which file."""
+    upload(box.container, "ECRITURE.csv", b"exported once")
+    read_list_only = Settings(mode="sas_url", sas_url=azurite.container_sas_url(box.name, permission="rl"),
+                              import_folder=str(box.folder))
+    assert run_transfer(read_list_only, tuning=FAST).outcomes[0].code == "file.not_deleted"
+    [entry] = (box.folder / ".cegid-partial").glob("*.json")
+    kept = entry.read_bytes()
+    entry.unlink()
+    entry.symlink_to(entry.name)
+
+    with pytest.raises(ConfigError) as raised:
+        run_transfer(box.settings, tuning=FAST)
+
+    assert (raised.value.code, raised.value.setting) == ("config.staging_unusable", "import_folder")
+    assert raised.value.params["path"] == str(entry)
+    assert entry.is_symlink(), "the entry stays"
+    assert delivered_files(box.folder) == {"ECRITURE.csv": b"exported once"}
+    assert blob_names(box.container) == ["ECRITURE.csv"]
+    # readable again, the entry tells the next run the file was delivered: its blob goes, no second copy
+    entry.unlink()
+    entry.write_bytes(kept)
+    again = run_transfer(box.settings, tuning=FAST)
+    assert [(o.state, o.local_name) for o in again.outcomes] == [("already_delivered", "ECRITURE.csv")]
+    assert delivered_files(box.folder) == {"ECRITURE.csv": b"exported once"}
+    assert blob_names(box.container) == []
+
+
 def test_leftover_temporary_files_removed(box):
     hidden = box.folder / ".cegid-partial"
     hidden.mkdir()
