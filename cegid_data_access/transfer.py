@@ -255,10 +255,16 @@ class _Run:
         group, failed, undone = self._deliver_group(fresh) if fresh else (None, {}, [])
         deletable = [item for item in batch if item not in failed]
         outcomes = [self._outcome(item.blob, FAILED, code, params) for item, (code, params) in failed.items()]
+        entries_written = True
         for start in range(0, len(deletable), MAX_BATCH):
             chunk = deletable[start:start + MAX_BATCH]
             for item, (state, code, params) in zip(chunk, self._delete_chunk(chunk), strict=True):
-                outcomes.append(self._finished(item, state, code, params))
+                outcome, written = self._finished(item, state, code, params)
+                outcomes.append(outcome)
+                entries_written = entries_written and written
+        if not entries_written:
+            # the group journal still names what a file's own entry could not: the next run recovers from it
+            return outcomes
         if group:
             discard(group)
         for item in undone:  # only now: the group journal named their .part files
@@ -296,9 +302,20 @@ class _Run:
         return None, failed, []
 
     def _finished(self, item, state, code, params):
+        """(the outcome of a delivered item once its delete was tried, whether its own journal entry was written).
+
+        An entry the disk refuses (full, say) leaves the group journal to the next run: not written, it is no
+        reason to fail the item, whose file is delivered.
+        """
         kept = state in (FAILED, CONTINUED)  # its blob is still there: the next run deletes it
+        written = True
         if kept and item.record is not None:  # its group journal goes: give it its own entry
-            self.staging.write_journal(item.key, dict(item.record, local_name=item.local_name))
+            try:
+                self.staging.write_journal(item.key, dict(item.record, local_name=item.local_name))
+            except OSError as err:
+                _logger.warning("%s delivered, its journal entry not written (%s): its group journal is kept",
+                                item.local_name, err.strerror or err)
+                written = False
         if not kept:
             self.staging.drop_journal(item.key)
         if item.earlier and state == DONE:
@@ -306,7 +323,7 @@ class _Run:
             code, params = code or "file.delivered_earlier", params or {"local_name": item.local_name}
         elif state == DONE and code is None and item.resumed_at:
             code, params = "file.resumed", {"offset": item.resumed_at}
-        return self._outcome(item.blob, state, code, params, item.local_name, item.md5)
+        return self._outcome(item.blob, state, code, params, item.local_name, item.md5), written
 
     def _delete_chunk(self, chunk):
         """(state, code, params) per blob of one batch, each deleted only if still the delivered version."""

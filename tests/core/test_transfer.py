@@ -458,6 +458,35 @@ def test_a_journal_entry_this_run_cannot_read_stops_it_before_anything_is_touche
     assert blob_names(box.container) == []
 
 
+def test_a_journal_entry_the_disk_refuses_after_a_failed_delete_keeps_the_group_journal(azurite, box):
+    """A file delivered, its delete refused, and its own journal entry cannot be written (the disk refuses it; here
+    a folder in the way of its temporary file): the run still says what happened to the file, and the group
+    journal stays for the next run, which deletes the blob without a second copy."""
+    upload(box.container, "ECRITURE.csv", b"exported once")
+    [blob] = box.container.list_blobs()
+    in_the_way = box.folder / ".cegid-partial" / (entry_key("ECRITURE.csv", blob.etag) + ".json.tmp")
+
+    class DiskRefusesTheEntry(TransferReporter):
+        def on_listing(self, blobs):  # after the run's recovery, which would clear it away
+            in_the_way.mkdir()
+
+    read_list_only = Settings(mode="sas_url", sas_url=azurite.container_sas_url(box.name, permission="rl"),
+                              import_folder=str(box.folder))
+
+    first = run_transfer(read_list_only, tuning=FAST, reporter=DiskRefusesTheEntry())
+
+    assert [(o.state, o.code, o.local_name) for o in first.outcomes] == [
+        ("failed", "file.not_deleted", "ECRITURE.csv")]
+    assert delivered_files(box.folder) == {"ECRITURE.csv": b"exported once"}
+    assert blob_names(box.container) == ["ECRITURE.csv"]
+    in_the_way.rmdir()
+    again = run_transfer(box.settings, tuning=FAST)
+    assert [(o.state, o.local_name) for o in again.outcomes] == [("already_delivered", "ECRITURE.csv")]
+    assert delivered_files(box.folder) == {"ECRITURE.csv": b"exported once"}
+    assert blob_names(box.container) == []
+    assert staging_leftovers(box.folder) == []
+
+
 def test_leftover_temporary_files_removed(box):
     hidden = box.folder / ".cegid-partial"
     hidden.mkdir()
