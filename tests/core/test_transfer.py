@@ -45,6 +45,12 @@ def small_gets(single_get_size, chunk_size, max_concurrency=4, **changes):
         **changes)
 
 
+def without_delete(azurite, box):
+    """The box's settings with a SAS that reads and lists, and cannot delete: every delete is refused (403)."""
+    return Settings(mode="sas_url", sas_url=azurite.container_sas_url(box.name, permission="rl"),
+                    import_folder=str(box.folder))
+
+
 def assert_declared(code, params):
     """``code`` and its parameters are in the vocabulary (errors.CODES), nested codes too."""
     assert code in CODES, code
@@ -405,8 +411,7 @@ def test_lock_held_touches_nothing(box):
 
 def test_delivered_but_not_deleted_is_not_delivered_again(azurite, box):
     upload(box.container, "ECRITURE.csv", b"exported once")
-    read_list_only = Settings(mode="sas_url", sas_url=azurite.container_sas_url(box.name, permission="rl"),
-                              import_folder=str(box.folder))
+    read_list_only = without_delete(azurite, box)
 
     first = run_transfer(read_list_only, tuning=FAST)
 
@@ -433,8 +438,7 @@ def test_a_journal_entry_this_run_cannot_read_stops_it_before_anything_is_touche
     script in root's crontab, Odoo) or hidden by an I/O error; here a link to itself, which even root cannot read.
     Read as torn it would go, and the file come again as a second copy: the run stops and says which file."""
     upload(box.container, "ECRITURE.csv", b"exported once")
-    read_list_only = Settings(mode="sas_url", sas_url=azurite.container_sas_url(box.name, permission="rl"),
-                              import_folder=str(box.folder))
+    read_list_only = without_delete(azurite, box)
     assert run_transfer(read_list_only, tuning=FAST).outcomes[0].code == "file.not_deleted"
     [entry] = (box.folder / ".cegid-partial").glob("*.json")
     kept = entry.read_bytes()
@@ -470,8 +474,7 @@ def test_a_journal_entry_the_disk_refuses_after_a_failed_delete_keeps_the_group_
         def on_listing(self, blobs):  # after the run's recovery, which would clear it away
             in_the_way.mkdir()
 
-    read_list_only = Settings(mode="sas_url", sas_url=azurite.container_sas_url(box.name, permission="rl"),
-                              import_folder=str(box.folder))
+    read_list_only = without_delete(azurite, box)
 
     first = run_transfer(read_list_only, tuning=FAST, reporter=DiskRefusesTheEntry())
 
@@ -806,8 +809,7 @@ def test_a_part_file_whose_own_name_cannot_be_removed_is_delivered_once(box, mon
 def test_a_re_export_of_a_delivered_but_not_deleted_blob(azurite, box, again, delivered):
     """Cegid exports the blob again before the delete succeeded: new content is delivered, the same is not twice."""
     upload(box.container, "ECRITURE.csv", b"exported once")
-    read_list_only = Settings(mode="sas_url", sas_url=azurite.container_sas_url(box.name, permission="rl"),
-                              import_folder=str(box.folder))
+    read_list_only = without_delete(azurite, box)
     assert run_transfer(read_list_only, tuning=FAST).outcomes[0].code == "file.not_deleted"
     upload(box.container, "ECRITURE.csv", again)  # a new ETag
 
