@@ -55,13 +55,14 @@ def _write_claim(folder, content):
     """Create the claim file with ``content`` unless it exists (then leave it: another database won the race)."""
     target = claim_path(folder)
     temporary = f"{target}.{os.getpid()}.tmp"
-    with open(temporary, "w", encoding="utf-8") as handle:
-        json.dump(content, handle)
     try:
+        with open(temporary, "w", encoding="utf-8") as handle:
+            json.dump(content, handle)
         with contextlib.suppress(FileExistsError):
             _link_or_create(temporary, target, content)
     finally:
-        os.unlink(temporary)
+        with contextlib.suppress(FileNotFoundError):  # not even created (a folder Odoo cannot write to)
+            os.unlink(temporary)
 
 
 def _link_or_create(temporary, target, content):
@@ -71,5 +72,10 @@ def _link_or_create(temporary, target, content):
     except FileExistsError:
         raise
     except OSError:  # a Windows share: its content written at once
-        with open(target, "x", encoding="utf-8") as handle:
-            json.dump(content, handle)
+        handle = open(target, "x", encoding="utf-8")  # closed below; removed if cut short
+        try:
+            with handle:
+                json.dump(content, handle)
+        except BaseException:
+            os.unlink(target)  # a claim cut short (a full disk) would read as another database's
+            raise

@@ -5,7 +5,10 @@
 import datetime
 import json
 import logging
+import resource
 import shutil
+import signal
+import tempfile
 from pathlib import Path
 from unittest.mock import patch
 
@@ -18,6 +21,7 @@ from odoo.tools import config
 from ..cegid_data_access import transfer as core_transfer
 from ..models import cegid_transfer
 from ..models.cegid_backend import advisory_lock_key
+from ..models.folder_claim import CLAIM_FILE, claim_folder
 from .cegid_testkit.samples import export_bytes
 from .common import CegidCase
 
@@ -119,6 +123,22 @@ class TestTransfer(CegidCase):
                          {"database_uuid": uuid, "database": self.env.cr.dbname})
         self.assertFalse(self.env["res.config.settings"].create({}).cegid_folder_warning)
         self.save_settings()
+
+    def test_a_claim_the_disk_cuts_short_leaves_nothing_behind(self):
+        """The disk fills up while the claim is written: no claim (a cut one would read as another database's), no
+        temporary file left for ever; with room again, the claim is made."""
+        folder = Path(self.enterContext(tempfile.TemporaryDirectory()))
+        limits, handler = resource.getrlimit(resource.RLIMIT_FSIZE), signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (8, limits[1]))  # writes past 8 bytes fail, as on a full disk
+        try:
+            with self.assertRaises(OSError):
+                claim_folder(str(folder), "this-uuid", "prod")
+        finally:
+            resource.setrlimit(resource.RLIMIT_FSIZE, limits)
+            signal.signal(signal.SIGXFSZ, handler)
+        self.assertEqual(list(folder.iterdir()), [])
+        self.assertIsNone(claim_folder(str(folder), "this-uuid", "prod"))
+        self.assertEqual([path.name for path in folder.iterdir()], [CLAIM_FILE])
 
     def test_a_file_line_reads_in_the_readers_language(self):
         """Stored as a code and parameters, a file's message is rendered when read: French for a French user."""
