@@ -409,6 +409,18 @@ def test_lock_held_touches_nothing(box):
     assert delivered_files(box.folder) == {}
 
 
+def assert_next_run_deletes_without_a_second_copy(box):
+    """The next run finds ECRITURE.csv delivered earlier: it deletes its blob and brings no second copy."""
+    again = run_transfer(box.settings, tuning=FAST)
+    assert again.exit_code == 0
+    assert [(o.state, o.local_name) for o in again.outcomes] == [("already_delivered", "ECRITURE.csv")]
+    assert (again.outcomes[0].code, again.outcomes[0].params) == (
+        "file.delivered_earlier", {"local_name": "ECRITURE.csv"})
+    assert delivered_files(box.folder) == {"ECRITURE.csv": b"exported once"}
+    assert blob_names(box.container) == []
+    assert staging_leftovers(box.folder) == []
+
+
 def test_delivered_but_not_deleted_is_not_delivered_again(azurite, box):
     upload(box.container, "ECRITURE.csv", b"exported once")
     read_list_only = without_delete(azurite, box)
@@ -422,15 +434,7 @@ def test_delivered_but_not_deleted_is_not_delivered_again(azurite, box):
     assert first.outcomes[0].params["status"] == 403
     assert blob_names(box.container) == ["ECRITURE.csv"]
 
-    second = run_transfer(box.settings, tuning=FAST)
-
-    assert second.exit_code == 0
-    assert [(o.state, o.local_name) for o in second.outcomes] == [("already_delivered", "ECRITURE.csv")]
-    assert (second.outcomes[0].code, second.outcomes[0].params) == (
-        "file.delivered_earlier", {"local_name": "ECRITURE.csv"})
-    assert delivered_files(box.folder) == {"ECRITURE.csv": b"exported once"}
-    assert blob_names(box.container) == []
-    assert staging_leftovers(box.folder) == []
+    assert_next_run_deletes_without_a_second_copy(box)
 
 
 def test_a_journal_entry_this_run_cannot_read_stops_it_before_anything_is_touched(azurite, box):
@@ -456,10 +460,7 @@ def test_a_journal_entry_this_run_cannot_read_stops_it_before_anything_is_touche
     # readable again, the entry tells the next run the file was delivered: its blob goes, no second copy
     entry.unlink()
     entry.write_bytes(kept)
-    again = run_transfer(box.settings, tuning=FAST)
-    assert [(o.state, o.local_name) for o in again.outcomes] == [("already_delivered", "ECRITURE.csv")]
-    assert delivered_files(box.folder) == {"ECRITURE.csv": b"exported once"}
-    assert blob_names(box.container) == []
+    assert_next_run_deletes_without_a_second_copy(box)
 
 
 def test_a_journal_entry_the_disk_refuses_after_a_failed_delete_keeps_the_group_journal(azurite, box):
@@ -483,11 +484,7 @@ def test_a_journal_entry_the_disk_refuses_after_a_failed_delete_keeps_the_group_
     assert delivered_files(box.folder) == {"ECRITURE.csv": b"exported once"}
     assert blob_names(box.container) == ["ECRITURE.csv"]
     in_the_way.rmdir()
-    again = run_transfer(box.settings, tuning=FAST)
-    assert [(o.state, o.local_name) for o in again.outcomes] == [("already_delivered", "ECRITURE.csv")]
-    assert delivered_files(box.folder) == {"ECRITURE.csv": b"exported once"}
-    assert blob_names(box.container) == []
-    assert staging_leftovers(box.folder) == []
+    assert_next_run_deletes_without_a_second_copy(box)
 
 
 def test_leftover_temporary_files_removed(box):
