@@ -2,11 +2,14 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Client of the Cegid Data Access API: token, export container SAS, scheduled queries.
 
-Every call has a timeout. 429, 5xx and network failures are retried by
-``requests``' adapter with urllib3's ``Retry`` (backoff, ``Retry-After``
-honoured and capped: ``retry.py``); a 401 on an authenticated call gets one new token and
-one retry. Failures become the typed errors of ``errors.py`` (a code and
-parameters), every text that came from Cegid redacted.
+Every call has a timeout. Reads are retried on 429, 5xx and network
+failures by ``requests``' adapter with urllib3's ``Retry`` (backoff,
+``Retry-After`` honoured and capped: ``retry.py``); a change is sent again
+only when it surely changed nothing, and when its answer is lost the query
+is read again to learn whether it was made. A 401 on an authenticated call
+gets one new token and one retry. Failures become the typed errors of
+``errors.py`` (a code and parameters), every text that came from Cegid
+redacted.
 """
 
 import copy
@@ -20,24 +23,17 @@ from urllib.parse import quote, urlsplit
 import requests
 from urllib3.exceptions import ReadTimeoutError
 
-from ..errors import ApiError, AuthenticationError, ConfigError, ConnectionFailure, NotFoundError
+from ..errors import ApiError, AuthenticationError, CegidError, ConfigError, ConnectionFailure, NotFoundError
 from ..redact import REDACTED, redact
+from .discovery import OUTAGE_STATUSES, SCHEDULERS_PATH, ProviderDiscovery
 from .retry import OutOfTime, build_session
-from .schedules import force_target, format_cegid_datetime, is_enabled, scheduler_name
+from .schedules import force_target, format_cegid_datetime, is_enabled, parse_cegid_datetime, scheduler_name
 
 _logger = logging.getLogger(__name__)
 
 TOKEN_PATH = "tokenprovider/Token"  # noqa: S105 - a path, not a password
 SAS_PATHS = {True: "storage/api/V1/storages/GetSASTokenLRD", False: "storage/api/V1/storages/GetSASTokenLR"}
-DATASOURCES_PATH = "datasource/api/V2/datasources/tenant/{}"
-FOLDERS_PATH = "datasource/api/V1/foldersCollections/tenant/{}"
-SCHEDULERS_PATH = "query/api/V1/schedulers/tenant/provider/{}"
 SCHEDULER_PUT_PATH = "query/api/V1/schedulers"
-# What working clients try, in this order, after the tenant id itself.
-PROVIDER_CANDIDATES = ("cegid-xrp", "HR Sprint On Demand", "xrp", "hr-sprint", "cegid-hr", "paie")
-# what stops a discovery as an outage: the gateway throttling or unable to reach the API. An application error
-# (500) may be the API's answer to a candidate that is no provider, where the contract says 404: the next is tried
-OUTAGE_STATUSES = (429, 502, 503, 504)
 TOKEN_MARGIN = 60  # seconds before expireIn when a cached token is renewed
 DEFAULT_TOKEN_LIFETIME = 300  # when expireIn is unreadable, do not trust the token for long
 DETAIL_LIMIT = 300
@@ -58,6 +54,13 @@ class ForceOutcome:
     next_execution: str = None
     status: str = "forced"
     error: Exception = None
+
+
+def _answer_lost(err):
+    """Whether a failed call may have been carried out all the same: no answer, or the API's own failure (5xx)."""
+    if isinstance(err, ConnectionFailure):
+        return True
+    return isinstance(err, ApiError) and not isinstance(err, AuthenticationError) and (err.status or 500) >= 500
 
 
 def join_url(base, path):
@@ -85,7 +88,7 @@ def error_detail(response, limit=DETAIL_LIMIT):
     return " ".join(text.split())[:limit] or None
 
 
-class CegidClient:
+class CegidClient(ProviderDiscovery):
     """The Cegid Data Access API for one set of settings; safe to share between threads."""
 
     def __init__(self, settings, *, timeout=(10, 60), max_retries=4, backoff=0.5, max_retry_after=120, session=None,
@@ -98,6 +101,9 @@ class CegidClient:
         self.deadline = deadline
         self.max_retries = max_retries
         self.session = session or build_session(max_retries, backoff, max_retry_after, deadline)
+        # the discovery's probes: a 500 there is an answer (see OUTAGE_STATUSES), not retried
+        self.probe_session = session or build_session(max_retries, backoff, max_retry_after, deadline,
+                                                      statuses=OUTAGE_STATUSES)
         self._token = None
         self._token_renew_at = 0.0
         self._token_lock = threading.Lock()
@@ -107,8 +113,11 @@ class CegidClient:
     def _redact(self, text):
         return redact(text, self.settings.secrets())
 
-    def _send(self, method, path, op, *, headers, params=None, json_body=None):
-        """One HTTP exchange (the adapter retries it); ConnectionFailure when Cegid cannot be reached."""
+    def _send(self, method, path, op, *, headers, params=None, json_body=None, session=None):
+        """One HTTP exchange (the adapter retries it); ConnectionFailure when Cegid cannot be reached.
+
+        ``session``: the one whose retries apply, ``self.session`` by default.
+        """
         url = join_url(self.settings.api_base_url, path)
         timeout = self.timeout
         if self.deadline is not None:
@@ -117,8 +126,8 @@ class CegidClient:
                 raise ConnectionFailure("api.out_of_time", op_code=op[0], **op[1], host=urlsplit(url).netloc)
             timeout = tuple(min(part, left) for part in timeout)
         try:
-            return self.session.request(method, url, headers=headers, params=params, json=json_body,
-                                        timeout=timeout)
+            return (session or self.session).request(method, url, headers=headers, params=params, json=json_body,
+                                                     timeout=timeout)
         except (requests.Timeout, requests.ConnectionError, requests.exceptions.RetryError) as err:
             cause = err.args[0] if err.args else None
             if isinstance(cause, OutOfTime) or (self.deadline is not None and time.monotonic() >= self.deadline):
@@ -128,6 +137,9 @@ class CegidClient:
             timed_out = isinstance(err, requests.Timeout) or isinstance(reason, ReadTimeoutError)
             raise ConnectionFailure("api.timeout" if timed_out else "api.unreachable", op_code=op[0], **op[1],
                                     host=urlsplit(url).netloc, attempts=self.max_retries + 1) from None
+        except requests.RequestException:
+            # the answer broke off (a chunked body cut short, a body that does not decode): nothing to read in it
+            raise ConnectionFailure("api.broken_answer", op_code=op[0], **op[1], host=urlsplit(url).netloc) from None
 
     def _fail(self, response, op, error_class=None):
         """Raise the typed error for an error ``response``."""
@@ -203,23 +215,25 @@ class CegidClient:
             "Accept": "application/json",
         }
 
-    def _call(self, method, path, op, json_body=None):
+    def _call(self, method, path, op, json_body=None, session=None):
         """An authenticated call; a 401 gets one new token and one retry. Returns the response."""
         token = self.get_token()
-        response = self._send(method, path, op, headers=self._auth_headers(token), json_body=json_body)
+        response = self._send(method, path, op, headers=self._auth_headers(token), json_body=json_body,
+                              session=session)
         if response.status_code == 401:
             _logger.info("Cegid token refused (%s): getting a new one", op[0])
             self._invalidate_token(token)
             token = self.get_token()
-            response = self._send(method, path, op, headers=self._auth_headers(token), json_body=json_body)
+            response = self._send(method, path, op, headers=self._auth_headers(token), json_body=json_body,
+                                  session=session)
             if response.status_code == 401:
                 self._fail(response, op, AuthenticationError)
         if response.status_code >= 400:
             self._fail(response, op)
         return response
 
-    def _get_json(self, path, op):
-        return self._json(self._call("GET", path, op), op)
+    def _get_json(self, path, op, session=None):
+        return self._json(self._call("GET", path, op, session=session), op)
 
     def get_container_url(self, permissions="rdl"):
         """The export container's full SAS URL (GetSASTokenLRD, or GetSASTokenLR without "d")."""
@@ -231,59 +245,6 @@ class CegidClient:
         if missing:
             raise ApiError("api.missing_fields", op_code=op[0], fields=", ".join(missing))
         return container_url(data["blobServiceUri"], data["containerName"], data["sasToken"])
-
-    # -- provider discovery ---------------------------------------------------
-
-    def discover_provider(self):
-        """The data provider id (GUID), found the way working clients do; NotFoundError when none answers.
-
-        A candidate that is no provider is answered 404 or empty (a 500 is read so too); a 429, 502, 503
-        or 504 still there after the retries is an outage, raised as such (no other candidate would be
-        answered either).
-        """
-        candidates = [self.settings.tenant_id, *PROVIDER_CANDIDATES]
-        probes = (
-            (DATASOURCES_PATH, self._provider_from_datasources),
-            (FOLDERS_PATH, self._provider_from_folders),
-            (SCHEDULERS_PATH, self._provider_from_schedulers),
-        )
-        for candidate in candidates:
-            for path, extract in probes:
-                op = ("op.discovery", {"candidate": candidate})
-                try:
-                    data = self._get_json(path.format(quote(candidate, safe="")), op)
-                except AuthenticationError:
-                    raise
-                except ApiError as err:
-                    if err.status in OUTAGE_STATUSES:
-                        # the gateway still busy or down after the retries: no answer about this candidate, nor
-                        # (soon) about the others; "not found" would send the user looking for a GUID
-                        raise
-                    _logger.debug("discovery %s: %s", path.split("/")[3], err)
-                    continue
-                provider = extract(data, candidate)
-                if provider:
-                    _logger.info("Cegid provider %s found by %s of %r", provider, path.split("/")[3], candidate)
-                    return provider
-        raise NotFoundError("api.no_provider", tenant_id=self.settings.tenant_id,
-                            candidates=", ".join(repr(c) for c in candidates))
-
-    @staticmethod
-    def _provider_from_datasources(data, candidate):
-        items = data.get("data") if isinstance(data, dict) else None
-        return next((str(i["providerId"]) for i in items or () if isinstance(i, dict) and i.get("providerId")), None)
-
-    @staticmethod
-    def _provider_from_folders(data, candidate):
-        items = data if isinstance(data, list) else ()
-        return next((str(i["providerId"]) for i in items if isinstance(i, dict) and i.get("providerId")), None)
-
-    @staticmethod
-    def _provider_from_schedulers(data, candidate):
-        if not isinstance(data, list) or not data:
-            return None
-        first = data[0] if isinstance(data[0], dict) else {}
-        return str(first.get("providerId") or candidate)
 
     # -- scheduled queries ----------------------------------------------------
 
@@ -312,8 +273,9 @@ class CegidClient:
     def force(self, name_part=None, at=None, now=None, scheduler_ids=None, when=None):
         """Bring the next execution of the matching enabled queries forward.
 
-        Matching: the given ``scheduler_ids``, else a case-insensitive part of
-        the name, else every query (one listing whatever the number). The new
+        Matching: the given ``scheduler_ids`` (none when empty), else a
+        case-insensitive part of the name, else every query (one listing
+        whatever the number). The new
         time is ``when`` (an aware datetime) if given, else ``force_target(now,
         at)``. Only ``nextExecution`` changes; the cron stays, so the daily
         schedule resumes after the forced run.
@@ -325,7 +287,7 @@ class CegidClient:
 
     @staticmethod
     def _matching(schedulers, name_part, scheduler_ids):
-        if scheduler_ids:
+        if scheduler_ids is not None:
             wanted = {scheduler_id.strip().lower() for scheduler_id in scheduler_ids}
             return [s for s in schedulers if str(s.get("id", "")).lower() in wanted]
         if name_part:
@@ -343,9 +305,10 @@ class CegidClient:
             return outcome
         updated = copy.deepcopy(scheduler)
         updated["nextExecution"] = target
+        moment = parse_cegid_datetime(target)
         try:
-            self.update_scheduler(updated)
-        except (ApiError, ConnectionFailure) as err:
+            self._change(updated, lambda current: parse_cegid_datetime(current.get("nextExecution")) == moment)
+        except CegidError as err:
             outcome.status = "failed"
             outcome.error = err
             return outcome
@@ -357,8 +320,30 @@ class CegidClient:
         scheduler = self.find_scheduler(scheduler_id)
         updated = copy.deepcopy(scheduler)
         updated["enable"] = bool(enabled)
-        self.update_scheduler(updated)
+        self._change(updated, lambda current: is_enabled(current) == bool(enabled))
         return updated
+
+    def _change(self, updated, made):
+        """PUT ``updated``; when its answer is lost, the query read again tells whether the change was ``made``.
+
+        A change is not sent twice (``retry.py``): the first may have been
+        carried out and the query run since. When the query read again shows
+        it (``made(query)``), the change stands; otherwise the error is raised.
+        """
+        try:
+            self.update_scheduler(updated)
+        except CegidError as err:
+            if not _answer_lost(err) or not self._shows(str(updated.get("id", "")), made):
+                raise
+            _logger.info("Cegid's answer to a change of %s was lost (%s); the query shows the change made",
+                         scheduler_name(updated), err.code)
+
+    def _shows(self, scheduler_id, made):
+        """Whether the scheduled query, read again, shows ``made``; False when it cannot be read."""
+        try:
+            return made(self.find_scheduler(scheduler_id))
+        except CegidError:
+            return False
 
     def find_scheduler(self, scheduler_id, schedulers=None):
         """The scheduled query with this id; NotFoundError when the provider has none."""

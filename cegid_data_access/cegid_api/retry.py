@@ -2,10 +2,15 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """How calls to the Cegid API are retried: ``requests``' adapter with urllib3's ``Retry``, tuned.
 
-429, 5xx and network failures of idempotent calls are retried with a
-backoff; ``Retry-After`` decides the wait when the gateway gives one, capped;
-no retry is made whose wait would pass the caller's deadline (a scheduled
-action's end).
+Reads (GET) are retried on 429, 5xx and network failures with a backoff;
+a call that changes a scheduled query (PUT) only when it surely changed
+nothing: a connection never made, or the gateway turning it away (429,
+503). After any other failure it may have been carried out, and sending it
+again later could undo what Cegid did meanwhile (run the forced query, then
+get its old ``nextExecution`` back): the client checks instead
+(``client.py``). ``Retry-After`` decides the wait when the gateway gives one,
+capped; no retry is made whose wait would pass the caller's deadline (a
+scheduled action's end).
 """
 
 import time
@@ -16,6 +21,8 @@ from urllib3.exceptions import MaxRetryError, ResponseError
 from urllib3.util.retry import Retry
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
+# the answers that say the gateway turned a call away before the API did anything with it
+TURNED_AWAY_STATUSES = (429, 503)
 
 
 class OutOfTime(MaxRetryError):
@@ -50,6 +57,10 @@ class CappedRetry(Retry):
                 raise OutOfTime(_pool, url, error or ResponseError("no time left to retry"))
         return retry
 
+    def is_retry(self, method, status_code, has_retry_after=False):
+        """Reads on the statuses of ``status_forcelist``; any call when the gateway turned it away."""
+        return status_code in TURNED_AWAY_STATUSES or super().is_retry(method, status_code, has_retry_after)
+
     def get_retry_after(self, response):
         """Seconds from ``Retry-After`` (number or HTTP date, a past date is 0), capped; None when absent."""
         seconds = super().get_retry_after(response)
@@ -64,11 +75,11 @@ class CappedRetry(Retry):
         return True
 
 
-def build_session(max_retries, backoff, max_retry_after, deadline=None):
-    """A ``requests`` session whose adapter retries idempotent calls on 429, 5xx and network failures."""
+def build_session(max_retries, backoff, max_retry_after, deadline=None, statuses=RETRY_STATUSES):
+    """A ``requests`` session whose adapter retries reads on ``statuses`` and network failures (see above)."""
     retry = CappedRetry(
         total=max_retries, connect=max_retries, read=max_retries, status=max_retries, other=0,
-        status_forcelist=RETRY_STATUSES, allowed_methods=frozenset({"GET", "PUT"}),
+        status_forcelist=statuses, allowed_methods=frozenset({"GET"}),
         backoff_factor=backoff, respect_retry_after_header=True, raise_on_status=False,
     )
     retry.max_retry_after = max_retry_after

@@ -100,6 +100,8 @@ class Fault:
     delay: float = None
     content_type: str = None
     drop: bool = False
+    applied: bool = False
+    cut: bool = False
 
     def matches(self, method, path):
         return self.times > 0 and self.method in ("*", method) and re.search(self.path_regex, path)
@@ -114,6 +116,7 @@ class Answer:
     content_type: str = None
     headers: dict = dataclasses.field(default_factory=dict)
     drop: bool = False
+    cut: bool = False
 
 
 class _Server(ThreadingHTTPServer):
@@ -151,6 +154,13 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_header("Content-Type", content_type or "text/plain; charset=utf-8")
             for key, value in answer.headers.items():
                 self.send_header(key, str(value))
+            if answer.cut:
+                # a chunk that announces more than it sends, then the connection closes
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                self.wfile.write(b"%x\r\n" % (len(payload) + 64) + payload)
+                self.close_connection = True
+                return
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)
@@ -319,16 +329,19 @@ class CegidSimulator:
             self.tokens.clear()
 
     def inject(self, method, path_regex, *, status=None, times=1, retry_after=None, body=None, delay=None,
-               content_type=None, drop=False):
+               content_type=None, drop=False, applied=False, cut=False):
         """Queue a fault for the next ``times`` requests matching ``method`` ("*": any) and ``path_regex``.
 
         ``delay`` slows the answer down (seconds); ``status`` answers with that
         status (``body`` or a JSON errorMessage); ``body`` alone replaces a 200
-        answer's body; ``drop`` closes the connection without any answer.
+        answer's body; ``drop`` closes the connection without any answer;
+        ``cut`` sends a 200 whose body breaks off. With ``applied``, the request
+        is carried out first and only its answer is lost (a gateway's 504 after
+        the API did the work).
         """
         with self._lock:
             self.faults.append(Fault(method.upper(), path_regex, status, times, retry_after, body, delay,
-                                     content_type, drop))
+                                     content_type, drop, applied, cut))
 
     def requests_to(self, path_part, method=None):
         """The recorded requests whose path contains ``path_part``."""
@@ -353,7 +366,9 @@ class CegidSimulator:
                 fault.times -= 1
         if fault and fault.delay:
             time.sleep(fault.delay)
-        if fault and (fault.status or fault.drop):
+        if fault and fault.applied:
+            self._route(method, path, recorded)
+        if fault and (fault.status or fault.drop or fault.cut):
             return self._fault_answer(fault)
         answer = self._route(method, path, recorded)
         if fault and fault.body is not None and answer.status == 200:
@@ -364,6 +379,8 @@ class CegidSimulator:
     def _fault_answer(fault):
         if fault.drop:
             return Answer(0, drop=True)
+        if fault.cut:
+            return Answer(200, '{"id": "', "application/json", cut=True)
         headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
         body = fault.body if fault.body is not None else {"errorMessage": f"Simulated failure {fault.status}"}
         return Answer(fault.status, body, fault.content_type, headers)

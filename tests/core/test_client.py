@@ -341,6 +341,25 @@ def test_discover_provider_not_found(sim):
     assert caught.value.code == "api.no_provider" and "'cegid-xrp'" in caught.value.params["candidates"]
 
 
+def test_a_500_to_a_probe_is_read_as_no_provider_without_retrying_it(azurite):
+    from cegid_testkit.simulator import make_simulator_for
+
+    with make_simulator_for(azurite, provider_aliases={"cegid-xrp"}, discovery_endpoints=("folders",)) as s:
+        s.inject("GET", "tenant/(provider/)?" + s.tenant_id + "$", status=500, times=3)
+        assert client_for(s, settings={"provider_id": ""}).discover_provider() == s.provider_id
+        probes = [r for r in s.requests if r.path.endswith("/" + s.tenant_id)]
+        assert len(probes) == 3  # one request per probe, none sent again
+
+
+def test_a_discovery_every_probe_of_which_fails_with_500_is_the_api_failing_not_a_missing_provider(sim):
+    sim.inject("GET", "datasource|query", status=500, times=1000, body={"errorMessage": "Internal server error"})
+    with pytest.raises(ApiError) as caught:
+        client_for(sim, settings={"provider_id": ""}).discover_provider()
+    assert (caught.value.code, caught.value.status) == ("api.refused", 500)
+    assert "Internal server error" in describe(caught.value)
+    assert len([r for r in sim.requests if "Token" not in r.path]) == 7 * 3  # each probe once: no retry storm
+
+
 def test_discover_with_wrong_credentials_stops_at_once(sim):
     with pytest.raises(AuthenticationError):
         client_for(sim, settings={"api_key_secret": "wrong-secret-42"}).discover_provider()
@@ -474,10 +493,11 @@ def test_force_failure_is_an_outcome_not_an_exception(sim):
     assert sim.schedulers[good]["nextExecution"] == "2026-11-28T10:15:00.000Z"
 
 
-def test_a_force_met_by_a_passing_gateway_error_is_retried(sim):
-    """A PUT is idempotent (the whole object): a 503 on it is retried like a GET's."""
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_force_the_gateway_turns_away_is_sent_again(sim, status):
+    """429 and 503 say the gateway turned the call away, the API did nothing: a PUT is retried like a GET."""
     scheduler_id = sim.add_scheduler("ECRITURE")
-    sim.inject("PUT", SCHEDULERS, status=503)
+    sim.inject("PUT", SCHEDULERS, status=status, retry_after="0")
     outcomes = client_for(sim).force(now=NOW)
     assert [o.status for o in outcomes] == ["forced"]
     assert len(sim.requests_to(SCHEDULERS, method="PUT")) == 2
@@ -485,13 +505,69 @@ def test_a_force_met_by_a_passing_gateway_error_is_retried(sim):
 
 
 def test_a_force_cegid_cannot_be_reached_for_is_an_outcome_the_others_go_on(sim):
-    sim.add_scheduler("ECRITURE")
+    first = sim.add_scheduler("ECRITURE")
+    before = sim.schedulers[first]["nextExecution"]
     good = sim.add_scheduler("ANALYTIQ")
-    sim.inject("PUT", SCHEDULERS, drop=True, times=5)  # the first PUT and its four retries
+    sim.inject("PUT", SCHEDULERS, drop=True)
     outcomes = client_for(sim).force(now=NOW)
     assert [o.status for o in outcomes] == ["failed", "forced"]
     assert (outcomes[0].error.code, outcomes[0].error.exit_code) == ("api.unreachable", 3)
+    assert sim.schedulers[first]["nextExecution"] == before
     assert sim.schedulers[good]["nextExecution"] == "2026-11-28T10:15:00.000Z"
+    assert len(sim.requests_to(SCHEDULERS, method="PUT")) == 2  # the dropped one not sent again (see below)
+
+
+LOST_ANSWERS = {"gateway timeout": {"status": 504, "retry_after": "0"}, "server error": {"status": 500},
+                "connection dropped": {"drop": True}, "answer cut short": {"cut": True}}
+
+
+@pytest.mark.parametrize("lost", LOST_ANSWERS.values(), ids=LOST_ANSWERS)
+def test_a_force_cegid_made_but_whose_answer_was_lost_is_forced_and_not_sent_again(sim, lost):
+    """Sent again, the PUT could put back the old object after the forced run: the query is read instead."""
+    scheduler_id = sim.add_scheduler("ECRITURE")
+    sim.inject("PUT", SCHEDULERS, applied=True, **lost)
+    outcomes = client_for(sim).force(now=NOW)
+    assert [(o.status, o.next_execution) for o in outcomes] == [("forced", "2026-11-28T10:15:00.000Z")]
+    assert len(sim.requests_to(SCHEDULERS, method="PUT")) == 1
+    assert sim.requests[-1].method == "GET"  # the query read again
+    assert sim.schedulers[scheduler_id]["nextExecution"] == "2026-11-28T10:15:00.000Z"
+
+
+@pytest.mark.parametrize("lost", [{"status": 502}, {"drop": True}], ids=["bad gateway", "connection dropped"])
+def test_a_force_whose_answer_was_lost_and_that_cegid_did_not_make_fails_and_is_not_sent_again(sim, lost):
+    scheduler_id = sim.add_scheduler("ECRITURE")
+    before = dict(sim.schedulers[scheduler_id])
+    sim.inject("PUT", SCHEDULERS, **lost)
+    outcomes = client_for(sim).force(now=NOW)
+    assert [o.status for o in outcomes] == ["failed"]
+    assert outcomes[0].error.code == ("api.refused" if "status" in lost else "api.unreachable")
+    assert sim.schedulers[scheduler_id] == before
+    assert len(sim.requests_to(SCHEDULERS, method="PUT")) == 1
+
+
+def test_a_force_of_no_query_forces_none(sim):
+    """An empty choice (the queries archived meanwhile) is not "every query"."""
+    sim.add_scheduler("ECRITURE")
+    assert client_for(sim).force(scheduler_ids=[], now=NOW) == []
+    assert sim.requests_to(SCHEDULERS, method="PUT") == []
+
+
+def test_a_broken_answer_is_an_outcome_the_others_go_on(sim):
+    sim.add_scheduler("ECRITURE")
+    good = sim.add_scheduler("ANALYTIQ")
+    sim.inject("PUT", SCHEDULERS, cut=True)  # the answer broke off; the PUT was not made
+    outcomes = client_for(sim).force(now=NOW)
+    assert [o.status for o in outcomes] == ["failed", "forced"]
+    assert outcomes[0].error.code == "api.broken_answer"
+    assert "broke off" in describe(outcomes[0].error)
+    assert sim.schedulers[good]["nextExecution"] == "2026-11-28T10:15:00.000Z"
+
+
+def test_a_read_whose_answer_breaks_off_is_a_connection_failure(sim):
+    sim.inject("GET", "schedulers/tenant", cut=True)
+    with pytest.raises(ConnectionFailure) as caught:
+        client_for(sim).list_schedulers()
+    assert (caught.value.code, caught.value.exit_code) == ("api.broken_answer", 3)
 
 
 def test_force_invalid_time(sim):
@@ -509,6 +585,19 @@ def test_set_enabled_changes_only_enable(sim):
     assert sim.schedulers[scheduler_id] == dict(before, enable=False)
     client.set_enabled(scheduler_id, True)
     assert sim.schedulers[scheduler_id] == before
+
+
+def test_set_enabled_whose_answer_was_lost_is_read_again_not_sent_again(sim):
+    made, not_made = sim.add_scheduler("ECRITURE"), sim.add_scheduler("ANALYTIQ")
+    client = client_for(sim)
+    sim.inject("PUT", SCHEDULERS, applied=True, status=504)
+    assert client.set_enabled(made, False)["enable"] is False
+    assert sim.schedulers[made]["enable"] is False
+    sim.inject("PUT", SCHEDULERS, status=504)
+    with pytest.raises(ApiError) as caught:
+        client.set_enabled(not_made, False)
+    assert caught.value.status == 504 and sim.schedulers[not_made]["enable"] is True
+    assert len(sim.requests_to(SCHEDULERS, method="PUT")) == 2
 
 
 def test_set_enabled_unknown_id(sim):

@@ -1,0 +1,81 @@
+# Copyright 2026 is_cegid2odoo authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""How the client finds the data provider's id (GUID): the way working clients do, candidate by candidate."""
+
+import logging
+from urllib.parse import quote
+
+from ..errors import ApiError, AuthenticationError, NotFoundError
+
+_logger = logging.getLogger(__name__)
+
+DATASOURCES_PATH = "datasource/api/V2/datasources/tenant/{}"
+FOLDERS_PATH = "datasource/api/V1/foldersCollections/tenant/{}"
+SCHEDULERS_PATH = "query/api/V1/schedulers/tenant/provider/{}"
+# What working clients try, in this order, after the tenant id itself.
+PROVIDER_CANDIDATES = ("cegid-xrp", "HR Sprint On Demand", "xrp", "hr-sprint", "cegid-hr", "paie")
+# what stops a discovery as an outage: the gateway throttling or unable to reach the API. An application error
+# (500) may be the API's answer to a candidate that is no provider, where the contract says 404: the next is tried,
+# without retrying an answer; only when no probe is answered otherwise is it an outage
+OUTAGE_STATUSES = (429, 502, 503, 504)
+
+
+class ProviderDiscovery:
+    """The client's discovery of its provider: its ``_get_json`` and ``probe_session`` probe the candidates."""
+
+    def discover_provider(self):
+        """The data provider id (GUID), found the way working clients do; NotFoundError when none answers.
+
+        A candidate that is no provider is answered 404 or empty (a 500 is read so too, and not retried);
+        a 429, 502, 503 or 504 still there after the retries is an outage, raised as such (no other
+        candidate would be answered either), and so are 500s when no probe was answered otherwise.
+        """
+        candidates = [self.settings.tenant_id, *PROVIDER_CANDIDATES]
+        probes = (
+            (DATASOURCES_PATH, self._provider_from_datasources),
+            (FOLDERS_PATH, self._provider_from_folders),
+            (SCHEDULERS_PATH, self._provider_from_schedulers),
+        )
+        server_error = None  # the last 500, while every probe was answered so
+        for candidate in candidates:
+            for path, extract in probes:
+                op = ("op.discovery", {"candidate": candidate})
+                try:
+                    data = self._get_json(path.format(quote(candidate, safe="")), op, session=self.probe_session)
+                except AuthenticationError:
+                    raise
+                except ApiError as err:
+                    if err.status in OUTAGE_STATUSES:
+                        # the gateway still busy or down after the retries: no answer about this candidate, nor
+                        # (soon) about the others; "not found" would send the user looking for a GUID
+                        raise
+                    _logger.debug("discovery %s: %s", path.split("/")[3], err)
+                    if server_error is not False:
+                        server_error = err if err.status == 500 else False
+                    continue
+                server_error = False
+                provider = extract(data, candidate)
+                if provider:
+                    _logger.info("Cegid provider %s found by %s of %r", provider, path.split("/")[3], candidate)
+                    return provider
+        if server_error:
+            raise server_error
+        raise NotFoundError("api.no_provider", tenant_id=self.settings.tenant_id,
+                            candidates=", ".join(repr(c) for c in candidates))
+
+    @staticmethod
+    def _provider_from_datasources(data, candidate):
+        items = data.get("data") if isinstance(data, dict) else None
+        return next((str(i["providerId"]) for i in items or () if isinstance(i, dict) and i.get("providerId")), None)
+
+    @staticmethod
+    def _provider_from_folders(data, candidate):
+        items = data if isinstance(data, list) else ()
+        return next((str(i["providerId"]) for i in items if isinstance(i, dict) and i.get("providerId")), None)
+
+    @staticmethod
+    def _provider_from_schedulers(data, candidate):
+        if not isinstance(data, list) or not data:
+            return None
+        first = data[0] if isinstance(data[0], dict) else {}
+        return str(first.get("providerId") or candidate)
