@@ -170,6 +170,9 @@ class CegidQuery(models.Model):
         backend = self.env["is.cegid.backend"]
         backend._check_cegid_manager()
         backend._check_cegid_database()
+        if not self:
+            # the core reads no query as every query: none chosen (or archived meanwhile) forces none
+            raise UserError(self.env._("No scheduled query to force."))
         disabled = self.filtered(lambda query: not query.enabled)
         if disabled:
             raise UserError(self.env._(
@@ -255,6 +258,7 @@ class CegidQuery(models.Model):
         return self._set_enabled(False)
 
     def _set_enabled(self, enabled):
+        """Enable or disable each query in Cegid; what Cegid changed is recorded even when another one failed."""
         backend = self.env["is.cegid.backend"]
         backend._check_cegid_manager()
         backend._check_cegid_database()
@@ -263,14 +267,26 @@ class CegidQuery(models.Model):
             client = backend._cegid_client(settings)
         except CegidError as err:
             raise UserError(backend._cegid_error_message(err, settings)) from None
+        problems = []
         for query in self:
             try:
                 obj = client.set_enabled(query.scheduler_id, enabled)
             except CegidError as err:
-                raise UserError(backend._cegid_error_message(err, settings)) from None
+                problems.append((query, backend._cegid_error_message(err, settings)))
+                continue
             query._refresh_from(obj)
             query.message_post(body=self.env._("Enabled in Cegid.") if enabled else self.env._("Disabled in Cegid."))
-        return {"type": "ir.actions.client", "tag": "soft_reload"}
+        reload = {"type": "ir.actions.client", "tag": "soft_reload"}
+        if not problems:
+            return reload
+        lines = [self.env._("%(query)s: %(message)s", query=query.name, message=message) for query, message in problems]
+        if len(problems) == len(self):  # nothing changed: said as an error, as for one query
+            raise UserError(problems[0][1] if len(self) == 1 else "\n".join(lines))
+        changed = formatLang(self.env, len(self) - len(problems), digits=0)
+        done = (self.env._("Scheduled queries enabled: %(count)s.", count=changed) if enabled
+                else self.env._("Scheduled queries disabled: %(count)s.", count=changed))
+        return notification(self.env._("Cegid scheduled queries"), "\n".join([done, *lines]), "warning",
+                            sticky=True, next_action=reload)
 
     def action_force_at(self):
         """Open the wizard that forces these queries at a chosen time."""

@@ -189,14 +189,36 @@ class TestQueries(CegidCase):
             self.assertEqual(query.next_execution, parse_cegid_datetime(obj["nextExecution"]).replace(tzinfo=None))
 
     def test_force_at_wizard(self):
-        moment = (datetime.datetime.now(UTC) + datetime.timedelta(days=1, hours=3)).replace(
-            second=0, microsecond=0, tzinfo=None)
+        moment = (self.ecriture.next_execution - datetime.timedelta(hours=1)).replace(second=0)  # tomorrow 01:00 UTC
         wizard = self.env["is.cegid.force.wizard"].with_user(self.manager).create(
             {"query_ids": [(6, 0, self.ecriture.ids)], "moment": moment})
         wizard.action_force()
         obj = self.simulator.schedulers[self.ecriture_id]
         self.assertEqual(obj["nextExecution"], format_cegid_datetime(moment))
         self.assertIn(moment + datetime.timedelta(minutes=5), self.download_triggers().mapped("call_at"))
+
+    def test_force_at_refuses_a_moment_after_the_next_scheduled_run(self):
+        """Cegid keeps one next execution: forced after the scheduled run, the daily runs until then would not be."""
+        before = dict(self.simulator.schedulers[self.ecriture_id])
+        puts = len(self.simulator.requests_to("query/api/V1/schedulers", "PUT"))
+        wizard = self.env["is.cegid.force.wizard"].with_user(self.manager).create(
+            {"query_ids": [(6, 0, self.ecriture.ids)],
+             "moment": self.ecriture.next_execution + datetime.timedelta(days=1)})
+        with self.assertRaises(UserError) as caught:
+            wizard.action_force()
+        self.assertIn("before the next scheduled run of ECRITURE", str(caught.exception))
+        self.assertEqual(self.simulator.schedulers[self.ecriture_id], before)
+        self.assertEqual(len(self.simulator.requests_to("query/api/V1/schedulers", "PUT")), puts)
+
+    def test_forcing_no_query_forces_none(self):
+        """The core reads "no query" as "every query": an empty selection (the queries archived meanwhile) stops."""
+        before = dict(self.simulator.schedulers[self.ecriture_id])
+        puts = len(self.simulator.requests_to("query/api/V1/schedulers", "PUT"))
+        with self.assertRaises(UserError) as caught:
+            self.queries.with_user(self.manager).action_force_now()
+        self.assertIn("No scheduled query to force", str(caught.exception))
+        self.assertEqual(self.simulator.schedulers[self.ecriture_id], before)
+        self.assertEqual(len(self.simulator.requests_to("query/api/V1/schedulers", "PUT")), puts)
 
     def test_force_at_refuses_the_past(self):
         wizard = self.env["is.cegid.force.wizard"].create(
@@ -241,6 +263,24 @@ class TestQueries(CegidCase):
         self.assertFalse(self.ecriture.enabled)
         self.assertEqual(self.simulator.schedulers[self.ecriture_id]["cron"], "0 2 * * *")
         self.assertIn("Disabled", self.ecriture.message_ids[0].body)
+
+    def test_disabling_several_queries_records_what_cegid_changed_when_one_fails(self):
+        analytiq_id = self.simulator.add_scheduler("ANALYTIQ")
+        self.env["is.cegid.query"]._sync_from_cegid()
+        analytiq = self.queries.search([("scheduler_id", "=", analytiq_id)])
+        self.simulator.inject("PUT", "query/api/V1/schedulers", status=400, body={"errorMessage": "Locked"})
+        result = (self.ecriture | analytiq).with_user(self.manager).action_disable()
+        # the first PUT (ECRITURE's) refused, the second made: Odoo mirrors both and says which failed
+        self.assertIs(self.simulator.schedulers[self.ecriture_id]["enable"], True)
+        self.assertIs(self.simulator.schedulers[analytiq_id]["enable"], False)
+        self.assertTrue(self.ecriture.enabled)
+        self.assertFalse(analytiq.enabled)
+        self.assertIn("Disabled", analytiq.message_ids[0].body)
+        params = result["params"]
+        self.assertEqual(params["type"], "warning")
+        self.assertIn("Scheduled queries disabled: 1.", params["message"])
+        self.assertIn("ECRITURE: ", params["message"])
+        self.assertIn("Locked", params["message"])
 
     def test_disabling_asks_for_confirmation_in_the_list_and_the_form(self):
         views = self.env["is.cegid.query"].with_user(self.manager).get_views([(False, "list"), (False, "form")])

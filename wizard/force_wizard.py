@@ -35,6 +35,14 @@ class CegidForceWizard(models.TransientModel):
         """Force the queries at the chosen moment (sent to Cegid in UTC)."""
         self.env["is.cegid.backend"]._check_cegid_manager()
         self.ensure_one()
-        if self.moment <= fields.Datetime.now():
+        now = fields.Datetime.now()
+        if self.moment <= now:
             raise UserError(self.env._("Pick a moment in the future."))
+        # Cegid keeps one next execution: a forced one after the scheduled one would replace the runs until then
+        later = self.query_ids.filtered(lambda query: query.next_execution and now < query.next_execution < self.moment)
+        if later:
+            raise UserError(self.env._(
+                "Pick a moment before the next scheduled run of %(queries)s: Cegid would run it only at the "
+                "moment forced, not at the times scheduled until then.",
+                queries=", ".join(f"{query.name} ({query._local_time(query.next_execution)})" for query in later)))
         return self.query_ids._force(self.moment)
