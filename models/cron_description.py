@@ -168,9 +168,16 @@ def _describe_days(hour, minute, day, weekday, clock, _):
         local_day = int(day) + shift
         if shift and not (int(day) <= 28 and 1 <= local_day <= 28):
             # a day not in every month, or the 1st's previous day: the same local day number each month it is not
-            return _("Every month on day %(day)s at %(time)s", day=int(day), time=clock.at(hour, minute, utc=True))
-        return _("Every month on day %(day)s at %(time)s", day=local_day, time=clock.at(hour, minute))
+            return _monthly(int(day), clock.at(hour, minute, utc=True), _)
+        return _monthly(local_day, clock.at(hour, minute), _)
     return None
+
+
+def _monthly(day, time, _):
+    """Every month on ``day`` at ``time``: the 1st said apart (French writes "le 1er", then "le 2")."""
+    if day == 1:
+        return _("Every month on the 1st at %(time)s", time=time)
+    return _("Every month on day %(day)s at %(time)s", day=day, time=time)
 
 
 def _weekdays(field):

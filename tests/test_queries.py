@@ -62,6 +62,9 @@ class TestQueries(CegidCase):
         [french] = self.ecriture.with_user(self.manager).with_context(lang="fr_FR").read(["cron_description"])
         self.assertEqual(french["cron_description"], "Tous les jours à 02:00 UTC")
         self.assertEqual(self.paie.with_context(lang="fr_FR").cron_description, "Du lundi au vendredi à 06:30 UTC")
+        french_env = self.env(context=dict(self.env.context, lang="fr_FR"))
+        self.assertEqual(describe_cron("0 7 1 * *", french_env._, lang="fr_FR"), "Tous les mois le 1er à 07:00 UTC")
+        self.assertEqual(describe_cron("0 7 2 * *", french_env._, lang="fr_FR"), "Tous les mois le 2 à 07:00 UTC")
         [english] = self.ecriture.with_user(self.manager).with_context(lang="en_US").read(["cron_description"])
         self.assertEqual(english["cron_description"], "Every day at 02:00 UTC")
 
@@ -328,7 +331,7 @@ class TestQueries(CegidCase):
         self.assertEqual(describe_cron("0 2 * * *"), "Every day at 02:00 UTC")
         self.assertEqual(describe_cron("15 * * * *"), "Every hour at minute 15")
         self.assertEqual(describe_cron("0 */4 * * *"), "Every 4 hours at minute 0")
-        self.assertEqual(describe_cron("0 7 1 * *"), "Every month on day 1 at 07:00 UTC")
+        self.assertEqual(describe_cron("0 7 1 * *"), "Every month on the 1st at 07:00 UTC")
         self.assertEqual(describe_cron("0 7 * * 1,3"), "Every Monday and Wednesday at 07:00 UTC")
         self.assertEqual(describe_cron("0 7 * * 7"), "Every Sunday at 07:00 UTC")
         self.assertEqual(describe_cron("0 7 * * 2-4"), "Every week from Tuesday to Thursday at 07:00 UTC")
@@ -354,7 +357,7 @@ class TestQueries(CegidCase):
         self.assertEqual(paris("0 2 * * *", summer), "Every day at 04:00 (Europe/Paris today; 02:00 UTC)")
         self.assertEqual(paris("0 2 * * *", spring_forward), "Every day at 04:00 (Europe/Paris today; 02:00 UTC)")
         self.assertEqual(paris("30 6 * * 1-5", winter), "Every weekday at 07:30 (Europe/Paris today; 06:30 UTC)")
-        self.assertEqual(paris("0 7 1 * *", summer), "Every month on day 1 at 09:00 (Europe/Paris today; 07:00 UTC)")
+        self.assertEqual(paris("0 7 1 * *", summer), "Every month on the 1st at 09:00 (Europe/Paris today; 07:00 UTC)")
         self.assertEqual(paris("0 7 * * 1,3", winter),
                          "Every Monday and Wednesday at 08:00 (Europe/Paris today; 07:00 UTC)")
         # every day, the local day does not matter
@@ -378,9 +381,9 @@ class TestQueries(CegidCase):
         self.assertEqual(describe_cron("0 2 * * 1-5", tz="America/New_York", now=winter),
                          "Every week from Sunday to Thursday at 21:00 (America/New_York today; 02:00 UTC)")
         self.assertEqual(describe_cron("0 2 2 * *", tz="America/Martinique", now=winter),
-                         "Every month on day 1 at 22:00 (America/Martinique; 02:00 UTC)")
+                         "Every month on the 1st at 22:00 (America/Martinique; 02:00 UTC)")
         self.assertEqual(describe_cron("0 2 1 * *", tz="America/Martinique", now=winter),
-                         "Every month on day 1 at 02:00 UTC")
+                         "Every month on the 1st at 02:00 UTC")
         self.assertEqual(describe_cron("0 21 * * 6", tz="Indian/Reunion", now=winter, lang="fr_FR"),
                          "Every dimanche at 01:00 (Indian/Reunion; 21:00 UTC)")
         # a zone without summer time does not say "today"
