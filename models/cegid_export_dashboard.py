@@ -104,11 +104,13 @@ class CegidExportDashboard(models.Model):
         })
         self.env["ir.model.data"].create({"module": MODULE, "name": self._data_names()[DASHBOARD][0],
                                           "model": DASHBOARD, "res_id": dashboard.id, "noupdate": True})
+        self._write_title(dashboard)
         _logger.info("Cegid export %s: dashboard made", self.name)
         return dashboard
 
     def _sync_table_labels(self):
         result = super()._sync_table_labels()
+        self._write_title(self._owned(DASHBOARD))
         self._owned(DASHBOARD).write({"name": self.description, "group_ids": [(6, 0, self._table_readers().ids)]})
         return result
 

@@ -207,9 +207,18 @@ class CegidExportTable(models.Model):
                 field.field_description = column.label
         self._write_views()
         readers = [(6, 0, group.ids)]
+        self._write_title(self.model_id, self._owned("ir.actions.act_window"), self._owned("ir.ui.menu"))
         self._owned("ir.actions.act_window").write({"name": self.description, "groups_id": readers})
         self._owned("ir.ui.menu").write({"name": self.description, "groups_id": readers})
         self._owned("ir.model.access").write({"group_id": group.id})
+
+    def _write_title(self, *recordsets):
+        """The ``name`` of the records is the title in every language installed (a write sets the writer's only)."""
+        langs = [code for code, _name in self.env["res.lang"].get_installed()]
+        titles = {code: self.with_context(lang=code).description for code in langs}
+        for records in recordsets:
+            for record in records:
+                record._update_field_translations("name", titles)
 
     def _lock_table(self):
         """Lock the export's table for this transaction; False when its readers keep it more than a few seconds."""

@@ -113,3 +113,13 @@ class TestReadOnly(CegidCase):
         self.rpc(self.manager, self.entry, "web_override_translations", {"description": "Salaires"})
         self.assertEqual(self.entry.description, "Salaires")
         self.assertEqual(self.entry._owned("ir.ui.menu").name, "Salaires")
+        # in each language: a French title set from an English session reaches the French readers' menu, ...
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.rpc(self.manager, self.entry, "update_field_translations", "description", {"fr_FR": "Salariés"})
+        self.entry.with_user(self.manager).action_make_dashboard()  # made after: in each language too
+        table = [self.entry.model_id, *map(self.entry._owned,
+                                           ("ir.actions.act_window", "ir.ui.menu", "spreadsheet.dashboard"))]
+        self.assertEqual([len(record) for record in table], [1, 1, 1, 1])
+        for record in table:
+            self.assertEqual(record.with_context(lang="fr_FR").name, "Salariés", record._name)
+            self.assertEqual(record.with_context(lang="en_US").name, "Salaires", record._name)
