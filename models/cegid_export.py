@@ -59,7 +59,7 @@ def check_client_values(records, vals, addon_only):
     """Refuse ``vals`` from a client (anyone but the superuser) when it sets fields of ``addon_only``."""
     refused = sorted(addon_only & set(vals))
     if refused and not records.env.su:
-        described = records.fields_get(refused, ["string"])
+        described = records.sudo().fields_get(refused, ["string"])  # a field of a group the user lacks is named too
         labels = ", ".join(described[name]["string"] for name in refused)
         raise AccessError(records.env._("Only the Cegid addon sets these fields: %(fields)s.", fields=labels))
 

@@ -65,7 +65,8 @@ class CegidQuery(models.Model):
              "which moves by an hour when summer time begins or ends.")
     next_execution = fields.Datetime(readonly=True, tracking=True)
     last_execution = fields.Datetime(readonly=True)
-    content = fields.Text("SQL", readonly=True)
+    # what a query reads of Cegid (a payroll query's tables and columns) is the managers' business, not every reader's
+    content = fields.Text("SQL", readonly=True, groups="is_cegid2odoo.group_cegid_manager")
     last_sync = fields.Datetime("Last synchronisation", readonly=True)
 
     _sql_constraints = [

@@ -308,6 +308,18 @@ class TestQueries(CegidCase):
         self.assertEqual(self.simulator.schedulers[self.ecriture_id]["nextExecution"], previous)
         self.assertTrue(self.simulator.schedulers[self.ecriture_id]["enable"])
 
+    def test_the_sql_of_a_query_is_the_managers_only(self):
+        """A reader of the accounting tables does not read what the payroll queries select in Cegid."""
+        with self.assertRaises(AccessError):
+            self.ecriture.with_user(self.cegid_user).read(["content"])
+        with self.assertRaises(AccessError):
+            self.queries.with_user(self.cegid_user).search([("content", "ilike", "ECRITURE")])
+        form = self.queries.with_user(self.cegid_user).get_views([(False, "form"), (False, "search")])["views"]
+        for view in ("form", "search"):
+            self.assertFalse(etree.fromstring(form[view]["arch"]).xpath("//field[@name='content']"), view)
+        [manager_read] = self.ecriture.with_user(self.manager).read(["content"])
+        self.assertEqual(manager_read["content"], "SELECT * FROM ECRITURE")
+
     def test_the_mirrored_fields_are_the_synchronisations(self):
         """A manager changes a query in Cegid through the buttons; what Odoo mirrors of it is refused through RPC."""
         values = {"scheduler_id": "other", "name": "PIRATE", "enabled": False, "active": False, "cron": "* * * * *",
