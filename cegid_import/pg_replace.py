@@ -133,10 +133,11 @@ def replace_in_parts(cursor, reader, extra=None, compare=None, progress=None, un
     file is in whole, the load table takes the old one's place in one
     transaction, when the time left allows it (else in the next call): readers
     see the previous rows or the new ones, never a mix. The rows of a part
-    after the first are not frozen, so the swap first waits for the
-    transactions whose snapshot is older than the last part to end (those of
-    ``ignored_sessions``, application names of the caller's own sessions, that
-    read no staging table, aside). A ``progress`` whose load table is gone or
+    after the first are not frozen, so the swap is never in the transaction
+    that loaded such rows (a snapshot begun before its commit would not see
+    them) and first waits for the transactions whose snapshot is older than
+    the last part to end (those of ``ignored_sessions``, application names of
+    the caller's own sessions, that read no staging table, aside). A ``progress`` whose load table is gone or
     no longer has the table's columns starts the load again.
 
     Each call takes at least one step (a batch of rows, a key, the swap),
@@ -164,12 +165,14 @@ def replace_in_parts(cursor, reader, extra=None, compare=None, progress=None, un
                          progress.next_step_seconds())
             return progress
     started, loaded = time.monotonic(), progress.rows
+    unfrozen = False  # rows loaded by this call without FREEZE: no snapshot taken before its commit sees them
     if not progress.finished:
         progress = _load_part(cursor, reader, progress, until, freeze=fresh)
         elapsed = time.monotonic() - started
         progress = dataclasses.replace(progress, load_seconds=progress.load_seconds + elapsed)
         _logger.info("%s: %d rows loaded in %.1f s (%d in all)", table, progress.rows - loaded, elapsed,
                      progress.rows)
+        unfrozen = not fresh and progress.rows > loaded
         if not progress.finished or not _time_for(KEYS_SHARE * progress.rows / max(progress.rows - loaded, 1)
                                                   * elapsed, until):
             return progress
@@ -182,8 +185,10 @@ def replace_in_parts(cursor, reader, extra=None, compare=None, progress=None, un
         if not progress.keyed or not _time_for(SWAP_SHARE * (time.monotonic() - keying), until) or (
                 until is not None and keys):
             return progress
-    if progress.xid is not None and not older_snapshots_gone(cursor, progress.xid, ignored_sessions):
-        _logger.info("%s: loaded whole; transactions older than its last part still run, swapped later", table)
+    # rows loaded now, unfrozen: a reader whose snapshot begins before this transaction commits would find the new
+    # table without them, so the swap waits for a transaction of its own, which can wait for such readers to end
+    if unfrozen or (progress.xid is not None and not older_snapshots_gone(cursor, progress.xid, ignored_sessions)):
+        _logger.info("%s: loaded whole; swapped later, once no transaction older than its last part runs", table)
         return progress
     swapped = time.monotonic()
     _swap_load(cursor, reader, extra, compare)

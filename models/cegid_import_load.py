@@ -35,14 +35,16 @@ PARTS_CUT_GIVEN_UP = 2
 
 
 def own_sessions(dbname):
-    """The application name of this process's database sessions, as a list; None when it does not tell them apart.
+    """The application name of this process's database sessions, as a list; empty when it does not tell them apart.
 
     Odoo names its sessions ``odoo-<pid>`` (unless ``ODOO_PGAPPNAME`` says
     otherwise): the cron's own, whose snapshots are older than any part, read
-    no staging table and must not hold a swap back.
+    no staging table and must not hold a swap back. Without the process's
+    id in the name none is told apart: the swap waits for a run whose
+    sessions all began after the last part.
     """
     name = sql_db.connection_info_for(dbname)[1].get("application_name", "")
-    return [name] if str(os.getpid()) in name else None
+    return [name] if str(os.getpid()) in name else []
 
 
 def file_identity(path):

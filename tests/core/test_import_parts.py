@@ -197,6 +197,25 @@ def test_the_swap_waits_for_the_snapshots_older_than_the_last_part(tmp_path, con
     assert len(steps) == 1 and count(early) == ROWS
 
 
+def test_a_last_part_loaded_without_freeze_is_not_swapped_in_its_own_transaction(tmp_path, connect):
+    """A reader whose snapshot begins before that transaction commits would find the new table without its rows."""
+    path = big_export(tmp_path)
+    importer, reader = connect(), connect("REPEATABLE READ")
+    progress = part(importer, path)  # the first part (FREEZE)
+    progress = part(importer, path, progress)  # the second, not frozen
+    assert not progress.finished
+    with importer.cursor() as cursor:  # the last part, with time enough for the keys and the swap
+        progress = replace_in_parts(cursor, open_export(path), EXTRA, progress=progress,
+                                    until=time.monotonic() + 600)
+    reader.cursor().execute("SELECT 1")  # a request begins (Odoo's REPEATABLE READ) before the import commits
+    importer.commit()
+    assert count(reader) == 3  # the old rows, whole
+    assert progress.finished and not progress.done
+    reader.commit()
+    steps = in_parts(importer, path, progress)
+    assert len(steps) == 1 and steps[0].done and count(reader) == ROWS
+
+
 def test_the_caller_own_sessions_do_not_hold_the_swap(tmp_path, connect):
     path = big_export(tmp_path)
     importer, own = connect(), connect("REPEATABLE READ")
