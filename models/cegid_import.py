@@ -60,6 +60,12 @@ def failed_values(err):
             "message_params": {"error": f"{err.__class__.__name__}: {err}"}, "row_count": 0}
 
 
+def file_seen(path):
+    """What tells the file at ``path`` from another renamed over it: device, inode, size, modification time."""
+    status = os.stat(path)
+    return status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns
+
+
 def file_date(path):
     """When the file at ``path`` was written (naive UTC, to the second, as Odoo stores it)."""
     moment = datetime.datetime.fromtimestamp(int(os.stat(path).st_mtime), datetime.timezone.utc)
@@ -133,7 +139,9 @@ class CegidImport(models.Model):
         record = loading or self.browse()
         values = {"name": name, "transfer_id": transfer.id if transfer else record.transfer_id.id,
                   "export_id": record.export_id.id or self.env["is.cegid.export"]._entry(export_of(name)).id}
+        seen = None
         try:
+            seen = file_seen(path)
             values["file_date"] = file_date(path)
             record, given_up = self._under_way(record, values)
             if given_up:
@@ -160,10 +168,24 @@ class CegidImport(models.Model):
             record._cegid_count_repeat(repeated)
             self._commit()
             return repeated
+        record = record._record_outcome(values)
+        self._commit()
+        if record.state in ("done", "rejected") and not self._still(path, seen):
+            # a tool renamed a new file over it meanwhile: that one is the next run's to import
+            _logger.warning("Cegid import: %s was replaced while it was read; the new file waits", name)
+            return record
+        record._file_away(folder)
+        return record
+
+    def _record_outcome(self, values):
+        """This import's record (made when none) says ``values``; what follows from it (incidents, alerts, held
+        files) is done. Returns the record."""
+        record = self
         if record:
             record.write(values)
         else:
             record = self._create_record(values)
+        name = record.name
         entry = record.export_id
         self._link_downloads(name, entry)
         record._follow_incident()
@@ -175,9 +197,15 @@ class CegidImport(models.Model):
             entry._hold(record)
         elif record.state == "done":
             entry._release()
-        self._commit()
-        record._file_away(folder)
         return record
+
+    @staticmethod
+    def _still(path, seen):
+        """True when the file at ``path`` is still the one ``seen`` (``file_seen``) when its import began."""
+        try:
+            return seen is not None and file_seen(path) == seen
+        except OSError:
+            return False
 
     @api.model
     def _same_failure(self, values, record):
@@ -240,6 +268,8 @@ class CegidImport(models.Model):
         reason = self.message if self.state == "rejected" else None
         try:
             self.stored_as = file_away(folder, self.name, subfolder, fields.Datetime.now(), reason, source)
+            if (self.message_params or {}).get("move_error"):  # an earlier attempt's failure, mended
+                self.message_params = {key: value for key, value in self.message_params.items() if key != "move_error"}
         except NoteNotWritten as err:  # the file did move: where it is is recorded, with why it has no note
             _logger.error("Cegid import: %s moved to %s, its note not written: %s", self.name, err.stored_as, err)
             self.stored_as = err.stored_as

@@ -240,6 +240,23 @@ class CegidImportLoad(models.Model):
         return loads, ended
 
     @api.model
+    def _moved_if_imported(self, folder, name):
+        """The record of file ``name`` when this very file was imported or rejected but not moved away; else none.
+
+        Its move failed, or its worker died between the commit and the move:
+        it is moved now, not imported (or rejected) once more at each run.
+        """
+        try:
+            date = file_date(os.path.join(folder, name))
+        except OSError:
+            return self.browse()
+        last = self.sudo().search([("name", "=", name)], limit=1)
+        if last.state not in ("done", "rejected", "superseded") or last.stored_as or last.file_date != date:
+            return self.browse()
+        _logger.info("Cegid import: %s was imported (%s) but not moved away: moved now", name, last.state)
+        last._file_away(folder)
+        return last
+
     def _supersede_if_older(self, folder, name):
         """The import record of file ``name``, archived unread, when its table holds a newer file's rows; else none.
 

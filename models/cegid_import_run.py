@@ -136,6 +136,8 @@ class CegidImportRun(models.Model):
                     _logger.info("Cegid import: the run's time is up, the next run imports %s and the rest", name)
                     continued = True
                     break
+                if name not in loads and self._moved_if_imported(folder, name):
+                    continue
                 older = self.browse() if name in loads else self._supersede_if_older(folder, name)
                 if older:
                     records |= older

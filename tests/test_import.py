@@ -447,6 +447,49 @@ class TestImport(ImportFolderMixin, TransactionCase):
         self.assertEqual(record.state, "done")
         self.assertFalse(record.stored_as)
         self.assertTrue(record.message.startswith("Cannot move the file to archive/: "), record.message)
+        # the next run moves it, without importing it again
+        (self.folder / "archive").unlink()
+        imports = self.env["is.cegid.import"].search_count([])
+        self.assertFalse(self.run_import())
+        self.assertEqual(self.env["is.cegid.import"].search_count([]), imports)
+        self.assertEqual(self.listing("archive"), [record.stored_as.removeprefix("archive/")])
+        self.assertFalse(record.message)
+        self.assertFalse((self.folder / "ECRITURE.csv").exists())
+
+    def test_a_file_renamed_over_while_it_was_imported_waits_for_the_next_run(self):
+        """A tool delivers the next export as advised (written aside, renamed) while the first one is imported."""
+        path = self.drop("ECRITURE.csv", ecriture(("2025-01-01", "OLD", "411000", "1")))
+        model = type(self.env["is.cegid.import"])
+        link_downloads = model._link_downloads
+
+        def delivered_meanwhile(records, name, entry):  # after the load, before the commit and the move
+            aside = self.drop(".ECRITURE.csv.part", ecriture(("2025-01-01", "NEW", "411000", "2")))
+            os.replace(aside, path)
+            return link_downloads(records, name, entry)
+
+        with patch.object(model, "_link_downloads", delivered_meanwhile), \
+                self.assertLogs("odoo.addons.is_cegid2odoo.models.cegid_import", "WARNING"):
+            [first] = self.run_import()
+        self.assertEqual((first.state, first.stored_as), ("done", False))
+        self.assertEqual(self.listing("archive"), [])
+        [second] = self.run_import()
+        self.assertEqual(second.state, "done")
+        self.assertEqual([entry[1] for entry in self.entries()], ["NEW"])
+        [archived] = self.listing("archive")
+        self.assertIn(b"NEW", (self.folder / "archive" / archived).read_bytes())
+
+    def test_a_rejected_file_left_in_the_folder_is_moved_not_rejected_again(self):
+        """Its worker died between the commit and the move: the next run moves it."""
+        self.drop("ECRITURE.csv", ecriture(("2025-02-30", "R", "411000", "1")))
+        (self.folder / "anomalie").write_text("a file where the folder should be")
+        with self.assertLogs("odoo.addons.is_cegid2odoo.models.cegid_import", "ERROR"):
+            [record] = self.run_import()
+        self.assertEqual((record.state, record.stored_as), ("rejected", False))
+        (self.folder / "anomalie").unlink()
+        self.assertFalse(self.run_import())
+        self.assertEqual(self.env["is.cegid.import"].search_count([("name", "=", "ECRITURE.csv")]), 1)
+        self.assertTrue(record.stored_as.startswith("anomalie/"), record.stored_as)
+        self.assertEqual(record.message, "Line 2, column E_DATECOMPTABLE: not a valid date (“2025-02-30”).")
 
     def test_a_rejected_file_whose_note_cannot_be_written_says_where_it_is(self):
         self.drop("ECRITURE.csv", ecriture(("2025-02-30", "R", "411000", "1")))
