@@ -191,12 +191,16 @@ def header_keys(written):
     width = len(written)
     while width and not written[width - 1]:
         width -= 1
-    keys = []
+    keys, taken, counters = [], set(), {}
     for position, name in enumerate(written[:width]):
         base = name.upper() or f"COLUMN_{position + 1}"
-        key, counter = base, 2
-        while key in keys:
+        # a base's next number, from where its last one was taken (keys are never given back): a header of
+        # thousands of repeated names takes as long as one of distinct names
+        key, counter = base, counters.get(base, 2)
+        while key in taken:
             key, counter = f"{base}_{counter}", counter + 1
+        counters[base] = counter
+        taken.add(key)
         keys.append(key)
     return keys + [""] * (len(written) - width)
 

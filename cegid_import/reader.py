@@ -47,6 +47,10 @@ DELIMITERS = (";", ",", "\t")
 # an empty first row); the rows after the header are told blank by their fields (fit_width)
 NOTHING_ON_A_LINE = string.whitespace + "\ufeff\"" + "".join(DELIMITERS)
 READ_CHUNK = 1024 * 1024
+# a header line longer is no export's (its lines ended by a character the reader does not take for a line end)
+HEADER_CHARS = 1024 * 1024
+# PostgreSQL holds at most 1,600 columns in a table: Odoo's own columns, and a margin for columns added later
+MAX_COLUMNS = 1500
 COPY_BATCH_ROWS = 5000
 # starts with a literal "/" so that the regex engine skips ahead quickly (a leading \d made the scan 10x slower)
 _SLASH_DATE = re.compile(rb"/\d{1,2}/\d{4}")
@@ -210,13 +214,16 @@ def read_header(path, recognised=lambda names: False, sniffed=None):
     ``sniffed``: the ``(encoding, has_slashed_dates)`` of :func:`sniff_bytes`
     when already known (a load by parts goes on), which reads the whole file.
     Raises ExportFormatError ``import.empty_file`` when no line holds anything,
-    ``import.header_unreadable`` when the csv module cannot read the header line.
+    ``import.header_unreadable`` when the csv module cannot read the header line,
+    or it is longer than ``HEADER_CHARS`` or has more than ``MAX_COLUMNS`` columns.
     """
     encoding, slashed = sniffed or sniff_bytes(path)
     with open_text(path, encoding) as handle:
-        first_line = handle.readline()
+        first_line = handle.readline(HEADER_CHARS + 1)
         while first_line and not first_line.strip(NOTHING_ON_A_LINE):
-            first_line = handle.readline()
+            first_line = handle.readline(HEADER_CHARS + 1)
+    if len(first_line) > HEADER_CHARS:
+        raise ExportFormatError("import.header_unreadable", detail_code="import.header.too_long", limit=HEADER_CHARS)
     first_line = first_line.lstrip("\ufeff")
     if not first_line.strip(NOTHING_ON_A_LINE):
         raise ExportFormatError("import.empty_file")
@@ -233,6 +240,9 @@ def read_header(path, recognised=lambda names: False, sniffed=None):
     candidates = list(written)
     headers = {delimiter: header_keys(names) for delimiter, names in written.items()}
     delimiter = next((delimiter for delimiter in candidates if recognised(headers[delimiter])), candidates[0])
+    if len(written[delimiter]) > MAX_COLUMNS:
+        raise ExportFormatError("import.header_unreadable", detail_code="import.header.too_many_columns",
+                                count=len(written[delimiter]), limit=MAX_COLUMNS)
     return FileHeader(str(path), encoding, delimiter, tuple(headers[delimiter]), slashed, tuple(written[delimiter]))
 
 

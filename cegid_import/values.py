@@ -18,6 +18,7 @@ values; anything else goes value by value. A refused value raises
 """
 
 import datetime
+import math
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -29,6 +30,8 @@ DAY_FIRST = "day_first"
 MONTH_FIRST = "month_first"
 DATE_CACHE_SIZE = 100_000
 INT4_MIN, INT4_MAX = -(2**31), 2**31 - 1
+# a number written in fewer characters, without an exponent, is within double precision's range (about 1e±308)
+SURELY_IN_RANGE = 40
 
 _PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?").fullmatch
 _COMMA_NUMBER = re.compile(r"-?\d+,\d+").fullmatch
@@ -38,8 +41,8 @@ _TIME = r"(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?"
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})" + _TIME).fullmatch
 _SLASHED = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})" + _TIME.replace("[ T]", " ")).fullmatch
 
-# a column of plain numbers joined by "\n": one C-level match instead of one per value
-_PLAIN_NUMBERS = re.compile(r"-?[0-9]+(?:[.,][0-9]+)?(?:\n-?[0-9]+(?:[.,][0-9]+)?)*").fullmatch
+# a column of plain numbers joined by "\n": one C-level match instead of one per value (longer ones: one by one)
+_PLAIN_NUMBERS = re.compile(r"-?[0-9]{1,30}(?:[.,][0-9]{1,30})?(?:\n-?[0-9]{1,30}(?:[.,][0-9]{1,30})?)*").fullmatch
 _PLAIN_INTEGERS = re.compile(r"-?[0-9]{1,9}(?:\n-?[0-9]{1,9})*").fullmatch
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
@@ -47,7 +50,27 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 # -- one value -------------------------------------------------------------------------------------------------
 
 def parse_number(text):
-    """A number as COPY reads it ("1 234,56" -> "1234.56"); empty -> "0"; BadValue when not a number."""
+    """A number as COPY reads it ("1 234,56" -> "1234.56"); empty -> "0"; BadValue when not a number.
+
+    A number beyond double precision's range (a float column's; 1e400, or
+    1e-400, which is not 0) is refused here, as PostgreSQL would refuse it.
+    """
+    number = _number_text(text)
+    if (len(number) > SURELY_IN_RANGE or "e" in number or "E" in number) and not _in_double_range(number):
+        raise BadValue("import.value.number_out_of_range")
+    return number
+
+
+def _in_double_range(number):
+    """True when ``number`` (a number's COPY text) neither overflows double precision nor underflows to 0."""
+    value = float(number)
+    if math.isinf(value):
+        return False
+    return value != 0 or not any(digit in "123456789" for digit in re.split("[eE]", number)[0])
+
+
+def _number_text(text):
+    """``text`` as a number's COPY text; BadValue when it is not a number."""
     if _PLAIN_NUMBER(text):
         return text
     if _COMMA_NUMBER(text):

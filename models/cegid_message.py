@@ -234,9 +234,14 @@ SENTENCES = {
     "import.csv.line_break": _lt("a line break in a field without quotes"),
     "import.csv.nul": _lt("a NUL character"),
     "import.csv.field_too_large": _lt("a field longer than %(limit)s characters"),
+    "import.header.too_long": _lt(
+        "it is longer than %(limit)s characters (are the file's lines ended by another character?)"),
+    "import.header.too_many_columns": _lt(
+        "%(count)s columns, where a table holds at most %(limit)s"),
     "import.value.not_a_number": _lt("not a number"),
     "import.value.not_whole": _lt("not a whole number"),
     "import.value.out_of_range": _lt("whole number out of range"),
+    "import.value.number_out_of_range": _lt("number too large or too small to be stored"),
     "import.value.not_a_date": _lt("not a date (expected 2025-06-30, 30/06/2025 or 06/30/2025)"),
     "import.value.invalid_date": _lt("not a valid date"),
     "import.value.invalid_date_in_order": _lt(

@@ -115,6 +115,12 @@ def test_a_column_twice_is_two_columns_in_header_order():
     assert CATALOGUE.identify(normalise_header(["A", "B", "a"]), "NEW.csv") == NewExport("NEW")
 
 
+def test_a_name_repeated_many_times_gets_the_next_free_number_each_time():
+    keys = header_keys(["A", "A", "A", "A", "A_3", "A"] + ["B"] * 3000)
+    assert keys[:6] == ["A", "A_2", "A_3", "A_4", "A_3_2", "A_5"]
+    assert keys[6:9] == ["B", "B_2", "B_3"] and keys[-1] == "B_3000" and len(set(keys)) == len(keys)
+
+
 AWKWARD = ["Montant", "MONTANT", " montant ", "Montánt", "", "MONTANT_2", "Date embauche", "DATE_EMBAUCHE",
            "id", "create_uid", "display_name", "select", "2024", "Ä" * 40, "Ä" * 39 + "B", "€", "", ""]
 

@@ -6,6 +6,7 @@ import csv
 import gc
 import threading
 
+import psycopg2
 import pytest
 from exportfiles import ECRITURE_HEADER, decode_copy_text, open_export, write
 
@@ -308,6 +309,31 @@ def test_parse_number_refuses(text):
         parse_number(text)
 
 
+NUMBERS_IN_RANGE = ["1e308", "-1.5E+308", "1e-307", "4.9e-324", "0e-999", "0." + "0" * 500, "1" * 300,
+                    "1" * 30 + "," + "1" * 30]
+NUMBERS_OUT_OF_RANGE = ["1e200000", "1e400", "-1e309", "1e-400", "1" * 400, "0." + "0" * 400 + "1"]
+
+
+def test_a_number_postgresql_would_refuse_is_refused_by_its_reason(connect):
+    """Beyond double precision's range (a float column's), as PostgreSQL itself says, not its driver's error."""
+    with connect().cursor() as cursor:
+        for text in NUMBERS_IN_RANGE:
+            cursor.execute("SELECT %s::float8, %s::numeric", (parse_number(text),) * 2)  # both take it
+        for text in NUMBERS_OUT_OF_RANGE:
+            with pytest.raises(psycopg2.errors.NumericValueOutOfRange):
+                cursor.execute("SAVEPOINT s; SELECT %s::float8", (text.replace(",", "."),))
+            cursor.execute("ROLLBACK TO SAVEPOINT s")
+            with pytest.raises(BadValue, match=r"^import\.value\.number_out_of_range$"):
+                parse_number(text)
+
+
+def test_a_batch_holding_a_number_beyond_the_range_names_its_line(tmp_path):
+    lines = [ECRITURE_HEADER, "2025-01-02;R;L;512000;1;0;C;", f"2025-01-02;R;L;512000;{'9' * 400};0;C;"]
+    with pytest.raises(ExportRowError) as caught:
+        read_all(write(tmp_path, "\n".join(lines) + "\n"))
+    assert (caught.value.line, caught.value.params["problem_code"]) == (3, "import.value.number_out_of_range")
+
+
 def test_parse_integer():
     assert parse_integer("3") == "3"
     assert parse_integer("3,00") == "3"
@@ -530,6 +556,26 @@ def test_only_a_header_that_cannot_be_read_is_refused_with_its_reason(tmp_path, 
     with pytest.raises(ExportFormatError) as caught:
         read_header(write(tmp_path, text))
     assert (caught.value.code, caught.value.params) == (code, params)
+
+
+def test_a_header_line_longer_than_any_export_is_refused_without_reading_the_file_in_memory(tmp_path, monkeypatch):
+    """Lines ended by a character the reader does not take for a line end (U+2028) make one line of the file."""
+    monkeypatch.setattr(export_reader, "HEADER_CHARS", 1000)
+    path = write(tmp_path, "A;B" + "".join(f"\u2028{number};x" for number in range(1000)) + "\n")
+    with pytest.raises(ExportFormatError) as caught:
+        read_header(path)
+    assert (caught.value.code, caught.value.params) == (
+        "import.header_unreadable", {"detail_code": "import.header.too_long", "limit": 1000})
+
+
+def test_a_header_of_more_columns_than_a_table_holds_is_refused(tmp_path):
+    too_many = export_reader.MAX_COLUMNS + 1
+    with pytest.raises(ExportFormatError) as caught:
+        read_header(write(tmp_path, ";".join(["MONTANT"] * too_many) + "\n"))
+    assert (caught.value.code, caught.value.params) == (
+        "import.header_unreadable",
+        {"detail_code": "import.header.too_many_columns", "count": too_many, "limit": export_reader.MAX_COLUMNS})
+    assert len(read_header(write(tmp_path, ";".join(["MONTANT"] * (too_many - 1)) + "\n")).names) == too_many - 1
 
 
 @pytest.mark.parametrize(("message", "params"), [
