@@ -222,7 +222,7 @@ def read_header(path, recognised=lambda names: False, sniffed=None):
         first_line = handle.readline(HEADER_CHARS + 1)
         while first_line and not first_line.strip(NOTHING_ON_A_LINE):
             first_line = handle.readline(HEADER_CHARS + 1)
-    if len(first_line) > HEADER_CHARS:
+    if len(first_line.rstrip("\n")) > HEADER_CHARS:
         raise ExportFormatError("import.header_unreadable", detail_code="import.header.too_long", limit=HEADER_CHARS)
     first_line = first_line.lstrip("\ufeff")
     if not first_line.strip(NOTHING_ON_A_LINE):

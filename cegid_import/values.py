@@ -49,24 +49,26 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 
 # -- one value -------------------------------------------------------------------------------------------------
 
-def parse_number(text):
+def parse_number(text, double=False):
     """A number as COPY reads it ("1 234,56" -> "1234.56"); empty -> "0"; BadValue when not a number.
 
-    A number beyond double precision's range (a float column's; 1e400, or
-    1e-400, which is not 0) is refused here, as PostgreSQL would refuse it.
+    A number beyond double precision's range (1e400) is refused: Odoo reads
+    every number as a float (it would be infinite), and PostgreSQL's numeric
+    refuses some (1e200000). For a column of double precision (``double``),
+    so is a number it would make 0 (1e-400), which PostgreSQL refuses there.
     """
     number = _number_text(text)
-    if (len(number) > SURELY_IN_RANGE or "e" in number or "E" in number) and not _in_double_range(number):
+    if (len(number) > SURELY_IN_RANGE or "e" in number or "E" in number) and not _in_range(number, double):
         raise BadValue("import.value.number_out_of_range")
     return number
 
 
-def _in_double_range(number):
-    """True when ``number`` (a number's COPY text) neither overflows double precision nor underflows to 0."""
+def _in_range(number, double):
+    """True when ``number`` (a number's COPY text) is finite as a float and, when ``double``, not made 0."""
     value = float(number)
     if math.isinf(value):
         return False
-    return value != 0 or not any(digit in "123456789" for digit in re.split("[eE]", number)[0])
+    return value != 0 or not double or not any(digit in "123456789" for digit in re.split("[eE]", number)[0])
 
 
 def _number_text(text):
@@ -165,9 +167,14 @@ def _split_plain(column, match):
     return parts if len(parts) == len(column) else None
 
 
-def number_column(column):
-    """COPY text of a number column (empty -> "0")."""
-    return _split_plain(column, _PLAIN_NUMBERS) or list(map(parse_number, column))
+def number_column(column, double=False):
+    """COPY text of a number column (empty -> "0"); ``double``: of double precision (see :func:`parse_number`)."""
+    return _split_plain(column, _PLAIN_NUMBERS) or [parse_number(text, double) for text in column]
+
+
+def double_column(column):
+    """COPY text of a column of double precision (a float's)."""
+    return number_column(column, double=True)
 
 
 def integer_column(column):
@@ -207,7 +214,7 @@ _CONVERTERS = {
     CHAR: lambda _order: text_column,
     DATE: DateColumn,
     AMOUNT: lambda _order: number_column,
-    FLOAT: lambda _order: number_column,
+    FLOAT: lambda _order: double_column,
     INTEGER: lambda _order: integer_column,
 }
 

@@ -60,10 +60,11 @@ def failed_values(err):
             "message_params": {"error": f"{err.__class__.__name__}: {err}"}, "row_count": 0}
 
 
-def file_seen(path):
-    """What tells the file at ``path`` from another renamed over it: device, inode, size, modification time."""
+def file_identity(path):
+    """What tells the file at ``path`` from another written or renamed under its name: where it is on its disk
+    (device, inode), its size and modification time."""
     status = os.stat(path)
-    return status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns
+    return f"{status.st_dev}:{status.st_ino}:{status.st_size}:{status.st_mtime_ns}"
 
 
 def file_date(path):
@@ -100,6 +101,7 @@ class CegidImport(models.Model):
                                   help="How the file's slashed dates were read (day or month first).")
     file_date = fields.Datetime("File date", readonly=True, help="When the export was written (file time).")
     stored_as = fields.Char("Moved to", readonly=True, help="Where the file is now, in the import folder.")
+    file_identity = fields.Char(readonly=True, help="Device, inode, size and time of the file read (technical).")
     transfer_id = fields.Many2one("is.cegid.transfer", "Download", readonly=True, ondelete="set null",
                                   index="btree_not_null")
 
@@ -139,9 +141,8 @@ class CegidImport(models.Model):
         record = loading or self.browse()
         values = {"name": name, "transfer_id": transfer.id if transfer else record.transfer_id.id,
                   "export_id": record.export_id.id or self.env["is.cegid.export"]._entry(export_of(name)).id}
-        seen = None
         try:
-            seen = file_seen(path)
+            values["file_identity"] = file_identity(path)
             values["file_date"] = file_date(path)
             record, given_up = self._under_way(record, values)
             if given_up:
@@ -170,7 +171,7 @@ class CegidImport(models.Model):
             return repeated
         record = record._record_outcome(values)
         self._commit()
-        if record.state in ("done", "rejected") and not self._still(path, seen):
+        if record.state in ("done", "rejected") and not self._still(path, values.get("file_identity")):
             # a tool renamed a new file over it meanwhile: that one is the next run's to import
             _logger.warning("Cegid import: %s was replaced while it was read; the new file waits", name)
             return record
@@ -200,10 +201,10 @@ class CegidImport(models.Model):
         return record
 
     @staticmethod
-    def _still(path, seen):
-        """True when the file at ``path`` is still the one ``seen`` (``file_seen``) when its import began."""
+    def _still(path, identity):
+        """True when the file at ``path`` is still the one of ``identity`` (``file_identity``) its import read."""
         try:
-            return seen is not None and file_seen(path) == seen
+            return identity is not None and file_identity(path) == identity
         except OSError:
             return False
 

@@ -26,7 +26,7 @@ from ..cegid_import.pg_replace import LoadProgress, drop_load, replace_in_parts
 from ..cegid_import.profile import Profile, ProfileProgress, profile_file
 from ..cegid_import.reader import ExportReader, read_header
 from .cegid_backend import cron_time_limit
-from .cegid_import import export_of, file_date
+from .cegid_import import export_of, file_date, file_identity
 
 _logger = logging.getLogger(__name__)
 
@@ -45,12 +45,6 @@ def own_sessions(dbname):
     """
     name = sql_db.connection_info_for(dbname)[1].get("application_name", "")
     return [name] if str(os.getpid()) in name else []
-
-
-def file_identity(path):
-    """What tells the file at ``path`` from another written under its name: its size and modification time."""
-    status = os.stat(path)
-    return f"{status.st_size}:{status.st_mtime_ns}"
 
 
 class CegidImportLoad(models.Model):
@@ -246,12 +240,16 @@ class CegidImportLoad(models.Model):
         Its move failed, or its worker died between the commit and the move:
         it is moved now, not imported (or rejected) once more at each run.
         """
-        try:
-            date = file_date(os.path.join(folder, name))
+        path = os.path.join(folder, name)
+        last = self.sudo().search([("name", "=", name)], limit=1)
+        if last.state not in ("done", "rejected", "superseded") or last.stored_as:
+            return self.browse()
+        try:  # a record of an earlier version has only the file's date
+            same = (last.file_identity == file_identity(path) if last.file_identity
+                    else last.file_date == file_date(path))
         except OSError:
             return self.browse()
-        last = self.sudo().search([("name", "=", name)], limit=1)
-        if last.state not in ("done", "rejected", "superseded") or last.stored_as or last.file_date != date:
+        if not same:
             return self.browse()
         _logger.info("Cegid import: %s was imported (%s) but not moved away: moved now", name, last.state)
         last._file_away(folder)
@@ -266,13 +264,14 @@ class CegidImportLoad(models.Model):
         """
         current = self.sudo().search([("export_id.name", "=", export_of(name)), ("state", "=", "done")], limit=1)
         try:
-            date = file_date(os.path.join(folder, name))
+            date, identity = file_date(os.path.join(folder, name)), file_identity(os.path.join(folder, name))
         except OSError:
             return self.browse()
         if not current.file_date or date >= current.file_date:
             return self.browse()
         record = self._create_record({
-            "name": name, "export_id": current.export_id.id, "file_date": date, "state": "superseded",
+            "name": name, "export_id": current.export_id.id, "file_date": date, "file_identity": identity,
+            "state": "superseded",
             "row_count": 0, "message_code": "import.older_than_table", "message_params": {"file": current.name}})
         self._commit()
         record._file_away(folder)

@@ -172,7 +172,7 @@ class CegidQuery(models.Model):
         backend._check_cegid_manager()
         backend._check_cegid_database()
         if not self:
-            # the core reads no query as every query: none chosen (or archived meanwhile) forces none
+            # none chosen (or archived while the dialog was open): said, rather than "forced: 0"
             raise UserError(self.env._("No scheduled query to force."))
         disabled = self.filtered(lambda query: not query.enabled)
         if disabled:

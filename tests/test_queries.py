@@ -192,7 +192,8 @@ class TestQueries(CegidCase):
             self.assertEqual(query.next_execution, parse_cegid_datetime(obj["nextExecution"]).replace(tzinfo=None))
 
     def test_force_at_wizard(self):
-        moment = (self.ecriture.next_execution - datetime.timedelta(hours=1)).replace(second=0)  # tomorrow 01:00 UTC
+        moment = (datetime.datetime.now(UTC) + datetime.timedelta(hours=23)).replace(
+            second=0, microsecond=0, tzinfo=None)
         wizard = self.env["is.cegid.force.wizard"].with_user(self.manager).create(
             {"query_ids": [(6, 0, self.ecriture.ids)], "moment": moment})
         wizard.action_force()
@@ -200,21 +201,21 @@ class TestQueries(CegidCase):
         self.assertEqual(obj["nextExecution"], format_cegid_datetime(moment))
         self.assertIn(moment + datetime.timedelta(minutes=5), self.download_triggers().mapped("call_at"))
 
-    def test_force_at_refuses_a_moment_after_the_next_scheduled_run(self):
-        """Cegid keeps one next execution: forced after the scheduled run, the daily runs until then would not be."""
+    def test_force_at_refuses_a_moment_more_than_a_day_ahead(self):
+        """Cegid keeps one next execution: forced days ahead, the daily runs until then would not be."""
         before = dict(self.simulator.schedulers[self.ecriture_id])
         puts = len(self.simulator.requests_to("query/api/V1/schedulers", "PUT"))
         wizard = self.env["is.cegid.force.wizard"].with_user(self.manager).create(
             {"query_ids": [(6, 0, self.ecriture.ids)],
-             "moment": self.ecriture.next_execution + datetime.timedelta(days=1)})
+             "moment": fields.Datetime.now() + datetime.timedelta(hours=24, minutes=5)})
         with self.assertRaises(UserError) as caught:
             wizard.action_force()
-        self.assertIn("before the next scheduled run of ECRITURE", str(caught.exception))
+        self.assertIn("within the next 24 hours", str(caught.exception))
         self.assertEqual(self.simulator.schedulers[self.ecriture_id], before)
         self.assertEqual(len(self.simulator.requests_to("query/api/V1/schedulers", "PUT")), puts)
 
     def test_forcing_no_query_forces_none(self):
-        """The core reads "no query" as "every query": an empty selection (the queries archived meanwhile) stops."""
+        """An empty selection (the queries archived while the dialog was open) is said, and forces nothing."""
         before = dict(self.simulator.schedulers[self.ecriture_id])
         puts = len(self.simulator.requests_to("query/api/V1/schedulers", "PUT"))
         with self.assertRaises(UserError) as caught:

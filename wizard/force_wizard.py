@@ -10,6 +10,8 @@ from odoo.exceptions import UserError
 from ..cegid_data_access.cegid_api.schedules import force_target
 from ..cegid_data_access.errors import CegidError
 
+FORCE_HORIZON = datetime.timedelta(hours=24)
+
 
 class CegidForceWizard(models.TransientModel):
     """The "Force at…" dialog; Odoo's web client shows the moment in the browser's time zone, stores it in UTC."""
@@ -38,11 +40,10 @@ class CegidForceWizard(models.TransientModel):
         now = fields.Datetime.now()
         if self.moment <= now:
             raise UserError(self.env._("Pick a moment in the future."))
-        # Cegid keeps one next execution: a forced one after the scheduled one would replace the runs until then
-        later = self.query_ids.filtered(lambda query: query.next_execution and now < query.next_execution < self.moment)
-        if later:
+        # Cegid keeps one next execution: a forced one takes the place of the scheduled runs until then; within a
+        # day (as the scripts' HH:MM, and the default moment) a daily run is at most moved, never skipped
+        if self.moment > now + FORCE_HORIZON:
             raise UserError(self.env._(
-                "Pick a moment before the next scheduled run of %(queries)s: Cegid would run it only at the "
-                "moment forced, not at the times scheduled until then.",
-                queries=", ".join(f"{query.name} ({query._local_time(query.next_execution)})" for query in later)))
+                "Pick a moment within the next 24 hours: Cegid keeps one next execution per query, and a later "
+                "one would take the place of the runs scheduled until then."))
         return self.query_ids._force(self.moment)

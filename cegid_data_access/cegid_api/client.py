@@ -21,7 +21,7 @@ import time
 from urllib.parse import quote, urlsplit
 
 import requests
-from urllib3.exceptions import ReadTimeoutError
+from urllib3.exceptions import MaxRetryError, ReadTimeoutError
 
 from ..errors import ApiError, AuthenticationError, CegidError, ConfigError, ConnectionFailure, NotFoundError
 from ..redact import REDACTED, redact
@@ -135,9 +135,11 @@ class CegidClient(ProviderDiscovery):
                                         host=urlsplit(url).netloc) from None
             reason = getattr(cause, "reason", None)
             timed_out = isinstance(err, requests.Timeout) or isinstance(reason, ReadTimeoutError)
+            # a call urllib3 does not retry (a change whose answer is lost) is raised as it failed, not as exhausted
+            attempts = self.max_retries + 1 if isinstance(cause, MaxRetryError) else 1
             raise ConnectionFailure("api.timeout" if timed_out else "api.unreachable", op_code=op[0], **op[1],
-                                    host=urlsplit(url).netloc, attempts=self.max_retries + 1) from None
-        except requests.RequestException:
+                                    host=urlsplit(url).netloc, attempts=attempts) from None
+        except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
             # the answer broke off (a chunked body cut short, a body that does not decode): nothing to read in it
             raise ConnectionFailure("api.broken_answer", op_code=op[0], **op[1], host=urlsplit(url).netloc) from None
 

@@ -541,6 +541,7 @@ def test_a_force_whose_answer_was_lost_and_that_cegid_did_not_make_fails_and_is_
     outcomes = client_for(sim).force(now=NOW)
     assert [o.status for o in outcomes] == ["failed"]
     assert outcomes[0].error.code == ("api.refused" if "status" in lost else "api.unreachable")
+    assert outcomes[0].error.params.get("attempts") == (None if "status" in lost else 1)  # sent once, said so
     assert sim.schedulers[scheduler_id] == before
     assert len(sim.requests_to(SCHEDULERS, method="PUT")) == 1
 
