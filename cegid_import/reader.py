@@ -269,9 +269,13 @@ class ExportReader:
     Attributes: ``path``, ``export`` (ExportDef), ``positions`` (the file
     column of each of its columns), ``encoding``, ``delimiter``,
     ``date_order``, ``row_count`` (rows read so far).
+
+    ``decided``: the ``date_order`` and ``date_order_evidence`` an earlier
+    reader of the same file found (:attr:`decided_order`, kept by a load by
+    parts): the file is not read again to decide them.
     """
 
-    def __init__(self, header, export, positions):
+    def __init__(self, header, export, positions, decided=None):
         self.path = header.path
         self.export = export
         self.positions = tuple(positions)
@@ -279,9 +283,17 @@ class ExportReader:
         self.delimiter = header.delimiter
         self.date_order = DAY_FIRST
         self.date_order_evidence = None  # (line, column, value) that decided it
-        if header.slashed:
+        if decided:
+            self.date_order, evidence = decided
+            self.date_order_evidence = tuple(evidence) if evidence else None
+        elif header.slashed:
             self._decide_date_order()
         self.row_count = 0
+
+    @property
+    def decided_order(self):
+        """``[date_order, evidence]``, as JSON keeps it: what a later reader of this file is given as ``decided``."""
+        return [self.date_order, list(self.date_order_evidence) if self.date_order_evidence else None]
 
     def __repr__(self):
         return f"<ExportReader {self.export.name} {self.path} {self.encoding} {self.delimiter!r}>"

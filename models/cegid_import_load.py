@@ -143,7 +143,7 @@ class CegidImportLoad(models.Model):
             found = Export._catalogue().identify(header.names, original_name(name))
         if isinstance(found, HeaderChange):
             raise ExportFormatError("import.header_changed", **found.params())
-        reader = ExportReader(header, found.export, found.positions)
+        reader = ExportReader(header, found.export, found.positions, resumed.get("date_order"))
         compared = {}  # what the comparison found, kept only once the table is replaced
         progress = LoadProgress.from_dict(resumed.get("progress"))
         progress = self._replace(reader, record._comparer(found.export, compared, compared_fields)
@@ -153,9 +153,10 @@ class CegidImportLoad(models.Model):
         # what the first part said (a table made, columns kept) is said again once the file is in
         said = {key: values.get(key, stored.get(key) or False) for key in ("message_code", "message_params")}
         if not progress.done:
-            # what the whole file was read for once (its encoding, slashed dates) is not read again
+            # what the whole file was read for once (its encoding, slashed dates, their order) is not read again
             values.update(state="loading", load_progress=dict(said, progress=progress.as_dict(), file=identity,
-                                                              sniffed=[header.encoding, header.slashed]),
+                                                              sniffed=[header.encoding, header.slashed],
+                                                              date_order=reader.decided_order),
                           message_code="import.loading", message_params={"rows": progress.rows})
             return
         values.update(said, state="done", rows_added=progress.rows, rows_removed=0, load_progress=False)

@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """A file longer than a run: loaded by parts across runs out of readers' sight, swapped in whole, resumed."""
 
+import datetime
 import os
 import time
 from unittest.mock import patch
@@ -132,6 +133,20 @@ class TestImportByParts(ImportFolderMixin, TransactionCase):
         self.assertEqual(self.env["is.cegid.ecriture"]._fields["x_e_qte"].type, "float")
         self.env.cr.execute("SELECT count(*), sum(x_e_qte) FROM is_cegid_ecriture")
         self.assertEqual(self.env.cr.fetchone(), (ROWS, sum(number % 7 + 0.5 for number in range(ROWS))))
+
+    def test_the_order_of_dates_that_never_tell_is_decided_once_for_all_the_parts(self):
+        """Slashed dates that read both ways are read to the end once: the later parts take the order kept."""
+        header = ("PCN_TYPEMVT;PCN_SALARIE;PCN_ORDRE;PCN_PERIODECP;PCN_TYPECONGE;PCN_SENSABS;PCN_LIBELLE;"
+                  "PCN_DATEDEBUTABS;PCN_DEBUTDJ;PCN_DATEFINABS;PCN_FINDJ;PCN_JOURS;PCN_HEURES;PCN_GUID")
+        lines = [f"ABS;{number:07};{number};0;CPA;-;x;01/02/2025;MAT;03/04/2025;PAM;1;7;g" for number in range(ROWS)]
+        self.drop("ABSENCESALARIE.csv", "\n".join([header, *lines, ""]))
+        [record] = self.short_run().records
+        self.assertEqual(record.state, "loading")
+        self.assertEqual(record.load_progress["date_order"], ["day_first", None])
+        self.runs_until_done(record)
+        self.assertEqual(record.date_order, "day_first")
+        self.env.cr.execute("SELECT count(*), min(pcn_datedebutabs), max(pcn_datefinabs) FROM is_cegid_absencesalarie")
+        self.assertEqual(self.env.cr.fetchone(), (ROWS, datetime.date(2025, 2, 1), datetime.date(2025, 4, 3)))
 
     def test_a_newer_file_supersedes_a_load_under_way(self):
         self.drop("ECRITURE.csv", export_bytes("ECRITURE", ROWS, encoding="cp1252", seed=5))

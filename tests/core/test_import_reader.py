@@ -4,6 +4,7 @@
 
 import csv
 import gc
+import itertools
 import threading
 
 import psycopg2
@@ -419,6 +420,22 @@ def test_date_order_is_decided_per_file(tmp_path):
     assert unknown.date_order == DAY_FIRST  # French by default
     assert [row[7] for row in unknown.rows()] == ["2025-02-01"]
 
+
+
+def test_a_reader_given_the_order_an_earlier_part_decided_does_not_read_the_file_for_it(tmp_path):
+    """A load by parts keeps the order (decided_order): its later parts do not scan a file whose dates never tell."""
+    path = write(tmp_path, absences(*[("01/02/2025", "03/04/2025")] * 3) + "ABS;42;short\n")
+    with pytest.raises(ExportRowError):  # nothing tells: the scan reads on to the last line
+        open_export(path)
+    header = read_header(path)
+    found = Catalogue().identify(header.names, "ABSENCESALARIE.csv")
+    told = export_reader.ExportReader(header, found.export, found.positions, [MONTH_FIRST, [2, "PCN_DATEFINABS", "x"]])
+    assert (told.date_order, told.date_order_evidence) == (MONTH_FIRST, (2, "PCN_DATEFINABS", "x"))
+    assert [row[7] for row in itertools.islice(told.rows(), 3)] == ["2025-01-02"] * 3
+    assert open_export(write(tmp_path, absences(("01/02/2025", "03/04/2025")), "fr.csv")).decided_order == [
+        DAY_FIRST, None]
+    us = open_export(write(tmp_path, absences(("01/02/2025", "06/30/2025"), ("04/03/2025", "x")), "us.csv"))
+    assert us.decided_order == [MONTH_FIRST, [2, "PCN_DATEFINABS", "06/30/2025"]]
 
 
 def test_a_slashed_date_across_two_chunks_of_the_first_look_is_seen(tmp_path, monkeypatch):
