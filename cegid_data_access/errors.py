@@ -83,6 +83,7 @@ CODES = {
     "import.superseded": ("file",),
     "import.older_than_table": ("file",),
     "import.load_abandoned": ("file",),
+    "import.file_gone": ("file",),
     "import.move_failed": ("folder", "error"),
     "import.note_failed": ("note", "error"),
     # what is wrong with a line or a value (the ``problem_code`` of the two above)

@@ -156,8 +156,7 @@ class CegidImport(models.Model):
             _logger.warning("Cegid import of %s: %s", name, err)
             values.update(failed_values(err))
         except Exception as err:  # recorded; the file stays for the next run
-            _logger.exception("Cegid import of %s failed", name)
-            values.update(failed_values(err))
+            values.update(failed_values(self._gone_or(err, path, name)))
         if values.get("state") in ("rejected", "failed") and record.load_progress:
             record._drop_load()  # what earlier parts loaded: the next import starts from the first line
             values["load_progress"] = False
@@ -199,6 +198,16 @@ class CegidImport(models.Model):
         elif record.state == "done":
             entry._release()
         return record
+
+    @staticmethod
+    def _gone_or(err, path, name):
+        """``err``, or ``import.file_gone`` when the file at ``path`` left the folder before it was opened (once
+        open, it reads to its end wherever it is moved)."""
+        if isinstance(err, FileNotFoundError) and not os.path.lexists(path):
+            _logger.warning("Cegid import of %s: the file left the import folder before it was read", name)
+            return ImportFailure("import.file_gone", file=name)
+        _logger.exception("Cegid import of %s failed", name)
+        return err
 
     @staticmethod
     def _still(path, identity):

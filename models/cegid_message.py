@@ -225,6 +225,9 @@ SENTENCES = {
     "import.load_abandoned": _lt(
         "The file %(file)s left the import folder before its load by parts ended: the table keeps its previous "
         "rows."),
+    "import.file_gone": _lt(
+        "The file %(file)s left the import folder before it was read (another program moved or deleted it): "
+        "nothing was imported."),
     "import.move_failed": _lt("Cannot move the file to %(folder)s/: %(error)s"),
     "import.note_failed": _lt("The file was moved, but its note %(note)s saying why could not be written: %(error)s"),
     "import.line.field_count": _lt("%(count)s fields where the header has %(width)s"),

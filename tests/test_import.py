@@ -478,6 +478,31 @@ class TestImport(ImportFolderMixin, TransactionCase):
         [archived] = self.listing("archive")
         self.assertIn(b"NEW", (self.folder / "archive" / archived).read_bytes())
 
+    def test_a_file_taken_away_before_it_was_read_says_so_and_keeps_the_table(self):
+        """Another program moves the file away between the run's listing and its reading."""
+        self.drop("ECRITURE.csv", ecriture(("2025-01-01", "OLD", "411000", "1")))
+        self.run_import()
+        path = self.drop("ECRITURE.csv", ecriture(("2025-01-02", "NEW", "411000", "2")))
+        model = type(self.env["is.cegid.import"])
+        import_file = model._import_file
+
+        def taken_away(records, folder, name, *args, **kwargs):
+            (self.folder / "elsewhere").mkdir()
+            path.rename(self.folder / "elsewhere" / path.name)
+            return import_file(records, folder, name, *args, **kwargs)
+
+        with patch.object(model, "_import_file", taken_away), \
+                self.assertLogs("odoo.addons.is_cegid2odoo.models.cegid_import", "WARNING"):
+            [record] = self.run_import()
+        self.assertEqual((record.state, record.message_code, record.message_params),
+                         ("failed", "import.file_gone", {"file": "ECRITURE.csv"}))
+        self.assertEqual(record.message, "The file ECRITURE.csv left the import folder before it was read (another "
+                                         "program moved or deleted it): nothing was imported.")
+        self.assertEqual([entry[1] for entry in self.entries()], ["OLD"])
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["is_cegid2odoo"], ["fr_FR"], overwrite=True)
+        self.assertIn("a quitté le dossier d’import avant d’être lu", record.with_context(lang="fr_FR").message)
+
     def test_a_rejected_file_left_in_the_folder_is_moved_not_rejected_again(self):
         """Its worker died between the commit and the move: the next run moves it."""
         self.drop("ECRITURE.csv", ecriture(("2025-02-30", "R", "411000", "1")))
