@@ -21,6 +21,7 @@ Outcomes are stored as message codes (``message_code``, ``message_params``)
 and rendered in the reader's language when read (``message``).
 """
 
+import collections
 import datetime
 import logging
 import os
@@ -275,7 +276,7 @@ class CegidImport(models.Model):
         if self.state in ("failed", "waiting", "loading"):
             return  # still to import (a superseded file is archived)
         subfolder = ARCHIVE_FOLDER if self.state in ("done", "superseded") else ANOMALY_FOLDER
-        reason = self.message if self.state == "rejected" else None
+        reason = self._note() if self.state == "rejected" else None
         try:
             self.stored_as = file_away(folder, self.name, subfolder, fields.Datetime.now(), reason, source)
             if (self.message_params or {}).get("move_error"):  # an earlier attempt's failure, mended
@@ -289,6 +290,13 @@ class CegidImport(models.Model):
             self.message_params = dict(self.message_params or {},
                                        move_error={"folder": subfolder, "error": str(err)})
         self._commit()
+
+    def _note(self):
+        """Why the file was rejected, for whoever opens anomalie/: in the language of each Cegid manager (most
+        spoken first), not in that of the cron's user, who reads none of it; in the current one without managers."""
+        spoken = collections.Counter(user.lang or "en_US" for user in self._cegid_managers())
+        languages = sorted(spoken, key=lambda lang: (-spoken[lang], lang)) or [self.env.lang or "en_US"]
+        return "\n\n".join(self.with_context(lang=lang).message for lang in languages)
 
     def _commit(self):
         """Commit (outside tests): each file is its own transaction, and it moves only once that committed."""

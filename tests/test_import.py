@@ -275,6 +275,24 @@ class TestImport(ImportFolderMixin, TransactionCase):
         self.assertEqual(note.read_text(encoding="utf-8"), record.message + "\n")
         self.assertNotIn("ECRITURE_big.csv", self.listing())
 
+    def test_the_note_of_a_rejected_file_speaks_the_languages_of_the_cegid_managers(self):
+        """The cron's user files it (OdooBot speaks English); the managers read it, most spoken language first."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["is_cegid2odoo"], ["fr_FR"], overwrite=True)
+        manager_group = self.env.ref("is_cegid2odoo.group_cegid_manager")
+        manager_group.users.filtered(lambda user: not user.share).lang = "fr_FR"
+        self.drop("ECRITURE.csv", ecriture(("2025-02-30", "R", "411000", "1")))
+        record = self.run_import()
+        french, english = record.with_context(lang="fr_FR").message, record.with_context(lang="en_US").message
+        self.assertNotEqual(french, english)
+        self.assertEqual((self.folder / (record.stored_as + ".txt")).read_text(encoding="utf-8"), french + "\n")
+        for login in ("ann-cegid", "bob-cegid"):
+            new_test_user(self.env, login, groups="base.group_user,is_cegid2odoo.group_cegid_manager", lang="en_US")
+        self.drop("ECRITURE.csv", ecriture(("2025-02-30", "R", "411000", "1")))
+        record = self.run_import()
+        self.assertEqual((self.folder / (record.stored_as + ".txt")).read_text(encoding="utf-8"),
+                         f"{english}\n\n{french}\n")
+
     def test_unreadable_files_go_to_anomalie(self):
         self.drop("ECRITURE.20261128T101500Z.csv", "E_DATECOMPTABLE;E_GENERAL\n2025-01-01;411000\n")
         self.drop("EMPTY.csv", b"")
