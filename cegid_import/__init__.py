@@ -10,7 +10,8 @@ package the scripts share). One module per idea:
 - ``catalogue``: the export kinds and their columns, the one declaration of the
   four known exports (the Odoo staging models derive from it), and how a file is
   matched to an export (by its header, or by its name);
-- ``reader``: encoding, delimiter, header, rows (the csv module reads the files);
+- ``text_file``: a file's encoding, line starts, delimiter and header;
+- ``reader``: its rows (the csv module reads the files) and their date order;
 - ``values``: French and ISO numbers, dates, the COPY text of a batch;
 - ``profile``: the columns and types of an export never seen before;
 - ``pg_replace``: a new table swapped in, in one transaction or in parts;

@@ -16,7 +16,8 @@ import time
 from psycopg2 import sql
 
 from .pg_like import identifier
-from .reader import READ_CHUNK, collector_eased
+from .reader import collector_eased
+from .text_file import READ_CHUNK
 
 COPY_BATCHES_AHEAD = 2
 

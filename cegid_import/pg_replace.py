@@ -31,7 +31,8 @@ from .pg_like import (
     swap_obstacle,
 )
 from .pg_readers import lock_exclusively, older_snapshots_gone
-from .reader import READ_CHUNK, collector_eased, line_offset
+from .reader import collector_eased
+from .text_file import READ_CHUNK, line_offset
 
 _logger = logging.getLogger(__name__)
 

@@ -42,7 +42,8 @@ from .catalogue import (
     significant_names,
 )
 from .errors import BadValue, ExportFormatError, ExportRowError
-from .reader import ExportReader, collector_eased, line_offset
+from .reader import ExportReader, collector_eased
+from .text_file import line_offset
 from .values import DAY_FIRST, MONTH_FIRST, date_parts, parse_number
 
 # a batch of values joined by "\n" at once; a value may be empty or blank, or a number between spaces

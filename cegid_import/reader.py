@@ -1,14 +1,7 @@
 # Copyright 2026 is_cegid2odoo authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Reading an export file: its encoding, delimiter and header, then its rows, with the csv module.
+"""Reading an export file's rows with the csv module, once its first look (:mod:`.text_file`) found its header.
 
-- encoding: UTF-8 (with or without BOM) when the whole file decodes as UTF-8,
-  else CP1252 (Latin-1 for the few bytes CP1252 leaves undefined); a file
-  starting with a UTF-16 BOM (Excel's "Unicode Text") is rejected as such;
-- delimiter: ``;``, ``,`` or a tab (Excel's "Text (Tab delimited)"), the one
-  that makes the header a known export's, else the one the header line holds
-  most;
-- header: the first line that is not blank;
 - rows: blank lines are skipped, and so are empty fields after the header's
   width (a trailing delimiter); any other row of another width rejects the file;
 - the day/month order of slashed dates is decided once per file from its
@@ -25,35 +18,20 @@ sends the file through the row-by-row reader (:meth:`ExportReader.rows`), with
 the same converters, to name the first bad line.
 """
 
-import codecs
 import contextlib
 import csv
-import dataclasses
 import gc
-import io
 import itertools
 import logging
-import re
-import string
 
-from .catalogue import CHAR, DATE, header_keys, written_header
-from .errors import BadValue, ExportFormatError, ExportRowError, ImportFailure, csv_problem
+from .catalogue import CHAR, DATE
+from .errors import BadValue, ExportRowError, ImportFailure, csv_problem
+from .text_file import line_offset, open_text
 from .values import DAY_FIRST, batch_text, column_converter, slashed_order_evidence
 
 _logger = logging.getLogger(__name__)
 
-DELIMITERS = (";", ",", "\t")
-# what a line holds when it holds no value: spaces, delimiters, the quotes of empty fields (Excel writes ";;;" for
-# an empty first row); the rows after the header are told blank by their fields (fit_width)
-NOTHING_ON_A_LINE = string.whitespace + "\ufeff\"" + "".join(DELIMITERS)
-READ_CHUNK = 1024 * 1024
-# a header line longer is no export's (its lines ended by a character the reader does not take for a line end)
-HEADER_CHARS = 1024 * 1024
-# PostgreSQL holds at most 1,600 columns in a table: Odoo's own columns, and a margin for columns added later
-MAX_COLUMNS = 1500
 COPY_BATCH_ROWS = 5000
-# starts with a literal "/" so that the regex engine skips ahead quickly (a leading \d made the scan 10x slower)
-_SLASH_DATE = re.compile(rb"/\d{1,2}/\d{4}")
 YOUNG_THRESHOLD = 100_000  # allocations between two collections of the youngest generation, while reading
 
 
@@ -87,163 +65,6 @@ def collector_eased():
         gc.set_threshold(*thresholds)
         if freeze:
             gc.unfreeze()
-
-
-# -- encoding ------------------------------------------------------------------------------------------------------
-
-def _has_slashed_date(data):
-    """True when ``data`` holds "d/m/yyyy"-like text (a literal "/" first: the regex engine skips ahead fast)."""
-    return _SLASH_DATE.search(data) is not None
-
-
-def sniff_bytes(path):
-    """``(encoding, has_slashed_dates)`` from one pass over the raw bytes.
-
-    UTF-8 only when the whole file decodes as UTF-8 (a CP1252 file can start
-    with pure ASCII lines); the BOM selects ``utf-8-sig`` so that it is dropped.
-    A UTF-16 BOM (UTF-32's starts with one) raises ExportFormatError
-    ``import.utf16``: its two-byte characters are neither encoding, and the
-    readers here look for line ends and dates in the file's bytes.
-    """
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    utf8 = True
-    slashed = False
-    tail = b""
-    with open(path, "rb") as handle:
-        first = handle.read(READ_CHUNK)
-        if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            raise ExportFormatError("import.utf16")
-        chunk = first
-        while chunk:
-            if utf8:
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError:
-                    utf8 = False
-            # a few bytes of the previous chunk, so that a date across two chunks is seen
-            slashed = slashed or _has_slashed_date(tail + chunk)
-            tail = chunk[-8:]
-            chunk = handle.read(READ_CHUNK)
-    if utf8:
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            utf8 = False
-    if utf8:
-        return ("utf-8-sig" if first.startswith(codecs.BOM_UTF8) else "utf-8"), slashed
-    return "cp1252-latin1", slashed
-
-
-def _cp1252_latin1_error(error):
-    """Decode the five bytes CP1252 leaves undefined as Latin-1 (their C1 control character)."""
-    return error.object[error.start:error.end].decode("latin-1"), error.end
-
-
-codecs.register_error("cp1252-latin1", _cp1252_latin1_error)
-
-
-def open_text(path, encoding, offset=0):
-    """Open ``path`` as text for the csv module with an encoding from :func:`sniff_bytes`, from byte ``offset``.
-
-    An offset is the start of a line (:func:`line_offset`): both encodings
-    read from there as from the start (a BOM is only ever at byte 0).
-    """
-    binary = open(path, "rb")  # the text wrapper owns it and closes it
-    try:
-        binary.seek(offset)
-        if encoding == "cp1252-latin1":
-            return io.TextIOWrapper(binary, encoding="cp1252", errors="cp1252-latin1", newline="")
-        return io.TextIOWrapper(binary, encoding=encoding, newline="")
-    except BaseException:
-        binary.close()
-        raise
-
-
-def line_offset(path, line, known=(0, 0)):
-    """The byte offset of the start of line ``line + 1`` of ``path`` (0 for line 0), in one pass over its bytes.
-
-    Lines end as the csv module's text source sees them: ``\r\n``, ``\n``
-    or ``\r``; a file of fewer lines gives its size. Counting the line ends
-    of a chunk costs next to nothing (bytes.count); only the chunk where the
-    line ends is searched. ``known``: a (line, offset) already found, at or
-    before ``line``, where the search begins.
-    """
-    ends = re.compile(rb"\r\n|\n|\r")
-    seen, position = known
-    with open(path, "rb") as handle:
-        handle.seek(position)
-        while line > seen:
-            chunk = handle.read(READ_CHUNK)
-            if not chunk:
-                return position
-            if chunk.endswith(b"\r"):  # keep a "\r\n" in one chunk
-                chunk += handle.read(1)
-            in_chunk = chunk.count(b"\n") + chunk.count(b"\r") - chunk.count(b"\r\n")
-            if seen + in_chunk < line:
-                seen += in_chunk
-                position += len(chunk)
-                continue
-            for end in ends.finditer(chunk):
-                seen += 1
-                if seen == line:
-                    return position + end.end()
-    return position
-
-
-# -- header --------------------------------------------------------------------------------------------------------
-
-@dataclasses.dataclass(frozen=True)
-class FileHeader:
-    """What the first look at a file found: encoding, delimiter, header keys, slashed dates, header as written.
-
-    ``names`` are the columns' keys (``catalogue.header_keys``: distinct, upper
-    case), ``written`` their names as the file writes them, position for position.
-    """
-
-    path: str
-    encoding: str
-    delimiter: str
-    names: tuple
-    slashed: bool
-    written: tuple = ()
-
-
-def read_header(path, recognised=lambda names: False, sniffed=None):
-    """The :class:`FileHeader` of ``path``; ``recognised(names)`` tells a known export's header.
-
-    ``sniffed``: the ``(encoding, has_slashed_dates)`` of :func:`sniff_bytes`
-    when already known (a load by parts goes on), which reads the whole file.
-    Raises ExportFormatError ``import.empty_file`` when no line holds anything,
-    ``import.header_unreadable`` when the csv module cannot read the header line,
-    or it is longer than ``HEADER_CHARS`` or has more than ``MAX_COLUMNS`` columns.
-    """
-    encoding, slashed = sniffed or sniff_bytes(path)
-    with open_text(path, encoding) as handle:
-        first_line = handle.readline(HEADER_CHARS + 1)
-        while first_line and not first_line.strip(NOTHING_ON_A_LINE):
-            first_line = handle.readline(HEADER_CHARS + 1)
-    if len(first_line.rstrip("\n")) > HEADER_CHARS:
-        raise ExportFormatError("import.header_unreadable", detail_code="import.header.too_long", limit=HEADER_CHARS)
-    first_line = first_line.lstrip("\ufeff")
-    if not first_line.strip(NOTHING_ON_A_LINE):
-        raise ExportFormatError("import.empty_file")
-    if "\x00" in first_line:
-        raise ExportFormatError("import.nul_character")
-    written, errors = {}, []
-    for delimiter in sorted(DELIMITERS, key=first_line.count, reverse=True):
-        try:
-            written[delimiter] = written_header(next(csv.reader([first_line], delimiter=delimiter, strict=True), []))
-        except csv.Error as err:  # a quote left open, text after a closing quote: not with this delimiter
-            errors.append(err)
-    if not written:
-        raise ExportFormatError("import.header_unreadable", **csv_problem(errors[0]))
-    candidates = list(written)
-    headers = {delimiter: header_keys(names) for delimiter, names in written.items()}
-    delimiter = next((delimiter for delimiter in candidates if recognised(headers[delimiter])), candidates[0])
-    if len(written[delimiter]) > MAX_COLUMNS:
-        raise ExportFormatError("import.header_unreadable", detail_code="import.header.too_many_columns",
-                                count=len(written[delimiter]), limit=MAX_COLUMNS)
-    return FileHeader(str(path), encoding, delimiter, tuple(headers[delimiter]), slashed, tuple(written[delimiter]))
 
 
 def fit_width(fields, width, line):

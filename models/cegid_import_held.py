@@ -20,7 +20,7 @@ from odoo.exceptions import UserError
 from ..cegid_import.catalogue import Catalogue
 from ..cegid_import.errors import ExportFormatError, TableBusy
 from ..cegid_import.profile import profile_file
-from ..cegid_import.reader import read_header
+from ..cegid_import.text_file import read_header
 from .cegid_backend import exclusive_run
 from .cegid_import import failed_values
 

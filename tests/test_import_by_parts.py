@@ -13,7 +13,7 @@ from odoo.tools import config
 
 from ..cegid_import import pg_replace
 from ..cegid_import.profile import profile_file
-from ..cegid_import.reader import read_header
+from ..cegid_import.text_file import read_header
 from .cegid_testkit.samples import export_bytes
 from .common import ImportFolderMixin
 from .test_import import ecriture

@@ -5,7 +5,8 @@
 import os
 
 from cegid_import.catalogue import Catalogue, Match
-from cegid_import.reader import ExportReader, read_header
+from cegid_import.reader import ExportReader
+from cegid_import.text_file import read_header
 
 ECRITURE_HEADER = "E_DATECOMPTABLE;E_REFINTERNE;E_LIBELLE;E_GENERAL;E_DEBIT;E_CREDIT;E_AUXILIAIRE;E_REFLIBRE"
 

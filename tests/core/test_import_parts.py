@@ -11,8 +11,7 @@ import pytest
 from exportfiles import open_export
 from test_import_pg import count
 
-from cegid_import import pg_readers
-from cegid_import import reader as export_reader
+from cegid_import import pg_readers, text_file
 from cegid_import.pg_replace import LoadProgress, replace_in_parts, replace_table
 from cegid_import.reader import COPY_BATCH_ROWS, line_offset
 
@@ -297,7 +296,7 @@ def test_a_line_end_across_two_chunks_is_one_line_end(tmp_path, monkeypatch, new
     # where each line starts, as the csv module's text source splits them
     starts = [0] + [match.end() for match in re.finditer(rb"\r\n|\n|\r", data)]
     for chunk in range(1, 9):
-        monkeypatch.setattr(export_reader, "READ_CHUNK", chunk)
+        monkeypatch.setattr(text_file, "READ_CHUNK", chunk)
         assert [line_offset(path, line) for line in range(len(starts))] == starts, chunk
 
 

@@ -12,7 +12,8 @@ from lxml.builder import E
 from cegid_import.catalogue import CHAR, DATE, FLOAT, INTEGER, Catalogue, ExportDef, NewExport
 from cegid_import.errors import ExportFormatError, ExportRowError
 from cegid_import.profile import Profile, ProfileProgress, profile_file
-from cegid_import.reader import ExportReader, read_header
+from cegid_import.reader import ExportReader
+from cegid_import.text_file import read_header
 from cegid_import.values import DAY_FIRST, MONTH_FIRST
 
 SALARIES = (

@@ -11,11 +11,12 @@ import psycopg2
 import pytest
 from exportfiles import ECRITURE_HEADER, decode_copy_text, open_export, write
 
-from cegid_import import reader as export_reader
+from cegid_import import text_file
 from cegid_import.catalogue import KNOWN_BY_NAME, Catalogue
 from cegid_import.errors import BadValue, ExportFormatError, ExportRowError, csv_problem
 from cegid_import.pg_copy import CopyStream, converted_ahead
-from cegid_import.reader import collector_eased, read_header
+from cegid_import.reader import ExportReader, collector_eased
+from cegid_import.text_file import read_header
 from cegid_import.values import DAY_FIRST, MONTH_FIRST, parse_date, parse_integer, parse_number
 
 SAMPLES = {
@@ -429,7 +430,7 @@ def test_a_reader_given_the_order_an_earlier_part_decided_does_not_read_the_file
         open_export(path)
     header = read_header(path)
     found = Catalogue().identify(header.names, "ABSENCESALARIE.csv")
-    told = export_reader.ExportReader(header, found.export, found.positions, [MONTH_FIRST, [2, "PCN_DATEFINABS", "x"]])
+    told = ExportReader(header, found.export, found.positions, [MONTH_FIRST, [2, "PCN_DATEFINABS", "x"]])
     assert (told.date_order, told.date_order_evidence) == (MONTH_FIRST, (2, "PCN_DATEFINABS", "x"))
     assert [row[7] for row in itertools.islice(told.rows(), 3)] == ["2025-01-02"] * 3
     assert open_export(write(tmp_path, absences(("01/02/2025", "03/04/2025")), "fr.csv")).decided_order == [
@@ -442,7 +443,7 @@ def test_a_slashed_date_across_two_chunks_of_the_first_look_is_seen(tmp_path, mo
     """The only slashed date of the file, wherever the chunks of sniff_bytes cut it, decides the date order."""
     path = write(tmp_path, absences(("02/13/2025", "2025-02-14")))
     for chunk in range(8, 24):
-        monkeypatch.setattr(export_reader, "READ_CHUNK", chunk)
+        monkeypatch.setattr(text_file, "READ_CHUNK", chunk)
         reader = open_export(path)
         assert (reader.date_order, [row[7] for row in reader.rows()]) == (MONTH_FIRST, ["2025-02-13"]), chunk
 
@@ -585,7 +586,7 @@ def test_only_a_header_that_cannot_be_read_is_refused_with_its_reason(tmp_path, 
 
 def test_a_header_line_longer_than_any_export_is_refused_without_reading_the_file_in_memory(tmp_path, monkeypatch):
     """Lines ended by a character the reader does not take for a line end (U+2028) make one line of the file."""
-    monkeypatch.setattr(export_reader, "HEADER_CHARS", 1000)
+    monkeypatch.setattr(text_file, "HEADER_CHARS", 1000)
     path = write(tmp_path, "A;B" + "".join(f"\u2028{number};x" for number in range(1000)) + "\n")
     with pytest.raises(ExportFormatError) as caught:
         read_header(path)
@@ -594,12 +595,12 @@ def test_a_header_line_longer_than_any_export_is_refused_without_reading_the_fil
 
 
 def test_a_header_of_more_columns_than_a_table_holds_is_refused(tmp_path):
-    too_many = export_reader.MAX_COLUMNS + 1
+    too_many = text_file.MAX_COLUMNS + 1
     with pytest.raises(ExportFormatError) as caught:
         read_header(write(tmp_path, ";".join(["MONTANT"] * too_many) + "\n"))
     assert (caught.value.code, caught.value.params) == (
         "import.header_unreadable",
-        {"detail_code": "import.header.too_many_columns", "count": too_many, "limit": export_reader.MAX_COLUMNS})
+        {"detail_code": "import.header.too_many_columns", "count": too_many, "limit": text_file.MAX_COLUMNS})
     assert len(read_header(write(tmp_path, ";".join(["MONTANT"] * (too_many - 1)) + "\n")).names) == too_many - 1
 
 
