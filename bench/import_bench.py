@@ -239,6 +239,19 @@ def median(results):
     return sorted(results, key=lambda result: result["wall_all_files"])[(len(results) - 1) // 2]
 
 
+def turn_ratios(copies, compared):
+    """Each turn's import with the comparison against the one without it just before: the machine's pace drifts
+    over a run, and the two medians can come from different hours of it. The first turn's is the export's first
+    comparison (nothing to guess its side from), left out of their median."""
+    ratios = [with_it["wall_all_files"] / without["wall_all_files"]
+              for without, with_it in zip(copies, compared, strict=True)]
+    shown = ", ".join(f"{ratio:.2f}" for ratio in ratios)
+    later = sorted(ratios[1:])
+    middle = (later[(len(later) - 1) // 2] + later[len(later) // 2]) / 2 if later else None
+    return (f"each turn, with against without: {shown} (the first: the export's first comparison)"
+            + (f"; their median after the first: {middle:.2f}" if middle else ""))
+
+
 def positive(text):
     """An argparse type: an integer of at least 1 (what the setting itself accepts)."""
     value = int(text)
@@ -303,6 +316,7 @@ def main():
               f"{copy['wall_all_files']:.1f} s without, "
               f"{with_comparison['wall_all_files'] / copy['wall_all_files']:.2f} times; peak RSS "
               f"{with_comparison['peak_rss_mib']:.0f} MiB against {copy['peak_rss_mib']:.0f} MiB", flush=True)
+        print(turn_ratios(copies, compared), flush=True)
         if not args.orm_rows:
             return
         orm = run_shell(src, cluster, workdir, ORM_SCRIPT.format(
