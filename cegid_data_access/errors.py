@@ -105,6 +105,7 @@ CODES = {
     "import.value.invalid_date": (),
     "import.value.invalid_date_in_order": ("order", "order_line", "order_column", "order_value"),
     "import.value.invalid_date_in_default_order": ("order",),
+    "import.value.too_long_for_index": ("size", "limit"),
     # the Cegid API (``op_code`` names the call, one of the "op." codes)
     "api.unreachable": ("op_code", "host", "attempts"),
     "api.timeout": ("op_code", "host", "attempts"),

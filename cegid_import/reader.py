@@ -185,7 +185,7 @@ class ExportReader:
 
     def _plan(self):
         """``[(file position, converter)]`` in the export's column order."""
-        return [(position, column_converter(column.kind, self.date_order))
+        return [(position, column_converter(column.kind, self.date_order, column.index))
                 for position, column in zip(self.positions, self.export.columns, strict=True)]
 
     def rows(self, extra=()):

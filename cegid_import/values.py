@@ -8,7 +8,8 @@
 - dates: ``2025-06-30 00:00:00``, ``2025-06-30``, ``30/06/2025``,
   ``06/30/2025`` (a time part is dropped); the day/month order of slashed
   dates is the file's (see ``reader``); an empty date is NULL;
-- texts are kept as they are; an empty text is NULL.
+- texts are kept as they are; an empty text is NULL; a text of an indexed
+  column is refused past ``INDEX_KEY_BYTES``.
 
 A column is converted a batch at a time (one function per kind of column,
 :func:`column_converter`): a column of plain numbers is checked by one C-level
@@ -30,6 +31,11 @@ DAY_FIRST = "day_first"
 MONTH_FIRST = "month_first"
 DATE_CACHE_SIZE = 100_000
 INT4_MIN, INT4_MAX = -(2**31), 2**31 - 1
+# PostgreSQL's btree holds an entry of at most 2,704 bytes (a third of a page): a longer text in an indexed column
+# fails the index's build, at every run. No account, section or employee code comes near it.
+INDEX_KEY_BYTES = 2000
+# a text of fewer characters holds fewer bytes, whatever its letters (at most 4 bytes each in UTF-8)
+SURELY_SHORT_ENOUGH = INDEX_KEY_BYTES // 4
 # a number written in fewer characters, without an exponent, is within double precision's range (about 1e±308)
 SURELY_IN_RANGE = 40
 
@@ -187,6 +193,16 @@ def text_column(column):
     return column
 
 
+def indexed_text_column(column):
+    """Texts of an indexed column: as they are, each within INDEX_KEY_BYTES in UTF-8 (the database's encoding)."""
+    if max(map(len, column), default=0) > SURELY_SHORT_ENOUGH:
+        for text in column:
+            size = len(text.encode("utf-8"))
+            if size > INDEX_KEY_BYTES:
+                raise BadValue("import.value.too_long_for_index", size=size, limit=INDEX_KEY_BYTES)
+    return column
+
+
 class DateColumn:
     """COPY text of a date column (empty -> "", NULL in COPY) in the file's day/month ``order``.
 
@@ -219,8 +235,11 @@ _CONVERTERS = {
 }
 
 
-def column_converter(kind, order=DAY_FIRST):
-    """The converter of a column of ``kind``: a function from a batch of its texts to their COPY texts."""
+def column_converter(kind, order=DAY_FIRST, indexed=False):
+    """The converter of a column of ``kind`` (``indexed``: a key of an index): a function from a batch of its texts to
+    their COPY texts."""
+    if indexed and kind == CHAR:
+        return indexed_text_column
     return _CONVERTERS[kind](order)
 
 

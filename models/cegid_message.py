@@ -252,6 +252,7 @@ SENTENCES = {
         "column %(order_column)s (“%(order_value)s”)"),
     "import.value.invalid_date_in_default_order": _lt(
         "not a valid date in the day/month order used when nothing tells (%(order)s)"),
+    "import.value.too_long_for_index": _lt("%(size)s bytes, where an indexed column holds at most %(limit)s"),
     "api.unreachable": _lt(
         "The Cegid API cannot be reached (%(op)s): connection failed (%(host)s, %(attempts)s attempts)."),
     "api.timeout": _lt(

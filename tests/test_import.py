@@ -275,6 +275,18 @@ class TestImport(ImportFolderMixin, TransactionCase):
         self.assertEqual(note.read_text(encoding="utf-8"), record.message + "\n")
         self.assertNotIn("ECRITURE_big.csv", self.listing())
 
+    def test_a_code_too_long_for_its_index_rejects_the_file_and_keeps_the_table(self):
+        """PostgreSQL would refuse the index of the general account at every run: the file is refused once, why said."""
+        self.drop("ECRITURE.csv", ecriture(("2025-01-01", "OLD", "411000", "1")))
+        self.run_import()
+        self.drop("ECRITURE.csv", ecriture(("2025-01-02", "NEW", "4" * 2001, "2")))
+        record = self.run_import()
+        self.assertEqual((record.state, record.message_params["problem_code"]),
+                         ("rejected", "import.value.too_long_for_index"))
+        said = "Line 2, column E_GENERAL: 2,001 bytes, where an indexed column holds at most 2,000 (“4444"
+        self.assertTrue(record.message.startswith(said), record.message)
+        self.assertEqual([entry[1] for entry in self.entries()], ["OLD"])
+
     def test_the_note_of_a_rejected_file_speaks_the_languages_of_the_cegid_managers(self):
         """The cron's user files it (OdooBot speaks English); the managers read it, most spoken language first."""
         self.env["res.lang"]._activate_lang("fr_FR")
