@@ -259,11 +259,26 @@ class StagingFolder:
                      for record in [self._recover_resume(name[: -len(RESUME)], done)] if record}
         keep = {LOCK_NAME} | {key + ENTRY for key in done} | {key + suffix for key in resumable
                                                               for suffix in (RESUME, PART)}
-        for name in os.listdir(self.path):
-            if name not in keep:
-                _logger.info("removing leftover temporary file %s", name)
-                discard(os.path.join(self.path, name))
+        self._remove_leftovers(keep)
         return delivered, resumable
+
+    def _remove_leftovers(self, keep):
+        """Remove what recovery does not ``keep``: the journals first, durably, then the ``.part`` files they name.
+
+        A ``.part`` file gone while its journal stays reads as delivered (its
+        blob is deleted): a kill between the two removals must leave the journal gone.
+        """
+        leftovers = [name for name in os.listdir(self.path) if name not in keep]
+        journals = [name for name in leftovers if name.endswith((ENTRY, GROUP))]
+        others = [name for name in leftovers if name not in journals]
+        for name in journals:
+            discard(os.path.join(self.path, name))
+        if journals and others:
+            fsync_path(self.path)
+        for name in others:
+            discard(os.path.join(self.path, name))
+        if leftovers:
+            _logger.info("removed leftover temporary files: %s", ", ".join(sorted(leftovers)))
 
     def _split_group(self, path):
         """Give each delivered entry of a group journal its own ``<key>.json`` (then the group goes)."""

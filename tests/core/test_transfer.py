@@ -19,6 +19,7 @@ from azure.storage.blob import ContentSettings
 
 from cegid_data_access.errors import CODES, EXIT_PARTIAL, AuthenticationError, ConfigError, DiskFull
 from cegid_data_access.settings import Settings
+from cegid_data_access.staging import folder as folder_module
 from cegid_data_access.staging.folder import LOCK_NAME, StagingFolder, entry_key
 from cegid_data_access.transfer import (
     AzureTuning,
@@ -709,6 +710,40 @@ def test_a_crash_between_journal_and_rename_delivers_the_file_before_deleting_it
 
     assert [(o.state, o.local_name) for o in result.outcomes] == [("done", "ECRITURE.csv")]
     assert delivered_files(box.folder) == {"ECRITURE.csv": b"exported once"}
+    assert blob_names(box.container) == []
+    assert staging_leftovers(box.folder) == []
+
+
+class Killed(BaseException):
+    """The process killed at a chosen moment."""
+
+
+def test_a_run_killed_while_recovery_removes_what_was_not_delivered_loses_nothing(box, monkeypatch):
+    """Files journaled but not renamed: recovery removes their journals and part files. Killed in between, the next
+    run must not read a part gone beside its journal as a delivery (and delete the blob of a file never given)."""
+    names = [f"EXPORT{number}.csv" for number in range(8)]  # the order a directory lists them in is the system's
+    for name in names:
+        staging, key, etag = downloaded(box, name, name.encode())
+        staging.write_journal(key, {"blob_name": name, "etag": etag, "md5": None, "local_name": name})
+        staging.release()
+    removed = []
+
+    def killed_after_the_first_part(path, discard=folder_module.discard):
+        discard(path)
+        removed.append(os.path.basename(path))
+        if path.endswith(".part"):
+            raise Killed
+
+    monkeypatch.setattr(folder_module, "discard", killed_after_the_first_part)
+    with pytest.raises(Killed):
+        run_transfer(box.settings, tuning=FAST)
+    monkeypatch.undo()
+    assert sum(name.endswith(".json") for name in removed) == len(names), "the journals went first"
+
+    result = run_transfer(box.settings, tuning=FAST)
+
+    assert result.exit_code == 0
+    assert delivered_files(box.folder) == {name: name.encode() for name in names}
     assert blob_names(box.container) == []
     assert staging_leftovers(box.folder) == []
 
