@@ -307,7 +307,9 @@ class _Run:
         An entry the disk refuses (full, say) leaves the group journal to the next run: not written, it is no
         reason to fail the item, whose file is delivered.
         """
-        kept = state in (FAILED, CONTINUED)  # its blob is still there: the next run deletes it
+        # its blob is still there: the next run deletes it; or a new version replaced it meanwhile, which the next
+        # run tells by the entry's MD5 (the very bytes delivered are not delivered twice)
+        kept = state in (FAILED, CONTINUED) or code == "file.newer_version_kept"
         written = True
         if kept and item.record is not None:  # its group journal goes: give it its own entry
             try:
