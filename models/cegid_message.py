@@ -335,7 +335,8 @@ SENTENCES = {
     "name.ends_with_slash": _lt("empty base name (ends with “/”)"),
     "name.hidden": _lt("hidden name (starts with “.”)"),
     "name.reserved": _lt("the name of a sub-folder of the import folder (archive, anomalie)"),
-    "name.not_portable": _lt("a name Windows refuses (CON, NUL, COM1…, or ending with a dot or a space)"),
+    "name.not_portable": _lt(
+        "a name Windows refuses (CON, NUL, COM1…, a character among < > : \" | ? *, or ending with a dot or a space)"),
     "name.not_encodable": _lt("a character the server's file names cannot hold (encoding %(encoding)s: run Odoo "
                               "in a UTF-8 locale)"),
     "name.too_long": _lt("base name longer than %(max_bytes)s bytes"),
