@@ -254,7 +254,8 @@ class _Run:
         fresh = [item for item in batch if item.record is not None]
         group, failed, undone = self._deliver_group(fresh) if fresh else (None, {}, [])
         deletable = [item for item in batch if item not in failed]
-        outcomes = [self._outcome(item.blob, FAILED, code, params) for item, (code, params) in failed.items()]
+        outcomes = [self._outcome(item.blob, FAILED, code, params, item.local_name)
+                    for item, (code, params) in failed.items()]
         entries_written = True
         for start in range(0, len(deletable), MAX_BATCH):
             chunk = deletable[start:start + MAX_BATCH]
@@ -296,8 +297,9 @@ class _Run:
         """
         code, params, _keep = failure_of(err)
         failed = {}
-        for item in fresh:
+        for item, name in zip(fresh, getattr(err, "names", None) or [None] * len(fresh), strict=True):
             renamed = self.staging.part_links(item.key) != 1
+            item.local_name = name if renamed else None
             failed[item] = ("file.not_deleted", dict(params, reason_code=code)) if renamed else (code, params)
         return None, failed, []
 

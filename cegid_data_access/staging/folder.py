@@ -72,6 +72,14 @@ def fsync_path(path):
         os.close(fd)
 
 
+class FolderNotDurable(OSError):
+    """The import folder could not be fsynced after a group's renames; ``names``: each file's final name, or None."""
+
+    def __init__(self, err, names):
+        super().__init__(err.errno, err.strerror, err.filename)
+        self.names = names
+
+
 class NoHardLinks(OSError):
     """The import folder's file system cannot link a file under a second name (FAT, a Windows share)."""
 
@@ -356,8 +364,8 @@ class StagingFolder:
         folder after the last.
         Return (group journal path, [(final name or None, OSError or None)]).
         Raise OSError when a file or the journal cannot be made durable
-        (nothing renamed) or the folder cannot be fsynced (the journal stays:
-        the next run recovers).
+        (nothing renamed), FolderNotDurable when the folder cannot be fsynced
+        (the journal stays: the next run recovers).
         """
         self._fsync_parts([key for key, _base, _entry in items])
         taken = set()
@@ -371,7 +379,10 @@ class StagingFolder:
         self._write_durably(group, planned)
         results = [self._rename_planned(entry, base, arrival)
                    for entry, (_key, base, _entry) in zip(planned, items, strict=True)]
-        fsync_path(self.import_folder)
+        try:
+            fsync_path(self.import_folder)
+        except OSError as err:
+            raise FolderNotDurable(err, [name for name, _error in results]) from err
         return group, results
 
     def _fsync_parts(self, keys):

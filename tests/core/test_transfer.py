@@ -756,6 +756,33 @@ def test_a_run_killed_while_recovery_removes_what_was_not_delivered_loses_nothin
     assert staging_leftovers(box.folder) == []
 
 
+def test_files_renamed_whose_folder_cannot_be_made_durable_are_named_and_their_blobs_kept(box, monkeypatch):
+    """The import folder's fsync fails after the group's renames: nothing is deleted, each outcome names its file,
+    and the next run deletes the blobs without delivering the files twice."""
+    payloads = {f"EXPORT{number}.csv": b"export %d" % number for number in range(3)}
+    for name, data in payloads.items():
+        upload(box.container, name, data)
+    folder = str(box.folder)
+
+    def folder_not_durable(path, fsync=folder_module.fsync_path):
+        if path == folder:
+            raise OSError(errno.EIO, os.strerror(errno.EIO), path)
+        fsync(path)
+
+    monkeypatch.setattr(folder_module, "fsync_path", folder_not_durable)
+    result = run_transfer(box.settings, tuning=dataclasses.replace(FAST, delete_delay=60))
+    monkeypatch.undo()
+
+    assert {(o.blob_name, o.state, o.code, o.local_name) for o in result.outcomes} == {
+        (name, "failed", "file.not_deleted", name) for name in payloads}
+    assert delivered_files(box.folder) == payloads
+    assert blob_names(box.container) == sorted(payloads)
+    again = run_transfer(box.settings, tuning=FAST)
+    assert {(o.state, o.local_name) for o in again.outcomes} == {("already_delivered", name) for name in payloads}
+    assert delivered_files(box.folder) == payloads
+    assert blob_names(box.container) == []
+
+
 def test_a_name_taken_after_the_engine_looked_at_it_is_not_overwritten(box, monkeypatch):
     """Someone writes ECRITURE.csv into the import folder just after the engine saw the name free."""
     (box.folder / "ECRITURE.csv").write_bytes(b"written by someone else")
