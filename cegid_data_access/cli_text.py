@@ -114,8 +114,7 @@ TEXTS = {
     "name.ends_with_slash": "empty base name (ends with '/')",
     "name.hidden": "hidden name (starts with '.')",
     "name.reserved": "the name of a sub-folder of the import folder (archive, anomalie)",
-    "name.not_portable": ("a name Windows refuses (CON, NUL, COM1..., a character among < > : \" | ? *, or ending "
-                          "with a dot or a space)"),
+    "name.not_portable": "a name Windows refuses (CON, NUL, COM1..., or ending with a dot or a space)",
     "name.not_encodable": "a character this system's file names cannot hold (encoding {encoding}: run the script "
                           "in a UTF-8 locale)",
     "name.too_long": "base name longer than {max_bytes} bytes",

@@ -31,9 +31,10 @@ DAY_FIRST = "day_first"
 MONTH_FIRST = "month_first"
 DATE_CACHE_SIZE = 100_000
 INT4_MIN, INT4_MAX = -(2**31), 2**31 - 1
-# PostgreSQL's btree holds an entry of at most 2,704 bytes (a third of a page): a longer text in an indexed column
-# fails the index's build, at every run. No account, section or employee code comes near it.
-INDEX_KEY_BYTES = 2000
+# PostgreSQL's btree holds an entry of at most 2,704 bytes (a third of a page), a text's 2,692 and 12 of its own:
+# a text it cannot compress past that (a longer one that compresses may fit) fails the index's build, at every run.
+# The largest text sure to fit; no account, section or employee code comes near it.
+INDEX_KEY_BYTES = 2692
 # a text of fewer characters holds fewer bytes, whatever its letters (at most 4 bytes each in UTF-8)
 SURELY_SHORT_ENOUGH = INDEX_KEY_BYTES // 4
 # a number written in fewer characters, without an exponent, is within double precision's range (about 1e±308)

@@ -157,7 +157,7 @@ class CegidImport(models.Model):
             _logger.warning("Cegid import of %s: %s", name, err)
             values.update(failed_values(err))
         except Exception as err:  # recorded; the file stays for the next run
-            values.update(failed_values(self._gone_or(err, path, name)))
+            values.update(failed_values(self._gone_or(err, path, name, bool(record.load_progress))))
         if values.get("state") in ("rejected", "failed") and record.load_progress:
             record._drop_load()  # what earlier parts loaded: the next import starts from the first line
             values["load_progress"] = False
@@ -201,12 +201,13 @@ class CegidImport(models.Model):
         return record
 
     @staticmethod
-    def _gone_or(err, path, name):
-        """``err``, or ``import.file_gone`` when the file at ``path`` left the folder before it was opened (once
-        open, it reads to its end wherever it is moved)."""
+    def _gone_or(err, path, name, loading=False):
+        """``err``, or the failure of a file at ``path`` that left the folder meanwhile (moved or deleted by another
+        program: the import opens it by its path at each step): ``import.file_gone``, or ``import.load_abandoned``
+        for a load by parts (``loading``) whose earlier parts it read."""
         if isinstance(err, FileNotFoundError) and not os.path.lexists(path):
-            _logger.warning("Cegid import of %s: the file left the import folder before it was read", name)
-            return ImportFailure("import.file_gone", file=name)
+            _logger.warning("Cegid import of %s: the file left the import folder before its import ended", name)
+            return ImportFailure("import.load_abandoned" if loading else "import.file_gone", file=name)
         _logger.exception("Cegid import of %s failed", name)
         return err
 
@@ -296,7 +297,8 @@ class CegidImport(models.Model):
         spoken first), not in that of the cron's user, who reads none of it; in the current one without managers."""
         spoken = collections.Counter(user.lang or "en_US" for user in self._cegid_managers())
         languages = sorted(spoken, key=lambda lang: (-spoken[lang], lang)) or [self.env.lang or "en_US"]
-        return "\n\n".join(self.with_context(lang=lang).message for lang in languages)
+        # fr_FR and fr_BE read the same words: each text once
+        return "\n\n".join(dict.fromkeys(self.with_context(lang=lang).message for lang in languages))
 
     def _commit(self):
         """Commit (outside tests): each file is its own transaction, and it moves only once that committed."""

@@ -226,7 +226,7 @@ SENTENCES = {
         "The file %(file)s left the import folder before its load by parts ended: the table keeps its previous "
         "rows."),
     "import.file_gone": _lt(
-        "The file %(file)s left the import folder before it was read (another program moved or deleted it): "
+        "The file %(file)s left the import folder before its import ended (another program moved or deleted it): "
         "nothing was imported."),
     "import.move_failed": _lt("Cannot move the file to %(folder)s/: %(error)s"),
     "import.note_failed": _lt("The file was moved, but its note %(note)s saying why could not be written: %(error)s"),
@@ -335,8 +335,7 @@ SENTENCES = {
     "name.ends_with_slash": _lt("empty base name (ends with “/”)"),
     "name.hidden": _lt("hidden name (starts with “.”)"),
     "name.reserved": _lt("the name of a sub-folder of the import folder (archive, anomalie)"),
-    "name.not_portable": _lt(
-        "a name Windows refuses (CON, NUL, COM1…, a character among < > : \" | ? *, or ending with a dot or a space)"),
+    "name.not_portable": _lt("a name Windows refuses (CON, NUL, COM1…, or ending with a dot or a space)"),
     "name.not_encodable": _lt("a character the server's file names cannot hold (encoding %(encoding)s: run Odoo "
                               "in a UTF-8 locale)"),
     "name.too_long": _lt("base name longer than %(max_bytes)s bytes"),

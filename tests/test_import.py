@@ -3,6 +3,8 @@
 """The import step on a real PostgreSQL: staging tables replaced atomically, files archived or rejected."""
 
 import os
+import random
+import string
 import time
 from unittest.mock import patch
 
@@ -276,14 +278,16 @@ class TestImport(ImportFolderMixin, TransactionCase):
         self.assertNotIn("ECRITURE_big.csv", self.listing())
 
     def test_a_code_too_long_for_its_index_rejects_the_file_and_keeps_the_table(self):
-        """PostgreSQL would refuse the index of the general account at every run: the file is refused once, why said."""
+        """A general account PostgreSQL cannot compress into an index entry would fail the index's build at every
+        run: the file is refused once, why said."""
         self.drop("ECRITURE.csv", ecriture(("2025-01-01", "OLD", "411000", "1")))
         self.run_import()
-        self.drop("ECRITURE.csv", ecriture(("2025-01-02", "NEW", "4" * 2001, "2")))
+        account = "".join(random.Random(3).choices(string.ascii_letters + string.digits, k=2693))
+        self.drop("ECRITURE.csv", ecriture(("2025-01-02", "NEW", account, "2")))
         record = self.run_import()
         self.assertEqual((record.state, record.message_params["problem_code"]),
                          ("rejected", "import.value.too_long_for_index"))
-        said = "Line 2, column E_GENERAL: 2,001 bytes, where an indexed column holds at most 2,000 (“4444"
+        said = f"Line 2, column E_GENERAL: 2,693 bytes, where an indexed column holds at most 2,692 (“{account[:20]}"
         self.assertTrue(record.message.startswith(said), record.message)
         self.assertEqual([entry[1] for entry in self.entries()], ["OLD"])
 
@@ -526,12 +530,13 @@ class TestImport(ImportFolderMixin, TransactionCase):
             [record] = self.run_import()
         self.assertEqual((record.state, record.message_code, record.message_params),
                          ("failed", "import.file_gone", {"file": "ECRITURE.csv"}))
-        self.assertEqual(record.message, "The file ECRITURE.csv left the import folder before it was read (another "
-                                         "program moved or deleted it): nothing was imported.")
+        self.assertEqual(record.message, "The file ECRITURE.csv left the import folder before its import ended "
+                                         "(another program moved or deleted it): nothing was imported.")
         self.assertEqual([entry[1] for entry in self.entries()], ["OLD"])
         self.env["res.lang"]._activate_lang("fr_FR")
         self.env["ir.module.module"]._load_module_terms(["is_cegid2odoo"], ["fr_FR"], overwrite=True)
-        self.assertIn("a quitté le dossier d’import avant d’être lu", record.with_context(lang="fr_FR").message)
+        self.assertIn("a quitté le dossier d’import avant la fin de son import",
+                      record.with_context(lang="fr_FR").message)
 
     def test_a_rejected_file_left_in_the_folder_is_moved_not_rejected_again(self):
         """Its worker died between the commit and the move: the next run moves it."""

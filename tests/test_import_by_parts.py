@@ -13,6 +13,7 @@ from odoo.tools import config
 
 from ..cegid_import import pg_replace
 from ..cegid_import.profile import profile_file
+from ..cegid_import.reader import ExportReader
 from ..cegid_import.text_file import read_header
 from .cegid_testkit.samples import export_bytes
 from .common import ImportFolderMixin
@@ -140,10 +141,13 @@ class TestImportByParts(ImportFolderMixin, TransactionCase):
                   "PCN_DATEDEBUTABS;PCN_DEBUTDJ;PCN_DATEFINABS;PCN_FINDJ;PCN_JOURS;PCN_HEURES;PCN_GUID")
         lines = [f"ABS;{number:07};{number};0;CPA;-;x;01/02/2025;MAT;03/04/2025;PAM;1;7;g" for number in range(ROWS)]
         self.drop("ABSENCESALARIE.csv", "\n".join([header, *lines, ""]))
-        [record] = self.short_run().records
-        self.assertEqual(record.state, "loading")
-        self.assertEqual(record.load_progress["date_order"], ["day_first", None])
-        self.runs_until_done(record)
+        with patch.object(ExportReader, "_decide_date_order", autospec=True,
+                          side_effect=ExportReader._decide_date_order) as decide:
+            [record] = self.short_run().records
+            self.assertEqual(record.state, "loading")
+            self.assertEqual(record.load_progress["date_order"], ["day_first", None])
+            self.assertGreater(len(self.runs_until_done(record)), 1, "several parts")
+        self.assertEqual(decide.call_count, 1, "the file read for its dates' order once, not at each part")
         self.assertEqual(record.date_order, "day_first")
         self.env.cr.execute("SELECT count(*), min(pcn_datedebutabs), max(pcn_datefinabs) FROM is_cegid_absencesalarie")
         self.assertEqual(self.env.cr.fetchone(), (ROWS, datetime.date(2025, 2, 1), datetime.date(2025, 4, 3)))
@@ -182,6 +186,24 @@ class TestImportByParts(ImportFolderMixin, TransactionCase):
         self.assertIn("left the import folder", loading.message)
         self.assertEqual(self.rows(), 2)
         self.assertEqual(self.load_tables(), 0)
+
+    def test_a_load_whose_file_leaves_between_the_listing_and_its_next_part_is_given_up(self):
+        self.drop("ECRITURE.csv", export_bytes("ECRITURE", ROWS, encoding="cp1252", seed=5))
+        [record] = self.short_run().records
+        self.assertEqual(record.state, "loading")
+        model = type(self.Import)
+        import_file = model._import_file
+
+        def taken_away(records, folder, name, *args, **kwargs):  # another program, after the run listed the folder
+            (self.folder / name).unlink()
+            return import_file(records, folder, name, *args, **kwargs)
+
+        with patch.object(model, "_import_file", taken_away), \
+                self.assertLogs("odoo.addons.is_cegid2odoo.models.cegid_import", "WARNING"):
+            self.short_run()
+        self.assertEqual((record.state, record.message_code), ("failed", "import.load_abandoned"))
+        self.assertFalse(record.load_progress)
+        self.assertEqual((self.rows(), self.load_tables()), (2, 0))
 
     def test_a_bad_line_in_a_later_part_rejects_the_file_and_keeps_the_old_rows(self):
         data = export_bytes("ECRITURE", ROWS, encoding="cp1252", seed=5)

@@ -17,7 +17,9 @@ folder (so that a hard link into it is atomic):
   still true;
 - ``<key>.json``: the journal entry of a blob that is being (or was)
   delivered but not yet deleted from Azure, written and fsynced BEFORE the
-  ``.part`` file gets its final name, removed after the delete. Like every
+  ``.part`` file gets its final name, removed after the delete (or by the
+  next run, when a new version replaced the blob meanwhile: that run
+  compares its Content-MD5 with the entry's). Like every
   small file here it is replaced atomically: a crash leaves the earlier
   entry or the new one, never a torn one;
 - ``<group>.group``: the journal of a group of files delivered together

@@ -26,10 +26,9 @@ _FORBIDDEN_CATEGORIES = {"Cc", "Zl", "Zp", "Cs", "Cf"}
 # would stop every imported or rejected file from being put away
 RESERVED_NAMES = frozenset({"archive", "anomalie"})
 # what Windows (an SMB share as the import folder) refuses: its device names, with or without an extension (COM and
-# LPT also with a superscript digit), the characters it keeps for itself, and a name ending with a dot or a space
-# (which the import, reading *.csv, would never see either)
-_NOT_PORTABLE = re.compile(
-    r"(?i)^(?:(?:con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)(?:\..*)?|.*[<>:\"|?*].*|.*[. ])$")
+# LPT also with a superscript digit), and a name ending with a dot or a space (which the import, reading *.csv, would
+# never see either)
+_NOT_PORTABLE = re.compile(r"(?i)^(?:(?:con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)(?:\..*)?|.*[. ])$")
 
 
 def base_name(blob_name):

@@ -6,6 +6,7 @@ import csv
 import gc
 import itertools
 import random
+import string
 import threading
 
 import psycopg2
@@ -347,17 +348,18 @@ def test_a_batch_holding_a_number_beyond_the_range_names_its_line(tmp_path):
 
 def incompressible(size, seed=0):
     """A text of ``size`` bytes that PostgreSQL cannot compress (an index entry is compressed when it can be)."""
-    return random.Random(seed).randbytes(size // 2).hex()
+    letters = string.ascii_letters + string.digits + "+/"
+    return "".join(random.Random(seed).choices(letters, k=size))
 
 
 def test_an_indexed_text_longer_than_an_index_holds_is_refused_by_its_reason(tmp_path, connect):
-    """PostgreSQL's btree refuses an entry past 2,704 bytes; the reader refuses a text past INDEX_KEY_BYTES in an
-    indexed column (E_GENERAL), with its line, and keeps a long text where no index is (E_LIBELLE)."""
+    """PostgreSQL's btree refuses a text it cannot compress past INDEX_KEY_BYTES; the reader refuses such a text in
+    an indexed column (E_GENERAL), with its line, and keeps a long text where no index is (E_LIBELLE)."""
     with connect().cursor() as cursor:
-        cursor.execute("CREATE TEMPORARY TABLE keys (k text); CREATE INDEX ON keys (k)")
+        cursor.execute("CREATE TEMPORARY TABLE keys (k varchar); CREATE INDEX ON keys (k)")
         cursor.execute("INSERT INTO keys VALUES (%s)", (incompressible(values.INDEX_KEY_BYTES),))
         with pytest.raises(psycopg2.errors.ProgramLimitExceeded):
-            cursor.execute("INSERT INTO keys VALUES (%s)", (incompressible(2720),))
+            cursor.execute("INSERT INTO keys VALUES (%s)", (incompressible(values.INDEX_KEY_BYTES + 1),))
     kept = "é" * (values.INDEX_KEY_BYTES // 2)  # two bytes each in UTF-8: at the bound
     refused = kept + "e"
     lines = [ECRITURE_HEADER, f"2025-01-02;R;{'L' * 5000};{kept};1;0;C;", f"2025-01-02;R;L;{refused};1;0;C;"]
@@ -365,7 +367,7 @@ def test_an_indexed_text_longer_than_an_index_holds_is_refused_by_its_reason(tmp
         read_all(write(tmp_path, "\n".join(lines) + "\n"))
     assert (caught.value.line, caught.value.column, caught.value.params["problem_code"]) == (
         3, "E_GENERAL", "import.value.too_long_for_index")
-    assert (caught.value.params["size"], caught.value.params["limit"]) == (values.INDEX_KEY_BYTES + 1, 2000)
+    assert (caught.value.params["size"], caught.value.params["limit"]) == (values.INDEX_KEY_BYTES + 1, 2692)
     _reader, rows = read_all(write(tmp_path, "\n".join(lines[:2]) + "\n", "kept.csv"))
     assert (len(rows[0][2]), rows[0][3]) == (5000, kept)
 
