@@ -242,7 +242,8 @@ def median(results):
 def turn_ratios(copies, compared):
     """Each turn's import with the comparison against the one without it just before: the machine's pace drifts
     over a run, and the two medians can come from different hours of it. The first turn's is the export's first
-    comparison (nothing to guess its side from), left out of their median."""
+    comparison (nothing to guess its side from), left out of their median (the usual one: of an even count, the
+    mean of the two middle ratios)."""
     ratios = [with_it["wall_all_files"] / without["wall_all_files"]
               for without, with_it in zip(copies, compared, strict=True)]
     shown = ", ".join(f"{ratio:.2f}" for ratio in ratios)
