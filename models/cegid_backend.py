@@ -81,6 +81,25 @@ def cron_time_limit():
     return limit if limit and limit > 0 else None
 
 
+def threaded_cron_turn():
+    """``(limit, start)`` of the turn of a threaded server's cron thread running this code, else None.
+
+    Without workers, Odoo runs the scheduled actions in threads of its one
+    process and restarts the whole server once one of them runs past
+    ``limit_time_real_cron`` (when above 0, else ``limit_time_real``), counted
+    from the start of the thread's turn, which Odoo sets on the thread
+    (``start_time``, epoch seconds: the turn's own start, no sleep in it).
+    """
+    thread = threading.current_thread()
+    start = getattr(thread, "start_time", None)
+    if config["workers"] or getattr(thread, "type", None) != "cron" or not start:
+        return None
+    limit = config["limit_time_real_cron"]
+    if not (limit and limit > 0):
+        limit = config["limit_time_real"]
+    return (limit, start) if limit and limit > 0 else None
+
+
 def request_time_limit():
     """Seconds after which Odoo kills a worker's HTTP request (a button), or None when nothing kills it.
 
@@ -105,7 +124,7 @@ def run_budget(limit):
     return limit - max(CRON_MARGIN_MIN, limit * CRON_MARGIN_SHARE)
 
 
-def run_seconds(limit, handed_over=None, now=None):
+def run_seconds(limit, handed_over=None, now=None, started=None):
     """The seconds this run may still use under a cron time ``limit`` (None: no limit), 0 to only list.
 
     Odoo's watchdog kills a cron worker ``limit`` seconds after the worker's
@@ -114,13 +133,14 @@ def run_seconds(limit, handed_over=None, now=None):
     it knows the heartbeat came after: the moment this very worker process
     handed its previous run over (``handed_over``: (pid, epoch seconds), see
     ``hand_over_value``; the worker beats again after each turn), else the
-    worst case, ``CRON_WORST_WAKE`` seconds ago. The CPU time Odoo still
-    allows this turn (``limit_time_cpu``) bounds it too.
+    worst case, ``CRON_WORST_WAKE`` seconds ago; ``started``: the turn's known
+    start (a threaded server's cron thread, see ``threaded_cron_turn``). The
+    CPU time Odoo still allows this turn (``limit_time_cpu``) bounds it too.
     """
     if limit is None:
         return None
     now = time.time() if now is None else now
-    heartbeat = now - CRON_WORST_WAKE
+    heartbeat = now - CRON_WORST_WAKE if started is None else started
     if handed_over and handed_over[0] == os.getpid():
         heartbeat = max(heartbeat, handed_over[1])
     seconds = min(heartbeat + run_budget(limit) - now, cpu_seconds_left())
@@ -342,10 +362,12 @@ class CegidBackend(models.AbstractModel):
 
         Only a hand-over to ``cron`` itself tells of a heartbeat since: another cron's may have come earlier in the
         same turn of the worker (the download and the import, both hourly, come due together), before no heartbeat.
+        A threaded server's cron thread knows its turn's start: its run stops before the restart Odoo orders past the
+        limit.
         """
-        limit = cron_time_limit()
+        limit, started = threaded_cron_turn() or (cron_time_limit(), None)
         handed_over = parse_hand_over(self._cegid_param(f"{PARAM_HANDOVER}.{cron.id}"))
-        seconds = run_seconds(limit, handed_over)
+        seconds = run_seconds(limit, handed_over, started=started)
         if seconds is None:
             return None
         since = f"{time.time() - handed_over[1]:.1f} s" if handed_over and handed_over[0] == os.getpid() else "?"

@@ -3,6 +3,8 @@
 """Settings: round trip, secrets kept on the server, Test connection, error messages."""
 
 import datetime
+import threading
+import time
 from unittest.mock import patch
 
 import pytz
@@ -152,6 +154,26 @@ class TestSettings(CegidCase):
         # an import of 1,500 s needs a run of 1,500 s: a limit of 2,000 s, read with the thousands separator
         self.assertIn("took 1,500 s", warning)
         self.assertIn("at least 2,000 s", warning)
+
+    def test_a_threaded_servers_cron_thread_stops_before_the_restart_odoo_orders(self):
+        """Without workers Odoo restarts itself once a cron thread's turn passes its limit: a run stops before."""
+        cron = self.env.ref("is_cegid2odoo.ir_cron_cegid_download")
+        backend = self.env["is.cegid.backend"]
+        thread = threading.current_thread()
+
+        def seconds_left(options, thread_type="cron"):
+            with patch.dict(config.options, dict(options, workers=0)), \
+                    patch.object(thread, "type", thread_type, create=True), \
+                    patch.object(thread, "start_time", time.time() - 30, create=True):
+                deadline = backend._cegid_run_deadline(cron)
+            return deadline and round(deadline - time.monotonic())
+
+        # a quarter of the limit kept, from the turn's start 30 s ago
+        self.assertEqual(seconds_left({"limit_time_real": 120, "limit_time_real_cron": -1}), 60)
+        self.assertEqual(seconds_left({"limit_time_real": 120, "limit_time_real_cron": 0}), 60, "0: limit_time_real")
+        self.assertEqual(seconds_left({"limit_time_real": 120, "limit_time_real_cron": 200}), 120)
+        self.assertIsNone(seconds_left({"limit_time_real": 0, "limit_time_real_cron": -1}), "no limit at all")
+        self.assertIsNone(seconds_left({"limit_time_real": 120, "limit_time_real_cron": -1}, "http"), "a request")
 
     def test_a_button_asking_a_slow_cegid_api_ends_before_odoo_kills_the_request(self):
         """Find the provider id against an API answering each call in 4 s, under a 10 s request limit: the calls
