@@ -35,6 +35,9 @@ PARAM_NEW_EXPORTS = PARAM_PREFIX + "new_exports"  # "create" (default) or "revie
 PARAM_LAST_CHECK = "last_check"  # when a download last looked into the container (a _cegid_param name)
 # "handover.<cron id>": "<pid> <epoch seconds>", the cron worker that last handed a run of that cron over, and when
 PARAM_HANDOVER = "handover"
+# the scheduled actions a manager's buttons hand their work to
+DOWNLOAD_CRON = "is_cegid2odoo.ir_cron_cegid_download"
+IMPORT_CRON = "is_cegid2odoo.ir_cron_cegid_import"
 DEFAULT_HISTORY_DAYS = 90
 CRON_MARGIN_MIN = 2  # seconds kept before Odoo's cron time limit, at least...
 CRON_MARGIN_SHARE = 0.25  # ...or this share of it
@@ -350,6 +353,17 @@ class CegidBackend(models.AbstractModel):
         raise UserError(self.env._(
             "The Cegid settings were not confirmed on this database (it looks like a copy): "
             "an administrator must save them again before Odoo changes anything in Cegid."))
+
+    @api.model
+    def _check_cegid_cron(self, xmlid):
+        """Refuse a button whose work the scheduled action ``xmlid`` does while it is archived (an administrator's
+        choice, or Odoo's after repeated failures): Odoo drops the triggers of an archived action."""
+        cron = self.env.ref(xmlid).sudo()
+        if not cron.active:
+            raise UserError(self.env._(
+                "The scheduled action “%(action)s” is archived, so what you ask would never run: an administrator "
+                "can activate it again (Settings > Technical > Scheduled Actions, in developer mode).",
+                action=cron.name))
 
     @api.model
     def _cegid_settings_saved(self):

@@ -38,7 +38,7 @@ from ..cegid_import.catalogue import (
     distinct_labels,
 )
 from ..cegid_import.errors import ExportFormatError
-from .cegid_backend import PARAM_NEW_EXPORTS, notification
+from .cegid_backend import IMPORT_CRON, PARAM_NEW_EXPORTS, notification
 
 _logger = logging.getLogger(__name__)
 
@@ -273,6 +273,7 @@ class CegidExport(models.Model):
         backend = self.env["is.cegid.backend"]
         backend._check_cegid_manager()
         backend._check_cegid_database(imports=True)
+        backend._check_cegid_cron(IMPORT_CRON)
         self.ensure_one()
         if self.state != "review":
             raise UserError(self.env._("The table of %(export)s exists already.", export=self.name))

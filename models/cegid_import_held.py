@@ -21,7 +21,7 @@ from ..cegid_import.catalogue import Catalogue
 from ..cegid_import.errors import ExportFormatError, TableBusy
 from ..cegid_import.profile import profile_file
 from ..cegid_import.text_file import read_header
-from .cegid_backend import exclusive_run
+from .cegid_backend import IMPORT_CRON, exclusive_run
 from .cegid_import import failed_values
 
 _logger = logging.getLogger(__name__)
@@ -37,6 +37,7 @@ class CegidExportHeld(models.Model):
         backend = self.env["is.cegid.backend"]
         backend._check_cegid_manager()
         backend._check_cegid_database(imports=True)
+        backend._check_cegid_cron(IMPORT_CRON)
         self.ensure_one()
         path = self._held_path()
         try:

@@ -20,7 +20,7 @@ import time
 from odoo import api, fields, models
 
 from ..cegid_import.folders import waiting_files
-from .cegid_backend import PARAM_IMPORT_REQUEST, cron_time_limit, exclusive_run, notification
+from .cegid_backend import IMPORT_CRON, PARAM_IMPORT_REQUEST, cron_time_limit, exclusive_run, notification
 from .cegid_import import export_of, file_date
 from .folder_claim import claim_path
 
@@ -46,7 +46,7 @@ class CegidImportRun(models.Model):
         within Odoo's cron time limit; what is left goes on in the next run.
         """
         backend = self.env["is.cegid.backend"]
-        deadline = backend._cegid_run_deadline(self.env.ref("is_cegid2odoo.ir_cron_cegid_import"))
+        deadline = backend._cegid_run_deadline(self.env.ref(IMPORT_CRON))
         params = self.env["ir.config_parameter"].sudo()
         requested = bool(params.get_param(PARAM_IMPORT_REQUEST))
         params.set_param(PARAM_IMPORT_REQUEST, False)
@@ -70,14 +70,14 @@ class CegidImportRun(models.Model):
             self.env["ir.cron"]._notify_progress(done=len(outcome.records), remaining=0)
             if requested:
                 params.set_param(PARAM_IMPORT_REQUEST, fields.Datetime.to_string(fields.Datetime.now()))
-            backend._cegid_hand_over(self.env.ref("is_cegid2odoo.ir_cron_cegid_import"))
+            backend._cegid_hand_over(self.env.ref(IMPORT_CRON))
 
     @api.model
     def _import_soon(self):
         """A manager asked: the import cron runs as soon as a worker is free (and tries cut files, see _cut_before)."""
         self.env["ir.config_parameter"].sudo().set_param(PARAM_IMPORT_REQUEST, fields.Datetime.to_string(
             fields.Datetime.now()))
-        self.env.ref("is_cegid2odoo.ir_cron_cegid_import").sudo()._trigger()
+        self.env.ref(IMPORT_CRON).sudo()._trigger()
 
     @api.model
     def _import_after_lock(self):
@@ -85,7 +85,7 @@ class CegidImportRun(models.Model):
 
         Not at once: the cron would wake, meet the lock and ask again, in a loop, as long as the other runs.
         """
-        self.env.ref("is_cegid2odoo.ir_cron_cegid_import").sudo()._trigger(
+        self.env.ref(IMPORT_CRON).sudo()._trigger(
             at=fields.Datetime.now() + RETRY_AFTER_LOCK)
 
     @api.model
@@ -192,6 +192,7 @@ class CegidImportRun(models.Model):
         backend = self.env["is.cegid.backend"]
         backend._check_cegid_manager()
         backend._check_cegid_database(imports=True)
+        backend._check_cegid_cron(IMPORT_CRON)
         self._import_soon()
         return notification(self.env._("Cegid import"), self.env._(
             "The files waiting in the import folder are imported in the background within a minute; "

@@ -12,7 +12,7 @@ from odoo.tools.misc import format_datetime, formatLang
 
 from ..cegid_data_access.cegid_api.schedules import is_enabled, parse_cegid_datetime, scheduler_content, scheduler_name
 from ..cegid_data_access.errors import CegidError
-from .cegid_backend import naive_utc, notification
+from .cegid_backend import DOWNLOAD_CRON, naive_utc, notification
 from .cegid_export import check_client_values
 from .cron_description import describe_cron
 
@@ -171,6 +171,7 @@ class CegidQuery(models.Model):
         backend = self.env["is.cegid.backend"]
         backend._check_cegid_manager()
         backend._check_cegid_database()
+        backend._check_cegid_cron(DOWNLOAD_CRON)  # what the forced queries export, it downloads
         if not self:
             # none chosen (or archived while the dialog was open): said, rather than "forced: 0"
             raise UserError(self.env._("No scheduled query to force."))

@@ -26,6 +26,7 @@ from ..cegid_data_access.errors import CegidError
 from ..cegid_data_access.redact import redact_params
 from ..cegid_data_access.transfer import run_transfer
 from .cegid_backend import (
+    DOWNLOAD_CRON,
     PARAM_LAST_CHECK,
     PARAM_MANUAL_REQUEST,
     auto_commit_allowed,
@@ -177,6 +178,7 @@ class CegidTransfer(models.Model):
         backend = self.env["is.cegid.backend"]
         backend._check_cegid_manager()
         backend._check_cegid_database()
+        backend._check_cegid_cron(DOWNLOAD_CRON)
         self.env["ir.config_parameter"].sudo().set_param(PARAM_MANUAL_REQUEST, fields.Datetime.to_string(
             fields.Datetime.now()))
         self._download_cron()._trigger()
@@ -214,7 +216,7 @@ class CegidTransfer(models.Model):
     @api.model
     def _download_cron(self):
         """The download cron (as superuser: it is Odoo's to run)."""
-        return self.env.ref("is_cegid2odoo.ir_cron_cegid_download").sudo()
+        return self.env.ref(DOWNLOAD_CRON).sudo()
 
     # -- the run ----------------------------------------------------------------
 

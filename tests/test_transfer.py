@@ -393,6 +393,21 @@ class TestTransfer(CegidCase):
         self.assertEqual(self.env["is.cegid.transfer"]._run().state, "done")
         self.assertEqual(self.blob_names(), [])
 
+    def test_a_button_whose_scheduled_action_is_archived_says_so_instead_of_promising(self):
+        """Odoo drops the triggers of an archived scheduled action (an administrator's choice, or Odoo's after
+        repeated failures): Download now, Import now and Force now would promise what never runs."""
+        self.env.ref("is_cegid2odoo.ir_cron_cegid_download").active = False
+        archived = r"The scheduled action “Cegid: download exports” is archived, so what you ask would never run"
+        with self.assertRaisesRegex(UserError, archived):
+            self.env["is.cegid.transfer"].with_user(self.manager).action_download_now()
+        self.assertFalse(self.triggers("ir_cron_cegid_download"))
+        self.env.ref("is_cegid2odoo.ir_cron_cegid_import").active = False
+        with self.assertRaisesRegex(UserError, "“Cegid: import downloaded exports” is archived"):
+            self.env["is.cegid.import"].with_user(self.manager).action_import_now()
+        self.env.ref("is_cegid2odoo.ir_cron_cegid_download").active = True
+        self.env["is.cegid.transfer"].with_user(self.manager).action_download_now()
+        self.assertTrue(self.triggers("ir_cron_cegid_download"))
+
     def test_neutralisation(self):
         self.upload("ECRITURE.csv", b"x;y\n")
         for query in get_neutralization_queries(["is_cegid2odoo"]):
