@@ -159,6 +159,9 @@ class CegidTransfer(models.Model):
             self.env.ref(SYNC_CRON).sudo()._trigger()
         if continued:
             self._continue_soon(len(outcome.transfer.file_ids))
+        else:
+            # a run that failed midway told Odoo of files left: Odoo would run it again at once, in the same turn
+            self.env["ir.cron"]._notify_progress(done=len(outcome.transfer.file_ids), remaining=0)
         self._purge_history()
 
     @api.model

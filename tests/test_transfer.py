@@ -254,6 +254,27 @@ class TestTransfer(CegidCase):
         self.assertEqual(self.last_transfer().state, "done")
         self.assertEqual(self.blob_names(), [])
 
+    def test_a_run_that_fails_midway_leaves_no_work_for_odoo_to_run_again_in_the_same_turn(self):
+        """A job that reports files left is run again at once by Odoo, up to ten times in one turn of the worker,
+        which Odoo's time limit counts as one: a run that ended on a failure says nothing is left."""
+        for name in ("ECRITURE.csv", "ANALYTIQ.csv", "HISTOCUMSAL.csv"):
+            self.upload(name, b"x;y\n")
+        cron = self.env.ref("is_cegid2odoo.ir_cron_cegid_download")
+        progress = self.env["ir.cron.progress"].create({"cron_id": cron.id, "done": 0, "remaining": 0})
+        Reporter = cegid_transfer.OdooTransferReporter
+        file_done = Reporter.on_file_done
+
+        def failed_after_the_first(reporter, outcome):
+            file_done(reporter, outcome)
+            self.assertEqual((progress.done, progress.remaining), (1, 2), "told of the files left")
+            raise RuntimeError("the run fails midway")
+
+        with patch.object(Reporter, "on_file_done", failed_after_the_first), \
+                self.assertLogs("odoo.addons.is_cegid2odoo.models.cegid_transfer", "ERROR"):
+            self.env["is.cegid.transfer"].with_context(ir_cron_progress_id=progress.id)._cron_download()
+        self.assertEqual(self.last_transfer().state, "failed")
+        self.assertEqual((progress.done, progress.remaining), (1, 0))
+
     def killed_in_download(self, options):
         """A download run as a cron worker under Odoo's config ``options`` that Odoo kills once it listed the blobs."""
         Reporter = cegid_transfer.OdooTransferReporter
