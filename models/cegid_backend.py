@@ -5,7 +5,6 @@
 import contextlib
 import datetime
 import logging
-import math
 import os
 import resource
 import threading
@@ -15,13 +14,22 @@ import zlib
 from odoo import api, models, modules
 from odoo.exceptions import AccessError, UserError
 from odoo.http import request
-from odoo.service.server import SLEEP_INTERVAL
 from odoo.tools import config
 from odoo.tools.misc import format_datetime, formatLang
 
 from ..cegid_data_access.cegid_api.client import CegidClient
 from ..cegid_data_access.redact import remember_secrets
 from ..cegid_data_access.settings import SETTING_NAMES, Settings
+from .cron_time import (
+    cpu_seconds_used,
+    cron_time_limit,
+    hand_over_value,
+    parse_hand_over,
+    request_time_limit,
+    run_budget,
+    run_seconds,
+    threaded_cron_turn,
+)
 from .folder_claim import claim_folder, claim_path, read_claim
 
 _logger = logging.getLogger(__name__)
@@ -39,16 +47,6 @@ PARAM_HANDOVER = "handover"
 DOWNLOAD_CRON = "is_cegid2odoo.ir_cron_cegid_download"
 IMPORT_CRON = "is_cegid2odoo.ir_cron_cegid_import"
 DEFAULT_HISTORY_DAYS = 90
-CRON_MARGIN_MIN = 2  # seconds kept before Odoo's cron time limit, at least...
-CRON_MARGIN_SHARE = 0.25  # ...or this share of it
-# An idle cron worker tells Odoo's watchdog it is alive, then sleeps up to SLEEP_INTERVAL + 9 s (unless a
-# trigger wakes it) before its turn: a run that cannot tell when that was assumes the worst, this long.
-CRON_WORST_WAKE = SLEEP_INTERVAL + 10
-CRON_LIMIT_MIN = CRON_WORST_WAKE + 10  # under this limit, even a run that only lists may be killed
-MIN_RUN_SECONDS = 10  # a run left with less only lists, and hands over to a run that has the whole limit
-CPU_MARGIN = 10  # CPU seconds kept before Odoo's limit_time_cpu (a run uses at most a CPU second a second)
-
-
 def default_import_folder(dbname):
     """``<data_dir>/cegid_import/<dbname>``: beside the filestore, one folder per database."""
     filestore = config.filestore(dbname)
@@ -67,124 +65,6 @@ def naive_utc(moment):
     if moment.tzinfo is not None:
         moment = moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
     return moment
-
-
-def cron_time_limit():
-    """Seconds after which Odoo kills a cron worker, or None when nothing kills it.
-
-    Only a server with workers (prefork) kills its cron workers: past
-    ``limit_time_real_cron``, whose default (-1) is ``limit_time_real``; 0 means
-    no limit. A threaded server (``--workers 0``) never does.
-    """
-    if not config["workers"]:
-        return None
-    limit = config["limit_time_real_cron"]
-    if limit == -1:
-        limit = config["limit_time_real"]
-    return limit if limit and limit > 0 else None
-
-
-def threaded_cron_turn():
-    """``(limit, start)`` of the turn of a threaded server's cron thread running this code, else None.
-
-    Without workers, Odoo runs the scheduled actions in threads of its one
-    process and restarts the whole server once one of them runs past
-    ``limit_time_real_cron`` (when above 0, else ``limit_time_real``), counted
-    from the start of the thread's turn, which Odoo sets on the thread
-    (``start_time``, epoch seconds: the turn's own start, no sleep in it).
-    """
-    thread = threading.current_thread()
-    start = getattr(thread, "start_time", None)
-    if config["workers"] or getattr(thread, "type", None) != "cron" or not start:
-        return None
-    limit = config["limit_time_real_cron"]
-    if not (limit and limit > 0):
-        limit = config["limit_time_real"]
-    return (limit, start) if limit and limit > 0 else None
-
-
-def request_time_limit():
-    """Seconds after which Odoo kills a worker's HTTP request (a button), or None when nothing kills it.
-
-    A server with workers kills a request past ``limit_time_real`` (0: no
-    limit); a threaded server (``--workers 0``) never does.
-    """
-    if not config["workers"]:
-        return None
-    limit = config["limit_time_real"]
-    return limit if limit and limit > 0 else None
-
-
-def run_budget(limit):
-    """The seconds a run may use under a ``limit`` (None: no limit), counted from the worker's heartbeat.
-
-    The margin covers what follows the last step of a run (recording it,
-    importing the file under way, committing) and what the cron worker did
-    before it in the same turn.
-    """
-    if limit is None:
-        return None
-    return limit - max(CRON_MARGIN_MIN, limit * CRON_MARGIN_SHARE)
-
-
-def run_seconds(limit, handed_over=None, now=None, started=None):
-    """The seconds this run may still use under a cron time ``limit`` (None: no limit), 0 to only list.
-
-    Odoo's watchdog kills a cron worker ``limit`` seconds after the worker's
-    last heartbeat, which it sends before it sleeps, not when a job starts.
-    Odoo does not say when that was, so the run counts from the latest moment
-    it knows the heartbeat came after: the moment this very worker process
-    handed its previous run over (``handed_over``: (pid, epoch seconds), see
-    ``hand_over_value``; the worker beats again after each turn), else the
-    worst case, ``CRON_WORST_WAKE`` seconds ago; ``started``: the turn's known
-    start (a threaded server's cron thread, see ``threaded_cron_turn``). The
-    CPU time Odoo still allows this turn (``limit_time_cpu``) bounds it too.
-    """
-    if limit is None:
-        return None
-    now = time.time() if now is None else now
-    heartbeat = now - CRON_WORST_WAKE if started is None else started
-    if handed_over and handed_over[0] == os.getpid():
-        heartbeat = max(heartbeat, handed_over[1])
-    seconds = min(heartbeat + run_budget(limit) - now, cpu_seconds_left())
-    return seconds if seconds >= MIN_RUN_SECONDS else 0
-
-
-def cpu_seconds_left():
-    """The CPU seconds this turn of the worker may still use before Odoo's ``limit_time_cpu``, with a margin.
-
-    A worker sets its CPU rlimit at each turn (the operating system's figure:
-    nothing private of Odoo); without one (threaded server, tests), infinity.
-    """
-    soft, _hard = resource.getrlimit(resource.RLIMIT_CPU)
-    if soft == resource.RLIM_INFINITY or not config["workers"]:
-        return math.inf
-    return soft - cpu_seconds_used() - CPU_MARGIN
-
-
-def cpu_seconds_used():
-    """The CPU seconds this process used so far (user and system)."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def hand_over_value():
-    """What a run that hands over to its continuation records: this worker process, and now."""
-    return f"{os.getpid()} {time.time():.3f}"
-
-
-def parse_hand_over(value):
-    """(pid, epoch seconds) from ``hand_over_value``'s text; None when absent or unreadable."""
-    try:
-        pid, moment = (value or "").split()
-        return int(pid), float(moment)
-    except ValueError:
-        return None
-
-
-def limit_for_budget(seconds):
-    """The smallest cron time limit whose run budget is ``seconds`` (the inverse of ``run_budget``)."""
-    return math.ceil(max(seconds + CRON_MARGIN_MIN, seconds / (1 - CRON_MARGIN_SHARE)))
 
 
 def advisory_lock_key(name):

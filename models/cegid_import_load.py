@@ -26,8 +26,8 @@ from ..cegid_import.pg_replace import LoadProgress, drop_load, replace_in_parts
 from ..cegid_import.profile import Profile, ProfileProgress, profile_file
 from ..cegid_import.reader import ExportReader
 from ..cegid_import.text_file import read_header
-from .cegid_backend import cron_time_limit
 from .cegid_import import export_of, file_date, file_identity
+from .cron_time import cron_time_limit
 
 _logger = logging.getLogger(__name__)
 

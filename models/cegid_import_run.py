@@ -20,8 +20,9 @@ import time
 from odoo import api, fields, models
 
 from ..cegid_import.folders import waiting_files
-from .cegid_backend import IMPORT_CRON, PARAM_IMPORT_REQUEST, cron_time_limit, exclusive_run, notification
+from .cegid_backend import IMPORT_CRON, PARAM_IMPORT_REQUEST, exclusive_run, notification
 from .cegid_import import export_of, file_date
+from .cron_time import cron_time_limit
 from .folder_claim import claim_path
 
 _logger = logging.getLogger(__name__)

@@ -30,13 +30,13 @@ from .cegid_backend import (
     PARAM_LAST_CHECK,
     PARAM_MANUAL_REQUEST,
     auto_commit_allowed,
-    cron_time_limit,
     exclusive_run,
     notification,
     reader_moment,
     selection_label,
 )
 from .cegid_query import SYNC_CRON
+from .cron_time import cron_time_limit
 from .folder_claim import claim_path
 from .transfer_reporter import OdooTransferReporter
 

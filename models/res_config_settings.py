@@ -16,18 +16,13 @@ from ..cegid_data_access.redact import redact
 from ..cegid_data_access.settings import MODE_API, SECRET_SETTINGS, Settings
 from ..cegid_data_access.transfer import check_connection, sas_expiry
 from .cegid_backend import (
-    CRON_LIMIT_MIN,
-    CRON_WORST_WAKE,
     DEFAULT_HISTORY_DAYS,
     PARAM_DATABASE_UUID,
     PARAM_LAST_CHECK,
     PARAM_NEW_EXPORTS,
     PARAM_PREFIX,
-    cron_time_limit,
     default_import_folder,
-    limit_for_budget,
     notification,
-    run_budget,
 )
 from .cegid_import_change import (
     DEFAULT_DETAIL_LIMIT,
@@ -36,6 +31,7 @@ from .cegid_import_change import (
     PARAM_SKIP_COMPARISON,
 )
 from .cron_description import describe_utc_time
+from .cron_time import CRON_LIMIT_MIN, CRON_WORST_WAKE, cron_time_limit, limit_for_budget, run_budget
 
 _logger = logging.getLogger(__name__)
 HISTORY_WINDOW = datetime.timedelta(days=30)  # of the runs the cron time limit warning looks at

@@ -17,8 +17,8 @@ from odoo.tools import config
 from odoo.tools.misc import format_datetime
 
 from ..cegid_data_access.cegid_api.schedules import format_cegid_datetime, parse_cegid_datetime
-from ..models.cegid_backend import CRON_WORST_WAKE
 from ..models.cron_description import describe_cron, describe_utc_time
+from ..models.cron_time import CRON_WORST_WAKE
 from .common import CegidCase
 
 UTC = datetime.timezone.utc
