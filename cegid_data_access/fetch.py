@@ -31,7 +31,7 @@ from .azure.container import AZURE_ERRORS, OutOfTime, azure_error
 from .azure.download import DeadlineReached, PartFileShort, PartWriter, download, hash_prefix
 from .errors import CegidError
 from .outcomes import CONTINUED, FAILED
-from .staging.folder import NoHardLinks
+from .staging.files import NoHardLinks
 
 _DISK_ERRORS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
 _PROGRESS_STEPS = 50  # at most this many progress events per blob

@@ -69,7 +69,8 @@ from .outcomes import (
 )
 from .redact import redact_params
 from .settings import MODE_SAS_URL
-from .staging.folder import StagingFolder, discard, entry_key
+from .staging.files import discard
+from .staging.folder import StagingFolder, entry_key
 from .staging.names import base_name, refusal
 
 _logger = logging.getLogger(__name__)

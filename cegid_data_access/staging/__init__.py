@@ -1,3 +1,4 @@
 # Copyright 2026 is_cegid2odoo authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""The local side of a transfer: safe names (``names``) and the durable staging folder (``folder``)."""
+"""The local side of a transfer: safe names (``names``), the durable staging folder (``folder``), built from
+durable, never-replacing file operations (``files``)."""

@@ -39,7 +39,6 @@ carries a final name. Hence a ``.part`` file named in a journal is removed
 only after that journal.
 """
 
-import contextlib
 import errno
 import fcntl
 import hashlib
@@ -50,6 +49,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 from ..errors import ConfigError, DiskFull
+from .files import FolderNotDurable, discard, fsync_path, link_noreplace, read_json
 from .names import candidate_names
 
 _logger = logging.getLogger(__name__)
@@ -63,72 +63,6 @@ _FSYNC_THREADS = 8
 def entry_key(blob_name, etag):
     """A file-name-safe key for one version of one blob."""
     return hashlib.sha256(f"{blob_name}\0{etag}".encode()).hexdigest()[:40]
-
-
-def fsync_path(path):
-    """Make the content of file ``path``, or the entries of directory ``path``, durable."""
-    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-class FolderNotDurable(OSError):
-    """The import folder could not be fsynced after a group's renames; ``names``: each file's final name, or None."""
-
-    def __init__(self, err, names):
-        super().__init__(err.errno, err.strerror, err.filename)
-        self.names = names
-
-
-class NoHardLinks(OSError):
-    """The import folder's file system cannot link a file under a second name (FAT, a Windows share)."""
-
-
-# what link() answers where the file system has no hard links (a part file is ours: fs.protected_hardlinks allows it)
-_NO_HARD_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP}
-
-
-def link_noreplace(src, dst):
-    """Give ``src`` the name ``dst`` atomically, failing with FileExistsError if ``dst`` exists.
-
-    ``os.link`` then ``os.unlink``: a crash in between leaves ``src`` with two
-    links, which the journal recovery reads as "delivered". Only a failed link
-    raises: once it is made the file has its name, and an unlink that fails
-    leaves the same two links (removed later); raising then would read as
-    "not delivered" and bring the blob again, as a second copy.
-    """
-    try:
-        os.link(src, dst)
-    except OSError as err:
-        if err.errno in _NO_HARD_LINKS:
-            raise NoHardLinks(err.errno, err.strerror, dst) from None
-        raise
-    try:
-        os.unlink(src)
-    except OSError as err:
-        _logger.warning("%s delivered, its second link %s kept: %s", dst, src, err.strerror or err)
-
-
-def discard(path):
-    """Remove a file if it exists."""
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(path)
-
-
-def _read_json(path):
-    """The JSON value in file ``path``; None when it is missing or torn (not JSON).
-
-    Any other failure to read it raises (OSError): read as torn, a journal
-    entry another user wrote, or one an I/O error hid, would be removed, and
-    its delivered file brought again as a second copy.
-    """
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return json.load(handle)
-    except (FileNotFoundError, ValueError):
-        return None
 
 
 def _folder_error(err, code, path):
@@ -292,14 +226,14 @@ class StagingFolder:
 
     def _split_group(self, path):
         """Give each delivered entry of a group journal its own ``<key>.json`` (then the group goes)."""
-        entries = _read_json(path)
+        entries = read_json(path)
         if not isinstance(entries, list):
             return  # torn: it was not fsynced, so no rename of the group happened
         for entry in entries:
             key = entry["key"]
             # an entry of its own that does not parse (torn by a crash in an older version's in-place write) tells
             # nothing: the group's still names the delivered file
-            if not isinstance(_read_json(self.journal_path(key)), dict) and self.part_links(key) != 1:
+            if not isinstance(read_json(self.journal_path(key)), dict) and self.part_links(key) != 1:
                 self.write_journal(key, entry)
 
     def part_links(self, key):
@@ -310,7 +244,7 @@ class StagingFolder:
             return 0
 
     def _recover_entry(self, key):
-        entry = _read_json(self.journal_path(key))
+        entry = read_json(self.journal_path(key))
         if not isinstance(entry, dict):
             return None  # written before the rename: a torn entry means no rename happened
         if self.part_links(key) == 1:
@@ -323,7 +257,7 @@ class StagingFolder:
         """A resume record still describing its ``.part`` file, or None (torn, delivered, part gone or short)."""
         if key in delivered:
             return None
-        record = _read_json(os.path.join(self.path, key + RESUME))
+        record = read_json(os.path.join(self.path, key + RESUME))
         try:
             size = os.stat(self.part_path(key)).st_size
         except OSError:
