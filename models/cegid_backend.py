@@ -241,8 +241,8 @@ class CegidBackend(models.AbstractModel):
         cron = self.env.ref(xmlid).sudo()
         if not cron.active:
             raise UserError(self.env._(
-                "The scheduled action “%(action)s” is archived, so what you ask would never run: an administrator "
-                "can activate it again (Settings > Technical > Scheduled Actions, in developer mode).",
+                "The scheduled action “%(action)s” is archived: it cannot do what you ask now. An administrator can "
+                "activate it again (Settings > Technical > Scheduled Actions, in developer mode).",
                 action=cron.name))
 
     @api.model

@@ -27,7 +27,7 @@ from ..cegid_import.profile import Profile, ProfileProgress, profile_file
 from ..cegid_import.reader import ExportReader
 from ..cegid_import.text_file import read_header
 from .cegid_import import export_of, file_date, file_identity
-from .cron_time import cron_time_limit
+from .cron_time import run_time_limit
 
 _logger = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ class CegidImportLoad(models.Model):
         self.ensure_one()
         progress = dict(self.load_progress)
         cut = progress.get("parts_cut", 0) + bool(progress.get("part_under_way"))
-        limit = cron_time_limit()
+        limit = run_time_limit()
         if limit and cut >= PARTS_CUT_GIVEN_UP:
             return {"state": "failed", "message_code": "import.part_cut_by_time_limit", "row_count": 0,
                     "message_params": {"limit": limit, "rows": self.row_count, "cuts": cut}}

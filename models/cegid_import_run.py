@@ -22,7 +22,7 @@ from odoo import api, fields, models
 from ..cegid_import.folders import waiting_files
 from .cegid_backend import IMPORT_CRON, PARAM_IMPORT_REQUEST, exclusive_run, notification
 from .cegid_import import export_of, file_date
-from .cron_time import cron_time_limit
+from .cron_time import run_time_limit
 from .folder_claim import claim_path
 
 _logger = logging.getLogger(__name__)
@@ -161,7 +161,7 @@ class CegidImportRun(models.Model):
         An update of a table (*Update the table*) says so: its file stays held, and only a manager starts it again.
         """
         interrupted = self.sudo().search([("state", "=", "running")])
-        limit = cron_time_limit()
+        limit = run_time_limit()
         for record in interrupted:
             if record.message_code == "import.updating":
                 code, params = ("import.update_cut", dict(record.message_params, limit=limit)) if limit else (
@@ -185,7 +185,7 @@ class CegidImportRun(models.Model):
         except OSError:
             return False
         return (same_file and last.message_code in ("import.cut_by_time_limit", "import.part_cut_by_time_limit")
-                and (last.message_params or {}).get("limit") == cron_time_limit())
+                and (last.message_params or {}).get("limit") == run_time_limit())
 
     @api.model
     def action_import_now(self):

@@ -36,7 +36,7 @@ from .cegid_backend import (
     selection_label,
 )
 from .cegid_query import SYNC_CRON
-from .cron_time import cron_time_limit
+from .cron_time import run_time_limit
 from .folder_claim import claim_path
 from .transfer_reporter import OdooTransferReporter
 
@@ -146,6 +146,11 @@ class CegidTransfer(models.Model):
         """The download cron: one run, the import of what waits, within Odoo's cron time limit; then the purge."""
         deadline = self.env["is.cegid.backend"]._cegid_run_deadline(self._download_cron())
         outcome = self._download(deadline=deadline)
+        # a run that failed midway told Odoo of files left: Odoo would run it again at once, in the same turn, even if
+        # what follows failed (rolled back): said now, and kept
+        self.env["ir.cron"]._notify_progress(done=len(outcome.transfer.file_ids), remaining=0)
+        if auto_commit_allowed():
+            self.env.cr.commit()  # pylint: disable=invalid-commit
         continued = outcome.continued
         if outcome.ran:
             # also after a failed run: files delivered earlier may still wait (the import has its own guards)
@@ -159,9 +164,6 @@ class CegidTransfer(models.Model):
             self.env.ref(SYNC_CRON).sudo()._trigger()
         if continued:
             self._continue_soon(len(outcome.transfer.file_ids))
-        else:
-            # a run that failed midway told Odoo of files left: Odoo would run it again at once, in the same turn
-            self.env["ir.cron"]._notify_progress(done=len(outcome.transfer.file_ids), remaining=0)
         self._purge_history()
 
     @api.model
@@ -275,7 +277,7 @@ class CegidTransfer(models.Model):
     @api.model
     def _record_interrupted(self):
         """Say of the runs left *Running* (the lock is held: their worker died) how they ended; tell the managers."""
-        limit = cron_time_limit()
+        limit = run_time_limit()
         code, params = ("run.cut_by_time_limit", {"limit": limit}) if limit else ("run.interrupted", False)
         for run in self.sudo().search([("state", "=", "running")]):
             run.write({"state": "failed", "error_code": code, "error_params": params})
@@ -313,7 +315,7 @@ class CegidTransfer(models.Model):
             values["state"] = ("skipped" if result and result.lock_held else "partial" if problems
                                else "continued" if result and result.continued else "done")
         if values.get("state") == "continued":
-            values.update(error_code="run.continued", error_params={"limit": cron_time_limit()})
+            values.update(error_code="run.continued", error_params={"limit": run_time_limit()})
         failed = self.state == "failed"
         if failed or problems or warnings:
             values["problem_key"] = json.dumps(

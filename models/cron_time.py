@@ -28,11 +28,12 @@ CPU_MARGIN = 10  # CPU seconds kept before Odoo's limit_time_cpu (a run uses at 
 
 
 def cron_time_limit():
-    """Seconds after which Odoo kills a cron worker, or None when nothing kills it.
+    """Seconds after which Odoo kills a cron worker, or None when nothing kills it (what the settings show).
 
-    Only a server with workers (prefork) kills its cron workers: past
+    A server with workers (prefork) kills its cron workers past
     ``limit_time_real_cron``, whose default (-1) is ``limit_time_real``; 0 means
-    no limit. A threaded server (``--workers 0``) never does.
+    no limit. A threaded server (``--workers 0``) has no workers to kill: it
+    restarts itself (``threaded_cron_turn``, ``run_time_limit``).
     """
     if not config["workers"]:
         return None
@@ -61,14 +62,19 @@ def threaded_cron_turn():
     return (limit, start) if limit and limit > 0 else None
 
 
-def request_time_limit():
-    """Seconds after which Odoo kills a worker's HTTP request (a button), or None when nothing kills it.
+def run_time_limit():
+    """The limit this run of a scheduled action is held to: its threaded server's (see ``threaded_cron_turn``),
+    else the workers' (``cron_time_limit``); None when nothing stops it."""
+    turn = threaded_cron_turn()
+    return turn[0] if turn else cron_time_limit()
 
-    A server with workers kills a request past ``limit_time_real`` (0: no
-    limit); a threaded server (``--workers 0``) never does.
+
+def request_time_limit():
+    """Seconds after which Odoo stops an HTTP request (a button), or None when nothing does.
+
+    A server with workers kills the worker of a request past
+    ``limit_time_real`` (0: no limit); a threaded server restarts itself.
     """
-    if not config["workers"]:
-        return None
     limit = config["limit_time_real"]
     return limit if limit and limit > 0 else None
 
@@ -102,7 +108,8 @@ def run_seconds(limit, handed_over=None, now=None, started=None):
         return None
     now = time.time() if now is None else now
     heartbeat = now - CRON_WORST_WAKE if started is None else started
-    if handed_over and handed_over[0] == os.getpid():
+    # a known start is exact; a hand-over by this process may come from another cron thread of a threaded server
+    if started is None and handed_over and handed_over[0] == os.getpid():
         heartbeat = max(heartbeat, handed_over[1])
     seconds = min(heartbeat + run_budget(limit) - now, cpu_seconds_left())
     return seconds if seconds >= MIN_RUN_SECONDS else 0

@@ -106,6 +106,14 @@ class TestQueries(CegidCase):
         put = self.simulator.requests_to("query/api/V1/schedulers", "PUT")[-1]
         self.assertEqual(set(put.json), set(obj))
 
+    def test_force_refuses_before_asking_cegid_when_the_download_action_is_archived(self):
+        """What the forced query exports would never be downloaded: nothing is sent to Cegid."""
+        self.env.ref("is_cegid2odoo.ir_cron_cegid_download").active = False
+        puts = len(self.simulator.requests_to("query/api/V1/schedulers", "PUT"))
+        with self.assertRaisesRegex(UserError, "“Cegid: download exports” is archived: it cannot do what you ask now"):
+            self.ecriture.with_user(self.manager).action_force_now()
+        self.assertEqual(len(self.simulator.requests_to("query/api/V1/schedulers", "PUT")), puts)
+
     def test_forced_time_reads_in_the_managers_time_zone(self):
         self.manager.tz = "Europe/Paris"
         moment = datetime.datetime(2031, 1, 15, 6, 45)  # winter: 07:45 in Paris

@@ -3,6 +3,7 @@
 """Settings: round trip, secrets kept on the server, Test connection, error messages."""
 
 import datetime
+import os
 import threading
 import time
 from unittest.mock import patch
@@ -173,6 +174,9 @@ class TestSettings(CegidCase):
         self.assertEqual(seconds_left({"limit_time_real": 120, "limit_time_real_cron": 0}), 60, "0: limit_time_real")
         self.assertEqual(seconds_left({"limit_time_real": 120, "limit_time_real_cron": 200}), 120)
         self.assertIsNone(seconds_left({"limit_time_real": 0, "limit_time_real_cron": -1}), "no limit at all")
+        # another cron thread of the same process handed over since the turn began: the turn's start still counts
+        backend._cegid_set_param(f"handover.{cron.id}", f"{os.getpid()} {time.time() - 15}")
+        self.assertEqual(seconds_left({"limit_time_real": 120, "limit_time_real_cron": -1}), 60)
         self.assertIsNone(seconds_left({"limit_time_real": 120, "limit_time_real_cron": -1}, "http"), "a request")
 
     def test_a_button_asking_a_slow_cegid_api_ends_before_odoo_kills_the_request(self):

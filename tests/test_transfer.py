@@ -418,7 +418,7 @@ class TestTransfer(CegidCase):
         """Odoo drops the triggers of an archived scheduled action (an administrator's choice, or Odoo's after
         repeated failures): Download now, Import now and Force now would promise what never runs."""
         self.env.ref("is_cegid2odoo.ir_cron_cegid_download").active = False
-        archived = r"The scheduled action “Cegid: download exports” is archived, so what you ask would never run"
+        archived = r"The scheduled action “Cegid: download exports” is archived: it cannot do what you ask now"
         with self.assertRaisesRegex(UserError, archived):
             self.env["is.cegid.transfer"].with_user(self.manager).action_download_now()
         self.assertFalse(self.triggers("ir_cron_cegid_download"))
