@@ -76,6 +76,7 @@ CODES = {
     "import.unknown_privilege": ("table", "privilege"),
     "import.unsafe_name": ("name",),
     "import.interrupted": (),
+    "import.cut_retried": ("limit",),
     "import.cut_by_time_limit": ("limit",),
     "import.part_cut_by_time_limit": ("cuts", "limit", "rows"),
     "import.loading": ("rows",),

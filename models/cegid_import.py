@@ -61,17 +61,14 @@ def failed_values(err):
             "message_params": {"error": f"{err.__class__.__name__}: {err}"}, "row_count": 0}
 
 
-def file_identity(path):
-    """What tells the file at ``path`` from another written or renamed under its name: where it is on its disk
-    (device, inode), its size and modification time."""
+def file_facts(path):
+    """What an import records of the file at ``path`` (one look at it): ``file_identity``, what tells it from
+    another file written or renamed under its name (where it is on its disk, device and inode, its size and
+    modification time), and ``file_date``, when it was written (naive UTC, to the second, as Odoo stores it)."""
     status = os.stat(path)
-    return f"{status.st_dev}:{status.st_ino}:{status.st_size}:{status.st_mtime_ns}"
-
-
-def file_date(path):
-    """When the file at ``path`` was written (naive UTC, to the second, as Odoo stores it)."""
-    moment = datetime.datetime.fromtimestamp(int(os.stat(path).st_mtime), datetime.timezone.utc)
-    return moment.replace(tzinfo=None)
+    moment = datetime.datetime.fromtimestamp(int(status.st_mtime), datetime.timezone.utc)
+    return {"file_identity": f"{status.st_dev}:{status.st_ino}:{status.st_size}:{status.st_mtime_ns}",
+            "file_date": moment.replace(tzinfo=None)}
 
 
 class CegidImport(models.Model):
@@ -143,8 +140,7 @@ class CegidImport(models.Model):
         values = {"name": name, "transfer_id": transfer.id if transfer else record.transfer_id.id,
                   "export_id": record.export_id.id or self.env["is.cegid.export"]._entry(export_of(name)).id}
         try:
-            values["file_identity"] = file_identity(path)
-            values["file_date"] = file_date(path)
+            values.update(file_facts(path))
             record, given_up = self._under_way(record, values)
             if given_up:
                 values.update(given_up)
@@ -215,9 +211,18 @@ class CegidImport(models.Model):
     def _still(path, identity):
         """True when the file at ``path`` is still the one of ``identity`` (``file_identity``) its import read."""
         try:
-            return identity is not None and file_identity(path) == identity
+            return identity is not None and file_facts(path)["file_identity"] == identity
         except OSError:
             return False
+
+    def _read_file(self, facts):
+        """True when this import read the file of ``facts`` (see file_facts): the same identity, or the same date
+        for a record of an earlier version, which kept only the date."""
+        if not self:
+            return False
+        if self.file_identity:
+            return self.file_identity == facts["file_identity"]
+        return self.file_date == facts["file_date"]
 
     @api.model
     def _same_failure(self, values, record):

@@ -26,7 +26,7 @@ from ..cegid_import.pg_replace import LoadProgress, drop_load, replace_in_parts
 from ..cegid_import.profile import Profile, ProfileProgress, profile_file
 from ..cegid_import.reader import ExportReader
 from ..cegid_import.text_file import read_header
-from .cegid_import import export_of, file_date, file_identity
+from .cegid_import import export_of, file_facts
 from .cron_time import run_time_limit
 
 _logger = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ class CegidImportLoad(models.Model):
         next part counts it: a step too long for any run (a key of a huge
         table) would otherwise be started and killed by every run, without a
         word. The second part cut in a row under Odoo's time limit gives the
-        load up, as an import cut before its first part is (see _cut_before).
+        load up, as an import cut twice before its first part is (see _cut_before).
         """
         self.ensure_one()
         progress = dict(self.load_progress)
@@ -111,7 +111,7 @@ class CegidImportLoad(models.Model):
         Export = self.env["is.cegid.export"].sudo()
         catalogue = Export._catalogue()
         stored = (record.load_progress or {}) if record else {}
-        identity = file_identity(path)
+        identity = values["file_identity"]
         # a file written again under the same name is another file: its load starts over
         going_on = stored.get("file") == identity
         resumed = stored if going_on else {}
@@ -246,12 +246,10 @@ class CegidImportLoad(models.Model):
         last = self.sudo().search([("name", "=", name)], limit=1)
         if last.state not in ("done", "rejected", "superseded") or last.stored_as:
             return self.browse()
-        try:  # a record of an earlier version has only the file's date
-            same = (last.file_identity == file_identity(path) if last.file_identity
-                    else last.file_date == file_date(path))
+        try:
+            if not last._read_file(file_facts(path)):
+                return self.browse()
         except OSError:
-            return self.browse()
-        if not same:
             return self.browse()
         _logger.info("Cegid import: %s was imported (%s) but not moved away: moved now", name, last.state)
         last._file_away(folder)
@@ -266,14 +264,13 @@ class CegidImportLoad(models.Model):
         """
         current = self.sudo().search([("export_id.name", "=", export_of(name)), ("state", "=", "done")], limit=1)
         try:
-            date, identity = file_date(os.path.join(folder, name)), file_identity(os.path.join(folder, name))
+            facts = file_facts(os.path.join(folder, name))
         except OSError:
             return self.browse()
-        if not current.file_date or date >= current.file_date:
+        if not current.file_date or facts["file_date"] >= current.file_date:
             return self.browse()
         record = self._create_record({
-            "name": name, "export_id": current.export_id.id, "file_date": date, "file_identity": identity,
-            "state": "superseded",
+            "name": name, "export_id": current.export_id.id, **facts, "state": "superseded",
             "row_count": 0, "message_code": "import.older_than_table", "message_params": {"file": current.name}})
         self._commit()
         record._file_away(folder)

@@ -21,7 +21,7 @@ from odoo import api, fields, models
 
 from ..cegid_import.folders import waiting_files
 from .cegid_backend import IMPORT_CRON, PARAM_IMPORT_REQUEST, exclusive_run, notification
-from .cegid_import import export_of, file_date
+from .cegid_import import export_of, file_facts
 from .cron_time import run_time_limit
 from .folder_claim import claim_path
 
@@ -97,7 +97,7 @@ class CegidImportRun(models.Model):
         its ``is.cegid.transfer`` record) and by the import cron. ``deadline``,
         a ``time.monotonic()`` value, is the end of the run's time under Odoo's
         cron time limit: no file is started after it, ``continued`` says files
-        were left for the next run; a file Odoo's limit cut before is left too,
+        were left for the next run; a file Odoo's limit cut twice in a row is left too,
         unless a manager ``requested`` the import. Commits after each file
         (outside tests). Does nothing on a copy of the database (the settings
         were not confirmed on it) or while another import runs.
@@ -158,7 +158,11 @@ class CegidImportRun(models.Model):
     def _record_interrupted(self):
         """Say of the imports left *Importing* (the lock is held: their worker died) how they ended.
 
-        An update of a table (*Update the table*) says so: its file stays held, and only a manager starts it again.
+        Under a time limit, Odoo's watchdog may have killed the worker, or the
+        server stopped: the file is tried once more, and left to a manager
+        when cut again (see _cut_before). An update of a table (*Update the
+        table*) says so: its file stays held, and only a manager starts it
+        again.
         """
         interrupted = self.sudo().search([("state", "=", "running")])
         limit = run_time_limit()
@@ -166,26 +170,39 @@ class CegidImportRun(models.Model):
             if record.message_code == "import.updating":
                 code, params = ("import.update_cut", dict(record.message_params, limit=limit)) if limit else (
                     "import.update_interrupted", record.message_params)
+            elif not limit:
+                code, params = "import.interrupted", {}
+            elif record._cut_last_time(limit):
+                code, params = "import.cut_by_time_limit", {"limit": limit}
             else:
-                code, params = ("import.cut_by_time_limit", {"limit": limit}) if limit else ("import.interrupted", {})
+                code, params = "import.cut_retried", {"limit": limit}
             record.write({"state": "failed", "message_code": code, "message_params": params, "row_count": 0})
             record._follow_incident()
         return interrupted
 
+    def _cut_last_time(self, limit):
+        """True when the import of the same file just before this one was cut too, under the same ``limit``."""
+        self.ensure_one()
+        last = self.sudo().search([("name", "=", self.name), ("id", "<", self.id)], limit=1)
+        return (last.message_code in ("import.cut_retried", "import.cut_by_time_limit")
+                and (last.message_params or {}).get("limit") == limit
+                and last._read_file({"file_identity": self.file_identity, "file_date": self.file_date}))
+
     @api.model
     def _cut_before(self, folder, name):
-        """True when Odoo's time limit, unchanged since, cut the last import of this very file.
+        """True when Odoo's time limit, unchanged since, cut the last import of this very file, twice in a row.
 
         The scheduled runs leave it (importing it again would only be killed
         again, without end); a higher limit, or *Import now*, imports it.
         """
         last = self.sudo().search([("name", "=", name)], limit=1)
+        if last.message_code not in ("import.cut_by_time_limit", "import.part_cut_by_time_limit") or (
+                (last.message_params or {}).get("limit") != run_time_limit()):
+            return False
         try:
-            same_file = last.file_date == file_date(os.path.join(folder, name))
+            return last._read_file(file_facts(os.path.join(folder, name)))
         except OSError:
             return False
-        return (same_file and last.message_code in ("import.cut_by_time_limit", "import.part_cut_by_time_limit")
-                and (last.message_params or {}).get("limit") == run_time_limit())
 
     @api.model
     def action_import_now(self):

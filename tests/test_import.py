@@ -17,7 +17,7 @@ from ..cegid_import import pg_readers, pg_replace
 from ..cegid_import.catalogue import KNOWN
 from ..cegid_import.values import DAY_FIRST, MONTH_FIRST
 from ..models.cegid_backend import advisory_lock_key
-from ..models.cegid_import import file_date
+from ..models.cegid_import import file_facts
 from ..models.folder_claim import CLAIM_FILE
 from .common import ImportFolderMixin
 
@@ -402,12 +402,24 @@ class TestImport(ImportFolderMixin, TransactionCase):
         with self.assertRaises(AccessError):
             history.write({"state": "failed"})
 
+    def test_another_file_under_the_name_of_a_file_cut_is_imported_by_the_schedule(self):
+        """The schedule leaves the very file Odoo's limit cut, not another written under its name in the same
+        second (a date to the second cannot tell them apart)."""
+        path = self.drop("ECRITURE.csv", ecriture(("2025-01-01", "A", "4", "1")))
+        facts = file_facts(path)
+        self.env["is.cegid.import"].create({
+            "name": "ECRITURE.csv", "state": "failed", "file_date": facts["file_date"],
+            "file_identity": facts["file_identity"] + "0", "message_code": "import.cut_by_time_limit",
+            "message_params": {"limit": None}})
+        [record] = self.run_import()
+        self.assertEqual((record.state, record.row_count), ("done", 1))
+
     def test_an_import_now_request_survives_a_run_skipped_by_the_lock(self):
         """Import now, met by another import under way (the download's, a load by parts), is done after it."""
         path = self.drop("ECRITURE.csv", ecriture(("2025-01-01", "A", "4", "1")))
         # Odoo's time limit cut this very file before: the schedule leaves it, only a manager's request retries it
         self.env["is.cegid.import"].create({
-            "name": "ECRITURE.csv", "state": "failed", "file_date": file_date(path),
+            "name": "ECRITURE.csv", "state": "failed", **file_facts(path),
             "message_code": "import.cut_by_time_limit", "message_params": {"limit": None}})
         self.assertFalse(self.run_import())
         self.env["is.cegid.import"].with_user(self.manager).action_import_now()

@@ -97,11 +97,32 @@ class TestImportIncidents(CegidCase):
         # the record's message too, for whoever reads it
         self.assertIn("pas un nombre", rejected.with_context(lang=self.manager.lang).message)
 
+    def test_an_import_cut_once_is_tried_again_by_the_next_run(self):
+        """Killed once (Odoo's watchdog, or the server stopped: the next run cannot tell): imported once more."""
+        self.drop("ECRITURE.csv", export_bytes("ECRITURE", 2))
+        self.killed_in_load(self.run_import, WORKERS)
+        [left] = self.env["is.cegid.import"].search([])
+        with patch.dict(config.options, WORKERS):
+            outcome = self.env["is.cegid.import"]._import_folder(deadline=time.monotonic() + 60)
+        done = outcome.records - left
+        self.assertEqual((left.state, left.message_code, left.message_params),
+                         ("failed", "import.cut_retried", {"limit": 80}))
+        self.assertIn("The next run imports the file once more", left.message)
+        self.assertEqual((done.state, done.row_count), ("done", 2))
+        self.assertEqual(self.env["is.cegid.ecriture"].search_count([]), 2)
+        self.assertFalse(left.activity_ids, "the import that worked closed the incident")
+
     def test_an_import_cut_by_the_time_limit_is_said_and_not_retried_to_death(self):
         self.drop("ECRITURE.csv", export_bytes("ECRITURE", 2))
         self.killed_in_load(self.run_import, WORKERS)  # Odoo kills the cron worker in the middle of the load
-        [left] = self.env["is.cegid.import"].search([])
-        self.assertEqual(left.state, "running", "the worker died with the import under way")
+        [first] = self.env["is.cegid.import"].search([])
+        self.assertEqual(first.state, "running", "the worker died with the import under way")
+        # the next run says so, tries the file once more, and is killed again
+        self.killed_in_load(lambda: self.env["is.cegid.import"]._import_folder(deadline=time.monotonic() + 60),
+                            WORKERS)
+        self.assertEqual((first.message_code, first.message_params), ("import.cut_retried", {"limit": 80}))
+        left = self.env["is.cegid.import"].search([]) - first
+        self.assertEqual(left.state, "running")
         # the next scheduled run, with the same limit: says so, tells the managers, leaves the file
         with patch.dict(config.options, WORKERS):
             outcome = self.env["is.cegid.import"]._import_folder(deadline=time.monotonic() + 60)
