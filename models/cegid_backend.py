@@ -22,13 +22,12 @@ from ..cegid_data_access.redact import remember_secrets
 from ..cegid_data_access.settings import SETTING_NAMES, Settings
 from .cron_time import (
     cpu_seconds_used,
-    cron_time_limit,
     hand_over_value,
     parse_hand_over,
     request_time_limit,
     run_budget,
     run_seconds,
-    threaded_cron_turn,
+    run_turn,
 )
 from .folder_claim import claim_folder, claim_path, read_claim
 
@@ -259,7 +258,7 @@ class CegidBackend(models.AbstractModel):
         A threaded server's cron thread knows its turn's start: its run stops before the restart Odoo orders past the
         limit.
         """
-        limit, started = threaded_cron_turn() or (cron_time_limit(), None)
+        limit, started = run_turn()
         handed_over = parse_hand_over(self._cegid_param(f"{PARAM_HANDOVER}.{cron.id}"))
         seconds = run_seconds(limit, handed_over, started=started)
         if seconds is None:

@@ -25,6 +25,8 @@ CRON_WORST_WAKE = SLEEP_INTERVAL + 10
 CRON_LIMIT_MIN = CRON_WORST_WAKE + 10  # under this limit, even a run that only lists may be killed
 MIN_RUN_SECONDS = 10  # a run left with less only lists, and hands over to a run that has the whole limit
 CPU_MARGIN = 10  # CPU seconds kept before Odoo's limit_time_cpu (a run uses at most a CPU second a second)
+# this process's last run under a cron worker's limit: its pid, worker_turn, start and the heartbeat it counted from
+_turn_seen = {}
 
 
 def cron_time_limit():
@@ -62,11 +64,16 @@ def threaded_cron_turn():
     return (limit, start) if limit and limit > 0 else None
 
 
+def run_turn():
+    """``(limit, start)`` of this run of a scheduled action: its threaded server's turn (see
+    ``threaded_cron_turn``), else the workers' limit (``cron_time_limit``, None when nothing stops it) and no
+    known start (None)."""
+    return threaded_cron_turn() or (cron_time_limit(), None)
+
+
 def run_time_limit():
-    """The limit this run of a scheduled action is held to: its threaded server's (see ``threaded_cron_turn``),
-    else the workers' (``cron_time_limit``); None when nothing stops it."""
-    turn = threaded_cron_turn()
-    return turn[0] if turn else cron_time_limit()
+    """The limit this run of a scheduled action is held to (see ``run_turn``); None when nothing stops it."""
+    return run_turn()[0]
 
 
 def request_time_limit():
@@ -100,19 +107,53 @@ def run_seconds(limit, handed_over=None, now=None, started=None):
     it knows the heartbeat came after: the moment this very worker process
     handed its previous run over (``handed_over``: (pid, epoch seconds), see
     ``hand_over_value``; the worker beats again after each turn), else the
-    worst case, ``CRON_WORST_WAKE`` seconds ago; ``started``: the turn's known
-    start (a threaded server's cron thread, see ``threaded_cron_turn``). The
+    worst case (``turn_heartbeat``); ``started``: the turn's known start (a
+    threaded server's cron thread, see ``threaded_cron_turn``). The
     CPU time Odoo still allows this turn (``limit_time_cpu``) bounds it too.
     """
     if limit is None:
         return None
     now = time.time() if now is None else now
-    heartbeat = now - CRON_WORST_WAKE if started is None else started
-    # a known start is exact; a hand-over by this process may come from another cron thread of a threaded server
-    if started is None and handed_over and handed_over[0] == os.getpid():
-        heartbeat = max(heartbeat, handed_over[1])
+    if started is None:
+        heartbeat = turn_heartbeat(limit, now)
+        # a known start is exact; a hand-over by this process may come from another cron thread of a threaded server
+        if handed_over and handed_over[0] == os.getpid():
+            heartbeat = max(heartbeat, handed_over[1])
+        _turn_seen.update(pid=os.getpid(), turn=worker_turn(), run=now, heartbeat=heartbeat)
+    else:
+        heartbeat = started
     seconds = min(heartbeat + run_budget(limit) - now, cpu_seconds_left())
     return seconds if seconds >= MIN_RUN_SECONDS else 0
+
+
+def turn_heartbeat(limit, now):
+    """The earliest moment the heartbeat of this cron worker's turn may have come, for a run starting ``now``.
+
+    The worst case, ``CRON_WORST_WAKE`` seconds ago; or, when a run of this
+    process counted from an earlier heartbeat in the same turn (the download
+    and the import come due together and run one after the other), that
+    one. Turns are told apart by ``worker_turn``, and by time: a run started
+    ``limit`` seconds or more before this one was in an earlier turn (Odoo
+    would have killed the worker since the heartbeat otherwise).
+    """
+    turn = worker_turn()
+    if (turn is not None and _turn_seen.get("pid") == os.getpid() and _turn_seen.get("turn") == turn
+            and now - _turn_seen["run"] < limit):
+        return _turn_seen["heartbeat"]
+    return now - CRON_WORST_WAKE
+
+
+def worker_turn():
+    """What tells this cron worker's turn from its others, or None (no CPU limit: a threaded server, the tests).
+
+    Before each heartbeat Odoo sets the worker's CPU rlimit anew, to the CPU
+    seconds it used so far plus ``limit_time_cpu``, in whole seconds: a run
+    that finds another value than an earlier one is in another turn. The
+    same value may still be a later turn, after turns that took less than a
+    CPU second: taken for the same, the safe side.
+    """
+    soft, _hard = resource.getrlimit(resource.RLIMIT_CPU)
+    return None if soft == resource.RLIM_INFINITY or not config["workers"] else soft
 
 
 def cpu_seconds_left():

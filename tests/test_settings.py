@@ -4,6 +4,7 @@
 
 import datetime
 import os
+import resource
 import threading
 import time
 from unittest.mock import patch
@@ -18,6 +19,7 @@ from odoo.tests.common import new_test_user
 from odoo.tools import config
 
 from ..models.cegid_backend import default_import_folder
+from ..models.cron_time import CRON_WORST_WAKE, cpu_seconds_used, run_budget, run_seconds
 from .common import CegidCase
 
 
@@ -178,6 +180,30 @@ class TestSettings(CegidCase):
         backend._cegid_set_param(f"handover.{cron.id}", f"{os.getpid()} {time.time() - 15}")
         self.assertEqual(seconds_left({"limit_time_real": 120, "limit_time_real_cron": -1}), 60)
         self.assertIsNone(seconds_left({"limit_time_real": 120, "limit_time_real_cron": -1}, "http"), "a request")
+
+    def test_a_run_after_another_in_the_same_worker_turn_counts_from_the_same_heartbeat(self):
+        """The download and the import, due together, run one after the other in a cron worker's turn, after one
+        heartbeat: the second run counts from the heartbeat the first counted from; a run of a later turn (Odoo set
+        the worker's CPU limit anew before its heartbeat), or one the limit's length later, counts afresh."""
+        soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+        self.addCleanup(resource.setrlimit, resource.RLIMIT_CPU, (soft, hard))
+
+        def new_turn(number):
+            """What Odoo's cron worker does before each heartbeat: its CPU limit, the CPU used plus limit_time_cpu."""
+            resource.setrlimit(resource.RLIMIT_CPU, (int(cpu_seconds_used()) + 100_000 + number, hard))
+
+        limit, budget = 300, run_budget(300)  # 225 s of work from the heartbeat
+        with patch.dict(config.options, {"workers": 2, "limit_time_real_cron": limit}):
+            new_turn(1)
+            self.assertEqual(run_seconds(limit, now=10_000), budget - CRON_WORST_WAKE)  # the worst case
+            # 100 s later in the same turn: counted from the same heartbeat, 180 s ago at worst
+            self.assertEqual(run_seconds(limit, now=10_100), budget - CRON_WORST_WAKE - 100)
+            # a hand-over by this very process tells of a heartbeat since it
+            self.assertEqual(run_seconds(limit, (os.getpid(), 10_150), now=10_160), budget - 10)
+            new_turn(2)
+            self.assertEqual(run_seconds(limit, now=10_200), budget - CRON_WORST_WAKE)
+            # the same CPU limit, a limit's length after the last run: the worker would be dead, were it one turn
+            self.assertEqual(run_seconds(limit, now=10_500), budget - CRON_WORST_WAKE)
 
     def test_a_button_asking_a_slow_cegid_api_ends_before_odoo_kills_the_request(self):
         """Find the provider id against an API answering each call in 4 s, under a 10 s request limit: the calls
