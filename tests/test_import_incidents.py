@@ -107,10 +107,11 @@ class TestImportIncidents(CegidCase):
         done = outcome.records - left
         self.assertEqual((left.state, left.message_code, left.message_params),
                          ("failed", "import.cut_retried", {"limit": 80}))
-        self.assertIn("The next run imports the file once more", left.message)
+        self.assertIn("The run that found it so imports the file once more", left.message)
         self.assertEqual((done.state, done.row_count), ("done", 2))
         self.assertEqual(self.env["is.cegid.ecriture"].search_count([]), 2)
-        self.assertFalse(left.activity_ids, "the import that worked closed the incident")
+        self.assertFalse(left.activity_ids)
+        self.assertNotIn("Resolved", str(left.message_ids.mapped("body")), "no incident opened, none closed")
 
     def test_an_import_cut_by_the_time_limit_is_said_and_not_retried_to_death(self):
         self.drop("ECRITURE.csv", export_bytes("ECRITURE", 2))
@@ -121,6 +122,7 @@ class TestImportIncidents(CegidCase):
         self.killed_in_load(lambda: self.env["is.cegid.import"]._import_folder(deadline=time.monotonic() + 60),
                             WORKERS)
         self.assertEqual((first.message_code, first.message_params), ("import.cut_retried", {"limit": 80}))
+        self.assertFalse(first.activity_ids, "no incident for a file tried again at once")
         left = self.env["is.cegid.import"].search([]) - first
         self.assertEqual(left.state, "running")
         # the next scheduled run, with the same limit: says so, tells the managers, leaves the file
