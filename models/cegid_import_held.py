@@ -22,7 +22,7 @@ from ..cegid_import.errors import ExportFormatError, TableBusy
 from ..cegid_import.profile import profile_file
 from ..cegid_import.text_file import read_header
 from .cegid_backend import IMPORT_CRON, exclusive_run
-from .cegid_import import failed_values
+from .cegid_import import failed_values, file_facts
 
 _logger = logging.getLogger(__name__)
 
@@ -106,6 +106,7 @@ class CegidImportHeldUpdate(models.Model):
             try:
                 if entry.state != "held" or not held.stored_as or not os.path.isfile(path):
                     raise ExportFormatError("import.held_missing", file=held.stored_as or values["name"])
+                values.update(file_facts(path))
                 header = read_header(path, lambda names: Catalogue().by_header(names) is not None)
                 with self._rolled_back_whole():
                     entry._apply_columns(entry._plan_columns(profile_file(header, entry.name)))
