@@ -22,7 +22,7 @@ from odoo import api, fields, models
 from ..cegid_import.folders import waiting_files
 from .cegid_backend import IMPORT_CRON, PARAM_IMPORT_REQUEST, exclusive_run, notification
 from .cegid_import import export_of, file_facts
-from .cron_time import run_time_limit
+from .cron_time import run_budget, run_time_limit
 from .folder_claim import claim_path
 
 _logger = logging.getLogger(__name__)
@@ -32,6 +32,11 @@ _logger = logging.getLogger(__name__)
 ImportOutcome = collections.namedtuple("ImportOutcome", "records continued skipped", defaults=(False,))
 # how long a run skipped by another import waits before it asks again (not at once: the other may take minutes)
 RETRY_AFTER_LOCK = datetime.timedelta(minutes=1)
+# an update of a table may take this many times its export's last import: its file read whole, then loaded
+UPDATE_FACTOR = 2
+# a run with at least this share of a run's budget (see run_budget) starts an update whatever it may take: the
+# continuation of a hand-over, right after the worker's heartbeat, has hardly more
+FRESH_RUN_SHARE = 0.75
 
 
 class CegidImportRun(models.Model):
@@ -51,11 +56,13 @@ class CegidImportRun(models.Model):
         params = self.env["ir.config_parameter"].sudo()
         requested = bool(params.get_param(PARAM_IMPORT_REQUEST))
         params.set_param(PARAM_IMPORT_REQUEST, False)
-        updates = self.env["is.cegid.export"].sudo().search([("update_requested", "=", True)])
-        # an update is one transaction, as long as its file: none starts once the run's time is up (the run hands
-        # over, its continuation has the whole limit), as no file does
-        deferred = bool(updates) and deadline is not None and time.monotonic() >= deadline
-        for entry in updates if not deferred else ():
+        deferred = False
+        for entry in self.env["is.cegid.export"].sudo().search([("update_requested", "=", True)]):
+            # an update is one transaction, as long as its file: one that may not end in this run waits for the
+            # continuation this run hands over to, which has the whole limit
+            if not self._update_fits(entry, deadline):
+                deferred = True
+                break
             self._update_held(entry)
         outcome = self._import_folder(deadline=deadline, requested=requested)
         if outcome.skipped:
@@ -72,6 +79,24 @@ class CegidImportRun(models.Model):
             if requested:
                 params.set_param(PARAM_IMPORT_REQUEST, fields.Datetime.to_string(fields.Datetime.now()))
             backend._cegid_hand_over(self.env.ref(IMPORT_CRON))
+
+    @api.model
+    def _update_fits(self, entry, deadline):
+        """Whether the update of ``entry``'s table may start in a run that ends at ``deadline`` (None: no limit).
+
+        Not once the run's time is up, as no file starts then; nor when the
+        time it may take (UPDATE_FACTOR times the export's last import: the
+        file is read whole for its types, then loaded) is more than is left
+        while a run handed over to would have more: a run left with most of
+        what any run has (FRESH_RUN_SHARE) starts it whatever it may take.
+        """
+        if deadline is None:
+            return True
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        last = self.sudo().search([("export_id", "=", entry.id), ("state", "=", "done")], limit=1)
+        return left >= last.duration * UPDATE_FACTOR or left >= FRESH_RUN_SHARE * run_budget(run_time_limit())
 
     @api.model
     def _import_soon(self):

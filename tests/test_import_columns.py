@@ -223,6 +223,22 @@ class TestEveryColumnKept(ColumnsCase):
         self.assertEqual((entry.state, entry.update_requested), ("ready", False))
         self.assertEqual(self.env["is.cegid.ecriture"].search([]).x_e_etablissement, "Lyon")
 
+    def test_an_update_longer_than_the_time_left_waits_for_a_run_that_has_it(self):
+        """The export's last import took 100 s: its update may take twice that, more than a run woken by the schedule
+        has left under a 300 s limit (225 s from the heartbeat, 70 s of which may be gone): the run leaves it to its
+        continuation, which has nearly the whole budget."""
+        held, entry = self.update_requested()
+        self.env["is.cegid.import"].create({"name": "ECRITURE.csv", "export_id": entry.id, "state": "done",
+                                            "duration": 100, "row_count": 1})
+        asked = self.triggers()
+        with patch.dict(config.options, {"workers": 2, "limit_time_real_cron": 300}):
+            self.run_import_cron()
+            self.assertEqual((entry.state, entry.held_import_id, entry.update_requested), ("held", held, True))
+            self.assertTrue(self.triggers() - asked, "handed over to the next turn")
+            self.run_import_cron()
+        self.assertEqual((entry.state, entry.update_requested), ("ready", False))
+        self.assertEqual(self.env["is.cegid.ecriture"].search([]).x_e_etablissement, "Lyon")
+
     def test_update_the_table_leaves_the_held_files_rows_to_the_cron(self):
         """The button reads the held file's header only: its rows, read whole for their types (some 7 CPU seconds a
         million rows), would outlast a web request (limit_time_cpu); the cron reads them and says what it refuses."""
