@@ -77,6 +77,7 @@ CODES = {
     "import.unsafe_name": ("name",),
     "import.interrupted": (),
     "import.cut_retried": ("limit",),
+    "import.cut_twice": ("limit",),
     "import.cut_by_time_limit": ("limit",),
     "import.part_cut_by_time_limit": ("cuts", "limit", "rows"),
     "import.loading": ("rows",),

@@ -22,7 +22,7 @@ from odoo import api, fields, models
 from ..cegid_import.folders import waiting_files
 from .cegid_backend import IMPORT_CRON, PARAM_IMPORT_REQUEST, exclusive_run, notification
 from .cegid_import import export_of, file_facts
-from .cron_time import run_budget, run_time_limit
+from .cron_time import run_time_limit
 from .folder_claim import claim_path
 
 _logger = logging.getLogger(__name__)
@@ -34,9 +34,10 @@ ImportOutcome = collections.namedtuple("ImportOutcome", "records continued skipp
 RETRY_AFTER_LOCK = datetime.timedelta(minutes=1)
 # an update of a table may take this many times its export's last import: its file read whole, then loaded
 UPDATE_FACTOR = 2
-# a run with at least this share of a run's budget (see run_budget) starts an update whatever it may take: the
-# continuation of a hand-over, right after the worker's heartbeat, has hardly more
-FRESH_RUN_SHARE = 0.75
+# an update a run put off for want of time (its export's id after the dot): the next run starts it whatever it takes
+PARAM_UPDATE_DEFERRED = "update_deferred"
+# how the imports the scheduled runs leave to a manager ended (cut_by_time_limit: the earlier versions' first cut)
+CUT_LEFT = ("import.cut_twice", "import.part_cut_by_time_limit", "import.cut_by_time_limit")
 
 
 class CegidImportRun(models.Model):
@@ -82,21 +83,28 @@ class CegidImportRun(models.Model):
 
     @api.model
     def _update_fits(self, entry, deadline):
-        """Whether the update of ``entry``'s table may start in a run that ends at ``deadline`` (None: no limit).
+        """Whether the update of ``entry``'s table starts in a run that ends at ``deadline`` (None: no limit).
 
-        Not once the run's time is up, as no file starts then; nor when the
+        Not once the run's time is up, as no file starts then. Else when the
         time it may take (UPDATE_FACTOR times the export's last import: the
-        file is read whole for its types, then loaded) is more than is left
-        while a run handed over to would have more: a run left with most of
-        what any run has (FRESH_RUN_SHARE) starts it whatever it may take.
+        file is read whole for its types, then loaded) fits in what is left,
+        or when an earlier run put it off already: its continuation starts
+        right after a heartbeat, no run would have much more (a deferral is
+        noted here, once).
         """
         if deadline is None:
             return True
         left = deadline - time.monotonic()
         if left <= 0:
             return False
+        backend = self.env["is.cegid.backend"]
+        key = f"{PARAM_UPDATE_DEFERRED}.{entry.id}"
         last = self.sudo().search([("export_id", "=", entry.id), ("state", "=", "done")], limit=1)
-        return left >= last.duration * UPDATE_FACTOR or left >= FRESH_RUN_SHARE * run_budget(run_time_limit())
+        if left >= last.duration * UPDATE_FACTOR or backend._cegid_param(key):
+            backend._cegid_set_param(key, False)
+            return True
+        backend._cegid_set_param(key, "1")
+        return False
 
     @api.model
     def _import_soon(self):
@@ -198,7 +206,7 @@ class CegidImportRun(models.Model):
             elif not limit:
                 code, params = "import.interrupted", {}
             elif record._cut_last_time(limit):
-                code, params = "import.cut_by_time_limit", {"limit": limit}
+                code, params = "import.cut_twice", {"limit": limit}
             else:
                 code, params = "import.cut_retried", {"limit": limit}
             record.write({"state": "failed", "message_code": code, "message_params": params, "row_count": 0})
@@ -209,19 +217,22 @@ class CegidImportRun(models.Model):
         """True when the import of the same file just before this one was cut too, under the same ``limit``."""
         self.ensure_one()
         last = self.sudo().search([("name", "=", self.name), ("id", "<", self.id)], limit=1)
-        return (last.message_code in ("import.cut_retried", "import.cut_by_time_limit")
+        return (last.message_code in ("import.cut_retried", *CUT_LEFT)
                 and (last.message_params or {}).get("limit") == limit
                 and last._read_file({"file_identity": self.file_identity, "file_date": self.file_date}))
 
     @api.model
     def _cut_before(self, folder, name):
-        """True when Odoo's time limit, unchanged since, cut the last import of this very file, twice in a row.
+        """True when the last import of this very file was left to a manager under Odoo's time limit, unchanged since.
 
-        The scheduled runs leave it (importing it again would only be killed
-        again, without end); a higher limit, or *Import now*, imports it.
+        Cut twice in a row (import.cut_twice, or a load by parts cut twice
+        in a part), or once by an earlier version of the addon
+        (import.cut_by_time_limit). The scheduled runs leave it (importing it
+        again would only be killed again, without end); a higher limit, or
+        *Import now*, imports it.
         """
         last = self.sudo().search([("name", "=", name)], limit=1)
-        if last.message_code not in ("import.cut_by_time_limit", "import.part_cut_by_time_limit") or (
+        if last.message_code not in CUT_LEFT or (
                 (last.message_params or {}).get("limit") != run_time_limit()):
             return False
         try:

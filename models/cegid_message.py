@@ -203,8 +203,12 @@ SENTENCES = {
         "imports the file again."),
     "import.cut_retried": _lt(
         "Interrupted before it finished, by Odoo's time limit for scheduled actions (%(limit)s s) or a stop of the "
-        "server: the table keeps its previous rows. The run that found it so imports the file once more; cut "
-        "again, the file is left until the limit is raised (see the Cegid settings)."),
+        "server: the table keeps its previous rows. The import cron tries the file once more; cut again, the "
+        "scheduled runs leave it until the limit is raised (see the Cegid settings), and Import now imports it."),
+    "import.cut_twice": _lt(
+        "Interrupted twice in a row before it finished, by Odoo's time limit for scheduled actions (%(limit)s s) or "
+        "stops of the server: the table keeps its previous rows. The scheduled runs leave this file until the limit "
+        "is raised (see the Cegid settings); Import now imports it."),
     "import.cut_by_time_limit": _lt(
         "Cut by Odoo's time limit for scheduled actions (%(limit)s s) before it finished: the table keeps its "
         "previous rows. The scheduled runs leave this file until the limit is raised (see the Cegid settings); "

@@ -25,7 +25,8 @@ CRON_WORST_WAKE = SLEEP_INTERVAL + 10
 CRON_LIMIT_MIN = CRON_WORST_WAKE + 10  # under this limit, even a run that only lists may be killed
 MIN_RUN_SECONDS = 10  # a run left with less only lists, and hands over to a run that has the whole limit
 CPU_MARGIN = 10  # CPU seconds kept before Odoo's limit_time_cpu (a run uses at most a CPU second a second)
-# this process's last run under a cron worker's limit: its pid, worker_turn, start and the heartbeat it counted from
+# the turn of this process's last run under a cron worker's limit: the pid, worker_turn, the start of the turn's
+# first run and the heartbeat its runs count from
 _turn_seen = {}
 
 
@@ -115,11 +116,11 @@ def run_seconds(limit, handed_over=None, now=None, started=None):
         return None
     now = time.time() if now is None else now
     if started is None:
-        heartbeat = turn_heartbeat(limit, now)
+        heartbeat, first_run = turn_heartbeat(limit, now)
         # a known start is exact; a hand-over by this process may come from another cron thread of a threaded server
         if handed_over and handed_over[0] == os.getpid():
             heartbeat = max(heartbeat, handed_over[1])
-        _turn_seen.update(pid=os.getpid(), turn=worker_turn(), run=now, heartbeat=heartbeat)
+        _turn_seen.update(pid=os.getpid(), turn=worker_turn(), first_run=first_run, heartbeat=heartbeat)
     else:
         heartbeat = started
     seconds = min(heartbeat + run_budget(limit) - now, cpu_seconds_left())
@@ -127,20 +128,21 @@ def run_seconds(limit, handed_over=None, now=None, started=None):
 
 
 def turn_heartbeat(limit, now):
-    """The earliest moment the heartbeat of this cron worker's turn may have come, for a run starting ``now``.
+    """(the earliest moment the heartbeat of this cron worker's turn may have come, the start of the turn's first
+    run this process saw), for a run starting ``now``.
 
-    The worst case, ``CRON_WORST_WAKE`` seconds ago; or, when a run of this
-    process counted from an earlier heartbeat in the same turn (the download
-    and the import come due together and run one after the other), that
-    one. Turns are told apart by ``worker_turn``, and by time: a run started
-    ``limit`` seconds or more before this one was in an earlier turn (Odoo
-    would have killed the worker since the heartbeat otherwise).
+    The worst case, ``CRON_WORST_WAKE`` seconds ago, this run the first; or,
+    when a run of this process counted from an earlier heartbeat in the same
+    turn (the download and the import come due together and run one after
+    the other), that one. Turns are told apart by ``worker_turn``, and by
+    time: a run started ``limit`` seconds or more after the first run of a
+    turn is in another one (Odoo would have killed the worker otherwise).
     """
     turn = worker_turn()
     if (turn is not None and _turn_seen.get("pid") == os.getpid() and _turn_seen.get("turn") == turn
-            and now - _turn_seen["run"] < limit):
-        return _turn_seen["heartbeat"]
-    return now - CRON_WORST_WAKE
+            and now - _turn_seen["first_run"] < limit):
+        return _turn_seen["heartbeat"], _turn_seen["first_run"]
+    return now - CRON_WORST_WAKE, now
 
 
 def worker_turn():

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from odoo.tests.common import TransactionCase, _super_send, new_test_user
 from odoo.tools import config
 
+from ..models import cron_time
 from .cegid_testkit.azurite import Azurite
 from .cegid_testkit.simulator import make_simulator_for
 
@@ -126,6 +127,10 @@ class CegidCase(ImportFolderMixin, TransactionCase):
 
     def setUp(self):
         super().setUp()
+        # what a run of an earlier test knew of its cron worker's turn is not this test's
+        turns = patch.dict(cron_time._turn_seen, clear=True)
+        turns.start()
+        self.addCleanup(turns.stop)
         for blob in self.container.list_blobs():
             self.container.delete_blob(blob.name)
         # first: what the last test left there (its database's claim on the folder too) is not this test's

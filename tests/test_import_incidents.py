@@ -107,7 +107,7 @@ class TestImportIncidents(CegidCase):
         done = outcome.records - left
         self.assertEqual((left.state, left.message_code, left.message_params),
                          ("failed", "import.cut_retried", {"limit": 80}))
-        self.assertIn("The run that found it so imports the file once more", left.message)
+        self.assertIn("The import cron tries the file once more", left.message)
         self.assertEqual((done.state, done.row_count), ("done", 2))
         self.assertEqual(self.env["is.cegid.ecriture"].search_count([]), 2)
         self.assertFalse(left.activity_ids)
@@ -130,8 +130,9 @@ class TestImportIncidents(CegidCase):
             outcome = self.env["is.cegid.import"]._import_folder(deadline=time.monotonic() + 60)
             self.assertEqual(outcome.records, left)
             self.assertEqual((left.state, left.message_code, left.message_params),
-                             ("failed", "import.cut_by_time_limit", {"limit": 80}))
-            self.assertIn("Cut by Odoo's time limit for scheduled actions (80 s)", left.message)
+                             ("failed", "import.cut_twice", {"limit": 80}))
+            self.assertIn("Interrupted twice in a row before it finished, by Odoo's time limit for scheduled actions "
+                          "(80 s)", left.message)
             self.assertEqual(len(left.activity_ids), len(self.managers()))
             self.assertFalse(self.env["is.cegid.import"]._import_folder(deadline=time.monotonic() + 60).records)
         self.assertEqual(self.env["is.cegid.ecriture"].search_count([]), 0)

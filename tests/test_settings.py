@@ -184,7 +184,8 @@ class TestSettings(CegidCase):
     def test_a_run_after_another_in_the_same_worker_turn_counts_from_the_same_heartbeat(self):
         """The download and the import, due together, run one after the other in a cron worker's turn, after one
         heartbeat: the second run counts from the heartbeat the first counted from; a run of a later turn (Odoo set
-        the worker's CPU limit anew before its heartbeat), or one the limit's length later, counts afresh."""
+        the worker's CPU limit anew before its heartbeat), or one the limit's length after the turn's first, counts
+        afresh."""
         soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
         self.addCleanup(resource.setrlimit, resource.RLIMIT_CPU, (soft, hard))
 
@@ -202,8 +203,10 @@ class TestSettings(CegidCase):
             self.assertEqual(run_seconds(limit, (os.getpid(), 10_150), now=10_160), budget - 10)
             new_turn(2)
             self.assertEqual(run_seconds(limit, now=10_200), budget - CRON_WORST_WAKE)
-            # the same CPU limit, a limit's length after the last run: the worker would be dead, were it one turn
-            self.assertEqual(run_seconds(limit, now=10_500), budget - CRON_WORST_WAKE)
+            self.assertEqual(run_seconds(limit, now=10_400), 0, "the same turn: too little left, only list")
+            # the same CPU limit, a limit's length after the turn's first run: the worker would be dead, were it one
+            # turn (counted from the first run, not the last: runs close to one another do not make a turn last)
+            self.assertEqual(run_seconds(limit, now=10_520), budget - CRON_WORST_WAKE)
 
     def test_a_button_asking_a_slow_cegid_api_ends_before_odoo_kills_the_request(self):
         """Find the provider id against an API answering each call in 4 s, under a 10 s request limit: the calls

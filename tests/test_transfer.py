@@ -347,7 +347,8 @@ class TestTransfer(CegidCase):
 
     def test_the_import_due_with_the_download_counts_its_time_from_the_worst_case(self):
         """The two hourly crons come due together: the import runs right after the download, in the same turn of
-        the cron worker, with no heartbeat between them; the download's hand-over tells it nothing."""
+        the cron worker, with no heartbeat between them; the download's hand-over tells it nothing. (In a worker,
+        which Odoo gives a CPU limit, it counts from where the download counted, earlier still: see test_settings.)"""
         self.drop("HISTOCUMSAL.csv", export_bytes("HISTOCUMSAL", 2))
         with patch.dict(config.options, {"workers": 2, "limit_time_real_cron": 80}):
             # woken by the schedule: no time left to import, the download hands over
