@@ -25,6 +25,13 @@ from .cegid_backend import IMPORT_CRON, exclusive_run
 from .cegid_import import failed_values, file_facts
 
 _logger = logging.getLogger(__name__)
+# the held file (its import's id) whose update a run put off for want of time, by export (its id after the dot)
+PARAM_UPDATE_DEFERRED = "update_deferred"
+
+
+def update_deferral(entry):
+    """The name of the setting that tells which held file's update of ``entry`` a run put off (see _update_fits)."""
+    return f"{PARAM_UPDATE_DEFERRED}.{entry.id}"
 
 
 class CegidExportHeld(models.Model):
@@ -100,6 +107,7 @@ class CegidImportHeldUpdate(models.Model):
             # a worker Odoo kills meanwhile (a file longer than its time limit) leaves a record the next run tells
             # of (_record_interrupted), not a request that every run takes up again and dies of
             entry.update_requested = False
+            self.env["is.cegid.backend"]._cegid_set_param(update_deferral(entry), False)
             record = self._create_record(dict(values, state="running", message_code="import.updating",
                                               message_params={"export": entry.name}))
             self._commit()

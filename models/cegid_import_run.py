@@ -22,7 +22,8 @@ from odoo import api, fields, models
 from ..cegid_import.folders import waiting_files
 from .cegid_backend import IMPORT_CRON, PARAM_IMPORT_REQUEST, exclusive_run, notification
 from .cegid_import import export_of, file_facts
-from .cron_time import run_time_limit
+from .cegid_import_held import update_deferral
+from .cron_time import least_fresh_run, run_time_limit
 from .folder_claim import claim_path
 
 _logger = logging.getLogger(__name__)
@@ -34,8 +35,8 @@ ImportOutcome = collections.namedtuple("ImportOutcome", "records continued skipp
 RETRY_AFTER_LOCK = datetime.timedelta(minutes=1)
 # an update of a table may take this many times its export's last import: its file read whole, then loaded
 UPDATE_FACTOR = 2
-# an update a run put off for want of time (its export's id after the dot): the next run starts it whatever it takes
-PARAM_UPDATE_DEFERRED = "update_deferred"
+# seconds a run that finds an update put off may lack of what a run of a new turn has, and still start it
+FRESH_RUN_SLACK = 5
 # how the imports the scheduled runs leave to a manager ended (cut_by_time_limit: the earlier versions' first cut)
 CUT_LEFT = ("import.cut_twice", "import.part_cut_by_time_limit", "import.cut_by_time_limit")
 
@@ -87,10 +88,10 @@ class CegidImportRun(models.Model):
 
         Not once the run's time is up, as no file starts then. Else when the
         time it may take (UPDATE_FACTOR times the export's last import: the
-        file is read whole for its types, then loaded) fits in what is left,
-        or when an earlier run put it off already: its continuation starts
-        right after a heartbeat, no run would have much more (a deferral is
-        noted here, once).
+        file is read whole for its types, then loaded) fits in what is left;
+        or when a run put off this very update already (noted here) and this
+        one has at least what any run of a new turn has: no run would have
+        much more. Else it is put off (again): the run hands over.
         """
         if deadline is None:
             return True
@@ -98,12 +99,14 @@ class CegidImportRun(models.Model):
         if left <= 0:
             return False
         backend = self.env["is.cegid.backend"]
-        key = f"{PARAM_UPDATE_DEFERRED}.{entry.id}"
+        held = str(entry.held_import_id.id)
         last = self.sudo().search([("export_id", "=", entry.id), ("state", "=", "done")], limit=1)
-        if left >= last.duration * UPDATE_FACTOR or backend._cegid_param(key):
-            backend._cegid_set_param(key, False)
+        if left >= last.duration * UPDATE_FACTOR:
             return True
-        backend._cegid_set_param(key, "1")
+        deferred = backend._cegid_param(update_deferral(entry)) == held
+        if deferred and left >= least_fresh_run(run_time_limit()) - FRESH_RUN_SLACK:
+            return True
+        backend._cegid_set_param(update_deferral(entry), held)
         return False
 
     @api.model

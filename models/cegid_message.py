@@ -203,7 +203,7 @@ SENTENCES = {
         "imports the file again."),
     "import.cut_retried": _lt(
         "Interrupted before it finished, by Odoo's time limit for scheduled actions (%(limit)s s) or a stop of the "
-        "server: the table keeps its previous rows. The import cron tries the file once more; cut again, the "
+        "server: the table keeps its previous rows. The next import run tries the file once more; cut again, the "
         "scheduled runs leave it until the limit is raised (see the Cegid settings), and Import now imports it."),
     "import.cut_twice": _lt(
         "Interrupted twice in a row before it finished, by Odoo's time limit for scheduled actions (%(limit)s s) or "

@@ -118,13 +118,27 @@ def run_seconds(limit, handed_over=None, now=None, started=None):
     if started is None:
         heartbeat, first_run = turn_heartbeat(limit, now)
         # a known start is exact; a hand-over by this process may come from another cron thread of a threaded server
-        if handed_over and handed_over[0] == os.getpid():
-            heartbeat = max(heartbeat, handed_over[1])
+        if handed_over and handed_over[0] == os.getpid() and handed_over[1] > heartbeat:
+            # the worker beat after it: the runs remembered before it were of an earlier turn, this one is the first
+            heartbeat, first_run = handed_over[1], now
         _turn_seen.update(pid=os.getpid(), turn=worker_turn(), first_run=first_run, heartbeat=heartbeat)
     else:
         heartbeat = started
     seconds = min(heartbeat + run_budget(limit) - now, cpu_seconds_left())
     return seconds if seconds >= MIN_RUN_SECONDS else 0
+
+
+def least_fresh_run(limit):
+    """The seconds a run has at least when it is its cron worker's first work of a turn, under ``limit``.
+
+    Its budget from the worst-case heartbeat (``CRON_WORST_WAKE`` seconds
+    before it), within the CPU time Odoo allows a worker's turn
+    (``limit_time_cpu``, with a margin); 0 when the worst case leaves none.
+    """
+    seconds = run_budget(limit) - CRON_WORST_WAKE
+    if config["workers"] and config["limit_time_cpu"] and config["limit_time_cpu"] > 0:
+        seconds = min(seconds, config["limit_time_cpu"] - CPU_MARGIN)
+    return max(seconds, 0)
 
 
 def turn_heartbeat(limit, now):

@@ -64,6 +64,13 @@ class ImportFolderMixin:
 
     mtime = 1_750_000_000
 
+    def setUp(self):
+        super().setUp()
+        # what a run of an earlier test knew of its cron worker's turn is not this test's
+        turns = patch.dict(cron_time._turn_seen, clear=True)
+        turns.start()
+        self.addCleanup(turns.stop)
+
     def use_own_import_folder(self, prefix="cegid-import-test-"):
         """An empty import folder of the test's own (removed after it), the settings confirmed on this database."""
         self.folder = Path(tempfile.mkdtemp(prefix=prefix))
@@ -127,10 +134,6 @@ class CegidCase(ImportFolderMixin, TransactionCase):
 
     def setUp(self):
         super().setUp()
-        # what a run of an earlier test knew of its cron worker's turn is not this test's
-        turns = patch.dict(cron_time._turn_seen, clear=True)
-        turns.start()
-        self.addCleanup(turns.stop)
         for blob in self.container.list_blobs():
             self.container.delete_blob(blob.name)
         # first: what the last test left there (its database's claim on the folder too) is not this test's

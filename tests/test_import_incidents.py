@@ -107,7 +107,7 @@ class TestImportIncidents(CegidCase):
         done = outcome.records - left
         self.assertEqual((left.state, left.message_code, left.message_params),
                          ("failed", "import.cut_retried", {"limit": 80}))
-        self.assertIn("The import cron tries the file once more", left.message)
+        self.assertIn("The next import run tries the file once more", left.message)
         self.assertEqual((done.state, done.row_count), ("done", 2))
         self.assertEqual(self.env["is.cegid.ecriture"].search_count([]), 2)
         self.assertFalse(left.activity_ids)

@@ -207,6 +207,10 @@ class TestSettings(CegidCase):
             # the same CPU limit, a limit's length after the turn's first run: the worker would be dead, were it one
             # turn (counted from the first run, not the last: runs close to one another do not make a turn last)
             self.assertEqual(run_seconds(limit, now=10_520), budget - CRON_WORST_WAKE)
+            # handed over at 10,600 by this process: the worker beat since, its turn's first run is the next one...
+            self.assertEqual(run_seconds(limit, (os.getpid(), 10_600), now=10_610), budget - 10)
+            # ...so that a run 290 s after it (the same CPU limit: runs that took less than a CPU second) is of its turn
+            self.assertEqual(run_seconds(limit, now=10_900), 0)
 
     def test_a_button_asking_a_slow_cegid_api_ends_before_odoo_kills_the_request(self):
         """Find the provider id against an API answering each call in 4 s, under a 10 s request limit: the calls
