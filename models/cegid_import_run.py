@@ -23,7 +23,7 @@ from ..cegid_import.folders import waiting_files
 from .cegid_backend import IMPORT_CRON, PARAM_IMPORT_REQUEST, exclusive_run, notification
 from .cegid_import import export_of, file_facts
 from .cegid_import_held import update_deferral
-from .cron_time import least_fresh_run, run_time_limit
+from .cron_time import MIN_RUN_SECONDS, least_fresh_run, run_time_limit
 from .folder_claim import claim_path
 
 _logger = logging.getLogger(__name__)
@@ -90,8 +90,10 @@ class CegidImportRun(models.Model):
         time it may take (UPDATE_FACTOR times the export's last import: the
         file is read whole for its types, then loaded) fits in what is left;
         or when a run put off this very update already (noted here) and this
-        one has at least what any run of a new turn has: no run would have
-        much more. Else it is put off (again): the run hands over.
+        one has at least what any run of a new turn is sure to have (a run
+        the schedule woke, another worker's; never less than MIN_RUN_SECONDS),
+        rather than wait for a continuation in the same process, which would
+        have more. Else it is put off (again): the run hands over.
         """
         if deadline is None:
             return True
@@ -104,7 +106,7 @@ class CegidImportRun(models.Model):
         if left >= last.duration * UPDATE_FACTOR:
             return True
         deferred = backend._cegid_param(update_deferral(entry)) == held
-        if deferred and left >= least_fresh_run(run_time_limit()) - FRESH_RUN_SLACK:
+        if deferred and left >= max(least_fresh_run(run_time_limit()) - FRESH_RUN_SLACK, MIN_RUN_SECONDS):
             return True
         backend._cegid_set_param(update_deferral(entry), held)
         return False
