@@ -6,7 +6,6 @@ import contextlib
 import datetime
 import logging
 import os
-import resource
 import threading
 import time
 import zlib
@@ -28,6 +27,7 @@ from .cron_time import (
     run_budget,
     run_seconds,
     run_turn,
+    worker_turn,
 )
 from .folder_claim import claim_folder, claim_path, read_claim
 
@@ -271,8 +271,8 @@ class CegidBackend(models.AbstractModel):
     @api.model
     def _cegid_hand_over(self, cron):
         """Trigger ``cron`` at once; the worker's next turn, right after its heartbeat, has (nearly) the whole limit."""
-        soft, _hard = resource.getrlimit(resource.RLIMIT_CPU)
-        if soft != resource.RLIM_INFINITY and config["workers"]:
+        soft = worker_turn()  # the worker's CPU limit this turn: CPU seconds used before it + limit_time_cpu
+        if soft is not None:
             _logger.info("Cegid run: handed over, %.1f CPU s used in this turn",
                          cpu_seconds_used() - (soft - config["limit_time_cpu"]))
         self._cegid_set_param(f"{PARAM_HANDOVER}.{cron.id}", hand_over_value())

@@ -178,10 +178,8 @@ def cpu_seconds_left():
     A worker sets its CPU rlimit at each turn (the operating system's figure:
     nothing private of Odoo); without one (threaded server, tests), infinity.
     """
-    soft, _hard = resource.getrlimit(resource.RLIMIT_CPU)
-    if soft == resource.RLIM_INFINITY or not config["workers"]:
-        return math.inf
-    return soft - cpu_seconds_used() - CPU_MARGIN
+    soft = worker_turn()
+    return math.inf if soft is None else soft - cpu_seconds_used() - CPU_MARGIN
 
 
 def cpu_seconds_used():
