@@ -251,8 +251,9 @@ class CegidImport(models.Model):
         """Open an incident for a rejected or failed import, unless the same one is open; close them on success.
 
         The incidents closed by an import that worked are those of its export.
-        An import cut once opens none: the same run tries the file again, and
-        tells the managers if that is cut too.
+        An import cut once opens none: an import run tries the file again (the
+        same one if it has time left, else the next), and the managers are told
+        if that is cut too.
         """
         if self.state not in ("done", "rejected", "failed") or self.message_code == "import.cut_retried":
             return

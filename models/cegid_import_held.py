@@ -30,7 +30,7 @@ PARAM_UPDATE_DEFERRED = "update_deferred"
 
 
 def update_deferral(entry):
-    """The name of the setting that tells which held file's update of ``entry`` a run put off (see _update_fits)."""
+    """The name of the setting that tells which held file's update of ``entry`` a run put off (see _update_starts)."""
     return f"{PARAM_UPDATE_DEFERRED}.{entry.id}"
 
 
@@ -76,11 +76,18 @@ class CegidExportHeld(models.Model):
         """``record``'s file (rejected, in anomalie/) waits for a manager to update the table."""
         self.ensure_one()
         self.sudo().write({"state": "held", "held_import_id": record.id, "update_requested": False})
+        self._forget_deferral()
 
     def _release(self):
         """A newer file was imported whole: the held one is history (it stays in anomalie/)."""
-        self.filtered(lambda entry: entry.state == "held").sudo().write(
-            {"state": "ready", "held_import_id": False, "update_requested": False})
+        held = self.filtered(lambda entry: entry.state == "held")
+        held.sudo().write({"state": "ready", "held_import_id": False, "update_requested": False})
+        held._forget_deferral()
+
+    def _forget_deferral(self):
+        """No update of these entries' held files is put off any more (a run's note, see _update_starts)."""
+        for entry in self:
+            self.env["is.cegid.backend"]._cegid_set_param(update_deferral(entry), False)
 
 
 class CegidImportHeldUpdate(models.Model):
@@ -107,7 +114,7 @@ class CegidImportHeldUpdate(models.Model):
             # a worker Odoo kills meanwhile (a file longer than its time limit) leaves a record the next run tells
             # of (_record_interrupted), not a request that every run takes up again and dies of
             entry.update_requested = False
-            self.env["is.cegid.backend"]._cegid_set_param(update_deferral(entry), False)
+            entry._forget_deferral()
             record = self._create_record(dict(values, state="running", message_code="import.updating",
                                               message_params={"export": entry.name}))
             self._commit()

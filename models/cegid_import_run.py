@@ -60,9 +60,10 @@ class CegidImportRun(models.Model):
         params.set_param(PARAM_IMPORT_REQUEST, False)
         deferred = False
         for entry in self.env["is.cegid.export"].sudo().search([("update_requested", "=", True)]):
-            # an update is one transaction, as long as its file: one that may not end in this run waits for the
-            # continuation this run hands over to, which has the whole limit
-            if not self._update_fits(entry, deadline):
+            # an update is one transaction, as long as its file: one that may not end in this run is put off to the
+            # continuation this run hands over to, which starts a turn of its own (noted: see _update_starts)
+            if not self._update_starts(entry, deadline):
+                backend._cegid_set_param(update_deferral(entry), str(entry.held_import_id.id))
                 deferred = True
                 break
             self._update_held(entry)
@@ -76,40 +77,35 @@ class CegidImportRun(models.Model):
                                                                                limit=1):
             self._import_after_lock()  # an update the lock held back (it stays requested)
         if outcome.continued or deferred:
-            # fully done for Odoo, which would run it again in the same turn; a new turn has the whole limit
+            # fully done for Odoo, which would run it again in the same turn; a new turn has a limit of its own
             self.env["ir.cron"]._notify_progress(done=len(outcome.records), remaining=0)
             if requested:
                 params.set_param(PARAM_IMPORT_REQUEST, fields.Datetime.to_string(fields.Datetime.now()))
             backend._cegid_hand_over(self.env.ref(IMPORT_CRON))
 
     @api.model
-    def _update_fits(self, entry, deadline):
+    def _update_starts(self, entry, deadline):
         """Whether the update of ``entry``'s table starts in a run that ends at ``deadline`` (None: no limit).
 
         Not once the run's time is up, as no file starts then. Else when the
         time it may take (UPDATE_FACTOR times the export's last import: the
         file is read whole for its types, then loaded) fits in what is left;
-        or when a run put off this very update already (noted here) and this
-        one has at least what any run of a new turn is sure to have (a run
-        the schedule woke, another worker's; never less than MIN_RUN_SECONDS),
-        rather than wait for a continuation in the same process, which would
-        have more. Else it is put off (again): the run hands over.
+        or when a run put off this very update already (the note _cron_import
+        writes when it puts one off) and this one has at least what any run of
+        a new turn is sure to have (a run the schedule woke, another worker's;
+        never less than MIN_RUN_SECONDS), rather than wait for a continuation in
+        the same process, which would have more.
         """
         if deadline is None:
             return True
         left = deadline - time.monotonic()
         if left <= 0:
             return False
-        backend = self.env["is.cegid.backend"]
-        held = str(entry.held_import_id.id)
         last = self.sudo().search([("export_id", "=", entry.id), ("state", "=", "done")], limit=1)
         if left >= last.duration * UPDATE_FACTOR:
             return True
-        deferred = backend._cegid_param(update_deferral(entry)) == held
-        if deferred and left >= max(least_fresh_run(run_time_limit()) - FRESH_RUN_SLACK, MIN_RUN_SECONDS):
-            return True
-        backend._cegid_set_param(update_deferral(entry), held)
-        return False
+        put_off = self.env["is.cegid.backend"]._cegid_param(update_deferral(entry)) == str(entry.held_import_id.id)
+        return put_off and left >= max(least_fresh_run(run_time_limit()) - FRESH_RUN_SLACK, MIN_RUN_SECONDS)
 
     @api.model
     def _import_soon(self):

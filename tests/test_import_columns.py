@@ -242,10 +242,27 @@ class TestEveryColumnKept(ColumnsCase):
         self.assertEqual(self.env["is.cegid.ecriture"].search([]).x_e_etablissement, "Lyon")
         self.assertFalse(self.env["ir.config_parameter"].sudo().get_param(deferral), "the next update is judged anew")
 
+    def test_a_put_off_update_is_forgotten_when_a_newer_file_is_held(self):
+        """The run's note names the held file it put off: a newer file held in its place is judged anew, and the
+        note does not outlive the file it was about (nor does it once a whole file releases the table)."""
+        held, entry = self.update_requested()
+        self.env["is.cegid.import"].create({"name": "ECRITURE.csv", "export_id": entry.id, "state": "done",
+                                            "duration": 150, "row_count": 1})
+        params = self.env["ir.config_parameter"].sudo()
+        deferral = f"is_cegid2odoo.update_deferred.{entry.id}"
+        with patch.dict(config.options, {"workers": 2, "limit_time_real_cron": 300}):
+            self.run_import_cron()
+        self.assertEqual(params.get_param(deferral), str(held.id), "put off")
+        self.drop("ECRITURE.csv", self.ecriture_with_extras(("FAC2", "20", "Pau", "2")).encode("cp1252"))
+        newer = self.run_import()
+        self.assertEqual((entry.state, entry.held_import_id), ("held", newer))
+        self.assertFalse(params.get_param(deferral), "the newer held file's update is judged anew")
+
     def test_an_update_put_off_starts_only_with_the_time_a_new_turn_has(self):
         """Noted as put off, an update starts in a later run that has what a run of a new turn is sure to have (under
         a 300 s limit, 225 s of budget less the 70 s of the worst case, within limit_time_cpu's 100 s less 10), not in
-        one left with seconds (after another update); a note for another held file is not this one's."""
+        one left with seconds (after another update); a note for another held file is not this one's (the note itself
+        is written by the cron: the test before)."""
         held, entry = self.update_requested()
         self.env["is.cegid.import"].create({"name": "ECRITURE.csv", "export_id": entry.id, "state": "done",
                                             "duration": 150, "row_count": 1})
@@ -253,14 +270,15 @@ class TestEveryColumnKept(ColumnsCase):
         deferral = f"is_cegid2odoo.update_deferred.{entry.id}"
         Import = self.env["is.cegid.import"]
         with patch.dict(config.options, {"workers": 2, "limit_time_real_cron": 300, "limit_time_cpu": 100}):
+            self.assertFalse(Import._update_starts(entry, time.monotonic() + 150), "150 s: less than twice 150 s")
             params.set_param(deferral, str(held.id + 1000))  # another held file's
-            self.assertFalse(Import._update_fits(entry, time.monotonic() + 150))
-            self.assertEqual(params.get_param(deferral), str(held.id), "noted as this file's")
-            self.assertFalse(Import._update_fits(entry, time.monotonic() + 30), "30 s: less than a new turn's 85 s")
-            self.assertTrue(Import._update_fits(entry, time.monotonic() + 150))
+            self.assertFalse(Import._update_starts(entry, time.monotonic() + 150), "another held file's note")
+            params.set_param(deferral, str(held.id))  # as the run that put it off notes it
+            self.assertFalse(Import._update_starts(entry, time.monotonic() + 30), "30 s: less than a new turn's 85 s")
+            self.assertTrue(Import._update_starts(entry, time.monotonic() + 150))
         with patch.dict(config.options, {"workers": 2, "limit_time_real_cron": 100}):  # a new turn: 5 s at worst
-            self.assertFalse(Import._update_fits(entry, time.monotonic() + 5), "never with less than 10 s")
-            self.assertTrue(Import._update_fits(entry, time.monotonic() + 15))
+            self.assertFalse(Import._update_starts(entry, time.monotonic() + 5), "never with less than 10 s")
+            self.assertTrue(Import._update_starts(entry, time.monotonic() + 15))
 
     def test_update_the_table_leaves_the_held_files_rows_to_the_cron(self):
         """The button reads the held file's header only: its rows, read whole for their types (some 7 CPU seconds a
