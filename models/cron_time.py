@@ -23,7 +23,7 @@ CRON_MARGIN_SHARE = 0.25  # ...or this share of it
 # trigger wakes it) before its turn: a run that cannot tell when that was assumes the worst, this long.
 CRON_WORST_WAKE = SLEEP_INTERVAL + 10
 CRON_LIMIT_MIN = CRON_WORST_WAKE + 10  # under this limit, even a run that only lists may be killed
-MIN_RUN_SECONDS = 10  # a run left with less only lists, and hands over to a run that has the whole limit
+MIN_RUN_SECONDS = 10  # a run left with less only lists, and hands over to a run of a new turn
 CPU_MARGIN = 10  # CPU seconds kept before Odoo's limit_time_cpu (a run uses at most a CPU second a second)
 # the turn of this process's last run under a cron worker's limit: the pid, worker_turn, the start of the turn's
 # first run and the heartbeat its runs count from

@@ -9,6 +9,7 @@ import resource
 import shutil
 import signal
 import tempfile
+import time
 from pathlib import Path
 from unittest.mock import patch
 
@@ -21,6 +22,7 @@ from odoo.tools import config
 from ..cegid_data_access import transfer as core_transfer
 from ..models import cegid_transfer
 from ..models.cegid_backend import advisory_lock_key
+from ..models.cron_time import cpu_seconds_used
 from ..models.folder_claim import CLAIM_FILE, claim_folder
 from .cegid_testkit.samples import export_bytes
 from .common import CegidCase
@@ -359,6 +361,30 @@ class TestTransfer(CegidCase):
             self.assertFalse(self.env["is.cegid.import"].search([]), "no file started past the worst case")
             self.assertTrue((self.folder / "HISTOCUMSAL.csv").exists())
             # its own continuation, in the worker's next turn, right after its heartbeat, has the time
+            self.env["is.cegid.import"]._cron_import()
+        self.assertEqual(self.env["is.cegid.import"].search([]).mapped("state"), ["done"])
+
+    def test_the_import_due_with_the_download_in_a_worker_counts_from_the_downloads_heartbeat(self):
+        """In a cron worker (a CPU limit, which Odoo sets anew before each heartbeat), the import run right after
+        the download in the same turn counts from the heartbeat the download counted from: under a 108 s limit a run
+        has 11 s of work at worst, the import, 1.5 s after the download began, less than the 10 s a file needs.
+        The import cron's own continuation, in the worker's next turn (a new CPU limit), imports it."""
+        soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+        self.addCleanup(resource.setrlimit, resource.RLIMIT_CPU, (soft, hard))
+
+        def new_turn(number):
+            """What Odoo's cron worker does before each heartbeat: its CPU limit, the CPU used plus limit_time_cpu."""
+            resource.setrlimit(resource.RLIMIT_CPU, (int(cpu_seconds_used()) + 100_000 + number, hard))
+
+        with patch.dict(config.options, {"workers": 2, "limit_time_real_cron": 108}):
+            new_turn(1)
+            self.env["is.cegid.transfer"]._cron_download()
+            time.sleep(1.5)
+            self.drop("HISTOCUMSAL.csv", export_bytes("HISTOCUMSAL", 2))
+            self.env["is.cegid.import"]._cron_import()
+            self.assertFalse(self.env["is.cegid.import"].search([]), "the turn's time was the download's too")
+            self.assertTrue((self.folder / "HISTOCUMSAL.csv").exists())
+            new_turn(2)
             self.env["is.cegid.import"]._cron_import()
         self.assertEqual(self.env["is.cegid.import"].search([]).mapped("state"), ["done"])
 
