@@ -100,7 +100,8 @@ class CegidExport(models.Model):
                                help="The Cegid group whose members read this table.")
     column_ids = fields.One2many("is.cegid.export.column", "export_id", "Columns")
     held_import_id = fields.Many2one("is.cegid.import", "Held file", readonly=True, ondelete="set null")
-    held_message = fields.Text(related="held_import_id.message", string="Why it is held")
+    # read with the caller's rights: Odoo's onchange computes it for any import id a client sends
+    held_message = fields.Text(related="held_import_id.message", string="Why it is held", related_sudo=False)
     update_requested = fields.Boolean(
         "Update requested", readonly=True,
         help="A manager asked for the update of the table: the cron does it with the held file.")

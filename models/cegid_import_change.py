@@ -58,8 +58,9 @@ class CegidImportChange(models.Model):
 
     @api.depends("row_values", "import_id.change_columns")
     def _compute_data(self):
+        # with the caller's rights, as _compute_line: Odoo's onchange computes them for any import id a client sends
         for change in self:
-            names = change.import_id.sudo().change_columns or []
+            names = change.import_id.change_columns or []
             change.data = dict(zip(names, change.row_values or [], strict=False))
 
     @api.depends("data", "import_id.export_id.column_ids.shown_label")
@@ -70,10 +71,10 @@ class CegidImportChange(models.Model):
         for change in self:
             export = change.import_id.export_id
             if export not in columns:
-                table = self.env.get(export.sudo().model or "")
+                table = self.env.get(export.model or "")
                 columns[export] = [(column.field_name, column.shown_label,
                                     table._fields.get(column.field_name) if table is not None else None)
-                                   for column in export.sudo().column_ids]
+                                   for column in export.column_ids]
             values = change.data or {}
             change.line = separator.join(
                 self.env._("%(label)s: %(value)s", label=label, value=_readable(self.env, field, values.get(name)))

@@ -20,7 +20,7 @@ from odoo.tests.common import new_test_user
 from odoo.tools import SQL
 
 from .common import CegidCase
-from .test_export import FIRST, salaries
+from .test_export import FIRST, SECOND, salaries
 
 MODULE = "odoo.addons.is_cegid2odoo."
 ROLES = ("internal", "cegid_user", "accounting", "payroll", "other_data", "manager", "administrator")
@@ -226,3 +226,35 @@ class TestRpcSurface(CegidCase):
         expected = {(model_name, method, role): "allowed" if role in allowed else "refused"
                     for (model_name, method), (allowed, _how) in MATRIX.items() for role in ROLES}
         self.assertEqual({key: value for key, value in outcomes.items() if expected[key] != value}, {})
+
+    def test_a_form_asked_to_show_another_groups_import_shows_nothing_of_it(self):
+        """Odoo's generic onchange computes a new record's fields from the values the client sends: an export with
+        a held import, a changed row of an import. Computed and related fields read what they show with the
+        caller's rights, so a user who cannot read an import gets no word of it (its message quotes the rows' cells;
+        its compared columns name the table's fields): refused, or shown empty."""
+        self.drop("SALARIES.csv", salaries(SECOND))
+        compared = self.run_import()
+        self.drop("SALARIES.csv", salaries([("0000060", "Anaïs Roux", "31/02/2024", "1000")]))
+        rejected = self.run_import()
+        self.assertEqual(rejected.state, "rejected")
+        self.assertIn("31/02/2024", rejected.message)
+        self.assertTrue(compared.change_columns)
+        probes = [("is.cegid.export", {"held_import_id": rejected.id}, {"held_message": {}}),
+                  ("is.cegid.import.change", {"import_id": compared.id, "row_values": ["a", "b"]},
+                   {"data": {}, "line": {}})]
+        seen = {}
+        for role in ("internal", "accounting", "payroll"):
+            for model_name, values, spec in probes:
+                self.env.invalidate_all()  # a request starts with nothing read: what the test read is not its
+                env = self.env(user=self.users[role], context={})
+                try:
+                    seen[role, model_name] = call_kw(env[model_name], "onchange", [[], values, [], spec], {})
+                except AccessError:
+                    seen[role, model_name] = "refused"
+        for secret in ["31/02/2024", *compared.change_columns]:
+            self.assertNotIn(secret, str(seen), "refused, or shown empty")
+        self.env.invalidate_all()
+        readers = self.env(user=self.users["other_data"], context={})
+        shown = call_kw(readers["is.cegid.export"], "onchange", [[], {"held_import_id": rejected.id}, [],
+                                                                  {"held_message": {}}], {})
+        self.assertEqual(shown["value"]["held_message"], rejected.message, "the import's readers see it")
