@@ -269,6 +269,21 @@ class CegidBackend(models.AbstractModel):
         return time.monotonic() + seconds
 
     @api.model
+    def _cegid_left_to_worker(self, cron):
+        """In a web request (an administrator's *Run Manually*), trigger ``cron`` for a cron worker: True, then.
+
+        A run commits each file before moving it, which a request must not do
+        (Odoo commits it at its end, or rolls it all back when it is killed
+        past its own time limit, or retries it on a serialization failure):
+        files would reach archive/ with their rows rolled back.
+        """
+        if not request:
+            return False
+        _logger.info("Cegid: %s started in a web request, left to a cron worker", cron.name)
+        cron.sudo()._trigger()
+        return True
+
+    @api.model
     def _cegid_hand_over(self, cron):
         """Trigger ``cron`` at once; the worker's next turn, right after its heartbeat, has (nearly) the whole limit."""
         soft = worker_turn()  # the worker's CPU limit this turn: CPU seconds used before it + limit_time_cpu

@@ -54,27 +54,21 @@ class CegidImportRun(models.Model):
         within Odoo's cron time limit; what is left goes on in the next run.
         """
         backend = self.env["is.cegid.backend"]
+        if backend._cegid_left_to_worker(self.env.ref(IMPORT_CRON)):
+            return
         deadline = backend._cegid_run_deadline(self.env.ref(IMPORT_CRON))
         params = self.env["ir.config_parameter"].sudo()
         requested = bool(params.get_param(PARAM_IMPORT_REQUEST))
         params.set_param(PARAM_IMPORT_REQUEST, False)
-        deferred = False
-        for entry in self.env["is.cegid.export"].sudo().search([("update_requested", "=", True)]):
-            # an update is one transaction, as long as its file: one that may not end in this run is put off to the
-            # continuation this run hands over to, which starts a turn of its own (noted: see _update_starts)
-            if not self._update_starts(entry, deadline):
-                backend._cegid_set_param(update_deferral(entry), str(entry.held_import_id.id))
-                deferred = True
-                break
-            self._update_held(entry)
+        updates, deferred = self._take_update_requests(deadline)
         outcome = self._import_folder(deadline=deadline, requested=requested)
         if outcome.skipped:
             # another import holds the lock and read the folder before this request: ask again once it is done
             if requested:
                 params.set_param(PARAM_IMPORT_REQUEST, fields.Datetime.to_string(fields.Datetime.now()))
             self._import_after_lock()
-        elif not deferred and self.env["is.cegid.export"].sudo().search_count([("update_requested", "=", True)],
-                                                                               limit=1):
+        elif updates and not deferred and self.env["is.cegid.export"].sudo().search_count(
+                [("update_requested", "=", True)], limit=1):
             self._import_after_lock()  # an update the lock held back (it stays requested)
         if outcome.continued or deferred:
             # fully done for Odoo, which would run it again in the same turn; a new turn has a limit of its own
@@ -82,6 +76,26 @@ class CegidImportRun(models.Model):
             if requested:
                 params.set_param(PARAM_IMPORT_REQUEST, fields.Datetime.to_string(fields.Datetime.now()))
             backend._cegid_hand_over(self.env.ref(IMPORT_CRON))
+
+    @api.model
+    def _take_update_requests(self, deadline):
+        """The table updates the managers asked for, each in its turn: (the requests found, whether one was put off).
+
+        None on a copy of the database or from a folder another database
+        claimed: the held files are their own database's. An update is one
+        transaction, as long as its file: one that may not end in this run is
+        put off to the continuation the run hands over to, which starts a turn
+        of its own (noted: see _update_starts).
+        """
+        updates = self.env["is.cegid.export"].sudo().search([("update_requested", "=", True)])
+        if not updates or self._importable_folder() is None:
+            return updates.browse(), False
+        for entry in updates:
+            if not self._update_starts(entry, deadline):
+                self.env["is.cegid.backend"]._cegid_set_param(update_deferral(entry), str(entry.held_import_id.id))
+                return updates, True
+            self._update_held(entry)
+        return updates, False
 
     @api.model
     def _update_starts(self, entry, deadline):
@@ -136,21 +150,9 @@ class CegidImportRun(models.Model):
         (outside tests). Does nothing on a copy of the database (the settings
         were not confirmed on it) or while another import runs.
         """
-        backend = self.env["is.cegid.backend"]
-        nothing = ImportOutcome(self.browse(), False)
-        if not backend._cegid_database_confirmed():
-            _logger.info("Cegid import skipped: the Cegid settings were not confirmed on this database")
-            return nothing
-        folder = backend._cegid_settings().import_folder
-        if not os.path.isdir(folder):
-            _logger.info("Cegid import: the import folder %s does not exist (yet)", folder)
-            return nothing
-        owner = backend._cegid_folder_owner(folder)
-        if owner:
-            # the download's run tells the managers; the settings form says it too
-            _logger.warning("Cegid import skipped: the import folder %s is used by another database, %s (%s)",
-                            folder, owner, claim_path(folder))
-            return nothing
+        folder = self._importable_folder()
+        if folder is None:
+            return ImportOutcome(self.browse(), False)
         with exclusive_run(self.env, "import") as allowed:
             if not allowed:
                 _logger.info("Cegid import skipped: another import is running on this database")
@@ -187,6 +189,29 @@ class CegidImportRun(models.Model):
                     break
         self._purge_history()
         return ImportOutcome(records, continued)
+
+    @api.model
+    def _importable_folder(self):
+        """The import folder, or None (logged) when this database may not import into its tables from it now.
+
+        Not on a copy of the database (the settings were not confirmed on it),
+        nor from a folder that does not exist yet, or that another database
+        claimed (the download's run tells the managers; the settings form too).
+        """
+        backend = self.env["is.cegid.backend"]
+        if not backend._cegid_database_confirmed():
+            _logger.info("Cegid import skipped: the Cegid settings were not confirmed on this database")
+            return None
+        folder = backend._cegid_settings().import_folder
+        if not os.path.isdir(folder):
+            _logger.info("Cegid import: the import folder %s does not exist (yet)", folder)
+            return None
+        owner = backend._cegid_folder_owner(folder)
+        if owner:
+            _logger.warning("Cegid import skipped: the import folder %s is used by another database, %s (%s)",
+                            folder, owner, claim_path(folder))
+            return None
+        return folder
 
     @api.model
     def _record_interrupted(self):

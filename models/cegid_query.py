@@ -119,9 +119,9 @@ class CegidQuery(models.Model):
     def _cron_sync(self):
         """The synchronisation cron: quiet when Cegid is not configured yet."""
         backend = self.env["is.cegid.backend"]
-        if not backend._cegid_settings_saved():
-            return
         cron = self.env.ref(SYNC_CRON)
+        if backend._cegid_left_to_worker(cron) or not backend._cegid_settings_saved():
+            return
         deadline = backend._cegid_run_deadline(cron)
         if deadline is not None and deadline <= time.monotonic():
             # woken with no time left before Odoo's limit (its heartbeat may be 70 s old): the worker's next turn,

@@ -144,6 +144,8 @@ class CegidTransfer(models.Model):
     @api.model
     def _cron_download(self):
         """The download cron: one run, the import of what waits, within Odoo's cron time limit; then the purge."""
+        if self.env["is.cegid.backend"]._cegid_left_to_worker(self._download_cron()):
+            return
         deadline = self.env["is.cegid.backend"]._cegid_run_deadline(self._download_cron())
         outcome = self._download(deadline=deadline)
         # a run that failed midway told Odoo of files left: Odoo would run it again at once, in the same turn, even if

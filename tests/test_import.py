@@ -11,7 +11,7 @@ from unittest.mock import patch
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
-from odoo.tests.common import TransactionCase, freeze_time, new_test_user
+from odoo.tests.common import HttpCase, TransactionCase, freeze_time, new_test_user
 
 from ..cegid_import import pg_readers, pg_replace
 from ..cegid_import.catalogue import KNOWN
@@ -577,3 +577,29 @@ class TestImport(ImportFolderMixin, TransactionCase):
             "Line 2, column E_DATECOMPTABLE: not a valid date (“2025-02-30”).",
             "The file was moved, but its note anomalie/20260102T030405_ECRITURE.csv.txt saying why could not be "
             "written: [Errno 28] No space left on device"])
+
+
+@tagged("post_install", "-at_install")
+class TestRunManually(ImportFolderMixin, HttpCase):
+    """An administrator's *Run Manually* runs a scheduled action inside his web request."""
+
+    def setUp(self):
+        super().setUp()
+        self.use_own_import_folder("cegid-run-manually-")
+
+    def test_run_manually_leaves_the_addons_runs_to_a_cron_worker(self):
+        """A request must not commit, and Odoo rolls it back whole when it is killed past its time limit or retried:
+        the import, which moves each file once its rows are committed, and the download, which deletes blobs once
+        their files are on disk, are triggered for a cron worker instead of run in the request."""
+        self.drop("HISTOCUMSAL.csv", HISTOCUMSAL)
+        self.authenticate("admin", "admin")
+        for xml_id in ("ir_cron_cegid_import", "ir_cron_cegid_download", "ir_cron_cegid_sync_queries"):
+            cron = self.env.ref(f"is_cegid2odoo.{xml_id}")
+            before = self.triggers(xml_id)
+            self.make_jsonrpc_request("/web/dataset/call_kw/ir.cron/method_direct_trigger", {
+                "model": "ir.cron", "method": "method_direct_trigger", "args": [cron.ids], "kwargs": {}})
+            self.assertTrue(self.triggers(xml_id) - before, f"{xml_id}: triggered for a cron worker")
+        self.assertFalse(self.env["is.cegid.import"].search([]), "nothing imported in the request")
+        self.assertEqual(sorted(path.name for path in self.folder.iterdir()), ["HISTOCUMSAL.csv"])
+        self.env["is.cegid.import"]._cron_import()  # what the cron worker then does
+        self.assertEqual(self.env["is.cegid.import"].search([]).mapped("state"), ["done"])

@@ -242,6 +242,23 @@ class TestEveryColumnKept(ColumnsCase):
         self.assertEqual(self.env["is.cegid.ecriture"].search([]).x_e_etablissement, "Lyon")
         self.assertFalse(self.env["ir.config_parameter"].sudo().get_param(deferral), "the next update is judged anew")
 
+    def test_a_copy_of_the_database_leaves_the_held_file_to_its_own_database(self):
+        """A database copied with an update requested (its settings not confirmed on the copy) neither changes the
+        table nor moves the held file out of the anomalie/ folder it may share with the production database."""
+        held, entry = self.update_requested()
+        params = self.env["ir.config_parameter"].sudo()
+        confirmed = params.get_param("is_cegid2odoo.database_uuid")
+        params.set_param("is_cegid2odoo.database_uuid", "another-database")
+        asked = self.triggers()
+        self.run_import_cron()
+        self.assertEqual((entry.state, entry.held_import_id, entry.update_requested), ("held", held, True))
+        self.assertNotIn("x_e_qte", self.env["is.cegid.ecriture"]._fields)
+        self.assertTrue((self.folder / held.stored_as).is_file())
+        self.assertFalse(self.triggers() - asked, "no run asked again and again on the copy")
+        params.set_param("is_cegid2odoo.database_uuid", confirmed)  # confirmed here: this database's own
+        self.run_import_cron()
+        self.assertEqual((entry.state, entry.update_requested), ("ready", False))
+
     def test_a_put_off_update_is_forgotten_when_a_newer_file_is_held(self):
         """The run's note names the held file it put off: a newer file held in its place is judged anew, and the
         note does not outlive the file it was about (nor does it once a whole file releases the table)."""
