@@ -17,8 +17,9 @@ downloads under way stop at the deadline (within about one chunk's time),
 their part files kept for the next run; files already downloaded are still
 delivered and their blobs deleted while time is left. Every Azure call is
 bounded by the deadline (``azure.container.call_options``: its timeouts and
-retries fit in the time left, no request starts past it): a slow or failing
-Azure stops the run there, as the deadline would, not an SDK error. Those
+retries fit in the time left; ``DeadlineTransport``: no request, a retry
+included, starts past it): a slow or failing Azure stops the run there, as
+the deadline would, not an SDK error. Those
 blobs end in state "continued" (``TransferResult.continued``; a delivered
 file whose blob could not be deleted in time keeps its journal entry, and
 the next run deletes the blob): the caller schedules another run (Odoo's cron

@@ -12,11 +12,11 @@ only one: ``ExponentialRetry`` with a short first wait and a bounded total
 With a run's ``deadline`` (a ``time.monotonic()`` value), each call gets
 the SDK's per-operation keywords from ``call_options``: its connection and
 read timeouts and its retries cut so that its attempts and their backoffs
-end by the deadline, and a request hook that lets no request (a retry, a
-listing's next page, a download's next chunk) start past it. A call with
-too little time left is not made (``OutOfTime``), nor is one whose retries
-or timeouts had to be cut and that failed on the network or a 5xx: the
-deadline stopped it, not Azure.
+end by the deadline; and the transport lets no request (a retry, a
+listing's next page, a download's next chunk) start past it
+(``DeadlineTransport``). A call with too little time left is not made
+(``OutOfTime``), nor is one whose retries or timeouts had to be cut and
+that failed on the network or a 5xx: the deadline stopped it, not Azure.
 
 ``azure_error`` is the one translation of an SDK exception into a
 ``CegidError`` with a code (``azure.*`` in ``errors.CODES``).
@@ -219,9 +219,8 @@ def call_options(tuning, deadline):
     ``connection_timeout`` and ``read_timeout`` (the transport's, per
     attempt) and ``retry_total`` (the retry policy's, read per request):
     the tuning's, with as many retries as fit in the time left, and with
-    none the timeouts cut to share it; ``raw_request_hook``: no request
-    starts past the deadline. Raise OutOfTime when less than ``MIN_CALL``
-    seconds are left.
+    none the timeouts cut to share it. Raise OutOfTime when less than
+    ``MIN_CALL`` seconds are left.
     """
     if deadline is None:
         return {}
@@ -235,13 +234,7 @@ def call_options(tuning, deadline):
     if _worst_case(tuning, connect, read, 0) > left:
         connect = min(connect, left / 4)
         read = left - connect
-
-    def before_request(_request):
-        if time.monotonic() >= deadline:
-            raise OutOfTime()
-
-    return {"connection_timeout": connect, "read_timeout": read, "retry_total": retries,
-            "raw_request_hook": before_request}
+    return {"connection_timeout": connect, "read_timeout": read, "retry_total": retries}
 
 
 def stopped_by_deadline(tuning, options, err):
@@ -260,7 +253,27 @@ def stopped_by_deadline(tuning, options, err):
     return not status or status >= 500
 
 
-def _client(url, tuning):
+class DeadlineTransport(RequestsTransport):
+    """The SDK's transport, which sends no request past ``deadline`` (a ``time.monotonic()`` value, or None).
+
+    Every attempt of a request goes through ``send``, a retry too: the
+    per-operation ``raw_request_hook`` runs at the first attempt only (the
+    SDK takes it out of the request's options), and the storage clients
+    ignore ``per_retry_policies``. Raise OutOfTime.
+    """
+
+    def __init__(self, deadline, **kwargs):
+        super().__init__(**kwargs)
+        self.deadline = deadline
+
+    def send(self, request, **kwargs):  # pylint: disable=arguments-differ  # the keywords go to RequestsTransport
+        """Send ``request`` through RequestsTransport, unless the deadline is past."""
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            raise OutOfTime()
+        return super().send(request, **kwargs)
+
+
+def _client(url, tuning, deadline):
     """A ContainerClient for the SAS ``url``: its own session (pool sized for the run), timeouts, retry policy."""
     session = requests.Session()
     # the SDK's retry policy is the only one: urllib3 retries nothing, follows no redirect (as the SDK's own session)
@@ -268,8 +281,8 @@ def _client(url, tuning):
                           max_retries=Retry(total=False, redirect=False, raise_on_status=False))
     session.mount("http://", adapter)
     session.mount("https://", adapter)
-    transport = RequestsTransport(session=session, session_owner=True, connection_timeout=tuning.connection_timeout,
-                                  read_timeout=tuning.read_timeout,
+    transport = DeadlineTransport(deadline, session=session, session_owner=True,
+                                  connection_timeout=tuning.connection_timeout, read_timeout=tuning.read_timeout,
                                   connection_data_block_size=tuning.data_block_size)
     retry = ExponentialRetry(initial_backoff=tuning.retry_first_wait, increment_base=tuning.retry_base,
                              retry_total=tuning.retry_total, random_jitter_range=tuning.retry_first_wait / 2)
@@ -296,7 +309,7 @@ class Container:
         self._renewals_left = max_renewals
         self._lock = threading.Lock()
         self._generation = 0
-        self._sdk = _client(url, tuning)
+        self._sdk = _client(url, tuning, deadline)
 
     def _current(self):
         with self._lock:
@@ -314,7 +327,7 @@ class Container:
                 return False
             self._renewals_left -= 1
             _logger.info("Azure refused the SAS: asking Cegid for a new one")
-            self._sdk = _client(self._renew_url(), self.tuning)
+            self._sdk = _client(self._renew_url(), self.tuning, self.deadline)
             self._generation += 1
             return True
 

@@ -170,8 +170,11 @@ class PartWriter:
         return count
 
     def before_request(self, _request):
-        """The SDK's hook before each request of the download (a chunk, a retry): none starts past the deadline."""
-        if self._stopped or (self._deadline is not None and time.monotonic() >= self._deadline):
+        """The SDK's hook before the first attempt of each chunk's GET: none starts once the writer stopped.
+
+        (No attempt starts past the deadline either: the container's transport stops it.)
+        """
+        if self._stopped:
             raise DeadlineReached()
 
     def _deadline_reached(self):
@@ -264,16 +267,17 @@ def download(container, blob, writer, max_concurrency):
     re-exported meanwhile); a Content-Encoding is not undone (the file is the
     blob's bytes). A refused SAS is renewed by ``container.call``, and the next
     attempt continues at the frontier. Its requests are bounded by the
-    container's deadline (``container.call_options``). Raise the SDK's
-    exceptions, OSError from the disk, DeadlineReached, OutOfTime (no time
-    left to start, or the deadline stopped it); return the MD5 (hex) of the whole blob. Whether
-    the file holds ``blob.size`` bytes is the caller's check (``writer.frontier``).
+    container's deadline (``container.call_options``, ``DeadlineTransport``).
+    Raise the SDK's exceptions, OSError from the disk, DeadlineReached,
+    OutOfTime (no time left to start, or the deadline stopped it); return
+    the MD5 (hex) of the whole blob. Whether the file holds ``blob.size``
+    bytes is the caller's check (``writer.frontier``).
     """
     def attempt(client, options):
         writer.restart()
         if writer.frontier >= blob.size and blob.size:
             return
-        # the writer's hook stands for the deadline's (call_options): it also stops once the writer stopped
+        # a thread done with its chunk takes no other once the writer stopped, before the deadline
         options = dict(options, raw_request_hook=writer.before_request)
         stream = client.download_blob(
             blob.name, offset=writer.frontier or None, etag=blob.etag, match_condition=MatchConditions.IfNotModified,

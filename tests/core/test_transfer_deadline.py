@@ -9,6 +9,7 @@ Odoo kills a cron at; bounded by its deadline, it stops there as when its
 time is up, its blobs kept in Azure for the next run.
 """
 
+import dataclasses
 import os
 import time
 
@@ -147,3 +148,44 @@ def test_a_delete_left_too_little_time_is_not_made_and_the_next_run_makes_it(pro
     assert blob_names(container) == []
     assert delivered_files(settings.import_folder) == {"ECRITURE.csv": data}
     assert staging_leftovers(settings.import_folder) == []
+
+
+class BusyNearTheDeadline(TransferReporter):
+    """Azure answers 503 to every GET from the first progress of a download less than ``before`` s from ``deadline``."""
+
+    def __init__(self, proxy, deadline, before):
+        self.proxy, self.deadline, self.before = proxy, deadline, before
+        self.since = None  # when Azure became busy
+
+    def on_progress(self, blob_name, done_bytes, total_bytes):
+        if self.since is None and time.monotonic() >= self.deadline - self.before:
+            self.since = time.monotonic()
+            self.proxy.answer(b"GET /", 503, "ServerBusy")
+
+
+def test_no_retry_of_a_chunk_starts_past_the_deadline(proxied):
+    """A download that started with time for a retry per request gets a 503 on a chunk shortly before its deadline.
+
+    The retry policy would re-send that GET after its backoff (1 s), past the
+    deadline: it is not sent, the download stops there with what it kept.
+    """
+    container, settings, proxy = proxied
+    upload(container, "HISTOCUMSAL.csv", os.urandom(40 * 64 * 1024))
+    proxy.throttle(320 * 1024)  # a chunk of 64 KiB in 0.2 s: the download would take 8 s
+    # attempts of 0.75 s at most and a backoff of about 1 s: one retry per request fits in the budget
+    tuning = dataclasses.replace(CHUNKED, azure=dataclasses.replace(
+        CHUNKED.azure, connection_timeout=0.25, read_timeout=0.5, retry_total=3, retry_base=1.0))
+    deadline = time.monotonic() + BUDGET
+
+    busy = BusyNearTheDeadline(proxy, deadline, 0.7)
+
+    result = run_transfer(settings, tuning=tuning, reporter=busy, deadline=deadline)
+
+    assert [at for at in proxy.head_times if at >= busy.since]  # a chunk's GET was answered 503
+    assert [round(at - deadline, 2) for at in proxy.head_times if at >= deadline] == []  # seconds late
+    [outcome] = result.outcomes
+    assert (outcome.state, outcome.code) == ("continued", "file.continued"), outcome.params
+    assert outcome.params["kept"] > 0
+    proxy.throttle(None)
+    assert blob_names(container) == ["HISTOCUMSAL.csv"]
+    assert delivered_files(settings.import_folder) == {}
