@@ -11,7 +11,8 @@ that does not match (another size, a part file shorter than it claims, a torn
 record) means a fresh start. What failed for good (the blob re-exported or
 gone, a wrong size or MD5, the disk) drops the part file; a download stopped
 by its deadline, or by the network, keeps it for the next run. A smaller blob
-comes in one GET: there is nothing to keep.
+comes in one GET: there is nothing to keep. A download the deadline stopped
+once the blob was whole is verified and delivered as any.
 
 Memory: the SDK holds the body of each GET whole (briefly twice, as it joins
 its blocks), so a download needs about twice its first GET, and a large one
@@ -151,11 +152,11 @@ class Fetcher:
             md5 = download(self.container, blob, writer, self.tuning.azure.max_concurrency if resumable else 1)
             failure = _verify(blob, writer.frontier, md5)
         except (DeadlineReached, OutOfTime):  # what was received is written (the chunks under way went on)
-            if not resumable:  # nothing to continue from: the next run fetches it again
-                self.staging.drop_part(key)
-                return Fetched(CONTINUED, "file.continued", {"kept": 0})
-            writer.checkpoint()  # make it durable
-            return Fetched(CONTINUED, "file.continued", {"kept": writer.durable})
+            if not blob.size or writer.frontier < blob.size:  # (an empty blob's GET may not have been made)
+                return self._cut(key, writer, resumable)
+            # stopped once whole (the deadline's check follows a write, the last one too): delivered, not fetched again
+            md5 = writer.md5.hexdigest()
+            failure = _verify(blob, writer.frontier, md5)
         except Exception as err:
             failure = failure_of(err)
             if failure is None:
@@ -170,6 +171,14 @@ class Fetcher:
             stamp = blob.last_modified.timestamp()
             os.utime(fd, (stamp, stamp))
         return Fetched(md5=md5, resumed_at=start)
+
+    def _cut(self, key, writer, resumable):
+        """The Fetched of a download the deadline stopped before its end: a resumable one's part kept, durable."""
+        if not resumable:  # nothing to continue from: the next run fetches it again
+            self.staging.drop_part(key)
+            return Fetched(CONTINUED, "file.continued", {"kept": 0})
+        writer.checkpoint()
+        return Fetched(CONTINUED, "file.continued", {"kept": writer.durable})
 
     def _writer(self, blob, key, fd, start, resumable):
         """The PartWriter of this download; a resumable one records its durable length from the start."""

@@ -34,7 +34,7 @@ receiving (so a download stops within about one chunk's time), no GET
 starts any more (``before_request``, the SDK's ``raw_request_hook``: a
 thread done with its chunk would otherwise take the next one before the
 download cancels the chunks not started), and the caller checkpoints what
-was written. With
+was written (or delivers the blob, when that was its end). With
 ``deadline_lead`` (the chunks in flight at once), it raises that many chunk
 times before the deadline, a chunk time being the longest of the last gaps
 between two chunks: on a slow link the chunks in flight then end by the

@@ -10,6 +10,7 @@ time is up, its blobs kept in Azure for the next run.
 """
 
 import dataclasses
+import hashlib
 import os
 import time
 
@@ -189,3 +190,27 @@ def test_no_retry_of_a_chunk_starts_past_the_deadline(proxied):
     proxy.throttle(None)
     assert blob_names(container) == ["HISTOCUMSAL.csv"]
     assert delivered_files(settings.import_folder) == {}
+
+
+def test_a_blob_of_one_get_received_whole_near_the_deadline_is_delivered(proxied):
+    """A blob of one GET takes more than a third of the time left: the deadline's check fires after its write.
+
+    The blob is whole: it is verified, delivered and its blob deleted, not
+    thrown away (on a link that slow every run would download it again, and
+    throw it away again).
+    """
+    container, settings, proxy = proxied
+    data = os.urandom(300_000)
+    upload(container, "ECRITURE.csv", data)
+    proxy.throttle(250_000)  # its GET takes 1.2 s of the 3 s budget; the check looks two GET times ahead
+
+    result, seconds = timed_run(settings)
+
+    assert seconds < BUDGET
+    [outcome] = result.outcomes
+    assert (outcome.state, outcome.code) == ("done", None), (outcome.code, outcome.params)
+    assert outcome.md5 == hashlib.md5(data).hexdigest()
+    assert not result.continued and result.exit_code == 0
+    assert delivered_files(settings.import_folder) == {"ECRITURE.csv": data}
+    assert blob_names(container) == []
+    assert staging_leftovers(settings.import_folder) == []
