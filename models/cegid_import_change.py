@@ -111,6 +111,9 @@ class CegidImportChanges(models.Model):
     rows_removed = fields.Integer("Rows removed", readonly=True, aggregator=None,
                                   help="Rows of the previous export this one no longer has.")
     change_ids = fields.One2many("is.cegid.import.change", "import_id", "Rows added and removed", readonly=True)
+    loaded_columns = fields.Json("Loaded columns", readonly=True,
+                                 help="The fields of the table this file filled: the next import is compared over "
+                                      "those it fills too.")
     change_columns = fields.Json("Compared columns", readonly=True,
                                  help="The fields the rows were compared over, in the order of each changed row's "
                                       "values.")
@@ -140,16 +143,19 @@ class CegidImportChanges(models.Model):
 
         None for the first import of an export (nothing to compare with) and
         when the settings turn the comparison off. It fills ``values``. The
-        rows are compared over ``columns`` (the fields the previous snapshot
-        had: a column the file adds changes no row).
+        rows are compared over those of ``columns`` (the file's fields the
+        table had) that the previous snapshot filled too: a column the file
+        adds, or an optional one the previous file lacked, changes no row.
         """
         self.ensure_one()
         params = self.env["ir.config_parameter"].sudo()
         entry = self.env["is.cegid.export"]._entry(export.name)
-        first = not self.sudo().search_count([("export_id", "=", entry.id), ("state", "=", "done"),
-                                              ("id", "!=", self.id)], limit=1)
-        if first or params.get_param(PARAM_SKIP_COMPARISON):
+        previous = self.sudo().search([("export_id", "=", entry.id), ("state", "=", "done"), ("id", "!=", self.id)],
+                                      order="id desc", limit=1)
+        if not previous or params.get_param(PARAM_SKIP_COMPARISON):
             return None
+        if previous.loaded_columns:  # (not known for the imports of earlier versions)
+            columns = [name for name in columns if name in previous.loaded_columns]
         spec = changes.CHANGE_SPECS.get(export.name)
         keep = self._side_to_keep(entry)
 

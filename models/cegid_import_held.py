@@ -126,7 +126,7 @@ class CegidImportHeldUpdate(models.Model):
                 with self._rolled_back_whole():
                     entry._apply_columns(entry._plan_columns(profile_file(header, entry.name)))
                     entry.write({"state": "ready", "held_import_id": False})
-                    self._load(path, values["name"], values)
+                    self._load(path, values["name"], values, record)  # compared as any import
                 values.update(message_code="import.table_updated", message_params={"export": entry.name})
             except ExportFormatError as err:
                 values.update(state="rejected", message_code=err.code, message_params=err.params, row_count=0)
@@ -139,6 +139,8 @@ class CegidImportHeldUpdate(models.Model):
             values["duration"] = time.monotonic() - started
             record.write(values)
             record._follow_incident()  # the held file's incident ends with it, or goes on
+            if record.state == "done":
+                record._alert_closed_periods()
             self._commit()
             if record.state == "done":
                 record._file_away(folder, source=held.stored_as)

@@ -131,7 +131,7 @@ class CegidImportLoad(models.Model):
             values.update(message_code="import.table_created", message_params={"export": entry.name})
             found = Export._catalogue().identify(header.names, original_name(name))
         values["export_id"] = Export._entry(found.export.name).id or False
-        # the rows are compared over the columns the previous snapshot had
+        # the rows are compared over the columns the table had (and the previous snapshot filled: _comparer)
         compared_fields = [column.field for column in found.export.columns]
         if isinstance(found, HeaderChange) and found.export.by_header and not Export._review_first():
             # a known export's new columns are kept at once, as a new export's table is made at once
@@ -144,6 +144,7 @@ class CegidImportLoad(models.Model):
             found = Export._catalogue().identify(header.names, original_name(name))
         if isinstance(found, HeaderChange):
             raise ExportFormatError("import.header_changed", **found.params())
+        values["loaded_columns"] = [column.field for column in found.export.columns]
         reader = ExportReader(header, found.export, found.positions, resumed.get("date_order"))
         compared = {}  # what the comparison found, kept only once the table is replaced
         progress = LoadProgress.from_dict(resumed.get("progress"))

@@ -280,8 +280,17 @@ class CegidImportRun(models.Model):
 
     @api.model
     def _purge_history(self):
-        """Delete the history older than the retention setting (the downloads' one)."""
-        limit = self._cegid_history_limit()
+        """Delete the history older than the retention setting (the downloads' one), but what is still in use.
+
+        Kept whatever its age: a held file's line, as long as the file waits
+        for its table's update; the last import each table holds, which the
+        next one is compared with (else that one would count as the first,
+        every row added, no alert); an import with an activity still open (an
+        incident, a change in a closed period), until someone marks it done.
+        """
+        Import = self.sudo()
         held = self.env["is.cegid.export"].sudo().search([("held_import_id", "!=", False)]).held_import_id
-        # a held file's line stays as long as the file waits for its table's update
-        self.sudo().search([("create_date", "<", limit), ("id", "not in", held.ids)]).unlink()
+        latest = [last_id for _export, last_id in Import._read_group([("state", "=", "done")], ["export_id"],
+                                                                     ["id:max"])]
+        Import.search([("create_date", "<", self._cegid_history_limit()), ("id", "not in", held.ids + latest),
+                       ("activity_ids", "=", False)]).unlink()

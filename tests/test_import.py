@@ -457,6 +457,9 @@ class TestImport(ImportFolderMixin, TransactionCase):
         changes, money = compared.change_ids, compared.money_ids
         self.assertEqual(len(changes), 2)
         self.assertTrue(money)
+        self.drop("ECRITURE.csv", ecriture(("2025-01-02", "B", "411000", "2"), ("2025-01-03", "C", "411000", "3")))
+        latest = self.run_import()  # what the table holds, and the next ECRITURE import is compared with
+        self.assertEqual((latest.rows_added, latest.rows_removed), (1, 0))
         # a file held until a manager updates its table (review mode, a column added) waits as long as it takes
         self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.new_exports", "review")
         self.drop("ECRITURE.csv", (ECRITURE_HEADER + ";E_QTE\r\n2025-01-03;C;Libellé C;411000;3;0;C1;;2\r\n")
@@ -465,7 +468,8 @@ class TestImport(ImportFolderMixin, TransactionCase):
         entry = self.env.ref("is_cegid2odoo.export_ecriture")
         self.assertEqual((held.state, entry.state, entry.held_import_id), ("rejected", "held", held))
         self.env.cr.execute("UPDATE is_cegid_import SET create_date = %s WHERE id IN %s",
-                            (fields.Datetime.subtract(fields.Datetime.now(), days=400), (first | compared | held)._ids))
+                            (fields.Datetime.subtract(fields.Datetime.now(), days=400),
+                             (first | compared | latest | held)._ids))
         self.env.invalidate_all()
         self.drop("HISTOCUMSAL.csv", HISTOCUMSAL)
         new = self.run_import()
@@ -474,6 +478,36 @@ class TestImport(ImportFolderMixin, TransactionCase):
         self.assertFalse(changes.exists() or money.exists(), "what an import changed goes with it")
         self.assertTrue(held.exists())
         self.assertEqual(entry.held_import_id, held)
+        self.assertTrue(latest.exists(), "the import the table holds stays, however old")
+
+    def test_the_purge_leaves_an_import_whose_activity_is_open_and_the_next_import_compares(self):
+        """A change in a closed period opens an activity on its import: it stays until someone marks it done, and
+        the last import of a table stays to be compared with, even past the history's retention."""
+        self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.accounting_closed_until", "2025-01-31")
+        self.drop("ECRITURE.csv", ecriture(("2025-01-01", "A", "411000", "1")))
+        first = self.run_import()
+        self.drop("ECRITURE.csv", ecriture(("2025-01-01", "A", "411000", "5")))
+        alerted = self.run_import()
+        self.assertTrue(alerted.activity_ids, "a change in a closed month")
+        self.drop("ECRITURE.csv", ecriture(("2025-01-01", "A", "411000", "5")))
+        latest = self.run_import()
+        self.env.cr.execute("UPDATE is_cegid_import SET create_date = %s WHERE id IN %s",
+                            (fields.Datetime.subtract(fields.Datetime.now(), days=400),
+                             (first | alerted | latest)._ids))
+        self.env.invalidate_all()
+        self.drop("HISTOCUMSAL.csv", HISTOCUMSAL)
+        self.run_import()  # another export's import, which purges the history
+        self.assertFalse(first.exists())
+        self.assertTrue(alerted.exists() and alerted.activity_ids, "its activity open: kept")
+        self.assertTrue(latest.exists(), "what the table holds: kept")
+        self.drop("ECRITURE.csv", ecriture(("2025-01-01", "A", "411000", "5"), ("2025-02-01", "B", "411000", "1")))
+        new = self.run_import()
+        self.assertEqual((new.compared, new.rows_added, new.rows_removed), (True, 1, 0), "not a first import")
+        self.assertFalse(latest.exists(), "the table holds the new one now")
+        alerted.activity_ids.action_feedback()
+        self.drop("HISTOCUMSAL.csv", HISTOCUMSAL)
+        self.run_import()
+        self.assertFalse(alerted.exists(), "done: purged with the rest")
 
     def test_rejections_are_codes_read_in_the_readers_language(self):
         self.drop("ECRITURE.csv", ecriture(("2025-02-30", "R", "411000", "1")))

@@ -123,6 +123,24 @@ class TestImportChanges(ImportFolderMixin, TransactionCase):
         self.imported("ECRITURE.csv", ecriture(third_rows))
         self.assertTrue(alert.exists())
 
+    def test_an_optional_column_the_previous_file_lacked_changes_no_row(self):
+        """The customer adds the journal (an optional column of ECRITURE) to the Cegid query: the rows are compared
+        over the columns both files filled, so nothing changed and no closed month is alerted; the next file is
+        compared over the journal too."""
+        self.imported("ECRITURE.csv", ecriture(JANUARY))
+        with_journal = [f"{ECRITURE_HEADER};E_JOURNAL"]
+        with_journal += [f"{date};{piece};Pièce {piece};{account};{debit};{credit};;;ACH"
+                         for date, piece, account, debit, credit in JANUARY]
+        journal = self.imported("ECRITURE.csv", ("\r\n".join(with_journal) + "\r\n").encode("cp1252"))
+        self.assertEqual((journal.compared, journal.rows_added, journal.rows_removed), (True, 0, 0))
+        self.assertNotIn("e_journal", journal.change_columns)
+        self.assertIn("e_journal", journal.loaded_columns)
+        self.assertFalse(journal.closed_changes or self.alerts(journal))
+        with_journal[1] = with_journal[1].replace(";ACH", ";OD")
+        moved = self.imported("ECRITURE.csv", ("\r\n".join(with_journal) + "\r\n").encode("cp1252"))
+        self.assertEqual((moved.rows_added, moved.rows_removed), (1, 1))
+        self.assertTrue(self.alerts(moved), "a line of January moved to another journal")
+
     def test_the_side_kept_is_guessed_from_the_previous_comparison(self):
         """After a comparison where most rows changed, the next keeps the alike groups; same results either way."""
         self.imported("ECRITURE.csv", ecriture(JANUARY))

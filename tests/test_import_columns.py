@@ -242,6 +242,25 @@ class TestEveryColumnKept(ColumnsCase):
         self.assertEqual(self.env["is.cegid.ecriture"].search([]).x_e_etablissement, "Lyon")
         self.assertFalse(self.env["ir.config_parameter"].sudo().get_param(deferral), "the next update is judged anew")
 
+    def test_an_update_of_the_table_is_compared_with_the_rows_it_replaces(self):
+        """Update the table replaces the rows as an import does: compared over the columns both files filled (the
+        new columns change no row), and a change in a closed month is alerted."""
+        self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.accounting_closed_until", "2025-06-30")
+        self.import_one("ECRITURE.csv", f"{ECRITURE_HEADER}\r\n30/06/2025;FAC1;Vente;411000;10;0;C1;\r\n"
+                                        "30/06/2025;FAC9;Vente;411000;5;0;C1;\r\n")
+        self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.new_exports", "review")
+        self.drop("ECRITURE.csv", self.ecriture_with_extras(("FAC1", "10", "Lyon", "1,5"),
+                                                            ("FAC2", "20", "Pau", "2")).encode("cp1252"))
+        self.run_import()
+        entry = self.env.ref("is_cegid2odoo.export_ecriture")
+        entry.with_user(self.manager).action_update_table()
+        self.run_import_cron()
+        update = self.env["is.cegid.import"].search([("message_code", "=", "import.table_updated")])
+        self.assertEqual((update.state, update.compared, update.rows_added, update.rows_removed),
+                         ("done", True, 1, 1), "FAC2 added, FAC9 removed, FAC1 alike")
+        self.assertFalse({"x_e_etablissement", "x_e_qte", "e_journal"} & set(update.change_columns))
+        self.assertTrue(update.closed_changes and update.activity_ids, "June 2025 is closed")
+
     def test_a_copy_of_the_database_leaves_the_held_file_to_its_own_database(self):
         """A database copied with an update requested (its settings not confirmed on the copy) neither changes the
         table nor moves the held file out of the anomalie/ folder it may share with the production database."""
