@@ -12,9 +12,10 @@ only one: ``ExponentialRetry`` with a short first wait and a bounded total
 With a run's ``deadline`` (a ``time.monotonic()`` value), each call gets
 the SDK's per-operation keywords from ``call_options``: its connection and
 read timeouts and its retries cut so that its attempts and their backoffs
-end by the deadline; and the transport lets no request (a retry, a
+end by the deadline; the transport lets no request (a retry, a
 listing's next page, a download's next chunk) start past it
-(``DeadlineTransport``). A call with too little time left is not made
+(``DeadlineTransport``), and the retry policy waits no backoff that
+would end past it (``DeadlineRetry``). A call with too little time left is not made
 (``OutOfTime``), nor is one whose retries or timeouts had to be cut and
 that failed on the network or a 5xx: the deadline stopped it, not Azure.
 
@@ -259,7 +260,8 @@ class DeadlineTransport(RequestsTransport):
     Every attempt of a request goes through ``send``, a retry too: the
     per-operation ``raw_request_hook`` runs at the first attempt only (the
     SDK takes it out of the request's options), and the storage clients
-    ignore ``per_retry_policies``. Raise OutOfTime.
+    ignore ``per_retry_policies`` (the backoff before a retry is
+    ``DeadlineRetry``'s). Raise OutOfTime.
     """
 
     def __init__(self, deadline, **kwargs):
@@ -273,6 +275,27 @@ class DeadlineTransport(RequestsTransport):
         return super().send(request, **kwargs)
 
 
+class DeadlineRetry(ExponentialRetry):
+    """The SDK's exponential retry, which waits no backoff that would end past ``deadline`` (or None).
+
+    Its retry would be refused then (``DeadlineTransport``): the call stops
+    at once rather than after the wait. (The wait is the policy's: the
+    transport the storage clients hand it is their wrapper, not ours.)
+    """
+
+    def __init__(self, deadline, **kwargs):
+        super().__init__(**kwargs)
+        self.deadline = deadline
+
+    def sleep(self, settings, transport):
+        """Wait the backoff before a retry (see ExponentialRetry), unless the retry would start past the deadline."""
+        backoff = self.get_backoff_time(settings)
+        if self.deadline is not None and time.monotonic() + backoff >= self.deadline:
+            raise OutOfTime()
+        if backoff > 0:
+            transport.sleep(backoff)
+
+
 def _client(url, tuning, deadline):
     """A ContainerClient for the SAS ``url``: its own session (pool sized for the run), timeouts, retry policy."""
     session = requests.Session()
@@ -284,8 +307,8 @@ def _client(url, tuning, deadline):
     transport = DeadlineTransport(deadline, session=session, session_owner=True,
                                   connection_timeout=tuning.connection_timeout, read_timeout=tuning.read_timeout,
                                   connection_data_block_size=tuning.data_block_size)
-    retry = ExponentialRetry(initial_backoff=tuning.retry_first_wait, increment_base=tuning.retry_base,
-                             retry_total=tuning.retry_total, random_jitter_range=tuning.retry_first_wait / 2)
+    retry = DeadlineRetry(deadline, initial_backoff=tuning.retry_first_wait, increment_base=tuning.retry_base,
+                          retry_total=tuning.retry_total, random_jitter_range=tuning.retry_first_wait / 2)
     return ContainerClient.from_container_url(
         url, transport=transport, retry_policy=retry, max_single_get_size=tuning.single_get_size,
         max_chunk_get_size=tuning.chunk_size, raw_response_hook=_check_answer,

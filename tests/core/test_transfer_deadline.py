@@ -168,7 +168,8 @@ def test_no_retry_of_a_chunk_starts_past_the_deadline(proxied):
     """A download that started with time for a retry per request gets a 503 on a chunk shortly before its deadline.
 
     The retry policy would re-send that GET after its backoff (1 s), past the
-    deadline: it is not sent, the download stops there with what it kept.
+    deadline: it neither waits nor sends it, the download stops there with
+    what it kept.
     """
     container, settings, proxy = proxied
     upload(container, "HISTOCUMSAL.csv", os.urandom(40 * 64 * 1024))
@@ -181,8 +182,10 @@ def test_no_retry_of_a_chunk_starts_past_the_deadline(proxied):
     busy = BusyNearTheDeadline(proxy, deadline, 0.7)
 
     result = run_transfer(settings, tuning=tuning, reporter=busy, deadline=deadline)
+    ended = time.monotonic()
 
     assert [at for at in proxy.head_times if at >= busy.since]  # a chunk's GET was answered 503
+    assert ended < deadline  # its backoff would have ended past the deadline: stopped at once, not after the wait
     assert [round(at - deadline, 2) for at in proxy.head_times if at >= deadline] == []  # seconds late
     [outcome] = result.outcomes
     assert (outcome.state, outcome.code) == ("continued", "file.continued"), outcome.params
