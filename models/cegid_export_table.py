@@ -233,7 +233,7 @@ class CegidExportTable(models.Model):
         locked first, for a few seconds at most: a column waiting behind a
         reader (a backup, a long report) would stop every other reader of the
         table, for as long as that one lasts. Raises TableBusy when readers
-        keep it.
+        keep it. Returns the names of the fields kept as they were.
         """
         self.ensure_one()
         if not self._lock_table():
@@ -254,6 +254,7 @@ class CegidExportTable(models.Model):
         self._write_views()
         _logger.info("Cegid export %s: table %s updated (%d fields dropped, %d made)", self.name,
                      self.model_id.model, len(dropped), len(new))
+        return set(kept.mapped("field_name"))
 
     # -- removing -------------------------------------------------------------------------------------------------
 

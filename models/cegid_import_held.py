@@ -124,9 +124,10 @@ class CegidImportHeldUpdate(models.Model):
                 values.update(file_facts(path))
                 header = read_header(path, lambda names: Catalogue().by_header(names) is not None)
                 with self._rolled_back_whole():
-                    entry._apply_columns(entry._plan_columns(profile_file(header, entry.name)))
+                    kept = entry._apply_columns(entry._plan_columns(profile_file(header, entry.name)))
                     entry.write({"state": "ready", "held_import_id": False})
-                    self._load(path, values["name"], values, record)  # compared as any import
+                    # compared as any import, over the fields kept (one made again for a wider type is empty)
+                    self._load(path, values["name"], values, record, comparable=kept)
                 values.update(message_code="import.table_updated", message_params={"export": entry.name})
             except ExportFormatError as err:
                 values.update(state="rejected", message_code=err.code, message_params=err.params, row_count=0)

@@ -18,6 +18,7 @@ import logging
 import os
 
 from odoo import api, fields, models, sql_db
+from odoo.tools import escape_psql
 
 from ..cegid_data_access.staging.names import original_name
 from ..cegid_import.catalogue import HeaderChange, NewExport
@@ -99,14 +100,16 @@ class CegidImportLoad(models.Model):
         return None
 
     @api.model
-    def _load(self, path, name, values, record=None, deadline=None, patient=False):
+    def _load(self, path, name, values, record=None, deadline=None, patient=False, comparable=None):
         """Find the file's export and replace its table (inside the caller's savepoint); fill ``values``.
 
         The first file of an export never seen makes its catalogue entry (and
         its table, unless a manager reviews it first); a changed header raises
         ``import.header_changed``. With a ``deadline`` (``time.monotonic()``)
         the rows may load by parts: ``values`` then say *Loading in parts*;
-        ``patient``: see ``pg_replace.replace_in_parts``.
+        ``patient``: see ``pg_replace.replace_in_parts``. The rows are
+        compared over the fields this file fills (of ``comparable`` only, when
+        given) that the previous file filled too.
         """
         Export = self.env["is.cegid.export"].sudo()
         catalogue = Export._catalogue()
@@ -131,8 +134,7 @@ class CegidImportLoad(models.Model):
             values.update(message_code="import.table_created", message_params={"export": entry.name})
             found = Export._catalogue().identify(header.names, original_name(name))
         values["export_id"] = Export._entry(found.export.name).id or False
-        # the rows are compared over the columns the table had (and the previous snapshot filled: _comparer)
-        compared_fields = [column.field for column in found.export.columns]
+        table_fields = {column.field for column in found.export.columns}  # before a known export's new columns
         if isinstance(found, HeaderChange) and found.export.by_header and not Export._review_first():
             # a known export's new columns are kept at once, as a new export's table is made at once
             profile = self._profiled(header, found.export.name, deadline, resumed, identity, values)
@@ -145,6 +147,8 @@ class CegidImportLoad(models.Model):
         if isinstance(found, HeaderChange):
             raise ExportFormatError("import.header_changed", **found.params())
         values["loaded_columns"] = [column.field for column in found.export.columns]
+        compared_fields = [field for field in values["loaded_columns"] if field in table_fields and (
+            comparable is None or field in comparable)]
         reader = ExportReader(header, found.export, found.positions, resumed.get("date_order"))
         compared = {}  # what the comparison found, kept only once the table is replaced
         progress = LoadProgress.from_dict(resumed.get("progress"))
@@ -256,6 +260,22 @@ class CegidImportLoad(models.Model):
         last._file_away(folder)
         return last
 
+    @api.model
+    def _export_imported_as(self, name):
+        """The catalogue entry the last import of a file named as ``name`` (the download's suffix aside) was of.
+
+        A known export is told by its header whatever its files' names (a
+        query whose files are named GRAND_LIVRE fills ECRITURE); reading the
+        header here would read the whole file (its encoding), the history
+        does not. None when no such file was imported.
+        """
+        stem, ext = os.path.splitext(original_name(name))
+        pattern = f"{escape_psql(stem)}%{escape_psql(ext)}"
+        for record in self.sudo().search([("name", "=like", pattern), ("export_id", "!=", False)], limit=50):
+            if original_name(record.name) == original_name(name):
+                return record.export_id
+        return self.env["is.cegid.export"]
+
     def _supersede_if_older(self, folder, name):
         """The import record of file ``name``, archived unread, when its table holds a newer file's rows; else none.
 
@@ -263,7 +283,9 @@ class CegidImportLoad(models.Model):
         while a newer file of its export was imported would otherwise take the
         table back to an older snapshot.
         """
-        current = self.sudo().search([("export_id.name", "=", export_of(name)), ("state", "=", "done")], limit=1)
+        export = self._export_imported_as(name)
+        of_export = ("export_id", "=", export.id) if export else ("export_id.name", "=", export_of(name))
+        current = self.sudo().search([of_export, ("state", "=", "done")], limit=1)
         try:
             facts = file_facts(os.path.join(folder, name))
         except OSError:

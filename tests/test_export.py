@@ -211,15 +211,19 @@ class TestNewExport(CegidCase):
         self.run_import()
         entry = self.entry()
         self.assertEqual(entry.column_ids.mapped("kind"), ["integer", "char", "date", "integer"])
-        self.drop("SALARIES.csv", salaries([("2", "B", "inconnue", "1,5")], "ID;NOM;DATE_EMBAUCHE;SALAIRE_BASE"))
+        self.drop("SALARIES.csv", salaries([("1", "A", "01/01/2020", "1"), ("2", "B", "inconnue", "1,5")],
+                                           "ID;NOM;DATE_EMBAUCHE;SALAIRE_BASE"))
         record = self.run_import()
         self.assertEqual((record.state, entry.state), ("rejected", "held"))
         entry.with_user(self.manager).action_update_table()
         self.run_import_cron()
         self.assertEqual(entry.column_ids.mapped("kind"), ["integer", "char", "char", "float"])
         self.assertEqual(self.column_types()["x_date_embauche"], "character varying")
-        rec = self.env["x_cegid_salaries"].search([])
+        rec = self.env["x_cegid_salaries"].search([("x_id", "=", 2)])
         self.assertEqual((rec.x_id, rec.x_date_embauche, rec.x_salaire_base), (2, "inconnue", 1.5))
+        # compared over the fields kept: the two made again were emptied, their values are no change
+        update = entry.last_import_id
+        self.assertEqual((update.rows_added, update.rows_removed, update.change_columns), (1, 0, ["x_id", "x_nom"]))
 
     def test_a_newer_file_with_the_old_columns_releases_the_hold(self):
         self.drop("SALARIES.csv", salaries(FIRST))

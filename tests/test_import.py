@@ -353,6 +353,17 @@ class TestImport(ImportFolderMixin, TransactionCase):
         self.assertEqual(self.run_import().state, "done")
         self.assertEqual(self.entries(), [("2025-06-01", "NEWEST", "411000", 6.0)])
 
+    def test_a_known_exports_file_of_another_name_older_than_its_table_is_archived_unread(self):
+        """ECRITURE is told by its header: a query whose files are named GRAND_LIVRE is guarded the same way."""
+        self.drop("GRAND_LIVRE.csv", ecriture(("2025-05-01", "NEWER", "411000", "5")))
+        self.assertEqual(self.run_import().export_id, self.env.ref("is_cegid2odoo.export_ecriture"))
+        # left behind, delivered under a suffixed name as another one had come meanwhile
+        older = self.drop("GRAND_LIVRE.20250401T000000Z.csv", ecriture(("2025-04-01", "OLDER", "411000", "4")))
+        os.utime(older, (self.mtime - 3600, self.mtime - 3600))
+        record = self.run_import()
+        self.assertEqual((record.state, record.message_code), ("superseded", "import.older_than_table"))
+        self.assertEqual(self.entries(), [("2025-05-01", "NEWER", "411000", 5.0)])
+
     def test_hidden_files_subfolders_and_other_files_are_left_alone(self):
         (self.folder / ".cegid-partial").mkdir()
         (self.folder / ".cegid-partial" / "x.part").write_bytes(ecriture())
