@@ -141,6 +141,20 @@ class TestImportChanges(ImportFolderMixin, TransactionCase):
         self.assertEqual((moved.rows_added, moved.rows_removed), (1, 1))
         self.assertTrue(self.alerts(moved), "a line of January moved to another journal")
 
+    def test_a_file_lacking_an_optional_column_and_adding_another_changes_no_row(self):
+        """The query loses the journal and gains a quantity in one change: the quantity gets its field at once, and
+        the rows are compared over what both files filled (not the journal this file lacks), so nothing changed."""
+        rows = [f"{date};{piece};Pièce {piece};{account};{debit};{credit};;" for date, piece, account, debit, credit
+                in JANUARY]
+        with_journal = [f"{ECRITURE_HEADER};E_JOURNAL"] + [f"{row};ACH" for row in rows]
+        self.imported("ECRITURE.csv", ("\r\n".join(with_journal) + "\r\n").encode("cp1252"))
+        with_quantity = [f"{ECRITURE_HEADER};E_QTE"] + [f"{row};1" for row in rows]
+        record = self.imported("ECRITURE.csv", ("\r\n".join(with_quantity) + "\r\n").encode("cp1252"))
+        self.assertEqual(record.message_code, "import.columns_added")
+        self.assertEqual((record.compared, record.rows_added, record.rows_removed), (True, 0, 0))
+        self.assertFalse({"e_journal", "x_e_qte"} & set(record.change_columns))
+        self.assertFalse(self.alerts(record))
+
     def test_the_side_kept_is_guessed_from_the_previous_comparison(self):
         """After a comparison where most rows changed, the next keeps the alike groups; same results either way."""
         self.imported("ECRITURE.csv", ecriture(JANUARY))
