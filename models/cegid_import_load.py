@@ -269,10 +269,12 @@ class CegidImportLoad(models.Model):
         header here would read the whole file (its encoding), the history
         does not. None when no such file was imported.
         """
-        stem, ext = os.path.splitext(original_name(name))
-        pattern = f"{escape_psql(stem)}%{escape_psql(ext)}"
-        for record in self.sudo().search([("name", "=like", pattern), ("export_id", "!=", False)], limit=50):
-            if original_name(record.name) == original_name(name):
+        original = original_name(name)
+        stem, ext = os.path.splitext(original)
+        suffixed = f"{escape_psql(stem)}.%{escape_psql(ext)}"  # the download's suffix follows a dot
+        for record in self.sudo().search(["|", ("name", "=", original), ("name", "=like", suffixed),
+                                          ("export_id", "!=", False)], limit=50):
+            if original_name(record.name) == original:
                 return record.export_id
         return self.env["is.cegid.export"]
 
