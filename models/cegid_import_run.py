@@ -81,7 +81,7 @@ class CegidImportRun(models.Model):
     def _take_update_requests(self, deadline):
         """The table updates the managers asked for, each in its turn: (the requests found, whether one was put off).
 
-        None on a copy of the database or from a folder another database
+        No update on a copy of the database or from a folder another database
         claimed: the held files are their own database's. An update is one
         transaction, as long as its file: one that may not end in this run is
         put off to the continuation the run hands over to, which starts a turn
@@ -104,11 +104,11 @@ class CegidImportRun(models.Model):
         Not once the run's time is up, as no file starts then. Else when the
         time it may take (UPDATE_FACTOR times the export's last import: the
         file is read whole for its types, then loaded) fits in what is left;
-        or when a run put off this very update already (the note _cron_import
-        writes when it puts one off) and this one has at least what any run of
-        a new turn is sure to have (a run the schedule woke, another worker's;
-        never less than MIN_RUN_SECONDS), rather than wait for a continuation in
-        the same process, which would have more.
+        or when a run put off this very update already (the note
+        _take_update_requests writes when it puts one off) and this one has at
+        least what any run of a new turn is sure to have (a run the schedule
+        woke, another worker's; never less than MIN_RUN_SECONDS), rather than
+        wait for a continuation in the same process, which would have more.
         """
         if deadline is None:
             return True
