@@ -134,12 +134,10 @@ class CegidExport(models.Model):
             entry.query_id = by_name.get(entry.name.upper(), queries.browse())[:1]
 
     def _compute_last_import(self):
-        imports = self.env["is.cegid.import"].sudo()
-        # _read_group: Odoo's server-side grouping (read_group is the web client's, formatted for it)
-        last_ids = dict(imports._read_group([("export_id", "in", self.ids), ("state", "=", "done")],
-                                            ["export_id"], ["id:max"]))
+        imports = self.env["is.cegid.import"]
+        last_done = imports._last_done(self)
         for entry in self:
-            last = imports.browse(last_ids.get(entry))
+            last = last_done.get(entry, imports)
             entry.last_import_id = last
             entry.export_date = last.file_date
 

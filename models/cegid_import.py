@@ -234,6 +234,24 @@ class CegidImport(models.Model):
         return last if same else self.browse()
 
     @api.model
+    def _last_done(self, exports=None, excluding=None):
+        """{export: the last import done of it}, for ``exports`` (None: every export); one query, as superuser.
+
+        The last import done of an export is the one whose rows its table
+        holds. Read from the database, not from the export's last_import_id,
+        whose cache would miss an import done earlier in the same run.
+        ``excluding``: an import left out (the one being compared).
+        """
+        domain = [("state", "=", "done")]
+        if exports is not None:
+            domain.append(("export_id", "in", exports.ids))
+        if excluding:
+            domain.append(("id", "!=", excluding.id))
+        Import = self.sudo()
+        return {export: Import.browse(last_id)
+                for export, last_id in Import._read_group(domain, ["export_id"], ["id:max"]) if export}
+
+    @api.model
     def _create_record(self, values):
         """A history record (as superuser: the cron's user may read no data), without chatter noise."""
         return self.sudo().with_context(mail_create_nolog=True, mail_create_nosubscribe=True).create(values)

@@ -150,8 +150,7 @@ class CegidImportChanges(models.Model):
         self.ensure_one()
         params = self.env["ir.config_parameter"].sudo()
         entry = self.env["is.cegid.export"]._entry(export.name)
-        previous = self.sudo().search([("export_id", "=", entry.id), ("state", "=", "done"), ("id", "!=", self.id)],
-                                      order="id desc", limit=1)
+        previous = self._last_done(entry, excluding=self).get(entry)
         if not previous or params.get_param(PARAM_SKIP_COMPARISON):
             return None
         if previous.loaded_columns:  # (not known for the imports of earlier versions)

@@ -285,9 +285,8 @@ class CegidImportLoad(models.Model):
         while a newer file of its export was imported would otherwise take the
         table back to an older snapshot.
         """
-        export = self._export_imported_as(name)
-        of_export = ("export_id", "=", export.id) if export else ("export_id.name", "=", export_of(name))
-        current = self.sudo().search([of_export, ("state", "=", "done")], limit=1)
+        export = self._export_imported_as(name) or self.env["is.cegid.export"]._entry(export_of(name))
+        current = self._last_done(export).get(export, self.browse())
         try:
             facts = file_facts(os.path.join(folder, name))
         except OSError:

@@ -115,7 +115,7 @@ class CegidImportRun(models.Model):
         left = deadline - time.monotonic()
         if left <= 0:
             return False
-        last = self.sudo().search([("export_id", "=", entry.id), ("state", "=", "done")], limit=1)
+        last = self._last_done(entry).get(entry, self.browse())
         if left >= last.duration * UPDATE_FACTOR:
             return True
         put_off = self.env["is.cegid.backend"]._cegid_param(update_deferral(entry)) == str(entry.held_import_id.id)
@@ -290,7 +290,6 @@ class CegidImportRun(models.Model):
         """
         Import = self.sudo()
         held = self.env["is.cegid.export"].sudo().search([("held_import_id", "!=", False)]).held_import_id
-        latest = [last_id for _export, last_id in Import._read_group([("state", "=", "done")], ["export_id"],
-                                                                     ["id:max"])]
+        latest = [last.id for last in Import._last_done().values()]
         Import.search([("create_date", "<", self._cegid_history_limit()), ("id", "not in", held.ids + latest),
                        ("activity_ids", "=", False)]).unlink()
