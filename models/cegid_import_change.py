@@ -153,7 +153,7 @@ class CegidImportChanges(models.Model):
         previous = self._last_done(entry, excluding=self).get(entry)
         if not previous or params.get_param(PARAM_SKIP_COMPARISON):
             return None
-        if previous.loaded_columns:  # (not known for the imports of earlier versions)
+        if previous.loaded_columns:  # (18.0.1.4.0 infers them for the last imports of earlier versions)
             columns = [name for name in columns if name in previous.loaded_columns]
         spec = changes.CHANGE_SPECS.get(export.name)
         keep = self._side_to_keep(entry)

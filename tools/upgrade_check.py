@@ -77,21 +77,29 @@ env.cr.execute("SELECT count(*) FROM information_schema.columns WHERE table_name
 details_column = env.cr.fetchone()[0]
 print("files read as: %s, details column: %s" % (
     sorted({(rec.file_encoding, rec.file_delimiter, rec.date_order) for rec in imports}), details_column))
+last_ecriture = imports.filtered(lambda rec: rec.export_id.name == "ECRITURE")[:1]
+print("filled by the last import: %s" % last_ecriture.loaded_columns)
+# FAC1 again, now with a journal (an optional column the previous file lacked): not a change
 folder = env["ir.config_parameter"].sudo().get_param("@MODULE@.import_folder")
 with open(os.path.join(folder, "ECRITURE.csv"), "w", encoding="cp1252") as handle:
     handle.write("E_DATECOMPTABLE;E_REFINTERNE;E_LIBELLE;E_GENERAL;E_DEBIT;E_CREDIT;E_AUXILIAIRE;E_REFLIBRE;"
-                 "E_JOURNAL;E_ETABLISSEMENT\r\n30/06/2025;FAC2;Vente;411000;5;0;C1;;VTE;Lyon\r\n")
+                 "E_JOURNAL;E_ETABLISSEMENT\r\n30/06/2025;FAC1;Vente;411000;100;0;C1;;VTE;Lyon\r\n"
+                 "30/06/2025;FAC2;Vente;411000;5;0;C1;;VTE;Lyon\r\n")
 record = env["is.cegid.import"]._import_folder().records
 env.cr.commit()
-row = env["is.cegid.ecriture"].search([])
-print("new file: %s %s %s %s" % (record.state, row.e_refinterne, row.e_journal, row.x_e_etablissement))
+rows = env["is.cegid.ecriture"].search([], order="e_refinterne")
+print("new file: %s %s %s %s, %s added, %s removed" % (
+    record.state, ",".join(rows.mapped("e_refinterne")), sorted(set(rows.mapped("e_journal"))),
+    sorted(set(rows.mapped("x_e_etablissement"))), record.rows_added, record.rows_removed))
 """.replace("@MODULE@", suite.MODULE)
 AFTER_OK = ("after: ecriture=FAC1,REG1 journal=[False, False] absence=0000042/False "
             "salaries=[('Hélène Dupré', 2500.5), ('Zoé Müller', 3100.25)] headers=True kind=float",
             "change rows' log columns: 0",
             "changed rows: [('added', 'REG1', '100'), ('removed', 'REG0', '90')], values by name: True",
             "files read as: [('cp1252-latin1', ';', 'day_first')], details column: 0",
-            "new file: done FAC2 VTE Lyon")
+            "filled by the last import: ['e_datecomptable', 'e_refinterne', 'e_libelle', 'e_general', 'e_debit', "
+            "'e_credit', 'e_auxiliaire']",
+            "new file: done FAC1,FAC2 ['VTE'] ['Lyon'], 1 added, 1 removed")
 
 
 def manifest_version(text):
