@@ -234,10 +234,10 @@ class CegidBackend(models.AbstractModel):
             "an administrator must save them again before Odoo changes anything in Cegid."))
 
     @api.model
-    def _check_cegid_cron(self, xmlid):
-        """Refuse a button whose work the scheduled action ``xmlid`` does while it is archived (an administrator's
-        choice, or Odoo's after repeated failures): Odoo drops the triggers of an archived action."""
-        cron = self.env.ref(xmlid).sudo()
+    def _check_cegid_cron(self, cron):
+        """Refuse a button whose work the scheduled action ``cron`` (or its xml id) does while it is archived (an
+        administrator's choice, or Odoo's after repeated failures): Odoo drops the triggers of an archived action."""
+        cron = (self.env.ref(cron) if isinstance(cron, str) else cron).sudo()
         if not cron.active:
             raise UserError(self.env._(
                 "The scheduled action “%(action)s” is archived: it cannot do what you ask now. An administrator can "
@@ -275,10 +275,12 @@ class CegidBackend(models.AbstractModel):
         A run commits each file before moving it, which a request must not do
         (Odoo commits it at its end, or rolls it all back when it is killed
         past its own time limit, or retries it on a serialization failure):
-        files would reach archive/ with their rows rolled back.
+        files would reach archive/ with their rows rolled back. Refused for
+        an archived action, whose triggers Odoo drops: nothing would run.
         """
         if not request:
             return False
+        self._check_cegid_cron(cron)
         _logger.info("Cegid: %s started in a web request, left to a cron worker", cron.name)
         cron.sudo()._trigger()
         return True

@@ -11,7 +11,8 @@ from unittest.mock import patch
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
-from odoo.tests.common import HttpCase, TransactionCase, freeze_time, new_test_user
+from odoo.tests.common import HttpCase, JsonRpcException, TransactionCase, freeze_time, new_test_user
+from odoo.tools import mute_logger
 
 from ..cegid_import import pg_readers, pg_replace
 from ..cegid_import.catalogue import KNOWN
@@ -648,3 +649,15 @@ class TestRunManually(ImportFolderMixin, HttpCase):
         self.assertEqual(sorted(path.name for path in self.folder.iterdir()), ["HISTOCUMSAL.csv"])
         self.env["is.cegid.import"]._cron_import()  # what the cron worker then does
         self.assertEqual(self.env["is.cegid.import"].search([]).mapped("state"), ["done"])
+
+    def test_run_manually_an_archived_action_says_it_cannot_run(self):
+        """Odoo drops the triggers of an archived action: the administrator is told, rather than nothing happening."""
+        cron = self.env.ref("is_cegid2odoo.ir_cron_cegid_import")
+        cron.active = False
+        self.drop("HISTOCUMSAL.csv", HISTOCUMSAL)
+        self.authenticate("admin", "admin")
+        with self.assertRaises(JsonRpcException) as caught, mute_logger("odoo.http"):
+            self.make_jsonrpc_request("/web/dataset/call_kw/ir.cron/method_direct_trigger", {
+                "model": "ir.cron", "method": "method_direct_trigger", "args": [cron.ids], "kwargs": {}})
+        self.assertEqual(caught.exception.args[0], "odoo.exceptions.UserError")
+        self.assertFalse(self.env["is.cegid.import"].search([]), "nothing imported")
