@@ -389,6 +389,7 @@ class CegidExport(models.Model):
         The caller's right to delete is checked first: the tables are dropped as superuser.
         """
         self.check_access("unlink")
+        self._forget_deferral()
         for entry in self.filtered(lambda rec: not rec.builtin and rec.model_id):
             entry.sudo()._drop_table()
         return super().unlink()

@@ -141,11 +141,13 @@ class CegidImportChanges(models.Model):
     def _comparer(self, export, values, columns):
         """The ``compare(old, new)`` of ``pg_replace.replace_table`` for this import, or None.
 
-        None for the first import of an export (nothing to compare with) and
-        when the settings turn the comparison off. It fills ``values``. The
-        rows are compared over those of ``columns`` (the file's fields the
-        table had) that the previous snapshot filled too: a column the file
-        adds, or an optional one the previous file lacked, changes no row.
+        None for the first import of an export (nothing to compare with),
+        when the settings turn the comparison off, and when no column is left
+        to compare over (an update of the table that made every column anew).
+        It fills ``values``. The rows are compared over those of ``columns``
+        (the file's fields the table had) that the previous snapshot filled
+        too: a column the file adds, or an optional one the previous file
+        lacked, changes no row.
         """
         self.ensure_one()
         params = self.env["ir.config_parameter"].sudo()
@@ -155,6 +157,8 @@ class CegidImportChanges(models.Model):
             return None
         if previous.loaded_columns:  # (18.0.1.4.0 infers them for the last imports of earlier versions)
             columns = [name for name in columns if name in previous.loaded_columns]
+        if not columns:
+            return None
         spec = changes.CHANGE_SPECS.get(export.name)
         keep = self._side_to_keep(entry)
 

@@ -225,6 +225,20 @@ class TestNewExport(CegidCase):
         update = entry.last_import_id
         self.assertEqual((update.rows_added, update.rows_removed, update.change_columns), (1, 0, ["x_id", "x_nom"]))
 
+    def test_an_update_that_makes_every_column_anew_is_not_compared(self):
+        """No column kept alike, nothing to compare the rows over: the table is updated, its rows all added."""
+        self.drop("SALARIES.csv", salaries([("1",), ("2",)], "ID"))
+        self.run_import()
+        entry = self.entry()
+        self.drop("SALARIES.csv", salaries([("A1",), ("2",)], "ID"))
+        self.assertEqual(self.run_import().state, "rejected")
+        entry.with_user(self.manager).action_update_table()
+        self.run_import_cron()
+        update = entry.last_import_id
+        self.assertEqual((update.state, update.message_code, update.compared, update.rows_added),
+                         ("done", "import.table_updated", False, 2), update.message)
+        self.assertEqual(self.env["x_cegid_salaries"].search([], order="id").mapped("x_id"), ["A1", "2"])
+
     def test_a_newer_file_with_the_old_columns_releases_the_hold(self):
         self.drop("SALARIES.csv", salaries(FIRST))
         self.run_import()
@@ -351,8 +365,12 @@ class TestNewExport(CegidCase):
         self.env.cr.execute("SELECT to_regclass('x_cegid_salaries')")
         self.assertTrue(self.env.cr.fetchone()[0])
         self.assertEqual(self.env["x_cegid_salaries"].with_user(self.other_reader).search_count([]), 3)
+        params = self.env["ir.config_parameter"].sudo()
+        deferral = f"is_cegid2odoo.update_deferred.{self.entry().id}"
+        params.set_param(deferral, "1")  # as a run notes the update of a held file it put off
         self.entry().with_user(self.manager).unlink()
         self.assertNotIn("x_cegid_salaries", self.env)
+        self.assertFalse(params.get_param(deferral), "no note outlives its export")
         self.env.cr.execute("SELECT to_regclass('x_cegid_salaries')")
         self.assertIsNone(self.env.cr.fetchone()[0])
         self.assertFalse(self.env["ir.model.data"].search([("name", "like", "x_cegid_salaries")]))
