@@ -10,6 +10,7 @@ import time
 from unittest.mock import patch
 
 import pytz
+from lxml import etree
 
 from odoo import fields
 from odoo.api import call_kw
@@ -263,6 +264,24 @@ class TestSettings(CegidCase):
                                       groups="base.group_user,base.group_system")
         values = call_kw(self.env(user=administrator)["res.config.settings"], "default_get", [names], {})
         self.assertEqual(values["cegid_tenant_id"], self.simulator.credentials["tenant_id"])
+
+    def test_an_administrator_outside_the_cegid_groups_is_offered_no_link_he_cannot_follow(self):
+        """The downloads' history and the scheduled queries are the Cegid groups' records: their links would end in an
+        access error; the last download is named, not opened."""
+        administrator = new_test_user(self.env, login="cegid_system_only", groups="base.group_user,base.group_system")
+        user = new_test_user(self.env, login="cegid_system_user",
+                             groups="base.group_user,base.group_system,is_cegid2odoo.group_cegid_user")
+        links = {f'name="{self.env.ref(f"is_cegid2odoo.{xmlid}").id}"' for xmlid in ("action_cegid_transfer",
+                                                                                      "action_cegid_query")}
+
+        def seen_by(person):
+            """The links among ``links`` in the form ``person`` gets, and whether the last download opens."""
+            arch = self.env["res.config.settings"].with_user(person).get_views([(False, "form")])["views"]["form"]
+            [last] = etree.fromstring(arch["arch"]).xpath("//field[@name='cegid_last_transfer_id']")
+            return {link for link in links if link in arch["arch"]}, "no_open" in last.get("options", "")
+
+        self.assertEqual(seen_by(administrator), (set(), True))
+        self.assertEqual(seen_by(user), (links, False))
 
     def test_plain_user_cannot_read_secrets(self):
         with self.assertRaises(AccessError):
