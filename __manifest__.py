@@ -27,6 +27,7 @@
         "data/cegid_export_data.xml",
         "data/cegid_dashboards.xml",
     ],
+    "post_init_hook": "post_init_hook",
     "assets": {
         "web.assets_backend": [
             "is_cegid2odoo/static/src/views/*",

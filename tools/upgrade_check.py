@@ -48,6 +48,8 @@ for name, text in files.items():
 with open(os.path.join(folder, "ECRITURE.csv"), "w", encoding="cp1252") as handle:
     handle.write(ECRITURE + "30/06/2025;FAC1;Vente;411000;100;0;C1;\r\n30/06/2025;REG1;Règlement;512000;0;100;;\r\n")
 (getattr(Import, "_import_folder", None) or Import.import_folder)()
+# an organisation keeps the salaries from its administrator: out of the managers, whose group implies payroll
+env.ref("@MODULE@.group_cegid_manager").users = [(3, env.ref("base.user_admin").id)]
 env.cr.commit()
 print("before: %s" % ",".join(sorted(env["is.cegid.import"].search([]).mapped("state"))))
 """
@@ -79,6 +81,7 @@ print("files read as: %s, details column: %s" % (
     sorted({(rec.file_encoding, rec.file_delimiter, rec.date_order) for rec in imports}), details_column))
 last_ecriture = imports.filtered(lambda rec: rec.export_id.name == "ECRITURE")[:1]
 print("filled by the last import: %s" % last_ecriture.loaded_columns)
+print("administrator in the managers: %s" % env.ref("base.user_admin").has_group("@MODULE@.group_cegid_manager"))
 # FAC1 again, now with a journal (an optional column the previous file lacked): not a change
 folder = env["ir.config_parameter"].sudo().get_param("@MODULE@.import_folder")
 with open(os.path.join(folder, "ECRITURE.csv"), "w", encoding="cp1252") as handle:
@@ -99,6 +102,7 @@ AFTER_OK = ("after: ecriture=FAC1,REG1 journal=[False, False] absence=0000042/Fa
             "files read as: [('cp1252-latin1', ';', 'day_first')], details column: 0",
             "filled by the last import: ['e_datecomptable', 'e_refinterne', 'e_libelle', 'e_general', 'e_debit', "
             "'e_credit', 'e_auxiliaire']",
+            "administrator in the managers: False",
             "new file: done FAC1,FAC2 ['VTE'] ['Lyon'], 1 added, 1 removed")
 
 
