@@ -278,6 +278,11 @@ class CegidImportLoad(models.Model):
                 return record.export_id
         return self.env["is.cegid.export"]
 
+    def _export_of_file(self, name):
+        """The catalogue entry file ``name`` is likely of, before its header is read: that of the earlier imports of
+        its name, else the export of that name; or an empty recordset."""
+        return self._export_imported_as(name) or self.env["is.cegid.export"]._entry(export_of(name))
+
     def _supersede_if_older(self, folder, name):
         """The import record of file ``name``, archived unread, when its table holds a newer file's rows; else none.
 
@@ -285,7 +290,7 @@ class CegidImportLoad(models.Model):
         while a newer file of its export was imported would otherwise take the
         table back to an older snapshot.
         """
-        export = self._export_imported_as(name) or self.env["is.cegid.export"]._entry(export_of(name))
+        export = self._export_of_file(name)
         current = self._last_done(export).get(export, self.browse())
         try:
             facts = file_facts(os.path.join(folder, name))

@@ -21,7 +21,7 @@ from odoo import api, fields, models
 
 from ..cegid_import.folders import waiting_files
 from .cegid_backend import IMPORT_CRON, PARAM_IMPORT_REQUEST, exclusive_run, notification
-from .cegid_import import export_of, file_facts
+from .cegid_import import file_facts
 from .cegid_import_held import update_deferral
 from .cron_time import MIN_RUN_SECONDS, least_fresh_run, run_time_limit
 from .folder_claim import claim_path
@@ -104,22 +104,25 @@ class CegidImportRun(models.Model):
         Not once the run's time is up, as no file starts then. Else when the
         time it may take (UPDATE_FACTOR times the export's last import: the
         file is read whole for its types, then loaded) fits in what is left;
-        or when a run put off this very update already (the note
-        _take_update_requests writes when it puts one off) and this one has at
-        least what any run of a new turn is sure to have (a run the schedule
-        woke, another worker's; never less than MIN_RUN_SECONDS), rather than
-        wait for a continuation in the same process, which would have more.
+        or, when that time is not known (no import of the export done yet) or
+        a run put off this very update already (the note
+        _take_update_requests writes when it puts one off), when this run has
+        at least what any run of a new turn is sure to have (a run the
+        schedule woke, another worker's; never less than MIN_RUN_SECONDS),
+        rather than wait for a continuation in the same process, which would
+        have more.
         """
         if deadline is None:
             return True
         left = deadline - time.monotonic()
         if left <= 0:
             return False
-        last = self._last_done(entry).get(entry, self.browse())
-        if left >= last.duration * UPDATE_FACTOR:
+        last = self._last_done(entry).get(entry)
+        if last and left >= last.duration * UPDATE_FACTOR:
             return True
         put_off = self.env["is.cegid.backend"]._cegid_param(update_deferral(entry)) == str(entry.held_import_id.id)
-        return put_off and left >= max(least_fresh_run(run_time_limit()) - FRESH_RUN_SLACK, MIN_RUN_SECONDS)
+        return (put_off or not last) and left >= max(least_fresh_run(run_time_limit()) - FRESH_RUN_SLACK,
+                                                     MIN_RUN_SECONDS)
 
     @api.model
     def _import_soon(self):
@@ -163,10 +166,12 @@ class CegidImportRun(models.Model):
                 waiting = waiting_files(folder)  # without the superseded files, archived
             records, continued = self._record_interrupted() | ended, False
             worked = bool(transfer)  # a download came first in this run
-            # the first file of an export under review waits for its table, quietly
-            reviewed = set(self.env["is.cegid.export"].sudo().search([("state", "=", "review")]).mapped("name"))
+            # the first file of an export under review waits for its table, quietly; a file of an export whose
+            # table a manager asked to update waits for the update (held in its turn, it would drop the request)
+            waits = self.env["is.cegid.export"].sudo().search(
+                ["|", ("state", "=", "review"), ("update_requested", "=", True)])
             for name in waiting:
-                if export_of(name) in reviewed or (
+                if (waits and self._export_of_file(name) in waits) or (
                         not requested and name not in loads and self._cut_before(folder, name)):
                     continue
                 if deadline is not None and time.monotonic() >= deadline:

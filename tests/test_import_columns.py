@@ -279,7 +279,8 @@ class TestEveryColumnKept(ColumnsCase):
         self.assertEqual((entry.state, entry.update_requested), ("ready", False))
 
     def test_a_put_off_update_is_forgotten_when_a_newer_file_is_held(self):
-        """The run's note names the held file it put off: a newer file held in its place is judged anew, and the
+        """The run's note names the held file it put off: a newer file held in its place (of another name, not known
+        to be of the export before its header is read: the next test's file waits instead) is judged anew, and the
         note does not outlive the file it was about (nor does it once a whole file releases the table)."""
         held, entry = self.update_requested()
         self.env["is.cegid.import"].create({"name": "ECRITURE.csv", "export_id": entry.id, "state": "done",
@@ -289,10 +290,31 @@ class TestEveryColumnKept(ColumnsCase):
         with patch.dict(config.options, {"workers": 2, "limit_time_real_cron": 300}):
             self.run_import_cron()
         self.assertEqual(params.get_param(deferral), str(held.id), "put off")
-        self.drop("ECRITURE.csv", self.ecriture_with_extras(("FAC2", "20", "Pau", "2")).encode("cp1252"))
+        self.drop("GRAND_LIVRE.csv", self.ecriture_with_extras(("FAC2", "20", "Pau", "2")).encode("cp1252"))
         newer = self.run_import()
         self.assertEqual((entry.state, entry.held_import_id), ("held", newer))
         self.assertFalse(params.get_param(deferral), "the newer held file's update is judged anew")
+        params.set_param(deferral, str(newer.id))  # put off in its turn
+        self.import_one("ECRITURE.csv", f"{ECRITURE_HEADER}\r\n30/06/2025;FAC3;Vente;411000;5;0;C1;\r\n")
+        self.assertEqual((entry.state, entry.held_import_id.id), ("ready", False), "a whole file released the table")
+        self.assertFalse(params.get_param(deferral), "nor does the note outlive it")
+
+    def test_a_newer_file_waits_for_the_update_put_off_and_then_fills_the_updated_table(self):
+        """The run that puts the update off imports the other files: a newer file of the export, with the same new
+        columns, is not held in place of the first (which would drop the manager's request): it waits for the
+        update, then fills the updated table."""
+        held, entry = self.update_requested()
+        self.env["is.cegid.import"].create({"name": "ECRITURE.csv", "export_id": entry.id, "state": "done",
+                                            "duration": 150, "row_count": 1})
+        self.drop("ECRITURE.csv", self.ecriture_with_extras(("FAC2", "20", "Pau", "2")).encode("cp1252"))
+        with patch.dict(config.options, {"workers": 2, "limit_time_real_cron": 300}):
+            self.run_import_cron()
+            self.assertEqual((entry.state, entry.held_import_id, entry.update_requested), ("held", held, True))
+            self.assertTrue((self.folder / "ECRITURE.csv").is_file(), "the newer file waits in the folder")
+            self.run_import_cron()
+        self.assertEqual((entry.state, entry.update_requested), ("ready", False))
+        row = self.env["is.cegid.ecriture"].search([])
+        self.assertEqual((row.e_refinterne, row.x_e_etablissement), ("FAC2", "Pau"))
 
     def test_an_update_put_off_starts_only_with_the_time_a_new_turn_has(self):
         """Noted as put off, an update starts in a later run that has what a run of a new turn is sure to have (under
@@ -315,6 +337,16 @@ class TestEveryColumnKept(ColumnsCase):
         with patch.dict(config.options, {"workers": 2, "limit_time_real_cron": 100}):  # a new turn: 5 s at worst
             self.assertFalse(Import._update_starts(entry, time.monotonic() + 5), "never with less than 10 s")
             self.assertTrue(Import._update_starts(entry, time.monotonic() + 15))
+
+    def test_an_update_of_a_table_never_imported_starts_only_with_the_time_a_new_turn_has(self):
+        """No import of the export done yet, the update's time is not known: not with the seconds left after another
+        file, as if it were nothing; with what a run of a new turn is sure to have (85 s under a 300 s limit)."""
+        _held, entry = self.update_requested()
+        Import = self.env["is.cegid.import"]
+        with patch.dict(config.options, {"workers": 2, "limit_time_real_cron": 300, "limit_time_cpu": 100}):
+            self.assertFalse(Import._update_starts(entry, time.monotonic() + 5), "5 s left: not started")
+            self.assertFalse(Import._update_starts(entry, time.monotonic() + 30), "30 s: less than a new turn's 85 s")
+            self.assertTrue(Import._update_starts(entry, time.monotonic() + 150))
 
     def test_update_the_table_leaves_the_held_files_rows_to_the_cron(self):
         """The button reads the held file's header only: its rows, read whole for their types (some 7 CPU seconds a
