@@ -7,9 +7,9 @@ failures by ``requests``' adapter with urllib3's ``Retry`` (backoff,
 ``Retry-After`` honoured and capped: ``retry.py``); a change is sent again
 only when it surely changed nothing, and when its answer is lost the query
 is read again to learn whether it was made. A 401 on an authenticated call
-gets one new token and one retry. Failures become the typed errors of
-``errors.py`` (a code and parameters), every text that came from Cegid
-redacted.
+gets one new token and one retry. No redirect is followed: a 3xx is an
+error. Failures become the typed errors of ``errors.py`` (a code and
+parameters), every text that came from Cegid redacted.
 """
 
 import copy
@@ -116,7 +116,9 @@ class CegidClient(ProviderDiscovery):
     def _send(self, method, path, op, *, headers, params=None, json_body=None, session=None):
         """One HTTP exchange (the adapter retries it); ConnectionFailure when Cegid cannot be reached.
 
-        ``session``: the one whose retries apply, ``self.session`` by default.
+        ``session``: the one whose retries apply, ``self.session`` by default. A redirect is not followed:
+        ``requests`` would send a PUT's Location a GET (whose 200 would read as the change made) and the
+        credentials' headers to whatever host it names; it is an ApiError with its status (``_fail``).
         """
         url = join_url(self.settings.api_base_url, path)
         timeout = self.timeout
@@ -126,8 +128,8 @@ class CegidClient(ProviderDiscovery):
                 raise ConnectionFailure("api.out_of_time", op_code=op[0], **op[1], host=urlsplit(url).netloc)
             timeout = tuple(min(part, left) for part in timeout)
         try:
-            return (session or self.session).request(method, url, headers=headers, params=params, json=json_body,
-                                                     timeout=timeout)
+            response = (session or self.session).request(method, url, headers=headers, params=params,
+                                                         json=json_body, timeout=timeout, allow_redirects=False)
         except (requests.Timeout, requests.ConnectionError, requests.exceptions.RetryError) as err:
             cause = err.args[0] if err.args else None
             if isinstance(cause, OutOfTime) or (self.deadline is not None and time.monotonic() >= self.deadline):
@@ -142,16 +144,21 @@ class CegidClient(ProviderDiscovery):
         except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
             # the answer broke off (a chunked body cut short, a body that does not decode): nothing to read in it
             raise ConnectionFailure("api.broken_answer", op_code=op[0], **op[1], host=urlsplit(url).netloc) from None
+        if 300 <= response.status_code < 400:  # with a Location or not (a 304 is no answer either)
+            self._fail(response, op)
+        return response
 
     def _fail(self, response, op, error_class=None):
-        """Raise the typed error for an error ``response``."""
+        """Raise the typed error for an error ``response`` (a redirect's detail: its reason and Location)."""
         status = response.status_code
         if error_class is None:
             error_class = NotFoundError if status == 404 else ApiError
         code = "api.credentials_refused" if error_class is AuthenticationError else "api.refused"
         # an answer without a body (a gateway's 503): its reason phrase ("Service Unavailable"), not an empty detail
-        raise error_class(code, status=status, op_code=op[0], **op[1],
-                          detail=self._redact(error_detail(response) or response.reason) or "")
+        detail = error_detail(response) or response.reason
+        if 300 <= status < 400 and response.headers.get("Location"):  # its body: "Object moved"; where says more
+            detail = f"{response.reason}, Location: {response.headers['Location']}"[:DETAIL_LIMIT]
+        raise error_class(code, status=status, op_code=op[0], **op[1], detail=self._redact(detail) or "")
 
     def _json(self, response, op):
         """The JSON body of a successful answer; ApiError when it is not JSON (quoting its start, unless secret)."""

@@ -28,7 +28,8 @@ class ProviderDiscovery:
 
         A candidate that is no provider is answered 404 or empty (a 500 is read so too, and not retried);
         a 429, 502, 503 or 504 still there after the retries is an outage, raised as such (no other
-        candidate would be answered either), and so are 500s when no probe was answered otherwise.
+        candidate would be answered either), and so are 500s when no probe was answered otherwise, and
+        a redirect (not followed: ``CegidClient._send``).
         """
         candidates = [self.settings.tenant_id, *PROVIDER_CANDIDATES]
         probes = (
@@ -45,9 +46,10 @@ class ProviderDiscovery:
                 except AuthenticationError:
                     raise
                 except ApiError as err:
-                    if err.status in OUTAGE_STATUSES:
-                        # the gateway still busy or down after the retries: no answer about this candidate, nor
-                        # (soon) about the others; "not found" would send the user looking for a GUID
+                    if err.status in OUTAGE_STATUSES or 300 <= (err.status or 0) < 400:
+                        # the gateway still busy or down after the retries, or sending the calls elsewhere (an
+                        # old base URL): no answer about this candidate, nor (soon) about the others; "not
+                        # found" would send the user looking for a GUID
                         raise
                     _logger.debug("discovery %s: %s", path.split("/")[3], err)
                     if server_error is not False:

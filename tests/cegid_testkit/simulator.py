@@ -102,6 +102,7 @@ class Fault:
     drop: bool = False
     applied: bool = False
     cut: bool = False
+    location: str = None
 
     def matches(self, method, path):
         return self.times > 0 and self.method in ("*", method) and re.search(self.path_regex, path)
@@ -329,7 +330,7 @@ class CegidSimulator:
             self.tokens.clear()
 
     def inject(self, method, path_regex, *, status=None, times=1, retry_after=None, body=None, delay=None,
-               content_type=None, drop=False, applied=False, cut=False):
+               content_type=None, drop=False, applied=False, cut=False, location=None):
         """Queue a fault for the next ``times`` requests matching ``method`` ("*": any) and ``path_regex``.
 
         ``delay`` slows the answer down (seconds); ``status`` answers with that
@@ -337,11 +338,12 @@ class CegidSimulator:
         answer's body; ``drop`` closes the connection without any answer;
         ``cut`` sends a 200 whose body breaks off. With ``applied``, the request
         is carried out first and only its answer is lost (a gateway's 504 after
-        the API did the work).
+        the API did the work). ``location`` is sent as the answer's ``Location``
+        (a redirect: ``status=302, location=...``).
         """
         with self._lock:
             self.faults.append(Fault(method.upper(), path_regex, status, times, retry_after, body, delay,
-                                     content_type, drop, applied, cut))
+                                     content_type, drop, applied, cut, location))
 
     def requests_to(self, path_part, method=None):
         """The recorded requests whose path contains ``path_part``."""
@@ -382,6 +384,8 @@ class CegidSimulator:
         if fault.cut:
             return Answer(200, '{"id": "', "application/json", cut=True)
         headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
+        if fault.location is not None:
+            headers["Location"] = fault.location
         body = fault.body if fault.body is not None else {"errorMessage": f"Simulated failure {fault.status}"}
         return Answer(fault.status, body, fault.content_type, headers)
 

@@ -571,6 +571,76 @@ def test_a_read_whose_answer_breaks_off_is_a_connection_failure(sim):
     assert (caught.value.code, caught.value.exit_code) == ("api.broken_answer", 3)
 
 
+# -- redirects: an error, never followed ----------------------------------------------------
+
+
+@pytest.fixture
+def elsewhere(sim):
+    """A second server (another port: another host to requests) that would accept the credentials sent to it."""
+    from cegid_testkit.simulator import CegidSimulator
+
+    with CegidSimulator(blob_service_url="http://127.0.0.1:9/", sas_token_factory=lambda *args: "",
+                        provider_id=sim.provider_id, **sim.credentials) as server:
+        yield server
+
+
+def carrying_secrets(server, sim):
+    """The requests ``server`` received that carry the key secret or the subscription key of ``sim``'s tenant."""
+    return [r for r in server.requests if {sim.api_key_secret, sim.subscription_key} & set(r.headers.values())]
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_token_request_redirected_to_another_host_fails_and_sends_it_no_secret(sim, elsewhere, status):
+    """Followed, the redirect took the key secret, the subscription key and the tenant to the other host."""
+    target = elsewhere.base_url + "/tokenprovider/Token"
+    sim.inject("GET", "Token", status=status, location=target)
+    with pytest.raises(ApiError) as caught:
+        client_for(sim).get_token()
+    assert (caught.value.code, caught.value.status) == ("api.refused", status)
+    assert caught.value.params["detail"].endswith("Location: " + target)
+    assert carrying_secrets(elsewhere, sim) == [] and elsewhere.requests == []
+    assert len(token_requests(sim)) == 1  # not retried either
+
+
+def test_an_authenticated_call_redirected_to_another_host_fails_and_sends_it_nothing(sim, elsewhere):
+    client = client_for(sim)
+    client.get_token()
+    sim.inject("GET", "schedulers/tenant", status=301, location=elsewhere.base_url + SCHEDULERS)
+    with pytest.raises(ApiError) as caught:
+        client.list_schedulers()
+    assert (caught.value.code, caught.value.status) == ("api.refused", 301)
+    assert "HTTP 301" in describe(caught.value)
+    assert elsewhere.requests == []
+
+
+@pytest.mark.parametrize(("status", "to"), [(302, "sim"), (307, "elsewhere"), (300, None)])
+def test_a_force_answered_by_a_redirect_fails_and_changes_nothing(sim, elsewhere, status, to):
+    """requests turned a PUT answered 302 into a GET of its Location: the listing's 200 read as the force made.
+    A 3xx without a Location (300 Multiple Choices) was read as the change made too."""
+    scheduler_id = sim.add_scheduler("ECRITURE")
+    before = dict(sim.schedulers[scheduler_id])
+    listing = f"{SCHEDULERS}/tenant/provider/{sim.provider_id}"
+    server = {"sim": sim, "elsewhere": elsewhere}.get(to)
+    sim.inject("PUT", SCHEDULERS, status=status, location=server and server.base_url + listing)
+    outcomes = client_for(sim).force(now=NOW)
+    assert [(o.status, o.next_execution) for o in outcomes] == [("failed", before["nextExecution"])]
+    assert (outcomes[0].error.code, outcomes[0].error.status) == ("api.refused", status)
+    assert sim.schedulers[scheduler_id] == before
+    assert len(sim.requests_to(SCHEDULERS, method="PUT")) == 1
+    assert sim.requests[-1].method == "PUT"  # nothing followed the redirect
+    assert elsewhere.requests == []
+
+
+def test_a_discovery_redirected_stops_at_once_not_read_as_no_provider(sim):
+    """Every probe redirected (an old base URL): its answer, not "no provider found" after 21 probes."""
+    sim.inject("GET", "datasource|query", status=302, times=1000, location=sim.base_url + "/moved")
+    with pytest.raises(ApiError) as caught:
+        client_for(sim, settings={"provider_id": ""}).discover_provider()
+    assert (caught.value.code, caught.value.status) == ("api.refused", 302)
+    assert [r.path for r in sim.requests if "Token" not in r.path] == [
+        f"/datasource/api/V2/datasources/tenant/{sim.tenant_id}"]
+
+
 def test_force_invalid_time(sim):
     with pytest.raises(ConfigError) as caught:
         client_for(sim).force(at="25:00", now=NOW)

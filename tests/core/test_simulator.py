@@ -157,6 +157,13 @@ def test_faults_and_recording(cegid_simulator):
     assert recorded[0].headers["ocp-apim-subscription-key"] == sim.subscription_key
 
 
+def test_a_redirect_is_injected_with_its_location(cegid_simulator):
+    sim = cegid_simulator
+    sim.inject("PUT", "schedulers", status=302, location="http://127.0.0.1:9/elsewhere")
+    answer = requests.put(f"{sim.base_url}/query/api/V1/schedulers", json={}, timeout=10, allow_redirects=False)
+    assert (answer.status_code, answer.headers["Location"]) == (302, "http://127.0.0.1:9/elsewhere")
+
+
 def test_run_due_plays_the_nightly_run_of_due_enabled_queries(cegid_simulator):
     now = datetime.datetime(2026, 11, 28, 10, 15, 30, tzinfo=datetime.timezone.utc)
     due = cegid_simulator.add_scheduler("ECRITURE", nextExecution="2026-11-28T10:15:00.000Z")
