@@ -8,16 +8,16 @@ nothing: a connection never made, or the gateway turning it away (429,
 503). After any other failure it may have been carried out, and sending it
 again later could undo what Cegid did meanwhile (run the forced query, then
 get its old ``nextExecution`` back): the client checks instead
-(``client.py``). ``Retry-After`` decides the wait when the gateway gives one,
-capped; no retry is made whose wait would pass the caller's deadline (a
-scheduled action's end).
+(``client.py``). ``Retry-After`` decides the wait when the gateway gives one
+that urllib3 reads (else the backoff), capped; no retry is made whose wait
+would pass the caller's deadline (a scheduled action's end).
 """
 
 import time
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import MaxRetryError, ResponseError
+from urllib3.exceptions import InvalidHeader, MaxRetryError, ResponseError
 from urllib3.util.retry import Retry
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
@@ -62,12 +62,19 @@ class CappedRetry(Retry):
         return status_code in TURNED_AWAY_STATUSES or super().is_retry(method, status_code, has_retry_after)
 
     def get_retry_after(self, response):
-        """Seconds from ``Retry-After`` (number or HTTP date, a past date is 0), capped; None when absent."""
-        seconds = super().get_retry_after(response)
+        """Seconds from ``Retry-After`` (number or HTTP date, a past date is 0), capped; None when absent.
+
+        None too when urllib3 cannot read it (``1.5``, a word: it reads whole seconds or a date): the
+        backoff decides, as without one (urllib3 raises InvalidHeader, which ended the call).
+        """
+        try:
+            seconds = super().get_retry_after(response)
+        except InvalidHeader:
+            return None
         return None if seconds is None else min(seconds, self.max_retry_after)
 
     def sleep_for_retry(self, response=None):
-        """Sleep what ``Retry-After`` asks; False (use the backoff) when the answer has none."""
+        """Sleep what ``Retry-After`` asks; False (use the backoff) when the answer has none (or unreadable)."""
         seconds = self.get_retry_after(response) if response is not None else None
         if seconds is None:
             return False

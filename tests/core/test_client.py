@@ -240,6 +240,34 @@ def test_retry_after_is_capped(sim):
     assert len(token_requests(sim)) == 2
 
 
+@pytest.mark.parametrize("deadline", [None, 60], ids=["no deadline", "a deadline"])
+def test_a_retry_after_urllib3_cannot_read_falls_back_to_the_backoff(sim, deadline):
+    """urllib3 reads whole seconds or an HTTP date: "1.5" raised requests' InvalidHeader out of the client."""
+    sim.add_scheduler("ECRITURE")
+    sim.inject("GET", "schedulers/tenant", status=503, retry_after="1.5", times=2)
+    client = client_for(sim, deadline=deadline and time.monotonic() + deadline)
+    assert len(client.list_schedulers()) == 1
+    assert len(sim.requests_to(SCHEDULERS)) == 3
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_an_unreadable_retry_after_that_lasts_is_the_gateways_refusal(sim, status):
+    sim.inject("GET", "Token", status=status, retry_after="soon", times=10)
+    with pytest.raises(ApiError) as caught:
+        client_for(sim, max_retries=2).get_token()
+    assert (caught.value.code, caught.value.status) == ("api.refused", status)
+    assert len(token_requests(sim)) == 3
+
+
+def test_a_force_turned_away_with_an_unreadable_retry_after_is_sent_again(sim):
+    """The raw InvalidHeader went past force()'s outcomes, which hold CegidErrors: the other queries not forced."""
+    scheduler_id = sim.add_scheduler("ECRITURE")
+    sim.inject("PUT", SCHEDULERS, status=429, retry_after="1.5")
+    assert [o.status for o in client_for(sim).force(now=NOW)] == ["forced"]
+    assert len(sim.requests_to(SCHEDULERS, method="PUT")) == 2
+    assert sim.schedulers[scheduler_id]["nextExecution"] == "2026-11-28T10:15:00.000Z"
+
+
 def test_dropped_connection_is_retried(sim):
     sim.inject("GET", "Token", drop=True)
     assert client_for(sim).get_token()
