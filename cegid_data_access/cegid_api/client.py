@@ -21,7 +21,7 @@ import time
 from urllib.parse import quote, urlsplit
 
 import requests
-from urllib3.exceptions import MaxRetryError, ReadTimeoutError
+from urllib3.exceptions import LocationValueError, MaxRetryError, ReadTimeoutError
 
 from ..errors import ApiError, AuthenticationError, CegidError, ConfigError, ConnectionFailure, NotFoundError
 from ..redact import REDACTED, redact
@@ -116,6 +116,9 @@ class CegidClient(ProviderDiscovery):
     def _send(self, method, path, op, *, headers, params=None, json_body=None, session=None):
         """One HTTP exchange (the adapter retries it); ConnectionFailure when Cegid cannot be reached.
 
+        Whatever ``requests`` raises becomes a CegidError: ConnectionFailure, or ConfigError for a base URL
+        whose host it cannot use.
+
         ``session``: the one whose retries apply, ``self.session`` by default. A redirect is not followed:
         ``requests`` would send a PUT's Location a GET (whose 200 would read as the change made) and the
         credentials' headers to whatever host it names; it is an ApiError with its status (``_fail``).
@@ -141,8 +144,13 @@ class CegidClient(ProviderDiscovery):
             attempts = self.max_retries + 1 if isinstance(cause, MaxRetryError) else 1
             raise ConnectionFailure("api.timeout" if timed_out else "api.unreachable", op_code=op[0], **op[1],
                                     host=urlsplit(url).netloc, attempts=attempts) from None
-        except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
-            # the answer broke off (a chunked body cut short, a body that does not decode): nothing to read in it
+        except (requests.exceptions.InvalidURL, LocationValueError):
+            # a host requests or urllib3 cannot use (".cegid.example", an empty or too long label, a ValueError of
+            # urllib3's): the path is ours, the base URL is at fault; nothing was sent
+            raise ConfigError("config.not_http_url", "api_base_url") from None
+        except requests.RequestException:
+            # the answer broke off (a chunked body cut short, a body that does not decode), or requests could not
+            # use it otherwise: nothing to read in it, and never requests' own exception, English and uncaught
             raise ConnectionFailure("api.broken_answer", op_code=op[0], **op[1], host=urlsplit(url).netloc) from None
         if 300 <= response.status_code < 400:  # with a Location or not (a 304 is no answer either)
             self._fail(response, op)

@@ -402,6 +402,17 @@ def test_an_api_base_url_that_is_no_http_url_is_a_setting_error(sim, url):
     assert sim.requests == []
 
 
+@pytest.mark.parametrize("host", [".cegid.example", "*.cegid.example", "cegid..example", "a" * 64 + ".example"])
+def test_an_api_base_url_whose_host_requests_cannot_use_is_a_setting_error_not_a_raw_exception(sim, host):
+    """requests raised its InvalidURL, urllib3 its LocationParseError (a label empty or too long), out of the
+    client: the path is the client's own, the base URL is at fault; nothing is sent."""
+    client = client_for(sim, settings={"api_base_url": f"https://{host}/api"})
+    with pytest.raises(ConfigError) as caught:
+        client.get_token()
+    assert (caught.value.code, caught.value.setting) == ("config.not_http_url", "api_base_url")
+    assert sim.requests == []
+
+
 def test_a_tenant_id_that_is_not_digits_is_a_setting_error_before_any_call(sim):
     with pytest.raises(ConfigError) as caught:
         client_for(sim, settings={"tenant_id": "ACME-12"})
