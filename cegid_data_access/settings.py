@@ -27,6 +27,7 @@ ENV_PREFIX = "CEGID_"
 # the settings the Cegid API receives in HTTP headers (or its query string)
 HEADER_SETTINGS = ("api_key_id", "api_key_secret", "subscription_key")
 FORCE_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+TENANT_ID = re.compile("[0-9]+")  # ASCII digits: the account number, sent in the x-tenantId header
 
 
 def _setting(*config_py, default="", secret=False):
@@ -64,7 +65,7 @@ class Settings:
         self.require("api_base_url", "tenant_id", "api_key_id", "api_key_secret", "subscription_key")
         if not is_http_url(self.api_base_url):
             raise ConfigError("config.not_http_url", "api_base_url")
-        if not self.tenant_id.isdigit():
+        if not TENANT_ID.fullmatch(self.tenant_id):  # not isdigit(): full-width digits, "²" are digits to it
             raise ConfigError("config.not_digits", "tenant_id")
         for name in HEADER_SETTINGS:
             # requests would refuse the header quoting its value, the secret, in its error, and http.client one

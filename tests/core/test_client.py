@@ -413,9 +413,14 @@ def test_an_api_base_url_whose_host_requests_cannot_use_is_a_setting_error_not_a
     assert sim.requests == []
 
 
-def test_a_tenant_id_that_is_not_digits_is_a_setting_error_before_any_call(sim):
+@pytest.mark.parametrize("tenant_id", ["ACME-12", "\uff19\uff18\uff15\uff13\uff17\uff13\uff14\uff17", "98537347\u00b2",
+                                       "\u0669\u0668\u0665\u0663\u0667\u0663\u0664\u0667"],
+                         ids=["letters", "full-width digits", "a superscript two", "Arabic-Indic digits"])
+def test_a_tenant_id_that_is_not_digits_is_a_setting_error_before_any_call(sim, tenant_id):
+    """str.isdigit() took full-width, superscript and Arabic-Indic digits: the x-tenantId header then failed to
+    encode (a raw UnicodeEncodeError out of the client) or went as a Latin-1 byte Cegid refuses (²)."""
     with pytest.raises(ConfigError) as caught:
-        client_for(sim, settings={"tenant_id": "ACME-12"})
+        client_for(sim, settings={"tenant_id": tenant_id})
     assert (caught.value.code, caught.value.setting) == ("config.not_digits", "tenant_id")
     assert sim.requests == []
 
