@@ -15,6 +15,8 @@ from .settings import ENV_PREFIX, config_py_name
 TEXTS = {
     "config.missing": "{setting} is missing",
     "config.not_http_url": "{setting} must be an http:// or https:// URL",
+    "config.not_https": ("{setting} must be an https:// URL: over http:// the credentials would cross the network "
+                         "in clear text (http:// is only accepted to this machine: localhost, 127.0.0.1, [::1])"),
     "config.not_digits": "{setting} must be the Cegid account number (digits only)",
     "config.stray_characters": ("{setting} starts or ends with a space, or holds a line break, an accent or another "
                                 "character no key holds: copy it again"),

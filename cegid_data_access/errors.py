@@ -28,6 +28,7 @@ CODES = {
     # settings (ConfigError: ``setting`` is the canonical setting name)
     "config.missing": ("setting",),
     "config.not_http_url": ("setting",),
+    "config.not_https": ("setting",),
     "config.not_digits": ("setting",),
     "config.stray_characters": ("setting",),
     "config.bad_force_time": ("setting", "value"),

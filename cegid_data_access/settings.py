@@ -12,6 +12,7 @@ then ``CEGID_<NAME>`` environment variables.
 import ast
 import dataclasses
 import io
+import ipaddress
 import json
 import os
 import re
@@ -65,6 +66,8 @@ class Settings:
         self.require("api_base_url", "tenant_id", "api_key_id", "api_key_secret", "subscription_key")
         if not is_http_url(self.api_base_url):
             raise ConfigError("config.not_http_url", "api_base_url")
+        if not is_sealed_url(self.api_base_url):  # the token request carries the key secret and subscription key
+            raise ConfigError("config.not_https", "api_base_url")
         if not TENANT_ID.fullmatch(self.tenant_id):  # not isdigit(): full-width digits, "²" are digits to it
             raise ConfigError("config.not_digits", "tenant_id")
         for name in HEADER_SETTINGS:
@@ -80,7 +83,8 @@ class Settings:
             raise ConfigError("config.bad_force_time", "force_time", value=self.force_time)
 
     def validate_sas_url(self):
-        """Check ``sas_url``: an http(s) URL of a container (the SDK needs its name in the path), signed.
+        """Check ``sas_url``: an http(s) URL of a container (the SDK needs its name in the path), signed,
+        https unless to this machine (:func:`is_sealed_url`).
 
         The account's SAS URL (``https://account.blob.core.windows.net/?sv=…&sig=…``), a usual
         paste mistake, names no container: refused here rather than by the SDK, in English.
@@ -88,6 +92,8 @@ class Settings:
         self.require("sas_url")
         if not is_container_sas_url(self.sas_url):
             raise ConfigError("config.bad_sas_url", "sas_url")
+        if not is_sealed_url(self.sas_url):  # its signature grants reading and deleting the exports
+            raise ConfigError("config.not_https", "sas_url")
 
     def validate_transfer(self):
         """Check what a transfer needs, in either connection mode."""
@@ -106,6 +112,25 @@ def is_http_url(url):
         parts = urlsplit(url)
         return parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
     except ValueError:  # "Invalid IPv6 URL", a port that is not a number
+        return False
+
+
+def is_sealed_url(url):
+    """Whether what is sent to the http(s) ``url`` crosses no network in clear text: https, or http to this machine.
+
+    This machine: ``localhost`` or a loopback address (127.0.0.0/8, ``::1``), where the simulator of the
+    tests and Azurite listen. Anywhere else a secret (the API key's, a SAS signature) would be readable
+    on the way.
+    """
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        return True
+    host = (parts.hostname or "").rstrip(".")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a name
         return False
 
 

@@ -118,6 +118,9 @@ class CegidMessage(models.AbstractModel):
 SENTENCES = {
     "config.missing": _lt("The Cegid setting “%(setting)s” is missing."),
     "config.not_http_url": _lt("The Cegid setting “%(setting)s” must be an http:// or https:// URL."),
+    "config.not_https": _lt(
+        "The Cegid setting “%(setting)s” must be an https:// URL: over http:// the credentials would cross the "
+        "network in clear text (http:// is only accepted to this machine: localhost, 127.0.0.1, [::1])."),
     "config.not_digits": _lt(
         "The Cegid setting “%(setting)s” must be the Cegid account number (digits only)."),
     "config.stray_characters": _lt(

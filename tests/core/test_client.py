@@ -402,6 +402,24 @@ def test_an_api_base_url_that_is_no_http_url_is_a_setting_error(sim, url):
     assert sim.requests == []
 
 
+@pytest.mark.parametrize("url", ["http://cegid.invalid/api", "HTTP://cegid.invalid", "http://10.0.0.5:8080/",
+                                 "http://[2001:db8::1]/api", "http://localhost.cegid.invalid/", "http://0.0.0.0:80/"])
+def test_an_api_base_url_in_http_to_another_machine_is_a_setting_error_before_any_call(sim, url):
+    """The token request carries the API key's secret and the subscription key: over http, in clear text."""
+    with pytest.raises(ConfigError) as caught:
+        client_for(sim, settings={"api_base_url": url})
+    assert (caught.value.code, caught.value.setting) == ("config.not_https", "api_base_url")
+    assert "https://" in describe(caught.value)
+    assert sim.requests == []
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "[::1]", "LOCALHOST"])
+def test_an_api_base_url_in_http_to_this_machine_is_accepted(sim, host):
+    client = client_for(sim, settings={"api_base_url": sim.base_url.replace("127.0.0.1", host)})
+    if host.lower() == "localhost":  # the simulator listens on 127.0.0.1 only
+        assert client.list_schedulers() == []
+
+
 @pytest.mark.parametrize("host", [".cegid.example", "*.cegid.example", "cegid..example", "a" * 64 + ".example"])
 def test_an_api_base_url_whose_host_requests_cannot_use_is_a_setting_error_not_a_raw_exception(sim, host):
     """requests raised its InvalidURL, urllib3 its LocationParseError (a label empty or too long), out of the

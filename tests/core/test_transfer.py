@@ -649,6 +649,27 @@ def test_a_sas_url_without_its_signature_is_a_setting_error(box):
     assert blob_names(box.container) == ["ECRITURE.csv"]
 
 
+@pytest.mark.parametrize("host", ["account.blob.cegid.invalid", "account.cegid.invalid:10000"])
+def test_a_sas_url_in_http_to_another_machine_is_a_setting_error_for_the_transfer_and_the_check(box, host):
+    """Its signature (sig=) would travel in clear text: refused as the API base URL is, before any call."""
+    upload(box.container, "ECRITURE.csv", b"x")
+    box.settings.sas_url = "http://" + host + "/" + box.settings.sas_url.split("/", 3)[3]
+    for run in (run_transfer, check_connection):
+        with pytest.raises(ConfigError) as caught:
+            run(box.settings)
+        assert (caught.value.code, caught.value.setting) == ("config.not_https", "sas_url")
+    assert blob_names(box.container) == ["ECRITURE.csv"]
+    assert delivered_files(box.folder) == {}
+
+
+def test_a_sas_url_in_http_to_this_machine_is_accepted(box):
+    upload(box.container, "ECRITURE.csv", b"x")
+    box.settings.sas_url = box.settings.sas_url.replace("//127.0.0.1:", "//localhost:")
+    run_transfer(box.settings, tuning=FAST)
+    assert blob_names(box.container) == []
+    assert list(delivered_files(box.folder)) == ["ECRITURE.csv"]
+
+
 def test_a_sas_url_without_a_container_is_a_setting_error_for_the_check(box):
     box.settings.sas_url = ACCOUNT_SAS_URL
     with pytest.raises(ConfigError) as caught:  # not the SDK's English ValueError (a server error in Odoo)
