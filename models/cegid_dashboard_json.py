@@ -5,7 +5,8 @@
 A dashboard is a list of answers, stacked on its first sheet (the only one
 Odoo shows): a :class:`Pivot` (an ``=PIVOT()`` formula that spreads its
 table), a :class:`Chart` (an Odoo graph), or a :class:`TopChart` (the
-``count`` largest rows of a pivot's measure, as a bar chart).
+``count`` largest rows of a pivot's measure, as a bar chart: the pivot's rows
+sorted by that measure, largest first, its first ``count`` read).
 :func:`dashboard_json` writes the live file, :func:`sample_json` the sample
 Odoo shows while the tables are empty (the same answers, made-up figures).
 The shipped files in ``data/dashboards/`` are written by
@@ -21,7 +22,6 @@ import uuid
 SPREADSHEET_VERSION = 21
 ODOO_VERSION = 12
 NAMESPACE = uuid.UUID("6f2c9fec-21d0-4c6e-9a1b-c3e9d2a0b021")
-HELPER_ROWS = 300  # the rows a TopChart ranks (one per row of its pivot)
 MAX_SHEET_ROWS = 3000  # a pivot that grows freely (the last of a dashboard) stops there
 MAX_SHEET_COLUMNS = 160  # room for four years of months with three measures
 ROW_HEIGHT = 23  # pixels, o-spreadsheet's default
@@ -33,7 +33,7 @@ SAMPLE_ROWS = 5
 STARTER_MONTHS = 240  # the months a starter dashboard shows before its next pivot
 BALANCE = "balance"
 COUNT = "__count"
-MOVEMENT = "movement"
+MOVEMENT = "movement"  # is.cegid.ecriture's debit + credit (models/cegid_staging.py), summed by SQL
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,7 +69,12 @@ class Chart:
 
 @dataclasses.dataclass(frozen=True)
 class TopChart:
-    """The ``count`` rows of ``pivot`` with the largest ``measure``, as a bar chart."""
+    """The ``count`` rows of ``pivot`` with the largest ``measure``, as a bar chart.
+
+    ``measure`` is a field of the pivot's (not a computed measure): Odoo sorts
+    a pivot's rows by the sum of a field only, and the chart reads the first
+    ``count`` rows of the pivot so sorted, whatever the number of its rows.
+    """
 
     title: str
     pivot: Pivot
@@ -141,14 +146,21 @@ def _matching(dashboard, date_field):
     return {_uid(dashboard.key, "date_filter"): {"chain": date_field, "type": "date", "offset": 0}}
 
 
-def _pivot_definition(dashboard, pivot_id, pivot, sheet_id):
+def _sorted_column(measure):
+    """Odoo's ``sortedColumn`` of a pivot: its rows by ``measure`` in the total column, largest first."""
+    if not measure:
+        return None
+    return {"groupId": [[], []], "measure": measure, "order": "desc"}
+
+
+def _pivot_definition(dashboard, pivot_id, pivot, sheet_id, sorted_by=""):
     measures = [{"id": measure, "fieldName": measure, **({} if measure == COUNT else {"aggregator": "sum"})}
                 for measure in pivot.measures]
     measures += [{"id": name, "fieldName": name, "aggregator": "sum", "userDefinedName": label,
                   "computedBy": {"formula": formula, "sheetId": sheet_id}} for name, label, formula in pivot.computed]
     return {"type": "ODOO", "id": pivot_id, "formulaId": pivot_id, "name": pivot.title, "model": pivot.model,
             "domain": [], "context": {}, "measures": measures, "rows": [_dimension(row) for row in pivot.rows],
-            "columns": [_dimension(column) for column in pivot.columns], "sortedColumn": None,
+            "columns": [_dimension(column) for column in pivot.columns], "sortedColumn": _sorted_column(sorted_by),
             "fieldMatching": _matching(dashboard, pivot.date_field)}
 
 
@@ -173,18 +185,23 @@ def _odoo_chart(dashboard, chart):
             "fieldMatching": _matching(dashboard, chart.date_field)}
 
 
+def _check_top(top):
+    """Refuse a TopChart whose measure Odoo cannot sort its pivot by (see :class:`TopChart`)."""
+    if top.measure not in top.pivot.measures:
+        raise ValueError(f"{top.title}: Odoo sorts a pivot's rows by one of its summed fields only, and "
+                         f"{top.measure} is none of them")
+
+
 def _top_cells(pivot_id, top, column):
-    """Data sheet columns ``column``..+3: each row of the pivot and its measure, then the ranked ``count``."""
-    label, value, ranked = column, chr(ord(column) + 1), chr(ord(column) + 2)
-    row_field = top.pivot.rows[0]
-    cells = {f"{ranked}1": {"content": f"=SORTN({label}1:{value}{HELPER_ROWS},{top.count},0,2,FALSE)"}}
-    for number in range(1, HELPER_ROWS + 1):
-        cells[f"{label}{number}"] = {"content": f"=IFERROR(PIVOT.HEADER({pivot_id},{_string('#' + row_field)},"
-                                                f'{number}),"")'}
+    """Data sheet columns ``column`` and the next: the first ``count`` rows of the sorted pivot and their measure."""
+    label, value = column, chr(ord(column) + 1)
+    row_field = _string("#" + top.pivot.rows[0])
+    cells = {}
+    for number in range(1, top.count + 1):
+        cells[f"{label}{number}"] = {"content": f'=IFERROR(PIVOT.HEADER({pivot_id},{row_field},{number}),"")'}
         cells[f"{value}{number}"] = {"content": f"=IFERROR(PIVOT.VALUE({pivot_id},{_string(top.measure)},"
-                                                f"{_string('#' + row_field)},{number}),0)"}
-    next_column = chr(ord(ranked) + 1)
-    return cells, f"Data!{next_column}1:{next_column}{top.count}", f"Data!{ranked}1:{ranked}{top.count}"
+                                                f"{row_field},{number}),0)"}
+    return cells, f"Data!{value}1:{value}{top.count}", f"Data!{label}1:{label}{top.count}"
 
 
 def _block_height(answer):
@@ -199,7 +216,7 @@ def dashboard_json(dashboard):
 
     Odoo shows a dashboard's first sheet only: the answers are stacked on it,
     each pivot bounded to its ``max_rows`` (only the last one may grow freely);
-    a TopChart's helper cells are on a second sheet, *Data*.
+    a TopChart's helper cells are on a second sheet, *Data*, its pivot sorted by its measure.
     """
     main_id = _uid(dashboard.key, "sheet", "Dashboard")
     cells, figures, data_cells, pivots, row = {}, [], {}, {}, 1
@@ -208,15 +225,17 @@ def dashboard_json(dashboard):
         figure_id = _uid(dashboard.key, "figure", number)
         if isinstance(answer, (Pivot, TopChart)):
             pivot = answer.pivot if isinstance(answer, TopChart) else answer
+            sorted_by = answer.measure if isinstance(answer, TopChart) else ""
             pivot_id = str(len(pivots) + 1)
-            pivots[pivot_id] = _pivot_definition(dashboard, pivot_id, pivot, main_id)
+            pivots[pivot_id] = _pivot_definition(dashboard, pivot_id, pivot, main_id, sorted_by)
         if isinstance(answer, Pivot):
             bound = str(answer.max_rows) if answer.max_rows else ""
             totals = "" if answer.totals else ",FALSE"
             arguments = f",{bound}{totals}" if bound or totals else ""
             cells[f"A{row + 1}"] = {"content": f"=PIVOT({pivot_id}{arguments})"}
         elif isinstance(answer, TopChart):
-            column = chr(ord("A") + 4 * len([a for a in dashboard.answers[:number - 1] if isinstance(a, TopChart)]))
+            _check_top(answer)
+            column = chr(ord("A") + 2 * len([a for a in dashboard.answers[:number - 1] if isinstance(a, TopChart)]))
             helper, values, labels = _top_cells(pivot_id, answer, column)
             data_cells.update(helper)
             figures.append(_figure(figure_id, row, _bar(answer.title, values, labels)))
@@ -225,7 +244,8 @@ def dashboard_json(dashboard):
         row += _block_height(answer)
     sheets = [_sheet(dashboard, "Dashboard", cells, figures)]
     if data_cells:
-        sheets.append(_sheet(dashboard, "Data", data_cells, rows=HELPER_ROWS + 10))
+        longest = max(answer.count for answer in dashboard.answers if isinstance(answer, TopChart))
+        sheets.append(_sheet(dashboard, "Data", data_cells, rows=longest + 10))
     filters = []
     if dashboard.date_filter:
         filters.append({"id": _uid(dashboard.key, "date_filter"), "type": "date", "label": dashboard.date_filter,
@@ -259,8 +279,7 @@ def dumps(data):
 
 # -- the shipped dashboards --------------------------------------------------------------------------------
 
-_ENTRY_PIVOT = Pivot("Top accounts", "is.cegid.ecriture", ("e_general",), ("e_debit", "e_credit"),
-                     computed=((MOVEMENT, "Movement", "=e_debit+e_credit"),), date_field="e_datecomptable")
+_ENTRY_PIVOT = Pivot("Top accounts", "is.cegid.ecriture", ("e_general",), (MOVEMENT,), date_field="e_datecomptable")
 
 # Odoo shows the first sheet only: the answers are stacked, the charts first, the longest pivot last
 ACCOUNTING = Dashboard("accounting", (
@@ -300,3 +319,4 @@ def starter_dashboard(key, model, measures, by_month=None, by_text=None, whole="
     if by_text:
         answers.append(Pivot(by_text[0], model, (by_text[1],), measures))
     return Dashboard(key, tuple(answers) or (Pivot(whole, model, (), measures),))
+

@@ -6,10 +6,12 @@ The models are made from the export catalogue (``cegid_import.catalogue.KNOWN``)
 the one declaration of their columns: model, table and field names, labels,
 indexes, ``_order`` and ``_rec_name`` are those of existing installations, so
 that their reports keep working. The rows are written only by the import
-(``is.cegid.import``), in bulk, never by the ORM.
+(``is.cegid.import``), in bulk, never by the ORM. An accounting entry's
+*Movement* (debit + credit) is a field of no column, read in SQL.
 """
 
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.tools import SQL
 
 from ..cegid_import.catalogue import AMOUNT, CHAR, DATE, FLOAT, INTEGER, KNOWN
 
@@ -50,3 +52,27 @@ def staging_model(export):
 
 
 STAGING_MODELS = [staging_model(export) for export in KNOWN]
+
+
+class CegidEcritureMovement(models.Model):
+    """An accounting entry's movement: what the accounting dashboard ranks the general accounts by."""
+
+    _inherit = "is.cegid.ecriture"
+
+    # no column (the import writes the rows in bulk, not through the ORM): read as SQL (_field_to_sql), it is
+    # summed and sorted by like a stored field, which a spreadsheet pivot needs to sort its rows by it
+    movement = fields.Float("Movement", digits=AMOUNT_DIGITS, compute="_compute_movement",
+                            help="Debit + credit: a large credit is a large movement too.")
+
+    @api.depends("e_debit", "e_credit")
+    def _compute_movement(self):
+        for entry in self:
+            entry.movement = (entry.e_debit or 0.0) + (entry.e_credit or 0.0)
+
+    def _field_to_sql(self, alias, fname, query=None, flush=True):
+        """The movement in SQL: summed, an account's debits plus its credits; a negative amount (a reversal keyed
+        as such) lowers it as it lowers its debit or credit."""
+        if fname != "movement":
+            return super()._field_to_sql(alias, fname, query, flush)
+        return SQL("(COALESCE(%s, 0) + COALESCE(%s, 0))", super()._field_to_sql(alias, "e_debit", query, flush),
+                   super()._field_to_sql(alias, "e_credit", query, flush))

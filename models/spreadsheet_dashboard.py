@@ -21,7 +21,7 @@ MODULE = "is_cegid2odoo"
 CEGID_MODELS = ("is.cegid.", "x_cegid_")
 # the computed measures of the shipped dashboards (models/cegid_dashboard_json.py): Odoo does not translate
 # a measure's own name, so it is translated here, in the reader's language
-MEASURE_LABELS = {"Balance": _lt("Balance"), "Movement": _lt("Movement"), "Debit - credit": _lt("Debit - credit")}
+MEASURE_LABELS = {"Balance": _lt("Balance"), "Debit - credit": _lt("Debit - credit")}
 
 
 class SpreadsheetDashboard(models.Model):

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
 
@@ -76,3 +78,14 @@ def test_a_starter_dashboard_without_dates_or_texts_still_answers():
     dashboard = BUILDER.starter_dashboard("x_cegid_t", "x_cegid_t", [], None, None, "T")
     [pivot] = dashboard.pivots()
     assert pivot.measures == (BUILDER.COUNT,) and pivot.rows == ()
+
+
+def test_the_ten_largest_are_the_first_rows_of_their_pivot_sorted_by_a_summed_field():
+    data = BUILDER.dashboard_json(BUILDER.ACCOUNTING)
+    [top] = [answer for answer in BUILDER.ACCOUNTING.answers if isinstance(answer, BUILDER.TopChart)]
+    [pivot] = [pivot for pivot in data["pivots"].values() if pivot["name"] == top.pivot.title]
+    assert pivot["sortedColumn"] == {"groupId": [[], []], "measure": top.measure, "order": "desc"}
+    assert top.measure in [measure["fieldName"] for measure in pivot["measures"] if "computedBy" not in measure]
+    computed = BUILDER.TopChart("T", BUILDER.Pivot("P", "m", ("f",), ("a",), computed=(("b", "B", "=a*2"),)), "b")
+    with pytest.raises(ValueError, match="summed fields only"):
+        BUILDER.dashboard_json(BUILDER.Dashboard("k", (computed,)))
