@@ -320,3 +320,51 @@ def starter_dashboard(key, model, measures, by_month=None, by_text=None, whole="
         answers.append(Pivot(by_text[0], model, (by_text[1],), measures))
     return Dashboard(key, tuple(answers) or (Pivot(whole, model, (), measures),))
 
+
+# the keys of a pivot's definition that say what it asks of Odoo (its name is a title)
+_PIVOT_KEYS = ("type", "model", "domain", "context", "measures", "rows", "columns", "sortedColumn", "fieldMatching")
+
+
+def _shape(data):
+    """What a dashboard's data asks of Odoo and shows, its titles and layout (column widths...) aside."""
+    pivots = sorted(dumps({key: pivot.get(key) for key in _PIVOT_KEYS})
+                    for pivot in (data.get("pivots") or {}).values())
+    sheets = data.get("sheets") or []
+    contents = sorted(cell.get("content", "") if isinstance(cell, dict) else str(cell)
+                      for sheet in sheets for cell in (sheet.get("cells") or {}).values())
+    return (pivots, [content for content in contents if not content.startswith("=_t(")],
+            sum(len(sheet.get("figures") or []) for sheet in sheets), len(sheets), data.get("globalFilters") or [],
+            data.get("lists") or {})
+
+
+def _starter_parts(pivots):
+    """A starter's (measures, by_month, by_text, whole) read back from its pivots' definitions; None if none fits."""
+    measures, by_month, by_text, whole = None, None, None, ""
+    for pivot in pivots:
+        names = tuple(measure.get("fieldName") for measure in pivot.get("measures") or [])
+        rows = pivot.get("rows") or []
+        if measures not in (None, names) or len(rows) > 1:
+            return None
+        measures = names
+        if not rows:
+            whole = pivot.get("name", "")
+        elif rows[0].get("granularity") == "month":
+            by_month = (pivot.get("name", ""), rows[0].get("fieldName"))
+        else:
+            by_text = (pivot.get("name", ""), rows[0].get("fieldName"))
+    if measures is None:
+        return None
+    return (() if measures == (COUNT,) else measures), by_month, by_text, whole
+
+
+def is_starter(key, model, data):
+    """True when ``data`` is the starter dashboard of table ``key`` (model ``model``) as this module writes it.
+
+    The starter is read back from the data's own pivots, whatever the table's
+    columns have become since: its titles (a table renamed, an earlier
+    version's French) and layout aside, the data must be what
+    :func:`dashboard_json` writes for it. A dashboard someone made his own (a
+    pivot, a cell, a chart added or changed) is not a starter any more.
+    """
+    parts = _starter_parts((data.get("pivots") or {}).values())
+    return parts is not None and _shape(dashboard_json(starter_dashboard(key, model, *parts))) == _shape(data)

@@ -6,22 +6,27 @@ Its amount and decimal number columns by its first date column (by month) and by
 first text column, as a ``spreadsheet.dashboard`` under *Dashboards > Cegid*.
 Like the table's other records it is owned through an ``ir.model.data`` row
 (``dashboard_<table>``): kept by updates, deleted with the table
-(:meth:`_drop_table`) and by the uninstall.
+(:meth:`_drop_table`) and by the uninstall. It follows the table's columns:
+once an update of the table changed them, it is made again from them
+(:meth:`_apply_columns`), unless someone made it his own.
 """
 
 import base64
+import json
 import logging
 
 from odoo import fields, models
 from odoo.exceptions import UserError
 
 from ..cegid_import.catalogue import CHAR, DATE
-from .cegid_dashboard_json import dashboard_json, dumps, starter_dashboard
+from .cegid_dashboard_json import dashboard_json, dumps, is_starter, starter_dashboard
 from .cegid_export_table import MEASURES, MODULE
 
 _logger = logging.getLogger(__name__)
 
 DASHBOARD = "spreadsheet.dashboard"
+# where Odoo's spreadsheet editor (Enterprise) keeps a dashboard's changes, its file left as it was
+EDITOR_FIELDS = ("spreadsheet_revision_ids", "spreadsheet_snapshot")
 
 
 class CegidExportDashboard(models.Model):
@@ -92,13 +97,16 @@ class CegidExportDashboard(models.Model):
                                  (by_month, dates.field_name) if dates else None,
                                  (by_text, texts.field_name) if texts else None, whole)
 
+    def _starter_data(self):
+        """The starter dashboard's file, as ``spreadsheet_binary_data`` holds it, from the entry's columns."""
+        return base64.b64encode(dumps(dashboard_json(self._starter_definition())).encode())
+
     def _create_dashboard(self):
         """The starter dashboard, owned by the addon like the table."""
         self.ensure_one()
-        data = dumps(dashboard_json(self._starter_definition()))
         dashboard = self.env[DASHBOARD].create({
             "name": self.description, "dashboard_group_id": self.env.ref("is_cegid2odoo.dashboard_group_cegid").id,
-            "spreadsheet_binary_data": base64.b64encode(data.encode()),
+            "spreadsheet_binary_data": self._starter_data(),
             "group_ids": [(6, 0, self._table_readers().ids)],
             "main_data_model_ids": [(6, 0, self.model_id.ids)], "sequence": 100,
         })
@@ -113,6 +121,41 @@ class CegidExportDashboard(models.Model):
         self._write_title(self._owned(DASHBOARD))
         self._owned(DASHBOARD).write({"name": self.description, "group_ids": [(6, 0, self._table_readers().ids)]})
         return result
+
+    def _apply_columns(self, commands):
+        """The starter dashboard follows the columns: its pivots would name fields gone, or now text."""
+        kept = super()._apply_columns(commands)
+        self._remake_dashboard()
+        return kept
+
+    def _remake_dashboard(self):
+        """The starter dashboard made again from the entry's columns, if it is still the addon's starter.
+
+        A dashboard someone made his own is left as he made it: his to change.
+        """
+        self.ensure_one()
+        entry = self.sudo()
+        dashboard = entry._owned(DASHBOARD) if not entry.builtin else None
+        if not dashboard:
+            return
+        if not entry._is_starter(dashboard):
+            _logger.info("Cegid export %s: the table's columns changed, its dashboard %s, edited, is left as it is",
+                         entry.name, dashboard.id)
+            return
+        data = entry._starter_data()
+        if dashboard.spreadsheet_binary_data != data:
+            dashboard.spreadsheet_binary_data = data
+            _logger.info("Cegid export %s: dashboard made again from the table's columns", entry.name)
+
+    def _is_starter(self, dashboard):
+        """True when ``dashboard`` is the starter as the addon made it, its titles aside (no one's own)."""
+        if any(name in dashboard._fields and dashboard[name] for name in EDITOR_FIELDS):
+            return False
+        try:
+            data = json.loads(dashboard.spreadsheet_data or "")
+        except ValueError:  # another file put in its place (an xlsx)
+            return False
+        return isinstance(data, dict) and is_starter(self._definition().table, self.model_id.model, data)
 
     def _drop_table(self):
         self._owned(DASHBOARD).unlink()

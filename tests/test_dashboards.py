@@ -23,6 +23,7 @@ from odoo.tools.translate import code_translations
 from ..models.cegid_dashboard_json import ACCOUNTING, COUNT, MOVEMENT, PAYROLL, Pivot, TopChart
 from .cegid_testkit.samples import export_bytes
 from .common import ImportFolderMixin
+from .test_export import forget_custom_models
 
 FORMAT = {"delimiter": ";", "decimal": ",", "date_format": "%d/%m/%Y"}
 JOURNALS = ("ACH", "VTE", "BQ1", "OD")
@@ -314,6 +315,8 @@ SALARIES = ("MATRICULE;NOM;DATE_EMBAUCHE;SALAIRE_BASE\r\n0000001;Hélène Dupré
 @tagged("post_install", "-at_install")
 class TestStarterDashboard(DashboardCase):
     def setUp(self):
+        # registered first, run last: once the test's savepoint is rolled back, the registry forgets its models
+        self.addCleanup(forget_custom_models, self)
         super().setUp()
         self.manager = new_test_user(self.env, login="dash_manager",
                                      groups="base.group_user,is_cegid2odoo.group_cegid_manager")
@@ -353,6 +356,64 @@ class TestStarterDashboard(DashboardCase):
                                                            ("module", "=", "is_cegid2odoo"),
                                                            ("name", "like", "x_cegid_salaries")]))
 
+
+    def make_dashboard(self):
+        action = self.entry.with_user(self.manager).action_make_dashboard()
+        return self.env["spreadsheet.dashboard"].browse(action["params"]["dashboard_id"])
+
+    def update_table(self, text):
+        """A SALARIES file the table refuses is held, a manager updates the table, the import cron does it."""
+        self.drop("SALARIES.csv", text.encode("cp1252"))
+        self.assertEqual((self.run_import().state, self.entry.state), ("rejected", "held"))
+        self.entry.with_user(self.manager).action_update_table()
+        self.run_import_cron()
+        self.assertEqual((self.entry.state, self.entry.last_import_id.message_code),
+                         ("ready", "import.table_updated"))
+
+    def definitions(self, dashboard):
+        """Each pivot of ``dashboard`` as (its rows, its measures' fields), sorted."""
+        return sorted(((pivot["rows"], [measure["fieldName"] for measure in pivot["measures"]])
+                      for pivot in json.loads(dashboard.spreadsheet_data)["pivots"].values()), key=str)
+
+    def assert_pivots_work(self, dashboard):
+        """Each pivot of ``dashboard`` names fields of its model of a type it can use, and Odoo answers it."""
+        dashboard._check_spreadsheet_data()
+        for pivot in json.loads(dashboard.spreadsheet_data)["pivots"].values():
+            fields = self.env[pivot["model"]].fields_get(attributes=["type", "aggregator"])
+            for measure in pivot["measures"]:
+                if measure["fieldName"] != COUNT:
+                    field = fields.get(measure["fieldName"], {})
+                    self.assertIn(field.get("type"), ("integer", "float", "monetary"), measure)
+                    self.assertTrue(field.get("aggregator"), measure)
+            for dimension in pivot["rows"] + pivot["columns"]:
+                self.assertIn(dimension["fieldName"], fields)
+                if dimension.get("granularity"):
+                    self.assertIn(fields[dimension["fieldName"]]["type"], ("date", "datetime"), dimension)
+            self.assertTrue(spreadsheet_rows(self.env, pivot), pivot["name"])
+
+    def test_the_dashboard_follows_the_columns_of_each_update_of_the_table(self):
+        dashboard = self.make_dashboard()
+        # the amounts now text: no measure left to sum, the rows counted
+        self.update_table(SALARIES + "0000004;Anaïs Rivière;01/09/2022;à définir\r\n")
+        self.assertEqual(self.definitions(dashboard), [
+            ([{"fieldName": "x_date_embauche", "granularity": "month"}], [COUNT]),
+            ([{"fieldName": "x_matricule"}], [COUNT])])
+        self.assert_pivots_work(dashboard)
+        # then the amounts gone and the dates text: no month left either
+        self.update_table("MATRICULE;NOM;DATE_EMBAUCHE\r\n0000005;Maël Côté;inconnue\r\n")
+        self.assertEqual(self.definitions(dashboard), [([{"fieldName": "x_matricule"}], [COUNT])])
+        self.assert_pivots_work(dashboard)
+        snapshot = dashboard.with_user(self.other_reader).get_readonly_dashboard()["snapshot"]
+        self.assertEqual([pivot["name"] for pivot in snapshot["pivots"].values()],
+                         [f"SALARIES by {self.entry.column_ids[0].label}"])
+
+    def test_a_dashboard_someone_made_his_own_is_left_as_he_made_it(self):
+        dashboard = self.make_dashboard()
+        data = json.loads(dashboard.spreadsheet_data)
+        data["sheets"][0]["cells"]["E1"] = {"content": "=PIVOT.VALUE(1,\"x_salaire_base\")"}
+        dashboard.spreadsheet_binary_data = base64.b64encode(json.dumps(data).encode())
+        self.update_table(SALARIES + "0000004;Anaïs Rivière;01/09/2022;à définir\r\n")
+        self.assertEqual(json.loads(dashboard.spreadsheet_data), data)
 
     def test_each_reader_reads_the_titles_in_his_language(self):
         self.env["res.lang"]._activate_lang("fr_FR")

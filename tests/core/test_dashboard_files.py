@@ -80,6 +80,40 @@ def test_a_starter_dashboard_without_dates_or_texts_still_answers():
     assert pivot.measures == (BUILDER.COUNT,) and pivot.rows == ()
 
 
+def _starter_data():
+    dashboard = BUILDER.starter_dashboard("x_cegid_t", "x_cegid_t", ["x_amount"], ("T by month", "x_day"),
+                                          ("T by Name", "x_name"), "T")
+    return BUILDER.dashboard_json(dashboard)
+
+
+def test_a_starter_is_known_by_its_pivots_whatever_its_titles_and_layout():
+    data = _starter_data()
+    assert BUILDER.is_starter("x_cegid_t", "x_cegid_t", data)
+    for pivot in data["pivots"].values():  # titled in French by an earlier version, its table renamed since
+        pivot["name"] = "Autre titre " + pivot["name"]
+    for cell in data["sheets"][0]["cells"].values():
+        cell["content"] = cell["content"].replace("=_t(\"T by", "=_t(\"U par")
+    data["sheets"][0]["cols"] = {"0": {"size": 96}}  # the column widths of an earlier version
+    assert BUILDER.is_starter("x_cegid_t", "x_cegid_t", data)
+    assert not BUILDER.is_starter("x_cegid_t", "x_cegid_u", data)  # the starter of another table
+
+
+def test_a_starter_someone_added_to_or_changed_is_his_own():
+    changes = [
+        lambda data: data["sheets"][0]["cells"].update({"F3": {"content": "=1+1"}}),
+        lambda data: data["sheets"][0]["figures"].append({"id": "f", "tag": "chart", "data": {}}),
+        lambda data: data["pivots"]["1"]["measures"].append({"id": "x_other", "fieldName": "x_other",
+                                                               "aggregator": "sum"}),
+        lambda data: data["pivots"]["2"].update(domain=[["x_name", "=", "A"]]),
+        lambda data: data["sheets"].append({"name": "Mine", "cells": {}}),
+        lambda data: data.update(pivots={}),
+    ]
+    for change in changes:
+        data = _starter_data()
+        change(data)
+        assert not BUILDER.is_starter("x_cegid_t", "x_cegid_t", data)
+
+
 def test_the_ten_largest_are_the_first_rows_of_their_pivot_sorted_by_a_summed_field():
     data = BUILDER.dashboard_json(BUILDER.ACCOUNTING)
     [top] = [answer for answer in BUILDER.ACCOUNTING.answers if isinstance(answer, BUILDER.TopChart)]
