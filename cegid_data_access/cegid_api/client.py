@@ -25,6 +25,7 @@ from urllib3.exceptions import LocationValueError, MaxRetryError, ReadTimeoutErr
 
 from ..errors import ApiError, AuthenticationError, CegidError, ConfigError, ConnectionFailure, NotFoundError
 from ..redact import REDACTED, redact
+from ..settings import is_sealed_url
 from .discovery import OUTAGE_STATUSES, SCHEDULERS_PATH, ProviderDiscovery
 from .retry import OutOfTime, build_session
 from .schedules import force_target, format_cegid_datetime, is_enabled, parse_cegid_datetime, scheduler_name
@@ -261,6 +262,9 @@ class CegidClient(ProviderDiscovery):
         missing = [key for key in ("blobServiceUri", "containerName", "sasToken") if not data.get(key)]
         if missing:
             raise ApiError("api.missing_fields", op_code=op[0], fields=", ".join(missing))
+        if not isinstance(data["blobServiceUri"], str) or not is_sealed_url(data["blobServiceUri"]):
+            # the SAS signature (read and delete the exports) would cross the network in clear text
+            raise ApiError("api.unexpected_answer", op_code=op[0])
         return container_url(data["blobServiceUri"], data["containerName"], data["sasToken"])
 
     # -- scheduled queries ----------------------------------------------------

@@ -122,6 +122,14 @@ def test_container_url_opens_the_container(sim, azurite, slash, question):
     assert sim.requests[-1].path.endswith("/GetSASTokenLRD")
 
 
+def test_a_sas_for_a_plain_http_service_elsewhere_is_refused(sim):
+    """The signature grants reading and deleting the exports: not sent in clear text to another machine."""
+    sim.blob_service_url = "http://acct.blob.example/"
+    with pytest.raises(ApiError) as caught:
+        client_for(sim).get_container_url()
+    assert caught.value.code == "api.unexpected_answer"
+
+
 def test_read_only_sas_uses_get_sas_token_lr(sim):
     url = client_for(sim).get_container_url(permissions="rl")
     assert "sp=rl" in url
