@@ -61,7 +61,7 @@ class CegidEcritureMovement(models.Model):
 
     # no column (the import writes the rows in bulk, not through the ORM): read as SQL (_field_to_sql), it is
     # summed and sorted by like a stored field, which a spreadsheet pivot needs to sort its rows by it
-    movement = fields.Float("Movement", digits=AMOUNT_DIGITS, compute="_compute_movement",
+    movement = fields.Float(digits=AMOUNT_DIGITS, compute="_compute_movement",
                             help="Debit + credit: a large credit is a large movement too.")
 
     @api.depends("e_debit", "e_credit")
