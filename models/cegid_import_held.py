@@ -73,9 +73,18 @@ class CegidExportHeld(models.Model):
         return path
 
     def _hold(self, record):
-        """``record``'s file (rejected, in anomalie/) waits for a manager to update the table."""
+        """``record``'s file (rejected, in anomalie/) waits for a manager to update the table.
+
+        A manager's request stands for a newer file that changes the table
+        just as the one he saw (a file under another name, not known to be of
+        the export before its header is read, so not waiting for the update);
+        the run's note that put the update off was about the older file.
+        """
         self.ensure_one()
-        self.sudo().write({"state": "held", "held_import_id": record.id, "update_requested": False})
+        before = self.held_import_id
+        same = self.update_requested and before and (before.message_code, before.message_params) == (
+            record.message_code, record.message_params)
+        self.sudo().write({"state": "held", "held_import_id": record.id, "update_requested": bool(same)})
         self._forget_deferral()
 
     def _release(self):

@@ -167,8 +167,10 @@ class CegidImportRun(models.Model):
             records, continued = self._record_interrupted() | ended, False
             worked = bool(transfer)  # a download came first in this run
             # the first file of an export under review waits for its table, quietly; a file of an export whose
-            # table a manager asked to update waits for the update (held in its turn, it would drop the request)
+            # table a manager asked to update waits for the update, which the import cron makes (an archived one
+            # never would)
             waits = self.env["is.cegid.export"].sudo().search(
+                [("state", "=", "review")] if not self.env.ref(IMPORT_CRON).sudo().active else
                 ["|", ("state", "=", "review"), ("update_requested", "=", True)])
             for name in waiting:
                 if (waits and self._export_of_file(name) in waits) or (

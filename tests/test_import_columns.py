@@ -278,10 +278,10 @@ class TestEveryColumnKept(ColumnsCase):
         self.run_import_cron()
         self.assertEqual((entry.state, entry.update_requested), ("ready", False))
 
-    def test_a_put_off_update_is_forgotten_when_a_newer_file_is_held(self):
-        """The run's note names the held file it put off: a newer file held in its place (of another name, not known
-        to be of the export before its header is read: the next test's file waits instead) is judged anew, and the
-        note does not outlive the file it was about (nor does it once a whole file releases the table)."""
+    def test_a_newer_file_held_in_place_of_the_first_keeps_the_request_not_the_note(self):
+        """A file under another name is not known to be of the export before its header is read (the next test's
+        file waits instead): it is held in place of the first. It changes the table just as the first: the manager's
+        request stands for it; the run's note named the first file, so the newer file's update is judged anew."""
         held, entry = self.update_requested()
         self.env["is.cegid.import"].create({"name": "ECRITURE.csv", "export_id": entry.id, "state": "done",
                                             "duration": 150, "row_count": 1})
@@ -292,12 +292,12 @@ class TestEveryColumnKept(ColumnsCase):
         self.assertEqual(params.get_param(deferral), str(held.id), "put off")
         self.drop("GRAND_LIVRE.csv", self.ecriture_with_extras(("FAC2", "20", "Pau", "2")).encode("cp1252"))
         newer = self.run_import()
-        self.assertEqual((entry.state, entry.held_import_id), ("held", newer))
+        self.assertEqual((entry.state, entry.held_import_id, entry.update_requested), ("held", newer, True))
         self.assertFalse(params.get_param(deferral), "the newer held file's update is judged anew")
-        params.set_param(deferral, str(newer.id))  # put off in its turn
-        self.import_one("ECRITURE.csv", f"{ECRITURE_HEADER}\r\n30/06/2025;FAC3;Vente;411000;5;0;C1;\r\n")
-        self.assertEqual((entry.state, entry.held_import_id.id), ("ready", False), "a whole file released the table")
-        self.assertFalse(params.get_param(deferral), "nor does the note outlive it")
+        self.run_import_cron()
+        self.assertEqual((entry.state, entry.update_requested), ("ready", False))
+        row = self.env["is.cegid.ecriture"].search([])
+        self.assertEqual((row.e_refinterne, row.x_e_etablissement), ("FAC2", "Pau"))
 
     def test_a_newer_file_waits_for_the_update_put_off_and_then_fills_the_updated_table(self):
         """The run that puts the update off imports the other files: a newer file of the export, with the same new
@@ -315,6 +315,18 @@ class TestEveryColumnKept(ColumnsCase):
         self.assertEqual((entry.state, entry.update_requested), ("ready", False))
         row = self.env["is.cegid.ecriture"].search([])
         self.assertEqual((row.e_refinterne, row.x_e_etablissement), ("FAC2", "Pau"))
+
+    def test_a_newer_file_changing_the_table_otherwise_drops_the_request(self):
+        """With the import action archived (no update would come), a newer file of the export does not wait for the
+        update: it is imported, here held in place of the first. The manager saw the first file's change, not this
+        one's: the newer file waits for his word again."""
+        held, entry = self.update_requested()
+        self.env.ref("is_cegid2odoo.ir_cron_cegid_import").active = False
+        self.drop("ECRITURE.csv", f"{ECRITURE_HEADER};E_LOT\r\n30/06/2025;FAC3;Vente;411000;5;0;C1;;L7\r\n"
+                  .encode("cp1252"))
+        newer = self.run_import()
+        self.assertEqual((newer.state, entry.held_import_id, entry.update_requested), ("rejected", newer, False))
+        self.assertNotIn(held, entry.held_import_id)
 
     def test_an_update_put_off_starts_only_with_the_time_a_new_turn_has(self):
         """Noted as put off, an update starts in a later run that has what a run of a new turn is sure to have (under
