@@ -58,7 +58,9 @@ def infer_loaded_columns(env):
                  if column.field in Table._fields and column_exists(env.cr, Table._table, column.field)]
         if not names:
             continue
-        env.cr.execute(SQL("SELECT %s FROM %s", SQL(", ").join(
-            SQL("bool_or(%s IS NOT NULL)", SQL.identifier(name)) for name in names), SQL.identifier(Table._table)))
+        # each EXISTS stops at the first row with a value: a filled column costs one row, not the table
+        env.cr.execute(SQL("SELECT %s", SQL(", ").join(
+            SQL("EXISTS (SELECT FROM %s WHERE %s IS NOT NULL)", SQL.identifier(Table._table), SQL.identifier(name))
+            for name in names)))
         filled = env.cr.fetchone()
         last.loaded_columns = [name for name, has_value in zip(names, filled, strict=True) if has_value]
