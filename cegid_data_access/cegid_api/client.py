@@ -106,13 +106,16 @@ class CegidClient(ProviderDiscovery):
         self.probe_session = session or build_session(max_retries, backoff, max_retry_after, deadline,
                                                       statuses=OUTAGE_STATUSES)
         self._token = None
+        self._tokens_given = []  # each token fetched, masked in what Cegid's errors quote
         self._token_renew_at = 0.0
         self._token_lock = threading.Lock()
 
     # -- plumbing ------------------------------------------------------------
 
     def _redact(self, text):
-        return redact(text, self.settings.secrets())
+        """``text`` without the settings' secrets nor the access tokens this client was given (an error Cegid
+        sends back may quote the token it refused, which opens the API until it expires)."""
+        return redact(text, [*self.settings.secrets(), *self._tokens_given])
 
     def _send(self, method, path, op, *, headers, params=None, json_body=None, session=None):
         """One HTTP exchange (the adapter retries it); ConnectionFailure when Cegid cannot be reached.
@@ -189,6 +192,7 @@ class CegidClient(ProviderDiscovery):
             if self._token and time.monotonic() < self._token_renew_at:
                 return self._token
             self._token, lifetime = self._fetch_token()
+            self._tokens_given.append(self._token)
             self._token_renew_at = time.monotonic() + lifetime - min(TOKEN_MARGIN, lifetime / 10)
             return self._token
 

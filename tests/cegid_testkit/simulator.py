@@ -210,6 +210,7 @@ class CegidSimulator:
         self.requests = []
         self.faults = []
         self.tokens = {}  # access token -> monotonic expiry
+        self.next_tokens = []  # the tokens to give next, in order (a test that must know one); else random ones
         self._lock = threading.RLock()
         self._server = None
         self._thread = None
@@ -436,8 +437,8 @@ class CegidSimulator:
             return Answer(401, {"errorMessage": "Unknown or missing tenant"})
         if request.query.get("api-key-Id") != self.api_key_id or headers.get("api-key-secret") != self.api_key_secret:
             return Answer(401, "Unauthorized: invalid API key")  # the token provider answers in plain text here
-        token = secrets.token_urlsafe(24)
         with self._lock:
+            token = self.next_tokens.pop(0) if self.next_tokens else secrets.token_urlsafe(24)
             self.tokens[token] = time.monotonic() + self.token_lifetime
         expire_in = self.expire_in_text if self.expire_in_text is not None else str(self.token_lifetime)
         return Answer(200, {"accessToken": token, "expireIn": expire_in, "tenantId": self.tenant_id})

@@ -130,6 +130,19 @@ def test_a_sas_for_a_plain_http_service_elsewhere_is_refused(sim):
     assert caught.value.code == "api.unexpected_answer"
 
 
+def test_an_error_quoting_the_token_shows_it_masked(sim):
+    """The access token opens the API until it expires: Cegid's error that quotes the token it refused shows it
+    masked (here the second token, after the first was refused too)."""
+    sim.next_tokens.extend(["first-token-0123456789", "second-token-0123456789"])
+    sim.inject("GET", "schedulers/tenant", status=401, times=2,
+               body={"errorMessage": "Token first-token-0123456789 or second-token-0123456789 refused"})
+    with pytest.raises(AuthenticationError) as caught:
+        client_for(sim).list_schedulers()
+    assert len(token_requests(sim)) == 2
+    assert "token-0123456789" not in str(caught.value)
+    assert "refused" in str(caught.value)
+
+
 def test_read_only_sas_uses_get_sas_token_lr(sim):
     url = client_for(sim).get_container_url(permissions="rl")
     assert "sp=rl" in url
