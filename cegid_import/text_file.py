@@ -106,6 +106,21 @@ def open_text(path, encoding, offset=0):
         raise
 
 
+def _whole_line_ends(handle, chunk):
+    """``chunk`` and the bytes after it up to the first that is not "\r": a "\r\n" is never cut in two.
+
+    One byte more is not enough: the second "\r" of "\r\r\n" (CRLF text
+    written again through a Windows text stream) would end the chunk, and its
+    "\n", first of the next chunk, would count as a line end of its own.
+    """
+    while chunk.endswith(b"\r"):
+        following = handle.read(1)
+        if not following:
+            break
+        chunk += following
+    return chunk
+
+
 def line_offset(path, line, known=(0, 0)):
     """The byte offset of the start of line ``line + 1`` of ``path`` (0 for line 0), in one pass over its bytes.
 
@@ -123,8 +138,7 @@ def line_offset(path, line, known=(0, 0)):
             chunk = handle.read(READ_CHUNK)
             if not chunk:
                 return position
-            if chunk.endswith(b"\r"):  # keep a "\r\n" in one chunk
-                chunk += handle.read(1)
+            chunk = _whole_line_ends(handle, chunk)
             in_chunk = chunk.count(b"\n") + chunk.count(b"\r") - chunk.count(b"\r\n")
             if seen + in_chunk < line:
                 seen += in_chunk

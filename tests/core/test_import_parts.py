@@ -288,7 +288,7 @@ def test_the_swap_waits_for_a_snapshot_taken_while_the_last_part_loaded(tmp_path
     assert len(steps) == 1 and count(during) == ROWS
 
 
-@pytest.mark.parametrize("newline", ["\r\n", "\n", "\r"])
+@pytest.mark.parametrize("newline", ["\r\n", "\n", "\r", "\r\r\n"])
 def test_a_line_end_across_two_chunks_is_one_line_end(tmp_path, monkeypatch, newline):
     """Wherever the chunks of the search cut the file (a "\\r\\n" in two), each line starts where it starts."""
     path = big_export(tmp_path, rows=12, newline=newline)
@@ -298,6 +298,37 @@ def test_a_line_end_across_two_chunks_is_one_line_end(tmp_path, monkeypatch, new
     for chunk in range(1, 9):
         monkeypatch.setattr(text_file, "READ_CHUNK", chunk)
         assert [line_offset(path, line) for line in range(len(starts))] == starts, chunk
+
+
+def export_with_a_line_end_at(tmp_path, newline, byte, after=3):
+    """An export of long rows written with ``newline``, a line end starting at ``byte``; its rows before that end."""
+    lines = ["PHC_SALARIE;PHC_CUMULPAIE;PHC_MONTANT"]
+    size = len(lines[0])  # where the line end of the last line starts
+    while size < byte:
+        number, left = len(lines), byte - size - len(newline)
+        bare = f"{number};C;{number},5"
+        # rows of about 1 kB, the last one as long as it takes to end at ``byte``
+        lines.append(f"{number};C{'x' * (999 if left > 2000 else left - len(bare))};{number},5")
+        size += len(newline) + len(lines[-1])
+    before = len(lines) - 1
+    lines += [f"{number};C;{number},5" for number in range(before + 1, before + 1 + after)]
+    path = tmp_path / "HISTOCUMSAL.csv"
+    path.write_bytes(newline.join(lines).encode() + newline.encode())
+    return path, before
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\n", "\r", "\r\r\n"])
+def test_a_load_resumed_after_a_line_end_across_two_chunks_reads_each_row_once(tmp_path, newline):
+    """Resumed after any line near the first chunk's end (wherever that end cuts a line end), the rows read are the
+    rest of the file's: "\r\r\n" (CRLF text written again in Windows text mode) is two line ends, the csv
+    module's count, not three."""
+    for cut in range(len(newline) + 1):  # the chunk's end before, inside or after the line end
+        path, before = export_with_a_line_end_at(tmp_path, newline, text_file.READ_CHUNK - cut)
+        whole = list(open_export(path).column_batches(batch_rows=1))
+        assert len(whole) == before + 3, cut
+        for index in range(before - 2, len(whole)):
+            resumed = list(open_export(path).column_batches(batch_rows=1, start_line=whole[index][2]))
+            assert resumed == whole[index + 1:], (cut, index)
 
 
 def test_a_part_under_way_holds_off_a_change_of_the_table_not_its_readers(tmp_path, connect):
