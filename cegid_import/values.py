@@ -208,7 +208,8 @@ class DateColumn:
     """COPY text of a date column (empty -> "", NULL in COPY) in the file's day/month ``order``.
 
     Exports repeat the same dates over and over: each distinct value is parsed
-    once, in a memo bounded to DATE_CACHE_SIZE values.
+    once, in a memo bounded to DATE_CACHE_SIZE values, or to one batch's
+    distinct values when they are more.
     """
 
     def __init__(self, order):
@@ -221,6 +222,8 @@ class DateColumn:
         if missing:
             if len(memo) + len(missing) > DATE_CACHE_SIZE:
                 memo.clear()
+                # the batch's values the memo held are gone with the rest: parsed again, so that all are found
+                missing = set(column)
             for text in missing:
                 memo[text] = parse_date(text, self.order) or ""
         return list(map(memo.__getitem__, column))

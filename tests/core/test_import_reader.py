@@ -431,6 +431,17 @@ def test_parse_date_refuses(text, code):
     assert caught.value.code == code
 
 
+def test_a_batch_that_fills_the_date_memo_converts_all_its_dates(monkeypatch):
+    """Over DATE_CACHE_SIZE distinct dates (dates with their times), the memo starts again with the whole batch's:
+    the dates it held before are parsed again, not missing (a KeyError that failed the file every run)."""
+    monkeypatch.setattr(values, "DATE_CACHE_SIZE", 3)
+    convert = values.column_converter(values.DATE)
+    assert convert(["2025-01-01", "2025-01-02", "2025-01-03"]) == ["2025-01-01", "2025-01-02", "2025-01-03"]
+    assert convert(["2025-01-01", "2025-01-04", "2025-01-01"]) == ["2025-01-01", "2025-01-04", "2025-01-01"]
+    assert convert(["2025-01-05", "2025-01-04"]) == ["2025-01-05", "2025-01-04"]
+    assert len(convert.memo) <= 3
+
+
 def absences(*dates):
     header = ("PCN_TYPEMVT;PCN_SALARIE;PCN_ORDRE;PCN_PERIODECP;PCN_TYPECONGE;PCN_SENSABS;PCN_LIBELLE;"
               "PCN_DATEDEBUTABS;PCN_DEBUTDJ;PCN_DATEFINABS;PCN_FINDJ;PCN_JOURS;PCN_HEURES;PCN_GUID")
