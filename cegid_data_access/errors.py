@@ -56,6 +56,7 @@ CODES = {
     "import.name_taken": ("name", "model", "other"),
     "import.nul_character": (),
     "import.utf16": (),
+    "import.bad_utf8": ("offset", "line"),
     "import.bad_line": ("line", "problem_code"),
     "import.bad_value": ("line", "column", "value", "problem_code"),
     "import.header_changed": ("export", "added", "removed", "renamed"),

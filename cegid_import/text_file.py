@@ -4,7 +4,8 @@
 
 - encoding: UTF-8 (with or without BOM) when the whole file decodes as UTF-8,
   else CP1252 (Latin-1 for the few bytes CP1252 leaves undefined); a file
-  starting with a UTF-16 BOM (Excel's "Unicode Text") is rejected as such;
+  starting with a UTF-16 BOM (Excel's "Unicode Text") is rejected as such,
+  and one starting with a UTF-8 BOM that is not UTF-8 throughout too;
 - delimiter: ``;``, ``,`` or a tab (Excel's "Text (Tab delimited)"), the one
   that makes the header a known export's, else the one the header line holds
   most;
@@ -43,6 +44,17 @@ def _has_slashed_date(data):
     return _SLASH_DATE.search(data) is not None
 
 
+def _not_utf8_at(decoder, chunk, end):
+    """None when ``chunk``, the file's bytes up to ``end``, decodes as UTF-8 after those before, else the offset of
+    its first byte that does not; an empty ``chunk`` ends the file (a character left cut there does not)."""
+    try:
+        decoder.decode(chunk, final=not chunk)
+    except UnicodeDecodeError as err:
+        # err.object: the bytes the decoder held back from the chunk before (a character cut in two), then chunk
+        return end - len(err.object) + err.start
+    return None
+
+
 def sniff_bytes(path):
     """``(encoding, has_slashed_dates)`` from one pass over the raw bytes.
 
@@ -50,34 +62,35 @@ def sniff_bytes(path):
     with pure ASCII lines); the BOM selects ``utf-8-sig`` so that it is dropped.
     A UTF-16 BOM (UTF-32's starts with one) raises ExportFormatError
     ``import.utf16``: its two-byte characters are neither encoding, and the
-    readers here look for line ends and dates in the file's bytes.
+    readers here look for line ends and dates in the file's bytes. A UTF-8 BOM
+    says the file is UTF-8: a byte that is not raises ``import.bad_utf8``
+    (``offset``, ``line``), the file is not read as CP1252.
     """
     decoder = codecs.getincrementaldecoder("utf-8")()
-    utf8 = True
+    bad = None  # the offset of the first byte that is not UTF-8
     slashed = False
     tail = b""
+    end = 0
     with open(path, "rb") as handle:
         first = handle.read(READ_CHUNK)
         if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             raise ExportFormatError("import.utf16")
         chunk = first
         while chunk:
-            if utf8:
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError:
-                    utf8 = False
+            end += len(chunk)
+            if bad is None:
+                bad = _not_utf8_at(decoder, chunk, end)
             # a few bytes of the previous chunk, so that a date across two chunks is seen
             slashed = slashed or _has_slashed_date(tail + chunk)
             tail = chunk[-8:]
             chunk = handle.read(READ_CHUNK)
-    if utf8:
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            utf8 = False
-    if utf8:
-        return ("utf-8-sig" if first.startswith(codecs.BOM_UTF8) else "utf-8"), slashed
+    if bad is None:
+        bad = _not_utf8_at(decoder, b"", end)
+    bom = first.startswith(codecs.BOM_UTF8)
+    if bad is None:
+        return ("utf-8-sig" if bom else "utf-8"), slashed
+    if bom:
+        raise ExportFormatError("import.bad_utf8", offset=bad, line=_line_of(path, bad))
     return "cp1252-latin1", slashed
 
 
@@ -121,6 +134,24 @@ def _whole_line_ends(handle, chunk):
     return chunk
 
 
+def _line_ends(chunk):
+    """How many lines ``chunk`` ends: each "\r\n", and each "\n" or "\r" alone."""
+    return chunk.count(b"\n") + chunk.count(b"\r") - chunk.count(b"\r\n")
+
+
+def _line_of(path, offset):
+    """The number of the line (1: the first) that holds byte ``offset`` of ``path``, lines counted as the csv
+    module counts them (:func:`line_offset`)."""
+    ends = position = 0
+    with open(path, "rb") as handle:
+        while position < offset and (chunk := handle.read(min(READ_CHUNK, offset - position))):
+            # a "\r" just before ``offset`` ends its line alone: the byte there is no "\n"
+            chunk = _whole_line_ends(handle, chunk)
+            ends += _line_ends(chunk)
+            position += len(chunk)
+    return ends + 1
+
+
 def line_offset(path, line, known=(0, 0)):
     """The byte offset of the start of line ``line + 1`` of ``path`` (0 for line 0), in one pass over its bytes.
 
@@ -139,7 +170,7 @@ def line_offset(path, line, known=(0, 0)):
             if not chunk:
                 return position
             chunk = _whole_line_ends(handle, chunk)
-            in_chunk = chunk.count(b"\n") + chunk.count(b"\r") - chunk.count(b"\r\n")
+            in_chunk = _line_ends(chunk)
             if seen + in_chunk < line:
                 seen += in_chunk
                 position += len(chunk)

@@ -167,6 +167,9 @@ SENTENCES = {
     "import.utf16": _lt(
         "The file is in UTF-16 (Excel's “Unicode Text”), which the import does not read: save it as CSV UTF-8 "
         "or CSV instead."),
+    "import.bad_utf8": _lt(
+        "The file starts with the UTF-8 byte order mark (BOM) but is not valid UTF-8: line %(line)s holds a byte "
+        "that is not UTF-8 (byte offset %(offset)s). Export the file again, or correct that line."),
     "import.bad_line": _lt("Line %(line)s: %(problem)s."),
     "import.bad_value": _lt("Line %(line)s, column %(column)s: %(problem)s (“%(value)s”)."),
     "import.header_changed": _lt(

@@ -113,6 +113,29 @@ def test_cp1252_detected_when_the_file_ends_in_the_middle_of_what_utf8_would_rea
     assert rows[-1][-1] == "Libellé"
 
 
+@pytest.mark.parametrize(("name", "bad", "line"), [
+    ("ECRITURE.csv", b"Caf\xe9;C;", 3),  # a CP1252 "é" pasted in
+    ("PAIE.csv", b"Caf\xc3(;C;", 3),  # the first byte of a two-byte character, then no second
+    ("PAIE.csv", b"\r\rCaf\xe9;C;", 5),  # "\r" alone ends a line, as the csv module counts lines
+    ("ECRITURE.csv", b"Caf\xe2\x82", 3),  # the file ends in the middle of a three-byte character (a "€")
+])
+def test_a_file_with_a_utf8_bom_and_a_byte_that_is_not_utf8_is_refused_where_the_byte_is(tmp_path, monkeypatch,
+                                                                                          name, bad, line):
+    """A BOM says UTF-8: not read as CP1252 (mojibake, a first column "ï»¿E_DATECOMPTABLE", the file refused as
+    lacking it or read as another export); refused, with where the byte is, wherever the chunks of sniff_bytes cut
+    the file. Without a BOM the same bytes are CP1252's, as before."""
+    start = ("\ufeff" + ECRITURE_HEADER + "\r\n2025-06-30;R;Créance € réglée;411000;1;0;C;L\r\n"
+             + "2025-06-30;R;411000;1;0;").encode()
+    path = write(tmp_path, start + bad, name)
+    offset = len(start) + bad.index(b"Caf") + 3
+    for chunk in (4, 5, 6, 7, 8, 13, text_file.READ_CHUNK):  # the first chunk holds the BOM
+        monkeypatch.setattr(text_file, "READ_CHUNK", chunk)
+        with pytest.raises(ExportFormatError) as caught:
+            read_header(path)
+        assert (caught.value.code, caught.value.params) == ("import.bad_utf8", {"offset": offset, "line": line}), chunk
+    assert read_header(write(tmp_path, start[3:] + bad, name)).encoding == "cp1252-latin1"
+
+
 def test_the_bytes_cp1252_leaves_undefined_are_read_as_latin1(tmp_path):
     data = (ECRITURE_HEADER + "\n2025-06-30;R;Caf\xe9;411000;1;0;C;").encode("cp1252") + b"\x81\x8d\x8f\x90\x9d\n"
     reader, rows = read_all(write(tmp_path, data))
