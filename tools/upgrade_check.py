@@ -52,12 +52,26 @@ with open(os.path.join(folder, "ECRITURE.csv"), "w", encoding="cp1252") as handl
 env.ref("@MODULE@.group_cegid_manager").users = [(3, env.ref("base.user_admin").id)]
 env.cr.commit()
 print("before: %s" % ",".join(sorted(env["is.cegid.import"].search([]).mapped("state"))))
+# a table of the customer's own with its starter dashboard, then updated: its amounts made text, which that release's
+# update left the dashboard summing
+def drop_primes(rows):
+    with open(os.path.join(folder, "PRIMES.csv"), "w", encoding="cp1252") as handle:
+        handle.write("MATRICULE;NOM;MONTANT\r\n" + rows)
+    Import._import_folder()
+drop_primes("0000042;Hélène;100,50\r\n")
+primes = env["is.cegid.export"].search([("name", "=", "PRIMES")])
+primes.action_make_dashboard()
+drop_primes("0000042;Hélène;à revoir\r\n")
+primes.action_update_table()
+Import._cron_import()  # what the button hands the update to
+env.cr.commit()
+print("primes: %s %s" % (primes.state, env[primes.model_id.model].search([]).mapped("x_montant")))
 """
-BEFORE_OK = "before: done,done,done,done"
+BEFORE_OK = ("before: done,done,done,done", "primes: ready ['à revoir']")
 # Run by this tree's addon once the database is upgraded: the rows are there, the columns a model no longer has
 # are gone, and the new columns import.
 AFTER = r"""
-import os
+import json, os
 ecriture = env["is.cegid.ecriture"].search([], order="e_refinterne")
 absence = env["is.cegid.absencesalarie"].search([])
 salaries = env["x_cegid_salaries"].search([], order="x_matricule")
@@ -82,6 +96,9 @@ print("files read as: %s, details column: %s" % (
 last_ecriture = imports.filtered(lambda rec: rec.export_id.name == "ECRITURE")[:1]
 print("filled by the last import: %s" % last_ecriture.loaded_columns)
 print("administrator in the managers: %s" % env.ref("base.user_admin").has_group("@MODULE@.group_cegid_manager"))
+primes = env["is.cegid.export"].search([("name", "=", "PRIMES")])
+pivots = json.loads(primes.dashboard_id.spreadsheet_data)["pivots"].values()
+print("primes dashboard sums: %s" % sorted({measure["fieldName"] for pivot in pivots for measure in pivot["measures"]}))
 # FAC1 again, now with a journal (an optional column the previous file lacked): not a change
 folder = env["ir.config_parameter"].sudo().get_param("@MODULE@.import_folder")
 with open(os.path.join(folder, "ECRITURE.csv"), "w", encoding="cp1252") as handle:
@@ -103,6 +120,7 @@ AFTER_OK = ("after: ecriture=FAC1,REG1 journal=[False, False] absence=0000042/Fa
             "filled by the last import: ['e_datecomptable', 'e_refinterne', 'e_libelle', 'e_general', 'e_debit', "
             "'e_credit', 'e_auxiliaire']",
             "administrator in the managers: False",
+            "primes dashboard sums: ['__count']",
             "new file: done FAC1,FAC2 ['VTE'] ['Lyon'], 1 added, 1 removed")
 
 
@@ -164,7 +182,9 @@ def run_upgrade(src, cluster, workdir, log_path, result):
     returncode, lines = suite.run_logged(install, log_path, False)
     before = suite.run_shell(src, cluster, workdir, DATABASE, BEFORE.replace("@MODULE@", suite.MODULE),
                              addons=old_addons)
-    if returncode or BEFORE_OK not in before:
+    if returncode or any(line not in before for line in BEFORE_OK):
+        with open(log_path, "a", encoding="utf-8") as log:
+            log.write("\n".join(before) + "\n")
         suite.judge_step(f"upgrade: the release {version} did not install and import", 1, lines + before, result)
         result.problems.extend(before[-6:])  # a traceback of the shell is no log line
         return

@@ -16,6 +16,11 @@ file after the upgrade that has an optional column its predecessor lacked (the
 journal added to the query) would count every row changed and alert every
 closed month; a column the previous file had but left empty in every row is
 taken as absent, so that one comparison does not see it filled.
+
+A custom table's starter dashboard now follows the table's columns when an
+update of the table changes them; one an earlier version's update left naming
+fields gone (or now text) is made again from the columns, unless someone made
+it his own.
 """
 
 from odoo import SUPERUSER_ID, api
@@ -33,7 +38,9 @@ def migrate(cr, version):
         return
     if column_exists(cr, IMPORTS, "details"):
         read_details(cr)
-    infer_loaded_columns(api.Environment(cr, SUPERUSER_ID, {}))
+    env = api.Environment(cr, SUPERUSER_ID, {})
+    infer_loaded_columns(env)
+    remake_starter_dashboards(env)
 
 
 def read_details(cr):
@@ -64,3 +71,9 @@ def infer_loaded_columns(env):
             for name in names)))
         filled = env.cr.fetchone()
         last.loaded_columns = [name for name, has_value in zip(names, filled, strict=True) if has_value]
+
+
+def remake_starter_dashboards(env):
+    """Each custom table's starter dashboard made again from the table's columns, as an update now does."""
+    for entry in env["is.cegid.export"].search([("builtin", "=", False), ("model_id", "!=", False)]):
+        entry._remake_dashboard()
