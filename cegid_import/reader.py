@@ -71,11 +71,15 @@ def fit_width(fields, width, line):
     """``fields`` as a row of ``width`` fields, None for a blank row; ExportRowError for another width.
 
     The one rule for blank lines and trailing delimiters, both readers use it.
+    A row of the header's width is blank too when all its fields are
+    (Excel writes ``;;;;;;;`` for an empty row).
     """
-    if len(fields) == width:
+    if len(fields) == width and fields[0].strip():
         return fields
     if not any(field.strip() for field in fields):
         return None
+    if len(fields) == width:
+        return fields
     # a trailing delimiter on data lines only adds empty fields: harmless
     if len(fields) > width and not any(field.strip() for field in fields[width:]):
         return fields[:width]
@@ -148,7 +152,8 @@ class ExportReader:
         the number of the file's last line the batch read, where a later
         reading resumes, and ``start_offset`` where that line starts, when
         known (:func:`line_offset`). A batch whose rows all have the header's
-        width is transposed as it is; others are fitted row by row first
+        width is transposed as it is, unless its first column holds a blank
+        value (the row may be blank); others are fitted row by row first
         (:func:`fit_width`). Raises ExportRowError or csv.Error without the
         line: see :meth:`copy_batches`.
         """
@@ -163,11 +168,17 @@ class ExportReader:
                 reader, width = self._csv_after_header(handle)
             while batch := list(itertools.islice(reader, batch_rows)):
                 line = start_line + reader.line_num
-                if len(batch[0]) != width or len(set(map(len, batch))) != 1:
+                columns = None
+                if len(batch[0]) == width and len(set(map(len, batch))) == 1:
+                    columns = list(zip(*batch, strict=True))
+                    if any(not value.strip() for value in set(columns[0])):
+                        columns = None  # a blank row is as wide as the header too
+                if columns is None:
                     batch = [fitted for fields in batch if (fitted := fit_width(fields, width, 0)) is not None]
                     if not batch:
                         continue
-                yield len(batch), list(zip(*batch, strict=True)), line
+                    columns = list(zip(*batch, strict=True))
+                yield len(batch), columns, line
 
     def _decide_date_order(self):
         """Read the date columns once to decide dd/mm against mm/dd; stop at the first telling value."""

@@ -43,6 +43,8 @@ SAMPLES = {
         ["0000042", "01", "2500.00"],
     ),
 }
+# rows of an ECRITURE file, one a day
+ROWS = [f"2025-01-0{day};R{day};x{day};512000;{day};0;C;L" for day in range(1, 8)]
 
 
 def fast_rows(reader, extra=(), batch_rows=3):
@@ -66,6 +68,15 @@ def read_all(path):
     # COPY text cannot tell an empty text from NULL: '' is NULL in both paths' tables
     assert fast == [[value if value != "" else None for value in row] for row in rows]
     return reader, rows
+
+
+def by_parts(path, batch_rows):
+    """The rows of a load by parts: a new reader per part, from the line after the last one loaded, decoded."""
+    rows, line = [], 0
+    while (part := next(open_export(path).copy_parts(batch_rows=batch_rows, start_line=line), None)) is not None:
+        text, _count, line = part
+        rows.extend(decode_copy_text(text))
+    return rows
 
 
 @pytest.mark.parametrize("name", sorted(SAMPLES))
@@ -254,6 +265,16 @@ def test_lines_of_spaces_and_delimiters_only_are_blank_lines(tmp_path):
     text = ECRITURE_HEADER + "\n   \n2025-01-02;R;x;512000;1;0;C;L\n ; ;\t;\n"
     _reader, rows = read_all(write(tmp_path, text))
     assert rows == [["2025-01-02", "R", "x", "512000", "1", "0", "C", "L"]]
+
+
+@pytest.mark.parametrize("blank", [";;;;;;;", '"";"";"";"";"";"";"";""', " ;\t; ; ; ; ; ; "])
+def test_a_line_of_as_many_empty_fields_as_the_header_has_is_a_blank_line(tmp_path, blank):
+    """Excel writes ";;;;;;;" for an empty row; a row of values whose first one is empty still loads."""
+    lines = [ROWS[0], blank, ROWS[1], ";S;y;512000;2;0;C;L", blank]
+    path = write(tmp_path, ECRITURE_HEADER + "\n" + "\n".join(lines) + "\n")
+    _reader, rows = read_all(path)
+    assert [row[1] for row in rows] == ["R1", "R2", "S"]
+    assert [row[1] for row in by_parts(path, 2)] == ["R1", "R2", "S"]
 
 
 def test_malformed_amount_names_line_column_value(tmp_path):
