@@ -93,6 +93,7 @@ CODES = {
     # what is wrong with a line or a value (the ``problem_code`` of the two above)
     "import.line.field_count": ("count", "width"),
     "import.line.unreadable": ("detail_code", "detail"),
+    "import.line.quote_spans_rows": ("column",),
     # what the csv module found wrong (the ``detail_code`` of the two "unreadable" codes)
     "import.csv.quote_expected": ("expected", "after"),
     "import.csv.quote_not_closed": (),

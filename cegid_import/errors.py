@@ -60,16 +60,22 @@ class BadValue(CodedError, ValueError):
     """A value that cannot be converted: ``code`` is an ``import.value.`` code."""
 
 
+def shown_value(value):
+    """``value`` as a message shows it: cut after MAX_SHOWN_VALUE characters."""
+    return value if len(value) <= MAX_SHOWN_VALUE else value[:MAX_SHOWN_VALUE] + "…"
+
+
 class ExportRowError(ExportFormatError):
     """One row cannot be read: ``line`` is the file's line number (1 = header).
 
     ``column`` and ``value`` name the bad value (``import.bad_value``), or are
     empty when the line itself is bad (``import.bad_line``); ``problem`` is the
-    nested code, ``details`` its parameters.
+    nested code, ``details`` its parameters (positional-only arguments: a
+    line's problem may have a ``column`` or ``value`` of its own).
     """
 
-    def __init__(self, line, column, value, problem, **details):
-        shown = value if len(value) <= MAX_SHOWN_VALUE else value[:MAX_SHOWN_VALUE] + "…"
+    def __init__(self, line, column, value, problem, /, **details):
+        shown = shown_value(value)
         if column:
             super().__init__("import.bad_value", line=line, column=column, value=shown, problem_code=problem,
                              **details)

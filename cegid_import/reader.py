@@ -23,6 +23,7 @@ import csv
 import gc
 import itertools
 import logging
+import re
 
 from .catalogue import CHAR, DATE
 from .errors import BadValue, ExportRowError, ImportFailure, csv_problem
@@ -33,6 +34,8 @@ _logger = logging.getLogger(__name__)
 
 COPY_BATCH_ROWS = 5000
 YOUNG_THRESHOLD = 100_000  # allocations between two collections of the youngest generation, while reading
+# the line ends of the csv module's text source (open_text's newline=""), kept as they are in a quoted field
+LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 @contextlib.contextmanager
@@ -86,6 +89,24 @@ def fit_width(fields, width, line):
     raise ExportRowError(line, None, "", "import.line.field_count", count=len(fields), width=width)
 
 
+def spanning_quote(fields, width, delimiter):
+    """The position of the first of ``fields`` whose lines after its first hold a whole row, or None.
+
+    The csv module is not strict (a label like ``"Dupont" SA`` loads), so a
+    stray quote opening a field makes it run over the following lines, up to
+    the next quote or the end of the file, without a word: rows merged into
+    one. A line the field took that holds a row's delimiters (the header's
+    width less one) would be a row of its own; a quoted address on two lines
+    holds a few at most. A one-column file has no delimiter to tell.
+    """
+    least = max(width - 1, 1)
+    for position, field in enumerate(fields):
+        if ("\n" in field or "\r" in field) and any(
+                line.count(delimiter) >= least for line in LINE_END.split(field)[1:]):
+            return position
+    return None
+
+
 # -- reading -------------------------------------------------------------------------------------------------------
 
 class ExportReader:
@@ -104,6 +125,7 @@ class ExportReader:
         self.path = header.path
         self.export = export
         self.positions = tuple(positions)
+        self.names = tuple(header.names)
         self.encoding = header.encoding
         self.delimiter = header.delimiter
         self.date_order = DAY_FIRST
@@ -131,13 +153,30 @@ class ExportReader:
             header = next(reader)
         return reader, len(header)
 
+    def _refuse_spanning_quote(self, fields, width, first_line):
+        """ExportRowError ``import.line.quote_spans_rows`` when a field of the row starting at ``first_line``
+        holds whole rows (:func:`spanning_quote`), named by the line where that field starts."""
+        position = spanning_quote(fields, width, self.delimiter)
+        if position is not None:
+            line = first_line + sum(len(LINE_END.findall(field)) for field in fields[:position])
+            name = self.names[position] if position < len(self.names) else ""
+            raise ExportRowError(line, None, "", "import.line.quote_spans_rows",
+                                 column=name or f"COLUMN_{position + 1}")
+
     def records(self):
-        """Yield ``(line, fields)`` of the data rows after the header (blank rows skipped, widths fitted)."""
+        """Yield ``(line, fields)`` of the data rows after the header (blank rows skipped, widths fitted).
+
+        ``line`` is the row's last line (a quoted field may hold line breaks).
+        """
         with open_text(self.path, self.encoding) as handle:
             reader = None
             try:
                 reader, width = self._csv_after_header(handle)
+                previous = reader.line_num
                 for fields in reader:
+                    if reader.line_num - previous > 1:  # a row over several lines: rows a stray quote merged?
+                        self._refuse_spanning_quote(fields, width, previous + 1)
+                    previous = reader.line_num
                     fitted = fit_width(fields, width, reader.line_num)
                     if fitted is not None:
                         yield reader.line_num, fitted
@@ -154,8 +193,10 @@ class ExportReader:
         known (:func:`line_offset`). A batch whose rows all have the header's
         width is transposed as it is, unless its first column holds a blank
         value (the row may be blank); others are fitted row by row first
-        (:func:`fit_width`). Raises ExportRowError or csv.Error without the
-        line: see :meth:`copy_batches`.
+        (:func:`fit_width`). Only a batch that read more lines than rows is
+        searched for a field holding whole rows (:func:`spanning_quote`).
+        Raises ExportRowError or csv.Error without the line: see
+        :meth:`copy_batches`.
         """
         if start_line:
             with open_text(self.path, self.encoding) as handle:
@@ -166,8 +207,13 @@ class ExportReader:
                 reader = csv.reader(handle, delimiter=self.delimiter)
             else:
                 reader, width = self._csv_after_header(handle)
+            read = reader.line_num
             while batch := list(itertools.islice(reader, batch_rows)):
                 line = start_line + reader.line_num
+                if reader.line_num - read != len(batch) and any(
+                        spanning_quote(fields, width, self.delimiter) is not None for fields in batch):
+                    raise ExportRowError(0, None, "", "import.line.quote_spans_rows")
+                read = reader.line_num
                 columns = None
                 if len(batch[0]) == width and len(set(map(len, batch))) == 1:
                     columns = list(zip(*batch, strict=True))

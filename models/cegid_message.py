@@ -246,6 +246,9 @@ SENTENCES = {
     "import.note_failed": _lt("The file was moved, but its note %(note)s saying why could not be written: %(error)s"),
     "import.line.field_count": _lt("%(count)s fields where the header has %(width)s"),
     "import.line.unreadable": _lt("unreadable CSV (%(detail)s)"),
+    "import.line.quote_spans_rows": _lt(
+        "a quote opens the value of column %(column)s and runs over the next lines, whole rows among them "
+        "(a quote missing or one too many)"),
     "import.csv.quote_expected": _lt("“%(expected)s” expected after the closing “%(after)s”"),
     "import.csv.quote_not_closed": _lt("a quoted field is not closed"),
     "import.csv.line_break": _lt("a line break in a field without quotes"),

@@ -94,6 +94,12 @@ def test_a_row_the_import_would_reject_rejects_the_profile_with_its_line(tmp_pat
         profile(tmp_path, "A;B\n1;a\x00b\n", "NUL.csv", "utf-8")
 
 
+def test_a_stray_quote_rejects_the_profile_with_its_line(tmp_path):
+    with pytest.raises(ExportRowError) as caught:
+        profile(tmp_path, 'A;B;C\n1;"x;2\n3;y;4\n5;z;6\n', "QUOTE.csv", "utf-8")
+    assert caught.value.params == {"line": 2, "problem_code": "import.line.quote_spans_rows", "column": "B"}
+
+
 def test_blank_lines_trailing_delimiters_and_nameless_columns(tmp_path):
     header, result = profile(tmp_path, "A;;C;\n\n1;x;2;\n\n3;y;4;\n", "ODD.csv", "utf-8")
     assert [column.name for column in result.export.columns] == ["A", "COLUMN_2", "C"]

@@ -177,6 +177,27 @@ def test_quoted_field_with_newline_keeps_line_numbers(tmp_path):
     assert caught.value.line == 4
 
 
+@pytest.mark.parametrize(("lines", "line", "column"), [
+    # a quote opened in row 2's label and closed in row 5's: rows 2 to 5 would load as one
+    ([ROWS[0], ROWS[1].replace("x2", '"Tarif 2025'), *ROWS[2:4], ROWS[4].replace("x5", 'Ecran 27"'), *ROWS[5:]],
+     3, "E_LIBELLE"),
+    # never closed, in row 3's last column: every line after it would be its value
+    ([*ROWS[:2], ROWS[2][:-1] + '"ref', *ROWS[3:]], 4, "E_REFLIBRE"),
+    # opened after a quoted label on two lines: named by the line where it opens
+    ([*ROWS[:2], ROWS[2].replace("x3", '"two\nlines"')[:-1] + '"ref', *ROWS[3:]], 5, "E_REFLIBRE"),
+], ids=["closed-rows-later", "never-closed", "after-a-line-break"])
+def test_a_quote_that_swallows_whole_rows_is_refused_where_it_opens(tmp_path, lines, line, column):
+    path = write(tmp_path, ECRITURE_HEADER + "\n" + "\n".join(lines) + "\n")
+    with pytest.raises(ExportRowError) as caught:
+        read_all(path)
+    assert (caught.value.code, caught.value.params) == ("import.bad_line", {
+        "line": line, "problem_code": "import.line.quote_spans_rows", "column": column})
+    for batch_rows in (1, 2, 5000):  # a load by parts is refused alike, whatever part holds the quote
+        with pytest.raises(ExportRowError) as in_parts:
+            by_parts(path, batch_rows)
+        assert in_parts.value.params == caught.value.params
+
+
 @pytest.mark.parametrize("lines", [
     # quoted fields whole between delimiters, holding the delimiter, empty, at the start and the end of a line;
     # a value holding the character that stands for hidden delimiters
