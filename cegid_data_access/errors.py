@@ -94,6 +94,7 @@ CODES = {
     "import.line.field_count": ("count", "width"),
     "import.line.unreadable": ("detail_code", "detail"),
     "import.line.quote_spans_rows": ("column",),
+    "import.line.value_without_column": ("position", "value"),
     # what the csv module found wrong (the ``detail_code`` of the two "unreadable" codes)
     "import.csv.quote_expected": ("expected", "after"),
     "import.csv.quote_not_closed": (),

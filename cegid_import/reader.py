@@ -25,8 +25,8 @@ import itertools
 import logging
 import re
 
-from .catalogue import CHAR, DATE
-from .errors import BadValue, ExportRowError, ImportFailure, csv_problem
+from .catalogue import CHAR, DATE, significant_names
+from .errors import BadValue, ExportRowError, ImportFailure, csv_problem, shown_value
 from .text_file import line_offset, open_text
 from .values import DAY_FIRST, batch_text, column_converter, slashed_order_evidence
 
@@ -126,6 +126,7 @@ class ExportReader:
         self.export = export
         self.positions = tuple(positions)
         self.names = tuple(header.names)
+        self.named = len(significant_names(self.names))  # the columns after these have no name in the header
         self.encoding = header.encoding
         self.delimiter = header.delimiter
         self.date_order = DAY_FIRST
@@ -163,6 +164,14 @@ class ExportReader:
             raise ExportRowError(line, None, "", "import.line.quote_spans_rows",
                                  column=name or f"COLUMN_{position + 1}")
 
+    def _refuse_nameless_value(self, fields, line):
+        """ExportRowError ``import.line.value_without_column`` for a value under a last column of the header
+        without a name (a header's trailing delimiter): no column loads it, it would be lost."""
+        for position in range(self.named, len(fields)):
+            if fields[position].strip():
+                raise ExportRowError(line, None, "", "import.line.value_without_column", position=position + 1,
+                                     value=shown_value(fields[position]))
+
     def records(self):
         """Yield ``(line, fields)`` of the data rows after the header (blank rows skipped, widths fitted).
 
@@ -172,6 +181,7 @@ class ExportReader:
             reader = None
             try:
                 reader, width = self._csv_after_header(handle)
+                nameless = width > self.named
                 previous = reader.line_num
                 for fields in reader:
                     if reader.line_num - previous > 1:  # a row over several lines: rows a stray quote merged?
@@ -179,6 +189,8 @@ class ExportReader:
                     previous = reader.line_num
                     fitted = fit_width(fields, width, reader.line_num)
                     if fitted is not None:
+                        if nameless:
+                            self._refuse_nameless_value(fitted, reader.line_num)
                         yield reader.line_num, fitted
             except csv.Error as err:
                 raise ExportRowError(reader.line_num if reader else 1, None, "", "import.line.unreadable",
@@ -194,7 +206,8 @@ class ExportReader:
         width is transposed as it is, unless its first column holds a blank
         value (the row may be blank); others are fitted row by row first
         (:func:`fit_width`). Only a batch that read more lines than rows is
-        searched for a field holding whole rows (:func:`spanning_quote`).
+        searched for a field holding whole rows (:func:`spanning_quote`), and
+        only the columns without a name in the header for a value.
         Raises ExportRowError or csv.Error without the line: see
         :meth:`copy_batches`.
         """
@@ -224,6 +237,8 @@ class ExportReader:
                     if not batch:
                         continue
                     columns = list(zip(*batch, strict=True))
+                if any(value.strip() for column in columns[self.named:] for value in set(column)):
+                    raise ExportRowError(0, None, "", "import.line.value_without_column")
                 yield len(batch), columns, line
 
     def _decide_date_order(self):

@@ -249,6 +249,8 @@ SENTENCES = {
     "import.line.quote_spans_rows": _lt(
         "a quote opens the value of column %(column)s and runs over the next lines, whole rows among them "
         "(a quote missing or one too many)"),
+    "import.line.value_without_column": _lt(
+        "the value “%(value)s” of column %(position)s, which has no name in the header, would not be loaded"),
     "import.csv.quote_expected": _lt("“%(expected)s” expected after the closing “%(after)s”"),
     "import.csv.quote_not_closed": _lt("a quoted field is not closed"),
     "import.csv.line_break": _lt("a line break in a field without quotes"),

@@ -100,6 +100,13 @@ def test_a_stray_quote_rejects_the_profile_with_its_line(tmp_path):
     assert caught.value.params == {"line": 2, "problem_code": "import.line.quote_spans_rows", "column": "B"}
 
 
+def test_a_value_under_a_nameless_last_column_rejects_the_profile_with_its_line(tmp_path):
+    with pytest.raises(ExportRowError) as caught:
+        profile(tmp_path, "A;B;\n1;2;\n3;4;5\n", "NAMELESS.csv", "utf-8")
+    assert caught.value.params == {"line": 3, "problem_code": "import.line.value_without_column", "position": 3,
+                                   "value": "5"}
+
+
 def test_blank_lines_trailing_delimiters_and_nameless_columns(tmp_path):
     header, result = profile(tmp_path, "A;;C;\n\n1;x;2;\n\n3;y;4;\n", "ODD.csv", "utf-8")
     assert [column.name for column in result.export.columns] == ["A", "COLUMN_2", "C"]

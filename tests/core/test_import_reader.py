@@ -298,6 +298,23 @@ def test_a_line_of_as_many_empty_fields_as_the_header_has_is_a_blank_line(tmp_pa
     assert [row[1] for row in by_parts(path, 2)] == ["R1", "R2", "S"]
 
 
+def test_a_value_under_a_nameless_last_column_is_refused(tmp_path):
+    """A header ending with a delimiter has a last column without a name: empty below it is harmless, a value
+    there would be lost."""
+    lines = [ROWS[0] + ";", ROWS[1] + "; ", ROWS[2] + ";999,99"]
+    path = write(tmp_path, ECRITURE_HEADER + ";\n" + "\n".join(lines[:2]) + "\n")
+    _reader, rows = read_all(path)
+    assert [row[1] for row in rows] == ["R1", "R2"]
+    path = write(tmp_path, ECRITURE_HEADER + ";\n" + "\n".join(lines) + "\n")
+    with pytest.raises(ExportRowError) as caught:
+        read_all(path)
+    assert (caught.value.code, caught.value.params) == ("import.bad_line", {
+        "line": 4, "problem_code": "import.line.value_without_column", "position": 9, "value": "999,99"})
+    with pytest.raises(ExportRowError) as in_parts:
+        by_parts(path, 2)
+    assert in_parts.value.params == caught.value.params
+
+
 def test_malformed_amount_names_line_column_value(tmp_path):
     text = ECRITURE_HEADER + "\n2025-01-02;R;x;512000;1;0;C;\n2025-01-02;R;x;512000;12,3,4;0;C;\n"
     with pytest.raises(ExportRowError) as caught:
