@@ -22,6 +22,7 @@ container) before any transfer, 4 unexpected error (one line, secrets
 masked).
 """
 
+import math
 import os
 import sys
 import time
@@ -157,8 +158,9 @@ def main(secrets):
     args = build_parser().parse_args()
     if args.workers is not None and args.workers < 1:
         build_parser().error("--workers must be at least 1")
-    if args.max_seconds is not None and args.max_seconds <= 0:
-        build_parser().error("--max-seconds must be positive")
+    # float() takes "nan" (which no comparison refuses) and "inf" (no limit at all): only a finite number is a limit
+    if args.max_seconds is not None and not (math.isfinite(args.max_seconds) and args.max_seconds > 0):
+        build_parser().error("--max-seconds must be a positive, finite number")
     cli.setup_logging(args.verbose)
     settings = cli.load_cli_settings(args)
     secrets.extend(settings.secrets())

@@ -682,7 +682,9 @@ def test_refusals_and_warnings_read_as_sentences(azurite, tmp_path):
             in result.stdout.splitlines())
 
 
-@pytest.mark.parametrize("option", [("--workers", "0"), ("--max-seconds", "0"), ("--max-seconds", "-5")])
+# nan passes a "<= 0" check (every comparison with it is false) and inf would lift the limit: both are refused
+@pytest.mark.parametrize("option", [("--workers", "0"), ("--max-seconds", "0"), ("--max-seconds", "-5"),
+                                    ("--max-seconds", "nan"), ("--max-seconds", "inf")])
 def test_a_limit_that_makes_no_sense_is_a_usage_error_that_touches_nothing(azurite, tmp_path, option):
     setup = Setup(azurite, tmp_path)
     upload(setup.container, "ECRITURE.csv", b"x")
