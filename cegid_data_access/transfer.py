@@ -335,9 +335,9 @@ class _Run:
         """(state, code, params) per blob of one batch, each deleted only if still the delivered version."""
         try:
             statuses = self.container.delete_versions([(item.blob.name, item.blob.etag) for item in chunk])
-        except OutOfTime:
-            reason = {"reason_code": "azure.out_of_time", "host": self.container.host}
-            return [(CONTINUED, "file.not_deleted", reason)] * len(chunk)
+        except OutOfTime as err:
+            error = err.reason(self.container.host)
+            return [(CONTINUED, "file.not_deleted", dict(error.params, reason_code=error.code))] * len(chunk)
         except Exception as err:
             if isinstance(err, (CegidError, *AZURE_ERRORS)):
                 error = azure_error(err)

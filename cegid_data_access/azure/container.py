@@ -116,7 +116,19 @@ class AnswerCut(IncompleteReadError):
 
 
 class OutOfTime(Exception):
-    """An Azure call not made, or stopped, for want of time before the run's deadline."""
+    """An Azure call not made, or stopped, for want of time before the run's deadline.
+
+    ``error``: the CegidError saying why, when it is the renewal of the SAS
+    that the deadline stopped (``api.out_of_time``), else None (Azure's).
+    """
+
+    def __init__(self, error=None):
+        super().__init__(error)
+        self.error = error
+
+    def reason(self, host):
+        """The CegidError to report: the Cegid API's, or Azure's ``azure.out_of_time`` for ``host``."""
+        return self.error or ConnectionFailure("azure.out_of_time", host=host)
 
 
 AZURE_ERRORS = (AzureError, BatchDenied)  # what the SDK (and a batch of refused deletes) raise
@@ -350,15 +362,28 @@ class Container:
                 return False
             self._renewals_left -= 1
             _logger.info("Azure refused the SAS: asking Cegid for a new one")
-            self._sdk = _client(self._renew_url(), self.tuning, self.deadline)
+            self._sdk = _client(self._fresh_url(), self.tuning, self.deadline)
             self._generation += 1
             return True
+
+    def _fresh_url(self):
+        """A new SAS URL from the Cegid API; OutOfTime when the run's deadline left no time for it.
+
+        Cut short by the deadline, the renewal stops the call as the deadline
+        stops any other: its blob is left for the next run, not failed.
+        """
+        try:
+            return self._renew_url()
+        except CegidError as err:
+            if err.code == "api.out_of_time":
+                raise OutOfTime(err) from err
+            raise
 
     def call(self, operation):
         """``operation(client, options)``, ``options`` the SDK keywords bounding it by the deadline (call_options).
 
         When Azure refuses the SAS in api mode, once more with a renewed one.
-        Raise OutOfTime when the deadline leaves no time for it or stopped it.
+        Raise OutOfTime when the deadline leaves no time for it (or for the renewal) or stopped it.
         """
         generation, client = self._current()
         try:
@@ -386,8 +411,8 @@ class Container:
                 for item in client.list_blobs(results_per_page=self.tuning.list_page_size, **options)])
         except AZURE_ERRORS as err:
             raise azure_error(err, self.host) from None
-        except OutOfTime:
-            raise ConnectionFailure("azure.out_of_time", host=self.host) from None
+        except OutOfTime as err:
+            raise err.reason(self.host) from None
         epoch = datetime.datetime.min.replace(tzinfo=datetime.timezone.utc)
         return sorted(blobs, key=lambda blob: (blob.last_modified or epoch, blob.name))
 

@@ -3,6 +3,7 @@
 """The transfer engine in api mode: SAS from the Cegid simulator, blobs in Azurite."""
 
 import dataclasses
+import time
 
 import pytest
 
@@ -10,7 +11,7 @@ from cegid_data_access.cegid_api.client import CegidClient
 from cegid_data_access.errors import AuthenticationError
 from cegid_data_access.settings import Settings
 from cegid_data_access.transfer import AzureTuning, TransferTuning, check_connection, run_transfer
-from cegid_testkit.blobs import blob_names, delivered_files, upload
+from cegid_testkit.blobs import blob_names, delivered_files, staging_leftovers, upload
 
 FAST = TransferTuning(azure=AzureTuning(retry_total=1, retry_first_wait=0.05))
 SAS_PATH = "GetSASTokenLRD"
@@ -84,6 +85,45 @@ def test_a_sas_azure_keeps_refusing_is_renewed_three_times_not_once_per_blob(azu
         ("failed", "file.download_failed", "azure.denied")}
     assert len(simulator.requests_to(SAS_PATH)) == 1 + 3
     assert blob_names(container) == names
+
+# the first SAS lists but cannot read (the download refused), or reads but cannot delete (the delete refused)
+@pytest.mark.parametrize("first_permission, outcome, delivered", [
+    ("l", ("continued", "file.continued", None), {}),
+    ("rl", ("continued", "file.not_deleted", "api.out_of_time"), {"ECRITURE.csv": b"first"}),
+], ids=["download-refused", "delete-refused"])
+def test_a_sas_renewal_the_deadline_leaves_no_time_for_is_continued_not_failed(azurite, api, first_permission,
+                                                                                outcome, delivered):
+    """Azure refuses the SAS near the run's deadline and Cegid gives the next one after it: the blob is left for the
+    next run (exit 0), as any call the deadline stops, not a failure (exit 1)."""
+    simulator, container, settings = api
+    upload(container, "ECRITURE.csv", b"first")
+    issued = []
+
+    def factory(container_name, permission, expiry):
+        issued.append(permission)
+        if len(issued) > 1:
+            return azurite.sas_token(container_name, permission, expiry)
+        simulator.inject("*", SAS_PATH, delay=30)  # the renewal's answer comes long after the deadline
+        return azurite.sas_token(container_name, first_permission, expiry)
+
+    simulator.sas_token_factory = factory
+
+    result = run_transfer(settings, tuning=FAST, deadline=time.monotonic() + 3)
+
+    [done] = result.outcomes
+    assert (done.state, done.code, done.params.get("reason_code")) == outcome, done.params
+    assert result.continued and result.exit_code == 0 and result.failures == 0
+    assert len(simulator.requests_to(SAS_PATH)) == 2
+    assert blob_names(container) == ["ECRITURE.csv"]
+    assert delivered_files(settings.import_folder) == delivered
+
+    again = run_transfer(settings, tuning=FAST)
+
+    assert again.exit_code == 0, [(o.code, o.params) for o in again.outcomes]
+    assert blob_names(container) == []
+    assert delivered_files(settings.import_folder) == {"ECRITURE.csv": b"first"}
+    assert staging_leftovers(settings.import_folder) == []
+
 
 def test_wrong_credentials_fail_before_any_transfer(api):
     simulator, container, settings = api
