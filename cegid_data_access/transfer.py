@@ -70,7 +70,6 @@ from .outcomes import (
 )
 from .redact import redact_params
 from .settings import MODE_SAS_URL
-from .staging.files import discard
 from .staging.folder import StagingFolder, entry_key
 from .staging.names import base_name, refusal
 
@@ -268,10 +267,8 @@ class _Run:
         if not entries_written:
             # the group journal still names what a file's own entry could not: the next run recovers from it
             return outcomes
-        if group:
-            discard(group)
-        for item in undone:  # only now: the group journal named their .part files
-            self.staging.drop_undelivered(item.key)
+        if group:  # the files it could not name lose their .part only now: it named them
+            self.staging.end_group(group, [item.key for item in undone])
         return outcomes
 
     def _deliver_group(self, fresh):

@@ -143,22 +143,40 @@ class StagingFolder:
         discard(os.path.join(self.path, key + RESUME))
         discard(self.part_path(key))
 
-    def drop_undelivered(self, key):
-        """Forget a file whose rename failed, once its group journal is gone: its own entry, then its part.
+    def end_group(self, group, undelivered):
+        """Remove the group journal ``group`` once its blobs are dealt with, then the files it could not name.
 
-        A journal entry goes before its part, and when it cannot go the part
-        stays: recovery reads a missing part as "delivered", and would delete
-        the blob of a file that has no name. A part with a second link (which
-        a failed rename does not leave) was given the name its entry records:
-        both stay, as recovery would read them.
+        ``undelivered``: the keys of the files whose rename failed. Their
+        journals go first (the group's, then each one's own entry), made
+        durable by the staging folder's fsync before any part goes, as in
+        ``_remove_leftovers``: recovery reads a missing part as "delivered",
+        and a power cut that kept a part's removal but not its journal's
+        would delete the blob of a file that has no name. A part whose entry
+        cannot go, or whose journals' removal cannot be made durable, stays
+        for recovery. A part with a second link (which a failed rename does
+        not leave) was given the name its entry records: both stay, as
+        recovery would read them.
         """
-        if self.part_links(key) > 1:
+        discard(group)
+        keys = [key for key in undelivered if self.part_links(key) <= 1 and self._drop_entry(key)]
+        if not keys:
             return
+        try:
+            fsync_path(self.path)
+        except OSError as err:
+            _logger.warning("staging folder not made durable (%s): its part files are left to the next run",
+                            err.strerror or err)
+            return
+        for key in keys:
+            self.drop_part(key)
+
+    def _drop_entry(self, key):
+        """Remove the journal entry of ``key``; False when it could not go (its part must then stay)."""
         try:
             self.drop_journal(key)
         except OSError:
-            return
-        self.drop_part(key)
+            return False
+        return True
 
     # -- journal --------------------------------------------------------------
 
@@ -275,7 +293,7 @@ class StagingFolder:
         The journal entry is written (and fsynced) before each attempt, naming
         the file it is about to create. Raise OSError when the file got no
         name: the entry may then name a file that does not exist, and must go
-        before the part (``drop_undelivered``).
+        before the part (``end_group``).
         """
         part = self.part_path(key)
         for name in candidate_names(base, arrival):

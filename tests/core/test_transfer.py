@@ -20,7 +20,7 @@ from azure.storage.blob import ContentSettings
 from cegid_data_access.errors import CODES, EXIT_PARTIAL, AuthenticationError, ConfigError, DiskFull
 from cegid_data_access.settings import Settings
 from cegid_data_access.staging import folder as folder_module
-from cegid_data_access.staging.folder import LOCK_NAME, StagingFolder, entry_key
+from cegid_data_access.staging.folder import HIDDEN_FOLDER, LOCK_NAME, StagingFolder, entry_key
 from cegid_data_access.transfer import (
     AzureTuning,
     TransferReporter,
@@ -864,6 +864,50 @@ def test_a_name_taken_meanwhile_then_a_disk_refusing_the_next_keeps_the_blob(box
                                            "ECRITURE.20261128T101500Z.csv": b"the export"}
     assert blob_names(box.container) == []
     assert staging_leftovers(box.folder) == []
+
+
+def test_a_file_never_given_its_name_loses_its_journal_durably_before_its_part(box, monkeypatch):
+    """The disk refuses a file its final name: the group journal that names it goes, then its part file.
+
+    A power cut that kept the part's removal but not the journal's would
+    leave a journal naming a part that is gone, which the next run reads as
+    delivered: it would delete the blob of a file that has no name. A power
+    cut cannot be staged here, so the order of the real removals and fsyncs
+    is what the test reads (``os.link`` refused, as the disk would).
+    """
+    upload(box.container, "ECRITURE.csv", b"the export")
+    staging = os.path.realpath(os.path.join(box.folder, HIDDEN_FOLDER))
+    real_unlink, real_fsync = os.unlink, os.fsync
+    done = []
+
+    def link(src, dst):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), dst)
+
+    def unlink(path, *args, **kwargs):
+        real_unlink(path, *args, **kwargs)
+        done.append(("removed", os.path.splitext(str(path))[1]))
+
+    def fsync(fd):
+        real_fsync(fd)
+        done.append(("fsynced", os.readlink(f"/proc/self/fd/{fd}")))
+
+    monkeypatch.setattr(os, "link", link)
+    monkeypatch.setattr(os, "unlink", unlink)
+    monkeypatch.setattr(os, "fsync", fsync)
+    first = run_transfer(box.settings, now=NOW, tuning=FAST)
+    monkeypatch.undo()
+
+    assert [(o.state, o.code, o.local_name) for o in first.outcomes] == [("failed", "file.disk_full", None)]
+    journal_gone, part_gone = done.index(("removed", ".group")), done.index(("removed", ".part"))
+    assert ("fsynced", staging) in done[journal_gone:part_gone], done
+    assert blob_names(box.container) == ["ECRITURE.csv"]
+    assert staging_leftovers(box.folder) == []
+
+    again = run_transfer(box.settings, now=NOW, tuning=FAST)
+
+    assert [(o.state, o.local_name) for o in again.outcomes] == [("done", "ECRITURE.csv")]
+    assert delivered_files(box.folder) == {"ECRITURE.csv": b"the export"}
+    assert blob_names(box.container) == []
 
 
 def test_a_part_file_whose_own_name_cannot_be_removed_is_delivered_once(box, monkeypatch):
