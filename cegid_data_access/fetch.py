@@ -19,7 +19,9 @@ its blocks), so a download needs about twice its first GET, and a large one
 twice ``max_concurrency`` chunks. ``MemoryBudget`` makes the fetches of a
 run wait until what they need fits in ``TransferTuning.memory_budget``:
 many small blobs go eight at a time, a few large ones take turns, and a
-run's memory stays bounded whatever the mix of sizes.
+run's memory stays bounded whatever the mix of sizes. A blob starts once
+it has its memory, and not with less than the run's reserve left before
+the deadline: a large one may have waited while another ran up to it.
 """
 
 import contextlib
@@ -27,6 +29,7 @@ import dataclasses
 import errno
 import os
 import threading
+import time
 
 from .azure.container import AZURE_ERRORS, OutOfTime, azure_error
 from .azure.download import DeadlineReached, PartFileShort, PartWriter, download, hash_prefix
@@ -116,17 +119,23 @@ class Fetcher:
     """Fetches blobs for one run (from worker threads).
 
     ``resumable``: the recovered resume records, by key; ``on_progress(blob,
-    done_bytes)``: called from the worker threads.
+    done_bytes)``: called from the worker threads; ``reserve``: with a
+    ``deadline``, no blob starts with fewer seconds left.
     """
 
-    def __init__(self, container, staging, tuning, resumable, deadline, on_progress):
+    def __init__(self, container, staging, tuning, resumable, deadline, on_progress, reserve=0.0):
         self.memory = MemoryBudget(tuning.memory_budget)
         self.container = container
         self.staging = staging
         self.tuning = tuning
         self.resumable = resumable
         self.deadline = deadline
+        self.reserve = reserve
         self.on_progress = on_progress
+
+    def _too_late(self):
+        """Whether the deadline leaves too little time to start a blob."""
+        return self.deadline is not None and self.deadline - time.monotonic() < self.reserve
 
     def fetch(self, blob, key):
         """Download ``blob`` (a BlobInfo) into ``<key>.part`` and verify it; a Fetched."""
@@ -135,6 +144,9 @@ class Fetcher:
         start = record["durable"] if record and record.get("size") == blob.size else 0
         start = start if 0 <= start <= blob.size else 0
         with self.memory.hold(buffers_needed(blob.size - start, self.tuning.azure)):
+            # checked once the memory is there: a large blob waits for it while another runs up to the deadline
+            if self._too_late():
+                return Fetched(CONTINUED, "file.not_started")
             fd = None
             try:  # creating the part file meets the disk too (ENOSPC, EMFILE): the same codes as writing it
                 fd = self.staging.open_part(key, keep=start)

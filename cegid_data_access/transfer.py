@@ -128,7 +128,8 @@ class _Run:
         self.abort = threading.Event()
         delivered, self.resumable = recovered
         self.fetcher = Fetcher(container, staging, tuning, self.resumable, deadline,
-                               lambda blob, done: self.events.put(("progress", (blob.name, done, blob.size))))
+                               lambda blob, done: self.events.put(("progress", (blob.name, done, blob.size))),
+                               self.reserve)
         self.recovered = {}
         for entry in delivered:
             self.recovered.setdefault(entry.get("blob_name"), []).append(entry)
@@ -228,8 +229,6 @@ class _Run:
         entry = self._journal_match(blob)
         if entry is not None:  # a crash struck between delivery and delete: only delete now
             return _Delivered(blob, entry["key"], entry.get("local_name"), entry.get("md5"), earlier=True)
-        if self.deadline is not None and self.deadline - time.monotonic() < self.reserve:
-            return self._outcome(blob, CONTINUED, "file.not_started")
         return self._transfer(blob, entry_key(blob.name, blob.etag))
 
     def _journal_match(self, blob):
@@ -241,7 +240,8 @@ class _Run:
         return None
 
     def _transfer(self, blob, key):
-        """Fetch ``blob`` into ``<key>.part``: a FileOutcome when it is not there whole, else a _Delivered."""
+        """Fetch ``blob`` into ``<key>.part``: a FileOutcome when it is not there whole (not started with too little
+        time left, say), else a _Delivered."""
         fetched = self.fetcher.fetch(blob, key)
         if fetched.code is not None:
             return self._outcome(blob, fetched.state, fetched.code, fetched.params)

@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Time-boxed runs and resumed downloads: a run stops at its deadline, the next one continues what it left."""
 
+import dataclasses
 import datetime
 import hashlib
 import os
@@ -15,7 +16,7 @@ import pytest
 
 from cegid_data_access.fetch import MemoryBudget, buffers_needed
 from cegid_data_access.staging.folder import HIDDEN_FOLDER, entry_key
-from cegid_data_access.transfer import AzureTuning, TransferTuning, run_transfer
+from cegid_data_access.transfer import AzureTuning, TransferReporter, TransferTuning, run_transfer
 from cegid_testkit.blobs import blob_names, delivered_files, new_container, staging_leftovers, upload
 
 LATER = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)
@@ -180,6 +181,64 @@ def test_a_kept_part_whose_blob_is_gone_is_dropped(slow):
 
     assert "HISTOCUMSAL.csv" not in [o.blob_name for o in again.outcomes]
     assert delivered_files(settings.import_folder) == {"other.csv": b"late"}
+    assert staging_leftovers(settings.import_folder) == []
+
+
+class StallOnceListed(TransferReporter):
+    """Azure stops answering once the listing came: a download under way waits until its deadline stops it."""
+
+    def __init__(self, proxy):
+        self.proxy = proxy
+
+    def on_listing(self, blobs):
+        self.proxy.pause_after(0)
+
+
+def kept_files(folder, key):
+    """(inode, mtime, MD5) of the part file and the resume record of ``key``: changed if rewritten."""
+    hidden = os.path.join(folder, HIDDEN_FOLDER)
+    return [(os.stat(path).st_ino, os.stat(path).st_mtime_ns, hashlib.md5(Path(path).read_bytes()).hexdigest())
+            for path in (os.path.join(hidden, key + ".part"), os.path.join(hidden, key + ".resume"))]
+
+
+def test_a_large_blob_that_waited_for_memory_until_the_deadline_does_not_start_and_keeps_its_part(slow):
+    """Two cut downloads take turns under the memory budget; the one that goes first runs until its deadline.
+
+    The other gets the memory then: it does not start (reading back and
+    hashing a kept part of some GBs would overrun the deadline), its part
+    and its resume record left as they were, and the next run continues it.
+    """
+    container, settings, proxy = slow
+    blobs = {"BIGONE.csv": os.urandom(2 * 1024 * KIB), "BIGTWO.csv": os.urandom(2 * 1024 * KIB)}
+    for name, data in blobs.items():
+        upload(container, name, data)
+    first, _deadline = cut_run(settings, 1.0)
+    kept = {o.blob_name: o.params["kept"] for o in first.outcomes}
+    assert [o.code for o in first.outcomes] == ["file.continued"] * 2 and all(kept.values())
+    keys = {blob.name: entry_key(blob.name, blob.etag) for blob in container.list_blobs()}
+    before = {name: kept_files(settings.import_folder, key) for name, key in keys.items()}
+    # each takes the whole budget: one at a time. With a short connect timeout the stalled GET's read timeout
+    # takes all but 0.05 s of the time left: the first download holds the memory until then
+    turns = dataclasses.replace(RESUMABLE, memory_budget=1, azure=dataclasses.replace(
+        RESUMABLE.azure, connection_timeout=0.05))
+
+    second = run_transfer(settings, tuning=turns, reporter=StallOnceListed(proxy), deadline=time.monotonic() + 3)
+
+    outcomes = sorted((o.code, o.blob_name) for o in second.outcomes)
+    assert [code for code, _name in outcomes] == ["file.continued", "file.not_started"]
+    assert {o.state for o in second.outcomes} == {"continued"} and second.exit_code == 0
+    waited = outcomes[1][1]
+    assert kept_files(settings.import_folder, keys[waited]) == before[waited]
+    proxy.release()
+    proxy.throttle(None)
+
+    third = run_transfer(settings, tuning=RESUMABLE)
+
+    assert {o.blob_name: (o.state, o.code) for o in third.outcomes} == {
+        name: ("done", "file.resumed") for name in blobs}
+    assert by_blob(third)[waited].params == {"offset": kept[waited]}
+    assert delivered_files(settings.import_folder) == blobs
+    assert blob_names(container) == []
     assert staging_leftovers(settings.import_folder) == []
 
 
