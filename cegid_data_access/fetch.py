@@ -8,7 +8,8 @@ its download writes a resume record when it starts and at each checkpoint
 same version (same name and ETag, hence the same key) continues after the
 recorded durable length, the MD5 of the kept prefix read back once; a record
 that does not match (another size, a part file shorter than it claims, a torn
-record) means a fresh start. What failed for good (the blob re-exported or
+record) means a fresh start; a read back the deadline stops keeps the part
+and its record for the next run. What failed for good (the blob re-exported or
 gone, a wrong size or MD5, the disk) drops the part file; a download stopped
 by its deadline, or by the network, keeps it for the next run. A smaller blob
 comes in one GET: there is nothing to keep. A download the deadline stopped
@@ -159,7 +160,11 @@ class Fetcher:
                     os.close(fd)
 
     def _fetch(self, blob, key, fd, start, resumable):
-        writer = self._writer(blob, key, fd, start, resumable)
+        try:
+            prefix = hash_prefix(fd, start, self.deadline) if start else None
+        except DeadlineReached:  # its record not rewritten: the next run reads the part back again
+            return Fetched(CONTINUED, "file.continued", {"kept": start})
+        writer = self._writer(blob, key, fd, start, resumable, prefix)
         try:
             md5 = download(self.container, blob, writer, self.tuning.azure.max_concurrency if resumable else 1)
             failure = _verify(blob, writer.frontier, md5)
@@ -192,8 +197,9 @@ class Fetcher:
         writer.checkpoint()
         return Fetched(CONTINUED, "file.continued", {"kept": writer.durable})
 
-    def _writer(self, blob, key, fd, start, resumable):
-        """The PartWriter of this download; a resumable one records its durable length from the start."""
+    def _writer(self, blob, key, fd, start, resumable, prefix):
+        """The PartWriter of this download (``prefix``: the MD5 of the kept part); a resumable one records its
+        durable length from the start."""
         on_checkpoint = None
         if resumable:
             record = {"blob_name": blob.name, "etag": blob.etag, "size": blob.size}
@@ -209,7 +215,7 @@ class Fetcher:
                 last[0] = done
                 self.on_progress(blob, done)
 
-        return PartWriter(fd, start, hash_prefix(fd, start) if start else None, on_progress=on_progress,
+        return PartWriter(fd, start, prefix, on_progress=on_progress,
                           on_checkpoint=on_checkpoint, checkpoint_bytes=self.tuning.checkpoint_bytes,
                           checkpoint_seconds=self.tuning.checkpoint_seconds, deadline=self.deadline,
                           deadline_lead=self.tuning.azure.max_concurrency,

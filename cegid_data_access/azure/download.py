@@ -69,16 +69,23 @@ class PartFileShort(OSError):
         self.length, self.expected = length, expected
 
 
-def hash_prefix(fd, length):
-    """The MD5 of the first ``length`` bytes of file ``fd`` (a resumed download's kept part)."""
+def hash_prefix(fd, length, deadline=None):
+    """The MD5 of the first ``length`` bytes of file ``fd`` (a resumed download's kept part).
+
+    Raise DeadlineReached once ``deadline`` (a ``time.monotonic()`` value,
+    or None) is past: a kept part of some GBs takes seconds to read back,
+    which a time-boxed run may not have.
+    """
     md5 = _md5()
-    _hash_range(fd, 0, length, md5)
+    _hash_range(fd, 0, length, md5, deadline)
     return md5
 
 
-def _hash_range(fd, offset, length, md5):
+def _hash_range(fd, offset, length, md5, deadline=None):
     end = offset + length
     while offset < end:
+        if deadline is not None and time.monotonic() >= deadline:
+            raise DeadlineReached()
         data = os.pread(fd, min(READ_BACK, end - offset), offset)
         if not data:
             raise PartFileShort(offset, end)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from cegid_data_access.azure.download import READ_BACK, DeadlineReached, hash_prefix
 from cegid_data_access.fetch import MemoryBudget, buffers_needed
 from cegid_data_access.staging.folder import HIDDEN_FOLDER, entry_key
 from cegid_data_access.transfer import AzureTuning, TransferReporter, TransferTuning, run_transfer
@@ -240,6 +241,25 @@ def test_a_large_blob_that_waited_for_memory_until_the_deadline_does_not_start_a
     assert delivered_files(settings.import_folder) == blobs
     assert blob_names(container) == []
     assert staging_leftovers(settings.import_folder) == []
+
+
+def test_reading_back_a_kept_part_stops_at_the_deadline(tmp_path):
+    """A kept part of some GBs takes seconds to hash again before its download continues: at the deadline the read
+    back stops (the download is then continued by the next run), it does not go on to the part's end.
+
+    (A run cannot be made to reach its deadline in the middle of this read
+    back without a part of GBs, hence this check of the read back itself.)
+    """
+    data = os.urandom(3 * READ_BACK + 5)
+    path = tmp_path / "kept.part"
+    path.write_bytes(data)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        assert hash_prefix(fd, len(data), time.monotonic() + 60).hexdigest() == hashlib.md5(data).hexdigest()
+        with pytest.raises(DeadlineReached):
+            hash_prefix(fd, len(data), time.monotonic())
+    finally:
+        os.close(fd)
 
 
 def test_the_memory_budget_lets_downloads_take_turns():
