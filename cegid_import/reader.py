@@ -118,10 +118,12 @@ class ExportReader:
 
     ``decided``: the ``date_order`` and ``date_order_evidence`` an earlier
     reader of the same file found (:attr:`decided_order`, kept by a load by
-    parts): the file is not read again to decide them.
+    parts): the file is not read again to decide them. ``usual_order``: the
+    order when no date of the file tells (all fit both orders, 05/06/2025):
+    the export's earlier files', else day first.
     """
 
-    def __init__(self, header, export, positions, decided=None):
+    def __init__(self, header, export, positions, decided=None, usual_order=DAY_FIRST):
         self.path = header.path
         self.export = export
         self.positions = tuple(positions)
@@ -129,7 +131,7 @@ class ExportReader:
         self.named = len(significant_names(self.names))  # the columns after these have no name in the header
         self.encoding = header.encoding
         self.delimiter = header.delimiter
-        self.date_order = DAY_FIRST
+        self.date_order = usual_order
         self.date_order_evidence = None  # (line, column, value) that decided it
         if decided:
             self.date_order, evidence = decided

@@ -27,6 +27,7 @@ from ..cegid_import.pg_replace import LoadProgress, drop_load, replace_in_parts
 from ..cegid_import.profile import Profile, ProfileProgress, profile_file
 from ..cegid_import.reader import ExportReader
 from ..cegid_import.text_file import read_header
+from ..cegid_import.values import DAY_FIRST
 from .cegid_import import export_of, file_facts
 from .cron_time import run_time_limit
 
@@ -149,7 +150,8 @@ class CegidImportLoad(models.Model):
         values["loaded_columns"] = [column.field for column in found.export.columns]
         compared_fields = [field for field in values["loaded_columns"] if field in table_fields and (
             comparable is None or field in comparable)]
-        reader = ExportReader(header, found.export, found.positions, resumed.get("date_order"))
+        reader = ExportReader(header, found.export, found.positions, resumed.get("date_order"),
+                              self._usual_date_order(values["export_id"]))
         compared = {}  # what the comparison found, kept only once the table is replaced
         progress = LoadProgress.from_dict(resumed.get("progress"))
         progress = self._replace(reader, record._comparer(found.export, compared, compared_fields)
@@ -167,6 +169,18 @@ class CegidImportLoad(models.Model):
             return
         values.update(said, state="done", rows_added=progress.rows, rows_removed=0, load_progress=False)
         values.update(compared)
+
+    @api.model
+    def _usual_date_order(self, export_id):
+        """The day/month order of the export's last import done: how a file none of whose dates tells is read.
+
+        An export's files come from one Cegid query, in one date format: a file
+        of the first days of a month (05/06/2025, either order) is read as the
+        files before it, not day first whatever they were.
+        """
+        entry = self.env["is.cegid.export"].sudo().browse(export_id)
+        last = self._last_done(entry).get(entry) if entry else None
+        return (last and last.date_order) or DAY_FIRST
 
     @api.model
     def _profiled(self, header, name, deadline, stored, identity, values):

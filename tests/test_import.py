@@ -170,6 +170,20 @@ class TestImport(ImportFolderMixin, TransactionCase):
             labels = dict(shown._fields["date_order"]._description_selection(shown.env))
             self.assertEqual(labels[record.date_order], expected)
 
+    def test_a_file_whose_dates_fit_both_orders_is_read_in_the_order_of_the_exports_files_before(self):
+        """A month-first export's file of the first days of a month: 05/06/2025 is May 6th, as the files before."""
+        self.drop("ANALYTIQ.csv", ANALYTIQ.encode())  # 06/30/2025: month first
+        self.assertEqual(self.run_import().date_order, MONTH_FIRST)
+        self.drop("ANALYTIQ.csv", ANALYTIQ.replace("06/30/2025", "05/06/2025").encode())
+        record = self.run_import()
+        self.assertEqual((record.state, record.date_order), ("done", MONTH_FIRST))
+        self.assertEqual(str(self.env["is.cegid.analytiq"].search([]).y_datecomptable), "2025-05-06")
+        # a file that tells is read as it tells
+        self.drop("ANALYTIQ.csv", ANALYTIQ.replace("06/30/2025", "13/06/2025").encode())
+        record = self.run_import()
+        self.assertEqual((record.state, record.date_order), ("done", DAY_FIRST))
+        self.assertEqual(str(self.env["is.cegid.analytiq"].search([]).y_datecomptable), "2025-06-13")
+
     def test_a_tab_delimited_file_is_read_and_its_delimiter_shown_by_its_name(self):
         """Excel's "Text (Tab delimited)"; the tab itself would show as nothing."""
         self.env["res.lang"]._activate_lang("fr_FR")
