@@ -143,6 +143,30 @@ class ResConfigSettings(models.TransientModel):
             return res
         return {name: value for name, value in res.items() if not name.startswith("cegid_")}
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        records = super().create(vals_list)
+        records._cegid_refuse_before_keeping_secrets()
+        return records
+
+    def write(self, vals):
+        result = super().write(vals)
+        if any(vals.get("cegid_" + name) for name in SECRET_SETTINGS):
+            self._cegid_refuse_before_keeping_secrets()
+        return result
+
+    def _cegid_refuse_before_keeping_secrets(self):
+        """Refuse now the values Save would refuse, when the record holds typed secrets.
+
+        The settings form stores its record before Save runs ``execute``, in a
+        request of its own: a save refused by ``execute`` would leave the typed
+        secrets in the record (until Odoo's vacuum of transient records);
+        refused here, the record is not stored at all.
+        """
+        for record in self:
+            if any((record["cegid_" + name] or "").strip() for name in SECRET_SETTINGS):
+                record._cegid_check_values()
+
     @api.model
     def get_values(self):
         """Add what is not a plain config_parameter: secrets as "is set" flags, SAS expiry, last run.

@@ -45,6 +45,9 @@ MATRIX = {
     ("res.config.settings", "default_get"): (EVERYONE, lambda t: ("model", (["cegid_tenant_id", "cegid_api_key_id",
                                                                             "cegid_mode"],))),
     ("res.config.settings", "set_values"): (ADMINISTRATOR, lambda t: (t.settings_record, ())),
+    # the form's record: Odoo's access rules give it to the administrators (Settings) alone
+    ("res.config.settings", "create"): (ADMINISTRATOR, lambda t: ("model", ({"cegid_tenant_id": "999"},))),
+    ("res.config.settings", "write"): (ADMINISTRATOR, lambda t: (t.settings_record, ({"cegid_tenant_id": "998"},))),
     ("res.config.settings", "action_cegid_clear_secrets"): (ADMINISTRATOR, lambda t: ("empty", ())),
     ("res.config.settings", "action_cegid_test_connection"): (ADMINISTRATOR, lambda t: ("empty", ())),
     ("res.config.settings", "action_cegid_discover_provider"): (ADMINISTRATOR, lambda t: ("empty", ())),

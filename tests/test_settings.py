@@ -52,6 +52,25 @@ class TestSettings(CegidCase):
         self.assertEqual(self.param("api_key_secret"), creds["api_key_secret"])
         self.assertEqual(self.param("subscription_key"), creds["subscription_key"])
 
+    def test_a_refused_save_keeps_no_typed_secret_in_the_settings_record(self):
+        """The form stores its record before Save runs execute: a save refused there kept the secret typed."""
+        typed = "typed-secret-of-a-refused-save"
+        Settings = self.env["res.config.settings"]
+        # assertRaises, not assertRaisesRegex: only the first rolls back what the call did (Odoo's savepoint)
+        with self.assertRaises(UserError) as caught:
+            Settings.create({"cegid_api_key_secret": typed, "cegid_history_days": 0})
+        self.assertIn("history retention", str(caught.exception))
+        stored = Settings.create({"cegid_history_days": 0})  # nothing secret typed: refused by Save alone
+        with self.assertRaises(UserError):
+            stored.write({"cegid_subscription_key": typed})
+        self.env.flush_all()
+        self.env.cr.execute("SELECT count(*) FROM res_config_settings WHERE %s IN "
+                            "(cegid_api_key_secret, cegid_subscription_key)", [typed])
+        self.assertEqual(self.env.cr.fetchone()[0], 0)
+        with self.assertRaisesRegex(UserError, "history retention"):
+            stored.execute()
+        self.assertEqual(self.param("api_key_secret"), self.simulator.credentials["api_key_secret"])
+
     def test_default_import_folder_follows_the_database(self):
         self.save_settings(cegid_import_folder=default_import_folder(self.env.cr.dbname))
         self.assertFalse(self.param("import_folder"))
