@@ -128,7 +128,9 @@ class CegidExport(models.Model):
         return self.group_id
 
     def _compute_query_id(self):
-        queries = self.env["is.cegid.query"].with_context(active_test=False).search([], order="id")
+        # the query Cegid runs today before one it deleted (archived) or an old one of the same name disabled
+        queries = self.env["is.cegid.query"].with_context(active_test=False).search(
+            [], order="active desc, enabled desc, id desc")
         by_name = queries.grouped(lambda query: query.name.upper())
         for entry in self:
             entry.query_id = by_name.get(entry.name.upper(), queries.browse())[:1]

@@ -8,6 +8,7 @@ import time
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import escape_psql
 from odoo.tools.misc import format_datetime, formatLang
 
 from ..cegid_data_access.cegid_api.schedules import is_enabled, parse_cegid_datetime, scheduler_content, scheduler_name
@@ -140,7 +141,8 @@ class CegidQuery(models.Model):
         seen = records.browse()
         for obj in schedulers:
             values = dict(query_values(obj), last_sync=now, active=True)
-            record = records.search([("scheduler_id", "=", values["scheduler_id"])], limit=1)
+            # an id is a GUID: Cegid writing it in other letters names the same query (as a force matches it)
+            record = records.search([("scheduler_id", "=ilike", escape_psql(values["scheduler_id"]))], limit=1)
             if record:
                 record.write(values)
             else:

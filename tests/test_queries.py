@@ -56,6 +56,32 @@ class TestQueries(CegidCase):
         self.env["is.cegid.query"]._sync_from_cegid()
         self.assertFalse(self.paie.active)
 
+    def test_an_id_cegid_writes_in_other_letters_names_the_same_query(self):
+        obj = self.simulator.schedulers.pop(self.ecriture_id)
+        obj["id"] = self.ecriture_id.upper()
+        self.simulator.schedulers[obj["id"]] = obj
+        self.env["is.cegid.query"]._sync_from_cegid()
+        self.assertEqual(self.queries.with_context(active_test=False).search([("name", "=", "ECRITURE")]),
+                         self.ecriture)
+        self.assertEqual((self.ecriture.active, self.ecriture.scheduler_id), (True, obj["id"]))
+
+    def test_an_export_links_the_query_cegid_runs_today_not_one_deleted(self):
+        """ECRITURE deleted in Cegid and made again (a new id), next to an old disabled one of the same name."""
+        del self.simulator.schedulers[self.ecriture_id]
+        self.simulator.add_scheduler("ECRITURE", enable=False)
+        live_id = self.simulator.add_scheduler("ECRITURE")
+        self.env["is.cegid.query"]._sync_from_cegid()
+        live = self.queries.search([("scheduler_id", "=", live_id)])
+        self.assertFalse(self.ecriture.active)
+        entry = self.env.ref("is_cegid2odoo.export_ecriture")
+        entry.invalidate_recordset(["query_id"])
+        self.assertEqual(entry.query_id, live)
+
+    def test_an_hour_step_that_does_not_divide_the_day_is_shown_as_written(self):
+        self.assertEqual(describe_cron("0 */6 * * *", self.env._), "Every 6 hours at minute 0")
+        for expression in ("0 */5 * * *", "0 */30 * * *", "0 */0 * * *"):  # 20 h to 0 h is 4 hours; once a day
+            self.assertEqual(describe_cron(expression, self.env._), expression)
+
     def test_the_schedule_reads_in_the_readers_language(self):
         self.env["res.lang"]._activate_lang("fr_FR")
         self.env["ir.module.module"]._load_module_terms(["is_cegid2odoo"], ["fr_FR"], overwrite=True)
