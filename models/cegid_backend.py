@@ -10,7 +10,7 @@ import threading
 import time
 import zlib
 
-from odoo import api, models, modules
+from odoo import api, fields, models, modules
 from odoo.exceptions import AccessError, UserError
 from odoo.http import request
 from odoo.tools import config
@@ -42,6 +42,7 @@ PARAM_NEW_EXPORTS = PARAM_PREFIX + "new_exports"  # "create" (default) or "revie
 PARAM_LAST_CHECK = "last_check"  # when a download last looked into the container (a _cegid_param name)
 # "handover.<cron id>": "<pid> <epoch seconds>", the cron worker that last handed a run of that cron over, and when
 PARAM_HANDOVER = "handover"
+HAND_OVER_MARGIN = datetime.timedelta(seconds=1)  # past the second a trigger's time is kept to
 # the scheduled actions a manager's buttons hand their work to
 DOWNLOAD_CRON = "is_cegid2odoo.ir_cron_cegid_download"
 IMPORT_CRON = "is_cegid2odoo.ir_cron_cegid_import"
@@ -293,7 +294,11 @@ class CegidBackend(models.AbstractModel):
             _logger.info("Cegid run: handed over, %.1f CPU s used in this turn",
                          cpu_seconds_used() - (soft - config["limit_time_cpu"]))
         self._cegid_set_param(f"{PARAM_HANDOVER}.{cron.id}", hand_over_value())
-        cron.sudo()._trigger()
+        # Once the job is done, Odoo deletes its triggers dated before the moment it took the job, and a trigger's
+        # time is kept to the second: one of this second may be before that moment. The one a second later
+        # outlives the job; the one of now has Odoo wake the cron workers (it does for a trigger due now only).
+        now = fields.Datetime.now()
+        cron.sudo()._trigger(at=[now, now + HAND_OVER_MARGIN])
 
     @api.model
     def _check_cegid_manager(self):

@@ -17,6 +17,7 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import tagged
+from odoo.tests.common import freeze_time
 from odoo.tools import config
 
 from ..cegid_data_access import transfer as core_transfer
@@ -255,6 +256,23 @@ class TestTransfer(CegidCase):
         self.env["is.cegid.transfer"]._cron_download()
         self.assertEqual(self.last_transfer().state, "done")
         self.assertEqual(self.blob_names(), [])
+
+    def test_a_hand_over_in_the_second_its_job_was_taken_outlives_the_jobs_end(self):
+        """Once a job is done, Odoo deletes its triggers dated before the moment it took the job (the now() of the
+        transaction that holds it); a trigger's time is kept to the second: one made in that very second went too,
+        and the run handed over waited for the next hourly one."""
+        cron = self.env.ref("is_cegid2odoo.ir_cron_cegid_download")
+        self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]).unlink()
+        self.env.cr.execute("SELECT now() AT TIME ZONE 'UTC'")
+        taken = self.env.cr.fetchone()[0]  # this transaction's now(), as Odoo's job cursor has it
+        with freeze_time(taken):  # the hand-over in the same second, after it
+            self.env["is.cegid.backend"]._cegid_hand_over(cron)
+        self.env.flush_all()
+        self.env["ir.cron"]._reschedule_later({"id": cron.id, "cron_name": cron.name, "nextcall": cron.nextcall,
+                                               "interval_type": cron.interval_type,
+                                               "interval_number": cron.interval_number})
+        self.env["ir.cron.trigger"].invalidate_model()
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]), "the next run comes still")
 
     def test_a_run_that_fails_midway_leaves_no_work_for_odoo_to_run_again_in_the_same_turn(self):
         """A job that reports files left is run again at once by Odoo, up to ten times in one turn of the worker,
