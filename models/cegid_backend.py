@@ -35,6 +35,7 @@ _logger = logging.getLogger(__name__)
 
 PARAM_PREFIX = "is_cegid2odoo."
 PARAM_DATABASE_UUID = PARAM_PREFIX + "database_uuid"
+PARAM_DATABASE_NAME = PARAM_PREFIX + "database_name"
 PARAM_HISTORY_DAYS = PARAM_PREFIX + "history_days"
 PARAM_MANUAL_REQUEST = PARAM_PREFIX + "manual_request"
 PARAM_IMPORT_REQUEST = PARAM_PREFIX + "import_request"  # a manager asked for an import (Import now, a table)
@@ -181,10 +182,16 @@ class CegidBackend(models.AbstractModel):
 
     @api.model
     def _cegid_database_confirmed(self):
-        """True when the settings were confirmed on this very database (not on a copy of it)."""
-        stored = self.env["ir.config_parameter"].sudo().get_param(PARAM_DATABASE_UUID)
-        current = self.env["ir.config_parameter"].sudo().get_param("database.uuid")
-        return bool(stored) and stored == current
+        """True when the settings were confirmed on this very database (not on a copy of it).
+
+        Odoo's duplicate gives a copy a uuid of its own; a copy made outside
+        Odoo (pg_dump and pg_restore, createdb -T) keeps it, under another
+        name: the name confirmed with the settings tells it too.
+        """
+        params = self.env["ir.config_parameter"].sudo()
+        stored = params.get_param(PARAM_DATABASE_UUID)
+        name = params.get_param(PARAM_DATABASE_NAME)
+        return bool(stored) and stored == params.get_param("database.uuid") and name in (False, self.env.cr.dbname)
 
     @api.model
     def _cegid_folder_owner(self, folder, claim=True):
@@ -200,7 +207,7 @@ class CegidBackend(models.AbstractModel):
             # a folder Odoo cannot write to: the run's own steps say so, file by file, as without a claim
             _logger.warning("Cegid import folder %s cannot be claimed for this database: %s", folder, err)
             return None
-        return owner[1] if owner and owner[0] != uuid else None
+        return owner[1] if owner and owner != (uuid, self.env.cr.dbname) else None
 
     @api.model
     def _cegid_folder_warning(self, folder):

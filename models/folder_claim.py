@@ -48,7 +48,8 @@ def claim_folder(folder, database_uuid, database):
     if claim is None:
         _write_claim(folder, {"database_uuid": database_uuid, "database": database})
         claim = read_claim(folder)
-    return None if claim and claim[0] == database_uuid else claim
+    # the name too: a copy made outside Odoo (pg_restore) keeps the uuid
+    return None if claim == (database_uuid, database) else claim
 
 
 def _write_claim(folder, content):

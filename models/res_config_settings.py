@@ -17,6 +17,7 @@ from ..cegid_data_access.settings import MODE_API, SECRET_SETTINGS, Settings
 from ..cegid_data_access.transfer import check_connection, sas_expiry
 from .cegid_backend import (
     DEFAULT_HISTORY_DAYS,
+    PARAM_DATABASE_NAME,
     PARAM_DATABASE_UUID,
     PARAM_LAST_CHECK,
     PARAM_NEW_EXPORTS,
@@ -307,6 +308,7 @@ class ResConfigSettings(models.TransientModel):
             record.write({"cegid_" + name: False for name in SECRET_SETTINGS})
         params = self.env["ir.config_parameter"].sudo()
         params.set_param(PARAM_DATABASE_UUID, params.get_param("database.uuid"))
+        params.set_param(PARAM_DATABASE_NAME, self.env.cr.dbname)
         return res
 
     def _cegid_check_values(self):

@@ -459,6 +459,32 @@ class TestTransfer(CegidCase):
         self.assertEqual(self.env["is.cegid.transfer"]._run().state, "done")
         self.assertEqual(self.blob_names(), [])
 
+    def test_a_copy_made_outside_odoo_keeps_the_uuid_and_is_refused_still(self):
+        """pg_dump and pg_restore, or createdb -T, keep database.uuid: the copy would download production's exports
+        and delete them from Azure, and share its folder. It differs by its name, confirmed with the settings."""
+        self.save_settings()
+        self.assertEqual(self.param("database_name"), self.env.cr.dbname)
+        self.upload("ECRITURE.csv", b"x;y\n")
+        uuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid")
+        # this database seen as the copy of "prod_cegid": the settings and the folder's claim are that one's
+        self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.database_name", "prod_cegid")
+        claim = self.folder / ".is_cegid2odoo-database"
+        claim.write_text(json.dumps({"database_uuid": uuid, "database": "prod_cegid"}), encoding="utf-8")
+        self.addCleanup(claim.unlink, missing_ok=True)
+        with self.assertRaisesRegex(UserError, "looks like a copy"):
+            self.env["is.cegid.transfer"].with_user(self.manager).action_download_now()
+        transfer = self.env["is.cegid.transfer"]._run()
+        self.assertEqual(transfer.state, "failed")
+        self.assertIn("copy", transfer.error)
+        self.assertEqual(self.blob_names(), ["ECRITURE.csv"])
+        # its administrator confirming the settings there is refused the production's folder
+        with self.assertRaisesRegex(UserError, "used by another database, prod_cegid"):
+            self.save_settings()
+        claim.unlink()
+        self.save_settings()
+        self.assertEqual(self.env["is.cegid.transfer"]._run().state, "done")
+        self.assertEqual(self.blob_names(), [])
+
     def test_a_button_whose_scheduled_action_is_archived_says_so_instead_of_promising(self):
         """Odoo drops the triggers of an archived scheduled action (an administrator's choice, or Odoo's after
         repeated failures): Download now, Import now and Force now would promise what never runs."""

@@ -96,6 +96,7 @@ print("files read as: %s, details column: %s" % (
 last_ecriture = imports.filtered(lambda rec: rec.export_id.name == "ECRITURE")[:1]
 print("filled by the last import: %s" % last_ecriture.loaded_columns)
 print("administrator in the managers: %s" % env.ref("base.user_admin").has_group("@MODULE@.group_cegid_manager"))
+print("settings confirmed for: %s" % env["ir.config_parameter"].sudo().get_param("@MODULE@.database_name"))
 primes = env["is.cegid.export"].search([("name", "=", "PRIMES")])
 pivots = json.loads(primes.dashboard_id.spreadsheet_data)["pivots"].values()
 print("primes dashboard sums: %s" % sorted({measure["fieldName"] for pivot in pivots for measure in pivot["measures"]}))
@@ -120,6 +121,7 @@ AFTER_OK = ("after: ecriture=FAC1,REG1 journal=[False, False] absence=0000042/Fa
             "filled by the last import: ['e_datecomptable', 'e_refinterne', 'e_libelle', 'e_general', 'e_debit', "
             "'e_credit', 'e_auxiliaire']",
             "administrator in the managers: False",
+            f"settings confirmed for: {DATABASE}",
             "primes dashboard sums: ['__count']",
             "new file: done FAC1,FAC2 ['VTE'] ['Lyon'], 1 added, 1 removed")
 

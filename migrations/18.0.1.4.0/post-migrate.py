@@ -21,6 +21,10 @@ A custom table's starter dashboard now follows the table's columns when an
 update of the table changes them; one an earlier version's update left naming
 fields gone (or now text) is made again from the columns, unless someone made
 it his own.
+
+The settings are now confirmed for a database by its name too (a copy made
+outside Odoo keeps the uuid): an installation whose settings this database
+confirmed gets its name.
 """
 
 from odoo import SUPERUSER_ID, api
@@ -41,6 +45,7 @@ def migrate(cr, version):
     env = api.Environment(cr, SUPERUSER_ID, {})
     infer_loaded_columns(env)
     remake_starter_dashboards(env)
+    remember_database_name(env)
 
 
 def read_details(cr):
@@ -77,3 +82,10 @@ def remake_starter_dashboards(env):
     """Each custom table's starter dashboard made again from the table's columns, as an update now does."""
     for entry in env["is.cegid.export"].search([("builtin", "=", False), ("model_id", "!=", False)]):
         entry._remake_dashboard()
+
+
+def remember_database_name(env):
+    """The name of this database, for the settings this very database confirmed (its uuid)."""
+    params = env["ir.config_parameter"].sudo()
+    if params.get_param("is_cegid2odoo.database_uuid") == params.get_param("database.uuid"):
+        params.set_param("is_cegid2odoo.database_name", env.cr.dbname)
