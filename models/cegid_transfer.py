@@ -250,7 +250,7 @@ class CegidTransfer(models.Model):
     def _run_locked(self, trigger, deadline):
         """The run itself, the lock held: (its record or an empty one, whether it was cut to be continued)."""
         backend = self.env["is.cegid.backend"]
-        self._record_interrupted()
+        interrupted = self._record_interrupted()
         settings = backend._cegid_settings()
         if not backend._cegid_database_confirmed():
             return self._record_failure(trigger, "run.database_copy", {}), False
@@ -273,17 +273,34 @@ class CegidTransfer(models.Model):
         backend._cegid_set_param(PARAM_LAST_CHECK, fields.Datetime.to_string(fields.Datetime.now()))
         transfer = reporter.transfer
         if not transfer and not result.warnings:
-            return transfer, False  # nothing waited in Azure: nothing to record
+            self._resolve_by_empty_run(interrupted)
+            return transfer, False
         return (transfer or self._create_run(trigger))._finish(result, result.warnings), result.continued
 
     @api.model
+    def _resolve_by_empty_run(self, interrupted):
+        """A run found nothing waiting in Azure (nothing to record): Cegid, Azure and the folder work again.
+
+        The incidents are over, but that of a run ``interrupted`` found dead
+        just now: told once, the next run that works closes it.
+        """
+        now = fields.Datetime.now()
+        self._cegid_close_incidents([("state", "!=", "running"), ("id", "not in", interrupted.ids)], lambda env: env._(
+            "Resolved: the download of %(date)s worked.", date=reader_moment(env, now)))
+
+    @api.model
     def _record_interrupted(self):
-        """Say of the runs left *Running* (the lock is held: their worker died) how they ended; tell the managers."""
+        """Say of the runs left *Running* (the lock is held: their worker died) how they ended; tell the managers.
+
+        Returns those runs.
+        """
         limit = run_time_limit()
         code, params = ("run.cut_by_time_limit", {"limit": limit}) if limit else ("run.interrupted", False)
-        for run in self.sudo().search([("state", "=", "running")]):
+        runs = self.sudo().search([("state", "=", "running")])
+        for run in runs:
             run.write({"state": "failed", "error_code": code, "error_params": params})
             run._finish()
+        return runs
 
     @api.model
     def _create_run(self, trigger):

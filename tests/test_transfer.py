@@ -198,6 +198,18 @@ class TestTransfer(CegidCase):
         values = self.env["res.config.settings"].default_get(["cegid_last_check"])
         self.assertEqual(fields.Datetime.to_string(values["cegid_last_check"]), self.param("last_check"))
 
+    def test_a_run_that_works_and_finds_nothing_closes_the_incident(self):
+        """Exports are rare: the run after the credentials were mended brings nothing, and works."""
+        self.save_settings(cegid_api_key_secret="not-the-secret")
+        failed = self.env["is.cegid.transfer"]._run()
+        self.assertEqual(failed.state, "failed")
+        self.assertEqual(failed.activity_ids.user_id, self.managers())
+        self.save_settings()
+        self.assertFalse(self.env["is.cegid.transfer"]._run())
+        self.assertEqual(self.env["is.cegid.transfer"].search([]), failed, "still no record of its own")
+        self.assertFalse(failed.activity_ids)
+        self.assertTrue(failed.message_ids.filtered(lambda message: "Resolved" in str(message.body)))
+
     def test_a_routine_run_posts_no_message(self):
         self.upload("HISTOCUMSAL.csv", b"PHC_SALARIE;PHC_CUMULPAIE;PHC_MONTANT\n")
         transfer = self.env["is.cegid.transfer"]._run()
