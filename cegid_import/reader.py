@@ -6,7 +6,8 @@
   width (a trailing delimiter); any other row of another width rejects the file;
 - the day/month order of slashed dates is decided once per file from its
   values (a first part above 12 means day first, a second part above 12 means
-  month first), French day first when nothing tells.
+  month first); when nothing tells, the order of the export's earlier files
+  (``usual_order``), else French day first.
 
 A header without rows is a valid, empty snapshot. Any bad row rejects the file
 with its line, column and value (:class:`~.errors.ExportRowError`).
@@ -36,6 +37,7 @@ COPY_BATCH_ROWS = 5000
 YOUNG_THRESHOLD = 100_000  # allocations between two collections of the youngest generation, while reading
 # the line ends of the csv module's text source (open_text's newline=""), kept as they are in a quoted field
 LINE_END = re.compile(r"\r\n|\r|\n")
+MIN_SWALLOWED_DELIMITERS = 3  # a line a quoted field took holding fewer may be an address
 
 
 @contextlib.contextmanager
@@ -97,14 +99,23 @@ def spanning_quote(fields, width, delimiter):
     the next quote or the end of the file, without a word: rows merged into
     one. A line the field took that holds a row's delimiters (the header's
     width less one) would be a row of its own; a quoted address on two lines
-    holds a few at most. A one-column file has no delimiter to tell.
+    holds a few at most ("BP 5, 75000, Paris": two commas), so a line needs
+    three at least: in a file of fewer than four columns, a stray quote is
+    not told from an address.
     """
-    least = max(width - 1, 1)
+    least = max(width - 1, MIN_SWALLOWED_DELIMITERS)
     for position, field in enumerate(fields):
         if ("\n" in field or "\r" in field) and any(
                 line.count(delimiter) >= least for line in LINE_END.split(field)[1:]):
             return position
     return None
+
+
+def _has_blank_row(columns):
+    """Whether a row of ``columns`` (a batch transposed) is blank: only rows whose first field is are looked at."""
+    first = columns[0]
+    return any(not any(column[row].strip() for column in columns)
+               for row in range(len(first)) if not first[row].strip())
 
 
 # -- reading -------------------------------------------------------------------------------------------------------
@@ -232,7 +243,7 @@ class ExportReader:
                 columns = None
                 if len(batch[0]) == width and len(set(map(len, batch))) == 1:
                     columns = list(zip(*batch, strict=True))
-                    if any(not value.strip() for value in set(columns[0])):
+                    if any(not value.strip() for value in set(columns[0])) and _has_blank_row(columns):
                         columns = None  # a blank row is as wide as the header too
                 if columns is None:
                     batch = [fitted for fields in batch if (fitted := fit_width(fields, width, 0)) is not None]

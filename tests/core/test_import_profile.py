@@ -96,8 +96,16 @@ def test_a_row_the_import_would_reject_rejects_the_profile_with_its_line(tmp_pat
 
 def test_a_stray_quote_rejects_the_profile_with_its_line(tmp_path):
     with pytest.raises(ExportRowError) as caught:
-        profile(tmp_path, 'A;B;C\n1;"x;2\n3;y;4\n5;z;6\n', "QUOTE.csv", "utf-8")
+        profile(tmp_path, 'A;B;C;D\n1;"x;2;0\n3;y;4;0\n5;z;6;0\n', "QUOTE.csv", "utf-8")
     assert caught.value.params == {"line": 2, "problem_code": "import.line.quote_spans_rows", "column": "B"}
+
+
+def test_a_quoted_address_over_two_lines_of_a_narrow_file_is_no_stray_quote(tmp_path):
+    """Its second line holds as many commas as a row of three columns: not one of the rows a stray quote takes."""
+    _header, result = profile(
+        tmp_path, 'NOM,ADRESSE,VILLE\nDupont,"12, rue X\nBP 5, 75000, Paris",Lyon\nMartin,3 rue Y,Nice\n',
+        "ADRESSES.csv", "utf-8")
+    assert result.rows == 2
 
 
 def test_a_value_under_a_nameless_last_column_rejects_the_profile_with_its_line(tmp_path):
