@@ -152,8 +152,7 @@ class ResConfigSettings(models.TransientModel):
 
     def write(self, vals):
         result = super().write(vals)
-        if any(vals.get("cegid_" + name) for name in SECRET_SETTINGS):
-            self._cegid_refuse_before_keeping_secrets()
+        self._cegid_refuse_before_keeping_secrets()  # the secrets typed before, too
         return result
 
     def _cegid_refuse_before_keeping_secrets(self):

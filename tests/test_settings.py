@@ -63,6 +63,11 @@ class TestSettings(CegidCase):
         stored = Settings.create({"cegid_history_days": 0})  # nothing secret typed: refused by Save alone
         with self.assertRaises(UserError):
             stored.write({"cegid_subscription_key": typed})
+        # the secret typed in a record stored before (another application refused that save), a value changed
+        kept = Settings.create({"cegid_api_key_secret": typed})
+        with self.assertRaises(UserError):
+            kept.write({"cegid_history_days": 0})
+        kept.unlink()
         self.env.flush_all()
         self.env.cr.execute("SELECT count(*) FROM res_config_settings WHERE %s IN "
                             "(cegid_api_key_secret, cegid_subscription_key)", [typed])
