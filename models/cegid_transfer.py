@@ -201,19 +201,21 @@ class CegidTransfer(models.Model):
         A follow-up is a trigger of the download cron marked as one
         (``_add_followup``); the run that meets it due consumes it (Odoo
         would delete it after the run anyway). Called with the download lock
-        held: a run the lock skips leaves the request for the next one.
+        held: a run the lock skips leaves the request for the next one. A run
+        that meets both serves both as a follow-up: the queries forced are
+        read again after it (a manual run would leave them unread).
         """
         params = self.env["ir.config_parameter"].sudo()
-        if params.get_param(PARAM_MANUAL_REQUEST):
+        manual = params.get_param(PARAM_MANUAL_REQUEST)
+        if manual:
             params.set_param(PARAM_MANUAL_REQUEST, False)
-            return "button"
         followups = self.env["ir.cron.trigger"].sudo().search([
             ("cron_id", "=", self._download_cron().id), ("cegid_followup", "=", True),
             ("call_at", "<=", fields.Datetime.now())])
         if followups:
             followups.unlink()
             return "followup"
-        return "cron"
+        return "button" if manual else "cron"
 
     @api.model
     def _add_followup(self, moment):

@@ -549,6 +549,11 @@ class TestTransfer(CegidCase):
         self.assertEqual(pending.mapped("call_at"), [future])
         transfers.with_user(self.manager).action_download_now()
         self.assertEqual(transfers._pop_trigger(), "button")
+        # both at once: the run serves the manager's request and the follow-up, whose queries are read again after it
+        transfers._add_followup(past)
+        transfers.with_user(self.manager).action_download_now()
+        self.assertEqual(transfers._pop_trigger(), "followup")
+        self.assertEqual(transfers._pop_trigger(), "cron")
 
     def test_old_history_is_purged(self):
         transfers = self.env["is.cegid.transfer"]
