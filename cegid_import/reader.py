@@ -72,6 +72,11 @@ def collector_eased():
             gc.unfreeze()
 
 
+def is_blank(fields):
+    """Whether a row of ``fields`` holds nothing but blanks: the one test of a blank row, both readers use it."""
+    return not any(field.strip() for field in fields)
+
+
 def fit_width(fields, width, line):
     """``fields`` as a row of ``width`` fields, None for a blank row; ExportRowError for another width.
 
@@ -81,12 +86,12 @@ def fit_width(fields, width, line):
     """
     if len(fields) == width and fields[0].strip():
         return fields
-    if not any(field.strip() for field in fields):
+    if is_blank(fields):
         return None
     if len(fields) == width:
         return fields
     # a trailing delimiter on data lines only adds empty fields: harmless
-    if len(fields) > width and not any(field.strip() for field in fields[width:]):
+    if len(fields) > width and is_blank(fields[width:]):
         return fields[:width]
     raise ExportRowError(line, None, "", "import.line.field_count", count=len(fields), width=width)
 
@@ -114,8 +119,7 @@ def spanning_quote(fields, width, delimiter):
 def _has_blank_row(columns):
     """Whether a row of ``columns`` (a batch transposed) is blank: only rows whose first field is are looked at."""
     first = columns[0]
-    return any(not any(column[row].strip() for column in columns)
-               for row in range(len(first)) if not first[row].strip())
+    return any(is_blank(column[row] for column in columns) for row in range(len(first)) if not first[row].strip())
 
 
 # -- reading -------------------------------------------------------------------------------------------------------
@@ -163,7 +167,7 @@ class ExportReader:
         """``(csv reader, header width)`` positioned on the first row after the header."""
         reader = csv.reader(handle, delimiter=self.delimiter)
         header = next(reader)
-        while not any(field.strip() for field in header):
+        while is_blank(header):
             header = next(reader)
         return reader, len(header)
 

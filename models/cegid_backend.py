@@ -29,7 +29,7 @@ from .cron_time import (
     run_turn,
     worker_turn,
 )
-from .folder_claim import claim_folder, claim_path, read_claim
+from .folder_claim import claim_folder, claim_path, foreign_claim
 
 _logger = logging.getLogger(__name__)
 
@@ -202,12 +202,12 @@ class CegidBackend(models.AbstractModel):
         """
         uuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid")
         try:
-            owner = claim_folder(folder, uuid, self.env.cr.dbname) if claim else read_claim(folder)
+            owner = (claim_folder if claim else foreign_claim)(folder, uuid, self.env.cr.dbname)
         except OSError as err:
             # a folder Odoo cannot write to: the run's own steps say so, file by file, as without a claim
             _logger.warning("Cegid import folder %s cannot be claimed for this database: %s", folder, err)
             return None
-        return owner[1] if owner and owner != (uuid, self.env.cr.dbname) else None
+        return owner[1] if owner else None
 
     @api.model
     def _cegid_folder_warning(self, folder):

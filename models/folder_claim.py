@@ -35,6 +35,11 @@ def read_claim(folder):
         return "", "?"
 
 
+def foreign_claim(folder, database_uuid, database):
+    """The claim on ``folder`` when another database's (see :func:`read_claim`); None without one or when ours."""
+    return _foreign(read_claim(folder), database_uuid, database)
+
+
 def claim_folder(folder, database_uuid, database):
     """Claim ``folder`` for the database ``database_uuid`` (named ``database``) unless another did first.
 
@@ -48,7 +53,12 @@ def claim_folder(folder, database_uuid, database):
     if claim is None:
         _write_claim(folder, {"database_uuid": database_uuid, "database": database})
         claim = read_claim(folder)
-    # the name too: a copy made outside Odoo (pg_restore) keeps the uuid
+    return _foreign(claim, database_uuid, database)
+
+
+def _foreign(claim, database_uuid, database):
+    """``claim`` unless it is the database's own: by its name too, a copy made outside Odoo (pg_restore) keeps the
+    uuid."""
     return None if claim == (database_uuid, database) else claim
 
 
