@@ -38,6 +38,8 @@ SCHEDULER_PUT_PATH = "query/api/V1/schedulers"
 TOKEN_MARGIN = 60  # seconds before expireIn when a cached token is renewed
 DEFAULT_TOKEN_LIFETIME = 300  # when expireIn is unreadable, do not trust the token for long
 DETAIL_LIMIT = 300
+# characters of an answer that is not JSON its error quotes
+NOT_JSON_START = 120
 # the operations whose answer is a secret (a bearer token, a SAS URL): an answer that is not JSON is not quoted
 SECRET_ANSWERS = frozenset({"op.token", "op.sas"})
 
@@ -75,8 +77,12 @@ def container_url(blob_service_uri, container_name, sas_token):
     return join_url(blob_service_uri, container_name.strip("/")) + ("?" + token if token else "")
 
 
-def error_detail(response, limit=DETAIL_LIMIT):
-    """Cegid's ``errorMessage`` (or the gateway's ``message``), else the start of the body; None when empty."""
+def error_detail(response):
+    """Cegid's ``errorMessage`` (or the gateway's ``message``), else the body on one line; None when empty.
+
+    Whole: the caller masks its secrets before it cuts it (a secret the cut
+    split would no longer be found, and its start would show).
+    """
     try:
         data = response.json()
     except ValueError:
@@ -84,9 +90,9 @@ def error_detail(response, limit=DETAIL_LIMIT):
     if isinstance(data, dict):
         for key in ("errorMessage", "message", "error_description", "error", "title"):
             if data.get(key):
-                return str(data[key])[:limit]
+                return str(data[key])
     text = (response.text or "").strip()
-    return " ".join(text.split())[:limit] or None
+    return " ".join(text.split()) or None
 
 
 class CegidClient(ProviderDiscovery):
@@ -169,19 +175,20 @@ class CegidClient(ProviderDiscovery):
         # an answer without a body (a gateway's 503): its reason phrase ("Service Unavailable"), not an empty detail
         detail = error_detail(response) or response.reason
         if 300 <= status < 400 and response.headers.get("Location"):  # its body: "Object moved"; where says more
-            detail = f"{response.reason}, Location: {response.headers['Location']}"[:DETAIL_LIMIT]
-        raise error_class(code, status=status, op_code=op[0], **op[1], detail=self._redact(detail) or "")
+            detail = f"{response.reason}, Location: {response.headers['Location']}"
+        raise error_class(code, status=status, op_code=op[0], **op[1],
+                          detail=(self._redact(detail) or "")[:DETAIL_LIMIT])
 
     def _json(self, response, op):
         """The JSON body of a successful answer; ApiError when it is not JSON (quoting its start, unless secret)."""
         try:
             return response.json()
         except ValueError:
-            start = " ".join((response.text or "").split())[:120]
+            start = " ".join((response.text or "").split())
             raise ApiError(
                 "api.not_json", status=response.status_code, op_code=op[0], **op[1],
                 content_type=response.headers.get("Content-Type") or "",
-                start=REDACTED if op[0] in SECRET_ANSWERS else self._redact(start),
+                start=REDACTED if op[0] in SECRET_ANSWERS else self._redact(start)[:NOT_JSON_START],
             ) from None
 
     # -- token ---------------------------------------------------------------

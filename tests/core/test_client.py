@@ -143,6 +143,32 @@ def test_an_error_quoting_the_token_shows_it_masked(sim):
     assert "refused" in str(caught.value)
 
 
+@pytest.mark.parametrize("where", ["json", "text"])
+def test_a_secret_across_the_detail_cut_is_masked_not_cut(sim, where):
+    """An error is quoted up to a length: a secret it quotes across that length is masked before the cut (cut first,
+    its start would show, no longer the secret the mask looks for), and a token longer than it too."""
+    long_token = "eyJ" + "A" * 1200
+    sim.next_tokens.append(long_token)
+    quoted = f"{'x' * 280} key {sim.api_key_secret} and {long_token} refused"
+    sim.inject("GET", "schedulers/tenant", status=400,
+               body={"errorMessage": quoted} if where == "json" else quoted)
+    with pytest.raises(ApiError) as caught:
+        client_for(sim).list_schedulers()
+    shown = caught.value.params["detail"] + describe(caught.value)
+    assert sim.api_key_secret[:8] not in shown and "eyJAAAA" not in shown
+    assert " key *** and *** " in caught.value.params["detail"]
+
+
+def test_an_answer_not_json_quoting_a_token_across_its_start_shows_it_masked(sim):
+    long_token = "eyJ" + "B" * 1200
+    sim.next_tokens.append(long_token)
+    sim.inject("GET", "schedulers/tenant", body=f"{'x' * 100} {long_token}")
+    with pytest.raises(ApiError) as caught:
+        client_for(sim).list_schedulers()
+    assert caught.value.code == "api.not_json"
+    assert caught.value.params["start"] == f"{'x' * 100} ***"
+
+
 def test_read_only_sas_uses_get_sas_token_lr(sim):
     url = client_for(sim).get_container_url(permissions="rl")
     assert "sp=rl" in url
