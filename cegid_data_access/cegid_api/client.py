@@ -100,17 +100,20 @@ class CegidClient(ProviderDiscovery):
 
     def __init__(self, settings, *, timeout=(10, 60), max_retries=4, backoff=0.5, max_retry_after=120, session=None,
                  deadline=None):
-        """``deadline``: a ``time.monotonic()`` value (a scheduled action's end) that no wait nor retry passes, and
-        that bounds each call's timeouts; a call may still end one timeout past it at most."""
+        """``deadline``: a ``time.monotonic()`` value (a scheduled action's end) that no wait, attempt nor retry
+        passes: it bounds each call's timeouts, and a retry is made only when its wait and timeouts end before it
+        (``timeout``: connect and read seconds)."""
         settings.validate_api()
         self.settings = settings
         self.timeout = timeout
         self.deadline = deadline
         self.max_retries = max_retries
-        self.session = session or build_session(max_retries, backoff, max_retry_after, deadline)
+        attempt = sum(timeout)
+        self.session = session or build_session(max_retries, backoff, max_retry_after, deadline,
+                                                attempt_seconds=attempt)
         # the discovery's probes: a 500 there is an answer (see OUTAGE_STATUSES), not retried
         self.probe_session = session or build_session(max_retries, backoff, max_retry_after, deadline,
-                                                      statuses=OUTAGE_STATUSES)
+                                                      statuses=OUTAGE_STATUSES, attempt_seconds=attempt)
         self._token = None
         self._tokens_given = []  # each token fetched, masked in what Cegid's errors quote
         self._token_renew_at = 0.0

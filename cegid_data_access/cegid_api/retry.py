@@ -10,7 +10,8 @@ again later could undo what Cegid did meanwhile (run the forced query, then
 get its old ``nextExecution`` back): the client checks instead
 (``client.py``). ``Retry-After`` decides the wait when the gateway gives one
 that urllib3 reads (else the backoff), capped; no retry is made whose wait
-would pass the caller's deadline (a scheduled action's end).
+and longest attempt would pass the caller's deadline (a scheduled action's
+end): a retry keeps the call's timeouts, set before its first attempt.
 """
 
 import time
@@ -35,25 +36,32 @@ class CappedRetry(Retry):
     Plain ``Retry`` falls back to its backoff when ``Retry-After`` is 0 and
     waits as long as the gateway asks, even an hour. With a ``deadline`` (a
     ``time.monotonic()`` value: a scheduled action's end), no retry whose wait
-    would reach it is made: the last answer or error stands.
+    and longest attempt (``attempt_seconds``: the connect and read timeouts)
+    would reach it is made: the last answer or error stands. A retry waits up
+    to the timeouts the call set before its first attempt: one started a
+    minute before the end of a run that Odoo kills 30 s after it would
+    outlive the run.
     """
 
     max_retry_after = 120
     deadline = None
+    attempt_seconds = 0
 
     def new(self, **kwargs):
         """A copy for the next attempt, keeping the cap and the deadline."""
         retry = super().new(**kwargs)
         retry.max_retry_after = self.max_retry_after
         retry.deadline = self.deadline
+        retry.attempt_seconds = self.attempt_seconds
         return retry
 
     def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
-        """The next attempt's Retry; MaxRetryError as when exhausted if its wait would reach the deadline."""
+        """The next attempt's Retry; MaxRetryError as when exhausted if it could end past the deadline."""
         retry = super().increment(method, url, response, error, _pool, _stacktrace)
         if self.deadline is not None:
             wait = retry.get_retry_after(response) if response is not None else None
-            if time.monotonic() + (retry.get_backoff_time() if wait is None else wait) >= self.deadline:
+            wait = retry.get_backoff_time() if wait is None else wait
+            if time.monotonic() + wait + self.attempt_seconds >= self.deadline:
                 raise OutOfTime(_pool, url, error or ResponseError("no time left to retry"))
         return retry
 
@@ -82,8 +90,9 @@ class CappedRetry(Retry):
         return True
 
 
-def build_session(max_retries, backoff, max_retry_after, deadline=None, statuses=RETRY_STATUSES):
-    """A ``requests`` session whose adapter retries reads on ``statuses`` and network failures (see above)."""
+def build_session(max_retries, backoff, max_retry_after, deadline=None, statuses=RETRY_STATUSES, attempt_seconds=0):
+    """A ``requests`` session whose adapter retries reads on ``statuses`` and network failures (see above);
+    ``attempt_seconds``: the longest an attempt may take (its connect and read timeouts)."""
     retry = CappedRetry(
         total=max_retries, connect=max_retries, read=max_retries, status=max_retries, other=0,
         status_forcelist=statuses, allowed_methods=frozenset({"GET"}),
@@ -91,6 +100,7 @@ def build_session(max_retries, backoff, max_retry_after, deadline=None, statuses
     )
     retry.max_retry_after = max_retry_after
     retry.deadline = deadline
+    retry.attempt_seconds = attempt_seconds
     session = requests.Session()
     adapter = HTTPAdapter(max_retries=retry)
     session.mount("http://", adapter)

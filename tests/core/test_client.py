@@ -815,6 +815,17 @@ def test_a_call_that_would_outlast_the_deadline_stops_there_without_retrying(sim
     assert len(token_requests(sim)) == 1
 
 
+def test_no_retry_starts_that_its_timeouts_would_carry_past_the_deadline(sim):
+    """A listing timed out 60 s into a button's 90 s: a retry, with the call's 60 s again, would end when Odoo
+    kills the request (here scaled down: 2.5 s read timeouts, a deadline 3 s away); it is not made."""
+    sim.inject("GET", "schedulers/tenant", delay=3, times=2)
+    client = client_for(sim, timeout=(1, 2.5), deadline=time.monotonic() + 3)
+    with pytest.raises(ConnectionFailure) as caught:
+        client.list_schedulers()
+    assert caught.value.code == "api.out_of_time"
+    assert len(sim.requests_to(SCHEDULERS)) == 1
+
+
 def test_a_retry_after_reaching_past_the_deadline_is_not_waited_for(sim):
     """A busy gateway asking to come back in 30 s, 2 s before the deadline: its answer stands, no wait."""
     sim.inject("GET", "Token", status=429, retry_after="30", times=5)
