@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 from unittest.mock import patch
 
+from lxml import etree
+
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.modules.neutralize import get_neutralization_queries
@@ -600,6 +602,14 @@ class TestTransfer(CegidCase):
             self.assertIn("unexpected error with key ***", written)
             self.assertNotIn(secret, written, module.__name__)
             self.assertNotIn(key, written, module.__name__)
+
+    def test_a_manager_who_is_no_administrator_finds_download_now_in_the_downloads(self):
+        """The settings, where an administrator finds the button, are not a manager's; the Downloads list is."""
+        self.assertFalse(self.manager.has_group("base.group_system"))
+        for user, shown in ((self.manager, True), (self.cegid_user, False)):
+            arch = self.env["is.cegid.transfer"].with_user(user).get_views([(False, "list")])["views"]["list"]["arch"]
+            buttons = etree.fromstring(arch).xpath("//header/button[@name='action_download_now']")
+            self.assertEqual(bool(buttons), shown, user.login)
 
     def test_download_now_needs_a_manager(self):
         before = self.download_triggers()
