@@ -2,7 +2,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """No column left behind: the optional columns of the known exports, their extra columns, any header."""
 
+import contextlib
+import importlib.util
 import time
+from pathlib import Path
 from unittest.mock import patch
 
 from odoo.tests import tagged
@@ -437,3 +440,27 @@ class TestEveryColumnKept(ColumnsCase):
                             "('is_cegid_ecriture', 'e_debit'))")
         self.assertEqual(dict(self.env.cr.fetchall()), {"x_cegid_salaries": "numeric", "is_cegid_ecriture": "numeric"})
         self.assertEqual(self.env[entry.model].search([]).x_salaire_base, 2500.5)
+
+
+class _Undone(Exception):
+    """Raised to roll a savepoint back."""
+
+
+@tagged("post_install", "-at_install")
+class TestUpgradeFromOdoo16(TransactionCase):
+    def test_the_first_migration_passes_a_database_without_the_catalogue(self):
+        """A database of the Odoo 16 module runs every 18.0 migration, the first one before this addon's tables
+        exist: it had no export catalogue."""
+        path = Path(__file__).parents[1] / "migrations" / "18.0.1.1.0" / "pre-migrate.py"
+        spec = importlib.util.spec_from_file_location("is_cegid2odoo_pre_migrate_18_0_1_1_0", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        cr = self.env.cr
+        with contextlib.suppress(_Undone), cr.savepoint(flush=False):
+            cr.execute("ALTER TABLE is_cegid_export_column RENAME TO is_cegid_export_column_aside")
+            migration.migrate(cr, "16.0.1.0.0")
+            cr.execute("SELECT 1 FROM information_schema.columns "
+                       "WHERE table_name = 'ir_model_fields' AND column_name = 'cegid_kind'")
+            self.assertTrue(cr.fetchone())
+            raise _Undone
+        self.assertTrue(self.env["is.cegid.export.column"].search_count([]), "the catalogue is back")

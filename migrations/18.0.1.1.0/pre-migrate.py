@@ -8,11 +8,16 @@ column: it is added and filled here, so that the custom tables' fields get
 their kind's options (an amount's digits) in this very upgrade.
 """
 
+from odoo.tools.sql import table_exists
+
 
 def migrate(cr, version):
     if not version:
         return
     cr.execute("ALTER TABLE ir_model_fields ADD COLUMN IF NOT EXISTS cegid_kind varchar")
+    # the Odoo 16 module had no catalogue: its database runs every 18.0 migration, this one before the tables exist
+    if not (table_exists(cr, "is_cegid_export_column") and table_exists(cr, "is_cegid_export")):
+        return
     cr.execute("""
         UPDATE ir_model_fields field SET cegid_kind = col.kind
           FROM is_cegid_export_column col JOIN is_cegid_export export ON export.id = col.export_id
