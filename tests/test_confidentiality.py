@@ -7,6 +7,8 @@ and the history of the downloads and imports, read as that user (the ORM
 checks RPC goes through).
 """
 
+from lxml import etree
+
 from odoo.api import call_kw
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
@@ -29,6 +31,19 @@ class TestConfidentiality(CegidCase):
                                        groups="base.group_user,is_cegid2odoo.group_cegid_accounting")
         cls.payroll_officer = new_test_user(cls.env, login="cegid_payroll",
                                             groups="base.group_user,is_cegid2odoo.group_cegid_payroll")
+
+    def test_an_administrator_grants_each_cegid_group_without_developer_mode(self):
+        """Odoo shows a category of groups that are no single chain as check boxes in developer mode only: the
+        role and each data group are a choice of their own, shown to an administrator in the user form."""
+        administrator = new_test_user(self.env, login="cegid_plain_admin", groups="base.group_user,base.group_system")
+        self.assertFalse(administrator.has_group("base.group_no_one"))
+        view = self.env.ref("base.view_users_form")
+        form = self.env["res.users"].with_user(administrator).get_views([(view.id, "form")])["views"]["form"]["arch"]
+        shown = {node.get("name") for node in etree.fromstring(form).iter("field") if not node.get("invisible")}
+        for xmlid in ("group_cegid_accounting", "group_cegid_payroll", "group_cegid_other_data", "group_cegid_manager"):
+            group = self.env.ref("is_cegid2odoo." + xmlid)
+            self.assertTrue(any(name.startswith("sel_groups_") and str(group.id) in name.split("_")[2:]
+                                for name in shown), xmlid)
 
     def download_all(self):
         """One run bringing the two accounting and the two payroll exports, imported; their sizes by file name."""
