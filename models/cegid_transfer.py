@@ -107,6 +107,13 @@ class CegidTransfer(models.Model):
                               help="What went wrong, as a key: the same key is the same incident.")
     error = fields.Text(compute="_compute_error", help="What went wrong, in the reader's language.")
     file_ids = fields.One2many("is.cegid.transfer.file", "transfer_id", string="Files transferred", readonly=True)
+    # what the record rule reads, stored: a rule through file_ids is evaluated as superuser, which leaves every
+    # data group's files of the run in the cache a read of file_ids alone then answers from
+    has_files = fields.Boolean("Has files", compute="_compute_readers", store=True,
+                               groups="is_cegid2odoo.group_cegid_manager")
+    reader_group_ids = fields.Many2many("res.groups", string="Reader groups", compute="_compute_readers", store=True,
+                                        groups="is_cegid2odoo.group_cegid_manager",
+                                        help="The groups that read the files of this run.")
 
     @api.depends("start")
     @api.depends_context("lang", "tz")
@@ -114,6 +121,12 @@ class CegidTransfer(models.Model):
         """A run is named by its start, in the reader's language and time zone (as a date field shows it)."""
         for transfer in self:
             transfer.display_name = reader_moment(self.env, transfer.start) if transfer.start else False
+
+    @api.depends("file_ids.export_id.group_id")
+    def _compute_readers(self):
+        for transfer in self:
+            transfer.has_files = bool(transfer.file_ids)
+            transfer.reader_group_ids = transfer.file_ids.export_id.group_id
 
     @api.depends("file_ids.state", "file_ids.size")
     def _compute_shown_counts(self):

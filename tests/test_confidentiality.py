@@ -120,6 +120,10 @@ class TestConfidentiality(CegidCase):
             self.assertEqual(run["shown_file_count"], len(mine))
             self.assertEqual(run["shown_byte_count"], sum(sizes[name] for name in mine))
             self.assertEqual(len(run["file_ids"]), len(mine))
+            # read alone (the rule's check, as superuser, filled the cache it is read from)
+            self.env.invalidate_all()
+            [run] = self.env["is.cegid.transfer"].with_user(user).browse(transfer.id).read(["file_ids"])
+            self.assertEqual(len(run["file_ids"]), len(mine), user.login)
             # the run's totals, which count every file, are the managers'
             with self.assertRaises(AccessError):
                 self.env["is.cegid.transfer"].with_user(user).browse(transfer.id).read(["byte_count"])
