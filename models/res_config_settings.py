@@ -129,7 +129,7 @@ class ResConfigSettings(models.TransientModel):
         related="cegid_last_transfer_id.state", string="Last download state", groups="base.group_system",
     )
     cegid_last_transfer_error = fields.Text(
-        related="cegid_last_transfer_id.error", string="Last download error", groups="base.group_system",
+        "Last download error", compute="_compute_cegid_last_transfer_error", groups="base.group_system",
     )
 
     @api.model
@@ -194,7 +194,7 @@ class ResConfigSettings(models.TransientModel):
             cegid_sas_url_display=redact(settings.sas_url, settings.secrets()) if settings.sas_url else False,
             cegid_sas_expiry=self._cegid_sas_expiry(settings.sas_url),
             cegid_database_confirmed=backend._cegid_database_confirmed(),
-            cegid_last_transfer_id=self.env["is.cegid.transfer"].sudo().search([], limit=1).id,
+            cegid_last_transfer_id=self._cegid_last_transfer().id,
             cegid_last_check=fields.Datetime.to_datetime(backend._cegid_param(PARAM_LAST_CHECK) or False),
             cegid_cron_time_limit=cron_time_limit() or 0,
             cegid_cron_time_warning=self._cegid_time_limit_warning(cron_time_limit()),
@@ -203,6 +203,26 @@ class ResConfigSettings(models.TransientModel):
                for period, key in PARAM_CLOSED_UNTIL.items()},
         )
         return res
+
+    @api.model
+    def _cegid_last_transfer(self):
+        """The last download the reader may open (a Cegid user's data groups); an administrator outside the Cegid
+        groups sees the last of all, named only (the form does not open it)."""
+        Transfer = self.env["is.cegid.transfer"]
+        if not self.env.user.has_group("is_cegid2odoo.group_cegid_user"):
+            Transfer = Transfer.sudo()
+        return Transfer.search([], limit=1)
+
+    @api.depends("cegid_last_transfer_id")
+    @api.depends_context("lang", "uid")
+    def _compute_cegid_last_transfer_error(self):
+        """What went wrong in the last download, of the files the reader may see: a Cegid user's groups' files,
+        none for another administrator (each file is its data group's; the managers see every one)."""
+        may_read = self.env.user.has_group("is_cegid2odoo.group_cegid_user")
+        for settings in self:
+            transfer = settings.cegid_last_transfer_id
+            settings.cegid_last_transfer_error = (
+                (transfer.error if may_read else transfer.sudo()._incident_note()) if transfer else False)
 
     @api.model
     def _cegid_time_limit_warning(self, limit):

@@ -169,6 +169,37 @@ class TestConfidentiality(CegidCase):
         # the managers see the file in the run
         self.assertIn("exports/.hidden-payroll.csv", run.with_user(self.manager).error)
 
+    def test_the_settings_show_an_administrator_the_last_download_of_his_data_groups(self):
+        """The settings name the last download and its problems: to an administrator who reads accounting data, the
+        last run he may open and its files' problems he may see; to one outside the Cegid groups, the last run,
+        named, with no file's name."""
+        self.save_settings()
+        accounting_admin = new_test_user(self.env, login="cegid_admin_accounting", groups=(
+            "base.group_user,base.group_system,is_cegid2odoo.group_cegid_accounting"))
+        plain_admin = new_test_user(self.env, login="cegid_admin_plain", groups="base.group_user,base.group_system")
+
+        def last_seen_by(user):
+            self.env.invalidate_all()  # each reader his own request: Odoo caches a one2many as its reader read it
+            settings = self.env["res.config.settings"].with_user(user).create({})
+            return settings.cegid_last_transfer_id.sudo(), settings.cegid_last_transfer_error or ""
+
+        self.upload("ECRITURE.csv", export_bytes("ECRITURE", 1))
+        self.upload("exports/.hidden-payroll.csv", b"secret;stuff\n")
+        run = self.env["is.cegid.transfer"]._run()
+        self.assertEqual(run.state, "partial")
+        for admin in (accounting_admin, plain_admin):
+            last, error = last_seen_by(admin)
+            self.assertEqual(last, run, admin.login)
+            self.assertNotIn("hidden", error, admin.login)
+        self.assertIn("see the files of the run", last_seen_by(plain_admin)[1])
+        # a run of payroll files alone is the last the plain administrator sees, not the accountant's
+        self.container.delete_blob("exports/.hidden-payroll.csv")
+        self.upload("HISTOCUMSAL.csv", export_bytes("HISTOCUMSAL", 1))
+        payroll_run = self.env["is.cegid.transfer"]._run()
+        self.assertEqual(payroll_run.state, "done")
+        self.assertEqual(last_seen_by(accounting_admin)[0], run)
+        self.assertEqual(last_seen_by(plain_admin), (payroll_run, ""))
+
     def test_a_run_that_failed_as_a_whole_shows_to_every_cegid_user(self):
         self.save_settings(cegid_api_key_secret="wrong")
         self.env["is.cegid.transfer"]._run()
