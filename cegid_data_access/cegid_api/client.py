@@ -224,7 +224,9 @@ class CegidClient(ProviderDiscovery):
         if response.status_code in (401, 403):
             self._fail(response, op, AuthenticationError)
         if response.status_code >= 400:
-            self._fail(response, op)
+            # ApiError, never NotFoundError: a 404 here is the gateway not finding the token path (a base URL lacking
+            # a segment), not a provider or a query Cegid does not know, as a 404 of the calls it opens reads
+            self._fail(response, op, ApiError)
         data = self._json(response, op)
         token = data.get("accessToken") if isinstance(data, dict) else None
         if not token:

@@ -21,10 +21,13 @@ OUTAGE_STATUSES = (429, 502, 503, 504)
 
 
 class ProviderDiscovery:
-    """The client's discovery of its provider: its ``_get_json`` and ``probe_session`` probe the candidates."""
+    """The client's discovery of its provider: its ``get_token``, ``_get_json`` and ``probe_session`` probe the
+    candidates."""
 
     def discover_provider(self):
         """The data provider id (GUID), found the way working clients do; NotFoundError when none answers.
+
+        The token is asked first: its failure is raised as it is.
 
         A candidate that is no provider is answered 404 or empty (a 500 is read so too, and not retried);
         a 429, 502, 503 or 504 still there after the retries is an outage, raised as such (no other
@@ -37,6 +40,9 @@ class ProviderDiscovery:
             (FOLDERS_PATH, self._provider_from_folders),
             (SCHEDULERS_PATH, self._provider_from_schedulers),
         )
+        # the token first, once: its refusal (a 404 of a base URL lacking a segment) is raised, not read as a
+        # candidate that is no provider, and asked again for each of the others
+        self.get_token()
         server_error = None  # the last 500, while every probe was answered so
         for candidate in candidates:
             for path, extract in probes:

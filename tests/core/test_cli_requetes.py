@@ -162,6 +162,22 @@ def test_discover_reads_an_application_error_as_no_provider_and_tries_the_next_c
     assert sim.provider_id in result.stdout
 
 
+@pytest.mark.parametrize("command", ["--list", "--discover"])
+def test_a_token_request_the_gateway_does_not_find_is_the_token_refused_not_an_unknown_provider(sim, tmp_path,
+                                                                                              command):
+    """A base URL lacking a path segment: the gateway answers the token request 404. Not "cegid_provider_id is
+    unknown to Cegid: run --discover" (exit 2), nor a discovery asking the token for each candidate and ending
+    with "no Cegid data provider found": the token request refused, once, exit 3."""
+    sim.inject("GET", r"(?i)/tokenprovider/token", status=404, times=1000, body={"message": "Resource not found"})
+
+    result = run(sim, tmp_path, command)
+
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert result.stderr == "Error: Cegid API refused the token request (HTTP 404): Resource not found\n"
+    assert result.stdout == ""
+    assert len(sim.requests_to("/tokenprovider/Token")) == 1 and len(sim.requests) == 1
+
+
 def test_missing_provider_id_says_run_discover(sim, tmp_path):
     result = run(sim, tmp_path, "--list", cegid_provider_id="")
     assert result.returncode == 2
