@@ -20,12 +20,18 @@ failure or a request Cegid refused (authentication, permissions), 4 unexpected
 error (one line, secrets masked).
 """
 
-import dataclasses
 import os
 import sys
 
 # the folder of the addon, where the script really is (Python resolves a symbolic link to it likewise)
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
+
+# first, before anything an older Python lacks (the scripts parse as Python 3.6 reads them)
+from cegid_data_access.python_check import exit_if_python_too_old
+
+exit_if_python_too_old(__file__)
+
+import dataclasses
 
 from cegid_data_access import cli
 from cegid_data_access.cegid_api.client import CegidClient

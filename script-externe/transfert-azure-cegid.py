@@ -22,13 +22,19 @@ container) before any transfer, 4 unexpected error (one line, secrets
 masked).
 """
 
-import math
 import os
 import sys
-import time
 
 # the folder of the addon, where the script really is (Python resolves a symbolic link to it likewise)
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
+
+# first, before anything an older Python lacks (the scripts parse as Python 3.6 reads them)
+from cegid_data_access.python_check import exit_if_python_too_old
+
+exit_if_python_too_old(__file__)
+
+import math
+import time
 
 from cegid_data_access import cli
 from cegid_data_access.cli_text import render, shown

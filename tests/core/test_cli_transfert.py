@@ -2,13 +2,16 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """script-externe/transfert-azure-cegid.py run as a user would, against Azurite."""
 
+import ast
 import collections
 import datetime
+import glob
 import http.server
 import json
 import os
 import random
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -87,6 +90,63 @@ def test_a_script_run_through_a_symbolic_link_finds_its_code_and_the_config_py_b
     assert result.returncode == 2, result.stdout + result.stderr
     assert result.stderr == (f"Configuration error: {SCRIPTS / 'config.py'} does not exist "
                              "(copy config.py.sample to config.py).\n")
+
+
+def older_python(minor):
+    """An interpreter of Python 3.<minor> on this machine (on PATH, or one pyenv installed), else None."""
+    root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
+    candidates = [shutil.which(f"python3.{minor}"),
+                  *sorted(glob.glob(os.path.join(root, "versions", f"3.{minor}.*", "bin", f"python3.{minor}")))]
+    for path in filter(None, candidates):  # pyenv's shim is on PATH even where that version is not selected
+        probe = subprocess.run([path, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True,
+                               text=True, timeout=60, check=False)
+        if probe.returncode == 0 and probe.stdout.strip() == f"(3, {minor})":
+            return path
+    return None
+
+
+def too_old_line(script, version, executable):
+    return (f"{script} needs Python 3.10 or newer, and this is Python {version} ({executable}): recreate its venv "
+            "with Python 3.10 or newer (python3.10 -m venv ...), then pip install azure-storage-blob requests\n")
+
+
+@pytest.mark.parametrize("minor", [6, 7, 8, 9])
+@pytest.mark.parametrize("script", [SCRIPT, "cegid-requetes.py"])
+def test_a_script_run_by_a_python_older_than_3_10_says_so_in_one_line_and_exits_2(tmp_path, script, minor):
+    """The scripts run in the customers' venvs, made for the original scripts (Python 3.6+). Run by the real
+    older interpreter, they died on an import (a traceback, exit 1: "some blobs not transferred"), or later on
+    zip(strict=...) (exit 4): the version check comes first, and the scripts parse as these Pythons read them."""
+    python = older_python(minor)
+    if python is None:
+        pytest.skip(f"no Python 3.{minor} on this machine (pyenv install 3.{minor})")
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("CEGID_", "PYTHON"))}
+    version = subprocess.run([python, "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
+                             capture_output=True, text=True, check=True, timeout=60).stdout.strip()
+
+    result = subprocess.run([python, str(SCRIPTS / script), "--config", str(tmp_path / "config.py")],
+                            capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120, check=False)
+
+    assert (result.returncode, result.stdout) == (2, ""), result.stdout + result.stderr
+    assert result.stderr == too_old_line(script, version, python)
+
+
+@pytest.mark.parametrize("script", [SCRIPT, "cegid-requetes.py"])
+def test_the_version_check_comes_before_anything_a_python_older_than_3_10_lacks(script):
+    """Where no older Python is installed: the script and the check it runs first parse as Python 3.6's grammar
+    (as far as ``ast`` tells), and a run with sys.version_info set to 3.9 stops at the check, even for --help
+    (exit 2, one line)."""
+    for path in (SCRIPTS / script, SCRIPTS.parent / "cegid_data_access" / "python_check.py"):
+        ast.parse(path.read_text(encoding="utf-8"), feature_version=(3, 6) if sys.version_info < (3, 13) else (3, 7))
+    probe = ("import runpy, sys\n"
+             "sys.version_info = (3, 9, 18, 'final', 0)\n"
+             f"sys.argv = [{str(SCRIPTS / script)!r}, '--help']\n"
+             f"runpy.run_path({str(SCRIPTS / script)!r}, run_name='__main__')\n")
+
+    result = subprocess.run([sys.executable, "-I", "-c", probe], capture_output=True, text=True, timeout=120,
+                            check=False)
+
+    assert (result.returncode, result.stdout) == (2, ""), result.stdout + result.stderr
+    assert result.stderr == too_old_line(script, "3.9.18", sys.executable)
 
 
 def test_a_transfer_needs_only_azure_storage_blob_and_requests(azurite, tmp_path):
