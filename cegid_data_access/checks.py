@@ -15,6 +15,7 @@ from .cegid_api.client import CegidClient
 from .errors import AuthenticationError, CegidError, ConfigError
 from .redact import redact_params
 from .settings import MODE_SAS_URL, MODES
+from .staging.folder import existing_folder
 
 EXPIRY_WARNING = datetime.timedelta(hours=2)
 NEEDED_PERMISSIONS = {"r", "l", "d"}  # read, list, delete
@@ -43,10 +44,16 @@ def static_sas_check(url, now):
 
 
 def _step(steps, name, action):
-    """Run ``action()`` -> (code, params); record the step; return whether it succeeded."""
+    """Run ``action()`` -> (code, params); record the step; return whether it succeeded.
+
+    A ConfigError is raised, not recorded: a setting to mend (a base URL's host found unusable when the token is
+    asked), which a transfer refuses likewise, not a connection that failed this time.
+    """
     try:
         code, params = action()
         steps.append(CheckStep(name, True, code, params))
+    except ConfigError:
+        raise
     except CegidError as err:
         steps.append(CheckStep(name, False, err.code, dict(err.params)))
     return steps[-1].ok
@@ -69,15 +76,21 @@ def _listing(url):
     return "check.listing", {"count": len(blobs), "bytes": sum(blob.size for blob in blobs)}
 
 
-def check_connection(settings, *, client=None, now=None):
+def check_connection(settings, *, client=None, now=None, import_folder=False):
     """Check the way to the export container, step by step, changing nothing.
 
     api mode: token, SAS, listing; sas_url mode: SAS, listing. Stops at the
-    first failed step. Raise ConfigError when a setting is wrong.
+    first failed step. Raise ConfigError when a setting is wrong, found so
+    before the steps or in one. With ``import_folder``, the import folder
+    too, as a transfer checks it (set, an existing folder), without taking
+    its lock (Odoo creates its default folder on first use: it does not ask).
     """
     now = now or datetime.datetime.now(datetime.timezone.utc)
     if settings.mode not in MODES:
         raise ConfigError("config.bad_mode", "mode", value=settings.mode, modes=", ".join(MODES))
+    if import_folder:  # what a transfer checks before it lists, in its order
+        settings.validate_transfer()
+        existing_folder(settings.import_folder)
     steps, found = [], {}
     if settings.mode == MODE_SAS_URL:
         settings.validate_sas_url()

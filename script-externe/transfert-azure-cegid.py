@@ -139,7 +139,7 @@ def json_summary(result):
 
 
 def print_checks(steps, as_json):
-    """Show the steps of --check; exit status 3 when one failed."""
+    """Show the steps of --check; exit status 3 when one failed (a setting found wrong was raised: exit 2)."""
     if as_json:
         cli.print_json([{"name": render(step.name, {}), "ok": step.ok, "code": step.code, "params": step.params,
                          "message": render(step.code, step.params)} for step in steps])
@@ -153,7 +153,8 @@ def build_parser():
     parser = cli.build_parser(__file__, __doc__)
     parser.add_argument("--workers", type=int, metavar="N", help="blobs downloaded at once (default 4)")
     parser.add_argument("--check", action="store_true",
-                        help="only check the connection (token, SAS, listing); download and delete nothing")
+                        help="only check the import folder and the connection (token, SAS, listing); download "
+                        "and delete nothing")
     parser.add_argument("--max-seconds", type=float, metavar="N",
                         help="stop cleanly after about N seconds (downloads under way are continued by the next run)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log details on stderr")
@@ -172,7 +173,8 @@ def main(secrets):
     secrets.extend(settings.secrets())
     cli.setup_logging(args.verbose, secrets)
     if args.check:
-        return print_checks(check_connection(settings), args.json)
+        # the import folder too (as the run checks it); a setting found wrong is a configuration error (exit 2)
+        return print_checks(check_connection(settings, import_folder=True), args.json)
     started = time.monotonic()
     deadline = started + args.max_seconds if args.max_seconds else None
     result = run_transfer(settings, reporter=ConsoleReporter(quiet=args.json), workers=args.workers,

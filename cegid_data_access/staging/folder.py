@@ -72,6 +72,15 @@ def _folder_error(err, code, path):
     return ConfigError(code, "import_folder", path=os.fsdecode(path), detail=err.strerror or str(err))
 
 
+def existing_folder(import_folder):
+    """``import_folder``, absolute; ConfigError when it is no existing folder (never created: a typo, a share not
+    mounted, would receive the exports)."""
+    path = os.path.abspath(import_folder)
+    if not os.path.isdir(path):
+        raise ConfigError("config.not_a_folder", "import_folder", path=path)
+    return path
+
+
 class StagingFolder:
     """The hidden folder of one import folder: lock, part files, resume records, journal."""
 
@@ -84,8 +93,7 @@ class StagingFolder:
 
     def acquire(self):
         """Take the per-folder lock; False when another transfer holds it."""
-        if not os.path.isdir(self.import_folder):
-            raise ConfigError("config.not_a_folder", "import_folder", path=self.import_folder)
+        existing_folder(self.import_folder)
         try:
             os.makedirs(self.path, exist_ok=True)
             # the umask's permissions, as every file here: the folder's other user (Odoo, the script) opens it too

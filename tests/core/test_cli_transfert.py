@@ -685,6 +685,45 @@ def test_check_prints_each_step_and_deletes_nothing(azurite, tmp_path):
         "name": "SAS", "ok": False, "code": "azure.sas_permissions", "params": {"permissions": "rl"},
         "message": "the SAS URL's permissions are 'rl': read, list and delete are needed"}]
     assert blob_names(setup.container) == ["ECRITURE.csv"]
+    assert os.listdir(setup.folder) == []  # not even the lock a transfer takes there
+
+
+@pytest.mark.parametrize("folder", ["absent", "unset", "a file"])
+def test_check_refuses_the_import_folder_a_run_refuses_exit_2_as_the_run(azurite, tmp_path, folder):
+    """--check said OK to a dossier_de_destination that does not exist (three OK lines, exit 0) where every run
+    exits 2 naming it: it checks the folder too, without taking its lock (a transfer may hold it)."""
+    setup = Setup(azurite, tmp_path)
+    upload(setup.container, "ECRITURE.csv", b"12")
+    target = {"absent": tmp_path / "IMPORT_CEGID", "unset": None, "a file": tmp_path / "import.csv"}[folder]
+    if folder == "a file":
+        target.write_bytes(b"")
+    write_config_py(setup.config, {"mode": "sas_url", "sas_url": setup.url,
+                                   **({"dossier_de_destination": str(target)} if target else {})})
+
+    checked = run(setup, "--check")
+    transferred = run(setup)
+
+    assert transferred.returncode == 2, transferred.stdout + transferred.stderr
+    assert (checked.returncode, checked.stdout, checked.stderr) == (2, "", transferred.stderr)
+    what = "is missing" if target is None else f"is not an existing folder: {target}"
+    assert checked.stderr == (f"Configuration error: dossier_de_destination {what} "
+                              "(config.py, or the environment variable CEGID_IMPORT_FOLDER).\n")
+    assert blob_names(setup.container) == ["ECRITURE.csv"]
+
+
+def test_check_a_setting_error_met_in_a_step_exits_2_as_the_run_not_3_as_a_failed_step(cegid_simulator, tmp_path):
+    """A base URL whose host requests cannot use is found wrong when the token is asked: the run says so and exits
+    2 (a setting to mend); --check printed it as a failed step, exit 3 (a connection failure, retried later)."""
+    config = write_config_py(tmp_path / "config.py", cegid_simulator.config_py_values(
+        cegid_api_base_url="https://a..b.com", dossier_de_destination=str(tmp_path)))
+
+    checked = run_script(SCRIPT, "--config", str(config), "--check")
+    transferred = run_script(SCRIPT, "--config", str(config))
+
+    assert transferred.returncode == 2, transferred.stdout + transferred.stderr
+    assert (checked.returncode, checked.stdout, checked.stderr) == (2, "", transferred.stderr)
+    assert checked.stderr == ("Configuration error: cegid_api_base_url must be an http:// or https:// URL "
+                              "(config.py, or the environment variable CEGID_API_BASE_URL).\n")
 
 
 def test_a_blob_name_cannot_forge_lines_nor_drive_the_terminal(azurite, tmp_path):
