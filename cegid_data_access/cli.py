@@ -29,10 +29,11 @@ def build_parser(script_path, description):
     parser.add_argument(
         "--config",
         metavar="PATH",
-        default=os.path.join(os.path.dirname(os.path.realpath(script_path)), "config.py"),  # as `import config` did
         help="configuration file (default: config.py beside the script); "
         f"{ENV_PREFIX}* environment variables override it",
     )
+    # as `import config` did; None above tells a file the user named (which must exist) from this one
+    parser.set_defaults(default_config=os.path.join(os.path.dirname(os.path.realpath(script_path)), "config.py"))
     parser.add_argument("--json", action="store_true", help="print a machine-readable JSON summary on stdout")
     return parser
 
@@ -56,8 +57,8 @@ def setup_logging(verbose=False, secrets=()):
 
 
 def load_cli_settings(args):
-    """Settings for a script run: the --config file, then CEGID_* variables."""
-    return load_settings(args.config)
+    """Settings for a script run: the --config file (or config.py beside the script), then CEGID_* variables."""
+    return load_settings(args.config or args.default_config, named=args.config is not None)
 
 
 def print_json(data):

@@ -351,19 +351,29 @@ def inferred_mode(settings):
     return MODE_API
 
 
-def load_settings(path, environ=None):
+def load_settings(path, environ=None, *, named=False):
     """Settings from a config.py file, then ``CEGID_*`` environment overrides.
 
-    The file may be absent when the environment holds the settings.
+    The file may be absent when it is the default one (not ``named`` by the user: ``--config``) and the
+    environment holds the settings (:func:`environ_holds_settings`); a file named must exist (a typo).
     """
     environ = os.environ if environ is None else environ
     if os.path.exists(path):
         values = read_config_py(path)
-    elif any(key.startswith(ENV_PREFIX) for key in environ):
+    elif not named and environ_holds_settings(environ):
         values = {}
     else:
         raise ConfigError("config.file_missing", "config", path=str(path))
     return settings_from_config_py(values, environ)
+
+
+def environ_holds_settings(environ):
+    """Whether ``environ`` sets a setting (``CEGID_<NAME>`` of one, with a value) that can stand for config.py.
+
+    Not cegid_force_time alone: a preference of ``--force``, set for one command, it says nothing of where
+    the other settings are; nor a ``CEGID_*`` variable that is no setting.
+    """
+    return any((environ.get(ENV_PREFIX + name.upper()) or "").strip() for name in SETTING_NAMES if name != "force_time")
 
 
 def config_line(name, value):

@@ -3,6 +3,7 @@
 """How a customer's config.py is read (never run): what Python would set, or a ConfigError naming the line."""
 
 import pytest
+from conftest import SCRIPTS, run_script
 
 from cegid_data_access.cli_text import describe
 from cegid_data_access.errors import ConfigError
@@ -141,3 +142,39 @@ def test_a_v1_config_py_loads_as_the_sas_url_mode(tmp_path):
     settings = load_settings(config, environ={})
     assert (settings.mode, settings.sas_url, settings.import_folder) == (MODE_SAS_URL, SAS_URL, str(tmp_path))
     settings.validate_transfer()
+
+
+@pytest.mark.parametrize("environ", [{"CEGID_FORCE_TIME": "06:00"},
+                                     {"CEGID_MODE": "sas_url", "CEGID_IMPORT_FOLDER": "/srv"}],
+                         ids=["force-time", "settings"])
+@pytest.mark.parametrize("script", ["transfert-azure-cegid.py", "cegid-requetes.py"])
+def test_a_config_file_named_by_the_config_option_that_does_not_exist_is_refused_whatever_the_environment(
+        tmp_path, script, environ):
+    """--config with a typo was silently read as no file at all as soon as a CEGID_* variable was set (even
+    one of no use to the run): the settings then missing were blamed, not the path. A file named must exist."""
+    typo = tmp_path / "confgi.py"
+
+    result = run_script(script, "--config", str(typo), "--list" if script == "cegid-requetes.py" else "--check",
+                        env=environ)
+
+    assert (result.returncode, result.stdout) == (2, ""), result.stdout + result.stderr
+    assert result.stderr == f"Configuration error: {typo} does not exist (copy config.py.sample to config.py).\n"
+
+
+def test_without_config_py_beside_the_scripts_only_an_environment_holding_a_setting_stands_for_it(tmp_path):
+    """Without --config, the settings may all come from the environment: a variable that holds no setting (an
+    unknown name, an empty value) or only cegid_force_time (a preference of --force, where the settings are
+    says nothing) does not stand for the missing config.py."""
+    if (SCRIPTS / "config.py").exists():
+        pytest.skip("a config.py beside the scripts would be read")
+    missing = f"Configuration error: {SCRIPTS / 'config.py'} does not exist (copy config.py.sample to config.py).\n"
+    for environ in ({"CEGID_FORCE_TIME": "06:00"}, {"CEGID_DEBUG": "1"}, {"CEGID_SAS_URL": " "}):
+        result = run_script("transfert-azure-cegid.py", "--check", env=environ)
+        assert (result.returncode, result.stderr) == (2, missing), environ
+
+    result = run_script("transfert-azure-cegid.py", "--check",
+                        env={"CEGID_MODE": "sas_url", "CEGID_IMPORT_FOLDER": str(tmp_path)})
+
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == ("Configuration error: sas_url is missing (config.py, or the environment variable "
+                             "CEGID_SAS_URL).\n")
