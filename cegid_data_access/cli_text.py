@@ -17,6 +17,8 @@ TEXTS = {
     "config.not_http_url": "{setting} must be an http:// or https:// URL",
     "config.not_https": ("{setting} must be an https:// URL: over http:// the credentials would cross the network "
                          "in clear text (http:// is only accepted to this machine: localhost, 127.0.0.1, [::1])"),
+    "config.url_with_credentials": ("{setting} must not hold a user name or a password (user:password@ before the "
+                                    "host): remove them, they would show in messages and logs"),
     "config.not_digits": "{setting} must be the Cegid account number (digits only)",
     "config.stray_characters": ("{setting} starts or ends with a space, or holds a line break, an accent or another "
                                 "character no key holds: copy it again"),

@@ -29,6 +29,7 @@ CODES = {
     "config.missing": ("setting",),
     "config.not_http_url": ("setting",),
     "config.not_https": ("setting",),
+    "config.url_with_credentials": ("setting",),
     "config.not_digits": ("setting",),
     "config.stray_characters": ("setting",),
     "config.bad_force_time": ("setting", "value"),

@@ -66,6 +66,7 @@ class Settings:
         self.require("api_base_url", "tenant_id", "api_key_id", "api_key_secret", "subscription_key")
         if not is_http_url(self.api_base_url):
             raise ConfigError("config.not_http_url", "api_base_url")
+        refuse_credentials_in_url(self.api_base_url, "api_base_url")
         if not is_sealed_url(self.api_base_url):  # the token request carries the key secret and subscription key
             raise ConfigError("config.not_https", "api_base_url")
         if not TENANT_ID.fullmatch(self.tenant_id):  # not isdigit(): full-width digits, "²" are digits to it
@@ -92,6 +93,7 @@ class Settings:
         self.require("sas_url")
         if not is_container_sas_url(self.sas_url):
             raise ConfigError("config.bad_sas_url", "sas_url")
+        refuse_credentials_in_url(self.sas_url, "sas_url")
         if not is_sealed_url(self.sas_url):  # its signature grants reading and deleting the exports
             raise ConfigError("config.not_https", "sas_url")
 
@@ -113,6 +115,16 @@ def is_http_url(url):
         return parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
     except ValueError:  # "Invalid IPv6 URL", a port that is not a number
         return False
+
+
+def refuse_credentials_in_url(url, setting):
+    """ConfigError when the http(s) ``url`` holds a user name or a password (``user:password@host``).
+
+    Neither Cegid nor Azure takes any there, and the host a failure names (``netloc``) would show them in the
+    messages and the logs: a secret setting is masked whole, not a part of it.
+    """
+    if "@" in urlsplit(url).netloc:
+        raise ConfigError("config.url_with_credentials", setting)
 
 
 def is_sealed_url(url):

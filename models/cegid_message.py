@@ -121,6 +121,9 @@ SENTENCES = {
     "config.not_https": _lt(
         "The Cegid setting “%(setting)s” must be an https:// URL: over http:// the credentials would cross the "
         "network in clear text (http:// is only accepted to this machine: localhost, 127.0.0.1, [::1])."),
+    "config.url_with_credentials": _lt(
+        "The Cegid setting “%(setting)s” must not hold a user name or a password (user:password@ before the host): "
+        "remove them, they would show in messages and logs."),
     "config.not_digits": _lt(
         "The Cegid setting “%(setting)s” must be the Cegid account number (digits only)."),
     "config.stray_characters": _lt(

@@ -113,6 +113,20 @@ def test_cegid_unreachable_is_one_line_the_retries_only_with_verbose(sim, tmp_pa
         assert result.stderr == error + "\n"
 
 
+@pytest.mark.parametrize("userinfo", ["user:pw-S3cr3t@", ":pw-S3cr3t@", "pw-S3cr3t@"])
+def test_a_base_url_holding_a_user_or_a_password_is_a_setting_error_that_does_not_print_them(sim, tmp_path,
+                                                                                            userinfo):
+    """``https://user:password@host/``: the host printed in a connection failure ("connection failed
+    (user:pw@127.0.0.1:1, 5 attempts)") showed them, in cron mails and logs. Refused before any call."""
+    result = run(sim, tmp_path, "--list", cegid_api_base_url=f"https://{userinfo}127.0.0.1:1/")
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr == ("Configuration error: cegid_api_base_url must not hold a user name or a password "
+                             "(user:password@ before the host): remove them, they would show in messages and logs "
+                             "(config.py, or the environment variable CEGID_API_BASE_URL).\n")
+    assert "S3cr3t" not in result.stdout + result.stderr
+
+
 def test_missing_base_url_exits_2(sim, tmp_path):
     result = run(sim, tmp_path, "--list", cegid_api_base_url="")
     assert result.returncode == 2 and "cegid_api_base_url" in result.stderr

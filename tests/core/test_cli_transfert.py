@@ -281,6 +281,22 @@ def test_a_sas_url_without_a_container_exit_2_says_what_is_wanted(azurite, tmp_p
                              "(config.py, or the environment variable CEGID_SAS_URL).\n")
 
 
+@pytest.mark.parametrize("option", [(), ("--check",)])
+def test_a_sas_url_holding_a_user_or_a_password_is_a_setting_error_that_does_not_print_them(tmp_path, option):
+    """The host printed when Azure cannot be reached ("cannot reach Azure Blob Storage (user:pw@...)") showed them:
+    the URL whole is masked as a secret, not a part of it. Refused before any call."""
+    config = write_config_py(tmp_path / "config.py", {
+        "mode": "sas_url", "dossier_de_destination": str(tmp_path),
+        "sas_url": "https://user:pw-S3cr3t@127.0.0.1:1/exports?sv=2024-11-04&sp=rdl&sig=S3cr3tSig"})
+
+    result = run_script(SCRIPT, "--config", str(config), *option)
+
+    assert (result.returncode, result.stdout) == (2, ""), result.stdout + result.stderr
+    assert result.stderr == ("Configuration error: sas_url must not hold a user name or a password (user:password@ "
+                             "before the host): remove them, they would show in messages and logs (config.py, or the "
+                             "environment variable CEGID_SAS_URL).\n")
+
+
 def test_a_config_py_with_a_coding_line_reads_as_python_reads_it(tmp_path):
     """The original scripts imported config.py: Python honours its PEP 263 coding line."""
     folder = tmp_path / "données"
