@@ -79,19 +79,45 @@ def print_table(headers, rows, stream=None):
         stream.write("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)).rstrip() + "\n")
 
 
+# the status of a process a closed pipe stopped (128 + SIGPIPE), as the shell reports `yes | head`: not 0, the
+# output was cut (and maybe the work: a transfer reports each file as it goes); none of the scripts' own statuses
+# (1: some blobs not transferred, 4: a defect), so that a caller with `set -o pipefail` tells it apart. A crontab
+# line (sh, no pipefail) gets the status of its last command, `head`, whatever this one is.
+EXIT_READER_GONE = 141
+
+
 def run(main, secrets_holder=None):
     """Run ``main()`` and turn expected failures into a message and an exit status.
 
     ``secrets_holder`` is a list the script fills with the secret values it
     loaded, so that even an error raised while loading them is masked.
+
+    A reader that went away (``--list | head -2``) ends the run silently: ``EXIT_READER_GONE``.
     """
-    secrets_holder = secrets_holder if secrets_holder is not None else []
+    try:
+        return _run(main, secrets_holder if secrets_holder is not None else [])
+    except BrokenPipeError:
+        # as Python's documentation advises (signal module, "Note on SIGPIPE"): what is still buffered, and
+        # anything said from now on, to /dev/null, so that Python says nothing of it when it exits; stderr too,
+        # which may be the same pipe (2>&1 | head)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for stream in (sys.stdout, sys.stderr):
+            os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+        return EXIT_READER_GONE
+
+
+def _run(main, secrets_holder):
     for stream in (sys.stdout, sys.stderr):
         # a name from Azure or Cegid that the locale's encoding cannot show is escaped (\u20ac), not a crash
         if hasattr(stream, "reconfigure"):  # a stream a caller put in place may not be a TextIOWrapper
             stream.reconfigure(errors="backslashreplace")
     try:
-        return main()
+        status = main()
+        sys.stdout.flush()  # a reader gone is met here, not when Python flushes what is left as it exits
+        return status
+    except BrokenPipeError:
+        raise
     except ConfigError as err:
         where = where_to_set(err.setting)
         sys.stderr.write("Configuration error: " + redact(describe(err), secrets_holder)

@@ -4,9 +4,12 @@
 
 import datetime
 import json
+import os
+import subprocess
+import sys
 
 import pytest
-from conftest import foreign_modules, run_script
+from conftest import SCRIPTS, foreign_modules, run_script
 
 from cegid_data_access.cegid_api.schedules import parse_cegid_datetime
 from cegid_data_access.settings import config_line, read_config_py
@@ -221,6 +224,24 @@ def test_list_table(sim, tmp_path):
     other = next(line for line in lines if analytiq in line)
     assert other.startswith("[ ]") and "ANALYTIQ" in other and "30 3 * * *" in other and " - " in other
     assert "SELECT" not in result.stdout
+
+
+def test_a_listing_read_in_part_by_head_ends_quietly_with_the_status_of_a_reader_gone(sim, tmp_path):
+    """``--list | head -2``: once head has its lines and is gone, the next write meets a closed pipe. It said
+    "Unexpected error: BrokenPipeError" and exit 4 (the status of a defect); it ends silently, exit 141 (a
+    process a closed pipe stops, as the shell reports it), and Python says nothing more when it exits."""
+    for number in range(3000):  # far more than a pipe holds (64 KiB)
+        sim.add_scheduler(f"QUERY_{number:04d}", nextExecution=NEXT, lastExecution=LAST)
+    config = write_config_py(tmp_path / "config.py", sim.config_py_values())
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CEGID_")}
+
+    result = subprocess.run(["bash", "-c", '"$0" "$@" | head -2; exit "${PIPESTATUS[0]}"', sys.executable,
+                             str(SCRIPTS / SCRIPT), "--config", str(config), "--list"],
+                            capture_output=True, text=True, env=env, timeout=120, check=False)
+
+    assert result.stdout.splitlines()[0] == "3000 scheduled queries (dates in UTC):"
+    assert len(result.stdout.splitlines()) == 2
+    assert (result.returncode, result.stderr) == (141, "")
 
 
 def test_list_sql(sim, tmp_path):
