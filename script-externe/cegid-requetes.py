@@ -74,11 +74,20 @@ def build_parser():
 
 
 def check_options(parser, args):
-    """Refuse options that do not go with the command (argparse exits with status 2)."""
+    """Refuse options that do not go with the command (argparse exits with status 2).
+
+    An empty --time is not given, as the original script read it (``--time "$T"``, T unset: the default time);
+    an empty --name is refused: read as no part, it would force every query (``--name "$Q"``, Q unset).
+    """
+    if args.time == "":
+        args.time = None
     if args.sql and not args.list:
         parser.error("--sql goes with --list")
     if (args.name is not None or args.time is not None) and not args.force:
         parser.error("--name and --time go with --force")
+    if args.name == "":
+        parser.error("--name needs a part of a query name: an empty one would force every query "
+                     "(leave --name out for that)")
     if (args.enable or args.disable) and not args.id:
         parser.error("--enable and --disable need --id GUID (see --list)")
     if args.id and not (args.enable or args.disable):

@@ -386,6 +386,26 @@ def test_force_disabled_only_is_said_not_an_error(sim, tmp_path):
     assert sim.schedulers[analytiq]["nextExecution"] is None and puts(sim) == []
 
 
+def test_an_empty_name_is_a_usage_error_not_every_query_forced(sim, tmp_path):
+    """A crontab line ``--force --name "$Q"`` with Q unset forced every enabled query: refused, nothing asked."""
+    add_two(sim)
+    result = run(sim, tmp_path, "--force", "--name", "")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "usage:" in result.stderr
+    assert result.stderr.splitlines()[-1] == ("cegid-requetes.py: error: --name needs a part of a query name: an "
+                                              "empty one would force every query (leave --name out for that)")
+    assert sim.requests == []
+
+
+def test_an_empty_time_reads_as_not_given_as_the_original_script_read_it(sim, tmp_path):
+    """``--time "$T"`` with T unset: the original script forced at the default time; this one refused it."""
+    ecriture, _analytiq = add_two(sim)
+    result = run(sim, tmp_path, "--force", "--name", "ECRITURE", "--time", "", cegid_force_time="06:00")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert sim.schedulers[ecriture]["nextExecution"].endswith("T06:00:00.000Z")
+    assert " 06:00 UTC (cron unchanged)" in result.stdout
+
+
 def test_force_nothing_matched_exits_1(sim, tmp_path):
     add_two(sim)
     result = run(sim, tmp_path, "--force", "--name", "PAIE")
