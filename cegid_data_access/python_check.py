@@ -19,7 +19,7 @@ def exit_if_python_too_old(script_path):
     if sys.version_info >= OLDEST:
         return
     version = ".".join(str(part) for part in sys.version_info[:3])
-    print(f"{os.path.basename(script_path)} needs Python 3.10 or newer, and this is Python {version} "
-          f"({sys.executable}): recreate its venv with Python 3.10 or newer (python3.10 -m venv ...), then pip "
-          "install azure-storage-blob requests", file=sys.stderr)
+    sys.stderr.write(f"{os.path.basename(script_path)} needs Python 3.10 or newer, and this is Python {version} "
+                     f"({sys.executable}): recreate its venv with Python 3.10 or newer (python3.10 -m venv ...), "
+                     "then pip install azure-storage-blob requests\n")
     sys.exit(2)
