@@ -100,9 +100,10 @@ class CegidClient(ProviderDiscovery):
 
     def __init__(self, settings, *, timeout=(10, 60), max_retries=4, backoff=0.5, max_retry_after=120, session=None,
                  deadline=None):
-        """``deadline``: a ``time.monotonic()`` value (a scheduled action's end) that no wait, attempt nor retry
-        passes: it bounds each call's timeouts, and a retry is made only when its wait and timeouts end before it
-        (``timeout``: connect and read seconds)."""
+        """``deadline``: a ``time.monotonic()`` value (a scheduled action's end) that no wait nor retry passes:
+        it bounds each call's timeouts (``timeout``: connect and read seconds), and after an attempt with no
+        answer a retry is made only when its timeouts too end before it (see ``retry.py``); a call may still end
+        one timeout past it after a quick answer's retry."""
         settings.validate_api()
         self.settings = settings
         self.timeout = timeout

@@ -10,8 +10,9 @@ again later could undo what Cegid did meanwhile (run the forced query, then
 get its old ``nextExecution`` back): the client checks instead
 (``client.py``). ``Retry-After`` decides the wait when the gateway gives one
 that urllib3 reads (else the backoff), capped; no retry is made whose wait
-and longest attempt would pass the caller's deadline (a scheduled action's
-end): a retry keeps the call's timeouts, set before its first attempt.
+would pass the caller's deadline (a scheduled action's end), nor, after an
+attempt that got no answer (a timeout), one whose timeouts would: a retry
+keeps the call's timeouts, set before its first attempt.
 """
 
 import time
@@ -36,11 +37,13 @@ class CappedRetry(Retry):
     Plain ``Retry`` falls back to its backoff when ``Retry-After`` is 0 and
     waits as long as the gateway asks, even an hour. With a ``deadline`` (a
     ``time.monotonic()`` value: a scheduled action's end), no retry whose wait
-    and longest attempt (``attempt_seconds``: the connect and read timeouts)
-    would reach it is made: the last answer or error stands. A retry waits up
-    to the timeouts the call set before its first attempt: one started a
-    minute before the end of a run that Odoo kills 30 s after it would
-    outlive the run.
+    would reach it is made, and after an attempt that got no answer (Cegid
+    stalled, a connection lost) none whose longest attempt would either
+    (``attempt_seconds``: the connect and read timeouts, which a retry keeps):
+    the last answer or error stands. A stalled listing retried a minute
+    before the end of a run that Odoo kills 30 s after it would outlive the
+    run; a gateway's quick 429 or 503 is retried while its wait fits, as the
+    next answer is expected as quick (a cron run may have 20 s in all).
     """
 
     max_retry_after = 120
@@ -56,12 +59,14 @@ class CappedRetry(Retry):
         return retry
 
     def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
-        """The next attempt's Retry; MaxRetryError as when exhausted if it could end past the deadline."""
+        """The next attempt's Retry; MaxRetryError as when exhausted if it would start, or after an attempt that
+        got no answer could end, past the deadline."""
         retry = super().increment(method, url, response, error, _pool, _stacktrace)
         if self.deadline is not None:
             wait = retry.get_retry_after(response) if response is not None else None
             wait = retry.get_backoff_time() if wait is None else wait
-            if time.monotonic() + wait + self.attempt_seconds >= self.deadline:
+            longest = self.attempt_seconds if response is None else 0
+            if time.monotonic() + wait + longest >= self.deadline:
                 raise OutOfTime(_pool, url, error or ResponseError("no time left to retry"))
         return retry
 

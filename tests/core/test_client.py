@@ -826,6 +826,14 @@ def test_no_retry_starts_that_its_timeouts_would_carry_past_the_deadline(sim):
     assert len(sim.requests_to(SCHEDULERS)) == 1
 
 
+def test_a_quick_refusal_is_retried_while_its_wait_fits_before_the_deadline(sim):
+    """A gateway's 503 answered at once, 20 s before the end of a cron run (the first of a turn may have no more):
+    retried, as its next answer is expected as quick, though the call's timeouts (70 s) would not fit."""
+    sim.inject("GET", "Token", status=503, retry_after="0")
+    assert client_for(sim, timeout=(10, 60), deadline=time.monotonic() + 20).get_token()
+    assert len(token_requests(sim)) == 2
+
+
 def test_a_retry_after_reaching_past_the_deadline_is_not_waited_for(sim):
     """A busy gateway asking to come back in 30 s, 2 s before the deadline: its answer stands, no wait."""
     sim.inject("GET", "Token", status=429, retry_after="30", times=5)
