@@ -16,6 +16,7 @@ Standard library only, as ``run_odoo_suite``.
 """
 
 import ast
+import os
 import subprocess
 import tarfile
 import tempfile
@@ -24,6 +25,8 @@ from pathlib import Path
 import run_odoo_suite as suite
 
 DATABASE = "cegid_upgrade"
+# a commit to upgrade from instead of the previous release (a database installed between two releases)
+UPGRADE_FROM = "CEGID_UPGRADE_FROM"
 # Run by the previous release: rows in two known tables and in a table made for another export.
 BEFORE = r"""
 import os, tempfile
@@ -31,6 +34,10 @@ folder = tempfile.mkdtemp(prefix="cegid-upgrade-")
 params = env["ir.config_parameter"].sudo()
 params.set_param("@MODULE@.import_folder", folder)
 params.set_param("@MODULE@.database_uuid", params.get_param("database.uuid"))
+params.set_param("@MODULE@.database_name", env.cr.dbname)  # what confirming the settings records since 18.0.1.4.0
+# a French database: the translations of the groups' names
+env["res.lang"]._activate_lang("fr_FR")
+env["ir.module.module"].search([("name", "in", ("base", "@MODULE@"))])._update_translations("fr_FR")
 ECRITURE = "E_DATECOMPTABLE;E_REFINTERNE;E_LIBELLE;E_GENERAL;E_DEBIT;E_CREDIT;E_AUXILIAIRE;E_REFLIBRE\r\n"
 files = {
     "ECRITURE.csv": ECRITURE + "30/06/2025;FAC1;Vente;411000;100;0;C1;\r\n30/06/2025;REG0;Règlement;512000;0;90;;\r\n",
@@ -97,6 +104,8 @@ last_ecriture = imports.filtered(lambda rec: rec.export_id.name == "ECRITURE")[:
 print("filled by the last import: %s" % last_ecriture.loaded_columns)
 print("administrator in the managers: %s" % env.ref("base.user_admin").has_group("@MODULE@.group_cegid_manager"))
 print("settings confirmed for: %s" % env["ir.config_parameter"].sudo().get_param("@MODULE@.database_name"))
+groups = [env.ref("@MODULE@." + xmlid) for xmlid in ("group_cegid_accounting", "group_cegid_manager")]
+print("groups in French: %s" % [group.with_context(lang="fr_FR").full_name for group in groups])
 primes = env["is.cegid.export"].search([("name", "=", "PRIMES")])
 pivots = json.loads(primes.dashboard_id.spreadsheet_data)["pivots"].values()
 print("primes dashboard sums: %s" % sorted({measure["fieldName"] for pivot in pivots for measure in pivot["measures"]}))
@@ -119,10 +128,11 @@ AFTER_OK = ("after: ecriture=FAC1,REG1 journal=[False, False] absence=0000042/Fa
             "changed rows: [('added', 'REG1', '100'), ('removed', 'REG0', '90')], values by name: True",
             "files read as: [('cp1252-latin1', ';', 'day_first')], details column: 0",
             "filled by the last import: ['e_datecomptable', 'e_refinterne', 'e_libelle', 'e_general', 'e_debit', "
-            "'e_credit', 'e_auxiliaire']",
+            "'e_credit', 'e_auxiliaire', 'e_reflibre']",
             "administrator in the managers: False",
             f"settings confirmed for: {DATABASE}",
             "primes dashboard sums: ['__count']",
+            "groups in French: ['Données comptables / Lecteur', 'Cegid Data Access / Responsable']",
             "new file: done FAC1,FAC2 ['VTE'] ['Lyon'], 1 added, 1 removed")
 
 
@@ -137,11 +147,15 @@ def git(*args):
 
 
 def previous_release():
-    """``(commit, version)``: the newest commit whose manifest has another version than the tree's; or None.
+    """``(commit, version)``: the newest commit whose manifest has another version than the tree's (or the commit
+    ``CEGID_UPGRADE_FROM`` names); or None.
 
     That is the parent of the commit that brought the current version (HEAD when the tree's change is not
     committed yet).
     """
+    chosen = os.environ.get(UPGRADE_FROM)
+    if chosen:
+        return chosen, manifest_version(git("show", f"{chosen}:__manifest__.py").decode())
     current = manifest_version((suite.REPO_ROOT / "__manifest__.py").read_text(encoding="utf-8"))
     newer = None
     try:
