@@ -11,6 +11,7 @@ from odoo.exceptions import UserError
 from odoo.tools import escape_psql
 from odoo.tools.misc import format_datetime, formatLang
 
+from ..cegid_data_access.cegid_api.client import change_unconfirmed
 from ..cegid_data_access.cegid_api.schedules import is_enabled, parse_cegid_datetime, scheduler_content, scheduler_name
 from ..cegid_data_access.errors import CegidError
 from .cegid_backend import DOWNLOAD_CRON, naive_utc, notification
@@ -22,6 +23,8 @@ _logger = logging.getLogger(__name__)
 # how long after a forced execution the export is expected in Azure
 FOLLOWUP_DELAY = datetime.timedelta(minutes=5)
 SYNC_CRON = "is_cegid2odoo.ir_cron_cegid_sync_queries"
+# after a change whose answer was lost, when the queries are read again (Cegid may make it after the read that follows)
+RECHECK_DELAY = datetime.timedelta(minutes=2)
 # mirrored from Cegid by the synchronisation alone (as superuser); a manager changes Cegid through the buttons
 SYNCED_QUERY_FIELDS = {"scheduler_id", "name", "enabled", "active", "cron", "next_execution", "last_execution",
                        "content", "last_sync"}
@@ -231,8 +234,9 @@ class CegidQuery(models.Model):
                 if moment:
                     forced.append(moment)
             else:
-                reason = (self.env["is.cegid.backend"]._cegid_error_message(outcome.error) if outcome.error
-                          else self.env._("disabled in Cegid"))
+                reason = self._change_error_message(outcome.error) if outcome.error else self.env._("disabled in Cegid")
+                if outcome.error and change_unconfirmed(outcome.error):
+                    self._recheck_soon()
                 body = self.env._("Not forced: %(message)s", message=reason)
                 problems.append(self.env._("%(query)s: %(message)s", query=self.name, message=reason))
             self.message_post(body=body)
@@ -243,6 +247,21 @@ class CegidQuery(models.Model):
                 _logger.warning("Cegid scheduled query %s not refreshed after forcing: %s", self.scheduler_id,
                                 self.env["is.cegid.backend"]._cegid_error_message(err))
         return forced, problems
+
+    @api.model
+    def _change_error_message(self, error, settings=None):
+        """Why a change of a query failed, in the user's language; when its answer was lost, that Cegid may still
+        make it, and when Odoo reads the queries again."""
+        message = self.env["is.cegid.backend"]._cegid_error_message(error, settings)
+        if not change_unconfirmed(error):
+            return message
+        return self.env._("%(message)s Cegid may still make this change: Odoo reads the scheduled queries again "
+                          "in two minutes.", message=message)
+
+    @api.model
+    def _recheck_soon(self):
+        """Have the synchronisation read the queries again after a change whose answer was lost."""
+        self.env.ref(SYNC_CRON).sudo()._trigger(fields.Datetime.now() + RECHECK_DELAY)
 
     def _local_time(self, moment):
         """A naive UTC moment in the user's time zone and language ("-" when absent), with its zone."""
@@ -271,12 +290,13 @@ class CegidQuery(models.Model):
             client = backend._cegid_client(settings)
         except CegidError as err:
             raise UserError(backend._cegid_error_message(err, settings)) from None
-        problems = []
+        problems, uncertain = [], False
         for query in self:
             try:
                 obj = client.set_enabled(query.scheduler_id, enabled)
             except CegidError as err:
-                problems.append((query, backend._cegid_error_message(err, settings)))
+                problems.append((query, self._change_error_message(err, settings)))
+                uncertain = uncertain or change_unconfirmed(err)
                 continue
             query._refresh_from(obj)
             query.message_post(body=self.env._("Enabled in Cegid.") if enabled else self.env._("Disabled in Cegid."))
@@ -284,7 +304,10 @@ class CegidQuery(models.Model):
         if not problems:
             return reload
         lines = [self.env._("%(query)s: %(message)s", query=query.name, message=message) for query, message in problems]
-        if len(problems) == len(self):  # nothing changed: said as an error, as for one query
+        if uncertain:
+            # not an error, which would roll the read again back: Cegid may yet have made the change
+            self._recheck_soon()
+        elif len(problems) == len(self):  # nothing changed: said as an error, as for one query
             raise UserError(problems[0][1] if len(self) == 1 else "\n".join(lines))
         changed = formatLang(self.env, len(self) - len(problems), digits=0)
         done = (self.env._("Scheduled queries enabled: %(count)s.", count=changed) if enabled

@@ -320,6 +320,34 @@ class TestQueries(CegidCase):
         self.assertIn("ECRITURE: ", params["message"])
         self.assertIn("Locked", params["message"])
 
+    def test_a_change_whose_answer_was_lost_has_the_queries_read_again_soon(self):
+        """Cegid's answer to a change lost (the connection dropped), the query read again does not show it: Cegid
+        may still make it after that read. Said so, not as an error (which would roll back the read asked
+        again, two minutes later, by the synchronisation), for a disabling and a force alike."""
+        sync = self.env.ref("is_cegid2odoo.ir_cron_cegid_sync_queries")
+
+        def rechecks():
+            return self.env["ir.cron.trigger"].search([("cron_id", "=", sync.id),
+                                                        ("call_at", ">", fields.Datetime.now())])
+
+        self.simulator.inject("PUT", "query/api/V1/schedulers", drop=True)
+        result = self.ecriture.with_user(self.manager).action_disable()
+        self.assertEqual(result["params"]["type"], "warning")
+        self.assertIn("Cegid may still make this change", result["params"]["message"])
+        self.assertTrue(self.ecriture.enabled, "not shown as made")
+        self.assertTrue(rechecks())
+        rechecks().unlink()
+        self.simulator.inject("PUT", "query/api/V1/schedulers", drop=True)
+        result = self.ecriture.with_user(self.manager).action_force_now()
+        self.assertIn("Cegid may still make this change", result["params"]["message"])
+        self.assertTrue(rechecks())
+        # a change Cegid refused is refused: no read again
+        rechecks().unlink()
+        self.simulator.inject("PUT", "query/api/V1/schedulers", status=400, body={"errorMessage": "Locked"})
+        with self.assertRaisesRegex(UserError, "Locked"):
+            self.ecriture.with_user(self.manager).action_disable()
+        self.assertFalse(rechecks())
+
     def test_disabling_asks_for_confirmation_in_the_list_and_the_form(self):
         views = self.env["is.cegid.query"].with_user(self.manager).get_views([(False, "list"), (False, "form")])
         for view in ("list", "form"):

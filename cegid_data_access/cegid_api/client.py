@@ -59,11 +59,17 @@ class ForceOutcome:
     error: Exception = None
 
 
-def _answer_lost(err):
+def answer_lost(err):
     """Whether a failed call may have been carried out all the same: no answer, or the API's own failure (5xx)."""
     if isinstance(err, ConnectionFailure):
         return True
     return isinstance(err, ApiError) and not isinstance(err, AuthenticationError) and (err.status or 500) >= 500
+
+
+def change_unconfirmed(err):
+    """Whether ``err`` is that of a change sent to Cegid whose answer was lost and that the query read again did not
+    show: Cegid may still make it (its state is to be read again later)."""
+    return getattr(err, "change_unconfirmed", False)
 
 
 def join_url(base, path):
@@ -142,7 +148,9 @@ class CegidClient(ProviderDiscovery):
         if self.deadline is not None:
             left = self.deadline - time.monotonic()
             if left <= 0:
-                raise ConnectionFailure("api.out_of_time", op_code=op[0], **op[1], host=urlsplit(url).netloc)
+                unsent = ConnectionFailure("api.out_of_time", op_code=op[0], **op[1], host=urlsplit(url).netloc)
+                unsent.unsent = True
+                raise unsent
             timeout = tuple(min(part, left) for part in timeout)
         try:
             response = (session or self.session).request(method, url, headers=headers, params=params,
@@ -371,7 +379,12 @@ class CegidClient(ProviderDiscovery):
         try:
             self.update_scheduler(updated)
         except CegidError as err:
-            if not _answer_lost(err) or not self._shows(str(updated.get("id", "")), made):
+            # not sent at all: no time left, or the token refused or out of reach before it
+            sent = err.params.get("op_code") == "op.update_scheduler" and not getattr(err, "unsent", False)
+            if not (sent and answer_lost(err)):
+                raise
+            if not self._shows(str(updated.get("id", "")), made):
+                err.change_unconfirmed = True
                 raise
             _logger.info("Cegid's answer to a change of %s was lost (%s); the query shows the change made",
                          scheduler_name(updated), err.code)

@@ -10,7 +10,7 @@ import time
 import pytest
 from azure.storage.blob import ContainerClient
 
-from cegid_data_access.cegid_api.client import CegidClient, container_url, join_url
+from cegid_data_access.cegid_api.client import CegidClient, change_unconfirmed, container_url, join_url
 from cegid_data_access.cli_text import describe
 from cegid_data_access.errors import ApiError, AuthenticationError, ConfigError, ConnectionFailure, NotFoundError
 from cegid_data_access.settings import Settings
@@ -653,6 +653,36 @@ def test_a_force_whose_answer_was_lost_and_that_cegid_did_not_make_fails_and_is_
     assert outcomes[0].error.params.get("attempts") == (None if "status" in lost else 1)  # sent once, said so
     assert sim.schedulers[scheduler_id] == before
     assert len(sim.requests_to(SCHEDULERS, method="PUT")) == 1
+
+
+def test_only_a_change_sent_whose_answer_was_lost_is_unconfirmed(sim):
+    """A change sent whose answer was lost, not shown by the query read again, may still be made by Cegid (its
+    state is to be read again later); one never sent (the token out of reach, no time left) may not."""
+    scheduler_id = sim.add_scheduler("ECRITURE")
+    sim.inject("PUT", SCHEDULERS, drop=True)
+    with pytest.raises(ConnectionFailure) as caught:
+        client_for(sim).set_enabled(scheduler_id, False)
+    assert change_unconfirmed(caught.value)
+    client = client_for(sim, max_retries=0)
+    client.find_scheduler(scheduler_id)  # its token taken, then the listing read again
+    sim.inject("PUT", SCHEDULERS, status=400, body={"errorMessage": "Locked"})
+    with pytest.raises(ApiError) as caught:
+        client.set_enabled(scheduler_id, False)
+    assert not change_unconfirmed(caught.value)
+    late = client_for(sim, deadline=time.monotonic() + 60)
+    late.find_scheduler(scheduler_id)
+    late.deadline = time.monotonic() - 1  # the listing read, no time left for the change
+    puts = len(sim.requests_to(SCHEDULERS, method="PUT"))
+    with pytest.raises(ConnectionFailure) as caught:
+        late._change({**sim.schedulers[scheduler_id], "enable": False}, lambda current: not current["enable"])
+    assert caught.value.code == "api.out_of_time" and not change_unconfirmed(caught.value)
+    assert len(sim.requests_to(SCHEDULERS, method="PUT")) == puts
+    sim.inject("GET", "Token", drop=True, times=10)
+    with pytest.raises(ConnectionFailure) as caught:  # a client with no token yet: the change asks one first
+        client_for(sim, max_retries=0)._change({**sim.schedulers[scheduler_id], "enable": False},
+                                               lambda current: not current["enable"])
+    assert caught.value.params["op_code"] == "op.token" and not change_unconfirmed(caught.value)
+    assert len(sim.requests_to(SCHEDULERS, method="PUT")) == puts
 
 
 def test_a_force_of_no_query_forces_none(sim):
