@@ -21,13 +21,13 @@ import time
 from urllib.parse import quote, urlsplit
 
 import requests
-from urllib3.exceptions import LocationValueError, MaxRetryError, ReadTimeoutError
+from urllib3.exceptions import ConnectTimeoutError, LocationValueError, MaxRetryError, ReadTimeoutError
 
 from ..errors import ApiError, AuthenticationError, CegidError, ConfigError, ConnectionFailure, NotFoundError
 from ..redact import REDACTED, redact
 from ..settings import is_sealed_url
 from .discovery import OUTAGE_STATUSES, SCHEDULERS_PATH, ProviderDiscovery
-from .retry import OutOfTime, build_session
+from .retry import TURNED_AWAY_STATUSES, OutOfTime, build_session
 from .schedules import force_target, format_cegid_datetime, is_enabled, parse_cegid_datetime, scheduler_name
 
 _logger = logging.getLogger(__name__)
@@ -107,9 +107,9 @@ class CegidClient(ProviderDiscovery):
     def __init__(self, settings, *, timeout=(10, 60), max_retries=4, backoff=0.5, max_retry_after=120, session=None,
                  deadline=None):
         """``deadline``: a ``time.monotonic()`` value (a scheduled action's end) that no wait nor retry passes:
-        it bounds each call's timeouts (``timeout``: connect and read seconds), and after an attempt with no
-        answer a retry is made only when its timeouts too end before it (see ``retry.py``); a call may still end
-        one timeout past it after a quick answer's retry."""
+        it bounds each call's timeouts (``timeout``: connect and read seconds), and a retry is made only when its
+        timeouts too end before it, unless the gateway turned the call away (see ``retry.py``): a call may then
+        still end one timeout past it."""
         settings.validate_api()
         self.settings = settings
         self.timeout = timeout
@@ -157,15 +157,19 @@ class CegidClient(ProviderDiscovery):
                                                          json=json_body, timeout=timeout, allow_redirects=False)
         except (requests.Timeout, requests.ConnectionError, requests.exceptions.RetryError) as err:
             cause = err.args[0] if err.args else None
-            if isinstance(cause, OutOfTime) or (self.deadline is not None and time.monotonic() >= self.deadline):
-                raise ConnectionFailure("api.out_of_time", op_code=op[0], **op[1],
-                                        host=urlsplit(url).netloc) from None
             reason = getattr(cause, "reason", None)
-            timed_out = isinstance(err, requests.Timeout) or isinstance(reason, ReadTimeoutError)
-            # a call urllib3 does not retry (a change whose answer is lost) is raised as it failed, not as exhausted
-            attempts = self.max_retries + 1 if isinstance(cause, MaxRetryError) else 1
-            raise ConnectionFailure("api.timeout" if timed_out else "api.unreachable", op_code=op[0], **op[1],
-                                    host=urlsplit(url).netloc, attempts=attempts) from None
+            if isinstance(cause, OutOfTime) or (self.deadline is not None and time.monotonic() >= self.deadline):
+                failure = ConnectionFailure("api.out_of_time", op_code=op[0], **op[1], host=urlsplit(url).netloc)
+            else:
+                timed_out = isinstance(err, requests.Timeout) or isinstance(reason, ReadTimeoutError)
+                # a call urllib3 does not retry (a change whose answer is lost) is raised as it failed, not as
+                # exhausted
+                attempts = self.max_retries + 1 if isinstance(cause, MaxRetryError) else 1
+                failure = ConnectionFailure("api.timeout" if timed_out else "api.unreachable", op_code=op[0],
+                                            **op[1], host=urlsplit(url).netloc, attempts=attempts)
+            # no connection made (refused, a name unknown, a connect timeout): nothing was sent
+            failure.unsent = isinstance(reason, ConnectTimeoutError) or isinstance(err, requests.ConnectTimeout)
+            raise failure from None
         except (requests.exceptions.InvalidURL, LocationValueError):
             # a host requests or urllib3 cannot use (".cegid.example", an empty or too long label, a ValueError of
             # urllib3's): the path is ours, the base URL is at fault; nothing was sent
@@ -384,7 +388,8 @@ class CegidClient(ProviderDiscovery):
             if not (sent and answer_lost(err)):
                 raise
             if not self._shows(str(updated.get("id", "")), made):
-                err.change_unconfirmed = True
+                # a 503 is the gateway's: it turned the change away (retry.py), Cegid will not make it later
+                err.change_unconfirmed = getattr(err, "status", None) not in TURNED_AWAY_STATUSES
                 raise
             _logger.info("Cegid's answer to a change of %s was lost (%s); the query shows the change made",
                          scheduler_name(updated), err.code)

@@ -10,9 +10,9 @@ again later could undo what Cegid did meanwhile (run the forced query, then
 get its old ``nextExecution`` back): the client checks instead
 (``client.py``). ``Retry-After`` decides the wait when the gateway gives one
 that urllib3 reads (else the backoff), capped; no retry is made whose wait
-would pass the caller's deadline (a scheduled action's end), nor, after an
-attempt that got no answer (a timeout), one whose timeouts would: a retry
-keeps the call's timeouts, set before its first attempt.
+would pass the caller's deadline (a scheduled action's end), nor, unless
+the gateway turned the call away, one whose timeouts would: a retry keeps
+the call's timeouts, set before its first attempt.
 """
 
 import time
@@ -37,13 +37,14 @@ class CappedRetry(Retry):
     Plain ``Retry`` falls back to its backoff when ``Retry-After`` is 0 and
     waits as long as the gateway asks, even an hour. With a ``deadline`` (a
     ``time.monotonic()`` value: a scheduled action's end), no retry whose wait
-    would reach it is made, and after an attempt that got no answer (Cegid
-    stalled, a connection lost) none whose longest attempt would either
-    (``attempt_seconds``: the connect and read timeouts, which a retry keeps):
-    the last answer or error stands. A stalled listing retried a minute
-    before the end of a run that Odoo kills 30 s after it would outlive the
-    run; a gateway's quick 429 or 503 is retried while its wait fits, as the
-    next answer is expected as quick (a cron run may have 20 s in all).
+    would reach it is made, and none whose longest attempt would either
+    (``attempt_seconds``: the connect and read timeouts, which a retry keeps)
+    unless the gateway turned the call away (429, 503): the last answer or
+    error stands. A stalled listing (or a 504 after a minute) retried a
+    minute before the end of a run that Odoo kills 30 s after it would
+    outlive the run; a gateway's 429 or 503 comes at once and is retried
+    while its wait fits, as the next answer is expected as quick (a cron run
+    may have 20 s in all).
     """
 
     max_retry_after = 120
@@ -65,7 +66,9 @@ class CappedRetry(Retry):
         if self.deadline is not None:
             wait = retry.get_retry_after(response) if response is not None else None
             wait = retry.get_backoff_time() if wait is None else wait
-            longest = self.attempt_seconds if response is None else 0
+            # a gateway turning the call away answers at once, and is expected to answer the retry as quickly
+            quick = response is not None and response.status in TURNED_AWAY_STATUSES
+            longest = 0 if quick else self.attempt_seconds
             if time.monotonic() + wait + longest >= self.deadline:
                 raise OutOfTime(_pool, url, error or ResponseError("no time left to retry"))
         return retry

@@ -14,6 +14,7 @@ from cegid_data_access.cegid_api.client import CegidClient, change_unconfirmed, 
 from cegid_data_access.cli_text import describe
 from cegid_data_access.errors import ApiError, AuthenticationError, ConfigError, ConnectionFailure, NotFoundError
 from cegid_data_access.settings import Settings
+from cegid_testkit.azurite import free_port
 
 UTC = datetime.timezone.utc
 NOW = datetime.datetime(2026, 11, 28, 10, 7, tzinfo=UTC)
@@ -677,12 +678,23 @@ def test_only_a_change_sent_whose_answer_was_lost_is_unconfirmed(sim):
         late._change({**sim.schedulers[scheduler_id], "enable": False}, lambda current: not current["enable"])
     assert caught.value.code == "api.out_of_time" and not change_unconfirmed(caught.value)
     assert len(sim.requests_to(SCHEDULERS, method="PUT")) == puts
-    sim.inject("GET", "Token", drop=True, times=10)
+    sim.inject("GET", "Token", drop=True)
     with pytest.raises(ConnectionFailure) as caught:  # a client with no token yet: the change asks one first
         client_for(sim, max_retries=0)._change({**sim.schedulers[scheduler_id], "enable": False},
                                                lambda current: not current["enable"])
     assert caught.value.params["op_code"] == "op.token" and not change_unconfirmed(caught.value)
     assert len(sim.requests_to(SCHEDULERS, method="PUT")) == puts
+    # turned away by the gateway (a 503 every time), or no connection made: Cegid will not make it later
+    sim.inject("PUT", SCHEDULERS, status=503, retry_after="0", times=10)
+    with pytest.raises(ApiError) as caught:
+        client_for(sim, max_retries=1).set_enabled(scheduler_id, False)
+    assert caught.value.status == 503 and not change_unconfirmed(caught.value)
+    closed = client_for(sim, max_retries=1)
+    closed.find_scheduler(scheduler_id)  # its token taken; then Cegid's port closes
+    closed.settings = settings_for(sim, api_base_url=f"http://127.0.0.1:{free_port()}/")
+    with pytest.raises(ConnectionFailure) as caught:
+        closed._change({**sim.schedulers[scheduler_id], "enable": False}, lambda current: not current["enable"])
+    assert caught.value.code == "api.unreachable" and not change_unconfirmed(caught.value)
 
 
 def test_a_force_of_no_query_forces_none(sim):
@@ -862,6 +874,17 @@ def test_a_quick_refusal_is_retried_while_its_wait_fits_before_the_deadline(sim)
     sim.inject("GET", "Token", status=503, retry_after="0")
     assert client_for(sim, timeout=(10, 60), deadline=time.monotonic() + 20).get_token()
     assert len(token_requests(sim)) == 2
+
+
+def test_a_slow_gateway_timeout_is_not_retried_when_its_timeouts_would_not_fit(sim):
+    """A 504 comes after the gateway waited (here 1 s): its retry may wait as long, with the call's timeouts; only a
+    429 or a 503, the gateway turning the call away at once, is retried on its wait alone."""
+    sim.inject("GET", "schedulers/tenant", status=504, delay=1, times=2)
+    client = client_for(sim, timeout=(1, 2.5), deadline=time.monotonic() + 3)
+    with pytest.raises(ApiError) as caught:
+        client.list_schedulers()
+    assert caught.value.status == 504
+    assert len(sim.requests_to(SCHEDULERS)) == 1
 
 
 def test_a_retry_after_reaching_past_the_deadline_is_not_waited_for(sim):
