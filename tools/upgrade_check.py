@@ -29,7 +29,7 @@ DATABASE = "cegid_upgrade"
 UPGRADE_FROM = "CEGID_UPGRADE_FROM"
 # Run by the previous release: rows in two known tables and in a table made for another export.
 BEFORE = r"""
-import os, tempfile
+import json, os, tempfile
 folder = tempfile.mkdtemp(prefix="cegid-upgrade-")
 params = env["ir.config_parameter"].sudo()
 params.set_param("@MODULE@.import_folder", folder)
@@ -38,6 +38,12 @@ params.set_param("@MODULE@.database_name", env.cr.dbname)  # what confirming the
 # a French database: the translations of the groups' names
 env["res.lang"]._activate_lang("fr_FR")
 env["ir.module.module"].search([("name", "in", ("base", "@MODULE@"))])._update_translations("fr_FR")
+# installed before the data groups were named Reader (a commit of 18.0.1.4.0 already had the name): as then
+installed = env["ir.module.module"].search([("name", "=", "@MODULE@")]).latest_version
+if tuple(int(part) for part in installed.split(".")) < (18, 0, 1, 5, 0):
+    env.cr.execute("UPDATE res_groups SET name = %s WHERE id = %s", (
+        json.dumps({"en_US": "Accounting data", "fr_FR": "Données comptables"}),
+        env.ref("@MODULE@.group_cegid_accounting").id))
 ECRITURE = "E_DATECOMPTABLE;E_REFINTERNE;E_LIBELLE;E_GENERAL;E_DEBIT;E_CREDIT;E_AUXILIAIRE;E_REFLIBRE\r\n"
 files = {
     "ECRITURE.csv": ECRITURE + "30/06/2025;FAC1;Vente;411000;100;0;C1;\r\n30/06/2025;REG0;Règlement;512000;0;90;;\r\n",
@@ -153,12 +159,12 @@ def previous_release():
     That is the parent of the commit that brought the current version (HEAD when the tree's change is not
     committed yet).
     """
-    chosen = os.environ.get(UPGRADE_FROM)
-    if chosen:
-        return chosen, manifest_version(git("show", f"{chosen}:__manifest__.py").decode())
     current = manifest_version((suite.REPO_ROOT / "__manifest__.py").read_text(encoding="utf-8"))
     newer = None
     try:
+        chosen = os.environ.get(UPGRADE_FROM)
+        if chosen:
+            return chosen, manifest_version(git("show", f"{chosen}:__manifest__.py").decode())
         for commit in git("log", "--format=%H", "--", "__manifest__.py").decode().split():
             version = manifest_version(git("show", f"{commit}:__manifest__.py").decode())
             if version != current:
