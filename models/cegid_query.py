@@ -255,6 +255,9 @@ class CegidQuery(models.Model):
         message = self.env["is.cegid.backend"]._cegid_error_message(error, settings)
         if not change_unconfirmed(error):
             return message
+        if not self.env.ref(SYNC_CRON).sudo().active:  # its scheduled action archived: nothing reads them again
+            return self.env._("%(message)s Cegid may still make this change: press Synchronise in a few minutes to "
+                              "see it.", message=message)
         return self.env._("%(message)s Cegid may still make this change: Odoo reads the scheduled queries again "
                           "in two minutes.", message=message)
 

@@ -341,6 +341,13 @@ class TestQueries(CegidCase):
         result = self.ecriture.with_user(self.manager).action_force_now()
         self.assertIn("Cegid may still make this change", result["params"]["message"])
         self.assertTrue(rechecks())
+        # the synchronisation's scheduled action archived, nothing reads them again: the manager is told to
+        rechecks().unlink()
+        sync.active = False
+        self.simulator.inject("PUT", "query/api/V1/schedulers", drop=True)
+        result = self.ecriture.with_user(self.manager).action_disable()
+        self.assertIn("press Synchronise in a few minutes", result["params"]["message"])
+        sync.active = True
         # a change Cegid refused is refused: no read again
         rechecks().unlink()
         self.simulator.inject("PUT", "query/api/V1/schedulers", status=400, body={"errorMessage": "Locked"})
