@@ -185,8 +185,11 @@ def shown_moment(text):
 
 
 def describe(error):
-    """The sentence of a CegidError."""
-    return render(error.code, error.params)
+    """The sentence of a CegidError; for a change Cegid may still make (its answer lost), how to see whether it did."""
+    sentence = render(error.code, error.params)
+    if getattr(error, "change_unconfirmed", False):
+        sentence += " Cegid may still make this change: run --list in a few minutes to see it."
+    return sentence
 
 
 class _Missing(dict):

@@ -424,6 +424,20 @@ def test_force_failure_exits_1(sim, tmp_path):
     assert "1 forced, 1 disabled, 1 failed." in result.stdout
 
 
+def test_a_change_whose_answer_was_lost_says_cegid_may_still_make_it(sim, tmp_path):
+    """The query read again does not show it yet: said so, with how to see it later, for a force and a disabling."""
+    ecriture, _analytiq = add_two(sim)
+    sim.inject("PUT", PUT_PATH, drop=True)
+    result = run(sim, tmp_path, "--force", "--name", "ECRITURE")
+    assert result.returncode == 1
+    assert f"FAILED   ECRITURE ({ecriture}): " in result.stdout
+    assert "Cegid may still make this change: run --list in a few minutes" in result.stdout
+    sim.inject("PUT", PUT_PATH, drop=True)
+    result = run(sim, tmp_path, "--disable", "--id", ecriture)
+    assert result.returncode == 3
+    assert "Cegid may still make this change" in result.stderr
+
+
 def test_force_json(sim, tmp_path):
     ecriture, analytiq = add_two(sim)
     result = run(sim, tmp_path, "--force", "--time", "14:30", "--json")
