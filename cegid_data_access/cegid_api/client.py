@@ -59,7 +59,7 @@ class ForceOutcome:
     error: Exception = None
 
 
-def answer_lost(err):
+def _answer_lost(err):
     """Whether a failed call may have been carried out all the same: no answer, or the API's own failure (5xx)."""
     if isinstance(err, ConnectionFailure):
         return True
@@ -385,7 +385,7 @@ class CegidClient(ProviderDiscovery):
         except CegidError as err:
             # not sent at all: no time left, or the token refused or out of reach before it
             sent = err.params.get("op_code") == "op.update_scheduler" and not getattr(err, "unsent", False)
-            if not (sent and answer_lost(err)):
+            if not (sent and _answer_lost(err)):
                 raise
             if not self._shows(str(updated.get("id", "")), made):
                 # a 503 is the gateway's: it turned the change away (retry.py), Cegid will not make it later
