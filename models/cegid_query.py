@@ -207,6 +207,8 @@ class CegidQuery(models.Model):
                 client, schedulers)
             forced.extend(query_forced)
             problems.extend(query_problems)
+        if any(outcome.error and change_unconfirmed(outcome.error) for outcome in outcomes):
+            self._recheck_soon()  # one read again for every change whose answer was lost
         for moment_forced in sorted(set(forced)):
             self.env["is.cegid.transfer"]._add_followup(moment_forced + FOLLOWUP_DELAY)
         message = self.env._("Scheduled queries forced: %(count)s.", count=formatLang(self.env, len(forced), digits=0))
@@ -235,8 +237,6 @@ class CegidQuery(models.Model):
                     forced.append(moment)
             else:
                 reason = self._change_error_message(outcome.error) if outcome.error else self.env._("disabled in Cegid")
-                if outcome.error and change_unconfirmed(outcome.error):
-                    self._recheck_soon()
                 body = self.env._("Not forced: %(message)s", message=reason)
                 problems.append(self.env._("%(query)s: %(message)s", query=self.name, message=reason))
             self.message_post(body=body)

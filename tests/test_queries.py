@@ -341,6 +341,15 @@ class TestQueries(CegidCase):
         result = self.ecriture.with_user(self.manager).action_force_now()
         self.assertIn("Cegid may still make this change", result["params"]["message"])
         self.assertTrue(rechecks())
+        # several queries forced, each answer lost: one read again does for them all
+        rechecks().unlink()
+        analytiq_id = self.simulator.add_scheduler("ANALYTIQ")
+        self.env["is.cegid.query"]._sync_from_cegid()
+        analytiq = self.queries.search([("scheduler_id", "=", analytiq_id)])
+        self.simulator.inject("PUT", "query/api/V1/schedulers", drop=True, times=2)
+        result = (self.ecriture | analytiq).with_user(self.manager).action_force_now()
+        self.assertEqual(result["params"]["message"].count("Cegid may still make this change"), 2)
+        self.assertEqual(len(rechecks()), 1)
         # the synchronisation's scheduled action archived, nothing reads them again: the manager is told to
         rechecks().unlink()
         sync.active = False
