@@ -43,7 +43,6 @@ from .catalogue import (
 )
 from .errors import BadValue, ExportFormatError, ExportRowError
 from .reader import ExportReader, collector_eased
-from .text_file import line_offset
 from .values import DAY_FIRST, MONTH_FIRST, date_parts, parse_number
 
 # a batch of values joined by "\n" at once; a value may be empty or blank, or a number between spaces
@@ -213,7 +212,7 @@ def profile_file(header, name, batch_rows=5000, progress=None, until=None):
     profiles = progress.profiles(names) if progress else None
     if profiles is None:
         progress, profiles = ProfileProgress(), [ColumnProfile(column) for column in names]
-    rows = progress.rows
+    rows, read = progress.rows, progress.line
     try:
         with collector_eased():
             for count, columns, line in reader.column_batches(batch_rows, progress.line, progress.offset):
@@ -222,13 +221,14 @@ def profile_file(header, name, batch_rows=5000, progress=None, until=None):
                     if "\x00" in "".join(values):
                         raise ExportFormatError("import.nul_character")
                     profile.add(values)
-                rows += count
+                rows, read = rows + count, line
                 if until is not None and time.monotonic() >= until:
                     # where the next call begins, found from where this one began
-                    offset = line_offset(header.path, line, (progress.line, progress.offset))
+                    offset = reader.resume_offset(line, progress.line, progress.offset)
                     return ProfileProgress(line, offset, rows, tuple(profile.state() for profile in profiles))
     except (ExportRowError, csv.Error):
-        for _record in reader.records():  # the row reader names the line
+        # the row reader names the line, from the batch that failed (the file's start may be more than a run away)
+        for _record in reader.records(read, reader.resume_offset(read, progress.line, progress.offset)):
             pass
         raise
     order = _file_order(profiles)

@@ -15,7 +15,7 @@ with its line, column and value (:class:`~.errors.ExportRowError`).
 Rows stream from the file in bounded memory: nothing here holds more than one
 batch. :meth:`ExportReader.copy_batches` converts a batch of rows at a time,
 column by column (``values.column_converter``); a batch that does not convert
-sends the file through the row-by-row reader (:meth:`ExportReader.rows`), with
+sends its rows through the row-by-row reader (:meth:`ExportReader.rows`), with
 the same converters, to name the first bad line.
 """
 
@@ -189,29 +189,47 @@ class ExportReader:
                 raise ExportRowError(line, None, "", "import.line.value_without_column", position=position + 1,
                                      value=shown_value(fields[position]))
 
-    def records(self):
+    def records(self, start_line=0, start_offset=None):
         """Yield ``(line, fields)`` of the data rows after the header (blank rows skipped, widths fitted).
 
         ``line`` is the row's last line (a quoted field may hold line breaks).
+        From the line after ``start_line`` (0: after the header), at byte
+        ``start_offset`` when known, as :meth:`column_batches`.
         """
-        with open_text(self.path, self.encoding) as handle:
-            reader = None
-            try:
-                reader, width = self._csv_after_header(handle)
+        reader = None
+        try:
+            with self._csv_from(start_line, start_offset) as (reader, width):
                 nameless = width > self.named
                 previous = reader.line_num
                 for fields in reader:
                     if reader.line_num - previous > 1:  # a row over several lines: rows a stray quote merged?
-                        self._refuse_spanning_quote(fields, width, previous + 1)
+                        self._refuse_spanning_quote(fields, width, start_line + previous + 1)
                     previous = reader.line_num
-                    fitted = fit_width(fields, width, reader.line_num)
+                    line = start_line + reader.line_num
+                    fitted = fit_width(fields, width, line)
                     if fitted is not None:
                         if nameless:
-                            self._refuse_nameless_value(fitted, reader.line_num)
-                        yield reader.line_num, fitted
-            except csv.Error as err:
-                raise ExportRowError(reader.line_num if reader else 1, None, "", "import.line.unreadable",
-                                     **csv_problem(err)) from None
+                            self._refuse_nameless_value(fitted, line)
+                        yield line, fitted
+        except csv.Error as err:
+            raise ExportRowError(start_line + reader.line_num if reader else 1, None, "", "import.line.unreadable",
+                                 **csv_problem(err)) from None
+
+    @contextlib.contextmanager
+    def _csv_from(self, start_line, start_offset):
+        """``(csv reader, header width)`` on the rows after line ``start_line`` (0: after the header), the file
+        opened at byte ``start_offset`` (where that line ends) when known; the reader's ``line_num`` counts the
+        lines after ``start_line``."""
+        if start_line:
+            with open_text(self.path, self.encoding) as handle:
+                width = self._csv_after_header(handle)[1]
+        offset = line_offset(self.path, start_line) if start_offset is None else start_offset
+        with open_text(self.path, self.encoding, offset) as handle:
+            if start_line:
+                reader = csv.reader(handle, delimiter=self.delimiter)
+            else:
+                reader, width = self._csv_after_header(handle)
+            yield reader, width
 
     def column_batches(self, batch_rows=COPY_BATCH_ROWS, start_line=0, start_offset=None):
         """Yield ``(rows, columns, line)``: the fields of up to ``batch_rows`` rows, by file position.
@@ -228,15 +246,7 @@ class ExportReader:
         Raises ExportRowError or csv.Error without the line: see
         :meth:`copy_batches`.
         """
-        if start_line:
-            with open_text(self.path, self.encoding) as handle:
-                width = self._csv_after_header(handle)[1]
-        offset = line_offset(self.path, start_line) if start_offset is None else start_offset
-        with open_text(self.path, self.encoding, offset) as handle:
-            if start_line:
-                reader = csv.reader(handle, delimiter=self.delimiter)
-            else:
-                reader, width = self._csv_after_header(handle)
+        with self._csv_from(start_line, start_offset) as (reader, width):
             read = reader.line_num
             while batch := list(itertools.islice(reader, batch_rows)):
                 line = start_line + reader.line_num
@@ -277,15 +287,16 @@ class ExportReader:
         return [(position, column_converter(column.kind, self.date_order, column.index))
                 for position, column in zip(self.positions, self.export.columns, strict=True)]
 
-    def rows(self, extra=()):
+    def rows(self, extra=(), start_line=0, start_offset=None):
         """Yield each data row as a list of COPY-ready values, in the export's column order, then ``extra``.
 
         Raises ExportRowError (line, column, value) at the first bad value.
+        ``start_line``, ``start_offset``: see :meth:`records`.
         """
         plan = self._plan()
         extra = list(extra)
         self.row_count = 0
-        for line, fields in self.records():
+        for line, fields in self.records(start_line, start_offset):
             values = []
             for (position, convert), column in zip(plan, self.export.columns, strict=True):
                 try:
@@ -317,21 +328,28 @@ class ExportReader:
         extra = [itertools.repeat(value) for value in extra]
         text_columns = {index for index, column in enumerate(self.export.columns) if column.kind == CHAR}
         self.row_count = 0
+        converted = start_line  # the last line of the batches converted
         try:
             for count, by_position, line in self.column_batches(batch_rows, start_line, start_offset):
                 columns = [convert(by_position[position]) for position, convert in plan] + extra
                 text = batch_text(columns, count, text_columns)
                 self.row_count += count
                 yield text, count, line
+                converted = line
         except (BadValue, ExportRowError, csv.Error):
-            _logger.debug("%s: a batch did not convert, reading row by row for the exact error", self.path)
+            _logger.debug("%s: a batch did not convert, reading it row by row for the exact error", self.path)
         else:
             return
-        self._raise_first_error()
+        self._raise_first_error(converted, self.resume_offset(converted, start_line, start_offset))
 
-    def _raise_first_error(self):
-        """Read the file again row by row: its first bad row raises ExportRowError with its line."""
-        for _values in self.rows():
+    def resume_offset(self, line, known_line=0, known_offset=None):
+        """The byte where the line after ``line`` starts, searched from ``known_line`` when its offset is known."""
+        return line_offset(self.path, line, (0, 0) if known_offset is None else (known_line, known_offset))
+
+    def _raise_first_error(self, start_line=0, start_offset=None):
+        """Read the rows after ``start_line`` again one by one (the batches before them converted): the first bad
+        row raises ExportRowError with its line. Not from the file's start: that may take longer than a run."""
+        for _values in self.rows(start_line=start_line, start_offset=start_offset):
             pass
         raise ImportFailure("import.batch_unreadable")
 

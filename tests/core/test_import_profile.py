@@ -148,6 +148,15 @@ def profile_by_parts(header, name, batch_rows=2):
     pytest.fail("the profile did not end")
 
 
+def test_a_row_a_resumed_profile_rejects_is_named_by_its_line_in_the_file(tmp_path):
+    """The batch that fails is read again row by row from its own start: the line named is the file's."""
+    text = 'A;B\n1;2\n3;"x\ny"\n5;6\n7;8\n9;10;11\n12;13\n'
+    header = read_header(write(tmp_path, text, "BAD.csv", "utf-8"))
+    with pytest.raises(ExportRowError) as caught:
+        profile_by_parts(header, "BAD")
+    assert (caught.value.line, caught.value.params["problem_code"]) == (7, "import.line.field_count")
+
+
 def test_a_file_profiled_by_parts_gets_what_it_gets_at_once(tmp_path):
     # what tells each kind comes in a later part: a fraction, a text among numbers, a month-first date
     text = ("A;B;C;D;E;F\r\n"

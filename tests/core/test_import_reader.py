@@ -629,6 +629,22 @@ def test_bad_value_in_a_later_batch_is_named_by_its_line(tmp_path):
     assert (caught.value.line, caught.value.column, caught.value.value) == (12, "E_CREDIT", "x")
 
 
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_a_bad_value_met_by_a_resumed_load_is_named_by_its_line_in_the_file(tmp_path, newline):
+    """The batch that does not convert is read again row by row from its own start, not from the file's (which may
+    take longer than a run): the line named is still the file's, whether the load began at the header or resumed."""
+    good = "2025-01-02;R;x;512000;1;0;C;"
+    lines = [ECRITURE_HEADER, *[good] * 5, '2025-01-02;R;"a\nb";512000;1;0;C;', *[good] * 6,
+             "2025-01-02;R;x;512000;1;x;C;", good]
+    path = write(tmp_path, newline.join(lines) + newline)
+    first_part = next(open_export(path).copy_parts(batch_rows=4))
+    for start_line in (0, first_part[2]):
+        with pytest.raises(ExportRowError) as caught:
+            for _part in open_export(path).copy_parts(batch_rows=4, start_line=start_line):
+                pass
+        assert (caught.value.line, caught.value.column, caught.value.value) == (15, "E_CREDIT", "x"), start_line
+
+
 def test_copy_stream_keeps_the_reader_error(tmp_path):
     reader = open_export(write(tmp_path, ECRITURE_HEADER + "\n2025-01-02;R;a\x00b;512000;1;0;C;\n"))
     stream = CopyStream(reader.copy_batches())
