@@ -92,8 +92,10 @@ def command(tool, azurite, container, dest, dataset=None):
         # cli:DIR runs the CLI of another checkout (DIR), to compare two versions in one run
         checkout = Path(tool.partition(":")[2] or REPO)
         env = {"CEGID_MODE": "sas_url", "CEGID_SAS_URL": url, "CEGID_IMPORT_FOLDER": str(dest)}
+        # an empty config.py of its own: the settings are the environment's (never a config.py beside the script,
+        # which may hold real credentials; a --config that names no file is refused)
         return [sys.executable, str(checkout / "script-externe" / "transfert-azure-cegid.py"),
-                "--config", "/nonexistent/config.py", "--json"], env
+                "--config", str(empty_config(dest)), "--json"], env
     if tool.startswith("rclone"):
         # rclone 1.60's "endpoint" is a domain suffix; a container SAS URL reaches Azurite directly
         env = {"RCLONE_CONFIG_AZ_TYPE": "azureblob", "RCLONE_CONFIG_AZ_SAS_URL": url}
@@ -105,6 +107,13 @@ def command(tool, azurite, container, dest, dataset=None):
             return ["sh", "-c", f'rclone move {" ".join(verify)} az: "{dest}" && sync -f "{dest}"'], env
         return ["rclone", "move", *verify, "az:", str(dest)], env
     return [sys.executable, str(REPO / "bench" / "baseline_original.py"), url, str(dest)], {}
+
+
+def empty_config(dest):
+    """An empty config.py beside the folder ``dest`` (``measure`` removes it with the folder)."""
+    path = dest.parent / (dest.name + "-config.py")
+    path.write_text("", encoding="ascii")
+    return path
 
 
 def machine_busy_seconds():
@@ -147,9 +156,10 @@ def measure(tool, azurite, source, workdir, dataset):
                          text=True, env={**os.environ, **env}, check=True)
     result = json.loads(out.stdout)
     left = sum(1 for _ in container.list_blobs())
-    files = sum(len(names) for root, _dirs, names in os.walk(dest) if ".cegid-partial" not in root)
+    files = delivered_count(dest)
     result.update(left_in_azure=left, files=files)
     shutil.rmtree(dest)
+    (dest.parent / (dest.name + "-config.py")).unlink(missing_ok=True)
     container.delete_container()
     return result
 
@@ -169,7 +179,7 @@ def main():
     parser.add_argument("--azurite-dir", default=shm,
                         help=f"where Azurite keeps the blobs (default {shm or 'the temporary folder'})")
     args = parser.parse_args()
-    rows = []
+    rows, problems = [], 0
     for dataset in args.datasets.split(","):
         # a fresh Azurite per dataset: it keeps the metadata of every blob it has held, and a dataset's runs
         # must not depend on the datasets run before it
@@ -186,23 +196,40 @@ def main():
             times = {}
             for tool, runs in runs_of.items():
                 for run in runs:
-                    moved = run["left_in_azure"] == (count if tool == "disk" else 0)
-                    ok = run["status"] == 0 and moved and run["files"] == count
+                    run["ok"] = moved_whole(run, tool, count)
                     print(f"  {dataset} {tool}: {run['wall']:.2f} s, CPU {run['cpu']:.2f} s"
                           f" (user {run['user']:.2f}, system {run['system']:.2f}),"
                           f" {run['peak_rss_mib']:.0f} MiB"
-                          + ("" if ok else f"  PROBLEM {run}"), flush=True)
+                          + ("" if run["ok"] else f"  PROBLEM {run}"), flush=True)
+                failed = not all(run["ok"] for run in runs)
+                problems += failed
                 times[tool] = (statistics.median(r["wall"] for r in runs), statistics.median(r["cpu"] for r in runs),
-                               max(r["peak_rss_mib"] for r in runs))
+                               max(r["peak_rss_mib"] for r in runs), failed)
             source.delete_container()
-            base = times.get("rclone", (None,))[0]
-            for tool, (wall, cpu, rss) in times.items():
+            base = times["rclone"][0] if "rclone" in times and not times["rclone"][3] else None
+            for tool, (wall, cpu, rss, failed) in times.items():
+                if failed:  # the time of a tool that did not move the data is no figure
+                    rows.append(f"| {dataset} | {tool} | PROBLEM | - | - | - |")
+                    continue
                 ratio = f"{wall / base:.2f}" if base else "-"
                 rows.append(f"| {dataset} | {tool} | {wall:.2f} | {ratio} | {cpu:.2f} | {rss:.0f} |")
     print("\n| dataset | tool | median wall (s) | ratio to rclone | median CPU (s) | peak RSS (MiB) |")
     print("|---|---|---|---|---|---|")
     print("\n".join(rows))
+    return 1 if problems else 0
+
+
+def delivered_count(dest):
+    """The files a tool delivered into ``dest`` (not the CLI's own, its lock and partial files)."""
+    return sum(len(names) for root, _dirs, names in os.walk(dest) if ".cegid-partial" not in root)
+
+
+def moved_whole(run, tool, count):
+    """Whether a run moved the dataset: exit 0, ``count`` files in the folder, none left in Azure (the disk floor
+    writes the files without touching Azure)."""
+    left = count if tool == "disk" else 0
+    return run["status"] == 0 and run["left_in_azure"] == left and run["files"] == count
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
