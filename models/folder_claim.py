@@ -14,6 +14,7 @@ which the messages say.
 import contextlib
 import json
 import os
+import tempfile
 
 CLAIM_FILE = ".is_cegid2odoo-database"
 
@@ -63,17 +64,23 @@ def _foreign(claim, database_uuid, database):
 
 
 def _write_claim(folder, content):
-    """Create the claim file with ``content`` unless it exists (then leave it: another database won the race)."""
+    """Create the claim file with ``content`` unless it exists (then leave it: another database won the race).
+
+    The temporary file is the caller's own (a threaded server runs the crons of several databases in one
+    process: one name per process let a thread rewrite the claim another had just linked), and on disk before
+    it is linked (a claim left empty by a power cut would refuse every run).
+    """
     target = claim_path(folder)
-    temporary = f"{target}.{os.getpid()}.tmp"
+    descriptor, temporary = tempfile.mkstemp(prefix=CLAIM_FILE + ".", suffix=".tmp", dir=folder)
     try:
-        with open(temporary, "w", encoding="utf-8") as handle:
+        with open(descriptor, "w", encoding="utf-8") as handle:
             json.dump(content, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
         with contextlib.suppress(FileExistsError):
             _link_or_create(temporary, target, content)
     finally:
-        with contextlib.suppress(FileNotFoundError):  # not even created (a folder Odoo cannot write to)
-            os.unlink(temporary)
+        os.unlink(temporary)
 
 
 def _link_or_create(temporary, target, content):
@@ -87,6 +94,8 @@ def _link_or_create(temporary, target, content):
         try:
             with handle:
                 json.dump(content, handle)
+                handle.flush()
+                os.fsync(handle.fileno())
         except BaseException:
             os.unlink(target)  # a claim cut short (a full disk) would read as another database's
             raise

@@ -5,10 +5,12 @@
 import datetime
 import json
 import logging
+import os
 import resource
 import shutil
 import signal
 import tempfile
+import threading
 import time
 from pathlib import Path
 from unittest.mock import patch
@@ -144,6 +146,28 @@ class TestTransfer(CegidCase):
         self.assertEqual(list(folder.iterdir()), [])
         self.assertIsNone(claim_folder(str(folder), "this-uuid", "prod"))
         self.assertEqual([path.name for path in folder.iterdir()], [CLAIM_FILE])
+
+    def test_databases_claiming_one_folder_at_once_in_one_process_leave_one_owner(self):
+        """A threaded server runs the crons of several databases in one process: when two of them claim one folder
+        at the same moment, one owns it and every other is refused, by a whole claim (one temporary file per
+        process let a thread rewrite the claim another had just linked: two owners, or an unreadable claim)."""
+        for _trial in range(30):
+            folder = self.enterContext(tempfile.TemporaryDirectory())
+            start = threading.Barrier(6)
+
+            def claim(index, found, folder=folder, start=start):
+                start.wait()
+                found[index] = claim_folder(folder, f"uuid-{index}", f"db{index}")
+
+            found = {}
+            threads = [threading.Thread(target=claim, args=(index, found)) for index in range(6)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            [owner] = [index for index, other in found.items() if other is None]
+            self.assertEqual(set(found.values()) - {None}, {(f"uuid-{owner}", f"db{owner}")})
+            self.assertEqual(os.listdir(folder), [CLAIM_FILE], "no temporary file left")
 
     def test_a_file_line_reads_in_the_readers_language(self):
         """Stored as a code and parameters, a file's message is rendered when read: French for a French user."""
