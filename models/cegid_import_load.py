@@ -7,10 +7,11 @@ does not fit is loaded part by part into the table's hidden loading copy,
 each part committed with the import's progress (*Loading in parts*), the next
 run going on from the next line, and swapped in whole once loaded: readers
 see the previous rows or the new ones, never a mix (``cegid_import.pg_replace``
-``replace_in_parts``). A kill loses the part under way only. A load whose file
-left the folder is given up; one whose export has a newer file waiting is
-superseded by it. A file older than the one its table holds (left behind by
-a failure while a newer file was imported) is archived unread.
+``replace_in_parts``). A kill loses the part under way only. A load goes on
+whatever newer file of its export waits: files are imported oldest first,
+loaded by parts or not, and the newer one comes after it. A load whose file
+left the folder is given up. A file older than the one its table holds (left
+behind by a failure while a newer file was imported) is archived unread.
 """
 
 import contextlib
@@ -231,24 +232,20 @@ class CegidImportLoad(models.Model):
 
         ``waiting``: the names of the waiting files, oldest first.
 
-        A load whose file left the import folder is given up; one whose
-        export has a newer file waiting is superseded by it (the newer file
-        is imported from its first line; this one is archived unread).
+        A load goes on whatever newer file of its export waits behind it, as a
+        whole file is imported before the newer ones: dropping it for the newer
+        file would lose its snapshot when the newer one is then rejected (the
+        table left at an even older one, this file archived unread). A load
+        whose file left the import folder is given up.
         """
         loads, ended = {}, self.browse()
         for record in self.sudo().search([("state", "=", "loading")], order="id"):
-            newer = [name for name in waiting[waiting.index(record.name) + 1:]
-                     if export_of(name) == export_of(record.name)] if record.name in waiting else []
-            if record.name in waiting and not newer:
+            if record.name in waiting:
                 loads[record.name] = record
                 continue
             record._drop_load()
-            if newer:
-                record.write({"state": "superseded", "message_code": "import.superseded",
-                              "message_params": {"file": newer[-1]}, "load_progress": False})
-            else:
-                record.write({"state": "failed", "message_code": "import.load_abandoned",
-                              "message_params": {"file": record.name}, "load_progress": False})
+            record.write({"state": "failed", "message_code": "import.load_abandoned",
+                          "message_params": {"file": record.name}, "load_progress": False})
             self._commit()
             record._file_away(folder)
             ended |= record

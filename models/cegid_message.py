@@ -234,6 +234,7 @@ SENTENCES = {
     "import.profiling": _lt(
         "%(rows)s rows read so far to find the type of each column of %(export)s: the file is longer than one run "
         "of the scheduled action allows; the next run goes on from there, then loads the file."),
+    # recorded by the earlier versions, which dropped a load by parts for a newer file of its export
     "import.superseded": _lt(
         "A newer file of the same export, %(file)s, arrived before this one was loaded whole: the newer one is "
         "imported instead, and this one archived."),

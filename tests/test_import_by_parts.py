@@ -152,21 +152,37 @@ class TestImportByParts(ImportFolderMixin, TransactionCase):
         self.env.cr.execute("SELECT count(*), min(pcn_datedebutabs), max(pcn_datefinabs) FROM is_cegid_absencesalarie")
         self.assertEqual(self.env.cr.fetchone(), (ROWS, datetime.date(2025, 2, 1), datetime.date(2025, 4, 3)))
 
-    def test_a_newer_file_supersedes_a_load_under_way(self):
+    def load_then_the_newer_file(self, newer_data):
+        """A long file loading by parts, then a newer file of its export dropped: (the load's record, the newer's)."""
         self.drop("ECRITURE.csv", export_bytes("ECRITURE", ROWS, encoding="cp1252", seed=5))
         [loading] = self.short_run().records
         self.assertEqual(loading.state, "loading")
-        self.drop("ECRITURE.20261204T101500Z.csv", ecriture(("2025-02-01", "NEW1", "512000", "5")))
-        records = self.run_import()
-        self.assertIn(loading, records, [(record.name, record.state) for record in records])
-        self.assertEqual(len(records), 2, [(record.name, record.state, record.message) for record in records])
-        self.assertEqual(loading.state, "superseded")
-        self.assertIn("ECRITURE.20261204T101500Z.csv", loading.message)
+        self.drop("ECRITURE.20261204T101500Z.csv", newer_data)
+        seen = loading.row_count
+        while loading.state == "loading":  # the newer file waits behind the load, as behind any older file
+            self.assertEqual(self.short_run().records.mapped("name")[:1], ["ECRITURE.csv"])
+            self.assertGreaterEqual(loading.row_count, seen)
+            seen = loading.row_count
+        self.run_import()
+        newer = self.Import.search([("name", "=", "ECRITURE.20261204T101500Z.csv")])
+        self.assertEqual((loading.state, loading.row_count), ("done", ROWS))
         self.assertIn("archive/", loading.stored_as)
-        [newer] = records - loading
+        self.assertEqual(self.load_tables(), 0)
+        self.assertGreater(newer.id, loading.id, "imported after the load")
+        return loading, newer
+
+    def test_a_newer_file_is_imported_after_the_load_under_way(self):
+        self.load_then_the_newer_file(ecriture(("2025-02-01", "NEW1", "512000", "5")))
+        newer = self.Import.search([("name", "=", "ECRITURE.20261204T101500Z.csv")])
         self.assertEqual((newer.state, newer.row_count), ("done", 1))
         self.assertEqual(self.rows(), 1)
-        self.assertEqual(self.load_tables(), 0)
+
+    def test_a_newer_file_with_a_bad_row_leaves_the_table_at_the_loaded_snapshot(self):
+        """As when both are imported whole, oldest first: the load's valid file is not lost for the bad newer one."""
+        _loading, newer = self.load_then_the_newer_file(ecriture(("2025-02-01", "NEW1", "512000", "pas un nombre")))
+        self.assertEqual(newer.state, "rejected")
+        self.assertTrue(list((self.folder / "anomalie").glob("*_ECRITURE.20261204T101500Z.csv")))
+        self.assertEqual(self.rows(), ROWS)
 
     def test_a_file_written_again_under_its_name_starts_over(self):
         self.drop("ECRITURE.csv", export_bytes("ECRITURE", ROWS, encoding="cp1252", seed=5))
