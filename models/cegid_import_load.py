@@ -11,7 +11,8 @@ see the previous rows or the new ones, never a mix (``cegid_import.pg_replace``
 whatever newer file of its export waits: files are imported oldest first,
 loaded by parts or not, and the newer one comes after it. A load whose file
 left the folder is given up. A file older than the one its table holds (left
-behind by a failure while a newer file was imported) is archived unread.
+behind by a failure while a newer file was imported) is archived unread, and
+so is a load's once its table holds a newer file's rows.
 """
 
 import contextlib
@@ -236,16 +237,24 @@ class CegidImportLoad(models.Model):
         whole file is imported before the newer ones: dropping it for the newer
         file would lose its snapshot when the newer one is then rejected (the
         table left at an even older one, this file archived unread). A load
-        whose file left the import folder is given up.
+        whose file left the import folder is given up; one whose table holds a
+        newer file's rows meanwhile (a held file's update) is archived unread,
+        as an older file is (see _supersede_if_older).
         """
         loads, ended = {}, self.browse()
         for record in self.sudo().search([("state", "=", "loading")], order="id"):
-            if record.name in waiting:
-                loads[record.name] = record
-                continue
+            if record.name not in waiting:
+                values = {"state": "failed", "message_code": "import.load_abandoned",
+                          "message_params": {"file": record.name}}
+            else:
+                current = self._table_newer(record.export_id, os.path.join(folder, record.name))
+                if not current:
+                    loads[record.name] = record
+                    continue
+                values = {"state": "superseded", "row_count": 0, "message_code": "import.older_than_table",
+                          "message_params": {"file": current.name}}
             record._drop_load()
-            record.write({"state": "failed", "message_code": "import.load_abandoned",
-                          "message_params": {"file": record.name}, "load_progress": False})
+            record.write(dict(values, load_progress=False))
             self._commit()
             record._file_away(folder)
             ended |= record
@@ -301,13 +310,13 @@ class CegidImportLoad(models.Model):
         while a newer file of its export was imported would otherwise take the
         table back to an older snapshot.
         """
-        export = self._export_of_file(name)
-        current = self._last_done(export).get(export, self.browse())
-        try:
-            facts = file_facts(os.path.join(folder, name))
-        except OSError:
+        path = os.path.join(folder, name)
+        current = self._table_newer(self._export_of_file(name), path)
+        if not current:
             return self.browse()
-        if not current.file_date or facts["file_date"] >= current.file_date:
+        try:
+            facts = file_facts(path)
+        except OSError:
             return self.browse()
         record = self._create_record({
             "name": name, "export_id": current.export_id.id, **facts, "state": "superseded",
@@ -315,3 +324,14 @@ class CegidImportLoad(models.Model):
         self._commit()
         record._file_away(folder)
         return record
+
+    @api.model
+    def _table_newer(self, export, path):
+        """The import whose rows ``export``'s table holds, when it is of a newer file than the one at ``path``; else
+        none (nor when that file cannot be read)."""
+        current = self._last_done(export).get(export, self.browse()) if export else self.browse()
+        try:
+            older = current.file_date and file_facts(path)["file_date"] < current.file_date
+        except OSError:
+            return self.browse()
+        return current if older else self.browse()

@@ -8,7 +8,7 @@ import time
 from unittest.mock import patch
 
 from odoo.tests import tagged
-from odoo.tests.common import TransactionCase
+from odoo.tests.common import TransactionCase, new_test_user
 from odoo.tools import config
 
 from ..cegid_import import pg_replace
@@ -183,6 +183,33 @@ class TestImportByParts(ImportFolderMixin, TransactionCase):
         self.assertEqual(newer.state, "rejected")
         self.assertTrue(list((self.folder / "anomalie").glob("*_ECRITURE.20261204T101500Z.csv")))
         self.assertEqual(self.rows(), ROWS)
+
+    def test_a_load_whose_table_came_to_hold_a_newer_file_is_archived_unread(self):
+        """A held file newer than the load's, imported by Update the table meanwhile: the load would take the table
+        back to an older snapshot; it ends as an older file does."""
+        self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.new_exports", "review")
+        lines = ecriture(("2025-02-01", "NEW1", "512000", "5")).decode("cp1252").split("\r\n")
+        self.drop("ECRITURE.20261204T101500Z.csv", f"{lines[0]};E_QTE\r\n{lines[1]};2,5\r\n".encode("cp1252"))
+        [held] = self.run_import()
+        entry = self.env.ref("is_cegid2odoo.export_ecriture")
+        self.assertEqual((held.state, entry.state), ("rejected", "held"))
+        # a file written before the held one (copied with its date) but after the table's
+        path = self.drop("ECRITURE.csv", export_bytes("ECRITURE", ROWS, encoding="cp1252", seed=5))
+        os.utime(path, (self.mtime - 90, self.mtime - 90))
+        [loading] = self.short_run().records
+        self.assertEqual(loading.state, "loading")
+        manager = new_test_user(self.env, login="parts_manager",
+                                groups="base.group_user,is_cegid2odoo.group_cegid_manager")
+        entry.with_user(manager).action_update_table()
+        self.run_import_cron()
+        self.assertEqual(entry.state, "ready")
+        self.assertEqual((loading.state, loading.message_code, loading.message_params),
+                         ("superseded", "import.older_than_table", {"file": "ECRITURE.20261204T101500Z.csv"}))
+        self.assertFalse(loading.load_progress)
+        self.assertIn("archive/", loading.stored_as)
+        self.assertEqual(self.load_tables(), 0)
+        self.env.cr.execute("SELECT e_refinterne, x_e_qte FROM is_cegid_ecriture")
+        self.assertEqual(self.env.cr.fetchall(), [("NEW1", 2.5)], "the newest snapshot stays")
 
     def test_a_file_written_again_under_its_name_starts_over(self):
         self.drop("ECRITURE.csv", export_bytes("ECRITURE", ROWS, encoding="cp1252", seed=5))
