@@ -106,8 +106,16 @@ def _dimension(spec):
 
 
 def _string(text):
-    """``text`` as a string of a spreadsheet formula: in double quotes, a double quote doubled."""
-    return '"' + text.replace('"', '""') + '"'
+    """``text`` as a string of a spreadsheet formula, in double quotes.
+
+    o-spreadsheet 18 ends a string at the first ``"`` not preceded by ``\\``,
+    with no escape it would remove (``""`` is two strings, ``\\"`` keeps its
+    backslash): a double quote inside becomes a single one, and a text ending
+    with a backslash gets a space after it (else its closing quote is read as
+    part of the string).
+    """
+    text = text.replace('"', "'")
+    return '"' + (text + " " if text.endswith("\\") else text) + '"'
 
 
 def title_formula(title):

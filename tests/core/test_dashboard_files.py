@@ -123,3 +123,29 @@ def test_the_ten_largest_are_the_first_rows_of_their_pivot_sorted_by_a_summed_fi
     computed = BUILDER.TopChart("T", BUILDER.Pivot("P", "m", ("f",), ("a",), computed=(("b", "B", "=a*2"),)), "b")
     with pytest.raises(ValueError, match="summed fields only"):
         BUILDER.dashboard_json(BUILDER.Dashboard("k", (computed,)))
+
+
+def _spreadsheet_string(formula, start):
+    """The string token at ``formula[start]`` and where it ends, as o-spreadsheet 18's tokenizeString reads it.
+
+    A string ends at the first ``"`` not preceded by a backslash; nothing is unescaped.
+    """
+    assert formula[start] == '"'
+    end = start + 1
+    while end < len(formula) and (formula[end] != '"' or formula[end - 1] == "\\"):
+        end += 1
+    return formula[start + 1:end], end + 1
+
+
+def test_a_title_with_double_quotes_or_a_final_backslash_is_one_string_of_its_formula():
+    titles = ('Primes "2024" by month', "Primes by C:\\", 'Export "A\\"')
+    dashboard = BUILDER.starter_dashboard("x_cegid_t", "x_cegid_t", ["x_amount"], (titles[0], "x_day"),
+                                          (titles[1], "x_name"), "T")
+    data = BUILDER.dashboard_json(dashboard)
+    formulas = [cell["content"] for cell in data["sheets"][0]["cells"].values()
+                if cell["content"].startswith("=_t(")] + [BUILDER.title_formula(titles[2])]
+    assert len(formulas) == 3
+    for formula, title in zip(formulas, titles, strict=True):
+        text, end = _spreadsheet_string(formula, len("=_t("))
+        assert formula[end:] == ")", formula  # the rest of the formula is not swallowed by the string
+        assert text.rstrip() == title.replace('"', "'")
