@@ -7,7 +7,8 @@ a user outside the dashboard's groups it fails on the missing file, or returns
 the sample while the tables are empty. A payroll-only user must not open the
 accounting dashboard (nor the reverse): the caller's access is checked first.
 The names the grid shows of the Cegid pivots (their titles) and of their
-computed measures are translated here.
+computed measures are translated here. A Cegid dashboard shows its sample
+until its first table is filled, not until all are.
 """
 
 from odoo import models
@@ -34,6 +35,18 @@ class SpreadsheetDashboard(models.Model):
         self._translate_cegid_pivots(result["snapshot"].get("pivots", {}).values())
         self._translate_starter_titles(result["snapshot"])
         return result
+
+    def _dashboard_is_empty(self):
+        """A Cegid dashboard is empty while all its tables are: Odoo's sample hides the data while any one is.
+
+        A customer may export the entries and not the analytic lines (or the
+        payroll cumulatives and not the absences): his data must show, the
+        answers of the table he does not export empty, not made-up figures.
+        """
+        models = self.main_data_model_ids.sudo().mapped("model")
+        if not models or not all(model.startswith(CEGID_MODELS) for model in models):
+            return super()._dashboard_is_empty()
+        return not any(self.env[model].search_count([], limit=1) for model in models)
 
     def _translate_starter_titles(self, snapshot):
         """A custom table's starter dashboard (stored in English): its titles in the reader's language."""
