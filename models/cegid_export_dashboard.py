@@ -117,9 +117,12 @@ class CegidExportDashboard(models.Model):
         return dashboard
 
     def _sync_table_labels(self):
+        """The dashboard's name and readers, and the starter's titles (made of the table's and a column's names)."""
         result = super()._sync_table_labels()
         self._write_title(self._owned(DASHBOARD))
         self._owned(DASHBOARD).write({"name": self.description, "group_ids": [(6, 0, self._table_readers().ids)]})
+        # the starter's titles are translated for its readers only while they are made of the current names
+        self._remake_dashboard()
         return result
 
     def _apply_columns(self, commands):
@@ -129,7 +132,7 @@ class CegidExportDashboard(models.Model):
         return kept
 
     def _remake_dashboard(self):
-        """The starter dashboard made again from the entry's columns, if it is still the addon's starter.
+        """The starter dashboard made again from the entry's title and columns, if it is still the addon's starter.
 
         A dashboard someone made his own is left as he made it: his to change.
         """
@@ -139,13 +142,13 @@ class CegidExportDashboard(models.Model):
         if not dashboard:
             return
         if not entry._is_starter(dashboard):
-            _logger.info("Cegid export %s: the table's columns changed, its dashboard %s, edited, is left as it is",
-                         entry.name, dashboard.id)
+            _logger.info("Cegid export %s: the table or its columns changed, its dashboard %s, edited, is left "
+                         "as it is", entry.name, dashboard.id)
             return
         data = entry._starter_data()
         if dashboard.spreadsheet_binary_data != data:
             dashboard.spreadsheet_binary_data = data
-            _logger.info("Cegid export %s: dashboard made again from the table's columns", entry.name)
+            _logger.info("Cegid export %s: dashboard made again from the table and its columns", entry.name)
 
     def _is_starter(self, dashboard):
         """True when ``dashboard`` is the starter as the addon made it, its titles aside (no one's own)."""

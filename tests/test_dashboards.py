@@ -442,6 +442,25 @@ class TestStarterDashboard(DashboardCase):
             sorted(["SALARIES par mois", f"SALARIES par {column}"]),
             sorted(['=_t("SALARIES par mois")', f'=_t("SALARIES par {column}")'])))
 
+    def test_a_table_or_column_renamed_renames_the_titles_each_reader_reads(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["is_cegid2odoo"], ["fr_FR"], overwrite=True)
+        dashboard = self.make_dashboard()
+        entry = self.entry.with_user(self.manager)
+        entry.description = "Salaries"
+        entry.column_ids.filtered(lambda col: col.field_name == "x_matricule").label = "Employee number"
+
+        def titles(lang):
+            snapshot = dashboard.with_user(self.other_reader).with_context(lang=lang).get_readonly_dashboard()
+            return (sorted(pivot["name"] for pivot in snapshot["snapshot"]["pivots"].values()),
+                    sorted(cell["content"] for cell in snapshot["snapshot"]["sheets"][0]["cells"].values()
+                           if cell.get("content", "").startswith("=_t(")))
+
+        self.assertEqual(titles("en_US"), (["Salaries by Employee number", "Salaries by month"],
+                                           ['=_t("Salaries by Employee number")', '=_t("Salaries by month")']))
+        self.assertEqual(titles("fr_FR"), (["Salaries par Employee number", "Salaries par mois"],
+                                           ['=_t("Salaries par Employee number")', '=_t("Salaries par mois")']))
+
     def test_a_dashboard_made_in_french_by_an_earlier_version_reads_in_english_too(self):
         self.env["res.lang"]._activate_lang("fr_FR")
         self.env["ir.module.module"]._load_module_terms(["is_cegid2odoo"], ["fr_FR"], overwrite=True)
