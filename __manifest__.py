@@ -3,7 +3,7 @@
 {
     "name": "Cegid Data Access",
     "summary": "Download Cegid (XRP, HR Sprint) exports from Azure into Odoo tables and drive Cegid scheduled queries",
-    "version": "18.0.1.5.0",
+    "version": "18.0.1.6.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/is-cegid2odoo/is_cegid2odoo",
     "author": "is_cegid2odoo authors",

@@ -17,18 +17,21 @@ custom table is made at run time with the same functions. Titles are in
 
 import dataclasses
 import json
+import re
 import uuid
 
 SPREADSHEET_VERSION = 21
 ODOO_VERSION = 12
 NAMESPACE = uuid.UUID("6f2c9fec-21d0-4c6e-9a1b-c3e9d2a0b021")
-MAX_SHEET_ROWS = 3000  # a pivot that grows freely (the last of a dashboard) stops there
+MAX_SHEET_ROWS = 3000  # the last pivot of a dashboard grows to there, no further
 MAX_SHEET_COLUMNS = 160  # room for four years of months with three measures
 ROW_HEIGHT = 23  # pixels, o-spreadsheet's default
 LABEL_COLUMN_WIDTH = 220  # pixels: a pivot's row headers (an account, an employee)
 VALUE_COLUMN_WIDTH = 125  # pixels, not o-spreadsheet's 96: a total of hundreds of millions ("104 405 239,35") whole
 CHART_ROWS = 18
 PIVOT_MARGIN_ROWS = 7  # column headers (up to three rows), the total row, a gap
+# under each pivot's title: a pivot is cut where its formula's bounds end, never where the sheet ends (#SPILL!)
+CUT_NOTE = "Only the first rows and columns that fit are shown."
 SAMPLE_ROWS = 5
 STARTER_MONTHS = 240  # the months a starter dashboard shows before its next pivot
 BALANCE = "balance"
@@ -213,17 +216,32 @@ def _top_cells(pivot_id, top, column):
 
 
 def _block_height(answer):
-    """The rows an answer takes on the dashboard sheet: its title, its chart or pivot, a gap."""
+    """The rows an answer takes on the dashboard sheet: its title (and a pivot's note), its chart or pivot, a gap."""
     if not isinstance(answer, Pivot):
         return 1 + CHART_ROWS + 1
-    return 1 + (answer.max_rows or 0) + PIVOT_MARGIN_ROWS
+    return 2 + (answer.max_rows or 0) + PIVOT_MARGIN_ROWS
+
+
+def pivot_formula(pivot_id, pivot, anchor_row):
+    """The ``=PIVOT()`` of ``pivot`` written at ``A<anchor_row>``, bounded to the sheet.
+
+    o-spreadsheet shows #SPILL! instead of a result that goes past the
+    sheet's last row or column, which a read-only dashboard cannot add: the
+    rows (``max_rows``, else all that fit under the column headers, at most
+    two more than the column groupings) and the columns (whole groups of
+    measures) are bounded; the note under the title says they may be cut.
+    """
+    rows = pivot.max_rows or MAX_SHEET_ROWS - anchor_row + 1 - (len(pivot.columns) + 2)
+    measures = len(pivot.measures) + len(pivot.computed)
+    columns = (MAX_SHEET_COLUMNS - 1) // measures * measures
+    return f"=PIVOT({pivot_id},{rows},{'TRUE' if pivot.totals else 'FALSE'},TRUE,{columns})"
 
 
 def dashboard_json(dashboard):
     """The dashboard as Odoo 18 spreadsheet data (a dict, to dump as JSON).
 
     Odoo shows a dashboard's first sheet only: the answers are stacked on it,
-    each pivot bounded to its ``max_rows`` (only the last one may grow freely);
+    each pivot bounded to its ``max_rows`` (only the last one grows, to the sheet's end);
     a TopChart's helper cells are on a second sheet, *Data*, its pivot sorted by its measure.
     """
     main_id = _uid(dashboard.key, "sheet", "Dashboard")
@@ -237,10 +255,8 @@ def dashboard_json(dashboard):
             pivot_id = str(len(pivots) + 1)
             pivots[pivot_id] = _pivot_definition(dashboard, pivot_id, pivot, main_id, sorted_by)
         if isinstance(answer, Pivot):
-            bound = str(answer.max_rows) if answer.max_rows else ""
-            totals = "" if answer.totals else ",FALSE"
-            arguments = f",{bound}{totals}" if bound or totals else ""
-            cells[f"A{row + 1}"] = {"content": f"=PIVOT({pivot_id}{arguments})"}
+            cells[f"A{row + 1}"] = {"content": title_formula(CUT_NOTE)}
+            cells[f"A{row + 2}"] = {"content": pivot_formula(pivot_id, answer, row + 2)}
         elif isinstance(answer, TopChart):
             _check_top(answer)
             column = chr(ord("A") + 2 * len([a for a in dashboard.answers[:number - 1] if isinstance(a, TopChart)]))
@@ -333,13 +349,18 @@ def starter_dashboard(key, model, measures, by_month=None, by_text=None, whole="
 _PIVOT_KEYS = ("type", "model", "domain", "context", "measures", "rows", "columns", "sortedColumn", "fieldMatching")
 
 
+def _content(cell):
+    """A cell's formula, a ``=PIVOT()``'s bounds aside (layout: versions before 18.0.1.6.0 wrote none)."""
+    content = cell.get("content", "") if isinstance(cell, dict) else str(cell)
+    return re.sub(r"^=PIVOT\((\d+)[,)].*", r"=PIVOT(\1)", content)
+
+
 def _shape(data):
     """What a dashboard's data asks of Odoo and shows, its titles and layout (column widths...) aside."""
     pivots = sorted(dumps({key: pivot.get(key) for key in _PIVOT_KEYS})
                     for pivot in (data.get("pivots") or {}).values())
     sheets = data.get("sheets") or []
-    contents = sorted(cell.get("content", "") if isinstance(cell, dict) else str(cell)
-                      for sheet in sheets for cell in (sheet.get("cells") or {}).values())
+    contents = sorted(_content(cell) for sheet in sheets for cell in (sheet.get("cells") or {}).values())
     return (pivots, [content for content in contents if not content.startswith("=_t(")],
             sum(len(sheet.get("figures") or []) for sheet in sheets), len(sheets), data.get("globalFilters") or [],
             data.get("lists") or {})

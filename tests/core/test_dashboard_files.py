@@ -3,6 +3,7 @@
 """The shipped dashboard files: written from their description, their texts extracted for translation."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -61,8 +62,7 @@ def test_the_payroll_cumulatives_pivot_has_no_total_across_codes():
     data = BUILDER.dashboard_json(BUILDER.PAYROLL)
     [pivot_id] = [key for key, pivot in data["pivots"].items() if pivot["model"] == "is.cegid.histocumsal"]
     formulas = [cell["content"] for sheet in data["sheets"] for cell in sheet["cells"].values()]
-    assert f"=PIVOT({pivot_id},,FALSE)" in formulas
-    assert f"=PIVOT({pivot_id})" not in formulas
+    assert f"=PIVOT({pivot_id},2466,FALSE,TRUE,159)" in formulas
 
 
 def test_the_sample_reads_no_odoo_data():
@@ -96,6 +96,52 @@ def test_a_starter_is_known_by_its_pivots_whatever_its_titles_and_layout():
     data["sheets"][0]["cols"] = {"0": {"size": 96}}  # the column widths of an earlier version
     assert BUILDER.is_starter("x_cegid_t", "x_cegid_t", data)
     assert not BUILDER.is_starter("x_cegid_t", "x_cegid_u", data)  # the starter of another table
+
+
+def test_a_starter_of_an_earlier_version_its_pivots_unbounded_is_still_a_starter():
+    data = _starter_data()
+    for cell in data["sheets"][0]["cells"].values():
+        cell["content"] = re.sub(r"^=PIVOT\((\d+),.*\)$", r"=PIVOT(\1)", cell["content"])
+    assert BUILDER.is_starter("x_cegid_t", "x_cegid_t", data)
+
+
+def _pivot_cells(data):
+    """(row of the cell, pivot id, row count, include total, column count) of each ``=PIVOT()`` of the sheet."""
+    found = []
+    for name, cell in data["sheets"][0]["cells"].items():
+        match = re.fullmatch(r"=PIVOT\((\d+)(?:,(\d*)(?:,(\w*)(?:,(\w*)(?:,(\d*))?)?)?)?\)", cell["content"])
+        if match:
+            assert name.startswith("A")
+            found.append((int(name[1:]), match[1], match[2], match[3], match[5]))
+    return found
+
+
+@pytest.mark.parametrize("name", ["accounting", "payroll", "starter", "starter without dates"])
+def test_every_pivot_is_bounded_to_what_fits_its_sheet_and_says_so(name):
+    """o-spreadsheet shows #SPILL! for a result that goes past the sheet: each PIVOT's largest result fits.
+
+    PIVOT(id, row_count=10000, include_total, include_column_titles, column_count=all) is at most
+    ``column headers + row_count`` high (at most two header rows more than the column groupings) and
+    ``1 + column_count`` wide; a note under the pivot's title says that rows and columns may be cut.
+    """
+    dashboards = {"accounting": BUILDER.ACCOUNTING, "payroll": BUILDER.PAYROLL,
+                  "starter": BUILDER.starter_dashboard("x_cegid_t", "x_cegid_t", ["x_a", "x_b"],
+                                                       ("T by month", "x_day"), ("T by Name", "x_name"), "T"),
+                  "starter without dates": BUILDER.starter_dashboard("x_cegid_t", "x_cegid_t", [], None,
+                                                                     ("T by Name", "x_name"), "T")}
+    data = BUILDER.dashboard_json(dashboards[name])
+    sheet = data["sheets"][0]
+    cells = _pivot_cells(data)
+    assert len(cells) == len(data["pivots"]) - (1 if name == "accounting" else 0)  # the top chart's pivot aside
+    for row, pivot_id, row_count, _total, column_count in cells:
+        pivot = data["pivots"][pivot_id]
+        measures = len(pivot["measures"])
+        assert row_count and column_count, f"PIVOT({pivot_id}) unbounded"
+        assert row + len(pivot["columns"]) + 2 + int(row_count) - 1 <= sheet["rowNumber"], pivot["name"]
+        assert 1 + int(column_count) <= sheet["colNumber"], pivot["name"]
+        assert int(column_count) % measures == 0, "a month shown without all its measures"
+        assert sheet["cells"][f"A{row - 1}"]["content"] == BUILDER.title_formula(BUILDER.CUT_NOTE)
+        assert sheet["cells"][f"A{row - 2}"]["content"] == BUILDER.title_formula(pivot["name"])
 
 
 def test_a_starter_someone_added_to_or_changed_is_his_own():
@@ -143,7 +189,8 @@ def test_a_title_with_double_quotes_or_a_final_backslash_is_one_string_of_its_fo
                                           (titles[1], "x_name"), "T")
     data = BUILDER.dashboard_json(dashboard)
     formulas = [cell["content"] for cell in data["sheets"][0]["cells"].values()
-                if cell["content"].startswith("=_t(")] + [BUILDER.title_formula(titles[2])]
+                if cell["content"].startswith("=_t(")
+                and cell["content"] != BUILDER.title_formula(BUILDER.CUT_NOTE)] + [BUILDER.title_formula(titles[2])]
     assert len(formulas) == 3
     for formula, title in zip(formulas, titles, strict=True):
         text, end = _spreadsheet_string(formula, len("=_t("))
