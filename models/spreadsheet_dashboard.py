@@ -43,10 +43,10 @@ class SpreadsheetDashboard(models.Model):
         payroll cumulatives and not the absences): his data must show, the
         answers of the table he does not export empty, not made-up figures.
         """
-        models = self.main_data_model_ids.sudo().mapped("model")
-        if not models or not all(model.startswith(CEGID_MODELS) for model in models):
+        names = self.main_data_model_ids.sudo().mapped("model")
+        if not names or not all(name.startswith(CEGID_MODELS) for name in names):
             return super()._dashboard_is_empty()
-        return not any(self.env[model].search_count([], limit=1) for model in models)
+        return not any(self.env[name].search_count([], limit=1) for name in names)
 
     def _translate_starter_titles(self, snapshot):
         """A custom table's starter dashboard (stored in English): its titles in the reader's language."""
