@@ -190,6 +190,8 @@ class CegidImportRun(models.Model):
                 record = self._import_file(folder, name, transfer, deadline, loads.get(name), patient=worked)
                 records |= record
                 worked = True
+                if record.state == "waiting":  # its export went under review: its other files wait with it
+                    waits |= record.export_id
                 if record.state == "loading":
                     _logger.info("Cegid import: %s loaded up to row %d, the next run goes on", name, record.row_count)
                     continued = True  # its time is up

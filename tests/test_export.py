@@ -356,6 +356,24 @@ class TestNewExport(CegidCase):
         done = self.env["is.cegid.import"].search([("export_id", "=", entry.id), ("state", "=", "done")])
         self.assertEqual(done.row_count, 3)
 
+    def test_in_review_mode_a_second_file_of_the_new_export_waits_too(self):
+        """Two files of an export never seen wait in the folder (the second under the download's suffix): the first
+        makes the entry under review; the second waits with it, not rejected as a query named as another's."""
+        self.save_settings(cegid_new_exports="review")
+        self.drop("SALARIES.csv", salaries(FIRST))
+        self.drop("SALARIES.20250101T000000Z.csv", salaries(SECOND))
+        records = self.run_import()
+        entry = self.entry()
+        self.assertEqual([(record.name, record.state) for record in records], [("SALARIES.csv", "waiting")])
+        self.assertEqual(entry.state, "review")
+        self.assertEqual(self.listing(), ["SALARIES.20250101T000000Z.csv", "SALARIES.csv"])
+        self.assertFalse(self.env["mail.activity"].search([("res_model", "=", "is.cegid.import")]), "no incident")
+        entry.with_user(self.manager).action_create_table()
+        self.run_import_cron()
+        self.assertEqual(self.rows(), [("0000050", "Chloé Œuvray", "2024-01-13", 4100.1),
+                                       ("0000051", "Jérôme Côté", "2024-03-02", 2000.0)])
+        self.assertEqual(self.listing(), ["archive"])
+
     def test_deleting_an_entry_drops_its_table_but_the_shipped_ones_stay(self):
         self.drop("SALARIES.csv", salaries(FIRST))
         self.run_import()
