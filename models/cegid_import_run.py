@@ -60,8 +60,9 @@ class CegidImportRun(models.Model):
         params = self.env["ir.config_parameter"].sudo()
         requested = bool(params.get_param(PARAM_IMPORT_REQUEST))
         params.set_param(PARAM_IMPORT_REQUEST, False)
-        updates, deferred = self._take_update_requests(deadline)
-        outcome = self._import_folder(deadline=deadline, requested=requested)
+        updates, deferred, updated = self._take_update_requests(deadline)
+        # an update made used the run's time as a file would: a load's long step waits for a run of its own
+        outcome = self._import_folder(deadline=deadline, requested=requested, worked=bool(updated))
         if outcome.skipped:
             # another import holds the lock and read the folder before this request: ask again once it is done
             if requested:
@@ -79,7 +80,8 @@ class CegidImportRun(models.Model):
 
     @api.model
     def _take_update_requests(self, deadline):
-        """The table updates the managers asked for, each in its turn: (the requests found, whether one was put off).
+        """The table updates the managers asked for, each in its turn: (the requests found, whether one was put off,
+        the history records of the updates made).
 
         No update on a copy of the database or from a folder another database
         claimed: the held files are their own database's. An update is one
@@ -88,14 +90,15 @@ class CegidImportRun(models.Model):
         of its own (noted: see _update_starts).
         """
         updates = self.env["is.cegid.export"].sudo().search([("update_requested", "=", True)])
+        updated = self.browse()
         if not updates or self._importable_folder() is None:
-            return updates.browse(), False
+            return updates.browse(), False, updated
         for entry in updates:
             if not self._update_starts(entry, deadline):
                 self.env["is.cegid.backend"]._cegid_set_param(update_deferral(entry), str(entry.held_import_id.id))
-                return updates, True
-            self._update_held(entry)
-        return updates, False
+                return updates, True, updated
+            updated |= self._update_held(entry)
+        return updates, False, updated
 
     @api.model
     def _update_starts(self, entry, deadline):
@@ -141,7 +144,7 @@ class CegidImportRun(models.Model):
             at=fields.Datetime.now() + RETRY_AFTER_LOCK)
 
     @api.model
-    def _import_folder(self, transfer=None, deadline=None, requested=False):
+    def _import_folder(self, transfer=None, deadline=None, requested=False, worked=False):
         """Import every CSV waiting in the import folder, oldest first; an ImportOutcome (records, continued).
 
         Called by the download cron right after the transfer (``transfer`` is
@@ -149,7 +152,8 @@ class CegidImportRun(models.Model):
         a ``time.monotonic()`` value, is the end of the run's time under Odoo's
         cron time limit: no file is started after it, ``continued`` says files
         were left for the next run; a file Odoo's limit cut twice in a row is left too,
-        unless a manager ``requested`` the import. Commits after each file
+        unless a manager ``requested`` the import. ``worked``: the run did other
+        work before (an update of a table), as the transfer is. Commits after each file
         (outside tests). Does nothing on a copy of the database (the settings
         were not confirmed on it) or while another import runs.
         """
@@ -165,7 +169,7 @@ class CegidImportRun(models.Model):
             if ended:
                 waiting = waiting_files(folder)  # without the superseded files, archived
             records, continued = self._record_interrupted() | ended, False
-            worked = bool(transfer)  # a download came first in this run
+            worked = worked or bool(transfer)  # a download or an update came first in this run
             # the first file of an export under review waits for its table, quietly; a file of an export whose
             # table a manager asked to update waits for the update, which the import cron makes (an archived one
             # never would)

@@ -18,6 +18,7 @@ from ..cegid_import.text_file import read_header
 from .cegid_testkit.samples import export_bytes
 from .common import ImportFolderMixin
 from .test_import import ecriture
+from .test_import_columns import ABSENCE_ROW, ABSENCES_HEADER
 
 ROWS = 100_000
 SLICE = 0.05  # seconds a run may load: a few batches, then the next run goes on
@@ -331,6 +332,31 @@ class TestImportByParts(ImportFolderMixin, TransactionCase):
                 self.Import._import_folder(deadline=time.monotonic() + 60)
         self.assertEqual(record.state, "done")
         self.assertEqual(self.rows(), ROWS)
+
+    def test_a_long_step_after_an_update_of_a_table_waits_for_a_run_of_its_own(self):
+        """An update of a table a manager asked for is work the run did before the load: as after a file, the load's
+        long step (its keys, foreseen longer than the run has left) waits for a run of its own."""
+        manager = new_test_user(self.env, login="parts_manager",
+                                groups="base.group_user,is_cegid2odoo.group_cegid_manager")
+        self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.new_exports", "review")
+        self.drop("ABSENCESALARIE.csv", f"{ABSENCES_HEADER};PCN_EXTRA\n{ABSENCE_ROW};X\n".encode("cp1252"))
+        [held] = self.run_import()
+        entry = self.env.ref("is_cegid2odoo.export_absencesalarie")
+        self.assertEqual((held.state, entry.state), ("rejected", "held"))
+        record = self.loaded_whole()
+        # its rows took 10,000 s to load: its keys are foreseen longer than what is left of any run
+        progress = dict(record.load_progress["progress"], load_seconds=10_000.0)
+        record.load_progress = dict(record.load_progress, progress=progress)
+        entry.with_user(manager).action_update_table()
+        with patch.dict(config.options, WORKERS):
+            self.run_import_cron()  # woken by the trigger: no time to start anything, handed over
+            self.assertEqual((entry.state, record.load_progress["progress"]["keys"]), ("held", 0))
+            self.run_import_cron()  # the continuation: the update, then the load
+        self.assertEqual(entry.state, "ready", "the table was updated")
+        self.assertEqual(record.state, "loading", "after the update, the keys wait")
+        self.assertEqual(record.load_progress["progress"]["keys"], 0)
+        self.run_import_cron()  # nothing before it: the next run builds them
+        self.assertTrue(record.state == "done" or record.load_progress["progress"]["keys"] > 0)
 
     def test_the_states_read_in_french(self):
         self.env["res.lang"]._activate_lang("fr_FR")
