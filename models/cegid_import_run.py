@@ -153,8 +153,8 @@ class CegidImportRun(models.Model):
         cron time limit: no file is started after it, ``continued`` says files
         were left for the next run; a file Odoo's limit cut twice in a row is left too,
         unless a manager ``requested`` the import. ``worked``: the run did other
-        work before (an update of a table), as the transfer is. Commits after each file
-        (outside tests). Does nothing on a copy of the database (the settings
+        work before (an update of a table), as the transfer is. Commits after each file,
+        and before it lets the import's lock go (outside tests). Does nothing on a copy of the database (the settings
         were not confirmed on it) or while another import runs.
         """
         folder = self._importable_folder()
@@ -200,7 +200,10 @@ class CegidImportRun(models.Model):
                     _logger.info("Cegid import: %s loaded up to row %d, the next run goes on", name, record.row_count)
                     continued = True  # its time is up
                     break
-        self._purge_history()
+            self._purge_history()
+            # what the run wrote since its last file (the ends of imports left Importing, the purge) is committed
+            # while it holds the lock: another run taking it first would rewrite the same records, and one would fail
+            self._commit()
         return ImportOutcome(records, continued)
 
     @api.model
