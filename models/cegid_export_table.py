@@ -56,10 +56,12 @@ class CegidExportTable(models.Model):
                 column.sudo().label = view_label(column.label) or default_label(column.name)
         readers = self._table_readers()
         definition = self._definition()
-        # no x2many commands: ir.model.fields refuses them under sudo (the fields are made by a manager's action)
+        # no x2many commands: ir.model.fields refuses them under sudo (the fields are made by a manager's action).
+        # Its notes in English, untranslated: a stored text would keep its creator's language, and Odoo shows them
+        # only in developer mode, where every other model's are its English docstring
         ir_model = self.env["ir.model"].create({
             "name": self.description, "model": definition.model, "state": "manual", "order": "id",
-            "info": self.env._("Rows of the Cegid export %(export)s.", export=self.name), "field_id": [],
+            "info": f"Rows of the Cegid export {self.name}.", "field_id": [],
         })
         self.env["ir.model.fields"].create([dict(self._field_values(column), model_id=ir_model.id)
                                             for column in self.column_ids])

@@ -301,6 +301,16 @@ class TestNewExport(CegidCase):
             entry.sudo()._sync_table_labels()
         self.assertEqual(access.group_id, self.env.ref("is_cegid2odoo.group_cegid_other_data"))
 
+    def test_the_tables_notes_are_english_not_the_language_of_whoever_made_it(self):
+        """The model's notes (the Notes tab, in developer mode) are technical English, as the docstrings Odoo shows
+        there for its own models: not French for every reader because the cron's user reads French."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["is_cegid2odoo"], ["fr_FR"], overwrite=True)
+        self.drop("SALARIES.csv", salaries(FIRST))
+        [record] = self.env["is.cegid.import"].with_context(lang="fr_FR")._import_folder().records
+        self.assertEqual(record.state, "done", record.message)
+        self.assertEqual(self.env["ir.model"]._get("x_cegid_salaries").info, "Rows of the Cegid export SALARIES.")
+
     # -- review first -------------------------------------------------------------------------------------------
 
     def test_the_review_mode_waits_for_the_manager(self):
