@@ -352,7 +352,8 @@ _PIVOT_KEYS = ("type", "model", "domain", "context", "measures", "rows", "column
 def _content(cell):
     """A cell's formula, a ``=PIVOT()``'s bounds aside (layout: versions before 18.0.1.6.0 wrote none)."""
     content = cell.get("content", "") if isinstance(cell, dict) else str(cell)
-    return re.sub(r"^=PIVOT\((\d+)[,)].*", r"=PIVOT(\1)", content)
+    bare = re.fullmatch(r"=PIVOT\((\d+)(?:,\w*)*\)", content)  # a formula that does more than the call is kept
+    return f"=PIVOT({bare[1]})" if bare else content
 
 
 def _shape(data):

@@ -105,6 +105,15 @@ def test_a_starter_of_an_earlier_version_its_pivots_unbounded_is_still_a_starter
     assert BUILDER.is_starter("x_cegid_t", "x_cegid_t", data)
 
 
+def test_a_starter_whose_pivot_formula_someone_extended_is_his_own():
+    """Only a pivot's bounds are not the starter's own: a formula that does more than the call was edited."""
+    data = _starter_data()
+    name, cell = next((name, cell) for name, cell in data["sheets"][0]["cells"].items()
+                      if cell["content"].startswith("=PIVOT("))
+    cell["content"] += "*100"
+    assert not BUILDER.is_starter("x_cegid_t", "x_cegid_t", data), name
+
+
 def _pivot_cells(data):
     """(row of the cell, pivot id, row count, include total, column count) of each ``=PIVOT()`` of the sheet."""
     found = []
