@@ -17,6 +17,7 @@ import os
 import tempfile
 
 CLAIM_FILE = ".is_cegid2odoo-database"
+CLAIM_MODE = 0o644
 
 
 def claim_path(folder):
@@ -73,6 +74,9 @@ def _write_claim(folder, content):
     target = claim_path(folder)
     descriptor, temporary = tempfile.mkstemp(prefix=CLAIM_FILE + ".", suffix=".tmp", dir=folder)
     try:
+        # readable by all, as a file Odoo creates: mkstemp's is its owner's alone, and a claim another user (an
+        # Odoo moved to a new uid) cannot read refuses every run as another database's
+        os.fchmod(descriptor, CLAIM_MODE)
         with open(descriptor, "w", encoding="utf-8") as handle:
             json.dump(content, handle)
             handle.flush()

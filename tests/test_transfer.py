@@ -9,6 +9,7 @@ import os
 import resource
 import shutil
 import signal
+import stat
 import tempfile
 import threading
 import time
@@ -168,6 +169,8 @@ class TestTransfer(CegidCase):
             [owner] = [index for index, other in found.items() if other is None]
             self.assertEqual(set(found.values()) - {None}, {(f"uuid-{owner}", f"db{owner}")})
             self.assertEqual(os.listdir(folder), [CLAIM_FILE], "no temporary file left")
+            # readable by all, as before: an Odoo whose user changed (a new machine) still reads it
+            self.assertEqual(stat.S_IMODE(os.stat(os.path.join(folder, CLAIM_FILE)).st_mode), 0o644)
 
     def test_a_file_line_reads_in_the_readers_language(self):
         """Stored as a code and parameters, a file's message is rendered when read: French for a French user."""
