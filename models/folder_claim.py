@@ -14,10 +14,9 @@ which the messages say.
 import contextlib
 import json
 import os
-import tempfile
+import threading
 
 CLAIM_FILE = ".is_cegid2odoo-database"
-CLAIM_MODE = 0o644
 
 
 def claim_path(folder):
@@ -67,24 +66,22 @@ def _foreign(claim, database_uuid, database):
 def _write_claim(folder, content):
     """Create the claim file with ``content`` unless it exists (then leave it: another database won the race).
 
-    The temporary file is the caller's own (a threaded server runs the crons of several databases in one
-    process: one name per process let a thread rewrite the claim another had just linked), and on disk before
-    it is linked (a claim left empty by a power cut would refuse every run).
+    The temporary file is the thread's own (a threaded server runs the crons of several databases in one process:
+    one name per process let a thread rewrite the claim another had just linked), and on disk before it is linked
+    (a claim left empty by a power cut would refuse every run).
     """
     target = claim_path(folder)
-    descriptor, temporary = tempfile.mkstemp(prefix=CLAIM_FILE + ".", suffix=".tmp", dir=folder)
+    temporary = f"{target}.{os.getpid()}.{threading.get_ident()}.tmp"
     try:
-        # readable by all, as a file Odoo creates: mkstemp's is its owner's alone, and a claim another user (an
-        # Odoo moved to a new uid) cannot read refuses every run as another database's
-        os.fchmod(descriptor, CLAIM_MODE)
-        with open(descriptor, "w", encoding="utf-8") as handle:
+        with open(temporary, "w", encoding="utf-8") as handle:
             json.dump(content, handle)
             handle.flush()
             os.fsync(handle.fileno())
         with contextlib.suppress(FileExistsError):
             _link_or_create(temporary, target, content)
     finally:
-        os.unlink(temporary)
+        with contextlib.suppress(FileNotFoundError):  # not even created (a folder Odoo cannot write to)
+            os.unlink(temporary)
 
 
 def _link_or_create(temporary, target, content):

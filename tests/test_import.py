@@ -5,6 +5,7 @@
 import os
 import random
 import string
+import threading
 import time
 from unittest.mock import patch
 
@@ -84,7 +85,7 @@ class TestImport(ImportFolderMixin, TransactionCase):
 
     def test_a_folder_this_database_cannot_claim_is_imported_as_before(self):
         # the claim cannot be written (its temporary name is taken by a folder): the run goes on without it
-        (self.folder / f"{CLAIM_FILE}.{os.getpid()}.tmp").mkdir()
+        (self.folder / f"{CLAIM_FILE}.{os.getpid()}.{threading.get_ident()}.tmp").mkdir()
         self.drop("ECRITURE.csv", ecriture(("2025-01-02", "R1", "401000", "1")))
         with self.assertLogs("odoo.addons.is_cegid2odoo.models.cegid_backend", "WARNING") as logged:
             records = self.run_import()
@@ -92,7 +93,7 @@ class TestImport(ImportFolderMixin, TransactionCase):
         self.assertIn("cannot be claimed for this database", logged.output[0])
         self.assertFalse((self.folder / CLAIM_FILE).exists())
         # once it can, the next run claims the folder
-        (self.folder / f"{CLAIM_FILE}.{os.getpid()}.tmp").rmdir()
+        (self.folder / f"{CLAIM_FILE}.{os.getpid()}.{threading.get_ident()}.tmp").rmdir()
         self.run_import()
         self.assertIn(self.env["ir.config_parameter"].sudo().get_param("database.uuid"),
                       (self.folder / CLAIM_FILE).read_text(encoding="utf-8"))

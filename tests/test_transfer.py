@@ -169,8 +169,11 @@ class TestTransfer(CegidCase):
             [owner] = [index for index, other in found.items() if other is None]
             self.assertEqual(set(found.values()) - {None}, {(f"uuid-{owner}", f"db{owner}")})
             self.assertEqual(os.listdir(folder), [CLAIM_FILE], "no temporary file left")
-            # readable by all, as before: an Odoo whose user changed (a new machine) still reads it
-            self.assertEqual(stat.S_IMODE(os.stat(os.path.join(folder, CLAIM_FILE)).st_mode), 0o644)
+            # as readable as any file Odoo creates there (an Odoo whose user changed, on a new machine, reads it)
+            with open(os.path.join(folder, "other"), "w", encoding="utf-8"):
+                pass
+            self.assertEqual(*(stat.S_IMODE(os.stat(os.path.join(folder, name)).st_mode)
+                               for name in (CLAIM_FILE, "other")))
 
     def test_a_file_line_reads_in_the_readers_language(self):
         """Stored as a code and parameters, a file's message is rendered when read: French for a French user."""
