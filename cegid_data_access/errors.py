@@ -84,6 +84,7 @@ CODES = {
     "import.cut_by_time_limit": ("limit",),
     "import.part_cut_by_time_limit": ("cuts", "limit", "rows"),
     "import.loading": ("rows",),
+    "import.swap_waiting": ("rows",),
     "import.profiling": ("export", "rows"),
     "import.superseded": ("file",),
     "import.older_than_table": ("file",),

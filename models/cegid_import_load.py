@@ -167,7 +167,9 @@ class CegidImportLoad(models.Model):
             values.update(state="loading", load_progress=dict(said, progress=progress.as_dict(), file=identity,
                                                               sniffed=[header.encoding, header.slashed],
                                                               date_order=reader.decided_order),
-                          message_code="import.loading", message_params={"rows": progress.rows})
+                          # its rows all in, only the swap left: what may hold it back is said
+                          message_code="import.swap_waiting" if progress.keyed else "import.loading",
+                          message_params={"rows": progress.rows})
             return
         values.update(said, state="done", rows_added=progress.rows, rows_removed=0, load_progress=False)
         values.update(compared)

@@ -231,6 +231,10 @@ SENTENCES = {
         "%(rows)s rows loaded so far, out of readers' sight: the file is longer than one run of the scheduled "
         "action allows, the next run goes on from there. The table keeps its previous rows until the file is in "
         "whole."),
+    "import.swap_waiting": _lt(
+        "All %(rows)s rows are loaded and indexed, out of readers' sight: a next run replaces the table with them, "
+        "once no session of the database still runs a transaction begun before the last part was loaded (a session "
+        "left open in a transaction holds the replacement back)."),
     "import.profiling": _lt(
         "%(rows)s rows read so far to find the type of each column of %(export)s: the file is longer than one run "
         "of the scheduled action allows; the next run goes on from there, then loads the file."),
