@@ -115,6 +115,11 @@ print("groups in French: %s" % [group.with_context(lang="fr_FR").full_name for g
 primes = env["is.cegid.export"].search([("name", "=", "PRIMES")])
 pivots = json.loads(primes.dashboard_id.spreadsheet_data)["pivots"].values()
 print("primes dashboard sums: %s" % sorted({measure["fieldName"] for pivot in pivots for measure in pivot["measures"]}))
+# each of its pivots bounded to its sheet (18.0.1.6.0): the call's five arguments, not the earlier releases' fewer
+formulas = [cell.get("content", "") for sheet in json.loads(primes.dashboard_id.spreadsheet_data)["sheets"]
+            for cell in (sheet.get("cells") or {}).values()]
+calls = [formula for formula in formulas if formula.startswith("=PIVOT(")]
+print("primes dashboard pivots bounded: %s" % (bool(calls) and all(call.count(",") == 4 for call in calls)))
 # FAC1 again, now with a journal (an optional column the previous file lacked): not a change
 folder = env["ir.config_parameter"].sudo().get_param("@MODULE@.import_folder")
 with open(os.path.join(folder, "ECRITURE.csv"), "w", encoding="cp1252") as handle:
@@ -138,6 +143,7 @@ AFTER_OK = ("after: ecriture=FAC1,REG1 journal=[False, False] absence=0000042/Fa
             "administrator in the managers: False",
             f"settings confirmed for: {DATABASE}",
             "primes dashboard sums: ['__count']",
+            "primes dashboard pivots bounded: True",
             "groups in French: ['Données comptables / Lecteur', 'Cegid Data Access / Responsable']",
             "new file: done FAC1,FAC2 ['VTE'] ['Lyon'], 1 added, 1 removed")
 
