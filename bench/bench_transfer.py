@@ -109,9 +109,14 @@ def command(tool, azurite, container, dest, dataset=None):
     return [sys.executable, str(REPO / "bench" / "baseline_original.py"), url, str(dest)], {}
 
 
+def config_path(dest):
+    """Where the CLI's empty config.py for the folder ``dest`` lies (``measure`` removes it with the folder)."""
+    return dest.parent / (dest.name + "-config.py")
+
+
 def empty_config(dest):
-    """An empty config.py beside the folder ``dest`` (``measure`` removes it with the folder)."""
-    path = dest.parent / (dest.name + "-config.py")
+    """An empty config.py beside the folder ``dest``."""
+    path = config_path(dest)
     path.write_text("", encoding="ascii")
     return path
 
@@ -159,7 +164,7 @@ def measure(tool, azurite, source, workdir, dataset):
     files = delivered_count(dest)
     result.update(left_in_azure=left, files=files)
     shutil.rmtree(dest)
-    (dest.parent / (dest.name + "-config.py")).unlink(missing_ok=True)
+    config_path(dest).unlink(missing_ok=True)
     container.delete_container()
     return result
 

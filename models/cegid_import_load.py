@@ -52,6 +52,14 @@ def own_sessions(dbname):
     return [name] if str(os.getpid()) in name else []
 
 
+def written_at(path):
+    """When the file at ``path`` was written (as ``file_facts`` says), or None when it cannot be read."""
+    try:
+        return file_facts(path)["file_date"]
+    except OSError:
+        return None
+
+
 class CegidImportLoad(models.Model):
     """The loading of an import's file into its table (see the module's docstring)."""
 
@@ -249,7 +257,7 @@ class CegidImportLoad(models.Model):
                 values = {"state": "failed", "message_code": "import.load_abandoned",
                           "message_params": {"file": record.name}}
             else:
-                current = self._table_newer(record.export_id, os.path.join(folder, record.name))
+                current = self._table_newer(record.export_id, written_at(os.path.join(folder, record.name)))
                 if not current:
                     loads[record.name] = record
                     continue
@@ -312,13 +320,12 @@ class CegidImportLoad(models.Model):
         while a newer file of its export was imported would otherwise take the
         table back to an older snapshot.
         """
-        path = os.path.join(folder, name)
-        current = self._table_newer(self._export_of_file(name), path)
-        if not current:
-            return self.browse()
         try:
-            facts = file_facts(path)
+            facts = file_facts(os.path.join(folder, name))
         except OSError:
+            return self.browse()
+        current = self._table_newer(self._export_of_file(name), facts["file_date"])
+        if not current:
             return self.browse()
         record = self._create_record({
             "name": name, "export_id": current.export_id.id, **facts, "state": "superseded",
@@ -328,12 +335,8 @@ class CegidImportLoad(models.Model):
         return record
 
     @api.model
-    def _table_newer(self, export, path):
-        """The import whose rows ``export``'s table holds, when it is of a newer file than the one at ``path``; else
-        none (nor when that file cannot be read)."""
-        current = self._last_done(export).get(export, self.browse()) if export else self.browse()
-        try:
-            older = current.file_date and file_facts(path)["file_date"] < current.file_date
-        except OSError:
-            return self.browse()
-        return current if older else self.browse()
+    def _table_newer(self, export, file_date):
+        """The import whose rows ``export``'s table holds, when it is of a file newer than ``file_date``; else none
+        (nor when ``file_date`` is None)."""
+        current = self._last_done(export).get(export, self.browse()) if export and file_date else self.browse()
+        return current if current.file_date and file_date < current.file_date else self.browse()
