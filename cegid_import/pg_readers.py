@@ -51,21 +51,26 @@ def lock_exclusively(cursor, table):
     return False
 
 
-def older_snapshots_gone(cursor, xid, ignored_sessions):
-    """Wait a little for the transactions whose snapshot may not see transaction ``xid``; True once none is left.
+def older_snapshot_sessions(cursor, xid, ignored_sessions):
+    """Wait a little for the transactions whose snapshot may not see transaction ``xid``; the sessions still
+    running one then, as ``[process id, application name]`` pairs (empty once none is left).
 
     A row not frozen is invisible to a snapshot taken before its transaction
     committed: such a reader would see part of the new table after the swap.
     ``ignored_sessions``: application names whose sessions read no staging
     table (the caller's own).
     """
+    holding = []
     for attempt in range(SWAP_LOCK_ATTEMPTS):
-        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        # PostgreSQL keeps what pg_stat_activity showed first in a transaction until it ends: each attempt looks anew
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("SELECT pid, application_name FROM pg_stat_activity WHERE datname = current_database() "
                        "AND pid <> pg_backend_pid() AND backend_type = 'client backend' AND backend_xmin IS NOT NULL "
-                       "AND age(backend_xmin) >= age(%s::text::xid) AND NOT application_name = ANY(%s)",
+                       "AND age(backend_xmin) >= age(%s::text::xid) AND NOT application_name = ANY(%s) ORDER BY pid",
                        (str(xid), list(ignored_sessions)))
-        if not cursor.fetchone()[0]:
-            return True
+        holding = [list(session) for session in cursor.fetchall()]
+        if not holding:
+            return holding
         _logger.info("older transactions still run (attempt %d)", attempt + 1)
         time.sleep(SWAP_LOCK_TIMEOUT_MS / 1000)
-    return False
+    return holding

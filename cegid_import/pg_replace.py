@@ -30,7 +30,7 @@ from .pg_like import (
     shape,
     swap_obstacle,
 )
-from .pg_readers import lock_exclusively, older_snapshots_gone
+from .pg_readers import lock_exclusively, older_snapshot_sessions
 from .reader import collector_eased
 from .text_file import READ_CHUNK, line_offset
 
@@ -57,7 +57,9 @@ class LoadProgress:
     table's after its last keys; ``table_oid``: the load
     table the parts fill (a resumption checks it is still there, the same);
     ``xid``: the transaction of the last part loaded without FREEZE, whose
-    rows a snapshot older than it would not see; ``load_seconds``,
+    rows a snapshot older than it would not see; ``held_by``: the database
+    sessions whose older transactions held the swap back at its last try
+    (``[process id, application name]`` pairs), or None; ``load_seconds``,
     ``key_seconds``: the time the rows and the keys built so far took, from
     which the next step's is foreseen.
     """
@@ -73,6 +75,7 @@ class LoadProgress:
     xid: int | None = None
     shape: list | None = None
     built: list | None = None
+    held_by: list | None = None
     load_seconds: float = 0.0
     key_seconds: float = 0.0
 
@@ -164,7 +167,7 @@ def replace_in_parts(cursor, reader, extra=None, compare=None, progress=None, un
         if patient and progress.finished and not _time_for(progress.next_step_seconds(), until):
             _logger.info("%s: its next step (about %.0f s) is left to the next run", table,
                          progress.next_step_seconds())
-            return progress
+            return dataclasses.replace(progress, held_by=None)  # not tried: nothing is known of who holds it
     started, loaded = time.monotonic(), progress.rows
     unfrozen = False  # rows loaded by this call without FREEZE: no snapshot taken before its commit sees them
     if not progress.finished:
@@ -188,9 +191,11 @@ def replace_in_parts(cursor, reader, extra=None, compare=None, progress=None, un
             return progress
     # rows loaded now, unfrozen: a reader whose snapshot begins before this transaction commits would find the new
     # table without them, so the swap waits for a transaction of its own, which can wait for such readers to end
-    if unfrozen or (progress.xid is not None and not older_snapshots_gone(cursor, progress.xid, ignored_sessions)):
+    holding = [] if unfrozen or progress.xid is None else older_snapshot_sessions(cursor, progress.xid,
+                                                                                   ignored_sessions)
+    if unfrozen or holding:
         _logger.info("%s: loaded whole; swapped later, once no transaction older than its last part runs", table)
-        return progress
+        return dataclasses.replace(progress, held_by=holding or None)
     swapped = time.monotonic()
     _swap_load(cursor, reader, extra, compare)
     _logger.info("%s: compared and swapped in %.1f s", table, time.monotonic() - swapped)

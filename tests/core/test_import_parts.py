@@ -4,6 +4,7 @@
 
 import dataclasses
 import re
+import threading
 import time
 
 import psycopg2
@@ -179,6 +180,8 @@ def test_a_new_load_replaces_the_one_left_behind(tmp_path, connect):
 def test_the_swap_waits_for_the_snapshots_older_than_the_last_part(tmp_path, connect):
     path = big_export(tmp_path)
     importer, early = connect(), connect("REPEATABLE READ")
+    early.cursor().execute("SET application_name = 'held back'")
+    early.commit()
     progress = None
     while progress is None or not progress.keyed:  # the whole file loaded and keyed, not swapped yet
         with importer.cursor() as cursor:
@@ -191,9 +194,25 @@ def test_the_swap_waits_for_the_snapshots_older_than_the_last_part(tmp_path, con
         progress = replace_in_parts(cursor, open_export(path), EXTRA, progress=progress, until=PAST)
     importer.commit()
     assert not progress.done and count(early) == 3  # still the old rows for that reader
+    assert progress.held_by == [[early.get_backend_pid(), "held back"]]  # who holds it, to be told
     early.commit()
     steps = in_parts(importer, path, progress)
     assert len(steps) == 1 and count(early) == ROWS
+
+
+def test_the_swap_goes_on_when_the_older_snapshot_ends_while_it_waits(tmp_path, connect):
+    """Each attempt looks at the sessions anew (PostgreSQL keeps a transaction's first look at them)."""
+    path = big_export(tmp_path)
+    importer, early = connect(), connect("REPEATABLE READ")
+    progress = part(importer, path)
+    early.cursor().execute("SELECT 1")  # a snapshot taken before the second part: it would not see it
+    while not progress.keyed:
+        progress = part(importer, path, progress)
+    ends = threading.Timer(1.0, early.commit)  # within the few seconds the swap waits
+    ends.start()
+    progress = part(importer, path, progress)
+    ends.join()
+    assert progress.done and count(early) == ROWS
 
 
 def test_a_last_part_loaded_without_freeze_is_not_swapped_in_its_own_transaction(tmp_path, connect):
@@ -374,6 +393,9 @@ def test_a_patient_call_leaves_a_step_foreseen_too_long_to_the_next_call(tmp_pat
     # rows that took 1,000 s to load: keys foreseen at 350 s, with 30 s left
     slow = dataclasses.replace(progress, load_seconds=1000.0)
     assert part(importer, path, slow, until=time.monotonic() + 30, patient=True) == slow
+    # what held the swap back at an earlier try is not said of a call that did not try it
+    held = dataclasses.replace(slow, held_by=[[4242, "psql"]])
+    assert part(importer, path, held, until=time.monotonic() + 30, patient=True) == slow
     # each call takes at least one step otherwise
     keyed = part(importer, path, slow, until=time.monotonic() + 30)
     assert keyed.keyed and keyed.key_seconds > 0
