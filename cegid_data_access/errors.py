@@ -85,6 +85,7 @@ CODES = {
     "import.part_cut_by_time_limit": ("cuts", "limit", "rows"),
     "import.loading": ("rows",),
     "import.swap_waiting": ("rows",),
+    "import.swap_held": ("rows", "sessions"),
     "import.profiling": ("export", "rows"),
     "import.superseded": ("file",),
     "import.older_than_table": ("file",),

@@ -178,6 +178,7 @@ class CegidImport(models.Model):
         """This import's record (made when none) says ``values``; what follows from it (incidents, alerts, held
         files) is done. Returns the record."""
         record = self
+        was_loading = record.state == "loading"
         if record:
             record.write(values)
         else:
@@ -185,6 +186,8 @@ class CegidImport(models.Model):
         name = record.name
         entry = record.export_id
         self._link_downloads(name, entry)
+        if was_loading and record.state != "loading":
+            record._close_held_swap()
         record._follow_incident()
         if record.state == "done":
             record._alert_closed_periods()
@@ -271,16 +274,27 @@ class CegidImport(models.Model):
         The incidents closed by an import that worked are those of its export.
         An import cut once opens none: an import run tries the file again (the
         same one if it has time left, else the next), and the managers are told
-        if that is cut too.
+        if that is cut too. A load by parts whose swap other sessions hold back
+        too long opens one of its own (see _follow_held_swap).
         """
+        if self.state == "loading":
+            self._follow_held_swap()
+            return
         if self.state not in ("done", "rejected", "failed") or self.message_code == "import.cut_retried":
             return
-        self._cegid_follow_incident(
-            [*self._incident_scope(), ("id", "!=", self.id)],
-            lambda env: env._("Resolved: the import of %(file)s on %(date)s worked.", file=self.name,
-                              date=format_datetime(env, self.create_date, tz=env.context.get("tz"))),
-            lambda record: (record.env._("Cegid import of %(file)s: %(state)s", file=record.name,
-                                         state=record._cegid_state_label()), record.message))
+        self._cegid_follow_incident([*self._incident_scope(), ("id", "!=", self.id)], self._resolved_feedback,
+                                    self._incident_texts)
+
+    def _resolved_feedback(self, env):
+        """What closes an incident once this import worked, in the language and time zone of ``env``."""
+        return env._("Resolved: the import of %(file)s on %(date)s worked.", file=self.name,
+                     date=format_datetime(env, self.create_date, tz=env.context.get("tz")))
+
+    @staticmethod
+    def _incident_texts(record):
+        """(summary, note) of an incident of import ``record``, in its context's language."""
+        return (record.env._("Cegid import of %(file)s: %(state)s", file=record.name,
+                             state=record._cegid_state_label()), record.message)
 
     def _cegid_problem(self):
         """An import's problem: how it ended, when it was rejected or failed."""

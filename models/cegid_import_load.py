@@ -16,6 +16,7 @@ so is a load's once its table holds a newer file's rows.
 """
 
 import contextlib
+import datetime
 import logging
 import os
 
@@ -37,6 +38,10 @@ _logger = logging.getLogger(__name__)
 
 # parts of a load cut in a row by Odoo's time limit before it is given up: one may be bad luck, two are a step too long
 PARTS_CUT_GIVEN_UP = 2
+# the sessions holding a swap back that a message names (a connection pool may hold many)
+HELD_BY_SHOWN = 10
+# how long other sessions may hold a load's swap back before the Cegid managers are told (a long report is minutes)
+SWAP_HELD_ALERT = datetime.timedelta(hours=1)
 
 
 def own_sessions(dbname):
@@ -174,13 +179,52 @@ class CegidImportLoad(models.Model):
             # what the whole file was read for once (its encoding, slashed dates, their order) is not read again
             values.update(state="loading", load_progress=dict(said, progress=progress.as_dict(), file=identity,
                                                               sniffed=[header.encoding, header.slashed],
-                                                              date_order=reader.decided_order),
-                          # its rows all in, only the swap left: what may hold it back is said
-                          message_code="import.swap_waiting" if progress.keyed else "import.loading",
-                          message_params={"rows": progress.rows})
+                                                              date_order=reader.decided_order,
+                                                              held_since=self._held_since(progress, resumed)),
+                          **self._load_message(progress))
             return
         values.update(said, state="done", rows_added=progress.rows, rows_removed=0, load_progress=False)
         values.update(compared)
+
+    @api.model
+    def _load_message(self, progress):
+        """What a load by parts left at ``progress`` says: its rows so far; all of them in and indexed, only the swap
+        left; or the sessions whose older transactions hold the swap back."""
+        if progress.held_by:
+            shown = [f"{pid} ({application})" if application else str(pid)
+                     for pid, application in progress.held_by[:HELD_BY_SHOWN]]
+            if len(progress.held_by) > HELD_BY_SHOWN:
+                shown.append("…")
+            return {"message_code": "import.swap_held",
+                    "message_params": {"rows": progress.rows, "sessions": ", ".join(shown)}}
+        return {"message_code": "import.swap_waiting" if progress.keyed else "import.loading",
+                "message_params": {"rows": progress.rows}}
+
+    @api.model
+    def _held_since(self, progress, resumed):
+        """Since when other sessions hold the swap of a load at ``progress`` back (``resumed``: what its earlier
+        runs kept), as Odoo writes a date and time; None when they do not."""
+        if not progress.held_by:
+            return None
+        return resumed.get("held_since") or fields.Datetime.to_string(fields.Datetime.now())
+
+    def _follow_held_swap(self):
+        """Open an incident for this load, once, when other sessions have held its swap back SWAP_HELD_ALERT or more.
+
+        Its table keeps the previous snapshot meanwhile, and the newer files of
+        its export wait: someone must end those sessions' transactions (the
+        message names them). How the load ends closes it (_close_held_swap).
+        """
+        since = (self.load_progress or {}).get("held_since")
+        if since and not self.activity_ids and fields.Datetime.now() - fields.Datetime.to_datetime(
+                since) >= SWAP_HELD_ALERT:
+            self._cegid_open_incident(self._incident_texts)
+
+    def _close_held_swap(self):
+        """Close the incident a held swap opened on this load, which ended: how it ended is the feedback."""
+        self.ensure_one()
+        self._cegid_close_incidents([("id", "=", self.id)], lambda env: (
+            self._resolved_feedback(env) if self.state == "done" else self.with_env(env).message))
 
     @api.model
     def _usual_date_order(self, export_id):
@@ -265,6 +309,7 @@ class CegidImportLoad(models.Model):
                           "message_params": {"file": current.name}}
             record._drop_load()
             record.write(dict(values, load_progress=False))
+            record._close_held_swap()
             self._commit()
             record._file_away(folder)
             ended |= record

@@ -29,8 +29,8 @@ from .folder_claim import claim_path
 _logger = logging.getLogger(__name__)
 
 # what import_folder did: its history records, whether files wait for the next run (its time was up), and
-# whether it did nothing because another import held the lock
-ImportOutcome = collections.namedtuple("ImportOutcome", "records continued skipped", defaults=(False,))
+# whether it did nothing because another import held the lock, and whether other sessions held a load's swap back
+ImportOutcome = collections.namedtuple("ImportOutcome", "records continued skipped held", defaults=(False, False))
 # how long a run skipped by another import waits before it asks again (not at once: the other may take minutes)
 RETRY_AFTER_LOCK = datetime.timedelta(minutes=1)
 # an update of a table may take this many times its export's last import: its file read whole, then loaded
@@ -68,9 +68,9 @@ class CegidImportRun(models.Model):
             if requested:
                 params.set_param(PARAM_IMPORT_REQUEST, fields.Datetime.to_string(fields.Datetime.now()))
             self._import_after_lock()
-        elif updates and not deferred and self.env["is.cegid.export"].sudo().search_count(
-                [("update_requested", "=", True)], limit=1):
-            self._import_after_lock()  # an update the lock held back (it stays requested)
+        elif outcome.held or (updates and not deferred and self.env["is.cegid.export"].sudo().search_count(
+                [("update_requested", "=", True)], limit=1)):
+            self._import_after_lock()  # a swap other sessions hold back, an update the lock held back (requested still)
         if outcome.continued or deferred:
             # fully done for Odoo, which would run it again in the same turn; a new turn has a limit of its own
             self.env["ir.cron"]._notify_progress(done=len(outcome.records), remaining=0)
@@ -136,7 +136,8 @@ class CegidImportRun(models.Model):
 
     @api.model
     def _import_after_lock(self):
-        """Have the import cron run again in a while: another import held the lock, and may hold it minutes more.
+        """Have the import cron run again in a while: another import held the lock, or other sessions a load's swap,
+        and may hold it minutes more.
 
         Not at once: the cron would wake, meet the lock and ask again, in a loop, as long as the other runs.
         """
@@ -168,7 +169,7 @@ class CegidImportRun(models.Model):
             loads, ended = self._loads_in_progress(folder, waiting)
             if ended:
                 waiting = waiting_files(folder)  # without the superseded files, archived
-            records, continued = self._record_interrupted() | ended, False
+            records, continued, held = self._record_interrupted() | ended, False, False
             worked = worked or bool(transfer)  # a download or an update came first in this run
             # the first file of an export under review waits for its table, quietly; a file of an export whose
             # table a manager asked to update waits for the update, which the import cron makes (an archived one
@@ -196,7 +197,11 @@ class CegidImportRun(models.Model):
                 worked = True
                 if record.state == "waiting":  # its export went under review: its other files wait with it
                     waits |= record.export_id
-                if record.state == "loading":
+                if record.message_code == "import.swap_held":
+                    # other sessions, not the run's time, hold it back: the other exports' files go on, its own wait
+                    waits |= record.export_id
+                    held = True
+                elif record.state == "loading":
                     _logger.info("Cegid import: %s loaded up to row %d, the next run goes on", name, record.row_count)
                     continued = True  # its time is up
                     break
@@ -204,7 +209,7 @@ class CegidImportRun(models.Model):
             # what the run wrote since its last file (the ends of imports left Importing, the purge) is committed
             # while it holds the lock: another run taking it first would rewrite the same records, and one would fail
             self._commit()
-        return ImportOutcome(records, continued)
+        return ImportOutcome(records, continued, held=held)
 
     @api.model
     def _importable_folder(self):

@@ -232,9 +232,13 @@ SENTENCES = {
         "action allows, the next run goes on from there. The table keeps its previous rows until the file is in "
         "whole."),
     "import.swap_waiting": _lt(
-        "All %(rows)s rows are loaded and indexed, out of readers' sight: a next run replaces the table with them, "
-        "once no session of the database still runs a transaction begun before the last part was loaded (a session "
-        "left open in a transaction holds the replacement back)."),
+        "All %(rows)s rows are loaded and indexed, out of readers' sight: the next run replaces the table with them."),
+    "import.swap_held": _lt(
+        "All %(rows)s rows are loaded and indexed, out of readers' sight, but database sessions still in a "
+        "transaction begun before the last part was loaded hold back the replacement of the table (a reader would "
+        "see it half filled); their PostgreSQL process id and application: %(sessions)s. The import tries again every "
+        "minute and meanwhile imports the files of the other exports; the table is replaced once those "
+        "transactions end (pg_stat_activity shows them, often idle in transaction)."),
     "import.profiling": _lt(
         "%(rows)s rows read so far to find the type of each column of %(export)s: the file is longer than one run "
         "of the scheduled action allows; the next run goes on from there, then loads the file."),

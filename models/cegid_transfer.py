@@ -171,7 +171,8 @@ class CegidTransfer(models.Model):
             # also after a failed run: files delivered earlier may still wait (the import has its own guards)
             imported = self.env["is.cegid.import"]._import_folder(transfer=outcome.transfer, deadline=deadline)
             continued = continued or imported.continued
-            if imported.skipped:  # another import read the folder before these files came: the import cron takes them
+            # another import read the folder before these files came, or sessions hold a swap: the import cron goes on
+            if imported.skipped or imported.held:
                 self.env["is.cegid.import"]._import_after_lock()
         if outcome.trigger == "followup":
             # the forced queries just ran in Cegid: show their new last and next executions. In a run of its own: it

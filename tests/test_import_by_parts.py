@@ -7,6 +7,9 @@ import os
 import time
 from unittest.mock import patch
 
+import psycopg2
+
+from odoo import fields, sql_db
 from odoo.tests import tagged
 from odoo.tests.common import TransactionCase, new_test_user
 from odoo.tools import config
@@ -69,8 +72,8 @@ class TestImportByParts(ImportFolderMixin, TransactionCase):
         self.assertGreater(runs, 2)
         self.assertTrue(waiting, "a run ends with the rows in and indexed, the next one swaps")
         for message in waiting:
-            self.assertTrue(message.startswith(f"All {ROWS:,} rows are loaded and indexed"), message)
-            self.assertIn("a session left open in a transaction holds the replacement back", message)
+            self.assertEqual(message, f"All {ROWS:,} rows are loaded and indexed, out of readers' sight: the next "
+                                      "run replaces the table with them.")
         self.assertEqual(seen, sorted(seen), "each run goes on where the last one stopped")
         self.assertEqual(record.state, "done")
         self.assertEqual((record.row_count, record.rows_added, record.rows_removed), (ROWS, ROWS, 2))
@@ -158,6 +161,62 @@ class TestImportByParts(ImportFolderMixin, TransactionCase):
         self.assertEqual(record.date_order, "day_first")
         self.env.cr.execute("SELECT count(*), min(pcn_datedebutabs), max(pcn_datefinabs) FROM is_cegid_absencesalarie")
         self.assertEqual(self.env.cr.fetchone(), (ROWS, datetime.date(2025, 2, 1), datetime.date(2025, 4, 3)))
+
+    def reader_in_a_transaction(self):
+        """Another program's database session (a reporting tool), its transaction open from now on."""
+        info = dict(sql_db.connection_info_for(self.env.cr.dbname)[1], application_name="report-tool")
+        reader = psycopg2.connect(**info)
+        self.addCleanup(reader.close)
+        reader.set_session(isolation_level="REPEATABLE READ")
+        reader.cursor().execute("SELECT 1")  # its snapshot, older than any part of the load
+        return reader
+
+    def test_a_swap_other_sessions_hold_back_names_them_and_lets_the_other_exports_through(self):
+        self.drop("ECRITURE.csv", export_bytes("ECRITURE", ROWS, encoding="cp1252", seed=5))
+        [record] = self.short_run().records
+        while record.message_code != "import.swap_waiting":  # all its rows in and indexed, the swap to come
+            self.assertEqual(record.state, "loading")
+            self.short_run()
+        reader = self.reader_in_a_transaction()
+        self.drop("ECRITURE.20261204T101500Z.csv", ecriture(("2025-02-01", "NEW1", "512000", "5")))
+        self.drop("ABSENCESALARIE.csv", "\n".join([ABSENCES_HEADER, ABSENCE_ROW, ""]))
+        outcome = self.Import._import_folder(deadline=time.monotonic() + 60)
+        self.assertEqual((outcome.continued, outcome.held), (False, True), "held back by others, not by time")
+        self.assertEqual((record.state, record.message_code), ("loading", "import.swap_held"))
+        self.assertIn(f"their PostgreSQL process id and application: {reader.get_backend_pid()} (report-tool).",
+                      record.message)
+        self.assertEqual(outcome.records.mapped("name"), ["ECRITURE.csv", "ABSENCESALARIE.csv"],
+                         "the other export's file imported, the newer file of the held one waits")
+        self.assertEqual(outcome.records[1].state, "done")
+        self.assertTrue((self.folder / "ECRITURE.20261204T101500Z.csv").exists())
+        self.assertEqual(self.rows(), 2, "readers still see the previous snapshot")
+        self.assertFalse(record.activity_ids, "held a moment: a report may run minutes")
+        # the cron asks again in a while, not at once: the sessions may hold it for long
+        self.run_import_cron()
+        self.assertEqual(len(self.triggers()), 1)
+        self.assertGreater(self.triggers().call_at, fields.Datetime.now() + datetime.timedelta(seconds=30))
+        # held an hour: the Cegid managers are told, once
+        manager = new_test_user(self.env, login="swap_manager",
+                                groups="base.group_user,is_cegid2odoo.group_cegid_manager")
+        since = fields.Datetime.to_string(fields.Datetime.now() - datetime.timedelta(minutes=61))
+        record.load_progress = dict(record.load_progress, held_since=since)
+        self.short_run()
+        self.short_run()
+        self.assertEqual(record.load_progress["held_since"], since)
+        activity = record.activity_ids.filtered(lambda activity: activity.user_id == manager)
+        self.assertEqual(len(activity), 1)
+        self.assertEqual(activity.summary, "Cegid import of ECRITURE.csv: Loading in parts")
+        self.assertIn("(report-tool)", activity.note)
+        # the reader ends its transaction: the table is replaced, the newer file follows, the activity is done
+        reader.rollback()
+        while record.state == "loading":
+            self.short_run()
+        self.assertEqual(record.state, "done")
+        self.assertFalse(record.activity_ids)
+        self.assertTrue(record.message_ids.filtered(
+            lambda message: "Resolved: the import of ECRITURE.csv" in (message.body or "")))
+        self.run_import()
+        self.assertEqual(self.rows(), 1, "the newer file's rows")
 
     def load_then_the_newer_file(self, newer_data):
         """A long file loading by parts, then a newer file of its export dropped: (the load's record, the newer's)."""
