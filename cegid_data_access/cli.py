@@ -6,6 +6,7 @@ The scripts stay thin: they parse their own options, call the core, and print.
 """
 
 import argparse
+import codecs
 import json
 import logging
 import os
@@ -62,9 +63,21 @@ def load_cli_settings(args):
 
 
 def print_json(data):
-    """Write ``data`` as JSON on stdout."""
-    json.dump(data, sys.stdout, indent=2, ensure_ascii=False, default=str)
+    """Write ``data`` as JSON on stdout: its characters as they are on a UTF-8 stdout, else ``\\uXXXX`` escapes.
+
+    A stdout of another encoding (``PYTHONIOENCODING=latin-1``, a C locale) would write a character it cannot
+    hold as a Python escape (``\\U0001f4c4``, ``_run``), which makes the whole output no JSON any reader takes.
+    """
+    json.dump(data, sys.stdout, indent=2, ensure_ascii=not _writes_utf8(sys.stdout), default=str)
     sys.stdout.write("\n")
+
+
+def _writes_utf8(stream):
+    """Whether ``stream`` encodes in UTF-8 (``utf8``, ``UTF-8``...); False when it names no encoding Python knows."""
+    try:
+        return codecs.lookup(getattr(stream, "encoding", None) or "").name == "utf-8"
+    except LookupError:
+        return False
 
 
 def print_table(headers, rows, stream=None):

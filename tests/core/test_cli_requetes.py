@@ -498,3 +498,18 @@ def test_settings_a_star_import_of_config_py_may_set_exit_2_naming_its_line(sim,
                              'cannot be read: config.py settings must be plain top-level assignments of literal values '
                              '(name = "value") in config.py itself.\n')
     assert sim.requests_to("/") == []
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "ascii", "utf-8"])
+def test_json_stays_json_whatever_the_encoding_of_stdout(sim, tmp_path, encoding):
+    """A name stdout's encoding cannot hold was written as a backslash escape (``\\U0001f4c4``) inside a JSON
+    string, which no JSON reader takes: the JSON is ASCII-escaped unless stdout is UTF-8, and reads back whole."""
+    query = sim.add_scheduler("Rapport📄 été")
+    path = write_config_py(tmp_path / "config.py", sim.config_py_values())
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CEGID_")}
+    env["PYTHONIOENCODING"] = encoding
+    result = subprocess.run([sys.executable, str(SCRIPTS / SCRIPT), "--config", str(path), "--list", "--json"],
+                            capture_output=True, text=True, encoding=encoding, env=env, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert [(item["id"], item["name"]) for item in json.loads(result.stdout)] == [(query, "Rapport📄 été")]
+    assert ("📄" in result.stdout) == (encoding == "utf-8")  # UTF-8 keeps the characters as they are
