@@ -18,6 +18,9 @@ PROVIDER_CANDIDATES = ("cegid-xrp", "HR Sprint On Demand", "xrp", "hr-sprint", "
 # (500) may be the API's answer to a candidate that is no provider, where the contract says 404: the next is tried,
 # without retrying an answer; only when no probe is answered otherwise is it an outage
 OUTAGE_STATUSES = (429, 502, 503, 504)
+# what stops it too: the calls refused (401 twice is already an AuthenticationError; a 403 is an ApiError), as --list
+# reports them
+STOPPING_STATUSES = (401, 403, *OUTAGE_STATUSES)
 
 
 class ProviderDiscovery:
@@ -31,8 +34,8 @@ class ProviderDiscovery:
 
         A candidate that is no provider is answered 404 or empty (a 500 is read so too, and not retried);
         a 429, 502, 503 or 504 still there after the retries is an outage, raised as such (no other
-        candidate would be answered either), and so are 500s when no probe was answered otherwise, and
-        a redirect (not followed: ``CegidClient._send``).
+        candidate would be answered either), and so are 500s when no probe was answered otherwise, a
+        refusal (401, 403) and a redirect (not followed: ``CegidClient._send``).
         """
         candidates = [self.settings.tenant_id, *PROVIDER_CANDIDATES]
         probes = (
@@ -52,10 +55,10 @@ class ProviderDiscovery:
                 except AuthenticationError:
                     raise
                 except ApiError as err:
-                    if err.status in OUTAGE_STATUSES or 300 <= (err.status or 0) < 400:
-                        # the gateway still busy or down after the retries, or sending the calls elsewhere (an
-                        # old base URL): no answer about this candidate, nor (soon) about the others; "not
-                        # found" would send the user looking for a GUID
+                    if err.status in STOPPING_STATUSES or 300 <= (err.status or 0) < 400:
+                        # the gateway still busy or down after the retries, sending the calls elsewhere (an old
+                        # base URL), or refusing them (a key without the rights): no answer about this candidate,
+                        # nor (soon) about the others; "not found" would send the user looking for a GUID
                         raise
                     _logger.debug("discovery %s: %s", path.split("/")[3], err)
                     if server_error is not False:
@@ -69,7 +72,7 @@ class ProviderDiscovery:
         if server_error:
             raise server_error
         raise NotFoundError("api.no_provider", tenant_id=self.settings.tenant_id,
-                            candidates=", ".join(repr(c) for c in candidates))
+                            candidates=", ".join(f"“{c}”" for c in candidates))
 
     @staticmethod
     def _provider_from_datasources(data, candidate):

@@ -155,6 +155,22 @@ def test_discover_nothing_found_exits_1(sim, tmp_path):
     result = run(sim, tmp_path, "--discover", cegid_provider_id="")
     assert result.returncode == 1
     assert "Provider not found" in result.stderr
+    # the candidates in typographic quotes, not in Python's ('cegid-xrp', "HR Sprint On Demand")
+    assert f"(tried “{sim.tenant_id}”, “cegid-xrp”, “HR Sprint On Demand”, “xrp”, " in result.stderr
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_discover_without_access_says_so_and_exits_3_as_list_does(sim, tmp_path, status):
+    """Every probe refused 403 (the key lacks the rights): "Provider not found ... find its GUID in the Cegid
+    portal" (exit 1) sent the user looking for a GUID; it is the refusal --list reports (a 401 already was)."""
+    sim.inject("GET", "/tenant/", status=status, times=1000)
+    discovered = run(sim, tmp_path, "--discover", cegid_provider_id="")
+    listed = run(sim, tmp_path, "--list")
+    assert (discovered.returncode, listed.returncode) == (3, 3), discovered.stderr + listed.stderr
+    assert discovered.stderr.startswith(f"Error: Cegid API refused discovery of '{sim.tenant_id}' (HTTP {status}): "
+                                        f"Simulated failure {status}")  # a 401: and which settings to check
+    assert "Provider not found" not in discovered.stderr and discovered.stdout == ""
+    assert listed.stderr.startswith(f"Error: Cegid API refused the list of scheduled queries (HTTP {status}): ")
 
 
 @pytest.mark.parametrize("status", [503, 429])

@@ -414,7 +414,7 @@ def test_discover_provider_not_found(sim):
     sim.provider_aliases = set()
     with pytest.raises(NotFoundError) as caught:
         client_for(sim).discover_provider()
-    assert caught.value.code == "api.no_provider" and "'cegid-xrp'" in caught.value.params["candidates"]
+    assert caught.value.code == "api.no_provider" and "“cegid-xrp”" in caught.value.params["candidates"]
 
 
 def test_a_500_to_a_probe_is_read_as_no_provider_without_retrying_it(azurite):
