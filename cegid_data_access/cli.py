@@ -107,6 +107,7 @@ def run(main, secrets_holder=None):
 
     A reader that went away (``--list | head -2``) ends the run silently: ``EXIT_READER_GONE``.
     """
+    _open_closed_streams()
     try:
         return _run(main, secrets_holder if secrets_holder is not None else [])
     except BrokenPipeError:
@@ -118,6 +119,19 @@ def run(main, secrets_holder=None):
             os.dup2(devnull, stream.fileno())
         os.close(devnull)
         return EXIT_READER_GONE
+
+
+def _open_closed_streams():
+    """Give a stdout or stderr the caller closed (``2>&-``, ``>&-``: Python's is then None) a /dev/null writer.
+
+    Whatever the script says there is lost, as the caller asked, and the run goes on: without it, the first
+    line written (the transfer's table, a warning) raised, and the run stopped with nothing done. Opened now,
+    /dev/null takes the closed descriptor (the lowest free one), which no file the run opens can take then, to
+    receive what is written on 1 or 2 (a C library's message, Python's last words) in its content.
+    """
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # open to the process's end
 
 
 def _run(main, secrets_holder):

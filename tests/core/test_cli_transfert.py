@@ -195,6 +195,29 @@ def test_transfer_prints_table_progress_and_summary(azurite, tmp_path):
     assert blob_names(setup.container) == []
 
 
+@pytest.mark.parametrize("closed", ["2>&-", ">&-", ">&- 2>&-"])
+def test_a_transfer_run_with_its_output_closed_transfers_all_the_same(azurite, tmp_path, closed):
+    """A crontab line ending ``2>&-`` (or ``>&-``) closes the stream: Python then has no sys.stderr (stdout), and
+    the run did nothing (exit 1 with stderr closed, 4 with stdout closed) without a word. What it would have said
+    on a closed stream is lost, the files are transferred."""
+    setup = Setup(azurite, tmp_path)
+    upload(setup.container, "ECRITURE.csv", b"E_DEBIT\n1\n")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CEGID_")}
+
+    result = subprocess.run(["sh", "-c", f'exec "$0" "$@" {closed}', sys.executable, str(SCRIPTS / SCRIPT),
+                             "--config", str(setup.config)],
+                            capture_output=True, text=True, env=env, timeout=120, check=False)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert delivered_files(setup.folder) == {"ECRITURE.csv": b"E_DEBIT\n1\n"}
+    assert blob_names(setup.container) == []
+    if closed == "2>&-":
+        assert "Summary: 1 file(s) transferred" in result.stdout
+    else:
+        assert result.stdout == ""
+    assert result.stderr == ""
+
+
 def test_json_summary_and_exit_1_on_refused(azurite, tmp_path):
     setup = Setup(azurite, tmp_path)
     upload(setup.container, "ok.csv", b"ok")
