@@ -9,6 +9,7 @@ parameter ending in ``_code`` is itself a code, rendered with the same parameter
 
 import datetime
 import re
+import unicodedata
 
 from .settings import ENV_PREFIX, config_py_name
 
@@ -125,28 +126,40 @@ TEXTS = {
 }
 
 
-# what a terminal or a log reader takes for something else than a character of a name: C0 and C1 controls
-# (line breaks, ESC starting a terminal sequence, DEL) and Unicode's line and paragraph separators
-_UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_UNSHOWABLE_BUT_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+# what a terminal or a log reader takes for something else than a character of a name: controls (C0 and C1: line
+# breaks, ESC starting a terminal sequence, DEL), Unicode's line and paragraph separators, and its format
+# characters (bidi controls that show a name reversed, "x\u202eVSC.exe" as "xexe.CSV"; zero-width ones that hide
+# a difference, U+200B, U+FEFF)
+_UNSHOWABLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
+# the characters to look at: all but printable ASCII (which shows as it is)
+_NOT_PLAIN = re.compile("[^\x20-\x7e]")
 
 
 def shown(text, keep_lines=False):
-    """``text`` as the scripts print it: each control character escaped as Python writes it (``\\n``, ``\\x1b``).
+    """``text`` as the scripts print it: each control or format character escaped as Python writes it (``\\n``,
+    ``\\x1b``, ``\\u202e``).
 
     A name from Azure or Cegid (a blob, a scheduled query) can hold any character: unescaped, a line break
-    would forge lines of the output (``x\\n[1/1] DONE ...``), an ESC would drive the terminal. With
-    ``keep_lines`` (a text of several lines, e.g. a query's SQL) line breaks and tabs are kept; a Windows
-    line end reads as a line end. Idempotent: what it writes is printable, a backslash is kept as it is.
+    would forge lines of the output (``x\\n[1/1] DONE ...``), an ESC would drive the terminal, a bidi control
+    would show it reversed. With ``keep_lines`` (a text of several lines, e.g. a query's SQL) line breaks and
+    tabs are kept; a Windows line end reads as a line end. Idempotent: what it writes is printable, a backslash
+    is kept as it is.
     """
     text = str(text)
     if keep_lines:
-        return _UNSHOWABLE_BUT_LINES.sub(_escaped, text.replace("\r\n", "\n"))
-    return _UNSHOWABLE.sub(_escaped, text)
+        return _NOT_PLAIN.sub(_escaped_but_lines, text.replace("\r\n", "\n"))
+    return _NOT_PLAIN.sub(_escaped, text)
 
 
 def _escaped(match):
-    return repr(match.group())[1:-1]
+    """The character matched, escaped when it is a control, separator or format one."""
+    char = match.group()
+    return repr(char)[1:-1] if unicodedata.category(char) in _UNSHOWABLE_CATEGORIES else char
+
+
+def _escaped_but_lines(match):
+    """As ``_escaped``, a line break or a tab kept."""
+    return match.group() if match.group() in "\n\t" else _escaped(match)
 
 
 def where_to_set(setting):

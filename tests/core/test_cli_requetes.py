@@ -281,6 +281,17 @@ def test_a_query_name_from_cegid_cannot_forge_lines_nor_drive_the_terminal(sim, 
     assert f"-- {escaped} ({query})\nSELECT 1\nFROM PAIE\\x1b[2J\n" in listed  # the SQL keeps its lines
 
 
+def test_a_query_name_from_cegid_cannot_reorder_or_hide_what_the_console_shows(sim, tmp_path):
+    """Bidi controls and zero-width characters (format characters) are escaped as the control characters are;
+    the letters of any script, and an accent, are shown as they are."""
+    query = sim.add_scheduler("PAIE\u202eTIDEBC\u200b\u2069 é ص", content="SELECT 1 -- \u2067x\u2069\nFROM PAIE")
+    result = run(sim, tmp_path, "--list", "--sql")
+    assert result.returncode == 0, result.stderr
+    listed = f"-- PAIE\\u202eTIDEBC\\u200b\\u2069 é ص ({query})\nSELECT 1 -- \\u2067x\\u2069\nFROM PAIE\n"
+    assert listed in result.stdout
+    assert not any(char in result.stdout for char in "\u202e\u200b\u2067\u2069"), result.stdout
+
+
 def test_list_json(sim, tmp_path):
     ecriture, analytiq = add_two(sim)
     result = run(sim, tmp_path, "--list", "--json", "--sql")

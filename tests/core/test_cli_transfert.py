@@ -787,6 +787,24 @@ def test_a_blob_name_cannot_forge_lines_nor_drive_the_terminal(azurite, tmp_path
     assert not any(char in result.stdout + result.stderr for char in "\r\x85\u2028")
 
 
+def test_a_blob_name_cannot_reorder_or_hide_what_the_console_shows(azurite, tmp_path):
+    """Bidi controls and zero-width characters (Unicode's format characters) reached the console raw: a terminal
+    showed ``x\u202eVSC.exe`` as ``xexe.CSV`` and ``A\u200bB`` as ``AB``. Each is shown escaped, as Python
+    writes it."""
+    setup = Setup(azurite, tmp_path)
+    hostile = "x\u202eVSC.exe\u2066\u200b\u200f\ufeff.csv"
+    upload(setup.container, hostile, b"hostile")
+
+    result = run(setup)
+
+    assert result.returncode == 1
+    assert blob_names(setup.container) == [hostile]  # refused (name.control_characters), left in Azure
+    escaped = "x\\u202eVSC.exe\\u2066\\u200b\\u200f\\ufeff.csv"
+    assert f"[1/1] REFUSED {escaped} (7 B): name refused: " in result.stdout
+    assert f"  NOT TRANSFERRED {escaped}: name refused: " in result.stdout
+    assert not any(char in result.stdout + result.stderr for char in "\u202e\u2066\u200b\u200f\ufeff")
+
+
 def test_a_file_delivered_but_not_deleted_is_not_summed_up_as_not_transferred(azurite, tmp_path):
     """A SAS without the delete permission: the file is in the import folder, once; the summary says what failed."""
     setup = Setup(azurite, tmp_path)
