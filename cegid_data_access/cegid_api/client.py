@@ -59,6 +59,11 @@ class ForceOutcome:
     error: Exception = None
 
 
+def _is_token(value):
+    """Whether ``value`` can be a bearer token: a str of printable ASCII characters (RFC 6750's are fewer)."""
+    return isinstance(value, str) and value.isascii() and value.isprintable()
+
+
 def _answer_lost(err):
     """Whether a failed call may have been carried out all the same: no answer, or the API's own failure (5xx)."""
     if isinstance(err, ConnectionFailure):
@@ -244,6 +249,10 @@ class CegidClient(ProviderDiscovery):
         token = data.get("accessToken") if isinstance(data, dict) else None
         if not token:
             raise ApiError("api.no_token", status=response.status_code, op_code=op[0])
+        if not _is_token(token):
+            # a number, or a character no HTTP header carries: requests would fail on it (or send it as Latin-1
+            # bytes) and the masking of secrets on a number; the value is not quoted, it may be a working token
+            raise ApiError("api.unexpected_answer", op_code=op[0])
         try:
             lifetime = max(0.0, float(data.get("expireIn")))
         except (TypeError, ValueError):

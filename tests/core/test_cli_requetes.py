@@ -211,6 +211,21 @@ def test_a_token_request_the_gateway_does_not_find_is_the_token_refused_not_an_u
     assert len(sim.requests_to("/tokenprovider/Token")) == 1 and len(sim.requests) == 1
 
 
+@pytest.mark.parametrize("token", [123456, "tökén-S3cr3t-ok", "tok\u2028en-S3cr3t", "", None])
+def test_a_token_answer_that_is_no_usable_token_is_an_unexpected_answer_not_a_defect(sim, tmp_path, token):
+    """An accessToken that is a number, or holds a character no HTTP header carries, ended as "Unexpected error:
+    TypeError" or "UnicodeEncodeError" (exit 4, "a defect"), or was sent as Latin-1 bytes: it is Cegid's answer
+    that is wrong (exit 3), said before it is used, and the value is not shown."""
+    sim.add_scheduler("ECRITURE")
+    sim.next_tokens = [token, token]  # the simulator refuses a number it gave (its "123456" is no str): asked again
+    result = run(sim, tmp_path, "--list")
+    assert result.returncode == 3, result.stdout + result.stderr
+    wrong = "with an unexpected JSON value" if token else "without an accessToken"
+    assert result.stderr == f"Error: Cegid API answered the token request {wrong}\n"
+    assert result.stdout == "" and sim.requests_to("schedulers/tenant") == []
+    assert not token or str(token) not in result.stderr
+
+
 def test_missing_provider_id_says_run_discover(sim, tmp_path):
     result = run(sim, tmp_path, "--list", cegid_provider_id="")
     assert result.returncode == 2
