@@ -14,10 +14,11 @@
 Only nextExecution changes when forcing: the cron stays, and the daily schedule
 resumes after the forced run. A disabled query is never forced.
 
-Exit status: 0 done, 1 nothing matched (no query, no provider) or some
-queries could not be forced, 2 usage or configuration error, 3 connection
-failure or a request Cegid refused (authentication, permissions), 4 unexpected
-error (one line, secrets masked).
+Exit status: 0 done (a disabled query that matched is skipped, which is no
+failure), 1 nothing matched (no query, no provider) or Cegid failed to force
+some queries, 2 usage or configuration error, 3 connection failure or a
+request Cegid refused (authentication, permissions), 4 unexpected error (one
+line, secrets masked).
 """
 
 import os
