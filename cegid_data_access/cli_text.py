@@ -49,6 +49,7 @@ TEXTS = {
     "api.unreachable": "Cegid API unreachable ({op}): connection failed ({host}, {attempts} attempts)",
     "api.timeout": "Cegid API unreachable ({op}): timed out ({host}, {attempts} attempts)",
     "api.out_of_time": "Cegid API: no answer within the time allowed ({op}, {host}); try again later",
+    "api.tls_failed": "Cegid API unreachable ({op}): the secure connection (TLS) failed ({host}): {reason}",
     "api.broken_answer": "Cegid API: the answer to {op} broke off or could not be read ({host})",
     "api.credentials_refused": ("Cegid API refused {op} (HTTP {status}): {detail} (check cegid_tenant_id, "
                                 "cegid_api_key_id, cegid_api_key_secret and cegid_subscription_key)"),

@@ -119,6 +119,7 @@ CODES = {
     "api.unreachable": ("op_code", "host", "attempts"),
     "api.timeout": ("op_code", "host", "attempts"),
     "api.out_of_time": ("op_code", "host"),
+    "api.tls_failed": ("op_code", "host", "reason"),
     "api.broken_answer": ("op_code", "host"),
     "api.credentials_refused": ("op_code", "status", "detail"),
     "api.refused": ("op_code", "status", "detail"),

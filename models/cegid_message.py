@@ -290,6 +290,8 @@ SENTENCES = {
         "The Cegid API cannot be reached (%(op)s): no answer in time (%(host)s, %(attempts)s attempts)."),
     "api.out_of_time": _lt(
         "The Cegid API did not answer within the time Odoo allows (%(op)s, %(host)s): try again later."),
+    "api.tls_failed": _lt(
+        "The Cegid API cannot be reached (%(op)s): the secure connection (TLS) failed (%(host)s): %(reason)s."),
     "api.broken_answer": _lt("The answer of the Cegid API to %(op)s broke off or could not be read (%(host)s)."),
     "api.credentials_refused": _lt(
         "The Cegid API refused %(op)s (HTTP %(status)s): %(detail)s. Check the tenant id, the API key id, "

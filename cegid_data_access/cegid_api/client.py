@@ -16,6 +16,8 @@ import copy
 import dataclasses
 import datetime
 import logging
+import re
+import ssl
 import threading
 import time
 from urllib.parse import quote, urlsplit
@@ -38,6 +40,9 @@ SCHEDULER_PUT_PATH = "query/api/V1/schedulers"
 TOKEN_MARGIN = 60  # seconds before expireIn when a cached token is renewed
 DEFAULT_TOKEN_LIFETIME = 300  # when expireIn is unreadable, do not trust the token for long
 DETAIL_LIMIT = 300
+TLS_REASON_LIMIT = 200
+# the frame of an ssl module message around its reason: "[SSL: CERTIFICATE_VERIFY_FAILED] " and " (_ssl.c:1006)"
+_SSL_MESSAGE_FRAME = re.compile(r"^\[[^\]]*\]\s*|\s*\(_ssl\.c:\d+\)$")
 # characters of an answer that is not JSON its error quotes
 NOT_JSON_START = 120
 # the operations whose answer is a secret (a bearer token, a SAS URL): an answer that is not JSON is not quoted
@@ -57,6 +62,21 @@ class ForceOutcome:
     next_execution: str = None
     status: str = "forced"
     error: Exception = None
+
+
+def tls_reason(err):
+    """The reason of a TLS failure, short: "certificate verify failed: self-signed certificate", on one line.
+
+    The ssl module's error under ``requests``' and urllib3's wrappers, without its frame; else the last wrapper's.
+    """
+    found = err
+    seen = set()
+    while found is not None and not isinstance(found, ssl.SSLError) and id(found) not in seen:
+        seen.add(id(found))
+        inner = getattr(found, "reason", None) or (found.args[0] if found.args else None)
+        found = inner if isinstance(inner, BaseException) else None
+    text = str(found if found is not None else err)
+    return " ".join(_SSL_MESSAGE_FRAME.sub("", text).split())
 
 
 def _is_token(value):
@@ -160,6 +180,11 @@ class CegidClient(ProviderDiscovery):
         try:
             response = (session or self.session).request(method, url, headers=headers, params=params,
                                                          json=json_body, timeout=timeout, allow_redirects=False)
+        except requests.exceptions.SSLError as err:
+            # the certificate refused (expired, self-signed, another host's: a proxy inspecting TLS), or no TLS
+            # spoken there: not retried (retry.py), and not the network failing, as "connection failed" read
+            raise ConnectionFailure("api.tls_failed", op_code=op[0], **op[1], host=urlsplit(url).netloc,
+                                    reason=self._redact(tls_reason(err))[:TLS_REASON_LIMIT]) from None
         except (requests.Timeout, requests.ConnectionError, requests.exceptions.RetryError) as err:
             cause = err.args[0] if err.args else None
             reason = getattr(cause, "reason", None)
@@ -169,7 +194,7 @@ class CegidClient(ProviderDiscovery):
                 timed_out = isinstance(err, requests.Timeout) or isinstance(reason, ReadTimeoutError)
                 # a call urllib3 does not retry (a change whose answer is lost) is raised as it failed, not as
                 # exhausted
-                attempts = self.max_retries + 1 if isinstance(cause, MaxRetryError) else 1
+                attempts = getattr(cause, "attempts", self.max_retries + 1) if isinstance(cause, MaxRetryError) else 1
                 failure = ConnectionFailure("api.timeout" if timed_out else "api.unreachable", op_code=op[0],
                                             **op[1], host=urlsplit(url).netloc, attempts=attempts)
             # no connection made (refused, a name unknown, a connect timeout): nothing was sent

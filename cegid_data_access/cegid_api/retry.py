@@ -62,7 +62,13 @@ class CappedRetry(Retry):
     def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
         """The next attempt's Retry; MaxRetryError as when exhausted if it would start, or after an attempt that
         got no answer could end, past the deadline."""
-        retry = super().increment(method, url, response, error, _pool, _stacktrace)
+        try:
+            retry = super().increment(method, url, response, error, _pool, _stacktrace)
+        except MaxRetryError as err:
+            # the attempts made, for the message: a failure urllib3 does not retry (a TLS error: ``other=0``)
+            # ends after one, not after every retry the settings allow
+            err.attempts = len(self.history) + 1
+            raise
         if self.deadline is not None:
             wait = retry.get_retry_after(response) if response is not None else None
             wait = retry.get_backoff_time() if wait is None else wait

@@ -16,6 +16,8 @@ import datetime
 import json
 import re
 import secrets
+import ssl
+import subprocess
 import threading
 import time
 import uuid
@@ -187,7 +189,7 @@ class CegidSimulator:
         provider_id=DEFAULT_PROVIDER_ID, api_key_id=DEFAULT_CREDENTIALS["api_key_id"],
         api_key_secret=DEFAULT_CREDENTIALS["api_key_secret"],
         subscription_key=DEFAULT_CREDENTIALS["subscription_key"], token_lifetime=3600, sas_lifetime=3600,
-        base_path="", provider_aliases=None, discovery_endpoints=("datasources",),
+        base_path="", provider_aliases=None, discovery_endpoints=("datasources",), tls_cert=None,
     ):
         self.blob_service_url = blob_service_url
         self.sas_token_factory = sas_token_factory
@@ -203,6 +205,8 @@ class CegidSimulator:
         # candidates of discovery that resolve to provider_id, and which endpoints know them
         self.provider_aliases = set(provider_aliases or {self.tenant_id})
         self.discovery_endpoints = set(discovery_endpoints)
+        # (certificate file, key file): served over TLS with them (a certificate no client trusts: see self_signed)
+        self.tls_cert = tls_cert
         # the shape of the SAS answer; tests switch these to check robust joining
         self.sas_uri_trailing_slash = True
         self.sas_token_question_mark = True
@@ -224,7 +228,7 @@ class CegidSimulator:
     @property
     def base_url(self):
         """The URL to put in ``cegid_api_base_url`` (no trailing slash)."""
-        return f"http://127.0.0.1:{self.port}{self.base_path}"
+        return f"{'https' if self.tls_cert else 'http'}://127.0.0.1:{self.port}{self.base_path}"
 
     @property
     def credentials(self):
@@ -255,6 +259,11 @@ class CegidSimulator:
         if self._server is None:
             self._server = _Server(("127.0.0.1", 0), _Handler)
             self._server.simulator = self
+            if self.tls_cert:
+                context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+                context.load_cert_chain(*self.tls_cert)
+                # a handshake the client breaks off (it refuses the certificate) fails the accept: not served
+                self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
             # a short poll interval keeps stop() quick: tests start one simulator each
             self._thread = threading.Thread(
                 target=self._server.serve_forever, args=(0.05,), name="cegid-simulator", daemon=True
@@ -504,6 +513,15 @@ class CegidSimulator:
             return Answer(404, {"errorMessage": f"Scheduler {obj['id']} not found"})
         self.schedulers[obj["id"]] = copy.deepcopy(obj)
         return Answer(200, copy.deepcopy(obj))
+
+
+def self_signed(folder, host="127.0.0.1"):
+    """(certificate file, key file) of a self-signed certificate for ``host``, made with openssl in ``folder``."""
+    cert, key = str(folder / "cert.pem"), str(folder / "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "2", "-subj", f"/CN={host}", "-addext", f"subjectAltName=IP:{host}"],
+                   check=True, capture_output=True, timeout=60)
+    return cert, key
 
 
 def write_config_py(path, values):

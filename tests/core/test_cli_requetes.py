@@ -226,6 +226,18 @@ def test_a_token_answer_that_is_no_usable_token_is_an_unexpected_answer_not_a_de
     assert not token or str(token) not in result.stderr
 
 
+def test_a_certificate_refused_says_so_in_one_line_and_exits_3(azurite, tmp_path):
+    """Not "connection failed (..., 5 attempts)": TLS, and why, once."""
+    from cegid_testkit.simulator import make_simulator_for, self_signed
+
+    with make_simulator_for(azurite, tls_cert=self_signed(tmp_path)) as tls_sim:
+        result = run(tls_sim, tmp_path, "--list")
+        port = tls_sim.port
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert result.stderr == (f"Error: Cegid API unreachable (the token request): the secure connection (TLS) failed "
+                             f"(127.0.0.1:{port}): certificate verify failed: self-signed certificate\n")
+
+
 def test_missing_provider_id_says_run_discover(sim, tmp_path):
     result = run(sim, tmp_path, "--list", cegid_provider_id="")
     assert result.returncode == 2

@@ -8,6 +8,7 @@ import logging
 import time
 
 import pytest
+import requests
 from azure.storage.blob import ContainerClient
 
 from cegid_data_access.cegid_api.client import CegidClient, change_unconfirmed, container_url, join_url
@@ -329,6 +330,34 @@ def test_dropped_connections_become_connection_failure(sim):
     assert caught.value.exit_code == 3 and caught.value.code == "api.unreachable"
     assert caught.value.params["attempts"] == 2
     assert len(token_requests(sim)) == 2
+
+
+def test_a_certificate_refused_is_a_tls_failure_that_says_why_after_one_attempt(azurite, tmp_path):
+    """A certificate the client does not trust (self-signed, expired, a proxy's) read "connection failed (host,
+    5 attempts)": no reason, and attempts urllib3 never made (it does not retry a TLS failure). It says TLS and
+    why; the retries' history counts the attempts."""
+    from cegid_testkit.simulator import make_simulator_for, self_signed
+
+    with make_simulator_for(azurite, tls_cert=self_signed(tmp_path)) as tls_sim:
+        client = client_for(tls_sim)
+        with pytest.raises(ConnectionFailure) as caught:
+            client.get_token()
+        with pytest.raises(requests.exceptions.SSLError) as raw:  # what the session met, under the client
+            client.session.get(join_url(tls_sim.base_url, "tokenprovider/Token"), timeout=5)
+        port = tls_sim.port
+    assert (caught.value.code, caught.value.exit_code) == ("api.tls_failed", 3)
+    assert describe(caught.value) == (f"Cegid API unreachable (the token request): the secure connection (TLS) "
+                                      f"failed (127.0.0.1:{port}): certificate verify failed: self-signed "
+                                      "certificate")
+    assert raw.value.args[0].attempts == 1 and tls_sim.requests == []
+
+
+def test_an_http_server_answering_https_is_a_tls_failure(sim):
+    client = client_for(sim, settings={"api_base_url": sim.base_url.replace("http://", "https://")})
+    with pytest.raises(ConnectionFailure) as caught:
+        client.get_token()
+    assert caught.value.code == "api.tls_failed"
+    assert "wrong version number" in caught.value.params["reason"] and "_ssl.c" not in caught.value.params["reason"]
 
 
 def test_timeout_becomes_connection_failure(sim):
