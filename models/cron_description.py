@@ -139,6 +139,8 @@ def _reader_zone(tz):
 
 def _describe_hours(minute, hour, day, weekday, clock, _):
     """The description for a fixed minute, or None."""
+    if hour == "*/1":
+        hour = "*"  # every hour: not "Every 1 hours"
     step = _STEP.match(hour)
     if step and (not int(step.group(1)) or 24 % int(step.group(1))):
         step = None  # */5 runs at 0, 5, 10, 15 and 20 h: not every 5 hours (20 h to 0 h is 4)

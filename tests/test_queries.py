@@ -422,6 +422,7 @@ class TestQueries(CegidCase):
         self.assertEqual(describe_cron("0 2 * * *"), "Every day at 02:00 UTC")
         self.assertEqual(describe_cron("15 * * * *"), "Every hour at minute 15")
         self.assertEqual(describe_cron("0 */4 * * *"), "Every 4 hours at minute 0")
+        self.assertEqual(describe_cron("0 */1 * * *"), "Every hour at minute 0")
         self.assertEqual(describe_cron("0 7 1 * *"), "Every month on the 1st at 07:00 UTC")
         self.assertEqual(describe_cron("0 7 * * 1,3"), "Every Monday and Wednesday at 07:00 UTC")
         self.assertEqual(describe_cron("0 7 * * 7"), "Every Sunday at 07:00 UTC")
