@@ -151,7 +151,22 @@ def is_container_sas_url(url):
     if not is_http_url(url):
         return False
     parts = urlsplit(url)
-    return bool(parts.path.strip("/")) and bool(parse_qs(parts.query).get("sig"))
+    return is_host_name(parts.hostname) and bool(parts.path.strip("/")) and bool(parse_qs(parts.query).get("sig"))
+
+
+def is_host_name(host):
+    """Whether ``host`` is an IP address, or a name whose labels are 1 to 63 characters (one final dot allowed).
+
+    urllib3 refuses any other host only when it connects, with an exception the SDK lets through (no setting
+    named, a crashed run): ``account.blob..core.windows.net``, a label of 64 characters.
+    """
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:  # a name
+        pass
+    name = host[:-1] if host.endswith(".") else host
+    return len(name) <= 253 and all(0 < len(label) <= 63 for label in name.split("."))
 
 
 SETTING_NAMES = tuple(field.name for field in dataclasses.fields(Settings))

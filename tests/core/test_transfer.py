@@ -677,6 +677,17 @@ def test_a_sas_url_without_a_container_is_a_setting_error_for_the_check(box):
     assert (caught.value.code, caught.value.setting) == ("config.bad_sas_url", "sas_url")
 
 
+@pytest.mark.parametrize("host", ["account.blob..core.windows.net", ".account.blob.core.windows.net",
+                                  "a" * 64 + ".blob.core.windows.net", "account.blob.core.windows.net.."])
+def test_a_sas_url_whose_host_has_an_empty_or_too_long_label_is_a_setting_error(box, host):
+    """urllib3 refused it only when connecting (LocationParseError): a traceback, and the run recorded as crashed."""
+    box.settings.sas_url = f"https://{host}/container?sv=1&sp=rld&sig=x"
+    for run in (run_transfer, check_connection):
+        with pytest.raises(ConfigError) as caught:
+            run(box.settings)
+        assert (caught.value.code, caught.value.setting) == ("config.bad_sas_url", "sas_url")
+
+
 def test_check_connection_deletes_nothing(azurite, box):
     upload(box.container, "ECRITURE.csv", b"12345")
     steps = check_connection(box.settings)
