@@ -254,6 +254,8 @@ class ResConfigSettings(models.TransientModel):
                 "before that sleep: under %(minimum)s s a scheduled action may be killed before it has done "
                 "anything. Raise limit_time_real_cron to at least %(minimum)s s.",
                 sleep=count(CRON_WORST_WAKE), minimum=count(CRON_LIMIT_MIN)))
+        if budget <= 0:
+            return "\n".join(lines) or False  # 1 or 2 s leave a run nothing: the line above says what to do
         if rate and largest / rate > budget:
             lines.append(self.env._(
                 "The largest export of the last 30 days (%(size)s) takes about %(seconds)s s to download at the "

@@ -182,6 +182,12 @@ class TestSettings(CegidCase):
         # an import of 1,500 s needs a run of 1,500 s: a limit of 2,000 s, read with the thousands separator
         self.assertIn("took 1,500 s", warning)
         self.assertIn("at least 2,000 s", warning)
+        for limit in (1, 2):  # a run budget of -1 and 0 s: no runs to count, nothing to divide by
+            with patch.dict(config.options, {"workers": 2, "limit_time_real_cron": limit}):
+                values = self.env["res.config.settings"].default_get(["cegid_cron_time_warning"])
+            self.assertIn("Raise limit_time_real_cron to at least", values["cegid_cron_time_warning"])
+            self.assertNotIn("runs", values["cegid_cron_time_warning"])
+            self.assertNotIn("took", values["cegid_cron_time_warning"])
 
     def test_a_threaded_servers_cron_thread_stops_before_the_restart_odoo_orders(self):
         """Without workers Odoo restarts itself once a cron thread's turn passes its limit: a run stops before."""
