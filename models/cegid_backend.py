@@ -48,6 +48,7 @@ HAND_OVER_MARGIN = datetime.timedelta(seconds=1)  # past the second a trigger's 
 DOWNLOAD_CRON = "is_cegid2odoo.ir_cron_cegid_download"
 IMPORT_CRON = "is_cegid2odoo.ir_cron_cegid_import"
 DEFAULT_HISTORY_DAYS = 90
+MAX_HISTORY_DAYS = 36500  # a century; a million days back is before year 1: the date arithmetic overflows
 def default_import_folder(dbname):
     """``<data_dir>/cegid_import/<dbname>``: beside the filestore, one folder per database."""
     filestore = config.filestore(dbname)

@@ -14,7 +14,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.tools import plaintext2html
 
-from .cegid_backend import DEFAULT_HISTORY_DAYS, PARAM_HISTORY_DAYS, selection_label
+from .cegid_backend import DEFAULT_HISTORY_DAYS, MAX_HISTORY_DAYS, PARAM_HISTORY_DAYS, selection_label
 
 INCIDENT_ACTIVITY = "mail.mail_activity_data_warning"
 
@@ -98,9 +98,12 @@ class CegidIncidentMixin(models.AbstractModel):
 
     @api.model
     def _cegid_history_limit(self):
-        """The moment before which the history goes (the retention setting, in days)."""
+        """The moment before which the history goes (the retention setting, in days, within what Save accepts).
+
+        A value stored before Save refused too large ones must not crash every run.
+        """
         days = int(self.env["ir.config_parameter"].sudo().get_param(PARAM_HISTORY_DAYS) or DEFAULT_HISTORY_DAYS)
-        return fields.Datetime.now() - datetime.timedelta(days=max(days, 1))
+        return fields.Datetime.now() - datetime.timedelta(days=min(max(days, 1), MAX_HISTORY_DAYS))
 
 
 def _html_note(note):

@@ -17,6 +17,7 @@ from ..cegid_data_access.settings import MODE_API, SECRET_SETTINGS, Settings
 from ..cegid_data_access.transfer import check_connection, sas_expiry
 from .cegid_backend import (
     DEFAULT_HISTORY_DAYS,
+    MAX_HISTORY_DAYS,
     PARAM_DATABASE_NAME,
     PARAM_DATABASE_UUID,
     PARAM_LAST_CHECK,
@@ -343,6 +344,9 @@ class ResConfigSettings(models.TransientModel):
             raise UserError(self.env._("The default force time must be between 00:00 and 23:59."))
         if self.cegid_history_days < 1:
             raise UserError(self.env._("The history retention must be at least one day."))
+        if self.cegid_history_days > MAX_HISTORY_DAYS:
+            raise UserError(self.env._("The history retention must be at most %(days)s days.",
+                                       days=formatLang(self.env, MAX_HISTORY_DAYS, digits=0)))
         if self.cegid_change_detail_limit < 1:
             raise UserError(self.env._("An import keeps at least one of the rows it added or removed."))
         self._cegid_check_sas_url()

@@ -76,6 +76,18 @@ class TestSettings(CegidCase):
             stored.execute()
         self.assertEqual(self.param("api_key_secret"), self.simulator.credentials["api_key_secret"])
 
+    def test_a_history_retention_past_a_century_is_refused_and_a_stored_one_clamped(self):
+        """now - 999,999 days overflows: every download and import run crashed on it."""
+        with self.assertRaises(UserError) as caught:
+            self.save_settings(cegid_history_days=999999)
+        self.assertEqual(str(caught.exception), "The history retention must be at most 36,500 days.")
+        self.save_settings(cegid_history_days=36500)
+        self.assertEqual(self.param("history_days"), "36500")
+        self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.history_days", "999999")  # saved before
+        with patch.object(fields.Datetime, "now", return_value=datetime.datetime(2026, 12, 7)):
+            limit = self.env["is.cegid.transfer"]._cegid_history_limit()
+        self.assertEqual(limit, datetime.datetime(2026, 12, 7) - datetime.timedelta(days=36500))
+
     def test_default_import_folder_follows_the_database(self):
         self.save_settings(cegid_import_folder=default_import_folder(self.env.cr.dbname))
         self.assertFalse(self.param("import_folder"))
