@@ -26,6 +26,7 @@ TEXTS = {
     "config.bad_force_time": "{setting} must read HH:MM (UTC), e.g. 06:00, not {value!r}",
     "config.bad_mode": "{setting} must be one of {modes}, not {value!r}",
     "config.bad_sas_url": "{setting} must be a container SAS URL (https://.../<container>?sv=...&sig=...)",
+    "config.url_with_spaces": "{setting} holds a space or a line break: copy it again, whole",
     "config.not_a_string": "{setting} must be a string",
     "config.not_a_folder": "{setting} is not an existing folder: {path}",
     "config.not_writable": "{setting} is not writable: {path}: {detail}",

@@ -35,6 +35,7 @@ CODES = {
     "config.bad_force_time": ("setting", "value"),
     "config.bad_mode": ("setting", "value", "modes"),
     "config.bad_sas_url": ("setting",),
+    "config.url_with_spaces": ("setting",),
     "config.not_a_string": ("setting",),
     "config.not_a_folder": ("setting", "path"),
     "config.not_writable": ("setting", "path", "detail"),

@@ -91,6 +91,8 @@ class Settings:
         paste mistake, names no container: refused here rather than by the SDK, in English.
         """
         self.require("sas_url")
+        if any(char.isspace() for char in self.sas_url):  # a signature cut in two: half of it would show masked
+            raise ConfigError("config.url_with_spaces", "sas_url")
         if not is_container_sas_url(self.sas_url):
             raise ConfigError("config.bad_sas_url", "sas_url")
         refuse_credentials_in_url(self.sas_url, "sas_url")

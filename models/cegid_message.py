@@ -134,6 +134,8 @@ SENTENCES = {
     "config.bad_mode": _lt("The Cegid setting “%(setting)s” must be one of %(modes)s, not “%(value)s”."),
     "config.bad_sas_url": _lt(
         "The Cegid setting “%(setting)s” must be a container SAS URL (https://…/<container>?sv=…&sig=…)."),
+    "config.url_with_spaces": _lt(
+        "The Cegid setting “%(setting)s” holds a space or a line break: copy it again, whole."),
     "config.not_a_string": _lt("The Cegid setting “%(setting)s” must be a text."),
     "config.not_a_folder": _lt("The Cegid setting “%(setting)s” is not an existing folder: %(path)s"),
     "config.not_writable": _lt("The Cegid setting “%(setting)s” is not writable: %(path)s (%(detail)s)"),

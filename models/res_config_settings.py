@@ -11,10 +11,10 @@ from odoo.exceptions import UserError
 from odoo.tools.misc import formatLang
 
 from ..cegid_data_access.cegid_api.schedules import parse_force_time
-from ..cegid_data_access.errors import CegidError, ConfigError
+from ..cegid_data_access.errors import CegidError
 from ..cegid_data_access.redact import redact
 from ..cegid_data_access.settings import MODE_API, SECRET_SETTINGS, Settings
-from ..cegid_data_access.transfer import check_connection, sas_expiry
+from ..cegid_data_access.transfer import check_connection, sas_expiry, static_sas_check
 from .cegid_backend import (
     DEFAULT_HISTORY_DAYS,
     MAX_HISTORY_DAYS,
@@ -352,13 +352,15 @@ class ResConfigSettings(models.TransientModel):
         self._cegid_check_sas_url()
 
     def _cegid_check_sas_url(self):
-        """Refuse a typed SAS URL the transfer would refuse (e.g. the account's, which names no container)."""
+        """Refuse a typed SAS URL the transfer would refuse (e.g. the account's, which names no container, or an
+        expired one)."""
         self.ensure_one()
         typed = Settings(sas_url=(self.cegid_sas_url or "").strip())
         if typed.sas_url:
             try:
                 typed.validate_sas_url()
-            except ConfigError as err:
+                static_sas_check(typed.sas_url, datetime.datetime.now(datetime.timezone.utc))
+            except CegidError as err:
                 raise UserError(self.env["is.cegid.backend"]._cegid_error_message(err, typed)) from None
 
     def _cegid_force_time_text(self):

@@ -113,6 +113,19 @@ class TestSettings(CegidCase):
                          "The Cegid setting “SAS URL” must be a container SAS URL (https://…/<container>?sv=…&sig=…).")
         self.assertFalse(self.param("sas_url"))
 
+    def test_an_expired_sas_url_or_one_with_a_space_inside_is_refused_when_saved(self):
+        """Both were saved without a word; the one with a space then showed the end of its signature, masked."""
+        base = "https://account.blob.core.windows.net/container?sv=2024-11-04&sp=rld&"
+        with self.assertRaises(UserError) as caught:
+            self.save_settings(cegid_mode="sas_url", cegid_sas_url=base + "se=2020-01-01T00%3A00%3A00Z&sig=S3cr3tSig")
+        self.assertIn("The SAS URL expired on", str(caught.exception))
+        self.assertNotIn("S3cr3tSig", str(caught.exception))
+        with self.assertRaises(UserError) as caught:
+            self.save_settings(cegid_mode="sas_url", cegid_sas_url=base + "sig=AbCd EfGh")
+        self.assertEqual(str(caught.exception),
+                         "The Cegid setting “SAS URL” holds a space or a line break: copy it again, whole.")
+        self.assertFalse(self.param("sas_url"))
+
     def test_default_force_time_is_a_time_of_day_stored_as_the_scripts_write_it(self):
         self.save_settings(cegid_force_time_set=True, cegid_force_time=6.5)
         self.assertEqual(self.param("force_time"), "06:30")

@@ -688,6 +688,17 @@ def test_a_sas_url_whose_host_has_an_empty_or_too_long_label_is_a_setting_error(
         assert (caught.value.code, caught.value.setting) == ("config.bad_sas_url", "sas_url")
 
 
+@pytest.mark.parametrize("sas_url", ["https://account.blob.core.windows.net/container?sv=1&sp=rld&sig=AbCd EfGh",
+                                     "https://account.blob.core.windows.net/container?sv=1&sp=rld&sig=AbCd\nEfGh"])
+def test_a_sas_url_with_a_space_or_a_line_break_inside_is_a_setting_error(box, sas_url):
+    """Its signature cut in two: accepted, and the masked URL showed the part after the space."""
+    box.settings.sas_url = sas_url
+    for run in (run_transfer, check_connection):
+        with pytest.raises(ConfigError) as caught:
+            run(box.settings)
+        assert (caught.value.code, caught.value.setting) == ("config.url_with_spaces", "sas_url")
+
+
 def test_check_connection_deletes_nothing(azurite, box):
     upload(box.container, "ECRITURE.csv", b"12345")
     steps = check_connection(box.settings)
