@@ -5,13 +5,14 @@
 import datetime
 import logging
 import math
+import os
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools.misc import formatLang
 
 from ..cegid_data_access.cegid_api.schedules import parse_force_time
-from ..cegid_data_access.errors import CegidError
+from ..cegid_data_access.errors import CegidError, ConfigError
 from ..cegid_data_access.redact import redact
 from ..cegid_data_access.settings import MODE_API, SECRET_SETTINGS, Settings
 from ..cegid_data_access.transfer import check_connection, sas_expiry, static_sas_check
@@ -337,6 +338,7 @@ class ResConfigSettings(models.TransientModel):
         """Refuse values the core would refuse later, with the field label in the message."""
         self.ensure_one()
         folder = (self.cegid_import_folder or "").strip() or default_import_folder(self.env.cr.dbname)
+        self._cegid_check_import_folder(folder)
         warning = self.env["is.cegid.backend"]._cegid_folder_warning(folder)
         if warning:
             raise UserError(warning)
@@ -350,6 +352,18 @@ class ResConfigSettings(models.TransientModel):
         if self.cegid_change_detail_limit < 1:
             raise UserError(self.env._("An import keeps at least one of the rows it added or removed."))
         self._cegid_check_sas_url()
+
+    def _cegid_check_import_folder(self, folder):
+        """Refuse a custom import folder that is not an existing folder given by its absolute path.
+
+        The transfer refuses a missing one (a typo, a share not mounted) at each run; a relative one would be read
+        from the server's working directory. The default one is Odoo's to create on first use.
+        """
+        if folder == default_import_folder(self.env.cr.dbname):
+            return
+        if not os.path.isabs(folder) or not os.path.isdir(folder):
+            error = ConfigError("config.not_a_folder", "import_folder", path=folder)
+            raise UserError(self.env["is.cegid.backend"]._cegid_error_message(error))
 
     def _cegid_check_sas_url(self):
         """Refuse a typed SAS URL the transfer would refuse (e.g. the account's, which names no container, or an
@@ -387,7 +401,9 @@ class ResConfigSettings(models.TransientModel):
         try:
             # the token and the SAS asked before Odoo's time limit for this request
             client = backend._cegid_client(settings) if settings.mode == MODE_API else None
-            steps = check_connection(settings, client=client)
+            # a custom folder checked as a transfer does; the default one is created on first use
+            steps = check_connection(settings, client=client,
+                                     import_folder=bool(backend._cegid_param("import_folder")))
         except CegidError as err:
             return notification(self.env._("Cegid connection"), backend._cegid_error_message(err, settings),
                                 "danger", sticky=True)

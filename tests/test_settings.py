@@ -88,6 +88,23 @@ class TestSettings(CegidCase):
             limit = self.env["is.cegid.transfer"]._cegid_history_limit()
         self.assertEqual(limit, datetime.datetime(2026, 12, 7) - datetime.timedelta(days=36500))
 
+    def test_a_custom_import_folder_that_is_no_existing_absolute_folder_is_refused_by_save_and_the_check(self):
+        """Neither Save nor Test connection looked at it: every run then failed on it."""
+        missing = str(self.folder / "missing")
+        with self.assertRaises(UserError) as caught:
+            self.save_settings(cegid_import_folder=missing)
+        self.assertEqual(str(caught.exception),
+                         f"The Cegid setting “Import folder” is not an existing folder: {missing}")
+        with self.assertRaises(UserError) as caught:
+            self.save_settings(cegid_import_folder="cegid_import")  # relative: to the server's working directory
+        self.assertEqual(str(caught.exception),
+                         "The Cegid setting “Import folder” is not an existing folder: cegid_import")
+        self.assertEqual(self.param("import_folder"), str(self.folder))
+        self.env["ir.config_parameter"].sudo().set_param("is_cegid2odoo.import_folder", missing)  # removed since
+        params = self.env["res.config.settings"].create({}).action_cegid_test_connection()["params"]
+        self.assertEqual((params["type"], params["message"]),
+                         ("danger", f"The Cegid setting “Import folder” is not an existing folder: {missing}"))
+
     def test_default_import_folder_follows_the_database(self):
         self.save_settings(cegid_import_folder=default_import_folder(self.env.cr.dbname))
         self.assertFalse(self.param("import_folder"))
