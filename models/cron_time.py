@@ -201,7 +201,3 @@ def parse_hand_over(value):
     except ValueError:
         return None
 
-
-def limit_for_budget(seconds):
-    """The smallest cron time limit whose run budget is ``seconds`` (the inverse of ``run_budget``)."""
-    return math.ceil(max(seconds + CRON_MARGIN_MIN, seconds / (1 - CRON_MARGIN_SHARE)))

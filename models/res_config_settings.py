@@ -33,8 +33,9 @@ from .cegid_import_change import (
     PARAM_DETAIL_LIMIT,
     PARAM_SKIP_COMPARISON,
 )
+from .cegid_import_run import CUT_LEFT
 from .cron_description import describe_utc_time
-from .cron_time import CRON_LIMIT_MIN, CRON_WORST_WAKE, cron_time_limit, limit_for_budget, run_budget
+from .cron_time import CRON_LIMIT_MIN, CRON_WORST_WAKE, cron_time_limit, run_budget
 
 _logger = logging.getLogger(__name__)
 HISTORY_WINDOW = datetime.timedelta(days=30)  # of the runs the cron time limit warning looks at
@@ -230,8 +231,11 @@ class ResConfigSettings(models.TransientModel):
     def _cegid_time_limit_warning(self, limit):
         """What the cron time limit means for the exports seen lately, when it is too low for them; else False.
 
-        The download of a large export goes on over several runs; its import
-        must fit in one.
+        The download of a large export goes on over several runs, and so does
+        the load of a large file; what must fit in one run (a file Odoo's time
+        limits cut twice, an update of a table, a step of a load by parts) is
+        told by the imports those limits cut, as long as the limit is no higher
+        than the one that cut them.
         """
         budget = run_budget(limit)
         if budget is None:
@@ -243,8 +247,9 @@ class ResConfigSettings(models.TransientModel):
             [("start", ">=", since), ("byte_count", ">", 0), ("end", "!=", False)], limit=20)
         seconds = sum((run.end - run.start).total_seconds() for run in runs)
         rate = sum(runs.mapped("byte_count")) / seconds if seconds > 0 else 0
-        slowest_import = max(self.env["is.cegid.import"].sudo().search(
-            [("create_date", ">=", since), ("state", "=", "done")]).mapped("duration") or [0])
+        cut = self.env["is.cegid.import"].sudo().search(
+            [("create_date", ">=", since), ("message_code", "in", [*CUT_LEFT, "import.update_cut"])]).filtered(
+                lambda record: (record.message_params or {}).get("limit", limit) >= limit)
         lines, size = [], self.env["is.cegid.backend"]._cegid_human_size
 
         def count(number):  # « 1 800 s » in French
@@ -265,13 +270,14 @@ class ResConfigSettings(models.TransientModel):
                 "%(runs)s runs, each going on where the previous one stopped.",
                 size=size(largest), seconds=count(largest / rate), rate=size(rate),
                 budget=count(budget), runs=count(math.ceil(largest / rate / budget))))
-        if slowest_import > budget:
+        if cut:
             lines.append(self.env._(
-                "The longest import of the last 30 days took %(seconds)s s, more than the %(budget)s s a run may "
-                "use: such a file cannot be imported by the scheduled action. Raise limit_time_real_cron in "
-                "Odoo's configuration to at least %(needed)s s.",
-                seconds=count(slowest_import), budget=count(budget),
-                needed=count(limit_for_budget(slowest_import))))
+                "Imports cut by Odoo's time limits in the last 30 days and left to a manager: %(count)s, the last "
+                "that of %(file)s. What must end within one run (a file imported in one transaction, an update of a "
+                "table, a key of a table loaded in parts) takes longer than the %(budget)s s a run may use: raise "
+                "limit_time_real_cron, and limit_time_cpu (a worker's CPU seconds in a turn), in Odoo's "
+                "configuration, then import the file again (Import now, or Update the table).",
+                count=count(len(cut)), file=cut[0].name, budget=count(budget)))
         return "\n".join(lines) or False
 
     @api.depends("cegid_force_time", "cegid_force_time_set")

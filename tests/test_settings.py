@@ -212,7 +212,9 @@ class TestSettings(CegidCase):
             "state": "done", "start": now - datetime.timedelta(seconds=100), "end": now, "byte_count": 100 << 20})
         self.env["is.cegid.transfer.file"].create({
             "transfer_id": run.id, "blob_name": "ECRITURE.csv", "size": 300 << 20, "state": "done"})
-        self.env["is.cegid.import"].create({"name": "ECRITURE.csv", "state": "done", "duration": 1500})
+        Import = self.env["is.cegid.import"]
+        # a long file loaded by parts, its parts' time added up: imported, nothing to raise
+        Import.create({"name": "ECRITURE.csv", "state": "done", "duration": 1500})
         with patch.dict(config.options, {"workers": 2, "limit_time_real_cron": -1, "limit_time_real": 120}):
             values = self.env["res.config.settings"].default_get(
                 ["cegid_cron_time_limit", "cegid_cron_time_warning"])
@@ -221,15 +223,23 @@ class TestSettings(CegidCase):
         # 300 MB at 1 MB/s: 300 s, over the 90 s a run may use under a 120 s limit
         self.assertIn("300.0 MB", warning)
         self.assertIn("about 4 runs", warning)
-        # an import of 1,500 s needs a run of 1,500 s: a limit of 2,000 s, read with the thousands separator
-        self.assertIn("took 1,500 s", warning)
-        self.assertIn("at least 2,000 s", warning)
+        self.assertNotIn("Imports cut", warning)
+        # files the limits cut twice, under this limit and under a lower one: to raise, once the higher is passed
+        for name, limit in (("ANALYTIQ.csv", 60), ("SALARIES.csv", 120)):
+            Import.create({"name": name, "state": "failed", "message_code": "import.cut_twice",
+                           "message_params": {"limit": limit}})
+        for limit, said in ((120, True), (300, False)):
+            with patch.dict(config.options, {"workers": 2, "limit_time_real_cron": limit}):
+                warning = self.env["res.config.settings"].default_get(["cegid_cron_time_warning"])[
+                    "cegid_cron_time_warning"] or ""
+            self.assertEqual("Imports cut by Odoo's time limits in the last 30 days and left to a manager: 1, the "
+                             "last that of SALARIES.csv." in warning, said, warning)
         for limit in (1, 2):  # a run budget of -1 and 0 s: no runs to count, nothing to divide by
             with patch.dict(config.options, {"workers": 2, "limit_time_real_cron": limit}):
                 values = self.env["res.config.settings"].default_get(["cegid_cron_time_warning"])
             self.assertIn("Raise limit_time_real_cron to at least", values["cegid_cron_time_warning"])
             self.assertNotIn("runs", values["cegid_cron_time_warning"])
-            self.assertNotIn("took", values["cegid_cron_time_warning"])
+            self.assertNotIn("Imports cut", values["cegid_cron_time_warning"])
 
     def test_a_threaded_servers_cron_thread_stops_before_the_restart_odoo_orders(self):
         """Without workers Odoo restarts itself once a cron thread's turn passes its limit: a run stops before."""
