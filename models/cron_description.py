@@ -178,9 +178,12 @@ def _describe_days(hour, minute, day, weekday, clock, _):
 
 
 def _monthly(day, time, _):
-    """Every month on ``day`` at ``time``: the 1st said apart (French writes "le 1er", then "le 2")."""
+    """Every month on ``day`` at ``time``: the 1st said apart (French writes "le 1er", then "le 2"); a day not in
+    every month (29 to 31), which cron skips in the months without it, said so."""
     if day == 1:
         return _("Every month on the 1st at %(time)s", time=time)
+    if day > 28:
+        return _("On day %(day)s of every month that has one, at %(time)s", day=day, time=time)
     return _("Every month on day %(day)s at %(time)s", day=day, time=time)
 
 

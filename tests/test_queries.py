@@ -464,8 +464,13 @@ class TestQueries(CegidCase):
         self.assertEqual(paris("30 23 27 * *", winter),
                          "Every month on day 28 at 00:30 (Europe/Paris today; 23:30 UTC)")
         # the 28th's next day is not the 29th in February (nor the 31st's in every month): said in UTC
-        for day in (28, 29, 31):
-            self.assertEqual(paris(f"30 23 {day} * *", winter), f"Every month on day {day} at 23:30 UTC")
+        self.assertEqual(paris("30 23 28 * *", winter), "Every month on day 28 at 23:30 UTC")
+        # cron skips the months without the day: February without a 29th, a month of 30 days without a 31st
+        for day in (29, 31):
+            self.assertEqual(paris(f"30 23 {day} * *", winter),
+                             f"On day {day} of every month that has one, at 23:30 UTC")
+        self.assertEqual(paris("0 8 30 * *", winter),
+                         "On day 30 of every month that has one, at 09:00 (Europe/Paris today; 08:00 UTC)")
         # 22:30 UTC is 23:30 in Paris in winter (same day), 00:30 the next day in summer
         self.assertEqual(paris("30 22 * * 1", winter), "Every Monday at 23:30 (Europe/Paris today; 22:30 UTC)")
         self.assertEqual(paris("30 22 * * 1", summer), "Every Tuesday at 00:30 (Europe/Paris today; 22:30 UTC)")
