@@ -47,8 +47,8 @@ TEXTS = {
     "config.file_star_import": ("{path}, line {line}: the settings of from {module} import * cannot be read: "
                                 "config.py settings must be plain top-level assignments of literal values "
                                 "(name = \"value\") in config.py itself"),
-    "api.unreachable": "Cegid API unreachable ({op}): connection failed ({host}, {attempts} attempts)",
-    "api.timeout": "Cegid API unreachable ({op}): timed out ({host}, {attempts} attempts)",
+    "api.unreachable": "Cegid API unreachable ({op}): connection failed ({host}; attempts: {attempts})",
+    "api.timeout": "Cegid API unreachable ({op}): timed out ({host}; attempts: {attempts})",
     "api.out_of_time": "Cegid API: no answer within the time allowed ({op}, {host}); try again later",
     "api.tls_failed": "Cegid API unreachable ({op}): the secure connection (TLS) failed ({host}): {reason}",
     "api.broken_answer": "Cegid API: the answer to {op} broke off or could not be read ({host})",

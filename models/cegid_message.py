@@ -258,7 +258,8 @@ SENTENCES = {
         "nothing was imported."),
     "import.move_failed": _lt("Cannot move the file to %(folder)s/: %(error)s"),
     "import.note_failed": _lt("The file was moved, but its note %(note)s saying why could not be written: %(error)s"),
-    "import.line.field_count": _lt("%(count)s fields where the header has %(width)s"),
+    "import.line.field_count": _lt(
+        "not the header's number of fields (this line: %(count)s; the header: %(width)s)"),
     "import.line.unreadable": _lt("unreadable CSV (%(detail)s)"),
     "import.line.quote_spans_rows": _lt(
         "a quote opens the value of column %(column)s and runs over the next lines, whole rows among them "
@@ -287,9 +288,9 @@ SENTENCES = {
         "not a valid date in the day/month order used when nothing tells (%(order)s)"),
     "import.value.too_long_for_index": _lt("%(size)s bytes, where an indexed column holds at most %(limit)s"),
     "api.unreachable": _lt(
-        "The Cegid API cannot be reached (%(op)s): connection failed (%(host)s, %(attempts)s attempts)."),
+        "The Cegid API cannot be reached (%(op)s): connection failed (%(host)s; attempts: %(attempts)s)."),
     "api.timeout": _lt(
-        "The Cegid API cannot be reached (%(op)s): no answer in time (%(host)s, %(attempts)s attempts)."),
+        "The Cegid API cannot be reached (%(op)s): no answer in time (%(host)s; attempts: %(attempts)s)."),
     "api.out_of_time": _lt(
         "The Cegid API did not answer within the time Odoo allows (%(op)s, %(host)s): try again later."),
     "api.tls_failed": _lt(

@@ -96,6 +96,23 @@ class TestFrench(TransactionCase):
         # a download's own sentences too: Odoo's time limit for scheduled actions
         self.assertIn("(3\u00a0600 s)", _render_run(french.env, "run.continued", {"limit": 3600}))
 
+    def test_a_count_of_one_reads_right_in_both_languages(self):
+        """Odoo has no plural forms: a count reads "label: n", never "1 attempts" (a PUT cut off has one attempt)."""
+        messages = self.env["is.cegid.message"]
+        french = messages.with_context(lang="fr_FR")
+        cut = {"op_code": "op.update_scheduler", "name": "ECRITURE", "host": "api.cegid.example", "attempts": 1}
+        self.assertEqual(messages._render("api.unreachable", cut),
+                         "The Cegid API cannot be reached (the update of the scheduled query “ECRITURE”): connection "
+                         "failed (api.cegid.example; attempts: 1).")
+        self.assertEqual(french._render("api.timeout", cut),
+                         "L’API Cegid est injoignable (la mise à jour de la requête planifiée « ECRITURE ») : pas de "
+                         "réponse à temps (api.cegid.example ; tentatives : 1).")
+        short = {"line": 12, "problem_code": "import.line.field_count", "count": 1, "width": 8}
+        self.assertEqual(messages._render("import.bad_line", short),
+                         "Line 12: not the header's number of fields (this line: 1; the header: 8).")
+        self.assertEqual(french._render("import.bad_line", short),
+                         "Ligne 12 : pas le nombre de champs de l’en-tête (cette ligne : 1 ; l’en-tête : 8).")
+
     def test_a_sentence_that_can_be_part_of_another_starts_with_a_capital_when_read_alone(self):
         french = self.env["is.cegid.message"].with_context(lang="fr_FR")
         self.assertEqual(french._render("azure.cut_in_body"),

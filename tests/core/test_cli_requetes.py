@@ -108,7 +108,7 @@ def test_cegid_unreachable_is_one_line_the_retries_only_with_verbose(sim, tmp_pa
     port = free_port()  # nothing listens there
     result = run(sim, tmp_path, "--list", *(["-v"] if verbose else []), cegid_api_base_url=f"http://127.0.0.1:{port}")
     assert result.returncode == 3, result.stdout + result.stderr
-    error = f"Error: Cegid API unreachable (the token request): connection failed (127.0.0.1:{port}, 5 attempts)"
+    error = f"Error: Cegid API unreachable (the token request): connection failed (127.0.0.1:{port}; attempts: 5)"
     assert result.stderr.splitlines()[-1] == error
     if verbose:
         assert "Retrying" in result.stderr

@@ -48,3 +48,9 @@ def test_a_nested_code_is_rendered_with_the_other_parameters():
     assert render("file.not_deleted", params) == (
         "delivered, but not deleted from Azure (Azure refused the SAS (HTTP 403 AuthorizationPermissionMismatch): "
         "check its permissions and expiry): the next run deletes it without delivering it again")
+
+
+def test_a_count_of_one_reads_right():
+    """A PUT that loses its connection has one attempt: "attempts: 1", not "1 attempts"."""
+    text = render("api.unreachable", {"op_code": "op.token", "host": "api.cegid.example", "attempts": 1})
+    assert text == "Cegid API unreachable (the token request): connection failed (api.cegid.example; attempts: 1)"
