@@ -96,7 +96,8 @@ TEXTS = {
     "file.resumed": "continued from byte {offset} of an earlier download",
     "file.reexported": "re-exported in Azure during its download: left there for the next run",
     "file.gone": "no longer in Azure",
-    "file.download_failed": "download failed ({reason})",
+    # a reason may be a sentence of its own (azure.out_of_time): it comes last, after a colon, not in parentheses
+    "file.download_failed": "download failed: {reason}",
     "file.disk_full": "disk full or file too large in the import folder ({detail})",
     "file.write_failed": "cannot write in the import folder ({detail})",
     "file.no_hard_links": ("the import folder's file system cannot give a file a second name (hard links), which a "
@@ -107,8 +108,8 @@ TEXTS = {
     "file.incomplete": "incomplete download ({received} of {size} bytes)",
     "file.md5_mismatch": "content does not match its Content-MD5",
     "file.unexpected": "unexpected error: {detail}",
-    "file.not_deleted": ("delivered, but not deleted from Azure ({reason}): the next run deletes it without "
-                         "delivering it again"),
+    "file.not_deleted": ("delivered, but not deleted from Azure (the next run deletes it without delivering it "
+                         "again): {reason}"),
     "file.newer_version_kept": "a newer version arrived in Azure meanwhile: kept there for the next run",
     "file.already_removed": "already removed from Azure",
     "file.delivered_earlier": "delivered by an earlier run (as {local_name}); now deleted from Azure",

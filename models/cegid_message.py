@@ -29,6 +29,15 @@ _lt = LazyTranslate(__name__)
 COUNTS = frozenset({"rows", "count", "width", "attempts", "limit", "max_bytes",
                     "kept", "offset", "length", "expected", "received", "size"})
 
+# The nested codes read as a sentence of their own after their code's sentence: a reason may be a whole sentence
+# (azure.out_of_time: "Azure Blob Storage did not answer …: the next run goes on."), garbled inside parentheses.
+OWN_SENTENCE = frozenset({("file.download_failed", "reason_code"), ("file.not_deleted", "reason_code")})
+
+
+def _full_stop(text):
+    """``text`` ended as a sentence: a reason that is a fragment ("the blob changed in Azure") gets its full stop."""
+    return text if text.rstrip().endswith((".", "!", "?", "…")) else f"{text}."
+
 
 class CegidMessage(models.AbstractModel):
     """Render core message codes (errors, outcomes) for the current user."""
@@ -48,8 +57,9 @@ class CegidMessage(models.AbstractModel):
         values = {key: value for key, value in params.items() if not key.endswith("_code")}
         for key, value in params.items():
             if key.endswith("_code") and value:  # rendered with the other parameters (not itself: no endless nesting)
-                values[key[: -len("_code")]] = self._render(
-                    value, {k: v for k, v in params.items() if k != key}, sentences, nested=True)
+                alone = (code, key) in OWN_SENTENCE
+                text = self._render(value, {k: v for k, v in params.items() if k != key}, sentences, nested=not alone)
+                values[key[: -len("_code")]] = _full_stop(text) if alone else text
         if "setting" in params:
             values["setting"] = self._setting_label(params["setting"])
         if isinstance(params.get("bytes"), (int, float)):
@@ -345,7 +355,7 @@ SENTENCES = {
     "file.resumed": _lt("Continued from byte %(offset)s of an earlier download."),
     "file.reexported": _lt("Re-exported in Azure during its download: left there for the next run."),
     "file.gone": _lt("No longer in Azure."),
-    "file.download_failed": _lt("Download failed (%(reason)s)."),
+    "file.download_failed": _lt("Download failed. %(reason)s"),
     "file.disk_full": _lt("Disk full or file too large in the import folder (%(detail)s)."),
     "file.write_failed": _lt("Cannot write in the import folder (%(detail)s)."),
     "file.no_hard_links": _lt(
@@ -358,7 +368,7 @@ SENTENCES = {
     "file.md5_mismatch": _lt("The content does not match its Content-MD5."),
     "file.unexpected": _lt("Unexpected error: %(detail)s"),
     "file.not_deleted": _lt(
-        "Delivered, but not deleted from Azure (%(reason)s): the next run deletes it without delivering it again."),
+        "Delivered, but not deleted from Azure: the next run deletes it without delivering it again. %(reason)s"),
     "file.newer_version_kept": _lt("A newer version arrived in Azure meanwhile: kept there for the next run."),
     "file.already_removed": _lt("Already removed from Azure."),
     "file.delivered_earlier": _lt("Delivered by an earlier run (as %(local_name)s); now deleted from Azure."),

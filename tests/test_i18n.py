@@ -113,6 +113,26 @@ class TestFrench(TransactionCase):
         self.assertEqual(french._render("import.bad_line", short),
                          "Ligne 12 : pas le nombre de champs de l’en-tête (cette ligne : 1 ; l’en-tête : 8).")
 
+    def test_a_whole_reason_reads_as_a_sentence_of_its_own_after_the_outcome(self):
+        """A reason is often a whole sentence: inside parentheses, before a colon, it read garbled."""
+        messages = self.env["is.cegid.message"]
+        french = messages.with_context(lang="fr_FR")
+        cut = {"reason_code": "azure.out_of_time", "host": "acct.blob.core.windows.net"}
+        self.assertEqual(messages._render("file.not_deleted", cut),
+                         "Delivered, but not deleted from Azure: the next run deletes it without delivering it again. "
+                         "Azure Blob Storage did not answer within the time Odoo allows (acct.blob.core.windows.net): "
+                         "the next run goes on.")
+        self.assertEqual(french._render("file.not_deleted", cut),
+                         "Livré, mais pas supprimé d’Azure : la prochaine exécution le supprime sans le livrer à "
+                         "nouveau. Azure Blob Storage n’a pas répondu dans le temps qu’Odoo accorde "
+                         "(acct.blob.core.windows.net) : la prochaine exécution poursuit.")
+        # a reason that is a fragment starts with a capital and ends with a full stop
+        lost = {"reason_code": "azure.connection_lost", "detail": "reset"}
+        self.assertEqual(messages._render("file.download_failed", lost),
+                         "Download failed. The connection to Azure was lost (reset).")
+        self.assertEqual(french._render("file.download_failed", lost),
+                         "Échec du téléchargement. La connexion à Azure a été perdue (reset).")
+
     def test_a_sentence_that_can_be_part_of_another_starts_with_a_capital_when_read_alone(self):
         french = self.env["is.cegid.message"].with_context(lang="fr_FR")
         self.assertEqual(french._render("azure.cut_in_body"),

@@ -818,8 +818,9 @@ def test_a_file_delivered_but_not_deleted_is_not_summed_up_as_not_transferred(az
     assert delivered_files(setup.folder) == {"ECRITURE.csv": b"x"}
     assert blob_names(setup.container) == ["ECRITURE.csv"]
     summary = result.stdout.splitlines()[-1]
-    assert summary.startswith("  NOT DELETED ECRITURE.csv: delivered, but not deleted from Azure (Azure refused the "
-                              "SAS (HTTP 403 AuthorizationPermissionMismatch)"), result.stdout
+    assert summary.startswith("  NOT DELETED ECRITURE.csv: delivered, but not deleted from Azure (the next run "
+                              "deletes it without delivering it again): Azure refused the SAS (HTTP 403 "
+                              "AuthorizationPermissionMismatch)"), result.stdout
     assert "NOT TRANSFERRED" not in result.stdout
 
 

@@ -45,9 +45,14 @@ def test_a_missing_parameter_reads_as_a_dash_not_a_crash():
 
 def test_a_nested_code_is_rendered_with_the_other_parameters():
     params = {"reason_code": "azure.denied", "status": 403, "azure_error": "AuthorizationPermissionMismatch"}
+    # a reason may be a sentence of its own: last, after a colon, not inside parentheses before more of the sentence
     assert render("file.not_deleted", params) == (
-        "delivered, but not deleted from Azure (Azure refused the SAS (HTTP 403 AuthorizationPermissionMismatch): "
-        "check its permissions and expiry): the next run deletes it without delivering it again")
+        "delivered, but not deleted from Azure (the next run deletes it without delivering it again): Azure refused "
+        "the SAS (HTTP 403 AuthorizationPermissionMismatch): check its permissions and expiry")
+    params = {"reason_code": "azure.out_of_time", "host": "acct.blob.core.windows.net"}
+    assert render("file.download_failed", params) == (
+        "download failed: Azure Blob Storage: no answer within the time allowed (acct.blob.core.windows.net); the next "
+        "run goes on")
 
 
 def test_a_count_of_one_reads_right():
