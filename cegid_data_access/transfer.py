@@ -219,7 +219,7 @@ class _Run:
                     outcome = self._one(blob)
                 except Exception as err:  # a bug must not hang the run: report it on the blob
                     _logger.exception("unexpected error on %s", blob.name)
-                    outcome = self._outcome(blob, FAILED, "file.unexpected", {"detail": repr(err)})
+                    outcome = self._outcome(blob, FAILED, "file.unexpected", {"detail": unexpected_detail(err)})
                 self.events.put(("delivered" if isinstance(outcome, _Delivered) else "done", outcome))
         finally:
             self.events.put(("end", None))
@@ -341,7 +341,7 @@ class _Run:
                 reason = dict(error.params, reason_code=error.code)
             else:
                 _logger.exception("unexpected error while deleting blobs")
-                reason = {"reason_code": "file.unexpected", "detail": repr(err)}
+                reason = {"reason_code": "file.unexpected", "detail": unexpected_detail(err)}
             return [(FAILED, "file.not_deleted", reason)] * len(chunk)
         return [_delete_result(status, azure_code) for status, azure_code in statuses]
 
@@ -357,6 +357,11 @@ def _delete_result(status, azure_code):
         return DONE, "file.already_removed", {}
     reason = "azure.denied" if status in (401, 403) else "azure.refused"
     return FAILED, "file.not_deleted", {"reason_code": reason, "status": status, "azure_error": azure_code}
+
+
+def unexpected_detail(err):
+    """An unexpected error as its readers read it (``KeyError: 'x'``, as a crashed run says), not its repr."""
+    return f"{type(err).__name__}: {err}"
 
 
 class _Clock:

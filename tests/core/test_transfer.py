@@ -973,3 +973,16 @@ def test_a_re_export_of_a_delivered_but_not_deleted_blob(azurite, box, again, de
     assert delivered_files(box.folder) == delivered
     assert blob_names(box.container) == []
     assert staging_leftovers(box.folder) == []
+
+
+def test_an_unexpected_error_reads_as_its_type_and_message_not_its_repr(box, monkeypatch):
+    """A bug met on a blob or its delete reads "KeyError: 'x'" (as a crashed run), not "KeyError('x')"."""
+    upload(box.container, "ECRITURE.csv", b"the export")
+    monkeypatch.setattr("cegid_data_access.transfer._Run._one", lambda self, blob: {}["x"])
+    [outcome] = run_transfer(box.settings, tuning=FAST).outcomes
+    assert (outcome.code, outcome.params) == ("file.unexpected", {"detail": "KeyError: 'x'"})
+    monkeypatch.undo()
+    monkeypatch.setattr("cegid_data_access.azure.container.Container.delete_versions", lambda self, items: {}["x"])
+    [outcome] = run_transfer(box.settings, tuning=FAST).outcomes
+    assert (outcome.code, outcome.params) == ("file.not_deleted",
+                                              {"reason_code": "file.unexpected", "detail": "KeyError: 'x'"})
