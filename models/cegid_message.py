@@ -62,6 +62,8 @@ class CegidMessage(models.AbstractModel):
                 values[key[: -len("_code")]] = _full_stop(text) if alone else text
         if "setting" in params:
             values["setting"] = self._setting_label(params["setting"])
+        if isinstance(params.get("modes"), str):
+            values["modes"] = self._mode_labels(params["modes"])
         if isinstance(params.get("bytes"), (int, float)):
             values["bytes"] = self.env["is.cegid.backend"]._cegid_human_size(params["bytes"])
         for key in COUNTS.intersection(params):
@@ -107,6 +109,15 @@ class CegidMessage(models.AbstractModel):
     def _date_order_label(self, order):
         """A file's date order (a code of cegid_import.values) as the imports show it; a text stored before as is."""
         return selection_label(self.env["is.cegid.import"], "date_order", order)
+
+    @api.model
+    def _mode_labels(self, modes):
+        """The connection modes (the core's codes, "api, sas_url") as the choices of the Settings page name them.
+
+        Odoo's users pick a mode in a list, never type its code: the codes would name nothing they see.
+        """
+        choices = dict(self.env["res.config.settings"]._fields["cegid_mode"]._description_selection(self.env))
+        return ", ".join(self.env._("“%(choice)s”", choice=choices.get(mode, mode)) for mode in modes.split(", "))
 
     @api.model
     def _setting_label(self, name):

@@ -133,6 +133,17 @@ class TestFrench(TransactionCase):
         self.assertEqual(french._render("file.download_failed", lost),
                          "Échec du téléchargement. La connexion à Azure a été perdue (reset).")
 
+    def test_a_bad_connection_mode_names_the_choices_of_the_settings_page(self):
+        """A mode set in the system parameters names the Settings page's choices, not the core's codes."""
+        bad = ConfigError("config.bad_mode", "mode", value="sas", modes="api, sas_url")
+        messages = self.env["is.cegid.message"]
+        self.assertEqual(messages._render_error(bad),
+                         "The Cegid setting “Connection mode” must be one of “API (recommended)”, “SAS URL "
+                         "(troubleshooting)”, not “sas”.")
+        self.assertEqual(messages.with_context(lang="fr_FR")._render_error(bad),
+                         "Le paramètre Cegid « Mode de connexion » doit prendre l’une de ces valeurs : « API "
+                         "(recommandé) », « URL SAS (dépannage) », et non « sas ».")
+
     def test_a_sentence_that_can_be_part_of_another_starts_with_a_capital_when_read_alone(self):
         french = self.env["is.cegid.message"].with_context(lang="fr_FR")
         self.assertEqual(french._render("azure.cut_in_body"),
