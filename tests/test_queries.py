@@ -248,6 +248,33 @@ class TestQueries(CegidCase):
         self.assertEqual(self.simulator.schedulers[self.ecriture_id], before)
         self.assertEqual(len(self.simulator.requests_to("query/api/V1/schedulers", "PUT")), puts)
 
+    def test_force_at_refuses_a_moment_closer_than_force_now_keeps(self):
+        """A minute ahead may be past when Cegid stores it: the wizard keeps Force now's five minutes."""
+        before = dict(self.simulator.schedulers[self.ecriture_id])
+        puts = len(self.simulator.requests_to("query/api/V1/schedulers", "PUT"))
+        wizard = self.env["is.cegid.force.wizard"].with_user(self.manager).create(
+            {"query_ids": [(6, 0, self.ecriture.ids)], "moment": fields.Datetime.now() + datetime.timedelta(minutes=1)})
+        with self.assertRaises(UserError) as caught:
+            wizard.action_force()
+        self.assertIn("at least 5 minutes ahead", str(caught.exception))
+        self.assertEqual(self.simulator.schedulers[self.ecriture_id], before)
+        self.assertEqual(len(self.simulator.requests_to("query/api/V1/schedulers", "PUT")), puts)
+
+    def test_force_at_proposes_a_moment_it_accepts_after_the_dialog_is_read(self):
+        """A default force time due in two minutes gives way to a moment still five minutes ahead once the dialog is
+        read; without a force time, the next quarter hour too."""
+        soon = datetime.datetime.now(UTC) + datetime.timedelta(minutes=2)
+        for force_time in (f"{soon:%H:%M}", False):
+            self.env["is.cegid.backend"]._cegid_set_param("force_time", force_time)
+            wizard = self.env["is.cegid.force.wizard"].with_user(self.manager).create(
+                {"query_ids": [(6, 0, self.ecriture.ids)]})
+            self.assertGreaterEqual(wizard.moment, fields.Datetime.now() + datetime.timedelta(minutes=10))
+            with patch.object(fields.Datetime, "now", return_value=fields.Datetime.now() + datetime.timedelta(
+                    minutes=5)):  # the user pressed Force five minutes later
+                wizard.action_force()
+            self.assertEqual(self.simulator.schedulers[self.ecriture_id]["nextExecution"],
+                             format_cegid_datetime(wizard.moment))
+
     def test_forcing_no_query_forces_none(self):
         """An empty selection (the queries archived while the dialog was open) is said, and forces nothing."""
         before = dict(self.simulator.schedulers[self.ecriture_id])

@@ -7,10 +7,12 @@ import datetime
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..cegid_data_access.cegid_api.schedules import force_target
+from ..cegid_data_access.cegid_api.schedules import FORCE_LEAD, force_target
 from ..cegid_data_access.errors import CegidError
 
 FORCE_HORIZON = datetime.timedelta(hours=24)
+# the time to read the dialog and press Force: the moment it proposes is still FORCE_LEAD ahead when it is sent
+DIALOG_TIME = datetime.timedelta(minutes=5)
 
 
 class CegidForceWizard(models.TransientModel):
@@ -24,13 +26,17 @@ class CegidForceWizard(models.TransientModel):
 
     @api.model
     def _default_moment(self):
-        """The default force time of the settings (HH:MM UTC), else the next quarter hour."""
+        """The default force time of the settings (HH:MM UTC), else the next quarter hour, either one still
+        FORCE_LEAD ahead once the dialog is read (a force time due sooner gives way to the next quarter hour:
+        tomorrow's would be beyond FORCE_HORIZON)."""
         now = datetime.datetime.now(datetime.timezone.utc)
         at = self.env["is.cegid.backend"]._cegid_param("force_time") or None
         try:
             target = force_target(now, at)
         except CegidError:
-            target = force_target(now)
+            target = None
+        if target is None or target < now + DIALOG_TIME + FORCE_LEAD:
+            target = force_target(now + DIALOG_TIME)
         return target.replace(tzinfo=None)
 
     def action_force(self):
@@ -38,8 +44,12 @@ class CegidForceWizard(models.TransientModel):
         self.env["is.cegid.backend"]._check_cegid_manager()
         self.ensure_one()
         now = fields.Datetime.now()
-        if self.moment <= now:
-            raise UserError(self.env._("Pick a moment in the future."))
+        # as Force now: Cegid's scheduler runs a query only if it still sees its next execution ahead once stored
+        if self.moment < now + FORCE_LEAD:
+            raise UserError(self.env._(
+                "Pick a moment at least %(minutes)s minutes ahead: Cegid runs a query only if it still sees the "
+                "moment ahead once stored, and a closer one may be past by then.",
+                minutes=int(FORCE_LEAD.total_seconds() // 60)))
         # Cegid keeps one next execution: a forced one takes the place of the scheduled runs until then; within a
         # day (as the scripts' HH:MM, and the default moment) a daily run is at most moved, never skipped
         if self.moment > now + FORCE_HORIZON:
