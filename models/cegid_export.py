@@ -22,6 +22,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
+from odoo.addons.base.models.ir_model import MODULE_UNINSTALL_FLAG
+
 from ..cegid_import.catalogue import (
     AMOUNT,
     CHAR,
@@ -388,9 +390,12 @@ class CegidExport(models.Model):
     def unlink(self):
         """Delete custom entries with their tables (model, views, menu, rows).
 
-        The caller's right to delete is checked first: the tables are dropped as superuser.
+        The caller's right to delete is checked first: the tables are dropped as superuser. A selection holding a
+        shipped entry too (the catalogue's list lets a manager select them all) is refused before any table goes.
         """
         self.check_access("unlink")
+        if not self.env.context.get(MODULE_UNINSTALL_FLAG):  # as Odoo runs the ondelete check: not at uninstall
+            self._unlink_except_shipped()
         self._forget_deferral()
         for entry in self.filtered(lambda rec: not rec.builtin and rec.model_id):
             entry.sudo()._drop_table()

@@ -406,6 +406,17 @@ class TestNewExport(CegidCase):
         with self.assertRaises(UserError):
             self.env.ref("is_cegid2odoo.export_ecriture").with_user(self.manager).unlink()
 
+    def test_deleting_a_selection_holding_a_shipped_entry_drops_no_table(self):
+        """Selected with a shipped entry in the catalogue's list, a table made for another export stays whole."""
+        self.drop("SALARIES.csv", salaries(FIRST))
+        self.run_import()
+        selection = self.entry() | self.env.ref("is_cegid2odoo.export_ecriture")
+        with self.assertRaises(UserError):
+            selection.with_user(self.manager).unlink()
+        self.assertIn("x_cegid_salaries", self.env)
+        self.assertEqual(self.env["x_cegid_salaries"].with_user(self.other_reader).search_count([]), 3)
+        self.assertTrue(self.entry().model_id)
+
     def test_the_shipped_entries_are_bound_to_their_models(self):
         ecriture = self.env.ref("is_cegid2odoo.export_ecriture")
         self.assertEqual((ecriture.model, ecriture.builtin, ecriture.state), ("is.cegid.ecriture", True, "ready"))
