@@ -66,7 +66,8 @@ class ResConfigSettings(models.TransientModel):
     cegid_force_time_set = fields.Boolean(
         "Propose a default force time", groups="base.group_system",
         help="A time of day in UTC, like the scripts' cegid_force_time: Force at… proposes it (today, or tomorrow "
-             "once past) in your own time zone. Otherwise it proposes the next quarter hour.",
+             "once past) in your own time zone. Otherwise, or when it is less than ten minutes away, it proposes the "
+             "next quarter hour at least ten minutes ahead.",
     )
     cegid_force_time = fields.Float("Default force time (UTC)", groups="base.group_system")
     cegid_force_time_local = fields.Char(
