@@ -98,6 +98,45 @@ def print_table(headers, rows, stream=None):
 # line (sh, no pipefail) gets the status of its last command, `head`, whatever this one is.
 EXIT_READER_GONE = 141
 
+# the status of a run that did its work but could not write what it had to say (the disk of its log full, an
+# I/O error): not 0, someone must look; not 1 (blobs left in Azure), nor 4 (a defect): a disk to free. A status
+# the run had for its work (1, 3...) says more, and wins.
+EXIT_OUTPUT_LOST = 5
+
+
+class _OutputGuard:
+    """A stdout or stderr whose write errors are remembered (``error``) instead of raised, so the run goes on.
+
+    A cron log on a full disk (ENOSPC), a file past its size limit (EFBIG), an I/O error: the output is lost,
+    not the transfer it reports on. A reader gone (BrokenPipeError) still raises: ``run`` ends the run quietly.
+    """
+
+    def __init__(self, stream):
+        self._stream = stream
+        self.error = None
+
+    def write(self, text):
+        """Write ``text``; on an error, remember it and carry on (as if written: callers go on alike)."""
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as err:
+            self.error = self.error or err
+            return len(text)
+
+    def flush(self):
+        """Flush; on an error, remember it and carry on."""
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as err:
+            self.error = self.error or err
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
 
 def run(main, secrets_holder=None):
     """Run ``main()`` and turn expected failures into a message and an exit status.
@@ -105,11 +144,15 @@ def run(main, secrets_holder=None):
     ``secrets_holder`` is a list the script fills with the secret values it
     loaded, so that even an error raised while loading them is masked.
 
-    A reader that went away (``--list | head -2``) ends the run silently: ``EXIT_READER_GONE``.
+    A reader that went away (``--list | head -2``) ends the run silently: ``EXIT_READER_GONE``. An output that
+    cannot be written (a full disk) does not stop the run: ``EXIT_OUTPUT_LOST`` at the end, when all else went
+    well.
     """
     _open_closed_streams()
+    guards = [_OutputGuard(sys.stdout), _OutputGuard(sys.stderr)]
+    sys.stdout, sys.stderr = guards
     try:
-        return _run(main, secrets_holder if secrets_holder is not None else [])
+        status = _run(main, secrets_holder if secrets_holder is not None else [])
     except BrokenPipeError:
         # as Python's documentation advises (signal module, "Note on SIGPIPE"): what is still buffered, and
         # anything said from now on, to /dev/null, so that Python says nothing of it when it exits; stderr too,
@@ -119,6 +162,31 @@ def run(main, secrets_holder=None):
             os.dup2(devnull, stream.fileno())
         os.close(devnull)
         return EXIT_READER_GONE
+    return _output_lost_status(status, guards)
+
+
+def _output_lost_status(status, guards):
+    """``status``, or ``EXIT_OUTPUT_LOST`` in place of 0 when a write failed; said on stderr if it can be."""
+    errors = [guard.error for guard in guards if guard.error]
+    if not errors:
+        return status
+    detail = os.strerror(errors[0].errno) if errors[0].errno else type(errors[0]).__name__
+    sys.stderr.write(f"Error: the output could not be written ({detail}): the run went on without it.\n")
+    for guard in guards:
+        guard.error = None
+        guard.flush()
+        if guard.error:
+            # what is still buffered would fail again as Python exits ("Exception ignored", status 120)
+            _to_devnull(guard)
+    return status or EXIT_OUTPUT_LOST
+
+
+def _to_devnull(stream):
+    """Point ``stream``'s descriptor to /dev/null and flush it there: what it still held is dropped."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, stream.fileno())
+    os.close(devnull)
+    stream.flush()
 
 
 def _open_closed_streams():

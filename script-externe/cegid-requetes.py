@@ -18,7 +18,9 @@ Exit status: 0 done (a disabled query that matched is skipped, which is no
 failure), 1 nothing matched (no query, no provider) or Cegid failed to force
 some queries, 2 usage or configuration error, 3 connection failure or a
 request Cegid refused (authentication, permissions), 4 unexpected error (one
-line, secrets masked).
+line, secrets masked), 5 all else went well but the output could not be
+written (the disk of the log full): the run goes on without it, and says so
+on stderr if it can.
 """
 
 import os

@@ -19,7 +19,9 @@ lock, or --max-seconds stopped the run: the next one continues), 1 some blobs
 not transferred, 2 configuration or usage error, 3 connection failure or a
 request Cegid or Azure refused (authentication, permissions, no such
 container) before any transfer, 4 unexpected error (one line, secrets
-masked).
+masked), 5 all else went well but the output could not be written (the
+disk of the log full): the run goes on without it, and says so on stderr
+if it can.
 """
 
 import os

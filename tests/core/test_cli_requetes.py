@@ -287,6 +287,36 @@ def test_a_listing_read_in_part_by_head_ends_quietly_with_the_status_of_a_reader
     assert (result.returncode, result.stderr) == (141, "")
 
 
+def test_queries_forced_with_an_output_that_cannot_be_written_are_forced_and_exit_5(sim, tmp_path):
+    """``--force >> log`` with the log's disk full: the queries were forced, then the first line failed with
+    ENOSPC and the run said "Unexpected error: OSError", exit 4 (a defect). It says the output was lost, exit 5."""
+    ecriture, _analytiq = add_two(sim)
+    config = write_config_py(tmp_path / "config.py", sim.config_py_values())
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CEGID_")}
+
+    with open("/dev/full", "w", encoding="utf-8") as full:
+        result = subprocess.run([sys.executable, str(SCRIPTS / SCRIPT), "--config", str(config), "--force",
+                                 "--time", "14:30"],
+                                stdout=full, stderr=subprocess.PIPE, text=True, env=env, timeout=120, check=False)
+
+    assert (result.returncode, result.stderr) == (
+        5, "Error: the output could not be written (No space left on device): the run went on without it.\n")
+    assert sim.schedulers[ecriture]["nextExecution"].endswith("T14:30:00.000Z")
+
+
+def test_a_failure_says_its_own_status_when_the_output_is_lost_too(sim, tmp_path):
+    """Nothing matched (exit 1) and nothing could be written: the status of the work, not that of the output."""
+    config = write_config_py(tmp_path / "config.py", sim.config_py_values())
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CEGID_")}
+
+    with open("/dev/full", "w", encoding="utf-8") as full:
+        result = subprocess.run([sys.executable, str(SCRIPTS / SCRIPT), "--config", str(config), "--force"],
+                                stdout=full, stderr=subprocess.PIPE, text=True, env=env, timeout=120, check=False)
+
+    assert (result.returncode, result.stderr) == (
+        1, "Error: the output could not be written (No space left on device): the run went on without it.\n")
+
+
 def test_list_sql(sim, tmp_path):
     add_two(sim)
     result = run(sim, tmp_path, "--list", "--sql")

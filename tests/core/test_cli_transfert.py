@@ -218,6 +218,63 @@ def test_a_transfer_run_with_its_output_closed_transfers_all_the_same(azurite, t
     assert result.stderr == ""
 
 
+OUTPUT_LOST = "Error: the output could not be written (No space left on device): the run went on without it.\n"
+
+
+@pytest.mark.parametrize("json_option", [(), ("--json",)])
+@pytest.mark.parametrize("stderr", ["pipe", "/dev/full"])
+def test_a_transfer_whose_output_cannot_be_written_transfers_all_and_exits_5(azurite, tmp_path, json_option, stderr):
+    """The crontab line ``>> /var/log/transfert-azure-cegid.log 2>&1`` once /var is full: the first line written
+    (the listing) failed with ENOSPC and the run ended there, "Unexpected error: OSError" and exit 4, every blob
+    left in Azure. The run goes on without its output, and exits 5 (its output lost), saying so where it can."""
+    setup = Setup(azurite, tmp_path)
+    upload(setup.container, "ECRITURE.csv", b"E_DEBIT\n1\n")
+    upload(setup.container, "ANALYTIQ.csv", b"Y_AXE\nA1\n")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CEGID_")}
+
+    with open("/dev/full", "w", encoding="utf-8") as full:
+        result = subprocess.run([sys.executable, str(SCRIPTS / SCRIPT), "--config", str(setup.config), *json_option],
+                                stdout=full, stderr=full if stderr == "/dev/full" else subprocess.PIPE,
+                                text=True, env=env, timeout=120, check=False)
+
+    assert result.returncode == 5, result.stderr
+    assert delivered_files(setup.folder) == {"ECRITURE.csv": b"E_DEBIT\n1\n", "ANALYTIQ.csv": b"Y_AXE\nA1\n"}
+    assert blob_names(setup.container) == []
+    assert staging_leftovers(setup.folder) == []
+    if stderr == "pipe":
+        assert result.stderr == OUTPUT_LOST
+
+
+def _log_limit():
+    """A log file may grow no more than 100 kB (``ulimit -f``): write() then fails with EFBIG, not a signal."""
+    resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+
+def test_a_log_that_fills_up_mid_run_loses_its_lines_not_the_transfer(azurite, tmp_path):
+    """The log's disk fills up after the listing: the first file's line failed, the run ended with "Unexpected
+    error" and exit 4, no summary, the other blobs not transferred. The run goes on and exits 5."""
+    setup = Setup(azurite, tmp_path)
+    contents = {f"EXPORT{number}.csv": f"COLUMN\n{number}\n".encode() for number in range(3)}
+    for name, data in contents.items():
+        upload(setup.container, name, data)
+    log = tmp_path / "transfert.log"
+    log.write_bytes(b"." * (100_000 - 230))  # room for the listing (215 bytes), not for the first file's line
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CEGID_")}
+
+    with open(log, "a", encoding="utf-8") as output:
+        result = subprocess.run([sys.executable, str(SCRIPTS / SCRIPT), "--config", str(setup.config)],
+                                stdout=output, stderr=subprocess.PIPE, text=True, env=env, timeout=120,
+                                preexec_fn=_log_limit, check=False)
+
+    assert result.returncode == 5, result.stderr
+    assert result.stderr == OUTPUT_LOST.replace("No space left on device", "File too large")
+    written = log.read_text(encoding="utf-8").lstrip(".")
+    assert written.startswith("3 file(s) in Azure:\n") and "Summary" not in written
+    assert delivered_files(setup.folder) == contents
+    assert blob_names(setup.container) == []
+
+
 def test_json_summary_and_exit_1_on_refused(azurite, tmp_path):
     setup = Setup(azurite, tmp_path)
     upload(setup.container, "ok.csv", b"ok")
