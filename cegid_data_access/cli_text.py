@@ -5,6 +5,9 @@
 Odoo renders the same codes in its reader's language (``models/cegid_message.py``);
 the scripts keep the wording their users already read in cron logs. A
 parameter ending in ``_code`` is itself a code, rendered with the same parameters.
+A value quoted in a sentence (a setting's, a name) is in typographic quotes, “6h”,
+as Odoo shows it, not as Python writes it ('6h'); its control characters are
+escaped with the whole sentence (``shown``).
 """
 
 import datetime
@@ -23,8 +26,8 @@ TEXTS = {
     "config.not_digits": "{setting} must be the Cegid account number (digits only)",
     "config.stray_characters": ("{setting} starts or ends with a space, or holds a line break, an accent or another "
                                 "character no key holds: copy it again"),
-    "config.bad_force_time": "{setting} must read HH:MM (UTC), e.g. 06:00, not {value!r}",
-    "config.bad_mode": "{setting} must be one of {modes}, not {value!r}",
+    "config.bad_force_time": "{setting} must read HH:MM (UTC), e.g. 06:00, not “{value}”",
+    "config.bad_mode": "{setting} must be one of {modes}, not “{value}”",
     "config.bad_sas_url": "{setting} must be a container SAS URL (https://.../<container>?sv=...&sig=...)",
     "config.url_with_spaces": "{setting} holds a space or a line break: copy it again, whole",
     "config.not_a_string": "{setting} must be a string",
@@ -56,7 +59,7 @@ TEXTS = {
                                 "cegid_api_key_id, cegid_api_key_secret and cegid_subscription_key)"),
     "api.refused": "Cegid API refused {op} (HTTP {status}): {detail}",
     "api.not_json": ("Cegid API answered {op} with something that is not JSON (HTTP {status}, {content_type}): "
-                     "{start!r}"),
+                     "“{start}”"),
     "api.no_token": "Cegid API answered {op} without an accessToken",
     "api.missing_fields": "Cegid API answered {op} without {fields}",
     "api.unexpected_answer": "Cegid API answered {op} with an unexpected JSON value",
@@ -65,9 +68,9 @@ TEXTS = {
     "api.unknown_scheduler": "no scheduled query has the id {scheduler_id} (see --list)",
     "op.token": "the token request",
     "op.sas": "the SAS request",
-    "op.discovery": "discovery of {candidate!r}",
+    "op.discovery": "discovery of “{candidate}”",
     "op.list_schedulers": "the list of scheduled queries",
-    "op.update_scheduler": "the update of scheduled query {name!r}",
+    "op.update_scheduler": "the update of scheduled query “{name}”",
     "azure.denied": "Azure refused the SAS (HTTP {status} {azure_error}): check its permissions and expiry",
     "azure.not_found": "Azure Blob Storage answered HTTP {status} {azure_error}: the container does not exist",
     "azure.modified": "the blob changed in Azure (HTTP {status})",

@@ -99,7 +99,7 @@ def check_options(parser, args):
         try:
             parse_force_time(args.time)
         except ConfigError:
-            parser.error(f"--time must read HH:MM (UTC), e.g. 14:30, not {args.time!r}")
+            parser.error(f"--time must read HH:MM (UTC), e.g. 14:30, not “{shown(args.time)}”")
 
 
 def scheduler_summary(obj, with_sql=False):
@@ -183,7 +183,7 @@ def do_force(client, args, settings):
     if args.json:
         cli.print_json({"name": args.name, "time": at, "outcomes": [outcome_summary(o) for o in outcomes]})
     elif not outcomes:
-        say(f"No scheduled query matches {args.name!r}." if args.name else "No scheduled query.")
+        say(f"No scheduled query matches “{shown(args.name)}”." if args.name else "No scheduled query.")
     else:
         for outcome in outcomes:
             say(describe_outcome(outcome))

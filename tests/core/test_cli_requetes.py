@@ -84,14 +84,22 @@ def test_usage_errors_exit_2(sim, tmp_path, args):
 
 def test_bad_time_message(sim, tmp_path):
     result = run(sim, tmp_path, "--force", "--time", "12h30")
-    assert result.returncode == 2 and "HH:MM" in result.stderr and "12h30" in result.stderr
+    assert result.returncode == 2
+    assert result.stderr.endswith("error: --time must read HH:MM (UTC), e.g. 14:30, not “12h30”\n")
+
+
+def test_a_bad_time_with_a_quote_or_a_control_character_is_shown_escaped_in_its_quotes(sim, tmp_path):
+    result = run(sim, tmp_path, "--force", "--time", "12'30\x1b[2J")
+    assert result.returncode == 2
+    assert result.stderr.endswith("error: --time must read HH:MM (UTC), e.g. 14:30, not “12'30\\x1b[2J”\n")
 
 
 def test_bad_force_time_in_config_exits_2(sim, tmp_path):
     sim.add_scheduler("ECRITURE")
     result = run(sim, tmp_path, "--force", cegid_force_time="6h")
     assert result.returncode == 2
-    assert "cegid_force_time" in result.stderr
+    assert result.stderr == ("Configuration error: cegid_force_time must read HH:MM (UTC), e.g. 06:00, not “6h” "
+                             "(config.py, or the environment variable CEGID_FORCE_TIME).\n")
     assert puts(sim) == []
 
 
@@ -167,7 +175,7 @@ def test_discover_without_access_says_so_and_exits_3_as_list_does(sim, tmp_path,
     discovered = run(sim, tmp_path, "--discover", cegid_provider_id="")
     listed = run(sim, tmp_path, "--list")
     assert (discovered.returncode, listed.returncode) == (3, 3), discovered.stderr + listed.stderr
-    assert discovered.stderr.startswith(f"Error: Cegid API refused discovery of '{sim.tenant_id}' (HTTP {status}): "
+    assert discovered.stderr.startswith(f"Error: Cegid API refused discovery of “{sim.tenant_id}” (HTTP {status}): "
                                         f"Simulated failure {status}")  # a 401: and which settings to check
     assert "Provider not found" not in discovered.stderr and discovered.stdout == ""
     assert listed.stderr.startswith(f"Error: Cegid API refused the list of scheduled queries (HTTP {status}): ")
@@ -180,7 +188,7 @@ def test_discover_during_an_outage_says_so_and_exits_3(sim, tmp_path, status):
     sim.inject("GET", "/tenant/", status=status, retry_after="0", times=1000)
     result = run(sim, tmp_path, "--discover", cegid_provider_id="")
     assert result.returncode == 3, result.stdout + result.stderr
-    assert result.stderr == (f"Error: Cegid API refused discovery of '{sim.tenant_id}' (HTTP {status}): "
+    assert result.stderr == (f"Error: Cegid API refused discovery of “{sim.tenant_id}” (HTTP {status}): "
                              f"Simulated failure {status}\n")
     assert "Provider not found" not in result.stderr and result.stdout == ""
     assert len(sim.requests_to("/tenant/")) == 5  # the first probe and its four retries, no other candidate
@@ -494,7 +502,7 @@ def test_force_nothing_matched_exits_1(sim, tmp_path):
     add_two(sim)
     result = run(sim, tmp_path, "--force", "--name", "PAIE")
     assert result.returncode == 1
-    assert "No scheduled query matches 'PAIE'." in result.stdout
+    assert "No scheduled query matches “PAIE”." in result.stdout
     assert puts(sim) == []
 
 

@@ -34,9 +34,28 @@ def test_every_placeholder_is_a_declared_parameter():
 def test_nested_codes_and_setting_names_are_rendered():
     text = render("api.refused", {"op_code": "op.update_scheduler", "name": "ECRITURE", "status": 400,
                                   "detail": "bad date"})
-    assert text == "Cegid API refused the update of scheduled query 'ECRITURE' (HTTP 400): bad date"
+    assert text == "Cegid API refused the update of scheduled query “ECRITURE” (HTTP 400): bad date"
     error = ConfigError("config.not_digits", "tenant_id")
     assert render(error.code, error.params) == "cegid_tenant_id must be the Cegid account number (digits only)"
+
+
+def test_a_value_is_quoted_as_odoo_quotes_it_not_as_python_writes_it():
+    """'6h', 'sas' or '<html>\\n' read as Python code; the sentences quote values as Odoo's do, “6h”."""
+    assert render("config.bad_force_time", {"setting": "force_time", "value": "6h"}) == (
+        "cegid_force_time must read HH:MM (UTC), e.g. 06:00, not “6h”")
+    assert render("config.bad_mode", {"setting": "mode", "value": "sas", "modes": "api, sas_url"}) == (
+        "mode must be one of api, sas_url, not “sas”")
+    assert render("api.refused", {"op_code": "op.discovery", "candidate": "cegid-xrp", "status": 404,
+                                  "detail": "Not Found"}) == (
+        "Cegid API refused discovery of “cegid-xrp” (HTTP 404): Not Found")
+    assert render("api.not_json", {"op_code": "op.token", "status": 200, "content_type": "text/html",
+                                   "start": "<html>"}) == (
+        "Cegid API answered the token request with something that is not JSON (HTTP 200, text/html): “<html>”")
+
+
+def test_a_quoted_value_with_a_quote_or_a_control_character_cannot_forge_a_line():
+    text = render("op.update_scheduler", {"name": "PAIE's\n[1/1] DONE\x1b[2J\u202e"})
+    assert text == "the update of scheduled query “PAIE's\\n[1/1] DONE\\x1b[2J\\u202e”"
 
 
 def test_a_missing_parameter_reads_as_a_dash_not_a_crash():
