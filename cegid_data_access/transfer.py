@@ -361,7 +361,7 @@ def _delete_result(status, azure_code):
 
 def unexpected_detail(err):
     """An unexpected error as its readers read it (``KeyError: 'x'``, as a crashed run says), not its repr."""
-    return f"{type(err).__name__}: {err}"
+    return f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
 
 
 class _Clock:

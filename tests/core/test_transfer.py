@@ -986,3 +986,7 @@ def test_an_unexpected_error_reads_as_its_type_and_message_not_its_repr(box, mon
     [outcome] = run_transfer(box.settings, tuning=FAST).outcomes
     assert (outcome.code, outcome.params) == ("file.not_deleted",
                                               {"reason_code": "file.unexpected", "detail": "KeyError: 'x'"})
+    monkeypatch.setattr("cegid_data_access.azure.container.Container.delete_versions",
+                        lambda self, items: (_ for _ in ()).throw(RuntimeError()))
+    [outcome] = run_transfer(box.settings, tuning=FAST).outcomes
+    assert outcome.params == {"reason_code": "file.unexpected", "detail": "RuntimeError"}, "no message: its type"
