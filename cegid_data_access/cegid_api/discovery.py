@@ -20,7 +20,7 @@ PROVIDER_CANDIDATES = ("cegid-xrp", "HR Sprint On Demand", "xrp", "hr-sprint", "
 OUTAGE_STATUSES = (429, 502, 503, 504)
 # what stops it too: the calls refused (401 twice is already an AuthenticationError; a 403 is an ApiError), as --list
 # reports them
-STOPPING_STATUSES = (401, 403, *OUTAGE_STATUSES)
+STOPPING_STATUSES = (401, *OUTAGE_STATUSES)
 
 
 class ProviderDiscovery:
@@ -46,7 +46,9 @@ class ProviderDiscovery:
         # the token first, once: its refusal (a 404 of a base URL lacking a segment) is raised, not read as a
         # candidate that is no provider, and asked again for each of the others
         self.get_token()
-        server_error = None  # the last 500, while every probe was answered so
+        # a 500 (an application error) or a 403 (this candidate not for this key, or no rights at all) is no answer
+        # about a candidate: said at the end, the refusal first, only when no probe was answered otherwise
+        answered, refused, server_error = False, None, None
         for candidate in candidates:
             for path, extract in probes:
                 op = ("op.discovery", {"candidate": candidate})
@@ -56,21 +58,25 @@ class ProviderDiscovery:
                     raise
                 except ApiError as err:
                     if err.status in STOPPING_STATUSES or 300 <= (err.status or 0) < 400:
-                        # the gateway still busy or down after the retries, sending the calls elsewhere (an old
-                        # base URL), or refusing them (a key without the rights): no answer about this candidate,
-                        # nor (soon) about the others; "not found" would send the user looking for a GUID
+                        # the gateway still busy or down after the retries, or sending the calls elsewhere (an old
+                        # base URL): no answer about this candidate, nor (soon) about the others; "not found"
+                        # would send the user looking for a GUID
                         raise
                     _logger.debug("discovery %s: %s", path.split("/")[3], err)
-                    if server_error is not False:
-                        server_error = err if err.status == 500 else False
+                    if err.status == 403:
+                        refused = refused or err
+                    elif err.status == 500:
+                        server_error = err
+                    else:
+                        answered = True  # a 404: this candidate is no provider
                     continue
-                server_error = False
+                answered = True
                 provider = extract(data, candidate)
                 if provider:
                     _logger.info("Cegid provider %s found by %s of %r", provider, path.split("/")[3], candidate)
                     return provider
-        if server_error:
-            raise server_error
+        if not answered and (refused or server_error):
+            raise refused or server_error
         raise NotFoundError("api.no_provider", tenant_id=self.settings.tenant_id,
                             candidates=", ".join(f"“{c}”" for c in candidates))
 

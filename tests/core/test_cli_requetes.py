@@ -194,6 +194,15 @@ def test_discover_during_an_outage_says_so_and_exits_3(sim, tmp_path, status):
     assert len(sim.requests_to("/tenant/")) == 5  # the first probe and its four retries, no other candidate
 
 
+def test_discover_goes_on_past_a_candidate_refused_to_this_key(sim, tmp_path):
+    """A 403 to the tenant's own number is about that candidate: the next ones are tried, and one is found."""
+    sim.provider_aliases = {"cegid-xrp"}
+    sim.inject("GET", f"/tenant/{sim.tenant_id}$", status=403, times=1000)
+    result = run(sim, tmp_path, "--discover", cegid_provider_id="")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert sim.provider_id in result.stdout
+
+
 def test_discover_reads_an_application_error_as_no_provider_and_tries_the_next_candidate(sim, tmp_path):
     """An API answering 500 to a candidate it does not know (where the contract says 404) does not stop the search."""
     sim.provider_aliases = {"xrp"}  # a candidate tried after the tenant's own number
@@ -309,6 +318,25 @@ def test_queries_forced_with_an_output_that_cannot_be_written_are_forced_and_exi
 
     assert (result.returncode, result.stderr) == (
         5, "Error: the output could not be written (No space left on device): the run went on without it.\n")
+    assert sim.schedulers[ecriture]["nextExecution"].endswith("T14:30:00.000Z")
+
+
+def test_queries_forced_with_stdout_full_and_stderr_a_reader_gone_end_as_a_reader_gone(sim, tmp_path):
+    """Saying that the output was lost met a reader gone on stderr: a traceback and exit 1, "some queries not
+    forced", though they all were; it ends as any run whose reader went away, silently."""
+    ecriture, _analytiq = add_two(sim)
+    config = write_config_py(tmp_path / "config.py", sim.config_py_values())
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CEGID_")}
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader of stderr is gone before anything is said
+
+    with open("/dev/full", "w", encoding="utf-8") as full:
+        result = subprocess.run([sys.executable, str(SCRIPTS / SCRIPT), "--config", str(config), "--force",
+                                 "--time", "14:30"],
+                                stdout=full, stderr=write_end, env=env, timeout=120, check=False)
+    os.close(write_end)
+
+    assert result.returncode == 141
     assert sim.schedulers[ecriture]["nextExecution"].endswith("T14:30:00.000Z")
 
 
