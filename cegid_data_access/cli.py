@@ -153,6 +153,8 @@ def run(main, secrets_holder=None):
     sys.stdout, sys.stderr = guards
     try:
         status = _run(main, secrets_holder if secrets_holder is not None else [])
+        # saying that the output was lost may meet a reader gone too (stdout full, stderr a closed pipe)
+        return _output_lost_status(status, guards)
     except BrokenPipeError:
         # as Python's documentation advises (signal module, "Note on SIGPIPE"): what is still buffered, and
         # anything said from now on, to /dev/null, so that Python says nothing of it when it exits; stderr too,
@@ -162,7 +164,6 @@ def run(main, secrets_holder=None):
             os.dup2(devnull, stream.fileno())
         os.close(devnull)
         return EXIT_READER_GONE
-    return _output_lost_status(status, guards)
 
 
 def _output_lost_status(status, guards):
@@ -193,9 +194,7 @@ def _open_closed_streams():
     """Give a stdout or stderr the caller closed (``2>&-``, ``>&-``: Python's is then None) a /dev/null writer.
 
     Whatever the script says there is lost, as the caller asked, and the run goes on: without it, the first
-    line written (the transfer's table, a warning) raised, and the run stopped with nothing done. Opened now,
-    /dev/null takes the closed descriptor (the lowest free one), which no file the run opens can take then, to
-    receive what is written on 1 or 2 (a C library's message, Python's last words) in its content.
+    line written (the transfer's table, a warning) raised, and the run stopped with nothing done.
     """
     for name in ("stdout", "stderr"):
         if getattr(sys, name) is None:
