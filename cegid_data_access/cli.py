@@ -115,7 +115,8 @@ class _OutputGuard:
         self._stream = stream
         self.error = None
 
-    def write(self, text):
+    # a text stream's write, not a model's: there is no super() to call
+    def write(self, text):  # pylint: disable=method-required-super
         """Write ``text``; on an error, remember it and carry on (as if written: callers go on alike)."""
         try:
             return self._stream.write(text)

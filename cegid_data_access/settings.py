@@ -164,11 +164,10 @@ def is_host_name(host):
     """
     try:
         ipaddress.ip_address(host)
-        return True
-    except ValueError:  # a name
-        pass
-    name = host[:-1] if host.endswith(".") else host
-    return len(name) <= 253 and all(0 < len(label) <= 63 for label in name.split("."))
+    except ValueError:  # a name: its labels
+        name = host[:-1] if host.endswith(".") else host
+        return len(name) <= 253 and all(0 < len(label) <= 63 for label in name.split("."))
+    return True
 
 
 SETTING_NAMES = tuple(field.name for field in dataclasses.fields(Settings))
