@@ -364,9 +364,12 @@ class ResConfigSettings(models.TransientModel):
         """Refuse a custom import folder that is not an existing folder given by its absolute path.
 
         The transfer refuses a missing one (a typo, a share not mounted) at each run; a relative one would be read
-        from the server's working directory. The default one is Odoo's to create on first use.
+        from the server's working directory. The default one is Odoo's to create on first use. Only a folder typed
+        now: one saved before may be missing here for a moment (a share down) or for good (the web server is not the
+        cron's), which must not refuse the other settings.
         """
-        if folder == default_import_folder(self.env.cr.dbname):
+        if folder in (default_import_folder(self.env.cr.dbname), self.env["is.cegid.backend"]._cegid_param(
+                "import_folder")):
             return
         if not os.path.isabs(folder) or not os.path.isdir(folder):
             error = ConfigError("config.not_a_folder", "import_folder", path=folder)

@@ -104,6 +104,9 @@ class TestSettings(CegidCase):
         params = self.env["res.config.settings"].create({}).action_cegid_test_connection()["params"]
         self.assertEqual((params["type"], params["message"]),
                          ("danger", f"The Cegid setting “Import folder” is not an existing folder: {missing}"))
+        # saved before and missing now (a share down, a web server that is not the cron's): the other settings save
+        self.save_settings(cegid_import_folder=missing, cegid_history_days=30)
+        self.assertEqual((self.param("import_folder"), self.param("history_days")), (missing, "30"))
 
     def test_default_import_folder_follows_the_database(self):
         self.save_settings(cegid_import_folder=default_import_folder(self.env.cr.dbname))
