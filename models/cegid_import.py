@@ -159,7 +159,9 @@ class CegidImport(models.Model):
             values["load_progress"] = False
         # an entry made by a file that then failed went with the rolled back savepoint
         values["export_id"] = self.env["is.cegid.export"].sudo().browse(values.get("export_id")).exists().id
-        values["duration"] = record.duration + time.monotonic() - started  # and the earlier parts' time
+        # and the earlier parts' time; not that of a swap held back, which waited for others (it foresees updates)
+        held = values.get("message_code") == "import.swap_held"
+        values["duration"] = record.duration + (0 if held else time.monotonic() - started)
         repeated = self._same_failure(values, record)
         if repeated:  # the file stays and fails again each run: one record, one incident
             record._cegid_count_repeat(repeated)

@@ -180,7 +180,8 @@ class CegidImportLoad(models.Model):
             values.update(state="loading", load_progress=dict(said, progress=progress.as_dict(), file=identity,
                                                               sniffed=[header.encoding, header.slashed],
                                                               date_order=reader.decided_order,
-                                                              held_since=self._held_since(progress, resumed)),
+                                                              held_since=self._held_since(progress, resumed),
+                                                              held_told=resumed.get("held_told", False)),
                           **self._load_message(progress))
             return
         values.update(said, state="done", rows_added=progress.rows, rows_removed=0, load_progress=False)
@@ -203,9 +204,13 @@ class CegidImportLoad(models.Model):
     @api.model
     def _held_since(self, progress, resumed):
         """Since when other sessions hold the swap of a load at ``progress`` back (``resumed``: what its earlier
-        runs kept), as Odoo writes a date and time; None when they do not."""
+        runs kept), as Odoo writes a date and time; None when they never did.
+
+        A run that did not try the swap (no time left for it) keeps the
+        moment: only a swap tried and made ends the hold, and the load with it.
+        """
         if not progress.held_by:
-            return None
+            return resumed.get("held_since")
         return resumed.get("held_since") or fields.Datetime.to_string(fields.Datetime.now())
 
     def _follow_held_swap(self):
@@ -213,12 +218,15 @@ class CegidImportLoad(models.Model):
 
         Its table keeps the previous snapshot meanwhile, and the newer files of
         its export wait: someone must end those sessions' transactions (the
-        message names them). How the load ends closes it (_close_held_swap).
+        message names them). Once: marked done by a manager, it is not opened
+        again at the next try. How the load ends closes it (_close_held_swap).
         """
-        since = (self.load_progress or {}).get("held_since")
-        if since and not self.activity_ids and fields.Datetime.now() - fields.Datetime.to_datetime(
-                since) >= SWAP_HELD_ALERT:
+        progress = self.load_progress or {}
+        since = progress.get("held_since")
+        if self.message_code == "import.swap_held" and since and not progress.get("held_told") and (
+                fields.Datetime.now() - fields.Datetime.to_datetime(since) >= SWAP_HELD_ALERT):
             self._cegid_open_incident(self._incident_texts)
+            self.load_progress = dict(progress, held_told=True)
 
     def _close_held_swap(self):
         """Close the incident a held swap opened on this load, which ended: how it ended is the feedback."""

@@ -307,10 +307,11 @@ class CegidImportRun(models.Model):
         for its table's update; the last import each table holds, which the
         next one is compared with (else that one would count as the first,
         every row added, no alert); an import with an activity still open (an
-        incident, a change in a closed period), until someone marks it done.
+        incident, a change in a closed period), until someone marks it done; a
+        load by parts under way (its rows so far would be loaded again).
         """
         Import = self.sudo()
         held = self.env["is.cegid.export"].sudo().search([("held_import_id", "!=", False)]).held_import_id
         latest = [last.id for last in Import._last_done().values()]
         Import.search([("create_date", "<", self._cegid_history_limit()), ("id", "not in", held.ids + latest),
-                       ("activity_ids", "=", False)]).unlink()
+                       ("activity_ids", "=", False), ("state", "!=", "loading")]).unlink()

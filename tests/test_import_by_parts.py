@@ -162,6 +162,18 @@ class TestImportByParts(ImportFolderMixin, TransactionCase):
         self.env.cr.execute("SELECT count(*), min(pcn_datedebutabs), max(pcn_datefinabs) FROM is_cegid_absencesalarie")
         self.assertEqual(self.env.cr.fetchone(), (ROWS, datetime.date(2025, 2, 1), datetime.date(2025, 4, 3)))
 
+    def test_a_load_under_way_outlives_the_history_retention(self):
+        """Purged as old history, its rows so far would be loaded again from the first line (and its copy left)."""
+        self.drop("ECRITURE.csv", export_bytes("ECRITURE", ROWS, encoding="cp1252", seed=5))
+        [record] = self.short_run().records
+        self.env.cr.execute("UPDATE is_cegid_import SET create_date = now() - interval '400 days' WHERE id = %s",
+                            [record.id])
+        record.invalidate_recordset()
+        seen = record.row_count
+        self.short_run()
+        self.assertTrue(record.exists())
+        self.assertGreater(record.row_count, seen, "it goes on where it stopped")
+
     def reader_in_a_transaction(self):
         """Another program's database session (a reporting tool), its transaction open from now on."""
         info = dict(sql_db.connection_info_for(self.env.cr.dbname)[1], application_name="report-tool")
@@ -196,23 +208,40 @@ class TestImportByParts(ImportFolderMixin, TransactionCase):
         self.assertEqual(len(self.triggers()), 1)
         self.assertGreater(self.triggers().call_at, fields.Datetime.now() + datetime.timedelta(seconds=30))
         # held an hour: the Cegid managers are told, once
-        manager = new_test_user(self.env, login="swap_manager",
-                                groups="base.group_user,is_cegid2odoo.group_cegid_manager")
+        manager, colleague = (new_test_user(self.env, login=login,
+                                            groups="base.group_user,is_cegid2odoo.group_cegid_manager")
+                              for login in ("swap_manager", "swap_colleague"))
         since = fields.Datetime.to_string(fields.Datetime.now() - datetime.timedelta(minutes=61))
         record.load_progress = dict(record.load_progress, held_since=since)
+        duration = record.duration
         self.short_run()
         self.short_run()
         self.assertEqual(record.load_progress["held_since"], since)
+        self.assertEqual(record.duration, duration, "the waits for others are not the import's time")
         activity = record.activity_ids.filtered(lambda activity: activity.user_id == manager)
         self.assertEqual(len(activity), 1)
         self.assertEqual(activity.summary, "Cegid import of ECRITURE.csv: Loading in parts")
         self.assertIn("(report-tool)", activity.note)
+        # a run that does not try the swap (a step foreseen too long after other work) keeps the moment
+        progress = record.load_progress
+        record.load_progress = dict(progress, progress=dict(progress["progress"], key_seconds=10_000.0))
+        self.Import._import_folder(deadline=time.monotonic() + 60, worked=True)
+        self.assertEqual((record.message_code, record.load_progress["held_since"]), ("import.swap_waiting", since))
+        # marked done by the managers while it still holds: told once, not again at each try
+        record.activity_ids.action_feedback()
+        self.short_run()
+        self.assertEqual(record.message_code, "import.swap_held")
+        self.assertFalse(record.activity_ids)
+        # told again (as by a version that did not keep it), then the load ends: the activities are done with it
+        record.load_progress = dict(record.load_progress, held_told=False)
+        self.short_run()
+        self.assertEqual(len(record.activity_ids.filtered(lambda activity: activity.user_id == colleague)), 1)
         # the reader ends its transaction: the table is replaced, the newer file follows, the activity is done
         reader.rollback()
         while record.state == "loading":
             self.short_run()
         self.assertEqual(record.state, "done")
-        self.assertFalse(record.activity_ids)
+        self.assertFalse(record.activity_ids, "done with the load")
         self.assertTrue(record.message_ids.filtered(
             lambda message: "Resolved: the import of ECRITURE.csv" in (message.body or "")))
         self.run_import()
