@@ -27,6 +27,7 @@ from odoo.exceptions import UserError
 from ..cegid_import.catalogue import AMOUNT, CHAR, DATE, FLOAT, default_label, view_label
 from ..cegid_import.errors import TableBusy
 from ..cegid_import.pg_readers import lock_exclusively
+from ..cegid_import.pg_replace import drop_load
 from .cegid_staging import FIELD_OF_KIND
 
 _logger = logging.getLogger(__name__)
@@ -270,6 +271,7 @@ class CegidExportTable(models.Model):
             raise UserError(self.env._(
                 "Readers (a backup, a long report) kept the table of %(export)s for more than a few seconds: it was "
                 "not deleted. Try again once they are done.", export=self.name))
+        drop_load(self.env.cr, self.env[self.model_id.model]._table)  # a load by parts' copy, else left for good
         data = self._owned_data()
         owned = [self._owned(name) for name in ("ir.ui.menu", "ir.actions.act_window", "ir.ui.view",
                                                  "ir.model.access")]

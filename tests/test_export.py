@@ -396,8 +396,12 @@ class TestNewExport(CegidCase):
         params = self.env["ir.config_parameter"].sudo()
         deferral = f"is_cegid2odoo.update_deferred.{self.entry().id}"
         params.set_param(deferral, "1")  # as a run notes the update of a held file it put off
+        # a load by parts of a long file under way: its loading copy of the table
+        self.env.cr.execute("CREATE TABLE x_cegid_salaries__cegid_load (LIKE x_cegid_salaries)")
         self.entry().with_user(self.manager).unlink()
         self.assertNotIn("x_cegid_salaries", self.env)
+        self.env.cr.execute("SELECT to_regclass('x_cegid_salaries__cegid_load')")
+        self.assertIsNone(self.env.cr.fetchone()[0], "no copy of its rows left behind")
         self.assertFalse(params.get_param(deferral), "no note outlives its export")
         self.env.cr.execute("SELECT to_regclass('x_cegid_salaries')")
         self.assertIsNone(self.env.cr.fetchone()[0])
