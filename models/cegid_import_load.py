@@ -209,9 +209,8 @@ class CegidImportLoad(models.Model):
         A run that did not try the swap (no time left for it) keeps the
         moment: only a swap tried and made ends the hold, and the load with it.
         """
-        if not progress.held_by:
-            return resumed.get("held_since")
-        return resumed.get("held_since") or fields.Datetime.to_string(fields.Datetime.now())
+        now = fields.Datetime.to_string(fields.Datetime.now())
+        return resumed.get("held_since") or (now if progress.held_by else None)
 
     def _follow_held_swap(self):
         """Open an incident for this load, once, when other sessions have held its swap back SWAP_HELD_ALERT or more.
