@@ -32,7 +32,7 @@ _logger = logging.getLogger(__name__)
 # whether it did nothing because another import held the lock, and whether other sessions held a load's swap back
 ImportOutcome = collections.namedtuple("ImportOutcome", "records continued skipped held", defaults=(False, False))
 # how long a run skipped by another import waits before it asks again (not at once: the other may take minutes)
-RETRY_AFTER_LOCK = datetime.timedelta(minutes=1)
+IMPORT_AGAIN_AFTER = datetime.timedelta(minutes=1)
 # an update of a table may take this many times its export's last import: its file read whole, then loaded
 UPDATE_FACTOR = 2
 # seconds a run that finds an update put off may lack of what a run of a new turn has, and still start it
@@ -67,10 +67,10 @@ class CegidImportRun(models.Model):
             # another import holds the lock and read the folder before this request: ask again once it is done
             if requested:
                 params.set_param(PARAM_IMPORT_REQUEST, fields.Datetime.to_string(fields.Datetime.now()))
-            self._import_after_lock()
+            self._import_again_soon()
         elif outcome.held or (updates and not deferred and self.env["is.cegid.export"].sudo().search_count(
                 [("update_requested", "=", True)], limit=1)):
-            self._import_after_lock()  # a swap other sessions hold back, an update the lock held back (requested still)
+            self._import_again_soon()  # a swap other sessions hold back, an update the lock held back (requested still)
         if outcome.continued or deferred:
             # fully done for Odoo, which would run it again in the same turn; a new turn has a limit of its own
             self.env["ir.cron"]._notify_progress(done=len(outcome.records), remaining=0)
@@ -135,14 +135,14 @@ class CegidImportRun(models.Model):
         self.env.ref(IMPORT_CRON).sudo()._trigger()
 
     @api.model
-    def _import_after_lock(self):
+    def _import_again_soon(self):
         """Have the import cron run again in a while: another import held the lock, or other sessions a load's swap,
         and may hold it minutes more.
 
         Not at once: the cron would wake, meet the lock and ask again, in a loop, as long as the other runs.
         """
         self.env.ref(IMPORT_CRON).sudo()._trigger(
-            at=fields.Datetime.now() + RETRY_AFTER_LOCK)
+            at=fields.Datetime.now() + IMPORT_AGAIN_AFTER)
 
     @api.model
     def _import_folder(self, transfer=None, deadline=None, requested=False, worked=False):

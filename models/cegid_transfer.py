@@ -173,7 +173,7 @@ class CegidTransfer(models.Model):
             continued = continued or imported.continued
             # another import read the folder before these files came, or sessions hold a swap: the import cron goes on
             if imported.skipped or imported.held:
-                self.env["is.cegid.import"]._import_after_lock()
+                self.env["is.cegid.import"]._import_again_soon()
         if outcome.trigger == "followup":
             # the forced queries just ran in Cegid: show their new last and next executions. In a run of its own: it
             # waits on Cegid (retries, Retry-After), and this run's time under Odoo's limit may be all used
