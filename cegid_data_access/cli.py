@@ -118,22 +118,22 @@ class _OutputGuard:
     # a text stream's write, not a model's: there is no super() to call
     def write(self, text):  # pylint: disable=method-required-super
         """Write ``text``; on an error, remember it and carry on (as if written: callers go on alike)."""
-        try:
-            return self._stream.write(text)
-        except BrokenPipeError:
-            raise
-        except OSError as err:
-            self.error = self.error or err
-            return len(text)
+        written = self._guarded(self._stream.write, text)
+        return len(text) if written is None else written
 
     def flush(self):
         """Flush; on an error, remember it and carry on."""
+        self._guarded(self._stream.flush)
+
+    def _guarded(self, call, *args):
+        """``call(*args)``'s result; None after an OSError, remembered, other than a reader gone."""
         try:
-            self._stream.flush()
+            return call(*args)
         except BrokenPipeError:
             raise
         except OSError as err:
             self.error = self.error or err
+            return None
 
     def __getattr__(self, name):
         return getattr(self._stream, name)
