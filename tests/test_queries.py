@@ -235,30 +235,27 @@ class TestQueries(CegidCase):
         self.assertEqual(obj["nextExecution"], format_cegid_datetime(moment))
         self.assertIn(moment + datetime.timedelta(minutes=5), self.download_triggers().mapped("call_at"))
 
-    def test_force_at_refuses_a_moment_more_than_a_day_ahead(self):
-        """Cegid keeps one next execution: forced days ahead, the daily runs until then would not be."""
+    def assert_force_at_refused(self, moment, said):
+        """Force at ``moment`` is refused saying ``said``; nothing is asked of Cegid."""
         before = dict(self.simulator.schedulers[self.ecriture_id])
         puts = len(self.simulator.requests_to("query/api/V1/schedulers", "PUT"))
         wizard = self.env["is.cegid.force.wizard"].with_user(self.manager).create(
-            {"query_ids": [(6, 0, self.ecriture.ids)],
-             "moment": fields.Datetime.now() + datetime.timedelta(hours=24, minutes=5)})
+            {"query_ids": [(6, 0, self.ecriture.ids)], "moment": moment})
         with self.assertRaises(UserError) as caught:
             wizard.action_force()
-        self.assertIn("within the next 24 hours", str(caught.exception))
+        self.assertIn(said, str(caught.exception))
         self.assertEqual(self.simulator.schedulers[self.ecriture_id], before)
         self.assertEqual(len(self.simulator.requests_to("query/api/V1/schedulers", "PUT")), puts)
 
+    def test_force_at_refuses_a_moment_more_than_a_day_ahead(self):
+        """Cegid keeps one next execution: forced days ahead, the daily runs until then would not be."""
+        self.assert_force_at_refused(fields.Datetime.now() + datetime.timedelta(hours=24, minutes=5),
+                                     "within the next 24 hours")
+
     def test_force_at_refuses_a_moment_closer_than_force_now_keeps(self):
         """A minute ahead may be past when Cegid stores it: the wizard keeps Force now's five minutes."""
-        before = dict(self.simulator.schedulers[self.ecriture_id])
-        puts = len(self.simulator.requests_to("query/api/V1/schedulers", "PUT"))
-        wizard = self.env["is.cegid.force.wizard"].with_user(self.manager).create(
-            {"query_ids": [(6, 0, self.ecriture.ids)], "moment": fields.Datetime.now() + datetime.timedelta(minutes=1)})
-        with self.assertRaises(UserError) as caught:
-            wizard.action_force()
-        self.assertIn("at least 5 minutes ahead", str(caught.exception))
-        self.assertEqual(self.simulator.schedulers[self.ecriture_id], before)
-        self.assertEqual(len(self.simulator.requests_to("query/api/V1/schedulers", "PUT")), puts)
+        self.assert_force_at_refused(fields.Datetime.now() + datetime.timedelta(minutes=1),
+                                     "at least 5 minutes ahead")
 
     def test_force_at_proposes_a_moment_it_accepts_after_the_dialog_is_read(self):
         """A default force time due in two minutes gives way to a moment still five minutes ahead once the dialog is
@@ -286,10 +283,7 @@ class TestQueries(CegidCase):
         self.assertEqual(len(self.simulator.requests_to("query/api/V1/schedulers", "PUT")), puts)
 
     def test_force_at_refuses_the_past(self):
-        wizard = self.env["is.cegid.force.wizard"].create(
-            {"query_ids": [(6, 0, self.ecriture.ids)], "moment": fields.Datetime.now() - datetime.timedelta(hours=1)})
-        with self.assertRaises(UserError):
-            wizard.action_force()
+        self.assert_force_at_refused(fields.Datetime.now() - datetime.timedelta(hours=1), "at least 5 minutes ahead")
 
     def test_disabled_query_cannot_be_forced(self):
         previous = self.simulator.schedulers[self.paie_id]["nextExecution"]
