@@ -8,7 +8,7 @@ import time
 import pytest
 
 from cegid_data_access.cegid_api.client import CegidClient
-from cegid_data_access.errors import AuthenticationError
+from cegid_data_access.errors import ApiError, AuthenticationError
 from cegid_data_access.settings import Settings
 from cegid_data_access.transfer import AzureTuning, TransferTuning, check_connection, run_transfer
 from cegid_testkit.blobs import blob_names, delivered_files, staging_leftovers, upload
@@ -137,6 +137,23 @@ def test_wrong_credentials_fail_before_any_transfer(api):
     assert "wrong-secret-value" not in str(info.value)
     assert blob_names(container) == ["ECRITURE.csv"]
     assert simulator.requests_to(SAS_PATH) == []
+
+
+@pytest.mark.parametrize("service", ["https://acct.blob..core.windows.net/", f"https://{'a' * 64}.blob.example/",
+                                     "https:///"])
+def test_a_sas_for_a_host_that_cannot_be_is_refused_before_any_transfer(api, service):
+    """A service URI urllib3 refuses only when it connects (an empty label, one of 64 characters, none): the SDK let
+    its LocationParseError through, a crashed run. Cegid's answer is said to be unexpected; the blobs stay."""
+    simulator, container, settings = api
+    upload(container, "ECRITURE.csv", b"x")
+    simulator.blob_service_url = service
+
+    with pytest.raises(ApiError) as info:
+        run_transfer(settings, tuning=FAST)
+
+    assert (info.value.code, info.value.exit_code) == ("api.unexpected_answer", 3)
+    assert blob_names(container) == ["ECRITURE.csv"]
+    assert delivered_files(settings.import_folder) == {}
 
 
 def test_check_connection_api(api):
