@@ -10,6 +10,8 @@ REDACTED = "***"
 # URL's query): what starts otherwise is no signature, e.g. the "sig=…" of a sentence showing what a SAS URL looks
 # like (masking it would cut the sentence)
 _SAS_SIGNATURE = re.compile(r"(?i)(sig(?:=|%3D))(?=[\w%+/=-])[^&\s\"'<>]+")
+# in a SAS URL alone the signature ends at the next parameter only: a URL saved with a space inside would show the rest
+_SAS_URL_SIGNATURE = re.compile(r"(?i)([?&]sig=)[^&]+")
 
 
 def redact(text, secrets=()):
@@ -25,6 +27,11 @@ def redact(text, secrets=()):
         if secret and len(secret) >= 4:
             text = text.replace(secret, REDACTED).replace(repr(secret)[1:-1], REDACTED)
     return text
+
+
+def redact_sas_url(url, secrets=()):
+    """``url``, a SAS URL shown alone (a setting's value), with its whole signature and the given secrets masked."""
+    return redact(_SAS_URL_SIGNATURE.sub(r"\1" + REDACTED, url), secrets)
 
 
 def redact_params(params, secrets=()):

@@ -13,7 +13,7 @@ from odoo.tools.misc import formatLang
 
 from ..cegid_data_access.cegid_api.schedules import parse_force_time
 from ..cegid_data_access.errors import CegidError, ConfigError
-from ..cegid_data_access.redact import redact
+from ..cegid_data_access.redact import redact, redact_sas_url
 from ..cegid_data_access.settings import MODE_API, SECRET_SETTINGS, Settings
 from ..cegid_data_access.transfer import check_connection, sas_expiry, static_sas_check
 from .cegid_backend import (
@@ -195,7 +195,7 @@ class ResConfigSettings(models.TransientModel):
             cegid_api_key_secret_set=bool(settings.api_key_secret),
             cegid_subscription_key_set=bool(settings.subscription_key),
             cegid_sas_url_set=bool(settings.sas_url),
-            cegid_sas_url_display=redact(settings.sas_url, settings.secrets()) if settings.sas_url else False,
+            cegid_sas_url_display=redact_sas_url(settings.sas_url, settings.secrets()) if settings.sas_url else False,
             cegid_sas_expiry=self._cegid_sas_expiry(settings.sas_url),
             cegid_database_confirmed=backend._cegid_database_confirmed(),
             cegid_last_transfer_id=self._cegid_last_transfer().id,

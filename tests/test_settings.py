@@ -125,6 +125,19 @@ class TestSettings(CegidCase):
         self.assertNotIn(signature, values["cegid_sas_url_display"])
         self.assertTrue(values["cegid_sas_expiry"])
 
+    def test_a_sas_url_saved_with_a_space_in_its_signature_shows_none_of_it(self):
+        """Saved before spaces were refused (downloads refuse it): the display masked the signature up to the space
+        only, and showed its end."""
+        url = self.azurite.container_sas_url(self.simulator.tenant_id)
+        signature = url.split("sig=")[1].split("&")[0]
+        cut = url.replace(signature, f"{signature[:10]} {signature[10:]}")
+        self.save_settings(cegid_mode="sas_url", cegid_sas_url=url)
+        self.env["is.cegid.backend"]._cegid_set_param("sas_url", cut)
+        shown = self.env["res.config.settings"].default_get(["cegid_sas_url_display"])["cegid_sas_url_display"]
+        self.assertIn("sig=***", shown)
+        self.assertNotIn(signature[10:], shown)
+        self.assertNotIn(signature[:10], shown)
+
     def test_a_sas_url_without_a_container_is_refused_when_saved(self):
         account_sas_url = "https://account.blob.core.windows.net/?sv=2024-11-04&ss=b&srt=co&sp=rld&sig=S3cr3tSig"
         with self.assertRaises(UserError) as caught:
