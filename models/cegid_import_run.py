@@ -287,9 +287,11 @@ class CegidImportRun(models.Model):
         except OSError:
             return False
 
-    @api.model
     def action_import_now(self):
-        """The "Import now" button: the import cron imports the waiting files as soon as a worker is free."""
+        """The "Import now" button: the import cron imports the waiting files as soon as a worker is free.
+
+        A button above a list: the web client sends the selected records (ignored), so no @api.model.
+        """
         backend = self.env["is.cegid.backend"]
         backend._check_cegid_manager()
         backend._check_cegid_database(imports=True)

@@ -160,9 +160,11 @@ class CegidQuery(models.Model):
 
     # -- actions -----------------------------------------------------------------
 
-    @api.model
     def action_sync_from_cegid(self):
-        """The Synchronise buttons (list, settings): mirror every query now."""
+        """The Synchronise buttons (list, settings): mirror every query now.
+
+        Above a list the web client sends the selected records (ignored), so no @api.model.
+        """
         self.env["is.cegid.backend"]._check_cegid_manager()
         return self._sync_from_cegid()
 

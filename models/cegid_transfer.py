@@ -193,9 +193,11 @@ class CegidTransfer(models.Model):
         self.env["ir.cron"]._notify_progress(done=done, remaining=0)
         self.env["is.cegid.backend"]._cegid_hand_over(self._download_cron())
 
-    @api.model
     def action_download_now(self):
-        """Ask the download cron to run as soon as possible; the run is recorded as manual."""
+        """Ask the download cron to run as soon as possible; the run is recorded as manual.
+
+        A button above a list: the web client sends the selected records (ignored), so no @api.model.
+        """
         backend = self.env["is.cegid.backend"]
         backend._check_cegid_manager()
         backend._check_cegid_database()

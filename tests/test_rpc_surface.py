@@ -15,11 +15,11 @@ from odoo import fields
 from odoo.api import call_kw
 from odoo.exceptions import AccessError, UserError
 from odoo.service.model import get_public_method
-from odoo.tests import tagged
-from odoo.tests.common import new_test_user
-from odoo.tools import SQL
+from odoo.tests import HttpCase, tagged
+from odoo.tests.common import JsonRpcException, new_test_user
+from odoo.tools import SQL, mute_logger
 
-from .common import CegidCase
+from .common import CegidCase, loopback_request_handler, settings_values, start_cegid_services
 from .test_export import FIRST, SECOND, salaries
 
 MODULE = "odoo.addons.is_cegid2odoo."
@@ -53,9 +53,9 @@ MATRIX = {
     ("res.config.settings", "action_cegid_discover_provider"): (ADMINISTRATOR, lambda t: ("empty", ())),
     ("res.config.settings", "action_cegid_download_now"): (MANAGER, lambda t: ("empty", ())),
     ("res.config.settings", "action_cegid_sync_queries"): (MANAGER, lambda t: ("empty", ())),
-    ("is.cegid.transfer", "action_download_now"): (MANAGER, lambda t: ("model", ())),
-    ("is.cegid.import", "action_import_now"): (MANAGER, lambda t: ("model", ())),
-    ("is.cegid.query", "action_sync_from_cegid"): (MANAGER, lambda t: ("model", ())),
+    ("is.cegid.transfer", "action_download_now"): (MANAGER, lambda t: ("empty", ())),
+    ("is.cegid.import", "action_import_now"): (MANAGER, lambda t: ("empty", ())),
+    ("is.cegid.query", "action_sync_from_cegid"): (MANAGER, lambda t: ("empty", ())),
     ("is.cegid.query", "action_force_now"): (MANAGER, lambda t: (t.query, ())),
     ("is.cegid.query", "action_force_at"): (MANAGER, lambda t: (t.query, ())),
     ("is.cegid.query", "action_enable"): (MANAGER, lambda t: (t.query, ())),
@@ -261,3 +261,51 @@ class TestRpcSurface(CegidCase):
         shown = call_kw(readers["is.cegid.export"], "onchange", [[], {"held_import_id": rejected.id}, [],
                                                                   {"held_message": {}}], {})
         self.assertEqual(shown["value"]["held_message"], rejected.message, "the import's readers see it")
+
+
+@tagged("post_install", "-at_install")
+class TestListButtons(HttpCase):
+    """The buttons above a list (Download now, Import now, Synchronise), clicked in the browser: the web client
+    sends the selected records' ids, none here, to /web/dataset/call_button."""
+
+    BUTTONS = (("is.cegid.transfer", "action_download_now"), ("is.cegid.import", "action_import_now"),
+               ("is.cegid.query", "action_sync_from_cegid"))
+
+    @classmethod
+    def _request_handler(cls, session, request, /, **kwargs):
+        return loopback_request_handler(TestListButtons, session, request, **kwargs)
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        start_cegid_services(cls)
+        cls.env["res.config.settings"].create(settings_values(cls.simulator, cls.folder)).execute()
+        cls.simulator.add_scheduler("ECRITURE")
+        for role in ("manager", "accounting"):
+            new_test_user(cls.env, login=f"list_{role}", groups=f"base.group_user,{GROUPS[role]}")
+
+    def click(self, model, method):
+        """What the web client sends for a button above a list with no record selected."""
+        return self.make_jsonrpc_request(f"/web/dataset/call_button/{model}/{method}", {
+            "model": model, "method": method, "args": [[]], "kwargs": {"context": {}}})
+
+    def test_a_manager_clicks_each_button_above_a_list(self):
+        self.authenticate("list_manager", "list_manager")
+        for (model, method), cron in zip(self.BUTTONS, (self.env.ref("is_cegid2odoo.ir_cron_cegid_download"),
+                                                        self.env.ref("is_cegid2odoo.ir_cron_cegid_import")),
+                                         strict=False):
+            before = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
+            action = self.click(model, method)
+            self.assertEqual(action["tag"], "display_notification", method)
+            self.assertGreater(self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]), before, method)
+        self.assertFalse(self.env["is.cegid.query"].search([]))
+        self.click(*self.BUTTONS[2])
+        self.assertEqual(self.env["is.cegid.query"].search([]).mapped("name"), ["ECRITURE"])
+
+    def test_a_reader_clicking_them_is_refused(self):
+        self.authenticate("list_accounting", "list_accounting")
+        for model, method in self.BUTTONS:
+            with self.assertRaises(JsonRpcException) as caught, mute_logger("odoo.http"):
+                self.click(model, method)
+            self.assertEqual(caught.exception.args[0], "odoo.exceptions.AccessError", method)
+        self.assertFalse(self.env["is.cegid.query"].search([]))
