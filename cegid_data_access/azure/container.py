@@ -17,7 +17,9 @@ listing's next page, a download's next chunk) start past it
 (``DeadlineTransport``), and the retry policy waits no backoff that
 would end past it (``DeadlineRetry``). A call with too little time left is not made
 (``OutOfTime``), nor is one whose retries or timeouts had to be cut and
-that failed on the network or a 5xx: the deadline stopped it, not Azure.
+that failed on the network or a 5xx without the time left for another
+attempt: the deadline stopped it, not Azure. With that time left, the
+failure is Azure's, as without a deadline (``stopped_by_deadline``).
 
 ``azure_error`` is the one translation of an SDK exception into a
 ``CegidError`` with a code (``azure.*`` in ``errors.CODES``).
@@ -215,14 +217,19 @@ def _check_answer(pipeline_response):
         raise AnswerCut("azure.cut_in_body")
 
 
-def _worst_case(tuning, connect, read, retries):
-    """The longest a call takes with these timeouts and ``retries``: every attempt timed out, every backoff waited.
+def _backoff(tuning, failures):
+    """The longest wait before a request's retry after its ``failures``-th failure.
 
     ExponentialRetry waits ``initial_backoff + increment_base ** n`` after the
     n-th failure (it counts it before it sleeps), give or take its jitter.
     """
     jitter = tuning.retry_first_wait / 2  # random_jitter_range (see _client)
-    waits = sum(tuning.retry_first_wait + tuning.retry_base ** count + jitter for count in range(1, retries + 1))
+    return tuning.retry_first_wait + tuning.retry_base ** failures + jitter
+
+
+def _worst_case(tuning, connect, read, retries):
+    """The longest a call takes with these timeouts and ``retries``: every attempt timed out, every backoff waited."""
+    waits = sum(_backoff(tuning, count) for count in range(1, retries + 1))
     return (retries + 1) * (connect + read) + waits
 
 
@@ -250,12 +257,18 @@ def call_options(tuning, deadline):
     return {"connection_timeout": connect, "read_timeout": read, "retry_total": retries}
 
 
-def stopped_by_deadline(tuning, options, err):
-    """Whether ``err`` (an SDK exception) ended a call whose retries or timeouts (``options``) the deadline cut.
+def stopped_by_deadline(tuning, options, err, deadline):
+    """Whether the deadline stopped the call that ``err`` (an SDK exception) ended, ``options`` its call_options.
 
     A network failure or a 5xx would have been retried, or waited for
-    longer, with more time: the deadline stopped the call. Any other answer
-    (403, 404, 412...) is Azure's.
+    longer, with more time. The deadline stopped the call when it cut its
+    retries or timeouts and the time now left does not hold another attempt
+    (its backoff, then the call's timeouts: a call whose timeouts were cut,
+    a timeout below the tuning's among them, had the time of one attempt
+    only). With that time left, a failure is Azure's, as without a
+    deadline: said to be out of time, a refusal would have the caller run
+    again at once, to be refused again. Any other answer (403, 404, 412...)
+    is Azure's.
     """
     settings = ("connection_timeout", "read_timeout", "retry_total")
     if not options or all(options[name] == getattr(tuning, name) for name in settings):
@@ -263,7 +276,12 @@ def stopped_by_deadline(tuning, options, err):
     if isinstance(err, BatchDenied):
         return False
     status = _status(err)
-    return not status or status >= 500
+    if status and status < 500:
+        return False
+    # the request gave up after retry_total + 1 failures: another attempt would first wait the backoff of that many
+    next_attempt = (_backoff(tuning, options["retry_total"] + 1)
+                    + _worst_case(tuning, options["connection_timeout"], options["read_timeout"], 0))
+    return deadline - time.monotonic() < next_attempt
 
 
 class DeadlineTransport(RequestsTransport):
@@ -398,7 +416,7 @@ class Container:
         try:
             return operation(client, options)
         except AZURE_ERRORS as err:
-            if stopped_by_deadline(self.tuning, options, err):
+            if stopped_by_deadline(self.tuning, options, err, self.deadline):
                 raise OutOfTime() from err
             raise
 

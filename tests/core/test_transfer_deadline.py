@@ -6,7 +6,9 @@ The proxy in front of Azurite stops forwarding answers (``pause_after``): a
 call would wait its read timeout, then retry. Bounded by the SDK's own
 settings only (30 s per attempt, 4 attempts), a run would outlast the limit
 Odoo kills a cron at; bounded by its deadline, it stops there as when its
-time is up, its blobs kept in Azure for the next run.
+time is up, its blobs kept in Azure for the next run. An Azure that refuses
+or fails while time is left for another attempt fails the run as it would
+without a deadline: the deadline did not stop it.
 """
 
 import dataclasses
@@ -18,11 +20,15 @@ import pytest
 
 from cegid_data_access.azure.container import MIN_CALL, call_options
 from cegid_data_access.errors import ConnectionFailure
+from cegid_data_access.settings import Settings
 from cegid_data_access.transfer import AzureTuning, TransferReporter, TransferTuning, run_transfer
+from cegid_testkit.azurite import free_port
 from cegid_testkit.blobs import blob_names, delivered_files, staging_leftovers, upload
 
 BUDGET = 3.0  # seconds given to a run
 BOUND = 8.0  # a run ends within this many seconds (its budget and a margin for a busy machine)
+# an Odoo cron run's seconds after a hand-over: its calls get one retry (of the engine's 3), their whole timeouts
+CRON_RUN = 90.0
 # the engine's defaults for Azure (30 s read timeout, 3 retries), a short first wait
 TUNING = TransferTuning(azure=AzureTuning(retry_first_wait=0.05))
 # a blob of several GETs of 64 KiB: resumable
@@ -77,6 +83,50 @@ def test_a_listing_that_stalls_ends_by_the_deadline_out_of_time(proxied):
     assert time.monotonic() - started < BOUND
     assert caught.value.code == "azure.out_of_time"
     proxy.release()
+    assert blob_names(container) == ["ECRITURE.csv"]
+    assert delivered_files(settings.import_folder) == {}
+    assert staging_leftovers(settings.import_folder) == []
+
+
+def test_azure_unreachable_with_time_left_fails_unreachable_not_out_of_time(tmp_path):
+    """Nothing listens at Azure's port, in a run whose deadline cut the listing's retries, not its timeouts.
+
+    The refusals come at once and leave the time of another attempt: the
+    deadline did not stop the run, Azure's failure is said, as without a
+    deadline (out of time, an Odoo run would hand over at once, run after run).
+    """
+    port = free_port()  # nothing listens there
+    folder = tmp_path / "import"
+    folder.mkdir()
+    settings = Settings(mode="sas_url", import_folder=str(folder), sas_url=(
+        f"http://127.0.0.1:{port}/devstoreaccount1/exports?sv=2024-11-04&se=2099-01-01T00:00:00Z&sp=rdl&sig=S3cr3t"))
+    started = time.monotonic()
+
+    with pytest.raises(ConnectionFailure) as caught:
+        run_transfer(settings, tuning=TUNING, deadline=started + CRON_RUN)
+
+    assert time.monotonic() - started < BOUND
+    assert (caught.value.code, caught.value.params["host"]) == ("azure.unreachable", f"127.0.0.1:{port}")
+    assert "Connection refused" in caught.value.params["detail"]
+    assert delivered_files(folder) == {}
+    assert staging_leftovers(folder) == []
+
+
+def test_a_download_azure_answers_500_with_time_left_fails_not_continued(proxied):
+    """Azure answers 500 to a blob's GET, and again to its retry, with the time of another attempt left: it failed."""
+    container, settings, proxy = proxied
+    upload(container, "ECRITURE.csv", b"a;b\n1;2\n")
+    proxy.answer(b"ECRITURE.csv", 500, "InternalError")
+    started = time.monotonic()
+
+    result = run_transfer(settings, tuning=TUNING, deadline=started + CRON_RUN)
+
+    assert time.monotonic() - started < BOUND
+    [outcome] = result.outcomes
+    assert (outcome.state, outcome.code) == ("failed", "file.download_failed"), outcome.params
+    assert (outcome.params["reason_code"], outcome.params["status"]) == ("azure.refused", 500)
+    assert len([head for head in proxy.heads if "ECRITURE.csv" in head]) == 2  # the GET and its one retry
+    assert not result.continued
     assert blob_names(container) == ["ECRITURE.csv"]
     assert delivered_files(settings.import_folder) == {}
     assert staging_leftovers(settings.import_folder) == []
