@@ -13,8 +13,8 @@ With a run's ``deadline`` (a ``time.monotonic()`` value), each call gets
 the SDK's per-operation keywords from ``call_options``: its connection and
 read timeouts and its retries cut so that its attempts and their backoffs
 end by the deadline; the transport lets no request (a retry, a
-listing's next page, a download's next chunk) start past it
-(``DeadlineTransport``), and the retry policy waits no backoff that
+listing's next page, a download's next chunk) start past it, nor wait
+past it (``DeadlineTransport``), and the retry policy waits no backoff that
 would end past it (``DeadlineRetry``). A call with too little time left is not made
 (``OutOfTime``), nor is one whose retries or timeouts had to be cut and
 that failed on the network or a 5xx without the time left for another
@@ -267,16 +267,19 @@ def stopped_by_deadline(tuning, options, err, deadline):
     a timeout below the tuning's among them, had the time of one attempt
     only). With that time left, a failure is Azure's, as without a
     deadline: said to be out of time, a refusal would have the caller run
-    again at once, to be refused again. Any other answer (403, 404, 412...)
-    is Azure's.
+    again at once, to be refused again. Past the deadline, a network failure
+    or a 5xx is the deadline's: each request's timeouts end by it. Any other
+    answer (403, 404, 412...) is Azure's.
     """
-    settings = ("connection_timeout", "read_timeout", "retry_total")
-    if not options or all(options[name] == getattr(tuning, name) for name in settings):
-        return False
-    if isinstance(err, BatchDenied):
+    if not options or isinstance(err, BatchDenied):
         return False
     status = _status(err)
     if status and status < 500:
+        return False
+    if deadline - time.monotonic() <= 0:  # a request's timeouts end by the deadline (DeadlineTransport)
+        return True
+    settings = ("connection_timeout", "read_timeout", "retry_total")
+    if all(options[name] == getattr(tuning, name) for name in settings):
         return False
     # the request gave up after retry_total + 1 failures: another attempt would first wait the backoff of that many
     next_attempt = (_backoff(tuning, options["retry_total"] + 1)
@@ -299,9 +302,19 @@ class DeadlineTransport(RequestsTransport):
         self.deadline = deadline
 
     def send(self, request, **kwargs):  # pylint: disable=arguments-differ  # the keywords go to RequestsTransport
-        """Send ``request`` through RequestsTransport, unless the deadline is past."""
-        if self.deadline is not None and time.monotonic() >= self.deadline:
-            raise OutOfTime()
+        """Send ``request`` through RequestsTransport, unless the deadline is past, with timeouts ending by it.
+
+        A call's timeouts are set when it starts (``call_options``): a
+        download's chunk sent just before the deadline would otherwise wait a
+        whole read timeout past it, should Azure stall then.
+        """
+        if self.deadline is not None:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise OutOfTime()
+            config = self.connection_config
+            for name, default in (("connection_timeout", config.timeout), ("read_timeout", config.read_timeout)):
+                kwargs[name] = min(kwargs.get(name, default), left)
         return super().send(request, **kwargs)
 
 

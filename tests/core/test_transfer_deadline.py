@@ -267,3 +267,41 @@ def test_a_blob_of_one_get_received_whole_near_the_deadline_is_delivered(proxied
     assert delivered_files(settings.import_folder) == {"ECRITURE.csv": data}
     assert blob_names(container) == []
     assert staging_leftovers(settings.import_folder) == []
+
+
+class StallNearTheDeadline(TransferReporter):
+    """Azure stops answering, mid-download, ``before`` seconds from ``deadline``."""
+
+    def __init__(self, proxy, deadline, before):
+        self.proxy, self.deadline, self.before = proxy, deadline, before
+        self.stalled = False
+
+    def on_progress(self, blob_name, done_bytes, total_bytes):
+        if not self.stalled and time.monotonic() >= self.deadline - self.before:
+            self.stalled = True
+            self.proxy.pause_after(0)
+
+
+def test_a_download_that_stalls_just_before_the_deadline_ends_by_it(proxied):
+    """A download that started with time for its whole timeouts (the read one 6 s here, 30 s by default): Azure
+    stalls a second before the deadline. Each chunk's GET waits no longer than the time left when it is sent: the
+    run ends at the deadline, not a read timeout past it (an Odoo cron killed past its limit)."""
+    container, settings, proxy = proxied
+    upload(container, "HISTOCUMSAL.csv", os.urandom(60 * 64 * 1024))
+    proxy.throttle(320 * 1024)  # a chunk of 64 KiB in 0.2 s: the download would take 12 s
+    tuning = dataclasses.replace(CHUNKED, azure=dataclasses.replace(
+        CHUNKED.azure, connection_timeout=0.5, read_timeout=6.0))
+    deadline = time.monotonic() + 8.0  # one attempt of 6.5 s fits: its timeouts are whole
+    stall = StallNearTheDeadline(proxy, deadline, 1.0)
+
+    result = run_transfer(settings, tuning=tuning, reporter=stall, deadline=deadline)
+
+    assert stall.stalled
+    assert time.monotonic() - deadline < 1.0  # seconds late
+    [outcome] = result.outcomes
+    assert (outcome.state, outcome.code) == ("continued", "file.continued"), outcome.params
+    assert outcome.params["kept"] > 0
+    proxy.release()
+    proxy.throttle(None)
+    assert blob_names(container) == ["HISTOCUMSAL.csv"]
+    assert delivered_files(settings.import_folder) == {}
