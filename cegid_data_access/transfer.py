@@ -29,6 +29,12 @@ should leave, after ``deadline``, a margin for a chunk at the link's rate
 (or its read timeout, when Azure stalls in it) plus the deliveries of the
 last group.
 
+A run whose deadline is already reached starts no blob: it only lists
+(``result.continued`` then tells the caller what waits) and hands over,
+deleting the blobs of files delivered earlier on the way. Its calls to Cegid
+and Azure share ``NO_TIME_GRACE`` seconds of their own, past the deadline:
+the caller's margin should hold them too.
+
 Workers run in a thread pool; every reporter callback runs in the thread that
 called ``run_transfer`` (events come back through a queue), so that Odoo may
 write to its database from them. Outcomes and warnings are codes with
@@ -81,6 +87,10 @@ __all__ = [
 ]
 
 MIB = 1024 * 1024
+# seconds the calls of a run left no time (token, SAS, listing, deletes of files delivered earlier) share: a few
+# answers of a healthy Cegid and Azure. Unbounded, a Cegid or an Azure that stalls would hold them minutes (full
+# timeouts, retries, Retry-After) when the caller has the least time left before its hard limit (Odoo's cron)
+NO_TIME_GRACE = 5.0
 
 
 @dataclasses.dataclass
@@ -374,6 +384,17 @@ class _Clock:
         return self.fixed or datetime.datetime.now(datetime.timezone.utc)
 
 
+def _calls_deadline(deadline):
+    """The deadline the Cegid and Azure calls of a run ending at ``deadline`` end by (None: no limit).
+
+    The run's own; once it is reached, ``NO_TIME_GRACE`` seconds from now:
+    the run only lists, and its calls would not even be made by a deadline
+    already past.
+    """
+    now = time.monotonic()
+    return deadline if deadline is None or deadline > now else now + NO_TIME_GRACE
+
+
 def _open_container(settings, client, tuning, now, warn, deadline):
     """The container of this run (raises CegidError before any transfer)."""
     if settings.mode == MODE_SAS_URL:
@@ -416,9 +437,7 @@ def run_transfer(settings, *, client=None, reporter=None, workers=None, now=None
         return result
     try:
         recovered = staging.recover()
-        # a run left no time to download only lists (then hands over): its token, SAS and listing keep plain timeouts
-        bound = deadline if deadline and deadline > time.monotonic() else None
-        container = _open_container(settings, client, tuning, clock(), warn, bound)
+        container = _open_container(settings, client, tuning, clock(), warn, _calls_deadline(deadline))
         blobs = container.list_blobs()
         reporter.on_listing(blobs)
         _Run(container, staging, tuning, clock, secrets, recovered, deadline).execute(blobs, result, reporter)

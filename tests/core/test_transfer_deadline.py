@@ -21,7 +21,7 @@ import pytest
 from cegid_data_access.azure.container import MIN_CALL, call_options
 from cegid_data_access.errors import ConnectionFailure
 from cegid_data_access.settings import Settings
-from cegid_data_access.transfer import AzureTuning, TransferReporter, TransferTuning, run_transfer
+from cegid_data_access.transfer import NO_TIME_GRACE, AzureTuning, TransferReporter, TransferTuning, run_transfer
 from cegid_testkit.azurite import free_port
 from cegid_testkit.blobs import blob_names, delivered_files, staging_leftovers, upload
 
@@ -29,6 +29,9 @@ BUDGET = 3.0  # seconds given to a run
 BOUND = 8.0  # a run ends within this many seconds (its budget and a margin for a busy machine)
 # an Odoo cron run's seconds after a hand-over: its calls get one retry (of the engine's 3), their whole timeouts
 CRON_RUN = 90.0
+# a run started with no time left ends within this many seconds (its calls' grace and a margin for a busy machine),
+# not after the SDK's own timeouts and retries (about two minutes)
+NO_TIME_BOUND = NO_TIME_GRACE + 10.0
 # the engine's defaults for Azure (30 s read timeout, 3 retries), a short first wait
 TUNING = TransferTuning(azure=AzureTuning(retry_first_wait=0.05))
 # a blob of several GETs of 64 KiB: resumable
@@ -174,17 +177,23 @@ def test_a_delete_that_stalls_ends_by_the_deadline(proxied):
     assert staging_leftovers(settings.import_folder) == []
 
 
+class LateForTheDelete(TransferReporter):
+    """A download ends less than MIN_CALL seconds before ``deadline``: the delete of its blob comes too late."""
+
+    def __init__(self, deadline):
+        self.deadline = deadline
+
+    def on_progress(self, blob_name, done_bytes, total_bytes):
+        time.sleep(max(0.0, self.deadline - MIN_CALL / 2 - time.monotonic()))
+
+
 def test_a_delete_left_too_little_time_is_not_made_and_the_next_run_makes_it(proxied):
     container, settings, proxy = proxied
     data = b"a;b\n1;2\n"
     upload(container, "ECRITURE.csv", data)
     deadline = time.monotonic() + BUDGET
 
-    class Late(TransferReporter):
-        def on_progress(self, blob_name, done_bytes, total_bytes):
-            time.sleep(max(0.0, deadline - MIN_CALL / 2 - time.monotonic()))  # the delete comes too late
-
-    result = run_transfer(settings, tuning=TUNING, reporter=Late(), deadline=deadline)
+    result = run_transfer(settings, tuning=TUNING, reporter=LateForTheDelete(deadline), deadline=deadline)
 
     [outcome] = result.outcomes
     assert (outcome.state, outcome.code, outcome.params["reason_code"]) == (
@@ -305,3 +314,79 @@ def test_a_download_that_stalls_just_before_the_deadline_ends_by_it(proxied):
     proxy.throttle(None)
     assert blob_names(container) == ["HISTOCUMSAL.csv"]
     assert delivered_files(settings.import_folder) == {}
+
+
+def delivered_not_deleted(container, settings, data):
+    """ECRITURE.csv (``data``) delivered by a run that left its blob in Azure: the next run only deletes it."""
+    upload(container, "ECRITURE.csv", data)
+    deadline = time.monotonic() + BUDGET
+    result = run_transfer(settings, tuning=TUNING, reporter=LateForTheDelete(deadline), deadline=deadline)
+    assert [(o.state, o.code) for o in result.outcomes] == [("continued", "file.not_deleted")]
+
+
+class NoAnswerOnceListed(TransferReporter):
+    """Azure accepts the requests that follow the listing, and never answers them."""
+
+    def __init__(self, proxy):
+        self.proxy = proxy
+
+    def on_listing(self, blobs):
+        self.proxy.pause_after(0)
+
+
+def test_a_run_left_no_time_whose_azure_never_answers_ends_soon_its_blobs_and_files_kept(proxied):
+    """A run whose deadline is reached (a cron's last seconds) only lists; Azure accepts its connections and never
+    answers. Its calls have a short grace of their own: the listing the grace stopped says azure.out_of_time, not
+    two minutes later, past the limit Odoo kills a cron worker at."""
+    container, settings, proxy = proxied
+    data = b"a;b\n1;2\n"
+    delivered_not_deleted(container, settings, data)
+    upload(container, "HISTOCUMSAL.csv", b"c;d\n3;4\n")
+    proxy.pause_after(0)
+    started = time.monotonic()
+
+    with pytest.raises(ConnectionFailure) as caught:
+        run_transfer(settings, tuning=TUNING, deadline=started)
+
+    assert time.monotonic() - started < NO_TIME_BOUND
+    assert caught.value.code == "azure.out_of_time"
+    proxy.release()
+    assert blob_names(container) == ["ECRITURE.csv", "HISTOCUMSAL.csv"]
+    assert delivered_files(settings.import_folder) == {"ECRITURE.csv": data}
+
+    again = run_transfer(settings, tuning=TUNING)
+
+    assert [(o.state, o.code) for o in again.outcomes] == [
+        ("already_delivered", "file.delivered_earlier"), ("done", None)]
+    assert blob_names(container) == []
+    assert delivered_files(settings.import_folder) == {"ECRITURE.csv": data, "HISTOCUMSAL.csv": b"c;d\n3;4\n"}
+    assert staging_leftovers(settings.import_folder) == []
+
+
+def test_a_run_left_no_time_whose_deletes_are_never_answered_ends_soon(proxied):
+    """A run whose deadline is reached deletes the blob of a file delivered earlier; Azure never answers the delete.
+
+    It ends within the grace of its calls, the blob left to the next run (Azure did delete it: the next run finds
+    it gone), the file delivered once.
+    """
+    container, settings, proxy = proxied
+    data = b"a;b\n1;2\n"
+    delivered_not_deleted(container, settings, data)
+    started = time.monotonic()
+
+    result = run_transfer(settings, tuning=TUNING, reporter=NoAnswerOnceListed(proxy), deadline=started)
+
+    assert time.monotonic() - started < NO_TIME_BOUND
+    [outcome] = result.outcomes
+    assert (outcome.state, outcome.code, outcome.params["reason_code"]) == (
+        "continued", "file.not_deleted", "azure.out_of_time")
+    assert result.continued and result.exit_code == 0
+    assert delivered_files(settings.import_folder) == {"ECRITURE.csv": data}
+    proxy.release()
+
+    again = run_transfer(settings, tuning=TUNING)
+
+    assert again.outcomes == [] and again.exit_code == 0
+    assert blob_names(container) == []
+    assert delivered_files(settings.import_folder) == {"ECRITURE.csv": data}
+    assert staging_leftovers(settings.import_folder) == []
