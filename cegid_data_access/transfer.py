@@ -18,16 +18,17 @@ their part files kept for the next run; files already downloaded are still
 delivered and their blobs deleted while time is left. Every Azure call is
 bounded by the deadline (``azure.container.call_options``: its timeouts and
 retries fit in the time left; ``DeadlineTransport``: no request, a retry
-included, starts past it): a slow or failing Azure stops the run there, as
+included, starts past it, nor waits on one read longer than the time left
+when it was sent): a slow or failing Azure stops the run there, as
 the deadline would, not an SDK error. Those
 blobs end in state "continued" (``TransferResult.continued``; a delivered
 file whose blob could not be deleted in time keeps its journal entry, and
 the next run deletes the blob): the caller schedules another run (Odoo's cron
 with ``_trigger``, the CLI's user with its next cron line); a listing the
 deadline stopped raises ``azure.out_of_time``. The caller's own hard limit
-should leave, after ``deadline``, a margin for a chunk at the link's rate
-(or its read timeout, when Azure stalls in it) plus the deliveries of the
-last group.
+should leave, after ``deadline``, a margin for a chunk at the link's rate,
+twice when Azure stalls in it (each read of a request waits at most the time
+left when it was sent), plus the deliveries of the last group.
 
 A run whose deadline is already reached starts no blob: it only lists
 (``result.continued`` then tells the caller what waits) and hands over,

@@ -13,13 +13,15 @@ With a run's ``deadline`` (a ``time.monotonic()`` value), each call gets
 the SDK's per-operation keywords from ``call_options``: its connection and
 read timeouts and its retries cut so that its attempts and their backoffs
 end by the deadline; the transport lets no request (a retry, a
-listing's next page, a download's next chunk) start past it, nor wait
-past it (``DeadlineTransport``), and the retry policy waits no backoff that
-would end past it (``DeadlineRetry``). A call with too little time left is not made
+listing's next page, a download's next chunk) start past it, nor wait on
+a read longer than the time left when it was sent (``DeadlineTransport``),
+and the retry policy waits no backoff that would end past it
+(``DeadlineRetry``). A call with too little time left is not made
 (``OutOfTime``), nor is one whose retries or timeouts had to be cut and
 that failed on the network or a 5xx without the time left for another
-attempt: the deadline stopped it, not Azure. With that time left, the
-failure is Azure's, as without a deadline (``stopped_by_deadline``).
+attempt, or past the deadline: the deadline stopped it, not Azure. With
+that time left, the failure is Azure's, as without a deadline
+(``stopped_by_deadline``).
 
 ``azure_error`` is the one translation of an SDK exception into a
 ``CegidError`` with a code (``azure.*`` in ``errors.CODES``).
@@ -302,11 +304,13 @@ class DeadlineTransport(RequestsTransport):
         self.deadline = deadline
 
     def send(self, request, **kwargs):  # pylint: disable=arguments-differ  # the keywords go to RequestsTransport
-        """Send ``request`` through RequestsTransport, unless the deadline is past, with timeouts ending by it.
+        """Send ``request`` through RequestsTransport, unless the deadline is past, with timeouts of the time left.
 
         A call's timeouts are set when it starts (``call_options``): a
         download's chunk sent just before the deadline would otherwise wait a
-        whole read timeout past it, should Azure stall then.
+        whole read timeout past it, should Azure stall then. (A timeout bounds
+        each read of the answer, not all of them: a read past the deadline
+        waits at most the time the request had run before it.)
         """
         if self.deadline is not None:
             left = self.deadline - time.monotonic()
