@@ -41,6 +41,8 @@ class TransferResult:
     outcomes: list = dataclasses.field(default_factory=list)
     lock_held: bool = False
     warnings: list = dataclasses.field(default_factory=list)
+    # a run started with no time left whose listing did not come within its grace: the next run lists
+    listing_cut: bool = False
 
     @property
     def files_done(self):
@@ -58,8 +60,8 @@ class TransferResult:
 
     @property
     def continued(self):
-        """The deadline cut the run: some blobs wait for the next one (not failures)."""
-        return any(outcome.state == CONTINUED for outcome in self.outcomes)
+        """The deadline cut the run: some blobs (or the listing) wait for the next one (not failures)."""
+        return self.listing_cut or any(outcome.state == CONTINUED for outcome in self.outcomes)
 
     @property
     def exit_code(self):

@@ -34,7 +34,9 @@ A run whose deadline is already reached starts no blob: it only lists
 (``result.continued`` then tells the caller what waits) and hands over,
 deleting the blobs of files delivered earlier on the way. Its calls to Cegid
 and Azure share ``NO_TIME_GRACE`` seconds of their own, past the deadline:
-the caller's margin should hold them too.
+the caller's margin should hold them too. A listing they do not bring in
+time (a Cegid or an Azure slow or failing: what a run with time would tell)
+is not an error: ``result.listing_cut``, continued, and the next run lists.
 
 Workers run in a thread pool; every reporter callback runs in the thread that
 called ``run_transfer`` (events come back through a queue), so that Odoo may
@@ -88,6 +90,8 @@ __all__ = [
 ]
 
 MIB = 1024 * 1024
+# what a call stopped by its deadline raises (an Azure or a Cegid that did not answer in time)
+OUT_OF_TIME_CODES = ("azure.out_of_time", "api.out_of_time")
 # seconds the calls of a run left no time (token, SAS, listing, deletes of files delivered earlier) share: a few
 # answers of a healthy Cegid and Azure. Unbounded, a Cegid or an Azure that stalls would hold them minutes (full
 # timeouts, retries, Retry-After) when the caller has the least time left before its hard limit (Odoo's cron)
@@ -436,12 +440,21 @@ def run_transfer(settings, *, client=None, reporter=None, workers=None, now=None
         warn("transfer.lock_held", {"folder": staging.import_folder})
         result.ended_at = clock()
         return result
+    no_time = deadline is not None and deadline <= time.monotonic()
     try:
         recovered = staging.recover()
-        container = _open_container(settings, client, tuning, clock(), warn, _calls_deadline(deadline))
-        blobs = container.list_blobs()
-        reporter.on_listing(blobs)
-        _Run(container, staging, tuning, clock, secrets, recovered, deadline).execute(blobs, result, reporter)
+        try:
+            container = _open_container(settings, client, tuning, clock(), warn, _calls_deadline(deadline))
+            blobs = container.list_blobs()
+        except CegidError as err:
+            # with no time left, a call stopped by the grace (or failing within it) says nothing of Cegid or Azure:
+            # the next run, with time of its own, lists and tells
+            if not (no_time and err.code in OUT_OF_TIME_CODES):
+                raise
+            result.listing_cut = True
+        else:
+            reporter.on_listing(blobs)
+            _Run(container, staging, tuning, clock, secrets, recovered, deadline).execute(blobs, result, reporter)
     finally:
         staging.release()
     result.ended_at = clock()

@@ -288,11 +288,14 @@ class CegidTransfer(models.Model):
             _logger.exception("Cegid download crashed")
             detail = backend._cegid_error_message(err, settings)
             return self._record_failure(trigger, "run.crashed", {"detail": detail}, reporter.transfer), False
-        backend._cegid_set_param(PARAM_LAST_CHECK, fields.Datetime.to_string(fields.Datetime.now()))
+        # a listing cut (no time left even to list, Cegid or Azure unheard) tells nothing of them: a new turn lists
+        if not result.listing_cut:
+            backend._cegid_set_param(PARAM_LAST_CHECK, fields.Datetime.to_string(fields.Datetime.now()))
         transfer = reporter.transfer
         if not transfer and not result.warnings:
-            self._resolve_by_empty_run(interrupted)
-            return transfer, False
+            if not result.listing_cut:
+                self._resolve_by_empty_run(interrupted)
+            return transfer, result.listing_cut
         return (transfer or self._create_run(trigger))._finish(result, result.warnings), result.continued
 
     @api.model

@@ -31,6 +31,7 @@ from ..models import cegid_transfer
 from ..models.cegid_backend import advisory_lock_key
 from ..models.cron_time import cpu_seconds_used
 from ..models.folder_claim import CLAIM_FILE, claim_folder
+from .cegid_testkit.azurite import free_port
 from .cegid_testkit.samples import export_bytes
 from .common import CegidCase
 
@@ -409,6 +410,23 @@ class TestTransfer(CegidCase):
             self.env["is.cegid.transfer"]._cron_download()
         self.assertEqual(self.last_transfer().state, "done")
         self.assertEqual(self.blob_names(), [])
+
+    def test_a_run_left_no_time_whose_azure_refuses_hands_over(self):
+        """A run with no time left only lists, within a short grace: Azure refusing then says nothing yet (a second
+        attempt does not fit). It hands over, records no failure; the run of the new turn tells Azure's failure."""
+        self.upload("HISTOCUMSAL.csv", b"PHC_SALARIE;PHC_CUMULPAIE;PHC_MONTANT\n")
+        cron = self.env.ref("is_cegid2odoo.ir_cron_cegid_download")
+        triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
+        records = self.env["is.cegid.transfer"].search([])
+        self.addCleanup(setattr, self.simulator, "blob_service_url", self.simulator.blob_service_url)
+        self.simulator.blob_service_url = f"http://127.0.0.1:{free_port()}/devstoreaccount1/"  # nothing listens
+        with patch.dict(config.options, {"workers": 2, "limit_time_real_cron": 80}):
+            self.env["is.cegid.transfer"]._cron_download()  # the worst case assumed: no time left
+            self.assertEqual(self.env["is.cegid.transfer"].search([]), records, "nothing to record yet")
+            self.assertGreater(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]), triggers)
+            self.env["is.cegid.transfer"]._cron_download()  # the new turn, right after its heartbeat
+        self.assertEqual((self.last_transfer().state, self.last_transfer().error_code), ("failed", "azure.unreachable"))
+        self.assertEqual(self.blob_names(), ["HISTOCUMSAL.csv"])
 
     def test_the_import_due_with_the_download_counts_its_time_from_the_worst_case(self):
         """The two hourly crons come due together: the import runs right after the download, in the same turn of
