@@ -11,6 +11,8 @@ refused with AccessError; a refused call changes nothing.
 
 import datetime
 
+from lxml import etree
+
 from odoo import fields
 from odoo.api import call_kw
 from odoo.exceptions import AccessError, UserError
@@ -200,6 +202,17 @@ class TestRpcSurface(CegidCase):
         self.assertEqual(sorted(addon_public_methods(self.env) - set(MATRIX)), [],
                          "a public method the access matrix does not name: check its caller's group, then add it")
         self.assertEqual(sorted(set(MATRIX) - addon_public_methods(self.env)), [], "the matrix names a method gone")
+
+    def test_every_button_of_the_addons_views_takes_the_ids_the_web_client_sends(self):
+        """A button of type object is called with its record's ids (the selected ones above a list, maybe none):
+        a method declared @api.model takes none, and fails on every click (TypeError)."""
+        views = self.env["ir.ui.view"].browse(self.env["ir.model.data"].search([
+            ("module", "=", "is_cegid2odoo"), ("model", "=", "ir.ui.view")]).mapped("res_id"))
+        buttons = {(view.model, button.get("name")) for view in views
+                   for button in etree.fromstring(view.arch_db).iter("button") if button.get("type") == "object"}
+        self.assertIn(("is.cegid.import", "action_import_now"), buttons)
+        self.assertEqual(sorted((model, name) for model, name in buttons
+                                if getattr(getattr(type(self.env[model]), name), "_api", None)), [])
 
     def test_every_role_is_allowed_or_refused_as_the_matrix_says(self):
         outcomes = {}
