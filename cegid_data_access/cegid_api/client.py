@@ -27,7 +27,7 @@ from urllib3.exceptions import ConnectTimeoutError, LocationValueError, MaxRetry
 
 from ..errors import ApiError, AuthenticationError, CegidError, ConfigError, ConnectionFailure, NotFoundError
 from ..redact import REDACTED, redact
-from ..settings import is_host_name, is_http_url, is_sealed_url
+from ..settings import is_container_sas_url, is_sealed_url
 from .discovery import OUTAGE_STATUSES, SCHEDULERS_PATH, ProviderDiscovery
 from .retry import TURNED_AWAY_STATUSES, OutOfTime, build_session
 from .schedules import force_target, format_cegid_datetime, is_enabled, parse_cegid_datetime, scheduler_name
@@ -329,8 +329,9 @@ class CegidClient(ProviderDiscovery):
             # the SAS signature (read and delete the exports) would cross the network in clear text
             raise ApiError("api.unexpected_answer", op_code=op[0])
         url = container_url(data["blobServiceUri"], data["containerName"], data["sasToken"])
-        if not is_http_url(url) or not is_host_name(urlsplit(url).hostname):
-            # the SDK refuses no host, nor one urllib3 cannot connect to, without an error naming the signature
+        if not is_container_sas_url(url):
+            # the SDK refuses no host, nor one urllib3 cannot connect to, without an error naming the signature;
+            # a token without a signature would be an anonymous request Azure refuses blob by blob
             raise ApiError("api.unexpected_answer", op_code=op[0])
         return url
 

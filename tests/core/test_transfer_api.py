@@ -178,6 +178,21 @@ def test_a_sas_for_a_host_that_cannot_be_is_refused_before_any_transfer(api, ser
     assert delivered_files(settings.import_folder) == {}
 
 
+def test_a_sas_token_without_a_signature_is_refused_before_any_transfer(api):
+    """A token with no ``sig`` makes every request anonymous: Azure refuses the listing as if the container did not
+    exist. Cegid's answer is said to be unexpected, as the settings refuse such a typed container SAS URL."""
+    simulator, container, settings = api
+    upload(container, "ECRITURE.csv", b"x")
+    simulator.sas_token_factory = lambda *_args: "sv=2021-08-06&sr=c&sp=rdl"
+
+    with pytest.raises(ApiError) as info:
+        run_transfer(settings, tuning=FAST)
+
+    assert (info.value.code, info.value.exit_code) == ("api.unexpected_answer", 3)
+    assert blob_names(container) == ["ECRITURE.csv"]
+    assert delivered_files(settings.import_folder) == {}
+
+
 def test_check_connection_api(api):
     simulator, container, settings = api
     upload(container, "ECRITURE.csv", b"x")
