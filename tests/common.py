@@ -10,7 +10,7 @@ from pathlib import Path
 from unittest.mock import patch
 from urllib.parse import urlsplit
 
-from odoo.tests.common import TransactionCase, _super_send, new_test_user
+from odoo.tests.common import HttpCase, TransactionCase, _super_send, new_test_user
 from odoo.tools import config
 
 from ..models import cron_time
@@ -111,6 +111,20 @@ class ImportFolderMixin:
             except SystemExit:
                 return
         self.fail("the worker was not killed in the load")
+
+
+class CegidHttpCase(HttpCase):
+    """The browser's side: the Cegid services started and the settings saved once, for the whole class."""
+
+    @classmethod
+    def _request_handler(cls, session, request, /, **kwargs):
+        return loopback_request_handler(CegidHttpCase, session, request, **kwargs)
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        start_cegid_services(cls)
+        cls.env["res.config.settings"].create(settings_values(cls.simulator, cls.folder)).execute()
 
 
 class CegidCase(ImportFolderMixin, TransactionCase):

@@ -17,11 +17,11 @@ from odoo import fields
 from odoo.api import call_kw
 from odoo.exceptions import AccessError, UserError
 from odoo.service.model import get_public_method
-from odoo.tests import HttpCase, tagged
+from odoo.tests import tagged
 from odoo.tests.common import JsonRpcException, new_test_user
 from odoo.tools import SQL, mute_logger
 
-from .common import CegidCase, loopback_request_handler, settings_values, start_cegid_services
+from .common import CegidCase, CegidHttpCase
 from .test_export import FIRST, SECOND, salaries
 
 MODULE = "odoo.addons.is_cegid2odoo."
@@ -277,7 +277,7 @@ class TestRpcSurface(CegidCase):
 
 
 @tagged("post_install", "-at_install")
-class TestListButtons(HttpCase):
+class TestListButtons(CegidHttpCase):
     """The buttons above a list (Download now, Import now, Synchronise), clicked in the browser: the web client
     sends the selected records' ids, none here, to /web/dataset/call_button."""
 
@@ -285,14 +285,8 @@ class TestListButtons(HttpCase):
                ("is.cegid.query", "action_sync_from_cegid"))
 
     @classmethod
-    def _request_handler(cls, session, request, /, **kwargs):
-        return loopback_request_handler(TestListButtons, session, request, **kwargs)
-
-    @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        start_cegid_services(cls)
-        cls.env["res.config.settings"].create(settings_values(cls.simulator, cls.folder)).execute()
         cls.simulator.add_scheduler("ECRITURE")
         for role in ("manager", "accounting"):
             new_test_user(cls.env, login=f"list_{role}", groups=f"base.group_user,{GROUPS[role]}")

@@ -4,25 +4,19 @@
 
 import datetime
 
-from odoo.tests import HttpCase, tagged
+from odoo.tests import tagged
 from odoo.tests.common import new_test_user
 
 from ..cegid_data_access.cegid_api.schedules import parse_cegid_datetime
 from .cegid_testkit.samples import export_bytes
-from .common import loopback_request_handler, settings_values, start_cegid_services
+from .common import CegidHttpCase
 
 
 @tagged("post_install", "-at_install")
-class TestForceNowTour(HttpCase):
-    @classmethod
-    def _request_handler(cls, session, request, /, **kwargs):
-        return loopback_request_handler(TestForceNowTour, session, request, **kwargs)
-
+class TestForceNowTour(CegidHttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        start_cegid_services(cls)
-        cls.env["res.config.settings"].create(settings_values(cls.simulator, cls.folder)).execute()
         # next executions far in the past, so that the tours see them change (one query per tour)
         cls.scheduler_ids = {name: cls.simulator.add_scheduler(name, nextExecution="2001-01-02T02:00:00.1234567Z")
                              for name in ("ECRITURE", "ANALYTIQ")}
