@@ -440,11 +440,12 @@ def run_transfer(settings, *, client=None, reporter=None, workers=None, now=None
         warn("transfer.lock_held", {"folder": staging.import_folder})
         result.ended_at = clock()
         return result
-    no_time = deadline is not None and deadline <= time.monotonic()
     try:
         recovered = staging.recover()
+        calls_deadline = _calls_deadline(deadline)
+        no_time = calls_deadline != deadline  # the run only lists, within the grace
         try:
-            container = _open_container(settings, client, tuning, clock(), warn, _calls_deadline(deadline))
+            container = _open_container(settings, client, tuning, clock(), warn, calls_deadline)
             blobs = container.list_blobs()
         except CegidError as err:
             # with no time left, a call stopped by the grace (or failing within it) says nothing of Cegid or Azure:

@@ -278,7 +278,8 @@ def stopped_by_deadline(tuning, options, err, deadline):
     status = _status(err)
     if status and status < 500:
         return False
-    if deadline - time.monotonic() <= 0:  # a request's timeouts end by the deadline (DeadlineTransport)
+    left = deadline - time.monotonic()
+    if left <= 0:  # a request's timeouts end by the deadline (DeadlineTransport)
         return True
     settings = ("connection_timeout", "read_timeout", "retry_total")
     if all(options[name] == getattr(tuning, name) for name in settings):
@@ -286,7 +287,7 @@ def stopped_by_deadline(tuning, options, err, deadline):
     # the request gave up after retry_total + 1 failures: another attempt would first wait the backoff of that many
     next_attempt = (_backoff(tuning, options["retry_total"] + 1)
                     + _worst_case(tuning, options["connection_timeout"], options["read_timeout"], 0))
-    return deadline - time.monotonic() < next_attempt
+    return left < next_attempt
 
 
 class DeadlineTransport(RequestsTransport):
