@@ -107,6 +107,7 @@ CODES = {
     "import.csv.field_too_large": ("limit",),
     "import.header.too_long": ("limit",),
     "import.header.too_many_columns": ("count", "limit"),
+    "import.header.quote_before": (),
     "import.value.not_a_number": (),
     "import.value.not_whole": (),
     "import.value.out_of_range": (),

@@ -26,8 +26,8 @@ import itertools
 import logging
 import re
 
-from .catalogue import CHAR, DATE, significant_names
-from .errors import BadValue, ExportRowError, ImportFailure, csv_problem, shown_value
+from .catalogue import CHAR, DATE, significant_names, written_header
+from .errors import BadValue, ExportFormatError, ExportRowError, ImportFailure, csv_problem, shown_value
 from .text_file import line_offset, open_text
 from .values import DAY_FIRST, batch_text, column_converter, slashed_order_evidence
 
@@ -143,6 +143,7 @@ class ExportReader:
         self.export = export
         self.positions = tuple(positions)
         self.names = tuple(header.names)
+        self.written = tuple(header.written)
         self.named = len(significant_names(self.names))  # the columns after these have no name in the header
         self.encoding = header.encoding
         self.delimiter = header.delimiter
@@ -169,6 +170,9 @@ class ExportReader:
         header = next(reader)
         while is_blank(header):
             header = next(reader)
+        if tuple(written_header(header)) != self.written:
+            # a quote on a line before it, blank to the header's first look, opened a value over the header
+            raise ExportFormatError("import.header_unreadable", detail_code="import.header.quote_before")
         return reader, len(header)
 
     def _refuse_spanning_quote(self, fields, width, first_line):

@@ -296,6 +296,8 @@ SENTENCES = {
         "it is longer than %(limit)s characters (are the file's lines ended by another character?)"),
     "import.header.too_many_columns": _lt(
         "%(count)s columns, where a table holds at most %(limit)s"),
+    "import.header.quote_before": _lt(
+        "a quote on a line before it opens a value that runs over it (a quote missing or one too many)"),
     "import.value.not_a_number": _lt("not a number"),
     "import.value.not_whole": _lt("not a whole number"),
     "import.value.out_of_range": _lt("whole number out of range"),

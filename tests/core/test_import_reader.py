@@ -276,6 +276,19 @@ def test_the_header_is_the_first_line_that_is_not_blank(tmp_path):
     assert ([row[1] for row in decode_copy_text(text)], resumed) == (["R1", "R2"], ["R3", "R4", "R5"])
 
 
+@pytest.mark.parametrize("stray", ['"', ';"', '"""'])
+@pytest.mark.parametrize("later", ["", '2025-01-09;R9;"quoted";512000;9;0;C;L\n'])
+def test_a_quote_on_a_blank_line_before_the_header_is_refused(tmp_path, stray, later):
+    """Blank to the header's first look, the line opens a quoted value over the header and the rows: read as one
+    header of one column (no row, an empty snapshot replacing the table), or of another width (a crash)."""
+    path = write(tmp_path, stray + "\n" + ECRITURE_HEADER + "\n" + "\n".join(ROWS) + "\n" + later)
+    for read in (read_all, lambda path: by_parts(path, 2)):
+        with pytest.raises(ExportFormatError) as caught:
+            read(path)
+        assert (caught.value.code, caught.value.params) == (
+            "import.header_unreadable", {"detail_code": "import.header.quote_before"})
+
+
 def test_blank_lines_and_trailing_delimiter_are_harmless(tmp_path):
     text = ECRITURE_HEADER + "\n\n2025-01-02;R;x;512000;1;0;C;L;\n\n"
     _reader, rows = read_all(write(tmp_path, text))
