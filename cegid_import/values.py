@@ -40,9 +40,10 @@ SURELY_SHORT_ENOUGH = INDEX_KEY_BYTES // 4
 # a number written in fewer characters, without an exponent, is within double precision's range (about 1e±308)
 SURELY_IN_RANGE = 40
 
-_PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?").fullmatch
-_COMMA_NUMBER = re.compile(r"-?\d+,\d+").fullmatch
-_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?").fullmatch
+# ASCII digits: PostgreSQL reads no other (Arabic-Indic, full-width) in a number's text
+_PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?", re.ASCII).fullmatch
+_COMMA_NUMBER = re.compile(r"-?\d+,\d+", re.ASCII).fullmatch
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII).fullmatch
 _NUMBER_SPACES = str.maketrans("", "", " \u00a0\u202f\t'")
 _TIME = r"(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?"
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})" + _TIME).fullmatch

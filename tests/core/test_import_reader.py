@@ -338,6 +338,14 @@ def test_malformed_amount_names_line_column_value(tmp_path):
         "line": 3, "column": "E_DEBIT", "value": "12,3,4", "problem_code": "import.value.not_a_number"})
 
 
+def test_an_amount_in_digits_other_than_ascii_names_line_column_value(tmp_path):
+    text = ECRITURE_HEADER + "\n2025-01-02;R;x;512000;\uff11\uff12,\uff15;0;C;\n"
+    with pytest.raises(ExportRowError) as caught:
+        read_all(write(tmp_path, text))
+    assert (caught.value.code, caught.value.params) == ("import.bad_value", {
+        "line": 2, "column": "E_DEBIT", "value": "\uff11\uff12,\uff15", "problem_code": "import.value.not_a_number"})
+
+
 def test_malformed_date_names_line_column_value(tmp_path):
     text = ECRITURE_HEADER + "\n2025-02-30;R;x;512000;1;0;C;\n"
     with pytest.raises(ExportRowError) as caught:
@@ -402,8 +410,10 @@ def test_parse_number(text, expected):
     assert parse_number(text) == expected
 
 
-@pytest.mark.parametrize("text", ["abc", "12,3,4", "1..2", "--1", "nan", "inf", "1 2 3x"])
+@pytest.mark.parametrize("text", ["abc", "12,3,4", "1..2", "--1", "nan", "inf", "1 2 3x", "\u0661\u0662",
+                                  "\uff11\uff12,\uff15", "1\u0662.5", "1e\u0663"])
 def test_parse_number_refuses(text):
+    """Digits other than ASCII's among them: PostgreSQL would refuse the text, a failed import on every run."""
     with pytest.raises(BadValue, match=r"^import\.value\.not_a_number$"):
         parse_number(text)
 
