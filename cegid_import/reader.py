@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Reading an export file's rows with the csv module, once its first look (:mod:`.text_file`) found its header.
 
-- rows: blank lines are skipped, and so are empty fields after the header's
+- rows: blank lines are skipped, and so is one empty field after the header's
   width (a trailing delimiter); any other row of another width rejects the file;
 - the day/month order of slashed dates is decided once per file from its
   values (a first part above 12 means day first, a second part above 12 means
@@ -90,8 +90,9 @@ def fit_width(fields, width, line):
         return None
     if len(fields) == width:
         return fields
-    # a trailing delimiter on data lines only adds empty fields: harmless
-    if len(fields) > width and is_blank(fields[width:]):
+    # a trailing delimiter on data lines only adds one empty field: harmless; more are values that held the
+    # delimiter unquoted (12,50 in a file of commas), whose row would load shifted
+    if len(fields) == width + 1 and not fields[width].strip():
         return fields[:width]
     raise ExportRowError(line, None, "", "import.line.field_count", count=len(fields), width=width)
 

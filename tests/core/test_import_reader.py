@@ -295,6 +295,18 @@ def test_blank_lines_and_trailing_delimiter_are_harmless(tmp_path):
     assert rows == [["2025-01-02", "R", "x", "512000", "1", "0", "C", "L"]]
 
 
+@pytest.mark.parametrize("delimiter", [",", ";"])
+def test_a_row_wider_than_the_header_by_more_than_a_trailing_delimiter_is_refused(tmp_path, delimiter):
+    """Amounts written 12,50 in a file of commas: their rows ended by empty fields, dropped as trailing delimiters,
+    loaded shifted (debit 12, credit 50)."""
+    header = ECRITURE_HEADER.replace(";", delimiter)
+    path = write(tmp_path, header + "\n30/06/2025,R1,Achat,401000,12,50,0,00,,\n".replace(",", delimiter))
+    with pytest.raises(ExportRowError) as caught:
+        read_all(path)
+    assert (caught.value.code, caught.value.params) == (
+        "import.bad_line", {"line": 2, "problem_code": "import.line.field_count", "count": 10, "width": 8})
+
+
 def test_lines_of_spaces_and_delimiters_only_are_blank_lines(tmp_path):
     text = ECRITURE_HEADER + "\n   \n2025-01-02;R;x;512000;1;0;C;L\n ; ;\t;\n"
     _reader, rows = read_all(write(tmp_path, text))
