@@ -64,7 +64,7 @@ class ColumnProfile:
     month_first: bool = True
     longest: int = 0
     filled: bool = False
-    fraction: bool = False  # a value with a decimal part (or an exponent)
+    fraction: bool = False  # a value with a decimal part
     seen_dates: set = dataclasses.field(default_factory=set, repr=False)
 
     def add(self, values):
@@ -80,7 +80,7 @@ class ColumnProfile:
             self.integer = whole and bool(_INTEGERS(joined))
         if self.decimal:
             self.decimal = whole and (bool(_DECIMALS(joined)) or all(map(_is_decimal, _filled(values))))
-            self.fraction = self.fraction or (self.decimal and any(mark in joined for mark in ".,eE"))
+            self.fraction = self.fraction or (self.decimal and any(mark in joined for mark in ".,"))
         if self.day_first or self.month_first:
             for text in set(values).difference(self.seen_dates):
                 if value := text.strip():
@@ -125,9 +125,15 @@ def _filled(values):
 
 
 def _is_decimal(value):
-    """A number in French or ISO notation, without a leading zero."""
+    """A number in French or ISO notation, without a leading zero or an exponent, a double precision holds.
+
+    An exponent makes the column text: codes read ``1E1`` or ``2E03`` (a
+    section, an account) would be stored as 10 and 2000.
+    """
+    if "e" in value or "E" in value:
+        return False
     try:
-        parse_number(value)
+        parse_number(value, double=True)
     except BadValue:
         return False
     return not _LEADING_ZERO(value)

@@ -57,7 +57,9 @@ def test_a_profiled_file_imports_with_its_types(tmp_path):
 @pytest.mark.parametrize(("values", "kind"), [
     (["1", "-2", "0", ""], INTEGER),
     (["1", "2147483647"], CHAR),  # beyond 9 digits and no decimal part: an identifier
-    (["1,5", "2", "1E-05"], FLOAT),
+    (["1,5", "2", "1E-05"], CHAR),  # an exponent: maybe a code, text keeps it as written
+    (["1E1", "2E03", "3,5"], CHAR),  # codes, not 10, 2000 and 3.5
+    (["1,5", "1e-400"], CHAR),
     (["1.234,56", "1 234,56", "7"], FLOAT),
     (["007", "8"], CHAR),  # a leading zero: a code
     (["007,5", "1 234,5"], CHAR),  # a leading zero among numbers read one by one (the thousands' space)
