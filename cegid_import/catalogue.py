@@ -54,7 +54,8 @@ class Column:
     The field of a known export's column is its header name in lower case.
     ``optional``: a file of the export may lack it (its field is then left empty).
     ``name`` is the column's key in the header (:func:`header_keys`), ``header``
-    its name as the file writes it (the key by default).
+    its name as the file writes it (the key by default). ``profiled``: its kind
+    is the one an earlier file's values gave (``values.column_converter``).
     """
 
     name: str
@@ -64,6 +65,7 @@ class Column:
     field: str = ""
     optional: bool = False
     header: str = ""
+    profiled: bool = False
 
     def __post_init__(self):
         if not self.field:

@@ -289,7 +289,7 @@ class ExportReader:
 
     def _plan(self):
         """``[(file position, converter)]`` in the export's column order."""
-        return [(position, column_converter(column.kind, self.date_order, column.index))
+        return [(position, column_converter(column.kind, self.date_order, column.index, column.profiled))
                 for position, column in zip(self.positions, self.export.columns, strict=True)]
 
     def rows(self, extra=(), start_line=0, start_offset=None):

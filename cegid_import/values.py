@@ -11,6 +11,11 @@
 - texts are kept as they are; an empty text is NULL; a text of an indexed
   column is refused past ``INDEX_KEY_BYTES``.
 
+A column whose kind was found from an earlier file (a new export's,
+:func:`column_converter` ``profiled``) also refuses a value that kind would
+alter where the profile would have made the column text: a number with a
+leading zero (``01000``) or an exponent (``1E1``), a date with a time of day.
+
 A column is converted a batch at a time (one function per kind of column,
 :func:`column_converter`): a column of plain numbers is checked by one C-level
 regex match over the whole batch, a date column through a memo of its distinct
@@ -52,6 +57,10 @@ _SLASHED = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})" + _TIME.replace("[ T]", " "
 # a column of plain numbers joined by "\n": one C-level match instead of one per value (longer ones: one by one)
 _PLAIN_NUMBERS = re.compile(r"-?[0-9]{1,30}(?:[.,][0-9]{1,30})?(?:\n-?[0-9]{1,30}(?:[.,][0-9]{1,30})?)*").fullmatch
 _PLAIN_INTEGERS = re.compile(r"-?[0-9]{1,9}(?:\n-?[0-9]{1,9})*").fullmatch
+_PROFILED_INTEGERS = re.compile(r"-?(?:0|[1-9][0-9]{0,8})(?:\n-?(?:0|[1-9][0-9]{0,8}))*").fullmatch
+_PROFILED_NUMBERS = re.compile(
+    r"-?(?:0|[1-9][0-9]{0,29})(?:[.,][0-9]{1,30})?(?:\n-?(?:0|[1-9][0-9]{0,29})(?:[.,][0-9]{1,30})?)*").fullmatch
+_LEADING_ZERO = re.compile(r"[+-]?0[0-9]").match
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
@@ -132,15 +141,20 @@ def date_parts(text):
     return int(year), int(first), int(second), midnight, slashed
 
 
-def parse_date(text, order=DAY_FIRST):
-    """An ISO date string for COPY, None for an empty value; BadValue with the reason otherwise."""
+def parse_date(text, order=DAY_FIRST, times=True):
+    """An ISO date string for COPY, None for an empty value; BadValue with the reason otherwise.
+
+    A time part is dropped; ``times`` False refuses one that is not midnight.
+    """
     text = text.strip()
     if not text:
         return None
     parts = date_parts(text)
     if parts is None:
         raise BadValue("import.value.not_a_date")
-    year, first, second, _midnight, slashed = parts
+    year, first, second, midnight, slashed = parts
+    if not (times or midnight):
+        raise BadValue("import.value.time_of_day")
     month, day = (second, first) if slashed and order == DAY_FIRST else (first, second)
     try:
         return datetime.date(year, month, day).isoformat()
@@ -190,6 +204,30 @@ def integer_column(column):
     return _split_plain(column, _PLAIN_INTEGERS) or list(map(parse_integer, column))
 
 
+def _kept_as_written(column):
+    """BadValue when a number of ``column`` has a leading zero or an exponent, which its number would lose."""
+    for text in column:
+        cleaned = text.strip()
+        if _LEADING_ZERO(cleaned):
+            raise BadValue("import.value.leading_zero")
+        if "e" in cleaned or "E" in cleaned:
+            raise BadValue("import.value.exponent")
+
+
+def profiled_integer_column(column):
+    """COPY text of a whole-number column whose kind an earlier file's values gave (see the module's doc)."""
+    if _PROFILED_INTEGERS("\n".join(column)) is None:
+        _kept_as_written(column)
+    return integer_column(column)
+
+
+def profiled_double_column(column):
+    """COPY text of a decimal column whose kind an earlier file's values gave (see the module's doc)."""
+    if _PROFILED_NUMBERS("\n".join(column)) is None:
+        _kept_as_written(column)
+    return double_column(column)
+
+
 def text_column(column):
     """Text values go as they are; escaping, when needed, is decided for the whole batch (:func:`batch_text`)."""
     return column
@@ -213,8 +251,9 @@ class DateColumn:
     distinct values when they are more.
     """
 
-    def __init__(self, order):
+    def __init__(self, order, times=True):
         self.order = order
+        self.times = times
         self.memo = {}
 
     def __call__(self, column):
@@ -226,7 +265,7 @@ class DateColumn:
                 # the batch's values the memo held are gone with the rest: parsed again, so that all are found
                 missing = set(column)
             for text in missing:
-                memo[text] = parse_date(text, self.order) or ""
+                memo[text] = parse_date(text, self.order, self.times) or ""
         return list(map(memo.__getitem__, column))
 
 
@@ -240,12 +279,20 @@ _CONVERTERS = {
 }
 
 
-def column_converter(kind, order=DAY_FIRST, indexed=False):
-    """The converter of a column of ``kind`` (``indexed``: a key of an index): a function from a batch of its texts to
-    their COPY texts."""
+# the converters of the kinds a profile gives, for its columns (``profiled``)
+_PROFILED_CONVERTERS = {
+    DATE: lambda order: DateColumn(order, times=False),
+    FLOAT: lambda _order: profiled_double_column,
+    INTEGER: lambda _order: profiled_integer_column,
+}
+
+
+def column_converter(kind, order=DAY_FIRST, indexed=False, profiled=False):
+    """The converter of a column of ``kind`` (``indexed``: a key of an index; ``profiled``: its kind found from an
+    earlier file's values): a function from a batch of its texts to their COPY texts."""
     if indexed and kind == CHAR:
         return indexed_text_column
-    return _CONVERTERS[kind](order)
+    return (_PROFILED_CONVERTERS if profiled and kind in _PROFILED_CONVERTERS else _CONVERTERS)[kind](order)
 
 
 # -- the COPY text of a batch ------------------------------------------------------------------------------------

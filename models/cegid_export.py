@@ -188,8 +188,10 @@ class CegidExport(models.Model):
                                  optional=True, header=column.header or column.name)
                           for column in self.column_ids if column.name not in known.column_names)
             return dataclasses.replace(known, columns=known.columns + added) if added else known
+        # a file that does not fit the profile's kinds is held, and Update the table widens them (a kind a manager
+        # chose is theirs)
         columns = tuple(Column(column.name, column.kind, column.index, column.label, column.field_name,
-                               header=column.header or column.name)
+                               header=column.header or column.name, profiled=column.kind == column.inferred_kind)
                         for column in self.column_ids)
         return ExportDef(self.name, self.model_id.model or custom_model_name(self.name), self.description, columns)
 

@@ -304,6 +304,15 @@ SENTENCES = {
     "import.value.number_out_of_range": _lt("number too large or too small to be stored"),
     "import.value.not_a_date": _lt("not a date (expected 2025-06-30, 30/06/2025 or 06/30/2025)"),
     "import.value.invalid_date": _lt("not a valid date"),
+    "import.value.time_of_day": _lt(
+        "a time of day, which this column of dates, typed from an earlier file, would drop (Update the table makes "
+        "it text)"),
+    "import.value.leading_zero": _lt(
+        "a leading zero, which this column of numbers, typed from an earlier file, would drop (Update the table "
+        "makes it text)"),
+    "import.value.exponent": _lt(
+        "an exponent, which this column of numbers, typed from an earlier file, would not keep as written (Update "
+        "the table makes it text)"),
     "import.value.invalid_date_in_order": _lt(
         "not a valid date in the file's day/month order (%(order)s), decided from line %(order_line)s, "
         "column %(order_column)s (“%(order_value)s”)"),

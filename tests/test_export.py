@@ -225,6 +225,24 @@ class TestNewExport(CegidCase):
         update = entry.last_import_id
         self.assertEqual((update.rows_added, update.rows_removed, update.change_columns), (1, 0, ["x_id", "x_nom"]))
 
+    def test_a_later_file_a_profiled_type_would_alter_is_held_then_its_column_made_text(self):
+        """A code read as a whole number from the first file: a later 01000 was stored as 1000, a time dropped."""
+        header = "CP;NOM;DATE_EMBAUCHE;SALAIRE_BASE"
+        self.drop("SALARIES.csv", salaries([("75001", "A", "01/01/2020", "1")], header))
+        self.run_import()
+        entry = self.entry()
+        self.assertEqual(entry.column_ids.mapped("kind"), ["integer", "char", "date", "integer"])
+        self.drop("SALARIES.csv", salaries([("75001", "A", "01/01/2020", "1"), ("01000", "B", "02/01/2020", "2")],
+                                           header))
+        record = self.run_import()
+        self.assertEqual((record.state, (record.message_params or {}).get("problem_code"), entry.state),
+                         ("rejected", "import.value.leading_zero", "held"), record.message)
+        self.assertEqual(self.env["x_cegid_salaries"].search([]).mapped("x_cp"), [75001])
+        entry.with_user(self.manager).action_update_table()
+        self.run_import_cron()
+        self.assertEqual(entry.column_ids.mapped("kind"), ["char", "char", "date", "integer"])
+        self.assertEqual(self.env["x_cegid_salaries"].search([], order="x_cp").mapped("x_cp"), ["01000", "75001"])
+
     def test_an_update_that_makes_every_column_anew_is_not_compared(self):
         """No column kept alike, nothing to compare the rows over: the table is updated, its rows all added."""
         self.drop("SALARIES.csv", salaries([("1",), ("2",)], "ID"))

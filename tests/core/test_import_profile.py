@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Profiling the first file of an export never seen: its columns, and each column's type from all its values."""
 
+import dataclasses
 import json
 import time
 
@@ -52,6 +53,41 @@ def test_a_profiled_file_imports_with_its_types(tmp_path):
     rows = [row for chunk in reader.copy_batches() for row in decode_copy_text(chunk)]
     assert rows[0] == ["0000042", "Hélène Dupont", "2020-06-30", "2500.50", "2", None, "Très bien"]
     assert [row[3] for row in rows] == ["2500.50", "3000", "-12.5"]
+
+
+def profiled_rows(tmp_path, first, later, profiled=True):
+    """The rows of file ``later`` read with the columns ``first`` profiled (as the import reads a new export's next
+    files: ``profiled``; a kind a manager chose: not)."""
+    _header, result = profile(tmp_path, first)
+    export = dataclasses.replace(result.export, columns=tuple(
+        dataclasses.replace(column, profiled=profiled) for column in result.export.columns))
+    header = read_header(write(tmp_path, later, "SALARIES.csv", "cp1252"))
+    reader = ExportReader(header, export, range(len(export.columns)))
+    return [row for chunk in reader.copy_batches() for row in decode_copy_text(chunk)]
+
+
+@pytest.mark.parametrize(("column", "value", "problem"), [
+    (4, "02", "import.value.leading_zero"), (4, " -007 ", "import.value.leading_zero"),
+    (3, "007,5", "import.value.leading_zero"), (3, "1E1", "import.value.exponent"),
+    (2, "02/07/2025 14:30:00", "import.value.time_of_day"),
+])
+def test_a_later_file_with_a_value_its_profiled_type_would_alter_is_refused(tmp_path, column, value, problem):
+    """The first file typed the column; a later one's value the profile would have kept as text (a code with a
+    leading zero, an exponent, a time of day) was stored altered: 1000 for 01000, the date without its time. A
+    type a manager chose stays theirs: the value is converted."""
+    def later(value):
+        fields = ["0000045", "Léa Roux", "02/07/2025", "1 200,5", "3", "", ""]
+        fields[column] = value
+        return SALARIES.split("\r\n")[0] + "\r\n" + ";".join(fields) + "\r\n"
+
+    with pytest.raises(ExportRowError) as caught:
+        profiled_rows(tmp_path, SALARIES, later(value))
+    assert (caught.value.line, caught.value.column, caught.value.params["problem_code"]) == (
+        2, SALARIES.split(";")[column], problem)
+    assert profiled_rows(tmp_path, SALARIES, later(value), profiled=False)[0][column] is not None
+    fitting = {4: "-3", 3: "0,5", 2: "02/07/2025 00:00:00"}[column]
+    assert profiled_rows(tmp_path, SALARIES, later(fitting))[0][:5] == [
+        "0000045", "Léa Roux", "2025-07-02", "0.5" if column == 3 else "1200.5", "-3" if column == 4 else "3"]
 
 
 @pytest.mark.parametrize(("values", "kind"), [
