@@ -59,6 +59,7 @@ CODES = {
     "import.nul_character": (),
     "import.utf16": (),
     "import.bad_utf8": ("offset", "line"),
+    "import.mixed_encoding": ("offset", "line"),
     "import.bad_line": ("line", "problem_code"),
     "import.bad_value": ("line", "column", "value", "problem_code"),
     "import.header_changed": ("export", "added", "removed", "renamed"),

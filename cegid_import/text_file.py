@@ -45,14 +45,15 @@ def _has_slashed_date(data):
 
 
 def _not_utf8_at(decoder, chunk, end):
-    """None when ``chunk``, the file's bytes up to ``end``, decodes as UTF-8 after those before, else the offset of
-    its first byte that does not; an empty ``chunk`` ends the file (a character left cut there does not)."""
+    """``(bad, accented)``: ``bad`` None when ``chunk``, the file's bytes up to ``end``, decodes as UTF-8 after those
+    before, else the offset of its first byte that does not; an empty ``chunk`` ends the file (a character left cut
+    there does not). ``accented``: whether a character beyond ASCII decoded before that byte."""
     try:
-        decoder.decode(chunk, final=not chunk)
+        text = decoder.decode(chunk, final=not chunk)
     except UnicodeDecodeError as err:
         # err.object: the bytes the decoder held back from the chunk before (a character cut in two), then chunk
-        return end - len(err.object) + err.start
-    return None
+        return end - len(err.object) + err.start, not err.object[:err.start].isascii()
+    return None, not text.isascii()
 
 
 def sniff_bytes(path):
@@ -64,10 +65,13 @@ def sniff_bytes(path):
     ``import.utf16``: its two-byte characters are neither encoding, and the
     readers here look for line ends and dates in the file's bytes. A UTF-8 BOM
     says the file is UTF-8: a byte that is not raises ``import.bad_utf8``
-    (``offset``, ``line``), the file is not read as CP1252.
+    (``offset``, ``line``), the file is not read as CP1252; so do UTF-8
+    accented letters before that byte (``import.mixed_encoding``): read as
+    CP1252, each of them would be garbled ("é" read "Ã©").
     """
     decoder = codecs.getincrementaldecoder("utf-8")()
     bad = None  # the offset of the first byte that is not UTF-8
+    accented = False  # a character beyond ASCII decoded before it
     slashed = False
     tail = b""
     end = 0
@@ -79,18 +83,21 @@ def sniff_bytes(path):
         while chunk:
             end += len(chunk)
             if bad is None:
-                bad = _not_utf8_at(decoder, chunk, end)
+                bad, accented_here = _not_utf8_at(decoder, chunk, end)
+                accented = accented or accented_here
             # a few bytes of the previous chunk, so that a date across two chunks is seen
             slashed = slashed or _has_slashed_date(tail + chunk)
             tail = chunk[-8:]
             chunk = handle.read(READ_CHUNK)
     if bad is None:
-        bad = _not_utf8_at(decoder, b"", end)
+        bad = _not_utf8_at(decoder, b"", end)[0]
     bom = first.startswith(codecs.BOM_UTF8)
     if bad is None:
         return ("utf-8-sig" if bom else "utf-8"), slashed
     if bom:
         raise ExportFormatError("import.bad_utf8", offset=bad, line=_line_of(path, bad))
+    if accented:
+        raise ExportFormatError("import.mixed_encoding", offset=bad, line=_line_of(path, bad))
     return "cp1252-latin1", slashed
 
 

@@ -196,6 +196,10 @@ SENTENCES = {
     "import.bad_utf8": _lt(
         "The file starts with the UTF-8 byte order mark (BOM) but is not valid UTF-8: line %(line)s holds a byte "
         "that is not UTF-8 (byte offset %(offset)s). Export the file again, or correct that line."),
+    "import.mixed_encoding": _lt(
+        "The file is UTF-8 up to line %(line)s, which holds a byte that is not UTF-8 (byte offset %(offset)s): read "
+        "as Windows-1252, each of its accented letters would be garbled. Export the file again, or correct that "
+        "line."),
     "import.bad_line": _lt("Line %(line)s: %(problem)s."),
     "import.bad_value": _lt("Line %(line)s, column %(column)s: %(problem)s (“%(value)s”)."),
     "import.header_changed": _lt(

@@ -134,7 +134,7 @@ def test_a_file_with_a_utf8_bom_and_a_byte_that_is_not_utf8_is_refused_where_the
                                                                                           name, bad, line):
     """A BOM says UTF-8: not read as CP1252 (mojibake, a first column "ï»¿E_DATECOMPTABLE", the file refused as
     lacking it or read as another export); refused, with where the byte is, wherever the chunks of sniff_bytes cut
-    the file. Without a BOM the same bytes are CP1252's, as before."""
+    the file. Without a BOM, after UTF-8 accented letters, the same: read as CP1252 they were garbled, silently."""
     start = ("\ufeff" + ECRITURE_HEADER + "\r\n2025-06-30;R;Créance € réglée;411000;1;0;C;L\r\n"
              + "2025-06-30;R;411000;1;0;").encode()
     path = write(tmp_path, start + bad, name)
@@ -144,7 +144,19 @@ def test_a_file_with_a_utf8_bom_and_a_byte_that_is_not_utf8_is_refused_where_the
         with pytest.raises(ExportFormatError) as caught:
             read_header(path)
         assert (caught.value.code, caught.value.params) == ("import.bad_utf8", {"offset": offset, "line": line}), chunk
-    assert read_header(write(tmp_path, start[3:] + bad, name)).encoding == "cp1252-latin1"
+        with pytest.raises(ExportFormatError) as caught:
+            read_header(write(tmp_path, start[3:] + bad, "NO_BOM.csv"))
+        assert (caught.value.code, caught.value.params) == (
+            "import.mixed_encoding", {"offset": offset - 3, "line": line}), chunk
+
+
+@pytest.mark.parametrize("chunk", [3, 4, 5, 64, 1024 * 1024])
+def test_a_cp1252_file_is_read_as_cp1252_wherever_its_chunks_are_cut(tmp_path, monkeypatch, chunk):
+    """Its accented letters are bytes UTF-8 does not decode; one cut after its first byte is no UTF-8 letter."""
+    monkeypatch.setattr(text_file, "READ_CHUNK", chunk)
+    data = (ECRITURE_HEADER + "\r\n2025-06-30;R;Créance € réglée;411000;1;0;C;L\r\n").encode("cp1252")
+    reader, rows = read_all(write(tmp_path, data))
+    assert (reader.encoding, rows[0][2]) == ("cp1252-latin1", "Créance € réglée")
 
 
 def test_the_bytes_cp1252_leaves_undefined_are_read_as_latin1(tmp_path):
