@@ -37,7 +37,7 @@ COPY_BATCH_ROWS = 5000
 YOUNG_THRESHOLD = 100_000  # allocations between two collections of the youngest generation, while reading
 # the line ends of the csv module's text source (open_text's newline=""), kept as they are in a quoted field
 LINE_END = re.compile(r"\r\n|\r|\n")
-MIN_SWALLOWED_DELIMITERS = 3  # a line a quoted field took holding fewer may be an address
+MIN_SWALLOWED_DELIMITERS = 3  # a line a quoted field took holding fewer commas may be an address
 
 
 @contextlib.contextmanager
@@ -105,11 +105,13 @@ def spanning_quote(fields, width, delimiter):
     the next quote or the end of the file, without a word: rows merged into
     one. A line the field took that holds a row's delimiters (the header's
     width less one) would be a row of its own; a quoted address on two lines
-    holds a few at most ("BP 5, 75000, Paris": two commas), so a line needs
-    three at least: in a file of fewer than four columns, a stray quote is
-    not told from an address.
+    holds a few commas at most ("BP 5, 75000, Paris": two), so in a file of
+    commas a line needs three at least: there, in a file of fewer than four
+    columns, a stray quote is not told from an address. A semicolon or a tab
+    in a text is rare: one or two in a line of a file of two or three columns
+    are its rows.
     """
-    least = max(width - 1, MIN_SWALLOWED_DELIMITERS)
+    least = max(width - 1, MIN_SWALLOWED_DELIMITERS if delimiter == "," else 1)
     for position, field in enumerate(fields):
         if ("\n" in field or "\r" in field) and any(
                 line.count(delimiter) >= least for line in LINE_END.split(field)[1:]):

@@ -210,6 +210,17 @@ def test_a_quote_that_swallows_whole_rows_is_refused_where_it_opens(tmp_path, li
         assert in_parts.value.params == caught.value.params
 
 
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_a_quote_that_swallows_rows_of_a_file_of_three_columns_is_refused(tmp_path, delimiter):
+    """Three rows merged into the second column of the first, the import done with one row."""
+    text = "PHC_SALARIE;PHC_CUMULPAIE;PHC_MONTANT\nS1;\"C1;10\nS2;C2;20\nS3;C3;30\nS4;\"C4\";40\n"
+    path = write(tmp_path, text.replace(";", delimiter), "HISTOCUMSAL.csv")
+    with pytest.raises(ExportRowError) as caught:
+        read_all(path)
+    assert (caught.value.code, caught.value.params) == ("import.bad_line", {
+        "line": 2, "problem_code": "import.line.quote_spans_rows", "column": "PHC_CUMULPAIE"})
+
+
 @pytest.mark.parametrize("lines", [
     # quoted fields whole between delimiters, holding the delimiter, empty, at the start and the end of a line;
     # a value holding the character that stands for hidden delimiters
