@@ -261,17 +261,18 @@ class CegidTransfer(models.Model):
                 _logger.info("Cegid download skipped: another download is running on this database")
                 return RunOutcome(self.browse(), None, False, False)
             trigger = trigger or self._pop_trigger()
-            transfer, continued = self._run_locked(trigger, deadline)
-            return RunOutcome(transfer, trigger, True, continued)
+            transfer, continued, served = self._run_locked(trigger, deadline)
+            return RunOutcome(transfer, trigger if served else None, True, continued)
 
     @api.model
     def _run_locked(self, trigger, deadline):
-        """The run itself, the lock held: (its record or an empty one, whether it was cut to be continued)."""
+        """The run itself, the lock held: (its record or an empty one, whether it was cut to be continued, whether
+        it served ``trigger``)."""
         backend = self.env["is.cegid.backend"]
         interrupted = self._record_interrupted()
         settings = backend._cegid_settings()
         if not backend._cegid_database_confirmed():
-            return self._record_failure(trigger, "run.database_copy", {}), False
+            return self._record_failure(trigger, "run.database_copy", {}), False, True
         reporter = OdooTransferReporter(self.sudo().env, trigger)
         try:
             backend._cegid_ensure_default_folder(settings)
@@ -279,24 +280,42 @@ class CegidTransfer(models.Model):
             if owner:
                 return self._record_failure(trigger, "run.folder_claimed", {
                     "folder": settings.import_folder, "database": owner,
-                    "claim": claim_path(settings.import_folder)}), False
+                    "claim": claim_path(settings.import_folder)}), False, True
             result = run_transfer(settings, reporter=reporter, deadline=deadline)
         except CegidError as err:
             params = redact_params(err.params, settings.secrets())
-            return self._record_failure(trigger, err.code, params, reporter.transfer), False
+            return self._record_failure(trigger, err.code, params, reporter.transfer), False, True
         except Exception as err:
             _logger.exception("Cegid download crashed")
             detail = backend._cegid_error_message(err, settings)
-            return self._record_failure(trigger, "run.crashed", {"detail": detail}, reporter.transfer), False
-        # a listing cut (no time left even to list, Cegid or Azure unheard) tells nothing of them: a new turn lists
-        if not result.listing_cut:
-            backend._cegid_set_param(PARAM_LAST_CHECK, fields.Datetime.to_string(fields.Datetime.now()))
-        transfer = reporter.transfer
-        if not transfer and not result.warnings:
-            if not result.listing_cut:
+            return self._record_failure(trigger, "run.crashed", {"detail": detail}, reporter.transfer), False, True
+        return self._record_result(result, reporter.transfer, trigger, interrupted)
+
+    @api.model
+    def _record_result(self, result, transfer, trigger, interrupted):
+        """What the run that gave ``result`` (a TransferResult; ``transfer`` its record so far) leaves: as
+        :meth:`_run_locked` returns it."""
+        if result.listing_cut:
+            # no time left even to list, Cegid or Azure unheard: nothing to tell of them, a new turn lists
+            if not transfer and not result.warnings:
+                self._keep_trigger(trigger)
+                return transfer, True, False
+        else:
+            self.env["is.cegid.backend"]._cegid_set_param(PARAM_LAST_CHECK, fields.Datetime.to_string(
+                fields.Datetime.now()))
+            if not transfer and not result.warnings:
                 self._resolve_by_empty_run(interrupted)
-            return transfer, result.listing_cut
-        return (transfer or self._create_run(trigger))._finish(result, result.warnings), result.continued
+                return transfer, False, True
+        return (transfer or self._create_run(trigger))._finish(result, result.warnings), result.continued, True
+
+    @api.model
+    def _keep_trigger(self, trigger):
+        """Leave ``trigger`` to the run this one hands over to: a manager's request, or a follow-up (due now)."""
+        if trigger == "button":
+            self.env["ir.config_parameter"].sudo().set_param(PARAM_MANUAL_REQUEST, fields.Datetime.to_string(
+                fields.Datetime.now()))
+        elif trigger == "followup":
+            self._add_followup(fields.Datetime.now())
 
     @api.model
     def _resolve_by_empty_run(self, interrupted):

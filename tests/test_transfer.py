@@ -413,8 +413,10 @@ class TestTransfer(CegidCase):
 
     def test_a_run_left_no_time_whose_azure_refuses_hands_over(self):
         """A run with no time left only lists, within a short grace: Azure refusing then says nothing yet (a second
-        attempt does not fit). It hands over, records no failure; the run of the new turn tells Azure's failure."""
+        attempt does not fit). It hands over, records no failure; the run of the new turn tells Azure's failure, as
+        the manager's run they asked for (recorded as the schedule's, the request taken by the cut run)."""
         self.upload("HISTOCUMSAL.csv", b"PHC_SALARIE;PHC_CUMULPAIE;PHC_MONTANT\n")
+        self.env["is.cegid.transfer"].with_user(self.manager).action_download_now()
         cron = self.env.ref("is_cegid2odoo.ir_cron_cegid_download")
         triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
         records = self.env["is.cegid.transfer"].search([])
@@ -425,8 +427,24 @@ class TestTransfer(CegidCase):
             self.assertEqual(self.env["is.cegid.transfer"].search([]), records, "nothing to record yet")
             self.assertGreater(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]), triggers)
             self.env["is.cegid.transfer"]._cron_download()  # the new turn, right after its heartbeat
-        self.assertEqual((self.last_transfer().state, self.last_transfer().error_code), ("failed", "azure.unreachable"))
+        self.assertEqual((self.last_transfer().state, self.last_transfer().error_code, self.last_transfer().trigger),
+                         ("failed", "azure.unreachable", "button"))
         self.assertEqual(self.blob_names(), ["HISTOCUMSAL.csv"])
+
+    def test_a_forced_follow_up_left_no_time_stays_one(self):
+        """The follow-up of a forced query, met by a run with no time left that Azure refuses: the run of the new turn
+        is the follow-up (then the queries are read again), not the schedule's."""
+        self.upload("HISTOCUMSAL.csv", b"PHC_SALARIE;PHC_CUMULPAIE;PHC_MONTANT\n")
+        self.env["is.cegid.transfer"]._add_followup(fields.Datetime.now() - datetime.timedelta(minutes=1))
+        records = self.env["is.cegid.transfer"].search([])
+        self.addCleanup(setattr, self.simulator, "blob_service_url", self.simulator.blob_service_url)
+        self.simulator.blob_service_url = f"http://127.0.0.1:{free_port()}/devstoreaccount1/"  # nothing listens
+        with patch.dict(config.options, {"workers": 2, "limit_time_real_cron": 80}):
+            self.env["is.cegid.transfer"]._cron_download()
+            self.assertEqual(self.env["is.cegid.transfer"].search([]), records, "nothing to record yet")
+            self.env["is.cegid.transfer"]._cron_download()
+        self.assertEqual((self.last_transfer().error_code, self.last_transfer().trigger),
+                         ("azure.unreachable", "followup"))
 
     def test_the_import_due_with_the_download_counts_its_time_from_the_worst_case(self):
         """The two hourly crons come due together: the import runs right after the download, in the same turn of
