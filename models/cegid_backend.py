@@ -195,6 +195,13 @@ class CegidBackend(models.AbstractModel):
         return bool(stored) and stored == params.get_param("database.uuid") and name in (False, self.env.cr.dbname)
 
     @api.model
+    def _cegid_confirm_database(self):
+        """Confirm the Cegid settings on this very database (see :meth:`_cegid_database_confirmed`)."""
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param(PARAM_DATABASE_UUID, params.get_param("database.uuid"))
+        params.set_param(PARAM_DATABASE_NAME, self.env.cr.dbname)
+
+    @api.model
     def _cegid_folder_owner(self, folder, claim=True):
         """The name of another database that uses ``folder`` (see ``folder_claim``); None when it is this one's.
 
@@ -237,10 +244,12 @@ class CegidBackend(models.AbstractModel):
         if imports:
             raise UserError(self.env._(
                 "The Cegid settings were not confirmed on this database (it looks like a copy): "
-                "an administrator must save them again before Odoo imports the Cegid exports."))
+                "an administrator must confirm them on this database (Confirm on this database, above them) before "
+                "Odoo imports the Cegid exports."))
         raise UserError(self.env._(
             "The Cegid settings were not confirmed on this database (it looks like a copy): "
-            "an administrator must save them again before Odoo changes anything in Cegid."))
+            "an administrator must confirm them on this database (Confirm on this database, above them) before "
+            "Odoo changes anything in Cegid."))
 
     @api.model
     def _check_cegid_cron(self, cron):

@@ -64,7 +64,8 @@ RUN_SENTENCES = {
     "run.database_copy": _lt(
         "This database is not the one where the Cegid settings were confirmed (it looks like a copy): "
         "the download is refused so that a copy does not take the production exports. "
-        "An administrator must save the Cegid settings again to allow it."),
+        "An administrator must confirm the Cegid settings on this database (Confirm on this database, above them) to "
+        "allow it."),
     "run.folder_claimed": _lt(
         "The import folder %(folder)s is used by another database, %(database)s: the download is refused, so "
         "that one company's exports do not reach another's tables. Give this database a folder of its own in "

@@ -19,8 +19,6 @@ from ..cegid_data_access.transfer import check_connection, sas_expiry, static_sa
 from .cegid_backend import (
     DEFAULT_HISTORY_DAYS,
     MAX_HISTORY_DAYS,
-    PARAM_DATABASE_NAME,
-    PARAM_DATABASE_UUID,
     PARAM_LAST_CHECK,
     PARAM_NEW_EXPORTS,
     PARAM_PREFIX,
@@ -315,10 +313,19 @@ class ResConfigSettings(models.TransientModel):
         return expiry.replace(tzinfo=None) if expiry else False
 
     def set_values(self):
-        """Store the settings; confirm them for this database (the copy guard)."""
+        """Store the settings; confirm them for this database (the copy guard) when a Cegid setting changed.
+
+        Odoo runs every app's ``set_values`` at each save of the settings: a save
+        for another app neither checks nor confirms the Cegid settings (on a
+        copy of the database it would let the download take the production's
+        exports from Azure).
+        """
         backend = self.env["is.cegid.backend"]
         backend._check_cegid_administrator()
+        changed = self._cegid_settings_changed()
         res = super().set_values()
+        if not changed:
+            return res
         for record in self:
             record._cegid_check_values()
             folder = (record.cegid_import_folder or "").strip()
@@ -336,10 +343,22 @@ class ResConfigSettings(models.TransientModel):
                     backend._cegid_set_param(name, value)
             # the typed secrets are not kept in the transient record either
             record.write({"cegid_" + name: False for name in SECRET_SETTINGS})
-        params = self.env["ir.config_parameter"].sudo()
-        params.set_param(PARAM_DATABASE_UUID, params.get_param("database.uuid"))
-        params.set_param(PARAM_DATABASE_NAME, self.env.cr.dbname)
+        backend._cegid_confirm_database()
         return res
+
+    def _cegid_settings_changed(self):
+        """Whether this save changes a Cegid setting (a secret typed among them), compared with the stored ones."""
+        names = [name for name, field in self._fields.items() if name.startswith("cegid_")
+                 and not field.readonly and not field.compute]
+        stored = self.default_get(names)  # as Odoo's own set_values compares them
+        for record in self:
+            for name in names:
+                value = record[name]
+                if isinstance(value, models.BaseModel):
+                    value = value.id
+                if (value or False) != (stored.get(name) or False):
+                    return True
+        return False
 
     def _cegid_check_values(self):
         """Refuse values the core would refuse later, with the field label in the message."""
@@ -401,6 +420,16 @@ class ResConfigSettings(models.TransientModel):
         backend._check_cegid_administrator()
         for name in SECRET_SETTINGS:
             backend._cegid_set_param(name, False)
+        return {"type": "ir.actions.client", "tag": "reload"}
+
+    def action_cegid_confirm_database(self):
+        """Confirm the stored Cegid settings on this database: its downloads and imports may run (the copy guard)."""
+        backend = self.env["is.cegid.backend"]
+        backend._check_cegid_administrator()
+        warning = backend._cegid_folder_warning(backend._cegid_settings().import_folder)
+        if warning:  # the folder of the database this one is a copy of
+            raise UserError(warning)
+        backend._cegid_confirm_database()
         return {"type": "ir.actions.client", "tag": "reload"}
 
     def action_cegid_test_connection(self):

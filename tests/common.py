@@ -163,6 +163,14 @@ class CegidCase(ImportFolderMixin, TransactionCase):
         settings.execute()
         return settings
 
+    def confirm_database(self):
+        """An administrator presses Confirm on this database, above the Cegid settings."""
+        return self.env["res.config.settings"].create({}).action_cegid_confirm_database()
+
+    def save_other_settings(self):
+        """An administrator saves the settings for another application: the Cegid ones unchanged."""
+        self.env["res.config.settings"].create({}).execute()
+
     def param(self, name):
         return self.env["ir.config_parameter"].sudo().get_param("is_cegid2odoo." + name)
 

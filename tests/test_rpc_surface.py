@@ -51,6 +51,7 @@ MATRIX = {
     ("res.config.settings", "create"): (ADMINISTRATOR, lambda t: ("model", ({"cegid_tenant_id": "999"},))),
     ("res.config.settings", "write"): (ADMINISTRATOR, lambda t: (t.settings_record, ({"cegid_tenant_id": "998"},))),
     ("res.config.settings", "action_cegid_clear_secrets"): (ADMINISTRATOR, lambda t: ("empty", ())),
+    ("res.config.settings", "action_cegid_confirm_database"): (ADMINISTRATOR, lambda t: ("empty", ())),
     ("res.config.settings", "action_cegid_test_connection"): (ADMINISTRATOR, lambda t: ("empty", ())),
     ("res.config.settings", "action_cegid_discover_provider"): (ADMINISTRATOR, lambda t: ("empty", ())),
     ("res.config.settings", "action_cegid_download_now"): (MANAGER, lambda t: ("empty", ())),

@@ -121,7 +121,10 @@ class TestTransfer(CegidCase):
             self.env["is.cegid.import"].with_user(self.manager).action_import_now()
         self.assertIn("prod_autre", self.env["res.config.settings"].create({}).cegid_folder_warning)
         with self.assertRaisesRegex(UserError, "used by another database, prod_autre"):
-            self.save_settings()
+            self.save_settings(cegid_history_days=45)
+        with self.assertRaisesRegex(UserError, "used by another database, prod_autre"):
+            self.confirm_database()
+        self.save_other_settings()  # not the Cegid settings' business
         self.assertIn("another-uuid", claim.read_text(encoding="utf-8"), "nothing here replaces the claim")
         # the folder freed, the next run claims it for this database and brings the file
         claim.unlink()
@@ -536,7 +539,11 @@ class TestTransfer(CegidCase):
         self.assertEqual(transfer.state, "failed")
         self.assertIn("copy", transfer.error)
         self.assertEqual(self.blob_names(), ["ECRITURE.csv"])
-        self.save_settings()  # an administrator confirms the settings on this database
+        # a save for another application (Odoo runs every application's set_values) confirms nothing
+        self.save_other_settings()
+        self.assertEqual(self.env["is.cegid.transfer"]._run().error_code, "run.database_copy")
+        self.assertFalse(self.env["res.config.settings"].create({}).cegid_database_confirmed)
+        self.confirm_database()  # an administrator confirms the settings on this database
         self.assertEqual(self.env["is.cegid.transfer"]._run().state, "done")
         self.assertEqual(self.blob_names(), [])
 
@@ -560,9 +567,9 @@ class TestTransfer(CegidCase):
         self.assertEqual(self.blob_names(), ["ECRITURE.csv"])
         # its administrator confirming the settings there is refused the production's folder
         with self.assertRaisesRegex(UserError, "used by another database, prod_cegid"):
-            self.save_settings()
+            self.confirm_database()
         claim.unlink()
-        self.save_settings()
+        self.confirm_database()
         self.assertEqual(self.env["is.cegid.transfer"]._run().state, "done")
         self.assertEqual(self.blob_names(), [])
 
