@@ -250,14 +250,21 @@ def custom_model_name(name):
     return CUSTOM_MODEL_PREFIX + part
 
 
+# the fields Odoo reads as its own wherever they are: ``x_active`` archives the rows it holds false (every search hides
+# them)
+RESERVED_FIELDS = frozenset({"x_active"})
+
+
 def custom_field_names(names, taken=()):
     """The Odoo fields of new columns: ``x_<name>``, unique among them and ``taken`` (a counter after a clash).
 
     Any name gives one: ``x_`` keeps it clear of SQL key words, of leading
     digits and of Odoo's own fields (``id``, ``create_uid``...); a name
     without a letter or digit is ``x_column``; a long one is cut with a hash.
+    ``x_active`` is Odoo's archive flag on any model: a column ``ACTIVE`` gets
+    another field.
     """
-    fields, taken = [], set(taken)
+    fields, taken = [], set(taken) | RESERVED_FIELDS
     for name in names:
         base = "x_" + (slug(name, MAX_NAME_LENGTH - 5) or "column")
         field, counter = base, 2

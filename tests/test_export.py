@@ -243,6 +243,13 @@ class TestNewExport(CegidCase):
         self.assertEqual(entry.column_ids.mapped("kind"), ["char", "char", "date", "integer"])
         self.assertEqual(self.env["x_cegid_salaries"].search([], order="x_cp").mapped("x_cp"), ["01000", "75001"])
 
+    def test_a_column_active_leaves_the_rows_shown(self):
+        """Its field x_active was Odoo's archive flag: every search (list, pivot, dashboard) hid the rows."""
+        self.drop("SALARIES.csv", salaries([("1", "O"), ("2", "N")], "MATRICULE;ACTIVE"))
+        self.assertEqual(self.run_import().state, "done")
+        self.assertEqual(self.entry().column_ids.mapped("field_name"), ["x_matricule", "x_active_2"])
+        self.assertEqual(self.env["x_cegid_salaries"].search([]).mapped("x_active_2"), ["O", "N"])
+
     def test_an_update_that_makes_every_column_anew_is_not_compared(self):
         """No column kept alike, nothing to compare the rows over: the table is updated, its rows all added."""
         self.drop("SALARIES.csv", salaries([("1",), ("2",)], "ID"))

@@ -62,6 +62,11 @@ def test_the_fields_of_new_columns_never_take_a_field_the_export_has():
         "x_nom_3", "x_nom_4", "x_service_2"]
 
 
+def test_a_column_active_does_not_become_odoos_archive_flag():
+    """Odoo reads any model's x_active as its archive flag: every search hid the rows where it was not true."""
+    assert custom_field_names(["ACTIVE", "Active", "ACTIVE_2"]) == ["x_active_2", "x_active_3", "x_active_2_2"]
+
+
 def test_a_file_name_no_model_can_be_made_of_is_refused_when_identified():
     with pytest.raises(ExportFormatError) as caught:
         CATALOGUE.identify(["FOO", "BAR"], "---.csv")
