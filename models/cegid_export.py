@@ -336,10 +336,13 @@ class CegidExport(models.Model):
             if old is None:
                 continue
             empty = column.name in profile.empty
+            kind = wider(old.kind, column.kind, empty)
             kept.append(old.name)
-            commands.append((1, old.id, {"sequence": number, "kind": wider(old.kind, column.kind, empty),
-                                         "inferred_kind": column.kind, "empty": empty,
-                                         "longest": profile.longest[column.name]}))
+            # a kind the files' values gave stays theirs (the import refuses what it would alter, see _definition),
+            # even if this file's values, none or whole numbers in a decimal column, say less; a manager's stays his
+            inferred = kind if old.kind == old.inferred_kind else column.kind
+            commands.append((1, old.id, {"sequence": number, "kind": kind, "inferred_kind": inferred,
+                                         "empty": empty, "longest": profile.longest[column.name]}))
         commands += [(2, column.id) for name, column in current.items() if name not in kept]
         for command, column in zip(self._column_values(profile, new), new, strict=True):
             command[2]["sequence"] = profile.export.column_names.index(column.name)

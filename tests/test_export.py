@@ -243,6 +243,22 @@ class TestNewExport(CegidCase):
         self.assertEqual(entry.column_ids.mapped("kind"), ["char", "char", "date", "integer"])
         self.assertEqual(self.env["x_cegid_salaries"].search([], order="x_cp").mapped("x_cp"), ["01000", "75001"])
 
+    def test_an_update_keeps_the_guard_of_a_type_the_held_file_left_empty(self):
+        """The held file left the date column empty (the update keeps its type): a later time of day was dropped."""
+        header = "MATRICULE;DATE_SORTIE;SALAIRE_BASE"
+        self.drop("SALARIES.csv", salaries([("1", "01/01/2020", "1,5")], header))
+        self.run_import()
+        entry = self.entry()
+        self.drop("SALARIES.csv", salaries([("1", "", "2", "RH")], header + ";SERVICE"))
+        self.assertEqual((self.run_import().state, entry.state), ("rejected", "held"))
+        entry.with_user(self.manager).action_update_table()
+        self.run_import_cron()
+        self.assertEqual(entry.column_ids.mapped("kind"), ["integer", "date", "float", "char"])
+        self.drop("SALARIES.csv", salaries([("1", "02/01/2020 14:30:00", "3", "RH")], header + ";SERVICE"))
+        record = self.run_import()
+        self.assertEqual((record.state, (record.message_params or {}).get("problem_code")),
+                         ("rejected", "import.value.time_of_day"), record.message)
+
     def test_a_column_active_leaves_the_rows_shown(self):
         """Its field x_active was Odoo's archive flag: every search (list, pivot, dashboard) hid the rows."""
         self.drop("SALARIES.csv", salaries([("1", "O"), ("2", "N")], "MATRICULE;ACTIVE"))
