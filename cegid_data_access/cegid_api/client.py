@@ -102,6 +102,11 @@ def join_url(base, path):
     return base.rstrip("/") + "/" + path.lstrip("/")
 
 
+def utc_now():
+    """The current time, aware, in UTC."""
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
 def container_url(blob_service_uri, container_name, sas_token):
     """The container SAS URL: service URI, container, then the token after one '?'."""
     token = sas_token.lstrip("?")
@@ -366,13 +371,14 @@ class CegidClient(ProviderDiscovery):
         case-insensitive part of the name, else every query (one listing
         whatever the number). The new
         time is ``when`` (an aware datetime) if given, else ``force_target(now,
-        at)``. Only ``nextExecution`` changes; the cron stays, so the daily
-        schedule resumes after the forced run.
+        at)``, ``now`` the time the listing is answered: a listing Cegid's
+        gateway turned away for minutes (Retry-After) would make a time
+        already past. Only ``nextExecution`` changes; the cron stays, so the
+        daily schedule resumes after the forced run.
         """
-        moment = when or force_target(now or datetime.datetime.now(datetime.timezone.utc), at)
-        target = format_cegid_datetime(moment)
-        return [self._force_one(scheduler, target)
-                for scheduler in self._matching(self.list_schedulers(), name_part, scheduler_ids)]
+        schedulers = self._matching(self.list_schedulers(), name_part, scheduler_ids)
+        target = format_cegid_datetime(when or force_target(now or utc_now(), at))
+        return [self._force_one(scheduler, target) for scheduler in schedulers]
 
     @staticmethod
     def _matching(schedulers, name_part, scheduler_ids):

@@ -578,6 +578,19 @@ def test_force_changes_only_next_execution(sim):
     assert len(puts) == 2 and puts[0].headers["Content-Type"] == "application/json"
 
 
+def test_force_aims_from_the_time_the_listing_is_answered(sim, monkeypatch):
+    """A listing the gateway turned away for minutes (Retry-After): the quarter hour aimed at before it was past
+    when the PUT was sent. The clock here jumps 20 minutes once the listing is answered."""
+    from cegid_data_access.cegid_api import client as client_module
+
+    scheduler_id = sim.add_scheduler("ECRITURE")
+    later = NOW + datetime.timedelta(minutes=20)
+    monkeypatch.setattr(client_module, "utc_now", lambda: later if sim.requests_to(SCHEDULERS) else NOW)
+    [outcome] = client_for(sim).force()
+    assert outcome.status == "forced"
+    assert sim.schedulers[scheduler_id]["nextExecution"] == "2026-11-28T10:45:00.000Z"  # 10:27, 5 min ahead: 10:45
+
+
 def test_force_by_name_part_case_insensitive_at_time(sim):
     sim.add_scheduler("ECRITURE")
     wanted = sim.add_scheduler("Export Ecritures analytiques")
