@@ -27,7 +27,8 @@ MODES = (MODE_API, MODE_SAS_URL)
 ENV_PREFIX = "CEGID_"
 # the settings the Cegid API receives in HTTP headers (or its query string)
 HEADER_SETTINGS = ("api_key_id", "api_key_secret", "subscription_key")
-FORCE_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+# the original script read int(hour), int(minute): 6:0 is 06:00
+FORCE_TIME = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5]?[0-9])$")
 TENANT_ID = re.compile("[0-9]+")  # ASCII digits: the account number, sent in the x-tenantId header
 
 
@@ -354,9 +355,10 @@ def settings_from_config_py(values, environ=None):
     settings = Settings(mode="")
     for name, aliases in CONFIG_PY_NAMES.items():
         for alias in aliases:
-            if alias in values and values[alias] is not None:
+            # None or False: unset, as the original scripts read them (cegid_force_time or None)
+            if alias in values and values[alias] is not None and values[alias] is not False:
                 value = values[alias]
-                if not isinstance(value, (str, int)):
+                if isinstance(value, bool) or not isinstance(value, (str, int)):
                     raise ConfigError("config.not_a_string", name)
                 setattr(settings, name, str(value).strip())
                 break

@@ -484,11 +484,25 @@ def test_force_by_name_at_time(sim, tmp_path):
     assert "ABSENCESALARIE" not in result.stdout and " 14:30 UTC (cron unchanged)" in result.stdout
 
 
-def test_force_uses_cegid_force_time(sim, tmp_path):
+@pytest.mark.parametrize("force_time", ["06:00", "6:0"])
+def test_force_uses_cegid_force_time(sim, tmp_path, force_time):
+    """The original script read "6:0" as 06:00 (int(hour), int(minute))."""
     ecriture, _analytiq = add_two(sim)
-    result = run(sim, tmp_path, "--force", "--name", "ECRITURE", cegid_force_time="06:00")
+    result = run(sim, tmp_path, "--force", "--name", "ECRITURE", cegid_force_time=force_time)
     assert result.returncode == 0, result.stderr
     assert sim.schedulers[ecriture]["nextExecution"].endswith("T06:00:00.000Z")
+
+
+def test_a_force_time_of_one_digit_minutes_and_one_set_to_false_read_as_the_original_did(sim, tmp_path):
+    """--time 14:5 is 14:05; cegid_force_time = False is no force time (the original: cegid_force_time or None),
+    not the text "False" refused."""
+    ecriture, _analytiq = add_two(sim)
+    result = run(sim, tmp_path, "--force", "--name", "ECRITURE", "--time", "14:5", cegid_force_time=False)
+    assert result.returncode == 0, result.stderr
+    assert sim.schedulers[ecriture]["nextExecution"].endswith("T14:05:00.000Z")
+    result = run(sim, tmp_path, "--force", "--name", "ECRITURE", cegid_force_time=False)
+    assert result.returncode == 0, result.stderr
+    assert parse_cegid_datetime(sim.schedulers[ecriture]["nextExecution"]).minute % 15 == 0
 
 
 def test_force_time_option_wins_over_config(sim, tmp_path):

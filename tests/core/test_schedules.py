@@ -72,7 +72,13 @@ def test_target_converts_an_aware_local_now_to_utc():
     assert force_target(now).tzinfo == UTC
 
 
-@pytest.mark.parametrize("bad", ["24:00", "12:60", "1230", "12h30", "", "ab:cd", "12:3", " :  "])
+def test_one_digit_minutes_read_as_the_original_script_read_them():
+    """It read int(hour), int(minute): a config.py's "6:0" forced at 06:00."""
+    assert force_target(at("2026-11-28 10:07"), "12:3") == at("2026-11-28 12:03")
+    assert force_target(at("2026-11-28 10:07"), "6:0") == at("2026-11-29 06:00")
+
+
+@pytest.mark.parametrize("bad", ["24:00", "12:60", "1230", "12h30", "", "ab:cd", "12:", " :  ", "12:003", "١٢:30"])
 def test_invalid_time_is_a_force_time_config_error(bad):
     if bad == "":
         assert force_target(at("2026-11-28 10:07"), bad) == at("2026-11-28 10:15")  # empty means default
