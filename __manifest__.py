@@ -28,6 +28,7 @@
         "data/cegid_dashboards.xml",
     ],
     "post_init_hook": "post_init_hook",
+    "uninstall_hook": "uninstall_hook",
     "assets": {
         "web.assets_backend": [
             "is_cegid2odoo/static/src/views/*",

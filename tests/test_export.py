@@ -243,6 +243,23 @@ class TestNewExport(CegidCase):
         self.assertEqual(entry.column_ids.mapped("kind"), ["char", "char", "date", "integer"])
         self.assertEqual(self.env["x_cegid_salaries"].search([], order="x_cp").mapped("x_cp"), ["01000", "75001"])
 
+    def test_uninstalling_drops_the_loading_copies_of_the_tables(self):
+        """A load by parts under way, or a swap held back, leaves a copy of the table Odoo does not drop with it."""
+        from .. import uninstall_hook
+
+        self.drop("SALARIES.csv", salaries(FIRST))
+        self.run_import()
+        tables = ["is_cegid_histocumsal", "x_cegid_salaries"]
+        for table in tables:
+            self.env.cr.execute(SQL("CREATE TABLE %s (LIKE %s)", SQL.identifier(table + "__cegid_load"),
+                                    SQL.identifier(table)))
+        uninstall_hook(self.env)
+        for table in tables:
+            self.env.cr.execute(SQL("SELECT to_regclass(%s)", table + "__cegid_load"))
+            self.assertIsNone(self.env.cr.fetchone()[0], table)
+            self.env.cr.execute(SQL("SELECT to_regclass(%s)", table))
+            self.assertTrue(self.env.cr.fetchone()[0], "the table itself is Odoo's to drop")
+
     def test_an_update_keeps_the_guard_of_a_type_the_held_file_left_empty(self):
         """The held file left the date column empty (the update keeps its type): a later time of day was dropped."""
         header = "MATRICULE;DATE_SORTIE;SALAIRE_BASE"

@@ -307,7 +307,8 @@ def run_server_scenarios(src, cluster, workdir, dbname, result):
 
 
 # First an export the addon does not know, so that uninstalling has a custom model and its table to remove,
-# and a known export with a column of the customer's own (a manual field and views on a shipped model).
+# and a known export with a column of the customer's own (a manual field and views on a shipped model); then the
+# loading copies of two tables.
 UNINSTALL_SCRIPT = """
 import os, shutil, tempfile
 folder = tempfile.mkdtemp(prefix="cegid-uninstall-")
@@ -323,6 +324,11 @@ env.cr.commit()
 made = env["ir.model"].search_count([("model", "=like", "x_cegid_%")])
 made += env["ir.model.fields"].search_count([("model", "=", "is.cegid.histocumsal"), ("name", "=like", "x_%")])
 shutil.rmtree(folder, ignore_errors=True)
+# the loading copies a load by parts under way, or a swap held back, leaves beside a table
+from odoo.tools import SQL
+for table in ("is_cegid_histocumsal", "x_cegid_salaries"):
+    env.cr.execute(SQL("CREATE TABLE %s (LIKE %s)", SQL.identifier(table + "__cegid_load"), SQL.identifier(table)))
+env.cr.commit()
 module = env["ir.module.module"].search([("name", "=", "@MODULE@")])
 module.button_immediate_uninstall()
 env.cr.commit()
