@@ -185,11 +185,12 @@ class CegidExport(models.Model):
         if self.builtin:
             known = KNOWN_BY_NAME[self.name]
             added = tuple(Column(column.name, column.kind, column.index, column.label, column.field_name,
-                                 optional=True, header=column.header or column.name)
+                                 optional=True, header=column.header or column.name,
+                                 profiled=column.kind == column.inferred_kind)
                           for column in self.column_ids if column.name not in known.column_names)
             return dataclasses.replace(known, columns=known.columns + added) if added else known
         # a file that does not fit the profile's kinds is held, and Update the table widens them (a kind a manager
-        # chose is theirs)
+        # chose is theirs); so are a known export's columns added for its files
         columns = tuple(Column(column.name, column.kind, column.index, column.label, column.field_name,
                                header=column.header or column.name, profiled=column.kind == column.inferred_kind)
                         for column in self.column_ids)
@@ -326,28 +327,50 @@ class CegidExport(models.Model):
         current = {column.name: column for column in self.column_ids}
         new = [column for column in profile.export.columns if column.name not in current]
         if self.builtin:
-            commands = self._column_values(profile, new)
-            for number, command in enumerate(commands):
+            added = set(self._added_columns().mapped("name"))
+            commands = [(1, current[column.name].id, self._widened(current[column.name], column, profile))
+                        for column in profile.export.columns if column.name in added]
+            for number, command in enumerate(self._column_values(profile, new)):
                 command[2]["sequence"] = len(current) + number
+                commands.append(command)
             return commands
         commands, kept = [], []
         for number, column in enumerate(profile.export.columns):
             old = current.get(column.name)
             if old is None:
                 continue
-            empty = column.name in profile.empty
-            kind = wider(old.kind, column.kind, empty)
             kept.append(old.name)
-            # a kind the files' values gave stays theirs (the import refuses what it would alter, see _definition),
-            # even if this file's values, none or whole numbers in a decimal column, say less; a manager's stays his
-            inferred = kind if old.kind == old.inferred_kind else column.kind
-            commands.append((1, old.id, {"sequence": number, "kind": kind, "inferred_kind": inferred,
-                                         "empty": empty, "longest": profile.longest[column.name]}))
+            commands.append((1, old.id, dict(self._widened(old, column, profile), sequence=number)))
         commands += [(2, column.id) for name, column in current.items() if name not in kept]
         for command, column in zip(self._column_values(profile, new), new, strict=True):
             command[2]["sequence"] = profile.export.column_names.index(column.name)
             commands.append(command)
         return commands
+
+    @staticmethod
+    def _widened(old, column, profile):
+        """The values of column ``old`` that now also holds ``column``'s values (of a file's ``profile``)."""
+        empty = column.name in profile.empty
+        kind = wider(old.kind, column.kind, empty)
+        # a kind the files' values gave stays theirs (the import refuses what it would alter, see _definition), even
+        # if this file's values, none or whole numbers in a decimal column, say less; a manager's stays his
+        inferred = kind if old.kind == old.inferred_kind else column.kind
+        return {"kind": kind, "inferred_kind": inferred, "empty": empty, "longest": profile.longest[column.name]}
+
+    def _holds(self, record):
+        """Whether this entry's rejected import ``record`` waits for Update the table: any for a new export's, for
+        a known export's a header changed or a value a column added for its files does not fit."""
+        if not self.model_id:
+            return False
+        if not self.builtin or record.message_code == "import.header_changed":
+            return True
+        column = (record.message_params or {}).get("column") if record.message_code == "import.bad_value" else None
+        return bool(column) and column in self._added_columns().mapped("name")
+
+    def _added_columns(self):
+        """The columns of a known export added for its files (its own are shipped): all of another export's."""
+        shipped = KNOWN_BY_NAME[self.name].column_names if self.builtin and self.name in KNOWN_BY_NAME else ()
+        return self.column_ids.filtered(lambda column: column.name not in shipped)
 
     # -- edits by a manager ---------------------------------------------------------------------------------------
 

@@ -193,9 +193,7 @@ class CegidImport(models.Model):
         record._follow_incident()
         if record.state == "done":
             record._alert_closed_periods()
-        # a known export's file is held only for its new columns, another export's for any rejection
-        if record.state == "rejected" and entry.model_id and (
-                not entry.builtin or record.message_code == "import.header_changed"):
+        if record.state == "rejected" and entry._holds(record):
             entry._hold(record)
         elif record.state == "done":
             entry._release()

@@ -157,6 +157,23 @@ class TestEveryColumnKept(ColumnsCase):
             other.execute("SELECT count(*) FROM is_cegid_ecriture")
             return other.fetchone()[0]
 
+    def test_a_value_a_column_added_for_its_files_cannot_hold_holds_the_file_and_an_update_widens_it(self):
+        """Refused every time, the known export's files all stopped (its added columns could not be changed): held,
+        and Update the table makes the column text, as another export's; a code 01000 is not stored as 1000."""
+        self.import_one("ECRITURE.csv", self.ecriture_with_extras(("FAC1", "10", "Lyon", "1000")))
+        self.assertEqual(self.env["is.cegid.ecriture"]._fields["x_e_qte"].type, "integer")
+        entry = self.env["is.cegid.export"].search([("name", "=", "ECRITURE")])
+        for quantity, problem in (("A12", "import.value.not_a_number"), ("01000", "import.value.leading_zero")):
+            self.drop("ECRITURE.csv", self.ecriture_with_extras(("FAC2", "20", "Pau", quantity)).encode("cp1252"))
+            record = self.run_import()
+            self.assertEqual((record.state, (record.message_params or {}).get("problem_code"), entry.state),
+                             ("rejected", problem, "held"), record.message)
+        entry.with_user(self.manager).action_update_table()
+        self.run_import_cron()
+        self.assertEqual((entry.state, self.env["is.cegid.ecriture"]._fields["x_e_qte"].type), ("ready", "char"))
+        self.assertEqual(self.env["is.cegid.ecriture"].search([]).mapped("x_e_qte"), ["01000"])
+        self.import_one("ECRITURE.csv", self.ecriture_with_extras(("FAC3", "30", "Pau", "A12")))
+
     def test_new_columns_do_not_wait_behind_a_reader_of_the_table(self):
         """A column added behind a reader would stop every other reader for as long as that one lasts: the import
         waits a few seconds at most, fails for now, and the next run brings the file in."""
