@@ -178,15 +178,26 @@ def outcome_summary(outcome):
 
 def do_force(client, args, settings):
     at = args.time if args.time is not None else settings.force_time or None
-    outcomes = client.force(name_part=args.name, at=at)
+    done = []
+
+    def told(outcome):  # each query as it is done: an interruption leaves them said
+        done.append(outcome)
+        if not args.json:
+            say(describe_outcome(outcome))
+
+    try:
+        outcomes = client.force(name_part=args.name, at=at, on_outcome=told)
+    except KeyboardInterrupt:
+        forced = [shown(o.name) for o in done if o.status == "forced"]
+        say("Interrupted while forcing" + (f" (forced before: {', '.join(forced)})" if forced else "")
+            + ": the query being changed may have been changed too; see --list.", sys.stderr)
+        raise
     failed = [o for o in outcomes if o.status == "failed"]
     if args.json:
         cli.print_json({"name": args.name, "time": at, "outcomes": [outcome_summary(o) for o in outcomes]})
     elif not outcomes:
         say(f"No scheduled query matches “{shown(args.name)}”." if args.name else "No scheduled query.")
     else:
-        for outcome in outcomes:
-            say(describe_outcome(outcome))
         forced = sum(1 for o in outcomes if o.status == "forced")
         say(f"{forced} forced, {len(outcomes) - forced - len(failed)} disabled, {len(failed)} failed.")
     return EXIT_NOTHING if failed or not outcomes else EXIT_OK

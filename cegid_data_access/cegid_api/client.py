@@ -364,7 +364,7 @@ class CegidClient(ProviderDiscovery):
         name = scheduler_name(scheduler) or str(scheduler.get("id"))
         self._call("PUT", SCHEDULER_PUT_PATH, ("op.update_scheduler", {"name": name}), json_body=scheduler)
 
-    def force(self, name_part=None, at=None, now=None, scheduler_ids=None, when=None):
+    def force(self, name_part=None, at=None, now=None, scheduler_ids=None, when=None, on_outcome=None):
         """Bring the next execution of the matching enabled queries forward.
 
         Matching: the given ``scheduler_ids`` (none when empty), else a
@@ -374,11 +374,17 @@ class CegidClient(ProviderDiscovery):
         at)``, ``now`` the time the listing is answered: a listing Cegid's
         gateway turned away for minutes (Retry-After) would make a time
         already past. Only ``nextExecution`` changes; the cron stays, so the
-        daily schedule resumes after the forced run.
+        daily schedule resumes after the forced run. ``on_outcome(outcome)``
+        is called as each query is done (what an interruption leaves is told).
         """
         schedulers = self._matching(self.list_schedulers(), name_part, scheduler_ids)
         target = format_cegid_datetime(when or force_target(now or utc_now(), at))
-        return [self._force_one(scheduler, target) for scheduler in schedulers]
+        outcomes = []
+        for scheduler in schedulers:
+            outcomes.append(self._force_one(scheduler, target))
+            if on_outcome:
+                on_outcome(outcomes[-1])
+        return outcomes
 
     @staticmethod
     def _matching(schedulers, name_part, scheduler_ids):

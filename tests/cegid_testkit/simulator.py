@@ -105,6 +105,7 @@ class Fault:
     applied: bool = False
     cut: bool = False
     location: str = None
+    after: int = 0  # the matching requests let through first
 
     def matches(self, method, path):
         return self.times > 0 and self.method in ("*", method) and re.search(self.path_regex, path)
@@ -340,7 +341,7 @@ class CegidSimulator:
             self.tokens.clear()
 
     def inject(self, method, path_regex, *, status=None, times=1, retry_after=None, body=None, delay=None,
-               content_type=None, drop=False, applied=False, cut=False, location=None):
+               content_type=None, drop=False, applied=False, cut=False, location=None, after=0):
         """Queue a fault for the next ``times`` requests matching ``method`` ("*": any) and ``path_regex``.
 
         ``delay`` slows the answer down (seconds); ``status`` answers with that
@@ -349,11 +350,12 @@ class CegidSimulator:
         ``cut`` sends a 200 whose body breaks off. With ``applied``, the request
         is carried out first and only its answer is lost (a gateway's 504 after
         the API did the work). ``location`` is sent as the answer's ``Location``
-        (a redirect: ``status=302, location=...``).
+        (a redirect: ``status=302, location=...``). ``after``: that many
+        matching requests are let through first (the second PUT of a force).
         """
         with self._lock:
             self.faults.append(Fault(method.upper(), path_regex, status, times, retry_after, body, delay,
-                                     content_type, drop, applied, cut, location))
+                                     content_type, drop, applied, cut, location, after))
 
     def requests_to(self, path_part, method=None):
         """The recorded requests whose path contains ``path_part``."""
@@ -374,7 +376,10 @@ class CegidSimulator:
         with self._lock:
             self.requests.append(recorded)
             fault = next((f for f in self.faults if f.matches(method, path)), None)
-            if fault:
+            if fault and fault.after:
+                fault.after -= 1
+                fault = None
+            elif fault:
                 fault.times -= 1
         if fault and fault.delay:
             time.sleep(fault.delay)

@@ -5,8 +5,10 @@
 import datetime
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 from conftest import SCRIPTS, foreign_modules, run_script
@@ -647,3 +649,30 @@ def test_json_stays_json_whatever_the_encoding_of_stdout(sim, tmp_path, encoding
     assert result.returncode == 0, result.stderr
     assert [(item["id"], item["name"]) for item in json.loads(result.stdout)] == [(query, "Rapport📄 été")]
     assert ("📄" in result.stdout) == (encoding == "utf-8")  # UTF-8 keeps the characters as they are
+
+
+def test_ctrl_c_while_forcing_tells_what_was_forced_and_what_may_have_been(sim, tmp_path):
+    """The outcomes were printed once every query was done: interrupted, nothing said of the queries Cegid already
+    changed, nor of the one whose request was on its way."""
+    first = sim.add_scheduler("ECRITURE")
+    second = sim.add_scheduler("ANALYTIQ")
+    sim.inject("PUT", PUT_PATH, delay=8, after=1)
+    config = write_config_py(tmp_path / "config.py", sim.config_py_values())
+    process = subprocess.Popen(
+        [sys.executable, str(SCRIPTS / SCRIPT), "--config", str(config), "--force"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509 - one call, then exec
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while len(puts(sim)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+    finally:
+        out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, out + err
+    assert out.startswith("FORCED   ECRITURE") and "ANALYTIQ" not in out
+    assert err == ("Interrupted while forcing (forced before: ECRITURE): the query being changed may have been "
+                   "changed too; see --list.\nInterrupted.\n")
+    assert sim.schedulers[first]["nextExecution"].endswith(":00.000Z")
+    assert [request.json["id"] for request in puts(sim)] == [first, second]
