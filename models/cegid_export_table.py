@@ -84,6 +84,7 @@ class CegidExportTable(models.Model):
             "action": f"ir.actions.act_window,{action.id}", "sequence": MENU_SEQUENCE,
             "groups_id": [(6, 0, readers.ids)],
         })
+        self._write_title(ir_model, action, menu)  # made in its creator's language: the title in every one
         names = self._data_names()
         self.env["ir.model.data"].create([
             {"module": MODULE, "name": name, "model": record._name, "res_id": record.id, "noupdate": True}
@@ -204,10 +205,13 @@ class CegidExportTable(models.Model):
         group = self._table_readers()
         self.model_id.name = self.description
         fields_by_name = {field.name: field for field in self.model_id.field_id}
+        langs = [code for code, _name in self.env["res.lang"].get_installed()]
         for column in self.column_ids:
             field = fields_by_name.get(column.field_name)
-            if field and field.field_description != column.label:
-                field.field_description = column.label
+            # a label is one text, the same in every language (a write sets the writer's language only)
+            for localized in (field.with_context(lang=code) for code in langs) if field else ():
+                if localized.field_description != column.label:
+                    localized.field_description = column.label
         self._write_views()
         readers = [(6, 0, group.ids)]
         self._write_title(self.model_id, self._owned("ir.actions.act_window"), self._owned("ir.ui.menu"))

@@ -462,6 +462,18 @@ class TestStarterDashboard(DashboardCase):
         self.assertEqual(titles("fr_FR"), (["Salaries par Employee number", "Salaries par mois"],
                                            ['=_t("Salaries par Employee number")', '=_t("Salaries par mois")']))
 
+    def test_a_label_renamed_in_french_is_the_columns_label_in_every_language(self):
+        """The label is one text: written by a manager working in French, English readers kept the former one in
+        the list, the form and the pivot, while the entry and the dashboard said the new one."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        column = self.entry.column_ids.filtered(lambda col: col.field_name == "x_matricule")
+        column.with_user(self.manager).with_context(lang="fr_FR").label = "N° salarié"
+        field = self.env["ir.model.fields"]._get("x_cegid_salaries", "x_matricule")
+        self.assertEqual([field.with_context(lang=lang).field_description for lang in ("en_US", "fr_FR")],
+                         ["N° salarié", "N° salarié"])
+        self.assertEqual(self.env["x_cegid_salaries"].with_context(lang="en_US").fields_get(["x_matricule"])[
+            "x_matricule"]["string"], "N° salarié")
+
     def test_a_dashboard_made_in_french_by_an_earlier_version_reads_in_english_too(self):
         self.env["res.lang"]._activate_lang("fr_FR")
         self.env["ir.module.module"]._load_module_terms(["is_cegid2odoo"], ["fr_FR"], overwrite=True)

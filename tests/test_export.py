@@ -424,6 +424,20 @@ class TestNewExport(CegidCase):
         done = self.env["is.cegid.import"].search([("export_id", "=", entry.id), ("state", "=", "done")])
         self.assertEqual(done.row_count, 3)
 
+    def test_a_title_given_in_review_in_french_is_the_tables_in_french_only(self):
+        """The model, action and menu were made with the title in the language of the manager who created the table,
+        for every language, until a later rename."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.save_settings(cegid_new_exports="review")
+        self.drop("SALARIES.csv", salaries(FIRST))
+        self.run_import()
+        entry = self.entry().with_user(self.manager).with_context(lang="fr_FR")
+        entry.description = "Salaires"
+        entry.action_create_table()
+        action = entry.sudo()._owned("ir.actions.act_window")
+        menu = self.env["ir.ui.menu"].search([("action", "=", f"ir.actions.act_window,{action.id}")])
+        self.assertEqual([menu.with_context(lang=lang).name for lang in ("en_US", "fr_FR")], ["SALARIES", "Salaires"])
+
     def test_in_review_mode_a_second_file_of_the_new_export_waits_too(self):
         """Two files of an export never seen wait in the folder (the second under the download's suffix): the first
         makes the entry under review; the second waits with it, not rejected as a query named as another's."""
