@@ -209,7 +209,7 @@ def read_config_py(path):
             unread.pop(name, None)
             values.pop(name, None)
             try:
-                values[name] = ast.literal_eval(value)
+                values[name] = ast.literal_eval(_constant_f_string(value))
             except (ValueError, TypeError, MemoryError, RecursionError):  # e.g. {[1]: 2}: unhashable
                 unread[name] = ConfigError("config.file_not_literal", "config", path=str(path), line=node.lineno,
                                            name=name)
@@ -230,6 +230,13 @@ def read_config_py(path):
     if errors:
         raise min(errors, key=lambda error: error.params["line"])
     return values
+
+
+def _constant_f_string(value):
+    """``value``, or the string an f-string of constant parts only (``f"98537347"``) is, as Python reads it."""
+    if isinstance(value, ast.JoinedStr) and all(isinstance(part, ast.Constant) for part in value.values):
+        return ast.Constant("".join(part.value for part in value.values))
+    return value
 
 
 def _plain_assignments(node):

@@ -107,6 +107,12 @@ def test_a_setting_whose_last_value_is_not_a_literal_is_refused_naming_it_and_it
     assert (error.code, error.params["line"], error.params["name"]) == ("config.file_not_literal", line, name)
 
 
+def test_an_f_string_without_a_replacement_field_is_its_text(tmp_path):
+    """Python reads f"98537347" as "98537347": the original scripts, importing config.py, took it."""
+    assert read(tmp_path, 'cegid_tenant_id = f"98537347"\nsas_url = F"https://a.blob/c?sig=x"\n') == {
+        "cegid_tenant_id": "98537347", "sas_url": "https://a.blob/c?sig=x"}
+
+
 def test_the_first_line_that_cannot_be_read_is_named(tmp_path):
     error = refused(tmp_path, 'if True:\n    mode = "api"\ncegid_tenant_id = TENANT\nif True:\n    sas_url = ""\n')
     assert (error.code, error.params["line"]) == ("config.file_not_plain", 2)
