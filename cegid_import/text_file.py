@@ -39,6 +39,10 @@ _SLASH_DATE = re.compile(rb"/\d{1,2}/\d{4}")
 
 # -- encoding ------------------------------------------------------------------------------------------------------
 
+# what UTF-8 French text holds beyond ASCII: Latin-1's letters and signs, the euro, œ, typographic quotes, dashes and
+# spaces. Two CP1252 bytes that happen to be UTF-8 read otherwise ("É" then a no-break space: U+0260)
+_FRENCH = re.compile("[\u00a0-\u00ff\u0152\u0153\u0178\u2013\u2014\u2018\u2019\u201c\u201d\u2026\u202f\u20ac]")
+
 def _has_slashed_date(data):
     """True when ``data`` holds "d/m/yyyy"-like text (a literal "/" first: the regex engine skips ahead fast)."""
     return _SLASH_DATE.search(data) is not None
@@ -47,13 +51,19 @@ def _has_slashed_date(data):
 def _not_utf8_at(decoder, chunk, end):
     """``(bad, accented)``: ``bad`` None when ``chunk``, the file's bytes up to ``end``, decodes as UTF-8 after those
     before, else the offset of its first byte that does not; an empty ``chunk`` ends the file (a character left cut
-    there does not). ``accented``: whether a character beyond ASCII decoded before that byte."""
+    there does not). ``accented``: whether a French letter or sign written in UTF-8 (:data:`_FRENCH`) decoded before
+    that byte."""
     try:
         text = decoder.decode(chunk, final=not chunk)
     except UnicodeDecodeError as err:
         # err.object: the bytes the decoder held back from the chunk before (a character cut in two), then chunk
-        return end - len(err.object) + err.start, not err.object[:err.start].isascii()
-    return None, not text.isascii()
+        return end - len(err.object) + err.start, _has_french(err.object[:err.start].decode("utf-8"))
+    return None, _has_french(text)
+
+
+def _has_french(text):
+    """Whether ``text`` holds a character of :data:`_FRENCH` (none in pure ASCII, the usual case, checked fast)."""
+    return not text.isascii() and _FRENCH.search(text) is not None
 
 
 def sniff_bytes(path):

@@ -152,11 +152,13 @@ def test_a_file_with_a_utf8_bom_and_a_byte_that_is_not_utf8_is_refused_where_the
 
 @pytest.mark.parametrize("chunk", [3, 4, 5, 64, 1024 * 1024])
 def test_a_cp1252_file_is_read_as_cp1252_wherever_its_chunks_are_cut(tmp_path, monkeypatch, chunk):
-    """Its accented letters are bytes UTF-8 does not decode; one cut after its first byte is no UTF-8 letter."""
+    """Its accented letters are bytes UTF-8 does not decode; one cut after its first byte is no UTF-8 letter. An
+    upper-case letter then a no-break space (French typography, before a colon) is UTF-8's U+0260, no French letter."""
     monkeypatch.setattr(text_file, "READ_CHUNK", chunk)
-    data = (ECRITURE_HEADER + "\r\n2025-06-30;R;Créance € réglée;411000;1;0;C;L\r\n").encode("cp1252")
+    data = (ECRITURE_HEADER + "\r\n2025-06-30;R;PAYÉ\u00a0: solde;411000;1;0;C;L\r\n"
+            "2025-06-30;R;Créance € réglée;411000;1;0;C;L\r\n").encode("cp1252")
     reader, rows = read_all(write(tmp_path, data))
-    assert (reader.encoding, rows[0][2]) == ("cp1252-latin1", "Créance € réglée")
+    assert (reader.encoding, rows[0][2], rows[1][2]) == ("cp1252-latin1", "PAYÉ\u00a0: solde", "Créance € réglée")
 
 
 def test_the_bytes_cp1252_leaves_undefined_are_read_as_latin1(tmp_path):
