@@ -228,7 +228,9 @@ class CegidExport(models.Model):
         """
         self.ensure_one()
         before = self.column_ids
-        self._apply_columns(self._plan_columns(profile))
+        # the columns added before stay as they are: a value one cannot hold holds the file (see _holds), and the
+        # rows are compared over them
+        self._apply_columns(self._plan_columns(profile, widen=False))
         return (self.column_ids - before).mapped("header")
 
     @api.model
@@ -318,16 +320,17 @@ class CegidExport(models.Model):
         return notification(self.env._("Cegid export"), message, "success",
                             next_action={"type": "ir.actions.client", "tag": "soft_reload"})
 
-    def _plan_columns(self, profile):
+    def _plan_columns(self, profile, widen=True):
         """The columns once updated to ``profile``'s: kept ones (widened if need be), new ones; the commands.
 
         A known export only gains columns: its own stay as shipped, and those
-        added for earlier files stay too (a file may lack them).
+        added for earlier files stay too (a file may lack them), widened by an
+        update of the table (``widen``) only.
         """
         current = {column.name: column for column in self.column_ids}
         new = [column for column in profile.export.columns if column.name not in current]
         if self.builtin:
-            added = set(self._added_columns().mapped("name"))
+            added = set(self._added_columns().mapped("name")) if widen else set()
             commands = [(1, current[column.name].id, self._widened(current[column.name], column, profile))
                         for column in profile.export.columns if column.name in added]
             for number, command in enumerate(self._column_values(profile, new)):

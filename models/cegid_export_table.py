@@ -178,10 +178,13 @@ class CegidExportTable(models.Model):
         """
         columns = self.column_ids if columns is None else columns
         added = columns.filtered(lambda col: col.field_name.startswith("x_"))
-        if not added:
-            return
         for view_type in ADDED_VIEW_TYPES:
             name = f"view_{self._definition().table}_added_{view_type}"
+            if not added:  # none left: the views go, before their fields (Odoo refuses to drop a field shown)
+                data = self.env["ir.model.data"].search([("module", "=", MODULE), ("name", "=", name)])
+                self.env["ir.ui.view"].browse(data.res_id).exists().unlink()
+                data.unlink()
+                continue
             fields = [E.field(name=col.field_name, **({"optional": "show"} if view_type == "list" else {}))
                       for col in added]
             target = E.xpath(*fields, expr="/list", position="inside") if view_type == "list" else E.xpath(
